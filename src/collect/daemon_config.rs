@@ -1,0 +1,457 @@
+//! The daemon's effective settings: dockerd's defaults, overridden by daemon.json, overridden
+//! by dockerd's command-line flags, corrected by what `docker info` says is in force.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use crate::snapshot::Sourced;
+
+/// How a setting's value is shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Bool,
+    Text,
+    List,
+    Map,
+}
+
+/// A daemon.json key bollwerk understands: its flag, shape and dockerd's default.
+struct Setting {
+    key: &'static str,
+    flag: &'static str,
+    short: Option<char>,
+    kind: Kind,
+    default: fn() -> Value,
+}
+
+macro_rules! setting {
+    ($key:literal, $flag:literal, $short:expr, $kind:ident, $default:expr) => {
+        Setting {
+            key: $key,
+            flag: $flag,
+            short: $short,
+            kind: Kind::$kind,
+            default: || $default,
+        }
+    };
+}
+
+/// dockerd 20.10–27 settings with their documented defaults (`dockerd --help`, daemon.json
+/// reference). `Value::Null` means "unset" (no default).
+const SETTINGS: &[Setting] = &[
+    setting!(
+        "authorization-plugins",
+        "authorization-plugin",
+        None,
+        List,
+        json!([])
+    ),
+    setting!("bip", "bip", None, Text, Value::Null),
+    setting!("bridge", "bridge", Some('b'), Text, Value::Null),
+    setting!("cgroup-parent", "cgroup-parent", None, Text, Value::Null),
+    setting!("containerd", "containerd", None, Text, Value::Null),
+    setting!(
+        "data-root",
+        "data-root",
+        Some('g'),
+        Text,
+        json!("/var/lib/docker")
+    ),
+    setting!("debug", "debug", Some('D'), Bool, json!(false)),
+    setting!(
+        "default-cgroupns-mode",
+        "default-cgroupns-mode",
+        None,
+        Text,
+        Value::Null
+    ),
+    setting!(
+        "default-ipc-mode",
+        "default-ipc-mode",
+        None,
+        Text,
+        Value::Null
+    ),
+    setting!(
+        "default-runtime",
+        "default-runtime",
+        None,
+        Text,
+        json!("runc")
+    ),
+    setting!("default-ulimits", "default-ulimit", None, Map, json!({})),
+    setting!(
+        "exec-root",
+        "exec-root",
+        None,
+        Text,
+        json!("/var/run/docker")
+    ),
+    setting!("exec-opts", "exec-opt", None, List, json!([])),
+    setting!("experimental", "experimental", None, Bool, json!(false)),
+    setting!("group", "group", Some('G'), Text, json!("docker")),
+    setting!(
+        "hosts",
+        "host",
+        Some('H'),
+        List,
+        json!(["unix:///var/run/docker.sock"])
+    ),
+    setting!("icc", "icc", None, Bool, json!(true)),
+    setting!("init", "init", None, Bool, json!(false)),
+    setting!(
+        "insecure-registries",
+        "insecure-registry",
+        None,
+        List,
+        json!([])
+    ),
+    setting!("ip", "ip", None, Text, json!("0.0.0.0")),
+    setting!("ip-forward", "ip-forward", None, Bool, json!(true)),
+    setting!("ip-masq", "ip-masq", None, Bool, json!(true)),
+    setting!("iptables", "iptables", None, Bool, json!(true)),
+    setting!("ipv6", "ipv6", None, Bool, json!(false)),
+    setting!("labels", "label", None, List, json!([])),
+    setting!("live-restore", "live-restore", None, Bool, json!(false)),
+    setting!("log-driver", "log-driver", None, Text, json!("json-file")),
+    setting!("log-level", "log-level", Some('l'), Text, json!("info")),
+    setting!("log-opts", "log-opt", None, Map, json!({})),
+    setting!(
+        "no-new-privileges",
+        "no-new-privileges",
+        None,
+        Bool,
+        json!(false)
+    ),
+    setting!(
+        "pidfile",
+        "pidfile",
+        Some('p'),
+        Text,
+        json!("/var/run/docker.pid")
+    ),
+    setting!("registry-mirrors", "registry-mirror", None, List, json!([])),
+    setting!("runtimes", "add-runtime", None, Map, json!({})),
+    setting!(
+        "seccomp-profile",
+        "seccomp-profile",
+        None,
+        Text,
+        Value::Null
+    ),
+    setting!(
+        "selinux-enabled",
+        "selinux-enabled",
+        None,
+        Bool,
+        json!(false)
+    ),
+    setting!(
+        "storage-driver",
+        "storage-driver",
+        Some('s'),
+        Text,
+        Value::Null
+    ),
+    setting!("storage-opts", "storage-opt", None, List, json!([])),
+    setting!("tls", "tls", None, Bool, json!(false)),
+    setting!("tlscacert", "tlscacert", None, Text, Value::Null),
+    setting!("tlscert", "tlscert", None, Text, Value::Null),
+    setting!("tlskey", "tlskey", None, Text, Value::Null),
+    setting!("tlsverify", "tlsverify", None, Bool, json!(false)),
+    setting!("userland-proxy", "userland-proxy", None, Bool, json!(true)),
+    setting!("userns-remap", "userns-remap", None, Text, Value::Null),
+];
+
+/// Whether `key` is a daemon.json key bollwerk knows.
+pub fn is_known_setting(key: &str) -> bool {
+    SETTINGS.iter().any(|s| s.key == key)
+}
+
+/// Source label for defaults.
+pub const DEFAULT_SOURCE: &str = "dockerd default";
+
+/// dockerd's defaults for every known setting.
+pub fn defaults() -> BTreeMap<String, Sourced> {
+    SETTINGS
+        .iter()
+        .map(|s| {
+            (
+                s.key.to_string(),
+                Sourced {
+                    value: (s.default)(),
+                    source: DEFAULT_SOURCE.into(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Parses daemon.json text. Errors read `file:line:column: message`.
+pub fn parse_daemon_json(file: &str, text: &str) -> Result<BTreeMap<String, Sourced>, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        let what = e.to_string();
+        let what = what
+            .rsplit_once(" at line ")
+            .map_or(what.as_str(), |(w, _)| w);
+        format!(
+            "{file}:{}:{}: malformed daemon.json: {what}",
+            e.line(),
+            e.column()
+        )
+    })?;
+    let Value::Object(map) = value else {
+        return Err(format!(
+            "{file}:1:1: malformed daemon.json: the top level must be an object"
+        ));
+    };
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| {
+            let line = line_of_key(text, &k);
+            (
+                k,
+                Sourced {
+                    value: v,
+                    source: format!("{file}:{line}"),
+                },
+            )
+        })
+        .collect())
+}
+
+fn line_of_key(text: &str, key: &str) -> usize {
+    let needle = format!("\"{key}\"");
+    text.lines()
+        .position(|l| {
+            l.find(&needle)
+                .is_some_and(|i| l[i + needle.len()..].trim_start().starts_with(':'))
+        })
+        .map(|i| i + 1)
+        .unwrap_or(1)
+}
+
+/// What dockerd's command line says.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Flags {
+    /// Settings given as flags, keyed by daemon.json key.
+    pub settings: BTreeMap<String, Sourced>,
+    /// `--config-file`, when given.
+    pub config_file: Option<String>,
+}
+
+/// Parses dockerd's arguments (without argv[0]). Unknown flags are kept under their own name
+/// as text so nothing is lost.
+pub fn parse_flags(args: &[String]) -> Flags {
+    let mut flags = Flags::default();
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        i += 1;
+        let (name, inline): (String, Option<String>) = if let Some(long) = arg.strip_prefix("--") {
+            match long.split_once('=') {
+                Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                None => (long.to_string(), None),
+            }
+        } else if let Some(short) = arg.strip_prefix('-') {
+            let mut chars = short.chars();
+            let Some(c) = chars.next() else { continue };
+            let rest: String = chars.collect();
+            let Some(s) = SETTINGS.iter().find(|s| s.short == Some(c)) else {
+                continue;
+            };
+            let inline = match rest.strip_prefix('=') {
+                Some(v) => Some(v.to_string()),
+                None if rest.is_empty() => None,
+                None => Some(rest),
+            };
+            (s.flag.to_string(), inline)
+        } else {
+            continue;
+        };
+        if name == "config-file" {
+            flags.config_file = inline.or_else(|| {
+                i += 1;
+                args.get(i - 1).cloned()
+            });
+            continue;
+        }
+        let setting = SETTINGS
+            .iter()
+            .find(|s| s.flag == name || (name == "graph" && s.key == "data-root"));
+        let kind = setting.map(|s| s.kind).unwrap_or(Kind::Text);
+        let key = setting
+            .map(|s| s.key.to_string())
+            .unwrap_or_else(|| name.clone());
+        let raw = match (kind, inline) {
+            (_, Some(v)) => v,
+            (Kind::Bool, None) => {
+                // A bool flag takes no separate value: `--live-restore`.
+                "true".to_string()
+            }
+            (_, None) => {
+                let v = args.get(i).cloned().unwrap_or_default();
+                i += 1;
+                v
+            }
+        };
+        let source = format!("flag --{name}={raw}");
+        let value = match kind {
+            Kind::Bool => Value::Bool(raw != "false"),
+            Kind::Text => Value::String(raw),
+            Kind::List => {
+                let mut list = match flags.settings.get(&key) {
+                    Some(Sourced {
+                        value: Value::Array(a),
+                        ..
+                    }) => a.clone(),
+                    _ => Vec::new(),
+                };
+                list.push(Value::String(raw));
+                Value::Array(list)
+            }
+            Kind::Map => {
+                let mut map = match flags.settings.get(&key) {
+                    Some(Sourced {
+                        value: Value::Object(m),
+                        ..
+                    }) => m.clone(),
+                    _ => Map::new(),
+                };
+                let (k, v) = raw.split_once('=').unwrap_or((&raw, ""));
+                map.insert(k.to_string(), Value::String(v.to_string()));
+                Value::Object(map)
+            }
+        };
+        flags.settings.insert(key, Sourced { value, source });
+    }
+    flags
+}
+
+/// Corrects `settings` with what the running daemon reports in `docker info`.
+pub fn apply_info(settings: &mut BTreeMap<String, Sourced>, info: &Value) {
+    if let Some(b) = info.get("LiveRestoreEnabled").and_then(Value::as_bool) {
+        settings.insert(
+            "live-restore".into(),
+            Sourced {
+                value: json!(b),
+                source: "docker info LiveRestoreEnabled".into(),
+            },
+        );
+    }
+    if let Some(root) = info.get("DockerRootDir").and_then(Value::as_str) {
+        settings.insert(
+            "data-root".into(),
+            Sourced {
+                value: json!(root),
+                source: "docker info DockerRootDir".into(),
+            },
+        );
+    }
+    if let Some(driver) = info.get("Driver").and_then(Value::as_str) {
+        settings.insert(
+            "storage-driver".into(),
+            Sourced {
+                value: json!(driver),
+                source: "docker info Driver".into(),
+            },
+        );
+    }
+    if let Some(opts) = info.get("SecurityOptions").and_then(Value::as_array) {
+        let names: Vec<&str> = opts.iter().filter_map(Value::as_str).collect();
+        let userns = names
+            .iter()
+            .any(|o| o.split(',').any(|kv| kv == "name=userns"));
+        let configured = settings
+            .get("userns-remap")
+            .and_then(|s| s.value.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        let (value, source) = match (userns, configured) {
+            (true, Some(v)) => {
+                let src = settings["userns-remap"].source.clone();
+                (
+                    json!(v),
+                    format!("{src}, in force per docker info SecurityOptions"),
+                )
+            }
+            (true, None) => (
+                json!("(in force, mapping not found in the configuration)"),
+                "docker info SecurityOptions name=userns".into(),
+            ),
+            (false, Some(_)) => (
+                Value::Null,
+                "docker info SecurityOptions (configured but not in force: restart dockerd)".into(),
+            ),
+            (false, None) => (
+                Value::Null,
+                "docker info SecurityOptions (no name=userns)".into(),
+            ),
+        };
+        settings.insert("userns-remap".into(), Sourced { value, source });
+    }
+}
+
+/// Merges defaults, file and flags (later wins).
+pub fn merge(
+    file: BTreeMap<String, Sourced>,
+    flags: BTreeMap<String, Sourced>,
+) -> BTreeMap<String, Sourced> {
+    let mut out = defaults();
+    out.extend(file);
+    out.extend(flags);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn flags_map_to_daemon_json_keys() {
+        let f = parse_flags(&args(
+            "-H unix:///tmp/x.sock --host=tcp://0.0.0.0:2376 --icc=false --live-restore --userns-remap default --config-file /etc/d.json --default-ulimit nofile=100:200 -D",
+        ));
+        assert_eq!(f.config_file.as_deref(), Some("/etc/d.json"));
+        assert_eq!(
+            f.settings["hosts"].value,
+            json!(["unix:///tmp/x.sock", "tcp://0.0.0.0:2376"])
+        );
+        assert_eq!(f.settings["icc"].value, json!(false));
+        assert_eq!(f.settings["icc"].source, "flag --icc=false");
+        assert_eq!(f.settings["live-restore"].value, json!(true));
+        assert_eq!(f.settings["userns-remap"].value, json!("default"));
+        assert_eq!(
+            f.settings["default-ulimits"].value,
+            json!({"nofile": "100:200"})
+        );
+        assert_eq!(f.settings["debug"].value, json!(true));
+    }
+
+    #[test]
+    fn daemon_json_records_lines_and_reports_position_of_errors() {
+        let text = "{\n  \"bridge\": \"none\",\n  \"icc\": false\n}\n";
+        let s = parse_daemon_json("/etc/docker/daemon.json", text).unwrap();
+        assert_eq!(s["icc"].source, "/etc/docker/daemon.json:3");
+        let err =
+            parse_daemon_json("/etc/docker/daemon.json", "{\n  \"icc\": tru e\n}").unwrap_err();
+        assert!(err.starts_with("/etc/docker/daemon.json:2:"), "{err}");
+        assert!(!err.contains(" at line "), "{err}");
+    }
+
+    #[test]
+    fn info_overrides_configuration() {
+        let mut s = merge(BTreeMap::new(), BTreeMap::new());
+        apply_info(
+            &mut s,
+            &json!({"LiveRestoreEnabled": true, "SecurityOptions": ["name=seccomp,profile=default"]}),
+        );
+        assert_eq!(s["live-restore"].value, json!(true));
+        assert!(s["userns-remap"].value.is_null());
+    }
+}

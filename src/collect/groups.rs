@@ -1,0 +1,57 @@
+//! Who is in the docker group: listed in `/etc/group` or holding it as primary group.
+
+use std::collections::BTreeMap;
+
+use super::hostfs::HostFs;
+use crate::snapshot::GroupFacts;
+
+/// Reads group `name` and its members from the host; `Ok(None)` when the group does not exist.
+pub fn collect(host: &HostFs, name: &str) -> Result<Option<GroupFacts>, String> {
+    let group = host
+        .read_to_string("/etc/group")
+        .map_err(|e| format!("cannot read /etc/group: {e}"))?;
+    let mut facts: Option<GroupFacts> = None;
+    for (n, line) in group.lines().enumerate() {
+        let f: Vec<&str> = line.split(':').collect();
+        if f.len() >= 4 && f[0] == name {
+            let Ok(gid) = f[2].parse() else {
+                return Err(format!(
+                    "/etc/group:{}: group {name} has a bad gid '{}'",
+                    n + 1,
+                    f[2]
+                ));
+            };
+            let mut g = GroupFacts {
+                name: name.to_string(),
+                gid,
+                members: Vec::new(),
+                sources: BTreeMap::new(),
+            };
+            for m in f[3].split(',').map(str::trim).filter(|m| !m.is_empty()) {
+                g.members.push(m.to_string());
+                g.sources
+                    .insert(m.to_string(), format!("/etc/group:{}", n + 1));
+            }
+            facts = Some(g);
+            break;
+        }
+    }
+    let Some(mut g) = facts else { return Ok(None) };
+    if let Ok(passwd) = host.read_to_string("/etc/passwd") {
+        for (n, line) in passwd.lines().enumerate() {
+            let f: Vec<&str> = line.split(':').collect();
+            if f.len() >= 4
+                && f[3].parse::<u32>().ok() == Some(g.gid)
+                && !g.members.iter().any(|m| m == f[0])
+            {
+                g.members.push(f[0].to_string());
+                g.sources.insert(
+                    f[0].to_string(),
+                    format!("/etc/passwd:{} (primary group)", n + 1),
+                );
+            }
+        }
+    }
+    g.members.sort();
+    Ok(Some(g))
+}

@@ -1,0 +1,195 @@
+//! Reading the host's file system below a root (`--host-root`), never outside it.
+//!
+//! Absolute symlinks are resolved against the root, so a fixture tree or a host mounted at
+//! `/host` reads the same as `/`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Component, Path, PathBuf};
+
+use crate::snapshot::FileFacts;
+
+/// The host's file system below a root directory.
+#[derive(Debug, Clone)]
+pub struct HostFs {
+    root: PathBuf,
+    users: BTreeMap<u32, String>,
+    groups: BTreeMap<u32, String>,
+}
+
+impl HostFs {
+    /// Opens the host below `root`, reading its passwd and group files for names.
+    pub fn new(root: &Path) -> HostFs {
+        let mut fs = HostFs {
+            root: root.to_path_buf(),
+            users: BTreeMap::new(),
+            groups: BTreeMap::new(),
+        };
+        fs.users = fs.id_names("/etc/passwd");
+        fs.groups = fs.id_names("/etc/group");
+        fs
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn id_names(&self, file: &str) -> BTreeMap<u32, String> {
+        self.read_to_string(file)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let mut f = l.split(':');
+                let name = f.next()?;
+                let id = f.nth(1)?.parse().ok()?;
+                Some((id, name.to_string()))
+            })
+            .collect()
+    }
+
+    /// Where host path `path` is on this machine, following symlinks inside the root.
+    pub fn resolve(&self, path: &str) -> PathBuf {
+        let mut current = self.root.clone();
+        let mut pending: Vec<String> = components(path);
+        pending.reverse();
+        let mut hops = 0;
+        while let Some(part) = pending.pop() {
+            if part == ".." {
+                if current != self.root {
+                    current.pop();
+                }
+                continue;
+            }
+            let next = current.join(&part);
+            match fs::symlink_metadata(&next) {
+                Ok(m) if m.file_type().is_symlink() && hops < 40 => {
+                    hops += 1;
+                    let target = fs::read_link(&next).unwrap_or_default();
+                    let target = target.to_string_lossy();
+                    if target.starts_with('/') {
+                        current = self.root.clone();
+                    }
+                    let mut more = components(&target);
+                    more.reverse();
+                    pending.extend(more);
+                }
+                _ => current = next,
+            }
+        }
+        current
+    }
+
+    /// Reads a host file as text.
+    pub fn read_to_string(&self, path: &str) -> io::Result<String> {
+        fs::read_to_string(self.resolve(path))
+    }
+
+    /// Lists a host directory's entry names, sorted.
+    pub fn list_dir(&self, path: &str) -> io::Result<Vec<String>> {
+        let mut names: Vec<String> = fs::read_dir(self.resolve(path))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Whether a host path exists (following symlinks inside the root).
+    pub fn exists(&self, path: &str) -> bool {
+        self.resolve(path).exists()
+    }
+
+    /// `stat` of a host path. A missing path is `exists: false`; other failures are errors
+    /// naming the path and the OS error.
+    pub fn stat(&self, path: &str) -> Result<FileFacts, String> {
+        let real = self.resolve(path);
+        match fs::metadata(&real) {
+            Ok(m) => {
+                let ft = m.file_type();
+                let kind = if ft.is_dir() {
+                    "dir"
+                } else if ft.is_socket() {
+                    "socket"
+                } else if ft.is_fifo() {
+                    "fifo"
+                } else if ft.is_block_device() {
+                    "block"
+                } else if ft.is_char_device() {
+                    "char"
+                } else {
+                    "file"
+                };
+                let user = self
+                    .users
+                    .get(&m.uid())
+                    .cloned()
+                    .unwrap_or_else(|| m.uid().to_string());
+                let group = self
+                    .groups
+                    .get(&m.gid())
+                    .cloned()
+                    .unwrap_or_else(|| m.gid().to_string());
+                Ok(FileFacts {
+                    exists: true,
+                    kind: Some(kind.into()),
+                    uid: Some(m.uid()),
+                    gid: Some(m.gid()),
+                    owner: Some(format!("{user}:{group}")),
+                    mode: Some(format!("{:04o}", m.mode() & 0o7777)),
+                })
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(FileFacts::default()),
+            Err(e) => Err(format!(
+                "cannot stat {path} (read as {}): {e}",
+                real.display()
+            )),
+        }
+    }
+
+    /// Where a `/proc` path is, without following the final symlink (namespace links).
+    pub fn resolve_proc(&self, path: &str) -> PathBuf {
+        self.root.join(path.trim_start_matches('/'))
+    }
+
+    /// Name of the user with `uid` on the host.
+    pub fn user_name(&self, uid: u32) -> Option<&str> {
+        self.users.get(&uid).map(String::as_str)
+    }
+}
+
+fn components(path: &str) -> Vec<String> {
+    Path::new(path)
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            Component::ParentDir => Some("..".into()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_symlinks_stay_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("run")).unwrap();
+        fs::create_dir_all(root.join("var")).unwrap();
+        std::os::unix::fs::symlink("/run", root.join("var/run")).unwrap();
+        fs::write(root.join("run/docker.sock"), "").unwrap();
+        let host = HostFs::new(root);
+        assert_eq!(
+            host.resolve("/var/run/docker.sock"),
+            root.join("run/docker.sock")
+        );
+        assert!(host.stat("/var/run/docker.sock").unwrap().exists);
+        assert!(!host.stat("/var/run/nothing").unwrap().exists);
+        assert_eq!(host.resolve("/../../etc"), root.join("etc"));
+    }
+}

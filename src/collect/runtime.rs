@@ -1,0 +1,148 @@
+//! What the kernel says about a running container: namespaces and cgroup limits, read from
+//! `/proc/PID` and the cgroup file system (v1 and v2) under the host root.
+
+use std::collections::BTreeMap;
+
+use super::hostfs::HostFs;
+use crate::snapshot::{CgroupFacts, NamespaceFacts, RuntimeFacts};
+
+/// Namespace kinds compared with the host's.
+pub const NAMESPACES: &[&str] = &["pid", "net", "ipc", "uts", "user", "cgroup", "mnt"];
+
+/// Namespace inodes of process `pid` by kind.
+pub fn namespaces_of(host: &HostFs, pid: u32) -> Result<BTreeMap<String, u64>, String> {
+    namespace_inodes(host, pid)
+}
+
+fn namespace_inodes(host: &HostFs, pid: u32) -> Result<BTreeMap<String, u64>, String> {
+    let mut out = BTreeMap::new();
+    for kind in NAMESPACES {
+        let link = format!("/proc/{pid}/ns/{kind}");
+        match std::fs::read_link(host.resolve_proc(&link)) {
+            Ok(target) => {
+                // "net:[4026531992]"
+                let t = target.to_string_lossy();
+                let inode = t
+                    .split_once('[')
+                    .and_then(|(_, r)| r.trim_end_matches(']').parse().ok())
+                    .ok_or_else(|| format!("unexpected namespace link {link} -> {t}"))?;
+                out.insert(kind.to_string(), inode);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && *kind == "cgroup" => {}
+            Err(e) => return Err(format!("cannot read {link}: {e}")),
+        }
+    }
+    Ok(out)
+}
+
+/// Namespaces and cgroup limits of process `pid`. Errors are per part
+/// (`runtime.namespaces`, `runtime.cgroup`) so one unreadable file spoils only its facts.
+pub fn collect(
+    host: &HostFs,
+    pid: u32,
+    host_ns: Option<&BTreeMap<String, u64>>,
+    errors: &mut BTreeMap<String, String>,
+) -> RuntimeFacts {
+    let mut facts = RuntimeFacts {
+        pid,
+        ..Default::default()
+    };
+    match (namespace_inodes(host, pid), host_ns) {
+        (Ok(ns), Some(host_ns)) => {
+            facts.namespaces = ns
+                .into_iter()
+                .filter_map(|(kind, inode)| {
+                    let host_inode = *host_ns.get(&kind)?;
+                    Some((
+                        kind,
+                        NamespaceFacts {
+                            inode,
+                            host_inode,
+                            shared_with_host: inode == host_inode,
+                        },
+                    ))
+                })
+                .collect();
+        }
+        (Err(e), _) => {
+            errors.insert("runtime.namespaces".into(), e);
+        }
+        (Ok(_), None) => {
+            errors.insert(
+                "runtime.namespaces".into(),
+                "the host's namespaces (/proc/1/ns) could not be read".into(),
+            );
+        }
+    }
+    match cgroup(host, pid) {
+        Ok(c) => facts.cgroup = Some(c),
+        Err(e) => {
+            errors.insert("runtime.cgroup".into(), e);
+        }
+    }
+    facts
+}
+
+fn cgroup(host: &HostFs, pid: u32) -> Result<CgroupFacts, String> {
+    let file = format!("/proc/{pid}/cgroup");
+    let text = std::fs::read_to_string(host.resolve_proc(&file))
+        .map_err(|e| format!("cannot read {file}: {e}"))?;
+    let mut v1: BTreeMap<String, String> = BTreeMap::new();
+    let mut unified = None;
+    for line in text.lines() {
+        let mut f = line.splitn(3, ':');
+        let (Some(_), Some(ctrls), Some(path)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        if ctrls.is_empty() {
+            unified = Some(path.to_string());
+        }
+        for c in ctrls.split(',') {
+            v1.insert(c.to_string(), path.to_string());
+        }
+    }
+    let read = |p: String| -> Result<Option<String>, String> {
+        match host.read_to_string(&p) {
+            Ok(s) => Ok(Some(s.trim().to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read {p}: {e}")),
+        }
+    };
+    let limit = |s: Option<String>| -> Option<u64> {
+        // "max" and v1's huge page-aligned "unlimited" values mean no limit.
+        s.and_then(|s| s.parse::<u64>().ok())
+            .filter(|&n| n < (1u64 << 62))
+    };
+    if let Some(mem_path) = v1.get("memory") {
+        let dir = |ctrl: &str| {
+            format!(
+                "/sys/fs/cgroup/{ctrl}{}",
+                v1.get(ctrl).map(String::as_str).unwrap_or("/")
+            )
+        };
+        let quota = read(format!("{}/cpu.cfs_quota_us", dir("cpu")))?
+            .and_then(|s| s.parse::<i64>().ok())
+            .filter(|&q| q > 0)
+            .map(|q| q as u64);
+        return Ok(CgroupFacts {
+            version: 1,
+            path: mem_path.clone(),
+            memory_limit: limit(read(format!("{}/memory.limit_in_bytes", dir("memory")))?),
+            pids_limit: limit(read(format!("{}/pids.max", dir("pids")))?),
+            cpu_weight: read(format!("{}/cpu.shares", dir("cpu")))?.and_then(|s| s.parse().ok()),
+            cpu_quota_us: quota,
+        });
+    }
+    let path = unified.ok_or_else(|| format!("{file} names no cgroup"))?;
+    let dir = format!("/sys/fs/cgroup{}", if path == "/" { "" } else { &path });
+    let quota = read(format!("{dir}/cpu.max"))?
+        .and_then(|s| s.split_whitespace().next().and_then(|q| q.parse().ok()));
+    Ok(CgroupFacts {
+        version: 2,
+        path,
+        memory_limit: limit(read(format!("{dir}/memory.max"))?),
+        pids_limit: limit(read(format!("{dir}/pids.max"))?),
+        cpu_weight: read(format!("{dir}/cpu.weight"))?.and_then(|s| s.parse().ok()),
+        cpu_quota_us: quota,
+    })
+}

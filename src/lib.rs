@@ -1,0 +1,13 @@
+//! bollwerk audits a Docker host against the CIS Docker Benchmark and beyond.
+//!
+//! The pipeline has three stages, one module each:
+//! [`collect`] gathers facts into a [`snapshot::Snapshot`]; [`rules`] evaluates declarative
+//! rules over it into results; [`report`] renders results. Only the CLI and the reports print.
+
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod collect;
+pub mod report;
+pub mod rules;
+pub mod snapshot;

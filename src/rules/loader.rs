@@ -1,0 +1,650 @@
+//! Reads rule files (TOML) and validates every field, reporting `file:line: what is wrong`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use regex::Regex;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::model::{Assessment, Check, Missing, Op, Operand, Rule, Scope, Severity, Test};
+use super::path::{placeholders_in, FactPath};
+use super::{RuleSet, KNOWN_PARAMS};
+use crate::collect::locations::LOCATION_KINDS;
+
+/// A problem in a rule file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct LoadError {
+    /// The file.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong and the expected form.
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    rule: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRule {
+    id: Spanned<String>,
+    #[serde(default)]
+    id_1_6_0: Option<Spanned<String>>,
+    title: Spanned<String>,
+    description: String,
+    rationale: String,
+    #[serde(default)]
+    impact: Option<String>,
+    remediation: String,
+    level: Spanned<i64>,
+    assessment: Spanned<String>,
+    severity: Spanned<String>,
+    #[serde(default)]
+    references: Vec<String>,
+    scope: Spanned<String>,
+    #[serde(default)]
+    applies_when: Option<Spanned<RawCheck>>,
+    #[serde(default)]
+    check: Option<Spanned<RawCheck>>,
+    #[serde(default)]
+    informational: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCheck {
+    all: Option<Vec<Spanned<RawCheck>>>,
+    any: Option<Vec<Spanned<RawCheck>>>,
+    not: Option<Box<Spanned<RawCheck>>>,
+    fact: Option<Spanned<String>>,
+    missing: Option<Spanned<String>>,
+    equals: Option<toml::Value>,
+    not_equals: Option<toml::Value>,
+    #[serde(rename = "in")]
+    in_: Option<toml::Value>,
+    not_in: Option<toml::Value>,
+    matches: Option<String>,
+    not_matches: Option<String>,
+    contains: Option<toml::Value>,
+    not_contains: Option<toml::Value>,
+    any_matches: Option<String>,
+    none_matches: Option<String>,
+    present: Option<bool>,
+    absent: Option<bool>,
+    empty: Option<bool>,
+    not_empty: Option<bool>,
+    gt: Option<toml::Value>,
+    ge: Option<toml::Value>,
+    lt: Option<toml::Value>,
+    le: Option<toml::Value>,
+    mode_at_most: Option<String>,
+    owner_is: Option<String>,
+    subset_of: Option<toml::Value>,
+    audits: Option<String>,
+}
+
+/// Turns byte offsets into line numbers for one file.
+struct Source<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn line(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())]
+            .bytes()
+            .filter(|&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn err(&self, offset: usize, message: impl Into<String>) -> LoadError {
+        LoadError {
+            file: self.name.to_string(),
+            line: self.line(offset),
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses and validates one rule file. `name` is used in messages and origins.
+pub fn parse_file(name: &str, text: &str) -> Result<Vec<Rule>, Vec<LoadError>> {
+    let src = Source { name, text };
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        vec![src.err(offset, e.message().trim().replace('\n', " "))]
+    })?;
+    let mut rules = Vec::new();
+    let mut errors = Vec::new();
+    for raw_rule in raw.rule {
+        match validate_rule(&src, raw_rule) {
+            Ok(rule) => rules.push(rule),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rules)
+    } else {
+        Err(errors)
+    }
+}
+
+fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadError>> {
+    let start = raw.span().start;
+    let raw = raw.into_inner();
+    let mut errors = Vec::new();
+    let id_re = Regex::new(r"^(\d+(\.\d+)*|BW-[A-Z0-9]+(-[A-Z0-9]+)*)$").expect("static regex");
+    let id = raw.id.get_ref().clone();
+    if !id_re.is_match(&id) {
+        errors.push(src.err(
+            raw.id.span().start,
+            format!("bad rule id '{id}': expected a CIS number such as 5.10 or a bollwerk id such as BW-NS-1"),
+        ));
+    }
+    if let Some(old) = &raw.id_1_6_0 {
+        if !id_re.is_match(old.get_ref()) {
+            errors.push(src.err(
+                old.span().start,
+                format!(
+                    "bad id-1-6-0 '{}': expected a CIS number such as 2.9",
+                    old.get_ref()
+                ),
+            ));
+        }
+    }
+    let title = raw.title.get_ref().trim().to_string();
+    if title.is_empty() || title.contains('\n') {
+        errors.push(src.err(raw.title.span().start, "title must be one non-empty line"));
+    }
+    let level = *raw.level.get_ref();
+    if !(1..=2).contains(&level) {
+        errors.push(src.err(
+            raw.level.span().start,
+            format!("level {level} is not a CIS profile level: expected 1 or 2"),
+        ));
+    }
+    let assessment = match raw.assessment.get_ref().as_str() {
+        "automated" => Assessment::Automated,
+        "manual" => Assessment::Manual,
+        other => {
+            errors.push(src.err(
+                raw.assessment.span().start,
+                format!("unknown assessment '{other}': expected automated or manual"),
+            ));
+            Assessment::Manual
+        }
+    };
+    let severity = match raw.severity.get_ref().as_str() {
+        "low" => Severity::Low,
+        "medium" => Severity::Medium,
+        "high" => Severity::High,
+        other => {
+            errors.push(src.err(
+                raw.severity.span().start,
+                format!("unknown severity '{other}': expected low, medium or high"),
+            ));
+            Severity::Low
+        }
+    };
+    let scope = match raw.scope.get_ref().as_str() {
+        "host" => Some(Scope::Host),
+        "daemon" => Some(Scope::Daemon),
+        "each-container" => Some(Scope::EachContainer),
+        "each-image" => Some(Scope::EachImage),
+        other => {
+            errors.push(src.err(
+                raw.scope.span().start,
+                format!(
+                    "unknown scope '{other}': expected host, daemon, each-container or each-image"
+                ),
+            ));
+            None
+        }
+    };
+    let convert = |c: Option<Spanned<RawCheck>>, errors: &mut Vec<LoadError>| {
+        let (c, scope) = (c?, scope?);
+        match validate_check(src, c, scope) {
+            Ok(c) => Some(c),
+            Err(mut e) => {
+                errors.append(&mut e);
+                None
+            }
+        }
+    };
+    let applies_when = convert(raw.applies_when, &mut errors);
+    let check = convert(raw.check, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Rule {
+        id,
+        id_1_6_0: raw.id_1_6_0.map(Spanned::into_inner),
+        title,
+        description: raw.description.trim().to_string(),
+        rationale: raw.rationale.trim().to_string(),
+        impact: raw.impact.map(|s| s.trim().to_string()),
+        remediation: raw.remediation.trim().to_string(),
+        level: level as u8,
+        assessment,
+        severity,
+        references: raw.references,
+        scope: scope.expect("checked above"),
+        applies_when,
+        check,
+        informational: raw.informational,
+        origin: format!("{}:{}", src.name, src.line(start)),
+    })
+}
+
+fn validate_check(
+    src: &Source,
+    raw: Spanned<RawCheck>,
+    scope: Scope,
+) -> Result<Check, Vec<LoadError>> {
+    let at = raw.span().start;
+    let raw = raw.into_inner();
+    let err = |m: String| vec![src.err(at, m)];
+    let combinators = [
+        raw.all.is_some(),
+        raw.any.is_some(),
+        raw.not.is_some(),
+        raw.fact.is_some(),
+    ]
+    .iter()
+    .filter(|&&b| b)
+    .count();
+    if combinators != 1 {
+        return Err(err(
+            "a check has exactly one of `all`, `any`, `not` or `fact` (with an operator)".into(),
+        ));
+    }
+    let children = |list: Vec<Spanned<RawCheck>>| -> Result<Vec<Check>, Vec<LoadError>> {
+        if list.is_empty() {
+            return Err(err("`all` and `any` need at least one check".into()));
+        }
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for c in list {
+            match validate_check(src, c, scope) {
+                Ok(c) => out.push(c),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    };
+    if let Some(list) = raw.all {
+        return children(list).map(Check::All);
+    }
+    if let Some(list) = raw.any {
+        return children(list).map(Check::Any);
+    }
+    if let Some(inner) = raw.not {
+        return validate_check(src, *inner, scope).map(|c| Check::Not(Box::new(c)));
+    }
+    let fact_spanned = raw.fact.expect("counted above");
+    let fact_at = fact_spanned.span().start;
+    let fact = FactPath::parse(fact_spanned.get_ref()).map_err(|m| vec![src.err(fact_at, m)])?;
+    check_fact_root(&fact, scope).map_err(|m| vec![src.err(fact_at, m)])?;
+    for p in fact.placeholders() {
+        check_placeholder(&p).map_err(|m| vec![src.err(fact_at, m)])?;
+    }
+
+    let operand = |v: toml::Value| -> Result<Operand, String> {
+        if let toml::Value::Table(t) = &v {
+            return match (t.len(), t.get("param")) {
+                (1, Some(toml::Value::String(p))) if KNOWN_PARAMS.contains(&p.as_str()) => {
+                    Ok(Operand::Param(p.clone()))
+                }
+                (1, Some(toml::Value::String(p))) => Err(format!(
+                    "unknown parameter '{p}': expected one of {}",
+                    KNOWN_PARAMS.join(", ")
+                )),
+                _ => Err("a table operand must be { param = \"name\" }".into()),
+            };
+        }
+        serde_json::to_value(v)
+            .map(Operand::Literal)
+            .map_err(|e| format!("value cannot be used: {e}"))
+    };
+    let list_operand = |v: toml::Value, op: &str| -> Result<Operand, String> {
+        let o = operand(v)?;
+        match &o {
+            Operand::Literal(serde_json::Value::Array(_)) | Operand::Param(_) => Ok(o),
+            _ => Err(format!("`{op}` takes a list, e.g. {op} = [\"a\", \"b\"]")),
+        }
+    };
+    let number_operand = |v: toml::Value, op: &str| -> Result<Operand, String> {
+        let o = operand(v)?;
+        match &o {
+            Operand::Literal(serde_json::Value::Number(_)) | Operand::Param(_) => Ok(o),
+            _ => Err(format!("`{op}` takes a number, e.g. {op} = 0")),
+        }
+    };
+    let regex = |r: String| {
+        Regex::new(&r).map_err(|e| {
+            format!(
+                "bad regular expression /{r}/: {}",
+                e.to_string().lines().last().unwrap_or("")
+            )
+        })
+    };
+    let flag = |b: bool, op: &str| {
+        if b {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{op}` only takes true (write the opposite operator instead)"
+            ))
+        }
+    };
+
+    let mut ops: Vec<Result<Op, String>> = Vec::new();
+    if let Some(v) = raw.equals {
+        ops.push(operand(v).map(Op::Equals));
+    }
+    if let Some(v) = raw.not_equals {
+        ops.push(operand(v).map(Op::NotEquals));
+    }
+    if let Some(v) = raw.in_ {
+        ops.push(list_operand(v, "in").map(Op::In));
+    }
+    if let Some(v) = raw.not_in {
+        ops.push(list_operand(v, "not-in").map(Op::NotIn));
+    }
+    if let Some(r) = raw.matches {
+        ops.push(regex(r).map(Op::Matches));
+    }
+    if let Some(r) = raw.not_matches {
+        ops.push(regex(r).map(Op::NotMatches));
+    }
+    if let Some(v) = raw.contains {
+        ops.push(operand(v).map(Op::Contains));
+    }
+    if let Some(v) = raw.not_contains {
+        ops.push(operand(v).map(Op::NotContains));
+    }
+    if let Some(r) = raw.any_matches {
+        ops.push(regex(r).map(Op::AnyMatches));
+    }
+    if let Some(r) = raw.none_matches {
+        ops.push(regex(r).map(Op::NoneMatches));
+    }
+    if let Some(b) = raw.present {
+        ops.push(flag(b, "present").map(|_| Op::Present));
+    }
+    if let Some(b) = raw.absent {
+        ops.push(flag(b, "absent").map(|_| Op::Absent));
+    }
+    if let Some(b) = raw.empty {
+        ops.push(flag(b, "empty").map(|_| Op::Empty));
+    }
+    if let Some(b) = raw.not_empty {
+        ops.push(flag(b, "not-empty").map(|_| Op::NotEmpty));
+    }
+    if let Some(v) = raw.gt {
+        ops.push(number_operand(v, "gt").map(Op::Gt));
+    }
+    if let Some(v) = raw.ge {
+        ops.push(number_operand(v, "ge").map(Op::Ge));
+    }
+    if let Some(v) = raw.lt {
+        ops.push(number_operand(v, "lt").map(Op::Lt));
+    }
+    if let Some(v) = raw.le {
+        ops.push(number_operand(v, "le").map(Op::Le));
+    }
+    if let Some(m) = raw.mode_at_most {
+        ops.push(
+            u32::from_str_radix(&m, 8)
+                .ok()
+                .filter(|&n| n <= 0o7777 && !m.is_empty())
+                .map(Op::ModeAtMost)
+                .ok_or_else(|| format!("bad mode '{m}': expected octal digits such as \"0644\"")),
+        );
+    }
+    if let Some(o) = raw.owner_is {
+        let ok = !o.is_empty() && o.split(':').count() <= 2 && !o.split(':').any(str::is_empty);
+        ops.push(if ok {
+            Ok(Op::OwnerIs(o))
+        } else {
+            Err(format!(
+                "bad owner '{o}': expected user or user:group, e.g. \"root:root\""
+            ))
+        });
+    }
+    if let Some(v) = raw.subset_of {
+        ops.push(list_operand(v, "subset-of").map(Op::SubsetOf));
+    }
+    if let Some(p) = raw.audits {
+        let bad = placeholders_in(&p)
+            .into_iter()
+            .find_map(|ph| check_placeholder(&ph).err());
+        ops.push(match bad {
+            Some(m) => Err(m),
+            None if p.starts_with('/') || p.starts_with('{') => Ok(Op::Audits(p)),
+            None => Err(format!(
+                "`audits` takes an absolute host path or a placeholder, found '{p}'"
+            )),
+        });
+    }
+    if ops.len() != 1 {
+        return Err(err(format!(
+            "the test of '{fact}' needs exactly one operator, found {}: expected one of equals, not-equals, in, not-in, matches, not-matches, contains, not-contains, any-matches, none-matches, present, absent, empty, not-empty, gt, ge, lt, le, mode-at-most, owner-is, subset-of, audits",
+            ops.len()
+        )));
+    }
+    let op = ops.pop().expect("one").map_err(err)?;
+    if matches!(op, Op::Audits(_))
+        && (fact.root != "host" || fact.segments.len() != 1 || fact.first_key() != Some("audit"))
+    {
+        return Err(err("`audits` applies to the fact host.audit".into()));
+    }
+    let missing = match raw.missing {
+        None => Missing::default(),
+        Some(m) => match m.get_ref().as_str() {
+            "fail" => Missing::Fail,
+            "pass" => Missing::Pass,
+            "notapplicable" => Missing::NotApplicable,
+            "error" => Missing::Error,
+            "skip" => Missing::Skip,
+            other => {
+                return Err(vec![src.err(
+                    m.span().start,
+                    format!(
+                    "unknown missing '{other}': expected fail, pass, notapplicable, error or skip"
+                ),
+                )])
+            }
+        },
+    };
+    Ok(Check::Test(Test { fact, op, missing }))
+}
+
+/// Fields directly below each root that rules may name; anything deeper is free-form
+/// (Docker's own inspect documents).
+const ROOT_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "host",
+        &[
+            "hostname",
+            "locations",
+            "searched",
+            "files",
+            "audit",
+            "sysctl",
+            "docker_group",
+            "docker_root",
+        ],
+    ),
+    (
+        "daemon",
+        &[
+            "reachable",
+            "version",
+            "info",
+            "process",
+            "config_file",
+            "settings",
+            "networks",
+            "swarm_state",
+        ],
+    ),
+    ("container", &["id", "name", "inspect", "runtime"]),
+    ("image", &["id", "tags", "inspect", "history"]),
+];
+
+fn check_fact_root(fact: &FactPath, scope: Scope) -> Result<(), String> {
+    let allowed_roots: &[&str] = match scope {
+        Scope::Host => &["host", "daemon"],
+        Scope::Daemon => &["host", "daemon"],
+        Scope::EachContainer => &["host", "daemon", "container"],
+        Scope::EachImage => &["host", "daemon", "image"],
+    };
+    if !allowed_roots.contains(&fact.root.as_str()) {
+        return Err(format!(
+            "fact '{fact}' starts with '{}', which a rule of this scope cannot read: expected one of {}",
+            fact.root,
+            allowed_roots.join(", ")
+        ));
+    }
+    let fields = ROOT_FIELDS
+        .iter()
+        .find(|(r, _)| *r == fact.root)
+        .map(|(_, f)| *f)
+        .unwrap_or(&[]);
+    match fact.first_key() {
+        Some(k) if fields.contains(&k) => {}
+        other => {
+            return Err(format!(
+                "fact '{fact}': unknown field '{}' under {}: expected one of {}",
+                other.unwrap_or(""),
+                fact.root,
+                fields.join(", ")
+            ))
+        }
+    }
+    if fact.root == "daemon" && fact.first_key() == Some("settings") {
+        if let Some(super::path::Segment::Key(setting)) = fact.segments.get(1) {
+            if !crate::collect::daemon_config::is_known_setting(setting) {
+                return Err(format!(
+                    "fact '{fact}': '{setting}' is not a daemon.json key bollwerk knows (see `dockerd --help`)"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_placeholder(p: &str) -> Result<(), String> {
+    match p.split_once(':') {
+        Some((kind, name)) if LOCATION_KINDS.contains(&kind) && !name.is_empty() => Ok(()),
+        _ => Err(format!(
+            "bad placeholder '{{{p}}}': expected {{kind:name}} with kind one of {}",
+            LOCATION_KINDS.join(", ")
+        )),
+    }
+}
+
+/// Reads every `*.toml` file below `dir` (sorted) as rule files.
+pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<LoadError>> {
+    let mut rules = Vec::new();
+    let mut errors = Vec::new();
+    if !dir.is_dir() {
+        return Err(vec![LoadError {
+            file: dir.display().to_string(),
+            line: 0,
+            message: "not a directory: --checks takes a folder of *.toml rule files".into(),
+        }]);
+    }
+    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| match e {
+            Ok(e) => Some(e),
+            Err(err) => {
+                errors.push(LoadError {
+                    file: err
+                        .path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    line: 0,
+                    message: format!("cannot read: {err}"),
+                });
+                None
+            }
+        })
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml"))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    for path in files {
+        let name = path.display().to_string();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match parse_file(&name, &text) {
+                Ok(mut r) => rules.append(&mut r),
+                Err(mut e) => errors.append(&mut e),
+            },
+            Err(e) => errors.push(LoadError {
+                file: name,
+                line: 0,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rules)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Builds a rule set from `base` with `extra` added; an extra rule with a base rule's id
+/// replaces it. Duplicate ids within one source are errors naming both places.
+pub fn merge(base: Vec<Rule>, extra: Vec<Rule>) -> Result<RuleSet, Vec<LoadError>> {
+    let mut errors = Vec::new();
+    let mut check_unique = |rules: &[Rule]| {
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for r in rules {
+            if let Some(first) = seen.insert(&r.id, &r.origin) {
+                let (file, line) = split_origin(&r.origin);
+                errors.push(LoadError {
+                    file,
+                    line,
+                    message: format!("rule id '{}' is already defined at {first}", r.id),
+                });
+            }
+        }
+    };
+    check_unique(&base);
+    check_unique(&extra);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut rules = base;
+    for r in extra {
+        match rules.iter_mut().find(|b| b.id == r.id) {
+            Some(slot) => *slot = r,
+            None => rules.push(r),
+        }
+    }
+    rules.sort_by(|a, b| super::compare_ids(&a.id, &b.id));
+    Ok(RuleSet { rules })
+}
+
+fn split_origin(origin: &str) -> (String, usize) {
+    match origin.rsplit_once(':') {
+        Some((f, l)) => (f.to_string(), l.parse().unwrap_or(0)),
+        None => (origin.to_string(), 0),
+    }
+}

@@ -1,0 +1,119 @@
+//! Rules: the model, the loader and validator, and the pure evaluator.
+//!
+//! Rules are data (`checks/**/*.toml`); the default set is embedded in the binary.
+
+pub mod embedded;
+pub mod eval;
+pub mod loader;
+pub mod model;
+pub mod path;
+pub mod result;
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+pub use model::{Rule, Status};
+use serde_json::Value;
+
+/// Parameters rules may name with `{ param = "…" }`.
+pub const KNOWN_PARAMS: &[&str] = &["trusted-users"];
+
+/// A validated, id-ordered set of rules.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    /// The rules, ordered by id.
+    pub rules: Vec<Rule>,
+}
+
+/// Values for rule parameters (`trusted-users`, …), from flags or the config file.
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    /// Parameter name → value.
+    pub values: BTreeMap<String, Value>,
+}
+
+/// Which rules to run.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Highest CIS level to include (1 or 2); `None` for all.
+    pub level: Option<u8>,
+    /// Rule ids or section prefixes to keep; empty for all.
+    pub include: Vec<String>,
+    /// Rule ids or section prefixes to drop.
+    pub exclude: Vec<String>,
+}
+
+impl Selection {
+    /// Whether `rule` is selected.
+    pub fn selects(&self, rule: &Rule) -> bool {
+        let matches = |pat: &String| id_matches(&rule.id, pat);
+        self.level.is_none_or(|l| rule.level <= l)
+            && (self.include.is_empty() || self.include.iter().any(matches))
+            && !self.exclude.iter().any(matches)
+    }
+}
+
+/// True when `id` is `pattern` or lies in the section `pattern` (`5` holds `5.10`, `2.1`
+/// holds `2.1.3` but not `2.10`).
+pub fn id_matches(id: &str, pattern: &str) -> bool {
+    id == pattern
+        || id
+            .strip_prefix(pattern)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('-'))
+}
+
+/// Orders ids numerically by component (`2.2` < `2.10`), bollwerk's own ids last.
+pub fn compare_ids(a: &str, b: &str) -> Ordering {
+    let key = |s: &str| -> (bool, Vec<u64>, String) {
+        let numeric: Option<Vec<u64>> = s.split('.').map(|p| p.parse().ok()).collect();
+        match numeric {
+            Some(n) => (false, n, String::new()),
+            None => (true, Vec::new(), s.to_string()),
+        }
+    };
+    key(a).cmp(&key(b))
+}
+
+impl RuleSet {
+    /// The embedded default rules, plus the rules of `extra_dir` (added or replacing by id).
+    pub fn load(extra_dir: Option<&std::path::Path>) -> Result<RuleSet, Vec<loader::LoadError>> {
+        let base = embedded::default_rules()?;
+        let extra = match extra_dir {
+            Some(dir) => loader::load_dir(dir)?,
+            None => Vec::new(),
+        };
+        loader::merge(base, extra)
+    }
+
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Keeps only the selected rules.
+    pub fn select(mut self, selection: &Selection) -> RuleSet {
+        self.rules.retain(|r| selection.selects(r));
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_order_numerically() {
+        let mut ids = vec!["2.10", "BW-A", "2.2", "10.1", "1.1.18", "1.1.3"];
+        ids.sort_by(|a, b| compare_ids(a, b));
+        assert_eq!(ids, vec!["1.1.3", "1.1.18", "2.2", "2.10", "10.1", "BW-A"]);
+    }
+
+    #[test]
+    fn section_prefixes_match_whole_components() {
+        assert!(id_matches("5.10", "5"));
+        assert!(id_matches("2.1", "2.1"));
+        assert!(!id_matches("2.10", "2.1"));
+        assert!(id_matches("1.1.3", "1.1"));
+        assert!(id_matches("BW-NS-1", "BW"));
+    }
+}

@@ -1,0 +1,344 @@
+//! The rule model: what a loaded, validated rule looks like.
+
+use std::fmt;
+
+use regex::Regex;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::path::FactPath;
+
+/// A validated rule, ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// CIS Docker Benchmark 1.8.0 id (`5.5`) or bollwerk's own (`BW-…`).
+    pub id: String,
+    /// The CIS Docker Benchmark 1.6.0 id where it differs from `id`.
+    pub id_1_6_0: Option<String>,
+    /// One-line title.
+    pub title: String,
+    /// What the rule checks.
+    pub description: String,
+    /// Why it matters.
+    pub rationale: String,
+    /// What changes for users when the recommendation is applied.
+    pub impact: Option<String>,
+    /// How to fix a failure: the key, flag or command.
+    pub remediation: String,
+    /// CIS profile level, 1 or 2.
+    pub level: u8,
+    /// Whether CIS calls the recommendation automated or manual.
+    pub assessment: Assessment,
+    /// How bad a failure is.
+    pub severity: Severity,
+    /// Links to documentation and control catalogues.
+    pub references: Vec<String>,
+    /// What the rule looks at, and so how many results it yields.
+    pub scope: Scope,
+    /// When present and false, the rule is not applicable.
+    pub applies_when: Option<Check>,
+    /// The check; `None` for rules that need a person (`notchecked`).
+    pub check: Option<Check>,
+    /// Report the facts as `informational` instead of pass or fail.
+    pub informational: bool,
+    /// Where the rule was defined: `file:line`.
+    pub origin: String,
+}
+
+impl Rule {
+    /// The CIS section the rule belongs to: the first component of its id (`5` for `5.10`),
+    /// or `BW` for bollwerk's own rules.
+    pub fn section(&self) -> &str {
+        self.id.split(['.', '-']).next().unwrap_or(&self.id)
+    }
+}
+
+/// The CIS assessment status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Assessment {
+    /// CIS expects a tool to decide it.
+    Automated,
+    /// CIS expects a person to decide it.
+    Manual,
+}
+
+/// Severity of a failure.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Hardening with little direct risk.
+    Low,
+    /// A weakness that helps an attacker.
+    Medium,
+    /// A direct path to the host or other containers.
+    High,
+}
+
+/// What a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// Host files, audit rules, kernel: one result; works without a daemon.
+    Host,
+    /// The daemon's settings and info: one result; needs a reachable daemon.
+    Daemon,
+    /// Every container: one result each.
+    EachContainer,
+    /// Every image: one result each.
+    EachImage,
+}
+
+impl Scope {
+    /// The kind of instance a per-instance scope yields.
+    pub fn instance_kind(self) -> Option<&'static str> {
+        match self {
+            Scope::EachContainer => Some("container"),
+            Scope::EachImage => Some("image"),
+            Scope::Host | Scope::Daemon => None,
+        }
+    }
+}
+
+/// A check: a test of one fact, or a combination of checks.
+#[derive(Debug, Clone)]
+pub enum Check {
+    /// Every sub-check must pass.
+    All(Vec<Check>),
+    /// At least one sub-check must pass.
+    Any(Vec<Check>),
+    /// The sub-check must fail.
+    Not(Box<Check>),
+    /// A test of one fact.
+    Test(Test),
+}
+
+/// A test of one fact with one operator.
+#[derive(Debug, Clone)]
+pub struct Test {
+    /// The fact to read.
+    pub fact: FactPath,
+    /// What the fact must satisfy.
+    pub op: Op,
+    /// What to conclude when the fact is absent or null.
+    pub missing: Missing,
+}
+
+/// A value in a rule, or the name of a parameter set by the user.
+#[derive(Debug, Clone)]
+pub enum Operand {
+    /// Written in the rule.
+    Literal(Value),
+    /// Taken from the parameters (`--trusted-users`, the config file).
+    Param(String),
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operand::Literal(v) => write!(f, "{v}"),
+            Operand::Param(p) => write!(f, "parameter {p}"),
+        }
+    }
+}
+
+/// The closed set of operators (documented in `checks/README.md`).
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// Equal to the value.
+    Equals(Operand),
+    /// Not equal to the value.
+    NotEquals(Operand),
+    /// One of the listed values.
+    In(Operand),
+    /// None of the listed values.
+    NotIn(Operand),
+    /// A string matching the regular expression.
+    Matches(Regex),
+    /// A string not matching the regular expression.
+    NotMatches(Regex),
+    /// A list holding the value, or a string holding the substring.
+    Contains(Operand),
+    /// The opposite of `contains`.
+    NotContains(Operand),
+    /// A list with at least one string matching the regular expression.
+    AnyMatches(Regex),
+    /// A list with no string matching the regular expression.
+    NoneMatches(Regex),
+    /// Present and not null.
+    Present,
+    /// Absent or null.
+    Absent,
+    /// Absent, null, `""`, `[]` or `{}`.
+    Empty,
+    /// Present and not empty.
+    NotEmpty,
+    /// A number greater than the value.
+    Gt(Operand),
+    /// A number greater than or equal to the value.
+    Ge(Operand),
+    /// A number less than the value.
+    Lt(Operand),
+    /// A number less than or equal to the value.
+    Le(Operand),
+    /// A file mode granting no permission beyond these bits.
+    ModeAtMost(u32),
+    /// A file owner (`user` or `user:group`).
+    OwnerIs(String),
+    /// A list whose every element is in the value list.
+    SubsetOf(Operand),
+    /// An audit rule set (`host.audit`) that watches this host path (placeholders allowed).
+    Audits(String),
+}
+
+impl Op {
+    /// The operator's name as written in rule files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Equals(_) => "equals",
+            Op::NotEquals(_) => "not-equals",
+            Op::In(_) => "in",
+            Op::NotIn(_) => "not-in",
+            Op::Matches(_) => "matches",
+            Op::NotMatches(_) => "not-matches",
+            Op::Contains(_) => "contains",
+            Op::NotContains(_) => "not-contains",
+            Op::AnyMatches(_) => "any-matches",
+            Op::NoneMatches(_) => "none-matches",
+            Op::Present => "present",
+            Op::Absent => "absent",
+            Op::Empty => "empty",
+            Op::NotEmpty => "not-empty",
+            Op::Gt(_) => "gt",
+            Op::Ge(_) => "ge",
+            Op::Lt(_) => "lt",
+            Op::Le(_) => "le",
+            Op::ModeAtMost(_) => "mode-at-most",
+            Op::OwnerIs(_) => "owner-is",
+            Op::SubsetOf(_) => "subset-of",
+            Op::Audits(_) => "audits",
+        }
+    }
+
+    /// "expected …" sentence for evidence.
+    pub fn expectation(&self) -> String {
+        match self {
+            Op::Equals(v) => format!("equal to {v}"),
+            Op::NotEquals(v) => format!("not equal to {v}"),
+            Op::In(v) => format!("one of {v}"),
+            Op::NotIn(v) => format!("none of {v}"),
+            Op::Matches(r) => format!("matching /{r}/"),
+            Op::NotMatches(r) => format!("not matching /{r}/"),
+            Op::Contains(v) => format!("containing {v}"),
+            Op::NotContains(v) => format!("not containing {v}"),
+            Op::AnyMatches(r) => format!("an element matching /{r}/"),
+            Op::NoneMatches(r) => format!("no element matching /{r}/"),
+            Op::Present => "present".into(),
+            Op::Absent => "absent".into(),
+            Op::Empty => "empty or unset".into(),
+            Op::NotEmpty => "set and not empty".into(),
+            Op::Gt(v) => format!("greater than {v}"),
+            Op::Ge(v) => format!("at least {v}"),
+            Op::Lt(v) => format!("less than {v}"),
+            Op::Le(v) => format!("at most {v}"),
+            Op::ModeAtMost(m) => format!("mode {m:04o} or more restrictive"),
+            Op::OwnerIs(o) => format!("owned by {o}"),
+            Op::SubsetOf(v) => format!("only members of {v}"),
+            Op::Audits(p) => format!("an audit watch on {p}, loaded and persistent"),
+        }
+    }
+}
+
+/// What a test concludes when its fact is absent or null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Missing {
+    /// The test fails (default).
+    #[default]
+    Fail,
+    /// The test passes (the unset default is safe).
+    Pass,
+    /// The rule does not apply (e.g. the file does not exist).
+    NotApplicable,
+    /// The rule cannot be decided.
+    Error,
+    /// The test is left out of its combination; a check whose tests are all skipped is not
+    /// applicable.
+    Skip,
+}
+
+/// The result of a rule or instance.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The recommendation is met.
+    Pass,
+    /// The recommendation is not met.
+    Fail,
+    /// Could not be decided; the message says why.
+    Error,
+    /// Does not apply to this host; the message says why.
+    NotApplicable,
+    /// Needs a person (manual) or a parameter; the message says what.
+    NotChecked,
+    /// Facts reported without a verdict.
+    Informational,
+}
+
+impl Status {
+    /// All statuses in report order.
+    pub const ALL: [Status; 6] = [
+        Status::Fail,
+        Status::Error,
+        Status::Pass,
+        Status::Informational,
+        Status::NotApplicable,
+        Status::NotChecked,
+    ];
+
+    /// Rank for "the worst of": a failure outweighs an error, an error outweighs a pass.
+    pub fn badness(self) -> u8 {
+        match self {
+            Status::Fail => 5,
+            Status::Error => 4,
+            Status::NotChecked => 3,
+            Status::Informational => 2,
+            Status::Pass => 1,
+            Status::NotApplicable => 0,
+        }
+    }
+
+    /// The name used in reports and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::NotApplicable => "notapplicable",
+            Status::NotChecked => "notchecked",
+            Status::Informational => "informational",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Status, String> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown status '{s}': expected one of fail, error, pass, informational, notapplicable, notchecked")
+            })
+    }
+}

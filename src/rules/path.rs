@@ -1,0 +1,249 @@
+//! Fact paths: `daemon.settings.icc`, `host.files["{unit:docker.service}"].mode`,
+//! `container.inspect.HostConfig.CapAdd`.
+//!
+//! A path is a root (`host`, `daemon`, `container`, `image`) followed by segments: a name
+//! after a dot, `["key"]` for keys holding dots or slashes, or `[N]` for a list index.
+//! Keys may hold placeholders `{kind:name}` that stand for host paths found at collection
+//! time (see [`crate::collect::locations`]).
+
+use std::fmt;
+
+/// One step of a fact path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// An object key.
+    Key(String),
+    /// A list index.
+    Index(usize),
+}
+
+/// A parsed fact path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactPath {
+    /// The root name.
+    pub root: String,
+    /// The steps below the root.
+    pub segments: Vec<Segment>,
+    text: String,
+}
+
+impl FactPath {
+    /// Parses `text`, or says what is wrong with it.
+    pub fn parse(text: &str) -> Result<FactPath, String> {
+        let bad = |why: &str| {
+            Err(format!(
+                "bad fact path '{text}': {why} (expected e.g. daemon.settings.icc or host.files[\"/etc/docker\"].mode)"
+            ))
+        };
+        let mut chars = text.char_indices().peekable();
+        let mut segments = Vec::new();
+        let mut name = String::new();
+        let mut root: Option<String> = None;
+        let push = |name: &mut String, root: &mut Option<String>, segs: &mut Vec<Segment>| {
+            if root.is_none() {
+                *root = Some(std::mem::take(name));
+            } else {
+                segs.push(Segment::Key(std::mem::take(name)));
+            }
+        };
+        let mut expect_name = true;
+        while let Some((_, c)) = chars.next() {
+            match c {
+                '.' => {
+                    if name.is_empty() {
+                        if expect_name {
+                            return bad("empty segment");
+                        }
+                    } else {
+                        push(&mut name, &mut root, &mut segments);
+                    }
+                    expect_name = true;
+                }
+                '[' => {
+                    if !name.is_empty() {
+                        push(&mut name, &mut root, &mut segments);
+                    } else if root.is_none() {
+                        return bad("a path starts with a root name");
+                    }
+                    match chars.peek() {
+                        Some((_, '"')) => {
+                            chars.next();
+                            let mut key = String::new();
+                            let mut closed = false;
+                            for (_, c) in chars.by_ref() {
+                                if c == '"' {
+                                    closed = true;
+                                    break;
+                                }
+                                key.push(c);
+                            }
+                            if !closed || chars.next().map(|(_, c)| c) != Some(']') {
+                                return bad("unterminated [\"key\"]");
+                            }
+                            segments.push(Segment::Key(key));
+                        }
+                        _ => {
+                            let mut digits = String::new();
+                            let mut closed = false;
+                            for (_, c) in chars.by_ref() {
+                                if c == ']' {
+                                    closed = true;
+                                    break;
+                                }
+                                digits.push(c);
+                            }
+                            match digits.parse::<usize>() {
+                                Ok(i) if closed => segments.push(Segment::Index(i)),
+                                _ => return bad("[...] holds a quoted key or a list index"),
+                            }
+                        }
+                    }
+                    expect_name = false;
+                }
+                c if c.is_ascii_alphanumeric() || c == '_' || c == '-' => {
+                    name.push(c);
+                    expect_name = false;
+                }
+                other => return bad(&format!("unexpected character '{other}'")),
+            }
+        }
+        if !name.is_empty() {
+            push(&mut name, &mut root, &mut segments);
+        } else if expect_name {
+            return bad("ends with a dot");
+        }
+        let Some(root) = root else {
+            return bad("empty path");
+        };
+        Ok(FactPath {
+            root,
+            segments,
+            text: text.to_string(),
+        })
+    }
+
+    /// The first key below the root (`settings` in `daemon.settings.icc`).
+    pub fn first_key(&self) -> Option<&str> {
+        match self.segments.first() {
+            Some(Segment::Key(k)) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// Placeholders (`unit:docker.service`) named in this path's keys.
+    pub fn placeholders(&self) -> Vec<String> {
+        self.segments
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Key(k) => Some(placeholders_in(k)),
+                Segment::Index(_) => None,
+            })
+            .flatten()
+            .collect()
+    }
+}
+
+impl fmt::Display for FactPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Writes `root` and `segments` back as path text (used for resolved paths in evidence).
+pub fn render(root: &str, segments: &[Segment]) -> String {
+    let mut out = root.to_string();
+    for s in segments {
+        match s {
+            Segment::Key(k)
+                if !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+            {
+                out.push('.');
+                out.push_str(k);
+            }
+            Segment::Key(k) => {
+                out.push_str("[\"");
+                out.push_str(k);
+                out.push_str("\"]");
+            }
+            Segment::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// The placeholders `{kind:name}` in `text`, without braces.
+pub fn placeholders_in(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        out.push(rest[start + 1..start + len].to_string());
+        rest = &rest[start + len + 1..];
+    }
+    out
+}
+
+/// Replaces each placeholder in `text` through `lookup`; the first unresolved placeholder is
+/// returned as the error.
+pub fn substitute(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        let name = &rest[start + 1..start + len];
+        out.push_str(&rest[..start]);
+        out.push_str(&lookup(name).ok_or_else(|| name.to_string())?);
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_dotted_and_bracketed_paths() {
+        let p = FactPath::parse(r#"host.files["{unit:docker.service}"].mode"#).unwrap();
+        assert_eq!(p.root, "host");
+        assert_eq!(
+            p.segments,
+            vec![
+                Segment::Key("files".into()),
+                Segment::Key("{unit:docker.service}".into()),
+                Segment::Key("mode".into())
+            ]
+        );
+        assert_eq!(p.placeholders(), vec!["unit:docker.service".to_string()]);
+        let p = FactPath::parse("container.inspect.Mounts[0].Source").unwrap();
+        assert_eq!(p.segments[2], Segment::Index(0));
+        assert_eq!(p.segments[3], Segment::Key("Source".into()));
+    }
+
+    #[test]
+    fn rejects_malformed_paths() {
+        for bad in ["", "a..b", "a.", ".a", "a[\"x\"", "a[x]", "a b", "[1]"] {
+            assert!(FactPath::parse(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn renders_back() {
+        let segs = vec![Segment::Key("files".into()), Segment::Key("/etc/x".into())];
+        assert_eq!(render("host", &segs), r#"host.files["/etc/x"]"#);
+    }
+
+    #[test]
+    fn substitutes_placeholders() {
+        let f = |n: &str| (n == "bin:dockerd").then(|| "/usr/sbin/dockerd".to_string());
+        assert_eq!(substitute("{bin:dockerd}", f).unwrap(), "/usr/sbin/dockerd");
+        assert_eq!(substitute("{bin:runc}", f).unwrap_err(), "bin:runc");
+    }
+}
