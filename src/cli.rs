@@ -56,6 +56,7 @@ pub struct SourceArgs {
     #[arg(
         long,
         env = "DOCKER_HOST",
+        hide_env_values = true,
         default_value = "unix:///var/run/docker.sock",
         value_name = "URL"
     )]
@@ -269,12 +270,8 @@ fn read_snapshot(path: &Path) -> Result<Snapshot, Fatal> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?;
     let snap: Snapshot = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{}:{}:{}: not a bollwerk snapshot: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
+        let (at, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
+        format!("{at}: not a bollwerk snapshot: {what}")
     })?;
     if snap.schema_version != SNAPSHOT_SCHEMA_VERSION {
         return Err(Fatal(format!(

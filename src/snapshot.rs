@@ -104,6 +104,9 @@ pub struct FileFacts {
     /// Permission bits as four octal digits, e.g. `0644`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
+    /// The path with symlinks resolved on the host, when that differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<String>,
 }
 
 /// Loaded and persistent audit rules.
@@ -134,6 +137,9 @@ pub struct AuditRule {
     pub source: String,
     /// The rule as written.
     pub text: String,
+    /// `path` with symlinks resolved on the host, when that differs (`/var/run` → `/run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<String>,
 }
 
 /// The docker group and its members.

@@ -100,12 +100,14 @@ pub fn parse_rules(text: &str, source: impl Fn(usize) -> String, host: &HostFs) 
             i += 1;
         }
         if let Some((path, recursive)) = path {
+            let resolved = host.canonical(&path);
             out.push(AuditRule {
                 path,
                 recursive,
                 perms,
                 source: source(n + 1),
                 text: line.to_string(),
+                resolved,
             });
         }
     }

@@ -191,15 +191,8 @@ pub fn defaults() -> BTreeMap<String, Sourced> {
 /// Parses daemon.json text. Errors read `file:line:column: message`.
 pub fn parse_daemon_json(file: &str, text: &str) -> Result<BTreeMap<String, Sourced>, String> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
-        let what = e.to_string();
-        let what = what
-            .rsplit_once(" at line ")
-            .map_or(what.as_str(), |(w, _)| w);
-        format!(
-            "{file}:{}:{}: malformed daemon.json: {what}",
-            e.line(),
-            e.column()
-        )
+        let (at, what) = crate::diag::json_error(file, text, &e);
+        format!("{at}: malformed daemon.json: {what}")
     })?;
     let Value::Object(map) = value else {
         return Err(format!(

@@ -135,21 +135,28 @@ pub async fn collect(docker: &Docker, all_containers: bool) -> DaemonAnswers {
 type Gathered<T> = (Vec<T>, Vec<(String, String)>, Vec<String>);
 
 async fn containers(docker: &Docker, all: bool) -> Gathered<ContainerFacts> {
+    match list_container_ids(docker, all).await {
+        Ok(ids) => inspect_containers(docker, ids).await,
+        Err(e) => (Vec::new(), vec![("containers".into(), e)], Vec::new()),
+    }
+}
+
+/// Ids of running containers, or of all containers when `all`.
+pub async fn list_container_ids(docker: &Docker, all: bool) -> Result<Vec<String>, String> {
     let opts = ListContainersOptionsBuilder::new().all(all).build();
-    let list = match docker.list_containers(Some(opts)).await {
-        Ok(l) => l,
-        Err(e) => {
-            return (
-                Vec::new(),
-                vec![(
-                    "containers".into(),
-                    format!("GET /containers/json failed: {e}"),
-                )],
-                Vec::new(),
-            )
-        }
-    };
-    let ids: Vec<String> = list.into_iter().filter_map(|c| c.id).collect();
+    let list = docker
+        .list_containers(Some(opts))
+        .await
+        .map_err(|e| format!("GET /containers/json failed: {e}"))?;
+    Ok(list.into_iter().filter_map(|c| c.id).collect())
+}
+
+/// Inspects `ids` concurrently. A container that is gone by then (removed between list and
+/// inspect) is skipped with a note; other failures are errors for that container.
+pub async fn inspect_containers(
+    docker: &Docker,
+    ids: Vec<String>,
+) -> (Vec<ContainerFacts>, Vec<(String, String)>, Vec<String>) {
     let results: Vec<_> = stream::iter(ids)
         .map(|id| async move {
             let r = docker.inspect_container(&id, None).await;

@@ -52,6 +52,12 @@ impl HostFs {
 
     /// Where host path `path` is on this machine, following symlinks inside the root.
     pub fn resolve(&self, path: &str) -> PathBuf {
+        self.resolve_checked(path).unwrap_or_else(|(p, _)| p)
+    }
+
+    /// Like [`HostFs::resolve`], but a symlink loop is an error (ELOOP), given with the path
+    /// reached so far.
+    fn resolve_checked(&self, path: &str) -> Result<PathBuf, (PathBuf, io::Error)> {
         let mut current = self.root.clone();
         let mut pending: Vec<String> = components(path);
         pending.reverse();
@@ -65,7 +71,10 @@ impl HostFs {
             }
             let next = current.join(&part);
             match fs::symlink_metadata(&next) {
-                Ok(m) if m.file_type().is_symlink() && hops < 40 => {
+                Ok(m) if m.file_type().is_symlink() && hops >= 40 => {
+                    return Err((next, io::Error::from_raw_os_error(nix::libc::ELOOP)));
+                }
+                Ok(m) if m.file_type().is_symlink() => {
                     hops += 1;
                     let target = fs::read_link(&next).unwrap_or_default();
                     let target = target.to_string_lossy();
@@ -79,7 +88,7 @@ impl HostFs {
                 _ => current = next,
             }
         }
-        current
+        Ok(current)
     }
 
     /// Reads a host file as text.
@@ -102,10 +111,28 @@ impl HostFs {
         self.resolve(path).exists()
     }
 
+    /// Whether something is at a host path, even a broken or looping symlink.
+    pub fn present(&self, path: &str) -> bool {
+        fs::symlink_metadata(self.resolve(path)).is_ok()
+    }
+
+    /// The host path with symlinks resolved, when it differs from `path`.
+    pub fn canonical(&self, path: &str) -> Option<String> {
+        let real = self.resolve(path);
+        let rel = real.strip_prefix(&self.root).ok()?;
+        let host = format!("/{}", rel.display());
+        (host != path).then_some(host)
+    }
+
     /// `stat` of a host path. A missing path is `exists: false`; other failures are errors
     /// naming the path and the OS error.
     pub fn stat(&self, path: &str) -> Result<FileFacts, String> {
-        let real = self.resolve(path);
+        let real = match self.resolve_checked(path) {
+            Ok(p) => p,
+            Err((p, e)) => {
+                return Err(format!("cannot stat {path} (read as {}): {e}", p.display()))
+            }
+        };
         match fs::metadata(&real) {
             Ok(m) => {
                 let ft = m.file_type();
@@ -139,9 +166,13 @@ impl HostFs {
                     gid: Some(m.gid()),
                     owner: Some(format!("{user}:{group}")),
                     mode: Some(format!("{:04o}", m.mode() & 0o7777)),
+                    resolved: self.canonical(path),
                 })
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(FileFacts::default()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(FileFacts {
+                resolved: self.canonical(path),
+                ..FileFacts::default()
+            }),
             Err(e) => Err(format!(
                 "cannot stat {path} (read as {}): {e}",
                 real.display()

@@ -108,7 +108,7 @@ pub fn resolve(
             seen.push(c);
         }
     }
-    let found = seen.iter().find(|c| host.exists(c)).cloned();
+    let found = seen.iter().find(|c| host.present(c)).cloned();
     (found, seen)
 }
 

@@ -258,13 +258,9 @@ impl<'a> Context<'a> {
             message = evidence
                 .iter()
                 .find(|e| e.outcome == Status::Fail)
-                .map(|e| {
-                    format!(
-                        "{}: found {}, expected {}",
-                        e.fact,
-                        compact(&e.observed),
-                        e.expected
-                    )
+                .map(|e| match &e.observed {
+                    Value::Object(_) => format!("{}: expected {}, found none", e.fact, e.expected),
+                    v => format!("{}: found {}, expected {}", e.fact, compact(v), e.expected),
                 });
         }
         (status, message, evidence)
@@ -590,17 +586,19 @@ impl<'a> Context<'a> {
                 return self.on_missing(t, fact, Value::Null, "host search".into(), why, ev);
             }
         };
+        let mut aliases = vec![target.clone()];
         if let Some(f) = self.snapshot.host.files.get(&target) {
             if !f.exists {
                 let why = format!("{target} does not exist");
                 return self.on_missing(t, fact, Value::Null, format!("stat {target}"), why, ev);
             }
+            aliases.extend(f.resolved.clone());
         }
         let audit = &self.snapshot.host.audit;
         let covering = |rules: &[AuditRule]| -> Vec<String> {
             rules
                 .iter()
-                .filter(|r| audit_covers(r, &target))
+                .filter(|r| aliases.iter().any(|a| audit_covers(r, a)))
                 .map(|r| format!("{} ({})", r.text, r.source))
                 .collect()
         };
@@ -682,8 +680,10 @@ fn combine(vs: Vec<Verdict>, conjunction: bool) -> Verdict {
 
 /// Whether audit rule `r` records writes to `target`.
 pub fn audit_covers(r: &AuditRule, target: &str) -> bool {
-    let path_ok = r.path == target
-        || (r.recursive && target.starts_with(&format!("{}/", r.path.trim_end_matches('/'))));
+    let under = |p: &str| {
+        p == target || (r.recursive && target.starts_with(&format!("{}/", p.trim_end_matches('/'))))
+    };
+    let path_ok = under(&r.path) || r.resolved.as_deref().is_some_and(under);
     let perms_ok = r
         .perms
         .as_deref()

@@ -11,3 +11,5 @@
 #![allow(dead_code)]
 
 pub mod dockerd;
+pub mod fixture;
+pub mod scan;

@@ -1,0 +1,235 @@
+//! The command line: exit codes, rule listing, bad input, escaping of host text.
+
+mod support;
+
+use std::process::Command;
+
+use support::fixture::HostTree;
+use support::scan::bollwerk;
+
+const NO_DAEMON: &str = "unix:///nonexistent/bollwerk-test.sock";
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
+        .args(args)
+        .env_remove("DOCKER_HOST")
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn rules_list_shows_every_rule_with_both_ids() {
+    let (code, out, _) = run(&["rules", "list"]);
+    assert_eq!(code, 0);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("2.10 "))
+        .expect("2.10 listed");
+    assert!(line.contains("2.9"), "1.6.0 id shown: {line}");
+    for id in [
+        "1.1.1", "1.1.18", "2.2", "2.16", "3.1", "3.16", "4.1", "5.4", "5.5", "5.10", "5.11",
+        "5.26", "5.29",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(&format!("{id} "))),
+            "{id} missing:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn rules_show_prints_the_rule_or_names_the_missing_id() {
+    let (code, out, _) = run(&["rules", "show", "5.5"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Remediation") && out.contains("--privileged"),
+        "{out}"
+    );
+    let (code, _, err) = run(&["rules", "show", "9.99"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no rule with id '9.99'"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    let (code, _, err) = run(&["scan", "--level", "3"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(&["scan", "--fail-on", "bad"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown status 'bad'"), "{err}");
+}
+
+#[test]
+fn malformed_rule_files_refuse_to_start_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mine.toml");
+    std::fs::write(
+        &file,
+        "[[rule]]\nid = \"BW-X-1\"\ntitle = \"t\"\ndescription = \"d\"\nrationale = \"r\"\nremediation = \"m\"\nlevel = 1\nassessment = \"automated\"\nseverity = \"low\"\nscope = \"daemon\"\ncheck = { fact = \"daemon.settings.icc\", equal = false }\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(&[
+        "scan",
+        "--checks",
+        dir.path().to_str().unwrap(),
+        "--docker-host",
+        NO_DAEMON,
+        "-o",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains(&format!("{}:11:", file.display())), "{err}");
+    assert!(err.contains("equal"), "{err}");
+    assert!(
+        !out.path().join("report.json").exists(),
+        "nothing is scanned"
+    );
+}
+
+#[test]
+fn checks_dir_replaces_and_adds_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("local.toml"),
+        r#"
+[[rule]]
+id = "2.2"
+title = "Our own take on icc"
+description = "d"
+rationale = "r"
+remediation = "m"
+level = 1
+assessment = "automated"
+severity = "low"
+scope = "daemon"
+check = { fact = "daemon.settings.icc", equals = false }
+
+[[rule]]
+id = "BW-LOCAL-1"
+title = "Kernel pointers are hidden"
+description = "d"
+rationale = "r"
+remediation = "m"
+level = 2
+assessment = "automated"
+severity = "low"
+scope = "host"
+check = { fact = "host.sysctl[\"kernel.kptr_restrict\"]", ge = 1 }
+"#,
+    )
+    .unwrap();
+    let checks = dir.path().to_str().unwrap();
+    let (code, out, _) = run(&["rules", "show", "2.2", "--checks", checks]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("2.2 Our own take on icc"), "{out}");
+
+    // The added host rule reads a sysctl the fixture provides: both outcomes.
+    let tree = HostTree::new();
+    tree.write("proc/sys/kernel/kptr_restrict", "1\n", 0o444);
+    let o = tempfile::tempdir().unwrap();
+    let root = tree.root_arg();
+    let args = [
+        "scan",
+        "--checks",
+        checks,
+        "--host-root",
+        &root,
+        "--docker-host",
+        NO_DAEMON,
+        "--include",
+        "BW",
+    ];
+    let r = bollwerk(&args, o.path());
+    r.expect("BW-LOCAL-1", "pass");
+    assert_eq!(
+        r.report()["tool"]["rules_version"],
+        format!("{}+custom", env!("CARGO_PKG_VERSION"))
+    );
+    tree.write("proc/sys/kernel/kptr_restrict", "0\n", 0o444);
+    let r = bollwerk(&args, o.path());
+    r.expect("BW-LOCAL-1", "fail");
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn fail_on_sets_the_threshold_for_exit_code_1() {
+    let tree = HostTree::new();
+    let root = tree.root_arg();
+    let o = tempfile::tempdir().unwrap();
+    // 3.x pass on the fixture; 2.2 errors (no daemon).
+    let base = ["scan", "--host-root", &root, "--docker-host", NO_DAEMON];
+    let with = |extra: &[&str]| {
+        let mut a = base.to_vec();
+        a.extend_from_slice(extra);
+        bollwerk(&a, o.path()).code
+    };
+    assert_eq!(with(&["--include", "3"]), 0);
+    assert_eq!(
+        with(&["--include", "3,2.2"]),
+        1,
+        "errors count at the default --fail-on fail"
+    );
+    assert_eq!(with(&["--include", "3,2.2", "--fail-on", "error"]), 1);
+    assert_eq!(
+        with(&["--include", "1.1.1", "--fail-on", "error"]),
+        0,
+        "a failure is below error"
+    );
+    assert_eq!(with(&["--include", "1.1.1"]), 1);
+}
+
+#[test]
+fn bad_snapshot_file_is_a_one_line_error_with_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap.json");
+    std::fs::write(&snap, "{\n  \"schema_version\": 1,\n  \"oops\": 1\n}").unwrap();
+    let (code, _, err) = run(&[
+        "scan",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with(&format!("bollwerk: error: {}:3:", snap.display())),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn host_supplied_text_is_kept_exactly_in_json_and_defused_on_the_terminal() {
+    let tree = HostTree::new();
+    let evil = "evil\u{1b}[31m\"host\"<img src=x>";
+    tree.write("etc/hostname", &format!("{evil}\n"), 0o644);
+    let o = tempfile::tempdir().unwrap();
+    let root = tree.root_arg();
+    let r = bollwerk(
+        &[
+            "scan",
+            "--host-root",
+            &root,
+            "--docker-host",
+            NO_DAEMON,
+            "--include",
+            "3",
+            "--format",
+            "terminal,json",
+        ],
+        o.path(),
+    );
+    assert_eq!(r.report()["run"]["hostname"], evil);
+    assert!(
+        !r.stdout.contains('\u{1b}'),
+        "raw escape reached the terminal: {:?}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("evil\\u{1b}[31m"), "{}", r.stdout);
+}

@@ -1,0 +1,305 @@
+//! Scans of private, real Docker daemons: a weak one (dockerd defaults) and a hardened one
+//! (icc off, userns-remap, live-restore, no-new-privileges, data root on its own file system).
+//! Every daemon, container and image rule is asserted per container or image.
+
+mod support;
+
+use support::dockerd::{mount_tmpfs, PrivateDaemon};
+use support::scan::bollwerk;
+
+/// Starts `docker run -d` with `args` and waits until it runs.
+fn run(d: &PrivateDaemon, name: &str, args: &[&str]) {
+    let mut all = vec!["run", "-d", "--name", name];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["local/busybox:test", "sleep", "3600"]);
+    d.docker(&all);
+    d.wait_running(name);
+}
+
+#[test]
+fn weak_daemon_verdicts_per_rule_and_container() {
+    let d = PrivateDaemon::start(serde_json::json!({}));
+    d.import_busybox();
+    d.import_busybox_as("local/busybox:nobody", &["USER nobody"]);
+    run(&d, "plain", &["--network", "none"]);
+    run(
+        &d,
+        "tight",
+        &[
+            "--network",
+            "none",
+            "--cap-drop",
+            "ALL",
+            "-m",
+            "64m",
+            "--pids-limit",
+            "50",
+            "--security-opt",
+            "no-new-privileges",
+        ],
+    );
+    run(
+        &d,
+        "capadd",
+        &["--network", "none", "--cap-add", "NET_ADMIN"],
+    );
+    run(&d, "hostnet", &["--network", "host"]);
+    d.docker(&[
+        "create",
+        "--name",
+        "priv",
+        "--privileged",
+        "local/busybox:test",
+        "sleep",
+        "1",
+    ]);
+
+    let out = tempfile::tempdir().unwrap();
+    let sock = d.socket_url();
+    let r = bollwerk(&["scan", "--docker-host", &sock, "--all"], out.path());
+    assert_eq!(r.code, 1, "failures exit with 1:\n{}", r.stderr);
+
+    // Daemon settings: dockerd's defaults, sourced as such.
+    r.expect("2.2", "fail");
+    assert_eq!(r.rule("2.2")["evidence"][0]["source"], "dockerd default");
+    r.expect("2.10", "fail");
+    r.expect("2.16", "fail");
+    assert_eq!(
+        r.rule("2.16")["evidence"][0]["source"],
+        "docker info LiveRestoreEnabled"
+    );
+
+    // 1.1.1: the data root is a plain directory on the root file system.
+    r.expect("1.1.1", "fail");
+    // 3.15/3.16: dockerd creates its socket root:docker 0660.
+    r.expect("3.15", "pass");
+    r.expect("3.16", "pass");
+    let ev = &r.rule("3.16")["evidence"][0];
+    assert_eq!(
+        ev["fact"],
+        format!("host.files[\"{}\"].mode", d.socket_path().display())
+    );
+
+    // Images: no USER fails, USER nobody passes.
+    r.expect_instance("4.1", "local/busybox:test", "fail");
+    r.expect_instance("4.1", "local/busybox:nobody", "pass");
+    r.expect("4.1", "fail");
+
+    // Containers.
+    for (rule, name, want) in [
+        ("5.4", "plain", "pass"),
+        ("5.4", "tight", "pass"),
+        ("5.4", "capadd", "fail"),
+        ("5.5", "plain", "pass"),
+        ("5.5", "priv", "fail"),
+        ("5.10", "plain", "pass"),
+        ("5.10", "hostnet", "fail"),
+        ("5.10", "priv", "pass"),
+        ("5.11", "plain", "fail"),
+        ("5.11", "tight", "pass"),
+        ("5.26", "plain", "fail"),
+        ("5.26", "tight", "pass"),
+        ("5.29", "plain", "fail"),
+        ("5.29", "tight", "pass"),
+    ] {
+        r.expect_instance(rule, name, want);
+    }
+    for rule in ["5.4", "5.5", "5.10", "5.11", "5.26", "5.29"] {
+        r.expect(rule, "fail");
+    }
+    // 5.10 looks at the kernel too: the host-network container's net namespace is the host's.
+    let hostnet = r.rule("5.10")["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "hostnet")
+        .unwrap()
+        .clone();
+    let ns = hostnet["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["fact"] == "container.runtime.namespaces.net.shared_with_host")
+        .expect("namespace evidence");
+    assert_eq!(ns["observed"], true, "{hostnet}");
+    assert_eq!(ns["outcome"], "fail");
+
+    // Without --all the created container is left out.
+    let out2 = tempfile::tempdir().unwrap();
+    let r2 = bollwerk(
+        &["scan", "--docker-host", &sock, "--include", "5.5"],
+        out2.path(),
+    );
+    r2.expect("5.5", "pass");
+    assert_eq!(r2.code, 0, "nothing failed, exit 0: {}", r2.stdout);
+    assert!(r2.rule("5.5")["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["name"] != "priv"));
+
+    // The terminal summary names the failing containers.
+    assert!(r.stdout.contains("5.10"), "{}", r.stdout);
+    assert!(r.stdout.contains("hostnet"), "{}", r.stdout);
+}
+
+#[test]
+fn hardened_daemon_verdicts_per_rule_and_container() {
+    let d = PrivateDaemon::start_with(
+        serde_json::json!({
+            "icc": false,
+            "userns-remap": "default",
+            "live-restore": true,
+            "no-new-privileges": true
+        }),
+        |dir| mount_tmpfs(&dir.join("data")),
+    );
+    d.import_busybox();
+    run(&d, "plain", &["--network", "none"]);
+    run(
+        &d,
+        "nnp-off",
+        &[
+            "--network",
+            "none",
+            "--security-opt",
+            "no-new-privileges:false",
+        ],
+    );
+    run(&d, "hostnet", &["--network", "host", "--userns", "host"]);
+
+    let out = tempfile::tempdir().unwrap();
+    let r = bollwerk(&["scan", "--docker-host", &d.socket_url()], out.path());
+
+    // Daemon settings come from this daemon's own daemon.json, found through its command line.
+    let config = d.config_path().display().to_string();
+    r.expect("2.2", "pass");
+    let src = r.rule("2.2")["evidence"][0]["source"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        src.starts_with(&format!("{config}:")),
+        "icc should come from {config}, got {src}"
+    );
+    r.expect("2.10", "pass");
+    r.expect("2.16", "pass");
+    // 1.1.1: the data root is a tmpfs mount of its own.
+    r.expect("1.1.1", "pass");
+
+    // The daemon-wide no-new-privileges default counts, unless a container turns it off.
+    r.expect_instance("5.26", "plain", "pass");
+    r.expect_instance("5.26", "nnp-off", "fail");
+    r.expect_instance("5.10", "hostnet", "fail");
+    r.expect_instance("5.10", "plain", "pass");
+}
+
+#[test]
+fn malformed_daemon_json_makes_daemon_rules_error_with_position() {
+    let d = PrivateDaemon::start(serde_json::json!({}));
+    // dockerd read its file at start; break it afterwards, as an admin editing it would.
+    std::fs::write(
+        d.config_path(),
+        "{\n  \"icc\": false,\n  \"live-restore\": tru\n}\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let r = bollwerk(
+        &[
+            "scan",
+            "--docker-host",
+            &d.socket_url(),
+            "--include",
+            "2,3.15",
+        ],
+        out.path(),
+    );
+    r.expect("2.2", "error");
+    let msg = r.rule("2.2")["message"].as_str().unwrap().to_string();
+    let config = d.config_path().display().to_string();
+    assert!(
+        msg.starts_with(&format!("{config}:3:")),
+        "message names file:line:column: {msg}"
+    );
+    // Host rules still run.
+    r.expect("3.15", "pass");
+    assert_eq!(
+        r.code, 1,
+        "errors count as findings with the default --fail-on"
+    );
+}
+
+#[test]
+fn snapshot_replay_gives_the_same_verdicts() {
+    let d = PrivateDaemon::start(serde_json::json!({}));
+    d.import_busybox();
+    run(&d, "plain", &["--network", "none"]);
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap.json");
+    let c = bollwerk(
+        &[
+            "collect",
+            "--docker-host",
+            &d.socket_url(),
+            "-o",
+            snap.to_str().unwrap(),
+            "-q",
+        ],
+        dir.path(),
+    );
+    assert_eq!(c.code, 0, "{}", c.stderr);
+    let live = bollwerk(
+        &["scan", "--docker-host", &d.socket_url()],
+        &dir.path().join("live"),
+    );
+    // The daemon goes away; the snapshot still holds every fact.
+    drop(d);
+    let replay = bollwerk(
+        &["scan", "--snapshot", snap.to_str().unwrap()],
+        &dir.path().join("replay"),
+    );
+    let statuses = |r: &support::scan::Run| -> Vec<(String, String)> {
+        r.report()["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["id"].as_str().unwrap().to_string(),
+                    x["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(statuses(&live), statuses(&replay));
+    assert_eq!(replay.instance("5.11", "plain"), "fail");
+}
+
+#[test]
+fn container_removed_between_list_and_inspect_is_skipped_with_a_note() {
+    use bollwerk::collect::docker::{connect, inspect_containers, list_container_ids, Endpoint};
+    let d = PrivateDaemon::start(serde_json::json!({}));
+    d.import_busybox();
+    run(&d, "stays", &["--network", "none"]);
+    run(&d, "goes", &["--network", "none"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let endpoint = Endpoint {
+        url: d.socket_url(),
+        tls_dir: None,
+    };
+    let docker = rt.block_on(connect(&endpoint)).expect("connect");
+    let ids = rt
+        .block_on(list_container_ids(&docker, false))
+        .expect("list");
+    assert_eq!(ids.len(), 2);
+    d.docker(&["rm", "-f", "goes"]);
+    let (facts, errors, notes) = rt.block_on(inspect_containers(&docker, ids));
+    assert_eq!(facts.len(), 1);
+    assert_eq!(facts[0].name, "stays");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(notes.len(), 1);
+    assert!(
+        notes[0].contains("was removed during the scan; skipped"),
+        "{notes:?}"
+    );
+}

@@ -1,0 +1,88 @@
+//! Man pages and JSON Schemas are generated from the code; these tests fail when the committed
+//! copies are stale. Regenerate with `BOLLWERK_BLESS=1 cargo test --test generated_docs`.
+
+use std::path::{Path, PathBuf};
+
+fn manifest(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+fn bless() -> bool {
+    std::env::var_os("BOLLWERK_BLESS").is_some()
+}
+
+/// Compares `files` (name → generated text) with the folder `dir`, or rewrites it when blessing.
+fn compare(dir: &Path, files: Vec<(String, String)>) {
+    let mut stale = Vec::new();
+    for (name, text) in &files {
+        let path = dir.join(name);
+        if bless() {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(&path, text).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            stale.push(path.display().to_string());
+        }
+    }
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    on_disk.retain(|n| !files.iter().any(|(f, _)| f == n) && n != "README.md");
+    assert!(
+        on_disk.is_empty() || bless(),
+        "files in {} that nothing generates: {on_disk:?}",
+        dir.display()
+    );
+    assert!(
+        stale.is_empty(),
+        "stale generated files (run `BOLLWERK_BLESS=1 cargo test --test generated_docs`): {stale:?}"
+    );
+}
+
+fn man_pages(cmd: &clap::Command, prefix: &str, out: &mut Vec<(String, String)>) {
+    let name = if prefix.is_empty() {
+        cmd.get_name().to_string()
+    } else {
+        format!("{prefix}-{}", cmd.get_name())
+    };
+    let mut buf = Vec::new();
+    let page_cmd = cmd.clone().name(name.clone());
+    clap_mangen::Man::new(page_cmd).render(&mut buf).unwrap();
+    out.push((format!("{name}.1"), String::from_utf8(buf).unwrap()));
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        man_pages(sub, &name, out);
+    }
+}
+
+#[test]
+fn man_pages_match_the_cli() {
+    let mut cmd = bollwerk::cli::command();
+    cmd.build();
+    let mut pages = Vec::new();
+    man_pages(&cmd, "", &mut pages);
+    assert!(pages.iter().any(|(n, _)| n == "bollwerk-scan.1"));
+    assert!(pages.iter().any(|(n, _)| n == "bollwerk-rules-list.1"));
+    compare(&manifest("man"), pages);
+}
+
+#[test]
+fn json_schemas_match_the_types() {
+    let report = schemars::schema_for!(bollwerk::report::Report);
+    let snapshot = schemars::schema_for!(bollwerk::snapshot::Snapshot);
+    compare(
+        &manifest("schema"),
+        vec![
+            (
+                "report.schema.json".into(),
+                serde_json::to_string_pretty(&report).unwrap() + "\n",
+            ),
+            (
+                "snapshot.schema.json".into(),
+                serde_json::to_string_pretty(&snapshot).unwrap() + "\n",
+            ),
+        ],
+    );
+}

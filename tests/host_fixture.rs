@@ -1,0 +1,180 @@
+//! Host-side rules on fixture trees (`--host-root`), with no reachable daemon.
+
+mod support;
+
+use support::fixture::HostTree;
+use support::scan::{bollwerk, Run};
+
+const NO_DAEMON: &str = "unix:///nonexistent/bollwerk-test.sock";
+
+fn scan(tree: &HostTree, extra: &[&str]) -> (tempfile::TempDir, Run) {
+    let out = tempfile::tempdir().unwrap();
+    let root = tree.root_arg();
+    let mut args = vec!["scan", "--host-root", &root, "--docker-host", NO_DAEMON];
+    args.extend_from_slice(extra);
+    let run = bollwerk(&args, out.path());
+    (out, run)
+}
+
+const ALL_AUDIT_RULES: &str = "\
+## docker
+-w /usr/bin/dockerd -k docker
+-a exit,always -F path=/run/containerd -F perm=war -k docker
+-w /var/lib/docker -k docker
+-w /etc/docker -k docker
+-w /lib/systemd/system/docker.service -k docker
+-w /run/containerd/containerd.sock -k docker
+-w /run/docker.sock -k docker
+-w /usr/bin/containerd -k docker
+-w /usr/bin/containerd-shim-runc-v2 -k docker
+-w /usr/bin/runc -p wa -k docker
+";
+
+#[test]
+fn well_kept_host_passes_host_rules() {
+    let tree = HostTree::new();
+    tree.write("etc/audit/rules.d/docker.rules", ALL_AUDIT_RULES, 0o640);
+    tree.mountinfo(true);
+    let (_o, r) = scan(&tree, &["--include", "1,3", "--trusted-users", "alice,bob"]);
+    for id in [
+        "1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.1.6", "1.1.7", "1.1.8", "1.1.9", "1.1.11",
+        "1.1.14", "1.1.17", "1.1.18", "3.1", "3.2", "3.15", "3.16",
+    ] {
+        r.expect(id, "pass");
+    }
+    // A watch on /etc/docker covers daemon.json below it; the source names file and line.
+    let ev = &r.rule("1.1.11")["evidence"][0];
+    assert!(
+        ev["observed"]["persistent"][0]
+            .as_str()
+            .unwrap()
+            .contains("/etc/audit/rules.d/docker.rules:5"),
+        "{ev}"
+    );
+    // Files that are not on this host make their rules not applicable, with the reason.
+    for id in ["1.1.10", "1.1.12", "1.1.13", "1.1.15", "1.1.16"] {
+        r.expect(id, "notapplicable");
+    }
+    assert!(r.rule("1.1.10")["message"]
+        .as_str()
+        .unwrap()
+        .contains("/etc/default/docker does not exist"));
+    assert!(r.rule("1.1.15")["message"]
+        .as_str()
+        .unwrap()
+        .contains("not found on the host (looked at"));
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+#[test]
+fn neglected_host_fails_host_rules() {
+    let tree = HostTree::new();
+    // Only an audit rule that records reads, which does not count.
+    tree.write(
+        "etc/audit/audit.rules",
+        "-w /usr/bin/runc -p r -k docker\n",
+        0o640,
+    );
+    tree.write("lib/systemd/system/docker.service", "[Service]\n", 0o666);
+    tree.own("lib/systemd/system/docker.service", 1000, 1000);
+    tree.write("run/docker.sock", "", 0o666);
+    tree.own("run/docker.sock", 0, 0);
+    let (_o, r) = scan(&tree, &["--include", "1,3", "--trusted-users", "alice"]);
+    for id in [
+        "1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.1.6", "1.1.7", "1.1.8", "1.1.9", "1.1.11",
+        "1.1.14", "1.1.17", "1.1.18", "3.1", "3.2", "3.15", "3.16",
+    ] {
+        r.expect(id, "fail");
+    }
+    assert!(r.rule("1.1.1")["message"]
+        .as_str()
+        .unwrap()
+        .contains("separate"));
+    let owner = &r.rule("3.1")["evidence"][0];
+    assert_eq!(owner["observed"], "alice:alice");
+    assert_eq!(
+        owner["fact"],
+        "host.files[\"/lib/systemd/system/docker.service\"].owner"
+    );
+    assert_eq!(r.rule("3.16")["evidence"][0]["observed"], "0666");
+    // bob is in the group through his primary group.
+    let members = &r.rule("1.1.2")["evidence"][0]["observed"];
+    assert_eq!(members, &serde_json::json!(["alice", "bob"]));
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn trusted_users_unset_leaves_group_membership_to_a_person() {
+    let tree = HostTree::new();
+    let (_o, r) = scan(&tree, &["--include", "1.1.2"]);
+    r.expect("1.1.2", "notchecked");
+    let msg = r.rule("1.1.2")["message"].as_str().unwrap();
+    assert!(
+        msg.contains("alice, bob") && msg.contains("--trusted-users"),
+        "{msg}"
+    );
+    // An empty docker group needs no list.
+    tree.write("etc/group", "root:x:0:\ndocker:x:105:\n", 0o644);
+    tree.write("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n", 0o644);
+    let (_o, r) = scan(&tree, &["--include", "1.1.2"]);
+    r.expect("1.1.2", "pass");
+}
+
+#[test]
+fn unreadable_files_are_errors_naming_the_path() {
+    let tree = HostTree::new();
+    // /etc/group is a directory: reading it fails with an OS error.
+    std::fs::remove_file(tree.path("etc/group")).unwrap();
+    std::fs::create_dir(tree.path("etc/group")).unwrap();
+    // The socket is a symlink loop: stat fails with ELOOP.
+    std::fs::remove_file(tree.path("run/docker.sock")).unwrap();
+    std::os::unix::fs::symlink("/run/docker.sock", tree.path("run/docker.sock")).unwrap();
+    let (_o, r) = scan(&tree, &["--include", "1.1.2,3.15"]);
+    r.expect("1.1.2", "error");
+    let msg = r.rule("1.1.2")["message"].as_str().unwrap();
+    assert!(
+        msg.contains("/etc/group") && msg.contains("Is a directory"),
+        "{msg}"
+    );
+    r.expect("3.15", "error");
+    let msg = r.rule("3.15")["message"].as_str().unwrap();
+    assert!(
+        msg.contains("/run/docker.sock") && msg.contains("symbolic links"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn unreachable_daemon_still_evaluates_host_rules() {
+    let tree = HostTree::new();
+    let (_o, r) = scan(&tree, &[]);
+    for id in ["2.2", "2.10", "4.1", "5.5", "5.29"] {
+        r.expect(id, "error");
+        let msg = r.rule(id)["message"].as_str().unwrap();
+        assert!(
+            msg.starts_with(&format!("cannot reach the Docker daemon at {NO_DAEMON}: ")),
+            "{msg}"
+        );
+    }
+    r.expect("3.1", "pass");
+    r.expect("1.1.1", "fail");
+    assert_eq!(r.code, 1, "errors make the exit code 1");
+    assert_eq!(r.report()["run"]["hostname"], "fixture-host");
+    assert!(r.report()["run"]["daemon_version"].is_null());
+}
+
+#[test]
+fn a_scan_changes_nothing_on_the_host() {
+    let tree = HostTree::new();
+    tree.write("etc/audit/rules.d/docker.rules", ALL_AUDIT_RULES, 0o640);
+    let before = tree.fingerprint();
+    let (out, r) = scan(&tree, &[]);
+    assert!(r.report.is_some());
+    assert_eq!(before, tree.fingerprint());
+    // Only report.json lands in the output folder: the temporary file was renamed into place.
+    let names: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["report.json".to_string()]);
+}

@@ -1,0 +1,110 @@
+//! Fixture host trees for `--host-root`: a few files with chosen owners and modes.
+
+use std::fs;
+use std::os::unix::fs::{chown, symlink, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// A host tree in a temporary folder.
+pub struct HostTree {
+    dir: tempfile::TempDir,
+}
+
+impl HostTree {
+    /// A minimal Debian-like host: users, groups (docker = 105 with alice; bob has it as
+    /// primary group), docker.service, the socket, binaries, daemon.json, /var/run -> /run.
+    pub fn new() -> HostTree {
+        let t = HostTree {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
+        t.write("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\nbob:x:1001:105::/home/bob:/bin/sh\n", 0o644);
+        t.write(
+            "etc/group",
+            "root:x:0:\nalice:x:1000:\ndocker:x:105:alice\n",
+            0o644,
+        );
+        t.write("etc/hostname", "fixture-host\n", 0o644);
+        t.write(
+            "lib/systemd/system/docker.service",
+            "[Service]\nExecStart=/usr/bin/dockerd\n",
+            0o644,
+        );
+        t.write("run/docker.sock", "", 0o660);
+        t.own("run/docker.sock", 0, 105);
+        fs::create_dir_all(t.path("var")).unwrap();
+        symlink("/run", t.path("var/run")).unwrap();
+        for bin in [
+            "usr/bin/dockerd",
+            "usr/bin/containerd",
+            "usr/bin/runc",
+            "usr/bin/containerd-shim-runc-v2",
+        ] {
+            t.write(bin, "#!/bin/sh\n", 0o755);
+        }
+        t.write("run/containerd/containerd.sock", "", 0o660);
+        t.write("etc/docker/daemon.json", "{}\n", 0o644);
+        fs::create_dir_all(t.path("var/lib/docker")).unwrap();
+        t.mountinfo(false);
+        t
+    }
+
+    /// Where `rel` is on this machine.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// The tree's root, for `--host-root`.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The root as a string argument.
+    pub fn root_arg(&self) -> String {
+        self.root().display().to_string()
+    }
+
+    /// Writes `rel` with `mode`, creating parents.
+    pub fn write(&self, rel: &str, text: &str, mode: u32) {
+        let p = self.path(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, text).unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// Sets owner ids of `rel`.
+    pub fn own(&self, rel: &str, uid: u32, gid: u32) {
+        chown(self.path(rel), Some(uid), Some(gid)).unwrap();
+    }
+
+    /// Writes /proc/1/mountinfo: `/` only, or also /var/lib/docker on its own device.
+    pub fn mountinfo(&self, separate_docker_root: bool) {
+        let mut text = String::from("27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n");
+        if separate_docker_root {
+            text.push_str("40 27 254:16 / /var/lib/docker rw,relatime - xfs /dev/vdb1 rw\n");
+        } else {
+            text.push_str(
+                "40 27 254:0 /srv/docker /var/lib/docker rw,relatime - ext4 /dev/vda rw\n",
+            );
+        }
+        self.write("proc/1/mountinfo", &text, 0o444);
+    }
+
+    /// Every path with its mode, size and modification time: to prove a scan changed nothing.
+    pub fn fingerprint(&self) -> Vec<String> {
+        let mut out: Vec<String> = walkdir::WalkDir::new(self.root())
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .map(|e| {
+                let m = fs::symlink_metadata(e.path()).unwrap();
+                format!(
+                    "{} {:o} {} {:?}",
+                    e.path().display(),
+                    m.permissions().mode(),
+                    m.len(),
+                    m.modified().ok()
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+}
