@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::collect::{self, CollectOptions, Endpoint, Plan};
 use crate::report::{self, terminal, Report, RunOptions};
-use crate::rules::{eval, Params, RuleSet, Selection, Status};
+use crate::rules::{eval, RuleSet, Selection, Status};
 use crate::snapshot::{Snapshot, SNAPSHOT_SCHEMA_VERSION};
 
 /// Audit a Docker host against the CIS Docker Benchmark and beyond.
@@ -31,6 +31,8 @@ pub enum Command {
     /// List or show the rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Render a saved report.json again, in other formats, without touching the host.
+    Report(ReportArgs),
     /// Print the JSON Schema of the report or snapshot format.
     Schema {
         /// Which format.
@@ -67,6 +69,10 @@ pub struct SourceArgs {
     /// Include stopped and created containers, not only running ones.
     #[arg(long)]
     pub all: bool,
+    /// Also stream every image's file system from the daemon to find setuid and setgid files
+    /// (rule 4.8); slower, nothing is extracted to disk.
+    #[arg(long)]
+    pub deep_images: bool,
 }
 
 /// Which rules.
@@ -85,7 +91,7 @@ pub struct ScanArgs {
     #[command(flatten)]
     rules: RuleArgs,
     /// Evaluate a saved snapshot instead of this host.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["docker_host", "host_root", "all"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["docker_host", "host_root", "all", "deep_images"])]
     snapshot: Option<PathBuf>,
     /// Highest CIS profile level to run (2 includes level 1).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
@@ -96,10 +102,23 @@ pub struct ScanArgs {
     /// Leave out these rule ids or sections, comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     exclude: Vec<String>,
+    /// An XCCDF 1.2 tailoring file (e.g. from OpenSCAP's autotailor): its profile, rule
+    /// selections and values apply on top of the other options.
+    #[arg(long, value_name = "FILE")]
+    tailoring: Option<PathBuf>,
+    /// bollwerk's config file: trusted users, registry allow-list, maximum image age, allowed
+    /// ports, thresholds (see bollwerk.example.toml).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Which benchmark's numbering the report uses.
+    #[arg(long, value_enum, default_value = "cis-docker-1.8.0")]
+    benchmark: Benchmark,
     /// Users allowed in the docker group (rule 1.1.2), comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "USERS")]
     trusted_users: Option<Vec<String>>,
-    /// Report formats, comma-separated: terminal (stdout), json (OUTPUT/report.json).
+    /// Report formats, comma-separated: terminal (stdout), json, html, xccdf, arf, junit
+    /// (files report.json, report.html, report.xccdf.xml, report.arf.xml, report.junit.xml in
+    /// --output).
     #[arg(
         long,
         value_delimiter = ',',
@@ -124,13 +143,73 @@ fn parse_status(s: &str) -> Result<Status, String> {
     s.parse()
 }
 
+/// Benchmark numbering for reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Benchmark {
+    /// CIS Docker Benchmark 1.8.0 (rule ids as shipped).
+    #[value(name = "cis-docker-1.8.0")]
+    CisDocker180,
+    /// CIS Docker Benchmark 1.6.0: results under their 1.6.0 ids; rules new in 1.8.0 left out.
+    #[value(name = "cis-docker-1.6.0")]
+    CisDocker160,
+}
+
+/// Formats for `rules export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// An XCCDF 1.2 Benchmark.
+    Xccdf,
+}
+
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Summary on standard output.
     Terminal,
-    /// report.json.
+    /// report.json: the versioned JSON report.
     Json,
+    /// report.html: one self-contained page for people.
+    Html,
+    /// report.xccdf.xml: XCCDF 1.2 Benchmark with one TestResult.
+    Xccdf,
+    /// report.arf.xml: ARF 1.1 (asset, Benchmark, TestResult).
+    Arf,
+    /// report.junit.xml: JUnit XML for CI servers.
+    Junit,
+}
+
+impl Format {
+    /// The file a format writes under the output folder (none for the terminal).
+    pub fn file_name(self) -> Option<&'static str> {
+        match self {
+            Format::Terminal => None,
+            Format::Json => Some("report.json"),
+            Format::Html => Some("report.html"),
+            Format::Xccdf => Some("report.xccdf.xml"),
+            Format::Arf => Some("report.arf.xml"),
+            Format::Junit => Some("report.junit.xml"),
+        }
+    }
+}
+
+/// `bollwerk report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A report.json written by `bollwerk scan`.
+    #[arg(value_name = "FILE")]
+    input: PathBuf,
+    /// Formats to write, comma-separated (as for scan).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_enum,
+        default_value = "terminal",
+        value_name = "LIST"
+    )]
+    format: Vec<Format>,
+    /// Folder for report files.
+    #[arg(long, short, default_value = ".", value_name = "DIR")]
+    output: PathBuf,
 }
 
 /// `bollwerk collect`.
@@ -153,6 +232,18 @@ pub struct CollectArgs {
 pub enum RulesCommand {
     /// One line per rule: id, level, assessment, scope, title.
     List {
+        /// Rule selection.
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Write the rule set as an XCCDF 1.2 Benchmark (no results), e.g. to tailor it.
+    Export {
+        /// Export format.
+        #[arg(long, value_enum, default_value = "xccdf")]
+        format: ExportFormat,
+        /// File to write; standard output when absent.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
         /// Rule selection.
         #[command(flatten)]
         rules: RuleArgs,
@@ -192,6 +283,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Report(args) => rerender(args).map(|_| 0),
         Command::Collect(args) => collect_cmd(args).map(|_| 0),
         Command::Rules(cmd) => rules_cmd(cmd).map(|_| 0),
         Command::Schema { which } => {
@@ -252,6 +344,7 @@ fn gather(source: &SourceArgs, rules: &RuleSet, quiet: bool) -> Snapshot {
         host_root: source.host_root.clone(),
         endpoint: endpoint(&source.docker_host),
         all_containers: source.all,
+        deep_images: source.deep_images,
     };
     let bar = progress(quiet);
     let tell = |m: &str| {
@@ -284,53 +377,145 @@ fn read_snapshot(path: &Path) -> Result<Snapshot, Fatal> {
 }
 
 fn scan(args: ScanArgs) -> Result<u8, Fatal> {
-    let rules = load_rules(&args.rules)?;
+    let all_rules = load_rules(&args.rules)?;
+    let tailoring = match &args.tailoring {
+        Some(path) => Some(report::tailoring::read(path)?),
+        None => None,
+    };
     let selection = Selection {
-        level: args.level,
+        level: args.level.or(tailoring.as_ref().and_then(|t| t.level)),
         include: args.include.clone(),
         exclude: args.exclude.clone(),
     };
-    let rules = rules.select(&selection);
+    let mut rules = all_rules.clone().select(&selection);
+    if let Some(t) = &tailoring {
+        if let Some(unknown) = t.selected.keys().find(|id| all_rules.get(id).is_none()) {
+            return Err(Fatal(format!(
+                "{}: the tailoring selects rule '{unknown}', which this rule set does not have",
+                args.tailoring.as_deref().unwrap_or(Path::new("")).display()
+            )));
+        }
+        // The tailoring's explicit selections win over the profile and the filters.
+        rules.rules = all_rules
+            .rules
+            .iter()
+            .filter(|r| {
+                t.selected
+                    .get(&r.id)
+                    .copied()
+                    .unwrap_or_else(|| selection.selects(r))
+            })
+            .cloned()
+            .collect();
+    }
     if rules.rules.is_empty() {
-        return Err(Fatal("no rule matches --level/--include/--exclude".into()));
+        return Err(Fatal(
+            "no rule matches --level/--include/--exclude/--tailoring".into(),
+        ));
     }
     let snapshot = match &args.snapshot {
         Some(path) => read_snapshot(path)?,
         None => gather(&args.source, &rules, args.quiet),
     };
-    let mut params = Params::default();
-    if let Some(users) = &args.trusted_users {
-        params
-            .values
-            .insert("trusted-users".into(), serde_json::json!(users));
+    let mut trusted_users = args.trusted_users.clone();
+    if let Some(v) = tailoring
+        .as_ref()
+        .and_then(|t| t.values.get("trusted-users"))
+    {
+        trusted_users.get_or_insert_with(|| {
+            v.split([',', ' '])
+                .filter(|u| !u.is_empty())
+                .map(String::from)
+                .collect()
+        });
     }
-    let results = eval::evaluate(&rules, &snapshot, &params);
+    let file_values = match &args.config {
+        Some(path) => crate::config::load(path)?,
+        None => Default::default(),
+    };
+    // Tailoring values first, flags on top.
+    let mut overrides = tailoring
+        .as_ref()
+        .map(|t| t.param_values())
+        .unwrap_or_default();
+    if let Some(users) = &trusted_users {
+        overrides.insert("trusted-users".to_string(), serde_json::json!(users));
+    }
+    let trusted_users = trusted_users.or_else(|| {
+        file_values
+            .get("trusted-users")
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+    });
+    let params = crate::config::params(file_values, overrides);
+    let mut results = eval::evaluate(&rules, &snapshot, &params);
+    if args.benchmark == Benchmark::CisDocker160 {
+        results = report::renumber_1_6_0(results);
+    }
     let options = RunOptions {
         all_containers: snapshot.all_containers,
-        level: args.level,
+        level: selection.level,
         include: args.include,
         exclude: args.exclude,
         checks_dir: args.rules.checks.as_ref().map(|p| p.display().to_string()),
         snapshot: args.snapshot.as_ref().map(|p| p.display().to_string()),
-        trusted_users: args.trusted_users,
+        trusted_users,
+        tailoring: args.tailoring.as_ref().map(|p| p.display().to_string()),
+        config: args.config.as_ref().map(|p| p.display().to_string()),
+        params: params.values.clone(),
     };
-    let report = Report::new(&snapshot, results, options);
-    if args.format.contains(&Format::Json) {
-        let path = args.output.join("report.json");
-        let json = serde_json::to_vec_pretty(&report)
-            .map_err(|e| format!("cannot encode the report: {e}"))?;
-        report::write::atomic_write(&path, &json)?;
+    let mut report = Report::new(&snapshot, results, options);
+    if args.benchmark == Benchmark::CisDocker160 {
+        report.benchmark = report::BENCHMARK_1_6_0.into();
     }
-    if args.format.contains(&Format::Terminal) {
-        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::stdout().is_terminal();
-        print!("{}", terminal::render(&report, terminal::Style { color }));
-    }
+    write_reports(&report, &args.format, &args.output)?;
     Ok(if report.has_findings(args.fail_on) {
         1
     } else {
         0
     })
+}
+
+/// Writes `report` in every format of `formats`: files atomically under `output`, the
+/// terminal summary on standard output.
+fn write_reports(report: &Report, formats: &[Format], output: &Path) -> Result<(), Fatal> {
+    for &format in formats {
+        let bytes = match format {
+            Format::Terminal => {
+                let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal();
+                print!("{}", terminal::render(report, terminal::Style { color }));
+                continue;
+            }
+            Format::Json => serde_json::to_vec_pretty(report)
+                .map_err(|e| format!("cannot encode the report: {e}"))?,
+            Format::Html => report::html::render(report)?.into_bytes(),
+            Format::Xccdf => report::xccdf::results(report).into_bytes(),
+            Format::Arf => report::xccdf::arf(report).into_bytes(),
+            Format::Junit => report::junit::render(report).into_bytes(),
+        };
+        let name = format.file_name().expect("file formats have a name");
+        report::write::atomic_write(&output.join(name), &bytes)?;
+    }
+    Ok(())
+}
+
+fn rerender(args: ReportArgs) -> Result<(), Fatal> {
+    let path = &args.input;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read report {}: {e}", path.display()))?;
+    let report: Report = serde_json::from_str(&text).map_err(|e| {
+        let (at, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
+        format!("{at}: not a bollwerk report: {what}")
+    })?;
+    if report.schema_version != report::REPORT_SCHEMA_VERSION {
+        return Err(Fatal(format!(
+            "{}: report format version {} is not supported (this bollwerk reads version {})",
+            path.display(),
+            report.schema_version,
+            report::REPORT_SCHEMA_VERSION
+        )));
+    }
+    write_reports(&report, &args.format, &args.output)
 }
 
 fn collect_cmd(args: CollectArgs) -> Result<(), Fatal> {
@@ -349,8 +534,23 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
     match cmd {
         RulesCommand::List { rules } => {
             let set = load_rules(&rules)?;
+            // Columns as wide as their longest entry (bollwerk's own ids are long).
+            let w = set
+                .rules
+                .iter()
+                .map(|r| r.id.len())
+                .max()
+                .unwrap_or(2)
+                .max(2);
+            let w_old = set
+                .rules
+                .iter()
+                .map(|r| r.id_1_6_0.as_deref().unwrap_or(&r.id).len())
+                .max()
+                .unwrap_or(5)
+                .max(5);
             println!(
-                "{:<8} {:<6} {:<5} {:<10} {:<15} title",
+                "{:<w$} {:<w_old$} {:<5} {:<10} {:<14} title",
                 "id", "1.6.0", "level", "assessment", "scope"
             );
             for r in &set.rules {
@@ -361,7 +561,7 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
                 let assessment = format!("{:?}", r.assessment).to_lowercase();
                 let decided = if r.check.is_some() { "" } else { " (manual)" };
                 println!(
-                    "{:<8} {:<6} {:<5} {:<10} {:<15} {}{decided}",
+                    "{:<w$} {:<w_old$} {:<5} {:<10} {:<14} {}{decided}",
                     r.id,
                     r.id_1_6_0.as_deref().unwrap_or(&r.id),
                     r.level,
@@ -369,6 +569,19 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
                     scope,
                     r.title
                 );
+            }
+            Ok(())
+        }
+        RulesCommand::Export {
+            format: ExportFormat::Xccdf,
+            output,
+            rules,
+        } => {
+            let set = load_rules(&rules)?;
+            let xml = report::xccdf::benchmark(&set);
+            match output {
+                Some(path) => report::write::atomic_write(&path, xml.as_bytes())?,
+                None => print!("{xml}"),
             }
             Ok(())
         }

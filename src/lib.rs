@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod collect;
+pub mod config;
 pub mod diag;
 pub mod report;
 pub mod rules;

@@ -47,6 +47,10 @@ pub struct Snapshot {
     pub errors: Vec<CollectError>,
     /// Remarks that are not errors (a container that vanished mid-scan, a tool not installed).
     pub notes: Vec<String>,
+    /// Facts left out on purpose (`image.special_files` without `--deep-images`), with the
+    /// option that gathers them; rules reading them are `notchecked`.
+    #[serde(default)]
+    pub not_collected: Vec<CollectError>,
 }
 
 /// A fact that could not be gathered.
@@ -66,6 +70,18 @@ pub struct CollectError {
 pub struct HostFacts {
     /// The host's name.
     pub hostname: String,
+    /// Fully qualified name, when the host's files give one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fqdn: Option<String>,
+    /// Operating system (`PRETTY_NAME` of /etc/os-release).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    /// Kernel release (/proc/sys/kernel/osrelease).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<String>,
+    /// Network interfaces with their MAC and IP addresses (loopback left out).
+    #[serde(default)]
+    pub interfaces: Vec<Interface>,
     /// Named locations (`bin:dockerd`, `unit:docker.service`, `socket:docker`, …) resolved to
     /// host paths; `null` when nothing was found.
     pub locations: BTreeMap<String, Option<String>>,
@@ -73,6 +89,16 @@ pub struct HostFacts {
     pub searched: BTreeMap<String, Vec<String>>,
     /// File facts keyed by absolute host path (without the host root prefix).
     pub files: BTreeMap<String, FileFacts>,
+    /// Every file and directory below a directory rules name (`/etc/docker/certs.d`), keyed by
+    /// that directory, then by path; a directory that does not exist has no entry.
+    #[serde(default)]
+    pub trees: BTreeMap<String, BTreeMap<String, FileFacts>>,
+    /// Linux security modules available on the host.
+    #[serde(default)]
+    pub lsm: LsmFacts,
+    /// TCP sockets listening in the host's network namespace.
+    #[serde(default)]
+    pub listening: Vec<ListeningSocket>,
     /// Linux audit rules.
     pub audit: AuditFacts,
     /// Kernel parameters from `/proc/sys`, keyed by dotted name (`kernel.kptr_restrict`).
@@ -81,6 +107,44 @@ pub struct HostFacts {
     pub docker_group: Option<GroupFacts>,
     /// Where the Docker root directory lives; `null` when it could not be determined.
     pub docker_root: Option<DockerRootFacts>,
+}
+
+/// Which Linux security modules the host kernel offers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LsmFacts {
+    /// AppArmor is enabled (`/sys/module/apparmor/parameters/enabled` is `Y`).
+    pub apparmor: bool,
+    /// SELinux is enabled (`/sys/fs/selinux/enforce` exists).
+    pub selinux: bool,
+}
+
+/// A listening TCP socket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListeningSocket {
+    /// `tcp` or `tcp6`.
+    pub proto: String,
+    /// Local address (`0.0.0.0`, `::`, `127.0.0.1`).
+    pub address: String,
+    /// Local port.
+    pub port: u16,
+    /// True when bound to every address (`0.0.0.0` or `::`).
+    pub wildcard: bool,
+}
+
+/// A network interface of the host.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Interface {
+    /// Interface name (`eth0`).
+    pub name: String,
+    /// MAC address (`02:42:ac:11:00:02`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+    /// IPv4 and IPv6 addresses.
+    #[serde(default)]
+    pub addresses: Vec<String>,
 }
 
 /// What `stat` says about one path.
@@ -211,6 +275,15 @@ pub struct DaemonFacts {
     pub networks: Vec<Value>,
     /// Swarm state from `info.Swarm.LocalNodeState` (`inactive`, `active`, …).
     pub swarm_state: Option<String>,
+    /// Swarm details when this node is an active manager.
+    #[serde(default)]
+    pub swarm: Option<SwarmFacts>,
+    /// Counts of containers and images, and which images no container uses.
+    #[serde(default)]
+    pub inventory: InventoryFacts,
+    /// The engine's release line and its support status, from bollwerk's dated release data.
+    #[serde(default)]
+    pub engine: Option<EngineSupport>,
 }
 
 /// The dockerd process.
@@ -223,6 +296,70 @@ pub struct DaemonProcess {
     pub cmdline: Vec<String>,
     /// How it was found (`pid file /var/run/docker.pid`, `/proc scan matching -H …`).
     pub found_by: String,
+    /// Effective user id of the process (0 unless the daemon runs rootless).
+    #[serde(default)]
+    pub uid: Option<u32>,
+}
+
+/// Swarm facts from a manager node.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SwarmFacts {
+    /// `GET /swarm` (cluster spec: CA configuration, encryption, autolock).
+    pub inspect: Value,
+    /// `GET /nodes`.
+    pub nodes: Vec<Value>,
+    /// Number of manager nodes.
+    pub managers: usize,
+    /// Number of swarm secrets.
+    pub secrets: usize,
+    /// Overlay networks (name, encrypted).
+    pub overlay_networks: Vec<OverlayNetwork>,
+}
+
+/// An overlay network.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OverlayNetwork {
+    /// Network name.
+    pub name: String,
+    /// Whether its data plane is encrypted (`--opt encrypted`).
+    pub encrypted: bool,
+}
+
+/// Counts of containers and images on the daemon, whatever `--all` says.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryFacts {
+    /// All containers.
+    pub containers_total: usize,
+    /// Running containers.
+    pub containers_running: usize,
+    /// Containers not running (exited, created, dead).
+    pub containers_stopped: usize,
+    /// Images.
+    pub images_total: usize,
+    /// Images no container (running or not) uses.
+    pub images_unused: usize,
+    /// Tags (or ids) of the unused images.
+    pub unused_images: Vec<String>,
+}
+
+/// Where the engine's release line stands.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EngineSupport {
+    /// The engine version (`20.10.24+dfsg1`).
+    pub version: String,
+    /// Its release line (`20.10`).
+    pub line: String,
+    /// End of upstream support for that line, when known (`2023-12-10`).
+    pub end_of_life: Option<String>,
+    /// True when the line is still supported at collection time; `null` when the line is not in
+    /// the data.
+    pub supported: Option<bool>,
+    /// The data file's date.
+    pub data_as_of: String,
 }
 
 /// One container.
@@ -237,9 +374,33 @@ pub struct ContainerFacts {
     pub inspect: Value,
     /// What the kernel says about its main process; `null` when it is not running.
     pub runtime: Option<RuntimeFacts>,
+    /// Its processes (`GET /containers/{id}/top`) as objects with keys `PID`, `USER`, `NAME`
+    /// (the command name) and `ARGS` (the command line); empty when it is not running.
+    #[serde(default)]
+    pub processes: Vec<Value>,
+    /// Its exec instances (`GET /exec/{id}/json` for each of inspect's ExecIDs).
+    #[serde(default)]
+    pub execs: Vec<Value>,
+    /// Whether its image reference (Config.Image) still points to the image it runs.
+    #[serde(default)]
+    pub image_freshness: Option<ImageFreshness>,
     /// Facts that could not be read for this container, keyed by sub-path (`runtime.cgroup`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub errors: BTreeMap<String, String>,
+}
+
+/// A container's image reference compared with the image it runs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImageFreshness {
+    /// The reference it was created from (`nginx:1.25`).
+    pub reference: String,
+    /// The image id it runs.
+    pub running_id: String,
+    /// The image id the reference points to now, when the daemon has it.
+    pub current_id: Option<String>,
+    /// True when both are the same image.
+    pub current: bool,
 }
 
 /// Kernel-side view of a running container.
@@ -252,6 +413,9 @@ pub struct RuntimeFacts {
     pub namespaces: BTreeMap<String, NamespaceFacts>,
     /// Limits read from the cgroup file system.
     pub cgroup: Option<CgroupFacts>,
+    /// TCP sockets listening in the container's network namespace.
+    #[serde(default)]
+    pub listening: Vec<ListeningSocket>,
 }
 
 /// One namespace of a container's main process compared with the host's (pid 1).
@@ -296,6 +460,31 @@ pub struct ImageFacts {
     pub inspect: Value,
     /// `GET /images/{id}/history`.
     pub history: Value,
+    /// Registries its tags come from (`docker.io`, `registry.example.com:5000`).
+    #[serde(default)]
+    pub registries: Vec<String>,
+    /// Days since it was built, at collection time.
+    #[serde(default)]
+    pub age_days: Option<i64>,
+    /// Number of containers (running or not) using it.
+    #[serde(default)]
+    pub containers: usize,
+    /// Files with the setuid or setgid bit, from every layer; `null` unless collected with
+    /// `--deep-images`.
+    #[serde(default)]
+    pub special_files: Option<Vec<SpecialFile>>,
+}
+
+/// A setuid or setgid file in an image layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpecialFile {
+    /// Path inside the image.
+    pub path: String,
+    /// Mode, four octal digits (`4755`).
+    pub mode: String,
+    /// The layer that holds it.
+    pub layer: String,
 }
 
 impl Snapshot {
@@ -316,6 +505,7 @@ impl Snapshot {
             images: Vec::new(),
             errors: Vec::new(),
             notes: Vec::new(),
+            not_collected: Vec::new(),
         }
     }
 

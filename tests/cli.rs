@@ -233,3 +233,109 @@ fn host_supplied_text_is_kept_exactly_in_json_and_defused_on_the_terminal() {
     );
     assert!(r.stdout.contains("evil\\u{1b}[31m"), "{}", r.stdout);
 }
+
+#[test]
+fn config_file_sets_parameters_and_bad_keys_name_the_line() {
+    let tree = HostTree::new();
+    let root = tree.root_arg();
+    let o = tempfile::tempdir().unwrap();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/bollwerk.example.toml");
+    // The example trusts alice and deploy; the fixture's docker group also holds bob.
+    let r = bollwerk(
+        &[
+            "scan",
+            "--config",
+            example,
+            "--host-root",
+            &root,
+            "--docker-host",
+            NO_DAEMON,
+            "--include",
+            "1.1.2",
+        ],
+        o.path(),
+    );
+    r.expect("1.1.2", "fail");
+    assert_eq!(
+        r.report()["run"]["options"]["params"]["max-image-age-days"],
+        30
+    );
+    assert_eq!(
+        r.report()["run"]["options"]["trusted_users"],
+        serde_json::json!(["alice", "deploy"])
+    );
+    // The flag wins over the file.
+    let r = bollwerk(
+        &[
+            "scan",
+            "--config",
+            example,
+            "--trusted-users",
+            "alice,bob",
+            "--host-root",
+            &root,
+            "--docker-host",
+            NO_DAEMON,
+            "--include",
+            "1.1.2",
+        ],
+        o.path(),
+    );
+    r.expect("1.1.2", "pass");
+
+    let bad = o.path().join("bad.toml");
+    std::fs::write(&bad, "max-image-age-days = 3\nmax-image-age = 7\n").unwrap();
+    let (code, _, err) = run(&[
+        "scan",
+        "--config",
+        bad.to_str().unwrap(),
+        "--docker-host",
+        NO_DAEMON,
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(&format!("{}:2: unknown key 'max-image-age'", bad.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn benchmark_1_6_0_reports_under_the_old_numbering() {
+    let tree = HostTree::new();
+    let root = tree.root_arg();
+    let o = tempfile::tempdir().unwrap();
+    let r = bollwerk(
+        &[
+            "scan",
+            "--benchmark",
+            "cis-docker-1.6.0",
+            "--host-root",
+            &root,
+            "--docker-host",
+            NO_DAEMON,
+            "--include",
+            "2.10,2.16,3.1",
+        ],
+        o.path(),
+    );
+    assert_eq!(r.report()["benchmark"], "CIS Docker Benchmark v1.6.0");
+    let ids: Vec<(String, String)> = r.report()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["id"].as_str().unwrap().to_string(),
+                x["id_1_8_0"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            ("2.9".into(), "2.10".into()),
+            ("2.15".into(), "2.16".into()),
+            ("3.1".into(), "3.1".into())
+        ]
+    );
+}

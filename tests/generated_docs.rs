@@ -86,3 +86,23 @@ fn json_schemas_match_the_types() {
         ],
     );
 }
+
+#[test]
+fn coverage_table_in_checks_readme_is_current() {
+    let rules = bollwerk::rules::RuleSet::load(None).expect("shipped rules load");
+    let table = bollwerk::rules::coverage::markdown(&rules);
+    let path = manifest("checks/README.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (start, end) = ("<!-- coverage:start -->\n", "<!-- coverage:end -->");
+    let i = text.find(start).expect("coverage:start marker") + start.len();
+    let j = text.find(end).expect("coverage:end marker");
+    let fresh = format!("{}{}{}", &text[..i], table, &text[j..]);
+    if bless() {
+        std::fs::write(&path, fresh).unwrap();
+    } else {
+        assert!(
+            text == fresh,
+            "the coverage table in checks/README.md is stale: run `BOLLWERK_BLESS=1 cargo test --test generated_docs`"
+        );
+    }
+}

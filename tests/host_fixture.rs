@@ -35,7 +35,10 @@ fn well_kept_host_passes_host_rules() {
     let tree = HostTree::new();
     tree.write("etc/audit/rules.d/docker.rules", ALL_AUDIT_RULES, 0o640);
     tree.mountinfo(true);
-    let (_o, r) = scan(&tree, &["--include", "1,3", "--trusted-users", "alice,bob"]);
+    let (_o, r) = scan(
+        &tree,
+        &["--include", "1.1,3", "--trusted-users", "alice,bob"],
+    );
     for id in [
         "1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.1.6", "1.1.7", "1.1.8", "1.1.9", "1.1.11",
         "1.1.14", "1.1.17", "1.1.18", "3.1", "3.2", "3.15", "3.16",

@@ -19,7 +19,7 @@ pub fn collect(host: &HostFs, read_loaded: bool, errors: &mut Vec<(String, Strin
         ),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => errors.push((
-            "host.audit.persistent".into(),
+            "host.audit".into(),
             format!("cannot list /etc/audit/rules.d: {e}"),
         )),
     }
@@ -31,10 +31,7 @@ pub fn collect(host: &HostFs, read_loaded: bool, errors: &mut Vec<(String, Strin
                     .extend(parse_rules(&text, |line| format!("{file}:{line}"), host))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => errors.push((
-                "host.audit.persistent".into(),
-                format!("cannot read {file}: {e}"),
-            )),
+            Err(e) => errors.push(("host.audit".into(), format!("cannot read {file}: {e}"))),
         }
     }
     if !read_loaded {

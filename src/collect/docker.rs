@@ -4,12 +4,17 @@
 
 use std::path::Path;
 
-use bollard::query_parameters::{ListContainersOptionsBuilder, ListImagesOptionsBuilder};
+use bollard::models::ContainerSummary;
+use bollard::query_parameters::{
+    ListContainersOptionsBuilder, ListImagesOptionsBuilder, TopOptionsBuilder,
+};
 use bollard::Docker;
 use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
-use crate::snapshot::{ContainerFacts, ImageFacts};
+use crate::snapshot::{
+    ContainerFacts, ImageFacts, ImageFreshness, InventoryFacts, OverlayNetwork, SwarmFacts,
+};
 
 /// Requests in flight at once.
 pub const MAX_IN_FLIGHT: usize = 32;
@@ -47,6 +52,10 @@ pub struct DaemonAnswers {
     pub errors: Vec<(String, String)>,
     /// Remarks (vanished containers).
     pub notes: Vec<String>,
+    /// Container and image counts.
+    pub inventory: InventoryFacts,
+    /// Swarm details on a manager.
+    pub swarm: Option<SwarmFacts>,
 }
 
 /// Connects to the daemon and agrees on an API version. The error reads
@@ -94,13 +103,13 @@ fn is_not_found(e: &bollard::errors::Error) -> bool {
 
 /// Asks the daemon for everything, concurrently.
 pub async fn collect(docker: &Docker, all_containers: bool) -> DaemonAnswers {
-    let version = docker.version();
-    let info = docker.info();
-    let containers = containers(docker, all_containers);
-    let images = images(docker);
-    let networks = docker.list_networks(None);
-    let (version, info, containers, images, networks) =
-        tokio::join!(version, info, containers, images, networks);
+    let (version, info, listed, images, networks) = tokio::join!(
+        docker.version(),
+        docker.info(),
+        list_containers(docker),
+        images(docker),
+        docker.list_networks(None),
+    );
     let mut out = DaemonAnswers::default();
     match version {
         Ok(v) => out.version = Some(to_value(&v)),
@@ -121,25 +130,229 @@ pub async fn collect(docker: &Docker, all_containers: bool) -> DaemonAnswers {
             format!("GET /networks failed: {e}"),
         )),
     }
-    let (c, mut c_errors, mut c_notes) = containers;
-    out.containers = c;
-    out.errors.append(&mut c_errors);
-    out.notes.append(&mut c_notes);
-    let (i, mut i_errors, mut i_notes) = images;
-    out.images = i;
+    let (mut image_facts, mut i_errors, mut i_notes) = images;
     out.errors.append(&mut i_errors);
     out.notes.append(&mut i_notes);
+    let summaries = match listed {
+        Ok(l) => l,
+        Err(e) => {
+            out.errors.push(("containers".into(), e));
+            Vec::new()
+        }
+    };
+    out.inventory = inventory(&summaries, &mut image_facts);
+    let wanted: Vec<String> = summaries
+        .iter()
+        .filter(|c| {
+            all_containers || c.state.as_ref().map(|s| s.to_string()) == Some("running".into())
+        })
+        .filter_map(|c| c.id.clone())
+        .collect();
+    let (mut containers, mut c_errors, mut c_notes) = inspect_containers(docker, wanted).await;
+    out.errors.append(&mut c_errors);
+    out.notes.append(&mut c_notes);
+    details(docker, &mut containers).await;
+    for c in &mut containers {
+        c.image_freshness = freshness(&c.inspect, &image_facts);
+    }
+    out.containers = containers;
+    out.images = image_facts;
+    let swarm_manager = out.info.as_ref().is_some_and(|i| {
+        i.pointer("/Swarm/ControlAvailable")
+            .and_then(Value::as_bool)
+            == Some(true)
+    });
+    if swarm_manager {
+        match swarm(docker, &out.networks).await {
+            Ok(s) => out.swarm = Some(s),
+            Err(e) => out.errors.push(("daemon.swarm".into(), e)),
+        }
+    }
     out
 }
 
-type Gathered<T> = (Vec<T>, Vec<(String, String)>, Vec<String>);
+async fn list_containers(docker: &Docker) -> Result<Vec<ContainerSummary>, String> {
+    let opts = ListContainersOptionsBuilder::new().all(true).build();
+    docker
+        .list_containers(Some(opts))
+        .await
+        .map_err(|e| format!("GET /containers/json failed: {e}"))
+}
 
-async fn containers(docker: &Docker, all: bool) -> Gathered<ContainerFacts> {
-    match list_container_ids(docker, all).await {
-        Ok(ids) => inspect_containers(docker, ids).await,
-        Err(e) => (Vec::new(), vec![("containers".into(), e)], Vec::new()),
+/// Counts containers and images and marks images no container uses.
+fn inventory(summaries: &[ContainerSummary], images: &mut [ImageFacts]) -> InventoryFacts {
+    let running = summaries
+        .iter()
+        .filter(|c| c.state.as_ref().map(|s| s.to_string()) == Some("running".into()))
+        .count();
+    for img in images.iter_mut() {
+        img.containers = summaries
+            .iter()
+            .filter(|c| c.image_id.as_deref() == Some(&img.id))
+            .count();
+    }
+    let unused: Vec<String> = images
+        .iter()
+        .filter(|i| i.containers == 0)
+        .map(|i| i.tags.first().cloned().unwrap_or_else(|| i.id.clone()))
+        .collect();
+    InventoryFacts {
+        containers_total: summaries.len(),
+        containers_running: running,
+        containers_stopped: summaries.len() - running,
+        images_total: images.len(),
+        images_unused: unused.len(),
+        unused_images: unused,
     }
 }
+
+/// Processes and exec instances of each container, concurrently.
+async fn details(docker: &Docker, containers: &mut [ContainerFacts]) {
+    let jobs: Vec<_> = containers
+        .iter()
+        .map(|c| {
+            let running =
+                c.inspect.pointer("/State/Running").and_then(Value::as_bool) == Some(true);
+            let execs: Vec<String> = c
+                .inspect
+                .get("ExecIDs")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (c.id.clone(), running, execs)
+        })
+        .collect();
+    let results: Vec<_> = stream::iter(jobs)
+        .map(|(id, running, execs)| async move {
+            let top = if running {
+                let opts = TopOptionsBuilder::new()
+                    .ps_args("-eo pid=PID -o user=USER -o comm=NAME -o args=ARGS")
+                    .build();
+                Some(docker.top_processes(&id, Some(opts)).await)
+            } else {
+                None
+            };
+            let mut exec_docs = Vec::new();
+            for e in execs {
+                if let Ok(doc) = docker.inspect_exec(&e).await {
+                    exec_docs.push(to_value(&doc));
+                }
+            }
+            (top, exec_docs)
+        })
+        .buffered(MAX_IN_FLIGHT)
+        .collect()
+        .await;
+    for (c, (top, execs)) in containers.iter_mut().zip(results) {
+        c.execs = execs;
+        match top {
+            Some(Ok(t)) => {
+                let titles = t.titles.unwrap_or_default();
+                c.processes = t
+                    .processes
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|row| {
+                        let map: serde_json::Map<String, Value> = titles
+                            .iter()
+                            .zip(row)
+                            .map(|(k, v)| (k.clone(), Value::String(v)))
+                            .collect();
+                        Value::Object(map)
+                    })
+                    .collect();
+            }
+            Some(Err(e)) if !is_not_found(&e) => {
+                c.errors.insert(
+                    "processes".into(),
+                    format!("GET /containers/{}/top failed: {e}", c.id),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Normalises an image reference the way the daemon stores tags (`nginx` → `nginx:latest`).
+fn normalise_reference(reference: &str) -> String {
+    let last = reference.rsplit('/').next().unwrap_or(reference);
+    if reference.contains('@') || last.contains(':') {
+        reference.to_string()
+    } else {
+        format!("{reference}:latest")
+    }
+}
+
+fn freshness(inspect: &Value, images: &[ImageFacts]) -> Option<ImageFreshness> {
+    let reference = inspect.pointer("/Config/Image")?.as_str()?.to_string();
+    let running_id = inspect.get("Image")?.as_str()?.to_string();
+    let current_id = if reference.starts_with("sha256:") || running_id.ends_with(&reference) {
+        Some(running_id.clone())
+    } else {
+        let wanted = normalise_reference(&reference);
+        let short = wanted
+            .strip_prefix("docker.io/library/")
+            .or_else(|| wanted.strip_prefix("docker.io/"));
+        images
+            .iter()
+            .find(|i| {
+                i.tags
+                    .iter()
+                    .any(|t| *t == wanted || Some(t.as_str()) == short)
+            })
+            .map(|i| i.id.clone())
+    };
+    let current = current_id.as_deref() == Some(running_id.as_str());
+    Some(ImageFreshness {
+        reference,
+        running_id,
+        current_id,
+        current,
+    })
+}
+
+async fn swarm(docker: &Docker, networks: &[Value]) -> Result<SwarmFacts, String> {
+    let (inspect, nodes, secrets) = tokio::join!(
+        docker.inspect_swarm(),
+        docker.list_nodes(None),
+        docker.list_secrets(None)
+    );
+    let inspect = inspect.map_err(|e| format!("GET /swarm failed: {e}"))?;
+    let nodes = nodes.map_err(|e| format!("GET /nodes failed: {e}"))?;
+    let secrets = secrets
+        .map(|s| s.len())
+        .map_err(|e| format!("GET /secrets failed: {e}"))?;
+    let nodes: Vec<Value> = nodes.iter().map(to_value).collect();
+    let managers = nodes
+        .iter()
+        .filter(|n| n.pointer("/Spec/Role").and_then(Value::as_str) == Some("manager"))
+        .count();
+    let overlay_networks = networks
+        .iter()
+        .filter(|n| n.get("Driver").and_then(Value::as_str) == Some("overlay"))
+        .filter(|n| n.get("Name").and_then(Value::as_str) != Some("ingress"))
+        .map(|n| OverlayNetwork {
+            name: n
+                .get("Name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            encrypted: n.pointer("/Options/encrypted").is_some(),
+        })
+        .collect();
+    Ok(SwarmFacts {
+        inspect: to_value(&inspect),
+        nodes,
+        managers,
+        secrets,
+        overlay_networks,
+    })
+}
+type Gathered<T> = (Vec<T>, Vec<(String, String)>, Vec<String>);
 
 /// Ids of running containers, or of all containers when `all`.
 pub async fn list_container_ids(docker: &Docker, all: bool) -> Result<Vec<String>, String> {
@@ -180,6 +393,9 @@ pub async fn inspect_containers(
                     name,
                     inspect: to_value(&inspect),
                     runtime: None,
+                    processes: Vec::new(),
+                    execs: Vec::new(),
+                    image_freshness: None,
                     errors: Default::default(),
                 });
             }
@@ -193,6 +409,26 @@ pub async fn inspect_containers(
         }
     }
     (facts, errors, notes)
+}
+
+/// The registry of each tag: the first path component when it looks like a host
+/// (has a dot or a port, or is `localhost`), else Docker Hub.
+pub fn registries(tags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = tags
+        .iter()
+        .filter(|t| t.as_str() != "<none>:<none>" && t.as_str() != "<none>@<none>")
+        .map(|t| match t.split_once('/') {
+            Some((first, _))
+                if first.contains('.') || first.contains(':') || first == "localhost" =>
+            {
+                first.to_string()
+            }
+            _ => "docker.io".to_string(),
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 async fn images(docker: &Docker) -> Gathered<ImageFacts> {
@@ -224,11 +460,22 @@ async fn images(docker: &Docker) -> Gathered<ImageFacts> {
         match (inspect, history) {
             (Ok(i), Ok(h)) => facts.push(ImageFacts {
                 id,
+                registries: registries(
+                    &summary
+                        .repo_tags
+                        .iter()
+                        .chain(&summary.repo_digests)
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                ),
                 tags: summary
                     .repo_tags
                     .into_iter()
                     .filter(|t| t != "<none>:<none>")
                     .collect(),
+                age_days: None,
+                containers: 0,
+                special_files: None,
                 inspect: to_value(&i),
                 history: to_value(&h),
             }),

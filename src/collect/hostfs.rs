@@ -185,6 +185,26 @@ impl HostFs {
         self.root.join(path.trim_start_matches('/'))
     }
 
+    /// Every entry below host directory `dir` (recursively, symlinks not followed), stat'ed;
+    /// `Ok(None)` when `dir` does not exist.
+    pub fn tree(&self, dir: &str) -> Result<Option<BTreeMap<String, FileFacts>>, String> {
+        let real = self.resolve(dir);
+        if !real.is_dir() {
+            return Ok(None);
+        }
+        let mut out = BTreeMap::new();
+        for entry in walkdir::WalkDir::new(&real)
+            .min_depth(1)
+            .sort_by_file_name()
+        {
+            let entry = entry.map_err(|e| format!("cannot list {dir}: {e}"))?;
+            let rel = entry.path().strip_prefix(&real).unwrap_or(entry.path());
+            let host_path = format!("{}/{}", dir.trim_end_matches('/'), rel.display());
+            out.insert(host_path.clone(), self.stat(&host_path)?);
+        }
+        Ok(Some(out))
+    }
+
     /// Name of the user with `uid` on the host.
     pub fn user_name(&self, uid: u32) -> Option<&str> {
         self.users.get(&uid).map(String::as_str)

@@ -12,8 +12,9 @@ use crate::snapshot::Sourced;
 
 /// Placeholder kinds: `bin:NAME` (host PATH), `unit:NAME` (systemd unit directories),
 /// `socket:docker` / `socket:containerd` (from the daemon's settings), `config:daemon.json`.
-/// `dir:docker-root` (the data-root in effect).
-pub const LOCATION_KINDS: &[&str] = &["bin", "unit", "socket", "config", "dir"];
+/// `dir:docker-root` (the data-root in effect), `setting:KEY` (the path a daemon setting names,
+/// e.g. `setting:tlscacert`).
+pub const LOCATION_KINDS: &[&str] = &["bin", "unit", "socket", "config", "dir", "setting"];
 
 /// systemd's unit search path, highest priority first.
 pub const UNIT_DIRS: &[&str] = &[
@@ -88,11 +89,30 @@ pub fn resolve(
                 .into_iter()
                 .collect();
             c.push("/run/containerd/containerd.sock".into());
+            // A containerd that dockerd starts itself lives under its exec root.
+            if let Some(exec_root) = inputs
+                .settings
+                .get("exec-root")
+                .and_then(|s| s.value.as_str())
+            {
+                c.push(format!(
+                    "{}/containerd/containerd.sock",
+                    exec_root.trim_end_matches('/')
+                ));
+            }
             c.push("/run/docker/containerd/containerd.sock".into());
             c
         }
         "config" if what == "daemon.json" => vec![inputs.config_file.to_string()],
         "config" if what == "containerd" => vec!["/etc/containerd/config.toml".into()],
+        "setting" => inputs
+            .settings
+            .get(what)
+            .and_then(|s| s.value.as_str())
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
         "dir" if what == "docker-root" => {
             let root = inputs
                 .settings

@@ -5,11 +5,15 @@
 
 pub mod audit;
 pub mod daemon_config;
+pub mod deep;
 pub mod docker;
+pub mod engine;
 pub mod groups;
 pub mod hostfs;
+pub mod identity;
 pub mod locations;
 pub mod mounts;
+pub mod net;
 pub mod process;
 pub mod runtime;
 
@@ -19,7 +23,7 @@ use std::path::PathBuf;
 use chrono::Utc;
 use serde_json::Value;
 
-use crate::rules::model::{Check, Op};
+use crate::rules::model::{Check, Op, Operand};
 use crate::rules::path::{placeholders_in, Segment};
 use crate::rules::RuleSet;
 use crate::snapshot::Snapshot;
@@ -35,6 +39,8 @@ pub struct CollectOptions {
     pub endpoint: Endpoint,
     /// Include stopped and created containers.
     pub all_containers: bool,
+    /// Stream every image's file system to find setuid and setgid files (slow).
+    pub deep_images: bool,
 }
 
 /// What the rules need from the host beyond the fixed facts: named locations, files, sysctls.
@@ -46,6 +52,8 @@ pub struct Plan {
     pub files: BTreeSet<String>,
     /// Kernel parameters to read.
     pub sysctls: BTreeSet<String>,
+    /// Directories whose every file to stat (recursively), possibly with placeholders.
+    pub trees: BTreeSet<String>,
 }
 
 impl Plan {
@@ -60,25 +68,35 @@ impl Plan {
         plan
     }
 
+    /// Records the host files, trees and sysctls a fact path names.
+    fn note_host_fact(&mut self, fact: &crate::rules::path::FactPath) {
+        self.locations.extend(fact.placeholders());
+        if fact.root != "host" {
+            return;
+        }
+        if let [Segment::Key(kind), Segment::Key(key), ..] = fact.segments.as_slice() {
+            let set = match kind.as_str() {
+                "files" => &mut self.files,
+                "trees" => &mut self.trees,
+                "sysctl" => &mut self.sysctls,
+                _ => return,
+            };
+            set.insert(key.clone());
+        }
+    }
+
     fn visit(&mut self, check: &Check) {
         match check {
             Check::All(l) | Check::Any(l) => l.iter().for_each(|c| self.visit(c)),
             Check::Not(c) => self.visit(c),
+            Check::Every { list, check, .. } => {
+                self.note_host_fact(list);
+                self.visit(check);
+            }
             Check::Test(t) => {
-                self.locations.extend(t.fact.placeholders());
-                if t.fact.root == "host" {
-                    if let [Segment::Key(kind), Segment::Key(key), ..] = t.fact.segments.as_slice()
-                    {
-                        match kind.as_str() {
-                            "files" => {
-                                self.files.insert(key.clone());
-                            }
-                            "sysctl" => {
-                                self.sysctls.insert(key.clone());
-                            }
-                            _ => {}
-                        }
-                    }
+                self.note_host_fact(&t.fact);
+                if let Some(Operand::Fact(other)) = t.op.operand() {
+                    self.note_host_fact(other);
                 }
                 if let Op::Audits(target) = &t.op {
                     self.locations.extend(placeholders_in(target));
@@ -112,11 +130,29 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
     progress("asking the Docker daemon");
     let endpoint = opts.endpoint.clone();
     let all = opts.all_containers;
+    let deep = opts.deep_images;
     let daemon_task = runtime.spawn(async move {
         let docker = docker::connect(&endpoint).await?;
-        Ok::<_, String>(docker::collect(&docker, all).await)
+        let mut answers = docker::collect(&docker, all).await;
+        if deep {
+            for img in &mut answers.images {
+                match deep::special_files(&docker, &img.id).await {
+                    Ok(files) => img.special_files = Some(files),
+                    Err(e) => answers
+                        .errors
+                        .push((format!("images[\"{}\"].special_files", img.id), e)),
+                }
+            }
+        }
+        Ok::<_, String>(answers)
     });
 
+    if !opts.deep_images {
+        snap.not_collected.push(crate::snapshot::CollectError {
+            fact: "image.special_files".into(),
+            message: "image file systems were not read: scan with --deep-images to list setuid and setgid files".into(),
+        });
+    }
     progress("reading the daemon's configuration");
     read_daemon_config(&mut snap, &host, &opts.endpoint);
 
@@ -136,8 +172,43 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
             }
             snap.daemon.info = a.info;
             snap.daemon.networks = a.networks;
+            snap.daemon.inventory = a.inventory;
+            snap.daemon.swarm = a.swarm;
             snap.containers = a.containers;
             snap.images = a.images;
+            let now = snap.started_at;
+            for img in &mut snap.images {
+                img.age_days = img
+                    .inspect
+                    .get("Created")
+                    .and_then(Value::as_str)
+                    .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+                    .map(|c| (now - c.with_timezone(&Utc)).num_days());
+            }
+            let version = snap
+                .daemon
+                .version
+                .as_ref()
+                .and_then(|v| v.get("Version"))
+                .and_then(Value::as_str);
+            if let Some(version) = version {
+                let today = now.format("%Y-%m-%d").to_string();
+                match engine::support(version, &today) {
+                    Ok(s) => {
+                        if s.supported.is_none() {
+                            snap.error(
+                                "daemon.engine.supported",
+                                format!(
+                                    "release line {} is not in bollwerk's release data (checks/data/docker-engine-releases.toml, as of {})",
+                                    s.line, s.data_as_of
+                                ),
+                            );
+                        }
+                        snap.daemon.engine = Some(s)
+                    }
+                    Err(e) => snap.error("daemon.engine", e),
+                }
+            }
             for (fact, msg) in a.errors {
                 snap.error(fact, msg);
             }
@@ -191,17 +262,8 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
 }
 
 fn collect_host(snap: &mut Snapshot, host: &HostFs, plan: &Plan, opts: &CollectOptions) {
-    snap.host.hostname = host
-        .read_to_string("/etc/hostname")
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .or_else(|| {
-            nix::unistd::gethostname()
-                .ok()
-                .map(|h| h.to_string_lossy().into_owned())
-        })
-        .unwrap_or_default();
+    let live = opts.host_root == std::path::Path::new("/");
+    identity::collect(host, live, &mut snap.host);
 
     // Locations.
     let config_file = snap
@@ -243,6 +305,37 @@ fn collect_host(snap: &mut Snapshot, host: &HostFs, plan: &Plan, opts: &CollectO
             }
             Err(e) => snap.error(format!("host.files[\"{path}\"]"), e),
         }
+    }
+
+    // Trees: every entry below a directory.
+    for template in &plan.trees {
+        let Ok(dir) = crate::rules::path::substitute(template, |n| {
+            snap.host.locations.get(n).cloned().flatten()
+        }) else {
+            continue;
+        };
+        match host.tree(&dir) {
+            Ok(Some(entries)) => {
+                snap.host.trees.insert(dir, entries);
+            }
+            Ok(None) => {}
+            Err(e) => snap.error(format!("host.trees[\"{dir}\"]"), e),
+        }
+    }
+
+    // Security modules.
+    snap.host.lsm.apparmor = host
+        .read_to_string("/sys/module/apparmor/parameters/enabled")
+        .is_ok_and(|v| v.trim() == "Y");
+    snap.host.lsm.selinux = host.exists("/sys/fs/selinux/enforce");
+
+    // Listening sockets of the host's network namespace: pid 1's, else dockerd's.
+    let dockerd = snap.daemon.process.as_ref().map(|p| p.pid);
+    match net::listening(host, 1)
+        .or_else(|e| dockerd.map_or(Err(e), |pid| net::listening(host, pid)))
+    {
+        Ok(l) => snap.host.listening = l,
+        Err(e) => snap.error("host.listening", e),
     }
 
     // Audit rules; loaded ones only for the real root.
@@ -338,12 +431,14 @@ fn collect_runtime(snap: &mut Snapshot, host: &HostFs) {
             .and_then(Value::as_u64)
             .unwrap_or(0);
         if running && pid > 0 {
-            c.runtime = Some(runtime::collect(
-                host,
-                pid as u32,
-                host_ns.as_ref(),
-                &mut c.errors,
-            ));
+            let mut facts = runtime::collect(host, pid as u32, host_ns.as_ref(), &mut c.errors);
+            match net::listening(host, pid as u32) {
+                Ok(l) => facts.listening = l,
+                Err(e) => {
+                    c.errors.insert("runtime.listening".into(), e);
+                }
+            }
+            c.runtime = Some(facts);
         }
     }
 }

@@ -29,7 +29,15 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, S
             .first()
             .is_some_and(|a| a.rsplit('/').next() == Some("dockerd"));
         if is_dockerd {
+            let uid = std::fs::read_to_string(host.resolve_proc(&format!("/proc/{pid}/status")))
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find_map(|l| l.strip_prefix("Uid:"))
+                        .and_then(|v| v.split_whitespace().nth(1).and_then(|u| u.parse().ok()))
+                });
             candidates.push(DaemonProcess {
+                uid,
                 pid,
                 cmdline,
                 found_by: String::new(),

@@ -2,8 +2,12 @@
 //!
 //! Every renderer reads only a `Report`; none gathers facts.
 
+pub mod html;
+pub mod junit;
+pub mod tailoring;
 pub mod terminal;
 pub mod write;
+pub mod xccdf;
 
 use std::collections::BTreeMap;
 
@@ -20,6 +24,30 @@ pub const REPORT_SCHEMA_VERSION: u32 = 1;
 
 /// The benchmark bollwerk's CIS rules follow.
 pub const BENCHMARK: &str = "CIS Docker Benchmark v1.8.0";
+
+/// The earlier benchmark `--benchmark cis-docker-1.6.0` reports against.
+pub const BENCHMARK_1_6_0: &str = "CIS Docker Benchmark v1.6.0";
+
+/// Results under CIS Docker 1.6.0 numbering: each CIS rule takes its 1.6.0 id (the 1.8.0 id is
+/// kept in `id_1_8_0`), rules new in 1.8.0 (`id-1-6-0 = "-"`) are left out, bollwerk's own
+/// rules stay as they are.
+pub fn renumber_1_6_0(results: Vec<RuleResult>) -> Vec<RuleResult> {
+    let mut out: Vec<RuleResult> = results
+        .into_iter()
+        .filter(|r| r.id_1_6_0.as_deref() != Some("-"))
+        .map(|mut r| {
+            if let Some(old) = r.id_1_6_0.take() {
+                r.id_1_8_0 = Some(std::mem::replace(&mut r.id, old));
+            } else if !r.id.starts_with("BW") {
+                r.id_1_8_0 = Some(r.id.clone());
+            }
+            r.section = r.id.split(['.', '-']).next().unwrap_or(&r.id).to_string();
+            r
+        })
+        .collect();
+    out.sort_by(|a, b| crate::rules::compare_ids(&a.id, &b.id));
+    out
+}
 
 /// A scan's results: the JSON report (`report.json`), documented by `schema/report.schema.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -62,6 +90,14 @@ pub struct ToolInfo {
 pub struct RunInfo {
     /// The audited host's name.
     pub hostname: String,
+    /// Its fully qualified name, when known.
+    pub fqdn: Option<String>,
+    /// Its operating system.
+    pub os: Option<String>,
+    /// Its kernel release.
+    pub kernel: Option<String>,
+    /// Its network interfaces and addresses.
+    pub interfaces: Vec<crate::snapshot::Interface>,
     /// Docker Engine version, when the daemon answered.
     pub daemon_version: Option<String>,
     /// The daemon's address.
@@ -74,6 +110,35 @@ pub struct RunInfo {
     pub finished_at: DateTime<Utc>,
     /// The options that shaped this run.
     pub options: RunOptions,
+    /// The account that ran the scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<RunUser>,
+}
+
+/// Who ran a scan.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunUser {
+    /// User name (the uid when it has none).
+    pub name: String,
+    /// Effective user id.
+    pub uid: u32,
+}
+
+impl RunUser {
+    /// The effective user of this process.
+    pub fn current() -> RunUser {
+        let uid = nix::unistd::geteuid();
+        let name = nix::unistd::User::from_uid(uid)
+            .ok()
+            .flatten()
+            .map(|u| u.name)
+            .unwrap_or_else(|| uid.to_string());
+        RunUser {
+            name,
+            uid: uid.as_raw(),
+        }
+    }
 }
 
 /// Options recorded for repeatability.
@@ -92,8 +157,17 @@ pub struct RunOptions {
     pub checks_dir: Option<String>,
     /// `--snapshot`: the replayed snapshot file.
     pub snapshot: Option<String>,
-    /// `--trusted-users`.
+    /// `--trusted-users` (or the tailoring's value).
     pub trusted_users: Option<Vec<String>>,
+    /// `--tailoring`: the XCCDF tailoring file applied.
+    #[serde(default)]
+    pub tailoring: Option<String>,
+    /// `--config`: bollwerk's config file.
+    #[serde(default)]
+    pub config: Option<String>,
+    /// The rule parameters in force (defaults, config file, flags).
+    #[serde(default)]
+    pub params: BTreeMap<String, serde_json::Value>,
 }
 
 /// Status counts.
@@ -196,17 +270,32 @@ impl Report {
             benchmark: BENCHMARK.into(),
             run: RunInfo {
                 hostname: snapshot.host.hostname.clone(),
+                fqdn: snapshot.host.fqdn.clone(),
+                os: snapshot.host.os.clone(),
+                kernel: snapshot.host.kernel.clone(),
+                interfaces: snapshot.host.interfaces.clone(),
                 daemon_version,
                 docker_host: snapshot.docker_host.clone(),
                 host_root: snapshot.host_root.clone(),
                 started_at: snapshot.started_at,
                 finished_at: snapshot.finished_at,
                 options,
+                user: Some(RunUser::current()),
             },
             summary: Summary::of(&results),
             results,
             collection_errors: snapshot.errors.clone(),
-            notes: snapshot.notes.clone(),
+            notes: snapshot
+                .notes
+                .iter()
+                .cloned()
+                .chain(
+                    snapshot
+                        .not_collected
+                        .iter()
+                        .map(|n| format!("not collected: {}", n.message)),
+                )
+                .collect(),
         }
     }
 

@@ -26,6 +26,18 @@ pub const FILES: &[(&str, &str)] = &[
         "cis-docker-1.8.0/5-runtime.toml",
         include_str!("../../checks/cis-docker-1.8.0/5-runtime.toml"),
     ),
+    (
+        "cis-docker-1.8.0/6-operations.toml",
+        include_str!("../../checks/cis-docker-1.8.0/6-operations.toml"),
+    ),
+    (
+        "cis-docker-1.8.0/7-swarm.toml",
+        include_str!("../../checks/cis-docker-1.8.0/7-swarm.toml"),
+    ),
+    (
+        "bollwerk/bw.toml",
+        include_str!("../../checks/bollwerk/bw.toml"),
+    ),
 ];
 
 /// Parses the embedded rules.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use super::model::{Check, Missing, Op, Operand, Rule, Scope, Status, Test};
-use super::path::{render, substitute, Segment};
+use super::path::{render, substitute, FactPath, Segment};
 use super::result::{Evidence, InstanceResult, RuleResult};
 use super::{Params, RuleSet};
 use crate::snapshot::{AuditRule, ContainerFacts, ImageFacts, Snapshot};
@@ -21,7 +21,8 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<Ru
 #[derive(Debug, Clone, PartialEq)]
 enum Verdict {
     Pass,
-    Fail,
+    /// Failed; the message says which fact and why.
+    Fail(String),
     Skip(String),
     NotApplicable(String),
     Error(String),
@@ -32,7 +33,7 @@ impl Verdict {
     fn status(&self) -> Status {
         match self {
             Verdict::Pass => Status::Pass,
-            Verdict::Fail => Status::Fail,
+            Verdict::Fail(_) => Status::Fail,
             Verdict::Skip(_) | Verdict::NotApplicable(_) => Status::NotApplicable,
             Verdict::Error(_) => Status::Error,
             Verdict::NotChecked(_) => Status::NotChecked,
@@ -41,8 +42,9 @@ impl Verdict {
 
     fn message(&self) -> Option<String> {
         match self {
-            Verdict::Pass | Verdict::Fail => None,
-            Verdict::Skip(m)
+            Verdict::Pass => None,
+            Verdict::Fail(m)
+            | Verdict::Skip(m)
             | Verdict::NotApplicable(m)
             | Verdict::Error(m)
             | Verdict::NotChecked(m) => Some(m.clone()),
@@ -53,8 +55,8 @@ impl Verdict {
 /// The instance a per-instance rule is looking at.
 enum Instance<'a> {
     None,
-    Container(&'a ContainerFacts, Value),
-    Image(&'a ImageFacts, Value),
+    Container(&'a ContainerFacts, &'a Value),
+    Image(&'a ImageFacts, &'a Value),
 }
 
 struct Context<'a> {
@@ -62,7 +64,20 @@ struct Context<'a> {
     params: &'a Params,
     host: Value,
     daemon: Value,
+    /// Each container's facts other than its inspect document (read in place), built once.
+    container_views: Vec<Value>,
+    /// Each image's facts other than inspect and history, built once.
+    image_views: Vec<Value>,
     errors: HashMap<&'a str, &'a str>,
+    not_collected: HashMap<&'a str, &'a str>,
+}
+
+/// The element an `every` is looking at: the root `item` inside it.
+struct Item {
+    value: Value,
+    /// Where the element sits (`container.inspect.Mounts[2]`), for evidence.
+    path: String,
+    source: String,
 }
 
 /// A fact read from the snapshot.
@@ -73,6 +88,8 @@ enum Lookup<'v> {
     },
     Missing(String),
     Error(String),
+    /// Left out on purpose; the message names the option that gathers it.
+    NotCollected(String),
 }
 
 impl<'a> Context<'a> {
@@ -82,8 +99,41 @@ impl<'a> Context<'a> {
             params,
             host: serde_json::to_value(&snapshot.host).unwrap_or(Value::Null),
             daemon: serde_json::to_value(&snapshot.daemon).unwrap_or(Value::Null),
+            container_views: snapshot
+                .containers
+                .iter()
+                .map(|c| {
+                    json!({
+                        "id": c.id,
+                        "name": c.name,
+                        "runtime": c.runtime,
+                        "processes": c.processes,
+                        "execs": c.execs,
+                        "image_freshness": c.image_freshness,
+                    })
+                })
+                .collect(),
+            image_views: snapshot
+                .images
+                .iter()
+                .map(|i| {
+                    json!({
+                        "id": i.id,
+                        "tags": i.tags,
+                        "registries": i.registries,
+                        "age_days": i.age_days,
+                        "containers": i.containers,
+                        "special_files": i.special_files,
+                    })
+                })
+                .collect(),
             errors: snapshot
                 .errors
+                .iter()
+                .map(|e| (e.fact.as_str(), e.message.as_str()))
+                .collect(),
+            not_collected: snapshot
+                .not_collected
                 .iter()
                 .map(|e| (e.fact.as_str(), e.message.as_str()))
                 .collect(),
@@ -94,6 +144,7 @@ impl<'a> Context<'a> {
         let mut result = RuleResult {
             id: rule.id.clone(),
             id_1_6_0: rule.id_1_6_0.clone(),
+            id_1_8_0: None,
             section: rule.section().to_string(),
             title: rule.title.clone(),
             level: rule.level,
@@ -110,12 +161,24 @@ impl<'a> Context<'a> {
             remediation: rule.remediation.clone(),
             references: rule.references.clone(),
         };
+        let needs_daemon = rule.scope != Scope::Host;
         if rule.check.is_none() {
+            // A manual rule that cannot apply here (no swarm, say) is notapplicable, not a task.
+            let decidable = !needs_daemon || self.snapshot.daemon.reachable;
+            let rule_level = matches!(rule.scope, Scope::Host | Scope::Daemon);
+            if let (Some(cond), true, true) = (&rule.applies_when, decidable, rule_level) {
+                let mut evidence = Vec::new();
+                if let Verdict::Fail(_) = self.check(cond, &Instance::None, None, &mut evidence) {
+                    result.status = Status::NotApplicable;
+                    result.message = Some(format!("does not apply: {}", applies_reason(&evidence)));
+                    result.evidence = evidence;
+                    return result;
+                }
+            }
             result.message =
                 Some("needs a person: follow the description and remediation to assess it".into());
             return result;
         }
-        let needs_daemon = rule.scope != Scope::Host;
         if needs_daemon && !self.snapshot.daemon.reachable {
             result.status = Status::Error;
             result.message = Some(self.daemon_error());
@@ -133,8 +196,8 @@ impl<'a> Context<'a> {
                     .snapshot
                     .containers
                     .iter()
-                    .map(|c| {
-                        let view = json!({ "id": c.id, "name": c.name, "runtime": c.runtime });
+                    .zip(&self.container_views)
+                    .map(|(c, view)| {
                         self.instance(
                             rule,
                             "container",
@@ -151,9 +214,9 @@ impl<'a> Context<'a> {
                     .snapshot
                     .images
                     .iter()
-                    .map(|i| {
+                    .zip(&self.image_views)
+                    .map(|(i, view)| {
                         let name = i.tags.first().cloned().unwrap_or_else(|| i.id.clone());
-                        let view = json!({ "id": i.id, "tags": i.tags });
                         self.instance(rule, "image", &i.id, &name, Instance::Image(i, view))
                     })
                     .collect();
@@ -229,14 +292,10 @@ impl<'a> Context<'a> {
     fn decide(&self, rule: &Rule, inst: &Instance) -> (Status, Option<String>, Vec<Evidence>) {
         let mut evidence = Vec::new();
         if let Some(cond) = &rule.applies_when {
-            match self.check(cond, inst, &mut evidence) {
+            match self.check(cond, inst, None, &mut evidence) {
                 Verdict::Pass => {}
-                Verdict::Fail => {
-                    let why = evidence
-                        .iter()
-                        .map(|e| format!("{} is {}", e.fact, compact(&e.observed)))
-                        .collect::<Vec<_>>()
-                        .join("; ");
+                Verdict::Fail(_) => {
+                    let why = applies_reason(&evidence);
                     return (
                         Status::NotApplicable,
                         Some(format!("does not apply: {why}")),
@@ -248,45 +307,135 @@ impl<'a> Context<'a> {
             evidence.clear();
         }
         let check = rule.check.as_ref().expect("manual rules return earlier");
-        let verdict = self.check(check, inst, &mut evidence);
+        let verdict = self.check(check, inst, None, &mut evidence);
         let mut status = verdict.status();
         let mut message = verdict.message();
+        if rule.redact {
+            for e in &mut evidence {
+                redact(&mut e.observed);
+            }
+            if status == Status::Fail {
+                message = evidence
+                    .iter()
+                    .find(|e| e.outcome == Status::Fail)
+                    .map(fail_message);
+            }
+        }
         if rule.informational && matches!(status, Status::Pass | Status::Fail) {
             status = Status::Informational;
-        }
-        if status == Status::Fail && message.is_none() {
-            message = evidence
-                .iter()
-                .find(|e| e.outcome == Status::Fail)
-                .map(|e| match &e.observed {
-                    Value::Object(_) => format!("{}: expected {}, found none", e.fact, e.expected),
-                    v => format!("{}: found {}, expected {}", e.fact, compact(v), e.expected),
-                });
         }
         (status, message, evidence)
     }
 
-    fn check(&self, check: &Check, inst: &Instance, ev: &mut Vec<Evidence>) -> Verdict {
+    fn check(
+        &self,
+        check: &Check,
+        inst: &Instance,
+        item: Option<&Item>,
+        ev: &mut Vec<Evidence>,
+    ) -> Verdict {
         match check {
-            Check::Test(t) => self.test(t, inst, ev),
-            Check::Not(inner) => match self.check(inner, inst, ev) {
-                Verdict::Pass => Verdict::Fail,
-                Verdict::Fail => Verdict::Pass,
+            Check::Test(t) => self.test(t, inst, item, ev),
+            Check::Not(inner) => match self.check(inner, inst, item, ev) {
+                Verdict::Pass => Verdict::Fail(match ev.last() {
+                    Some(e) => format!(
+                        "{}: found {}, which must not be {}",
+                        e.fact,
+                        compact(&e.observed),
+                        e.expected
+                    ),
+                    None => "a condition that must not hold holds".into(),
+                }),
+                Verdict::Fail(_) => Verdict::Pass,
                 other => other,
             },
             Check::All(list) => {
-                let vs: Vec<Verdict> = list.iter().map(|c| self.check(c, inst, ev)).collect();
+                let vs: Vec<Verdict> = list.iter().map(|c| self.check(c, inst, item, ev)).collect();
                 combine(vs, true)
             }
             Check::Any(list) => {
-                let vs: Vec<Verdict> = list.iter().map(|c| self.check(c, inst, ev)).collect();
+                let vs: Vec<Verdict> = list.iter().map(|c| self.check(c, inst, item, ev)).collect();
                 combine(vs, false)
             }
+            Check::Every {
+                list,
+                check,
+                missing,
+            } => self.every(list, check, *missing, inst, item, ev),
         }
     }
 
-    fn test(&self, t: &Test, inst: &Instance, ev: &mut Vec<Evidence>) -> Verdict {
-        let concrete = match self.concrete_path(t) {
+    fn every(
+        &self,
+        list: &FactPath,
+        check: &Check,
+        missing: Missing,
+        inst: &Instance,
+        item: Option<&Item>,
+        ev: &mut Vec<Evidence>,
+    ) -> Verdict {
+        let segs = match self.concrete(list) {
+            Ok(s) => s,
+            Err(ph) => return missing_verdict(missing, self.unresolved(&ph), Verdict::Pass),
+        };
+        let list_text = self.fact_text(&list.root, &segs, item);
+        let (value, source) = match self.lookup(&list.root, &segs, inst, item) {
+            Lookup::Error(m) => return Verdict::Error(m),
+            Lookup::NotCollected(m) => return Verdict::NotChecked(m),
+            Lookup::Missing(_) => {
+                let why = self.missing_reason(&list.root, &segs, &list_text);
+                return missing_verdict(missing, why, Verdict::Pass);
+            }
+            Lookup::Found { value, source } => (value.into_owned(), source),
+        };
+        let elements: Vec<(String, Value)> = match value {
+            Value::Array(a) => a
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (format!("{list_text}[{i}]"), v))
+                .collect(),
+            Value::Object(m) => m
+                .into_iter()
+                .map(|(k, v)| (format!("{list_text}[\"{k}\"]"), v))
+                .collect(),
+            other => vec![(list_text.clone(), other)],
+        };
+        if elements.is_empty() {
+            return missing_verdict(missing, format!("{list_text} is empty"), Verdict::Pass);
+        }
+        let verdicts: Vec<Verdict> = elements
+            .into_iter()
+            .map(|(path, value)| {
+                let it = Item {
+                    value,
+                    path,
+                    source: source.clone(),
+                };
+                self.check(check, inst, Some(&it), ev)
+            })
+            .collect();
+        combine(verdicts, true)
+    }
+
+    /// How a fact path reads in evidence: `item` replaced by the element's place.
+    fn fact_text(&self, root: &str, segs: &[Segment], item: Option<&Item>) -> String {
+        match (root, item) {
+            ("item", Some(it)) => {
+                let rest = render("", segs);
+                format!("{}{}", it.path, rest)
+            }
+            _ => render(root, segs),
+        }
+    }
+
+    fn test(
+        &self,
+        t: &Test,
+        inst: &Instance,
+        item: Option<&Item>,
+        ev: &mut Vec<Evidence>,
+    ) -> Verdict {
+        let concrete = match self.concrete(&t.fact) {
             Ok(p) => p,
             Err(placeholder) => {
                 let why = self.unresolved(&placeholder);
@@ -300,8 +449,8 @@ impl<'a> Context<'a> {
                 );
             }
         };
-        let fact_text = render(&t.fact.root, &concrete);
-        let lookup = self.lookup(&t.fact.root, &concrete, inst);
+        let fact_text = self.fact_text(&t.fact.root, &concrete, item);
+        let lookup = self.lookup(&t.fact.root, &concrete, inst, item);
         let (observed, source) = match lookup {
             Lookup::Error(m) => {
                 ev.push(evidence(
@@ -313,6 +462,16 @@ impl<'a> Context<'a> {
                 ));
                 return Verdict::Error(m);
             }
+            Lookup::NotCollected(m) => {
+                ev.push(evidence(
+                    &fact_text,
+                    Value::Null,
+                    t,
+                    "not collected".into(),
+                    Status::NotChecked,
+                ));
+                return Verdict::NotChecked(m);
+            }
             Lookup::Missing(source) => {
                 let why = self.missing_reason(&t.fact.root, &concrete, &fact_text);
                 return self.on_missing(t, &fact_text, Value::Null, source, why, ev);
@@ -321,21 +480,27 @@ impl<'a> Context<'a> {
         };
         let outcome = match &t.op {
             Op::Audits(target) => return self.audits(t, target, &observed, &fact_text, ev),
-            op => self.apply(op, &observed),
+            op => {
+                let resolve = |o: &Operand| self.operand(o, inst, item);
+                self.apply(op, &observed, &resolve)
+            }
         };
         let verdict = match outcome {
             Ok(true) => Verdict::Pass,
-            Ok(false) => Verdict::Fail,
+            Ok(false) => Verdict::Fail(String::new()),
             Err(v) => v,
         };
-        ev.push(evidence(
-            &fact_text,
-            observed.into_owned(),
-            t,
-            source,
-            verdict.status(),
-        ));
-        verdict
+        push_evidence(
+            ev,
+            evidence(
+                &fact_text,
+                observed.into_owned(),
+                t,
+                source,
+                verdict.status(),
+            ),
+            verdict,
+        )
     }
 
     fn on_missing(
@@ -349,25 +514,28 @@ impl<'a> Context<'a> {
     ) -> Verdict {
         let verdict = match &t.op {
             Op::Absent | Op::Empty => Verdict::Pass,
-            Op::Present | Op::NotEmpty => Verdict::Fail,
+            Op::Present | Op::NotEmpty => Verdict::Fail(String::new()),
             Op::SubsetOf(_) => Verdict::Pass,
             _ => match t.missing {
-                Missing::Fail => Verdict::Fail,
+                Missing::Fail => Verdict::Fail(String::new()),
                 Missing::Pass => Verdict::Pass,
                 Missing::NotApplicable => Verdict::NotApplicable(why),
                 Missing::Error => Verdict::Error(why),
                 Missing::Skip => Verdict::Skip(why),
+                Missing::NotChecked => Verdict::NotChecked(why),
             },
         };
-        ev.push(evidence(fact, observed, t, source, verdict.status()));
-        verdict
+        push_evidence(
+            ev,
+            evidence(fact, observed, t, source, verdict.status()),
+            verdict,
+        )
     }
 
     /// The path's segments with placeholders replaced by host paths; Err names the first
     /// placeholder that found nothing.
-    fn concrete_path(&self, t: &Test) -> Result<Vec<Segment>, String> {
-        t.fact
-            .segments
+    fn concrete(&self, fact: &FactPath) -> Result<Vec<Segment>, String> {
+        fact.segments
             .iter()
             .map(|s| match s {
                 Segment::Key(k) if k.contains('{') => {
@@ -383,6 +551,17 @@ impl<'a> Context<'a> {
     }
 
     fn unresolved(&self, placeholder: &str) -> String {
+        if let Some(key) = placeholder.strip_prefix("setting:") {
+            let unset = self
+                .snapshot
+                .host
+                .searched
+                .get(placeholder)
+                .is_none_or(|s| s.is_empty());
+            if unset {
+                return format!("the daemon setting {key} is not set");
+            }
+        }
         match self.snapshot.host.searched.get(placeholder) {
             Some(paths) if !paths.is_empty() => {
                 format!(
@@ -409,7 +588,13 @@ impl<'a> Context<'a> {
         format!("{fact} is not set")
     }
 
-    fn lookup<'v>(&'v self, root: &str, segs: &[Segment], inst: &'v Instance) -> Lookup<'v> {
+    fn lookup<'v>(
+        &'v self,
+        root: &str,
+        segs: &[Segment],
+        inst: &'v Instance,
+        item: Option<&'v Item>,
+    ) -> Lookup<'v> {
         // Collection errors at or above this fact make it undecidable.
         let mut prefix = root.to_string();
         if let Some(m) = self.errors.get(prefix.as_str()) {
@@ -419,6 +604,19 @@ impl<'a> Context<'a> {
             prefix = render(root, &segs[..=i]);
             if let Some(m) = self.errors.get(prefix.as_str()) {
                 return Lookup::Error(m.to_string());
+            }
+            if let Some(m) = self.not_collected.get(prefix.as_str()) {
+                return Lookup::NotCollected(m.to_string());
+            }
+            if let (Instance::Image(img, _), "image") = (inst, root) {
+                let global = format!(
+                    "images[\"{}\"]{}",
+                    img.id,
+                    prefix.trim_start_matches("image")
+                );
+                if let Some(m) = self.errors.get(global.as_str()) {
+                    return Lookup::Error(m.to_string());
+                }
             }
             if let Instance::Container(c, _) = inst {
                 if root == "container" {
@@ -430,6 +628,10 @@ impl<'a> Context<'a> {
             }
         }
         let (start, rest, source): (&Value, &[Segment], String) = match (root, inst) {
+            ("item", _) => match item {
+                Some(it) => (&it.value, segs, it.source.clone()),
+                None => return Lookup::Error("`item` used outside `every`".into()),
+            },
             ("host", _) => (&self.host, segs, host_source(segs)),
             ("daemon", _) => (&self.daemon, segs, daemon_source(segs)),
             ("container", Instance::Container(c, view)) => match segs.first() {
@@ -502,41 +704,52 @@ impl<'a> Context<'a> {
         self.params.values.get(name)
     }
 
-    fn operand<'o>(&'o self, o: &'o Operand) -> Result<&'o Value, Verdict> {
+    fn operand(&self, o: &Operand, inst: &Instance, item: Option<&Item>) -> Result<Value, Verdict> {
         match o {
-            Operand::Literal(v) => Ok(v),
-            Operand::Param(p) => self.param(p).ok_or_else(|| {
+            Operand::Literal(v) => Ok(v.clone()),
+            Operand::Param(p) => self.param(p).cloned().ok_or_else(|| {
+                let flag = if p == "trusted-users" { " (or --trusted-users)" } else { "" };
                 Verdict::NotChecked(format!(
-                    "parameter {p} is not set: pass --{p} or set {p} in the config file to decide"
+                    "parameter {p} is not set: set {p} in the config file (--config){flag} to decide"
                 ))
             }),
+            Operand::Fact(path) => {
+                let segs = self.concrete(path).map_err(|ph| Verdict::Error(self.unresolved(&ph)))?;
+                match self.lookup(&path.root, &segs, inst, item) {
+                    Lookup::Found { value, .. } => Ok(value.into_owned()),
+                    Lookup::Missing(_) => Ok(Value::Null),
+                    Lookup::Error(m) => Err(Verdict::Error(m)),
+                    Lookup::NotCollected(m) => Err(Verdict::NotChecked(m)),
+                }
+            }
         }
     }
 
-    fn apply(&self, op: &Op, observed: &Value) -> Result<bool, Verdict> {
+    fn apply(
+        &self,
+        op: &Op,
+        observed: &Value,
+        operand: &dyn Fn(&Operand) -> Result<Value, Verdict>,
+    ) -> Result<bool, Verdict> {
         Ok(match op {
-            Op::Equals(o) => loose_eq(observed, self.operand(o)?),
-            Op::NotEquals(o) => !loose_eq(observed, self.operand(o)?),
-            Op::In(o) => as_list(self.operand(o)?)
-                .iter()
-                .any(|v| loose_eq(observed, v)),
-            Op::NotIn(o) => !as_list(self.operand(o)?)
-                .iter()
-                .any(|v| loose_eq(observed, v)),
+            Op::Equals(o) => loose_eq(observed, &operand(o)?),
+            Op::NotEquals(o) => !loose_eq(observed, &operand(o)?),
+            Op::In(o) => as_list(&operand(o)?).iter().any(|v| loose_eq(observed, v)),
+            Op::NotIn(o) => !as_list(&operand(o)?).iter().any(|v| loose_eq(observed, v)),
             Op::Matches(r) => r.is_match(&as_text(observed)),
             Op::NotMatches(r) => !r.is_match(&as_text(observed)),
-            Op::Contains(o) => contains(observed, self.operand(o)?),
-            Op::NotContains(o) => !contains(observed, self.operand(o)?),
+            Op::Contains(o) => contains(observed, &operand(o)?),
+            Op::NotContains(o) => !contains(observed, &operand(o)?),
             Op::AnyMatches(r) => as_list(observed).iter().any(|v| r.is_match(&as_text(v))),
             Op::NoneMatches(r) => !as_list(observed).iter().any(|v| r.is_match(&as_text(v))),
             Op::Present => true,
             Op::Absent => false,
             Op::Empty => is_empty(observed),
             Op::NotEmpty => !is_empty(observed),
-            Op::Gt(o) => compare(observed, self.operand(o)?)?.is_gt(),
-            Op::Ge(o) => compare(observed, self.operand(o)?)?.is_ge(),
-            Op::Lt(o) => compare(observed, self.operand(o)?)?.is_lt(),
-            Op::Le(o) => compare(observed, self.operand(o)?)?.is_le(),
+            Op::Gt(o) => compare(observed, &operand(o)?)?.is_gt(),
+            Op::Ge(o) => compare(observed, &operand(o)?)?.is_ge(),
+            Op::Lt(o) => compare(observed, &operand(o)?)?.is_lt(),
+            Op::Le(o) => compare(observed, &operand(o)?)?.is_le(),
             Op::ModeAtMost(max) => {
                 let text = as_text(observed);
                 let mode = u32::from_str_radix(&text, 8)
@@ -555,14 +768,14 @@ impl<'a> Context<'a> {
                 if members.is_empty() {
                     return Ok(true);
                 }
-                let allowed = self.operand(o).map_err(|v| match v {
+                let allowed = operand(o).map_err(|v| match v {
                     Verdict::NotChecked(m) => Verdict::NotChecked(format!(
                         "found {}; {m}",
                         members.iter().map(as_text).collect::<Vec<_>>().join(", ")
                     )),
                     other => other,
                 })?;
-                let allowed = as_list(allowed);
+                let allowed = as_list(&allowed);
                 members
                     .iter()
                     .all(|m| allowed.iter().any(|a| loose_eq(m, a)))
@@ -619,7 +832,23 @@ impl<'a> Context<'a> {
         } else {
             "/etc/audit rules (loaded rules unavailable)".to_string()
         };
-        let verdict = if pass { Verdict::Pass } else { Verdict::Fail };
+        let verdict = if pass {
+            Verdict::Pass
+        } else {
+            let loaded_text = match &loaded {
+                Some(l) if l.is_empty() => "none loaded".to_string(),
+                Some(_) => "loaded".to_string(),
+                None => "loaded rules unavailable".to_string(),
+            };
+            let persistent_text = if persistent.is_empty() {
+                "none persistent"
+            } else {
+                "persistent"
+            };
+            Verdict::Fail(format!(
+                "no audit rule records writes to {target} ({loaded_text}, {persistent_text})"
+            ))
+        };
         ev.push(Evidence {
             fact: fact.to_string(),
             observed: observed_summary,
@@ -641,15 +870,26 @@ fn evidence(fact: &str, observed: Value, t: &Test, source: String, outcome: Stat
     }
 }
 
+/// The verdict for an absent or empty list under `every`.
+fn missing_verdict(missing: Missing, why: String, default: Verdict) -> Verdict {
+    match missing {
+        Missing::Fail => Verdict::Fail(why),
+        Missing::Pass => default,
+        Missing::NotApplicable => Verdict::NotApplicable(why),
+        Missing::Error => Verdict::Error(why),
+        Missing::Skip => Verdict::Skip(why),
+        Missing::NotChecked => Verdict::NotChecked(why),
+    }
+}
+
 /// Combines verdicts for `all` (`conjunction`) or `any`.
 fn combine(vs: Vec<Verdict>, conjunction: bool) -> Verdict {
-    let decisive = if conjunction {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
-    if vs.contains(&decisive) {
-        return decisive;
+    if conjunction {
+        if let Some(v) = vs.iter().find(|v| matches!(v, Verdict::Fail(_))) {
+            return v.clone();
+        }
+    } else if vs.contains(&Verdict::Pass) {
+        return Verdict::Pass;
     }
     let first = |pick: fn(&Verdict) -> bool| vs.iter().find(|v| pick(v)).cloned();
     if let Some(v) = first(|v| matches!(v, Verdict::Error(_))) {
@@ -674,8 +914,66 @@ fn combine(vs: Vec<Verdict>, conjunction: bool) -> Verdict {
     if conjunction {
         Verdict::Pass
     } else {
-        Verdict::Fail
+        let reasons: Vec<&str> = decided
+            .iter()
+            .filter_map(|v| match v {
+                Verdict::Fail(m) => Some(m.as_str()),
+                _ => None,
+            })
+            .collect();
+        Verdict::Fail(reasons.join("; and "))
     }
+}
+
+/// Records `e`; a failure takes its message from the evidence.
+fn push_evidence(ev: &mut Vec<Evidence>, e: Evidence, verdict: Verdict) -> Verdict {
+    let verdict = match verdict {
+        Verdict::Fail(m) if m.is_empty() => Verdict::Fail(fail_message(&e)),
+        v => v,
+    };
+    ev.push(e);
+    verdict
+}
+
+/// Why a precondition did not hold: the facts it read.
+fn applies_reason(evidence: &[Evidence]) -> String {
+    evidence
+        .iter()
+        .map(|e| format!("{} is {}", e.fact, compact(&e.observed)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Masks every string in `v`: `NAME=value` keeps its name, other text its first four characters.
+fn redact(v: &mut Value) {
+    match v {
+        Value::String(s) => {
+            let n = s.chars().count();
+            *s = match s.split_once('=') {
+                Some((name, _)) if !name.is_empty() && name.len() < 64 => {
+                    format!("{name}=[redacted]")
+                }
+                _ if n > 8 => format!(
+                    "{}…[redacted, {n} characters]",
+                    s.chars().take(4).collect::<String>()
+                ),
+                _ => "[redacted]".into(),
+            };
+        }
+        Value::Array(a) => a.iter_mut().for_each(redact),
+        Value::Object(o) => o.values_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+/// "fact: found X, expected Y" for a failed test.
+fn fail_message(e: &Evidence) -> String {
+    format!(
+        "{}: found {}, expected {}",
+        e.fact,
+        compact(&e.observed),
+        e.expected
+    )
 }
 
 /// Whether audit rule `r` records writes to `target`.

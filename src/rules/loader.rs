@@ -55,6 +55,8 @@ struct RawRule {
     check: Option<Spanned<RawCheck>>,
     #[serde(default)]
     informational: bool,
+    #[serde(default)]
+    redact: bool,
 }
 
 #[derive(Deserialize)]
@@ -63,6 +65,8 @@ struct RawCheck {
     all: Option<Vec<Spanned<RawCheck>>>,
     any: Option<Vec<Spanned<RawCheck>>>,
     not: Option<Box<Spanned<RawCheck>>>,
+    every: Option<Spanned<String>>,
+    check: Option<Box<Spanned<RawCheck>>>,
     fact: Option<Spanned<String>>,
     missing: Option<Spanned<String>>,
     equals: Option<toml::Value>,
@@ -149,11 +153,11 @@ fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadEr
         ));
     }
     if let Some(old) = &raw.id_1_6_0 {
-        if !id_re.is_match(old.get_ref()) {
+        if old.get_ref() != "-" && !id_re.is_match(old.get_ref()) {
             errors.push(src.err(
                 old.span().start,
                 format!(
-                    "bad id-1-6-0 '{}': expected a CIS number such as 2.9",
+                    "bad id-1-6-0 '{}': expected a CIS number such as 2.9, or \"-\" for recommendations new in 1.8.0",
                     old.get_ref()
                 ),
             ));
@@ -210,7 +214,7 @@ fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadEr
     };
     let convert = |c: Option<Spanned<RawCheck>>, errors: &mut Vec<LoadError>| {
         let (c, scope) = (c?, scope?);
-        match validate_check(src, c, scope) {
+        match validate_check(src, c, scope, false) {
             Ok(c) => Some(c),
             Err(mut e) => {
                 errors.append(&mut e);
@@ -239,6 +243,7 @@ fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadEr
         applies_when,
         check,
         informational: raw.informational,
+        redact: raw.redact,
         origin: format!("{}:{}", src.name, src.line(start)),
     })
 }
@@ -247,6 +252,7 @@ fn validate_check(
     src: &Source,
     raw: Spanned<RawCheck>,
     scope: Scope,
+    in_every: bool,
 ) -> Result<Check, Vec<LoadError>> {
     let at = raw.span().start;
     let raw = raw.into_inner();
@@ -255,6 +261,7 @@ fn validate_check(
         raw.all.is_some(),
         raw.any.is_some(),
         raw.not.is_some(),
+        raw.every.is_some(),
         raw.fact.is_some(),
     ]
     .iter()
@@ -262,7 +269,56 @@ fn validate_check(
     .count();
     if combinators != 1 {
         return Err(err(
-            "a check has exactly one of `all`, `any`, `not` or `fact` (with an operator)".into(),
+            "a check has exactly one of `all`, `any`, `not`, `every` (with `check`) or `fact` (with an operator)".into(),
+        ));
+    }
+    let operators = [
+        raw.equals.is_some(),
+        raw.not_equals.is_some(),
+        raw.in_.is_some(),
+        raw.not_in.is_some(),
+        raw.matches.is_some(),
+        raw.not_matches.is_some(),
+        raw.contains.is_some(),
+        raw.not_contains.is_some(),
+        raw.any_matches.is_some(),
+        raw.none_matches.is_some(),
+        raw.present.is_some(),
+        raw.absent.is_some(),
+        raw.empty.is_some(),
+        raw.not_empty.is_some(),
+        raw.gt.is_some(),
+        raw.ge.is_some(),
+        raw.lt.is_some(),
+        raw.le.is_some(),
+        raw.mode_at_most.is_some(),
+        raw.owner_is.is_some(),
+        raw.subset_of.is_some(),
+        raw.audits.is_some(),
+    ];
+    if raw.fact.is_none() && operators.iter().any(|&b| b) {
+        return Err(err(
+            "operators belong to a `fact` test: `all`, `any`, `not` and `every` take none".into(),
+        ));
+    }
+    let decides_absence = raw.present.is_some()
+        || raw.absent.is_some()
+        || raw.empty.is_some()
+        || raw.not_empty.is_some()
+        || raw.subset_of.is_some();
+    if raw.missing.is_some() && decides_absence {
+        return Err(err(
+            "`missing` has no effect with present, absent, empty, not-empty or subset-of: they decide absent facts themselves".into(),
+        ));
+    }
+    if raw.missing.is_some() && raw.fact.is_none() && raw.every.is_none() {
+        return Err(err(
+            "`missing` belongs to a `fact` test or to `every`".into()
+        ));
+    }
+    if raw.check.is_some() && raw.every.is_none() {
+        return Err(err(
+            "`check` belongs to `every`: every = \"LIST\", check = { … }".into(),
         ));
     }
     let children = |list: Vec<Spanned<RawCheck>>| -> Result<Vec<Check>, Vec<LoadError>> {
@@ -272,7 +328,7 @@ fn validate_check(
         let mut out = Vec::new();
         let mut errors = Vec::new();
         for c in list {
-            match validate_check(src, c, scope) {
+            match validate_check(src, c, scope, in_every) {
                 Ok(c) => out.push(c),
                 Err(mut e) => errors.append(&mut e),
             }
@@ -290,27 +346,57 @@ fn validate_check(
         return children(list).map(Check::Any);
     }
     if let Some(inner) = raw.not {
-        return validate_check(src, *inner, scope).map(|c| Check::Not(Box::new(c)));
+        return validate_check(src, *inner, scope, in_every).map(|c| Check::Not(Box::new(c)));
+    }
+    let missing = parse_missing(src, raw.missing.as_ref())?;
+    if let Some(list) = raw.every {
+        let at = list.span().start;
+        let list = FactPath::parse(list.get_ref()).map_err(|m| vec![src.err(at, m)])?;
+        check_fact_root(&list, scope, in_every).map_err(|m| vec![src.err(at, m)])?;
+        let Some(inner) = raw.check else {
+            return Err(err(format!(
+                "`every = \"{list}\"` needs `check = {{ … }}` to test each element"
+            )));
+        };
+        let check = validate_check(src, *inner, scope, true)?;
+        // Nothing in the list means nothing violates the check, unless the rule says otherwise.
+        let missing = if raw.missing.is_some() {
+            missing
+        } else {
+            Missing::Pass
+        };
+        return Ok(Check::Every {
+            list,
+            check: Box::new(check),
+            missing,
+        });
     }
     let fact_spanned = raw.fact.expect("counted above");
     let fact_at = fact_spanned.span().start;
     let fact = FactPath::parse(fact_spanned.get_ref()).map_err(|m| vec![src.err(fact_at, m)])?;
-    check_fact_root(&fact, scope).map_err(|m| vec![src.err(fact_at, m)])?;
+    check_fact_root(&fact, scope, in_every).map_err(|m| vec![src.err(fact_at, m)])?;
     for p in fact.placeholders() {
         check_placeholder(&p).map_err(|m| vec![src.err(fact_at, m)])?;
     }
 
     let operand = |v: toml::Value| -> Result<Operand, String> {
         if let toml::Value::Table(t) = &v {
-            return match (t.len(), t.get("param")) {
-                (1, Some(toml::Value::String(p))) if KNOWN_PARAMS.contains(&p.as_str()) => {
+            return match (t.len(), t.get("param"), t.get("fact")) {
+                (1, Some(toml::Value::String(p)), _) if KNOWN_PARAMS.contains(&p.as_str()) => {
                     Ok(Operand::Param(p.clone()))
                 }
-                (1, Some(toml::Value::String(p))) => Err(format!(
+                (1, Some(toml::Value::String(p)), _) => Err(format!(
                     "unknown parameter '{p}': expected one of {}",
                     KNOWN_PARAMS.join(", ")
                 )),
-                _ => Err("a table operand must be { param = \"name\" }".into()),
+                (1, _, Some(toml::Value::String(f))) => {
+                    let path = FactPath::parse(f)?;
+                    check_fact_root(&path, scope, in_every)?;
+                    Ok(Operand::Fact(path))
+                }
+                _ => Err(
+                    "a table operand must be { param = \"name\" } or { fact = \"path\" }".into(),
+                ),
             };
         }
         serde_json::to_value(v)
@@ -320,14 +406,18 @@ fn validate_check(
     let list_operand = |v: toml::Value, op: &str| -> Result<Operand, String> {
         let o = operand(v)?;
         match &o {
-            Operand::Literal(serde_json::Value::Array(_)) | Operand::Param(_) => Ok(o),
+            Operand::Literal(serde_json::Value::Array(_))
+            | Operand::Param(_)
+            | Operand::Fact(_) => Ok(o),
             _ => Err(format!("`{op}` takes a list, e.g. {op} = [\"a\", \"b\"]")),
         }
     };
     let number_operand = |v: toml::Value, op: &str| -> Result<Operand, String> {
         let o = operand(v)?;
         match &o {
-            Operand::Literal(serde_json::Value::Number(_)) | Operand::Param(_) => Ok(o),
+            Operand::Literal(serde_json::Value::Number(_))
+            | Operand::Param(_)
+            | Operand::Fact(_) => Ok(o),
             _ => Err(format!("`{op}` takes a number, e.g. {op} = 0")),
         }
     };
@@ -432,6 +522,9 @@ fn validate_check(
             .find_map(|ph| check_placeholder(&ph).err());
         ops.push(match bad {
             Some(m) => Err(m),
+            None if !super::path::balanced_braces(&p) => Err(format!(
+                "`audits` path '{p}': a placeholder is {{kind:name}}, with both braces"
+            )),
             None if p.starts_with('/') || p.starts_with('{') => Ok(Op::Audits(p)),
             None => Err(format!(
                 "`audits` takes an absolute host path or a placeholder, found '{p}'"
@@ -450,24 +543,6 @@ fn validate_check(
     {
         return Err(err("`audits` applies to the fact host.audit".into()));
     }
-    let missing = match raw.missing {
-        None => Missing::default(),
-        Some(m) => match m.get_ref().as_str() {
-            "fail" => Missing::Fail,
-            "pass" => Missing::Pass,
-            "notapplicable" => Missing::NotApplicable,
-            "error" => Missing::Error,
-            "skip" => Missing::Skip,
-            other => {
-                return Err(vec![src.err(
-                    m.span().start,
-                    format!(
-                    "unknown missing '{other}': expected fail, pass, notapplicable, error or skip"
-                ),
-                )])
-            }
-        },
-    };
     Ok(Check::Test(Test { fact, op, missing }))
 }
 
@@ -485,6 +560,13 @@ const ROOT_FIELDS: &[(&str, &[&str])] = &[
             "sysctl",
             "docker_group",
             "docker_root",
+            "trees",
+            "lsm",
+            "listening",
+            "fqdn",
+            "os",
+            "kernel",
+            "interfaces",
         ],
     ),
     (
@@ -498,13 +580,74 @@ const ROOT_FIELDS: &[(&str, &[&str])] = &[
             "settings",
             "networks",
             "swarm_state",
+            "swarm",
+            "inventory",
+            "engine",
         ],
     ),
-    ("container", &["id", "name", "inspect", "runtime"]),
-    ("image", &["id", "tags", "inspect", "history"]),
+    (
+        "container",
+        &[
+            "id",
+            "name",
+            "inspect",
+            "runtime",
+            "processes",
+            "execs",
+            "image_freshness",
+        ],
+    ),
+    (
+        "image",
+        &[
+            "id",
+            "tags",
+            "inspect",
+            "history",
+            "registries",
+            "age_days",
+            "containers",
+            "special_files",
+        ],
+    ),
 ];
 
-fn check_fact_root(fact: &FactPath, scope: Scope) -> Result<(), String> {
+fn parse_missing(src: &Source, raw: Option<&Spanned<String>>) -> Result<Missing, Vec<LoadError>> {
+    let Some(m) = raw else {
+        return Ok(Missing::default());
+    };
+    match m.get_ref().as_str() {
+        "fail" => Ok(Missing::Fail),
+        "pass" => Ok(Missing::Pass),
+        "notapplicable" => Ok(Missing::NotApplicable),
+        "error" => Ok(Missing::Error),
+        "skip" => Ok(Missing::Skip),
+        "notchecked" => Ok(Missing::NotChecked),
+        other => Err(vec![src.err(
+            m.span().start,
+            format!("unknown missing '{other}': expected fail, pass, notapplicable, error, skip or notchecked"),
+        )]),
+    }
+}
+
+fn check_fact_root(fact: &FactPath, scope: Scope, in_every: bool) -> Result<(), String> {
+    for p in fact.placeholders() {
+        check_placeholder(&p)?;
+    }
+    if fact.root == "host" && fact.first_key() == Some("sysctl") && fact.segments.len() > 2 {
+        return Err(format!(
+            "fact '{fact}': kernel parameters are dotted names, write host.sysctl[\"name.with.dots\"]"
+        ));
+    }
+    if fact.root == "item" {
+        return if in_every {
+            Ok(())
+        } else {
+            Err(format!(
+                "fact '{fact}': the root `item` only exists inside `every`"
+            ))
+        };
+    }
     let allowed_roots: &[&str] = match scope {
         Scope::Host => &["host", "daemon"],
         Scope::Daemon => &["host", "daemon"],
@@ -585,6 +728,12 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<LoadError>> {
             }
         })
         .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml"))
+        // `data/` holds data files rules use (release tables), not rules.
+        .filter(|e| {
+            !e.path()
+                .strip_prefix(dir)
+                .is_ok_and(|r| r.starts_with("data"))
+        })
         .map(|e| e.into_path())
         .collect();
     files.sort();
@@ -616,13 +765,15 @@ pub fn merge(base: Vec<Rule>, extra: Vec<Rule>) -> Result<RuleSet, Vec<LoadError
     let mut check_unique = |rules: &[Rule]| {
         let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
         for r in rules {
-            if let Some(first) = seen.insert(&r.id, &r.origin) {
+            if let Some(first) = seen.get(r.id.as_str()) {
                 let (file, line) = split_origin(&r.origin);
                 errors.push(LoadError {
                     file,
                     line,
                     message: format!("rule id '{}' is already defined at {first}", r.id),
                 });
+            } else {
+                seen.insert(&r.id, &r.origin);
             }
         }
     };

@@ -2,6 +2,7 @@
 //!
 //! Rules are data (`checks/**/*.toml`); the default set is embedded in the binary.
 
+pub mod coverage;
 pub mod embedded;
 pub mod eval;
 pub mod loader;
@@ -15,8 +16,17 @@ use std::collections::BTreeMap;
 pub use model::{Rule, Status};
 use serde_json::Value;
 
-/// Parameters rules may name with `{ param = "…" }`.
-pub const KNOWN_PARAMS: &[&str] = &["trusted-users"];
+/// Parameters rules may name with `{ param = "…" }` (the keys of the config file).
+pub const KNOWN_PARAMS: &[&str] = &[
+    "trusted-users",
+    "registry-allow-list",
+    "max-image-age-days",
+    "max-restart-retries",
+    "max-unused-images",
+    "max-stopped-containers",
+    "allowed-privileged-ports",
+    "allowed-wildcard-ports",
+];
 
 /// A validated, id-ordered set of rules.
 #[derive(Debug, Clone, Default)]

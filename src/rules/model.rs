@@ -42,6 +42,8 @@ pub struct Rule {
     pub check: Option<Check>,
     /// Report the facts as `informational` instead of pass or fail.
     pub informational: bool,
+    /// Mask the values in this rule's evidence (rules that look for secrets).
+    pub redact: bool,
     /// Where the rule was defined: `file:line`.
     pub origin: String,
 }
@@ -112,6 +114,16 @@ pub enum Check {
     Any(Vec<Check>),
     /// The sub-check must fail.
     Not(Box<Check>),
+    /// The sub-check must pass for every element of a list (or every value of a map); inside,
+    /// the fact root `item` is the element.
+    Every {
+        /// The list.
+        list: FactPath,
+        /// The check for each element.
+        check: Box<Check>,
+        /// What an absent or empty list means (default: pass, nothing violates).
+        missing: Missing,
+    },
     /// A test of one fact.
     Test(Test),
 }
@@ -134,6 +146,8 @@ pub enum Operand {
     Literal(Value),
     /// Taken from the parameters (`--trusted-users`, the config file).
     Param(String),
+    /// Another fact of the same scope (`{ fact = "container.inspect.HostConfig.Memory" }`).
+    Fact(FactPath),
 }
 
 impl fmt::Display for Operand {
@@ -141,6 +155,7 @@ impl fmt::Display for Operand {
         match self {
             Operand::Literal(v) => write!(f, "{v}"),
             Operand::Param(p) => write!(f, "parameter {p}"),
+            Operand::Fact(p) => write!(f, "the value of {p}"),
         }
     }
 }
@@ -195,6 +210,24 @@ pub enum Op {
 }
 
 impl Op {
+    /// The operator's operand, for operators that take one.
+    pub fn operand(&self) -> Option<&Operand> {
+        match self {
+            Op::Equals(o)
+            | Op::NotEquals(o)
+            | Op::In(o)
+            | Op::NotIn(o)
+            | Op::Contains(o)
+            | Op::NotContains(o)
+            | Op::Gt(o)
+            | Op::Ge(o)
+            | Op::Lt(o)
+            | Op::Le(o)
+            | Op::SubsetOf(o) => Some(o),
+            _ => None,
+        }
+    }
+
     /// The operator's name as written in rule files.
     pub fn name(&self) -> &'static str {
         match self {
@@ -267,6 +300,9 @@ pub enum Missing {
     /// The test is left out of its combination; a check whose tests are all skipped is not
     /// applicable.
     Skip,
+    /// The rule needs a person or an option to decide (e.g. a fact only `--deep-images`
+    /// gathers).
+    NotChecked,
 }
 
 /// The result of a rule or instance.
@@ -300,15 +336,17 @@ impl Status {
         Status::NotChecked,
     ];
 
-    /// Rank for "the worst of": a failure outweighs an error, an error outweighs a pass.
+    /// Rank for "the worst of" when instance results roll up into a rule's, following XCCDF's
+    /// AND table (NISTIR 7275r4, table 12): fail > error > pass > notapplicable > notchecked >
+    /// informational.
     pub fn badness(self) -> u8 {
         match self {
             Status::Fail => 5,
             Status::Error => 4,
-            Status::NotChecked => 3,
-            Status::Informational => 2,
-            Status::Pass => 1,
-            Status::NotApplicable => 0,
+            Status::Pass => 3,
+            Status::NotApplicable => 2,
+            Status::NotChecked => 1,
+            Status::Informational => 0,
         }
     }
 

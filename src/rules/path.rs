@@ -80,6 +80,9 @@ impl FactPath {
                             if !closed || chars.next().map(|(_, c)| c) != Some(']') {
                                 return bad("unterminated [\"key\"]");
                             }
+                            if !balanced_braces(&key) {
+                                return bad("a placeholder is {kind:name}, with both braces");
+                            }
                             segments.push(Segment::Key(key));
                         }
                         _ => {
@@ -171,6 +174,21 @@ pub fn render(root: &str, segments: &[Segment]) -> String {
         }
     }
     out
+}
+
+/// Whether every `{` in `text` is closed by a `}` before the next `{`.
+pub fn balanced_braces(text: &str) -> bool {
+    let mut open = false;
+    for c in text.chars() {
+        match c {
+            '{' if open => return false,
+            '{' => open = true,
+            '}' if !open => return false,
+            '}' => open = false,
+            _ => {}
+        }
+    }
+    !open
 }
 
 /// The placeholders `{kind:name}` in `text`, without braces.

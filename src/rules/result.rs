@@ -48,9 +48,12 @@ pub struct InstanceResult {
 pub struct RuleResult {
     /// CIS Docker Benchmark 1.8.0 id, or bollwerk's own (`BW-…`).
     pub id: String,
-    /// CIS Docker Benchmark 1.6.0 id where it differs.
+    /// CIS Docker Benchmark 1.6.0 id where it differs (`-` for recommendations new in 1.8.0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_1_6_0: Option<String>,
+    /// The CIS 1.8.0 id, set only when the report uses 1.6.0 numbering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_1_8_0: Option<String>,
     /// Section (`1`, `2`, …, `BW`).
     pub section: String,
     /// One-line title.

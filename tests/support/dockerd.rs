@@ -97,77 +97,66 @@ impl PrivateDaemon {
     /// `daemon_json`: they are passed as flags and dockerd refuses to start
     /// when a flag and the file set the same option.
     pub fn start_with(daemon_json: Value, setup: impl FnOnce(&Path)) -> Self {
-        let dockerd = require_tooling();
+        Self::start_with_args(daemon_json, &[], setup)
+    }
 
-        let dir = PathBuf::from(format!(
-            "/tmp/bwt-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        ));
-        if dir.exists() {
-            // Left over from an earlier process with the same pid.
-            unmount_under(&dir);
-            let _ = fs::remove_dir_all(&dir);
+    /// Spawns dockerd for this directory and waits until it answers. Starts are serialised
+    /// across processes: dockerd rewrites the host's shared iptables chains at start-up, and
+    /// two daemons doing so at once can fail ("No chain/target/match by that name"); such a
+    /// failure is retried once.
+    fn launch(&mut self, dockerd: &Path, extra_args: &[&str]) {
+        let _lock = start_lock();
+        for attempt in 0..2 {
+            let log_path = self.log_path();
+            let log = fs::File::create(&log_path)
+                .unwrap_or_else(|e| panic!("cannot create {}: {e}", log_path.display()));
+            let log_err = log.try_clone().expect("cloning the dockerd.log handle");
+            let d = &self.dir;
+            let child = Command::new(dockerd)
+                .arg("--config-file")
+                .arg(d.join("daemon.json"))
+                .arg("--data-root")
+                .arg(d.join("data"))
+                .arg("--exec-root")
+                .arg(d.join("exec"))
+                .arg("--pidfile")
+                .arg(d.join("pid"))
+                .arg("-H")
+                .arg(self.socket_url())
+                .args(extra_args)
+                .stdin(Stdio::null())
+                .stdout(log)
+                .stderr(log_err)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot spawn {}: {e}", dockerd.display()));
+            self.child = Some(child);
+            match self.wait_ready() {
+                Ok(()) => return,
+                Err(msg) if attempt == 0 && msg.contains("iptables") => {
+                    eprintln!(
+                        "bollwerk test harness: dockerd start raced on iptables, retrying once"
+                    );
+                    self.child = None;
+                    let _ = fs::remove_file(self.dir.join("pid"));
+                }
+                Err(msg) => panic!("{msg}"),
+            }
         }
-        fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-
-        let mut config = match daemon_json {
-            Value::Object(map) => map,
-            other => panic!("daemon.json for a private dockerd must be a JSON object, got {other}"),
-        };
-        config
-            .entry("bridge")
-            .or_insert_with(|| Value::String("none".into()));
-        let config_path = dir.join("daemon.json");
-        let text =
-            serde_json::to_string_pretty(&Value::Object(config)).expect("serialising daemon.json");
-        fs::write(&config_path, text + "\n")
-            .unwrap_or_else(|e| panic!("cannot write {}: {e}", config_path.display()));
-
-        // From here on `Drop` cleans up, even if `setup` or the start panics.
-        let mut daemon = PrivateDaemon { dir, child: None };
-        setup(&daemon.dir);
-
-        let log_path = daemon.log_path();
-        let log = fs::File::create(&log_path)
-            .unwrap_or_else(|e| panic!("cannot create {}: {e}", log_path.display()));
-        let log_err = log.try_clone().expect("cloning the dockerd.log handle");
-        let d = &daemon.dir;
-        let child = Command::new(&dockerd)
-            .arg("--config-file")
-            .arg(&config_path)
-            .arg("--data-root")
-            .arg(d.join("data"))
-            .arg("--exec-root")
-            .arg(d.join("exec"))
-            .arg("--pidfile")
-            .arg(d.join("pid"))
-            .arg("-H")
-            .arg(daemon.socket_url())
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log_err)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot spawn {}: {e}", dockerd.display()));
-        daemon.child = Some(child);
-
-        daemon.wait_ready();
-        daemon
     }
 
     /// Polls `docker version` until the daemon answers; panics with the end
     /// of `dockerd.log` if dockerd exits or the start times out.
-    fn wait_ready(&mut self) {
+    fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             if let Some(child) = self.child.as_mut() {
                 if let Ok(Some(status)) = child.try_wait() {
-                    panic!(
+                    return Err(format!(
                         "private dockerd in {} exited during start-up ({status}); last {LOG_TAIL_LINES} lines of {}:\n{}",
                         self.dir.display(),
                         self.log_path().display(),
                         self.log_tail(LOG_TAIL_LINES)
-                    );
+                    ));
                 }
             }
             if self.socket_path().exists()
@@ -175,17 +164,17 @@ impl PrivateDaemon {
                     .try_docker_timeout(&["version"], SHORT_CLI_TIMEOUT)
                     .is_ok()
             {
-                return;
+                return Ok(());
             }
             if Instant::now() >= deadline {
-                panic!(
+                return Err(format!(
                     "private dockerd in {} did not answer on {} within {} s; last {LOG_TAIL_LINES} lines of {}:\n{}",
                     self.dir.display(),
                     self.socket_url(),
                     START_TIMEOUT.as_secs(),
                     self.log_path().display(),
                     self.log_tail(LOG_TAIL_LINES)
-                );
+                ));
             }
             thread::sleep(Duration::from_millis(200));
         }
@@ -680,4 +669,65 @@ fn unescape_mountinfo(field: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+impl PrivateDaemon {
+    /// Like [`PrivateDaemon::start_with`], but passes `extra_args` to `dockerd` after the
+    /// harness's own flags, e.g. a second listen address and TLS material:
+    ///
+    /// ```text
+    /// &["-H", "tcp://127.0.0.1:PORT", "--tlsverify", "--tlscacert", CA, "--tlscert", CERT, "--tlskey", KEY]
+    /// ```
+    ///
+    /// Use flags for settings the harness also passes as flags (`hosts`): dockerd refuses to
+    /// start when daemon.json and a flag set the same option. The unix socket `D/docker.sock`
+    /// is always added, so [`PrivateDaemon::docker`] and the start-up check keep working.
+    pub fn start_with_args(
+        daemon_json: Value,
+        extra_args: &[&str],
+        setup: impl FnOnce(&Path),
+    ) -> Self {
+        let dockerd = require_tooling();
+        let dir = PathBuf::from(format!(
+            "/tmp/bwt-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        ));
+        if dir.exists() {
+            unmount_under(&dir);
+            let _ = fs::remove_dir_all(&dir);
+        }
+        fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        let mut config = match daemon_json {
+            Value::Object(map) => map,
+            other => panic!("daemon.json for a private dockerd must be a JSON object, got {other}"),
+        };
+        config
+            .entry("bridge")
+            .or_insert_with(|| Value::String("none".into()));
+        let config_path = dir.join("daemon.json");
+        let text =
+            serde_json::to_string_pretty(&Value::Object(config)).expect("serialising daemon.json");
+        fs::write(&config_path, text + "\n")
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", config_path.display()));
+
+        // From here on `Drop` cleans up, even if `setup` or the start panics.
+        let mut daemon = PrivateDaemon { dir, child: None };
+        setup(&daemon.dir);
+        daemon.launch(&dockerd, extra_args);
+        daemon
+    }
+}
+
+/// Holds an exclusive lock on `/tmp/bollwerk-dockerd-start.lock` while alive.
+fn start_lock() -> nix::fcntl::Flock<fs::File> {
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open("/tmp/bollwerk-dockerd-start.lock")
+        .expect("open /tmp/bollwerk-dockerd-start.lock");
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+        .map_err(|(_, e)| e)
+        .expect("lock /tmp/bollwerk-dockerd-start.lock")
 }

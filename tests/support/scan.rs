@@ -100,6 +100,48 @@ impl Run {
             .to_string()
     }
 
+    /// The message of rule `id` (empty when it has none).
+    pub fn message(&self, id: &str) -> String {
+        self.rule(id)["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The rule-level evidence of rule `id`.
+    pub fn evidence(&self, id: &str) -> Vec<Value> {
+        self.rule(id)["evidence"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The result object of container or image `name` under rule `id`.
+    pub fn instance_result(&self, id: &str, name: &str) -> &Value {
+        self.rule(id)["instances"]
+            .as_array()
+            .expect("instances")
+            .iter()
+            .find(|i| i["name"] == name)
+            .unwrap_or_else(|| panic!("rule {id} has no instance {name}"))
+    }
+
+    /// The message of container or image `name` under rule `id`.
+    pub fn instance_message(&self, id: &str, name: &str) -> String {
+        self.instance_result(id, name)["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The evidence of container or image `name` under rule `id`.
+    pub fn instance_evidence(&self, id: &str, name: &str) -> Vec<Value> {
+        self.instance_result(id, name)["evidence"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Asserts statuses, showing the rule's JSON on mismatch.
     pub fn expect(&self, id: &str, status: &str) {
         let got = self.status(id);

@@ -1,0 +1,107 @@
+//! Who the host is: name, FQDN, operating system, kernel and network addresses (for report
+//! target facts and the ARF asset).
+
+use std::collections::BTreeMap;
+
+use super::hostfs::HostFs;
+use crate::snapshot::{HostFacts, Interface};
+
+/// Fills the identity fields of `facts`. Addresses are read from the kernel only when
+/// `live` (the host root is `/`); otherwise MAC addresses come from `/sys/class/net`.
+pub fn collect(host: &HostFs, live: bool, facts: &mut HostFacts) {
+    facts.hostname = host
+        .read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            live.then(|| {
+                nix::unistd::gethostname()
+                    .ok()
+                    .map(|h| h.to_string_lossy().into_owned())
+            })
+            .flatten()
+        })
+        .unwrap_or_default();
+    facts.fqdn = fqdn(host, &facts.hostname);
+    facts.os = host.read_to_string("/etc/os-release").ok().and_then(|t| {
+        t.lines()
+            .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+            .map(|v| v.trim().trim_matches('"').to_string())
+    });
+    facts.kernel = host
+        .read_to_string("/proc/sys/kernel/osrelease")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    facts.interfaces = interfaces(host, live);
+}
+
+fn fqdn(host: &HostFs, hostname: &str) -> Option<String> {
+    if hostname.contains('.') {
+        return Some(hostname.to_string());
+    }
+    let short = hostname.split('.').next()?;
+    host.read_to_string("/etc/hosts")
+        .ok()?
+        .lines()
+        .find_map(|l| {
+            let names: Vec<&str> = l.split('#').next()?.split_whitespace().skip(1).collect();
+            if names.contains(&short) {
+                names
+                    .iter()
+                    .find(|n| n.contains('.') && n.starts_with(short))
+                    .map(|n| n.to_string())
+            } else {
+                None
+            }
+        })
+}
+
+fn interfaces(host: &HostFs, live: bool) -> Vec<Interface> {
+    let mut by_name: BTreeMap<String, Interface> = BTreeMap::new();
+    for name in host.list_dir("/sys/class/net").unwrap_or_default() {
+        if name == "lo" {
+            continue;
+        }
+        let mac = host
+            .read_to_string(&format!("/sys/class/net/{name}/address"))
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|m| m.len() == 17 && m != "00:00:00:00:00:00");
+        by_name.insert(
+            name.clone(),
+            Interface {
+                name,
+                mac,
+                addresses: Vec::new(),
+            },
+        );
+    }
+    if live {
+        if let Ok(addrs) = nix::ifaddrs::getifaddrs() {
+            for a in addrs {
+                if a.interface_name == "lo" {
+                    continue;
+                }
+                let Some(addr) = a.address else { continue };
+                let ip = if let Some(v4) = addr.as_sockaddr_in() {
+                    v4.ip().to_string()
+                } else if let Some(v6) = addr.as_sockaddr_in6() {
+                    v6.ip().to_string()
+                } else {
+                    continue;
+                };
+                by_name
+                    .entry(a.interface_name.clone())
+                    .or_insert_with(|| Interface {
+                        name: a.interface_name.clone(),
+                        ..Default::default()
+                    })
+                    .addresses
+                    .push(ip);
+            }
+        }
+    }
+    by_name.into_values().collect()
+}

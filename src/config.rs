@@ -1,0 +1,166 @@
+//! bollwerk's own configuration file (`--config bollwerk.toml`): the values rules compare
+//! against. Every key is a rule parameter (`{ param = "…" }` in rule files); see
+//! `bollwerk.example.toml` for each key's meaning and the rules that use it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::rules::Params;
+
+/// A rule parameter: its key and its default (`None`: the rule is `notchecked` until set).
+pub struct ParamSpec {
+    /// Key in the config file and name in rule files.
+    pub name: &'static str,
+    /// Value used when the config file and flags leave it unset.
+    pub default: fn() -> Option<Value>,
+    /// One line on what it means.
+    pub doc: &'static str,
+}
+
+/// Every parameter rules may use.
+pub const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "trusted-users",
+        default: || None,
+        doc: "users allowed in the docker group (1.1.2); also --trusted-users",
+    },
+    ParamSpec {
+        name: "registry-allow-list",
+        default: || None,
+        doc: "registries images may come from, e.g. [\"registry.example.com\", \"docker.io\"] (4.2 and bollwerk's registry rule)",
+    },
+    ParamSpec {
+        name: "max-image-age-days",
+        default: || Some(json!(30)),
+        doc: "oldest acceptable image build, in days (BW-IMG-AGE); default 30",
+    },
+    ParamSpec {
+        name: "max-restart-retries",
+        default: || Some(json!(5)),
+        doc: "highest on-failure restart count (5.15); default 5",
+    },
+    ParamSpec {
+        name: "max-unused-images",
+        default: || Some(json!(10)),
+        doc: "images no container uses before 6.1 fails; default 10",
+    },
+    ParamSpec {
+        name: "max-stopped-containers",
+        default: || Some(json!(10)),
+        doc: "stopped containers before 6.2 fails; default 10",
+    },
+    ParamSpec {
+        name: "allowed-privileged-ports",
+        default: || Some(json!([])),
+        doc: "host ports below 1024 containers may publish, e.g. [80, 443] (5.8); default none",
+    },
+    ParamSpec {
+        name: "allowed-wildcard-ports",
+        default: || Some(json!([])),
+        doc: "host ports that may be published on all interfaces (5.14); default none",
+    },
+];
+
+/// The names of all parameters.
+pub fn param_names() -> Vec<&'static str> {
+    PARAMS.iter().map(|p| p.name).collect()
+}
+
+/// Reads a config file. Errors read `file:line: what is wrong`.
+pub fn load(path: &Path) -> Result<BTreeMap<String, Value>, String> {
+    let name = path.display().to_string();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read config {name}: {e}"))?;
+    parse(&name, &text)
+}
+
+/// Parses config text.
+pub fn parse(name: &str, text: &str) -> Result<BTreeMap<String, Value>, String> {
+    let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let table: BTreeMap<String, toml::Spanned<toml::Value>> =
+        toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|s| line(s.start)).unwrap_or(1);
+            format!("{name}:{at}: {}", e.message().trim())
+        })?;
+    let mut out = BTreeMap::new();
+    for (key, value) in table {
+        let at = line(value.span().start);
+        if !PARAMS.iter().any(|p| p.name == key) {
+            return Err(format!(
+                "{name}:{at}: unknown key '{key}': expected one of {}",
+                param_names().join(", ")
+            ));
+        }
+        let v =
+            serde_json::to_value(value.into_inner()).map_err(|e| format!("{name}:{at}: {e}"))?;
+        let default = PARAMS
+            .iter()
+            .find(|p| p.name == key)
+            .and_then(|p| (p.default)());
+        let same_shape = match (&default, &v, key.as_str()) {
+            (Some(Value::Number(_)), Value::Number(n), _) => n.as_f64().is_some_and(|n| n >= 0.0),
+            (Some(Value::Array(_)), Value::Array(_), _) => true,
+            (None, Value::Array(a), _) => a.iter().all(Value::is_string),
+            _ => false,
+        };
+        if !same_shape {
+            let want = match default {
+                Some(Value::Number(_)) => "a number of at least 0",
+                _ => "a list",
+            };
+            return Err(format!("{name}:{at}: '{key}' must be {want}"));
+        }
+        out.insert(key, v);
+    }
+    Ok(out)
+}
+
+/// Parameters from defaults, then the config file's values, then `overrides` (flags).
+pub fn params(file: BTreeMap<String, Value>, overrides: BTreeMap<String, Value>) -> Params {
+    let mut values: BTreeMap<String, Value> = PARAMS
+        .iter()
+        .filter_map(|p| (p.default)().map(|d| (p.name.to_string(), d)))
+        .collect();
+    values.extend(file);
+    values.extend(overrides);
+    Params { values }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_values_and_names_bad_lines() {
+        let v = parse(
+            "c.toml",
+            "trusted-users = [\"alice\"]\nmax-image-age-days = 7\n",
+        )
+        .unwrap();
+        assert_eq!(v["trusted-users"], json!(["alice"]));
+        assert_eq!(
+            parse("c.toml", "\nmax-image-age = 7\n")
+                .unwrap_err()
+                .split(':')
+                .take(2)
+                .collect::<Vec<_>>(),
+            ["c.toml", "2"]
+        );
+        assert!(parse("c.toml", "max-image-age-days = \"x\"\n")
+            .unwrap_err()
+            .contains("must be a number"));
+        let p = params(v, BTreeMap::new());
+        assert_eq!(p.values["max-image-age-days"], json!(7));
+        assert_eq!(p.values["max-restart-retries"], json!(5));
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    #[test]
+    fn every_param_is_known_to_the_rule_loader() {
+        assert_eq!(super::param_names(), crate::rules::KNOWN_PARAMS.to_vec());
+    }
+}

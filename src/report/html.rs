@@ -1,0 +1,1144 @@
+//! The self-contained HTML report: one file for people, with inline CSS, SVG and a small
+//! optional script, and a strict Content-Security-Policy.
+//!
+//! The page is laid out for a reader who is no Docker expert, top to bottom: who and what was
+//! audited, a score, one bar per section, a *fix first* list (failed rules by severity, then by
+//! how many containers or images they hit) and then every rule by section.
+//!
+//! Safety: every host-supplied string (names, labels, evidence values, host names) reaches the
+//! template as a plain string and is HTML-escaped by minijinja's auto-escaping; nothing from the
+//! report is marked safe. Evidence values are JSON and are turned into text here. The only
+//! values marked safe are this module's own style sheet and script, whose SHA-256 hashes the
+//! page's Content-Security-Policy allows (nothing else may run or style the page).
+//!
+//! The template is `report-templates/report.html.j2`, with `report.css` and `report.js` beside
+//! it; all three are embedded at compile time.
+
+use std::cmp::Reverse;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use serde::Serialize;
+
+use super::{Counts, Report};
+use crate::rules::model::{Assessment, Scope, Severity};
+use crate::rules::result::{Evidence, InstanceResult, RuleResult};
+use crate::rules::Status;
+
+const TEMPLATE_NAME: &str = "report.html.j2";
+const TEMPLATE: &str = include_str!("../../report-templates/report.html.j2");
+const CSS: &str = include_str!("../../report-templates/report.css");
+const SCRIPT: &str = include_str!("../../report-templates/report.js");
+
+/// Undecided rules are unfolded in the full rule list only up to this many.
+pub const MAX_OPEN_UNDECIDED: usize = 10;
+
+/// Longest evidence value shown in full; longer ones are cut (report.json has them whole).
+const MAX_OBSERVED_CHARS: usize = 600;
+
+/// Renders the report page.
+pub fn render(report: &Report) -> Result<String, String> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.add_template(TEMPLATE_NAME, TEMPLATE)
+        .map_err(|e| format!("HTML report template: {e:#}"))?;
+    let tmpl = env
+        .get_template(TEMPLATE_NAME)
+        .map_err(|e| format!("HTML report template: {e:#}"))?;
+    let page = Page::of(report);
+    let ctx = minijinja::context! {
+        page => Value::from_serialize(&page),
+        // Our own constants, not host data (the CSS and script are allowed by hash in the CSP).
+        css => Value::from_safe_string(CSS.to_string()),
+        script => Value::from_safe_string(SCRIPT.to_string()),
+        csp => Value::from_safe_string(content_security_policy()),
+    };
+    tmpl.render(ctx)
+        .map_err(|e| format!("cannot render the HTML report: {e:#}"))
+}
+
+/// The page's Content-Security-Policy: nothing may load; only our style sheet and script
+/// (by hash) apply; images only as `data:` URLs.
+pub fn content_security_policy() -> String {
+    format!(
+        "default-src 'none'; style-src 'sha256-{}'; script-src 'sha256-{}'; img-src data:; \
+         base-uri 'none'; form-action 'none'",
+        base64(&sha256(CSS.as_bytes())),
+        base64(&sha256(SCRIPT.as_bytes()))
+    )
+}
+
+/// Everything the template shows, with all text already plain strings.
+#[derive(Serialize)]
+struct Page {
+    title: String,
+    tool: Tool,
+    benchmark: String,
+    profile: String,
+    host: Host,
+    scan: Scan,
+    options: Vec<Pair>,
+    score: Score,
+    verdict: Verdict,
+    counts: Vec<StatusCount>,
+    sections: Vec<SectionView>,
+    fix_first: Vec<RuleView>,
+    undecided: Vec<Undecided>,
+    rule_sections: Vec<RuleSection>,
+    collection_errors: Vec<Pair>,
+    notes: Vec<String>,
+    total: usize,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: String,
+    version: String,
+    rules_version: String,
+    schema_version: u32,
+}
+
+#[derive(Serialize)]
+struct Host {
+    hostname: String,
+    fqdn: Option<String>,
+    os: Option<String>,
+    kernel: Option<String>,
+    addresses: Vec<String>,
+    daemon_version: Option<String>,
+    docker_host: String,
+    host_root: String,
+}
+
+#[derive(Serialize)]
+struct Scan {
+    started: String,
+    finished: String,
+    duration: String,
+}
+
+#[derive(Serialize)]
+struct Pair {
+    label: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct Score {
+    /// Percentage of decided rules that pass; `None` when nothing was decided.
+    percent: Option<u32>,
+    pass: usize,
+    decided: usize,
+    /// SVG ring: the passing arc's length out of 100.
+    arc: f64,
+    tone: &'static str,
+}
+
+#[derive(Serialize)]
+struct Verdict {
+    tone: &'static str,
+    headline: String,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct StatusCount {
+    status: &'static str,
+    label: &'static str,
+    icon: &'static str,
+    count: usize,
+    help: &'static str,
+}
+
+#[derive(Serialize)]
+struct SectionView {
+    id: String,
+    name: String,
+    anchor: String,
+    total: usize,
+    percent: Option<u32>,
+    segments: Vec<Segment>,
+    parts: Vec<StatusCount>,
+}
+
+/// One coloured piece of a section bar, in SVG user units (the bar is 100 wide).
+#[derive(Serialize)]
+struct Segment {
+    status: &'static str,
+    x: f64,
+    width: f64,
+}
+
+/// Undecided rules that share one reason.
+#[derive(Serialize)]
+struct Undecided {
+    reason: String,
+    rules: Vec<RuleRef>,
+}
+
+#[derive(Serialize)]
+struct RuleRef {
+    id: String,
+    title: String,
+    anchor: String,
+}
+
+#[derive(Serialize)]
+struct RuleSection {
+    id: String,
+    name: String,
+    anchor: String,
+    rules: Vec<RuleView>,
+}
+
+#[derive(Serialize)]
+struct RuleView {
+    id: String,
+    anchor: String,
+    id_1_6_0: Option<String>,
+    section: String,
+    title: String,
+    level: u8,
+    assessment: &'static str,
+    severity: &'static str,
+    severity_label: &'static str,
+    scope: &'static str,
+    status: &'static str,
+    label: &'static str,
+    icon: &'static str,
+    open: bool,
+    /// Position in the fix-first list, for failed rules.
+    fix_rank: Option<usize>,
+    message: Option<String>,
+    affected: String,
+    affected_count: usize,
+    description: Prose,
+    rationale: Prose,
+    impact: Option<Prose>,
+    remediation: Prose,
+    references: Vec<Reference>,
+    evidence: Vec<EvidenceView>,
+    failing_evidence: Vec<EvidenceView>,
+    instances: Vec<InstanceView>,
+    failing_instances: Vec<InstanceView>,
+    search: String,
+}
+
+#[derive(Serialize)]
+struct InstanceView {
+    kind: String,
+    name: String,
+    id: String,
+    short_id: String,
+    status: &'static str,
+    label: &'static str,
+    icon: &'static str,
+    message: Option<String>,
+    evidence: Vec<EvidenceView>,
+    failing_evidence: Vec<EvidenceView>,
+}
+
+#[derive(Serialize)]
+struct EvidenceView {
+    /// The fact path in pieces that end after a `.` or `]`, for line breaks (`<wbr>`).
+    fact: Vec<String>,
+    observed: String,
+    observed_kind: &'static str,
+    expected: String,
+    source: String,
+    status: &'static str,
+    label: &'static str,
+    icon: &'static str,
+}
+
+#[derive(Serialize)]
+struct Reference {
+    text: String,
+    /// Set for `http(s)://` references only (never `javascript:` and the like).
+    url: Option<String>,
+}
+
+/// Paragraphs of text pieces; `code` pieces were between backticks.
+type Prose = Vec<Vec<Piece>>;
+
+#[derive(Serialize)]
+struct Piece {
+    code: bool,
+    text: String,
+}
+
+struct StatusStyle {
+    key: &'static str,
+    label: &'static str,
+    icon: &'static str,
+    help: &'static str,
+}
+
+fn style(status: Status) -> StatusStyle {
+    let (label, icon, help) = match status {
+        Status::Fail => ("Failed", "✗", "The recommendation is not met: fix these."),
+        Status::Error => (
+            "Could not check",
+            "!",
+            "bollwerk could not decide; the message says why.",
+        ),
+        Status::Pass => ("Passed", "✓", "The recommendation is met."),
+        Status::Informational => (
+            "Information",
+            "i",
+            "Facts shown for review, without a verdict.",
+        ),
+        Status::NotApplicable => ("Not applicable", "–", "Does not apply to this host."),
+        Status::NotChecked => (
+            "Check by hand",
+            "?",
+            "Needs a person or a setting to decide.",
+        ),
+    };
+    StatusStyle {
+        key: status.as_str(),
+        label,
+        icon,
+        help,
+    }
+}
+
+fn severity(s: Severity) -> (&'static str, &'static str) {
+    match s {
+        Severity::High => ("high", "High"),
+        Severity::Medium => ("medium", "Medium"),
+        Severity::Low => ("low", "Low"),
+    }
+}
+
+/// Human section names (CIS Docker Benchmark 1.8.0 chapters; `BW` is bollwerk's own).
+fn section_name(id: &str) -> String {
+    match id {
+        "1" => "Host configuration".into(),
+        "2" => "Docker daemon configuration".into(),
+        "3" => "Docker daemon configuration files".into(),
+        "4" => "Container images and build files".into(),
+        "5" => "Container runtime".into(),
+        "6" => "Docker security operations".into(),
+        "7" => "Docker Swarm configuration".into(),
+        "BW" => "bollwerk's own checks".into(),
+        other => format!("Section {}", clean(other)),
+    }
+}
+
+/// Sort key for sections: numbers in order, then the rest by name.
+fn section_key(id: &str) -> (u64, String) {
+    (id.parse().unwrap_or(u64::MAX), id.to_string())
+}
+
+/// Host text made visible: control and bidirectional-formatting characters (which could hide
+/// or reorder text) are shown as `\u{..}`; newlines and tabs stay. HTML escaping happens later,
+/// in the template.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let bidi = matches!(
+                c,
+                '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            );
+            let invisible = bidi || (c.is_control() && c != '\n' && c != '\t');
+            if invisible {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Splits after each `.`, `]` and `/`, so long fact paths can wrap at sensible places.
+fn break_points(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    for c in text.chars() {
+        cur.push(c);
+        if matches!(c, '.' | ']' | '/') {
+            parts.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        parts.push(cur);
+    }
+    parts
+}
+
+/// Rule text (wrapped lines, blank-line paragraphs, `code` in backticks) as paragraphs.
+fn prose(text: &str) -> Prose {
+    text.split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.split('`')
+                .enumerate()
+                .filter(|(_, t)| !t.is_empty())
+                .map(|(i, t)| Piece {
+                    code: i % 2 == 1,
+                    text: clean(t),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// An evidence value as text: strings as they are, the rest as compact JSON.
+fn observed_text(v: &serde_json::Value) -> (String, &'static str) {
+    let (text, kind) = match v {
+        serde_json::Value::Null => ("nothing (not set)".to_string(), "none"),
+        serde_json::Value::String(s) if s.is_empty() => ("empty text".to_string(), "none"),
+        serde_json::Value::String(s) => (s.clone(), "value"),
+        other => (json_text(other), "value"),
+    };
+    let text = if text.chars().count() > MAX_OBSERVED_CHARS {
+        let cut: String = text.chars().take(MAX_OBSERVED_CHARS).collect();
+        format!("{cut} … (cut here; report.json has the whole value)")
+    } else {
+        text
+    };
+    (clean(&text), kind)
+}
+
+/// JSON with a space after `,` and `:` so long values can wrap.
+fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(json_text).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        serde_json::Value::Object(map) => {
+            let inner: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{}: {}", serde_json::Value::from(k.as_str()), json_text(v)))
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn evidence_view(e: &Evidence) -> EvidenceView {
+    let st = style(e.outcome);
+    let (observed, observed_kind) = observed_text(&e.observed);
+    EvidenceView {
+        fact: break_points(&clean(&e.fact)),
+        observed,
+        observed_kind,
+        expected: clean(&e.expected),
+        source: clean(&e.source),
+        status: st.key,
+        label: st.label,
+        icon: st.icon,
+    }
+}
+
+fn is_problem(s: Status) -> bool {
+    matches!(s, Status::Fail | Status::Error)
+}
+
+fn instance_view(i: &InstanceResult) -> InstanceView {
+    let st = style(i.status);
+    let bare = i.id.trim_start_matches("sha256:");
+    let evidence: Vec<EvidenceView> = i.evidence.iter().map(evidence_view).collect();
+    let failing_evidence = i
+        .evidence
+        .iter()
+        .filter(|e| is_problem(e.outcome))
+        .map(evidence_view)
+        .collect();
+    InstanceView {
+        kind: clean(&i.kind),
+        name: clean(&i.name),
+        id: clean(&i.id),
+        short_id: clean(&bare.chars().take(12).collect::<String>()),
+        status: st.key,
+        label: st.label,
+        icon: st.icon,
+        message: i.message.as_deref().map(clean),
+        evidence,
+        failing_evidence,
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn rule_view(r: &RuleResult) -> RuleView {
+    let st = style(r.status);
+    let (sev, sev_label) = severity(r.severity);
+    let failing_instances: Vec<InstanceView> = r
+        .instances
+        .iter()
+        .filter(|i| is_problem(i.status))
+        .map(instance_view)
+        .collect();
+    let kind = r.scope.instance_kind().unwrap_or("item");
+    let (affected, affected_count) = match r.scope {
+        Scope::Host => ("this host".to_string(), 1),
+        Scope::Daemon => ("the Docker daemon".to_string(), 1),
+        Scope::EachContainer | Scope::EachImage => {
+            let bad = r
+                .instances
+                .iter()
+                .filter(|i| i.status == Status::Fail)
+                .count();
+            let all = r.instances.len();
+            let text = if all == 0 {
+                format!("no {kind}s found")
+            } else if bad == 0 {
+                plural(all, kind, &format!("{kind}s"))
+            } else {
+                format!("{bad} of {}", plural(all, kind, &format!("{kind}s")))
+            };
+            (text, bad)
+        }
+    };
+    let scope = match r.scope {
+        Scope::Host => "the host",
+        Scope::Daemon => "the Docker daemon",
+        Scope::EachContainer => "each container",
+        Scope::EachImage => "each image",
+    };
+    let mut search = format!("{} {}", r.id, r.title);
+    for i in &r.instances {
+        search.push(' ');
+        search.push_str(&i.name);
+    }
+    RuleView {
+        id: clean(&r.id),
+        anchor: format!("rule-{}", clean(&r.id)),
+        id_1_6_0: r.id_1_6_0.as_deref().map(clean),
+        section: clean(&r.section),
+        title: clean(&r.title),
+        level: r.level,
+        assessment: match r.assessment {
+            Assessment::Automated => "automated",
+            Assessment::Manual => "manual",
+        },
+        severity: sev,
+        severity_label: sev_label,
+        scope,
+        status: st.key,
+        label: st.label,
+        icon: st.icon,
+        open: is_problem(r.status),
+        fix_rank: None,
+        message: r.message.as_deref().map(clean),
+        affected,
+        affected_count,
+        description: prose(&r.description),
+        rationale: prose(&r.rationale),
+        impact: r.impact.as_deref().map(prose),
+        remediation: prose(&r.remediation),
+        references: r
+            .references
+            .iter()
+            .map(|t| Reference {
+                text: clean(t),
+                url: (t.starts_with("https://") || t.starts_with("http://")).then(|| clean(t)),
+            })
+            .collect(),
+        evidence: r.evidence.iter().map(evidence_view).collect(),
+        failing_evidence: r
+            .evidence
+            .iter()
+            .filter(|e| is_problem(e.outcome))
+            .map(evidence_view)
+            .collect(),
+        instances: {
+            // Problems first, otherwise in report order.
+            let mut all: Vec<&InstanceResult> = r.instances.iter().collect();
+            all.sort_by_key(|i| !is_problem(i.status));
+            all.into_iter().map(instance_view).collect()
+        },
+        failing_instances,
+        search: clean(&search.to_lowercase()),
+    }
+}
+
+fn percent(pass: usize, decided: usize) -> Option<u32> {
+    // Rounded down so that 99.6 % does not read as a perfect 100 %.
+    (decided > 0).then(|| (pass * 100 / decided) as u32)
+}
+
+fn status_counts(c: &Counts, keep_zero: bool) -> Vec<StatusCount> {
+    Status::ALL
+        .iter()
+        .filter(|&&s| keep_zero || c.get(s) > 0)
+        .map(|&s| {
+            let st = style(s);
+            StatusCount {
+                status: st.key,
+                label: st.label,
+                icon: st.icon,
+                count: c.get(s),
+                help: st.help,
+            }
+        })
+        .collect()
+}
+
+fn section_view(id: &str, c: &Counts) -> SectionView {
+    let total: usize = Status::ALL.iter().map(|&s| c.get(s)).sum();
+    let mut x = 0.0;
+    let mut segments = Vec::new();
+    for &s in &Status::ALL {
+        let n = c.get(s);
+        if n == 0 || total == 0 {
+            continue;
+        }
+        let width = n as f64 * 100.0 / total as f64;
+        segments.push(Segment {
+            status: s.as_str(),
+            x: (x * 100.0_f64).round() / 100.0,
+            width: (width * 100.0_f64).round() / 100.0,
+        });
+        x += width;
+    }
+    SectionView {
+        id: clean(id),
+        name: section_name(id),
+        anchor: format!("section-{}", clean(id)),
+        total,
+        percent: percent(c.pass, c.pass + c.fail + c.error),
+        segments,
+        parts: status_counts(c, false),
+    }
+}
+
+/// Undecided rules grouped by their message (one unreachable daemon explains many rules),
+/// in order of first appearance.
+fn undecided(report: &Report) -> Vec<Undecided> {
+    let mut groups: Vec<Undecided> = Vec::new();
+    for r in report.results.iter().filter(|r| r.status == Status::Error) {
+        let reason = clean(r.message.as_deref().unwrap_or("no reason given"));
+        let rule = RuleRef {
+            id: clean(&r.id),
+            title: clean(&r.title),
+            anchor: format!("rule-{}", clean(&r.id)),
+        };
+        match groups.iter_mut().find(|g| g.reason == reason) {
+            Some(g) => g.rules.push(rule),
+            None => groups.push(Undecided {
+                reason,
+                rules: vec![rule],
+            }),
+        }
+    }
+    groups
+}
+
+fn profile(level: Option<u8>) -> String {
+    match level {
+        None => "All levels (Level 1 and Level 2)".into(),
+        Some(1) => "Level 1".into(),
+        Some(n) => format!("Level {n} (includes the lower levels)"),
+    }
+}
+
+impl Page {
+    fn of(report: &Report) -> Page {
+        let run = &report.run;
+        let c = &report.summary.counts;
+        let decided = c.pass + c.fail + c.error;
+        let pct = percent(c.pass, decided);
+        let tone = match pct {
+            None => "none",
+            Some(p) if p >= 90 && c.fail == 0 => "good",
+            Some(p) if p >= 60 => "warn",
+            Some(_) => "bad",
+        };
+        let score = Score {
+            percent: pct,
+            pass: c.pass,
+            decided,
+            arc: if decided == 0 {
+                0.0
+            } else {
+                (c.pass as f64 * 1000.0 / decided as f64).round() / 10.0
+            },
+            tone,
+        };
+
+        let mut failed: Vec<&RuleResult> = report
+            .results
+            .iter()
+            .filter(|r| r.status == Status::Fail)
+            .collect();
+        // Stable: equal severity and reach keep rule id order.
+        failed.sort_by_key(|r| {
+            let hit = match r.scope {
+                Scope::EachContainer | Scope::EachImage => r
+                    .instances
+                    .iter()
+                    .filter(|i| i.status == Status::Fail)
+                    .count(),
+                Scope::Host | Scope::Daemon => 1,
+            };
+            (Reverse(r.severity), Reverse(hit))
+        });
+        let by_severity = |s: Severity| failed.iter().filter(|r| r.severity == s).count();
+        let (tone, headline, mut detail) = if c.fail > 0 {
+            let mut parts = Vec::new();
+            for (s, name) in [
+                (Severity::High, "high"),
+                (Severity::Medium, "medium"),
+                (Severity::Low, "low"),
+            ] {
+                let n = by_severity(s);
+                if n > 0 {
+                    parts.push(format!("{n} {name}"));
+                }
+            }
+            (
+                if by_severity(Severity::High) > 0 {
+                    "bad"
+                } else {
+                    "warn"
+                },
+                format!("{} to fix", plural(c.fail, "problem", "problems")),
+                vec![format!(
+                    "By severity: {}. Start with the “Fix first” list below: the most serious problems come first.",
+                    parts.join(", ")
+                )],
+            )
+        } else if c.error > 0 {
+            (
+                "warn",
+                "No failed rules, but some could not be checked".to_string(),
+                vec![],
+            )
+        } else {
+            (
+                "good",
+                "No problems found".to_string(),
+                vec!["Every rule bollwerk could decide passed.".to_string()],
+            )
+        };
+        if c.error > 0 {
+            detail.push(format!(
+                "{} could not be checked: see “Could not check”.",
+                plural(c.error, "rule", "rules")
+            ));
+        }
+        if c.notchecked > 0 {
+            detail.push(format!(
+                "{} need{} a person to check {} (“Check by hand”).",
+                plural(c.notchecked, "rule", "rules"),
+                if c.notchecked == 1 { "s" } else { "" },
+                if c.notchecked == 1 { "it" } else { "them" }
+            ));
+        }
+        let verdict = Verdict {
+            tone,
+            headline,
+            detail: detail.join(" "),
+        };
+
+        let mut section_ids: Vec<&String> = report.summary.sections.keys().collect();
+        section_ids.sort_by_key(|s| section_key(s));
+        let sections = section_ids
+            .iter()
+            .map(|id| section_view(id, &report.summary.sections[*id]))
+            .collect();
+
+        let mut rule_section_ids: Vec<String> =
+            report.results.iter().map(|r| r.section.clone()).collect();
+        rule_section_ids.sort_by_key(|s| section_key(s));
+        rule_section_ids.dedup();
+        let fix_rank = |r: &RuleResult| {
+            failed
+                .iter()
+                .position(|f| std::ptr::eq(*f, r))
+                .map(|p| p + 1)
+        };
+        let rule_sections = rule_section_ids
+            .iter()
+            .map(|id| RuleSection {
+                id: clean(id),
+                name: section_name(id),
+                anchor: format!("rules-{}", clean(id)),
+                rules: {
+                    // Failed, then undecided rules first; each group in rule id order. Failed
+                    // ones are folded (the fix-first list shows them); undecided ones are open
+                    // unless there are many (then one cause, such as an unreachable daemon,
+                    // usually explains them all, and "Could not check" groups them).
+                    let mut rules: Vec<&RuleResult> =
+                        report.results.iter().filter(|r| &r.section == id).collect();
+                    rules.sort_by_key(|r| match r.status {
+                        Status::Fail => 0,
+                        Status::Error => 1,
+                        _ => 2,
+                    });
+                    rules
+                        .into_iter()
+                        .map(|r| RuleView {
+                            fix_rank: fix_rank(r),
+                            open: r.status == Status::Error && c.error <= MAX_OPEN_UNDECIDED,
+                            ..rule_view(r)
+                        })
+                        .collect()
+                },
+            })
+            .collect();
+
+        let mut options = vec![Pair {
+            label: "Containers".into(),
+            value: if run.options.all_containers {
+                "all, stopped ones included (--all)".into()
+            } else {
+                "running only".into()
+            },
+        }];
+        let mut opt = |label: &str, value: Option<String>| {
+            if let Some(v) = value.filter(|v| !v.is_empty()) {
+                options.push(Pair {
+                    label: label.into(),
+                    value: clean(&v),
+                });
+            }
+        };
+        opt("Only rules", Some(run.options.include.join(", ")));
+        opt("Skipped rules", Some(run.options.exclude.join(", ")));
+        opt("Tailoring file", run.options.tailoring.clone());
+        opt("Extra rules from", run.options.checks_dir.clone());
+        opt("Replayed snapshot", run.options.snapshot.clone());
+        opt(
+            "Trusted docker users",
+            run.options.trusted_users.as_ref().map(|u| u.join(", ")),
+        );
+
+        let duration_ms = (run.finished_at - run.started_at).num_milliseconds().max(0);
+        let hostname = clean(&run.hostname);
+        Page {
+            title: format!("Docker security audit of {hostname}"),
+            tool: Tool {
+                name: clean(&report.tool.name),
+                version: clean(&report.tool.version),
+                rules_version: clean(&report.tool.rules_version),
+                schema_version: report.schema_version,
+            },
+            benchmark: clean(&report.benchmark),
+            profile: profile(run.options.level),
+            host: Host {
+                hostname,
+                fqdn: run.fqdn.as_deref().map(clean),
+                os: run.os.as_deref().map(clean),
+                kernel: run.kernel.as_deref().map(clean),
+                // The addresses that identify the host: no loopback, no link-local, no
+                // container veth ends (report.json lists them all).
+                addresses: run
+                    .interfaces
+                    .iter()
+                    .filter(|i| i.name != "lo" && !i.name.starts_with("veth"))
+                    .flat_map(|i| {
+                        i.addresses
+                            .iter()
+                            .filter(|a| !a.to_ascii_lowercase().starts_with("fe80:"))
+                            .map(move |a| clean(&format!("{a} ({})", i.name)))
+                    })
+                    .collect(),
+                daemon_version: run.daemon_version.as_deref().map(clean),
+                docker_host: clean(&run.docker_host),
+                host_root: clean(&run.host_root),
+            },
+            scan: Scan {
+                started: run.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                finished: run.finished_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                duration: format!("{:.1} s", duration_ms as f64 / 1000.0),
+            },
+            options,
+            score,
+            verdict,
+            counts: status_counts(c, true),
+            sections,
+            // High and medium severity unfolded; low ones folded unless among the first three.
+            fix_first: failed
+                .iter()
+                .enumerate()
+                .map(|(n, r)| RuleView {
+                    open: r.severity != Severity::Low || n < 3,
+                    fix_rank: Some(n + 1),
+                    ..rule_view(r)
+                })
+                .collect(),
+            undecided: undecided(report),
+            rule_sections,
+            collection_errors: report
+                .collection_errors
+                .iter()
+                .map(|e| Pair {
+                    label: clean(&e.fact),
+                    value: clean(&e.message),
+                })
+                .collect(),
+            notes: report.notes.iter().map(|n| clean(n)).collect(),
+            total: report.summary.total,
+        }
+    }
+}
+
+/// SHA-256 (FIPS 180-4), for the CSP hashes of the inline style sheet and script.
+fn sha256(data: &[u8]) -> [u8; 32] {
+    const K: [u32; 64] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+        0xc67178f2,
+    ];
+    let mut h: [u32; 8] = [
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+        0x5be0cd19,
+    ];
+    let mut msg = data.to_vec();
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&((data.len() as u64) * 8).to_be_bytes());
+    for block in msg.chunks_exact(64) {
+        let mut w = [0u32; 64];
+        for (i, word) in block.chunks_exact(4).enumerate() {
+            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for i in 16..64 {
+            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
+            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
+            w[i] = w[i - 16]
+                .wrapping_add(s0)
+                .wrapping_add(w[i - 7])
+                .wrapping_add(s1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
+        for i in 0..64 {
+            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
+            let ch = (e & f) ^ (!e & g);
+            let t1 = hh
+                .wrapping_add(s1)
+                .wrapping_add(ch)
+                .wrapping_add(K[i])
+                .wrapping_add(w[i]);
+            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
+            let maj = (a & b) ^ (a & c) ^ (b & c);
+            let t2 = s0.wrapping_add(maj);
+            hh = g;
+            g = f;
+            f = e;
+            e = d.wrapping_add(t1);
+            d = c;
+            c = b;
+            b = a;
+            a = t1.wrapping_add(t2);
+        }
+        for (x, y) in h.iter_mut().zip([a, b, c, d, e, f, g, hh]) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    let mut out = [0u8; 32];
+    for (i, x) in h.iter().enumerate() {
+        out[i * 4..i * 4 + 4].copy_from_slice(&x.to_be_bytes());
+    }
+    out
+}
+
+/// Standard base64 with padding.
+fn base64(data: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_and_base64_match_known_values() {
+        assert_eq!(
+            base64(&sha256(b"")),
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        );
+        assert_eq!(
+            base64(&sha256(b"abc")),
+            "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
+        );
+        // Two blocks.
+        let long = b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+        assert_eq!(
+            base64(&sha256(long)),
+            "JI1qYdIGOLjlwCaTDD5gOaM85Flk/yFn9uzt1BnbBsE="
+        );
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+    }
+
+    #[test]
+    fn prose_splits_code_and_paragraphs() {
+        let p = prose("Run `a b`\nthen\n\n`c`");
+        assert_eq!(p.len(), 2);
+        assert!(!p[0][0].code && p[0][0].text == "Run ");
+        assert!(p[0][1].code && p[0][1].text == "a b");
+        assert!(p[0][2].text == " then");
+        assert!(p[1][0].code && p[1][0].text == "c");
+    }
+
+    #[test]
+    fn json_values_read_as_text() {
+        let v = serde_json::json!({"a": [1, "x\"y"], "b": null});
+        assert_eq!(json_text(&v), r#"{"a": [1, "x\"y"], "b": null}"#);
+        assert_eq!(observed_text(&serde_json::json!("<b>")).0, "<b>");
+        assert_eq!(observed_text(&serde_json::Value::Null).1, "none");
+    }
+
+    fn rule(
+        id: &str,
+        severity: &str,
+        scope: &str,
+        status: &str,
+        instances: serde_json::Value,
+    ) -> serde_json::Value {
+        serde_json::json!({
+            "id": id, "section": id.split('.').next().unwrap(), "title": format!("Rule {id}"),
+            "level": 1, "assessment": "automated", "severity": severity, "scope": scope,
+            "status": status, "evidence": [], "instances": instances,
+            "description": "Checks `x`.", "rationale": "Because.", "remediation": "Run `fix --now`.",
+            "references": ["https://example.org/a", "javascript:alert(1)"]
+        })
+    }
+
+    fn instance(name: &str, status: &str, observed: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({
+            "kind": "container", "id": "0123456789abcdef", "name": name, "status": status,
+            "evidence": [{ "fact": "container.inspect.X", "observed": observed,
+                           "expected": "equal to false", "source": "docker inspect", "outcome": status }]
+        })
+    }
+
+    fn sample() -> Report {
+        let results = vec![
+            rule("1.1", "low", "host", "fail", serde_json::json!([])),
+            rule(
+                "5.1",
+                "high",
+                "each-container",
+                "fail",
+                serde_json::json!([
+                    instance(
+                        "<img src=x onerror=alert(1)>",
+                        "fail",
+                        serde_json::json!("</script><b>")
+                    ),
+                    instance("ok", "pass", serde_json::json!(false)),
+                ]),
+            ),
+            rule(
+                "5.2",
+                "high",
+                "each-container",
+                "fail",
+                serde_json::json!([
+                    instance("a", "fail", serde_json::json!(true)),
+                    instance("b", "fail", serde_json::json!({"k": "<i>"})),
+                ]),
+            ),
+            rule(
+                "5.3",
+                "medium",
+                "each-container",
+                "pass",
+                serde_json::json!([]),
+            ),
+        ];
+        let results: Vec<RuleResult> = results
+            .into_iter()
+            .map(|r| serde_json::from_value(r).unwrap())
+            .collect();
+        Report {
+            schema_version: crate::report::REPORT_SCHEMA_VERSION,
+            tool: crate::report::ToolInfo {
+                name: "bollwerk".into(),
+                version: "0".into(),
+                rules_version: "0".into(),
+            },
+            benchmark: "B".into(),
+            run: serde_json::from_value(serde_json::json!({
+                "hostname": "h\u{202e}<script>", "fqdn": null, "os": null, "kernel": null,
+                "interfaces": [], "daemon_version": "27.0", "docker_host": "unix:///s",
+                "host_root": "/", "started_at": "2025-01-01T00:00:00Z",
+                "finished_at": "2025-01-01T00:00:01Z",
+                "options": { "all_containers": false, "level": 1, "include": [], "exclude": [],
+                             "checks_dir": null, "snapshot": null, "trusted_users": null }
+            }))
+            .unwrap(),
+            summary: crate::report::Summary::of(&results),
+            results,
+            collection_errors: vec![],
+            notes: vec!["<note>".into()],
+        }
+    }
+
+    #[test]
+    fn host_text_is_escaped_and_fixes_are_ordered() {
+        let html = render(&sample()).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert!(!html.contains("<img") && !html.contains("<b>") && !html.contains("<i>"));
+        assert!(!html.contains("<note>") && !html.contains("<script>alert"));
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        assert!(
+            html.contains("h\\u{202e}&lt;script&gt;"),
+            "bidi override shown, tag escaped"
+        );
+        assert_eq!(html.matches("<script>").count(), 1);
+        assert!(!html.contains("href=\"javascript:"));
+        assert!(html.contains("<code>fix --now</code>"));
+        // 5.2 (high, two containers) before 5.1 (high, one) before 1.1 (low).
+        let at = |id: &str| html.find(&format!("id=\"fix-rule-{id}\"")).unwrap();
+        assert!(at("5.2") < at("5.1") && at("5.1") < at("1.1"));
+        assert!(!html.contains("id=\"fix-rule-5.3\""));
+        // Score: 1 passed of 4 decided.
+        assert!(html.contains(">25%</text>"));
+    }
+
+    #[test]
+    fn csp_hashes_match_the_inlined_style_and_script() {
+        let html = render(&sample()).unwrap();
+        let csp = content_security_policy();
+        assert!(html.contains(&format!("content=\"{csp}\"")));
+        assert!(html.contains(&format!("<style>{CSS}</style>")));
+        assert!(html.contains(&format!("<script>{SCRIPT}</script>")));
+        assert!(csp.contains(&base64(&sha256(CSS.as_bytes()))));
+    }
+
+    #[test]
+    fn invisible_characters_are_shown() {
+        assert_eq!(clean("a\u{1b}[1m\u{202e}b\nc"), "a\\u{1b}[1m\\u{202e}b\nc");
+    }
+}

@@ -1,0 +1,524 @@
+//! Reading XCCDF 1.2 tailoring files, such as OpenSCAP's `autotailor` writes for the
+//! Benchmark of `bollwerk rules export`:
+//!
+//! ```xml
+//! <xccdf-1.2:Tailoring xmlns:xccdf-1.2="http://checklists.nist.gov/xccdf/1.2" id="…">
+//!   <xccdf-1.2:benchmark href="file:///…/bollwerk.xccdf.xml"/>
+//!   <xccdf-1.2:version time="…">1</xccdf-1.2:version>
+//!   <xccdf-1.2:Profile id="…_customized" extends="xccdf_dev.bollwerk_profile_level1">
+//!     <xccdf-1.2:title override="false"/>
+//!     <xccdf-1.2:select idref="xccdf_dev.bollwerk_rule_5.4" selected="false"/>
+//!     <xccdf-1.2:set-value idref="xccdf_dev.bollwerk_value_trusted-users">alice</xccdf-1.2:set-value>
+//!   </xccdf-1.2:Profile>
+//! </xccdf-1.2:Tailoring>
+//! ```
+//!
+//! `@extends` names bollwerk's Level 1 or Level 2 profile, `select` a bollwerk rule,
+//! `set-value` a rule parameter. Anything bollwerk cannot apply faithfully (unknown ids,
+//! group selections, `refine-rule`/`refine-value`, several profiles, other namespaces,
+//! malformed XML) is an error naming the file, the line when known, and the problem, on
+//! one line.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::NsReader;
+use serde_json::Value as Json;
+
+use super::xccdf::{
+    BENCHMARK_ID, GROUP_PREFIX, PROFILE_LEVEL1, PROFILE_LEVEL2, RULE_PREFIX, VALUE_PREFIX, XCCDF_NS,
+};
+use crate::rules::KNOWN_PARAMS;
+
+/// What a tailoring file asks for.
+#[derive(Debug, Clone, Default)]
+pub struct Tailoring {
+    /// The CIS level of the profile it extends (Level 1 or 2), when it names one.
+    pub level: Option<u8>,
+    /// Explicit selections by bollwerk rule id (`5.10` → false).
+    pub selected: BTreeMap<String, bool>,
+    /// Values by parameter name (`trusted-users` → "alice,bob").
+    pub values: BTreeMap<String, String>,
+}
+
+impl Tailoring {
+    /// The values as rule parameters, shaped like the config file's: a number for numeric
+    /// parameters (`max-image-age-days`), otherwise a list split at commas and white space,
+    /// whose whole-number items become numbers for parameters that default to a list (port
+    /// lists). [`read`] has already checked that every value converts.
+    pub fn param_values(&self) -> BTreeMap<String, Json> {
+        self.values
+            .iter()
+            .filter_map(|(name, text)| Some((name.clone(), param_value(name, text).ok()?)))
+            .collect()
+    }
+}
+
+/// Converts the text of a `set-value` into the parameter's JSON shape.
+fn param_value(name: &str, text: &str) -> Result<Json, String> {
+    let default = crate::config::PARAMS
+        .iter()
+        .find(|p| p.name == name)
+        .and_then(|p| (p.default)());
+    match default {
+        Some(Json::Number(_)) => {
+            let t = text.trim();
+            if let Ok(n) = t.parse::<u64>() {
+                Ok(Json::from(n))
+            } else {
+                t.parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite() && *n >= 0.0)
+                    .map(Json::from)
+                    .ok_or_else(|| {
+                        format!("the value of {name} must be a number of at least 0, not '{t}'")
+                    })
+            }
+        }
+        other => {
+            let numbers = matches!(other, Some(Json::Array(_)));
+            Ok(Json::Array(
+                text.split([',', ' ', '\t', '\n', '\r'])
+                    .filter(|item| !item.is_empty())
+                    .map(|item| match item.parse::<i64>() {
+                        Ok(n) if numbers => Json::from(n),
+                        _ => Json::from(item),
+                    })
+                    .collect(),
+            ))
+        }
+    }
+}
+
+const XCCDF_1_1_NS: &str = "http://checklists.nist.gov/xccdf/1.1";
+
+/// Reads and checks a tailoring file; errors name the file and what is wrong.
+pub fn read(path: &Path) -> Result<Tailoring, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read tailoring file {}: {e}", path.display()))?;
+    parse(&text).map_err(|f| {
+        let at = match f.offset {
+            Some(offset) => format!("{}:{}", path.display(), line_of(&text, offset)),
+            None => path.display().to_string(),
+        };
+        let what: String = f.what.split_whitespace().collect::<Vec<_>>().join(" ");
+        format!("{at}: not a usable XCCDF 1.2 tailoring file: {what}")
+    })
+}
+
+/// The 1-based line holding byte `offset` of `text`.
+fn line_of(text: &str, offset: u64) -> usize {
+    let end = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// A problem and where (byte offset) it was found.
+#[derive(Debug)]
+struct Failure {
+    offset: Option<u64>,
+    what: String,
+}
+
+/// What the parser is inside of.
+enum Mode {
+    /// Elements are checked.
+    Normal,
+    /// Inside an element whose content is ignored (title, metadata, …), at this depth.
+    Skip(usize),
+    /// Reading the text of a `set-value` for this parameter.
+    Value { param: String, text: String },
+}
+
+/// Parses the text of a tailoring file.
+fn parse(text: &str) -> Result<Tailoring, Failure> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = NsReader::from_str(text);
+    let mut out = Tailoring::default();
+    // Local names of the open XCCDF elements.
+    let mut stack: Vec<String> = Vec::new();
+    let mut mode = Mode::Normal;
+    let mut seen_root = false;
+    let mut profiles = 0usize;
+
+    loop {
+        let event = reader
+            .read_resolved_event()
+            .map(|(ns, event)| (namespace(ns), event));
+        let pos = reader.buffer_position();
+        let fail = |what: String| Failure {
+            offset: Some(pos.saturating_sub(1)),
+            what,
+        };
+        let (ns, event) = match event {
+            Ok(pair) => pair,
+            Err(e) => {
+                return Err(Failure {
+                    offset: Some(reader.error_position()),
+                    what: format!("malformed XML: {e}"),
+                })
+            }
+        };
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(event, Event::Empty(_));
+                let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                match &mut mode {
+                    Mode::Skip(_) => {
+                        if !empty {
+                            stack.push(local);
+                        }
+                        continue;
+                    }
+                    Mode::Value { .. } => {
+                        return Err(fail(format!(
+                            "unexpected element <{local}> inside <set-value>"
+                        )))
+                    }
+                    Mode::Normal => {}
+                }
+                let ns = ns.map_err(&fail)?;
+                if stack.is_empty() {
+                    if seen_root {
+                        return Err(fail("more than one root element".into()));
+                    }
+                    seen_root = true;
+                    check_root(ns.as_deref(), &local).map_err(&fail)?;
+                    if !empty {
+                        stack.push(local);
+                    }
+                    continue;
+                }
+                if ns.as_deref() != Some(XCCDF_NS) {
+                    return Err(fail(format!(
+                        "element <{local}> in namespace {} is not XCCDF 1.2 (expected {XCCDF_NS})",
+                        ns.as_deref().unwrap_or("(none)")
+                    )));
+                }
+                let parent = stack.last().map(String::as_str).unwrap_or_default();
+                let next = element(parent, &local, e, &mut out, &mut profiles).map_err(&fail)?;
+                if !empty {
+                    mode = match next {
+                        Next::Check => Mode::Normal,
+                        Next::Skip => Mode::Skip(stack.len()),
+                        Next::Value(param) => Mode::Value {
+                            param,
+                            text: String::new(),
+                        },
+                    };
+                    stack.push(local);
+                } else if let Next::Value(param) = next {
+                    out.values.insert(param, String::new());
+                }
+            }
+            Event::End(_) => {
+                stack.pop();
+                match &mut mode {
+                    Mode::Skip(depth) if *depth == stack.len() => mode = Mode::Normal,
+                    Mode::Value { param, text } => {
+                        let value = text.trim().to_string();
+                        param_value(param, &value).map_err(&fail)?;
+                        out.values.insert(std::mem::take(param), value);
+                        mode = Mode::Normal;
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(t) => {
+                if let Mode::Value { text, .. } = &mut mode {
+                    let s = t
+                        .xml_content()
+                        .map_err(|e| fail(format!("cannot decode text: {e}")))?;
+                    text.push_str(&s);
+                }
+            }
+            Event::CData(t) => {
+                if let Mode::Value { text, .. } = &mut mode {
+                    let s = t
+                        .decode()
+                        .map_err(|e| fail(format!("cannot decode text: {e}")))?;
+                    text.push_str(&s);
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Mode::Value { text, .. } = &mut mode {
+                    let c = match r.resolve_char_ref() {
+                        Ok(Some(c)) => c.to_string(),
+                        Ok(None) => {
+                            let name = r.decode().unwrap_or_default().into_owned();
+                            quick_xml::escape::resolve_predefined_entity(&name)
+                                .map(str::to_string)
+                                .ok_or_else(|| fail(format!("unknown entity &{name};")))?
+                        }
+                        Err(e) => return Err(fail(format!("bad character reference: {e}"))),
+                    };
+                    text.push_str(&c);
+                }
+            }
+            Event::DocType(_) => {
+                return Err(fail("a DOCTYPE is not allowed in a tailoring file".into()))
+            }
+            Event::Eof => {
+                if let Some(open) = stack.last() {
+                    return Err(fail(format!("the file ends inside <{open}>")));
+                }
+                break;
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+        }
+    }
+    if !seen_root {
+        return Err(Failure {
+            offset: None,
+            what: "the file holds no XML element".into(),
+        });
+    }
+    if profiles == 0 {
+        return Err(Failure {
+            offset: None,
+            what: "the Tailoring holds no Profile".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// The namespace an element is in: `Ok(None)` for no namespace, `Err` for an undeclared
+/// prefix.
+fn namespace(ns: ResolveResult) -> Result<Option<String>, String> {
+    match ns {
+        ResolveResult::Bound(n) => Ok(Some(String::from_utf8_lossy(n.as_ref()).into_owned())),
+        ResolveResult::Unbound => Ok(None),
+        ResolveResult::Unknown(prefix) => Err(format!(
+            "undeclared namespace prefix '{}'",
+            String::from_utf8_lossy(&prefix)
+        )),
+    }
+}
+
+fn check_root(ns: Option<&str>, local: &str) -> Result<(), String> {
+    match (ns, local) {
+        (Some(XCCDF_NS), "Tailoring") => Ok(()),
+        (Some(XCCDF_1_1_NS), _) => Err(format!(
+            "XCCDF 1.1 is not supported; bollwerk reads XCCDF 1.2 tailoring (namespace {XCCDF_NS})"
+        )),
+        (Some(XCCDF_NS), "Benchmark") => Err(
+            "this is an XCCDF Benchmark, not a tailoring file (make one with autotailor)".into(),
+        ),
+        (ns, _) => Err(format!(
+            "the root element is <{local}> in namespace {}, expected <Tailoring> in {XCCDF_NS}",
+            ns.unwrap_or("(none)")
+        )),
+    }
+}
+
+/// What to do with an element's content.
+enum Next {
+    /// Check the child elements.
+    Check,
+    /// Ignore the content.
+    Skip,
+    /// Read the text as the value of this parameter.
+    Value(String),
+}
+
+/// The value of attribute `name` of `e`, unescaped.
+fn attr(e: &BytesStart, name: &str) -> Result<Option<String>, String> {
+    for a in e.attributes() {
+        let a = a.map_err(|err| format!("malformed attribute: {err}"))?;
+        if a.key.as_ref() == name.as_bytes() {
+            let v = a
+                .unescape_value()
+                .map_err(|err| format!("malformed attribute {name}: {err}"))?;
+            return Ok(Some(v.trim().to_string()));
+        }
+    }
+    Ok(None)
+}
+
+fn required(e: &BytesStart, element: &str, name: &str) -> Result<String, String> {
+    attr(e, name)?
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| format!("<{element}> lacks the {name} attribute"))
+}
+
+/// Checks one XCCDF element below the root and records what it asks for.
+fn element(
+    parent: &str,
+    local: &str,
+    e: &BytesStart,
+    out: &mut Tailoring,
+    profiles: &mut usize,
+) -> Result<Next, String> {
+    match (parent, local) {
+        ("Tailoring", "status" | "dc-status" | "version" | "metadata" | "signature") => {
+            Ok(Next::Skip)
+        }
+        ("Tailoring", "benchmark") => {
+            if let Some(id) = attr(e, "id")? {
+                if id != BENCHMARK_ID {
+                    return Err(format!(
+                        "it tailors benchmark '{id}', not bollwerk's {BENCHMARK_ID}"
+                    ));
+                }
+            }
+            Ok(Next::Skip)
+        }
+        ("Tailoring", "Profile") => {
+            *profiles += 1;
+            if *profiles > 1 {
+                return Err("it holds more than one Profile; bollwerk applies exactly one".into());
+            }
+            required(e, "Profile", "id")?;
+            out.level = match attr(e, "extends")?.as_deref() {
+                None | Some("") => None,
+                Some(PROFILE_LEVEL1) => Some(1),
+                Some(PROFILE_LEVEL2) => Some(2),
+                Some(other) => {
+                    return Err(format!(
+                        "the Profile extends unknown profile '{other}' (bollwerk's are \
+                         {PROFILE_LEVEL1} and {PROFILE_LEVEL2})"
+                    ))
+                }
+            };
+            Ok(Next::Check)
+        }
+        (
+            "Profile",
+            "status" | "dc-status" | "version" | "title" | "description" | "reference" | "platform"
+            | "metadata" | "signature",
+        ) => Ok(Next::Skip),
+        ("Profile", "select") => {
+            let idref = required(e, "select", "idref")?;
+            let selected = match required(e, "select", "selected")?.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                other => {
+                    return Err(format!(
+                        "select {idref}: selected=\"{other}\" is not a boolean (true or false)"
+                    ))
+                }
+            };
+            match idref.strip_prefix(RULE_PREFIX) {
+                Some(id) if !id.is_empty() => {
+                    out.selected.insert(id.to_string(), selected);
+                    Ok(Next::Skip)
+                }
+                _ if idref.starts_with(GROUP_PREFIX) => Err(format!(
+                    "select {idref}: selecting whole groups is not supported; select rules \
+                     ({RULE_PREFIX}<id>)"
+                )),
+                _ => Err(format!(
+                    "select names unknown rule '{idref}' (bollwerk's rule ids look like \
+                     {RULE_PREFIX}5.4)"
+                )),
+            }
+        }
+        ("Profile", "set-value") => {
+            let idref = required(e, "set-value", "idref")?;
+            match idref.strip_prefix(VALUE_PREFIX) {
+                Some(param) if KNOWN_PARAMS.contains(&param) => Ok(Next::Value(param.into())),
+                _ => Err(format!(
+                    "set-value names unknown value '{idref}' (bollwerk's values: {})",
+                    KNOWN_PARAMS
+                        .iter()
+                        .map(|p| format!("{VALUE_PREFIX}{p}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            }
+        }
+        ("Profile", "refine-value" | "refine-rule" | "set-complex-value") => Err(format!(
+            "<{local}> is not supported (use select and set-value)"
+        )),
+        (parent, local) => Err(format!("unexpected element <{local}> in <{parent}>")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AUTOTAILOR: &str = r#"<xccdf-1.2:Tailoring xmlns:xccdf-1.2="http://checklists.nist.gov/xccdf/1.2" id="xccdf_auto_tailoring_default"><xccdf-1.2:benchmark href="file:///tmp/b.xml" /><xccdf-1.2:version time="2025-01-01T00:00:00">1</xccdf-1.2:version><xccdf-1.2:Profile id="xccdf_dev.bollwerk_profile_level1_customized" extends="xccdf_dev.bollwerk_profile_level1"><xccdf-1.2:title override="false" /><xccdf-1.2:select idref="xccdf_dev.bollwerk_rule_5.4" selected="false" /><xccdf-1.2:select idref="xccdf_dev.bollwerk_rule_2.2" selected="true" /><xccdf-1.2:set-value idref="xccdf_dev.bollwerk_value_trusted-users">alice,b&amp;b</xccdf-1.2:set-value></xccdf-1.2:Profile></xccdf-1.2:Tailoring>"#;
+
+    #[test]
+    fn autotailor_output_is_read() {
+        let t = parse(AUTOTAILOR).unwrap();
+        assert_eq!(t.level, Some(1));
+        assert_eq!(t.selected.get("5.4"), Some(&false));
+        assert_eq!(t.selected.get("2.2"), Some(&true));
+        assert_eq!(
+            t.values.get("trusted-users").map(String::as_str),
+            Some("alice,b&b")
+        );
+        assert_eq!(
+            t.param_values()["trusted-users"],
+            serde_json::json!(["alice", "b&b"])
+        );
+    }
+
+    #[test]
+    fn values_take_the_parameters_shape() {
+        assert_eq!(
+            param_value("max-image-age-days", " 7 ").unwrap(),
+            serde_json::json!(7)
+        );
+        assert!(param_value("max-image-age-days", "soon").is_err());
+        assert_eq!(
+            param_value("allowed-privileged-ports", "80, 443").unwrap(),
+            serde_json::json!([80, 443])
+        );
+        assert_eq!(
+            param_value("trusted-users", "alice bob").unwrap(),
+            serde_json::json!(["alice", "bob"])
+        );
+        let bad = AUTOTAILOR.replace(
+            "value_trusted-users\">alice,b&amp;b",
+            "value_max-image-age-days\">soon",
+        );
+        let f = parse(&bad).unwrap_err();
+        assert!(f.what.contains("must be a number"), "{}", f.what);
+    }
+
+    #[test]
+    fn problems_are_reported_with_lines() {
+        let bad = AUTOTAILOR
+            .replace("rule_5.4", "rulez_5.4")
+            .replace("><", ">\n<");
+        let f = parse(&bad).unwrap_err();
+        assert!(
+            f.what
+                .contains("unknown rule 'xccdf_dev.bollwerk_rulez_5.4'"),
+            "{}",
+            f.what
+        );
+        assert_eq!(line_of(&bad, f.offset.unwrap()), 6);
+
+        let f = parse(&AUTOTAILOR.replace("value_trusted-users", "value_x")).unwrap_err();
+        assert!(f.what.contains("unknown value"), "{}", f.what);
+        let f = parse(&AUTOTAILOR.replace("profile_level1\"", "profile_level3\"")).unwrap_err();
+        assert!(f.what.contains("unknown profile"), "{}", f.what);
+        let f = parse(&AUTOTAILOR.replace("xccdf/1.2", "xccdf/1.1")).unwrap_err();
+        assert!(f.what.contains("XCCDF 1.1"), "{}", f.what);
+        let f = parse(&AUTOTAILOR.replace("</xccdf-1.2:Profile>", "")).unwrap_err();
+        assert!(f.what.contains("malformed XML"), "{}", f.what);
+        let f = parse("<a").unwrap_err();
+        assert!(f.what.contains("malformed XML"), "{}", f.what);
+        let f = parse("").unwrap_err();
+        assert!(f.what.contains("no XML element"), "{}", f.what);
+        let f = parse(&AUTOTAILOR.replace(
+            "<xccdf-1.2:title override=\"false\" />",
+            "<x:title xmlns:x=\"urn:other\"/>",
+        ))
+        .unwrap_err();
+        assert!(f.what.contains("not XCCDF 1.2"), "{}", f.what);
+        let f = parse(&AUTOTAILOR.replace("rule_5.4", "group_section-5")).unwrap_err();
+        assert!(f.what.contains("groups"), "{}", f.what);
+    }
+}

@@ -1,0 +1,156 @@
+//! A small XML writer over quick-xml that keeps every document well-formed: quick-xml
+//! escapes `& < > " '`, and [`clean`] removes the characters XML 1.0 forbids even as
+//! character references (control characters such as the ESC of ANSI colour codes).
+
+use std::borrow::Cow;
+
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::Writer;
+
+/// Whether XML may carry `c`: not U+0000–U+001F other than tab, LF and CR, not U+FFFE or
+/// U+FFFF. C1 controls (U+007F–U+009F, e.g. the one-character CSI U+009B) are legal XML but
+/// are terminal controls just the same, so they are dropped too.
+fn allowed(c: char) -> bool {
+    !matches!(
+        c,
+        '\u{0}'..='\u{8}'
+            | '\u{B}'
+            | '\u{C}'
+            | '\u{E}'..='\u{1F}'
+            | '\u{7F}'..='\u{9F}'
+            | '\u{FFFE}'
+            | '\u{FFFF}'
+    )
+}
+
+/// `text` without the characters XML 1.0 forbids: U+0000–U+001F other than tab, LF and CR,
+/// U+FFFE and U+FFFF; C1 controls (U+007F–U+009F) go too.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if text.chars().all(allowed) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.chars().filter(|&c| allowed(c)).collect())
+    }
+}
+
+/// An indented XML document being written to memory. Every attribute value and text node
+/// goes through [`clean`] and is escaped by quick-xml; element and attribute names are the
+/// caller's constants.
+pub struct Xml {
+    w: Writer<Vec<u8>>,
+}
+
+/// Writing to a `Vec<u8>` cannot fail; quick-xml still returns `io::Result`.
+const IN_MEMORY: &str = "writing XML to memory cannot fail";
+
+impl Xml {
+    /// A document starting with `<?xml version="1.0" encoding="UTF-8"?>`.
+    pub fn new() -> Xml {
+        let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
+            .expect(IN_MEMORY);
+        Xml { w }
+    }
+
+    fn start<'a>(name: &'a str, attrs: &[(&str, &str)]) -> BytesStart<'a> {
+        let mut s = BytesStart::new(name);
+        for (k, v) in attrs {
+            s.push_attribute((*k, clean(v).as_ref()));
+        }
+        s
+    }
+
+    /// `<name attrs…>`; close it with [`Xml::close`].
+    pub fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        self.w
+            .write_event(Event::Start(Self::start(name, attrs)))
+            .expect(IN_MEMORY);
+    }
+
+    /// `</name>`.
+    pub fn close(&mut self, name: &str) {
+        self.w
+            .write_event(Event::End(BytesEnd::new(name)))
+            .expect(IN_MEMORY);
+    }
+
+    /// `<name attrs…/>`.
+    pub fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        self.w
+            .write_event(Event::Empty(Self::start(name, attrs)))
+            .expect(IN_MEMORY);
+    }
+
+    /// `<name attrs…>text</name>` on one line (the text itself may span lines).
+    pub fn leaf(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
+        let text = clean(text);
+        self.w
+            .write_event(Event::Start(Self::start(name, attrs)))
+            .expect(IN_MEMORY);
+        self.w
+            .write_event(Event::Text(BytesText::new(&text)))
+            .expect(IN_MEMORY);
+        self.w
+            .write_event(Event::End(BytesEnd::new(name)))
+            .expect(IN_MEMORY);
+    }
+
+    /// `<!-- text -->`, with `--` (forbidden in comments) broken up.
+    pub fn comment(&mut self, text: &str) {
+        let mut safe = String::new();
+        for c in clean(text).chars() {
+            if c == '-' && safe.ends_with('-') {
+                safe.push(' ');
+            }
+            safe.push(c);
+        }
+        if safe.ends_with('-') {
+            safe.push(' ');
+        }
+        self.w
+            .write_event(Event::Comment(BytesText::from_escaped(format!(" {safe} "))))
+            .expect(IN_MEMORY);
+    }
+
+    /// The document, ending with a newline.
+    pub fn finish(self) -> String {
+        let mut bytes = self.w.into_inner();
+        bytes.push(b'\n');
+        // Only `&str` went in, so the bytes are UTF-8.
+        String::from_utf8(bytes).expect("XML built from str is UTF-8")
+    }
+}
+
+impl Default for Xml {
+    fn default() -> Xml {
+        Xml::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_removed_and_markup_escaped() {
+        let mut x = Xml::new();
+        x.leaf(
+            "a",
+            &[("b", "x\u{1b}[31m\"<y>\u{0}")],
+            "tab\there\u{1b}[0m </script>&\u{FFFF}\u{9b}",
+        );
+        let s = x.finish();
+        assert!(!s.contains('\u{1b}') && !s.contains('\u{0}') && !s.contains('\u{FFFF}'));
+        assert!(!s.contains('\u{9b}'));
+        assert!(s.contains("b=\"x[31m&quot;&lt;y&gt;\""), "{s}");
+        assert!(s.contains(">tab\there[0m &lt;/script&gt;&amp;</a>"), "{s}");
+    }
+
+    #[test]
+    fn comments_never_hold_double_hyphens() {
+        let mut x = Xml::new();
+        x.comment("run with --all ---");
+        let s = x.finish();
+        assert!(s.contains("<!-- run with - -all - - -  -->"), "{s}");
+    }
+}

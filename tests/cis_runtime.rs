@@ -1,0 +1,629 @@
+//! CIS Docker 1.8.0 sections 5 (container runtime) and 6 (operations) against real private
+//! daemons: one container per setting, asserted per rule and container. What this machine cannot
+//! produce (AppArmor, SELinux, a privileged exec session, a daemon-wide unconfined seccomp
+//! default) is tested on a snapshot collected from a real daemon and then minimally edited.
+
+mod support;
+
+use std::fs;
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+
+use serde_json::{json, Value};
+use support::dockerd::PrivateDaemon;
+use support::scan::{bollwerk, Run};
+
+/// `docker run -d --name NAME ARGS…` (ARGS end with the image and command); waits until it runs.
+fn run(d: &PrivateDaemon, name: &str, args: &[&str]) {
+    let mut all = vec!["run", "-d", "--name", name];
+    all.extend_from_slice(args);
+    d.docker(&all);
+    d.wait_running(name);
+}
+
+/// `docker create --name NAME ARGS…`: a container that never starts (seen with --all).
+fn create(d: &PrivateDaemon, name: &str, args: &[&str]) {
+    let mut all = vec!["create", "--name", name];
+    all.extend_from_slice(args);
+    d.docker(&all);
+}
+
+/// A TCP port nobody listens on, on every address, from `range`.
+fn free_port(range: std::ops::Range<u16>) -> u16 {
+    range
+        .clone()
+        .find(|&p| {
+            TcpListener::bind(("0.0.0.0", p)).is_ok() && TcpListener::bind(("::", p)).is_ok()
+        })
+        .unwrap_or_else(|| panic!("no free port in {range:?}"))
+}
+
+/// A free port above 1024 chosen by the kernel.
+fn free_high_port() -> u16 {
+    loop {
+        let p = TcpListener::bind(("0.0.0.0", 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if TcpListener::bind(("::", p)).is_ok() {
+            return p;
+        }
+    }
+}
+
+/// Runs a host command, panicking with its stderr on failure.
+fn host(cmd: &str, args: &[&str]) {
+    let out = Command::new(cmd)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd} (run scripts/test.sh): {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd} {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+}
+
+/// Asserts each (rule, container, status).
+fn expect_all(r: &Run, cases: &[(&str, &str, &str)]) {
+    for (rule, name, want) in cases {
+        r.expect_instance(rule, name, want);
+    }
+}
+
+const IMG: &str = "local/busybox:test";
+
+#[test]
+fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
+    let d = PrivateDaemon::start(json!({}));
+    d.import_busybox();
+    d.import_busybox_as("local/busybox:nobody", &["USER nobody"]);
+    // An image no container uses (6.1), and a second tag of the test image (5.28).
+    d.import_busybox_as("local/unused:1", &["LABEL unused=yes"]);
+    d.docker(&["tag", IMG, "local/fresh:1"]);
+    d.docker(&["network", "create", "n1"]);
+    let privileged_port = free_port(900..1000).to_string();
+    let high_port = free_high_port().to_string();
+    let local_port = free_high_port().to_string();
+
+    // A directory that is a shared mount (5.20), a script that runs as `sshd` (5.7).
+    let shared = d.dir().join("shared-src");
+    fs::create_dir_all(&shared).unwrap();
+    let shared_s = shared.display().to_string();
+    host("mount", &["--bind", &shared_s, &shared_s]);
+    host("mount", &["--make-shared", &shared_s]);
+    let sshd_dir = d.dir().join("sshd-bin");
+    fs::create_dir_all(&sshd_dir).unwrap();
+    fs::write(sshd_dir.join("sshd"), "#!/bin/sh\nsleep 3600\n").unwrap();
+    fs::set_permissions(sshd_dir.join("sshd"), fs::Permissions::from_mode(0o755)).unwrap();
+    let sshd_mount = format!("{}:/opt/s:ro", sshd_dir.display());
+    let sock_mount = format!("{}:/var/run/docker.sock", d.socket_path().display());
+    let shared_mount = format!("{shared_s}:/mnt:shared");
+
+    let none = ["--network", "none"];
+    run(
+        &d,
+        "tight",
+        &[
+            "--network",
+            "none",
+            "--read-only",
+            "--cpus",
+            "0.5",
+            "--restart",
+            "on-failure:3",
+            "--health-cmd",
+            "true",
+            "-m",
+            "64m",
+            "--pids-limit",
+            "50",
+            "--security-opt",
+            "no-new-privileges",
+            "--cap-drop",
+            "ALL",
+            IMG,
+        ],
+    );
+    run(&d, "loose", &[none[0], none[1], "--restart", "always", IMG]);
+    run(
+        &d,
+        "cpushares",
+        &[none[0], none[1], "--cpu-shares", "512", IMG],
+    );
+    run(
+        &d,
+        "ports",
+        &[
+            "--network",
+            "n1",
+            "-p",
+            &format!("{privileged_port}:80"),
+            "-p",
+            &format!("{high_port}:8080"),
+            IMG,
+        ],
+    );
+    run(
+        &d,
+        "portsok",
+        &[
+            "--network",
+            "n1",
+            "-p",
+            &format!("127.0.0.1:{local_port}:8080"),
+            IMG,
+        ],
+    );
+    run(
+        &d,
+        "hostns",
+        &[
+            none[0], none[1], "--pid", "host", "--ipc", "host", "--uts", "host", IMG,
+        ],
+    );
+    run(
+        &d,
+        "mounts",
+        &[
+            none[0],
+            none[1],
+            "-v",
+            "/etc:/host-etc:ro",
+            "-v",
+            &sock_mount,
+            IMG,
+        ],
+    );
+    run(
+        &d,
+        "seccomp",
+        &[
+            none[0],
+            none[1],
+            "--security-opt",
+            "seccomp=unconfined",
+            IMG,
+        ],
+    );
+    run(&d, "shared", &[none[0], none[1], "-v", &shared_mount, IMG]);
+    run(
+        &d,
+        "sshd",
+        &[none[0], none[1], "-v", &sshd_mount, IMG, "/opt/s/sshd"],
+    );
+    run(
+        &d,
+        "listener",
+        &[
+            none[0], none[1], IMG, "busybox", "httpd", "-f", "-p", "8089",
+        ],
+    );
+    run(&d, "nobodyc", &[none[0], none[1], "local/busybox:nobody"]);
+    // 5.28: the container runs the image local/fresh:1 named when it started; then the tag moves.
+    run(&d, "stale", &[none[0], none[1], "local/fresh:1"]);
+    d.docker(&["tag", "local/busybox:nobody", "local/fresh:1"]);
+    // 5.23/5.24: the daemon lists exec sessions only while they run.
+    d.docker(&["exec", "-d", "-u", "root", "loose", "sleep", "600"]);
+    d.docker(&["exec", "-d", "-u", "nobody", "tight", "sleep", "600"]);
+    d.docker(&["exec", "-d", "nobodyc", "sleep", "600"]);
+
+    create(
+        &d,
+        "dev",
+        &[none[0], none[1], "--device", "/dev/null:/dev/xnull", IMG],
+    );
+    create(
+        &d,
+        "ulim",
+        &[none[0], none[1], "--ulimit", "nofile=512:1024", IMG],
+    );
+    create(
+        &d,
+        "cgparent",
+        &[none[0], none[1], "--cgroup-parent", "/bwtest", IMG],
+    );
+    create(
+        &d,
+        "onfail9",
+        &[none[0], none[1], "--restart", "on-failure:9", IMG],
+    );
+    create(
+        &d,
+        "onfail0",
+        &[none[0], none[1], "--restart", "on-failure", IMG],
+    );
+    create(
+        &d,
+        "createdport",
+        &["--network", "n1", "-p", "444:443", IMG],
+    );
+
+    let sock = d.socket_url();
+    let out = tempfile::tempdir().unwrap();
+    let r = bollwerk(
+        &["scan", "--docker-host", &sock, "--all", "--include", "5,6"],
+        &out.path().join("defaults"),
+    );
+
+    r.expect("5.1", "pass");
+    // No AppArmor, no SELinux on this host.
+    r.expect("5.2", "notapplicable");
+    r.expect("5.3", "notapplicable");
+    assert!(
+        r.instance_message("5.2", "loose")
+            .contains("host.lsm.apparmor"),
+        "{}",
+        r.instance_message("5.2", "loose")
+    );
+
+    expect_all(
+        &r,
+        &[
+            ("5.6", "mounts", "fail"),
+            ("5.6", "shared", "pass"),
+            ("5.6", "sshd", "pass"),
+            ("5.6", "loose", "pass"),
+            ("5.7", "sshd", "fail"),
+            ("5.7", "loose", "pass"),
+            ("5.7", "listener", "pass"),
+            ("5.7", "dev", "notapplicable"),
+            ("5.8", "ports", "fail"),
+            ("5.8", "portsok", "pass"),
+            ("5.8", "createdport", "fail"),
+            ("5.8", "loose", "pass"),
+            ("5.9", "listener", "informational"),
+            ("5.9", "loose", "informational"),
+            ("5.12", "tight", "pass"),
+            ("5.12", "cpushares", "pass"),
+            ("5.12", "loose", "fail"),
+            ("5.13", "tight", "pass"),
+            ("5.13", "loose", "fail"),
+            ("5.14", "ports", "fail"),
+            ("5.14", "portsok", "pass"),
+            ("5.14", "createdport", "fail"),
+            ("5.14", "loose", "pass"),
+            ("5.15", "tight", "pass"),
+            ("5.15", "cpushares", "pass"),
+            ("5.15", "loose", "fail"),
+            ("5.15", "onfail9", "fail"),
+            ("5.15", "onfail0", "fail"),
+            ("5.16", "hostns", "fail"),
+            ("5.16", "loose", "pass"),
+            ("5.16", "dev", "pass"),
+            ("5.17", "hostns", "fail"),
+            ("5.17", "loose", "pass"),
+            ("5.18", "dev", "fail"),
+            ("5.18", "loose", "pass"),
+            ("5.19", "ulim", "fail"),
+            ("5.19", "loose", "pass"),
+            ("5.20", "shared", "fail"),
+            ("5.20", "mounts", "pass"),
+            ("5.20", "loose", "pass"),
+            ("5.21", "hostns", "fail"),
+            ("5.21", "loose", "pass"),
+            ("5.22", "seccomp", "fail"),
+            ("5.22", "loose", "pass"),
+            ("5.23", "loose", "pass"),
+            ("5.23", "nobodyc", "pass"),
+            ("5.23", "cpushares", "notapplicable"),
+            ("5.24", "loose", "fail"),
+            ("5.24", "tight", "pass"),
+            ("5.24", "nobodyc", "pass"),
+            ("5.24", "cpushares", "notapplicable"),
+            ("5.25", "cgparent", "fail"),
+            ("5.25", "loose", "pass"),
+            ("5.27", "tight", "pass"),
+            ("5.27", "loose", "fail"),
+            ("5.28", "stale", "fail"),
+            ("5.28", "loose", "pass"),
+            ("5.28", "nobodyc", "pass"),
+            ("5.30", "loose", "pass"),
+            ("5.30", "ports", "pass"),
+            ("5.31", "loose", "pass"),
+            ("5.32", "mounts", "fail"),
+            ("5.32", "loose", "pass"),
+        ],
+    );
+    // The messages point at the offending item.
+    for (rule, name, needle) in [
+        ("5.6", "mounts", "/etc"),
+        ("5.7", "sshd", "sshd"),
+        ("5.8", "ports", privileged_port.as_str()),
+        ("5.15", "onfail9", "MaximumRetryCount"),
+        ("5.20", "shared", "shared"),
+        ("5.24", "loose", "root"),
+        ("5.32", "mounts", "docker.sock"),
+    ] {
+        let m = r.instance_message(rule, name);
+        assert!(m.contains(needle), "{rule} {name}: {m}");
+    }
+    // 5.16: the kernel's view agrees with PidMode.
+    assert!(r
+        .instance_evidence("5.16", "hostns")
+        .iter()
+        .any(
+            |e| e["fact"] == "container.runtime.namespaces.pid.shared_with_host"
+                && e["observed"] == true
+        ));
+    // 5.9 lists what listens inside the container.
+    assert!(
+        r.instance_evidence("5.9", "listener")
+            .iter()
+            .any(|e| e["fact"] == "container.runtime.listening"
+                && e["observed"]
+                    .as_array()
+                    .is_some_and(|l| l.iter().any(|s| s["port"] == 8089))),
+        "{:#?}",
+        r.instance_evidence("5.9", "listener")
+    );
+    r.expect("5.9", "informational");
+
+    // Section 6 with the default thresholds (10 and 10): one unused image, six stopped.
+    r.expect("6.1", "pass");
+    let unused = r.rule("6.1")["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["fact"] == "daemon.inventory.unused_images")
+        .expect("6.1 lists the unused images")["observed"]
+        .clone();
+    assert_eq!(unused, json!(["local/unused:1"]));
+    r.expect("6.2", "pass");
+
+    // Parameters from the config file.
+    let cfg = out.path().join("bollwerk.toml");
+    fs::write(
+        &cfg,
+        format!(
+            "max-restart-retries = 10\n\
+             allowed-privileged-ports = [{privileged_port}, 444]\n\
+             allowed-wildcard-ports = [{privileged_port}, {high_port}, 444]\n\
+             max-unused-images = 0\n\
+             max-stopped-containers = 0\n"
+        ),
+    )
+    .unwrap();
+    let r = bollwerk(
+        &[
+            "scan",
+            "--docker-host",
+            &sock,
+            "--all",
+            "--include",
+            "5.8,5.14,5.15,6",
+            "--config",
+            cfg.to_str().unwrap(),
+        ],
+        &out.path().join("config"),
+    );
+    expect_all(
+        &r,
+        &[
+            ("5.8", "ports", "pass"),
+            ("5.8", "createdport", "pass"),
+            ("5.14", "ports", "pass"),
+            ("5.14", "createdport", "pass"),
+            ("5.14", "portsok", "pass"),
+            ("5.15", "onfail9", "pass"),
+            ("5.15", "onfail0", "fail"),
+            ("5.15", "loose", "fail"),
+        ],
+    );
+    r.expect("6.1", "fail");
+    r.expect("6.2", "fail");
+    assert_eq!(r.rule("6.2")["evidence"][0]["observed"], 6);
+
+    // 5.1: the same daemon joins a swarm of its own.
+    let swarm_port = free_high_port().to_string();
+    d.docker(&[
+        "swarm",
+        "init",
+        "--advertise-addr",
+        "127.0.0.1",
+        "--listen-addr",
+        &format!("127.0.0.1:{swarm_port}"),
+    ]);
+    let r = bollwerk(
+        &["scan", "--docker-host", &sock, "--include", "5.1"],
+        &out.path().join("swarm"),
+    );
+    r.expect("5.1", "fail");
+    assert_eq!(r.rule("5.1")["evidence"][0]["observed"], "active");
+}
+
+/// Sets `pointer` in `doc` to `value`, panicking when the place does not exist.
+fn set(doc: &mut Value, pointer: &str, value: Value) {
+    *doc.pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("the snapshot has no {pointer}")) = value;
+}
+
+/// The index of container `name` in the snapshot.
+fn container_index(snap: &Value, name: &str) -> usize {
+    snap["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no container {name} in the snapshot"))
+}
+
+#[test]
+fn lsm_exec_and_daemon_seccomp_rules_on_a_real_and_an_edited_snapshot() {
+    let d = PrivateDaemon::start(json!({}));
+    d.import_busybox();
+    let profile = d.dir().join("seccomp.json");
+    fs::write(
+        &profile,
+        r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["keyctl"],"action":"SCMP_ACT_ERRNO"}]}"#,
+    )
+    .unwrap();
+    let profile_opt = format!("seccomp={}", profile.display());
+    run(&d, "c1", &["--network", "none", IMG]);
+    run(
+        &d,
+        "c2",
+        &["--network", "none", "--security-opt", &profile_opt, IMG],
+    );
+    d.docker(&["exec", "-d", "c1", "sleep", "600"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let snap_path = dir.path().join("snap.json");
+    let c = bollwerk(
+        &[
+            "collect",
+            "--docker-host",
+            &d.socket_url(),
+            "--all",
+            "-q",
+            "-o",
+            snap_path.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(c.code, 0, "{}", c.stderr);
+    drop(d);
+    let include = ["--include", "5.2,5.3,5.22,5.23"];
+
+    // As collected: no LSM here, the exec session is not privileged, seccomp is on.
+    let mut args = vec!["scan", "--snapshot", snap_path.to_str().unwrap()];
+    args.extend_from_slice(&include);
+    let r = bollwerk(&args, &dir.path().join("real"));
+    r.expect("5.2", "notapplicable");
+    r.expect("5.3", "notapplicable");
+    expect_all(
+        &r,
+        &[
+            ("5.22", "c1", "pass"),
+            ("5.22", "c2", "pass"),
+            ("5.23", "c1", "pass"),
+            ("5.23", "c2", "notapplicable"),
+        ],
+    );
+
+    // Edited: this machine has neither AppArmor nor SELinux, cannot start a privileged exec
+    // session (CAP_MAC_OVERRIDE is missing from the bounding set), and dockerd 20.10 refuses
+    // `"seccomp-profile": "unconfined"`; so the snapshot is changed to what such hosts report.
+    let mut snap: Value = serde_json::from_str(&fs::read_to_string(&snap_path).unwrap()).unwrap();
+    let (i1, i2) = (container_index(&snap, "c1"), container_index(&snap, "c2"));
+    set(&mut snap, "/host/lsm/apparmor", json!(true));
+    set(&mut snap, "/host/lsm/selinux", json!(true));
+    set(
+        &mut snap,
+        &format!("/containers/{i1}/inspect/AppArmorProfile"),
+        json!("docker-default"),
+    );
+    set(
+        &mut snap,
+        &format!("/containers/{i2}/inspect/AppArmorProfile"),
+        json!(""),
+    );
+    set(
+        &mut snap,
+        &format!("/containers/{i1}/inspect/ProcessLabel"),
+        json!("system_u:system_r:container_t:s0:c101,c202"),
+    );
+    set(
+        &mut snap,
+        &format!("/containers/{i1}/execs/0/ProcessConfig/privileged"),
+        json!(true),
+    );
+    set(
+        &mut snap,
+        "/daemon/info/SecurityOptions",
+        json!(["name=seccomp,profile=unconfined"]),
+    );
+    let edited = dir.path().join("edited.json");
+    fs::write(&edited, serde_json::to_string(&snap).unwrap()).unwrap();
+    let mut args = vec!["scan", "--snapshot", edited.to_str().unwrap()];
+    args.extend_from_slice(&include);
+    let r = bollwerk(&args, &dir.path().join("edited"));
+    expect_all(
+        &r,
+        &[
+            ("5.2", "c1", "pass"),
+            ("5.2", "c2", "fail"),
+            ("5.3", "c1", "pass"),
+            ("5.3", "c2", "fail"),
+            // The daemon's default is unconfined: only a container with its own profile is
+            // filtered.
+            ("5.22", "c1", "fail"),
+            ("5.22", "c2", "pass"),
+            ("5.23", "c1", "fail"),
+            ("5.23", "c2", "notapplicable"),
+        ],
+    );
+    assert!(r.instance_message("5.23", "c1").contains("privileged"));
+}
+
+/// A Linux bridge made for one test and deleted when dropped.
+struct HostBridge(String);
+
+impl HostBridge {
+    fn create(name: &str, cidr: &str) -> HostBridge {
+        let _ = Command::new("ip").args(["link", "del", name]).status();
+        host("ip", &["link", "add", name, "type", "bridge"]);
+        let bridge = HostBridge(name.to_string());
+        host("ip", &["addr", "add", cidr, "dev", name]);
+        host("ip", &["link", "set", name, "up"]);
+        bridge
+    }
+}
+
+impl Drop for HostBridge {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.0])
+            .stdin(Stdio::null())
+            .status();
+    }
+}
+
+#[test]
+fn remapped_daemon_with_its_own_default_bridge() {
+    // Declared first, so it is deleted after the daemon that uses it has stopped.
+    let name = format!("bwt5br{}", std::process::id() % 100_000);
+    let _bridge = HostBridge::create(&name, "10.213.77.1/24");
+    // A default bridge of its own (not docker0) and no firewall or forwarding changes, so it
+    // cannot disturb other daemons on this host.
+    let d = PrivateDaemon::start(json!({
+        "bridge": name,
+        "iptables": false,
+        "ip-forward": false,
+        "userns-remap": "default",
+    }));
+    d.import_busybox();
+    run(&d, "onbridge", &[IMG]);
+    run(
+        &d,
+        "hostuser",
+        &["--network", "none", "--userns", "host", IMG],
+    );
+    run(&d, "isolated", &["--network", "none", IMG]);
+    let out = tempfile::tempdir().unwrap();
+    let r = bollwerk(
+        &[
+            "scan",
+            "--docker-host",
+            &d.socket_url(),
+            "--include",
+            "5.30,5.31",
+        ],
+        out.path(),
+    );
+    expect_all(
+        &r,
+        &[
+            ("5.30", "onbridge", "fail"),
+            ("5.30", "hostuser", "pass"),
+            ("5.30", "isolated", "pass"),
+            ("5.31", "onbridge", "pass"),
+            ("5.31", "hostuser", "fail"),
+            ("5.31", "isolated", "pass"),
+        ],
+    );
+}
