@@ -1,1 +1,1044 @@
-fn main() {}
+//! Performance of bollwerk: rule evaluation over a large synthetic snapshot, and collection
+//! from a real (private) Docker daemon compared with the raw API floor.
+//!
+//! `cargo bench --bench evaluate` runs part (a); part (b) needs root, `dockerd` on PATH, the
+//! docker.io CLI and `BOLLWERK_BENCH_DAEMON=1`. See `benchmarks-data/README.md`.
+//!
+//! Environment:
+//! * `BOLLWERK_BENCH_STRICT=1`: exit with 1 when a target is missed (otherwise only report).
+//! * `BOLLWERK_BENCH_DAEMON=1`: also run part (b) against a private dockerd.
+//! * `BOLLWERK_WRITE_SNAPSHOT=PATH`: only write the 10,000-container snapshot to PATH (JSON, as
+//!   `bollwerk collect` writes it) and exit, for timing `bollwerk scan --snapshot PATH`.
+//! * `BOLLWERK_BENCH_CONTAINERS`, `BOLLWERK_BENCH_IMAGES`, `BOLLWERK_BENCH_RUNS`: override the
+//!   snapshot size (10,000 / 200) and the number of timed runs (10).
+//!
+//! Run without `--bench` (as `cargo test --benches` does), it only smoke-tests a small
+//! snapshot.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::hint::black_box;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use bollwerk::collect::docker::{connect, Endpoint, MAX_IN_FLIGHT};
+use bollwerk::collect::{collect, CollectOptions, Plan};
+use bollwerk::rules::result::{Evidence, InstanceResult, RuleResult};
+use bollwerk::rules::{eval, Params, RuleSet, Status};
+use bollwerk::snapshot::Snapshot;
+use futures_util::stream::{self, StreamExt};
+
+#[path = "../benchmarks-data/generate.rs"]
+mod generate;
+
+#[allow(dead_code)]
+#[path = "../tests/support/dockerd.rs"]
+mod dockerd;
+
+/// Evaluation of the 10,000-container snapshot must take less than this (median).
+const EVAL_TARGET_MS: f64 = 100.0;
+/// Peak resident memory of the whole process must stay below this.
+const RSS_TARGET_MIB: f64 = 256.0;
+/// A full collection + evaluation may take at most this multiple of the raw API floor.
+const RATIO_TARGET: f64 = 1.5;
+
+const CONTAINERS: usize = 10_000;
+const IMAGES: usize = 200;
+const SEED: u64 = 42;
+const RUNS: usize = 10;
+const WARMUP: usize = 2;
+const DAEMON_CONTAINERS: usize = 100;
+const DAEMON_RUNS: usize = 10;
+
+// -------------------------------------------------------------------------------------------
+// A counting allocator: off by default (one relaxed load per call), switched on around the
+// phases whose heap use is reported.
+
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static LIVE: AtomicI64 = AtomicI64::new(0);
+static PEAK: AtomicI64 = AtomicI64::new(0);
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+fn grew(n: i64) {
+    let now = LIVE.fetch_add(n, Relaxed) + n;
+    PEAK.fetch_max(now, Relaxed);
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() && COUNTING.load(Relaxed) {
+            ALLOCS.fetch_add(1, Relaxed);
+            grew(layout.size() as i64);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() && COUNTING.load(Relaxed) {
+            ALLOCS.fetch_add(1, Relaxed);
+            grew(layout.size() as i64);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        if COUNTING.load(Relaxed) {
+            LIVE.fetch_sub(layout.size() as i64, Relaxed);
+        }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() && COUNTING.load(Relaxed) {
+            ALLOCS.fetch_add(1, Relaxed);
+            grew(new_size as i64 - layout.size() as i64);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Heap accounting for one phase: bytes still live at the end, peak above the start, and the
+/// number of allocations (frees of memory allocated before the phase count as negative).
+struct HeapUse {
+    live: i64,
+    peak: i64,
+    allocs: u64,
+}
+
+fn accounted<T>(f: impl FnOnce() -> T) -> (T, HeapUse) {
+    LIVE.store(0, Relaxed);
+    PEAK.store(0, Relaxed);
+    ALLOCS.store(0, Relaxed);
+    COUNTING.store(true, Relaxed);
+    let out = f();
+    COUNTING.store(false, Relaxed);
+    let usage = HeapUse {
+        live: LIVE.load(Relaxed),
+        peak: PEAK.load(Relaxed),
+        allocs: ALLOCS.load(Relaxed),
+    };
+    (out, usage)
+}
+
+// -------------------------------------------------------------------------------------------
+// Helpers
+
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A field of /proc/self/status in KiB (`VmHWM`, `VmRSS`).
+fn proc_status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn mib_kib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn mib(bytes: i64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// (min, median, max) in milliseconds.
+fn stats(times: &[Duration]) -> (f64, f64, f64) {
+    let mut v: Vec<f64> = times.iter().map(|d| ms(*d)).collect();
+    v.sort_by(|a, b| a.total_cmp(b));
+    let median = if v.is_empty() {
+        0.0
+    } else if v.len() % 2 == 1 {
+        v[v.len() / 2]
+    } else {
+        (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
+    };
+    (
+        v.first().copied().unwrap_or(0.0),
+        median,
+        v.last().copied().unwrap_or(0.0),
+    )
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "PASS"
+    } else {
+        "FAIL"
+    }
+}
+
+/// Values for every rule parameter, so that no rule is left `notchecked` for want of one.
+fn params() -> Params {
+    let mut p = Params::default();
+    for (name, value) in [
+        ("trusted-users", serde_json::json!(["alice", "ci-runner"])),
+        (
+            "registry-allow-list",
+            serde_json::json!(["registry.example.com"]),
+        ),
+        ("max-image-age-days", serde_json::json!(180)),
+        ("max-restart-retries", serde_json::json!(5)),
+        ("max-unused-images", serde_json::json!(5)),
+        ("max-stopped-containers", serde_json::json!(10)),
+        ("allowed-privileged-ports", serde_json::json!([443])),
+        ("allowed-wildcard-ports", serde_json::json!([80, 443])),
+    ] {
+        p.values.insert(name.into(), value);
+    }
+    p
+}
+
+fn load_rules() -> RuleSet {
+    RuleSet::load(None).unwrap_or_else(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        panic!("embedded rules do not load:\n{}", lines.join("\n"))
+    })
+}
+
+fn flush() {
+    let _ = std::io::stdout().flush();
+}
+
+// -------------------------------------------------------------------------------------------
+
+fn main() {
+    let bench_mode = std::env::args().any(|a| a == "--bench");
+    if let Some(path) = std::env::var_os("BOLLWERK_WRITE_SNAPSHOT") {
+        write_snapshot(Path::new(&path));
+        return;
+    }
+    if !bench_mode {
+        smoke_test();
+        return;
+    }
+    let strict = env_flag("BOLLWERK_BENCH_STRICT");
+    let mut misses = Vec::new();
+    evaluation_bench(&mut misses);
+    daemon_bench(&mut misses);
+    println!();
+    if misses.is_empty() {
+        println!("all targets met");
+    } else {
+        println!("targets missed: {}", misses.join("; "));
+        if strict {
+            std::process::exit(1);
+        }
+    }
+}
+
+/// `cargo test --benches`: a small snapshot, one evaluation, sanity checks only.
+fn smoke_test() {
+    let snap = generate::synthetic_snapshot(50, 10, SEED);
+    let rules = load_rules();
+    let results = eval::evaluate(&rules, &snap, &params());
+    assert_eq!(results.len(), rules.rules.len());
+    let json = serde_json::to_string(&snap).expect("the snapshot serialises");
+    let back: Snapshot = serde_json::from_str(&json).expect("the snapshot reads back");
+    assert_eq!(back.containers.len(), 50);
+    println!(
+        "evaluate bench smoke test: {} rules over 50 containers ok (run with `cargo bench` to measure)",
+        results.len()
+    );
+}
+
+/// Writes the 10,000-container snapshot for `bollwerk scan --snapshot`.
+fn write_snapshot(path: &Path) {
+    let n = env_usize("BOLLWERK_BENCH_CONTAINERS", CONTAINERS);
+    let m = env_usize("BOLLWERK_BENCH_IMAGES", IMAGES);
+    let snap = generate::synthetic_snapshot(n, m, SEED);
+    let file = std::fs::File::create(path)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
+    let mut w = std::io::BufWriter::new(file);
+    serde_json::to_writer_pretty(&mut w, &snap).expect("writing the snapshot");
+    w.flush().expect("writing the snapshot");
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "wrote {} ({n} containers, {m} images, {:.1} MiB); time it with:\n  /usr/bin/time -v target/release/bollwerk scan --snapshot {} --format json -o OUTDIR -q",
+        path.display(),
+        size as f64 / (1024.0 * 1024.0),
+        path.display()
+    );
+}
+
+// -------------------------------------------------------------------------------------------
+// Part (a): evaluation over a synthetic snapshot
+
+fn evaluation_bench(misses: &mut Vec<String>) {
+    let n = env_usize("BOLLWERK_BENCH_CONTAINERS", CONTAINERS);
+    let m = env_usize("BOLLWERK_BENCH_IMAGES", IMAGES);
+    let runs = env_usize("BOLLWERK_BENCH_RUNS", RUNS).max(1);
+    println!("== (a) evaluation: {n} containers, {m} images, seed {SEED} ==");
+    println!(
+        "start: VmRSS {:.1} MiB, VmHWM {:.1} MiB",
+        mib_kib(proc_status_kib("VmRSS")),
+        mib_kib(proc_status_kib("VmHWM"))
+    );
+    flush();
+
+    let t = Instant::now();
+    let (snap, heap) = accounted(|| generate::synthetic_snapshot(n, m, SEED));
+    let build = t.elapsed();
+    let hwm_build = proc_status_kib("VmHWM");
+    let sizes: Vec<usize> = snap
+        .containers
+        .iter()
+        .step_by((n / 500).max(1))
+        .map(|c| serde_json::to_vec(&c.inspect).map(|v| v.len()).unwrap_or(0))
+        .collect();
+    let avg = sizes.iter().sum::<usize>() as f64 / sizes.len().max(1) as f64;
+    let running = snap
+        .containers
+        .iter()
+        .filter(|c| c.runtime.is_some())
+        .count();
+    println!(
+        "snapshot built in {:.0} ms: {running} running; inspect JSON {:.1} KB average ({:.1}–{:.1} KB, compact)",
+        ms(build),
+        avg / 1024.0,
+        sizes.iter().min().copied().unwrap_or(0) as f64 / 1024.0,
+        sizes.iter().max().copied().unwrap_or(0) as f64 / 1024.0,
+    );
+    println!(
+        "snapshot heap: {:.1} MiB live ({:.1} KB per container, {:.1}x its JSON), {} allocations",
+        mib(heap.live),
+        heap.live as f64 / n.max(1) as f64 / 1024.0,
+        heap.live as f64 / (avg * n.max(1) as f64),
+        heap.allocs
+    );
+    println!(
+        "peak RSS after building the snapshot: {:.1} MiB (VmHWM)",
+        mib_kib(hwm_build)
+    );
+    flush();
+
+    let rules = load_rules();
+    let params = params();
+    let per_container = rules
+        .rules
+        .iter()
+        .filter(|r| r.check.is_some() && r.scope.instance_kind() == Some("container"))
+        .count();
+    let per_image = rules
+        .rules
+        .iter()
+        .filter(|r| r.check.is_some() && r.scope.instance_kind() == Some("image"))
+        .count();
+    println!(
+        "rules: {} embedded ({per_container} per container, {per_image} per image)",
+        rules.rules.len()
+    );
+
+    for _ in 0..WARMUP {
+        black_box(eval::evaluate(&rules, &snap, &params));
+    }
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let results = eval::evaluate(&rules, black_box(&snap), &params);
+        times.push(t.elapsed());
+        drop(black_box(results));
+    }
+    let (min, median, max) = stats(&times);
+    println!("evaluate ({runs} runs after {WARMUP} warm-up): min {min:.1} ms, median {median:.1} ms, max {max:.1} ms");
+
+    let (results, eval_heap) = accounted(|| eval::evaluate(&rules, &snap, &params));
+    let instances: usize = results.iter().map(|r| r.instances.len()).sum();
+    let evidence: usize = results
+        .iter()
+        .map(|r| r.evidence.len() + r.instances.iter().map(|i| i.evidence.len()).sum::<usize>())
+        .sum();
+    println!(
+        "one evaluation: {} results, {instances} instance results, {evidence} evidence items; {} allocations, heap peak +{:.1} MiB, results hold {:.1} MiB",
+        results.len(),
+        eval_heap.allocs,
+        mib(eval_heap.peak),
+        mib(eval_heap.live)
+    );
+    let hwm_eval = proc_status_kib("VmHWM");
+    println!(
+        "peak RSS after evaluation: {:.1} MiB (VmHWM)",
+        mib_kib(hwm_eval)
+    );
+    results_attribution(&results);
+    drop(results);
+    snapshot_attribution(&snap);
+
+    breakdown(&rules, &snap, &params);
+    coverage(&rules, &params);
+
+    let eval_ok = median < EVAL_TARGET_MS;
+    let rss = mib_kib(hwm_eval.max(hwm_build));
+    let rss_ok = rss < RSS_TARGET_MIB;
+    println!(
+        "{}: evaluation median {median:.1} ms < {EVAL_TARGET_MS:.0} ms",
+        verdict(eval_ok)
+    );
+    println!(
+        "{}: peak RSS {rss:.1} MiB < {RSS_TARGET_MIB:.0} MiB",
+        verdict(rss_ok)
+    );
+    if !eval_ok {
+        misses.push(format!("evaluation median {median:.1} ms"));
+    }
+    if !rss_ok {
+        misses.push(format!("peak RSS {rss:.1} MiB"));
+    }
+    flush();
+}
+
+/// Where evaluation time goes: the fixed cost of an evaluation with no rules (building the
+/// per-instance views), each scope's rules together, and with `BOLLWERK_BENCH_PROFILE=1` the
+/// slowest single rules.
+fn breakdown(rules: &RuleSet, snap: &Snapshot, params: &Params) {
+    let time = |set: &RuleSet| {
+        let s = Instant::now();
+        black_box(eval::evaluate(set, snap, params));
+        s.elapsed()
+    };
+    let subset = |keep: &dyn Fn(&bollwerk::rules::Rule) -> bool| RuleSet {
+        rules: rules.rules.iter().filter(|r| keep(r)).cloned().collect(),
+    };
+    let empty = time(&RuleSet::default());
+    println!(
+        "breakdown (one run each): evaluation with no rules {:.1} ms (fixed cost)",
+        ms(empty)
+    );
+    for (label, kind) in [
+        ("host and daemon rules", None),
+        ("per-image rules", Some("image")),
+        ("per-container rules", Some("container")),
+    ] {
+        let set = subset(&|r| r.scope.instance_kind() == kind);
+        let instances = match kind {
+            Some("container") => snap.containers.len(),
+            Some("image") => snap.images.len(),
+            _ => 1,
+        } * set.rules.iter().filter(|r| r.check.is_some()).count();
+        let d = time(&set);
+        println!(
+            "  {label:<22} {:>3} rules {:>9.1} ms  {:>7} rule×instance  {:>6.2} µs each (fixed cost included)",
+            set.rules.len(),
+            ms(d),
+            instances,
+            d.as_secs_f64() * 1e6 / instances.max(1) as f64
+        );
+    }
+    if !env_flag("BOLLWERK_BENCH_PROFILE") {
+        return;
+    }
+    let mut per_rule: Vec<(Duration, &str, usize)> = rules
+        .rules
+        .iter()
+        .map(|r| {
+            let set = RuleSet {
+                rules: vec![r.clone()],
+            };
+            let n = match r.scope.instance_kind() {
+                Some("container") => snap.containers.len(),
+                Some("image") => snap.images.len(),
+                _ => 1,
+            };
+            (time(&set).saturating_sub(empty), r.id.as_str(), n)
+        })
+        .collect();
+    per_rule.sort_by_key(|r| std::cmp::Reverse(r.0));
+    println!("  slowest rules (one run each, fixed cost subtracted):");
+    for (d, id, n) in per_rule.iter().take(15) {
+        println!(
+            "    {id:<18} {:>8.1} ms  {n:>6} instances  {:>6.2} µs/instance",
+            ms(*d),
+            d.as_secs_f64() * 1e6 / *n as f64
+        );
+    }
+}
+
+/// What the results of one evaluation hold, by part (requested bytes, without malloc's own
+/// overhead).
+fn results_attribution(results: &[RuleResult]) {
+    let cap = |s: &String| s.capacity();
+    let (mut inst_structs, mut inst_strings, mut ev_structs, mut ev_strings) = (0, 0, 0, 0);
+    let (mut n_inst, mut n_ev) = (0usize, 0usize);
+    let mut observed: Vec<&serde_json::Value> = Vec::new();
+    for r in results {
+        inst_structs += r.instances.capacity() * std::mem::size_of::<InstanceResult>();
+        ev_structs += r.evidence.capacity() * std::mem::size_of::<Evidence>();
+        let evidence = r
+            .evidence
+            .iter()
+            .chain(r.instances.iter().flat_map(|i| i.evidence.iter()));
+        for e in evidence {
+            n_ev += 1;
+            ev_strings += cap(&e.fact) + cap(&e.expected) + cap(&e.source);
+            observed.push(&e.observed);
+        }
+        for i in &r.instances {
+            n_inst += 1;
+            inst_strings +=
+                cap(&i.kind) + cap(&i.id) + cap(&i.name) + i.message.as_ref().map_or(0, cap);
+            ev_structs += i.evidence.capacity() * std::mem::size_of::<Evidence>();
+        }
+    }
+    let (copies, heap) = accounted(|| observed.iter().map(|v| (*v).clone()).collect::<Vec<_>>());
+    let observed_heap =
+        heap.live - (copies.capacity() * std::mem::size_of::<serde_json::Value>()) as i64;
+    drop(copies);
+    let m = |b: usize| b as f64 / (1024.0 * 1024.0);
+    println!(
+        "results by part: {n_inst} InstanceResult structs {:.1} MiB + their kind/id/name/message strings {:.1} MiB; {n_ev} Evidence structs {:.1} MiB + fact/expected/source strings {:.1} MiB + observed values {:.1} MiB",
+        m(inst_structs),
+        m(inst_strings),
+        m(ev_structs),
+        m(ev_strings),
+        mib(observed_heap)
+    );
+}
+
+/// Heap per container of the inspect document as bollwerk holds it (a `serde_json::Value`
+/// with `preserve_order`), compared with other representations, over a sample.
+fn snapshot_attribution(snap: &Snapshot) {
+    let sample: Vec<&bollwerk::snapshot::ContainerFacts> = snap
+        .containers
+        .iter()
+        .step_by((snap.containers.len() / 500).max(1))
+        .collect();
+    let n = sample.len().max(1) as f64;
+    let texts: Vec<Vec<u8>> = sample
+        .iter()
+        .map(|c| serde_json::to_vec(&c.inspect).unwrap_or_default())
+        .collect();
+    let json_bytes: usize = texts.iter().map(Vec::len).sum();
+    let (values, as_value) =
+        accounted(|| sample.iter().map(|c| c.inspect.clone()).collect::<Vec<_>>());
+    drop(values);
+    let (typed, as_typed) = accounted(|| {
+        texts
+            .iter()
+            .filter_map(|t| {
+                serde_json::from_slice::<bollard::models::ContainerInspectResponse>(t).ok()
+            })
+            .collect::<Vec<_>>()
+    });
+    let typed_ok = typed.len();
+    drop(typed);
+    let (rest, as_rest) = accounted(|| {
+        sample
+            .iter()
+            .map(|c| {
+                (
+                    c.runtime.clone(),
+                    c.processes.clone(),
+                    c.execs.clone(),
+                    c.image_freshness.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    drop(rest);
+    let kb = |b: f64| b / 1024.0;
+    println!(
+        "snapshot by part, per container (sample of {}): inspect as serde_json::Value {:.1} KB ({} allocations); as compact JSON text {:.1} KB; as bollard's typed ContainerInspectResponse {:.1} KB ({} of {} parsed); runtime/processes/execs/freshness {:.1} KB",
+        sample.len(),
+        kb(as_value.live as f64 / n),
+        as_value.allocs / sample.len().max(1) as u64,
+        kb(json_bytes as f64 / n),
+        kb(as_typed.live as f64 / typed_ok.max(1) as f64),
+        typed_ok,
+        sample.len(),
+        kb(as_rest.live as f64 / n),
+    );
+}
+
+/// Every rule with a check should pass somewhere and fail somewhere across seeds 0..4.
+fn coverage(rules: &RuleSet, params: &Params) {
+    let mut seen: BTreeMap<String, BTreeSet<Status>> = BTreeMap::new();
+    for seed in 0..4 {
+        let snap = generate::synthetic_snapshot(48, 12, seed);
+        for r in eval::evaluate(rules, &snap, params) {
+            record(&r, seen.entry(r.id.clone()).or_default());
+        }
+    }
+    let checked: Vec<_> = rules.rules.iter().filter(|r| r.check.is_some()).collect();
+    let gaps: Vec<String> = checked
+        .iter()
+        .filter(|r| {
+            let s = &seen[&r.id];
+            if r.informational {
+                !s.contains(&Status::Informational)
+            } else {
+                !(s.contains(&Status::Pass) && s.contains(&Status::Fail))
+            }
+        })
+        .map(|r| {
+            let s: Vec<&str> = seen[&r.id].iter().map(|s| s.as_str()).collect();
+            format!("{} ({})", r.id, s.join("/"))
+        })
+        .collect();
+    let errors = seen.values().filter(|s| s.contains(&Status::Error)).count();
+    println!(
+        "rule coverage over seeds 0–3: {}/{} checked rules both pass and fail{}; {errors} rules also see error instances",
+        checked.len() - gaps.len(),
+        checked.len(),
+        if gaps.is_empty() {
+            String::new()
+        } else {
+            format!(" (not: {})", gaps.join(", "))
+        }
+    );
+}
+
+fn record(r: &RuleResult, set: &mut BTreeSet<Status>) {
+    if r.instances.is_empty() {
+        set.insert(r.status);
+    }
+    for i in &r.instances {
+        set.insert(i.status);
+    }
+}
+
+// -------------------------------------------------------------------------------------------
+// Part (b): a private daemon with 100 containers
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(name))
+            .find(|c| c.is_file())
+    })
+}
+
+fn daemon_bench(misses: &mut Vec<String>) {
+    println!();
+    println!(
+        "== (b) collection from a private dockerd with {DAEMON_CONTAINERS} running containers =="
+    );
+    if !env_flag("BOLLWERK_BENCH_DAEMON") {
+        println!("SKIP: set BOLLWERK_BENCH_DAEMON=1 (as root, with dockerd installed) to run it");
+        return;
+    }
+    if !nix::unistd::geteuid().is_root() {
+        println!("SKIP: needs root to start a private dockerd");
+        return;
+    }
+    if on_path("dockerd").is_none() || !Path::new(dockerd::DOCKER_CLI).is_file() {
+        println!(
+            "SKIP: needs dockerd on PATH and the docker CLI at {}",
+            dockerd::DOCKER_CLI
+        );
+        return;
+    }
+    if !Path::new(dockerd::BUSYBOX_BIN).is_file() {
+        println!("SKIP: needs a static busybox at {}", dockerd::BUSYBOX_BIN);
+        return;
+    }
+    flush();
+
+    let t = Instant::now();
+    let d = dockerd::PrivateDaemon::start(serde_json::json!({}));
+    let image = d.import_busybox();
+    println!(
+        "private dockerd at {} ready with {image} in {:.1} s",
+        d.socket_url(),
+        t.elapsed().as_secs_f64()
+    );
+    flush();
+
+    // Create the containers in parallel, a few docker CLI calls at a time.
+    let t = Instant::now();
+    let next = AtomicUsize::new(0);
+    let workers = 8;
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Relaxed);
+                if i >= DAEMON_CONTAINERS {
+                    break;
+                }
+                let name = format!("bench-{i:03}");
+                d.docker(&[
+                    "run",
+                    "-d",
+                    "--name",
+                    &name,
+                    "--network",
+                    "none",
+                    image,
+                    "sleep",
+                    "3600",
+                ]);
+            });
+        }
+    });
+    let running = d.docker(&["ps", "-q"]).lines().count();
+    println!(
+        "{running} containers running after {:.1} s ({workers} docker CLI calls in parallel)",
+        t.elapsed().as_secs_f64()
+    );
+    assert_eq!(
+        running, DAEMON_CONTAINERS,
+        "all containers should be running"
+    );
+    flush();
+
+    let endpoint = Endpoint {
+        url: d.socket_url(),
+        tls_dir: None,
+    };
+    let rules = load_rules();
+    let params = params();
+
+    // (i) The floor: list + concurrent inspect with bollard, nothing else.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let docker = rt
+        .block_on(connect(&endpoint))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let floor_once = || {
+        rt.block_on(async {
+            let opts = bollard::query_parameters::ListContainersOptionsBuilder::new()
+                .all(true)
+                .build();
+            let list = docker
+                .list_containers(Some(opts))
+                .await
+                .expect("list containers");
+            let ids: Vec<String> = list.into_iter().filter_map(|c| c.id).collect();
+            let docker = &docker;
+            let docs: Vec<_> = stream::iter(ids)
+                .map(|id| async move { docker.inspect_container(&id, None).await })
+                .buffered(MAX_IN_FLIGHT)
+                .collect()
+                .await;
+            docs.into_iter().filter(|r| r.is_ok()).count()
+        })
+    };
+    assert_eq!(floor_once(), DAEMON_CONTAINERS, "warm-up inspects all");
+    let floor: Vec<Duration> = (0..DAEMON_RUNS)
+        .map(|_| {
+            let t = Instant::now();
+            let n = floor_once();
+            let took = t.elapsed();
+            assert_eq!(n, DAEMON_CONTAINERS);
+            took
+        })
+        .collect();
+    let (floor_best, floor_median, _) = stats(&floor);
+    println!(
+        "(i)  API floor, bollard list + {DAEMON_CONTAINERS} inspects ({MAX_IN_FLIGHT} in flight): best {floor_best:.1} ms, median {floor_median:.1} ms"
+    );
+    flush();
+
+    // (ii) bollwerk: full collection through the library, then evaluation.
+    let plan = Plan::from_rules(&rules);
+    let opts = CollectOptions {
+        host_root: PathBuf::from("/"),
+        endpoint: endpoint.clone(),
+        all_containers: true,
+        deep_images: false,
+    };
+    let mut phase_times: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut full = Vec::new();
+    let mut collect_only = Vec::new();
+    let mut eval_only = Vec::new();
+    for run in 0..=DAEMON_RUNS {
+        let marks: RefCell<Vec<(String, Instant)>> = RefCell::new(Vec::new());
+        let t0 = Instant::now();
+        let snap = collect(&opts, &plan, &|m: &str| {
+            marks.borrow_mut().push((m.to_string(), Instant::now()))
+        });
+        let t1 = Instant::now();
+        let results = eval::evaluate(&rules, &snap, &params);
+        let t2 = Instant::now();
+        black_box(&results);
+        if run == 0 {
+            // Warm-up; check that the collection saw everything.
+            assert!(snap.daemon.reachable, "daemon reachable: {:?}", snap.errors);
+            assert_eq!(snap.containers.len(), DAEMON_CONTAINERS);
+            let with_runtime = snap
+                .containers
+                .iter()
+                .filter(|c| c.runtime.is_some())
+                .count();
+            println!(
+                "     collected {} containers ({with_runtime} with runtime facts), {} images; {} collection errors, {} notes",
+                snap.containers.len(),
+                snap.images.len(),
+                snap.errors.len(),
+                snap.notes.len()
+            );
+            for e in snap.errors.iter().take(5) {
+                println!("       error {}: {}", e.fact, e.message);
+            }
+            continue;
+        }
+        full.push(t2 - t0);
+        collect_only.push(t1 - t0);
+        eval_only.push(t2 - t1);
+        // Phases as announced by collect's progress callback.
+        let marks = marks.into_inner();
+        let mut prev = ("start".to_string(), t0);
+        for (name, at) in marks.into_iter().chain([("end".to_string(), t1)]) {
+            let label = format!("{} → {}", prev.0, name);
+            if run == 1 {
+                order.push(label.clone());
+            }
+            phase_times.entry(label).or_default().push(at - prev.1);
+            prev = (name, at);
+        }
+    }
+    let (full_best, full_median, _) = stats(&full);
+    let (c_best, c_median, _) = stats(&collect_only);
+    let (e_best, e_median, _) = stats(&eval_only);
+    println!(
+        "(ii) bollwerk collect + evaluate: best {full_best:.1} ms, median {full_median:.1} ms (collect: best {c_best:.1}, median {c_median:.1}; evaluate: best {e_best:.2}, median {e_median:.2})"
+    );
+    println!("     collection phases (median; times between progress messages):");
+    for label in &order {
+        let (_, med, _) = stats(&phase_times[label]);
+        println!("       {med:>8.1} ms  {label}");
+    }
+    let ratio = full_median / floor_median;
+    let ratio_best = full_best / floor_best;
+    let ok = ratio <= RATIO_TARGET;
+    println!(
+        "{}: collect + evaluate {ratio:.2}× the API floor (median; best/best {ratio_best:.2}×) ≤ {RATIO_TARGET}×",
+        verdict(ok)
+    );
+    if !ok {
+        misses.push(format!("collection {ratio:.2}× the API floor"));
+    }
+    flush();
+
+    collection_diagnostics(&rt, &docker, &d.socket_url(), floor_median);
+    release_binary(&d.socket_url(), floor_median);
+    drop(rt);
+    let t = Instant::now();
+    drop(d);
+    println!(
+        "private dockerd stopped and removed in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+}
+
+/// Times the parts of a collection one by one, to show where it spends its time beyond the
+/// floor: `docker top` for each running container (which `collect` asks for), the /proc reads
+/// per container, and the dockerd search in /proc.
+fn collection_diagnostics(
+    rt: &tokio::runtime::Runtime,
+    docker: &bollard::Docker,
+    url: &str,
+    floor_median: f64,
+) {
+    let ids: Vec<(String, u32)> = rt.block_on(async {
+        let opts = bollard::query_parameters::ListContainersOptionsBuilder::new()
+            .all(true)
+            .build();
+        let list = docker.list_containers(Some(opts)).await.unwrap_or_default();
+        let mut out = Vec::new();
+        for c in list {
+            if let Some(id) = c.id {
+                let pid = docker
+                    .inspect_container(&id, None)
+                    .await
+                    .ok()
+                    .and_then(|i| i.state.and_then(|s| s.pid))
+                    .unwrap_or(0);
+                out.push((id, pid as u32));
+            }
+        }
+        out
+    });
+    let median_of = |f: &mut dyn FnMut()| {
+        let mut t: Vec<Duration> = (0..5)
+            .map(|_| {
+                let s = Instant::now();
+                f();
+                s.elapsed()
+            })
+            .collect();
+        t.sort();
+        ms(t[2])
+    };
+    let top = median_of(&mut || {
+        rt.block_on(async {
+            let ps = "-eo pid=PID -o user=USER -o comm=NAME -o args=ARGS";
+            let n = stream::iter(ids.iter())
+                .map(|(id, _)| async move {
+                    let opts = bollard::query_parameters::TopOptionsBuilder::new()
+                        .ps_args(ps)
+                        .build();
+                    docker.top_processes(id, Some(opts)).await.is_ok()
+                })
+                .buffered(MAX_IN_FLIGHT)
+                .filter(|ok| std::future::ready(*ok))
+                .count()
+                .await;
+            black_box(n);
+        })
+    });
+    let host = bollwerk::collect::hostfs::HostFs::new(Path::new("/"));
+    let host_ns = bollwerk::collect::runtime::namespaces_of(&host, 1)
+        .or_else(|_| {
+            let pid = bollwerk::collect::process::find_dockerd(&host, url)?.pid;
+            bollwerk::collect::runtime::namespaces_of(&host, pid)
+        })
+        .ok();
+    let runtime_facts = median_of(&mut || {
+        for (_, pid) in &ids {
+            let mut errors = BTreeMap::new();
+            black_box(bollwerk::collect::runtime::collect(
+                &host,
+                *pid,
+                host_ns.as_ref(),
+                &mut errors,
+            ));
+        }
+    });
+    let listening = median_of(&mut || {
+        for (_, pid) in &ids {
+            black_box(bollwerk::collect::net::listening(&host, *pid).ok());
+        }
+    });
+    let find = median_of(&mut || {
+        black_box(bollwerk::collect::process::find_dockerd(&host, url).ok());
+    });
+    let procs = std::fs::read_dir("/proc")
+        .map(|d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+            })
+            .count()
+        })
+        .unwrap_or(0);
+    println!("     where collection time goes (median of 5, each part alone):");
+    println!(
+        "       {top:>8.1} ms  docker top for {} containers ({MAX_IN_FLIGHT} in flight) = {:.1}× the floor",
+        ids.len(),
+        top / floor_median
+    );
+    println!(
+        "       {runtime_facts:>8.1} ms  namespaces + cgroup from /proc for {} containers",
+        ids.len()
+    );
+    println!(
+        "       {listening:>8.1} ms  listening sockets (/proc/PID/net/tcp, tcp6) for {} containers",
+        ids.len()
+    );
+    println!("       {find:>8.1} ms  finding dockerd in /proc ({procs} processes)");
+}
+
+/// Wall time and exit code of one child process.
+fn run_child(cmd: &mut Command) -> (Duration, i32) {
+    let t = Instant::now();
+    let status = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .status()
+        .expect("run bollwerk");
+    (t.elapsed(), status.code().unwrap_or(-1))
+}
+
+/// Peak RSS in MiB of `bin args`, measured by `/usr/bin/time` (a child's own `ru_maxrss`
+/// would include this large process, which it starts as a copy of).
+fn child_peak_rss(bin: &Path, args: &[&std::ffi::OsStr]) -> Option<f64> {
+    let time = Path::new("/usr/bin/time");
+    if !time.is_file() {
+        return None;
+    }
+    let out = tempfile::NamedTempFile::new().ok()?;
+    Command::new(time)
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(out.path())
+        .arg(bin)
+        .args(args)
+        .env_remove("DOCKER_HOST")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    let text = std::fs::read_to_string(out.path()).ok()?;
+    let kib: f64 = text.lines().last()?.trim().parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// The release binary end to end, when it exists (informational: no target).
+fn release_binary(url: &str, floor_median: f64) {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_bollwerk"));
+    if !bin.is_file() {
+        println!("release binary {}: not built, skipped", bin.display());
+        return;
+    }
+    let out = tempfile::tempdir().expect("temporary directory");
+    let words = [
+        "scan",
+        "--docker-host",
+        url,
+        "--all",
+        "--format",
+        "json",
+        "-q",
+        "-o",
+    ];
+    let args: Vec<&std::ffi::OsStr> = words
+        .iter()
+        .map(std::ffi::OsStr::new)
+        .chain([out.path().as_os_str()])
+        .collect();
+    let mut times = Vec::new();
+    for run in 0..=DAEMON_RUNS {
+        let (d, code) = run_child(Command::new(&bin).args(&args).env_remove("DOCKER_HOST"));
+        assert!(
+            code == 0 || code == 1,
+            "bollwerk scan exited with {code} (2 = error)"
+        );
+        if run > 0 {
+            times.push(d);
+        }
+    }
+    let (best, median, _) = stats(&times);
+    let rss = child_peak_rss(&bin, &args)
+        .map(|r| format!("{r:.1} MiB"))
+        .unwrap_or_else(|| "unknown (no /usr/bin/time)".into());
+    println!(
+        "(iii) release binary `bollwerk scan --all --format json`: best {best:.1} ms, median {median:.1} ms ({:.2}× the API floor), peak RSS {rss} (informational)",
+        median / floor_median
+    );
+}

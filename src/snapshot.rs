@@ -374,8 +374,9 @@ pub struct ContainerFacts {
     pub inspect: Value,
     /// What the kernel says about its main process; `null` when it is not running.
     pub runtime: Option<RuntimeFacts>,
-    /// Its processes (`GET /containers/{id}/top`) as objects with keys `PID`, `USER`, `NAME`
-    /// (the command name) and `ARGS` (the command line); empty when it is not running.
+    /// Its processes as objects with keys `PID`, `USER`, `NAME` (the command name) and `ARGS`
+    /// (the command line), read from its cgroup and `/proc` (`GET /containers/{id}/top` where
+    /// those cannot be read); empty when it is not running.
     #[serde(default)]
     pub processes: Vec<Value>,
     /// Its exec instances (`GET /exec/{id}/json` for each of inspect's ExecIDs).

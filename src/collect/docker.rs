@@ -206,15 +206,12 @@ fn inventory(summaries: &[ContainerSummary], images: &mut [ImageFacts]) -> Inven
     }
 }
 
-/// Processes and exec instances of each container, concurrently.
+/// Exec instances of each container, concurrently.
 async fn details(docker: &Docker, containers: &mut [ContainerFacts]) {
-    let jobs: Vec<_> = containers
+    let jobs: Vec<Vec<String>> = containers
         .iter()
         .map(|c| {
-            let running =
-                c.inspect.pointer("/State/Running").and_then(Value::as_bool) == Some(true);
-            let execs: Vec<String> = c
-                .inspect
+            c.inspect
                 .get("ExecIDs")
                 .and_then(Value::as_array)
                 .map(|a| {
@@ -222,59 +219,50 @@ async fn details(docker: &Docker, containers: &mut [ContainerFacts]) {
                         .filter_map(|v| v.as_str().map(String::from))
                         .collect()
                 })
-                .unwrap_or_default();
-            (c.id.clone(), running, execs)
+                .unwrap_or_default()
         })
         .collect();
-    let results: Vec<_> = stream::iter(jobs)
-        .map(|(id, running, execs)| async move {
-            let top = if running {
-                let opts = TopOptionsBuilder::new()
-                    .ps_args("-eo pid=PID -o user=USER -o comm=NAME -o args=ARGS")
-                    .build();
-                Some(docker.top_processes(&id, Some(opts)).await)
-            } else {
-                None
-            };
-            let mut exec_docs = Vec::new();
+    let results: Vec<Vec<Value>> = stream::iter(jobs)
+        .map(|execs| async move {
+            let mut docs = Vec::new();
             for e in execs {
                 if let Ok(doc) = docker.inspect_exec(&e).await {
-                    exec_docs.push(to_value(&doc));
+                    docs.push(to_value(&doc));
                 }
             }
-            (top, exec_docs)
+            docs
         })
         .buffered(MAX_IN_FLIGHT)
         .collect()
         .await;
-    for (c, (top, execs)) in containers.iter_mut().zip(results) {
+    for (c, execs) in containers.iter_mut().zip(results) {
         c.execs = execs;
-        match top {
-            Some(Ok(t)) => {
-                let titles = t.titles.unwrap_or_default();
-                c.processes = t
-                    .processes
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|row| {
-                        let map: serde_json::Map<String, Value> = titles
-                            .iter()
-                            .zip(row)
-                            .map(|(k, v)| (k.clone(), Value::String(v)))
-                            .collect();
-                        Value::Object(map)
-                    })
-                    .collect();
-            }
-            Some(Err(e)) if !is_not_found(&e) => {
-                c.errors.insert(
-                    "processes".into(),
-                    format!("GET /containers/{}/top failed: {e}", c.id),
-                );
-            }
-            _ => {}
-        }
     }
+}
+
+/// Processes of container `id` through the daemon (`GET /containers/{id}/top`), as objects
+/// keyed PID, USER, NAME, ARGS: the fallback when its processes cannot be read from `/proc`.
+pub async fn top(docker: &Docker, id: &str) -> Result<Vec<Value>, String> {
+    let opts = TopOptionsBuilder::new()
+        .ps_args("-eo pid=PID -o user=USER -o comm=NAME -o args=ARGS")
+        .build();
+    let t = docker
+        .top_processes(id, Some(opts))
+        .await
+        .map_err(|e| format!("GET /containers/{id}/top failed: {e}"))?;
+    let titles = t.titles.unwrap_or_default();
+    Ok(t.processes
+        .unwrap_or_default()
+        .into_iter()
+        .map(|row| {
+            let map: serde_json::Map<String, Value> = titles
+                .iter()
+                .zip(row)
+                .map(|(k, v)| (k.clone(), Value::String(v)))
+                .collect();
+            Value::Object(map)
+        })
+        .collect())
 }
 
 /// Normalises an image reference the way the daemon stores tags (`nginx` → `nginx:latest`).

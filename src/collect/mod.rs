@@ -220,6 +220,40 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
     collect_host(&mut snap, &host, plan, opts);
     progress("reading containers' namespaces and cgroups");
     collect_runtime(&mut snap, &host);
+    // Containers whose processes /proc did not show (a remote daemon, a hidden /proc): ask
+    // the daemon, which runs ps for each, so only for those.
+    let missing: Vec<usize> = (0..snap.containers.len())
+        .filter(|&i| snap.containers[i].errors.contains_key("processes"))
+        .collect();
+    if !missing.is_empty() && snap.daemon.reachable {
+        let endpoint = opts.endpoint.clone();
+        let ids: Vec<String> = missing
+            .iter()
+            .map(|&i| snap.containers[i].id.clone())
+            .collect();
+        let answers = runtime.block_on(async move {
+            let docker = docker::connect(&endpoint).await?;
+            let mut out = Vec::new();
+            for id in ids {
+                out.push(docker::top(&docker, &id).await);
+            }
+            Ok::<_, String>(out)
+        });
+        if let Ok(answers) = answers {
+            for (&i, answer) in missing.iter().zip(answers) {
+                let c = &mut snap.containers[i];
+                match answer {
+                    Ok(p) => {
+                        c.processes = p;
+                        c.errors.remove("processes");
+                    }
+                    Err(e) => {
+                        c.errors.insert("processes".into(), e);
+                    }
+                }
+            }
+        }
+    }
     snap.finished_at = Utc::now();
     snap
 }
@@ -419,26 +453,56 @@ fn collect_runtime(snap: &mut Snapshot, host: &HostFs) {
             }
         },
     };
-    for c in &mut snap.containers {
-        let running = c
-            .inspect
-            .pointer("/State/Running")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        let pid = c
-            .inspect
-            .pointer("/State/Pid")
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
-        if running && pid > 0 {
-            let mut facts = runtime::collect(host, pid as u32, host_ns.as_ref(), &mut c.errors);
-            match net::listening(host, pid as u32) {
-                Ok(l) => facts.listening = l,
-                Err(e) => {
-                    c.errors.insert("runtime.listening".into(), e);
+    // Each running container's /proc and cgroup files, read on a few threads: reading
+    // /proc/PID/net/tcp costs the kernel a walk of its socket table, so this is the slow part.
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    let chunk = snap.containers.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        for part in snap.containers.chunks_mut(chunk) {
+            let host_ns = host_ns.as_ref();
+            scope.spawn(move || {
+                for c in part {
+                    read_container_runtime(c, host, host_ns);
                 }
-            }
-            c.runtime = Some(facts);
+            });
+        }
+    });
+}
+
+/// Namespaces, cgroup limits, listening sockets and processes of one running container.
+fn read_container_runtime(
+    c: &mut crate::snapshot::ContainerFacts,
+    host: &HostFs,
+    host_ns: Option<&BTreeMap<String, u64>>,
+) {
+    let running = c
+        .inspect
+        .pointer("/State/Running")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let pid = c
+        .inspect
+        .pointer("/State/Pid")
+        .and_then(Value::as_u64)
+        .unwrap_or(0) as u32;
+    if !running || pid == 0 {
+        return;
+    }
+    let mut facts = runtime::collect(host, pid, host_ns, &mut c.errors);
+    match net::listening(host, pid) {
+        Ok(l) => facts.listening = l,
+        Err(e) => {
+            c.errors.insert("runtime.listening".into(), e);
         }
     }
+    match runtime::processes(host, pid) {
+        Ok(p) => c.processes = p,
+        // Left empty: the caller asks the daemon instead.
+        Err(e) => {
+            c.errors.insert("processes".into(), e);
+        }
+    }
+    c.runtime = Some(facts);
 }

@@ -146,3 +146,66 @@ fn cgroup(host: &HostFs, pid: u32) -> Result<CgroupFacts, String> {
         cpu_quota_us: quota,
     })
 }
+
+/// The processes in the cgroup of process `pid` (the container's), as objects keyed PID, USER,
+/// NAME, ARGS like `docker top` gives them, read from `/proc` and the cgroup file system.
+pub fn processes(host: &HostFs, pid: u32) -> Result<Vec<serde_json::Value>, String> {
+    let file = format!("/proc/{pid}/cgroup");
+    let text = std::fs::read_to_string(host.resolve_proc(&file))
+        .map_err(|e| format!("cannot read {file}: {e}"))?;
+    let mut procs_file = None;
+    for line in text.lines() {
+        let mut f = line.splitn(3, ':');
+        let (Some(_), Some(ctrls), Some(path)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        let path = if path == "/" { "" } else { path };
+        if ctrls.split(',').any(|c| c == "pids") {
+            procs_file = Some(format!("/sys/fs/cgroup/pids{path}/cgroup.procs"));
+            break;
+        }
+        if ctrls.is_empty() && procs_file.is_none() {
+            procs_file = Some(format!("/sys/fs/cgroup{path}/cgroup.procs"));
+        }
+    }
+    let procs_file = procs_file.ok_or_else(|| format!("{file} names no pids or unified cgroup"))?;
+    let pids = host
+        .read_to_string(&procs_file)
+        .map_err(|e| format!("cannot read {procs_file}: {e}"))?;
+    let mut out = Vec::new();
+    for p in pids.lines().filter_map(|l| l.trim().parse::<u32>().ok()) {
+        let read = |name: &str| std::fs::read(host.resolve_proc(&format!("/proc/{p}/{name}"))).ok();
+        // A process may exit while we read: skip it.
+        let Some(comm) = read("comm") else { continue };
+        let args = read("cmdline").unwrap_or_default();
+        let uid = read("status").and_then(|s| {
+            String::from_utf8_lossy(&s)
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|v| {
+                    v.split_whitespace()
+                        .next()
+                        .and_then(|u| u.parse::<u32>().ok())
+                })
+        });
+        let user = uid
+            .map(|u| {
+                host.user_name(u)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| u.to_string())
+            })
+            .unwrap_or_default();
+        let args: Vec<String> = args
+            .split(|&b| b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        out.push(serde_json::json!({
+            "PID": p.to_string(),
+            "USER": user,
+            "NAME": String::from_utf8_lossy(&comm).trim_end().to_string(),
+            "ARGS": args.join(" "),
+        }));
+    }
+    Ok(out)
+}

@@ -1,6 +1,5 @@
 //! The evaluator: rules + snapshot → results. Pure: no I/O, no clock.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::{json, Value};
@@ -70,11 +69,15 @@ struct Context<'a> {
     image_views: Vec<Value>,
     errors: HashMap<&'a str, &'a str>,
     not_collected: HashMap<&'a str, &'a str>,
+    /// Roots (`daemon`, `host`, `image`) under which some fact has an error or was not collected.
+    error_roots: std::collections::HashSet<&'a str>,
+    /// Whether some image has an error of its own (`images["ID"]…`).
+    image_errors: bool,
 }
 
 /// The element an `every` is looking at: the root `item` inside it.
-struct Item {
-    value: Value,
+struct Item<'v> {
+    value: &'v Value,
     /// Where the element sits (`container.inspect.Mounts[2]`), for evidence.
     path: String,
     source: String,
@@ -83,7 +86,7 @@ struct Item {
 /// A fact read from the snapshot.
 enum Lookup<'v> {
     Found {
-        value: Cow<'v, Value>,
+        value: &'v Value,
         source: String,
     },
     Missing(String),
@@ -137,6 +140,16 @@ impl<'a> Context<'a> {
                 .iter()
                 .map(|e| (e.fact.as_str(), e.message.as_str()))
                 .collect(),
+            error_roots: snapshot
+                .errors
+                .iter()
+                .chain(&snapshot.not_collected)
+                .map(|e| e.fact.split(['.', '[']).next().unwrap_or(""))
+                .collect(),
+            image_errors: snapshot
+                .errors
+                .iter()
+                .any(|e| e.fact.starts_with("images[")),
         }
     }
 
@@ -327,11 +340,11 @@ impl<'a> Context<'a> {
         (status, message, evidence)
     }
 
-    fn check(
-        &self,
+    fn check<'v>(
+        &'v self,
         check: &Check,
-        inst: &Instance,
-        item: Option<&Item>,
+        inst: &'v Instance<'v>,
+        item: Option<&Item<'v>>,
         ev: &mut Vec<Evidence>,
     ) -> Verdict {
         match check {
@@ -365,13 +378,13 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn every(
-        &self,
+    fn every<'v>(
+        &'v self,
         list: &FactPath,
         check: &Check,
         missing: Missing,
-        inst: &Instance,
-        item: Option<&Item>,
+        inst: &'v Instance<'v>,
+        item: Option<&Item<'v>>,
         ev: &mut Vec<Evidence>,
     ) -> Verdict {
         let segs = match self.concrete(list) {
@@ -386,16 +399,17 @@ impl<'a> Context<'a> {
                 let why = self.missing_reason(&list.root, &segs, &list_text);
                 return missing_verdict(missing, why, Verdict::Pass);
             }
-            Lookup::Found { value, source } => (value.into_owned(), source),
+            Lookup::Found { value, source } => (value, source),
         };
-        let elements: Vec<(String, Value)> = match value {
+        // Elements are borrowed from the snapshot; only their place in evidence is built.
+        let elements: Vec<(String, &'v Value)> = match value {
             Value::Array(a) => a
-                .into_iter()
+                .iter()
                 .enumerate()
                 .map(|(i, v)| (format!("{list_text}[{i}]"), v))
                 .collect(),
             Value::Object(m) => m
-                .into_iter()
+                .iter()
                 .map(|(k, v)| (format!("{list_text}[\"{k}\"]"), v))
                 .collect(),
             other => vec![(list_text.clone(), other)],
@@ -418,7 +432,7 @@ impl<'a> Context<'a> {
     }
 
     /// How a fact path reads in evidence: `item` replaced by the element's place.
-    fn fact_text(&self, root: &str, segs: &[Segment], item: Option<&Item>) -> String {
+    fn fact_text(&self, root: &str, segs: &[Segment], item: Option<&Item<'_>>) -> String {
         match (root, item) {
             ("item", Some(it)) => {
                 let rest = render("", segs);
@@ -428,11 +442,11 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn test(
-        &self,
+    fn test<'v>(
+        &'v self,
         t: &Test,
-        inst: &Instance,
-        item: Option<&Item>,
+        inst: &'v Instance<'v>,
+        item: Option<&Item<'v>>,
         ev: &mut Vec<Evidence>,
     ) -> Verdict {
         let concrete = match self.concrete(&t.fact) {
@@ -479,10 +493,10 @@ impl<'a> Context<'a> {
             Lookup::Found { value, source } => (value, source),
         };
         let outcome = match &t.op {
-            Op::Audits(target) => return self.audits(t, target, &observed, &fact_text, ev),
+            Op::Audits(target) => return self.audits(t, target, observed, &fact_text, ev),
             op => {
                 let resolve = |o: &Operand| self.operand(o, inst, item);
-                self.apply(op, &observed, &resolve)
+                self.apply(op, observed, &resolve)
             }
         };
         let verdict = match outcome {
@@ -492,13 +506,7 @@ impl<'a> Context<'a> {
         };
         push_evidence(
             ev,
-            evidence(
-                &fact_text,
-                observed.into_owned(),
-                t,
-                source,
-                verdict.status(),
-            ),
+            evidence(&fact_text, observed.clone(), t, source, verdict.status()),
             verdict,
         )
     }
@@ -592,15 +600,19 @@ impl<'a> Context<'a> {
         &'v self,
         root: &str,
         segs: &[Segment],
-        inst: &'v Instance,
-        item: Option<&'v Item>,
+        inst: &'v Instance<'v>,
+        item: Option<&Item<'v>>,
     ) -> Lookup<'v> {
-        // Collection errors at or above this fact make it undecidable.
+        // Collection errors at or above this fact make it undecidable. Most snapshots have
+        // none under most roots: skip the prefix walk then, it dominates evaluation time.
+        let container_errors = matches!(inst, Instance::Container(c, _) if root == "container" && !c.errors.is_empty());
+        let image_errors = root == "image" && self.image_errors;
+        let walk = self.error_roots.contains(root) || container_errors || image_errors;
         let mut prefix = root.to_string();
         if let Some(m) = self.errors.get(prefix.as_str()) {
             return Lookup::Error(m.to_string());
         }
-        for i in 0..segs.len() {
+        for i in 0..if walk { segs.len() } else { 0 } {
             prefix = render(root, &segs[..=i]);
             if let Some(m) = self.errors.get(prefix.as_str()) {
                 return Lookup::Error(m.to_string());
@@ -629,7 +641,7 @@ impl<'a> Context<'a> {
         }
         let (start, rest, source): (&Value, &[Segment], String) = match (root, inst) {
             ("item", _) => match item {
-                Some(it) => (&it.value, segs, it.source.clone()),
+                Some(it) => (it.value, segs, it.source.clone()),
                 None => return Lookup::Error("`item` used outside `every`".into()),
             },
             ("host", _) => (&self.host, segs, host_source(segs)),
@@ -684,7 +696,7 @@ impl<'a> Context<'a> {
                         Lookup::Missing(src.clone())
                     } else {
                         Lookup::Found {
-                            value: Cow::Borrowed(v),
+                            value: v,
                             source: src.clone(),
                         }
                     };
@@ -694,17 +706,19 @@ impl<'a> Context<'a> {
         if cur.is_null() {
             return Lookup::Missing(source);
         }
-        Lookup::Found {
-            value: Cow::Borrowed(cur),
-            source,
-        }
+        Lookup::Found { value: cur, source }
     }
 
     fn param(&self, name: &str) -> Option<&Value> {
         self.params.values.get(name)
     }
 
-    fn operand(&self, o: &Operand, inst: &Instance, item: Option<&Item>) -> Result<Value, Verdict> {
+    fn operand<'v>(
+        &'v self,
+        o: &Operand,
+        inst: &'v Instance<'v>,
+        item: Option<&Item<'v>>,
+    ) -> Result<Value, Verdict> {
         match o {
             Operand::Literal(v) => Ok(v.clone()),
             Operand::Param(p) => self.param(p).cloned().ok_or_else(|| {
@@ -716,7 +730,7 @@ impl<'a> Context<'a> {
             Operand::Fact(path) => {
                 let segs = self.concrete(path).map_err(|ph| Verdict::Error(self.unresolved(&ph)))?;
                 match self.lookup(&path.root, &segs, inst, item) {
-                    Lookup::Found { value, .. } => Ok(value.into_owned()),
+                    Lookup::Found { value, .. } => Ok(value.clone()),
                     Lookup::Missing(_) => Ok(Value::Null),
                     Lookup::Error(m) => Err(Verdict::Error(m)),
                     Lookup::NotCollected(m) => Err(Verdict::NotChecked(m)),
