@@ -30,8 +30,8 @@ use bollwerk::collect::locations::UNIT_DIRS;
 use bollwerk::snapshot::{
     AuditFacts, AuditRule, CgroupFacts, ContainerFacts, DaemonFacts, DaemonProcess,
     DockerRootFacts, FileFacts, GroupFacts, HostFacts, ImageFacts, ImageFreshness, Interface,
-    InventoryFacts, ListeningSocket, LsmFacts, NamespaceFacts, OverlayNetwork, RuntimeFacts,
-    Snapshot, SpecialFile, SwarmFacts,
+    InventoryFacts, ListeningSocket, LsmFacts, NamespaceFacts, RuntimeFacts, Snapshot, SpecialFile,
+    SwarmFacts,
 };
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
@@ -1097,19 +1097,7 @@ impl Gen {
             "SubnetSize": 24,
             "DataPathPort": 4789
         });
-        let overlay_networks = networks
-            .iter()
-            .filter(|n| n.get("Driver").and_then(Value::as_str) == Some("overlay"))
-            .filter(|n| n.get("Name").and_then(Value::as_str) != Some("ingress"))
-            .map(|n| OverlayNetwork {
-                name: n
-                    .get("Name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                encrypted: n.pointer("/Options/encrypted").is_some(),
-            })
-            .collect();
+        let overlay_networks = bollwerk::collect::docker::overlay_networks(networks);
         SwarmFacts {
             inspect,
             nodes,

@@ -29,3 +29,5 @@ fi
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo test --all-features
+# The benchmark's smoke run: the generator and every rule over a small synthetic snapshot.
+cargo test --bench evaluate

@@ -303,6 +303,24 @@ fn freshness(inspect: &Value, images: &[ImageFacts]) -> Option<ImageFreshness> {
     })
 }
 
+/// The overlay networks among `networks` (`GET /networks` documents), the swarm's own
+/// `ingress` left out, with whether each encrypts its data plane.
+pub fn overlay_networks(networks: &[Value]) -> Vec<OverlayNetwork> {
+    networks
+        .iter()
+        .filter(|n| n.get("Driver").and_then(Value::as_str) == Some("overlay"))
+        .filter(|n| n.get("Name").and_then(Value::as_str) != Some("ingress"))
+        .map(|n| OverlayNetwork {
+            name: n
+                .get("Name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            encrypted: n.pointer("/Options/encrypted").is_some(),
+        })
+        .collect()
+}
+
 async fn swarm(docker: &Docker, networks: &[Value]) -> Result<SwarmFacts, String> {
     let (inspect, nodes, secrets) = tokio::join!(
         docker.inspect_swarm(),
@@ -319,19 +337,7 @@ async fn swarm(docker: &Docker, networks: &[Value]) -> Result<SwarmFacts, String
         .iter()
         .filter(|n| n.pointer("/Spec/Role").and_then(Value::as_str) == Some("manager"))
         .count();
-    let overlay_networks = networks
-        .iter()
-        .filter(|n| n.get("Driver").and_then(Value::as_str) == Some("overlay"))
-        .filter(|n| n.get("Name").and_then(Value::as_str) != Some("ingress"))
-        .map(|n| OverlayNetwork {
-            name: n
-                .get("Name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            encrypted: n.pointer("/Options/encrypted").is_some(),
-        })
-        .collect();
+    let overlay_networks = overlay_networks(networks);
     Ok(SwarmFacts {
         inspect: to_value(&inspect),
         nodes,
