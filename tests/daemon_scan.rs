@@ -303,3 +303,50 @@ fn container_removed_between_list_and_inspect_is_skipped_with_a_note() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn an_unused_socket_path_borrows_no_other_daemons_settings() {
+    // A daemon runs, but bollwerk is pointed at a socket nothing listens on: the running
+    // dockerd's command line and daemon.json must not stand in for the missing one.
+    let d = PrivateDaemon::start(serde_json::json!({ "icc": false }));
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap.json");
+    let missing = format!("unix://{}/nothing.sock", dir.path().display());
+    let c = bollwerk(
+        &[
+            "collect",
+            "--docker-host",
+            &missing,
+            "-q",
+            "-o",
+            snap.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(c.code, 0, "{}", c.stderr);
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    assert!(
+        s["daemon"]["process"].is_null(),
+        "{}",
+        s["daemon"]["process"]
+    );
+    assert_eq!(s["daemon"]["settings"]["icc"]["source"], "dockerd default");
+    // Pointed at the right socket, the same daemon is found.
+    let c = bollwerk(
+        &[
+            "collect",
+            "--docker-host",
+            &d.socket_url(),
+            "-q",
+            "-o",
+            snap.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(c.code, 0, "{}", c.stderr);
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    assert_eq!(s["daemon"]["process"]["pid"], d.pid());
+    assert_eq!(s["daemon"]["settings"]["icc"]["value"], false);
+}

@@ -163,6 +163,18 @@ fn unreachable_daemon_still_evaluates_host_rules() {
     r.expect("1.1.1", "fail");
     assert_eq!(r.code, 1, "errors make the exit code 1");
     assert_eq!(r.report()["run"]["hostname"], "fixture-host");
+    // One cause, one line: the terminal groups the daemon rules it could not decide.
+    let grouped = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("ERROR") && l.contains("cannot reach the Docker daemon"))
+        .count();
+    assert_eq!(grouped, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("rules could not be decided"),
+        "{}",
+        r.stdout
+    );
     assert!(r.report()["run"]["daemon_version"].is_null());
 }
 

@@ -55,6 +55,15 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, S
             return Ok(c);
         }
     }
+    // No dockerd serves a unix socket that does not exist: do not borrow another daemon's
+    // settings then.
+    if let Some(path) = docker_host.strip_prefix("unix://") {
+        if !host.present(path) {
+            return Err(format!(
+                "{path} does not exist, so no dockerd listens there"
+            ));
+        }
+    }
     if candidates.len() == 1 {
         let mut c = candidates.remove(0);
         c.found_by = format!(

@@ -46,6 +46,13 @@ pub fn sanitize(text: &str) -> String {
 }
 
 fn evidence_line(e: &Evidence) -> String {
+    // Structured observations (audit rules found, say) are for report.json.
+    if e.observed.is_object() {
+        return sanitize(&format!(
+            "{}: expected {} ({})",
+            e.fact, e.expected, e.source
+        ));
+    }
     let observed = match &e.observed {
         serde_json::Value::Null => "nothing".to_string(),
         serde_json::Value::String(s) => format!("\"{s}\""),
@@ -108,13 +115,42 @@ pub fn render(report: &Report, style: Style) -> String {
             counts.notchecked
         );
     }
+    // Rule-level errors that share one cause (an unreachable daemon) are listed once.
+    let mut shared: Vec<(&str, Vec<&str>)> = Vec::new();
+    for r in report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Error && r.instances.is_empty())
+    {
+        let m = r.message.as_deref().unwrap_or("");
+        match shared.iter_mut().find(|(msg, _)| *msg == m) {
+            Some((_, ids)) => ids.push(&r.id),
+            None => shared.push((m, vec![&r.id])),
+        }
+    }
+    shared.retain(|(_, ids)| ids.len() > 3);
+    let grouped = |r: &crate::rules::result::RuleResult| {
+        r.status == Status::Error
+            && r.instances.is_empty()
+            && shared.iter().any(|(m, _)| Some(*m) == r.message.as_deref())
+    };
     let findings: Vec<_> = report
         .results
         .iter()
-        .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+        .filter(|r| matches!(r.status, Status::Fail | Status::Error) && !grouped(r))
         .collect();
-    if !findings.is_empty() {
+    if !findings.is_empty() || !shared.is_empty() {
         let _ = writeln!(out);
+    }
+    for (message, ids) in &shared {
+        let label = style.paint(Status::Error, "ERROR");
+        let _ = writeln!(
+            out,
+            "{label} {} rules could not be decided: {}",
+            ids.len(),
+            sanitize(message)
+        );
+        let _ = writeln!(out, "      {}", ids.join(" "));
     }
     for rule in findings {
         let label = style.paint(
