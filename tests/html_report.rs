@@ -612,23 +612,27 @@ fn html_report_of_real_scans_is_safe_and_complete() {
     assert_eq!(dom_str(&f3, "hostname"), IMG, "host name not shown as text");
 }
 
+/// Scans fixture host `tree` with no reachable daemon, writing JSON and HTML to `out`.
+fn scan_without_daemon(tree: &HostTree, out: &std::path::Path) -> support::scan::Run {
+    let root = tree.root_arg();
+    let args = [
+        "scan",
+        "--docker-host",
+        "unix:///nonexistent/docker.sock",
+        "--host-root",
+        &root,
+        "--format",
+        "json,html",
+    ];
+    bollwerk(&args, out)
+}
+
 #[test]
 fn html_report_without_a_daemon() {
     // No dockerd: daemon and container rules cannot be decided; the page must say so calmly.
     let tree = HostTree::new();
     let out = tempfile::tempdir().unwrap();
-    let scan = bollwerk(
-        &[
-            "scan",
-            "--docker-host",
-            "unix:///nonexistent/docker.sock",
-            "--host-root",
-            &tree.root_arg(),
-            "--format",
-            "json,html",
-        ],
-        out.path(),
-    );
+    let scan = scan_without_daemon(&tree, out.path());
     let report = scan.report().clone();
     let mut chrome = Chromium::launch();
     let html = out.path().join("report.html");
@@ -652,18 +656,7 @@ fn broken_pages_are_caught() {
     // The probes above must really fail: break a real report on purpose, four ways.
     let tree = HostTree::new();
     let out = tempfile::tempdir().unwrap();
-    let scan = bollwerk(
-        &[
-            "scan",
-            "--docker-host",
-            "unix:///nonexistent/docker.sock",
-            "--host-root",
-            &tree.root_arg(),
-            "--format",
-            "json,html",
-        ],
-        out.path(),
-    );
+    let scan = scan_without_daemon(&tree, out.path());
     scan.report();
     let good = read(&out.path().join("report.html"));
     let mut chrome = Chromium::launch();
