@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 
 use bollwerk::collect::daemon_config;
 use bollwerk::collect::locations::UNIT_DIRS;
+use bollwerk::doc::Doc;
 use bollwerk::snapshot::{
     AuditFacts, AuditRule, CgroupFacts, ContainerFacts, DaemonFacts, DaemonProcess,
     DockerRootFacts, FileFacts, GroupFacts, HostFacts, ImageFacts, ImageFreshness, Interface,
@@ -35,6 +36,24 @@ use bollwerk::snapshot::{
 };
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
+
+/// Values for every rule parameter, so that no rule is left `notchecked` for want of one.
+pub fn all_params() -> bollwerk::rules::Params {
+    let mut p = bollwerk::rules::Params::default();
+    for (name, value) in [
+        ("trusted-users", json!(["alice", "ci-runner"])),
+        ("registry-allow-list", json!(["registry.example.com"])),
+        ("max-image-age-days", json!(180)),
+        ("max-restart-retries", json!(5)),
+        ("max-unused-images", json!(5)),
+        ("max-stopped-containers", json!(10)),
+        ("allowed-privileged-ports", json!([443])),
+        ("allowed-wildcard-ports", json!([80, 443])),
+    ] {
+        p.values.insert(name.into(), value);
+    }
+    p
+}
 
 /// A snapshot of a host with `containers` containers (70–95 % of them running, by seed) made
 /// from `images` images, deterministic in `seed`.
@@ -52,7 +71,7 @@ pub fn synthetic_snapshot(containers: usize, images: usize, seed: u64) -> Snapsh
     // What the collector derives from the container list: use counts and the inventory.
     let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
     for c in &snap.containers {
-        if let Some(id) = c.inspect.get("Image").and_then(Value::as_str) {
+        if let Some(id) = c.inspect.pointer("/Image").and_then(|n| n.as_str()) {
             *uses.entry(id).or_default() += 1;
         }
     }
@@ -2103,7 +2122,7 @@ impl Gen {
             "runtime": null,
         }))
         .expect("container facts match the snapshot format");
-        facts.inspect = inspect;
+        facts.inspect = Doc::from(&inspect);
         facts.runtime = runtime;
         facts.processes = processes;
         facts.execs = execs;

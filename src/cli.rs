@@ -447,7 +447,13 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
             .and_then(|v| serde_json::from_value(v.clone()).ok())
     });
     let params = crate::config::params(file_values, overrides);
-    let mut results = eval::evaluate(&rules, &snapshot, &params);
+    // The terminal shows evidence of findings only; reports written to files show all of it.
+    let detail = if args.format.iter().all(|f| *f == Format::Terminal) {
+        eval::Detail::Findings
+    } else {
+        eval::Detail::All
+    };
+    let mut results = eval::evaluate_with(&rules, &snapshot, &params, detail);
     if args.benchmark == Benchmark::CisDocker160 {
         results = report::renumber_1_6_0(results);
     }

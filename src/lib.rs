@@ -10,6 +10,7 @@ pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod diag;
+pub mod doc;
 pub mod report;
 pub mod rules;
 pub mod snapshot;

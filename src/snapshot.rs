@@ -14,6 +14,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::doc::Doc;
+
 /// Version of the snapshot format. Bump it on any incompatible change.
 pub const SNAPSHOT_SCHEMA_VERSION: u32 = 1;
 
@@ -370,8 +372,9 @@ pub struct ContainerFacts {
     pub id: String,
     /// Name without the leading `/`.
     pub name: String,
-    /// `GET /containers/{id}/json`, as the daemon returned it.
-    pub inspect: Value,
+    /// `GET /containers/{id}/json`, as the daemon returned it (held compactly: a busy host
+    /// has thousands; keys serialise sorted).
+    pub inspect: Doc,
     /// What the kernel says about its main process; `null` when it is not running.
     pub runtime: Option<RuntimeFacts>,
     /// Its processes as objects with keys `PID`, `USER`, `NAME` (the command name) and `ARGS`

@@ -12,6 +12,7 @@ use bollard::Docker;
 use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
+use crate::doc::Doc;
 use crate::snapshot::{
     ContainerFacts, ImageFacts, ImageFreshness, InventoryFacts, OverlayNetwork, SwarmFacts,
 };
@@ -212,10 +213,9 @@ async fn details(docker: &Docker, containers: &mut [ContainerFacts]) {
         .iter()
         .map(|c| {
             c.inspect
-                .get("ExecIDs")
-                .and_then(Value::as_array)
+                .pointer("/ExecIDs")
                 .map(|a| {
-                    a.iter()
+                    a.elements()
                         .filter_map(|v| v.as_str().map(String::from))
                         .collect()
                 })
@@ -275,9 +275,9 @@ fn normalise_reference(reference: &str) -> String {
     }
 }
 
-fn freshness(inspect: &Value, images: &[ImageFacts]) -> Option<ImageFreshness> {
+fn freshness(inspect: &Doc, images: &[ImageFacts]) -> Option<ImageFreshness> {
     let reference = inspect.pointer("/Config/Image")?.as_str()?.to_string();
-    let running_id = inspect.get("Image")?.as_str()?.to_string();
+    let running_id = inspect.pointer("/Image")?.as_str()?.to_string();
     let current_id = if reference.starts_with("sha256:") || running_id.ends_with(&reference) {
         Some(running_id.clone())
     } else {
@@ -385,7 +385,7 @@ pub async fn inspect_containers(
                 facts.push(ContainerFacts {
                     id,
                     name,
-                    inspect: to_value(&inspect),
+                    inspect: Doc::from(to_value(&inspect)),
                     runtime: None,
                     processes: Vec::new(),
                     execs: Vec::new(),

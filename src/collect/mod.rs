@@ -480,12 +480,12 @@ fn read_container_runtime(
     let running = c
         .inspect
         .pointer("/State/Running")
-        .and_then(Value::as_bool)
+        .and_then(|n| n.as_bool())
         .unwrap_or(false);
     let pid = c
         .inspect
         .pointer("/State/Pid")
-        .and_then(Value::as_u64)
+        .and_then(|n| n.as_u64())
         .unwrap_or(0) as u32;
     if !running || pid == 0 {
         return;

@@ -9,6 +9,8 @@ pub mod loader;
 pub mod model;
 pub mod path;
 pub mod result;
+pub mod seek;
+pub mod value;
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;

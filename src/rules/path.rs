@@ -25,6 +25,8 @@ pub struct FactPath {
     /// The steps below the root.
     pub segments: Vec<Segment>,
     text: String,
+    /// Whether some key holds a placeholder (decided once; evaluation asks for every test).
+    has_placeholders: bool,
 }
 
 impl FactPath {
@@ -118,10 +120,14 @@ impl FactPath {
         let Some(root) = root else {
             return bad("empty path");
         };
+        let has_placeholders = segments
+            .iter()
+            .any(|s| matches!(s, Segment::Key(k) if k.contains('{')));
         Ok(FactPath {
             root,
             segments,
             text: text.to_string(),
+            has_placeholders,
         })
     }
 
@@ -131,6 +137,11 @@ impl FactPath {
             Some(Segment::Key(k)) => Some(k),
             _ => None,
         }
+    }
+
+    /// Whether some key holds a placeholder (`{unit:docker.service}`).
+    pub fn has_placeholders(&self) -> bool {
+        self.has_placeholders
     }
 
     /// Placeholders (`unit:docker.service`) named in this path's keys.
