@@ -17,7 +17,7 @@ use std::ops::Deref;
 use serde_json::{json, Value};
 
 use super::model::{Check, Missing, Op, Operand, Rule, Scope, Status, Test};
-use super::path::{render, substitute, FactPath, Segment};
+use super::path::{render, substitute, FactPath, Root, Segment};
 use super::result::{Evidence, InstanceResult, RuleResult};
 use super::seek::seek;
 use super::value::{Got, Member, V};
@@ -226,7 +226,7 @@ struct Facts<'a> {
     not_collected: HashMap<&'a str, &'a str>,
     /// Roots (`daemon`, `host`, `image`) under which some fact has an error or was not
     /// collected: a handful, so a list beats hashing on every lookup.
-    error_roots: Vec<&'a str>,
+    error_roots: Vec<Root>,
     /// Whether some image has an error of its own (`images["ID"]…`).
     image_errors: bool,
 }
@@ -276,14 +276,14 @@ impl<'a> Facts<'a> {
                 .map(|e| (e.fact.as_str(), e.message.as_str()))
                 .collect(),
             error_roots: {
-                let mut roots: Vec<&str> = snapshot
-                    .errors
-                    .iter()
-                    .chain(&snapshot.not_collected)
-                    .map(|e| e.fact.split(['.', '[']).next().unwrap_or(""))
-                    .collect();
-                roots.sort_unstable();
-                roots.dedup();
+                let mut roots: Vec<Root> = Vec::new();
+                for e in snapshot.errors.iter().chain(&snapshot.not_collected) {
+                    let root = e.fact.split(['.', '[']).next().unwrap_or("");
+                    let kind = Root::of(root);
+                    if !roots.contains(&kind) {
+                        roots.push(kind);
+                    }
+                }
                 roots
             },
             image_errors: snapshot
@@ -714,7 +714,7 @@ impl<'f, 'a> Context<'f, 'a> {
             Err(ph) => return missing_verdict(missing, self.unresolved(&ph), Verdict::Pass),
         };
         let list_text = self.text(|| self.fact_text(&list.root, &segs, item));
-        let (value, source) = match self.lookup(&list.root, &segs, inst, item) {
+        let (value, source) = match self.lookup(list, &segs, inst, item) {
             Lookup::Error(m) => return Verdict::Error(m),
             Lookup::NotCollected(m) => return Verdict::NotChecked(m),
             Lookup::Missing(_) => {
@@ -776,7 +776,7 @@ impl<'f, 'a> Context<'f, 'a> {
             }
         };
         let fact_text = self.text(|| self.fact_text(&t.fact.root, &concrete, item));
-        let lookup = self.lookup(&t.fact.root, &concrete, inst, item);
+        let lookup = self.lookup(&t.fact, &concrete, inst, item);
         let (observed, source) = match lookup {
             Lookup::Error(m) => {
                 return self.record(ev, Verdict::Error(m), || {
@@ -932,16 +932,16 @@ impl<'f, 'a> Context<'f, 'a> {
     /// A collection error at or above the fact, if any.
     fn collection_error(
         &self,
+        kind: Root,
         root: &str,
         segs: &[Segment],
         inst: &Instance<'_>,
     ) -> Option<Lookup<'static>> {
         // Most snapshots have no errors under most roots: skip the prefix walk then, it would
         // dominate evaluation time.
-        let container_errors =
-            matches!(inst, Instance::Container(c) if root == "container" && !c.errors.is_empty());
-        let image_errors = root == "image" && self.image_errors;
-        if !(self.error_roots.contains(&root) || container_errors || image_errors) {
+        let container_errors = matches!(inst, Instance::Container(c) if kind == Root::Container && !c.errors.is_empty());
+        let image_errors = kind == Root::Image && self.image_errors;
+        if !(self.error_roots.contains(&kind) || container_errors || image_errors) {
             return None;
         }
         if let Some(m) = self.errors.get(root) {
@@ -979,12 +979,13 @@ impl<'f, 'a> Context<'f, 'a> {
 
     fn lookup<'v>(
         &'v self,
-        root: &str,
+        path: &FactPath,
         segs: &[Segment],
         inst: &Instance<'v>,
         item: Option<&Item<'v>>,
     ) -> Lookup<'v> {
-        if let Some(error) = self.collection_error(root, segs, inst) {
+        let (root, kind) = (path.root.as_str(), path.root_kind());
+        if let Some(error) = self.collection_error(kind, root, segs, inst) {
             return error;
         }
         let first = match segs.first() {
@@ -992,32 +993,39 @@ impl<'f, 'a> Context<'f, 'a> {
             _ => "",
         };
         // Where the walk starts, the segments left to walk, and the source for evidence.
-        let (start, rest, source): (Got<'v>, &[Segment], String) = match (root, inst) {
-            ("item", _) => match item {
+        let (start, rest, source): (Got<'v>, &[Segment], String) = match (kind, inst) {
+            (Root::Item, _) => match item {
                 Some(it) => (Got::Ref(it.value), segs, self.text(|| it.source.clone())),
                 None => return Lookup::Error("`item` used outside `every`".into()),
             },
-            ("host", _) => (
+            (Root::Host, _) => (
                 Got::Ref(V::Doc(self.facts.host.root())),
                 segs,
                 self.text(|| host_source(segs)),
             ),
-            ("daemon", _) => (
+            (Root::Daemon, _) => (
                 Got::Ref(V::Doc(self.facts.daemon.root())),
                 segs,
                 self.text(|| daemon_source(segs)),
             ),
-            ("container", Instance::Container(c)) => match first {
+            (Root::Container, Instance::Container(c)) => match first {
                 "inspect" => (
                     Got::Ref(V::Doc(c.inspect.root())),
                     &segs[1..],
                     self.text(|| format!("docker inspect {}", c.name)),
                 ),
+                // Lists of JSON documents: borrowed as they are.
+                "processes" | "execs" => (
+                    Got::Ref(V::Slice(if first == "processes" {
+                        &c.processes
+                    } else {
+                        &c.execs
+                    })),
+                    &segs[1..],
+                    self.container_source(c),
+                ),
                 _ => {
-                    let source = self.text(|| match &c.runtime {
-                        Some(r) => format!("/proc/{} of container {}", r.pid, c.name),
-                        None => format!("container {}", c.name),
-                    });
+                    let source = self.container_source(c);
                     let found = CONTAINER_FACTS
                         .contains(&first)
                         .then(|| seek(*c, segs))
@@ -1028,7 +1036,7 @@ impl<'f, 'a> Context<'f, 'a> {
                     }
                 }
             },
-            ("image", Instance::Image(i)) => {
+            (Root::Image, Instance::Image(i)) => {
                 let name = i.tags.first().unwrap_or(&i.id);
                 match first {
                     "inspect" => (
@@ -1104,6 +1112,14 @@ impl<'f, 'a> Context<'f, 'a> {
         Lookup::Found { value: cur, source }
     }
 
+    /// Where a container's facts other than inspect come from.
+    fn container_source(&self, c: &ContainerFacts) -> String {
+        self.text(|| match &c.runtime {
+            Some(r) => format!("/proc/{} of container {}", r.pid, c.name),
+            None => format!("container {}", c.name),
+        })
+    }
+
     fn param(&self, name: &str) -> Option<&'f Value> {
         self.facts.params.values.get(name)
     }
@@ -1128,7 +1144,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 let segs = self
                     .concrete(path)
                     .map_err(|ph| Verdict::Error(self.unresolved(&ph)))?;
-                match self.lookup(&path.root, &segs, inst, item) {
+                match self.lookup(path, &segs, inst, item) {
                     Lookup::Found { value, .. } => Ok(Cow::Owned(value.view().to_value())),
                     Lookup::Missing(_) => Ok(Cow::Owned(Value::Null)),
                     Lookup::Error(m) => Err(Verdict::Error(m)),

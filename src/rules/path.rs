@@ -17,6 +17,37 @@ pub enum Segment {
     Index(usize),
 }
 
+/// What a fact path's root names, decided once at parse time (evaluation asks for every test).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Root {
+    /// `host`
+    Host,
+    /// `daemon`
+    Daemon,
+    /// `container`
+    Container,
+    /// `image`
+    Image,
+    /// `item`, the element inside `every`
+    Item,
+    /// Anything else (rejected by the loader).
+    Other,
+}
+
+impl Root {
+    /// The kind of root `name` is.
+    pub fn of(name: &str) -> Root {
+        match name {
+            "host" => Root::Host,
+            "daemon" => Root::Daemon,
+            "container" => Root::Container,
+            "image" => Root::Image,
+            "item" => Root::Item,
+            _ => Root::Other,
+        }
+    }
+}
+
 /// A parsed fact path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FactPath {
@@ -27,6 +58,7 @@ pub struct FactPath {
     text: String,
     /// Whether some key holds a placeholder (decided once; evaluation asks for every test).
     has_placeholders: bool,
+    kind: Root,
 }
 
 impl FactPath {
@@ -124,6 +156,7 @@ impl FactPath {
             .iter()
             .any(|s| matches!(s, Segment::Key(k) if k.contains('{')));
         Ok(FactPath {
+            kind: Root::of(&root),
             root,
             segments,
             text: text.to_string(),
@@ -137,6 +170,11 @@ impl FactPath {
             Some(Segment::Key(k)) => Some(k),
             _ => None,
         }
+    }
+
+    /// What the root names.
+    pub fn root_kind(&self) -> Root {
+        self.kind
     }
 
     /// Whether some key holds a placeholder (`{unit:docker.service}`).
