@@ -1,6 +1,10 @@
 //! Facts from the Docker daemon API (bollard): version, info, containers, images, networks.
 //!
-//! All requests run concurrently, bounded by [`MAX_IN_FLIGHT`].
+//! All requests run concurrently: version, info, networks, the image inspects and histories
+//! (at most [`MAX_IN_FLIGHT`] at once) and the container list, whose containers are inspected
+//! as soon as it arrives (at most [`MAX_IN_FLIGHT`] at once), each one's exec instances right
+//! after its inspect. [`Early`] tells the caller of `/info` and of each running container as
+//! they arrive, so that reading the host can start before all answers are in.
 
 use std::path::Path;
 
@@ -102,12 +106,53 @@ fn is_not_found(e: &bollard::errors::Error) -> bool {
     )
 }
 
-/// Asks the daemon for everything, concurrently.
-pub async fn collect(docker: &Docker, all_containers: bool) -> DaemonAnswers {
-    let (version, info, listed, images, networks) = tokio::join!(
+/// Told of `/info` (`None` when it failed).
+pub type OnInfo = Box<dyn FnOnce(Option<&Value>) + Send>;
+/// Told of a running container's id and pid.
+pub type OnRunning = dyn Fn(&str, u32) + Send + Sync;
+
+/// Told of answers as they arrive, before [`collect`] returns, so that work depending on
+/// them can start early. Dropped when `collect` returns.
+#[derive(Default)]
+pub struct Early {
+    /// Given `/info` (`None` when it failed).
+    pub info: Option<OnInfo>,
+    /// Given the id and pid of each running container as soon as it is inspected.
+    pub running: Option<Box<OnRunning>>,
+}
+
+/// Asks the daemon for everything, concurrently; `early` is told of some answers at once.
+pub async fn collect(docker: &Docker, all_containers: bool, early: Early) -> DaemonAnswers {
+    let Early {
+        info: on_info,
+        running: on_running,
+    } = early;
+    // Containers are inspected as soon as they are listed, and each one's exec instances as
+    // soon as it is inspected, while version, info, images and networks are asked for.
+    let containers = async {
+        let listed = list_containers(docker).await;
+        let wanted: Vec<String> = listed
+            .iter()
+            .flatten()
+            .filter(|c| {
+                all_containers || c.state.as_ref().map(|s| s.to_string()) == Some("running".into())
+            })
+            .filter_map(|c| c.id.clone())
+            .collect();
+        let inspected = inspect_all(docker, wanted, true, on_running.as_deref()).await;
+        (listed, inspected)
+    };
+    let info = async {
+        let info = docker.info().await.map(|i| to_value(&i));
+        if let Some(tell) = on_info {
+            tell(info.as_ref().ok());
+        }
+        info
+    };
+    let (version, info, (listed, inspected), images, networks) = tokio::join!(
         docker.version(),
-        docker.info(),
-        list_containers(docker),
+        info,
+        containers,
         images(docker),
         docker.list_networks(None),
     );
@@ -119,7 +164,7 @@ pub async fn collect(docker: &Docker, all_containers: bool) -> DaemonAnswers {
             .push(("daemon.version".into(), format!("GET /version failed: {e}"))),
     }
     match info {
-        Ok(v) => out.info = Some(to_value(&v)),
+        Ok(v) => out.info = Some(v),
         Err(e) => out
             .errors
             .push(("daemon.info".into(), format!("GET /info failed: {e}"))),
@@ -142,17 +187,9 @@ pub async fn collect(docker: &Docker, all_containers: bool) -> DaemonAnswers {
         }
     };
     out.inventory = inventory(&summaries, &mut image_facts);
-    let wanted: Vec<String> = summaries
-        .iter()
-        .filter(|c| {
-            all_containers || c.state.as_ref().map(|s| s.to_string()) == Some("running".into())
-        })
-        .filter_map(|c| c.id.clone())
-        .collect();
-    let (mut containers, mut c_errors, mut c_notes) = inspect_containers(docker, wanted).await;
+    let (mut containers, mut c_errors, mut c_notes) = inspected;
     out.errors.append(&mut c_errors);
     out.notes.append(&mut c_notes);
-    details(docker, &mut containers).await;
     for c in &mut containers {
         c.image_freshness = freshness(&c.inspect, &image_facts);
     }
@@ -207,39 +244,6 @@ fn inventory(summaries: &[ContainerSummary], images: &mut [ImageFacts]) -> Inven
     }
 }
 
-/// Exec instances of each container, concurrently.
-async fn details(docker: &Docker, containers: &mut [ContainerFacts]) {
-    let jobs: Vec<Vec<String>> = containers
-        .iter()
-        .map(|c| {
-            c.inspect
-                .pointer("/ExecIDs")
-                .map(|a| {
-                    a.elements()
-                        .filter_map(|v| v.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default()
-        })
-        .collect();
-    let results: Vec<Vec<Value>> = stream::iter(jobs)
-        .map(|execs| async move {
-            let mut docs = Vec::new();
-            for e in execs {
-                if let Ok(doc) = docker.inspect_exec(&e).await {
-                    docs.push(to_value(&doc));
-                }
-            }
-            docs
-        })
-        .buffered(MAX_IN_FLIGHT)
-        .collect()
-        .await;
-    for (c, execs) in containers.iter_mut().zip(results) {
-        c.execs = execs;
-    }
-}
-
 /// Processes of container `id` through the daemon (`GET /containers/{id}/top`), as objects
 /// keyed PID, USER, NAME, ARGS: the fallback when its processes cannot be read from `/proc`.
 pub async fn top(docker: &Docker, id: &str) -> Result<Vec<Value>, String> {
@@ -263,6 +267,15 @@ pub async fn top(docker: &Docker, id: &str) -> Result<Vec<Value>, String> {
             Value::Object(map)
         })
         .collect())
+}
+
+/// [`top`] of each of `ids`, concurrently (at most [`MAX_IN_FLIGHT`] at once), in order.
+pub async fn top_all(docker: &Docker, ids: Vec<String>) -> Vec<Result<Vec<Value>, String>> {
+    stream::iter(ids)
+        .map(|id| async move { top(docker, &id).await })
+        .buffered(MAX_IN_FLIGHT)
+        .collect()
+        .await
 }
 
 /// Normalises an image reference the way the daemon stores tags (`nginx` → `nginx:latest`).
@@ -360,20 +373,44 @@ pub async fn list_container_ids(docker: &Docker, all: bool) -> Result<Vec<String
 
 /// Inspects `ids` concurrently. A container that is gone by then (removed between list and
 /// inspect) is skipped with a note; other failures are errors for that container.
-pub async fn inspect_containers(
+pub async fn inspect_containers(docker: &Docker, ids: Vec<String>) -> Gathered<ContainerFacts> {
+    inspect_all(docker, ids, false, None).await
+}
+
+/// [`inspect_containers`], and with `execs` each container's exec instances (those that can
+/// be inspected) right after its inspect, in the same slot of the [`MAX_IN_FLIGHT`].
+/// `on_running` is told of each running container as soon as it is inspected.
+async fn inspect_all(
     docker: &Docker,
     ids: Vec<String>,
-) -> (Vec<ContainerFacts>, Vec<(String, String)>, Vec<String>) {
+    execs: bool,
+    on_running: Option<&OnRunning>,
+) -> Gathered<ContainerFacts> {
     let results: Vec<_> = stream::iter(ids)
         .map(|id| async move {
             let r = docker.inspect_container(&id, None).await;
-            (id, r)
+            if let (Some(tell), Ok(inspect)) = (on_running, &r) {
+                let state = inspect.state.as_ref();
+                let pid = state.and_then(|s| s.pid).unwrap_or(0);
+                if state.and_then(|s| s.running) == Some(true) && pid > 0 {
+                    tell(&id, pid as u32);
+                }
+            }
+            let mut docs = Vec::new();
+            if let (true, Ok(inspect)) = (execs, &r) {
+                for e in inspect.exec_ids.iter().flatten() {
+                    if let Ok(doc) = docker.inspect_exec(e).await {
+                        docs.push(to_value(&doc));
+                    }
+                }
+            }
+            (id, r, docs)
         })
         .buffered(MAX_IN_FLIGHT)
         .collect()
         .await;
     let (mut facts, mut errors, mut notes) = (Vec::new(), Vec::new(), Vec::new());
-    for (id, r) in results {
+    for (id, r, execs) in results {
         match r {
             Ok(inspect) => {
                 let name = inspect
@@ -388,7 +425,7 @@ pub async fn inspect_containers(
                     inspect: Doc::from(to_value(&inspect)),
                     runtime: None,
                     processes: Vec::new(),
-                    execs: Vec::new(),
+                    execs,
                     image_freshness: None,
                     errors: Default::default(),
                 });

@@ -1,15 +1,48 @@
 //! Reading the host's file system below a root (`--host-root`), never outside it.
 //!
 //! Absolute symlinks are resolved against the root, so a fixture tree or a host mounted at
-//! `/host` reads the same as `/`.
+//! `/host` reads the same as `/`. Files of kernel pseudo file systems, read many times per
+//! collection, have lean readers: [`read_pseudo`] and [`HostFs::read_kernel_file`].
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Component, Path, PathBuf};
 
 use crate::snapshot::FileFacts;
+
+/// Reads a file whole, as `fs::read` does, but without its `stat` and small probe reads: a
+/// system call each, that files of kernel pseudo file systems (`/proc`, `/sys`: sized 0,
+/// mostly under a page) gain nothing from. Used for the many such reads per container.
+pub fn read_pseudo(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
+    let mut file = fs::File::open(path)?;
+    let mut buf = vec![0u8; 4096];
+    let mut len = 0;
+    loop {
+        if len == buf.len() {
+            buf.resize(len * 2, 0);
+        }
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    buf.truncate(len);
+    Ok(buf)
+}
+
+/// [`read_pseudo`] as text; not UTF-8 is an error as with `fs::read_to_string`.
+pub fn read_pseudo_string(path: impl AsRef<Path>) -> io::Result<String> {
+    String::from_utf8(read_pseudo(path)?).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
+}
 
 /// The host's file system below a root directory.
 #[derive(Debug, Clone)]
@@ -94,6 +127,18 @@ impl HostFs {
     /// Reads a host file as text.
     pub fn read_to_string(&self, path: &str) -> io::Result<String> {
         fs::read_to_string(self.resolve(path))
+    }
+
+    /// Reads a file of a kernel file system (`/sys/fs/cgroup/…`) as text. On the live host
+    /// (root `/`) the kernel resolves the path, which is the walk [`HostFs::resolve`] makes
+    /// there, without a `stat` per component; below another root it is resolved like any host
+    /// file.
+    pub fn read_kernel_file(&self, path: &str) -> io::Result<String> {
+        if self.root == Path::new("/") {
+            read_pseudo_string(path)
+        } else {
+            self.read_to_string(path)
+        }
     }
 
     /// Lists a host directory's entry names, sorted.

@@ -1,7 +1,13 @@
 //! Collect: gather every fact once into a [`Snapshot`].
 //!
-//! Daemon requests run concurrently while the host side is read; a source that fails leaves
-//! an error in the snapshot and collection goes on.
+//! Daemon requests run concurrently (see [`docker`]), and the host side is read while they are
+//! in flight: the daemon's process and configuration on the calling thread, the host's files,
+//! audit rules and kernel parameters on a thread of their own (what the daemon's settings
+//! locate once `/info` is in), and each running container's `/proc` and cgroup files and
+//! network namespace on two more threads as soon as its inspect arrives. What is left when the
+//! daemon has answered is putting the parts together (and `docker top` for containers whose
+//! processes /proc did not show). The snapshot is the same as reading everything one part
+//! after the other; a source that fails leaves an error in the snapshot and collection goes on.
 
 pub mod audit;
 pub mod daemon_config;
@@ -17,8 +23,9 @@ pub mod net;
 pub mod process;
 pub mod runtime;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::mpsc::channel;
 
 use chrono::Utc;
 use serde_json::Value;
@@ -26,7 +33,7 @@ use serde_json::Value;
 use crate::rules::model::{Check, Op, Operand};
 use crate::rules::path::{placeholders_in, Segment};
 use crate::rules::RuleSet;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{HostFacts, ListeningSocket, RuntimeFacts, Snapshot};
 pub use docker::Endpoint;
 use hostfs::HostFs;
 
@@ -123,17 +130,35 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
         Ok(r) => r,
         Err(e) => {
             snap.error("daemon", format!("cannot start the async runtime: {e}"));
-            collect_host(&mut snap, &host, plan, opts);
+            let basics = read_host_basics(&host, opts, plan, None);
+            let placed = read_host_placed(&host, opts, plan, &snap.daemon);
+            merge_host(&mut snap, basics, placed);
             return snap;
         }
     };
     progress("asking the Docker daemon");
+    // Answers wanted early: `/info` for the host reader, and each running container's pid
+    // for the readers of /proc and of network namespaces. The channels close when the
+    // daemon task ends (or cannot reach the daemon).
+    let (info_tx, info_rx) = channel::<Option<Value>>();
+    let (running_tx, running_rx) = channel::<(String, u32)>();
+    let netns = net::NetnsReader::spawn(&host);
+    let netns_tx = netns.sender();
+    let early = docker::Early {
+        info: Some(Box::new(move |info| {
+            let _ = info_tx.send(info.cloned());
+        })),
+        running: Some(Box::new(move |id, pid| {
+            let _ = running_tx.send((id.to_string(), pid));
+            let _ = netns_tx.send(pid);
+        })),
+    };
     let endpoint = opts.endpoint.clone();
     let all = opts.all_containers;
     let deep = opts.deep_images;
     let daemon_task = runtime.spawn(async move {
         let docker = docker::connect(&endpoint).await?;
-        let mut answers = docker::collect(&docker, all).await;
+        let mut answers = docker::collect(&docker, all, early).await;
         if deep {
             for img in &mut answers.images {
                 match deep::special_files(&docker, &img.id).await {
@@ -155,71 +180,65 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
     }
     progress("reading the daemon's configuration");
     read_daemon_config(&mut snap, &host, &opts.endpoint);
+    let dockerd = snap.daemon.process.as_ref().map(|p| p.pid);
+    let (host_ns, host_ns_note) = host_namespaces(&host, dockerd);
 
-    let answers = runtime
-        .block_on(daemon_task)
-        .unwrap_or_else(|e| Err(format!("daemon task failed: {e}")));
-    match answers {
-        Ok(a) => {
-            snap.daemon.reachable = true;
-            snap.daemon.version = a.version;
-            if let Some(info) = &a.info {
-                daemon_config::apply_info(&mut snap.daemon.settings, info);
-                snap.daemon.swarm_state = info
-                    .pointer("/Swarm/LocalNodeState")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-            }
-            snap.daemon.info = a.info;
-            snap.daemon.networks = a.networks;
-            snap.daemon.inventory = a.inventory;
-            snap.daemon.swarm = a.swarm;
-            snap.containers = a.containers;
-            snap.images = a.images;
-            let now = snap.started_at;
-            for img in &mut snap.images {
-                img.age_days = img
-                    .inspect
-                    .get("Created")
-                    .and_then(Value::as_str)
-                    .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
-                    .map(|c| (now - c.with_timezone(&Utc)).num_days());
-            }
-            let version = snap
-                .daemon
-                .version
-                .as_ref()
-                .and_then(|v| v.get("Version"))
-                .and_then(Value::as_str);
-            if let Some(version) = version {
-                let today = now.format("%Y-%m-%d").to_string();
-                match engine::support(version, &today) {
-                    Ok(s) => {
-                        if s.supported.is_none() {
-                            snap.error(
-                                "daemon.engine.supported",
-                                format!(
-                                    "release line {} is not in bollwerk's release data (checks/data/docker-engine-releases.toml, as of {})",
-                                    s.line, s.data_as_of
-                                ),
-                            );
-                        }
-                        snap.daemon.engine = Some(s)
-                    }
-                    Err(e) => snap.error("daemon.engine", e),
-                }
-            }
-            for (fact, msg) in a.errors {
-                snap.error(fact, msg);
-            }
-            snap.notes.extend(a.notes);
-        }
-        Err(msg) => snap.error("daemon", msg),
-    }
+    // While the daemon answers, three threads read: the host (first what does not depend on
+    // the daemon, then, once `/info` is in, as it may move the data root, what the daemon's
+    // settings locate), each running container's /proc and cgroup files as soon as it is
+    // inspected, and each container's network namespace.
     progress("reading host files");
-    collect_host(&mut snap, &host, plan, opts);
+    let early_daemon = snap.daemon.clone();
+    let (answers, host_part, runtimes, mut listening) = std::thread::scope(|scope| {
+        let host = &host;
+        let host_ns = host_ns.as_ref();
+        let host_job = std::thread::Builder::new()
+            .name("bollwerk-host".into())
+            .spawn_scoped(scope, move || {
+                let basics = read_host_basics(host, opts, plan, early_daemon.process.as_ref());
+                let mut daemon = early_daemon;
+                if let Ok(Some(info)) = info_rx.recv() {
+                    daemon_config::apply_info(&mut daemon.settings, &info);
+                }
+                let placed = read_host_placed(host, opts, plan, &daemon);
+                (basics, placed, daemon.settings)
+            });
+        let runtime_job = std::thread::Builder::new()
+            .name("bollwerk-proc".into())
+            .spawn_scoped(scope, move || {
+                running_rx
+                    .into_iter()
+                    .map(|(id, pid)| (id, read_runtime(host, pid, host_ns)))
+                    .collect::<HashMap<_, _>>()
+            });
+        let answers = runtime
+            .block_on(daemon_task)
+            .unwrap_or_else(|e| Err(format!("daemon task failed: {e}")));
+        (
+            answers,
+            host_job.ok().and_then(|job| job.join().ok()),
+            runtime_job
+                .ok()
+                .and_then(|job| job.join().ok())
+                .unwrap_or_default(),
+            netns.finish(),
+        )
+    });
+    apply_answers(&mut snap, answers);
+    // What the host thread read, unless its picture of the daemon's settings turned out
+    // different (then the located part is read again) or it could not run.
+    let (basics, placed) = match host_part {
+        Some((basics, placed, used)) if used == snap.daemon.settings => (basics, placed),
+        Some((basics, _, _)) => (basics, read_host_placed(&host, opts, plan, &snap.daemon)),
+        None => (
+            read_host_basics(&host, opts, plan, snap.daemon.process.as_ref()),
+            read_host_placed(&host, opts, plan, &snap.daemon),
+        ),
+    };
+    merge_host(&mut snap, basics, placed);
     progress("reading containers' namespaces and cgroups");
-    collect_runtime(&mut snap, &host);
+    snap.notes.extend(host_ns_note);
+    attach_runtime(&mut snap, &host, host_ns.as_ref(), runtimes, &mut listening);
     // Containers whose processes /proc did not show (a remote daemon, a hidden /proc): ask
     // the daemon, which runs ps for each, so only for those.
     let missing: Vec<usize> = (0..snap.containers.len())
@@ -233,11 +252,7 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
             .collect();
         let answers = runtime.block_on(async move {
             let docker = docker::connect(&endpoint).await?;
-            let mut out = Vec::new();
-            for id in ids {
-                out.push(docker::top(&docker, &id).await);
-            }
-            Ok::<_, String>(out)
+            Ok::<_, String>(docker::top_all(&docker, ids).await)
         });
         if let Ok(answers) = answers {
             for (&i, answer) in missing.iter().zip(answers) {
@@ -295,23 +310,86 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
     snap.daemon.settings = daemon_config::merge(from_file, flags.settings);
 }
 
-fn collect_host(snap: &mut Snapshot, host: &HostFs, plan: &Plan, opts: &CollectOptions) {
+/// Host facts and the errors met reading them, as (fact, message).
+type HostPart = (HostFacts, Vec<(String, String)>);
+
+/// Host facts located through the daemon's settings, with their errors split around those of
+/// [`read_host_basics`] so that the snapshot lists errors in one fixed order.
+struct Placed {
+    facts: HostFacts,
+    before: Vec<(String, String)>,
+    after: Vec<(String, String)>,
+}
+
+/// Host facts that do not depend on the daemon's settings: identity, security modules,
+/// listening sockets, audit rules and kernel parameters. `dockerd` is the daemon's process
+/// when it was found.
+fn read_host_basics(
+    host: &HostFs,
+    opts: &CollectOptions,
+    plan: &Plan,
+    dockerd: Option<&crate::snapshot::DaemonProcess>,
+) -> HostPart {
     let live = opts.host_root == std::path::Path::new("/");
-    identity::collect(host, live, &mut snap.host);
+    let mut facts = HostFacts::default();
+    let mut errors = Vec::new();
+    identity::collect(host, live, &mut facts);
+
+    // Security modules.
+    facts.lsm.apparmor = host
+        .read_to_string("/sys/module/apparmor/parameters/enabled")
+        .is_ok_and(|v| v.trim() == "Y");
+    facts.lsm.selinux = host.exists("/sys/fs/selinux/enforce");
+
+    // Listening sockets of the host's network namespace: pid 1's, else dockerd's.
+    match net::host_listening(host, dockerd.map(|p| p.pid)) {
+        Ok(l) => facts.listening = l,
+        Err(e) => errors.push(("host.listening".into(), e)),
+    }
+
+    // Audit rules; loaded ones only for the real root.
+    facts.audit = audit::collect(host, live, &mut errors);
+
+    // Kernel parameters.
+    for key in &plan.sysctls {
+        let file = format!("/proc/sys/{}", key.replace('.', "/"));
+        match host.read_to_string(&file) {
+            Ok(v) => {
+                facts.sysctl.insert(key.clone(), v.trim().to_string());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => errors.push((
+                format!("host.sysctl[\"{key}\"]"),
+                format!("cannot read {file}: {e}"),
+            )),
+        }
+    }
+    (facts, errors)
+}
+
+/// Host facts found through the daemon's process and settings (`daemon`): named locations,
+/// files, trees, the docker group and the Docker root mount.
+fn read_host_placed(
+    host: &HostFs,
+    opts: &CollectOptions,
+    plan: &Plan,
+    daemon: &crate::snapshot::DaemonFacts,
+) -> Placed {
+    let mut facts = HostFacts::default();
+    let (mut before, mut after) = (Vec::new(), Vec::new());
 
     // Locations.
-    let config_file = snap
-        .daemon
+    let config_file = daemon
         .config_file
         .clone()
         .unwrap_or_else(|| "/etc/docker/daemon.json".into());
-    let exe = snap.daemon.process.as_ref().and_then(|p| {
+    let exe = daemon.process.as_ref().and_then(|p| {
         std::fs::read_link(host.resolve_proc(&format!("/proc/{}/exe", p.pid)))
             .ok()
             .map(|p| p.to_string_lossy().into_owned())
     });
     let inputs = locations::LocationInputs {
-        settings: &snap.daemon.settings,
+        settings: &daemon.settings,
         config_file: &config_file,
         client_socket: opts.endpoint.socket_path(),
         dockerd_exe: exe.as_deref(),
@@ -322,98 +400,55 @@ fn collect_host(snap: &mut Snapshot, host: &HostFs, plan: &Plan, opts: &CollectO
     }
     for name in wanted {
         let (found, searched) = locations::resolve(host, &name, &inputs);
-        snap.host.locations.insert(name.clone(), found);
-        snap.host.searched.insert(name, searched);
+        facts.locations.insert(name.clone(), found);
+        facts.searched.insert(name, searched);
     }
 
     // Files.
     for template in &plan.files {
-        let Ok(path) = crate::rules::path::substitute(template, |n| {
-            snap.host.locations.get(n).cloned().flatten()
-        }) else {
+        let Ok(path) =
+            crate::rules::path::substitute(template, |n| facts.locations.get(n).cloned().flatten())
+        else {
             continue;
         };
         match host.stat(&path) {
             Ok(f) => {
-                snap.host.files.insert(path, f);
+                facts.files.insert(path, f);
             }
-            Err(e) => snap.error(format!("host.files[\"{path}\"]"), e),
+            Err(e) => before.push((format!("host.files[\"{path}\"]"), e)),
         }
     }
 
     // Trees: every entry below a directory.
     for template in &plan.trees {
-        let Ok(dir) = crate::rules::path::substitute(template, |n| {
-            snap.host.locations.get(n).cloned().flatten()
-        }) else {
+        let Ok(dir) =
+            crate::rules::path::substitute(template, |n| facts.locations.get(n).cloned().flatten())
+        else {
             continue;
         };
         match host.tree(&dir) {
             Ok(Some(entries)) => {
-                snap.host.trees.insert(dir, entries);
+                facts.trees.insert(dir, entries);
             }
             Ok(None) => {}
-            Err(e) => snap.error(format!("host.trees[\"{dir}\"]"), e),
-        }
-    }
-
-    // Security modules.
-    snap.host.lsm.apparmor = host
-        .read_to_string("/sys/module/apparmor/parameters/enabled")
-        .is_ok_and(|v| v.trim() == "Y");
-    snap.host.lsm.selinux = host.exists("/sys/fs/selinux/enforce");
-
-    // Listening sockets of the host's network namespace: pid 1's, else dockerd's.
-    let dockerd = snap.daemon.process.as_ref().map(|p| p.pid);
-    match net::listening(host, 1)
-        .or_else(|e| dockerd.map_or(Err(e), |pid| net::listening(host, pid)))
-    {
-        Ok(l) => snap.host.listening = l,
-        Err(e) => snap.error("host.listening", e),
-    }
-
-    // Audit rules; loaded ones only for the real root.
-    let mut errors = Vec::new();
-    snap.host.audit = audit::collect(
-        host,
-        opts.host_root == std::path::Path::new("/"),
-        &mut errors,
-    );
-    for (f, m) in errors {
-        snap.error(f, m);
-    }
-
-    // Kernel parameters.
-    for key in &plan.sysctls {
-        let file = format!("/proc/sys/{}", key.replace('.', "/"));
-        match host.read_to_string(&file) {
-            Ok(v) => {
-                snap.host.sysctl.insert(key.clone(), v.trim().to_string());
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => snap.error(
-                format!("host.sysctl[\"{key}\"]"),
-                format!("cannot read {file}: {e}"),
-            ),
+            Err(e) => before.push((format!("host.trees[\"{dir}\"]"), e)),
         }
     }
 
     // The docker group (dockerd's `group` setting names it).
-    let group = snap
-        .daemon
+    let group = daemon
         .settings
         .get("group")
         .and_then(|s| s.value.as_str())
         .unwrap_or("docker")
         .to_string();
     match groups::collect(host, &group) {
-        Ok(g) => snap.host.docker_group = g,
-        Err(e) => snap.error("host.docker_group", e),
+        Ok(g) => facts.docker_group = g,
+        Err(e) => after.push(("host.docker_group".into(), e)),
     }
 
     // Docker root mount.
-    let (root, source) = snap
-        .daemon
+    let (root, source) = daemon
         .settings
         .get("data-root")
         .and_then(|s| s.value.as_str().map(|v| (v.to_string(), s.source.clone())))
@@ -424,59 +459,185 @@ fn collect_host(snap: &mut Snapshot, host: &HostFs, plan: &Plan, opts: &CollectO
             )
         });
     match mounts::docker_root(host, &root, &source) {
-        Ok(f) => snap.host.docker_root = Some(f),
-        Err(e) => snap.error("host.docker_root", e),
+        Ok(f) => facts.docker_root = Some(f),
+        Err(e) => after.push(("host.docker_root".into(), e)),
+    }
+    Placed {
+        facts,
+        before,
+        after,
     }
 }
 
-fn collect_runtime(snap: &mut Snapshot, host: &HostFs) {
-    // The host's namespaces are pid 1's; where those are hidden (a sandbox, a container with
-    // the host mounted), dockerd's own namespaces stand for the host's.
-    let dockerd = snap.daemon.process.as_ref().map(|p| p.pid);
-    let host_ns = match runtime::namespaces_of(host, 1) {
-        Ok(ns) => Some(ns),
-        Err(e1) => match dockerd.map(|pid| runtime::namespaces_of(host, pid)) {
-            Some(Ok(ns)) => {
-                snap.notes.push(format!(
-                    "host namespaces: {e1}; compared with dockerd's (pid {}) instead",
-                    dockerd.unwrap_or(0)
-                ));
-                Some(ns)
-            }
-            Some(Err(e2)) => {
-                snap.notes.push(format!("host namespaces: {e1}; {e2}"));
-                None
-            }
-            None => {
-                snap.notes.push(format!("host namespaces: {e1}"));
-                None
-            }
-        },
-    };
-    // Each running container's /proc and cgroup files, read on a few threads: reading
-    // /proc/PID/net/tcp costs the kernel a walk of its socket table, so this is the slow part.
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 8);
-    let chunk = snap.containers.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        for part in snap.containers.chunks_mut(chunk) {
-            let host_ns = host_ns.as_ref();
-            scope.spawn(move || {
-                for c in part {
-                    read_container_runtime(c, host, host_ns);
-                }
-            });
-        }
-    });
+/// Puts both parts of the host's facts into the snapshot, errors in a fixed order: files and
+/// trees, then listening sockets, audit and kernel parameters, then group and root mount.
+fn merge_host(snap: &mut Snapshot, basics: HostPart, placed: Placed) {
+    let (mut facts, errors) = basics;
+    let Placed {
+        facts: p,
+        before,
+        after,
+    } = placed;
+    facts.locations = p.locations;
+    facts.searched = p.searched;
+    facts.files = p.files;
+    facts.trees = p.trees;
+    facts.docker_group = p.docker_group;
+    facts.docker_root = p.docker_root;
+    snap.host = facts;
+    for (fact, message) in before.into_iter().chain(errors).chain(after) {
+        snap.error(fact, message);
+    }
 }
 
-/// Namespaces, cgroup limits, listening sockets and processes of one running container.
-fn read_container_runtime(
-    c: &mut crate::snapshot::ContainerFacts,
+/// The daemon's answers (or why there are none) into the snapshot.
+fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, String>) {
+    let a = match answers {
+        Ok(a) => a,
+        Err(msg) => return snap.error("daemon", msg),
+    };
+    snap.daemon.reachable = true;
+    snap.daemon.version = a.version;
+    if let Some(info) = &a.info {
+        daemon_config::apply_info(&mut snap.daemon.settings, info);
+        snap.daemon.swarm_state = info
+            .pointer("/Swarm/LocalNodeState")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+    }
+    snap.daemon.info = a.info;
+    snap.daemon.networks = a.networks;
+    snap.daemon.inventory = a.inventory;
+    snap.daemon.swarm = a.swarm;
+    snap.containers = a.containers;
+    snap.images = a.images;
+    let now = snap.started_at;
+    for img in &mut snap.images {
+        img.age_days = img
+            .inspect
+            .get("Created")
+            .and_then(Value::as_str)
+            .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+            .map(|c| (now - c.with_timezone(&Utc)).num_days());
+    }
+    let version = snap
+        .daemon
+        .version
+        .as_ref()
+        .and_then(|v| v.get("Version"))
+        .and_then(Value::as_str);
+    if let Some(version) = version {
+        let today = now.format("%Y-%m-%d").to_string();
+        match engine::support(version, &today) {
+            Ok(s) => {
+                if s.supported.is_none() {
+                    snap.error(
+                        "daemon.engine.supported",
+                        format!(
+                            "release line {} is not in bollwerk's release data (checks/data/docker-engine-releases.toml, as of {})",
+                            s.line, s.data_as_of
+                        ),
+                    );
+                }
+                snap.daemon.engine = Some(s)
+            }
+            Err(e) => snap.error("daemon.engine", e),
+        }
+    }
+    for (fact, msg) in a.errors {
+        snap.error(fact, msg);
+    }
+    snap.notes.extend(a.notes);
+}
+
+/// The host's namespaces, to compare containers' with: pid 1's, or where those are hidden (a
+/// sandbox, a container with the host mounted) dockerd's; with a note when not pid 1's.
+fn host_namespaces(
+    host: &HostFs,
+    dockerd: Option<u32>,
+) -> (Option<BTreeMap<String, u64>>, Option<String>) {
+    match runtime::namespaces_of(host, 1) {
+        Ok(ns) => (Some(ns), None),
+        Err(e1) => match dockerd.map(|pid| runtime::namespaces_of(host, pid)) {
+            Some(Ok(ns)) => (
+                Some(ns),
+                Some(format!(
+                    "host namespaces: {e1}; compared with dockerd's (pid {}) instead",
+                    dockerd.unwrap_or(0)
+                )),
+            ),
+            Some(Err(e2)) => (None, Some(format!("host namespaces: {e1}; {e2}"))),
+            None => (None, Some(format!("host namespaces: {e1}"))),
+        },
+    }
+}
+
+/// What /proc and the cgroup file system say about a container's process `pid`: its
+/// namespaces and cgroup limits, its processes, and the errors met (by fact).
+struct ProcRead {
+    pid: u32,
+    facts: RuntimeFacts,
+    processes: Result<Vec<Value>, String>,
+    errors: BTreeMap<String, String>,
+}
+
+fn read_runtime(host: &HostFs, pid: u32, host_ns: Option<&BTreeMap<String, u64>>) -> ProcRead {
+    let mut errors = BTreeMap::new();
+    let (facts, processes) = runtime::container(host, pid, host_ns, &mut errors);
+    ProcRead {
+        pid,
+        facts,
+        processes,
+        errors,
+    }
+}
+
+/// Runtime facts, processes and listening sockets of every running container: those read
+/// while the daemon answered (`read`, by container id; `listening`, by pid), the rest now.
+fn attach_runtime(
+    snap: &mut Snapshot,
     host: &HostFs,
     host_ns: Option<&BTreeMap<String, u64>>,
+    mut read: HashMap<String, ProcRead>,
+    listening: &mut HashMap<u32, Result<Vec<ListeningSocket>, String>>,
 ) {
+    for c in &mut snap.containers {
+        let Some(pid) = running_pid(c) else {
+            continue;
+        };
+        let proc_read = match read.remove(&c.id) {
+            Some(r) if r.pid == pid => r,
+            _ => read_runtime(host, pid, host_ns),
+        };
+        let ProcRead {
+            mut facts,
+            processes,
+            errors,
+            ..
+        } = proc_read;
+        c.errors.extend(errors);
+        match listening
+            .remove(&pid)
+            .unwrap_or_else(|| net::listening(host, pid))
+        {
+            Ok(l) => facts.listening = l,
+            Err(e) => {
+                c.errors.insert("runtime.listening".into(), e);
+            }
+        }
+        match processes {
+            Ok(p) => c.processes = p,
+            // Left empty: the caller asks the daemon instead.
+            Err(e) => {
+                c.errors.insert("processes".into(), e);
+            }
+        }
+        c.runtime = Some(facts);
+    }
+}
+
+/// The pid of a running container's first process.
+fn running_pid(c: &crate::snapshot::ContainerFacts) -> Option<u32> {
     let running = c
         .inspect
         .pointer("/State/Running")
@@ -487,22 +648,5 @@ fn read_container_runtime(
         .pointer("/State/Pid")
         .and_then(|n| n.as_u64())
         .unwrap_or(0) as u32;
-    if !running || pid == 0 {
-        return;
-    }
-    let mut facts = runtime::collect(host, pid, host_ns, &mut c.errors);
-    match net::listening(host, pid) {
-        Ok(l) => facts.listening = l,
-        Err(e) => {
-            c.errors.insert("runtime.listening".into(), e);
-        }
-    }
-    match runtime::processes(host, pid) {
-        Ok(p) => c.processes = p,
-        // Left empty: the caller asks the daemon instead.
-        Err(e) => {
-            c.errors.insert("processes".into(), e);
-        }
-    }
-    c.runtime = Some(facts);
+    (running && pid != 0).then_some(pid)
 }

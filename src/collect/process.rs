@@ -4,7 +4,7 @@
 //! socket (or TCP port) in use, not the first dockerd in `/proc`.
 
 use super::daemon_config::{parse_daemon_json, parse_flags};
-use super::hostfs::HostFs;
+use super::hostfs::{read_pseudo, read_pseudo_string, HostFs};
 use crate::snapshot::DaemonProcess;
 
 /// The dockerd serving `docker_host`, or why none was found.
@@ -17,7 +17,7 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, S
         let Ok(pid) = name.parse::<u32>() else {
             continue;
         };
-        let Ok(raw) = std::fs::read(host.resolve_proc(&format!("/proc/{pid}/cmdline"))) else {
+        let Ok(raw) = read_pseudo(host.resolve_proc(&format!("/proc/{pid}/cmdline"))) else {
             continue;
         };
         let cmdline: Vec<String> = raw
@@ -29,7 +29,7 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, S
             .first()
             .is_some_and(|a| a.rsplit('/').next() == Some("dockerd"));
         if is_dockerd {
-            let uid = std::fs::read_to_string(host.resolve_proc(&format!("/proc/{pid}/status")))
+            let uid = read_pseudo_string(host.resolve_proc(&format!("/proc/{pid}/status")))
                 .ok()
                 .and_then(|s| {
                     s.lines()

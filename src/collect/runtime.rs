@@ -1,9 +1,14 @@
 //! What the kernel says about a running container: namespaces and cgroup limits, read from
-//! `/proc/PID` and the cgroup file system (v1 and v2) under the host root.
+//! `/proc/PID` and the cgroup file system (v1 and v2) under the host root, and its processes.
+//!
+//! A collection reads this for every running container, so the reads are lean:
+//! `/proc/PID/cgroup` once for limits and processes ([`container`]), pseudo files without
+//! `fs::read`'s extra `stat` and probe reads, and on the live host cgroup files without
+//! resolving each path component (see [`HostFs::read_kernel_file`]).
 
 use std::collections::BTreeMap;
 
-use super::hostfs::HostFs;
+use super::hostfs::{read_pseudo, read_pseudo_string, HostFs};
 use crate::snapshot::{CgroupFacts, NamespaceFacts, RuntimeFacts};
 
 /// Namespace kinds compared with the host's.
@@ -43,6 +48,36 @@ pub fn collect(
     host_ns: Option<&BTreeMap<String, u64>>,
     errors: &mut BTreeMap<String, String>,
 ) -> RuntimeFacts {
+    collect_with(host, pid, host_ns, &cgroup_file(host, pid), errors)
+}
+
+/// [`collect`] and [`processes`] of a container's process `pid`, reading `/proc/PID/cgroup`
+/// once for both.
+pub fn container(
+    host: &HostFs,
+    pid: u32,
+    host_ns: Option<&BTreeMap<String, u64>>,
+    errors: &mut BTreeMap<String, String>,
+) -> (RuntimeFacts, Result<Vec<serde_json::Value>, String>) {
+    let cgroup = cgroup_file(host, pid);
+    let facts = collect_with(host, pid, host_ns, &cgroup, errors);
+    let processes = cgroup.and_then(|text| processes_in(host, pid, &text));
+    (facts, processes)
+}
+
+/// The text of `/proc/PID/cgroup`.
+fn cgroup_file(host: &HostFs, pid: u32) -> Result<String, String> {
+    let file = format!("/proc/{pid}/cgroup");
+    read_pseudo_string(host.resolve_proc(&file)).map_err(|e| format!("cannot read {file}: {e}"))
+}
+
+fn collect_with(
+    host: &HostFs,
+    pid: u32,
+    host_ns: Option<&BTreeMap<String, u64>>,
+    cgroup_text: &Result<String, String>,
+    errors: &mut BTreeMap<String, String>,
+) -> RuntimeFacts {
     let mut facts = RuntimeFacts {
         pid,
         ..Default::default()
@@ -74,7 +109,10 @@ pub fn collect(
             );
         }
     }
-    match cgroup(host, pid) {
+    match cgroup_text
+        .clone()
+        .and_then(|text| cgroup(host, pid, &text))
+    {
         Ok(c) => facts.cgroup = Some(c),
         Err(e) => {
             errors.insert("runtime.cgroup".into(), e);
@@ -83,10 +121,9 @@ pub fn collect(
     facts
 }
 
-fn cgroup(host: &HostFs, pid: u32) -> Result<CgroupFacts, String> {
+/// Limits of the cgroup that `text` (`/proc/PID/cgroup`) names.
+fn cgroup(host: &HostFs, pid: u32, text: &str) -> Result<CgroupFacts, String> {
     let file = format!("/proc/{pid}/cgroup");
-    let text = std::fs::read_to_string(host.resolve_proc(&file))
-        .map_err(|e| format!("cannot read {file}: {e}"))?;
     let mut v1: BTreeMap<String, String> = BTreeMap::new();
     let mut unified = None;
     for line in text.lines() {
@@ -102,7 +139,7 @@ fn cgroup(host: &HostFs, pid: u32) -> Result<CgroupFacts, String> {
         }
     }
     let read = |p: String| -> Result<Option<String>, String> {
-        match host.read_to_string(&p) {
+        match host.read_kernel_file(&p) {
             Ok(s) => Ok(Some(s.trim().to_string())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("cannot read {p}: {e}")),
@@ -150,9 +187,12 @@ fn cgroup(host: &HostFs, pid: u32) -> Result<CgroupFacts, String> {
 /// The processes in the cgroup of process `pid` (the container's), as objects keyed PID, USER,
 /// NAME, ARGS like `docker top` gives them, read from `/proc` and the cgroup file system.
 pub fn processes(host: &HostFs, pid: u32) -> Result<Vec<serde_json::Value>, String> {
+    processes_in(host, pid, &cgroup_file(host, pid)?)
+}
+
+/// The processes of the cgroup that `text` (process `pid`'s `/proc/PID/cgroup`) names.
+fn processes_in(host: &HostFs, pid: u32, text: &str) -> Result<Vec<serde_json::Value>, String> {
     let file = format!("/proc/{pid}/cgroup");
-    let text = std::fs::read_to_string(host.resolve_proc(&file))
-        .map_err(|e| format!("cannot read {file}: {e}"))?;
     let mut procs_file = None;
     for line in text.lines() {
         let mut f = line.splitn(3, ':');
@@ -170,11 +210,11 @@ pub fn processes(host: &HostFs, pid: u32) -> Result<Vec<serde_json::Value>, Stri
     }
     let procs_file = procs_file.ok_or_else(|| format!("{file} names no pids or unified cgroup"))?;
     let pids = host
-        .read_to_string(&procs_file)
+        .read_kernel_file(&procs_file)
         .map_err(|e| format!("cannot read {procs_file}: {e}"))?;
     let mut out = Vec::new();
     for p in pids.lines().filter_map(|l| l.trim().parse::<u32>().ok()) {
-        let read = |name: &str| std::fs::read(host.resolve_proc(&format!("/proc/{p}/{name}"))).ok();
+        let read = |name: &str| read_pseudo(host.resolve_proc(&format!("/proc/{p}/{name}"))).ok();
         // A process may exit while we read: skip it.
         let Some(comm) = read("comm") else { continue };
         let args = read("cmdline").unwrap_or_default();
