@@ -3,6 +3,7 @@
 //! The pipeline has three stages, one module each:
 //! [`collect`] gathers facts into a [`snapshot::Snapshot`]; [`rules`] evaluates declarative
 //! rules over it into results; [`report`] renders results. Only the CLI and the reports print.
+//! [`doc`] is the compact JSON document the snapshot holds container inspect documents in.
 
 #![warn(missing_docs)]
 
