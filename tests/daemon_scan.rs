@@ -312,20 +312,22 @@ fn an_unused_socket_path_borrows_no_other_daemons_settings() {
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("snap.json");
     let missing = format!("unix://{}/nothing.sock", dir.path().display());
-    let c = bollwerk(
-        &[
-            "collect",
-            "--docker-host",
-            &missing,
-            "-q",
-            "-o",
-            snap.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
-    assert_eq!(c.code, 0, "{}", c.stderr);
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    let collect = |url: &str| -> serde_json::Value {
+        let c = bollwerk(
+            &[
+                "collect",
+                "--docker-host",
+                url,
+                "-q",
+                "-o",
+                snap.to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        assert_eq!(c.code, 0, "{}", c.stderr);
+        serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap()
+    };
+    let s = collect(&missing);
     assert!(
         s["daemon"]["process"].is_null(),
         "{}",
@@ -333,20 +335,7 @@ fn an_unused_socket_path_borrows_no_other_daemons_settings() {
     );
     assert_eq!(s["daemon"]["settings"]["icc"]["source"], "dockerd default");
     // Pointed at the right socket, the same daemon is found.
-    let c = bollwerk(
-        &[
-            "collect",
-            "--docker-host",
-            &d.socket_url(),
-            "-q",
-            "-o",
-            snap.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
-    assert_eq!(c.code, 0, "{}", c.stderr);
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    let s = collect(&d.socket_url());
     assert_eq!(s["daemon"]["process"]["pid"], d.pid());
     assert_eq!(s["daemon"]["settings"]["icc"]["value"], false);
 }

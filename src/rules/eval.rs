@@ -4,8 +4,8 @@
 //! * [`evaluate`] explains: every result carries its evidence and messages (reports need them);
 //! * [`decide`] only decides: the status of every rule and of every container and image, with
 //!   rule-level messages, building no evidence or message text for instances. It answers
-//!   "what fails?" for a large host in a fraction of the time; [`explain`] then gives the full
-//!   result of any one rule.
+//!   "what fails?" for a large host in a fraction of the time; [`evaluate_with`] explains only
+//!   the findings.
 //!
 //! Both run the same code: text is built only when `Context::explain` is set, and statuses
 //! never depend on text, so the two always agree (a test checks this over synthetic hosts).
@@ -72,17 +72,6 @@ pub fn evaluate_with(
         .zip(instances)
         .map(|(rule, inst)| full.rule(rule, inst))
         .collect()
-}
-
-/// Evaluates one rule with evidence (what [`evaluate`] gives for it).
-pub fn explain(rule: &Rule, snapshot: &Snapshot, params: &Params) -> RuleResult {
-    let facts = Facts::new(snapshot, params);
-    let ctx = facts.context(true);
-    let instances = ctx
-        .per_instance(&[rule], |rule, inst| ctx.instance(rule, inst))
-        .pop()
-        .flatten();
-    ctx.rule(rule, instances)
 }
 
 /// The status of a rule and of each of its instances, without evidence.
@@ -1080,33 +1069,16 @@ impl<'f, 'a> Context<'f, 'a> {
             }
             owned => owned,
         };
-        // A sourced value ({value, source}) carries its own provenance.
-        let sourced = cur
-            .view()
-            .sourced()
-            .map(|(v, src)| (v.is_null(), self.text(|| src.to_string())));
-        let (null, source) = match sourced {
-            Some((null, src)) => {
-                let inner = match cur {
-                    Got::Ref(v) => Got::Ref(v.sourced().map_or(v, |s| s.0)),
-                    Got::Owned(v) => Got::Owned(
-                        V::Json(&v)
-                            .sourced()
-                            .map_or(Value::Null, |s| s.0.to_value()),
-                    ),
-                };
-                return if null {
-                    Lookup::Missing(src)
-                } else {
-                    Lookup::Found {
-                        value: inner,
-                        source: src,
-                    }
-                };
-            }
-            None => (cur.view().is_null(), source),
+        // A sourced value ({value, source}) carries its own provenance. Only daemon settings
+        // are sourced, and they are always borrowed.
+        let (cur, source) = match cur {
+            Got::Ref(v) => match v.sourced() {
+                Some((inner, src)) => (Got::Ref(inner), self.text(|| src.to_string())),
+                None => (Got::Ref(v), source),
+            },
+            owned => (owned, source),
         };
-        if null {
+        if cur.view().is_null() {
             return Lookup::Missing(source);
         }
         Lookup::Found { value: cur, source }
