@@ -83,11 +83,7 @@ pub fn synthetic_snapshot(containers: usize, images: usize, seed: u64) -> Snapsh
         .iter()
         .filter(|c| c.runtime.is_some())
         .count();
-    let unused: Vec<String> = image_list
-        .iter()
-        .filter(|i| i.containers == 0)
-        .map(|i| i.tags.first().cloned().unwrap_or_else(|| i.id.clone()))
-        .collect();
+    let unused = bollwerk::collect::docker::unused_images(&image_list);
     snap.daemon.inventory = InventoryFacts {
         containers_total: containers,
         containers_running: running,

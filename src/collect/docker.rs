@@ -218,6 +218,15 @@ async fn list_containers(docker: &Docker) -> Result<Vec<ContainerSummary>, Strin
 }
 
 /// Counts containers and images and marks images no container uses.
+/// Tags (or ids, when untagged) of the images no container uses (`containers` already counted).
+pub fn unused_images(images: &[ImageFacts]) -> Vec<String> {
+    images
+        .iter()
+        .filter(|i| i.containers == 0)
+        .map(|i| i.tags.first().cloned().unwrap_or_else(|| i.id.clone()))
+        .collect()
+}
+
 fn inventory(summaries: &[ContainerSummary], images: &mut [ImageFacts]) -> InventoryFacts {
     let running = summaries
         .iter()
@@ -229,11 +238,7 @@ fn inventory(summaries: &[ContainerSummary], images: &mut [ImageFacts]) -> Inven
             .filter(|c| c.image_id.as_deref() == Some(&img.id))
             .count();
     }
-    let unused: Vec<String> = images
-        .iter()
-        .filter(|i| i.containers == 0)
-        .map(|i| i.tags.first().cloned().unwrap_or_else(|| i.id.clone()))
-        .collect();
+    let unused = unused_images(images);
     InventoryFacts {
         containers_total: summaries.len(),
         containers_running: running,
