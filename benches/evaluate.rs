@@ -16,7 +16,7 @@
 //! Run without `--bench` (as `cargo test --benches` does), it only smoke-tests a small
 //! snapshot.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hint::black_box;
@@ -59,6 +59,9 @@ const DAEMON_RUNS: usize = 10;
 // A counting allocator: off by default (one relaxed load per call), switched on around the
 // phases whose heap use is reported.
 
+/// The allocator the `bollwerk` binary uses (src/main.rs), so that figures here are the binary's.
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Counting;
 
 static COUNTING: AtomicBool = AtomicBool::new(false);
@@ -73,7 +76,7 @@ fn grew(n: i64) {
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { ALLOCATOR.alloc(layout) };
         if !p.is_null() && COUNTING.load(Relaxed) {
             ALLOCS.fetch_add(1, Relaxed);
             grew(layout.size() as i64);
@@ -82,7 +85,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc_zeroed(layout) };
+        let p = unsafe { ALLOCATOR.alloc_zeroed(layout) };
         if !p.is_null() && COUNTING.load(Relaxed) {
             ALLOCS.fetch_add(1, Relaxed);
             grew(layout.size() as i64);
@@ -91,14 +94,14 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { ALLOCATOR.dealloc(ptr, layout) };
         if COUNTING.load(Relaxed) {
             LIVE.fetch_sub(layout.size() as i64, Relaxed);
         }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        let p = unsafe { ALLOCATOR.realloc(ptr, layout, new_size) };
         if !p.is_null() && COUNTING.load(Relaxed) {
             ALLOCS.fetch_add(1, Relaxed);
             grew(new_size as i64 - layout.size() as i64);
@@ -216,6 +219,8 @@ fn flush() {
 // -------------------------------------------------------------------------------------------
 
 fn main() {
+    // As the binary does (src/main.rs), so that figures here are the binary's.
+    let _ = nix::sys::prctl::set_thp_disable(true);
     let bench_mode = std::env::args().any(|a| a == "--bench");
     if let Some(path) = std::env::var_os("BOLLWERK_WRITE_SNAPSHOT") {
         write_snapshot(Path::new(&path));
