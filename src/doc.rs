@@ -206,6 +206,41 @@ fn compare_keys(a: &[u8], b: &[u8]) -> Ordering {
     a.len().cmp(&b.len())
 }
 
+/// Where a key was last found among its siblings, for [`Node::get_hinted`]. Shared by the
+/// threads that evaluate one path: a stale hint costs one comparison, never a wrong answer.
+#[derive(Default)]
+pub struct KeyHint(std::sync::atomic::AtomicU32);
+
+impl Clone for KeyHint {
+    fn clone(&self) -> KeyHint {
+        KeyHint(std::sync::atomic::AtomicU32::new(
+            self.0.load(std::sync::atomic::Ordering::Relaxed),
+        ))
+    }
+}
+
+impl fmt::Debug for KeyHint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyHint")
+    }
+}
+
+/// Whether two keys are equal, eight bytes at a time (keys are short: this beats `memcmp`'s
+/// call and a byte loop alike).
+#[inline]
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (p, q) in x.by_ref().zip(y.by_ref()) {
+        if p != q {
+            return false;
+        }
+    }
+    x.remainder().iter().zip(y.remainder()).all(|(p, q)| p == q)
+}
+
 /// A value inside a [`Doc`]: cheap to copy, borrowed from the document.
 #[derive(Clone, Copy)]
 pub struct Node<'d> {
@@ -327,6 +362,30 @@ impl<'d> Node<'d> {
             }
         }
         None
+    }
+
+    /// [`Node::get`], trying first the position `hint` remembers. Documents of one shape (every
+    /// `docker inspect` of one daemon) keep a field at the same position among its siblings, so
+    /// one key comparison usually replaces a binary search; `hint` learns from each miss.
+    pub fn get_hinted(&self, key: &str, hint: &KeyHint) -> Option<Node<'d>> {
+        let e = self.entry();
+        if e.kind != Kind::Object {
+            return None;
+        }
+        let guess = hint.0.load(std::sync::atomic::Ordering::Relaxed);
+        if guess < e.b {
+            let node = Node {
+                doc: self.doc,
+                at: e.a + guess,
+            };
+            if same_key(node.key_bytes(), key.as_bytes()) {
+                return Some(node);
+            }
+        }
+        let found = self.get(key)?;
+        hint.0
+            .store(found.at - e.a, std::sync::atomic::Ordering::Relaxed);
+        Some(found)
     }
 
     /// An array's element.
@@ -531,6 +590,52 @@ mod tests {
         assert_eq!(back, v);
         let again: Doc = serde_json::from_str(&text).unwrap();
         assert!(again == doc);
+    }
+
+    #[test]
+    fn hinted_lookups_agree_with_binary_search() {
+        // Documents of different shapes share one hint: every answer must still be right.
+        let docs = [
+            Doc::from(&sample()),
+            Doc::from(&json!({"Id": "x", "HostConfig": {"Privileged": true}})),
+            Doc::from(&json!({"A": 1, "B": 2, "C": 3, "HostConfig": {"CapAdd": null}})),
+            Doc::from(&json!(["not", "an", "object"])),
+            Doc::from(&json!({})),
+        ];
+        let (outer, inner) = (KeyHint::default(), KeyHint::default());
+        for _ in 0..2 {
+            for doc in &docs {
+                for (key, field) in [("HostConfig", "Privileged"), ("HostConfig", "CapAdd")] {
+                    let plain = doc.root().get(key).and_then(|n| n.get(field));
+                    let hinted = doc
+                        .root()
+                        .get_hinted(key, &outer)
+                        .and_then(|n| n.get_hinted(field, &inner));
+                    assert_eq!(
+                        plain.map(|n| n.to_value()),
+                        hinted.map(|n| n.to_value()),
+                        "{key}.{field} in {:?}",
+                        doc.to_value()
+                    );
+                }
+                for key in ["Id", "Unicode", "Zzz", "", "A"] {
+                    let plain = doc.root().get(key).map(|n| n.to_value());
+                    let hinted = doc.root().get_hinted(key, &outer).map(|n| n.to_value());
+                    assert_eq!(plain, hinted, "{key}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn same_key_compares_every_byte() {
+        assert!(same_key(b"", b""));
+        assert!(same_key(b"HostConfig", b"HostConfig"));
+        assert!(same_key(b"CpuRealtimeRuntime", b"CpuRealtimeRuntime"));
+        assert!(!same_key(b"CpuRealtimeRuntime", b"CpuRealtimeRuntimf"));
+        assert!(!same_key(b"CpuRealtimePeriod", b"CpuRealtimeRuntime"));
+        assert!(!same_key(b"Cpu", b"Cpus"));
+        assert!(!same_key(b"abcdefgh", b"abcdefgX"));
     }
 
     #[test]

@@ -116,21 +116,24 @@ pub fn decide(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<Deci
         .collect()
 }
 
-/// Instances below this count are evaluated on the calling thread: starting threads would
-/// cost more than it saves.
-const PARALLEL_FROM: usize = 512;
+/// Evaluations (instances × rules) below this count run on the calling thread: starting
+/// threads (tens of microseconds) would cost more than it saves. 100 containers × 41 rules
+/// take about a millisecond to decide and ten to explain, so they are worth it.
+const PARALLEL_FROM: usize = 2048;
 
-/// Instances per unit of work handed to a thread.
+/// Most instances per unit of work handed to a thread (fewer when there are few instances,
+/// so that the threads' shares stay even).
 const BLOCK: usize = 64;
 
-/// `(0..n).map(f)`, on as many threads as there are cores when `n` is large. Threads take
-/// blocks of instances from a shared counter, so a thread slowed by other work on the machine
-/// does not hold up the others.
-fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+/// `(0..n).map(f)`, on as many threads as there are cores when `n × rules` is large (`rules`:
+/// the evaluations each `f` makes). Threads take blocks of instances from a shared counter, so
+/// a thread slowed by other work on the machine does not hold up the others.
+fn par_map<T: Send>(n: usize, rules: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    if n < PARALLEL_FROM || threads < 2 {
+    if n.saturating_mul(rules) < PARALLEL_FROM || threads < 2 {
         return (0..n).map(f).collect();
     }
+    let block = (n / (threads * 8)).clamp(1, BLOCK);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let (f, next) = (&f, &next);
     let mut blocks: Vec<(usize, Vec<T>)> = std::thread::scope(|scope| {
@@ -139,11 +142,11 @@ fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
                 scope.spawn(move || {
                     let mut done = Vec::new();
                     loop {
-                        let start = next.fetch_add(BLOCK, std::sync::atomic::Ordering::Relaxed);
+                        let start = next.fetch_add(block, std::sync::atomic::Ordering::Relaxed);
                         if start >= n {
                             return done;
                         }
-                        done.push((start, (start..(start + BLOCK).min(n)).map(f).collect()));
+                        done.push((start, (start..(start + block).min(n)).map(f).collect()));
                     }
                 })
             })
@@ -463,7 +466,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 Scope::EachContainer => self.snapshot.containers.len(),
                 _ => self.snapshot.images.len(),
             };
-            let rows = par_map(n, |i| {
+            let rows = par_map(n, chosen.len(), |i| {
                 if scope == Scope::EachContainer {
                     self.snapshot.containers[i].inspect.warm();
                 }
@@ -1013,6 +1016,14 @@ impl<'f, 'a> Context<'f, 'a> {
                     &segs[1..],
                     self.container_source(c),
                 ),
+                // The most read typed facts: sought in place, past the container's others.
+                "runtime" => {
+                    let source = self.container_source(c);
+                    match c.runtime.as_ref().and_then(|r| seek(r, &segs[1..])) {
+                        Some(v) => (Got::Owned(v), &[][..], source),
+                        None => return Lookup::Missing(source),
+                    }
+                }
                 _ => {
                     let source = self.container_source(c);
                     let found = CONTAINER_FACTS
@@ -1055,9 +1066,10 @@ impl<'f, 'a> Context<'f, 'a> {
         };
         let cur = match start {
             Got::Ref(mut cur) => {
-                for s in rest {
+                let skipped = segs.len() - rest.len();
+                for (i, s) in rest.iter().enumerate() {
                     let next = match s {
-                        Segment::Key(k) => cur.get(k),
+                        Segment::Key(k) => cur.get_hinted(k, path.hint(skipped + i)),
                         Segment::Index(i) => cur.index(*i),
                     };
                     match next {

@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use crate::doc::KeyHint;
+
 /// One step of a fact path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {
@@ -49,7 +51,7 @@ impl Root {
 }
 
 /// A parsed fact path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct FactPath {
     /// The root name.
     pub root: String,
@@ -59,7 +61,18 @@ pub struct FactPath {
     /// Whether some key holds a placeholder (decided once; evaluation asks for every test).
     has_placeholders: bool,
     kind: Root,
+    /// One per segment: where the key was last found (see [`KeyHint`]).
+    hints: Box<[KeyHint]>,
 }
+
+/// Two paths are equal when their text is: the rest is derived from it.
+impl PartialEq for FactPath {
+    fn eq(&self, other: &FactPath) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for FactPath {}
 
 impl FactPath {
     /// Parses `text`, or says what is wrong with it.
@@ -157,6 +170,7 @@ impl FactPath {
             .any(|s| matches!(s, Segment::Key(k) if k.contains('{')));
         Ok(FactPath {
             kind: Root::of(&root),
+            hints: segments.iter().map(|_| KeyHint::default()).collect(),
             root,
             segments,
             text: text.to_string(),
@@ -180,6 +194,11 @@ impl FactPath {
     /// Whether some key holds a placeholder (`{unit:docker.service}`).
     pub fn has_placeholders(&self) -> bool {
         self.has_placeholders
+    }
+
+    /// The lookup hint of segment `i`.
+    pub fn hint(&self, i: usize) -> &KeyHint {
+        &self.hints[i]
     }
 
     /// Placeholders (`unit:docker.service`) named in this path's keys.

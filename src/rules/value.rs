@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
-use crate::doc::Node;
+use crate::doc::{KeyHint, Node};
 
 /// A borrowed JSON value of either representation.
 #[derive(Clone, Copy, Debug)]
@@ -49,6 +49,14 @@ impl<'x> V<'x> {
             V::Json(Value::Object(m)) => m.get(key).map(V::Json),
             V::Json(_) | V::Slice(_) => None,
             V::Doc(n) => n.get(key).map(V::Doc),
+        }
+    }
+
+    /// [`V::get`] with a [`KeyHint`] for documents.
+    pub fn get_hinted(self, key: &str, hint: &KeyHint) -> Option<V<'x>> {
+        match self {
+            V::Doc(n) => n.get_hinted(key, hint).map(V::Doc),
+            other => other.get(key),
         }
     }
 
@@ -187,6 +195,9 @@ impl<'x> V<'x> {
             (Some(s), None) => return other.eq_text(s),
             (None, Some(s)) => return self.eq_text(s),
             (None, None) => {}
+        }
+        if self.is_null() || other.is_null() {
+            return self.is_null() && other.is_null();
         }
         match (self.as_bool(), other.as_bool()) {
             (Some(a), Some(b)) => a == b,
