@@ -176,6 +176,38 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// (min, median, max) in milliseconds.
+/// Cores this process may run on.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// CPU time (user + system) this process has used, all threads.
+fn own_cpu() -> Duration {
+    let u = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)
+        .expect("getrusage");
+    let tv = |t: nix::sys::time::TimeVal| {
+        Duration::from_secs(t.tv_sec() as u64) + Duration::from_micros(t.tv_usec() as u64)
+    };
+    tv(u.user_time()) + tv(u.system_time())
+}
+
+/// CPU time (user + system) process `pid` has used, from `/proc/PID/stat` (clock ticks).
+fn process_cpu(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map_or("", |r| r.1);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .unwrap_or(100) as u64;
+    Duration::from_micros(ticks * 1_000_000 / hz)
+}
+
 fn stats(times: &[Duration]) -> (f64, f64, f64) {
     let mut v: Vec<f64> = times.iter().map(|d| ms(*d)).collect();
     v.sort_by(|a, b| a.total_cmp(b));
@@ -766,11 +798,16 @@ fn daemon_bench(misses: &mut Vec<String>) {
         })
     };
     assert_eq!(floor_once(), DAEMON_CONTAINERS, "warm-up inspects all");
+    let daemon_pid = d.pid();
+    let (mut floor_own, mut floor_daemon) = (Vec::new(), Vec::new());
     let floor: Vec<Duration> = (0..DAEMON_RUNS)
         .map(|_| {
+            let (own, daemon) = (own_cpu(), process_cpu(daemon_pid));
             let t = Instant::now();
             let n = floor_once();
             let took = t.elapsed();
+            floor_own.push(own_cpu() - own);
+            floor_daemon.push(process_cpu(daemon_pid) - daemon);
             assert_eq!(n, DAEMON_CONTAINERS);
             took
         })
@@ -778,6 +815,11 @@ fn daemon_bench(misses: &mut Vec<String>) {
     let (floor_best, floor_median, _) = stats(&floor);
     println!(
         "(i)  API floor, bollard list + {DAEMON_CONTAINERS} inspects ({MAX_IN_FLIGHT} in flight): best {floor_best:.1} ms, median {floor_median:.1} ms"
+    );
+    println!(
+        "     CPU per run (median): this process {:.1} ms, dockerd {:.0} ms",
+        stats(&floor_own).1,
+        stats(&floor_daemon).1
     );
     flush();
 
@@ -794,8 +836,10 @@ fn daemon_bench(misses: &mut Vec<String>) {
     let mut full = Vec::new();
     let mut collect_only = Vec::new();
     let mut eval_only = Vec::new();
+    let (mut scan_own, mut scan_daemon) = (Vec::new(), Vec::new());
     for run in 0..=DAEMON_RUNS {
         let marks: RefCell<Vec<(String, Instant)>> = RefCell::new(Vec::new());
+        let (own, daemon) = (own_cpu(), process_cpu(daemon_pid));
         let t0 = Instant::now();
         let snap = collect(&opts, &plan, &|m: &str| {
             marks.borrow_mut().push((m.to_string(), Instant::now()))
@@ -804,6 +848,10 @@ fn daemon_bench(misses: &mut Vec<String>) {
         let results = eval::evaluate(&rules, &snap, &params);
         let t2 = Instant::now();
         black_box(&results);
+        if run > 0 {
+            scan_own.push(own_cpu() - own);
+            scan_daemon.push(process_cpu(daemon_pid) - daemon);
+        }
         if run == 0 {
             // Warm-up; check that the collection saw everything.
             assert!(snap.daemon.reachable, "daemon reachable: {:?}", snap.errors);
@@ -845,6 +893,12 @@ fn daemon_bench(misses: &mut Vec<String>) {
     let (e_best, e_median, _) = stats(&eval_only);
     println!(
         "(ii) bollwerk collect + evaluate: best {full_best:.1} ms, median {full_median:.1} ms (collect: best {c_best:.1}, median {c_median:.1}; evaluate: best {e_best:.2}, median {e_median:.2})"
+    );
+    let (scan_own_ms, scan_daemon_ms) = (stats(&scan_own).1, stats(&scan_daemon).1);
+    println!(
+        "     CPU per run (median): this process {scan_own_ms:.1} ms, dockerd {scan_daemon_ms:.0} ms; on {} cores no schedule beats {:.1} ms",
+        cores(),
+        (scan_own_ms + scan_daemon_ms) / cores() as f64
     );
     println!("     collection phases (median; times between progress messages):");
     for label in &order {
@@ -978,7 +1032,9 @@ fn collection_diagnostics(
         "       {listening:>8.1} ms  listening sockets (netlink sock_diag, once per network namespace) for {} containers",
         ids.len()
     );
-    println!("       {find:>8.1} ms  finding dockerd in /proc ({procs} processes)");
+    println!(
+        "       {find:>8.1} ms  finding dockerd (its socket's peer; a /proc search of {procs} processes when that fails)"
+    );
 }
 
 /// Wall time and exit code of one child process.

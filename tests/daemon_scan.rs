@@ -337,5 +337,8 @@ fn an_unused_socket_path_borrows_no_other_daemons_settings() {
     // Pointed at the right socket, the same daemon is found.
     let s = collect(&d.socket_url());
     assert_eq!(s["daemon"]["process"]["pid"], d.pid());
+    // Found through the socket itself, not by reading every process's command line.
+    let found_by = s["daemon"]["process"]["found_by"].as_str().unwrap_or("");
+    assert!(found_by.starts_with("SO_PEERCRED of "), "{found_by}");
     assert_eq!(s["daemon"]["settings"]["icc"]["value"], false);
 }

@@ -7,8 +7,12 @@ use super::daemon_config::{parse_daemon_json, parse_flags};
 use super::hostfs::{read_pseudo, read_pseudo_string, HostFs};
 use crate::snapshot::DaemonProcess;
 
-/// The dockerd serving `docker_host`, or why none was found.
+/// The dockerd serving `docker_host`, or why none was found: the process at the other end
+/// of its unix socket when that is a dockerd, else a search of `/proc`.
 pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, String> {
+    if let Some(found) = socket_peer(host, docker_host) {
+        return Ok(found);
+    }
     let entries = host
         .list_dir("/proc")
         .map_err(|e| format!("cannot list /proc: {e}"))?;
@@ -17,27 +21,15 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, S
         let Ok(pid) = name.parse::<u32>() else {
             continue;
         };
-        let Ok(raw) = read_pseudo(host.resolve_proc(&format!("/proc/{pid}/cmdline"))) else {
+        let Some(cmdline) = command_line(host, pid) else {
             continue;
         };
-        let cmdline: Vec<String> = raw
-            .split(|&b| b == 0)
-            .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
         let is_dockerd = cmdline
             .first()
             .is_some_and(|a| a.rsplit('/').next() == Some("dockerd"));
         if is_dockerd {
-            let uid = read_pseudo_string(host.resolve_proc(&format!("/proc/{pid}/status")))
-                .ok()
-                .and_then(|s| {
-                    s.lines()
-                        .find_map(|l| l.strip_prefix("Uid:"))
-                        .and_then(|v| v.split_whitespace().nth(1).and_then(|u| u.parse().ok()))
-                });
             candidates.push(DaemonProcess {
-                uid,
+                uid: effective_uid(host, pid),
                 pid,
                 cmdline,
                 found_by: String::new(),
@@ -81,6 +73,57 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, S
             .collect::<Vec<_>>()
             .join(", ")
     ))
+}
+
+/// The dockerd that created the unix socket `docker_host` names, as the kernel tells it
+/// (`SO_PEERCRED`): one system call instead of reading every process's command line. `None`
+/// when that is not a dockerd (systemd's socket activation creates docker.socket itself), the
+/// socket cannot be reached, or the pid means something else below another host root (a
+/// scanner in a container without the host's pid namespace) and the dockerd found there does
+/// not name the socket.
+fn socket_peer(host: &HostFs, docker_host: &str) -> Option<DaemonProcess> {
+    use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+    let path = docker_host.strip_prefix("unix://")?;
+    let stream = std::os::unix::net::UnixStream::connect(path).ok()?;
+    let pid = u32::try_from(getsockopt(&stream, PeerCredentials).ok()?.pid()).ok()?;
+    let cmdline = command_line(host, pid)?;
+    if cmdline.first()?.rsplit('/').next() != Some("dockerd") {
+        return None;
+    }
+    let names_socket = listen_addresses(host, &cmdline)
+        .iter()
+        .any(|h| normalise(host, h) == normalise(host, docker_host));
+    if host.root() != std::path::Path::new("/") && !names_socket {
+        return None;
+    }
+    Some(DaemonProcess {
+        uid: effective_uid(host, pid),
+        pid,
+        cmdline,
+        found_by: format!("SO_PEERCRED of {path}: dockerd pid {pid} created the socket"),
+    })
+}
+
+/// A process's arguments, from `/proc/PID/cmdline`.
+fn command_line(host: &HostFs, pid: u32) -> Option<Vec<String>> {
+    let raw = read_pseudo(host.resolve_proc(&format!("/proc/{pid}/cmdline"))).ok()?;
+    Some(
+        raw.split(|&b| b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect(),
+    )
+}
+
+/// A process's effective uid, from `/proc/PID/status`.
+fn effective_uid(host: &HostFs, pid: u32) -> Option<u32> {
+    read_pseudo_string(host.resolve_proc(&format!("/proc/{pid}/status")))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|v| v.split_whitespace().nth(1).and_then(|u| u.parse().ok()))
+        })
 }
 
 /// The `-H` addresses of a dockerd command line, or its daemon.json `hosts`, or the default.
@@ -128,4 +171,23 @@ fn normalise(host: &HostFs, addr: &str) -> String {
         .unwrap_or("2375")
         .trim_end_matches('/');
     format!("tcp:{port}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_socket_not_made_by_dockerd_is_searched_for_in_proc() {
+        // This test process made the socket: its peer is no dockerd, so the socket does not
+        // answer, and neither does a socket nobody listens on.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("docker.sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let host = HostFs::new(std::path::Path::new("/"));
+        assert!(socket_peer(&host, &format!("unix://{}", path.display())).is_none());
+        let gone = dir.path().join("gone.sock");
+        assert!(socket_peer(&host, &format!("unix://{}", gone.display())).is_none());
+        assert!(socket_peer(&host, "tcp://127.0.0.1:2375").is_none());
+    }
 }

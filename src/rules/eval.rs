@@ -705,7 +705,7 @@ impl<'f, 'a> Context<'f, 'a> {
             Ok(s) => s,
             Err(ph) => return missing_verdict(missing, self.unresolved(&ph), Verdict::Pass),
         };
-        let list_text = self.text(|| self.fact_text(&list.root, &segs, item));
+        let list_text = self.text(|| self.fact_text(list, &segs, item));
         let (value, source) = match self.lookup(list, &segs, inst, item) {
             Lookup::Error(m) => return Verdict::Error(m),
             Lookup::NotCollected(m) => return Verdict::NotChecked(m),
@@ -741,14 +741,16 @@ impl<'f, 'a> Context<'f, 'a> {
         combination.verdict()
     }
 
-    /// How a fact path reads in evidence: `item` replaced by the element's place.
-    fn fact_text(&self, root: &str, segs: &[Segment], item: Option<&Item<'_>>) -> String {
-        match (root, item) {
-            ("item", Some(it)) => {
+    /// How a fact path reads in evidence: `item` replaced by the element's place,
+    /// placeholders by what they stand for.
+    fn fact_text(&self, path: &FactPath, segs: &[Segment], item: Option<&Item<'_>>) -> String {
+        match (path.root_kind(), item) {
+            (Root::Item, Some(it)) => {
                 let rest = render("", segs);
                 format!("{}{}", it.path, rest)
             }
-            _ => render(root, segs),
+            _ if !path.has_placeholders() => path.rendered().to_string(),
+            _ => render(&path.root, segs),
         }
     }
 
@@ -767,7 +769,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 return self.on_missing(t, &fact, self.text(|| "host search".into()), why, ev);
             }
         };
-        let fact_text = self.text(|| self.fact_text(&t.fact.root, &concrete, item));
+        let fact_text = self.text(|| self.fact_text(&t.fact, &concrete, item));
         let lookup = self.lookup(&t.fact, &concrete, inst, item);
         let (observed, source) = match lookup {
             Lookup::Error(m) => {
@@ -1292,7 +1294,7 @@ fn evidence(fact: &str, observed: Value, t: &Test, source: String, outcome: Stat
     Evidence {
         fact: fact.to_string(),
         observed,
-        expected: t.op.expectation(),
+        expected: t.expected.clone(),
         source,
         outcome,
     }

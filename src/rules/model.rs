@@ -137,6 +137,8 @@ pub struct Test {
     pub op: Op,
     /// What to conclude when the fact is absent or null.
     pub missing: Missing,
+    /// [`Op::expectation`], made once: evidence states it on every test.
+    pub expected: String,
 }
 
 /// A value in a rule, or the name of a parameter set by the user.

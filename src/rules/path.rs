@@ -63,6 +63,8 @@ pub struct FactPath {
     kind: Root,
     /// One per segment: where the key was last found (see [`KeyHint`]).
     hints: Box<[KeyHint]>,
+    /// [`render`] of root and segments, made once (evidence names the fact on every test).
+    rendered: String,
 }
 
 /// Two paths are equal when their text is: the rest is derived from it.
@@ -169,6 +171,7 @@ impl FactPath {
             .iter()
             .any(|s| matches!(s, Segment::Key(k) if k.contains('{')));
         Ok(FactPath {
+            rendered: render(&root, &segments),
             kind: Root::of(&root),
             hints: segments.iter().map(|_| KeyHint::default()).collect(),
             root,
@@ -194,6 +197,11 @@ impl FactPath {
     /// Whether some key holds a placeholder (`{unit:docker.service}`).
     pub fn has_placeholders(&self) -> bool {
         self.has_placeholders
+    }
+
+    /// The path written back in canonical form (as [`render`] writes it).
+    pub fn rendered(&self) -> &str {
+        &self.rendered
     }
 
     /// The lookup hint of segment `i`.
@@ -222,13 +230,22 @@ impl fmt::Display for FactPath {
 
 /// Writes `root` and `segments` back as path text (used for resolved paths in evidence).
 pub fn render(root: &str, segments: &[Segment]) -> String {
-    let mut out = root.to_string();
+    use std::fmt::Write;
+    let len = segments
+        .iter()
+        .map(|s| match s {
+            Segment::Key(k) => k.len() + 4,
+            Segment::Index(_) => 8,
+        })
+        .sum::<usize>();
+    let mut out = String::with_capacity(root.len() + len);
+    out.push_str(root);
     for s in segments {
         match s {
             Segment::Key(k)
                 if !k.is_empty()
-                    && k.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+                    && k.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-') =>
             {
                 out.push('.');
                 out.push_str(k);
@@ -238,7 +255,9 @@ pub fn render(root: &str, segments: &[Segment]) -> String {
                 out.push_str(k);
                 out.push_str("\"]");
             }
-            Segment::Index(i) => out.push_str(&format!("[{i}]")),
+            Segment::Index(i) => {
+                let _ = write!(out, "[{i}]");
+            }
         }
     }
     out
