@@ -2,8 +2,9 @@
 //!
 //! Two ways to read them, with the same result (sorted, deduplicated [`ListeningSocket`]s):
 //!
-//! * **netlink** (the live host, `--host-root /`): a `NETLINK_SOCK_DIAG` `inet_diag` dump for
-//!   `AF_INET` and `AF_INET6`, `IPPROTO_TCP`, asking for state `TCP_LISTEN` only. The kernel
+//! * **netlink** (the live host, `--host-root /`): a `NETLINK_SOCK_DIAG` `inet_diag` dump of
+//!   TCP sockets of both families in state `TCP_LISTEN` only (one `TCPDIAG_GETSOCK` request;
+//!   one `SOCK_DIAG_BY_FAMILY` request per family where a kernel lacks it). The kernel
 //!   then walks only its listening hash, never the established-connection hash that a read of
 //!   `/proc/PID/net/tcp` walks whatever the namespace holds (1.5–2 ms per file on a host with
 //!   262,144 buckets; a dump costs tens of microseconds). A netlink socket answers for the
@@ -291,6 +292,8 @@ const NLM_F_MATCH: u16 = 0x200;
 const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
 const NLM_F_DUMP_INTR: u16 = 0x10;
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
+/// The older `inet_diag` request type: it dumps TCP sockets of both address families at once.
+const TCPDIAG_GETSOCK: u16 = 18;
 const AF_INET: u8 = 2;
 const AF_INET6: u8 = 10;
 const IPPROTO_TCP: u8 = 6;
@@ -302,6 +305,10 @@ const INET_DIAG_REQ_V2_LEN: usize = 56;
 const INET_DIAG_MSG_LEN: usize = 72;
 /// Length of a dump request: header and `inet_diag_req_v2`.
 pub const REQUEST_LEN: usize = NLMSG_HDRLEN + INET_DIAG_REQ_V2_LEN;
+/// `struct inet_diag_req`: family, src_len, dst_len, ext, `inet_diag_sockid` (48), states, dbs.
+const INET_DIAG_REQ_LEN: usize = 60;
+/// Length of a `TCPDIAG_GETSOCK` dump request: header and `inet_diag_req`.
+pub const BOTH_FAMILIES_REQUEST_LEN: usize = NLMSG_HDRLEN + INET_DIAG_REQ_LEN;
 /// Room for one datagram of a dump: the kernel fills at most 32 KiB per read.
 const RECV_BUFFER: usize = 64 * 1024;
 
@@ -319,6 +326,21 @@ pub fn dump_request(family: u8, seq: u32) -> [u8; REQUEST_LEN] {
     m[16] = family;
     m[17] = IPPROTO_TCP;
     m[20..24].copy_from_slice(&(1u32 << TCP_LISTEN).to_ne_bytes());
+    m
+}
+
+/// A `TCPDIAG_GETSOCK` dump request for the TCP sockets of both address families in state
+/// LISTEN: the kernel answers it with `AF_UNSPEC` and walks its listening hash once, where two
+/// `SOCK_DIAG_BY_FAMILY` requests walk it twice (about 30 µs a walk, for each namespace).
+pub fn both_families_request(seq: u32) -> [u8; BOTH_FAMILIES_REQUEST_LEN] {
+    let mut m = [0u8; BOTH_FAMILIES_REQUEST_LEN];
+    m[0..4].copy_from_slice(&(BOTH_FAMILIES_REQUEST_LEN as u32).to_ne_bytes());
+    m[4..6].copy_from_slice(&TCPDIAG_GETSOCK.to_ne_bytes());
+    m[6..8].copy_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
+    m[8..12].copy_from_slice(&seq.to_ne_bytes());
+    // struct inet_diag_req: the family is ignored for dumps; the socket id stays zero.
+    m[16] = AF_INET;
+    m[68..72].copy_from_slice(&(1u32 << TCP_LISTEN).to_ne_bytes());
     m
 }
 
@@ -370,7 +392,7 @@ pub fn parse_reply(
                     ));
                 }
                 NLMSG_NOOP => {}
-                SOCK_DIAG_BY_FAMILY => {
+                SOCK_DIAG_BY_FAMILY | TCPDIAG_GETSOCK => {
                     // inet_diag never marks its dumps inconsistent; if a kernel did, the answer
                     // would be incomplete, so let the caller read /proc instead.
                     if flags & NLM_F_DUMP_INTR != 0 {
@@ -430,6 +452,20 @@ fn in_namespace_of(pid: u32, buf: &mut [u8]) -> Result<Vec<ListeningSocket>, Str
     let ns = std::fs::File::open(&file).map_err(|e| format!("cannot open {file}: {e}"))?;
     nix::sched::setns(&ns, CloneFlags::CLONE_NEWNET)
         .map_err(|e| format!("cannot enter {file}: {e}"))?;
+    let sock = diag_socket()?;
+    let mut out = Vec::new();
+    if dump(&sock, &both_families_request(1), 1, buf, &mut out).is_err() {
+        // A kernel without the older request type: one request per family.
+        out.clear();
+        for (seq, family) in [(2, AF_INET), (3, AF_INET6)] {
+            dump(&sock, &dump_request(family, seq), seq, buf, &mut out)?;
+        }
+    }
+    Ok(finish(out))
+}
+
+/// A `NETLINK_SOCK_DIAG` socket in the calling thread's network namespace.
+fn diag_socket() -> Result<OwnedFd, String> {
     let sock = socket(
         AddressFamily::Netlink,
         SockType::Datagram,
@@ -440,25 +476,20 @@ fn in_namespace_of(pid: u32, buf: &mut [u8]) -> Result<Vec<ListeningSocket>, Str
     // A dump answers at once; never wait forever on a kernel that does not.
     setsockopt(&sock, sockopt::ReceiveTimeout, &TimeVal::new(5, 0))
         .map_err(|e| format!("cannot set a receive timeout: {e}"))?;
-    let mut out = Vec::new();
-    for (seq, family) in [(1, AF_INET), (2, AF_INET6)] {
-        dump(&sock, family, seq, buf, &mut out)?;
-    }
-    Ok(finish(out))
+    Ok(sock)
 }
 
-/// Sends one dump request and reads its answer to the end.
+/// Sends one dump request (with sequence number `seq`) and reads its answer to the end.
 fn dump(
     sock: &OwnedFd,
-    family: u8,
+    request: &[u8],
     seq: u32,
     buf: &mut [u8],
     out: &mut Vec<ListeningSocket>,
 ) -> Result<(), String> {
-    let request = dump_request(family, seq);
     let kernel = NetlinkAddr::new(0, 0);
     loop {
-        match sendto(sock.as_raw_fd(), &request, &kernel, MsgFlags::empty()) {
+        match sendto(sock.as_raw_fd(), request, &kernel, MsgFlags::empty()) {
             Ok(n) if n == request.len() => break,
             Ok(n) => return Err(format!("sock_diag request cut short ({n} bytes sent)")),
             Err(Errno::EINTR) => continue,
@@ -556,6 +587,41 @@ mod tests {
         assert_eq!((m[16], m[17], m[18], m[19]), (10, 6, 0, 0));
         assert_eq!(u32::from_ne_bytes(m[20..24].try_into().unwrap()), 1 << 10);
         assert!(m[24..].iter().all(|&b| b == 0), "any address and port");
+    }
+
+    #[test]
+    fn builds_a_both_families_dump_request() {
+        let m = both_families_request(9);
+        assert_eq!(m.len(), 76);
+        assert_eq!(u32::from_ne_bytes(m[0..4].try_into().unwrap()), 76);
+        assert_eq!(u16::from_ne_bytes(m[4..6].try_into().unwrap()), 18);
+        assert_eq!(u16::from_ne_bytes(m[6..8].try_into().unwrap()), 0x301);
+        assert_eq!(u32::from_ne_bytes(m[8..12].try_into().unwrap()), 9);
+        assert!(m[17..68].iter().all(|&b| b == 0), "any address and port");
+        assert_eq!(u32::from_ne_bytes(m[68..72].try_into().unwrap()), 1 << 10);
+        assert_eq!(u32::from_ne_bytes(m[72..76].try_into().unwrap()), 0);
+    }
+
+    /// As root: one `TCPDIAG_GETSOCK` dump answers with listeners of both families (checked
+    /// here without the fallback to one request per family).
+    #[test]
+    fn one_dump_sees_both_families() {
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("skipped: sock_diag dumps need root");
+            return;
+        }
+        let v4 = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let v6 = std::net::TcpListener::bind(("::1", 0)).unwrap();
+        let sock = diag_socket().unwrap();
+        let (mut buf, mut out) = (vec![0u8; RECV_BUFFER], Vec::new());
+        dump(&sock, &both_families_request(1), 1, &mut buf, &mut out).unwrap();
+        for (proto, l) in [("tcp", &v4), ("tcp6", &v6)] {
+            let port = l.local_addr().unwrap().port();
+            assert!(
+                out.iter().any(|s| s.proto == proto && s.port == port),
+                "{proto} port {port} in {out:?}"
+            );
+        }
     }
 
     /// A netlink message of `kind` with `payload`, padded to 4 bytes.
