@@ -315,13 +315,7 @@ const RECV_BUFFER: usize = 64 * 1024;
 /// A `SOCK_DIAG_BY_FAMILY` dump request for the TCP sockets of `family` (`AF_INET` 2,
 /// `AF_INET6` 10) in state LISTEN, any address, port and interface.
 pub fn dump_request(family: u8, seq: u32) -> [u8; REQUEST_LEN] {
-    let mut m = [0u8; REQUEST_LEN];
-    // struct nlmsghdr, host byte order.
-    m[0..4].copy_from_slice(&(REQUEST_LEN as u32).to_ne_bytes());
-    m[4..6].copy_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
-    m[6..8].copy_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
-    m[8..12].copy_from_slice(&seq.to_ne_bytes());
-    // nlmsg_pid 0: to the kernel.
+    let mut m = dump_header::<REQUEST_LEN>(SOCK_DIAG_BY_FAMILY, seq);
     // struct inet_diag_req_v2; the socket id stays zero (a wildcard for dumps).
     m[16] = family;
     m[17] = IPPROTO_TCP;
@@ -333,14 +327,21 @@ pub fn dump_request(family: u8, seq: u32) -> [u8; REQUEST_LEN] {
 /// LISTEN: the kernel answers it with `AF_UNSPEC` and walks its listening hash once, where two
 /// `SOCK_DIAG_BY_FAMILY` requests walk it twice (about 30 µs a walk, for each namespace).
 pub fn both_families_request(seq: u32) -> [u8; BOTH_FAMILIES_REQUEST_LEN] {
-    let mut m = [0u8; BOTH_FAMILIES_REQUEST_LEN];
-    m[0..4].copy_from_slice(&(BOTH_FAMILIES_REQUEST_LEN as u32).to_ne_bytes());
-    m[4..6].copy_from_slice(&TCPDIAG_GETSOCK.to_ne_bytes());
-    m[6..8].copy_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
-    m[8..12].copy_from_slice(&seq.to_ne_bytes());
+    let mut m = dump_header::<BOTH_FAMILIES_REQUEST_LEN>(TCPDIAG_GETSOCK, seq);
     // struct inet_diag_req: the family is ignored for dumps; the socket id stays zero.
     m[16] = AF_INET;
     m[68..72].copy_from_slice(&(1u32 << TCP_LISTEN).to_ne_bytes());
+    m
+}
+
+/// A zeroed dump request of `LEN` bytes whose `struct nlmsghdr` (host byte order) asks the
+/// kernel (`nlmsg_pid` 0) for a dump of `kind` with sequence number `seq`.
+fn dump_header<const LEN: usize>(kind: u16, seq: u32) -> [u8; LEN] {
+    let mut m = [0u8; LEN];
+    m[0..4].copy_from_slice(&(LEN as u32).to_ne_bytes());
+    m[4..6].copy_from_slice(&kind.to_ne_bytes());
+    m[6..8].copy_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
+    m[8..12].copy_from_slice(&seq.to_ne_bytes());
     m
 }
 
