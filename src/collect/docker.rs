@@ -67,48 +67,50 @@ pub struct DaemonAnswers {
 /// Connects to the daemon and agrees on an API version. The error reads
 /// "cannot reach the Docker daemon at URL: why".
 pub async fn connect(endpoint: &Endpoint) -> Result<Docker, String> {
-    let fail = |e: &dyn std::fmt::Display| {
-        format!("cannot reach the Docker daemon at {}: {e}", endpoint.url)
-    };
-    let docker = if let Some(dir) = &endpoint.tls_dir {
-        let dir = Path::new(dir);
-        Docker::connect_with_ssl(
-            &endpoint.url,
-            &dir.join("key.pem"),
-            &dir.join("cert.pem"),
-            &dir.join("ca.pem"),
-            60,
-            bollard::API_DEFAULT_VERSION,
-        )
-    } else if endpoint.url.starts_with("unix://") {
-        Docker::connect_with_unix(&endpoint.url, 60, bollard::API_DEFAULT_VERSION)
-    } else if endpoint.url.starts_with("tcp://") || endpoint.url.starts_with("http://") {
-        Docker::connect_with_http(&endpoint.url, 60, bollard::API_DEFAULT_VERSION)
-    } else {
-        return Err(fail(
-            &"unsupported address: expected unix://PATH or tcp://HOST:PORT",
-        ));
-    }
-    .map_err(|e| fail(&e))?;
+    let docker = client(endpoint, bollard::API_DEFAULT_VERSION)?;
     if endpoint.tls_dir.is_none() {
         match ping_api_version(&endpoint.url).await {
-            Ok(v) if v < *bollard::API_DEFAULT_VERSION => return reconnect(endpoint, &v),
+            Ok(v) if v < *bollard::API_DEFAULT_VERSION => return client(endpoint, &v),
             Ok(_) => return Ok(docker),
             // Whatever failed, /version below says it in bollard's words.
             Err(_) => {}
         }
     }
-    docker.negotiate_version().await.map_err(|e| fail(&e))
+    docker
+        .negotiate_version()
+        .await
+        .map_err(|e| cannot_reach(endpoint, &e))
 }
 
-/// A client for a plain (unix or tcp) endpoint speaking API `version`.
-fn reconnect(endpoint: &Endpoint, version: &ClientVersion) -> Result<Docker, String> {
-    let made = if endpoint.url.starts_with("unix://") {
-        Docker::connect_with_unix(&endpoint.url, 60, version)
+/// "cannot reach the Docker daemon at URL: why".
+fn cannot_reach(endpoint: &Endpoint, why: &dyn std::fmt::Display) -> String {
+    format!("cannot reach the Docker daemon at {}: {why}", endpoint.url)
+}
+
+/// A client for `endpoint` (TLS when it has a certificate folder) speaking API `version`.
+fn client(endpoint: &Endpoint, version: &ClientVersion) -> Result<Docker, String> {
+    let url = &endpoint.url;
+    if let Some(dir) = &endpoint.tls_dir {
+        let dir = Path::new(dir);
+        Docker::connect_with_ssl(
+            url,
+            &dir.join("key.pem"),
+            &dir.join("cert.pem"),
+            &dir.join("ca.pem"),
+            60,
+            version,
+        )
+    } else if url.starts_with("unix://") {
+        Docker::connect_with_unix(url, 60, version)
+    } else if url.starts_with("tcp://") || url.starts_with("http://") {
+        Docker::connect_with_http(url, 60, version)
     } else {
-        Docker::connect_with_http(&endpoint.url, 60, version)
-    };
-    made.map_err(|e| format!("cannot reach the Docker daemon at {}: {e}", endpoint.url))
+        return Err(cannot_reach(
+            endpoint,
+            &"unsupported address: expected unix://PATH or tcp://HOST:PORT",
+        ));
+    }
+    .map_err(|e| cannot_reach(endpoint, &e))
 }
 
 /// The API version a plain (unix or tcp) endpoint speaks, from the `Api-Version` header of
@@ -116,24 +118,17 @@ fn reconnect(endpoint: &Endpoint, version: &ClientVersion) -> Result<Docker, Str
 /// dockerd runs `runc --version` and asks containerd: 7–15 ms against half a millisecond for
 /// a ping, spent before any other request can go out.
 async fn ping_api_version(url: &str) -> Result<ClientVersion, String> {
-    const REQUEST: &[u8] = b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n";
     let ask = async {
-        let mut answer = Vec::new();
         if let Some(path) = url.strip_prefix("unix://") {
-            let mut s = tokio::net::UnixStream::connect(path).await?;
-            s.write_all(REQUEST).await?;
-            s.take(64 * 1024).read_to_end(&mut answer).await?;
+            ping(tokio::net::UnixStream::connect(path).await?).await
         } else {
             let addr = url
                 .strip_prefix("tcp://")
                 .or_else(|| url.strip_prefix("http://"))
                 .unwrap_or(url)
                 .trim_end_matches('/');
-            let mut s = tokio::net::TcpStream::connect(addr).await?;
-            s.write_all(REQUEST).await?;
-            s.take(64 * 1024).read_to_end(&mut answer).await?;
+            ping(tokio::net::TcpStream::connect(addr).await?).await
         }
-        Ok::<_, std::io::Error>(answer)
     };
     let answer = tokio::time::timeout(std::time::Duration::from_secs(10), ask)
         .await
@@ -141,6 +136,19 @@ async fn ping_api_version(url: &str) -> Result<ClientVersion, String> {
         .map_err(|e| e.to_string())?;
     api_version_header(&answer)
         .ok_or_else(|| "no Api-Version header in the answer to /_ping".into())
+}
+
+/// Sends `GET /_ping` (HTTP/1.0: the daemon closes the connection after answering) and reads
+/// the answer, at most 64 KiB of it.
+async fn ping<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    mut stream: S,
+) -> std::io::Result<Vec<u8>> {
+    stream
+        .write_all(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+        .await?;
+    let mut answer = Vec::new();
+    stream.take(64 * 1024).read_to_end(&mut answer).await?;
+    Ok(answer)
 }
 
 /// The `Api-Version` header of an HTTP response, as `major.minor`.
