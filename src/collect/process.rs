@@ -24,10 +24,7 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, S
         let Some(cmdline) = command_line(host, pid) else {
             continue;
         };
-        let is_dockerd = cmdline
-            .first()
-            .is_some_and(|a| a.rsplit('/').next() == Some("dockerd"));
-        if is_dockerd {
+        if is_dockerd(&cmdline) {
             candidates.push(DaemonProcess {
                 uid: effective_uid(host, pid),
                 pid,
@@ -87,14 +84,18 @@ fn socket_peer(host: &HostFs, docker_host: &str) -> Option<DaemonProcess> {
     let stream = std::os::unix::net::UnixStream::connect(path).ok()?;
     let pid = u32::try_from(getsockopt(&stream, PeerCredentials).ok()?.pid()).ok()?;
     let cmdline = command_line(host, pid)?;
-    if cmdline.first()?.rsplit('/').next() != Some("dockerd") {
+    if !is_dockerd(&cmdline) {
         return None;
     }
-    let names_socket = listen_addresses(host, &cmdline)
-        .iter()
-        .any(|h| normalise(host, h) == normalise(host, docker_host));
-    if host.root() != std::path::Path::new("/") && !names_socket {
-        return None;
+    // Below another root the pid is only trusted when that dockerd names this socket.
+    if host.root() != std::path::Path::new("/") {
+        let target = normalise(host, docker_host);
+        if !listen_addresses(host, &cmdline)
+            .iter()
+            .any(|h| normalise(host, h) == target)
+        {
+            return None;
+        }
     }
     Some(DaemonProcess {
         uid: effective_uid(host, pid),
@@ -104,8 +105,16 @@ fn socket_peer(host: &HostFs, docker_host: &str) -> Option<DaemonProcess> {
     })
 }
 
-/// A process's arguments, from `/proc/PID/cmdline`.
-fn command_line(host: &HostFs, pid: u32) -> Option<Vec<String>> {
+/// Whether a command line runs a program named `dockerd`.
+fn is_dockerd(cmdline: &[String]) -> bool {
+    cmdline
+        .first()
+        .is_some_and(|a| a.rsplit('/').next() == Some("dockerd"))
+}
+
+/// A process's arguments, from `/proc/PID/cmdline` under the host root; `None` when the
+/// process is gone or unreadable.
+pub fn command_line(host: &HostFs, pid: u32) -> Option<Vec<String>> {
     let raw = read_pseudo(host.resolve_proc(&format!("/proc/{pid}/cmdline"))).ok()?;
     Some(
         raw.split(|&b| b == 0)

@@ -217,7 +217,7 @@ fn processes_in(host: &HostFs, pid: u32, text: &str) -> Result<Vec<serde_json::V
         let read = |name: &str| read_pseudo(host.resolve_proc(&format!("/proc/{p}/{name}"))).ok();
         // A process may exit while we read: skip it.
         let Some(comm) = read("comm") else { continue };
-        let args = read("cmdline").unwrap_or_default();
+        let args = super::process::command_line(host, p).unwrap_or_default();
         let uid = read("status").and_then(|s| {
             String::from_utf8_lossy(&s)
                 .lines()
@@ -235,11 +235,6 @@ fn processes_in(host: &HostFs, pid: u32, text: &str) -> Result<Vec<serde_json::V
                     .unwrap_or_else(|| u.to_string())
             })
             .unwrap_or_default();
-        let args: Vec<String> = args
-            .split(|&b| b == 0)
-            .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
         out.push(serde_json::json!({
             "PID": p.to_string(),
             "USER": user,
