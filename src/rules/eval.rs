@@ -1018,14 +1018,6 @@ impl<'f, 'a> Context<'f, 'a> {
                     &segs[1..],
                     self.container_source(c),
                 ),
-                // The most read typed facts: sought in place, past the container's others.
-                "runtime" => {
-                    let source = self.container_source(c);
-                    match c.runtime.as_ref().and_then(|r| seek(r, &segs[1..])) {
-                        Some(v) => (Got::Owned(v), &[][..], source),
-                        None => return Lookup::Missing(source),
-                    }
-                }
                 _ => {
                     let source = self.container_source(c);
                     let found = CONTAINER_FACTS
@@ -1294,7 +1286,7 @@ fn evidence(fact: &str, observed: Value, t: &Test, source: String, outcome: Stat
     Evidence {
         fact: fact.to_string(),
         observed,
-        expected: t.expected.clone(),
+        expected: t.expected().to_string(),
         source,
         outcome,
     }

@@ -547,12 +547,7 @@ fn validate_check(
     {
         return Err(err("`audits` applies to the fact host.audit".into()));
     }
-    Ok(Check::Test(Test {
-        fact,
-        expected: op.expectation(),
-        op,
-        missing,
-    }))
+    Ok(Check::Test(Test::new(fact, op, missing)))
 }
 
 /// Fields directly below each root that rules may name; anything deeper is free-form

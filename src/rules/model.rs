@@ -138,7 +138,24 @@ pub struct Test {
     /// What to conclude when the fact is absent or null.
     pub missing: Missing,
     /// [`Op::expectation`], made once: evidence states it on every test.
-    pub expected: String,
+    expected: String,
+}
+
+impl Test {
+    /// A test of `fact` with `op`.
+    pub fn new(fact: FactPath, op: Op, missing: Missing) -> Test {
+        Test {
+            expected: op.expectation(),
+            fact,
+            op,
+            missing,
+        }
+    }
+
+    /// What the operator expects, in words ([`Op::expectation`]).
+    pub fn expected(&self) -> &str {
+        &self.expected
+    }
 }
 
 /// A value in a rule, or the name of a parameter set by the user.
