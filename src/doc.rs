@@ -2,13 +2,13 @@
 //!
 //! A `docker inspect` document held as a `serde_json::Value` (with `preserve_order`) costs about
 //! 40 KB and 330 allocations for 5.6 KB of JSON: one map, key and value per field. A [`Doc`]
-//! keeps the same tree in two allocations: a table of fixed-size entries, children of an array or
-//! object stored next to each other, and one string buffer for keys and strings. Object keys are
-//! sorted, so a field is found by binary search; a document serialises with its keys in that
-//! order, as `serde_json` without `preserve_order` would.
+//! keeps the same tree in two allocations: a table of fixed-size entries, the children of an
+//! array or object stored next to each other (after their own children: the table is built
+//! depth first, straight from JSON text with [`Doc::from_slice`]), and one string buffer for
+//! keys and strings. Object keys are sorted, so a field is found by binary search; a document
+//! serialises with its keys in that order, as `serde_json` without `preserve_order` would.
 
 use std::cmp::Ordering;
-use std::collections::VecDeque;
 use std::fmt;
 
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -17,7 +17,7 @@ use serde_json::{Number, Value};
 
 /// A JSON document in compact form. Build it with [`Doc::from`] a [`Value`]; read it through
 /// [`Doc::root`].
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 pub struct Doc {
     entries: Box<[Entry]>,
     text: Box<str>,
@@ -53,63 +53,272 @@ fn offset(n: usize) -> u32 {
     u32::try_from(n).expect("a JSON document larger than 4 GiB")
 }
 
+/// Documents are equal when they hold the same JSON, however their tables are laid out.
+impl PartialEq for Doc {
+    fn eq(&self, other: &Doc) -> bool {
+        self.root() == other.root()
+    }
+}
+
+impl PartialEq for Node<'_> {
+    fn eq(&self, other: &Node<'_>) -> bool {
+        let (a, b) = (self.entry(), other.entry());
+        if a.kind != b.kind {
+            return false;
+        }
+        match a.kind {
+            Kind::Null | Kind::False | Kind::True => true,
+            Kind::Unsigned | Kind::Signed | Kind::Float => a.bits() == b.bits(),
+            Kind::String => self.as_str() == other.as_str(),
+            Kind::Array => a.b == b.b && self.elements().zip(other.elements()).all(|(x, y)| x == y),
+            Kind::Object => {
+                a.b == b.b
+                    && self
+                        .fields()
+                        .zip(other.fields())
+                        .all(|((kx, x), (ky, y))| kx == ky && x == y)
+            }
+        }
+    }
+}
+
 impl From<&Value> for Doc {
     fn from(value: &Value) -> Doc {
-        // Breadth first, so that every node's children are contiguous.
-        let mut entries: Vec<Entry> = Vec::new();
-        let mut text = String::new();
-        let mut queue: VecDeque<(usize, &Value)> = VecDeque::new();
-        entries.push(Entry {
+        let mut b = Builder::default();
+        let root = b.value(value);
+        b.finish(root)
+    }
+}
+
+impl Doc {
+    /// Parses JSON text straight into a document, without a `serde_json::Value` in between
+    /// (a third of the time and no allocation per field). The same as parsing into a `Value`
+    /// and taking [`Doc::from`] it.
+    pub fn from_slice(json: &[u8]) -> serde_json::Result<Doc> {
+        let mut de = serde_json::Deserializer::from_slice(json);
+        let doc = Doc::deserialize(&mut de)?;
+        de.end()?;
+        Ok(doc)
+    }
+}
+
+/// Builds a [`Doc`] depth first: the entries of a container's children are collected on
+/// `pending` while they are read and moved into the table together, sorted by key, when the
+/// container ends, so that each container's children are contiguous. The root is entry 0.
+struct Builder {
+    entries: Vec<Entry>,
+    text: String,
+    pending: Vec<Entry>,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder {
+            entries: vec![Entry::placeholder()],
+            text: String::new(),
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl Builder {
+    fn finish(mut self, root: Entry) -> Doc {
+        self.entries[0] = root;
+        Doc {
+            entries: self.entries.into_boxed_slice(),
+            text: self.text.into_boxed_str(),
+        }
+    }
+
+    fn leaf(kind: Kind, a: u32, b: u32) -> Entry {
+        Entry {
             key_start: 0,
             key_len: 0,
-            kind: Kind::Null,
-            a: 0,
-            b: 0,
-        });
-        queue.push_back((0, value));
-        while let Some((at, v)) = queue.pop_front() {
-            let (kind, a, b) = match v {
-                Value::Null => (Kind::Null, 0, 0),
-                Value::Bool(false) => (Kind::False, 0, 0),
-                Value::Bool(true) => (Kind::True, 0, 0),
-                Value::Number(n) => number_parts(n),
-                Value::String(s) => {
-                    let start = offset(text.len());
-                    text.push_str(s);
-                    (Kind::String, start, offset(s.len()))
-                }
-                Value::Array(items) => {
-                    let first = offset(entries.len());
-                    for item in items {
-                        queue.push_back((entries.len(), item));
-                        entries.push(Entry::placeholder());
-                    }
-                    (Kind::Array, first, offset(items.len()))
-                }
-                Value::Object(map) => {
-                    let first = offset(entries.len());
-                    let mut fields: Vec<(&String, &Value)> = map.iter().collect();
-                    fields.sort_by(|x, y| x.0.as_bytes().cmp(y.0.as_bytes()));
-                    for (key, item) in fields {
-                        let mut e = Entry::placeholder();
-                        e.key_start = offset(text.len());
-                        e.key_len = offset(key.len());
-                        text.push_str(key);
-                        queue.push_back((entries.len(), item));
-                        entries.push(e);
-                    }
-                    (Kind::Object, first, offset(map.len()))
-                }
-            };
-            let e = &mut entries[at];
-            e.kind = kind;
-            e.a = a;
-            e.b = b;
+            kind,
+            a,
+            b,
         }
-        Doc {
-            entries: entries.into_boxed_slice(),
-            text: text.into_boxed_str(),
+    }
+
+    fn string(&mut self, s: &str) -> Entry {
+        let start = offset(self.text.len());
+        self.text.push_str(s);
+        Builder::leaf(Kind::String, start, offset(s.len()))
+    }
+
+    /// Adds `key` to the text; returns its (start, length).
+    fn key(&mut self, key: &str) -> (u32, u32) {
+        let start = offset(self.text.len());
+        self.text.push_str(key);
+        (start, offset(key.len()))
+    }
+
+    /// Ends the array whose children are `pending[mark..]`.
+    fn end_array(&mut self, mark: usize) -> Entry {
+        let first = offset(self.entries.len());
+        let count = offset(self.pending.len() - mark);
+        self.entries.extend(self.pending.drain(mark..));
+        Builder::leaf(Kind::Array, first, count)
+    }
+
+    /// Ends the object whose fields are `pending[mark..]`: sorted by key, and of a key given
+    /// twice the last value kept, as `serde_json` does.
+    fn end_object(&mut self, mark: usize) -> Entry {
+        let text = self.text.as_bytes();
+        let key = |e: &Entry| &text[e.key_start as usize..(e.key_start + e.key_len) as usize];
+        let fields = &mut self.pending[mark..];
+        fields.sort_by(|x, y| compare_keys(key(x), key(y)));
+        let first = offset(self.entries.len());
+        let mut fields = self.pending.drain(mark..).peekable();
+        while let Some(field) = fields.next() {
+            if fields.peek().is_some_and(|next| key(next) == key(&field)) {
+                continue;
+            }
+            self.entries.push(field);
         }
+        drop(fields);
+        let count = offset(self.entries.len()) - first;
+        Builder::leaf(Kind::Object, first, count)
+    }
+
+    fn value(&mut self, v: &Value) -> Entry {
+        match v {
+            Value::Null => Builder::leaf(Kind::Null, 0, 0),
+            Value::Bool(false) => Builder::leaf(Kind::False, 0, 0),
+            Value::Bool(true) => Builder::leaf(Kind::True, 0, 0),
+            Value::Number(n) => {
+                let (kind, a, b) = number_parts(n);
+                Builder::leaf(kind, a, b)
+            }
+            Value::String(s) => self.string(s),
+            Value::Array(items) => {
+                let mark = self.pending.len();
+                for item in items {
+                    let e = self.value(item);
+                    self.pending.push(e);
+                }
+                self.end_array(mark)
+            }
+            Value::Object(map) => {
+                let mark = self.pending.len();
+                for (k, item) in map {
+                    let (start, len) = self.key(k);
+                    let mut e = self.value(item);
+                    e.key_start = start;
+                    e.key_len = len;
+                    self.pending.push(e);
+                }
+                self.end_object(mark)
+            }
+        }
+    }
+}
+
+/// Reads one JSON value into the builder, returning its entry (children already in place).
+struct ValueSeed<'b>(&'b mut Builder);
+
+impl<'de> serde::de::DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Entry;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Entry, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ValueSeed<'_> {
+    type Value = Entry;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Entry, E> {
+        Ok(Builder::leaf(Kind::Null, 0, 0))
+    }
+
+    fn visit_none<E>(self) -> Result<Entry, E> {
+        Ok(Builder::leaf(Kind::Null, 0, 0))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Entry, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Entry, E> {
+        Ok(Builder::leaf(
+            if v { Kind::True } else { Kind::False },
+            0,
+            0,
+        ))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Entry, E> {
+        let (kind, a, b) = number_parts(&Number::from(v));
+        Ok(Builder::leaf(kind, a, b))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Entry, E> {
+        let (kind, a, b) = number_parts(&Number::from(v));
+        Ok(Builder::leaf(kind, a, b))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Entry, E> {
+        // Like `Value`: a non-finite float is null.
+        Ok(match Number::from_f64(v) {
+            Some(n) => {
+                let (kind, a, b) = number_parts(&n);
+                Builder::leaf(kind, a, b)
+            }
+            None => Builder::leaf(Kind::Null, 0, 0),
+        })
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Entry, E> {
+        Ok(self.0.string(v))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Entry, A::Error> {
+        let b = self.0;
+        let mark = b.pending.len();
+        while let Some(e) = seq.next_element_seed(ValueSeed(b))? {
+            b.pending.push(e);
+        }
+        Ok(b.end_array(mark))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Entry, A::Error> {
+        let b = self.0;
+        let mark = b.pending.len();
+        while let Some((start, len)) = map.next_key_seed(KeySeed(b))? {
+            let mut e = map.next_value_seed(ValueSeed(b))?;
+            e.key_start = start;
+            e.key_len = len;
+            b.pending.push(e);
+        }
+        Ok(b.end_object(mark))
+    }
+}
+
+/// Reads an object key into the builder's text.
+struct KeySeed<'b>(&'b mut Builder);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = (u32, u32);
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(u32, u32), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed<'_> {
+    type Value = (u32, u32);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<(u32, u32), E> {
+        Ok(self.0.key(v))
     }
 }
 
@@ -538,7 +747,10 @@ impl Serialize for Doc {
 
 impl<'de> Deserialize<'de> for Doc {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Doc, D::Error> {
-        Value::deserialize(d).map(|v| Doc::from(&v))
+        use serde::de::DeserializeSeed;
+        let mut b = Builder::default();
+        let root = ValueSeed(&mut b).deserialize(d)?;
+        Ok(b.finish(root))
     }
 }
 
@@ -590,6 +802,24 @@ mod tests {
         assert_eq!(back, v);
         let again: Doc = serde_json::from_str(&text).unwrap();
         assert!(again == doc);
+    }
+
+    #[test]
+    fn parses_text_as_a_value_would() {
+        let v = sample();
+        let text = serde_json::to_vec(&v).unwrap();
+        let parsed = Doc::from_slice(&text).unwrap();
+        assert!(parsed == Doc::from(&v));
+        assert_eq!(parsed.to_value(), v);
+        // Escapes, a repeated key (the last wins, as in serde_json), numbers of every kind.
+        let odd = br#"{"b":1,"a":"x\u00e9\n","b":2,"n":[-3,1.5,18446744073709551615,null,true]}"#;
+        let expected: Value = serde_json::from_slice(odd).unwrap();
+        let doc = Doc::from_slice(odd).unwrap();
+        assert_eq!(doc.to_value(), expected);
+        assert_eq!(doc.root().get("b").and_then(|n| n.as_u64()), Some(2));
+        assert_eq!(doc.root().len(), 3);
+        assert!(Doc::from_slice(b"{\"a\": 1} trailing").is_err());
+        assert!(Doc::from_slice(b"{\"a\": ").is_err());
     }
 
     #[test]
