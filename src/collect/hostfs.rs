@@ -16,32 +16,93 @@ use crate::snapshot::FileFacts;
 /// system call each, that files of kernel pseudo file systems (`/proc`, `/sys`: sized 0,
 /// mostly under a page) gain nothing from. Used for the many such reads per container.
 pub fn read_pseudo(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
-    let mut file = fs::File::open(path)?;
-    let mut buf = vec![0u8; 4096];
+    read_all(fs::File::open(path)?)
+}
+
+/// Reads an open pseudo file to its end: into a buffer on the stack first (most are far below
+/// a page), so that the result is one allocation of the right size.
+fn read_all(mut file: fs::File) -> io::Result<Vec<u8>> {
+    let mut first = [0u8; 4096];
     let mut len = 0;
-    loop {
-        if len == buf.len() {
-            buf.resize(len * 2, 0);
-        }
-        match file.read(&mut buf[len..]) {
-            Ok(0) => break,
+    while len < first.len() {
+        match file.read(&mut first[len..]) {
+            Ok(0) => return Ok(first[..len].to_vec()),
             Ok(n) => len += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     }
-    buf.truncate(len);
+    let mut buf = first.to_vec();
+    file.read_to_end(&mut buf)?;
     Ok(buf)
+}
+
+/// One process's `/proc/PID` directory, held open so that its files are reached from it
+/// (`openat`, `readlinkat`) instead of walking `/proc/PID` again for each: a container's
+/// namespaces, cgroup, command line and status are read through one of these.
+pub struct ProcDir {
+    dir: std::os::fd::OwnedFd,
+    pid: u32,
+    /// `/proc/PID` as the host sees it, for error messages.
+    path: String,
+}
+
+impl ProcDir {
+    /// Opens `/proc/PID` below `host`'s root.
+    pub fn open(host: &HostFs, pid: u32) -> io::Result<ProcDir> {
+        let path = format!("/proc/{pid}");
+        let dir = nix::fcntl::open(
+            &host.resolve_proc(&path),
+            nix::fcntl::OFlag::O_PATH
+                | nix::fcntl::OFlag::O_DIRECTORY
+                | nix::fcntl::OFlag::O_CLOEXEC,
+            nix::sys::stat::Mode::empty(),
+        )?;
+        Ok(ProcDir { dir, pid, path })
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// `/proc/PID/NAME` as the host sees it (for messages).
+    pub fn path_of(&self, name: &str) -> String {
+        format!("{}/{name}", self.path)
+    }
+
+    /// The whole of file `name` (relative, like `ns/net` or `status`), as [`read_pseudo`].
+    pub fn read(&self, name: &str) -> io::Result<Vec<u8>> {
+        let fd = nix::fcntl::openat(
+            &self.dir,
+            name,
+            nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC,
+            nix::sys::stat::Mode::empty(),
+        )?;
+        read_all(fs::File::from(fd))
+    }
+
+    /// [`ProcDir::read`] as text; not UTF-8 is an error.
+    pub fn read_string(&self, name: &str) -> io::Result<String> {
+        String::from_utf8(self.read(name)?).map_err(|_| not_utf8())
+    }
+
+    /// The target of symlink `name` (like `ns/net`).
+    pub fn read_link(&self, name: &str) -> io::Result<std::ffi::OsString> {
+        Ok(nix::fcntl::readlinkat(&self.dir, name)?)
+    }
+}
+
+fn not_utf8() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "stream did not contain valid UTF-8",
+    )
 }
 
 /// [`read_pseudo`] as text; not UTF-8 is an error as with `fs::read_to_string`.
 pub fn read_pseudo_string(path: impl AsRef<Path>) -> io::Result<String> {
-    String::from_utf8(read_pseudo(path)?).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        )
-    })
+    String::from_utf8(read_pseudo(path)?).map_err(|_| not_utf8())
 }
 
 /// The host's file system below a root directory.

@@ -116,12 +116,15 @@ fn is_dockerd(cmdline: &[String]) -> bool {
 /// process is gone or unreadable.
 pub fn command_line(host: &HostFs, pid: u32) -> Option<Vec<String>> {
     let raw = read_pseudo(host.resolve_proc(&format!("/proc/{pid}/cmdline"))).ok()?;
-    Some(
-        raw.split(|&b| b == 0)
-            .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect(),
-    )
+    Some(arguments(&raw))
+}
+
+/// The arguments in the text of a `/proc/PID/cmdline` (NUL-separated).
+pub fn arguments(raw: &[u8]) -> Vec<String> {
+    raw.split(|&b| b == 0)
+        .filter(|a| !a.is_empty())
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect()
 }
 
 /// A process's effective uid, from `/proc/PID/status`.

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::hostfs::{read_pseudo, read_pseudo_string, HostFs};
+use super::hostfs::{HostFs, ProcDir};
 use crate::snapshot::{CgroupFacts, NamespaceFacts, RuntimeFacts};
 
 /// Namespace kinds compared with the host's.
@@ -20,10 +20,16 @@ pub fn namespaces_of(host: &HostFs, pid: u32) -> Result<BTreeMap<String, u64>, S
 }
 
 fn namespace_inodes(host: &HostFs, pid: u32) -> Result<BTreeMap<String, u64>, String> {
+    let dir = ProcDir::open(host, pid).map_err(|e| format!("cannot read /proc/{pid}/ns: {e}"))?;
+    namespace_inodes_in(&dir)
+}
+
+fn namespace_inodes_in(dir: &ProcDir) -> Result<BTreeMap<String, u64>, String> {
     let mut out = BTreeMap::new();
     for kind in NAMESPACES {
-        let link = format!("/proc/{pid}/ns/{kind}");
-        match std::fs::read_link(host.resolve_proc(&link)) {
+        let name = format!("ns/{kind}");
+        let link = dir.path_of(&name);
+        match dir.read_link(&name) {
             Ok(target) => {
                 // "net:[4026531992]"
                 let t = target.to_string_lossy();
@@ -48,7 +54,21 @@ pub fn collect(
     host_ns: Option<&BTreeMap<String, u64>>,
     errors: &mut BTreeMap<String, String>,
 ) -> RuntimeFacts {
-    collect_with(host, pid, host_ns, &cgroup_file(host, pid), errors)
+    match ProcDir::open(host, pid) {
+        Ok(dir) => collect_with(host, &dir, host_ns, &cgroup_file(&dir), errors),
+        Err(e) => gone(pid, e, errors),
+    }
+}
+
+/// The facts of a process whose `/proc/PID` cannot be opened: every part is an error.
+fn gone(pid: u32, e: std::io::Error, errors: &mut BTreeMap<String, String>) -> RuntimeFacts {
+    let message = format!("cannot read /proc/{pid}: {e}");
+    errors.insert("runtime.namespaces".into(), message.clone());
+    errors.insert("runtime.cgroup".into(), message);
+    RuntimeFacts {
+        pid,
+        ..Default::default()
+    }
 }
 
 /// [`collect`] and [`processes`] of a container's process `pid`, reading `/proc/PID/cgroup`
@@ -59,30 +79,37 @@ pub fn container(
     host_ns: Option<&BTreeMap<String, u64>>,
     errors: &mut BTreeMap<String, String>,
 ) -> (RuntimeFacts, Result<Vec<serde_json::Value>, String>) {
-    let cgroup = cgroup_file(host, pid);
-    let facts = collect_with(host, pid, host_ns, &cgroup, errors);
-    let processes = cgroup.and_then(|text| processes_in(host, pid, &text));
+    let dir = match ProcDir::open(host, pid) {
+        Ok(dir) => dir,
+        Err(e) => {
+            let facts = gone(pid, e, errors);
+            return (facts, Err(errors["runtime.cgroup"].clone()));
+        }
+    };
+    let cgroup = cgroup_file(&dir);
+    let facts = collect_with(host, &dir, host_ns, &cgroup, errors);
+    let processes = cgroup.and_then(|text| processes_in(host, &dir, &text));
     (facts, processes)
 }
 
 /// The text of `/proc/PID/cgroup`.
-fn cgroup_file(host: &HostFs, pid: u32) -> Result<String, String> {
-    let file = format!("/proc/{pid}/cgroup");
-    read_pseudo_string(host.resolve_proc(&file)).map_err(|e| format!("cannot read {file}: {e}"))
+fn cgroup_file(dir: &ProcDir) -> Result<String, String> {
+    dir.read_string("cgroup")
+        .map_err(|e| format!("cannot read {}: {e}", dir.path_of("cgroup")))
 }
 
 fn collect_with(
     host: &HostFs,
-    pid: u32,
+    dir: &ProcDir,
     host_ns: Option<&BTreeMap<String, u64>>,
     cgroup_text: &Result<String, String>,
     errors: &mut BTreeMap<String, String>,
 ) -> RuntimeFacts {
     let mut facts = RuntimeFacts {
-        pid,
+        pid: dir.pid(),
         ..Default::default()
     };
-    match (namespace_inodes(host, pid), host_ns) {
+    match (namespace_inodes_in(dir), host_ns) {
         (Ok(ns), Some(host_ns)) => {
             facts.namespaces = ns
                 .into_iter()
@@ -111,7 +138,7 @@ fn collect_with(
     }
     match cgroup_text
         .clone()
-        .and_then(|text| cgroup(host, pid, &text))
+        .and_then(|text| cgroup(host, dir, &text))
     {
         Ok(c) => facts.cgroup = Some(c),
         Err(e) => {
@@ -122,8 +149,8 @@ fn collect_with(
 }
 
 /// Limits of the cgroup that `text` (`/proc/PID/cgroup`) names.
-fn cgroup(host: &HostFs, pid: u32, text: &str) -> Result<CgroupFacts, String> {
-    let file = format!("/proc/{pid}/cgroup");
+fn cgroup(host: &HostFs, dir: &ProcDir, text: &str) -> Result<CgroupFacts, String> {
+    let file = dir.path_of("cgroup");
     let mut v1: BTreeMap<String, String> = BTreeMap::new();
     let mut unified = None;
     for line in text.lines() {
@@ -184,15 +211,70 @@ fn cgroup(host: &HostFs, pid: u32, text: &str) -> Result<CgroupFacts, String> {
     })
 }
 
+/// A process's name (its `comm`) and effective uid from its `/proc/PID/status`: USER in
+/// `docker top` (ps's `user` column) is the effective user.
+fn name_and_uid(status: &str) -> (String, Option<u32>) {
+    let (mut name, mut uid) = (String::new(), None);
+    for line in status.lines() {
+        if let Some(v) = line.strip_prefix("Name:") {
+            name = unescape_name(v.strip_prefix('\t').unwrap_or(v));
+        } else if let Some(v) = line.strip_prefix("Uid:") {
+            uid = v.split_whitespace().nth(1).and_then(|u| u.parse().ok());
+            break;
+        }
+    }
+    (name, uid)
+}
+
+/// The `Name:` of a status file as the process named itself. The kernel escapes a newline and
+/// a backslash in it: as `\n` and `\\` since Linux 5.x, as octal `\012` and `\134` before.
+fn unescape_name(escaped: &str) -> String {
+    let mut name = String::with_capacity(escaped.len());
+    let mut rest = escaped;
+    while let Some(at) = rest.find('\\') {
+        name.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let octal = after
+            .get(..3)
+            .filter(|d| d.bytes().all(|b| (b'0'..=b'7').contains(&b)))
+            .and_then(|d| u8::from_str_radix(d, 8).ok());
+        rest = match (octal, after.chars().next()) {
+            (Some(byte), _) => {
+                name.push(char::from(byte));
+                &after[3..]
+            }
+            (None, Some('n')) => {
+                name.push('\n');
+                &after[1..]
+            }
+            (None, Some(c)) => {
+                name.push(c);
+                &after[c.len_utf8()..]
+            }
+            (None, None) => {
+                name.push('\\');
+                ""
+            }
+        };
+    }
+    name.push_str(rest);
+    name
+}
+
 /// The processes in the cgroup of process `pid` (the container's), as objects keyed PID, USER,
 /// NAME, ARGS like `docker top` gives them, read from `/proc` and the cgroup file system.
 pub fn processes(host: &HostFs, pid: u32) -> Result<Vec<serde_json::Value>, String> {
-    processes_in(host, pid, &cgroup_file(host, pid)?)
+    let dir = ProcDir::open(host, pid).map_err(|e| format!("cannot read /proc/{pid}: {e}"))?;
+    processes_in(host, &dir, &cgroup_file(&dir)?)
 }
 
 /// The processes of the cgroup that `text` (process `pid`'s `/proc/PID/cgroup`) names.
-fn processes_in(host: &HostFs, pid: u32, text: &str) -> Result<Vec<serde_json::Value>, String> {
-    let file = format!("/proc/{pid}/cgroup");
+fn processes_in(
+    host: &HostFs,
+    dir: &ProcDir,
+    text: &str,
+) -> Result<Vec<serde_json::Value>, String> {
+    let file = dir.path_of("cgroup");
     let mut procs_file = None;
     for line in text.lines() {
         let mut f = line.splitn(3, ':');
@@ -214,20 +296,19 @@ fn processes_in(host: &HostFs, pid: u32, text: &str) -> Result<Vec<serde_json::V
         .map_err(|e| format!("cannot read {procs_file}: {e}"))?;
     let mut out = Vec::new();
     for p in pids.lines().filter_map(|l| l.trim().parse::<u32>().ok()) {
-        let read = |name: &str| read_pseudo(host.resolve_proc(&format!("/proc/{p}/{name}"))).ok();
         // A process may exit while we read: skip it.
-        let Some(comm) = read("comm") else { continue };
-        let args = super::process::command_line(host, p).unwrap_or_default();
-        let uid = read("status").and_then(|s| {
-            String::from_utf8_lossy(&s)
-                .lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .and_then(|v| {
-                    v.split_whitespace()
-                        .next()
-                        .and_then(|u| u.parse::<u32>().ok())
-                })
-        });
+        let Ok(proc_dir) = ProcDir::open(host, p) else {
+            continue;
+        };
+        let Ok(status) = proc_dir.read("status") else {
+            continue;
+        };
+        let status = String::from_utf8_lossy(&status);
+        let (name, uid) = name_and_uid(&status);
+        let args = proc_dir
+            .read("cmdline")
+            .map(|raw| super::process::arguments(&raw))
+            .unwrap_or_default();
         let user = uid
             .map(|u| {
                 host.user_name(u)
@@ -238,9 +319,43 @@ fn processes_in(host: &HostFs, pid: u32, text: &str) -> Result<Vec<serde_json::V
         out.push(serde_json::json!({
             "PID": p.to_string(),
             "USER": user,
-            "NAME": String::from_utf8_lossy(&comm).trim_end().to_string(),
+            "NAME": name,
             "ARGS": args.join(" "),
         }));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_gives_the_name_and_the_effective_uid() {
+        let status = "Name:\tsshd\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t1000\t0\t0\t0\nGid:\t0\t0\t0\t0\n";
+        assert_eq!(name_and_uid(status), ("sshd".to_string(), Some(0)));
+        assert_eq!(name_and_uid("Name:\tx\n"), ("x".to_string(), None));
+    }
+
+    #[test]
+    fn escaped_names_are_restored() {
+        assert_eq!(unescape_name("plain name"), "plain name");
+        assert_eq!(unescape_name(r"a\nb\\c"), "a\nb\\c");
+        assert_eq!(unescape_name(r"a\012b\134c"), "a\nb\\c");
+        assert_eq!(unescape_name(r"trailing\"), "trailing\\");
+        assert_eq!(unescape_name("sshd: ünï"), "sshd: ünï");
+    }
+
+    #[test]
+    fn a_live_process_reads_like_its_comm_file() {
+        let host = HostFs::new(std::path::Path::new("/"));
+        let dir = ProcDir::open(&host, std::process::id()).unwrap();
+        let status = dir.read_string("status").unwrap();
+        let comm = dir.read_string("comm").unwrap();
+        let (name, uid) = name_and_uid(&status);
+        assert_eq!(name, comm.trim_end_matches('\n'));
+        assert_eq!(uid, Some(nix::unistd::geteuid().as_raw()));
+        let ns = namespace_inodes_in(&dir).unwrap();
+        assert!(ns.contains_key("net") && ns.contains_key("pid"), "{ns:?}");
+    }
 }
