@@ -293,7 +293,7 @@ fn container_removed_between_list_and_inspect_is_skipped_with_a_note() {
         .expect("list");
     assert_eq!(ids.len(), 2);
     d.docker(&["rm", "-f", "goes"]);
-    let (facts, errors, notes) = rt.block_on(inspect_containers(&docker, ids));
+    let (facts, errors, notes) = rt.block_on(inspect_containers(&docker, &endpoint, ids));
     assert_eq!(facts.len(), 1);
     assert_eq!(facts[0].name, "stays");
     assert!(errors.is_empty(), "{errors:?}");
@@ -302,6 +302,53 @@ fn container_removed_between_list_and_inspect_is_skipped_with_a_note() {
         notes[0].contains("was removed during the scan; skipped"),
         "{notes:?}"
     );
+}
+
+#[test]
+fn inspect_documents_are_kept_as_the_daemon_sent_them_over_unix_and_tcp() {
+    use bollwerk::collect::docker::{connect, inspect_containers, list_container_ids, Endpoint};
+    use bollwerk::doc::Doc;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("an ephemeral port")
+        .port();
+    let tcp = format!("tcp://127.0.0.1:{port}");
+    let d = PrivateDaemon::start_with_args(serde_json::json!({}), &["-H", &tcp], |_| {});
+    d.import_busybox();
+    run(
+        &d,
+        "labelled",
+        &[
+            "--network",
+            "none",
+            "--label",
+            "note=<b>\"quoted\" & ünïcode</b>",
+        ],
+    );
+    // What the docker CLI prints is the daemon's document (in an array).
+    let cli: serde_json::Value = serde_json::from_str(&d.docker(&["inspect", "labelled"])).unwrap();
+    let expected = Doc::from(&cli[0]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for url in [d.socket_url(), tcp] {
+        let endpoint = Endpoint {
+            url: url.clone(),
+            tls_dir: None,
+        };
+        let docker = rt.block_on(connect(&endpoint)).expect("connect");
+        let ids = rt
+            .block_on(list_container_ids(&docker, false))
+            .expect("list");
+        let (facts, errors, _) = rt.block_on(inspect_containers(&docker, &endpoint, ids));
+        assert!(errors.is_empty(), "{url}: {errors:?}");
+        assert_eq!(facts.len(), 1, "{url}");
+        assert_eq!(facts[0].name, "labelled");
+        assert!(
+            facts[0].inspect == expected,
+            "{url}: the document differs from docker inspect:\n{}\n{}",
+            facts[0].inspect.to_value(),
+            expected.to_value()
+        );
+    }
 }
 
 #[test]

@@ -234,7 +234,7 @@ pub struct Flags {
     pub config_file: Option<String>,
 }
 
-/// Parses dockerd's arguments (without argv[0]). Unknown flags are kept under their own name
+/// Parses dockerd's arguments (without `argv[0]`). Unknown flags are kept under their own name
 /// as text so nothing is lost.
 pub fn parse_flags(args: &[String]) -> Flags {
     let mut flags = Flags::default();

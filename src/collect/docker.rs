@@ -3,7 +3,9 @@
 //! All requests run concurrently: version, info, networks, the image inspects and histories
 //! (at most [`MAX_IN_FLIGHT`] at once) and the container list, whose containers are inspected
 //! as soon as it arrives (at most [`MAX_IN_FLIGHT`] at once), each one's exec instances right
-//! after its inspect. [`Early`] tells the caller of `/info` and of each running container as
+//! after its inspect. Container inspects are fetched as JSON text through [`super::http`] and
+//! read straight into [`Doc`]s, as the daemon sent them (through bollard for TLS endpoints).
+//! [`Early`] tells the caller of `/info` and of each running container as
 //! they arrive, so that reading the host can start before all answers are in.
 
 use std::path::Path;
@@ -17,6 +19,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::http::{GetError, JsonGet};
 use crate::doc::Doc;
 use crate::snapshot::{
     ContainerFacts, ImageFacts, ImageFreshness, InventoryFacts, OverlayNetwork, SwarmFacts,
@@ -205,7 +208,12 @@ pub struct Early {
 }
 
 /// Asks the daemon for everything, concurrently; `early` is told of some answers at once.
-pub async fn collect(docker: &Docker, all_containers: bool, early: Early) -> DaemonAnswers {
+pub async fn collect(
+    docker: &Docker,
+    endpoint: &Endpoint,
+    all_containers: bool,
+    early: Early,
+) -> DaemonAnswers {
     let Early {
         info: on_info,
         running: on_running,
@@ -222,7 +230,9 @@ pub async fn collect(docker: &Docker, all_containers: bool, early: Early) -> Dae
             })
             .filter_map(|c| c.id.clone())
             .collect();
-        let inspected = inspect_all(docker, wanted, true, on_running.as_deref()).await;
+        let raw = JsonGet::new(endpoint, &docker.client_version());
+        let inspected =
+            inspect_all(docker, raw.as_ref(), wanted, true, on_running.as_deref()).await;
         (listed, inspected)
     };
     let info = async {
@@ -461,8 +471,44 @@ pub async fn list_container_ids(docker: &Docker, all: bool) -> Result<Vec<String
 
 /// Inspects `ids` concurrently. A container that is gone by then (removed between list and
 /// inspect) is skipped with a note; other failures are errors for that container.
-pub async fn inspect_containers(docker: &Docker, ids: Vec<String>) -> Gathered<ContainerFacts> {
-    inspect_all(docker, ids, false, None).await
+pub async fn inspect_containers(
+    docker: &Docker,
+    endpoint: &Endpoint,
+    ids: Vec<String>,
+) -> Gathered<ContainerFacts> {
+    let raw = JsonGet::new(endpoint, &docker.client_version());
+    inspect_all(docker, raw.as_ref(), ids, false, None).await
+}
+
+/// Why a container could not be inspected.
+struct InspectFailure {
+    /// The daemon no longer knows it (404).
+    gone: bool,
+    message: String,
+}
+
+/// One container's inspect document: its JSON text read straight into a [`Doc`] when `raw`
+/// is there, else bollard's typed answer converted.
+async fn inspect_one(
+    docker: &Docker,
+    raw: Option<&JsonGet>,
+    id: &str,
+) -> Result<Doc, InspectFailure> {
+    let failed = |gone: bool, why: &dyn std::fmt::Display| InspectFailure {
+        gone,
+        message: format!("cannot inspect container {id}: {why}"),
+    };
+    match raw {
+        Some(raw) => match raw.get(&format!("/containers/{id}/json")).await {
+            Ok(body) => Doc::from_slice(&body)
+                .map_err(|e| failed(false, &format!("the answer is not JSON: {e}"))),
+            Err(e) => Err(failed(matches!(e, GetError::Status(404, _)), &e)),
+        },
+        None => match docker.inspect_container(id, None).await {
+            Ok(inspect) => Ok(Doc::from(to_value(&inspect))),
+            Err(e) => Err(failed(is_not_found(&e), &e)),
+        },
+    }
 }
 
 /// [`inspect_containers`], and with `execs` each container's exec instances (those that can
@@ -470,24 +516,35 @@ pub async fn inspect_containers(docker: &Docker, ids: Vec<String>) -> Gathered<C
 /// `on_running` is told of each running container as soon as it is inspected.
 async fn inspect_all(
     docker: &Docker,
+    raw: Option<&JsonGet>,
     ids: Vec<String>,
     execs: bool,
     on_running: Option<&OnRunning>,
 ) -> Gathered<ContainerFacts> {
     let results: Vec<_> = stream::iter(ids)
         .map(|id| async move {
-            let r = docker.inspect_container(&id, None).await;
+            let r = inspect_one(docker, raw, &id).await;
             if let (Some(tell), Ok(inspect)) = (on_running, &r) {
-                let state = inspect.state.as_ref();
-                let pid = state.and_then(|s| s.pid).unwrap_or(0);
-                if state.and_then(|s| s.running) == Some(true) && pid > 0 {
+                let state = inspect.root().get("State");
+                let pid = state.and_then(|s| s.get("Pid")?.as_u64()).unwrap_or(0);
+                let running = state.and_then(|s| s.get("Running")?.as_bool()) == Some(true);
+                if running && pid > 0 {
                     tell(&id, pid as u32);
                 }
             }
             let mut docs = Vec::new();
             if let (true, Ok(inspect)) = (execs, &r) {
-                for e in inspect.exec_ids.iter().flatten() {
-                    if let Ok(doc) = docker.inspect_exec(e).await {
+                let exec_ids: Vec<String> = inspect
+                    .root()
+                    .get("ExecIDs")
+                    .map(|ids| {
+                        ids.elements()
+                            .filter_map(|e| e.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for e in exec_ids {
+                    if let Ok(doc) = docker.inspect_exec(&e).await {
                         docs.push(to_value(&doc));
                     }
                 }
@@ -502,15 +559,16 @@ async fn inspect_all(
         match r {
             Ok(inspect) => {
                 let name = inspect
-                    .name
-                    .clone()
+                    .root()
+                    .get("Name")
+                    .and_then(|n| n.as_str())
                     .unwrap_or_default()
                     .trim_start_matches('/')
                     .to_string();
                 facts.push(ContainerFacts {
                     id,
                     name,
-                    inspect: Doc::from(to_value(&inspect)),
+                    inspect,
                     runtime: None,
                     processes: Vec::new(),
                     execs,
@@ -518,13 +576,12 @@ async fn inspect_all(
                     errors: Default::default(),
                 });
             }
-            Err(e) if is_not_found(&e) => notes.push(format!(
+            Err(InspectFailure { gone: true, .. }) => notes.push(format!(
                 "container {id} was removed during the scan; skipped"
             )),
-            Err(e) => errors.push((
-                format!("containers[\"{id}\"]"),
-                format!("cannot inspect container {id}: {e}"),
-            )),
+            Err(InspectFailure { message, .. }) => {
+                errors.push((format!("containers[\"{id}\"]"), message))
+            }
         }
     }
     (facts, errors, notes)

@@ -16,6 +16,7 @@ pub mod docker;
 pub mod engine;
 pub mod groups;
 pub mod hostfs;
+pub mod http;
 pub mod identity;
 pub mod locations;
 pub mod mounts;
@@ -158,7 +159,7 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
     let deep = opts.deep_images;
     let daemon_task = runtime.spawn(async move {
         let docker = docker::connect(&endpoint).await?;
-        let mut answers = docker::collect(&docker, all, early).await;
+        let mut answers = docker::collect(&docker, &endpoint, all, early).await;
         if deep {
             for img in &mut answers.images {
                 match deep::special_files(&docker, &img.id).await {

@@ -1,0 +1,120 @@
+//! Plain `GET`s of JSON documents from the daemon, answered as the bytes it sent.
+//!
+//! Container inspects are most of a collection's traffic. Through bollard each answer is
+//! parsed into its typed model and then turned back into JSON for the snapshot: this client
+//! hands the bytes to [`Doc::from_slice`](crate::doc::Doc::from_slice) instead, which is a third of
+//! the work and keeps fields bollard's models do not know. It also keeps its connections open
+//! between requests (bollard opens a new unix connection for every request), which spares
+//! dockerd an accept and a goroutine per container. Unix sockets and plain TCP only; TLS
+//! endpoints go through bollard.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+use super::docker::Endpoint;
+
+/// How long one request may take, as for bollard's requests.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A keep-alive HTTP/1.1 client for one daemon endpoint.
+pub struct JsonGet {
+    transport: Transport,
+    /// `/v1.41`: the API version agreed on.
+    prefix: String,
+}
+
+enum Transport {
+    Unix(Client<hyperlocal::UnixConnector, Empty<Bytes>>, String),
+    Tcp(Client<HttpConnector, Empty<Bytes>>, String),
+}
+
+/// Why a request failed: the daemon's status and message, or the transport's error.
+#[derive(Debug)]
+pub enum GetError {
+    /// The daemon answered with a status other than 2xx.
+    Status(u16, String),
+    /// No answer (connection, timeout, body).
+    Transport(String),
+}
+
+impl std::fmt::Display for GetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GetError::Status(code, message) => {
+                write!(f, "Docker responded with status code {code}: {message}")
+            }
+            GetError::Transport(e) => f.write_str(e),
+        }
+    }
+}
+
+impl JsonGet {
+    /// A client for `endpoint` speaking API `major.minor`; `None` for TLS endpoints and
+    /// addresses that are neither `unix://` nor `tcp://`/`http://`.
+    pub fn new(endpoint: &Endpoint, version: &bollard::ClientVersion) -> Option<JsonGet> {
+        if endpoint.tls_dir.is_some() {
+            return None;
+        }
+        let prefix = format!("/v{}.{}", version.major_version, version.minor_version);
+        let transport = if let Some(path) = endpoint.socket_path() {
+            Transport::Unix(
+                Client::builder(TokioExecutor::new()).build(hyperlocal::UnixConnector),
+                path.to_string(),
+            )
+        } else {
+            let authority = endpoint
+                .url
+                .strip_prefix("tcp://")
+                .or_else(|| endpoint.url.strip_prefix("http://"))?
+                .trim_end_matches('/')
+                .to_string();
+            Transport::Tcp(
+                Client::builder(TokioExecutor::new()).build_http(),
+                authority,
+            )
+        };
+        Some(JsonGet { transport, prefix })
+    }
+
+    /// The body of `GET {prefix}{path}` (`path` like `/containers/ID/json`).
+    pub async fn get(&self, path: &str) -> Result<Bytes, GetError> {
+        let full = format!("{}{path}", self.prefix);
+        let sent = match &self.transport {
+            Transport::Unix(client, socket) => {
+                let uri: hyper::Uri = hyperlocal::Uri::new(socket, &full).into();
+                tokio::time::timeout(TIMEOUT, client.get(uri)).await
+            }
+            Transport::Tcp(client, authority) => {
+                let uri: hyper::Uri = format!("http://{authority}{full}")
+                    .parse()
+                    .map_err(|e| GetError::Transport(format!("bad request address: {e}")))?;
+                tokio::time::timeout(TIMEOUT, client.get(uri)).await
+            }
+        };
+        let response = sent
+            .map_err(|_| GetError::Transport(format!("no answer within {TIMEOUT:?}")))?
+            .map_err(|e| GetError::Transport(format!("GET {full} failed: {e}")))?;
+        let status = response.status();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| GetError::Transport(format!("GET {full}: reading the answer: {e}")))?
+            .to_bytes();
+        if status.is_success() {
+            Ok(body)
+        } else {
+            // The daemon explains itself as {"message": "..."}.
+            let message = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("message")?.as_str().map(str::to_string))
+                .unwrap_or_else(|| String::from_utf8_lossy(&body).trim().to_string());
+            Err(GetError::Status(status.as_u16(), message))
+        }
+    }
+}
