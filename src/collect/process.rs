@@ -129,13 +129,58 @@ pub fn arguments(raw: &[u8]) -> Vec<String> {
 
 /// A process's effective uid, from `/proc/PID/status`.
 fn effective_uid(host: &HostFs, pid: u32) -> Option<u32> {
-    read_pseudo_string(host.resolve_proc(&format!("/proc/{pid}/status")))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .and_then(|v| v.split_whitespace().nth(1).and_then(|u| u.parse().ok()))
-        })
+    let status = read_pseudo_string(host.resolve_proc(&format!("/proc/{pid}/status"))).ok()?;
+    name_and_uid(&status).1
+}
+
+/// A process's name (its `comm`) and effective uid from its `/proc/PID/status`: USER in
+/// `docker top` (ps's `user` column) is the effective user.
+pub fn name_and_uid(status: &str) -> (String, Option<u32>) {
+    let (mut name, mut uid) = (String::new(), None);
+    for line in status.lines() {
+        if let Some(v) = line.strip_prefix("Name:") {
+            name = unescape_name(v.strip_prefix('\t').unwrap_or(v));
+        } else if let Some(v) = line.strip_prefix("Uid:") {
+            uid = v.split_whitespace().nth(1).and_then(|u| u.parse().ok());
+            break;
+        }
+    }
+    (name, uid)
+}
+
+/// The `Name:` of a status file as the process named itself. The kernel escapes a newline and
+/// a backslash in it: as `\n` and `\\` since Linux 5.x, as octal `\012` and `\134` before.
+fn unescape_name(escaped: &str) -> String {
+    let mut name = String::with_capacity(escaped.len());
+    let mut rest = escaped;
+    while let Some(at) = rest.find('\\') {
+        name.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let octal = after
+            .get(..3)
+            .filter(|d| d.bytes().all(|b| (b'0'..=b'7').contains(&b)))
+            .and_then(|d| u8::from_str_radix(d, 8).ok());
+        rest = match (octal, after.chars().next()) {
+            (Some(byte), _) => {
+                name.push(char::from(byte));
+                &after[3..]
+            }
+            (None, Some('n')) => {
+                name.push('\n');
+                &after[1..]
+            }
+            (None, Some(c)) => {
+                name.push(c);
+                &after[c.len_utf8()..]
+            }
+            (None, None) => {
+                name.push('\\');
+                ""
+            }
+        };
+    }
+    name.push_str(rest);
+    name
 }
 
 /// The `-H` addresses of a dockerd command line, or its daemon.json `hosts`, or the default.
@@ -188,6 +233,22 @@ fn normalise(host: &HostFs, addr: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_gives_the_name_and_the_effective_uid() {
+        let status = "Name:\tsshd\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t1000\t0\t0\t0\nGid:\t0\t0\t0\t0\n";
+        assert_eq!(name_and_uid(status), ("sshd".to_string(), Some(0)));
+        assert_eq!(name_and_uid("Name:\tx\n"), ("x".to_string(), None));
+    }
+
+    #[test]
+    fn escaped_names_are_restored() {
+        assert_eq!(unescape_name("plain name"), "plain name");
+        assert_eq!(unescape_name(r"a\nb\\c"), "a\nb\\c");
+        assert_eq!(unescape_name(r"a\012b\134c"), "a\nb\\c");
+        assert_eq!(unescape_name(r"trailing\"), "trailing\\");
+        assert_eq!(unescape_name("sshd: ünï"), "sshd: ünï");
+    }
 
     #[test]
     fn a_socket_not_made_by_dockerd_is_searched_for_in_proc() {

@@ -16,10 +16,6 @@ pub const NAMESPACES: &[&str] = &["pid", "net", "ipc", "uts", "user", "cgroup", 
 
 /// Namespace inodes of process `pid` by kind.
 pub fn namespaces_of(host: &HostFs, pid: u32) -> Result<BTreeMap<String, u64>, String> {
-    namespace_inodes(host, pid)
-}
-
-fn namespace_inodes(host: &HostFs, pid: u32) -> Result<BTreeMap<String, u64>, String> {
     let dir = ProcDir::open(host, pid).map_err(|e| format!("cannot read /proc/{pid}/ns: {e}"))?;
     namespace_inodes_in(&dir)
 }
@@ -211,56 +207,6 @@ fn cgroup(host: &HostFs, dir: &ProcDir, text: &str) -> Result<CgroupFacts, Strin
     })
 }
 
-/// A process's name (its `comm`) and effective uid from its `/proc/PID/status`: USER in
-/// `docker top` (ps's `user` column) is the effective user.
-fn name_and_uid(status: &str) -> (String, Option<u32>) {
-    let (mut name, mut uid) = (String::new(), None);
-    for line in status.lines() {
-        if let Some(v) = line.strip_prefix("Name:") {
-            name = unescape_name(v.strip_prefix('\t').unwrap_or(v));
-        } else if let Some(v) = line.strip_prefix("Uid:") {
-            uid = v.split_whitespace().nth(1).and_then(|u| u.parse().ok());
-            break;
-        }
-    }
-    (name, uid)
-}
-
-/// The `Name:` of a status file as the process named itself. The kernel escapes a newline and
-/// a backslash in it: as `\n` and `\\` since Linux 5.x, as octal `\012` and `\134` before.
-fn unescape_name(escaped: &str) -> String {
-    let mut name = String::with_capacity(escaped.len());
-    let mut rest = escaped;
-    while let Some(at) = rest.find('\\') {
-        name.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let octal = after
-            .get(..3)
-            .filter(|d| d.bytes().all(|b| (b'0'..=b'7').contains(&b)))
-            .and_then(|d| u8::from_str_radix(d, 8).ok());
-        rest = match (octal, after.chars().next()) {
-            (Some(byte), _) => {
-                name.push(char::from(byte));
-                &after[3..]
-            }
-            (None, Some('n')) => {
-                name.push('\n');
-                &after[1..]
-            }
-            (None, Some(c)) => {
-                name.push(c);
-                &after[c.len_utf8()..]
-            }
-            (None, None) => {
-                name.push('\\');
-                ""
-            }
-        };
-    }
-    name.push_str(rest);
-    name
-}
-
 /// The processes in the cgroup of process `pid` (the container's), as objects keyed PID, USER,
 /// NAME, ARGS like `docker top` gives them, read from `/proc` and the cgroup file system.
 pub fn processes(host: &HostFs, pid: u32) -> Result<Vec<serde_json::Value>, String> {
@@ -304,7 +250,7 @@ fn processes_in(
             continue;
         };
         let status = String::from_utf8_lossy(&status);
-        let (name, uid) = name_and_uid(&status);
+        let (name, uid) = super::process::name_and_uid(&status);
         let args = proc_dir
             .read("cmdline")
             .map(|raw| super::process::arguments(&raw))
@@ -331,28 +277,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn status_gives_the_name_and_the_effective_uid() {
-        let status = "Name:\tsshd\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t1000\t0\t0\t0\nGid:\t0\t0\t0\t0\n";
-        assert_eq!(name_and_uid(status), ("sshd".to_string(), Some(0)));
-        assert_eq!(name_and_uid("Name:\tx\n"), ("x".to_string(), None));
-    }
-
-    #[test]
-    fn escaped_names_are_restored() {
-        assert_eq!(unescape_name("plain name"), "plain name");
-        assert_eq!(unescape_name(r"a\nb\\c"), "a\nb\\c");
-        assert_eq!(unescape_name(r"a\012b\134c"), "a\nb\\c");
-        assert_eq!(unescape_name(r"trailing\"), "trailing\\");
-        assert_eq!(unescape_name("sshd: ünï"), "sshd: ünï");
-    }
-
-    #[test]
     fn a_live_process_reads_like_its_comm_file() {
         let host = HostFs::new(std::path::Path::new("/"));
         let dir = ProcDir::open(&host, std::process::id()).unwrap();
         let status = dir.read_string("status").unwrap();
         let comm = dir.read_string("comm").unwrap();
-        let (name, uid) = name_and_uid(&status);
+        let (name, uid) = crate::collect::process::name_and_uid(&status);
         assert_eq!(name, comm.trim_end_matches('\n'));
         assert_eq!(uid, Some(nix::unistd::geteuid().as_raw()));
         let ns = namespace_inodes_in(&dir).unwrap();
