@@ -306,7 +306,7 @@ fn container_removed_between_list_and_inspect_is_skipped_with_a_note() {
 
 #[test]
 fn inspect_documents_are_kept_as_the_daemon_sent_them_over_unix_and_tcp() {
-    use bollwerk::collect::docker::{connect, inspect_containers, list_container_ids, Endpoint};
+    use bollwerk::collect::docker::{collect, connect, Early, Endpoint};
     use bollwerk::doc::Doc;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -326,8 +326,12 @@ fn inspect_documents_are_kept_as_the_daemon_sent_them_over_unix_and_tcp() {
         ],
     );
     // What the docker CLI prints is the daemon's document (in an array).
-    let cli: serde_json::Value = serde_json::from_str(&d.docker(&["inspect", "labelled"])).unwrap();
-    let expected = Doc::from(&cli[0]);
+    let cli = |args: &[&str]| -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_str(&d.docker(args)).unwrap();
+        v[0].clone()
+    };
+    let container = Doc::from(&cli(&["inspect", "labelled"]));
+    let image = cli(&["image", "inspect", "local/busybox:test"]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     for url in [d.socket_url(), tcp] {
         let endpoint = Endpoint {
@@ -335,18 +339,23 @@ fn inspect_documents_are_kept_as_the_daemon_sent_them_over_unix_and_tcp() {
             tls_dir: None,
         };
         let docker = rt.block_on(connect(&endpoint)).expect("connect");
-        let ids = rt
-            .block_on(list_container_ids(&docker, false))
-            .expect("list");
-        let (facts, errors, _) = rt.block_on(inspect_containers(&docker, &endpoint, ids));
-        assert!(errors.is_empty(), "{url}: {errors:?}");
-        assert_eq!(facts.len(), 1, "{url}");
-        assert_eq!(facts[0].name, "labelled");
+        let answers = rt.block_on(collect(&docker, &endpoint, false, Early::default()));
+        assert!(answers.errors.is_empty(), "{url}: {:?}", answers.errors);
+        assert_eq!(answers.containers.len(), 1, "{url}");
+        assert_eq!(answers.containers[0].name, "labelled");
         assert!(
-            facts[0].inspect == expected,
-            "{url}: the document differs from docker inspect:\n{}\n{}",
-            facts[0].inspect.to_value(),
-            expected.to_value()
+            answers.containers[0].inspect == container,
+            "{url}: the container differs from docker inspect:\n{}\n{}",
+            answers.containers[0].inspect.to_value(),
+            container.to_value()
+        );
+        assert_eq!(answers.images.len(), 1, "{url}");
+        assert_eq!(answers.images[0].inspect, image, "{url}: the image");
+        let info = answers.info.as_ref().expect("info");
+        assert_eq!(info["Containers"], 1, "{url}: {info}");
+        assert!(
+            answers.version.is_some() && !answers.networks.is_empty(),
+            "{url}"
         );
     }
 }

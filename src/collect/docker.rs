@@ -3,8 +3,10 @@
 //! All requests run concurrently: version, info, networks, the image inspects and histories
 //! (at most [`MAX_IN_FLIGHT`] at once) and the container list, whose containers are inspected
 //! as soon as it arrives (at most [`MAX_IN_FLIGHT`] at once), each one's exec instances right
-//! after its inspect. Container inspects are fetched as JSON text through [`super::http`] and
-//! read straight into [`Doc`]s, as the daemon sent them (through bollard for TLS endpoints).
+//! after its inspect. Every answer the snapshot keeps (version, info, networks, container,
+//! exec and image inspects, image histories) is fetched as JSON text through [`super::http`]
+//! and kept as the daemon sent it, container inspects read straight into [`Doc`]s; through
+//! bollard's typed models only for TLS endpoints and for the lists bollwerk only reads from.
 //! [`Early`] tells the caller of `/info` and of each running container as
 //! they arrive, so that reading the host can start before all answers are in.
 
@@ -218,6 +220,8 @@ pub async fn collect(
         info: on_info,
         running: on_running,
     } = early;
+    let raw = JsonGet::new(endpoint, &docker.client_version());
+    let raw = raw.as_ref();
     // Containers are inspected as soon as they are listed, and each one's exec instances as
     // soon as it is inspected, while version, info, images and networks are asked for.
     let containers = async {
@@ -230,43 +234,46 @@ pub async fn collect(
             })
             .filter_map(|c| c.id.clone())
             .collect();
-        let raw = JsonGet::new(endpoint, &docker.client_version());
-        let inspected =
-            inspect_all(docker, raw.as_ref(), wanted, true, on_running.as_deref()).await;
+        let inspected = inspect_all(docker, raw, wanted, true, on_running.as_deref()).await;
         (listed, inspected)
     };
     let info = async {
-        let info = docker.info().await.map(|i| to_value(&i));
+        let info = ask_value(raw, "/info", docker.info()).await;
         if let Some(tell) = on_info {
             tell(info.as_ref().ok());
         }
         info
     };
     let (version, info, (listed, inspected), images, networks) = tokio::join!(
-        docker.version(),
+        ask_value(raw, "/version", docker.version()),
         info,
         containers,
-        images(docker),
-        docker.list_networks(None),
+        images(docker, raw),
+        ask_value(raw, "/networks", docker.list_networks(None)),
     );
     let mut out = DaemonAnswers::default();
     match version {
-        Ok(v) => out.version = Some(to_value(&v)),
-        Err(e) => out
-            .errors
-            .push(("daemon.version".into(), format!("GET /version failed: {e}"))),
+        Ok(v) => out.version = Some(v),
+        Err(e) => out.errors.push((
+            "daemon.version".into(),
+            format!("GET /version failed: {}", e.why),
+        )),
     }
     match info {
         Ok(v) => out.info = Some(v),
         Err(e) => out
             .errors
-            .push(("daemon.info".into(), format!("GET /info failed: {e}"))),
+            .push(("daemon.info".into(), format!("GET /info failed: {}", e.why))),
     }
     match networks {
-        Ok(n) => out.networks = n.iter().map(to_value).collect(),
+        Ok(Value::Array(n)) => out.networks = n,
+        Ok(other) => out.errors.push((
+            "daemon.networks".into(),
+            format!("GET /networks did not answer a list: {other}"),
+        )),
         Err(e) => out.errors.push((
             "daemon.networks".into(),
-            format!("GET /networks failed: {e}"),
+            format!("GET /networks failed: {}", e.why),
         )),
     }
     let (mut image_facts, mut i_errors, mut i_notes) = images;
@@ -480,34 +487,63 @@ pub async fn inspect_containers(
     inspect_all(docker, raw.as_ref(), ids, false, None).await
 }
 
-/// Why a container could not be inspected.
-struct InspectFailure {
-    /// The daemon no longer knows it (404).
+/// Why a request failed.
+struct Failure {
+    /// The daemon no longer knows the object (404).
     gone: bool,
-    message: String,
+    /// What went wrong, without saying which request.
+    why: String,
 }
 
-/// One container's inspect document: its JSON text read straight into a [`Doc`] when `raw`
-/// is there, else bollard's typed answer converted.
-async fn inspect_one(
-    docker: &Docker,
+/// The daemon's answer to `GET path`: the JSON text as sent when `raw` is there, else
+/// bollard's typed answer from `typed` (not started otherwise), for TLS endpoints.
+enum Answer<T> {
+    Text(bytes::Bytes),
+    Typed(T),
+}
+
+async fn ask<T>(
     raw: Option<&JsonGet>,
-    id: &str,
-) -> Result<Doc, InspectFailure> {
-    let failed = |gone: bool, why: &dyn std::fmt::Display| InspectFailure {
-        gone,
-        message: format!("cannot inspect container {id}: {why}"),
-    };
+    path: &str,
+    typed: impl std::future::Future<Output = Result<T, bollard::errors::Error>>,
+) -> Result<Answer<T>, Failure> {
     match raw {
-        Some(raw) => match raw.get(&format!("/containers/{id}/json")).await {
-            Ok(body) => Doc::from_slice(&body)
-                .map_err(|e| failed(false, &format!("the answer is not JSON: {e}"))),
-            Err(e) => Err(failed(matches!(e, GetError::Status(404, _)), &e)),
-        },
-        None => match docker.inspect_container(id, None).await {
-            Ok(inspect) => Ok(Doc::from(to_value(&inspect))),
-            Err(e) => Err(failed(is_not_found(&e), &e)),
-        },
+        Some(raw) => raw.get(path).await.map(Answer::Text).map_err(|e| Failure {
+            gone: matches!(e, GetError::Status(404, _)),
+            why: e.to_string(),
+        }),
+        None => typed.await.map(Answer::Typed).map_err(|e| Failure {
+            gone: is_not_found(&e),
+            why: e.to_string(),
+        }),
+    }
+}
+
+/// [`ask`], the answer as a JSON value.
+async fn ask_value<T: serde::Serialize>(
+    raw: Option<&JsonGet>,
+    path: &str,
+    typed: impl std::future::Future<Output = Result<T, bollard::errors::Error>>,
+) -> Result<Value, Failure> {
+    match ask(raw, path, typed).await? {
+        Answer::Text(body) => serde_json::from_slice(&body).map_err(not_json),
+        Answer::Typed(t) => Ok(to_value(&t)),
+    }
+}
+
+fn not_json(e: serde_json::Error) -> Failure {
+    Failure {
+        gone: false,
+        why: format!("the answer is not JSON: {e}"),
+    }
+}
+
+/// One container's inspect document, read straight into a [`Doc`] when its text is there.
+async fn inspect_one(docker: &Docker, raw: Option<&JsonGet>, id: &str) -> Result<Doc, Failure> {
+    let path = format!("/containers/{id}/json");
+    match ask(raw, &path, docker.inspect_container(id, None)).await? {
+        Answer::Text(body) => Doc::from_slice(&body).map_err(not_json),
+        Answer::Typed(inspect) => Ok(Doc::from(to_value(&inspect))),
     }
 }
 
@@ -544,8 +580,9 @@ async fn inspect_all(
                     })
                     .unwrap_or_default();
                 for e in exec_ids {
-                    if let Ok(doc) = docker.inspect_exec(&e).await {
-                        docs.push(to_value(&doc));
+                    let path = format!("/exec/{e}/json");
+                    if let Ok(doc) = ask_value(raw, &path, docker.inspect_exec(&e)).await {
+                        docs.push(doc);
                     }
                 }
             }
@@ -576,12 +613,13 @@ async fn inspect_all(
                     errors: Default::default(),
                 });
             }
-            Err(InspectFailure { gone: true, .. }) => notes.push(format!(
+            Err(Failure { gone: true, .. }) => notes.push(format!(
                 "container {id} was removed during the scan; skipped"
             )),
-            Err(InspectFailure { message, .. }) => {
-                errors.push((format!("containers[\"{id}\"]"), message))
-            }
+            Err(Failure { why, .. }) => errors.push((
+                format!("containers[\"{id}\"]"),
+                format!("cannot inspect container {id}: {why}"),
+            )),
         }
     }
     (facts, errors, notes)
@@ -607,7 +645,7 @@ pub fn registries(tags: &[String]) -> Vec<String> {
     out
 }
 
-async fn images(docker: &Docker) -> Gathered<ImageFacts> {
+async fn images(docker: &Docker, raw: Option<&JsonGet>) -> Gathered<ImageFacts> {
     let opts = ListImagesOptionsBuilder::new().all(false).build();
     let list = match docker.list_images(Some(opts)).await {
         Ok(l) => l,
@@ -621,9 +659,14 @@ async fn images(docker: &Docker) -> Gathered<ImageFacts> {
     };
     let results: Vec<_> = stream::iter(list)
         .map(|summary| async move {
+            let id = &summary.id;
+            let (inspect_path, history_path) = (
+                format!("/images/{id}/json"),
+                format!("/images/{id}/history"),
+            );
             let (inspect, history) = tokio::join!(
-                docker.inspect_image(&summary.id),
-                docker.image_history(&summary.id)
+                ask_value(raw, &inspect_path, docker.inspect_image(id)),
+                ask_value(raw, &history_path, docker.image_history(id))
             );
             (summary, inspect, history)
         })
@@ -652,15 +695,15 @@ async fn images(docker: &Docker) -> Gathered<ImageFacts> {
                 age_days: None,
                 containers: 0,
                 special_files: None,
-                inspect: to_value(&i),
-                history: to_value(&h),
+                inspect: i,
+                history: h,
             }),
-            (Err(e), _) | (_, Err(e)) if is_not_found(&e) => {
+            (Err(e), _) | (_, Err(e)) if e.gone => {
                 notes.push(format!("image {id} was removed during the scan; skipped"))
             }
             (Err(e), _) | (_, Err(e)) => errors.push((
                 format!("images[\"{id}\"]"),
-                format!("cannot inspect image {id}: {e}"),
+                format!("cannot inspect image {id}: {}", e.why),
             )),
         }
     }
