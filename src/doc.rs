@@ -15,8 +15,8 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Number, Value};
 
-/// A JSON document in compact form. Build it with [`Doc::from`] a [`Value`]; read it through
-/// [`Doc::root`].
+/// A JSON document in compact form. Build it from JSON text with [`Doc::from_slice`] (or
+/// deserialize it) or with [`Doc::from`] a [`Value`]; read it through [`Doc::root`].
 #[derive(Clone)]
 pub struct Doc {
     entries: Box<[Entry]>,
@@ -84,9 +84,8 @@ impl PartialEq for Node<'_> {
 
 impl From<&Value> for Doc {
     fn from(value: &Value) -> Doc {
-        let mut b = Builder::default();
-        let root = b.value(value);
-        b.finish(root)
+        // A `Value` reads like JSON text: the same builder, the same document.
+        Doc::deserialize(value).expect("a JSON value always reads as a document")
     }
 }
 
@@ -114,7 +113,7 @@ struct Builder {
 impl Default for Builder {
     fn default() -> Builder {
         Builder {
-            entries: vec![Entry::placeholder()],
+            entries: vec![Builder::leaf(Kind::Null, 0, 0)],
             text: String::new(),
             pending: Vec::new(),
         }
@@ -179,38 +178,6 @@ impl Builder {
         drop(fields);
         let count = offset(self.entries.len()) - first;
         Builder::leaf(Kind::Object, first, count)
-    }
-
-    fn value(&mut self, v: &Value) -> Entry {
-        match v {
-            Value::Null => Builder::leaf(Kind::Null, 0, 0),
-            Value::Bool(false) => Builder::leaf(Kind::False, 0, 0),
-            Value::Bool(true) => Builder::leaf(Kind::True, 0, 0),
-            Value::Number(n) => {
-                let (kind, a, b) = number_parts(n);
-                Builder::leaf(kind, a, b)
-            }
-            Value::String(s) => self.string(s),
-            Value::Array(items) => {
-                let mark = self.pending.len();
-                for item in items {
-                    let e = self.value(item);
-                    self.pending.push(e);
-                }
-                self.end_array(mark)
-            }
-            Value::Object(map) => {
-                let mark = self.pending.len();
-                for (k, item) in map {
-                    let (start, len) = self.key(k);
-                    let mut e = self.value(item);
-                    e.key_start = start;
-                    e.key_len = len;
-                    self.pending.push(e);
-                }
-                self.end_object(mark)
-            }
-        }
     }
 }
 
@@ -347,16 +314,6 @@ fn number_parts(n: &Number) -> (Kind, u32, u32) {
 }
 
 impl Entry {
-    fn placeholder() -> Entry {
-        Entry {
-            key_start: 0,
-            key_len: 0,
-            kind: Kind::Null,
-            a: 0,
-            b: 0,
-        }
-    }
-
     fn bits(&self) -> u64 {
         u64::from(self.a) | (u64::from(self.b) << 32)
     }
