@@ -268,7 +268,8 @@ pub struct DaemonFacts {
     pub info: Option<Value>,
     /// The dockerd process serving `docker_host`, when found in `/proc`.
     pub process: Option<DaemonProcess>,
-    /// The daemon.json in effect, when one was read.
+    /// The daemon.json in effect: dockerd's `--config-file`, else the default path when
+    /// something is there (even if it could not be read).
     pub config_file: Option<String>,
     /// Effective settings by daemon.json key: file and flags merged, corrected by what `info`
     /// reports, dockerd's defaults where unset.

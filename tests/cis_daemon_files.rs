@@ -586,6 +586,34 @@ fn misconfigured_daemon_fails_daemon_rules() {
 }
 
 #[test]
+fn an_unreadable_config_file_is_still_the_one_file_rules_look_at() {
+    // dockerd read its --config-file at start; afterwards it becomes unreadable (a symlink
+    // loop), then disappears. 3.17/3.18 must speak of that file, not of the default path.
+    let d = PrivateDaemon::start(json!({}));
+    let config = d.config_path();
+    let shown = config.display().to_string();
+    fs::remove_file(&config).unwrap();
+    std::os::unix::fs::symlink(&config, &config).unwrap();
+    let (_o, r) = scan_daemon(&d.socket_url(), "2.2,3.17,3.18", &[]);
+    for id in ["2.2", "3.17", "3.18"] {
+        r.expect(id, "error");
+        assert!(
+            r.message(id).contains(&shown) && r.message(id).contains("os error 40"),
+            "{id}: {}",
+            r.message(id)
+        );
+    }
+
+    fs::remove_file(&config).unwrap();
+    let (_o, r) = scan_daemon(&d.socket_url(), "3.17,3.18", &[]);
+    for id in ["3.17", "3.18"] {
+        r.expect(id, "notapplicable");
+        assert!(r.message(id).contains(&shown), "{id}: {}", r.message(id));
+    }
+    drop(d);
+}
+
+#[test]
 fn tcp_daemons_are_found_by_port_and_need_tls_client_verification() {
     let tls = Tls::generate();
     let plain_port = free_port();

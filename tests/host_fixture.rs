@@ -148,6 +148,36 @@ fn unreadable_files_are_errors_naming_the_path() {
 }
 
 #[test]
+fn an_unreadable_passwd_is_an_error_not_a_shorter_member_list() {
+    // bob holds docker as his primary group: without passwd he would silently drop out of
+    // the list, and a list of trusted users would pass.
+    let tree = HostTree::new();
+    let trusted = ["--include", "1.1.2", "--trusted-users", "alice"];
+    let (_o, r) = scan(&tree, &trusted);
+    r.expect("1.1.2", "fail");
+    std::fs::remove_file(tree.path("etc/passwd")).unwrap();
+    std::fs::create_dir(tree.path("etc/passwd")).unwrap();
+    let (_o, r) = scan(&tree, &trusted);
+    r.expect("1.1.2", "error");
+    let msg = r.rule("1.1.2")["message"].as_str().unwrap();
+    assert!(
+        msg.contains("/etc/passwd") && msg.contains("Is a directory"),
+        "{msg}"
+    );
+    // A FIFO in its place is refused at once instead of hanging the scan.
+    std::fs::remove_dir(tree.path("etc/passwd")).unwrap();
+    nix::unistd::mkfifo(
+        &tree.path("etc/passwd"),
+        nix::sys::stat::Mode::from_bits_truncate(0o644),
+    )
+    .unwrap();
+    let (_o, r) = scan(&tree, &trusted);
+    r.expect("1.1.2", "error");
+    let msg = r.rule("1.1.2")["message"].as_str().unwrap();
+    assert!(msg.contains("not a regular file but a FIFO"), "{msg}");
+}
+
+#[test]
 fn unreachable_daemon_still_evaluates_host_rules() {
     let tree = HostTree::new();
     let (_o, r) = scan(&tree, &[]);

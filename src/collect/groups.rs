@@ -37,19 +37,22 @@ pub fn collect(host: &HostFs, name: &str) -> Result<Option<GroupFacts>, String> 
         }
     }
     let Some(mut g) = facts else { return Ok(None) };
-    if let Ok(passwd) = host.read_to_string("/etc/passwd") {
-        for (n, line) in passwd.lines().enumerate() {
-            let f: Vec<&str> = line.split(':').collect();
-            if f.len() >= 4
-                && f[3].parse::<u32>().ok() == Some(g.gid)
-                && !g.members.iter().any(|m| m == f[0])
-            {
-                g.members.push(f[0].to_string());
-                g.sources.insert(
-                    f[0].to_string(),
-                    format!("/etc/passwd:{} (primary group)", n + 1),
-                );
-            }
+    // Without passwd the members holding the group as primary group are unknown: the list
+    // would look complete and could pass, so it is an error instead.
+    let passwd = host.read_to_string("/etc/passwd").map_err(|e| {
+        format!("cannot read /etc/passwd (for users whose primary group is {name}): {e}")
+    })?;
+    for (n, line) in passwd.lines().enumerate() {
+        let f: Vec<&str> = line.split(':').collect();
+        if f.len() >= 4
+            && f[3].parse::<u32>().ok() == Some(g.gid)
+            && !g.members.iter().any(|m| m == f[0])
+        {
+            g.members.push(f[0].to_string());
+            g.sources.insert(
+                f[0].to_string(),
+                format!("/etc/passwd:{} (primary group)", n + 1),
+            );
         }
     }
     g.members.sort();

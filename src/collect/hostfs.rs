@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read};
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
 
 use crate::snapshot::FileFacts;
@@ -187,7 +187,25 @@ impl HostFs {
 
     /// Reads a host file as text.
     pub fn read_to_string(&self, path: &str) -> io::Result<String> {
-        fs::read_to_string(self.resolve(path))
+        String::from_utf8(self.read(path)?).map_err(|_| not_utf8())
+    }
+
+    /// Reads a host file. Only regular files are read: a FIFO would block the scan (opening
+    /// it waits for a writer, reading it takes what the writer meant for someone else) and a
+    /// device may act on being opened, so both are errors naming their kind.
+    pub fn read(&self, path: &str) -> io::Result<Vec<u8>> {
+        let real = self.resolve(path);
+        not_special(&fs::metadata(&real)?)?;
+        // O_NONBLOCK: should a FIFO take the file's place after the check, opening it
+        // returns at once instead of waiting for a writer; fstat then refuses it.
+        let mut file = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::libc::O_NONBLOCK)
+            .open(&real)?;
+        not_special(&file.metadata()?)?;
+        let mut buf = Vec::new();
+        file.read_to_end(&mut buf)?;
+        Ok(buf)
     }
 
     /// Reads a file of a kernel file system (`/sys/fs/cgroup/…`) as text. On the live host
@@ -317,6 +335,27 @@ impl HostFs {
     }
 }
 
+/// An error unless `meta` is a regular file or a directory (whose reading fails by itself with
+/// "Is a directory").
+fn not_special(meta: &fs::Metadata) -> io::Result<()> {
+    let ft = meta.file_type();
+    let kind = if ft.is_fifo() {
+        "a FIFO"
+    } else if ft.is_socket() {
+        "a socket"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else {
+        return Ok(());
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("not a regular file but {kind}"),
+    ))
+}
+
 fn components(path: &str) -> Vec<String> {
     Path::new(path)
         .components()
@@ -348,5 +387,27 @@ mod tests {
         assert!(host.stat("/var/run/docker.sock").unwrap().exists);
         assert!(!host.stat("/var/run/nothing").unwrap().exists);
         assert_eq!(host.resolve("/../../etc"), root.join("etc"));
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("etc/docker")).unwrap();
+        nix::unistd::mkfifo(
+            &root.join("etc/docker/daemon.json"),
+            nix::sys::stat::Mode::from_bits_truncate(0o644),
+        )
+        .unwrap();
+        fs::write(root.join("etc/hostname"), "box\n").unwrap();
+        let host = HostFs::new(root);
+        // Before the fix this blocked in open(2) for ever.
+        let e = host.read_to_string("/etc/docker/daemon.json").unwrap_err();
+        assert_eq!(e.to_string(), "not a regular file but a FIFO");
+        assert_eq!(host.read_to_string("/etc/hostname").unwrap(), "box\n");
+        assert_eq!(
+            host.read_to_string("/etc").unwrap_err().raw_os_error(),
+            Some(nix::libc::EISDIR)
+        );
     }
 }

@@ -134,7 +134,7 @@ pub fn resolve(
 
 /// The host's PATH: pid 1's environment, else `/etc/environment`, else the usual default.
 fn host_path(host: &HostFs) -> String {
-    if let Ok(env) = std::fs::read(host.resolve("/proc/1/environ")) {
+    if let Ok(env) = host.read("/proc/1/environ") {
         for var in env.split(|&b| b == 0) {
             if let Some(p) = var.strip_prefix(b"PATH=") {
                 return String::from_utf8_lossy(p).into_owned();

@@ -291,17 +291,20 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
         .config_file
         .clone()
         .unwrap_or_else(|| "/etc/docker/daemon.json".into());
-    let from_file = match host.read_to_string(&file) {
-        Ok(text) => {
-            snap.daemon.config_file = Some(file.clone());
-            match daemon_config::parse_daemon_json(&file, &text) {
-                Ok(s) => s,
-                Err(e) => {
-                    snap.error("daemon.settings", e);
-                    BTreeMap::new()
-                }
+    let read = host.read_to_string(&file);
+    // dockerd's own --config-file is the file in effect even when it cannot be read, so that
+    // rules on its owner and mode look at it and not at the default path.
+    if explicit || !matches!(&read, Err(e) if e.kind() == std::io::ErrorKind::NotFound) {
+        snap.daemon.config_file = Some(file.clone());
+    }
+    let from_file = match read {
+        Ok(text) => match daemon_config::parse_daemon_json(&file, &text) {
+            Ok(s) => s,
+            Err(e) => {
+                snap.error("daemon.settings", e);
+                BTreeMap::new()
             }
-        }
+        },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => BTreeMap::new(),
         Err(e) => {
             snap.error("daemon.settings", format!("cannot read {file}: {e}"));
