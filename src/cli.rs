@@ -12,6 +12,31 @@ use crate::report::{self, terminal, Report, RunOptions};
 use crate::rules::{eval, RuleSet, Selection, Status};
 use crate::snapshot::{Snapshot, SNAPSHOT_SCHEMA_VERSION};
 
+/// `print!` that survives a reader going away (`bollwerk rules list | head`): see [`emit`].
+macro_rules! out {
+    ($($arg:tt)*) => { emit(format_args!($($arg)*)) };
+}
+
+/// `println!` that survives a reader going away: see [`emit`].
+macro_rules! outln {
+    ($($arg:tt)*) => { emit(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Writes to standard output. A closed pipe is not an error (the reader has what it wanted;
+/// the rest is dropped, as other command-line tools do) where `print!` would panic; any other
+/// write error ends the program with exit code 2.
+fn emit(args: std::fmt::Arguments) {
+    use std::io::Write;
+    match std::io::stdout().lock().write_fmt(args) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            eprintln!("bollwerk: error: cannot write to standard output: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
 /// Audit a Docker host against the CIS Docker Benchmark and beyond.
 #[derive(Debug, Parser)]
 #[command(name = "bollwerk", version, about, long_about = None, max_term_width = 100)]
@@ -54,15 +79,10 @@ pub enum SchemaKind {
 #[derive(Debug, Args)]
 pub struct SourceArgs {
     /// Docker daemon address: unix:///path or tcp://host:port (TLS from DOCKER_TLS_VERIFY and
-    /// DOCKER_CERT_PATH).
-    #[arg(
-        long,
-        env = "DOCKER_HOST",
-        hide_env_values = true,
-        default_value = "unix:///var/run/docker.sock",
-        value_name = "URL"
-    )]
-    pub docker_host: String,
+    /// DOCKER_CERT_PATH). Default: $DOCKER_HOST, else unix:///var/run/docker.sock.
+    // Not clap's `env`: a DOCKER_HOST in the environment would then clash with --snapshot.
+    #[arg(long, value_name = "URL")]
+    pub docker_host: Option<String>,
     /// Root of the host file system to read (e.g. /host when the host is mounted there).
     #[arg(long, default_value = "/", value_name = "DIR")]
     pub host_root: PathBuf,
@@ -73,6 +93,32 @@ pub struct SourceArgs {
     /// (rule 4.8); slower, nothing is extracted to disk.
     #[arg(long)]
     pub deep_images: bool,
+}
+
+impl SourceArgs {
+    /// The daemon address: --docker-host, else DOCKER_HOST, else the default socket.
+    fn docker_host(&self) -> String {
+        self.docker_host
+            .clone()
+            .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|v| !v.is_empty()))
+            .unwrap_or_else(|| "unix:///var/run/docker.sock".into())
+    }
+
+    /// Refuses a --host-root that is not a directory: every host fact would be missing and
+    /// the rules on them not applicable, a report that looks clean.
+    fn check(&self) -> Result<(), Fatal> {
+        match std::fs::metadata(&self.host_root) {
+            Ok(m) if m.is_dir() => Ok(()),
+            Ok(_) => Err(Fatal(format!(
+                "--host-root {}: not a directory",
+                self.host_root.display()
+            ))),
+            Err(e) => Err(Fatal(format!(
+                "--host-root {}: {e}",
+                self.host_root.display()
+            ))),
+        }
+    }
 }
 
 /// Which rules.
@@ -291,7 +337,7 @@ pub fn main() -> ExitCode {
                 SchemaKind::Report => schemars::schema_for!(Report),
                 SchemaKind::Snapshot => schemars::schema_for!(Snapshot),
             };
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&schema).unwrap_or_default()
             );
@@ -339,10 +385,11 @@ fn progress(quiet: bool) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-fn gather(source: &SourceArgs, rules: &RuleSet, quiet: bool) -> Snapshot {
+fn gather(source: &SourceArgs, rules: &RuleSet, quiet: bool) -> Result<Snapshot, Fatal> {
+    source.check()?;
     let opts = CollectOptions {
         host_root: source.host_root.clone(),
-        endpoint: endpoint(&source.docker_host),
+        endpoint: endpoint(&source.docker_host()),
         all_containers: source.all,
         deep_images: source.deep_images,
     };
@@ -356,7 +403,7 @@ fn gather(source: &SourceArgs, rules: &RuleSet, quiet: bool) -> Snapshot {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    snap
+    Ok(snap)
 }
 
 fn read_snapshot(path: &Path) -> Result<Snapshot, Fatal> {
@@ -415,7 +462,7 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
     }
     let snapshot = match &args.snapshot {
         Some(path) => read_snapshot(path)?,
-        None => gather(&args.source, &rules, args.quiet),
+        None => gather(&args.source, &rules, args.quiet)?,
     };
     let mut trusted_users = args.trusted_users.clone();
     if let Some(v) = tailoring
@@ -481,17 +528,13 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
     })
 }
 
-/// Writes `report` in every format of `formats`: files atomically under `output`, the
-/// terminal summary on standard output.
+/// Writes `report` in every format of `formats`: files atomically under `output`, then the
+/// terminal summary on standard output (last, so that the files are there whatever becomes of
+/// the terminal: a pager quit early, a closed pipe).
 fn write_reports(report: &Report, formats: &[Format], output: &Path) -> Result<(), Fatal> {
     for &format in formats {
         let bytes = match format {
-            Format::Terminal => {
-                let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::stdout().is_terminal();
-                print!("{}", terminal::render(report, terminal::Style { color }));
-                continue;
-            }
+            Format::Terminal => continue,
             Format::Json => serde_json::to_vec_pretty(report)
                 .map_err(|e| format!("cannot encode the report: {e}"))?,
             Format::Html => report::html::render(report)?.into_bytes(),
@@ -501,6 +544,11 @@ fn write_reports(report: &Report, formats: &[Format], output: &Path) -> Result<(
         };
         let name = format.file_name().expect("file formats have a name");
         report::write::atomic_write(&output.join(name), &bytes)?;
+    }
+    if formats.contains(&Format::Terminal) {
+        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::stdout().is_terminal();
+        out!("{}", terminal::render(report, terminal::Style { color }));
     }
     Ok(())
 }
@@ -526,7 +574,7 @@ fn rerender(args: ReportArgs) -> Result<(), Fatal> {
 
 fn collect_cmd(args: CollectArgs) -> Result<(), Fatal> {
     let rules = load_rules(&args.rules)?;
-    let snapshot = gather(&args.source, &rules, args.quiet);
+    let snapshot = gather(&args.source, &rules, args.quiet)?;
     let json = serde_json::to_vec_pretty(&snapshot)
         .map_err(|e| format!("cannot encode the snapshot: {e}"))?;
     report::write::atomic_write(&args.output, &json)?;
@@ -555,9 +603,13 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
                 .max()
                 .unwrap_or(5)
                 .max(5);
-            println!(
+            outln!(
                 "{:<w$} {:<w_old$} {:<5} {:<10} {:<14} title",
-                "id", "1.6.0", "level", "assessment", "scope"
+                "id",
+                "1.6.0",
+                "level",
+                "assessment",
+                "scope"
             );
             for r in &set.rules {
                 let scope = serde_json::to_value(r.scope)
@@ -566,7 +618,7 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
                     .unwrap_or_default();
                 let assessment = format!("{:?}", r.assessment).to_lowercase();
                 let decided = if r.check.is_some() { "" } else { " (manual)" };
-                println!(
+                outln!(
                     "{:<w$} {:<w_old$} {:<5} {:<10} {:<14} {}{decided}",
                     r.id,
                     r.id_1_6_0.as_deref().unwrap_or(&r.id),
@@ -587,7 +639,7 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
             let xml = report::xccdf::benchmark(&set);
             match output {
                 Some(path) => report::write::atomic_write(&path, xml.as_bytes())?,
-                None => print!("{xml}"),
+                None => out!("{xml}"),
             }
             Ok(())
         }
@@ -596,26 +648,31 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
             let r = set
                 .get(&id)
                 .ok_or_else(|| format!("no rule with id '{id}' (see `bollwerk rules list`)"))?;
-            println!("{} {}", r.id, r.title);
+            outln!("{} {}", r.id, r.title);
             if let Some(old) = &r.id_1_6_0 {
-                println!("CIS Docker 1.6.0 id: {old}");
+                outln!("CIS Docker 1.6.0 id: {old}");
             }
-            println!(
+            outln!(
                 "level {} · {:?} · severity {:?} · scope {:?} · defined at {}",
-                r.level, r.assessment, r.severity, r.scope, r.origin
+                r.level,
+                r.assessment,
+                r.severity,
+                r.scope,
+                r.origin
             );
-            println!(
+            outln!(
                 "\nDescription\n{}\n\nRationale\n{}",
-                r.description, r.rationale
+                r.description,
+                r.rationale
             );
             if let Some(i) = &r.impact {
-                println!("\nImpact\n{i}");
+                outln!("\nImpact\n{i}");
             }
-            println!("\nRemediation\n{}", r.remediation);
+            outln!("\nRemediation\n{}", r.remediation);
             if !r.references.is_empty() {
-                println!("\nReferences");
+                outln!("\nReferences");
                 for x in &r.references {
-                    println!("  {x}");
+                    outln!("  {x}");
                 }
             }
             Ok(())

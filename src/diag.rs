@@ -17,6 +17,8 @@ pub fn json_error(file: &str, text: &str, e: &serde_json::Error) -> (String, Str
         ),
         lc => lc,
     };
+    // Columns count from 1: an empty file or line has its mistake at column 1, not 0.
+    let column = column.max(1);
     (format!("{file}:{line}:{column}"), what.to_string())
 }
 
@@ -31,5 +33,14 @@ mod tests {
         let (at, m) = json_error("f.json", text, &e);
         assert_eq!(at, "f.json:2:10");
         assert!(!m.contains(" at line "), "{m}");
+    }
+
+    #[test]
+    fn an_empty_file_is_wrong_at_its_first_column() {
+        let e = serde_json::from_str::<serde_json::Value>("").unwrap_err();
+        assert_eq!(json_error("f.json", "", &e).0, "f.json:1:1");
+        let text = "{\n\n";
+        let e = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
+        assert_eq!(json_error("f.json", text, &e).0, "f.json:2:1");
     }
 }

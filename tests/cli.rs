@@ -339,3 +339,142 @@ fn benchmark_1_6_0_reports_under_the_old_numbering() {
         ]
     );
 }
+
+#[test]
+fn docker_host_in_the_environment_does_not_clash_with_a_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let snap = dir.path().join("snap.json");
+    let tree = HostTree::new();
+    let root = tree.root_arg();
+    let (code, _, err) = run(&[
+        "collect",
+        "--host-root",
+        &root,
+        "--docker-host",
+        NO_DAEMON,
+        "-o",
+        snap.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
+        .args([
+            "scan",
+            "--snapshot",
+            snap.to_str().unwrap(),
+            "-o",
+            out,
+            "-q",
+        ])
+        .env("DOCKER_HOST", NO_DAEMON)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_ne!(o.status.code(), Some(2), "{err}");
+    assert!(dir.path().join("report.json").is_file(), "{err}");
+    // Given on the command line, the two still exclude each other.
+    let (code, _, err) = run(&[
+        "scan",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--docker-host",
+        NO_DAEMON,
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot be used with"), "{err}");
+}
+
+#[test]
+fn a_host_root_that_is_not_a_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-root");
+    let (code, out, err) = run(&[
+        "scan",
+        "--host-root",
+        missing.to_str().unwrap(),
+        "--docker-host",
+        NO_DAEMON,
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(
+        err.trim(),
+        format!(
+            "bollwerk: error: --host-root {}: No such file or directory (os error 2)",
+            missing.display()
+        )
+    );
+    assert!(!dir.path().join("report.json").exists());
+    let file = dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let snap = dir.path().join("snap.json");
+    let (code, _, err) = run(&[
+        "collect",
+        "--host-root",
+        file.to_str().unwrap(),
+        "-o",
+        snap.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a directory"), "{err}");
+}
+
+#[test]
+fn a_reader_that_goes_away_is_not_an_error() {
+    // `bollwerk rules list | head -1`, made certain: the pipe's read end is closed before
+    // bollwerk starts, so its first write already meets a closed pipe (it used to panic).
+    let (read_end, write_end) = nix::unistd::pipe().unwrap();
+    drop(read_end);
+    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
+        .args(["rules", "list"])
+        .stdout(std::process::Stdio::from(write_end))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn a_refused_connection_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("dead.sock");
+    // Bound but never listening: connecting is refused.
+    let s = nix::sys::socket::socket(
+        nix::sys::socket::AddressFamily::Unix,
+        nix::sys::socket::SockType::Stream,
+        nix::sys::socket::SockFlag::empty(),
+        None,
+    )
+    .unwrap();
+    nix::sys::socket::bind(
+        std::os::fd::AsRawFd::as_raw_fd(&s),
+        &nix::sys::socket::UnixAddr::new(&sock).unwrap(),
+    )
+    .unwrap();
+    let url = format!("unix://{}", sock.display());
+    let tree = HostTree::new();
+    let root = tree.root_arg();
+    let o = tempfile::tempdir().unwrap();
+    let r = bollwerk(
+        &[
+            "scan",
+            "--host-root",
+            &root,
+            "--docker-host",
+            &url,
+            "--include",
+            "2.2",
+        ],
+        o.path(),
+    );
+    r.expect("2.2", "error");
+    let msg = r.rule("2.2")["message"].as_str().unwrap().to_string();
+    assert!(
+        msg.contains(&format!("cannot reach the Docker daemon at {url}"))
+            && msg.contains("Connection refused"),
+        "{msg}"
+    );
+}

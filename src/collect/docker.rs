@@ -84,7 +84,23 @@ pub async fn connect(endpoint: &Endpoint) -> Result<Docker, String> {
     docker
         .negotiate_version()
         .await
-        .map_err(|e| cannot_reach(endpoint, &e))
+        .map_err(|e| cannot_reach(endpoint, &with_causes(&e)))
+}
+
+/// An error's message followed by those of its causes that it does not already contain:
+/// bollard's "client error (Connect)" alone does not say that the connection was refused.
+fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !msg.contains(&text) {
+            msg.push_str(": ");
+            msg.push_str(&text);
+        }
+        cause = c.source();
+    }
+    msg
 }
 
 /// "cannot reach the Docker daemon at URL: why".
@@ -115,7 +131,7 @@ fn client(endpoint: &Endpoint, version: &ClientVersion) -> Result<Docker, String
             &"unsupported address: expected unix://PATH or tcp://HOST:PORT",
         ));
     }
-    .map_err(|e| cannot_reach(endpoint, &e))
+    .map_err(|e| cannot_reach(endpoint, &with_causes(&e)))
 }
 
 /// The API version a plain (unix or tcp) endpoint speaks, from the `Api-Version` header of
@@ -464,7 +480,10 @@ async fn swarm(docker: &Docker, networks: &[Value]) -> Result<SwarmFacts, String
         overlay_networks,
     })
 }
-type Gathered<T> = (Vec<T>, Vec<(String, String)>, Vec<String>);
+
+/// What asking for many objects gave: the objects found, (fact path, message) for those the
+/// daemon could not give, and notes for those it no longer knows (removed meanwhile).
+pub type Gathered<T> = (Vec<T>, Vec<(String, String)>, Vec<String>);
 
 /// Ids of running containers, or of all containers when `all`.
 pub async fn list_container_ids(docker: &Docker, all: bool) -> Result<Vec<String>, String> {

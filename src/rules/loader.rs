@@ -14,14 +14,24 @@ use crate::collect::locations::LOCATION_KINDS;
 
 /// A problem in a rule file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+#[error("{}", self.location_and_message())]
 pub struct LoadError {
     /// The file.
     pub file: String,
-    /// 1-based line.
+    /// 1-based line; 0 when the error is about the whole file or folder.
     pub line: usize,
     /// What is wrong and the expected form.
     pub message: String,
+}
+
+impl LoadError {
+    /// `file:line: message`, or `file: message` when no line is meant.
+    fn location_and_message(&self) -> String {
+        match self.line {
+            0 => format!("{}: {}", self.file, self.message),
+            line => format!("{}:{line}: {}", self.file, self.message),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -708,10 +718,15 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<LoadError>> {
     let mut rules = Vec::new();
     let mut errors = Vec::new();
     if !dir.is_dir() {
+        let what = if dir.exists() {
+            "not a directory"
+        } else {
+            "no such directory"
+        };
         return Err(vec![LoadError {
             file: dir.display().to_string(),
             line: 0,
-            message: "not a directory: --checks takes a folder of *.toml rule files".into(),
+            message: format!("{what}: --checks takes a folder of *.toml rule files"),
         }]);
     }
     let mut files: Vec<_> = walkdir::WalkDir::new(dir)
