@@ -333,17 +333,14 @@ fn section_key(id: &str) -> (u64, String) {
     (id.parse().unwrap_or(u64::MAX), id.to_string())
 }
 
-/// Host text made visible: control and bidirectional-formatting characters (which could hide
-/// or reorder text) are shown as `\u{..}`; newlines and tabs stay. HTML escaping happens later,
-/// in the template.
+/// Host text made visible: control and invisible format characters (which could hide or
+/// reorder text, see [`super::is_invisible_format`]) are shown as `\u{..}`; newlines and tabs
+/// stay. HTML escaping happens later, in the template.
 fn clean(text: &str) -> String {
     text.chars()
         .map(|c| {
-            let bidi = matches!(
-                c,
-                '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-            );
-            let invisible = bidi || (c.is_control() && c != '\n' && c != '\t');
+            let invisible =
+                super::is_invisible_format(c) || (c.is_control() && c != '\n' && c != '\t');
             if invisible {
                 c.escape_unicode().to_string()
             } else {
@@ -1140,5 +1137,6 @@ mod tests {
     #[test]
     fn invisible_characters_are_shown() {
         assert_eq!(clean("a\u{1b}[1m\u{202e}b\nc"), "a\\u{1b}[1m\\u{202e}b\nc");
+        assert_eq!(clean("ng\u{200b}inx\u{feff}"), "ng\\u{200b}inx\\u{feff}");
     }
 }

@@ -320,3 +320,18 @@ pub fn fail_on_rank(status: Status) -> u8 {
         Status::Error => 5,
     }
 }
+
+/// Characters that change how the text around them is shown without being seen: direction
+/// overrides and isolates (a name could show reversed, as in "Trojan Source"), zero-width
+/// characters, line and paragraph separators, the byte order mark.
+pub(crate) fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}

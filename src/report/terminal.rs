@@ -32,11 +32,12 @@ impl Style {
 }
 
 /// Makes host-supplied text safe for a terminal: control characters (ANSI escapes included)
-/// are shown as `\u{..}` instead of being interpreted.
+/// and invisible format characters (direction overrides) are shown as `\u{..}` instead of
+/// being interpreted.
 pub fn sanitize(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c.is_control() {
+            if c.is_control() || super::is_invisible_format(c) {
                 c.escape_unicode().to_string()
             } else {
                 c.to_string()
@@ -55,7 +56,7 @@ fn evidence_line(e: &Evidence) -> String {
     }
     let observed = match &e.observed {
         serde_json::Value::Null => "nothing".to_string(),
-        serde_json::Value::String(s) => format!("\"{s}\""),
+        // JSON form, as lists and objects are shown: quotes inside are escaped.
         other => other.to_string(),
     };
     let observed = if observed.chars().count() > 160 {
@@ -232,5 +233,14 @@ mod tests {
     #[test]
     fn control_characters_are_escaped() {
         assert_eq!(sanitize("a\x1b[31mb\n"), "a\\u{1b}[31mb\\u{a}");
+    }
+
+    #[test]
+    fn direction_overrides_are_escaped_and_other_letters_kept() {
+        assert_eq!(
+            sanitize("web\u{202E}gnp.exe\u{2066}x\u{FEFF}"),
+            "web\\u{202e}gnp.exe\\u{2066}x\\u{feff}"
+        );
+        assert_eq!(sanitize("Grüße, 東京 ✓"), "Grüße, 東京 ✓");
     }
 }
