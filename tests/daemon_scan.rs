@@ -398,3 +398,96 @@ fn an_unused_socket_path_borrows_no_other_daemons_settings() {
     assert!(found_by.starts_with("SO_PEERCRED of "), "{found_by}");
     assert_eq!(s["daemon"]["settings"]["icc"]["value"], false);
 }
+
+#[test]
+fn containers_that_stop_restart_or_go_during_a_scan_are_recorded_as_they_are_now() {
+    use bollwerk::collect::docker::{connect, inspect_containers};
+    use bollwerk::collect::hostfs::HostFs;
+    use bollwerk::collect::{collect, recheck_vanished, runtime, CollectOptions, Endpoint, Plan};
+    let d = PrivateDaemon::start(serde_json::json!({}));
+    d.import_busybox();
+    let names = ["quitter", "bouncer", "goner", "stayer"];
+    for name in names {
+        run(&d, name, &["--network", "none"]);
+    }
+    let endpoint = Endpoint {
+        url: d.socket_url(),
+        tls_dir: None,
+    };
+    let rules = bollwerk::rules::RuleSet::load(None).expect("embedded rules");
+    let opts = CollectOptions {
+        host_root: "/".into(),
+        endpoint: endpoint.clone(),
+        all_containers: true,
+        deep_images: false,
+    };
+    let with_all = collect(&opts, &Plan::from_rules(&rules), &|_| {});
+    let find = |snap: &bollwerk::snapshot::Snapshot, name: &str| {
+        snap.containers.iter().find(|c| c.name == name).cloned()
+    };
+    let ids_by_name: std::collections::HashMap<&str, String> = names
+        .iter()
+        .map(|&n| (n, find(&with_all, n).expect(n).id))
+        .collect();
+    let id = |name: &str| ids_by_name[name].clone();
+    let pid = |snap: &bollwerk::snapshot::Snapshot, name: &str| {
+        find(snap, name).and_then(|c| c.runtime).map(|r| r.pid)
+    };
+    let (quitter_pid, bouncer_pid) = (pid(&with_all, "quitter"), pid(&with_all, "bouncer"));
+    let stayer_pid = pid(&with_all, "stayer");
+    assert!(quitter_pid.is_some() && bouncer_pid.is_some());
+
+    // Between the daemon's answers and the /proc reads: one stops, one restarts, one goes.
+    d.docker(&["stop", "-t", "0", "quitter"]);
+    d.docker(&["restart", "-t", "0", "bouncer"]);
+    d.wait_running("bouncer");
+    d.docker(&["rm", "-f", "goner"]);
+    let host = HostFs::new(std::path::Path::new("/"));
+    let mut errors = std::collections::BTreeMap::new();
+    let read = runtime::container(&host, quitter_pid.unwrap(), None, &mut errors);
+    assert!(read.vanished, "a stopped container's process is gone");
+
+    let ids: Vec<String> = ["quitter", "bouncer", "goner"].map(id).to_vec();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let docker = rt.block_on(connect(&endpoint)).expect("connect");
+    let host_ns = runtime::namespaces_of(&host, d.pid()).ok();
+    let mut without_all = with_all.clone();
+    without_all.all_containers = false;
+    let mut with_all = with_all;
+    for snap in [&mut with_all, &mut without_all] {
+        let fresh = rt.block_on(inspect_containers(&docker, &endpoint, ids.clone()));
+        recheck_vanished(snap, &host, host_ns.as_ref(), &ids, fresh);
+    }
+
+    let noted = |snap: &bollwerk::snapshot::Snapshot, name: &str, what: &str| {
+        let note = format!("container {} {what}", id(name));
+        assert!(snap.notes.contains(&note), "{note:?} in {:?}", snap.notes);
+    };
+    for snap in [&with_all, &without_all] {
+        assert!(find(snap, "goner").is_none());
+        noted(snap, "goner", "was removed during the scan; skipped");
+        // Read again under its new process.
+        let bouncer = find(snap, "bouncer").expect("bouncer");
+        let now = bouncer.runtime.as_ref().expect("runtime facts").pid;
+        assert_ne!(Some(now), bouncer_pid);
+        assert_eq!(
+            bouncer.inspect.to_value()["State"]["Pid"],
+            serde_json::json!(now)
+        );
+        assert!(!bouncer.processes.is_empty() && bouncer.errors.is_empty());
+        noted(snap, "bouncer", "restarted during the scan; read again");
+        assert_eq!(pid(snap, "stayer"), stayer_pid);
+    }
+    // A stopped container is what --all lists; without it, it would not have been listed.
+    let quitter = find(&with_all, "quitter").expect("kept with --all");
+    assert_eq!(quitter.inspect.to_value()["State"]["Running"], false);
+    assert!(quitter.runtime.is_none() && quitter.processes.is_empty());
+    assert!(quitter.errors.is_empty(), "{:?}", quitter.errors);
+    noted(
+        &with_all,
+        "quitter",
+        "stopped during the scan; its settings are those of the stopped container",
+    );
+    assert!(find(&without_all, "quitter").is_none());
+    noted(&without_all, "quitter", "stopped during the scan; skipped");
+}

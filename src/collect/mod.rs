@@ -239,7 +239,18 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
     merge_host(&mut snap, basics, placed);
     progress("reading containers' namespaces and cgroups");
     snap.notes.extend(host_ns_note);
-    attach_runtime(&mut snap, &host, host_ns.as_ref(), runtimes, &mut listening);
+    let vanished = attach_runtime(&mut snap, &host, host_ns.as_ref(), runtimes, &mut listening);
+    if !vanished.is_empty() && snap.daemon.reachable {
+        let endpoint = opts.endpoint.clone();
+        let ids = vanished.clone();
+        let fresh = runtime.block_on(async move {
+            let docker = docker::connect(&endpoint).await?;
+            Ok::<_, String>(docker::inspect_containers(&docker, &endpoint, ids).await)
+        });
+        if let Ok(fresh) = fresh {
+            recheck_vanished(&mut snap, &host, host_ns.as_ref(), &vanished, fresh);
+        }
+    }
     // Containers whose processes /proc did not show (a remote daemon, a hidden /proc): ask
     // the daemon, which runs ps for each, so only for those.
     let missing: Vec<usize> = (0..snap.containers.len())
@@ -583,61 +594,161 @@ struct ProcRead {
     facts: RuntimeFacts,
     processes: Result<Vec<Value>, String>,
     errors: BTreeMap<String, String>,
+    /// `/proc/PID` is not there: the container may have stopped since it was inspected.
+    vanished: bool,
 }
 
 fn read_runtime(host: &HostFs, pid: u32, host_ns: Option<&BTreeMap<String, u64>>) -> ProcRead {
     let mut errors = BTreeMap::new();
-    let (facts, processes) = runtime::container(host, pid, host_ns, &mut errors);
+    let read = runtime::container(host, pid, host_ns, &mut errors);
     ProcRead {
         pid,
-        facts,
-        processes,
+        facts: read.facts,
+        processes: read.processes,
         errors,
+        vanished: read.vanished,
     }
 }
 
 /// Runtime facts, processes and listening sockets of every running container: those read
 /// while the daemon answered (`read`, by container id; `listening`, by pid), the rest now.
+/// Returns the ids of containers whose process was gone.
 fn attach_runtime(
     snap: &mut Snapshot,
     host: &HostFs,
     host_ns: Option<&BTreeMap<String, u64>>,
     mut read: HashMap<String, ProcRead>,
     listening: &mut HashMap<u32, Result<Vec<ListeningSocket>, String>>,
-) {
+) -> Vec<String> {
+    let mut vanished = Vec::new();
     for c in &mut snap.containers {
-        let Some(pid) = running_pid(c) else {
-            continue;
-        };
-        let proc_read = match read.remove(&c.id) {
-            Some(r) if r.pid == pid => r,
-            _ => read_runtime(host, pid, host_ns),
-        };
-        let ProcRead {
-            mut facts,
-            processes,
-            errors,
-            ..
-        } = proc_read;
-        c.errors.extend(errors);
-        match listening
-            .remove(&pid)
-            .unwrap_or_else(|| net::listening(host, pid))
-        {
-            Ok(l) => facts.listening = l,
-            Err(e) => {
-                c.errors.insert("runtime.listening".into(), e);
-            }
+        let early = read.remove(&c.id);
+        if attach_one(c, host, host_ns, early, listening) {
+            vanished.push(c.id.clone());
         }
-        match processes {
-            Ok(p) => c.processes = p,
-            // Left empty: the caller asks the daemon instead.
-            Err(e) => {
-                c.errors.insert("processes".into(), e);
-            }
-        }
-        c.runtime = Some(facts);
     }
+    vanished
+}
+
+/// [`attach_runtime`] for one container, with what was read early if anything. True when its
+/// process was gone.
+fn attach_one(
+    c: &mut crate::snapshot::ContainerFacts,
+    host: &HostFs,
+    host_ns: Option<&BTreeMap<String, u64>>,
+    early: Option<ProcRead>,
+    listening: &mut HashMap<u32, Result<Vec<ListeningSocket>, String>>,
+) -> bool {
+    let Some(pid) = running_pid(c) else {
+        return false;
+    };
+    let proc_read = match early {
+        Some(r) if r.pid == pid => r,
+        _ => read_runtime(host, pid, host_ns),
+    };
+    let ProcRead {
+        mut facts,
+        processes,
+        errors,
+        vanished,
+        ..
+    } = proc_read;
+    c.errors.extend(errors);
+    match listening
+        .remove(&pid)
+        .unwrap_or_else(|| net::listening(host, pid))
+    {
+        Ok(l) => facts.listening = l,
+        Err(e) => {
+            c.errors.insert("runtime.listening".into(), e);
+        }
+    }
+    match processes {
+        Ok(p) => c.processes = p,
+        // Left empty: the caller asks the daemon instead.
+        Err(e) => {
+            c.errors.insert("processes".into(), e);
+        }
+    }
+    c.runtime = Some(facts);
+    vanished
+}
+
+/// Containers whose process was gone when /proc was read (`ids`) have stopped, restarted or
+/// been removed since the daemon listed them. `fresh` is what the daemon says of them now
+/// ([`docker::inspect_containers`]); each is recorded as it is now, with a note, instead of
+/// with errors for a process that no longer exists. A stopped container stays only in a
+/// snapshot of all containers (`--all`), as it would have been listed then.
+pub fn recheck_vanished(
+    snap: &mut Snapshot,
+    host: &HostFs,
+    host_ns: Option<&BTreeMap<String, u64>>,
+    ids: &[String],
+    fresh: docker::Gathered<crate::snapshot::ContainerFacts>,
+) {
+    let (fresh, errors, notes) = fresh;
+    let mut fresh: HashMap<String, crate::snapshot::ContainerFacts> =
+        fresh.into_iter().map(|c| (c.id.clone(), c)).collect();
+    let failed: BTreeSet<String> = errors.into_iter().map(|(fact, _)| fact).collect();
+    // Asked for, neither found nor failed: the daemon no longer knows them.
+    let removed: BTreeSet<&str> = ids
+        .iter()
+        .filter(|id| {
+            !fresh.contains_key(id.as_str()) && !failed.contains(&format!("containers[\"{id}\"]"))
+        })
+        .map(String::as_str)
+        .collect();
+    let all = snap.all_containers;
+    let mut new_notes = Vec::new();
+    snap.containers.retain_mut(|c| {
+        if removed.contains(c.id.as_str()) {
+            return false;
+        }
+        // Not asked about, or the daemon could not say: as read.
+        let Some(now) = fresh.remove(&c.id) else {
+            return true;
+        };
+        let before = running_pid(c);
+        match running_pid(&now) {
+            Some(pid) if Some(pid) == before => true,
+            Some(_) => {
+                new_notes.push(format!(
+                    "container {} restarted during the scan; read again",
+                    c.id
+                ));
+                take_fresh(c, now);
+                attach_one(c, host, host_ns, None, &mut HashMap::new());
+                true
+            }
+            None if all => {
+                new_notes.push(format!(
+                    "container {} stopped during the scan; its settings are those of the stopped container",
+                    c.id
+                ));
+                take_fresh(c, now);
+                true
+            }
+            None => {
+                new_notes.push(format!(
+                    "container {} stopped during the scan; skipped",
+                    c.id
+                ));
+                false
+            }
+        }
+    });
+    snap.notes.extend(notes);
+    snap.notes.extend(new_notes);
+}
+
+/// Replaces a container's settings by a fresh inspect, dropping what was read of its old process.
+fn take_fresh(c: &mut crate::snapshot::ContainerFacts, now: crate::snapshot::ContainerFacts) {
+    c.runtime = None;
+    c.processes.clear();
+    c.errors
+        .retain(|fact, _| !fact.starts_with("runtime") && fact != "processes");
+    c.inspect = now.inspect;
+    c.execs = now.execs;
 }
 
 /// The pid of a running container's first process.

@@ -67,6 +67,17 @@ fn gone(pid: u32, e: std::io::Error, errors: &mut BTreeMap<String, String>) -> R
     }
 }
 
+/// What [`container`] read of a container's main process.
+pub struct ContainerRead {
+    /// Namespaces and cgroup limits.
+    pub facts: RuntimeFacts,
+    /// The processes of its cgroup, as [`processes`] gives them.
+    pub processes: Result<Vec<serde_json::Value>, String>,
+    /// `/proc/PID` does not exist (any more): the container has probably stopped since the
+    /// daemon reported it running.
+    pub vanished: bool,
+}
+
 /// [`collect`] and [`processes`] of a container's process `pid`, reading `/proc/PID/cgroup`
 /// once for both.
 pub fn container(
@@ -74,18 +85,27 @@ pub fn container(
     pid: u32,
     host_ns: Option<&BTreeMap<String, u64>>,
     errors: &mut BTreeMap<String, String>,
-) -> (RuntimeFacts, Result<Vec<serde_json::Value>, String>) {
+) -> ContainerRead {
     let dir = match ProcDir::open(host, pid) {
         Ok(dir) => dir,
         Err(e) => {
+            let vanished = e.kind() == std::io::ErrorKind::NotFound;
             let facts = gone(pid, e, errors);
-            return (facts, Err(errors["runtime.cgroup"].clone()));
+            return ContainerRead {
+                processes: Err(errors["runtime.cgroup"].clone()),
+                facts,
+                vanished,
+            };
         }
     };
     let cgroup = cgroup_file(&dir);
     let facts = collect_with(host, &dir, host_ns, &cgroup, errors);
     let processes = cgroup.and_then(|text| processes_in(host, &dir, &text));
-    (facts, processes)
+    ContainerRead {
+        facts,
+        processes,
+        vanished: false,
+    }
 }
 
 /// The text of `/proc/PID/cgroup`.
