@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::thread;
 
 use serde_json::{json, Value};
-use support::dockerd::PrivateDaemon;
+use support::dockerd::{HostBridge, PrivateDaemon};
 use support::fixture::HostTree;
 use support::scan::{bollwerk, Run};
 
@@ -490,6 +490,41 @@ fn default_daemon_keeps_safe_defaults_and_fails_unset_hardening() {
     s["daemon"]["info"]["SecurityOptions"] = json!([]);
     let (_o, r) = scan_snapshot(&s, "2.18");
     r.expect("2.18", "fail");
+}
+
+#[test]
+fn icc_is_judged_by_what_the_default_bridge_runs_with() {
+    // Declared first, so it is deleted after the daemon that uses it has stopped. A default
+    // bridge of its own (not docker0) and no firewall changes, so it cannot disturb other
+    // daemons; dockerd refuses `icc: false` without iptables, so only the edit below says so.
+    let name = format!("bwt2br{}", std::process::id() % 100_000);
+    let _bridge = HostBridge::create(&name, "10.213.78.1/24");
+    let settings = json!({"bridge": name, "iptables": false, "ip-forward": false});
+    let d = PrivateDaemon::start(settings.clone());
+    let url = d.socket_url();
+    let (_o, r) = scan_daemon(&url, "2.2", &[]);
+    r.expect("2.2", "fail");
+    assert_eq!(
+        evidence(&r, "2.2", "daemon.settings.icc")["source"],
+        "dockerd default"
+    );
+
+    // daemon.json edited to switch icc off, dockerd not restarted: the bridge still lets
+    // containers talk, and the evidence says why the file is not what counts.
+    let mut edited = settings;
+    edited["icc"] = json!(false);
+    fs::write(d.config_path(), edited.to_string()).unwrap();
+    let (_o, r) = scan_daemon(&url, "2.2", &[]);
+    r.expect("2.2", "fail");
+    let icc = evidence(&r, "2.2", "daemon.settings.icc");
+    assert_eq!(icc["observed"], true);
+    let source = icc["source"].as_str().unwrap();
+    assert!(
+        source.contains("com.docker.network.bridge.enable_icc=true")
+            && source.contains("configured false at")
+            && source.contains("not in force until dockerd restarts"),
+        "{source}"
+    );
 }
 
 #[test]

@@ -8,10 +8,9 @@ mod support;
 use std::fs;
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
-use support::dockerd::PrivateDaemon;
+use support::dockerd::{host, HostBridge, PrivateDaemon};
 use support::scan::{bollwerk, Run};
 
 /// `docker run -d --name NAME ARGS…` (ARGS end with the image and command); waits until it runs.
@@ -51,21 +50,6 @@ fn free_high_port() -> u16 {
             return p;
         }
     }
-}
-
-/// Runs a host command, panicking with its stderr on failure.
-fn host(cmd: &str, args: &[&str]) {
-    let out = Command::new(cmd)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd} (run scripts/test.sh): {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd} {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr).trim()
-    );
 }
 
 /// Asserts each (rule, container, status).
@@ -558,29 +542,6 @@ fn lsm_exec_and_daemon_seccomp_rules_on_a_real_and_an_edited_snapshot() {
         ],
     );
     assert!(r.instance_message("5.23", "c1").contains("privileged"));
-}
-
-/// A Linux bridge made for one test and deleted when dropped.
-struct HostBridge(String);
-
-impl HostBridge {
-    fn create(name: &str, cidr: &str) -> HostBridge {
-        let _ = Command::new("ip").args(["link", "del", name]).status();
-        host("ip", &["link", "add", name, "type", "bridge"]);
-        let bridge = HostBridge(name.to_string());
-        host("ip", &["addr", "add", cidr, "dev", name]);
-        host("ip", &["link", "set", name, "up"]);
-        bridge
-    }
-}
-
-impl Drop for HostBridge {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["link", "del", &self.0])
-            .stdin(Stdio::null())
-            .status();
-    }
 }
 
 #[test]

@@ -386,6 +386,40 @@ pub fn apply_info(settings: &mut BTreeMap<String, Sourced>, info: &Value) {
     }
 }
 
+/// Corrects `icc` by the default bridge network, which dockerd set up at start with the value
+/// then in force (`com.docker.network.bridge.enable_icc`): daemon.json may have been edited
+/// since without a restart. Left as configured when the two agree, or when there is no default
+/// bridge (`"bridge": "none"`).
+pub fn apply_networks(settings: &mut BTreeMap<String, Sourced>, networks: &[Value]) {
+    const KEY: &str = "com.docker.network.bridge.enable_icc";
+    let Some(in_force) = networks
+        .iter()
+        .find(|n| n["Name"] == "bridge" && n["Driver"] == "bridge")
+        .and_then(|n| n["Options"][KEY].as_str())
+        .and_then(|v| v.parse::<bool>().ok())
+    else {
+        return;
+    };
+    let configured = settings.get("icc");
+    if configured.and_then(|s| s.value.as_bool()) == Some(in_force) {
+        return;
+    }
+    let source = match configured {
+        Some(c) => format!(
+            "docker network inspect bridge: {KEY}={in_force} (configured {} at {}: not in force until dockerd restarts)",
+            c.value, c.source
+        ),
+        None => format!("docker network inspect bridge: {KEY}={in_force}"),
+    };
+    settings.insert(
+        "icc".into(),
+        Sourced {
+            value: json!(in_force),
+            source,
+        },
+    );
+}
+
 /// Merges defaults, file and flags (later wins).
 pub fn merge(
     file: BTreeMap<String, Sourced>,
@@ -446,5 +480,37 @@ mod tests {
         );
         assert_eq!(s["live-restore"].value, json!(true));
         assert!(s["userns-remap"].value.is_null());
+    }
+
+    #[test]
+    fn the_default_bridge_says_which_icc_is_in_force() {
+        let file = parse_daemon_json("/etc/docker/daemon.json", "{\"icc\": false}").unwrap();
+        let bridge = |icc: &str| {
+            vec![
+                json!({"Name": "host", "Driver": "host", "Options": {}}),
+                json!({"Name": "bridge", "Driver": "bridge",
+                       "Options": {"com.docker.network.bridge.enable_icc": icc}}),
+            ]
+        };
+        // Agreeing: the configuration stays the source.
+        let mut s = merge(file.clone(), BTreeMap::new());
+        apply_networks(&mut s, &bridge("false"));
+        assert_eq!(s["icc"].source, "/etc/docker/daemon.json:1");
+        // Edited after dockerd started: the running value wins, and the source says why.
+        let mut s = merge(file, BTreeMap::new());
+        apply_networks(&mut s, &bridge("true"));
+        assert_eq!(s["icc"].value, json!(true));
+        assert!(
+            s["icc"]
+                .source
+                .contains("configured false at /etc/docker/daemon.json:1")
+                && s["icc"].source.contains("restarts"),
+            "{}",
+            s["icc"].source
+        );
+        // No default bridge: nothing to go by.
+        let mut s = merge(BTreeMap::new(), BTreeMap::new());
+        apply_networks(&mut s, &bridge("false")[..1]);
+        assert_eq!(s["icc"].source, "dockerd default");
     }
 }

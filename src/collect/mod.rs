@@ -521,6 +521,7 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Str
             .map(str::to_string);
     }
     snap.daemon.info = a.info;
+    daemon_config::apply_networks(&mut snap.daemon.settings, &a.networks);
     snap.daemon.networks = a.networks;
     snap.daemon.inventory = a.inventory;
     snap.daemon.swarm = a.swarm;

@@ -731,3 +731,45 @@ fn start_lock() -> nix::fcntl::Flock<fs::File> {
         .map_err(|(_, e)| e)
         .expect("lock /tmp/bollwerk-dockerd-start.lock")
 }
+
+/// Runs a host command, panicking with its stderr on failure.
+pub fn host(cmd: &str, args: &[&str]) {
+    let out = Command::new(cmd)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd} (run scripts/test.sh): {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd} {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+}
+
+/// A Linux bridge made for one test and deleted when dropped.
+pub struct HostBridge(String);
+
+impl HostBridge {
+    pub fn create(name: &str, cidr: &str) -> HostBridge {
+        let _ = Command::new("ip")
+            .args(["link", "del", name])
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        host("ip", &["link", "add", name, "type", "bridge"]);
+        let bridge = HostBridge(name.to_string());
+        host("ip", &["addr", "add", cidr, "dev", name]);
+        host("ip", &["link", "set", name, "up"]);
+        bridge
+    }
+}
+
+impl Drop for HostBridge {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.0])
+            .stdin(Stdio::null())
+            .status();
+    }
+}
