@@ -1,4 +1,5 @@
-//! Diagnostics shared by the layers: positions of errors in JSON files.
+//! Diagnostics shared by the layers: positions of errors in JSON files, errors with their
+//! causes.
 
 /// (`file:line:column`, message) for a serde_json error in `text`.
 ///
@@ -22,6 +23,23 @@ pub fn json_error(file: &str, text: &str, e: &serde_json::Error) -> (String, Str
     (format!("{file}:{line}:{column}"), what.to_string())
 }
 
+/// An error's message followed by those of its causes that it does not already contain.
+/// HTTP clients word the failure and leave the reason to the cause: hyper's "client error
+/// (Connect)" alone does not say that the connection was refused.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !msg.contains(&text) {
+            msg.push_str(": ");
+            msg.push_str(&text);
+        }
+        cause = c.source();
+    }
+    msg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +60,30 @@ mod tests {
         let text = "{\n\n";
         let e = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
         assert_eq!(json_error("f.json", text, &e).0, "f.json:2:1");
+    }
+
+    #[test]
+    fn causes_are_named_once() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("client error (Connect)")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let refused = std::io::Error::from_raw_os_error(nix::libc::ECONNREFUSED);
+        let text = refused.to_string();
+        assert_eq!(
+            error_chain(&Outer(refused)),
+            format!("client error (Connect): {text}")
+        );
+        // A cause already in the message is not repeated.
+        let plain = std::io::Error::from_raw_os_error(nix::libc::ENOENT);
+        assert_eq!(error_chain(&plain), plain.to_string());
     }
 }

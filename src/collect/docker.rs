@@ -22,6 +22,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::http::{GetError, JsonGet};
+use crate::diag::error_chain;
 use crate::doc::Doc;
 use crate::snapshot::{
     ContainerFacts, ImageFacts, ImageFreshness, InventoryFacts, OverlayNetwork, SwarmFacts,
@@ -84,23 +85,7 @@ pub async fn connect(endpoint: &Endpoint) -> Result<Docker, String> {
     docker
         .negotiate_version()
         .await
-        .map_err(|e| cannot_reach(endpoint, &with_causes(&e)))
-}
-
-/// An error's message followed by those of its causes that it does not already contain:
-/// bollard's "client error (Connect)" alone does not say that the connection was refused.
-fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut msg = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if !msg.contains(&text) {
-            msg.push_str(": ");
-            msg.push_str(&text);
-        }
-        cause = c.source();
-    }
-    msg
+        .map_err(|e| cannot_reach(endpoint, &error_chain(&e)))
 }
 
 /// "cannot reach the Docker daemon at URL: why".
@@ -131,7 +116,7 @@ fn client(endpoint: &Endpoint, version: &ClientVersion) -> Result<Docker, String
             &"unsupported address: expected unix://PATH or tcp://HOST:PORT",
         ));
     }
-    .map_err(|e| cannot_reach(endpoint, &with_causes(&e)))
+    .map_err(|e| cannot_reach(endpoint, &error_chain(&e)))
 }
 
 /// The API version a plain (unix or tcp) endpoint speaks, from the `Api-Version` header of
@@ -330,7 +315,7 @@ async fn list_containers(docker: &Docker) -> Result<Vec<ContainerSummary>, Strin
     docker
         .list_containers(Some(opts))
         .await
-        .map_err(|e| format!("GET /containers/json failed: {e}"))
+        .map_err(|e| format!("GET /containers/json failed: {}", error_chain(&e)))
 }
 
 /// Counts containers and images and marks images no container uses.
@@ -374,7 +359,7 @@ pub async fn top(docker: &Docker, id: &str) -> Result<Vec<Value>, String> {
     let t = docker
         .top_processes(id, Some(opts))
         .await
-        .map_err(|e| format!("GET /containers/{id}/top failed: {e}"))?;
+        .map_err(|e| format!("GET /containers/{id}/top failed: {}", error_chain(&e)))?;
     let titles = t.titles.unwrap_or_default();
     Ok(t.processes
         .unwrap_or_default()
@@ -461,11 +446,11 @@ async fn swarm(docker: &Docker, networks: &[Value]) -> Result<SwarmFacts, String
         docker.list_nodes(None),
         docker.list_secrets(None)
     );
-    let inspect = inspect.map_err(|e| format!("GET /swarm failed: {e}"))?;
-    let nodes = nodes.map_err(|e| format!("GET /nodes failed: {e}"))?;
+    let inspect = inspect.map_err(|e| format!("GET /swarm failed: {}", error_chain(&e)))?;
+    let nodes = nodes.map_err(|e| format!("GET /nodes failed: {}", error_chain(&e)))?;
     let secrets = secrets
         .map(|s| s.len())
-        .map_err(|e| format!("GET /secrets failed: {e}"))?;
+        .map_err(|e| format!("GET /secrets failed: {}", error_chain(&e)))?;
     let nodes: Vec<Value> = nodes.iter().map(to_value).collect();
     let managers = nodes
         .iter()
@@ -491,7 +476,7 @@ pub async fn list_container_ids(docker: &Docker, all: bool) -> Result<Vec<String
     let list = docker
         .list_containers(Some(opts))
         .await
-        .map_err(|e| format!("GET /containers/json failed: {e}"))?;
+        .map_err(|e| format!("GET /containers/json failed: {}", error_chain(&e)))?;
     Ok(list.into_iter().filter_map(|c| c.id).collect())
 }
 
@@ -533,7 +518,7 @@ async fn ask<T>(
         }),
         None => typed.await.map(Answer::Typed).map_err(|e| Failure {
             gone: is_not_found(&e),
-            why: e.to_string(),
+            why: error_chain(&e),
         }),
     }
 }
@@ -671,7 +656,10 @@ async fn images(docker: &Docker, raw: Option<&JsonGet>) -> Gathered<ImageFacts> 
         Err(e) => {
             return (
                 Vec::new(),
-                vec![("images".into(), format!("GET /images/json failed: {e}"))],
+                vec![(
+                    "images".into(),
+                    format!("GET /images/json failed: {}", error_chain(&e)),
+                )],
                 Vec::new(),
             )
         }

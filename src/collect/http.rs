@@ -17,6 +17,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 use super::docker::Endpoint;
+use crate::diag::error_chain;
 
 /// How long one request may take, as for bollard's requests.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -98,13 +99,18 @@ impl JsonGet {
         };
         let response = sent
             .map_err(|_| GetError::Transport(format!("no answer within {TIMEOUT:?}")))?
-            .map_err(|e| GetError::Transport(format!("GET {full} failed: {e}")))?;
+            .map_err(|e| GetError::Transport(format!("GET {full} failed: {}", error_chain(&e))))?;
         let status = response.status();
         let body = response
             .into_body()
             .collect()
             .await
-            .map_err(|e| GetError::Transport(format!("GET {full}: reading the answer: {e}")))?
+            .map_err(|e| {
+                GetError::Transport(format!(
+                    "GET {full}: reading the answer: {}",
+                    error_chain(&e)
+                ))
+            })?
             .to_bytes();
         if status.is_success() {
             Ok(body)
