@@ -491,6 +491,11 @@ pub async fn inspect_containers(
     inspect_all(docker, raw.as_ref(), ids, false, None).await
 }
 
+/// The fact path under which a container the daemon could not describe is recorded.
+pub fn container_fact(id: &str) -> String {
+    format!("containers[\"{id}\"]")
+}
+
 /// Why a request failed.
 struct Failure {
     /// The daemon no longer knows the object (404).
@@ -621,7 +626,7 @@ async fn inspect_all(
                 "container {id} was removed during the scan; skipped"
             )),
             Err(Failure { why, .. }) => errors.push((
-                format!("containers[\"{id}\"]"),
+                container_fact(&id),
                 format!("cannot inspect container {id}: {why}"),
             )),
         }

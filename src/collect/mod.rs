@@ -241,11 +241,9 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
     snap.notes.extend(host_ns_note);
     let vanished = attach_runtime(&mut snap, &host, host_ns.as_ref(), runtimes, &mut listening);
     if !vanished.is_empty() && snap.daemon.reachable {
-        let endpoint = opts.endpoint.clone();
         let ids = vanished.clone();
-        let fresh = runtime.block_on(async move {
-            let docker = docker::connect(&endpoint).await?;
-            Ok::<_, String>(docker::inspect_containers(&docker, &endpoint, ids).await)
+        let fresh = ask_daemon(&runtime, &opts.endpoint, |docker, endpoint| async move {
+            docker::inspect_containers(&docker, &endpoint, ids).await
         });
         if let Ok(fresh) = fresh {
             recheck_vanished(&mut snap, &host, host_ns.as_ref(), &vanished, fresh);
@@ -257,14 +255,12 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
         .filter(|&i| snap.containers[i].errors.contains_key("processes"))
         .collect();
     if !missing.is_empty() && snap.daemon.reachable {
-        let endpoint = opts.endpoint.clone();
         let ids: Vec<String> = missing
             .iter()
             .map(|&i| snap.containers[i].id.clone())
             .collect();
-        let answers = runtime.block_on(async move {
-            let docker = docker::connect(&endpoint).await?;
-            Ok::<_, String>(docker::top_all(&docker, ids).await)
+        let answers = ask_daemon(&runtime, &opts.endpoint, |docker, _| async move {
+            docker::top_all(&docker, ids).await
         });
         if let Ok(answers) = answers {
             for (&i, answer) in missing.iter().zip(answers) {
@@ -283,6 +279,24 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
     }
     snap.finished_at = Utc::now();
     snap
+}
+
+/// `ask` on a new connection to the daemon, for the questions that come after the first
+/// round of answers; an error when the daemon cannot be reached any more.
+fn ask_daemon<T, F, Fut>(
+    runtime: &tokio::runtime::Runtime,
+    endpoint: &Endpoint,
+    ask: F,
+) -> Result<T, String>
+where
+    F: FnOnce(bollard::Docker, Endpoint) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let endpoint = endpoint.clone();
+    runtime.block_on(async move {
+        let docker = docker::connect(&endpoint).await?;
+        Ok(ask(docker, endpoint).await)
+    })
 }
 
 /// dockerd's process, daemon.json and flags → effective settings (before `info`).
@@ -695,7 +709,7 @@ pub fn recheck_vanished(
     let removed: BTreeSet<&str> = ids
         .iter()
         .filter(|id| {
-            !fresh.contains_key(id.as_str()) && !failed.contains(&format!("containers[\"{id}\"]"))
+            !fresh.contains_key(id.as_str()) && !failed.contains(&docker::container_fact(id))
         })
         .map(String::as_str)
         .collect();
