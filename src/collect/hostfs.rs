@@ -259,20 +259,7 @@ impl HostFs {
         };
         match fs::metadata(&real) {
             Ok(m) => {
-                let ft = m.file_type();
-                let kind = if ft.is_dir() {
-                    "dir"
-                } else if ft.is_socket() {
-                    "socket"
-                } else if ft.is_fifo() {
-                    "fifo"
-                } else if ft.is_block_device() {
-                    "block"
-                } else if ft.is_char_device() {
-                    "char"
-                } else {
-                    "file"
-                };
+                let (kind, _) = file_kind(m.file_type());
                 let user = self
                     .users
                     .get(&m.uid())
@@ -335,25 +322,33 @@ impl HostFs {
     }
 }
 
+/// A file type's name in the snapshot (`FileFacts::kind`) and in an error message.
+fn file_kind(ft: fs::FileType) -> (&'static str, &'static str) {
+    if ft.is_dir() {
+        ("dir", "a directory")
+    } else if ft.is_socket() {
+        ("socket", "a socket")
+    } else if ft.is_fifo() {
+        ("fifo", "a FIFO")
+    } else if ft.is_block_device() {
+        ("block", "a block device")
+    } else if ft.is_char_device() {
+        ("char", "a character device")
+    } else {
+        ("file", "a regular file")
+    }
+}
+
 /// An error unless `meta` is a regular file or a directory (whose reading fails by itself with
 /// "Is a directory").
 fn not_special(meta: &fs::Metadata) -> io::Result<()> {
-    let ft = meta.file_type();
-    let kind = if ft.is_fifo() {
-        "a FIFO"
-    } else if ft.is_socket() {
-        "a socket"
-    } else if ft.is_block_device() {
-        "a block device"
-    } else if ft.is_char_device() {
-        "a character device"
-    } else {
-        return Ok(());
-    };
-    Err(io::Error::new(
-        io::ErrorKind::InvalidInput,
-        format!("not a regular file but {kind}"),
-    ))
+    match file_kind(meta.file_type()) {
+        ("file" | "dir", _) => Ok(()),
+        (_, named) => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("not a regular file but {named}"),
+        )),
+    }
 }
 
 fn components(path: &str) -> Vec<String> {
