@@ -10,11 +10,19 @@ use support::scan::bollwerk;
 const NO_DAEMON: &str = "unix:///nonexistent/bollwerk-test.sock";
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
-        .args(args)
-        .env_remove("DOCKER_HOST")
-        .output()
-        .unwrap();
+    output(&mut command(args))
+}
+
+/// bollwerk with `args`, not told of any DOCKER_HOST the tests run under.
+fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bollwerk"));
+    cmd.args(args).env_remove("DOCKER_HOST");
+    cmd
+}
+
+/// Exit code, standard output and standard error of `cmd`.
+fn output(cmd: &mut Command) -> (i32, String, String) {
+    let o = cmd.output().unwrap();
     (
         o.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -358,8 +366,8 @@ fn docker_host_in_the_environment_does_not_clash_with_a_snapshot() {
         "-q",
     ]);
     assert_eq!(code, 0, "{err}");
-    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
-        .args([
+    let (code, _, err) = output(
+        command(&[
             "scan",
             "--snapshot",
             snap.to_str().unwrap(),
@@ -367,11 +375,9 @@ fn docker_host_in_the_environment_does_not_clash_with_a_snapshot() {
             out,
             "-q",
         ])
-        .env("DOCKER_HOST", NO_DAEMON)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_ne!(o.status.code(), Some(2), "{err}");
+        .env("DOCKER_HOST", NO_DAEMON),
+    );
+    assert_ne!(code, 2, "{err}");
     assert!(dir.path().join("report.json").is_file(), "{err}");
     // Given on the command line, the two still exclude each other.
     let (code, _, err) = run(&[
@@ -427,13 +433,9 @@ fn a_reader_that_goes_away_is_not_an_error() {
     // bollwerk starts, so its first write already meets a closed pipe (it used to panic).
     let (read_end, write_end) = nix::unistd::pipe().unwrap();
     drop(read_end);
-    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
-        .args(["rules", "list"])
-        .stdout(std::process::Stdio::from(write_end))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{err}");
+    let (code, _, err) =
+        output(command(&["rules", "list"]).stdout(std::process::Stdio::from(write_end)));
+    assert_eq!(code, 0, "{err}");
     assert!(err.is_empty(), "{err}");
 }
 

@@ -461,18 +461,8 @@ impl Drop for PrivateDaemon {
 /// unmounted when the daemon is dropped. Panics if `mount` fails.
 pub fn mount_tmpfs(path: &Path) {
     fs::create_dir_all(path).unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
-    let out = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "mode=0755", "tmpfs"])
-        .arg(path)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run mount: {e}"));
-    assert!(
-        out.status.success(),
-        "mounting a tmpfs at {} failed: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr).trim()
-    );
+    let path = path.to_str().expect("a UTF-8 path");
+    host("mount", &["-t", "tmpfs", "-o", "mode=0755", "tmpfs", path]);
 }
 
 /// Checks that the tests can start private daemons: running as root, with
