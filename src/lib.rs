@@ -15,3 +15,4 @@ pub mod doc;
 pub mod report;
 pub mod rules;
 pub mod snapshot;
+pub mod wording;

@@ -1,5 +1,5 @@
-//! The `rules` subcommands and rule ids as people type them: `rules show` in the rule files'
-//! words, `rules list` within 100 columns, ids matched whatever their case.
+//! The command line's words: `rules show` in the rule files' words, `rules list` within 100
+//! columns, rule ids matched whatever their case, counts with the noun in the right number.
 
 mod support;
 
@@ -138,5 +138,80 @@ fn include_and_exclude_take_ids_in_any_case() {
     assert_eq!(
         reported_ids(&["--include", "BW-FS", "--exclude", "BW-FS-SYMLINKS"]),
         vec!["BW-FS-HARDLINKS"]
+    );
+}
+
+/// A snapshot of the fixture host and a reachable daemon running `containers` (name, added
+/// capabilities), made by `bollwerk collect` and then given the containers.
+fn snapshot_with(dir: &std::path::Path, containers: &[(&str, &[&str])]) -> String {
+    let tree = HostTree::new();
+    let path = dir.join("snap.json");
+    let (code, _, err) = run(&[
+        "collect",
+        "-q",
+        "--host-root",
+        &tree.root_arg(),
+        "--docker-host",
+        NO_DAEMON,
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut snap: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    snap["daemon"]["reachable"] = true.into();
+    snap["errors"] = serde_json::json!([]);
+    snap["containers"] = containers
+        .iter()
+        .map(|(name, caps)| {
+            let id = format!("{name:0<64}");
+            serde_json::json!({
+                "id": id, "name": name, "runtime": null,
+                "inspect": {"Id": id, "Name": format!("/{name}"), "State": {"Running": true},
+                            "HostConfig": {"CapAdd": caps}},
+            })
+        })
+        .collect();
+    std::fs::write(&path, snap.to_string()).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn counts_take_the_noun_in_the_right_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let scan = |snap: &str| {
+        let o = tempfile::tempdir().unwrap();
+        bollwerk(&["scan", "--snapshot", snap, "--include", "5.4"], o.path())
+    };
+    let one = scan(&snapshot_with(dir.path(), &[("a", &["NET_ADMIN"])]));
+    assert_eq!(one.rule("5.4")["message"], "1 of 1 container fails");
+    assert!(one.stdout.contains("\n1 rule: "), "{}", one.stdout);
+    let three = scan(&snapshot_with(
+        dir.path(),
+        &[("a", &["NET_ADMIN"]), ("b", &[]), ("c", &["SYS_ADMIN"])],
+    ));
+    assert_eq!(three.rule("5.4")["message"], "2 of 3 containers fail");
+    let some = scan(&snapshot_with(
+        dir.path(),
+        &[("a", &["NET_ADMIN"]), ("b", &[]), ("c", &[])],
+    ));
+    assert_eq!(some.rule("5.4")["message"], "1 of 3 containers fails");
+    let two_rules = {
+        let o = tempfile::tempdir().unwrap();
+        let snap = snapshot_with(dir.path(), &[("a", &[])]);
+        bollwerk(
+            &["scan", "--snapshot", &snap, "--include", "5.3,5.4"],
+            o.path(),
+        )
+    };
+    assert!(
+        two_rules.stdout.contains("\n2 rules: "),
+        "{}",
+        two_rules.stdout
+    );
+    // 5.3 (SELinux) applies only where SELinux is on, so to none of the one container.
+    assert_eq!(
+        two_rules.rule("5.3")["message"],
+        "does not apply to the only container"
     );
 }

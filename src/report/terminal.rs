@@ -94,8 +94,8 @@ pub fn render(report: &Report, style: Style) -> String {
         .collect();
     let _ = writeln!(
         out,
-        "\n{} rules: {}",
-        report.summary.total,
+        "\n{}: {}",
+        crate::wording::count(report.summary.total, "rule", "rules"),
         parts.join(" · ")
     );
     let _ = writeln!(
