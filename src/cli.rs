@@ -64,6 +64,34 @@ pub enum Command {
         #[arg(value_enum)]
         which: SchemaKind,
     },
+    /// Print a shell completion script for bash, zsh or fish (see the README to install it).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+}
+
+/// Shells `bollwerk completions` writes scripts for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CompletionShell {
+    /// bash (bash-completion).
+    Bash,
+    /// zsh (compinit).
+    Zsh,
+    /// fish.
+    Fish,
+}
+
+impl CompletionShell {
+    /// clap_complete's generator for this shell.
+    fn generator(self) -> clap_complete::Shell {
+        match self {
+            CompletionShell::Bash => clap_complete::Shell::Bash,
+            CompletionShell::Zsh => clap_complete::Shell::Zsh,
+            CompletionShell::Fish => clap_complete::Shell::Fish,
+        }
+    }
 }
 
 /// Formats with a JSON Schema.
@@ -395,6 +423,13 @@ pub fn main() -> ExitCode {
                 "{}",
                 serde_json::to_string_pretty(&schema).unwrap_or_default()
             );
+            Ok(0)
+        }
+        Command::Completions { shell } => {
+            // Generated from the same clap definitions as parsing, so they cannot drift.
+            let mut script = Vec::new();
+            clap_complete::generate(shell.generator(), &mut command(), "bollwerk", &mut script);
+            out!("{}", String::from_utf8_lossy(&script));
             Ok(0)
         }
     };
