@@ -64,6 +64,34 @@ pub enum Command {
         #[arg(value_enum)]
         which: SchemaKind,
     },
+    /// Print a shell completion script for bash, zsh or fish (see the README to install it).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+}
+
+/// Shells `bollwerk completions` writes scripts for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CompletionShell {
+    /// bash (bash-completion).
+    Bash,
+    /// zsh (compinit).
+    Zsh,
+    /// fish.
+    Fish,
+}
+
+impl CompletionShell {
+    /// clap_complete's generator for this shell.
+    fn generator(self) -> clap_complete::Shell {
+        match self {
+            CompletionShell::Bash => clap_complete::Shell::Bash,
+            CompletionShell::Zsh => clap_complete::Shell::Zsh,
+            CompletionShell::Fish => clap_complete::Shell::Fish,
+        }
+    }
 }
 
 /// Formats with a JSON Schema.
@@ -304,6 +332,60 @@ pub enum RulesCommand {
     },
 }
 
+/// `rules list` fits terminals and issue comments of this many columns.
+const LIST_WIDTH: usize = 100;
+
+/// The `rules list` table: one line per rule, no line wider than `width` characters. Ids are
+/// kept whole; titles are cut with an ellipsis where they would overflow.
+fn rules_table(set: &RuleSet, width: usize) -> Vec<String> {
+    // bollwerk's own rules have no CIS 1.6.0 id, nor have rules new in 1.8.0 (`-` in files).
+    let old_id = |r: &crate::rules::Rule| match r.id_1_6_0.as_deref() {
+        Some(old) => old.to_string(),
+        None if r.id.starts_with("BW") => "-".to_string(),
+        None => r.id.clone(),
+    };
+    let w_id = set
+        .rules
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(0)
+        .max(2);
+    let w_old = set
+        .rules
+        .iter()
+        .map(|r| old_id(r).len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let row = |id: &str, old: &str, level: &str, assessment: &str, scope: &str| {
+        format!("{id:<w_id$} {old:<w_old$} {level:<5} {assessment:<10} {scope:<14} ")
+    };
+    let mut lines = vec![row("id", "1.6.0", "level", "assessment", "scope") + "title"];
+    for r in &set.rules {
+        let start = row(
+            &r.id,
+            &old_id(r),
+            &r.level.to_string(),
+            r.assessment.as_str(),
+            r.scope.as_str(),
+        );
+        let manual = if r.check.is_some() { "" } else { " (manual)" };
+        let room = width.saturating_sub(start.chars().count());
+        lines.push(start + &ellipsize(&format!("{}{manual}", r.title), room));
+    }
+    lines
+}
+
+/// `text` cut to at most `max` characters, ending in `…` when cut.
+fn ellipsize(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", kept.trim_end())
+}
+
 /// The clap command, for help and man pages.
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
@@ -341,6 +423,13 @@ pub fn main() -> ExitCode {
                 "{}",
                 serde_json::to_string_pretty(&schema).unwrap_or_default()
             );
+            Ok(0)
+        }
+        Command::Completions { shell } => {
+            // Generated from the same clap definitions as parsing, so they cannot drift.
+            let mut script = Vec::new();
+            clap_complete::generate(shell.generator(), &mut command(), "bollwerk", &mut script);
+            out!("{}", String::from_utf8_lossy(&script));
             Ok(0)
         }
     };
@@ -588,45 +677,8 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
     match cmd {
         RulesCommand::List { rules } => {
             let set = load_rules(&rules)?;
-            // Columns as wide as their longest entry (bollwerk's own ids are long).
-            let w = set
-                .rules
-                .iter()
-                .map(|r| r.id.len())
-                .max()
-                .unwrap_or(2)
-                .max(2);
-            let w_old = set
-                .rules
-                .iter()
-                .map(|r| r.id_1_6_0.as_deref().unwrap_or(&r.id).len())
-                .max()
-                .unwrap_or(5)
-                .max(5);
-            outln!(
-                "{:<w$} {:<w_old$} {:<5} {:<10} {:<14} title",
-                "id",
-                "1.6.0",
-                "level",
-                "assessment",
-                "scope"
-            );
-            for r in &set.rules {
-                let scope = serde_json::to_value(r.scope)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default();
-                let assessment = format!("{:?}", r.assessment).to_lowercase();
-                let decided = if r.check.is_some() { "" } else { " (manual)" };
-                outln!(
-                    "{:<w$} {:<w_old$} {:<5} {:<10} {:<14} {}{decided}",
-                    r.id,
-                    r.id_1_6_0.as_deref().unwrap_or(&r.id),
-                    r.level,
-                    assessment,
-                    scope,
-                    r.title
-                );
+            for line in rules_table(&set, LIST_WIDTH) {
+                outln!("{line}");
             }
             Ok(())
         }
@@ -646,20 +698,22 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
         RulesCommand::Show { id, rules } => {
             let set = load_rules(&rules)?;
             let r = set
-                .get(&id)
+                .lookup(&id)
                 .ok_or_else(|| format!("no rule with id '{id}' (see `bollwerk rules list`)"))?;
             outln!("{} {}", r.id, r.title);
+            // The keys and words of the rule files, so that what is shown can be searched for
+            // in checks/ and written into a rule of one's own.
             if let Some(old) = &r.id_1_6_0 {
-                outln!("CIS Docker 1.6.0 id: {old}");
+                outln!("id-1-6-0 = \"{old}\"");
             }
-            outln!(
-                "level {} · {:?} · severity {:?} · scope {:?} · defined at {}",
-                r.level,
-                r.assessment,
-                r.severity,
-                r.scope,
-                r.origin
-            );
+            outln!("level = {}", r.level);
+            outln!("assessment = \"{}\"", r.assessment);
+            outln!("severity = \"{}\"", r.severity);
+            outln!("scope = \"{}\"", r.scope);
+            if r.check.is_none() {
+                outln!("(no check: a person decides, the result is notchecked)");
+            }
+            outln!("defined at {}", r.origin);
             outln!(
                 "\nDescription\n{}\n\nRationale\n{}",
                 r.description,

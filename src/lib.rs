@@ -12,6 +12,8 @@ pub mod collect;
 pub mod config;
 pub mod diag;
 pub mod doc;
+pub mod manual;
 pub mod report;
 pub mod rules;
 pub mod snapshot;
+pub mod wording;

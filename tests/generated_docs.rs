@@ -42,18 +42,49 @@ fn compare(dir: &Path, files: Vec<(String, String)>) {
     );
 }
 
-fn man_pages(cmd: &clap::Command, prefix: &str, out: &mut Vec<(String, String)>) {
-    let name = if prefix.is_empty() {
-        cmd.get_name().to_string()
-    } else {
-        format!("{prefix}-{}", cmd.get_name())
-    };
+/// The man pages of `cmd` and its subcommands; `path` is the subcommand names below bollwerk.
+fn man_pages(cmd: &clap::Command, path: &[&str], out: &mut Vec<(String, String)>) {
+    let name = std::iter::once("bollwerk")
+        .chain(path.iter().copied())
+        .collect::<Vec<_>>()
+        .join("-");
     let mut buf = Vec::new();
     let page_cmd = cmd.clone().name(name.clone());
     clap_mangen::Man::new(page_cmd).render(&mut buf).unwrap();
-    out.push((format!("{name}.1"), String::from_utf8(buf).unwrap()));
+    let page = with_sections(
+        String::from_utf8(buf).unwrap(),
+        &bollwerk::manual::sections(path),
+    );
+    out.push((format!("{name}.1"), page));
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
-        man_pages(sub, &name, out);
+        let mut sub_path = path.to_vec();
+        sub_path.push(sub.get_name());
+        man_pages(sub, &sub_path, out);
+    }
+}
+
+/// `page` (from clap_mangen) with `sections` (EXIT STATUS, ENVIRONMENT, FILES, EXAMPLES from
+/// bollwerk::manual) after OPTIONS and SUBCOMMANDS, before VERSION as man pages order them.
+fn with_sections(page: String, sections: &[bollwerk::manual::Section]) -> String {
+    let mut extra = roff::Roff::new();
+    for section in sections {
+        extra.control("SH", [section.title]);
+        for (term, text) in &section.entries {
+            extra.control("TP", []);
+            extra.text([roff::bold(*term)]);
+            extra.text([roff::roman(*text)]);
+        }
+    }
+    // Both come from the same roff crate: the page already defines the apostrophe string the
+    // extra text uses, so the extra's copy of that preamble is left out.
+    let extra = extra.render();
+    let preamble: String = page.split_inclusive('\n').take(2).collect();
+    let extra = extra
+        .strip_prefix(&preamble)
+        .expect("the page and the extra sections share roff's preamble");
+    match page.find("\n.SH VERSION") {
+        Some(i) => format!("{}{extra}{}", &page[..=i], &page[i + 1..]),
+        None => page + extra,
     }
 }
 
@@ -62,9 +93,18 @@ fn man_pages_match_the_cli() {
     let mut cmd = bollwerk::cli::command();
     cmd.build();
     let mut pages = Vec::new();
-    man_pages(&cmd, "", &mut pages);
+    man_pages(&cmd, &[], &mut pages);
     assert!(pages.iter().any(|(n, _)| n == "bollwerk-scan.1"));
     assert!(pages.iter().any(|(n, _)| n == "bollwerk-rules-list.1"));
+    for (name, page) in &pages {
+        for title in ["EXIT STATUS", "EXAMPLES"] {
+            assert!(
+                page.contains(&format!("\n.SH \"{title}\"\n"))
+                    || page.contains(&format!("\n.SH {title}\n")),
+                "{name} has no {title} section"
+            );
+        }
+    }
     compare(&manifest("man"), pages);
 }
 

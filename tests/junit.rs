@@ -323,7 +323,7 @@ fn daemon_scan_failures_list_each_failing_container_with_evidence() {
     assert_eq!(case.classname, "bollwerk.section-5");
     assert_eq!(case.outcome, "failure");
     assert_eq!(case.kind, "fail");
-    assert_eq!(case.message, "1 of 2 containers fail");
+    assert_eq!(case.message, "1 of 2 containers fails");
     assert!(
         case.body.contains(
             "fail: container capadd (id ") && case.body.contains(

@@ -23,6 +23,7 @@ use super::{Counts, Report};
 use crate::rules::model::{Assessment, Scope, Severity};
 use crate::rules::result::{Evidence, InstanceResult, RuleResult};
 use crate::rules::Status;
+use crate::wording::count;
 
 const TEMPLATE_NAME: &str = "report.html.j2";
 const TEMPLATE: &str = include_str!("../../report-templates/report.html.j2");
@@ -462,10 +463,6 @@ fn instance_view(i: &InstanceResult) -> InstanceView {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 fn rule_view(r: &RuleResult) -> RuleView {
     let st = style(r.status);
     let (sev, sev_label) = severity(r.severity);
@@ -489,9 +486,9 @@ fn rule_view(r: &RuleResult) -> RuleView {
             let text = if all == 0 {
                 format!("no {kind}s found")
             } else if bad == 0 {
-                plural(all, kind, &format!("{kind}s"))
+                count(all, kind, &format!("{kind}s"))
             } else {
-                format!("{bad} of {}", plural(all, kind, &format!("{kind}s")))
+                format!("{bad} of {}", count(all, kind, &format!("{kind}s")))
             };
             (text, bad)
         }
@@ -699,7 +696,7 @@ impl Page {
                 } else {
                     "warn"
                 },
-                format!("{} to fix", plural(c.fail, "problem", "problems")),
+                format!("{} to fix", count(c.fail, "problem", "problems")),
                 vec![format!(
                     "By severity: {}. Start with the “Fix first” list below: the most serious problems come first.",
                     parts.join(", ")
@@ -721,13 +718,13 @@ impl Page {
         if c.error > 0 {
             detail.push(format!(
                 "{} could not be checked: see “Could not check”.",
-                plural(c.error, "rule", "rules")
+                count(c.error, "rule", "rules")
             ));
         }
         if c.notchecked > 0 {
             detail.push(format!(
                 "{} need{} a person to check {} (“Check by hand”).",
-                plural(c.notchecked, "rule", "rules"),
+                count(c.notchecked, "rule", "rules"),
                 if c.notchecked == 1 { "s" } else { "" },
                 if c.notchecked == 1 { "it" } else { "them" }
             ));
@@ -1122,6 +1119,19 @@ mod tests {
         assert!(!html.contains("id=\"fix-rule-5.3\""));
         // Score: 1 passed of 4 decided.
         assert!(html.contains(">25%</text>"));
+    }
+
+    #[test]
+    fn the_score_caption_counts_in_the_right_number() {
+        let mut report = sample();
+        assert!(render(&report)
+            .unwrap()
+            .contains("1 of 4 decided rules passed"));
+        report.results.retain(|r| r.id == "5.3");
+        report.summary = crate::report::Summary::of(&report.results);
+        assert!(render(&report)
+            .unwrap()
+            .contains("1 of 1 decided rule passed"));
     }
 
     #[test]

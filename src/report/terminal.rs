@@ -94,8 +94,8 @@ pub fn render(report: &Report, style: Style) -> String {
         .collect();
     let _ = writeln!(
         out,
-        "\n{} rules: {}",
-        report.summary.total,
+        "\n{}: {}",
+        crate::wording::count(report.summary.total, "rule", "rules"),
         parts.join(" · ")
     );
     let _ = writeln!(
@@ -158,7 +158,7 @@ pub fn render(report: &Report, style: Style) -> String {
             rule.status,
             &format!("{:<5}", rule.status.as_str().to_uppercase()),
         );
-        let sev = format!("{:?}", rule.severity).to_lowercase();
+        let sev = rule.severity.as_str();
         let _ = writeln!(out, "{label} {:<7} {} [{sev}]", rule.id, rule.title);
         let failing = |e: &&Evidence| matches!(e.outcome, Status::Fail | Status::Error);
         if let Some(m) = rule.message.as_ref().filter(|_| {

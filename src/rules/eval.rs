@@ -24,6 +24,7 @@ use super::value::{Got, Member, V};
 use super::{Params, RuleSet};
 use crate::doc::Doc;
 use crate::snapshot::{AuditRule, ContainerFacts, ImageFacts, Snapshot};
+use crate::wording;
 
 /// Evaluates every rule of `rules` over `snapshot`, with evidence.
 pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<RuleResult> {
@@ -584,16 +585,16 @@ impl<'f, 'a> Context<'f, 'a> {
 
     /// The rule's status is the worst of its instances'.
     fn roll_up(&self, scope: Scope, statuses: &[Status]) -> (Status, Option<String>) {
-        let noun = if scope == Scope::EachContainer {
-            "containers"
+        let (one, many) = if scope == Scope::EachContainer {
+            ("container", "containers")
         } else {
-            "images"
+            ("image", "images")
         };
         if statuses.is_empty() {
-            let which = if noun == "containers" && !self.snapshot.all_containers {
+            let which = if scope == Scope::EachContainer && !self.snapshot.all_containers {
                 "no running containers (use --all to include stopped ones)".to_string()
             } else {
-                format!("no {noun}")
+                format!("no {many}")
             };
             return (Status::NotApplicable, Some(which));
         }
@@ -604,15 +605,35 @@ impl<'f, 'a> Context<'f, 'a> {
             .unwrap_or(Status::NotApplicable);
         let count = |s: Status| statuses.iter().filter(|&&i| i == s).count();
         let total = statuses.len();
+        // "1 of 1 container fails", "2 of 3 containers fail": the noun agrees with the total,
+        // the verb with the count.
+        let of_total = |n: usize| format!("{n} of {}", wording::count(total, one, many));
         let message = match status {
             Status::Pass => None,
-            Status::Fail => Some(format!("{} of {total} {noun} fail", count(Status::Fail))),
+            Status::Fail => {
+                let n = count(Status::Fail);
+                Some(format!(
+                    "{} {}",
+                    of_total(n),
+                    wording::agree(n, "fails", "fail")
+                ))
+            }
             Status::Error => Some(format!(
-                "{} of {total} {noun} could not be decided",
-                count(Status::Error)
+                "{} could not be decided",
+                of_total(count(Status::Error))
             )),
-            Status::NotApplicable => Some(format!("applies to none of the {total} {noun}")),
-            other => Some(format!("{} of {total} {noun} are {other}", count(other))),
+            Status::NotApplicable if total == 1 => {
+                Some(format!("does not apply to the only {one}"))
+            }
+            Status::NotApplicable => Some(format!("applies to none of the {total} {many}")),
+            other => {
+                let n = count(other);
+                Some(format!(
+                    "{} {} {other}",
+                    of_total(n),
+                    wording::agree(n, "is", "are")
+                ))
+            }
         };
         (status, message)
     }

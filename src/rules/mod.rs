@@ -66,12 +66,14 @@ impl Selection {
 }
 
 /// True when `id` is `pattern` or lies in the section `pattern` (`5` holds `5.10`, `2.1`
-/// holds `2.1.3` but not `2.10`).
+/// holds `2.1.3` but not `2.10`). Patterns are typed by people: case does not matter
+/// (`bw-ns` holds `BW-NS-1`).
 pub fn id_matches(id: &str, pattern: &str) -> bool {
-    id == pattern
-        || id
-            .strip_prefix(pattern)
-            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('-'))
+    let in_section = |rest: &str| rest.starts_with('.') || rest.starts_with('-');
+    id.len() >= pattern.len()
+        && id.is_char_boundary(pattern.len())
+        && id[..pattern.len()].eq_ignore_ascii_case(pattern)
+        && (id.len() == pattern.len() || in_section(&id[pattern.len()..]))
 }
 
 /// Orders ids numerically by component (`2.2` < `2.10`), bollwerk's own ids last.
@@ -97,9 +99,16 @@ impl RuleSet {
         loader::merge(base, extra)
     }
 
-    /// The rule with this id.
+    /// The rule with exactly this id (ids from files: tailoring, reports).
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The rule a person means by `typed`: the id in any case (`bw-cap-dangerous`), an exact
+    /// match first should two ids differ only in case.
+    pub fn lookup(&self, typed: &str) -> Option<&Rule> {
+        self.get(typed)
+            .or_else(|| self.rules.iter().find(|r| r.id.eq_ignore_ascii_case(typed)))
     }
 
     /// Keeps only the selected rules.
@@ -127,5 +136,27 @@ mod tests {
         assert!(!id_matches("2.10", "2.1"));
         assert!(id_matches("1.1.3", "1.1"));
         assert!(id_matches("BW-NS-1", "BW"));
+    }
+
+    #[test]
+    fn typed_ids_match_in_any_case() {
+        assert!(id_matches("BW-CAP-DANGEROUS", "bw-cap-dangerous"));
+        assert!(id_matches("BW-NS-1", "bw"));
+        assert!(id_matches("BW-NS-1", "Bw-Ns"));
+        assert!(!id_matches("BW-NS-10", "bw-ns-1"));
+        assert!(!id_matches("BW", "BW-NS"));
+        assert!(!id_matches("5.1", "é"));
+    }
+
+    #[test]
+    fn lookup_finds_a_rule_whatever_the_case() {
+        let rules = RuleSet::load(None).expect("shipped rules load");
+        let want = rules.get("BW-CAP-DANGEROUS").expect("shipped rule");
+        let found = rules
+            .lookup("bw-cap-dangerous")
+            .expect("found in lower case");
+        assert_eq!(found.id, want.id);
+        assert!(rules.get("bw-cap-dangerous").is_none(), "get stays exact");
+        assert!(rules.lookup("bw-cap-dangerou").is_none());
     }
 }

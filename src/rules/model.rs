@@ -94,7 +94,38 @@ pub enum Scope {
     EachImage,
 }
 
+impl Assessment {
+    /// The word rule files use (`assessment = "automated"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Assessment::Automated => "automated",
+            Assessment::Manual => "manual",
+        }
+    }
+}
+
+impl Severity {
+    /// The word rule files use (`severity = "high"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
 impl Scope {
+    /// The word rule files use (`scope = "each-container"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Host => "host",
+            Scope::Daemon => "daemon",
+            Scope::EachContainer => "each-container",
+            Scope::EachImage => "each-image",
+        }
+    }
+
     /// The kind of instance a per-instance scope yields.
     pub fn instance_kind(self) -> Option<&'static str> {
         match self {
@@ -382,6 +413,18 @@ impl Status {
     }
 }
 
+/// Rule-file words for display: what `rules show` prints is what a rule file says.
+macro_rules! display_as_str {
+    ($($t:ty),*) => {$(
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+display_as_str!(Assessment, Severity, Scope);
+
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -397,5 +440,33 @@ impl std::str::FromStr for Status {
             .ok_or_else(|| {
                 format!("unknown status '{s}': expected one of fail, error, pass, informational, notapplicable, notchecked")
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words shown to people are the words of the rule files and of report.json.
+    #[test]
+    fn display_words_are_the_serialised_words() {
+        fn same<T: Serialize + fmt::Display>(v: T) {
+            assert_eq!(serde_json::to_value(&v).unwrap(), v.to_string());
+        }
+        [Assessment::Automated, Assessment::Manual]
+            .into_iter()
+            .for_each(same);
+        [Severity::Low, Severity::Medium, Severity::High]
+            .into_iter()
+            .for_each(same);
+        [
+            Scope::Host,
+            Scope::Daemon,
+            Scope::EachContainer,
+            Scope::EachImage,
+        ]
+        .into_iter()
+        .for_each(same);
+        Status::ALL.into_iter().for_each(same);
     }
 }
