@@ -26,6 +26,19 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 2
 fi
 
+# MITRE SAF's converter for tests/saf.rs: npm's @mitre/saf, pinned to 1.5.3, the newest
+# release that installs on node 20 (later ones fail to resolve a dependency).
+export BOLLWERK_TOOLS="${BOLLWERK_TOOLS:-/opt/bollwerk-tools}"
+if [ ! -x "$BOLLWERK_TOOLS/saf/node_modules/.bin/saf" ]; then
+  if ! command -v npm >/dev/null; then
+    echo "scripts/test.sh: npm is missing: install Node.js 20 with npm to run tests/saf.rs" >&2
+    exit 2
+  fi
+  echo "scripts/test.sh: installing @mitre/saf@1.5.3 into $BOLLWERK_TOOLS/saf" >&2
+  mkdir -p "$BOLLWERK_TOOLS/saf"
+  npm install --prefix "$BOLLWERK_TOOLS/saf" --no-audit --no-fund --loglevel=error @mitre/saf@1.5.3 >/dev/null
+fi
+
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo test --all-features

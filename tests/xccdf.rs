@@ -528,6 +528,33 @@ fn control_characters_from_the_host_are_stripped_and_documents_stay_valid() {
         "the ARF host name fits ai:hostname's pattern"
     );
     assert!(arf.contains("<ai:mac-address>02:42:AC:11:00:02</ai:mac-address>"));
+
+    // The scan's remarks (here: the unreachable daemon) are target facts that OpenSCAP reads
+    // without an "unknown element" warning, as TestResult `remark`s gave.
+    let daemon_error = report["collection_errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["fact"] == "daemon")
+        .expect("a collection error on the daemon");
+    assert!(
+        x.facts.iter().any(
+            |(n, _, v)| n == "https://bollwerk.dev/xccdf/fact/collection_error"
+                && v.contains(daemon_error["message"].as_str().unwrap())
+        ),
+        "{:?}",
+        x.facts
+    );
+    let html = out.path().join("oscap.html");
+    let oscap = Command::new("oscap")
+        .args(["xccdf", "generate", "report", "--output"])
+        .arg(&html)
+        .arg(out.path().join("report.xccdf.xml"))
+        .output()
+        .expect("run oscap");
+    let said = String::from_utf8_lossy(&oscap.stderr);
+    assert!(oscap.status.success(), "{said}");
+    assert!(!said.contains("unknown element"), "{said}");
 }
 
 /// The first rule the Level 1 profile of an exported Benchmark leaves out (a level-2 rule).

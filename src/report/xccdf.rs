@@ -57,6 +57,12 @@ pub const PROFILE_LEVEL2: &str = "xccdf_dev.bollwerk_profile_level2";
 pub const CIS_IDENT_SYSTEM: &str = "https://www.cisecurity.org/benchmark/docker";
 /// `ident/@system` for CIS Docker Benchmark 1.6.0 ids (written where they differ).
 pub const CIS_1_6_0_IDENT_SYSTEM: &str = "https://www.cisecurity.org/benchmark/docker/1.6.0";
+/// `reference/@href` of NIST SP 800-53 controls, whose text is then the control id alone
+/// (`AC-6`), as ComplianceAsCode writes them: importers (MITRE SAF) read NIST tags from it.
+pub const NIST_800_53_HREF: &str = "https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final";
+/// `reference/@href` of references that are neither links nor a known catalogue: every
+/// reference carries an `href`, as MITRE SAF's converter crashes on one without.
+pub const OTHER_REFERENCE_HREF: &str = "https://bollwerk.dev/xccdf/reference";
 
 const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
 const ARF_NS: &str = "http://scap.nist.gov/schema/asset-reporting-format/1.1";
@@ -406,6 +412,30 @@ fn check(x: &mut Xml, id: &str) {
     x.close("check");
 }
 
+/// `xml:lang` on a Rule's text elements. The Benchmark's own `xml:lang` is inherited by XML's
+/// rules, but MITRE SAF's converter reads fix text and rationale only from elements that carry
+/// attributes, so each says its language itself.
+const LANG: (&str, &str) = ("xml:lang", "en");
+
+/// A rule file reference as XCCDF `reference` (href, text): a link is its own href; `NIST SP
+/// 800-53 AC-6` becomes the control id under the catalogue's href; `CIS Docker Benchmark
+/// 1.8.0 §5.4` keeps its text under the benchmark's href; anything else keeps its text under
+/// [`OTHER_REFERENCE_HREF`].
+pub fn reference_parts(reference: &str) -> (&str, &str) {
+    let text = reference.trim();
+    if (text.starts_with("https://") || text.starts_with("http://"))
+        && !text.contains(char::is_whitespace)
+    {
+        (text, text)
+    } else if let Some(control) = text.strip_prefix("NIST SP 800-53 ") {
+        (NIST_800_53_HREF, control.trim())
+    } else if text.starts_with("CIS Docker Benchmark") {
+        (CIS_IDENT_SYSTEM, text)
+    } else {
+        (OTHER_REFERENCE_HREF, text)
+    }
+}
+
 fn write_rule(x: &mut Xml, r: &RuleMeta) {
     x.open(
         "Rule",
@@ -417,24 +447,25 @@ fn write_rule(x: &mut Xml, r: &RuleMeta) {
             ("role", "full"),
         ],
     );
-    x.leaf("title", &[], r.title);
-    x.leaf("description", &[], r.description);
+    x.leaf("title", &[LANG], r.title);
+    x.leaf("description", &[LANG], r.description);
     if let Some(impact) = r.impact {
-        x.leaf("warning", &[("category", "functionality")], impact);
+        x.leaf("warning", &[("category", "functionality"), LANG], impact);
     }
     for reference in r.references {
-        let url = reference.trim();
-        if (url.starts_with("https://") || url.starts_with("http://"))
-            && !url.contains(char::is_whitespace)
-        {
-            x.leaf("reference", &[("href", url)], url);
-        } else {
-            x.leaf("reference", &[], reference);
+        let (href, text) = reference_parts(reference);
+        x.leaf("reference", &[("href", href)], text);
+    }
+    x.leaf("rationale", &[LANG], r.rationale);
+    idents(x, r.id, r.id_1_6_0);
+    // NIST controls as idents too: MITRE SAF takes a control's NIST tags from its `ident`
+    // elements whenever it has any (the CIS ids), and never reads the references then.
+    for reference in r.references {
+        if let (NIST_800_53_HREF, control) = reference_parts(reference) {
+            x.leaf("ident", &[("system", NIST_800_53_HREF)], control);
         }
     }
-    x.leaf("rationale", &[], r.rationale);
-    idents(x, r.id, r.id_1_6_0);
-    x.leaf("fixtext", &[], r.remediation);
+    x.leaf("fixtext", &[LANG], r.remediation);
     check(x, r.id);
     x.close("Rule");
 }
@@ -738,19 +769,6 @@ fn write_test_result(x: &mut Xml, report: &Report, arf: bool) {
         &[("href", &format!("#{BENCHMARK_ID}")), ("id", BENCHMARK_ID)],
     );
     x.leaf("title", &[], &format!("bollwerk scan of {}", run.hostname));
-    for e in &report.collection_errors {
-        x.leaf(
-            "remark",
-            &[],
-            &format!("could not collect {}: {}", e.fact, e.message),
-        );
-    }
-    for n in &report.notes {
-        x.leaf("remark", &[], n);
-    }
-    if let Some(t) = &run.options.tailoring {
-        x.leaf("remark", &[], &format!("tailoring file applied: {t}"));
-    }
     let (user, privileged) = identity(report);
     x.leaf(
         "identity",
@@ -816,6 +834,21 @@ fn write_test_result(x: &mut Xml, report: &Report, arf: bool) {
     }
     fact(x, &format!("{FACT_NS}docker_host"), &run.docker_host);
     fact(x, &format!("{FACT_NS}host_root"), &run.host_root);
+    // The scan's own remarks travel as facts: OpenSCAP reads a TestResult's `remark`
+    // elements with a warning ("unknown element"), facts it reads and shows.
+    if let Some(t) = &run.options.tailoring {
+        fact(x, &format!("{FACT_NS}tailoring_file"), t);
+    }
+    for e in &report.collection_errors {
+        fact(
+            x,
+            &format!("{FACT_NS}collection_error"),
+            &format!("could not collect {}: {}", e.fact, e.message),
+        );
+    }
+    for n in &report.notes {
+        fact(x, &format!("{FACT_NS}note"), n);
+    }
     x.close("target-facts");
     if arf {
         x.empty(

@@ -1,5 +1,7 @@
-//! A small XML writer over quick-xml that keeps every document well-formed: quick-xml
-//! escapes `& < > " '`, and [`clean`] removes the characters XML 1.0 forbids even as
+//! A small XML writer over quick-xml that keeps every document well-formed: attribute values
+//! are escaped (`& < > " '`), text only where XML needs it (`& < >`: quotes stay quotes, as
+//! converters that keep an element's raw text, like MITRE SAF's for titles, show it), and
+//! [`clean`] removes the characters XML 1.0 forbids even as
 //! character references (control characters such as the ESC of ANSI colour codes).
 
 use std::borrow::Cow;
@@ -88,7 +90,9 @@ impl Xml {
             .write_event(Event::Start(Self::start(name, attrs)))
             .expect(IN_MEMORY);
         self.w
-            .write_event(Event::Text(BytesText::new(&text)))
+            .write_event(Event::Text(BytesText::from_escaped(
+                quick_xml::escape::partial_escape(&*text),
+            )))
             .expect(IN_MEMORY);
         self.w
             .write_event(Event::End(BytesEnd::new(name)))
