@@ -26,17 +26,26 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 2
 fi
 
-# MITRE SAF's converter for tests/saf.rs: npm's @mitre/saf, pinned to 1.5.3, the newest
-# release that installs on node 20 (later ones fail to resolve a dependency).
+# The importers tests/importers.rs runs, under $BOLLWERK_TOOLS: MITRE SAF's converter (npm
+# @mitre/saf, pinned to 1.5.3, the newest release that installs on node 20), Microsoft's SARIF
+# Multitool (npm, with the SARIF 2.1.0 schema inside) and Python's jsonschema (PyPI, a venv).
 export BOLLWERK_TOOLS="${BOLLWERK_TOOLS:-/opt/bollwerk-tools}"
-if [ ! -x "$BOLLWERK_TOOLS/saf/node_modules/.bin/saf" ]; then
+npm_tool() { # folder, package@version, the file it must leave
+  [ -e "$BOLLWERK_TOOLS/$1/$3" ] && return
   if ! command -v npm >/dev/null; then
-    echo "scripts/test.sh: npm is missing: install Node.js 20 with npm to run tests/saf.rs" >&2
+    echo "scripts/test.sh: npm is missing: install Node.js 20 with npm to run tests/importers.rs" >&2
     exit 2
   fi
-  echo "scripts/test.sh: installing @mitre/saf@1.5.3 into $BOLLWERK_TOOLS/saf" >&2
-  mkdir -p "$BOLLWERK_TOOLS/saf"
-  npm install --prefix "$BOLLWERK_TOOLS/saf" --no-audit --no-fund --loglevel=error @mitre/saf@1.5.3 >/dev/null
+  echo "scripts/test.sh: installing $2 into $BOLLWERK_TOOLS/$1" >&2
+  mkdir -p "$BOLLWERK_TOOLS/$1"
+  npm install --prefix "$BOLLWERK_TOOLS/$1" --no-audit --no-fund --loglevel=error "$2" >/dev/null
+}
+npm_tool saf @mitre/saf@1.5.3 node_modules/.bin/saf
+npm_tool sarif @microsoft/sarif-multitool@5.7.0 node_modules/.bin/sarif-multitool
+if ! "$BOLLWERK_TOOLS/venv/bin/python" -c "import jsonschema" 2>/dev/null; then
+  echo "scripts/test.sh: installing jsonschema into $BOLLWERK_TOOLS/venv" >&2
+  python3 -m venv "$BOLLWERK_TOOLS/venv"
+  "$BOLLWERK_TOOLS/venv/bin/pip" install --quiet "jsonschema==4.26.0"
 fi
 
 cargo fmt --all -- --check

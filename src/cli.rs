@@ -190,9 +190,9 @@ pub struct ScanArgs {
     /// Users allowed in the docker group (rule 1.1.2), comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "USERS")]
     trusted_users: Option<Vec<String>>,
-    /// Report formats, comma-separated: terminal (stdout), json, html, xccdf, arf, junit
-    /// (files report.json, report.html, report.xccdf.xml, report.arf.xml, report.junit.xml in
-    /// --output).
+    /// Report formats, comma-separated: terminal (stdout), json, html, xccdf, arf, junit,
+    /// sarif (files report.json, report.html, report.xccdf.xml, report.arf.xml,
+    /// report.junit.xml, report.sarif in --output).
     #[arg(
         long,
         value_delimiter = ',',
@@ -204,6 +204,9 @@ pub struct ScanArgs {
     /// Folder for report files.
     #[arg(long, short, default_value = ".", value_name = "DIR")]
     output: PathBuf,
+    /// Write ARF bzip2-compressed, as report.arf.xml.bz2 (Foreman's upload format).
+    #[arg(long)]
+    compress: bool,
     /// Exit with 1 when a rule's status is at or above this one
     /// (pass < notapplicable < informational < notchecked < fail < error).
     #[arg(long, default_value = "fail", value_parser = parse_status, value_name = "STATUS")]
@@ -250,6 +253,8 @@ pub enum Format {
     Arf,
     /// report.junit.xml: JUnit XML for CI servers.
     Junit,
+    /// report.sarif: SARIF 2.1.0, one result per failing container, image or host rule.
+    Sarif,
 }
 
 impl Format {
@@ -262,6 +267,7 @@ impl Format {
             Format::Xccdf => Some("report.xccdf.xml"),
             Format::Arf => Some("report.arf.xml"),
             Format::Junit => Some("report.junit.xml"),
+            Format::Sarif => Some("report.sarif"),
         }
     }
 }
@@ -284,6 +290,9 @@ pub struct ReportArgs {
     /// Folder for report files.
     #[arg(long, short, default_value = ".", value_name = "DIR")]
     output: PathBuf,
+    /// Write ARF bzip2-compressed, as report.arf.xml.bz2 (Foreman's upload format).
+    #[arg(long)]
+    compress: bool,
 }
 
 /// `bollwerk collect`.
@@ -609,7 +618,7 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
     if args.benchmark == Benchmark::CisDocker160 {
         report.benchmark = report::BENCHMARK_1_6_0.into();
     }
-    write_reports(&report, &args.format, &args.output)?;
+    write_reports(&report, &args.format, &args.output, args.compress)?;
     Ok(if report.has_findings(args.fail_on) {
         1
     } else {
@@ -620,7 +629,14 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
 /// Writes `report` in every format of `formats`: files atomically under `output`, then the
 /// terminal summary on standard output (last, so that the files are there whatever becomes of
 /// the terminal: a pager quit early, a closed pipe).
-fn write_reports(report: &Report, formats: &[Format], output: &Path) -> Result<(), Fatal> {
+/// With `compress`, ARF is written bzip2-compressed as `report.arf.xml.bz2` (what Foreman's
+/// OpenSCAP smart proxy takes).
+fn write_reports(
+    report: &Report,
+    formats: &[Format],
+    output: &Path,
+    compress: bool,
+) -> Result<(), Fatal> {
     for &format in formats {
         let bytes = match format {
             Format::Terminal => continue,
@@ -630,9 +646,16 @@ fn write_reports(report: &Report, formats: &[Format], output: &Path) -> Result<(
             Format::Xccdf => report::xccdf::results(report).into_bytes(),
             Format::Arf => report::xccdf::arf(report).into_bytes(),
             Format::Junit => report::junit::render(report).into_bytes(),
+            Format::Sarif => report::sarif::render(report).into_bytes(),
         };
         let name = format.file_name().expect("file formats have a name");
-        report::write::atomic_write(&output.join(name), &bytes)?;
+        if compress && format == Format::Arf {
+            let packed = report::write::bzip2(&bytes)
+                .map_err(|e| format!("cannot compress the ARF report: {e}"))?;
+            report::write::atomic_write(&output.join(format!("{name}.bz2")), &packed)?;
+        } else {
+            report::write::atomic_write(&output.join(name), &bytes)?;
+        }
     }
     if formats.contains(&Format::Terminal) {
         let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
@@ -658,7 +681,7 @@ fn rerender(args: ReportArgs) -> Result<(), Fatal> {
             report::REPORT_SCHEMA_VERSION
         )));
     }
-    write_reports(&report, &args.format, &args.output)
+    write_reports(&report, &args.format, &args.output, args.compress)
 }
 
 fn collect_cmd(args: CollectArgs) -> Result<(), Fatal> {

@@ -4,6 +4,7 @@
 
 pub mod html;
 pub mod junit;
+pub mod sarif;
 pub mod tailoring;
 pub mod terminal;
 pub mod write;

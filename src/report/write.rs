@@ -21,3 +21,12 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {}", path.display(), e.error))?;
     Ok(())
 }
+
+/// `bytes` compressed with bzip2 at the best level (Foreman's OpenSCAP smart proxy takes ARF
+/// reports as bzip2).
+pub fn bzip2(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
+    encoder.write_all(bytes)?;
+    encoder.finish()
+}
