@@ -611,10 +611,21 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
         snapshot: args.snapshot.as_ref().map(|p| p.display().to_string()),
         trusted_users,
         tailoring: args.tailoring.as_ref().map(|p| p.display().to_string()),
+        tailoring_profile: tailoring.as_ref().map(|t| t.profile.clone()),
+        tailoring_extends: tailoring.as_ref().and_then(|t| t.extends.clone()),
         config: args.config.as_ref().map(|p| p.display().to_string()),
         params: params.values.clone(),
     };
     let mut report = Report::new(&snapshot, results, options);
+    if tailoring.is_some() {
+        // XCCDF results record what the tailored profile leaves out as notselected.
+        report.not_selected = all_rules
+            .rules
+            .iter()
+            .filter(|r| rules.get(&r.id).is_none())
+            .map(report::RuleText::from)
+            .collect();
+    }
     if args.benchmark == Benchmark::CisDocker160 {
         report.benchmark = report::BENCHMARK_1_6_0.into();
     }

@@ -657,7 +657,10 @@ fn exported_benchmark_validates_and_autotailor_tailoring_applies() {
 
     let tree = HostTree::new();
     let tail_arg = tailoring.to_str().unwrap().to_string();
-    let (out, r) = fixture_scan(&tree, &["--tailoring", &tail_arg, "--format", "json,xccdf"]);
+    let (out, r) = fixture_scan(
+        &tree,
+        &["--tailoring", &tail_arg, "--format", "json,xccdf,arf"],
+    );
     let report = r.report();
     let extra_id = extra.strip_prefix(RULE).unwrap();
     let ids: Vec<&str> = report["results"]
@@ -681,9 +684,42 @@ fn exported_benchmark_validates_and_autotailor_tailoring_applies() {
     );
     let xml = read(&out.path().join("report.xccdf.xml"));
     let x = parse_xccdf(&xml);
+    // The results name the tailored profile, which the Benchmark holds beside Level 1 and 2,
+    // and record every rule it leaves out as notselected, in Benchmark order.
     assert_eq!(
         x.profile.as_deref(),
-        Some("xccdf_dev.bollwerk_profile_level1")
+        Some("xccdf_dev.bollwerk_profile_level1_tailored")
+    );
+    assert!(xml.contains(
+        "<Profile id=\"xccdf_dev.bollwerk_profile_level1_tailored\" extends=\"xccdf_dev.bollwerk_profile_level1\">"
+    ));
+    let not_selected: Vec<&RuleResult> = x
+        .rule_results
+        .iter()
+        .filter(|rr| rr.result == "notselected")
+        .collect();
+    assert!(
+        not_selected
+            .iter()
+            .any(|rr| rr.idref == format!("{RULE}5.4")),
+        "5.4 is recorded as notselected"
+    );
+    assert_eq!(
+        x.rule_results.len(),
+        ids.len() + not_selected.len(),
+        "a rule-result for every rule of the rule set"
+    );
+    assert_eq!(
+        x.rule_results.len(),
+        report["not_selected"].as_array().unwrap().len() + ids.len()
+    );
+    assert_eq!(
+        x.rules,
+        x.rule_results
+            .iter()
+            .map(|r| r.idref.clone())
+            .collect::<Vec<_>>(),
+        "rule-results follow Benchmark order"
     );
     assert!(
         x.set_values
@@ -692,16 +728,16 @@ fn exported_benchmark_validates_and_autotailor_tailoring_applies() {
         "{:?}",
         x.set_values
     );
-    assert!(!x.rules.contains(&format!("{RULE}5.4")));
     validate(&out.path().join("report.xccdf.xml"));
+    validate(&out.path().join("report.arf.xml"));
 }
 
 #[test]
 fn bad_tailoring_files_stop_the_scan_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let tree = HostTree::new();
-    let cases: [(&str, &str, &str); 4] = [
-        ("malformed.xml", "<Tailoring xmlns=\"http://checklists.nist.gov/xccdf/1.2\">\n<Profile id=\"p\">\n</Tailoring>\n", "malformed XML"),
+    let cases: [(&str, &str, &str); 5] = [
+        ("malformed.xml", "<Tailoring xmlns=\"http://checklists.nist.gov/xccdf/1.2\">\n<Profile id=\"xccdf_x_profile_p\">\n</Tailoring>\n", "malformed XML"),
         (
             "unknown-rule.xml",
             "<Tailoring xmlns=\"http://checklists.nist.gov/xccdf/1.2\" id=\"xccdf_x_tailoring_t\">\n<Profile id=\"xccdf_x_profile_p\" extends=\"xccdf_dev.bollwerk_profile_level1\">\n<title>t</title>\n<select idref=\"xccdf_org.example_rule_5.4\" selected=\"false\"/>\n</Profile>\n</Tailoring>\n",
@@ -716,6 +752,11 @@ fn bad_tailoring_files_stop_the_scan_with_one_line() {
             "unknown-profile.xml",
             "<Tailoring xmlns=\"http://checklists.nist.gov/xccdf/1.2\">\n<Profile id=\"p\" extends=\"xccdf_org.ssgproject.content_profile_cis\"/>\n</Tailoring>\n",
             "unknown profile",
+        ),
+        (
+            "bad-profile-id.xml",
+            "<Tailoring xmlns=\"http://checklists.nist.gov/xccdf/1.2\">\n<Profile id=\"my profile\" extends=\"xccdf_dev.bollwerk_profile_level1\"/>\n</Tailoring>\n",
+            "is not an XCCDF 1.2 profile id",
         ),
     ];
     for (name, text, what) in cases {

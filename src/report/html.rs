@@ -1096,6 +1096,7 @@ mod tests {
             results,
             collection_errors: vec![],
             notes: vec!["<note>".into()],
+            not_selected: Vec::new(),
         }
     }
 

@@ -70,6 +70,58 @@ pub struct Report {
     pub collection_errors: Vec<CollectError>,
     /// Remarks from collection.
     pub notes: Vec<String>,
+    /// Rules the tailoring's profile leaves out (`--tailoring`): not evaluated, kept so that
+    /// XCCDF results can record them as `notselected`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_selected: Vec<RuleText>,
+}
+
+/// What a rule says about itself, without a result: for rules a tailoring leaves out.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleText {
+    /// Rule id (CIS 1.8.0 numbering or `BW-…`).
+    pub id: String,
+    /// The CIS 1.6.0 id where it differs (`-`: new in 1.8.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_1_6_0: Option<String>,
+    /// Section (`5`, `BW`).
+    pub section: String,
+    /// One-line title.
+    pub title: String,
+    /// CIS profile level (1 or 2).
+    pub level: u8,
+    /// Severity.
+    pub severity: crate::rules::model::Severity,
+    /// What is checked.
+    pub description: String,
+    /// Why it matters.
+    pub rationale: String,
+    /// What changes once applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact: Option<String>,
+    /// How to fix a failure.
+    pub remediation: String,
+    /// Sources.
+    pub references: Vec<String>,
+}
+
+impl From<&crate::rules::Rule> for RuleText {
+    fn from(r: &crate::rules::Rule) -> Self {
+        RuleText {
+            id: r.id.clone(),
+            id_1_6_0: r.id_1_6_0.clone(),
+            section: r.section().to_string(),
+            title: r.title.clone(),
+            level: r.level,
+            severity: r.severity,
+            description: r.description.clone(),
+            rationale: r.rationale.clone(),
+            impact: r.impact.clone(),
+            remediation: r.remediation.clone(),
+            references: r.references.clone(),
+        }
+    }
 }
 
 /// The tool that wrote the report.
@@ -163,6 +215,12 @@ pub struct RunOptions {
     /// `--tailoring`: the XCCDF tailoring file applied.
     #[serde(default)]
     pub tailoring: Option<String>,
+    /// The tailoring's Profile id (results name it as their profile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tailoring_profile: Option<String>,
+    /// The bollwerk profile the tailoring's Profile extends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tailoring_extends: Option<String>,
     /// `--config`: bollwerk's config file.
     #[serde(default)]
     pub config: Option<String>,
@@ -286,6 +344,7 @@ impl Report {
             summary: Summary::of(&results),
             results,
             collection_errors: snapshot.errors.clone(),
+            not_selected: Vec::new(),
             notes: snapshot
                 .notes
                 .iter()

@@ -35,6 +35,10 @@ use crate::rules::KNOWN_PARAMS;
 /// What a tailoring file asks for.
 #[derive(Debug, Clone, Default)]
 pub struct Tailoring {
+    /// The tailored Profile's id, as results record it (`…_customized`).
+    pub profile: String,
+    /// The bollwerk profile it extends, when it names one.
+    pub extends: Option<String>,
     /// The CIS level of the profile it extends (Level 1 or 2), when it names one.
     pub level: Option<u8>,
     /// Explicit selections by bollwerk rule id (`5.10` → false).
@@ -348,6 +352,19 @@ fn required(e: &BytesStart, element: &str, name: &str) -> Result<String, String>
         .ok_or_else(|| format!("<{element}> lacks the {name} attribute"))
 }
 
+/// Whether `id` has XCCDF 1.2's form for Profile ids: `xccdf_NS_profile_NAME`, an NCName.
+fn is_profile_id(id: &str) -> bool {
+    let ncname = id
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && !id.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '-');
+    let shaped = id
+        .strip_prefix("xccdf_")
+        .and_then(|rest| rest.split_once("_profile_"))
+        .is_some_and(|(ns, name)| !ns.is_empty() && !ns.contains('_') && !name.is_empty());
+    ncname && shaped
+}
+
 /// Checks one XCCDF element below the root and records what it asks for.
 fn element(
     parent: &str,
@@ -375,7 +392,8 @@ fn element(
             if *profiles > 1 {
                 return Err("it holds more than one Profile; bollwerk applies exactly one".into());
             }
-            required(e, "Profile", "id")?;
+            out.profile = required(e, "Profile", "id")?;
+            out.extends = attr(e, "extends")?.filter(|x| !x.is_empty());
             out.level = match attr(e, "extends")?.as_deref() {
                 None | Some("") => None,
                 Some(PROFILE_LEVEL1) => Some(1),
@@ -387,6 +405,13 @@ fn element(
                     ))
                 }
             };
+            if !is_profile_id(&out.profile) {
+                return Err(format!(
+                    "the Profile id '{}' is not an XCCDF 1.2 profile id \
+                     (xccdf_NAMESPACE_profile_NAME, no spaces or colons), which results must name",
+                    out.profile
+                ));
+            }
             Ok(Next::Check)
         }
         (

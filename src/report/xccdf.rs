@@ -206,6 +206,63 @@ impl<'a> From<&'a RuleResult> for RuleMeta<'a> {
     }
 }
 
+impl<'a> From<&'a super::RuleText> for RuleMeta<'a> {
+    fn from(r: &'a super::RuleText) -> Self {
+        RuleMeta {
+            id: &r.id,
+            id_1_6_0: old_id(&r.id, r.id_1_6_0.as_deref()),
+            section: r.section.clone(),
+            title: &r.title,
+            description: &r.description,
+            rationale: &r.rationale,
+            impact: r.impact.as_deref(),
+            remediation: &r.remediation,
+            level: r.level,
+            severity: r.severity,
+            references: &r.references,
+        }
+    }
+}
+
+/// A rule of a report's Benchmark: evaluated, or left out by the tailoring.
+#[derive(Clone, Copy)]
+enum Entry<'a> {
+    Evaluated(&'a RuleResult),
+    NotSelected(&'a super::RuleText),
+}
+
+impl Entry<'_> {
+    fn section(&self) -> &str {
+        match self {
+            Entry::Evaluated(r) => &r.section,
+            Entry::NotSelected(r) => &r.section,
+        }
+    }
+}
+
+/// Every rule a report's Benchmark holds: its results, then those the tailoring left out.
+/// The Benchmark's Groups and the TestResult's rule-results both follow this list grouped by
+/// section, so that they come in the same order.
+fn entries(report: &Report) -> Vec<Entry<'_>> {
+    report
+        .results
+        .iter()
+        .map(Entry::Evaluated)
+        .chain(report.not_selected.iter().map(Entry::NotSelected))
+        .collect()
+}
+
+/// The Rule texts of [`entries`].
+fn report_rules(report: &Report) -> Vec<RuleMeta<'_>> {
+    entries(report)
+        .into_iter()
+        .map(|e| match e {
+            Entry::Evaluated(r) => RuleMeta::from(r),
+            Entry::NotSelected(r) => RuleMeta::from(r),
+        })
+        .collect()
+}
+
 /// A result's bollwerk rule id and its CIS 1.6.0 id (where it differs), for reports in
 /// either numbering: under 1.6.0 numbering `id` is the 1.6.0 id and `id_1_8_0` bollwerk's.
 fn ids(r: &RuleResult) -> (&str, Option<&str>) {
@@ -246,6 +303,26 @@ struct BenchmarkHead<'a> {
     benchmark: &'a str,
     /// The rule set's version.
     version: &'a str,
+    /// The tailoring's Profile, written beside Level 1 and 2 so that results can name it.
+    tailored: Option<Tailored<'a>>,
+}
+
+/// A tailoring's Profile as results record it: its id, the profile it extends, and the rules
+/// it leaves out.
+struct Tailored<'a> {
+    id: &'a str,
+    extends: Option<&'a str>,
+    not_selected: Vec<&'a str>,
+}
+
+impl<'a> Tailored<'a> {
+    fn of(report: &'a Report) -> Option<Tailored<'a>> {
+        Some(Tailored {
+            id: report.run.options.tailoring_profile.as_deref()?,
+            extends: report.run.options.tailoring_extends.as_deref(),
+            not_selected: report.not_selected.iter().map(|r| r.id.as_str()).collect(),
+        })
+    }
 }
 
 /// Writes the Benchmark; `test_result` writes its last children (the TestResult), if any.
@@ -317,6 +394,32 @@ fn write_benchmark(
         x.leaf("description", &[], description);
         for r in rules {
             let selected = if r.level <= level { "true" } else { "false" };
+            x.empty(
+                "select",
+                &[("idref", &rule_id(r.id)), ("selected", selected)],
+            );
+        }
+        x.close("Profile");
+    }
+    if let Some(t) = &head.tailored {
+        let mut attrs = vec![("id", t.id)];
+        if let Some(base) = t.extends {
+            attrs.push(("extends", base));
+        }
+        x.open("Profile", &attrs);
+        x.leaf("title", &[], &format!("Tailored profile {}", t.id));
+        x.leaf(
+            "description",
+            &[],
+            "The profile of the tailoring file the scan applied (--tailoring): the rules it \
+             leaves out are recorded as notselected.",
+        );
+        for r in rules {
+            let selected = if t.not_selected.contains(&r.id) {
+                "false"
+            } else {
+                "true"
+            };
             x.empty(
                 "select",
                 &[("idref", &rule_id(r.id)), ("selected", selected)],
@@ -478,10 +581,11 @@ pub fn results(report: &Report) -> String {
         "bollwerk {} XCCDF 1.2 results for {}",
         report.tool.version, report.run.hostname
     ));
-    let metas: Vec<RuleMeta> = report.results.iter().map(RuleMeta::from).collect();
+    let metas = report_rules(report);
     let head = BenchmarkHead {
         benchmark: &report.benchmark,
         version: &report.tool.rules_version,
+        tailored: Tailored::of(report),
     };
     write_benchmark(
         &mut x,
@@ -504,6 +608,7 @@ pub fn benchmark(rules: &RuleSet) -> String {
     let head = BenchmarkHead {
         benchmark: super::BENCHMARK,
         version: env!("CARGO_PKG_VERSION"),
+        tailored: None,
     };
     write_benchmark(&mut x, &head, &metas, None);
     x.finish()
@@ -778,9 +883,10 @@ fn write_test_result(x: &mut Xml, report: &Report, arf: bool) {
         ],
         &user,
     );
-    match run.options.level {
-        Some(1) => x.empty("profile", &[("idref", PROFILE_LEVEL1)]),
-        Some(2) => x.empty("profile", &[("idref", PROFILE_LEVEL2)]),
+    match (&run.options.tailoring_profile, run.options.level) {
+        (Some(tailored), _) => x.empty("profile", &[("idref", tailored)]),
+        (None, Some(1)) => x.empty("profile", &[("idref", PROFILE_LEVEL1)]),
+        (None, Some(2)) => x.empty("profile", &[("idref", PROFILE_LEVEL2)]),
         _ => {}
     }
     let target = if run.hostname.trim().is_empty() {
@@ -873,8 +979,16 @@ fn write_test_result(x: &mut Xml, report: &Report, arf: bool) {
     }
 
     let time_attr = end.clone();
-    for (_, members) in by_section(&report.results, |r| &r.section) {
-        for r in members {
+    let all = entries(report);
+    for (_, members) in by_section(&all, |e| e.section()) {
+        for entry in members {
+            let r = match entry {
+                Entry::Evaluated(r) => r,
+                Entry::NotSelected(r) => {
+                    write_not_selected(x, r, &time_attr);
+                    continue;
+                }
+            };
             x.open(
                 "rule-result",
                 &[
@@ -908,6 +1022,24 @@ fn write_test_result(x: &mut Xml, report: &Report, arf: bool) {
         &decimal(flat),
     );
     x.close("TestResult");
+}
+
+/// The rule-result of a rule the tailoring left out: `notselected`.
+fn write_not_selected(x: &mut Xml, r: &super::RuleText, time: &str) {
+    x.open(
+        "rule-result",
+        &[
+            ("idref", &rule_id(&r.id)),
+            ("role", "full"),
+            ("severity", severity_str(r.severity)),
+            ("time", time),
+            ("weight", WEIGHT),
+        ],
+    );
+    x.leaf("result", &[], "notselected");
+    idents(x, &r.id, old_id(&r.id, r.id_1_6_0.as_deref()));
+    check(x, &r.id);
+    x.close("rule-result");
 }
 
 /// ARF 1.1: the host as `asset0`, the Benchmark as report-request `collection1`, the
@@ -944,10 +1076,11 @@ pub fn arf(report: &Report) -> String {
     x.open("arf:report-requests", &[]);
     x.open("arf:report-request", &[("id", ARF_REQUEST_ID)]);
     x.open("arf:content", &[]);
-    let metas: Vec<RuleMeta> = report.results.iter().map(RuleMeta::from).collect();
+    let metas = report_rules(report);
     let head = BenchmarkHead {
         benchmark: &report.benchmark,
         version: &report.tool.rules_version,
+        tailored: Tailored::of(report),
     };
     write_benchmark(&mut x, &head, &metas, None);
     x.close("arf:content");
