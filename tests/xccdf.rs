@@ -328,6 +328,10 @@ fn run(d: &PrivateDaemon, name: &str, args: &[&str]) -> String {
     id
 }
 
+fn report_version(report: &Value) -> &str {
+    report["tool"]["version"].as_str().unwrap()
+}
+
 fn short(id: &str) -> String {
     id.chars().take(12).collect()
 }
@@ -403,6 +407,11 @@ fn daemon_scan_writes_valid_xccdf_and_arf_with_instance_messages_and_scores() {
         lines[1]
     );
 
+    // The scanner as a CPE 2.2 URI naming bollwerk and its version.
+    assert!(xml.contains(&format!(
+        "test-system=\"cpe:/a:bollwerk:bollwerk:{}\"",
+        report_version(r.report())
+    )));
     // The run: target, identity (the tests run as root), trusted-users, facts.
     let report = r.report();
     assert_eq!(x.targets, vec![report["run"]["hostname"].as_str().unwrap()]);

@@ -853,10 +853,8 @@ fn write_test_result(x: &mut Xml, report: &Report, arf: bool) {
     let tr_id = test_result_id(report);
     let start = time(&run.started_at);
     let end = time(&run.finished_at);
-    let test_system = format!(
-        "cpe:2.3:a:bollwerk:bollwerk:{}:*:*:*:*:*:*:*",
-        report.tool.version
-    );
+    // A CPE 2.2 URI, the form STIG-oriented importers parse (`cpe:/a:vendor:product:version`).
+    let test_system = format!("cpe:/a:bollwerk:bollwerk:{}", report.tool.version);
     let mut attrs: Vec<(&str, &str)> = Vec::new();
     if arf {
         attrs.push(("xmlns", XCCDF_NS));
