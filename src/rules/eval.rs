@@ -231,6 +231,8 @@ const CONTAINER_FACTS: &[&str] = &[
     "processes",
     "execs",
     "image_freshness",
+    "capabilities",
+    "security_opt",
 ];
 /// Image facts a rule can read besides `inspect` and `history`.
 const IMAGE_FACTS: &[&str] = &[
@@ -1019,7 +1021,7 @@ impl<'f, 'a> Context<'f, 'a> {
                     self.container_source(c),
                 ),
                 _ => {
-                    let source = self.container_source(c);
+                    let source = self.derived_source(c, first);
                     let found = CONTAINER_FACTS
                         .contains(&first)
                         .then(|| seek(*c, segs))
@@ -1088,6 +1090,19 @@ impl<'f, 'a> Context<'f, 'a> {
             return Lookup::Missing(source);
         }
         Lookup::Found { value: cur, source }
+    }
+
+    /// Where a container's fact `first` (other than inspect) comes from: facts bollwerk works
+    /// out from others name what they were worked out from.
+    fn derived_source(&self, c: &ContainerFacts, first: &str) -> String {
+        self.text(|| match (first, &c.capabilities) {
+            ("capabilities", Some(caps)) => caps.source.clone(),
+            ("security_opt", _) => format!(
+                "docker inspect {}: HostConfig.SecurityOpt, entries Docker added itself set apart",
+                c.name
+            ),
+            _ => self.container_source(c),
+        })
     }
 
     /// Where a container's facts other than inspect come from.

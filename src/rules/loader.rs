@@ -609,6 +609,8 @@ const ROOT_FIELDS: &[(&str, &[&str])] = &[
             "processes",
             "execs",
             "image_freshness",
+            "capabilities",
+            "security_opt",
         ],
     ),
     (
