@@ -669,7 +669,7 @@ impl<'f, 'a> Context<'f, 'a> {
                         "{}: found {}, which must not be {}",
                         e.fact,
                         compact(&e.observed),
-                        e.expected
+                        e.expected_for_people()
                     ),
                     None => "a condition that must not hold holds".into(),
                 })),
@@ -1287,6 +1287,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 "persistent": persistent,
             }),
             expected: format!("an audit watch on {target}, loaded and persistent"),
+            expected_text: format!("an audit watch on {target}, loaded and persistent"),
             source: if loaded.is_some() {
                 "auditctl -l and /etc/audit rules".to_string()
             } else {
@@ -1302,6 +1303,7 @@ fn evidence(fact: &str, observed: Value, t: &Test, source: String, outcome: Stat
         fact: fact.to_string(),
         observed,
         expected: t.expected().to_string(),
+        expected_text: t.expected_text().to_string(),
         source,
         outcome,
     }
@@ -1356,7 +1358,7 @@ fn fail_message(e: &Evidence) -> String {
         "{}: found {}, expected {}",
         e.fact,
         compact(&e.observed),
-        e.expected
+        e.expected_for_people()
     )
 }
 
