@@ -1076,3 +1076,35 @@ fn every_operator_has_words_without_json_quotes_or_patterns() {
         assert_eq!(t.expected_text(), words, "{op}");
     }
 }
+
+#[test]
+fn no_shipped_expectation_shows_a_regular_expression() {
+    let rules = RuleSet::load(None).unwrap();
+    let regex_syntax = ["(?i)", "^(", "$", "\\b", "\\s", "[^", "/^", "|"];
+    let mut shown = 0;
+    for rule in &rules.rules {
+        for check in rule.check.iter().chain(rule.applies_when.iter()) {
+            for t in tests_of(check) {
+                shown += 1;
+                let words = t.expected_text();
+                assert!(
+                    !regex_syntax.iter().any(|s| words.contains(s)),
+                    "{}: {} is shown as {words:?}",
+                    rule.id,
+                    t.fact
+                );
+                let pattern_op = matches!(
+                    t.op,
+                    Op::Matches(_) | Op::NotMatches(_) | Op::AnyMatches(_) | Op::NoneMatches(_)
+                );
+                assert!(
+                    !pattern_op || !words.contains("the form the rule describes"),
+                    "{}: the pattern test of {} needs `expect` words",
+                    rule.id,
+                    t.fact
+                );
+            }
+        }
+    }
+    assert!(shown > 200, "only {shown} tests seen");
+}
