@@ -2129,6 +2129,7 @@ impl Gen {
             current: !stale_image,
         });
         facts.errors = errors;
+        bollwerk::collect::derive(&mut facts);
         facts
     }
 }

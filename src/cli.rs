@@ -518,6 +518,13 @@ fn read_snapshot(path: &Path) -> Result<Snapshot, Fatal> {
             snap.schema_version
         )));
     }
+    // Snapshots written before bollwerk derived these facts: work them out from what was saved.
+    let mut snap = snap;
+    for c in &mut snap.containers {
+        if c.capabilities.is_none() && c.security_opt.is_none() {
+            crate::collect::derive(c);
+        }
+    }
     Ok(snap)
 }
 

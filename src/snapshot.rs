@@ -389,9 +389,46 @@ pub struct ContainerFacts {
     /// Whether its image reference (Config.Image) still points to the image it runs.
     #[serde(default)]
     pub image_freshness: Option<ImageFreshness>,
+    /// The capabilities it holds, judged against Docker's default set; `null` in snapshots
+    /// written before bollwerk derived it.
+    #[serde(default)]
+    pub capabilities: Option<CapabilityFacts>,
+    /// Its security options (HostConfig.SecurityOpt) told apart: those chosen for it and those
+    /// Docker added by itself; `null` in snapshots written before bollwerk derived it.
+    #[serde(default)]
+    pub security_opt: Option<SecurityOptFacts>,
     /// Facts that could not be read for this container, keyed by sub-path (`runtime.cgroup`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub errors: BTreeMap<String, String>,
+}
+
+/// The capabilities a container holds (names without `CAP_`, upper case, in the kernel's
+/// order).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CapabilityFacts {
+    /// What it holds: the bounding set of its first process when it runs (what any process in
+    /// it can have), else worked out from HostConfig (Privileged, Capabilities, CapDrop,
+    /// CapAdd) and Docker's default set.
+    pub held: Vec<String>,
+    /// The capabilities in `held` that Docker's default set does not have.
+    pub added_beyond_default: Vec<String>,
+    /// Where `held` comes from (`/proc/PID/status CapBnd`, or the HostConfig settings).
+    pub source: String,
+}
+
+/// A container's security options told apart.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityOptFacts {
+    /// The options chosen for it: HostConfig.SecurityOpt without those Docker added itself.
+    pub chosen: Vec<String>,
+    /// Options Docker added by itself, each with the setting that made it add it:
+    /// `label=disable (added by Docker because of --pid host)`.
+    pub added_by_docker: Vec<String>,
+    /// The setting that made Docker turn SELinux labelling off (`--pid host`, `--ipc host`,
+    /// `--privileged`), when one did.
+    pub label_disabled_by: Option<String>,
 }
 
 /// A container's image reference compared with the image it runs.
@@ -421,6 +458,19 @@ pub struct RuntimeFacts {
     /// TCP sockets listening in the container's network namespace.
     #[serde(default)]
     pub listening: Vec<ListeningSocket>,
+    /// The capability sets of the main process (`/proc/PID/status`).
+    #[serde(default)]
+    pub capabilities: Option<ProcessCapabilities>,
+}
+
+/// Capability sets of a process, by name (without `CAP_`, in the kernel's order).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessCapabilities {
+    /// CapEff: what it can use now (empty for a process running as a user other than root).
+    pub effective: Vec<String>,
+    /// CapBnd: the most it or any process it starts can ever have.
+    pub bounding: Vec<String>,
 }
 
 /// One namespace of a container's main process compared with the host's (pid 1).

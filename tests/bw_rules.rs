@@ -383,11 +383,31 @@ fn container_rules_read_namespaces_cgroups_capabilities_and_confinement() {
         "none",
         BUSYBOX_IMAGE,
     ]);
+    // Privileged containers cannot start here; created, they are judged from their settings.
+    d.docker(&[
+        "create",
+        "--name",
+        "privileged",
+        "--privileged",
+        "--network",
+        "none",
+        BUSYBOX_IMAGE,
+    ]);
+    // Docker adds label=disable by itself for --pid host, --ipc host and --privileged.
+    for name in ["hostpid", "hostipc", "idle", "privileged"] {
+        let opts = d.docker(&[
+            "inspect",
+            "--format",
+            "{{json .HostConfig.SecurityOpt}}",
+            name,
+        ]);
+        assert_eq!(opts, r#"["label=disable"]"#, "{name}");
+    }
 
-    let (_o, r) = scan_daemon(
+    let (out, r) = scan_daemon(
         &d,
         "BW-NS,BW-CGROUP,BW-CAP,BW-SECOPT,BW-NET-BRIDGE-NF,BW-KERNEL-USERNS",
-        &["--all"],
+        &["--all", "--format", "terminal,json,html"],
     );
     for (rule, name, want) in [
         ("BW-NS-PID", "plain", "pass"),
@@ -421,13 +441,79 @@ fn container_rules_read_namespaces_cgroups_capabilities_and_confinement() {
         ("BW-CAP-DANGEROUS", "sysadmin", "fail"),
         ("BW-CAP-DANGEROUS", "allcaps", "fail"),
         ("BW-CAP-DANGEROUS", "rawcap", "fail"),
+        // Privileged holds every capability because it is privileged: CIS 5.5 judges that.
+        ("BW-CAP-DANGEROUS", "privileged", "notapplicable"),
         ("BW-SECOPT-UNCONFINED", "plain", "pass"),
+        // label=disable that Docker added is not the user's choice; the namespace rules
+        // judge its cause.
+        ("BW-SECOPT-UNCONFINED", "hostpid", "pass"),
+        ("BW-SECOPT-UNCONFINED", "hostipc", "pass"),
+        ("BW-SECOPT-UNCONFINED", "idle", "pass"),
+        // Privileged turns confinement off, and CIS 5.5 judges that; label=disable that came
+        // with it is not counted against the user either.
+        ("BW-SECOPT-UNCONFINED", "privileged", "notapplicable"),
         ("BW-SECOPT-UNCONFINED", "noseccomp", "fail"),
         ("BW-SECOPT-UNCONFINED", "noapparmor", "fail"),
         ("BW-SECOPT-UNCONFINED", "nomask", "fail"),
         ("BW-SECOPT-UNCONFINED", "nolabel", "fail"),
     ] {
         r.expect_instance(rule, name, want);
+    }
+    for rule in ["BW-SECOPT-UNCONFINED", "BW-CAP-DANGEROUS"] {
+        let why = r.instance_message(rule, "privileged");
+        assert!(
+            why.contains("HostConfig.Privileged is true"),
+            "{rule}: {why}"
+        );
+    }
+    // What is held is judged, from /proc for a running container: SYS_ADMIN and SYS_PTRACE
+    // are named, in whatever spelling they were added.
+    for (name, capability) in [("sysadmin", "SYS_ADMIN"), ("rawcap", "SYS_PTRACE")] {
+        let m = r.instance_message("BW-CAP-DANGEROUS", name);
+        assert!(m.contains(capability), "{name}: {m}");
+        let ev = &r.instance_evidence("BW-CAP-DANGEROUS", name)[0];
+        assert!(ev["source"].as_str().unwrap().contains("CapBnd"), "{ev}");
+    }
+    // People read expectations in words; report.json keeps the machine form.
+    let ev = &r.instance_evidence("BW-CAP-DANGEROUS", "sysadmin")[0];
+    assert!(
+        ev["expected"]
+            .as_str()
+            .unwrap()
+            .starts_with("no element matching /"),
+        "{ev}"
+    );
+    let words = "no capability that leads to the host";
+    assert!(
+        ev["expected_text"].as_str().unwrap().starts_with(words),
+        "{ev}"
+    );
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    let rerendered = tempfile::tempdir().unwrap();
+    let report_json = out.path().join("report.json");
+    let again = bollwerk(
+        &[
+            "report",
+            report_json.to_str().unwrap(),
+            "--format",
+            "html,terminal",
+            "-o",
+            rerendered.path().to_str().unwrap(),
+        ],
+        rerendered.path(),
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let html_again = std::fs::read_to_string(rerendered.path().join("report.html")).unwrap();
+    for (what, text) in [
+        ("terminal", &r.stdout),
+        ("html", &html),
+        ("re-rendered html", &html_again),
+        ("re-rendered terminal", &again.stdout),
+    ] {
+        assert!(text.contains(words), "{what} lacks the words:\n{text}");
+        for regex in ["(?i)", "^(", "matching /"] {
+            assert!(!text.contains(regex), "{what} shows {regex}:\n{text}");
+        }
     }
     // icc on (dockerd's default) and no remapping: their kernel parameters do not matter.
     r.expect("BW-NET-BRIDGE-NF", "notapplicable");

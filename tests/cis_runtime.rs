@@ -226,6 +226,35 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
         "createdport",
         &["--network", "n1", "-p", "444:443", IMG],
     );
+    // 5.4: what a container holds against Docker's default set, read from /proc when it runs
+    // and worked out from its settings when it does not.
+    let drop_all = ["--network", "none", "--cap-drop", "ALL", "--cap-add"];
+    run(
+        &d,
+        "capnbs",
+        &[&drop_all[..], &["NET_BIND_SERVICE", IMG]].concat(),
+    );
+    run(
+        &d,
+        "capsysadmin",
+        &[&drop_all[..], &["SYS_ADMIN", IMG]].concat(),
+    );
+    run(
+        &d,
+        "capnetadmin",
+        &[none[0], none[1], "--cap-add", "NET_ADMIN", IMG],
+    );
+    create(
+        &d,
+        "capnbsidle",
+        &[&drop_all[..], &["net_bind_service", IMG]].concat(),
+    );
+    create(
+        &d,
+        "capsysadminidle",
+        &[&drop_all[..], &["SYS_ADMIN", IMG]].concat(),
+    );
+    create(&d, "privileged", &[none[0], none[1], "--privileged", IMG]);
 
     let sock = d.socket_url();
     let out = tempfile::tempdir().unwrap();
@@ -248,6 +277,18 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
     expect_all(
         &r,
         &[
+            ("5.4", "loose", "pass"),
+            ("5.4", "tight", "pass"),
+            ("5.4", "capnbs", "pass"),
+            ("5.4", "capnbsidle", "pass"),
+            ("5.4", "capsysadmin", "fail"),
+            ("5.4", "capsysadminidle", "fail"),
+            ("5.4", "capnetadmin", "fail"),
+            // Privileged holds every capability because it is privileged: 5.5 judges it, 5.4
+            // says it does not apply.
+            ("5.4", "privileged", "notapplicable"),
+            ("5.5", "privileged", "fail"),
+            ("5.5", "capsysadmin", "pass"),
             ("5.6", "mounts", "fail"),
             ("5.6", "shared", "pass"),
             ("5.6", "sshd", "pass"),
@@ -315,6 +356,9 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
     );
     // The messages point at the offending item.
     for (rule, name, needle) in [
+        ("5.4", "capsysadmin", "[\"SYS_ADMIN\"]"),
+        ("5.4", "capsysadminidle", "[\"SYS_ADMIN\"]"),
+        ("5.4", "capnetadmin", "[\"NET_ADMIN\"]"),
         ("5.6", "mounts", "/etc"),
         ("5.7", "sshd", "sshd"),
         ("5.8", "ports", privileged_port.as_str()),
@@ -326,6 +370,20 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
         let m = r.instance_message(rule, name);
         assert!(m.contains(needle), "{rule} {name}: {m}");
     }
+    let why = r.instance_message("5.4", "privileged");
+    assert!(why.contains("HostConfig.Privileged is true"), "{why}");
+    // 5.4 reads the kernel's bounding set of a running container, the settings of another.
+    let source = |name: &str| r.instance_evidence("5.4", name)[0]["source"].to_string();
+    assert!(
+        source("capsysadmin").contains("CapBnd"),
+        "{}",
+        source("capsysadmin")
+    );
+    assert!(
+        source("capsysadminidle").contains("CapDrop"),
+        "{}",
+        source("capsysadminidle")
+    );
     // 5.16: the kernel's view agrees with PidMode.
     assert!(r
         .instance_evidence("5.16", "hostns")
@@ -347,7 +405,7 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
     );
     r.expect("5.9", "informational");
 
-    // Section 6 with the default thresholds (10 and 10): one unused image, six stopped.
+    // Section 6 with the default thresholds (10 and 10): one unused image, nine stopped.
     r.expect("6.1", "pass");
     let unused = r.rule("6.1")["evidence"]
         .as_array()
@@ -400,7 +458,7 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
     );
     r.expect("6.1", "fail");
     r.expect("6.2", "fail");
-    assert_eq!(r.rule("6.2")["evidence"][0]["observed"], 6);
+    assert_eq!(r.rule("6.2")["evidence"][0]["observed"], 9);
 
     // 5.1: the same daemon joins a swarm of its own.
     let swarm_port = free_high_port().to_string();
@@ -454,6 +512,13 @@ fn lsm_exec_and_daemon_seccomp_rules_on_a_real_and_an_edited_snapshot() {
         &["--network", "none", "--security-opt", &profile_opt, IMG],
     );
     d.docker(&["exec", "-d", "c1", "sleep", "600"]);
+    // label=disable: added by Docker for --pid host, chosen by the user for nolabel.
+    run(&d, "pidhost", &["--network", "none", "--pid", "host", IMG]);
+    run(
+        &d,
+        "nolabel",
+        &["--network", "none", "--security-opt", "label=disable", IMG],
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let snap_path = dir.path().join("snap.json");
@@ -471,7 +536,7 @@ fn lsm_exec_and_daemon_seccomp_rules_on_a_real_and_an_edited_snapshot() {
     );
     assert_eq!(c.code, 0, "{}", c.stderr);
     drop(d);
-    let include = ["--include", "5.2,5.3,5.22,5.23"];
+    let include = ["--include", "5.2,5.3,5.16,5.22,5.23"];
 
     // As collected: no LSM here, the exec session is not privileged, seccomp is on.
     let mut args = vec!["scan", "--snapshot", snap_path.to_str().unwrap()];
@@ -494,6 +559,15 @@ fn lsm_exec_and_daemon_seccomp_rules_on_a_real_and_an_edited_snapshot() {
     // `"seccomp-profile": "unconfined"`; so the snapshot is changed to what such hosts report.
     let mut snap: Value = serde_json::from_str(&fs::read_to_string(&snap_path).unwrap()).unwrap();
     let (i1, i2) = (container_index(&snap, "c1"), container_index(&snap, "c2"));
+    // Both run with SELinux's label switched off; only nolabel chose it.
+    for name in ["pidhost", "nolabel"] {
+        let i = container_index(&snap, name);
+        set(
+            &mut snap,
+            &format!("/containers/{i}/inspect/ProcessLabel"),
+            json!(""),
+        );
+    }
     set(&mut snap, "/host/lsm/apparmor", json!(true));
     set(&mut snap, "/host/lsm/selinux", json!(true));
     set(
@@ -533,6 +607,12 @@ fn lsm_exec_and_daemon_seccomp_rules_on_a_real_and_an_edited_snapshot() {
             ("5.2", "c2", "fail"),
             ("5.3", "c1", "pass"),
             ("5.3", "c2", "fail"),
+            ("5.3", "nolabel", "fail"),
+            // The user did not choose label=disable: Docker added it for --pid host, which
+            // 5.16 judges.
+            ("5.3", "pidhost", "notapplicable"),
+            ("5.16", "pidhost", "fail"),
+            ("5.16", "nolabel", "pass"),
             // The daemon's default is unconfined: only a container with its own profile is
             // filtered.
             ("5.22", "c1", "fail"),
@@ -542,6 +622,39 @@ fn lsm_exec_and_daemon_seccomp_rules_on_a_real_and_an_edited_snapshot() {
         ],
     );
     assert!(r.instance_message("5.23", "c1").contains("privileged"));
+    let why = r.instance_message("5.3", "pidhost");
+    assert!(
+        why.contains("label=disable (added by Docker because of --pid host)"),
+        "{why}"
+    );
+    // A snapshot saved before bollwerk derived these facts is judged the same way.
+    for c in snap["containers"].as_array_mut().unwrap() {
+        let c = c.as_object_mut().unwrap();
+        c.remove("capabilities");
+        c.remove("security_opt");
+        if let Some(runtime) = c.get_mut("runtime").and_then(Value::as_object_mut) {
+            runtime.remove("capabilities");
+        }
+    }
+    let older = dir.path().join("older.json");
+    fs::write(&older, serde_json::to_string(&snap).unwrap()).unwrap();
+    let mut args = vec!["scan", "--snapshot", older.to_str().unwrap()];
+    args.extend_from_slice(&include);
+    let old = bollwerk(&args, &dir.path().join("older"));
+    for name in ["c1", "c2", "pidhost", "nolabel"] {
+        assert_eq!(old.instance("5.3", name), r.instance("5.3", name), "{name}");
+    }
+    let nolabel = r.instance_message("5.3", "nolabel");
+    assert!(nolabel.contains("ProcessLabel"), "{nolabel}");
+    let chosen = r.instance_evidence("5.3", "nolabel");
+    assert!(
+        chosen
+            .iter()
+            .any(|e| e["fact"] == "container.security_opt.chosen"
+                && e["observed"] == json!(["label=disable"])
+                && e["outcome"] == "fail"),
+        "{chosen:#?}"
+    );
 }
 
 #[test]

@@ -327,7 +327,7 @@ fn daemon_scan_failures_list_each_failing_container_with_evidence() {
     assert!(
         case.body.contains(
             "fail: container capadd (id ") && case.body.contains(
-            "container.inspect.HostConfig.CapAdd: found [\"NET_ADMIN\"], expected empty or unset"
+            "container.capabilities.added_beyond_default: found [\"NET_ADMIN\"], expected no capability beyond Docker's default set"
         ),
         "{}",
         case.body

@@ -987,3 +987,124 @@ fn image_special_files_is_a_known_image_field() {
         panic!("image.special_files should load: {e:?}");
     }
 }
+
+// ---- expectations in words ------------------------------------------------------------------
+
+/// Every test of `check`, depth first.
+fn tests_of(check: &Check) -> Vec<&bollwerk::rules::model::Test> {
+    match check {
+        Check::Test(t) => vec![t],
+        Check::All(list) | Check::Any(list) => list.iter().flat_map(tests_of).collect(),
+        Check::Not(inner) => tests_of(inner),
+        Check::Every { check, .. } => tests_of(check),
+    }
+}
+
+#[test]
+fn expect_words_a_tests_expectation_and_json_keeps_the_machine_form() {
+    let rules = parse_file(
+        "test.toml",
+        &with_check(
+            r#"{ fact = "host.hostname", matches = '^(?i)box$', expect = "  the name box  " }"#,
+        ),
+    )
+    .unwrap();
+    let t = tests_of(rules[0].check.as_ref().unwrap())[0];
+    assert_eq!(t.expected_text(), "the name box");
+    assert_eq!(t.expected(), "matching /^(?i)box$/");
+}
+
+#[test]
+fn expect_must_be_one_short_non_empty_line_beside_a_fact() {
+    assert_error(
+        &with_check(r#"{ fact = "host.hostname", equals = "box", expect = " " }"#),
+        13,
+        &["`expect` is empty"],
+    );
+    assert_error(
+        &with_check(r#"{ fact = "host.hostname", equals = "box", expect = "a\nb" }"#),
+        13,
+        &["`expect` must be one line"],
+    );
+    assert_error(
+        &with_check(&format!(
+            r#"{{ fact = "host.hostname", equals = "box", expect = "{}" }}"#,
+            "x".repeat(161)
+        )),
+        13,
+        &["161 characters", "160"],
+    );
+    assert_error(
+        &with_check(r#"{ all = [{ fact = "host.hostname", equals = "box" }], expect = "x" }"#),
+        13,
+        &["`expect`", "beside `fact`"],
+    );
+}
+
+#[test]
+fn every_operator_has_words_without_json_quotes_or_patterns() {
+    let cases = [
+        (r#"equals = "json-file""#, "equal to json-file"),
+        (r#"not-equals = []"#, "anything but an empty list"),
+        (r#"in = ["info", "warn"]"#, "one of info, warn"),
+        (r#"not-in = [""]"#, "none of empty text"),
+        (
+            r#"matches = '^(?i)x$'"#,
+            "a value of the form the rule describes",
+        ),
+        (
+            r#"none-matches = '^(a|b)$'"#,
+            "no entry of the form the rule describes",
+        ),
+        (r#"absent = true"#, "not set"),
+        (r#"empty = true"#, "empty or not set"),
+        (r#"le = 5"#, "at most 5"),
+        (r#"mode-at-most = "644""#, "mode at most 0644"),
+        (r#"owner-is = "root:root""#, "owned by root:root"),
+        (
+            r#"subset-of = { param = "trusted-users" }"#,
+            "only members of the configured trusted-users",
+        ),
+    ];
+    for (op, words) in cases {
+        let rules = parse_file(
+            "test.toml",
+            &with_check(&format!(r#"{{ fact = "host.hostname", {op} }}"#)),
+        )
+        .unwrap_or_else(|e| panic!("{op}: {e:?}"));
+        let t = tests_of(rules[0].check.as_ref().unwrap())[0];
+        assert_eq!(t.expected_text(), words, "{op}");
+    }
+}
+
+#[test]
+fn no_shipped_expectation_shows_a_regular_expression() {
+    let rules = RuleSet::load(None).unwrap();
+    let regex_syntax = ["(?i)", "^(", "$", "\\b", "\\s", "[^", "/^", "|"];
+    let mut shown = 0;
+    for rule in &rules.rules {
+        for check in rule.check.iter().chain(rule.applies_when.iter()) {
+            for t in tests_of(check) {
+                shown += 1;
+                let words = t.expected_text();
+                assert!(
+                    !regex_syntax.iter().any(|s| words.contains(s)),
+                    "{}: {} is shown as {words:?}",
+                    rule.id,
+                    t.fact
+                );
+                let pattern_op = matches!(
+                    t.op,
+                    Op::Matches(_) | Op::NotMatches(_) | Op::AnyMatches(_) | Op::NoneMatches(_)
+                );
+                assert!(
+                    !pattern_op || !words.contains("the form the rule describes"),
+                    "{}: the pattern test of {} needs `expect` words",
+                    rule.id,
+                    t.fact
+                );
+            }
+        }
+    }
+    assert!(shown > 200, "only {shown} tests seen");
+}

@@ -394,7 +394,7 @@ fn daemon_scan_writes_valid_xccdf_and_arf_with_instance_messages_and_scores() {
     assert_eq!(
         lines[0].1,
         format!(
-            "fail: container capadd (id {}): container.inspect.HostConfig.CapAdd: found [\"NET_ADMIN\"], expected empty or unset",
+            "fail: container capadd (id {}): container.capabilities.added_beyond_default: found [\"NET_ADMIN\"], expected no capability beyond Docker's default set",
             short(&capadd)
         )
     );

@@ -619,6 +619,8 @@ async fn inspect_all(
                     processes: Vec::new(),
                     execs,
                     image_freshness: None,
+                    capabilities: None,
+                    security_opt: None,
                     errors: Default::default(),
                 });
             }

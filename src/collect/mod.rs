@@ -10,6 +10,7 @@
 //! after the other; a source that fails leaves an error in the snapshot and collection goes on.
 
 pub mod audit;
+pub mod capabilities;
 pub mod daemon_config;
 pub mod deep;
 pub mod docker;
@@ -23,6 +24,7 @@ pub mod mounts;
 pub mod net;
 pub mod process;
 pub mod runtime;
+pub mod security_opt;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -277,8 +279,25 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
             }
         }
     }
+    snap.containers.iter_mut().for_each(derive);
     snap.finished_at = Utc::now();
     snap
+}
+
+/// Fills in the facts bollwerk works out from a container's others: the capabilities it
+/// holds ([`capabilities::of_container`]) and its security options told apart
+/// ([`security_opt::of_host_config`]). Call it once its inspect document and runtime facts
+/// are in.
+pub fn derive(c: &mut crate::snapshot::ContainerFacts) {
+    match capabilities::of_container(c) {
+        Ok(caps) => c.capabilities = Some(caps),
+        Err(e) => {
+            c.errors.insert("capabilities".into(), e);
+        }
+    }
+    c.security_opt = Some(security_opt::of_host_config(
+        c.inspect.pointer("/HostConfig"),
+    ));
 }
 
 /// `ask` on a new connection to the daemon, for the questions that come after the first

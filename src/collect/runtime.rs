@@ -1,5 +1,6 @@
-//! What the kernel says about a running container: namespaces and cgroup limits, read from
-//! `/proc/PID` and the cgroup file system (v1 and v2) under the host root, and its processes.
+//! What the kernel says about a running container: namespaces, capability sets and cgroup
+//! limits, read from `/proc/PID` and the cgroup file system (v1 and v2) under the host root,
+//! and its processes.
 //!
 //! A collection reads this for every running container, so the reads are lean:
 //! `/proc/PID/cgroup` once for limits and processes ([`container`]), pseudo files without
@@ -60,7 +61,8 @@ pub fn collect(
 fn gone(pid: u32, e: std::io::Error, errors: &mut BTreeMap<String, String>) -> RuntimeFacts {
     let message = format!("cannot read /proc/{pid}: {e}");
     errors.insert("runtime.namespaces".into(), message.clone());
-    errors.insert("runtime.cgroup".into(), message);
+    errors.insert("runtime.cgroup".into(), message.clone());
+    errors.insert("runtime.capabilities".into(), message);
     RuntimeFacts {
         pid,
         ..Default::default()
@@ -150,6 +152,18 @@ fn collect_with(
                 "runtime.namespaces".into(),
                 "the host's namespaces (/proc/1/ns) could not be read".into(),
             );
+        }
+    }
+    let status = dir.path_of("status");
+    match dir
+        .read_string("status")
+        .map_err(|e| format!("cannot read {status}: {e}"))
+        .and_then(|text| {
+            super::capabilities::from_status(&text).map_err(|e| format!("{status}: {e}"))
+        }) {
+        Ok(caps) => facts.capabilities = Some(caps),
+        Err(e) => {
+            errors.insert("runtime.capabilities".into(), e);
         }
     }
     match cgroup_text

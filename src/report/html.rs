@@ -427,7 +427,7 @@ fn evidence_view(e: &Evidence) -> EvidenceView {
         fact: break_points(&clean(&e.fact)),
         observed,
         observed_kind,
-        expected: clean(&e.expected),
+        expected: clean(e.expected_for_people()),
         source: clean(&e.source),
         status: st.key,
         label: st.label,

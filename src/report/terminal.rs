@@ -51,7 +51,9 @@ fn evidence_line(e: &Evidence) -> String {
     if e.observed.is_object() {
         return sanitize(&format!(
             "{}: expected {} ({})",
-            e.fact, e.expected, e.source
+            e.fact,
+            e.expected_for_people(),
+            e.source
         ));
     }
     let observed = match &e.observed {
@@ -66,7 +68,9 @@ fn evidence_line(e: &Evidence) -> String {
     };
     sanitize(&format!(
         "{}: found {observed}, expected {} ({})",
-        e.fact, e.expected, e.source
+        e.fact,
+        e.expected_for_people(),
+        e.source
     ))
 }
 

@@ -731,7 +731,7 @@ fn evidence_text(e: &Evidence) -> String {
         "{}: found {}, expected {}",
         e.fact,
         compact(&e.observed),
-        e.expected
+        e.expected_for_people()
     )
 }
 

@@ -232,6 +232,8 @@ const CONTAINER_FACTS: &[&str] = &[
     "processes",
     "execs",
     "image_freshness",
+    "capabilities",
+    "security_opt",
 ];
 /// Image facts a rule can read besides `inspect` and `history`.
 const IMAGE_FACTS: &[&str] = &[
@@ -688,7 +690,7 @@ impl<'f, 'a> Context<'f, 'a> {
                         "{}: found {}, which must not be {}",
                         e.fact,
                         compact(&e.observed),
-                        e.expected
+                        e.expected_for_people()
                     ),
                     None => "a condition that must not hold holds".into(),
                 })),
@@ -1040,7 +1042,7 @@ impl<'f, 'a> Context<'f, 'a> {
                     self.container_source(c),
                 ),
                 _ => {
-                    let source = self.container_source(c);
+                    let source = self.derived_source(c, first);
                     let found = CONTAINER_FACTS
                         .contains(&first)
                         .then(|| seek(*c, segs))
@@ -1109,6 +1111,19 @@ impl<'f, 'a> Context<'f, 'a> {
             return Lookup::Missing(source);
         }
         Lookup::Found { value: cur, source }
+    }
+
+    /// Where a container's fact `first` (other than inspect) comes from: facts bollwerk works
+    /// out from others name what they were worked out from.
+    fn derived_source(&self, c: &ContainerFacts, first: &str) -> String {
+        self.text(|| match (first, &c.capabilities) {
+            ("capabilities", Some(caps)) => caps.source.clone(),
+            ("security_opt", _) => format!(
+                "docker inspect {}: HostConfig.SecurityOpt, entries Docker added itself set apart",
+                c.name
+            ),
+            _ => self.container_source(c),
+        })
     }
 
     /// Where a container's facts other than inspect come from.
@@ -1293,6 +1308,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 "persistent": persistent,
             }),
             expected: format!("an audit watch on {target}, loaded and persistent"),
+            expected_text: format!("an audit watch on {target}, loaded and persistent"),
             source: if loaded.is_some() {
                 "auditctl -l and /etc/audit rules".to_string()
             } else {
@@ -1308,6 +1324,7 @@ fn evidence(fact: &str, observed: Value, t: &Test, source: String, outcome: Stat
         fact: fact.to_string(),
         observed,
         expected: t.expected().to_string(),
+        expected_text: t.expected_text().to_string(),
         source,
         outcome,
     }
@@ -1362,7 +1379,7 @@ fn fail_message(e: &Evidence) -> String {
         "{}: found {}, expected {}",
         e.fact,
         compact(&e.observed),
-        e.expected
+        e.expected_for_people()
     )
 }
 

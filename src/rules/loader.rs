@@ -79,6 +79,7 @@ struct RawCheck {
     check: Option<Box<Spanned<RawCheck>>>,
     fact: Option<Spanned<String>>,
     missing: Option<Spanned<String>>,
+    expect: Option<Spanned<String>>,
     equals: Option<toml::Value>,
     not_equals: Option<toml::Value>,
     #[serde(rename = "in")]
@@ -325,6 +326,11 @@ fn validate_check(
             "`missing` has no effect with present, absent, empty, not-empty or subset-of: they decide absent facts themselves".into(),
         ));
     }
+    if raw.expect.is_some() && raw.fact.is_none() {
+        return Err(err(
+            "`expect` words the expectation of a `fact` test; put it beside `fact`".into(),
+        ));
+    }
     if raw.missing.is_some() && raw.fact.is_none() && raw.every.is_none() {
         return Err(err(
             "`missing` belongs to a `fact` test or to `every`".into()
@@ -557,7 +563,36 @@ fn validate_check(
     {
         return Err(err("`audits` applies to the fact host.audit".into()));
     }
-    Ok(Check::Test(Test::new(fact, op, missing)))
+    let test = Test::new(fact, op, missing);
+    match raw.expect {
+        Some(words) => {
+            let at = words.span().start;
+            let words = expect_text(words.into_inner()).map_err(|m| vec![src.err(at, m)])?;
+            Ok(Check::Test(test.worded(words)))
+        }
+        None => Ok(Check::Test(test)),
+    }
+}
+
+/// Longest `expect` text: it is shown in a table cell beside the observed value.
+const EXPECT_MAX_CHARS: usize = 160;
+
+/// A test's `expect` text, checked: one non-empty line of readable length.
+fn expect_text(words: String) -> Result<String, String> {
+    let words = words.trim().to_string();
+    if words.is_empty() {
+        return Err("`expect` is empty: say in words what the fact must be".into());
+    }
+    if words.contains(['\n', '\r']) {
+        return Err("`expect` must be one line".into());
+    }
+    let n = words.chars().count();
+    if n > EXPECT_MAX_CHARS {
+        return Err(format!(
+            "`expect` is {n} characters long: keep it to {EXPECT_MAX_CHARS} (the description has room for more)"
+        ));
+    }
+    Ok(words)
 }
 
 /// Fields directly below each root that rules may name; anything deeper is free-form
@@ -609,6 +644,8 @@ const ROOT_FIELDS: &[(&str, &[&str])] = &[
             "processes",
             "execs",
             "image_freshness",
+            "capabilities",
+            "security_opt",
         ],
     ),
     (

@@ -170,6 +170,8 @@ pub struct Test {
     pub missing: Missing,
     /// [`Op::expectation`], made once: evidence states it on every test.
     expected: String,
+    /// What people read: the rule's own `expect` text, else [`Op::expectation_in_words`].
+    expected_text: String,
 }
 
 impl Test {
@@ -177,15 +179,29 @@ impl Test {
     pub fn new(fact: FactPath, op: Op, missing: Missing) -> Test {
         Test {
             expected: op.expectation(),
+            expected_text: op.expectation_in_words(),
             fact,
             op,
             missing,
         }
     }
 
-    /// What the operator expects, in words ([`Op::expectation`]).
+    /// The same test, whose expectation people read as `words` (a rule's `expect` text).
+    pub fn worded(mut self, words: String) -> Test {
+        self.expected_text = words;
+        self
+    }
+
+    /// What the operator expects, in its machine form ([`Op::expectation`]): report.json's
+    /// `expected`.
     pub fn expected(&self) -> &str {
         &self.expected
+    }
+
+    /// What the test expects, in words for people: the rule's `expect` text when it has one,
+    /// else [`Op::expectation_in_words`]. The terminal and HTML show this.
+    pub fn expected_text(&self) -> &str {
+        &self.expected_text
     }
 }
 
@@ -198,6 +214,30 @@ pub enum Operand {
     Param(String),
     /// Another fact of the same scope (`{ fact = "container.inspect.HostConfig.Memory" }`).
     Fact(FactPath),
+}
+
+impl Operand {
+    /// The operand as people read it: values without JSON quoting, lists as `a, b`, a
+    /// parameter as "the configured NAME".
+    pub fn in_words(&self) -> String {
+        match self {
+            Operand::Literal(v) => value_in_words(v),
+            Operand::Param(p) => format!("the configured {p}"),
+            Operand::Fact(p) => format!("the value of {p}"),
+        }
+    }
+}
+
+/// A rule's literal value as people read it.
+fn value_in_words(v: &Value) -> String {
+    match v {
+        Value::Null => "nothing".into(),
+        Value::String(s) if s.is_empty() => "empty text".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) if a.is_empty() => "an empty list".into(),
+        Value::Array(a) => a.iter().map(value_in_words).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
 }
 
 impl fmt::Display for Operand {
@@ -330,6 +370,36 @@ impl Op {
             Op::ModeAtMost(m) => format!("mode {m:04o} or more restrictive"),
             Op::OwnerIs(o) => format!("owned by {o}"),
             Op::SubsetOf(v) => format!("only members of {v}"),
+            Op::Audits(p) => format!("an audit watch on {p}, loaded and persistent"),
+        }
+    }
+
+    /// The expectation in words for people (terminal, HTML): no JSON quoting and no regular
+    /// expressions. A regex operator can only say that a pattern applies; rules that use one
+    /// give their own words with `expect`.
+    pub fn expectation_in_words(&self) -> String {
+        match self {
+            Op::Equals(v) => format!("equal to {}", v.in_words()),
+            Op::NotEquals(v) => format!("anything but {}", v.in_words()),
+            Op::In(v) => format!("one of {}", v.in_words()),
+            Op::NotIn(v) => format!("none of {}", v.in_words()),
+            Op::Matches(_) => "a value of the form the rule describes".into(),
+            Op::NotMatches(_) => "a value not of the form the rule describes".into(),
+            Op::Contains(v) => format!("containing {}", v.in_words()),
+            Op::NotContains(v) => format!("not containing {}", v.in_words()),
+            Op::AnyMatches(_) => "an entry of the form the rule describes".into(),
+            Op::NoneMatches(_) => "no entry of the form the rule describes".into(),
+            Op::Present => "set".into(),
+            Op::Absent => "not set".into(),
+            Op::Empty => "empty or not set".into(),
+            Op::NotEmpty => "set and not empty".into(),
+            Op::Gt(v) => format!("more than {}", v.in_words()),
+            Op::Ge(v) => format!("at least {}", v.in_words()),
+            Op::Lt(v) => format!("less than {}", v.in_words()),
+            Op::Le(v) => format!("at most {}", v.in_words()),
+            Op::ModeAtMost(m) => format!("mode at most {m:04o}"),
+            Op::OwnerIs(o) => format!("owned by {o}"),
+            Op::SubsetOf(v) => format!("only members of {}", v.in_words()),
             Op::Audits(p) => format!("an audit watch on {p}, loaded and persistent"),
         }
     }

@@ -14,13 +14,31 @@ pub struct Evidence {
     pub fact: String,
     /// The value found; `null` when absent.
     pub observed: Value,
-    /// What the rule expects, as a phrase ("equal to false").
+    /// What the rule expects, as a phrase in machine form ("equal to false",
+    /// "no element matching /…/").
     pub expected: String,
+    /// The same expectation in words for people ("no dangerous capability added"): the
+    /// terminal and HTML show it (see [`Evidence::expected_for_people`]). Empty in reports
+    /// written before it existed.
+    #[serde(default)]
+    pub expected_text: String,
     /// Where the value came from (`/etc/docker/daemon.json:3`, `flag --icc=false`,
     /// `docker inspect web`, `stat /run/docker.sock`, `dockerd default`).
     pub source: String,
     /// The outcome of this one test.
     pub outcome: Status,
+}
+
+impl Evidence {
+    /// What people are shown as the expectation: `expected_text`, or `expected` for reports
+    /// that predate it.
+    pub fn expected_for_people(&self) -> &str {
+        if self.expected_text.is_empty() {
+            &self.expected
+        } else {
+            &self.expected_text
+        }
+    }
 }
 
 /// The result for one container or image.

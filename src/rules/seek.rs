@@ -454,6 +454,7 @@ mod tests {
                 port: 22,
                 wildcard: true,
             }],
+            capabilities: None,
         };
         let whole = serde_json::to_value(&facts).unwrap();
         for path in [
