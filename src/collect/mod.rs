@@ -413,7 +413,7 @@ fn read_host_placed(
         .clone()
         .unwrap_or_else(|| "/etc/docker/daemon.json".into());
     let exe = daemon.process.as_ref().and_then(|p| {
-        std::fs::read_link(host.resolve_proc(&format!("/proc/{}/exe", p.pid)))
+        host.read_link(&format!("/proc/{}/exe", p.pid))
             .ok()
             .map(|p| p.to_string_lossy().into_owned())
     });
