@@ -362,7 +362,7 @@ fn read_host_basics(
     let live = opts.host_root == std::path::Path::new("/");
     let mut facts = HostFacts::default();
     let mut errors = Vec::new();
-    identity::collect(host, live, &mut facts);
+    identity::collect(host, live, &mut facts, &mut errors);
 
     // Security modules.
     facts.lsm.apparmor = host
