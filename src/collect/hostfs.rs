@@ -45,6 +45,12 @@ pub const MAX_PSEUDO_FILE_BYTES: u64 = 64 << 20;
 /// Whether host path `path` is in `/proc` or `/sys` (after `..` is taken lexically), where
 /// kernel files are expected.
 fn is_kernel_path(path: &str) -> bool {
+    // The common case without `..`, without allocating: this runs for every per-container
+    // /proc and cgroup read.
+    if !path.split('/').any(|p| p == "..") {
+        let first = path.split('/').find(|p| !p.is_empty() && *p != ".");
+        return matches!(first, Some("proc" | "sys"));
+    }
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {
@@ -568,6 +574,16 @@ mod tests {
 
     fn errno(e: &io::Error) -> Option<i32> {
         e.raw_os_error()
+    }
+
+    #[test]
+    fn kernel_paths_are_told_after_dot_dot() {
+        assert!(is_kernel_path("/proc/1/mountinfo"));
+        assert!(is_kernel_path("//./sys/fs/cgroup"));
+        assert!(is_kernel_path("/etc/../proc/sys/kernel/osrelease"));
+        assert!(!is_kernel_path("/proc/../etc/shadow"));
+        assert!(!is_kernel_path("/etc/hostname"));
+        assert!(!is_kernel_path("/processes"));
     }
 
     #[test]
