@@ -17,7 +17,7 @@
 //! sysfs is refused: a host symlink `/etc/hostname -> /proc/self/environ` would otherwise put
 //! the scanner's own environment into the report.
 
-mod jail;
+pub mod jail;
 
 use std::collections::BTreeMap;
 use std::fs;
