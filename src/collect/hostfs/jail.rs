@@ -11,8 +11,8 @@
 //! * [`Resolver::Openat2`] (used wherever the kernel has it, Linux 5.6 and later): one
 //!   `openat2(2)` with `RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS` on the root descriptor; the
 //!   kernel confines the walk and refuses magic links such as `/proc/PID/root`.
-//! * [`Resolver::Walk`] (the fallback, chosen when a probe `openat2` at start fails with
-//!   `ENOSYS`, `EPERM` or `E2BIG`: an old kernel or a seccomp filter): a walk in user space,
+//! * [`Resolver::Walk`] (the fallback, chosen when a probe `openat2` on the root at start
+//!   fails: `ENOSYS` on an old kernel, `EPERM` under a seccomp filter): a walk in user space,
 //!   one component at a time, with `openat(O_PATH | O_NOFOLLOW)` from the directory reached so
 //!   far and `readlinkat` for each symlink. A magic link is read as text and that text is
 //!   resolved inside the root like any other target, so it is confined too.
