@@ -71,7 +71,7 @@ pub fn parse_rules(text: &str, source: impl Fn(usize) -> String, host: &HostFs) 
             match tokens[i] {
                 "-w" => {
                     if let Some(p) = tokens.get(i + 1) {
-                        let is_dir = host.resolve(p).is_dir();
+                        let is_dir = host.is_dir(p);
                         path = Some((p.to_string(), is_dir));
                     }
                     i += 1;

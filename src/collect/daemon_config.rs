@@ -199,10 +199,13 @@ pub fn parse_daemon_json(file: &str, text: &str) -> Result<BTreeMap<String, Sour
             "{file}:1:1: malformed daemon.json: the top level must be an object"
         ));
     };
+    // A key given twice keeps its last value (serde_json, like dockerd's Go decoder), so
+    // the line cited is that of its last occurrence.
+    let lines = top_level_key_lines(text);
     Ok(map
         .into_iter()
         .map(|(k, v)| {
-            let line = line_of_key(text, &k);
+            let line = lines.get(&k).copied().unwrap_or(1);
             (
                 k,
                 Sourced {
@@ -214,15 +217,45 @@ pub fn parse_daemon_json(file: &str, text: &str) -> Result<BTreeMap<String, Sour
         .collect())
 }
 
-fn line_of_key(text: &str, key: &str) -> usize {
-    let needle = format!("\"{key}\"");
-    text.lines()
-        .position(|l| {
-            l.find(&needle)
-                .is_some_and(|i| l[i + needle.len()..].trim_start().starts_with(':'))
-        })
-        .map(|i| i + 1)
-        .unwrap_or(1)
+/// The line of the last occurrence of each key of the top-level object in `text` (JSON already
+/// known to be valid). Keys of nested objects and strings that are values do not count; a key
+/// written with escapes counts under its decoded name.
+fn top_level_key_lines(text: &str) -> std::collections::HashMap<String, usize> {
+    let bytes = text.as_bytes();
+    let mut lines = std::collections::HashMap::new();
+    let (mut depth, mut line, mut expect_key) = (0usize, 1usize, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => line += 1,
+            b'{' | b'[' => {
+                depth += 1;
+                expect_key = depth == 1 && bytes[i] == b'{';
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' => expect_key = depth == 1,
+            b'"' => {
+                // A JSON string holds no raw newline; skip to its closing quote.
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if expect_key {
+                    if let Some(key) = text
+                        .get(start..=i.min(bytes.len() - 1))
+                        .and_then(|raw| serde_json::from_str::<String>(raw).ok())
+                    {
+                        lines.insert(key, line);
+                    }
+                    expect_key = false;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    lines
 }
 
 /// What dockerd's command line says.
@@ -469,6 +502,19 @@ mod tests {
             parse_daemon_json("/etc/docker/daemon.json", "{\n  \"icc\": tru e\n}").unwrap_err();
         assert!(err.starts_with("/etc/docker/daemon.json:2:"), "{err}");
         assert!(!err.contains(" at line "), "{err}");
+    }
+
+    #[test]
+    fn a_key_given_twice_cites_the_line_of_the_value_in_force() {
+        let text = "{\n  \"icc\": true,\n  \"log-opts\": {\"icc\": \"x\"},\n  \"labels\": [\"icc\"],\n  \"\\u0069cc\": false\n}\n";
+        let s = parse_daemon_json("/etc/docker/daemon.json", text).unwrap();
+        assert_eq!(s["icc"].value, json!(false));
+        assert_eq!(s["icc"].source, "/etc/docker/daemon.json:5");
+        assert_eq!(s["log-opts"].source, "/etc/docker/daemon.json:3");
+        let twice = "{\"debug\": true,\n\"debug\": false}";
+        let s = parse_daemon_json("f", twice).unwrap();
+        assert_eq!(s["debug"].value, json!(false));
+        assert_eq!(s["debug"].source, "f:2");
     }
 
     #[test]

@@ -1,27 +1,84 @@
 //! Reading the host's file system below a root (`--host-root`), never outside it.
 //!
-//! Absolute symlinks are resolved against the root, so a fixture tree or a host mounted at
-//! `/host` reads the same as `/`. Files of kernel pseudo file systems, read many times per
-//! collection, have lean readers: [`read_pseudo`] and [`HostFs::read_kernel_file`].
+//! Every host path is resolved inside the root by [`jail`]: absolute symlinks start again at
+//! the root, `..` stops there, and a path that cannot be resolved there (more than
+//! [`jail::MAX_HOPS`] symlinks, a missing directory) is an error naming it, never a path the
+//! kernel then resolves against the scanner's own root. The module doc of [`jail`] says which
+//! resolver runs (`openat2(RESOLVE_IN_ROOT)` where the kernel has it, a careful walk where it
+//! does not). Files are then read, stat'ed and listed through the descriptors it returns.
+//!
+//! `/proc` and `/sys` below another root are resolved the same way. On the live host (root
+//! `/`) they are the scanner's own kernel's, so their files are opened directly, without a
+//! resolution per component: a collection reads many of them per container ([`ProcDir`]).
+//!
+//! Reads are bounded: a configuration file at most [`MAX_HOST_FILE_BYTES`], a file in `/proc`
+//! or `/sys` at most [`MAX_PSEUDO_FILE_BYTES`]; more is an error naming the limit. A
+//! configuration file (a path outside `/proc` and `/sys`) that turns out to lie on procfs or
+//! sysfs is refused: a host symlink `/etc/hostname -> /proc/self/environ` would otherwise put
+//! the scanner's own environment into the report.
+
+pub mod jail;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read};
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
-use std::path::{Component, Path, PathBuf};
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use nix::fcntl::OFlag;
 
 use crate::snapshot::FileFacts;
+use jail::{Follow, Jail};
+pub use jail::{Resolver, MAX_HOPS};
 
-/// Reads a file whole, as `fs::read` does, but without its `stat` and small probe reads: a
-/// system call each, that files of kernel pseudo file systems (`/proc`, `/sys`: sized 0,
-/// mostly under a page) gain nothing from. Used for the many such reads per container.
-pub fn read_pseudo(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
-    read_all(fs::File::open(path)?)
+/// The most bytes read of one host file outside `/proc` and `/sys`: configuration files,
+/// account databases and unit files are kilobytes; anything past 8 MiB is not one of them,
+/// and reading it whole would cost as much memory.
+pub const MAX_HOST_FILE_BYTES: u64 = 8 << 20;
+
+/// The most bytes read of one file in `/proc` or `/sys`: the largest read is a network
+/// namespace's `/proc/PID/net/tcp6` (about 150 bytes per socket, so some 400,000 sockets).
+pub const MAX_PSEUDO_FILE_BYTES: u64 = 64 << 20;
+
+/// Whether host path `path` is in `/proc` or `/sys` (after `..` is taken lexically), where
+/// kernel files are expected.
+fn is_kernel_path(path: &str) -> bool {
+    // The common case without `..`, without allocating: this runs for every per-container
+    // /proc and cgroup read.
+    if !path.split('/').any(|p| p == "..") {
+        let first = path.split('/').find(|p| !p.is_empty() && *p != ".");
+        return matches!(first, Some("proc" | "sys"));
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    matches!(parts.first(), Some(&("proc" | "sys")))
 }
 
-/// Reads an open pseudo file to its end: into a buffer on the stack first (most are far below
-/// a page), so that the result is one allocation of the right size.
-fn read_all(mut file: fs::File) -> io::Result<Vec<u8>> {
+/// Opens a file of the live host's kernel file systems directly: the root is `/`, so the
+/// kernel's own resolution is the confined one.
+fn open_live(path: &str) -> io::Result<fs::File> {
+    let fd = nix::fcntl::open(
+        path,
+        OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )?;
+    Ok(fs::File::from(fd))
+}
+
+/// Reads an open file to its end, at most `limit` bytes: into a buffer on the stack first (most
+/// pseudo files are far below a page), so that the result is one allocation of the right size.
+/// More than `limit` is an error, found without holding more than `limit` and a byte.
+fn read_all(mut file: fs::File, limit: u64) -> io::Result<Vec<u8>> {
     let mut first = [0u8; 4096];
     let mut len = 0;
     while len < first.len() {
@@ -33,32 +90,127 @@ fn read_all(mut file: fs::File) -> io::Result<Vec<u8>> {
         }
     }
     let mut buf = first.to_vec();
-    file.read_to_end(&mut buf)?;
+    file.take(limit + 1 - len as u64).read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(too_big(limit));
+    }
     Ok(buf)
+}
+
+/// The limit for a host path's reads.
+fn limit_for(kernel_file: bool) -> u64 {
+    if kernel_file {
+        MAX_PSEUDO_FILE_BYTES
+    } else {
+        MAX_HOST_FILE_BYTES
+    }
+}
+
+fn too_big(limit: u64) -> io::Error {
+    let what = if limit == MAX_HOST_FILE_BYTES {
+        "a host configuration file"
+    } else {
+        "a file in /proc or /sys"
+    };
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "larger than {} MiB, the most bollwerk reads of {what}: not read",
+            limit >> 20
+        ),
+    )
+}
+
+/// Reads host path `path` through `jail`. Only regular files (and directories, whose reading
+/// fails by itself with "Is a directory") are opened for reading: the file is first reached
+/// with `O_PATH`, which has no effect on a FIFO or device, and checked; a FIFO would block the
+/// scan (opening it waits for a writer, reading it takes what the writer meant for someone
+/// else) and a device may act on being opened.
+fn read_in(jail: &Jail, path: &str) -> io::Result<Vec<u8>> {
+    let kernel_file = is_kernel_path(path);
+    let limit = limit_for(kernel_file);
+    let probe = fs::File::from(jail.open(path, Follow::Final, OFlag::O_PATH)?);
+    let seen = probe.metadata()?;
+    not_special(&seen)?;
+    if !kernel_file {
+        not_on_kernel_fs(&probe)?;
+    }
+    if seen.is_file() && seen.len() > limit {
+        return Err(too_big(limit));
+    }
+    // O_NONBLOCK: should a FIFO take the file's place after the check, opening it returns at
+    // once instead of waiting for a writer; the check below then refuses it.
+    let file =
+        fs::File::from(jail.open(path, Follow::Final, OFlag::O_RDONLY | OFlag::O_NONBLOCK)?);
+    let opened = file.metadata()?;
+    not_special(&opened)?;
+    if (opened.dev(), opened.ino()) != (seen.dev(), seen.ino()) {
+        return Err(io::Error::new(
+            io::ErrorKind::Interrupted,
+            "replaced while being read; scan again",
+        ));
+    }
+    read_all(file, limit)
+}
+
+/// The target of symlink `path` (not followed), reached through `jail`.
+fn read_link_in(jail: &Jail, path: &str) -> io::Result<std::ffi::OsString> {
+    let link = jail.open(path, Follow::NotFinal, OFlag::O_PATH)?;
+    Ok(nix::fcntl::readlinkat(&link, "")?)
+}
+
+/// An error when `file` lies on procfs or sysfs: no configuration file does, and one that
+/// resolves there (a host symlink to `/proc/self/environ`) would show the scanner's own state.
+fn not_on_kernel_fs(file: &fs::File) -> io::Result<()> {
+    use nix::sys::statfs::{fstatfs, PROC_SUPER_MAGIC, SYSFS_MAGIC};
+    let kind = fstatfs(file)?.filesystem_type();
+    let name = if kind == PROC_SUPER_MAGIC {
+        "procfs"
+    } else if kind == SYSFS_MAGIC {
+        "sysfs"
+    } else {
+        return Ok(());
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "resolves onto {name}, where no configuration file lives: refused, so that this \
+             scanner's own state cannot reach the report"
+        ),
+    ))
 }
 
 /// One process's `/proc/PID` directory, held open so that its files are reached from it
 /// (`openat`, `readlinkat`) instead of walking `/proc/PID` again for each: a container's
-/// namespaces, cgroup, command line and status are read through one of these.
+/// namespaces, cgroup, command line and status are read through one of these. Below another
+/// root than `/`, each file is resolved inside that root instead.
 pub struct ProcDir {
-    dir: std::os::fd::OwnedFd,
+    dir: OwnedFd,
     pid: u32,
     /// `/proc/PID` as the host sees it, for error messages.
     path: String,
+    /// The host root's jail, below another root than `/`.
+    confined: Option<Arc<Jail>>,
 }
 
 impl ProcDir {
     /// Opens `/proc/PID` below `host`'s root.
     pub fn open(host: &HostFs, pid: u32) -> io::Result<ProcDir> {
         let path = format!("/proc/{pid}");
-        let dir = nix::fcntl::open(
-            &host.resolve_proc(&path),
-            nix::fcntl::OFlag::O_PATH
-                | nix::fcntl::OFlag::O_DIRECTORY
-                | nix::fcntl::OFlag::O_CLOEXEC,
-            nix::sys::stat::Mode::empty(),
-        )?;
-        Ok(ProcDir { dir, pid, path })
+        let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        let (dir, confined) = if host.live {
+            let dir = nix::fcntl::open(path.as_str(), flags, nix::sys::stat::Mode::empty())?;
+            (dir, None)
+        } else {
+            let dir = host.jail.open(&path, Follow::Final, flags)?;
+            (dir, Some(host.jail.clone()))
+        };
+        Ok(ProcDir {
+            dir,
+            pid,
+            path,
+            confined,
+        })
     }
 
     /// The process id.
@@ -71,15 +223,19 @@ impl ProcDir {
         format!("{}/{name}", self.path)
     }
 
-    /// The whole of file `name` (relative, like `ns/net` or `status`), as [`read_pseudo`].
+    /// The whole of file `name` (relative, like `ns/net` or `status`), at most
+    /// [`MAX_PSEUDO_FILE_BYTES`].
     pub fn read(&self, name: &str) -> io::Result<Vec<u8>> {
+        if let Some(jail) = &self.confined {
+            return read_in(jail, &self.path_of(name));
+        }
         let fd = nix::fcntl::openat(
             &self.dir,
             name,
-            nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC,
+            OFlag::O_RDONLY | OFlag::O_CLOEXEC,
             nix::sys::stat::Mode::empty(),
         )?;
-        read_all(fs::File::from(fd))
+        read_all(fs::File::from(fd), MAX_PSEUDO_FILE_BYTES)
     }
 
     /// [`ProcDir::read`] as text; not UTF-8 is an error.
@@ -89,6 +245,9 @@ impl ProcDir {
 
     /// The target of symlink `name` (like `ns/net`).
     pub fn read_link(&self, name: &str) -> io::Result<std::ffi::OsString> {
+        if let Some(jail) = &self.confined {
+            return read_link_in(jail, &self.path_of(name));
+        }
         Ok(nix::fcntl::readlinkat(&self.dir, name)?)
     }
 }
@@ -100,24 +259,35 @@ fn not_utf8() -> io::Error {
     )
 }
 
-/// [`read_pseudo`] as text; not UTF-8 is an error as with `fs::read_to_string`.
-pub fn read_pseudo_string(path: impl AsRef<Path>) -> io::Result<String> {
-    String::from_utf8(read_pseudo(path)?).map_err(|_| not_utf8())
-}
-
 /// The host's file system below a root directory.
 #[derive(Debug, Clone)]
 pub struct HostFs {
     root: PathBuf,
+    /// The root is `/`: `/proc` and `/sys` are this machine's own.
+    live: bool,
+    jail: Arc<Jail>,
     users: BTreeMap<u32, String>,
     groups: BTreeMap<u32, String>,
 }
 
 impl HostFs {
-    /// Opens the host below `root`, reading its passwd and group files for names.
+    /// Opens the host below `root`, reading its passwd and group files for names. The
+    /// resolver is `openat2` when the kernel has it, else the walk (see [`Resolver`]). A root
+    /// that cannot be opened makes every read fail with the reason.
     pub fn new(root: &Path) -> HostFs {
+        HostFs::open(root, None)
+    }
+
+    /// [`HostFs::new`] with the resolver chosen (tests use both).
+    pub fn with_resolver(root: &Path, resolver: Resolver) -> HostFs {
+        HostFs::open(root, Some(resolver))
+    }
+
+    fn open(root: &Path, resolver: Option<Resolver>) -> HostFs {
         let mut fs = HostFs {
             root: root.to_path_buf(),
+            live: root == Path::new("/"),
+            jail: Arc::new(Jail::new(root, resolver)),
             users: BTreeMap::new(),
             groups: BTreeMap::new(),
         };
@@ -129,6 +299,11 @@ impl HostFs {
     /// The root directory.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The resolver in use.
+    pub fn resolver(&self) -> Resolver {
+        self.jail.resolver()
     }
 
     fn id_names(&self, file: &str) -> BTreeMap<u32, String> {
@@ -144,182 +319,184 @@ impl HostFs {
             .collect()
     }
 
-    /// Where host path `path` is on this machine, following symlinks inside the root.
-    pub fn resolve(&self, path: &str) -> PathBuf {
-        self.resolve_checked(path).unwrap_or_else(|(p, _)| p)
-    }
-
-    /// Like [`HostFs::resolve`], but a symlink loop is an error (ELOOP), given with the path
-    /// reached so far.
-    fn resolve_checked(&self, path: &str) -> Result<PathBuf, (PathBuf, io::Error)> {
-        let mut current = self.root.clone();
-        let mut pending: Vec<String> = components(path);
-        pending.reverse();
-        let mut hops = 0;
-        while let Some(part) = pending.pop() {
-            if part == ".." {
-                if current != self.root {
-                    current.pop();
-                }
-                continue;
-            }
-            let next = current.join(&part);
-            match fs::symlink_metadata(&next) {
-                Ok(m) if m.file_type().is_symlink() && hops >= 40 => {
-                    return Err((next, io::Error::from_raw_os_error(nix::libc::ELOOP)));
-                }
-                Ok(m) if m.file_type().is_symlink() => {
-                    hops += 1;
-                    let target = fs::read_link(&next).unwrap_or_default();
-                    let target = target.to_string_lossy();
-                    if target.starts_with('/') {
-                        current = self.root.clone();
-                    }
-                    let mut more = components(&target);
-                    more.reverse();
-                    pending.extend(more);
-                }
-                _ => current = next,
-            }
-        }
-        Ok(current)
-    }
-
     /// Reads a host file as text.
     pub fn read_to_string(&self, path: &str) -> io::Result<String> {
         String::from_utf8(self.read(path)?).map_err(|_| not_utf8())
     }
 
-    /// Reads a host file. Only regular files are read: a FIFO would block the scan (opening
-    /// it waits for a writer, reading it takes what the writer meant for someone else) and a
-    /// device may act on being opened, so both are errors naming their kind.
+    /// Reads a host file, resolved inside the root. Only regular files are read (a FIFO,
+    /// socket or device is an error naming its kind), at most [`MAX_HOST_FILE_BYTES`] (in
+    /// `/proc` and `/sys`: [`MAX_PSEUDO_FILE_BYTES`]); a file outside `/proc` and `/sys` that
+    /// lies on procfs or sysfs is refused.
     pub fn read(&self, path: &str) -> io::Result<Vec<u8>> {
-        let real = self.resolve(path);
-        not_special(&fs::metadata(&real)?)?;
-        // O_NONBLOCK: should a FIFO take the file's place after the check, opening it
-        // returns at once instead of waiting for a writer; fstat then refuses it.
-        let mut file = fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(nix::libc::O_NONBLOCK)
-            .open(&real)?;
-        not_special(&file.metadata()?)?;
-        let mut buf = Vec::new();
-        file.read_to_end(&mut buf)?;
-        Ok(buf)
+        if self.live && is_kernel_path(path) {
+            return read_all(open_live(path)?, MAX_PSEUDO_FILE_BYTES);
+        }
+        read_in(&self.jail, path)
     }
 
-    /// Reads a file of a kernel file system (`/sys/fs/cgroup/…`) as text. On the live host
-    /// (root `/`) the kernel resolves the path, which is the walk [`HostFs::resolve`] makes
-    /// there, without a `stat` per component; below another root it is resolved like any host
-    /// file.
+    /// Reads a file of a kernel file system (`/sys/fs/cgroup/…`, `/proc/…`) as text: on the
+    /// live host opened directly, without a resolution per component; below another root
+    /// resolved inside it like any host file.
     pub fn read_kernel_file(&self, path: &str) -> io::Result<String> {
-        if self.root == Path::new("/") {
-            read_pseudo_string(path)
-        } else {
-            self.read_to_string(path)
+        self.read_to_string(path)
+    }
+
+    /// The target of the symlink at host path `path` (the last component not followed), such
+    /// as `/proc/PID/exe` or `/proc/PID/ns/net`.
+    pub fn read_link(&self, path: &str) -> io::Result<std::ffi::OsString> {
+        if self.live && is_kernel_path(path) {
+            return Ok(nix::fcntl::readlink(path)?);
         }
+        read_link_in(&self.jail, path)
     }
 
     /// Lists a host directory's entry names, sorted.
     pub fn list_dir(&self, path: &str) -> io::Result<Vec<String>> {
-        let mut names: Vec<String> = fs::read_dir(self.resolve(path))?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
+        let fd = self
+            .jail
+            .open(path, Follow::Final, OFlag::O_RDONLY | OFlag::O_DIRECTORY)?;
+        let mut names = entry_names(fd)?;
         names.sort();
         Ok(names)
     }
 
     /// Whether a host path exists (following symlinks inside the root).
     pub fn exists(&self, path: &str) -> bool {
-        self.resolve(path).exists()
+        self.jail.open(path, Follow::Final, OFlag::O_PATH).is_ok()
     }
 
-    /// Whether something is at a host path, even a broken or looping symlink.
+    /// Whether a host path is a directory (following symlinks inside the root).
+    pub fn is_dir(&self, path: &str) -> bool {
+        self.jail
+            .open(path, Follow::Final, OFlag::O_PATH | OFlag::O_DIRECTORY)
+            .is_ok()
+    }
+
+    /// Whether something is at a host path: it resolves, or it is a symlink loop.
     pub fn present(&self, path: &str) -> bool {
-        fs::symlink_metadata(self.resolve(path)).is_ok()
+        match self.jail.open(path, Follow::Final, OFlag::O_PATH) {
+            Ok(_) => true,
+            Err(e) => e.raw_os_error() == Some(nix::libc::ELOOP),
+        }
     }
 
     /// The host path with symlinks resolved, when it differs from `path`.
     pub fn canonical(&self, path: &str) -> Option<String> {
-        let real = self.resolve(path);
-        let rel = real.strip_prefix(&self.root).ok()?;
-        let host = format!("/{}", rel.display());
-        (host != path).then_some(host)
+        self.jail.canonical(path).filter(|c| c != path)
     }
 
     /// `stat` of a host path. A missing path is `exists: false`; other failures are errors
     /// naming the path and the OS error.
     pub fn stat(&self, path: &str) -> Result<FileFacts, String> {
-        let real = match self.resolve_checked(path) {
-            Ok(p) => p,
-            Err((p, e)) => {
-                return Err(format!("cannot stat {path} (read as {}): {e}", p.display()))
-            }
-        };
-        match fs::metadata(&real) {
-            Ok(m) => {
-                let (kind, _) = file_kind(m.file_type());
-                let user = self
-                    .users
-                    .get(&m.uid())
-                    .cloned()
-                    .unwrap_or_else(|| m.uid().to_string());
-                let group = self
-                    .groups
-                    .get(&m.gid())
-                    .cloned()
-                    .unwrap_or_else(|| m.gid().to_string());
-                Ok(FileFacts {
-                    exists: true,
-                    kind: Some(kind.into()),
-                    uid: Some(m.uid()),
-                    gid: Some(m.gid()),
-                    owner: Some(format!("{user}:{group}")),
-                    mode: Some(format!("{:04o}", m.mode() & 0o7777)),
+        let fd = match self.jail.open(path, Follow::Final, OFlag::O_PATH) {
+            Ok(fd) => fd,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok(FileFacts {
                     resolved: self.canonical(path),
+                    ..FileFacts::default()
                 })
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(FileFacts {
-                resolved: self.canonical(path),
-                ..FileFacts::default()
-            }),
-            Err(e) => Err(format!(
-                "cannot stat {path} (read as {}): {e}",
-                real.display()
-            )),
-        }
+            Err(e) => return Err(format!("cannot stat {path}: {e}")),
+        };
+        let m = fs::File::from(fd)
+            .metadata()
+            .map_err(|e| format!("cannot stat {path}: {e}"))?;
+        let (kind, _) = file_kind(m.file_type());
+        let user = self
+            .users
+            .get(&m.uid())
+            .cloned()
+            .unwrap_or_else(|| m.uid().to_string());
+        let group = self
+            .groups
+            .get(&m.gid())
+            .cloned()
+            .unwrap_or_else(|| m.gid().to_string());
+        Ok(FileFacts {
+            exists: true,
+            kind: Some(kind.into()),
+            uid: Some(m.uid()),
+            gid: Some(m.gid()),
+            owner: Some(format!("{user}:{group}")),
+            mode: Some(format!("{:04o}", m.mode() & 0o7777)),
+            resolved: self.canonical(path),
+        })
     }
 
-    /// Where a `/proc` path is, without following the final symlink (namespace links).
-    pub fn resolve_proc(&self, path: &str) -> PathBuf {
-        self.root.join(path.trim_start_matches('/'))
-    }
-
-    /// Every entry below host directory `dir` (recursively, symlinks not followed), stat'ed;
-    /// `Ok(None)` when `dir` does not exist.
+    /// Every entry below host directory `dir` (recursively, symlinks not followed into),
+    /// stat'ed; `Ok(None)` when `dir` does not exist or is no directory. The walk goes from
+    /// directory descriptor to directory descriptor, so it never leaves the root.
     pub fn tree(&self, dir: &str) -> Result<Option<BTreeMap<String, FileFacts>>, String> {
-        let real = self.resolve(dir);
-        if !real.is_dir() {
-            return Ok(None);
-        }
-        let mut out = BTreeMap::new();
-        for entry in walkdir::WalkDir::new(&real)
-            .min_depth(1)
-            .sort_by_file_name()
+        let top = match self
+            .jail
+            .open(dir, Follow::Final, OFlag::O_RDONLY | OFlag::O_DIRECTORY)
         {
-            let entry = entry.map_err(|e| format!("cannot list {dir}: {e}"))?;
-            let rel = entry.path().strip_prefix(&real).unwrap_or(entry.path());
-            let host_path = format!("{}/{}", dir.trim_end_matches('/'), rel.display());
-            out.insert(host_path.clone(), self.stat(&host_path)?);
-        }
+            Ok(fd) => fd,
+            Err(e)
+                if matches!(
+                    e.raw_os_error(),
+                    Some(nix::libc::ENOENT | nix::libc::ENOTDIR)
+                ) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => return Err(format!("cannot list {dir}: {e}")),
+        };
+        let mut out = BTreeMap::new();
+        self.tree_into(top, dir.trim_end_matches('/'), &mut out)?;
         Ok(Some(out))
+    }
+
+    /// Adds the entries below open directory `fd` (host path `host_dir`) to `out`.
+    fn tree_into(
+        &self,
+        fd: OwnedFd,
+        host_dir: &str,
+        out: &mut BTreeMap<String, FileFacts>,
+    ) -> Result<(), String> {
+        let listed = |e: io::Error| format!("cannot list {host_dir}: {e}");
+        let parent = fd.try_clone().map_err(listed)?;
+        let mut names = entry_names(fd).map_err(listed)?;
+        names.sort();
+        for name in names {
+            let host_path = format!("{host_dir}/{name}");
+            out.insert(host_path.clone(), self.stat(&host_path)?);
+            // Only a real directory is entered, by name from its parent and without
+            // following a symlink, so the walk stays below `host_dir`.
+            let child = nix::fcntl::openat(
+                &parent,
+                name.as_str(),
+                OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                nix::sys::stat::Mode::empty(),
+            );
+            match child {
+                Ok(child) => self.tree_into(child, &host_path, out)?,
+                Err(nix::errno::Errno::ENOTDIR | nix::errno::Errno::ELOOP) => {}
+                Err(e) => return Err(format!("cannot list {host_path}: {e}")),
+            }
+        }
+        Ok(())
     }
 
     /// Name of the user with `uid` on the host.
     pub fn user_name(&self, uid: u32) -> Option<&str> {
         self.users.get(&uid).map(String::as_str)
     }
+}
+
+/// The entry names of open directory `fd`, without `.` and `..`, in the order read.
+fn entry_names(fd: OwnedFd) -> io::Result<Vec<String>> {
+    let mut dir = nix::dir::Dir::from_fd(fd)?;
+    let mut names = Vec::new();
+    for entry in dir.iter() {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy();
+        if name != "." && name != ".." {
+            names.push(name.into_owned());
+        }
+    }
+    Ok(names)
 }
 
 /// A file type's name in the snapshot (`FileFacts::kind`) and in an error message.
@@ -351,37 +528,304 @@ fn not_special(meta: &fs::Metadata) -> io::Result<()> {
     }
 }
 
-fn components(path: &str) -> Vec<String> {
-    Path::new(path)
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            Component::ParentDir => Some("..".into()),
-            _ => None,
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::symlink;
+
+    const BOTH: [Resolver; 2] = [Resolver::Openat2, Resolver::Walk];
+
+    /// A host root in `base/root`, with a secret file beside it (outside the root) at
+    /// `base/secret`.
+    fn tree() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let base = tempfile::tempdir().unwrap();
+        let root = base.path().join("root");
+        fs::create_dir_all(root.join("etc/docker")).unwrap();
+        fs::create_dir_all(root.join("run")).unwrap();
+        let secret = base.path().join("secret");
+        fs::write(&secret, "SECRET outside the root\n").unwrap();
+        (base, root, secret)
+    }
+
+    /// A chain of `links` symlinks at `root/rel`, through `root/chain/N`, the last pointing at
+    /// `target`; links alternate between absolute and relative targets.
+    fn chain(root: &Path, rel: &str, links: usize, target: &str) {
+        fs::create_dir_all(root.join("chain")).unwrap();
+        let at = |i: usize| {
+            if i == 0 {
+                root.join(rel)
+            } else {
+                root.join(format!("chain/{i}"))
+            }
+        };
+        for i in 0..links {
+            let next = if i + 1 == links {
+                target.to_string()
+            } else if i % 2 == 0 {
+                format!("/chain/{}", i + 1)
+            } else {
+                // From chain/N (or from the starting link's own directory, for i = 0).
+                format!("../chain/{}", i + 1)
+            };
+            let _ = fs::remove_file(at(i));
+            symlink(next, at(i)).unwrap();
+        }
+    }
+
+    fn errno(e: &io::Error) -> Option<i32> {
+        e.raw_os_error()
+    }
+
+    #[test]
+    fn kernel_paths_are_told_after_dot_dot() {
+        assert!(is_kernel_path("/proc/1/mountinfo"));
+        assert!(is_kernel_path("//./sys/fs/cgroup"));
+        assert!(is_kernel_path("/etc/../proc/sys/kernel/osrelease"));
+        assert!(!is_kernel_path("/proc/../etc/shadow"));
+        assert!(!is_kernel_path("/etc/hostname"));
+        assert!(!is_kernel_path("/processes"));
+    }
 
     #[test]
     fn absolute_symlinks_stay_inside_the_root() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        fs::create_dir_all(root.join("run")).unwrap();
-        fs::create_dir_all(root.join("var")).unwrap();
-        std::os::unix::fs::symlink("/run", root.join("var/run")).unwrap();
-        fs::write(root.join("run/docker.sock"), "").unwrap();
-        let host = HostFs::new(root);
+        for resolver in BOTH {
+            let (_base, root, _) = tree();
+            fs::create_dir_all(root.join("var")).unwrap();
+            symlink("/run", root.join("var/run")).unwrap();
+            fs::write(root.join("run/docker.sock"), "").unwrap();
+            let host = HostFs::with_resolver(&root, resolver);
+            assert_eq!(host.resolver(), resolver);
+            assert_eq!(
+                host.canonical("/var/run/docker.sock").as_deref(),
+                Some("/run/docker.sock")
+            );
+            assert!(host.stat("/var/run/docker.sock").unwrap().exists);
+            let missing = host.stat("/var/run/nothing").unwrap();
+            assert!(!missing.exists);
+            assert_eq!(missing.resolved.as_deref(), Some("/run/nothing"));
+            assert_eq!(host.canonical("/../../etc").as_deref(), Some("/etc"));
+            assert!(host.is_dir("/../../etc/docker"), "{resolver:?}");
+        }
+    }
+
+    #[test]
+    fn links_out_of_the_root_resolve_inside_it() {
+        for resolver in BOTH {
+            let (_base, root, secret) = tree();
+            let abs = secret.display().to_string();
+            // Relative, absolute, and `..` above the root: all land inside the root, where
+            // there is no such file.
+            symlink("../../../../../../../../secret", root.join("etc/relative")).unwrap();
+            symlink(&abs, root.join("etc/absolute")).unwrap();
+            symlink(format!("/../../../..{abs}"), root.join("etc/dotdot")).unwrap();
+            let host = HostFs::with_resolver(&root, resolver);
+            for link in ["/etc/relative", "/etc/absolute", "/etc/dotdot"] {
+                let e = host.read(link).unwrap_err();
+                assert_eq!(
+                    e.kind(),
+                    io::ErrorKind::NotFound,
+                    "{resolver:?} {link}: {e}"
+                );
+                assert!(!host.exists(link));
+            }
+            assert_eq!(host.canonical("/etc/relative").as_deref(), Some("/secret"));
+            // A file of that name inside the root is what they name.
+            fs::write(root.join("secret"), "inside\n").unwrap();
+            assert_eq!(host.read_to_string("/etc/relative").unwrap(), "inside\n");
+        }
+    }
+
+    #[test]
+    fn forty_links_are_followed_and_the_41st_is_an_error() {
+        for resolver in BOTH {
+            let (_base, root, secret) = tree();
+            let abs = secret.display().to_string();
+            fs::create_dir_all(root.join(abs.trim_start_matches('/')).parent().unwrap()).unwrap();
+            fs::write(root.join(abs.trim_start_matches('/')), "inside\n").unwrap();
+            chain(&root, "etc/hostname", MAX_HOPS, &abs);
+            let host = HostFs::with_resolver(&root, resolver);
+            assert_eq!(
+                host.read_to_string("/etc/hostname").unwrap(),
+                "inside\n",
+                "{resolver:?}"
+            );
+            // One more link: before, the resolver stopped at the 41st and the kernel
+            // followed it out of the root to the secret.
+            chain(&root, "etc/hostname", MAX_HOPS + 1, &abs);
+            let host = HostFs::with_resolver(&root, resolver);
+            let e = host.read("/etc/hostname").unwrap_err();
+            assert_eq!(errno(&e), Some(nix::libc::ELOOP), "{resolver:?}: {e}");
+            assert!(host
+                .stat("/etc/hostname")
+                .unwrap_err()
+                .contains("symbolic links"));
+            assert!(!host.exists("/etc/hostname"));
+            assert!(host.present("/etc/hostname"));
+            assert_eq!(host.canonical("/etc/hostname"), None);
+            // A directory at the end of such a chain is not listed either.
+            fs::create_dir_all(root.join("etc/docker")).unwrap();
+            chain(&root, "etc/docker/certs.d", MAX_HOPS + 1, "/");
+            let e = host.list_dir("/etc/docker/certs.d").unwrap_err();
+            assert_eq!(errno(&e), Some(nix::libc::ELOOP));
+            let e = host.tree("/etc/docker/certs.d").unwrap_err();
+            assert!(e.starts_with("cannot list /etc/docker/certs.d: "), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_proc_symlink_does_not_lead_to_this_machines_proc() {
+        for resolver in BOTH {
+            for target in ["/proc", "../../../../../proc"] {
+                let (_base, root, _) = tree();
+                symlink(target, root.join("proc")).unwrap();
+                let host = HostFs::with_resolver(&root, resolver);
+                let e = host.read("/proc/1/mountinfo").unwrap_err();
+                assert_eq!(
+                    errno(&e),
+                    Some(nix::libc::ELOOP),
+                    "{resolver:?} {target}: {e}"
+                );
+                assert!(host.list_dir("/proc").is_err());
+                assert!(host.read_link("/proc/1/exe").is_err());
+                assert!(ProcDir::open(&host, std::process::id()).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn proc_files_of_a_tree_are_read_inside_it() {
+        for resolver in BOTH {
+            let (_base, root, secret) = tree();
+            fs::create_dir_all(root.join("proc/7/ns")).unwrap();
+            fs::write(root.join("proc/7/status"), "Name:\tdockerd\n").unwrap();
+            symlink("net:[4026531992]", root.join("proc/7/ns/net")).unwrap();
+            // A status that points out of the tree names a file inside it instead.
+            symlink(&secret, root.join("proc/7/cgroup")).unwrap();
+            let host = HostFs::with_resolver(&root, resolver);
+            let dir = ProcDir::open(&host, 7).unwrap();
+            assert_eq!(dir.read_string("status").unwrap(), "Name:\tdockerd\n");
+            assert_eq!(dir.read_link("ns/net").unwrap(), "net:[4026531992]");
+            let e = dir.read("cgroup").unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::NotFound, "{resolver:?}: {e}");
+            assert_eq!(
+                host.read_link("/proc/7/ns/net").unwrap(),
+                "net:[4026531992]"
+            );
+        }
+    }
+
+    #[test]
+    fn a_configuration_file_on_procfs_is_refused_even_on_the_live_host() {
+        for resolver in BOTH {
+            // Root `/`: a link in a temporary folder to this process's environment.
+            let dir = tempfile::tempdir().unwrap();
+            let link = dir.path().join("hostname");
+            symlink("/proc/self/environ", &link).unwrap();
+            let host = HostFs::with_resolver(Path::new("/"), resolver);
+            let e = host.read(&link.display().to_string()).unwrap_err();
+            assert!(e.to_string().contains("resolves onto procfs"), "{e}");
+            let sys = dir.path().join("sys");
+            symlink("/sys/kernel/uevent_seqnum", &sys).unwrap();
+            let e = host.read(&sys.display().to_string()).unwrap_err();
+            assert!(e.to_string().contains("resolves onto sysfs"), "{e}");
+            // The kernel's own files are read where they belong.
+            assert!(host
+                .read_to_string("/proc/self/status")
+                .unwrap()
+                .starts_with("Name:"));
+            assert!(host.read_to_string("/proc/sys/kernel/osrelease").is_ok());
+        }
+    }
+
+    #[test]
+    fn reads_stop_at_the_limit() {
+        for resolver in BOTH {
+            let (_base, root, _) = tree();
+            let big = fs::File::create(root.join("etc/docker/daemon.json")).unwrap();
+            // Sparse: no disk space, and no memory unless read whole.
+            big.set_len(MAX_HOST_FILE_BYTES + 1).unwrap();
+            fs::write(root.join("etc/docker/small.json"), "{}").unwrap();
+            let host = HostFs::with_resolver(&root, resolver);
+            let e = host.read("/etc/docker/daemon.json").unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "larger than 8 MiB, the most bollwerk reads of a host configuration file: not read"
+            );
+            assert_eq!(host.read("/etc/docker/small.json").unwrap(), b"{}");
+        }
+        // A file that grows past its size at open is cut off by the read itself.
+        let (_base, root, _) = tree();
+        fs::write(root.join("etc/small"), vec![b'x'; 10_000]).unwrap();
+        let e = read_all(fs::File::open(root.join("etc/small")).unwrap(), 5_000).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
         assert_eq!(
-            host.resolve("/var/run/docker.sock"),
-            root.join("run/docker.sock")
+            read_all(fs::File::open(root.join("etc/small")).unwrap(), 10_000)
+                .unwrap()
+                .len(),
+            10_000
         );
-        assert!(host.stat("/var/run/docker.sock").unwrap().exists);
-        assert!(!host.stat("/var/run/nothing").unwrap().exists);
-        assert_eq!(host.resolve("/../../etc"), root.join("etc"));
+    }
+
+    #[test]
+    fn links_to_fifos_and_sockets_are_refused_without_waiting() {
+        for resolver in BOTH {
+            let (_base, root, _) = tree();
+            nix::unistd::mkfifo(
+                &root.join("run/fifo"),
+                nix::sys::stat::Mode::from_bits_truncate(0o644),
+            )
+            .unwrap();
+            let _listener = std::os::unix::net::UnixListener::bind(root.join("run/sock")).unwrap();
+            symlink("/run/fifo", root.join("etc/docker/daemon.json")).unwrap();
+            symlink("../../run/sock", root.join("etc/docker/other.json")).unwrap();
+            let host = HostFs::with_resolver(&root, resolver);
+            let e = host.read("/etc/docker/daemon.json").unwrap_err();
+            assert_eq!(e.to_string(), "not a regular file but a FIFO");
+            let e = host.read("/etc/docker/other.json").unwrap_err();
+            assert_eq!(e.to_string(), "not a regular file but a socket");
+            assert_eq!(
+                host.stat("/etc/docker/other.json").unwrap().kind.as_deref(),
+                Some("socket")
+            );
+        }
+    }
+
+    #[test]
+    fn a_tree_does_not_follow_symlinks_out() {
+        for resolver in BOTH {
+            let (_base, root, secret) = tree();
+            let certs = root.join("etc/docker/certs.d/registry:5000");
+            fs::create_dir_all(&certs).unwrap();
+            fs::write(certs.join("ca.crt"), "cert").unwrap();
+            symlink(secret.parent().unwrap(), certs.join("outside")).unwrap();
+            symlink("/", root.join("etc/docker/certs.d/top")).unwrap();
+            let host = HostFs::with_resolver(&root, resolver);
+            let tree = host.tree("/etc/docker/certs.d").unwrap().unwrap();
+            let names: Vec<&str> = tree.keys().map(String::as_str).collect();
+            assert_eq!(
+                names,
+                [
+                    "/etc/docker/certs.d/registry:5000",
+                    "/etc/docker/certs.d/registry:5000/ca.crt",
+                    "/etc/docker/certs.d/registry:5000/outside",
+                    "/etc/docker/certs.d/top",
+                ]
+            );
+            // The link is stat'ed inside the root: the folder it names is not there.
+            assert!(!tree["/etc/docker/certs.d/registry:5000/outside"].exists);
+            assert_eq!(host.tree("/etc/nothing").unwrap(), None);
+        }
+    }
+
+    #[test]
+    fn a_file_where_a_directory_should_be_is_an_error() {
+        for resolver in BOTH {
+            let (_base, root, _) = tree();
+            fs::write(root.join("etc/file"), "x").unwrap();
+            let host = HostFs::with_resolver(&root, resolver);
+            let e = host.read("/etc/file/below").unwrap_err();
+            assert_eq!(errno(&e), Some(nix::libc::ENOTDIR), "{resolver:?}");
+        }
     }
 
     #[test]

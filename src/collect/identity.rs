@@ -7,12 +7,27 @@ use super::hostfs::HostFs;
 use crate::snapshot::{HostFacts, Interface};
 
 /// Fills the identity fields of `facts`. Addresses are read from the kernel only when
-/// `live` (the host root is `/`); otherwise MAC addresses come from `/sys/class/net`.
-pub fn collect(host: &HostFs, live: bool, facts: &mut HostFacts) {
-    facts.hostname = host
-        .read_to_string("/etc/hostname")
-        .map(|s| s.trim().to_string())
-        .ok()
+/// `live` (the host root is `/`); otherwise MAC addresses come from `/sys/class/net`. An
+/// `/etc/hostname` that exists but cannot be read is an error in `errors` (fact
+/// `host.hostname`), never a name; the live host's kernel still names itself then.
+pub fn collect(
+    host: &HostFs,
+    live: bool,
+    facts: &mut HostFacts,
+    errors: &mut Vec<(String, String)>,
+) {
+    let from_file = match host.read_to_string("/etc/hostname") {
+        Ok(text) => Some(text.trim().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            errors.push((
+                "host.hostname".into(),
+                format!("cannot read /etc/hostname: {e}"),
+            ));
+            None
+        }
+    };
+    facts.hostname = from_file
         .filter(|s| !s.is_empty())
         .or_else(|| {
             live.then(|| {

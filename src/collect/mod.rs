@@ -381,7 +381,7 @@ fn read_host_basics(
     let live = opts.host_root == std::path::Path::new("/");
     let mut facts = HostFacts::default();
     let mut errors = Vec::new();
-    identity::collect(host, live, &mut facts);
+    identity::collect(host, live, &mut facts, &mut errors);
 
     // Security modules.
     facts.lsm.apparmor = host
@@ -432,7 +432,7 @@ fn read_host_placed(
         .clone()
         .unwrap_or_else(|| "/etc/docker/daemon.json".into());
     let exe = daemon.process.as_ref().and_then(|p| {
-        std::fs::read_link(host.resolve_proc(&format!("/proc/{}/exe", p.pid)))
+        host.read_link(&format!("/proc/{}/exe", p.pid))
             .ok()
             .map(|p| p.to_string_lossy().into_owned())
     });

@@ -39,7 +39,7 @@ use nix::sys::socket::{
 };
 use nix::sys::time::TimeVal;
 
-use super::hostfs::{read_pseudo_string, HostFs};
+use super::hostfs::HostFs;
 use crate::snapshot::ListeningSocket;
 
 /// Listening sockets in the network namespace of process `pid`.
@@ -203,7 +203,7 @@ fn read_namespaces(host: &HostFs, pids: Receiver<u32>) -> Namespaces {
 
 /// The inode of the network namespace of process `pid` (`net:[4026532280]`).
 fn netns_inode(host: &HostFs, pid: u32) -> Option<u64> {
-    let target = std::fs::read_link(host.resolve_proc(&format!("/proc/{pid}/ns/net"))).ok()?;
+    let target = host.read_link(&format!("/proc/{pid}/ns/net")).ok()?;
     let t = target.to_string_lossy();
     t.strip_prefix("net:[")?.strip_suffix(']')?.parse().ok()
 }
@@ -232,7 +232,7 @@ pub fn from_proc(host: &HostFs, pid: u32) -> Result<Vec<ListeningSocket>, String
     let mut out = Vec::new();
     for proto in ["tcp", "tcp6"] {
         let file = format!("/proc/{pid}/net/{proto}");
-        let text = match read_pseudo_string(host.resolve_proc(&file)) {
+        let text = match host.read_to_string(&file) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && proto == "tcp6" => continue,
             Err(e) => return Err(format!("cannot read {file}: {e}")),

@@ -4,7 +4,7 @@
 //! socket (or TCP port) in use, not the first dockerd in `/proc`.
 
 use super::daemon_config::{parse_daemon_json, parse_flags};
-use super::hostfs::{read_pseudo, read_pseudo_string, HostFs};
+use super::hostfs::HostFs;
 use crate::snapshot::DaemonProcess;
 
 /// The dockerd serving `docker_host`, or why none was found: the process at the other end
@@ -115,7 +115,7 @@ fn is_dockerd(cmdline: &[String]) -> bool {
 /// A process's arguments, from `/proc/PID/cmdline` under the host root; `None` when the
 /// process is gone or unreadable.
 pub fn command_line(host: &HostFs, pid: u32) -> Option<Vec<String>> {
-    let raw = read_pseudo(host.resolve_proc(&format!("/proc/{pid}/cmdline"))).ok()?;
+    let raw = host.read(&format!("/proc/{pid}/cmdline")).ok()?;
     Some(arguments(&raw))
 }
 
@@ -129,7 +129,7 @@ pub fn arguments(raw: &[u8]) -> Vec<String> {
 
 /// A process's effective uid, from `/proc/PID/status`.
 fn effective_uid(host: &HostFs, pid: u32) -> Option<u32> {
-    let status = read_pseudo_string(host.resolve_proc(&format!("/proc/{pid}/status"))).ok()?;
+    let status = host.read_to_string(&format!("/proc/{pid}/status")).ok()?;
     name_and_uid(&status).1
 }
 
@@ -218,8 +218,8 @@ fn normalise(host: &HostFs, addr: &str) -> String {
         return normalise(host, "unix:///var/run/docker.sock");
     }
     if let Some(path) = addr.strip_prefix("unix://") {
-        let real = host.resolve(path);
-        return format!("unix:{}", real.display());
+        let real = host.canonical(path).unwrap_or_else(|| path.to_string());
+        return format!("unix:{real}");
     }
     let rest = addr.split("://").nth(1).unwrap_or(addr);
     let port = rest

@@ -75,6 +75,35 @@ impl HostTree {
         chown(self.path(rel), Some(uid), Some(gid)).unwrap();
     }
 
+    /// Makes `rel` the first of a chain of `links` symlinks whose last points at `target`:
+    /// the first link and every second one absolute, the others relative, all inside the
+    /// tree (in `.chains/`), as a host set up to lead a scanner astray would.
+    pub fn symlink_chain(&self, rel: &str, links: usize, target: &str) {
+        let dir = format!(".chains/{}", rel.replace('/', "_"));
+        fs::create_dir_all(self.path(&dir)).unwrap();
+        let link = |i: usize| {
+            if i == 0 {
+                self.path(rel)
+            } else {
+                self.path(&format!("{dir}/{i}"))
+            }
+        };
+        fs::create_dir_all(self.path(rel).parent().unwrap()).unwrap();
+        for i in 0..links {
+            let next = match i {
+                _ if i + 1 == links => target.to_string(),
+                _ if i % 2 == 0 => format!("/{dir}/{}", i + 1),
+                _ => (i + 1).to_string(),
+            };
+            if fs::symlink_metadata(link(i)).is_ok_and(|m| m.is_dir()) {
+                fs::remove_dir_all(link(i)).unwrap();
+            } else {
+                let _ = fs::remove_file(link(i));
+            }
+            symlink(next, link(i)).unwrap();
+        }
+    }
+
     /// Writes /proc/1/mountinfo: `/` only, or also /var/lib/docker on its own device.
     pub fn mountinfo(&self, separate_docker_root: bool) {
         let mut text = String::from("27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n");
