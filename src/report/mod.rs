@@ -202,6 +202,13 @@ impl Counts {
         } += 1;
     }
 
+    /// Percentage of decided rules (pass, fail, error) that pass, rounded down so that 99.6 %
+    /// does not read as a perfect 100 %; `None` when nothing was decided.
+    pub fn score(&self) -> Option<u32> {
+        let decided = self.pass + self.fail + self.error;
+        (decided > 0).then(|| (self.pass * 100 / decided) as u32)
+    }
+
     /// The count for `status`.
     pub fn get(&self, status: Status) -> usize {
         match status {
