@@ -443,6 +443,77 @@ pub fn closing(report: &Report, style: Style, written: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::result::RuleResult;
+
+    /// A report with one failed per-container rule on a container called `name`.
+    fn one_failure(name: &str) -> Report {
+        let rule: RuleResult = serde_json::from_value(serde_json::json!({
+            "id": "5.4", "section": "5", "title": "Containers add no capabilities", "level": 1,
+            "assessment": "automated", "severity": "high", "scope": "each-container",
+            "status": "fail", "evidence": [], "description": "", "rationale": "",
+            "remediation": "Remove `--cap-add`\nand recreate it.\n\nMore.", "references": [],
+            "instances": [{ "kind": "container", "id": "c1", "name": name, "status": "fail",
+                "evidence": [{ "fact": "container.inspect.HostConfig.CapAdd",
+                    "observed": ["SYS_ADMIN"], "expected": "empty", "source": "docker inspect",
+                    "outcome": "fail" }] }]
+        }))
+        .unwrap();
+        let results = vec![rule];
+        Report {
+            schema_version: super::super::REPORT_SCHEMA_VERSION,
+            tool: super::super::ToolInfo {
+                name: "bollwerk".into(),
+                version: "0".into(),
+                rules_version: "0".into(),
+            },
+            benchmark: "B".into(),
+            run: serde_json::from_value(serde_json::json!({
+                "hostname": "h", "fqdn": null, "os": null, "kernel": null, "interfaces": [],
+                "daemon_version": "27.0", "docker_host": "unix:///s", "host_root": "/",
+                "started_at": "2025-01-01T00:00:00Z", "finished_at": "2025-01-01T00:00:01Z",
+                "options": { "all_containers": false, "level": 1, "include": [], "exclude": [],
+                             "checks_dir": null, "snapshot": null, "trusted_users": null }
+            }))
+            .unwrap(),
+            summary: super::super::Summary::of(&results),
+            results,
+            collection_errors: vec![],
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn the_closing_block_counts_in_words_and_defuses_long_hostile_names() {
+        let name = format!("evil\u{1b}[31m\u{202e}{}", "東".repeat(80));
+        let report = one_failure(&name);
+        let written = ["out/report.json".to_string()];
+        let text = closing(&report, Style { color: false }, &written);
+        assert!(
+            text.contains("bollwerk: 1 failed, 0 passed of 1 rule · score 0%"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Fix first (1 fix closes 1 failed finding):"),
+            "{text}"
+        );
+        assert!(
+            text.contains("5.4 · 1 container: evil\\u{1b}[31m\\u{202e}東東"),
+            "{text}"
+        );
+        assert!(
+            text.contains("→ Remove --cap-add and recreate it.\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("Written: out/report.json\n"), "{text}");
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}'));
+        for line in text.lines() {
+            assert!(line.width() <= WIDTH, "{} columns: {line}", line.width());
+        }
+        assert_eq!(
+            closing_line(&report, &written),
+            "bollwerk: 1 failed, 0 passed of 1 rule · score 0% · report: out/report.json"
+        );
+    }
 
     #[test]
     fn control_characters_are_escaped() {
