@@ -211,9 +211,12 @@ pub struct ScanArgs {
     /// (pass < notapplicable < informational < notchecked < fail < error).
     #[arg(long, default_value = "fail", value_parser = parse_status, value_name = "STATUS")]
     fail_on: Status,
-    /// No progress display.
-    #[arg(long, short)]
+    /// Print only the closing line (the verdict and where the report is); no progress display.
+    #[arg(long, short, conflicts_with = "verbose")]
     quiet: bool,
+    /// Print every failing or undecided rule with its evidence before the closing block.
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 fn parse_status(s: &str) -> Result<Status, String> {
@@ -636,7 +639,16 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
     if args.benchmark == Benchmark::CisDocker160 {
         report.benchmark = report::BENCHMARK_1_6_0.into();
     }
-    write_reports(&report, &args.format, &args.output, args.compress)?;
+    let view = if args.quiet {
+        terminal::View::Quiet
+    } else if !args.format.contains(&Format::Terminal) {
+        terminal::View::Closing
+    } else if args.verbose {
+        terminal::View::Full
+    } else {
+        terminal::View::Summary
+    };
+    write_reports(&report, &args.format, &args.output, args.compress, view)?;
     Ok(if report.has_findings(args.fail_on) {
         1
     } else {
@@ -644,17 +656,19 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
     })
 }
 
-/// Writes `report` in every format of `formats`: files atomically under `output`, then the
-/// terminal summary on standard output (last, so that the files are there whatever becomes of
-/// the terminal: a pager quit early, a closed pipe).
-/// With `compress`, ARF is written bzip2-compressed as `report.arf.xml.bz2` (what Foreman's
-/// OpenSCAP smart proxy takes).
+/// Writes `report` in every format of `formats`: files atomically under `output`, then what
+/// `view` asks for on standard output, ending with the closing block that names the files
+/// (last, so that the files are there whatever becomes of the terminal: a pager quit early, a
+/// closed pipe). With `compress`, ARF is written bzip2-compressed as `report.arf.xml.bz2`
+/// (what Foreman's OpenSCAP smart proxy takes).
 fn write_reports(
     report: &Report,
     formats: &[Format],
     output: &Path,
     compress: bool,
+    view: terminal::View,
 ) -> Result<(), Fatal> {
+    let mut written = Vec::new();
     for &format in formats {
         let bytes = match format {
             Format::Terminal => continue,
@@ -667,19 +681,28 @@ fn write_reports(
             Format::Sarif => report::sarif::render(report).into_bytes(),
         };
         let name = format.file_name().expect("file formats have a name");
-        if compress && format == Format::Arf {
+        let path = if compress && format == Format::Arf {
             let packed = report::write::bzip2(&bytes)
                 .map_err(|e| format!("cannot compress the ARF report: {e}"))?;
-            report::write::atomic_write(&output.join(format!("{name}.bz2")), &packed)?;
+            let path = output.join(format!("{name}.bz2"));
+            report::write::atomic_write(&path, &packed)?;
+            path
         } else {
-            report::write::atomic_write(&output.join(name), &bytes)?;
+            let path = output.join(name);
+            report::write::atomic_write(&path, &bytes)?;
+            path
+        };
+        if !written.contains(&path) {
+            written.push(path);
         }
     }
-    if formats.contains(&Format::Terminal) {
-        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::stdout().is_terminal();
-        out!("{}", terminal::render(report, terminal::Style { color }));
-    }
+    let written: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
+    out!(
+        "{}",
+        terminal::render(report, terminal::Style { color }, view, &written)
+    );
     Ok(())
 }
 
@@ -699,7 +722,12 @@ fn rerender(args: ReportArgs) -> Result<(), Fatal> {
             report::REPORT_SCHEMA_VERSION
         )));
     }
-    write_reports(&report, &args.format, &args.output, args.compress)
+    let view = if args.format.contains(&Format::Terminal) {
+        terminal::View::Summary
+    } else {
+        terminal::View::Closing
+    };
+    write_reports(&report, &args.format, &args.output, args.compress, view)
 }
 
 fn collect_cmd(args: CollectArgs) -> Result<(), Fatal> {

@@ -480,3 +480,165 @@ fn a_refused_connection_says_so() {
         "{msg}"
     );
 }
+
+/// A snapshot of the fixture host with no daemon: host rules fail (audit rules, file modes),
+/// daemon rules are undecided.
+fn fixture_snapshot(dir: &std::path::Path) -> std::path::PathBuf {
+    let tree = HostTree::new();
+    let snap = dir.join("snap.json");
+    let (code, _, err) = run(&[
+        "collect",
+        "--host-root",
+        &tree.root_arg(),
+        "--docker-host",
+        NO_DAEMON,
+        "-o",
+        snap.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    snap
+}
+
+/// `text` without ANSI colour sequences and carriage returns (a pty turns `\n` into `\r\n`).
+fn plain(text: &str) -> String {
+    let colour = regex::Regex::new("\x1b\\[[0-9;]*m").unwrap();
+    colour.replace_all(text, "").replace('\r', "")
+}
+
+/// The lines from the closing block's rule (a line of 100 `─`) to the end.
+fn closing_block(out: &str) -> Vec<&str> {
+    let lines: Vec<&str> = out.lines().collect();
+    let start = lines
+        .iter()
+        .rposition(|l| *l == "─".repeat(100))
+        .unwrap_or_else(|| panic!("no closing block:\n{out}"));
+    lines[start..].to_vec()
+}
+
+#[test]
+fn a_scan_on_a_real_terminal_ends_with_the_closing_block_in_100_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = fixture_snapshot(dir.path());
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let cmd = format!(
+        "{} scan --snapshot {} -o {} --format terminal,json,html",
+        env!("CARGO_BIN_EXE_bollwerk"),
+        snap.display(),
+        out.display()
+    );
+    // util-linux `script` runs the command on a new pseudo-terminal and copies the screen.
+    let (code, screen, err) = output(
+        Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env_remove("NO_COLOR")
+            .env_remove("DOCKER_HOST"),
+    );
+    assert_eq!(code, 1, "{screen}{err}");
+    assert!(
+        screen.contains("\x1b["),
+        "a terminal gets colours: {screen}"
+    );
+    let screen = plain(&screen);
+    for line in screen.lines() {
+        let width = unicode_width::UnicodeWidthStr::width(line);
+        assert!(width <= 100, "{width} columns: {line:?}");
+    }
+    let block = closing_block(&screen);
+    assert!(block[1].starts_with("bollwerk: ") && block[1].contains(" failed, "));
+    assert!(block[1].contains("score "), "{}", block[1]);
+    assert!(
+        block.iter().any(|l| l.starts_with("Fix first (")),
+        "{block:?}"
+    );
+    // The files written are named last, and they are there.
+    let written: Vec<&str> = block
+        .iter()
+        .skip_while(|l| !l.starts_with("Written:"))
+        .map(|l| l.trim_start_matches("Written:").trim())
+        .collect();
+    let expected = [out.join("report.json"), out.join("report.html")];
+    assert_eq!(
+        written,
+        expected
+            .iter()
+            .map(|p| p.to_str().unwrap())
+            .collect::<Vec<_>>(),
+        "{screen}"
+    );
+    assert!(expected.iter().all(|p| p.is_file()));
+    // Fewer lines than the full list, which -v prints.
+    let (_, verbose, _) = run(&[
+        "scan",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-v",
+    ]);
+    assert!(
+        screen.lines().count() < verbose.lines().count(),
+        "default {} lines, -v {}",
+        screen.lines().count(),
+        verbose.lines().count()
+    );
+}
+
+#[test]
+fn quiet_prints_one_line_and_verbose_every_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = fixture_snapshot(dir.path());
+    let out = dir.path().to_str().unwrap();
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", "--snapshot", snap.to_str().unwrap(), "-o", out];
+        args.extend_from_slice(extra);
+        let (code, stdout, err) = run(&args);
+        assert_eq!(code, 1, "{stdout}{err}");
+        stdout
+    };
+    let quiet = scan(&["-q"]);
+    assert_eq!(quiet.lines().count(), 1, "{quiet}");
+    assert!(quiet.starts_with("bollwerk: ") && quiet.contains(" failed, "));
+    assert!(
+        quiet.contains(&format!("report: {out}/report.json")),
+        "{quiet}"
+    );
+
+    let default = scan(&[]);
+    let verbose = scan(&["-v"]);
+    let rule_lines = |text: &str| text.lines().filter(|l| l.starts_with("FAIL ")).count();
+    assert_eq!(rule_lines(&default), 0, "{default}");
+    assert!(rule_lines(&verbose) > 3, "{verbose}");
+    // Both end with the same closing block.
+    assert_eq!(closing_block(&default), closing_block(&verbose));
+    let (code, _, err) = run(&["scan", "--snapshot", snap.to_str().unwrap(), "-q", "-v"]);
+    assert_eq!(code, 2, "-q and -v exclude each other: {err}");
+}
+
+#[test]
+fn files_only_formats_still_print_the_closing_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = fixture_snapshot(dir.path());
+    let out = dir.path().to_str().unwrap();
+    let (code, stdout, err) = run(&[
+        "scan",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "-o",
+        out,
+        "--format",
+        "json,html",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let block = closing_block(&stdout);
+    assert_eq!(
+        block.len(),
+        stdout.lines().count(),
+        "only the block: {stdout}"
+    );
+    assert!(block[1].starts_with("bollwerk: "), "{stdout}");
+    assert!(stdout.contains(&format!("Written: {out}/report.json\n")));
+    assert!(stdout.contains(&format!("         {out}/report.html\n")));
+    assert!(stdout.contains("Fix first ("), "{stdout}");
+}

@@ -56,7 +56,7 @@ fn weak_daemon_verdicts_per_rule_and_container() {
 
     let out = tempfile::tempdir().unwrap();
     let sock = d.socket_url();
-    let r = bollwerk(&["scan", "--docker-host", &sock, "--all"], out.path());
+    let r = bollwerk(&["scan", "--docker-host", &sock, "--all", "-v"], out.path());
     assert_eq!(r.code, 1, "failures exit with 1:\n{}", r.stderr);
 
     // Daemon settings: dockerd's defaults, sourced as such.

@@ -2,8 +2,9 @@
 //! optional script, and a strict Content-Security-Policy.
 //!
 //! The page is laid out for a reader who is no Docker expert, top to bottom: who and what was
-//! audited, a score, one bar per section, a *fix first* list (failed rules by severity, then by
-//! how many containers or images they hit) and then every rule by section.
+//! audited, a score, one bar per section, a *fix first* list (one item per cause, grouped and
+//! ordered by [`super::fixes`]: the first [`MAX_FIX_FIRST`] shown, the rest folded) and then
+//! every rule by section.
 //!
 //! Safety: every host-supplied string (names, labels, evidence values, host names) reaches the
 //! template as a plain string and is HTML-escaped by minijinja's auto-escaping; nothing from the
@@ -13,8 +14,6 @@
 //!
 //! The template is `report-templates/report.html.j2`, with `report.css` and `report.js` beside
 //! it; all three are embedded at compile time.
-
-use std::cmp::Reverse;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
@@ -29,6 +28,9 @@ const TEMPLATE_NAME: &str = "report.html.j2";
 const TEMPLATE: &str = include_str!("../../report-templates/report.html.j2");
 const CSS: &str = include_str!("../../report-templates/report.css");
 const SCRIPT: &str = include_str!("../../report-templates/report.js");
+
+/// Fixes shown in the fix-first list; the rest are folded in one `<details>`.
+pub const MAX_FIX_FIRST: usize = 10;
 
 /// Undecided rules are unfolded in the full rule list only up to this many.
 pub const MAX_OPEN_UNDECIDED: usize = 10;
@@ -85,7 +87,8 @@ struct Page {
     verdict: Verdict,
     counts: Vec<StatusCount>,
     sections: Vec<SectionView>,
-    fix_first: Vec<RuleView>,
+    fix_first: Vec<FixView>,
+    fix_more: Vec<FixView>,
     undecided: Vec<Undecided>,
     rule_sections: Vec<RuleSection>,
     collection_errors: Vec<Pair>,
@@ -177,6 +180,20 @@ struct Segment {
 struct Undecided {
     reason: String,
     rules: Vec<RuleRef>,
+}
+
+/// One item of the fix-first list: one cause, every rule it closes.
+#[derive(Serialize)]
+struct FixView {
+    rank: usize,
+    /// The rule ids, space-separated.
+    rule_ids: String,
+    rules: Vec<RuleRef>,
+    /// Where: daemon-wide, the host, or the containers or images by name.
+    reach: String,
+    open: bool,
+    /// The most severe rule, its failing instances limited to this fix's.
+    lead: RuleView,
 }
 
 #[derive(Serialize)]
@@ -463,6 +480,48 @@ fn instance_view(i: &InstanceResult) -> InstanceView {
     }
 }
 
+fn fix_view(rank: usize, fix: &super::fixes::Fix) -> FixView {
+    let reach = if fix.daemon_wide {
+        "the whole Docker daemon".to_string()
+    } else if let Some(first) = fix.instances.first() {
+        let kind = &first.kind;
+        let names: Vec<&str> = fix.instances.iter().map(|i| i.name.as_str()).collect();
+        clean(&format!(
+            "{}: {}",
+            count(fix.instances.len(), kind, &format!("{kind}s")),
+            names.join(", ")
+        ))
+    } else {
+        "this host".to_string()
+    };
+    let mut lead = rule_view(fix.lead());
+    lead.failing_instances.retain(|v| {
+        fix.instances
+            .iter()
+            .any(|i| clean(&i.id) == v.id && clean(&i.kind) == v.kind)
+    });
+    FixView {
+        rank,
+        rule_ids: clean(&fix.rule_ids().join(" ")),
+        rules: fix
+            .rules
+            .iter()
+            .map(|r| RuleRef {
+                id: clean(&r.id),
+                title: clean(&r.title),
+                anchor: format!("rule-{}", clean(&r.id)),
+            })
+            .collect(),
+        reach,
+        // High and medium severity unfolded; low ones folded unless among the first three.
+        open: fix.severity != Severity::Low || rank <= 3,
+        lead: RuleView {
+            fix_rank: Some(rank),
+            ..lead
+        },
+    }
+}
+
 fn rule_view(r: &RuleResult) -> RuleView {
     let st = style(r.status);
     let (sev, sev_label) = severity(r.severity);
@@ -660,23 +719,11 @@ impl Page {
             tone,
         };
 
-        let mut failed: Vec<&RuleResult> = report
+        let failed: Vec<&RuleResult> = report
             .results
             .iter()
             .filter(|r| r.status == Status::Fail)
             .collect();
-        // Stable: equal severity and reach keep rule id order.
-        failed.sort_by_key(|r| {
-            let hit = match r.scope {
-                Scope::EachContainer | Scope::EachImage => r
-                    .instances
-                    .iter()
-                    .filter(|i| i.status == Status::Fail)
-                    .count(),
-                Scope::Host | Scope::Daemon => 1,
-            };
-            (Reverse(r.severity), Reverse(hit))
-        });
         let by_severity = |s: Severity| failed.iter().filter(|r| r.severity == s).count();
         let (tone, headline, mut detail) = if c.fail > 0 {
             let mut parts = Vec::new();
@@ -746,12 +793,19 @@ impl Page {
             report.results.iter().map(|r| r.section.clone()).collect();
         rule_section_ids.sort_by_key(|s| section_key(s));
         rule_section_ids.dedup();
+        let fixes = super::fixes::fixes(&report.results);
         let fix_rank = |r: &RuleResult| {
-            failed
+            fixes
                 .iter()
-                .position(|f| std::ptr::eq(*f, r))
+                .position(|f| f.rules.iter().any(|x| std::ptr::eq(*x, r)))
                 .map(|p| p + 1)
         };
+        let mut fix_views: Vec<FixView> = fixes
+            .iter()
+            .enumerate()
+            .map(|(n, f)| fix_view(n + 1, f))
+            .collect();
+        let fix_more = fix_views.split_off(fix_views.len().min(MAX_FIX_FIRST));
         let rule_sections = rule_section_ids
             .iter()
             .map(|id| RuleSection {
@@ -852,16 +906,8 @@ impl Page {
             verdict,
             counts: status_counts(c, true),
             sections,
-            // High and medium severity unfolded; low ones folded unless among the first three.
-            fix_first: failed
-                .iter()
-                .enumerate()
-                .map(|(n, r)| RuleView {
-                    open: r.severity != Severity::Low || n < 3,
-                    fix_rank: Some(n + 1),
-                    ..rule_view(r)
-                })
-                .collect(),
+            fix_first: fix_views,
+            fix_more,
             undecided: undecided(report),
             rule_sections,
             collection_errors: report
@@ -1030,7 +1076,8 @@ mod tests {
 
     fn instance(name: &str, status: &str, observed: serde_json::Value) -> serde_json::Value {
         serde_json::json!({
-            "kind": "container", "id": "0123456789abcdef", "name": name, "status": status,
+            // One id per container: the fix-first list tells containers apart by id.
+            "kind": "container", "id": format!("0123456789abcdef-{name}"), "name": name, "status": status,
             "evidence": [{ "fact": "container.inspect.X", "observed": observed,
                            "expected": "equal to false", "source": "docker inspect", "outcome": status }]
         })
@@ -1115,9 +1162,9 @@ mod tests {
         assert!(!html.contains("href=\"javascript:"));
         assert!(html.contains("<code>fix --now</code>"));
         // 5.2 (high, two containers) before 5.1 (high, one) before 1.1 (low).
-        let at = |id: &str| html.find(&format!("id=\"fix-rule-{id}\"")).unwrap();
+        let at = |ids: &str| html.find(&format!("data-rules=\"{ids}\"")).unwrap();
         assert!(at("5.2") < at("5.1") && at("5.1") < at("1.1"));
-        assert!(!html.contains("id=\"fix-rule-5.3\""));
+        assert!(!html.contains("data-rules=\"5.3\""));
         // Score: 1 passed of 4 decided.
         assert!(html.contains(">25%</text>"));
     }

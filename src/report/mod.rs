@@ -2,6 +2,7 @@
 //!
 //! Every renderer reads only a `Report`; none gathers facts.
 
+pub mod fixes;
 pub mod html;
 pub mod junit;
 pub mod sarif;
@@ -258,6 +259,13 @@ impl Counts {
             Status::NotChecked => &mut self.notchecked,
             Status::Informational => &mut self.informational,
         } += 1;
+    }
+
+    /// Percentage of decided rules (pass, fail, error) that pass, rounded down so that 99.6 %
+    /// does not read as a perfect 100 %; `None` when nothing was decided.
+    pub fn score(&self) -> Option<u32> {
+        let decided = self.pass + self.fail + self.error;
+        (decided > 0).then(|| (self.pass * 100 / decided) as u32)
     }
 
     /// The count for `status`.

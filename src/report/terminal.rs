@@ -1,11 +1,16 @@
-//! The terminal summary: counts per status and section, then every failing or undecided rule
-//! with its instances and evidence.
+//! The terminal output: a short summary (counts per section, what could not be read), with
+//! `-v` every failing or undecided rule with its instances and evidence, and always last the
+//! closing block: the verdict, the first fixes grouped by cause, and the files written.
 
 use std::fmt::Write;
 
+use unicode_width::UnicodeWidthStr;
+
+use super::fixes::{fixes, Fix};
 use super::Report;
 use crate::rules::result::Evidence;
 use crate::rules::Status;
+use crate::wording::count;
 
 /// Rendering choices.
 #[derive(Debug, Clone, Copy)]
@@ -74,8 +79,44 @@ fn evidence_line(e: &Evidence) -> String {
     ))
 }
 
-/// Renders the summary.
-pub fn render(report: &Report, style: Style) -> String {
+/// How much a scan prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// `-q`: the closing line only.
+    Quiet,
+    /// No terminal format chosen: the closing block only.
+    Closing,
+    /// The default: the summary, then the closing block.
+    Summary,
+    /// `-v`: the summary, every failing or undecided rule, then the closing block.
+    Full,
+}
+
+/// Widest line of the closing block, in terminal columns (a path given longer is shown whole).
+pub const WIDTH: usize = 100;
+
+/// Fixes listed in the closing block; the rest are counted.
+pub const TOP_FIXES: usize = 5;
+
+/// Renders what a scan prints for `view`; `written` are the report files, as given.
+pub fn render(report: &Report, style: Style, view: View, written: &[String]) -> String {
+    let mut out = String::new();
+    match view {
+        View::Quiet => return closing_line(report, written) + "\n",
+        View::Closing => {}
+        View::Summary => out.push_str(&summary(report, style, false)),
+        View::Full => out.push_str(&summary(report, style, true)),
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&closing(report, style, written));
+    out
+}
+
+/// Header, counts per section, then (`full`) every failing or undecided rule, then what
+/// could not be read.
+fn summary(report: &Report, style: Style, full: bool) -> String {
     let mut out = String::new();
     let r = &report.run;
     let _ = writeln!(
@@ -83,25 +124,29 @@ pub fn render(report: &Report, style: Style) -> String {
         "bollwerk {} · {}",
         report.tool.version, report.benchmark
     );
-    let _ = writeln!(
-        out,
+    let host = format!(
         "host {} · Docker {} at {} · {}",
         sanitize(&r.hostname),
         sanitize(r.daemon_version.as_deref().unwrap_or("unreachable")),
         sanitize(&r.docker_host),
         r.finished_at.format("%Y-%m-%d %H:%M:%S UTC")
     );
+    // The full list (-v) keeps long text whole; the default view fits the screen.
+    let cut = |text: String, width: usize| if full { text } else { fit(&text, width) };
+    let _ = writeln!(out, "{}", cut(host, WIDTH));
     let c = &report.summary.counts;
     let parts: Vec<String> = Status::ALL
         .iter()
         .map(|&s| style.paint(s, &format!("{} {}", c.get(s), s)))
         .collect();
-    let _ = writeln!(
-        out,
-        "\n{}: {}",
-        crate::wording::count(report.summary.total, "rule", "rules"),
-        parts.join(" · ")
-    );
+    if full {
+        let _ = writeln!(
+            out,
+            "\n{}: {}",
+            count(report.summary.total, "rule", "rules"),
+            parts.join(" · ")
+        );
+    }
     let _ = writeln!(
         out,
         "\n  {:<8}{:>6}{:>7}{:>6}{:>7}{:>6}{:>6}",
@@ -143,19 +188,23 @@ pub fn render(report: &Report, style: Style) -> String {
         .results
         .iter()
         .filter(|r| matches!(r.status, Status::Fail | Status::Error) && !grouped(r))
+        .filter(|_| full)
         .collect();
     if !findings.is_empty() || !shared.is_empty() {
         let _ = writeln!(out);
     }
     for (message, ids) in &shared {
         let label = style.paint(Status::Error, "ERROR");
+        let head = format!(
+            "{} could not be decided: ",
+            count(ids.len(), "rule", "rules")
+        );
         let _ = writeln!(
             out,
-            "{label} {} rules could not be decided: {}",
-            ids.len(),
-            sanitize(message)
+            "{label} {head}{}",
+            fit(&sanitize(message), WIDTH - 6 - head.width())
         );
-        let _ = writeln!(out, "      {}", ids.join(" "));
+        let _ = writeln!(out, "      {}", fit(&ids.join(" "), WIDTH - 6));
     }
     for rule in findings {
         let label = style.paint(
@@ -221,11 +270,173 @@ pub fn render(report: &Report, style: Style) -> String {
     if !report.collection_errors.is_empty() {
         let _ = writeln!(out, "\ncould not read:");
         for e in &report.collection_errors {
-            let _ = writeln!(out, "  - {}", sanitize(&e.message));
+            let _ = writeln!(out, "  - {}", cut(sanitize(&e.message), WIDTH - 4));
         }
     }
     for n in &report.notes {
-        let _ = writeln!(out, "note: {}", sanitize(n));
+        let _ = writeln!(out, "note: {}", cut(sanitize(n), WIDTH - 6));
+    }
+    out
+}
+
+/// `text` cut to `width` terminal columns, with `…` where it was cut.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// The verdict in words: counts by status (zeros left out, failures always shown) and the
+/// score.
+fn verdict(report: &Report) -> String {
+    let c = &report.summary.counts;
+    let mut parts = vec![format!("{} failed", c.fail)];
+    if c.error > 0 {
+        parts.push(format!("{} undecided", c.error));
+    }
+    parts.push(format!("{} passed", c.pass));
+    if c.notapplicable > 0 {
+        parts.push(format!("{} n/a", c.notapplicable));
+    }
+    if c.notchecked > 0 {
+        parts.push(format!("{} by hand", c.notchecked));
+    }
+    if c.informational > 0 {
+        parts.push(format!("{} info", c.informational));
+    }
+    let score = match c.score() {
+        Some(p) => format!("score {p}%"),
+        None => "no score: nothing decided".to_string(),
+    };
+    format!(
+        "{} of {} · {score}",
+        parts.join(", "),
+        count(report.summary.total, "rule", "rules")
+    )
+}
+
+/// The file a reader should open first: the HTML page, else the first file written.
+fn main_file(written: &[String]) -> Option<&String> {
+    written
+        .iter()
+        .find(|p| p.ends_with(".html"))
+        .or(written.first())
+}
+
+/// `-q`: one line, the verdict and where the report is.
+pub fn closing_line(report: &Report, written: &[String]) -> String {
+    let mut line = format!("bollwerk: {}", verdict(report));
+    if let Some(main) = main_file(written) {
+        let _ = write!(line, " · report: {}", sanitize(main));
+        if written.len() > 1 {
+            let _ = write!(line, " (+{} more)", written.len() - 1);
+        }
+    }
+    line
+}
+
+/// What a fix reaches: daemon-wide, the host, or its containers or images by name.
+fn reach(fix: &Fix, width: usize) -> String {
+    if fix.daemon_wide {
+        return "daemon-wide".to_string();
+    }
+    let Some(first) = fix.instances.first() else {
+        return "host".to_string();
+    };
+    let kind = &first.kind;
+    let names: Vec<String> = fix.instances.iter().map(|i| sanitize(&i.name)).collect();
+    let head = count(fix.instances.len(), kind, &format!("{kind}s"));
+    fit(&format!("{head}: {}", names.join(", ")), width)
+}
+
+/// The first paragraph of a remediation on one line, without the backticks that mark code.
+fn first_step(remediation: &str) -> String {
+    let paragraph: Vec<&str> = remediation
+        .trim()
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    sanitize(&paragraph.join(" ").replace('`', ""))
+}
+
+/// The closing block: verdict, the first fixes by cause, the files written. Every line fits
+/// [`WIDTH`] columns except a written path longer than that (shown whole to stay usable).
+pub fn closing(report: &Report, style: Style, written: &[String]) -> String {
+    let mut out = String::new();
+    let rule = "─".repeat(WIDTH);
+    let _ = writeln!(out, "{rule}");
+    let _ = writeln!(
+        out,
+        "{}",
+        fit(&format!("bollwerk: {}", verdict(report)), WIDTH)
+    );
+    let fixes = fixes(&report.results);
+    if !fixes.is_empty() {
+        let closed: usize = fixes.iter().map(|f| f.findings).sum();
+        let _ = writeln!(
+            out,
+            "\nFix first ({} {} {}):",
+            count(fixes.len(), "fix", "fixes"),
+            if fixes.len() == 1 { "closes" } else { "close" },
+            count(closed, "failed finding", "failed findings")
+        );
+        for (n, fix) in fixes.iter().take(TOP_FIXES).enumerate() {
+            let sev = format!("{:?}", fix.severity).to_lowercase();
+            let number = format!("{:>3}. ", n + 1);
+            let title = fit(&sanitize(&fix.lead().title), WIDTH - 5 - 8);
+            let _ = writeln!(
+                out,
+                "{number}{} {title}",
+                style.paint(Status::Fail, &format!("{sev:<7}"))
+            );
+            let ids = fix.rule_ids().join(" ");
+            let ids = fit(&sanitize(&ids), WIDTH / 2);
+            let indent = "     ";
+            let used = indent.len() + ids.width() + 3;
+            let _ = writeln!(
+                out,
+                "{indent}{ids} · {}",
+                reach(fix, WIDTH.saturating_sub(used))
+            );
+            let _ = writeln!(
+                out,
+                "{indent}→ {}",
+                fit(
+                    &first_step(&fix.lead().remediation),
+                    WIDTH - indent.len() - 2
+                )
+            );
+        }
+        if fixes.len() > TOP_FIXES {
+            let rest = count(fixes.len() - TOP_FIXES, "more fix", "more fixes");
+            let line = match main_file(written) {
+                Some(main) => format!("  and {rest}: see {}", sanitize(main)),
+                None => format!("  and {rest}: run with -v for every finding"),
+            };
+            let _ = writeln!(out, "{line}");
+        }
+    } else if report.summary.counts.fail == 0 {
+        let _ = writeln!(out, "\nNothing to fix: no rule failed.");
+    }
+    if !written.is_empty() {
+        let _ = writeln!(out);
+        for (n, path) in written.iter().enumerate() {
+            let label = if n == 0 { "Written:" } else { "" };
+            let _ = writeln!(out, "{label:<9}{}", sanitize(path));
+        }
     }
     out
 }
@@ -233,6 +444,78 @@ pub fn render(report: &Report, style: Style) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::result::RuleResult;
+
+    /// A report with one failed per-container rule on a container called `name`.
+    fn one_failure(name: &str) -> Report {
+        let rule: RuleResult = serde_json::from_value(serde_json::json!({
+            "id": "5.4", "section": "5", "title": "Containers add no capabilities", "level": 1,
+            "assessment": "automated", "severity": "high", "scope": "each-container",
+            "status": "fail", "evidence": [], "description": "", "rationale": "",
+            "remediation": "Remove `--cap-add`\nand recreate it.\n\nMore.", "references": [],
+            "instances": [{ "kind": "container", "id": "c1", "name": name, "status": "fail",
+                "evidence": [{ "fact": "container.inspect.HostConfig.CapAdd",
+                    "observed": ["SYS_ADMIN"], "expected": "empty", "source": "docker inspect",
+                    "outcome": "fail" }] }]
+        }))
+        .unwrap();
+        let results = vec![rule];
+        Report {
+            schema_version: super::super::REPORT_SCHEMA_VERSION,
+            tool: super::super::ToolInfo {
+                name: "bollwerk".into(),
+                version: "0".into(),
+                rules_version: "0".into(),
+            },
+            benchmark: "B".into(),
+            run: serde_json::from_value(serde_json::json!({
+                "hostname": "h", "fqdn": null, "os": null, "kernel": null, "interfaces": [],
+                "daemon_version": "27.0", "docker_host": "unix:///s", "host_root": "/",
+                "started_at": "2025-01-01T00:00:00Z", "finished_at": "2025-01-01T00:00:01Z",
+                "options": { "all_containers": false, "level": 1, "include": [], "exclude": [],
+                             "checks_dir": null, "snapshot": null, "trusted_users": null }
+            }))
+            .unwrap(),
+            summary: super::super::Summary::of(&results),
+            results,
+            collection_errors: vec![],
+            notes: vec![],
+            not_selected: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_closing_block_counts_in_words_and_defuses_long_hostile_names() {
+        let name = format!("evil\u{1b}[31m\u{202e}{}", "東".repeat(80));
+        let report = one_failure(&name);
+        let written = ["out/report.json".to_string()];
+        let text = closing(&report, Style { color: false }, &written);
+        assert!(
+            text.contains("bollwerk: 1 failed, 0 passed of 1 rule · score 0%"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Fix first (1 fix closes 1 failed finding):"),
+            "{text}"
+        );
+        assert!(
+            text.contains("5.4 · 1 container: evil\\u{1b}[31m\\u{202e}東東"),
+            "{text}"
+        );
+        assert!(
+            text.contains("→ Remove --cap-add and recreate it.\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("Written: out/report.json\n"), "{text}");
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}'));
+        for line in text.lines() {
+            assert!(line.width() <= WIDTH, "{} columns: {line}", line.width());
+        }
+        assert_eq!(
+            closing_line(&report, &written),
+            "bollwerk: 1 failed, 0 passed of 1 rule · score 0% · report: out/report.json"
+        );
+    }
 
     #[test]
     fn control_characters_are_escaped() {

@@ -20,14 +20,15 @@ pub struct Run {
     pub output: PathBuf,
 }
 
-/// Runs `bollwerk ARGS` (plus `-o OUT -q` for scans) and reads `OUT/report.json`.
+/// Runs `bollwerk ARGS` (plus `-o OUT` for scans) and reads `OUT/report.json`. Standard
+/// output is what a scan prints by default (add `-v` for every finding, `-q` for one line).
 pub fn bollwerk(args: &[&str], out: &Path) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bollwerk"));
     cmd.args(args)
         .env_remove("DOCKER_HOST")
         .env("NO_COLOR", "1");
     if args.first() == Some(&"scan") {
-        cmd.arg("-o").arg(out).arg("-q");
+        cmd.arg("-o").arg(out);
     }
     let o = cmd.output().expect("run bollwerk");
     let report_path = out.join("report.json");
