@@ -58,6 +58,10 @@ pub enum Command {
     Rules(RulesCommand),
     /// Render a saved report.json again, in other formats, without touching the host.
     Report(ReportArgs),
+    /// Compare two saved report.json files: new failures, resolved, still failing, other
+    /// changes, containers and images added and removed, changed evidence, and what cannot be
+    /// compared. Exit code 1 when the newer scan regressed (new failures or errors).
+    Diff(DiffArgs),
     /// Print the JSON Schema of the report or snapshot format.
     Schema {
         /// Which format.
@@ -101,6 +105,8 @@ pub enum SchemaKind {
     Report,
     /// Snapshots from `bollwerk collect`.
     Snapshot,
+    /// `diff.json` from `bollwerk diff`.
+    Diff,
 }
 
 /// Where facts come from.
@@ -298,6 +304,43 @@ pub struct ReportArgs {
     compress: bool,
 }
 
+/// Formats `bollwerk diff` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// The changes on standard output.
+    Terminal,
+    /// diff.json (schema: `bollwerk schema diff`).
+    Json,
+    /// diff.html: one self-contained page.
+    Html,
+    /// diff.md: Markdown for tickets and merge requests.
+    Markdown,
+}
+
+/// `bollwerk diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report.json.
+    #[arg(value_name = "OLD")]
+    old: PathBuf,
+    /// The later report.json.
+    #[arg(value_name = "NEW")]
+    new: PathBuf,
+    /// Formats, comma-separated: terminal, json, html, markdown (files diff.json, diff.html,
+    /// diff.md in --output).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_enum,
+        default_value = "terminal",
+        value_name = "LIST"
+    )]
+    format: Vec<DiffFormat>,
+    /// Folder for diff files.
+    #[arg(long, short, default_value = ".", value_name = "DIR")]
+    output: PathBuf,
+}
+
 /// `bollwerk collect`.
 #[derive(Debug, Args)]
 pub struct CollectArgs {
@@ -424,12 +467,14 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan(args),
         Command::Report(args) => rerender(args).map(|_| 0),
+        Command::Diff(args) => diff_cmd(args),
         Command::Collect(args) => collect_cmd(args).map(|_| 0),
         Command::Rules(cmd) => rules_cmd(cmd).map(|_| 0),
         Command::Schema { which } => {
             let schema = match which {
                 SchemaKind::Report => schemars::schema_for!(Report),
                 SchemaKind::Snapshot => schemars::schema_for!(Snapshot),
+                SchemaKind::Diff => schemars::schema_for!(report::diff::Diff),
             };
             outln!(
                 "{}",
@@ -707,7 +752,46 @@ fn write_reports(
 }
 
 fn rerender(args: ReportArgs) -> Result<(), Fatal> {
-    let path = &args.input;
+    let report = read_report(&args.input)?;
+    let view = if args.format.contains(&Format::Terminal) {
+        terminal::View::Summary
+    } else {
+        terminal::View::Closing
+    };
+    write_reports(&report, &args.format, &args.output, args.compress, view)
+}
+
+/// `bollwerk diff`: exit code 1 when the new scan regressed, 0 otherwise.
+fn diff_cmd(args: DiffArgs) -> Result<u8, Fatal> {
+    let old = read_report(&args.old)?;
+    let new = read_report(&args.new)?;
+    let d = report::diff::compare(
+        &old,
+        &args.old.display().to_string(),
+        &new,
+        &args.new.display().to_string(),
+    );
+    for &format in &args.format {
+        let (name, bytes) = match format {
+            DiffFormat::Terminal => continue,
+            DiffFormat::Json => (
+                "diff.json",
+                serde_json::to_vec_pretty(&d)
+                    .map_err(|e| format!("cannot encode the diff: {e}"))?,
+            ),
+            DiffFormat::Html => ("diff.html", report::diff::html(&d)?.into_bytes()),
+            DiffFormat::Markdown => ("diff.md", report::diff::markdown(&d).into_bytes()),
+        };
+        report::write::atomic_write(&args.output.join(name), &bytes)?;
+    }
+    if args.format.contains(&DiffFormat::Terminal) {
+        out!("{}", report::diff::terminal(&d));
+    }
+    Ok(u8::from(d.has_regressions()))
+}
+
+/// Reads a report.json written by `bollwerk scan`; errors name the file (and line).
+fn read_report(path: &Path) -> Result<Report, Fatal> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read report {}: {e}", path.display()))?;
     let report: Report = serde_json::from_str(&text).map_err(|e| {
@@ -722,12 +806,7 @@ fn rerender(args: ReportArgs) -> Result<(), Fatal> {
             report::REPORT_SCHEMA_VERSION
         )));
     }
-    let view = if args.format.contains(&Format::Terminal) {
-        terminal::View::Summary
-    } else {
-        terminal::View::Closing
-    };
-    write_reports(&report, &args.format, &args.output, args.compress, view)
+    Ok(report)
 }
 
 fn collect_cmd(args: CollectArgs) -> Result<(), Fatal> {

@@ -44,6 +44,20 @@ const EXIT_SIMPLE: &[(&str, &str)] = &[
     ),
 ];
 
+const EXIT_DIFF: &[(&str, &str)] = &[
+    ("0", "The newer scan has no new failure and no new error."),
+    (
+        "1",
+        "Regressions: a rule or container fails now that did not, or could not be decided \
+         now (error).",
+    ),
+    (
+        "2",
+        "A usage error or a fatal error (a report that cannot be read); the message names the \
+         file.",
+    ),
+];
+
 const ENV_DAEMON: &[(&str, &str)] = &[
     (
         "DOCKER_HOST",
@@ -215,6 +229,36 @@ pub fn sections(path: &[&str]) -> Vec<Section> {
                 "Write out/report.html and out/report.xccdf.xml from a saved report, without \
                  touching the host.",
             )]),
+        ],
+        ["diff"] => vec![
+            exit(EXIT_DIFF),
+            section("ENVIRONMENT", vec![ENV_COLOR]),
+            section(
+                "FILES",
+                vec![
+                    (
+                        "OLD NEW",
+                        "Two report.json files written by `bollwerk scan`; only read, never the \
+                         host.",
+                    ),
+                    (
+                        "diff.json, diff.html, diff.md",
+                        "Written into --output for --format json, html, markdown (atomically). \
+                         diff.json is described by `bollwerk schema diff`.",
+                    ),
+                ],
+            ),
+            examples(vec![
+                (
+                    "bollwerk diff reports/2026-12-01/report.json reports/2026-12-02/report.json",
+                    "What changed between two nightly scans of a host; exit code 1 when the \
+                     newer one has new failures or errors.",
+                ),
+                (
+                    "bollwerk diff old.json new.json --format terminal,markdown -o .",
+                    "The same, plus diff.md to paste into a ticket.",
+                ),
+            ]),
         ],
         ["rules"] | ["rules", "list"] => vec![
             exit(EXIT_SIMPLE),

@@ -1,0 +1,206 @@
+//! `bollwerk diff` on two scans of a real private daemon, with containers recreated, stopped,
+//! removed and added between them: the diff must say exactly that, and never call something
+//! resolved that was only removed, stopped or left out of the comparison.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use support::dockerd::PrivateDaemon;
+use support::scan::{bollwerk, Run};
+
+fn run(d: &PrivateDaemon, name: &str, args: &[&str]) {
+    let mut all = vec!["run", "-d", "--name", name, "--network", "none"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["local/busybox:test", "sleep", "3600"]);
+    d.docker(&all);
+    d.wait_running(name);
+}
+
+fn scan(d: &PrivateDaemon, out: &Path, extra: &[&str]) -> Run {
+    let sock = d.socket_url();
+    let mut args = vec!["scan", "--docker-host", &sock, "--format", "json"];
+    args.extend_from_slice(extra);
+    let r = bollwerk(&args, out);
+    r.report();
+    r
+}
+
+/// Runs `bollwerk diff OLD NEW --format json,terminal,html,markdown -o OUT`: (exit code,
+/// terminal output, diff.json).
+fn diff(old: &Path, new: &Path, out: &Path) -> (i32, String, Value) {
+    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
+        .arg("diff")
+        .arg(old.join("report.json"))
+        .arg(new.join("report.json"))
+        .args(["--format", "terminal,json,html,markdown", "-o"])
+        .arg(out)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run bollwerk diff");
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.code() != Some(2),
+        "bollwerk diff failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("diff.json")).unwrap()).unwrap();
+    // The JSON reads back into the documented type, unknown fields refused.
+    let typed: Result<bollwerk::report::diff::Diff, _> = serde_json::from_value(json.clone());
+    assert!(typed.is_ok(), "diff.json: {:?}", typed.err());
+    (o.status.code().unwrap_or(-1), stdout, json)
+}
+
+/// The changes of `kind` for `rule`, as instance names (`-` for a rule-level change).
+fn names(d: &Value, kind: &str, rule: &str) -> Vec<String> {
+    let mut out: Vec<String> = d["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == kind && c["rule"] == rule)
+        .map(|c| c["instance"]["name"].as_str().unwrap_or("-").to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+fn change<'a>(d: &'a Value, kind: &str, rule: &str, name: &str) -> &'a Value {
+    d["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == kind && c["rule"] == rule && c["instance"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} of {rule} for {name} in {d:#}"))
+}
+
+#[test]
+fn diff_says_what_changed_between_two_scans_of_a_daemon() {
+    let d = PrivateDaemon::start(serde_json::json!({}));
+    d.import_busybox();
+    // keep: weak in both scans. fixme: weak, then recreated with limits under the same name.
+    // gone: removed between the scans. stopper: stopped (so not in a scan without --all).
+    for name in ["keep", "fixme", "gone", "stopper"] {
+        run(&d, name, &[]);
+    }
+    let first = tempfile::tempdir().unwrap();
+    let r1 = scan(&d, first.path(), &[]);
+    r1.expect_instance("5.11", "fixme", "fail");
+    r1.expect_instance("5.4", "keep", "pass");
+
+    d.docker(&["rm", "-f", "fixme", "gone"]);
+    d.docker(&["stop", "-t", "0", "stopper"]);
+    run(&d, "fixme", &["--memory", "64m", "--pids-limit", "50"]);
+    // fresh: new in the second scan, and holding a capability beyond Docker's default set.
+    run(&d, "fresh", &["--cap-add", "SYS_ADMIN"]);
+    let second = tempfile::tempdir().unwrap();
+    let r2 = scan(&d, second.path(), &[]);
+    r2.expect_instance("5.11", "fixme", "pass");
+
+    let out = tempfile::tempdir().unwrap();
+    let (code, terminal, diff_json) = diff(first.path(), second.path(), out.path());
+    assert_eq!(code, 1, "a new failure is a regression:\n{terminal}");
+
+    // The recreated container is the same instance, matched by name, and its fix is resolved.
+    assert_eq!(names(&diff_json, "resolved", "5.11"), vec!["fixme"]);
+    assert_eq!(names(&diff_json, "resolved", "5.29"), vec!["fixme"]);
+    let fixed = change(&diff_json, "resolved", "5.11", "fixme");
+    assert_eq!(fixed["instance"]["recreated"], true);
+    assert_ne!(fixed["instance"]["old_id"], fixed["instance"]["new_id"]);
+    assert_eq!(names(&diff_json, "still-failing", "5.11"), vec!["keep"]);
+    // The new container fails 5.4 and BW-CAP-DANGEROUS: new failures.
+    assert_eq!(names(&diff_json, "new-failure", "5.4"), vec!["fresh"]);
+    assert!(names(&diff_json, "new-failure", "5.11").contains(&"fresh".to_string()));
+    // Removed and stopped containers are removed instances, never resolved.
+    assert_eq!(
+        names(&diff_json, "instance-removed", "5.11"),
+        vec!["gone", "stopper"]
+    );
+    for c in diff_json["changes"].as_array().unwrap() {
+        if c["kind"] == "resolved" {
+            assert_eq!(c["instance"]["name"], "fixme", "only fixme was fixed: {c}");
+        }
+    }
+    // People's formats say the same.
+    assert!(terminal.contains("New failures ("), "{terminal}");
+    assert!(
+        terminal.contains("5.11 [medium] container fixme (recreated): fail → pass"),
+        "{terminal}"
+    );
+    let md = std::fs::read_to_string(out.path().join("diff.md")).unwrap();
+    assert!(md.contains("## Resolved ("), "{md}");
+    let html = std::fs::read_to_string(out.path().join("diff.html")).unwrap();
+    assert!(html.contains("container fixme (recreated)"));
+    assert!(html.contains("Content-Security-Policy"));
+
+    // A scan compared with itself: nothing but what still fails, exit 0.
+    let same = tempfile::tempdir().unwrap();
+    let (code, terminal, json) = diff(second.path(), second.path(), same.path());
+    assert_eq!(code, 0, "{terminal}");
+    let kinds: Vec<&str> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.iter().all(|k| *k == "still-failing"), "{terminal}");
+    let failing: usize = r2.report()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| match r["instances"].as_array().unwrap().as_slice() {
+            [] => usize::from(r["status"] == "fail"),
+            list => list.iter().filter(|i| i["status"] == "fail").count(),
+        })
+        .sum();
+    assert_eq!(kinds.len(), failing, "{terminal}");
+
+    // With --all the stopped container is back: per-container rules cannot be compared with a
+    // scan without it, and nothing about them is called resolved or new.
+    let third = tempfile::tempdir().unwrap();
+    scan(&d, third.path(), &["--all", "--level", "1"]);
+    let cmp = tempfile::tempdir().unwrap();
+    let (_, terminal, json) = diff(second.path(), third.path(), cmp.path());
+    assert!(terminal.contains("--all"), "{terminal}");
+    let changes = json["changes"].as_array().unwrap();
+    let per_container: Vec<&Value> = changes.iter().filter(|c| c["rule"] == "5.11").collect();
+    assert_eq!(per_container.len(), 1, "{per_container:?}");
+    assert_eq!(per_container[0]["kind"], "incomparable");
+    // Level-2 rules are in the old scan only: incomparable, not resolved.
+    let level2 = r2.report()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["level"] == 2 && r["scope"] == "host")
+        .expect("a level-2 host rule")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let gone: Vec<&Value> = changes.iter().filter(|c| c["rule"] == level2).collect();
+    assert_eq!(gone.len(), 1);
+    assert_eq!(gone[0]["kind"], "incomparable");
+    assert!(gone[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("only in the old scan"));
+}
+
+#[test]
+fn diff_of_unreadable_reports_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"schema_version\": 1,\n\"tool\": 7}\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
+        .arg("diff")
+        .arg(&bad)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(&format!("{}:2", bad.display())), "{err}");
+}
