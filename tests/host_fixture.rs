@@ -191,7 +191,10 @@ fn unreachable_daemon_still_evaluates_host_rules() {
     }
     r.expect("3.1", "pass");
     r.expect("1.1.1", "fail");
-    assert_eq!(r.code, 1, "errors make the exit code 1");
+    assert_eq!(
+        r.code, 3,
+        "errors make the exit code 3: the audit could not complete"
+    );
     assert_eq!(r.report()["run"]["hostname"], "fixture-host");
     // One cause, one line: the terminal groups the daemon rules it could not decide.
     let grouped = r

@@ -309,6 +309,32 @@ impl Report {
     }
 }
 
+/// Exit code of a scan with nothing at or above `--fail-on`.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit code of a scan with findings (`fail`, or a lower status `--fail-on` names).
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code of a scan that could not complete: some rule `--fail-on` counts is `error`.
+pub const EXIT_INCOMPLETE: u8 = 3;
+
+/// The exit code for `results` under `--fail-on threshold`: [`EXIT_INCOMPLETE`] when a
+/// counted rule or instance is `error` (it wins over findings: the list of findings is then incomplete),
+/// else [`EXIT_FINDINGS`] when any rule is counted, else [`EXIT_CLEAN`].
+pub fn exit_code(results: &[RuleResult], threshold: Status) -> u8 {
+    let counted = |s: Status| fail_on_rank(s) >= fail_on_rank(threshold);
+    // An instance in error under a failing rule still leaves the audit incomplete.
+    let statuses = results
+        .iter()
+        .flat_map(|r| std::iter::once(r.status).chain(r.instances.iter().map(|i| i.status)));
+    let mut code = EXIT_CLEAN;
+    for status in statuses.filter(|&s| counted(s)) {
+        if status == Status::Error {
+            return EXIT_INCOMPLETE;
+        }
+        code = EXIT_FINDINGS;
+    }
+    code
+}
+
 /// Rank used by `--fail-on`.
 pub fn fail_on_rank(status: Status) -> u8 {
     match status {
