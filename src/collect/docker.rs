@@ -102,7 +102,8 @@ fn cannot_reach(endpoint: &Endpoint, why: &dyn std::fmt::Display) -> String {
 /// Its own timeout covers response headers only; callers hold whole requests to `limits`.
 fn client(endpoint: &Endpoint, version: &ClientVersion, limits: Limits) -> Result<Docker, String> {
     let url = &endpoint.url;
-    let secs = limits.request.as_secs().max(1);
+    // A second more than ours, so that a stall is reported in bollwerk's words.
+    let secs = limits.request.as_secs() + 1;
     if let Some(dir) = &endpoint.tls_dir {
         let dir = Path::new(dir);
         Docker::connect_with_ssl(
