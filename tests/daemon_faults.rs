@@ -107,8 +107,20 @@ fn a_healthy_fake_daemon_is_read_whole() {
 #[test]
 fn a_failed_inspect_is_an_error_instance_in_every_container_rule() {
     let path = format!("/containers/{}/json", container_id("priv"));
-    let (run, _, _out) = scan(fault(&path, Fault::Status(500)), &[]);
+    let formats = "terminal,json,html,xccdf,arf,junit";
+    let (run, _, out) = scan(fault(&path, Fault::Status(500)), &["--format", formats]);
     assert_unread_container(&run, "priv", "status code 500");
+    // Every format renders the unread container.
+    for file in [
+        "report.html",
+        "report.xccdf.xml",
+        "report.arf.xml",
+        "report.junit.xml",
+    ] {
+        let text = std::fs::read_to_string(out.path().join(file)).expect(file);
+        assert!(text.contains(&container_id("priv")[..12]), "{file}");
+    }
+    assert!(run.stdout.contains("5.5"), "{}", run.stdout);
 }
 
 #[test]
