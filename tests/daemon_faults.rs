@@ -233,3 +233,50 @@ fn the_deadline_cuts_requests_shorter_than_their_timeout() {
     assert!(took < Duration::from_secs(10), "{took:?}");
     assert_unread_container(&run, "priv", "deadline (2 s, --deadline)");
 }
+
+#[test]
+fn unread_instances_are_kept_in_the_snapshot_and_replayed() {
+    let path = format!("/containers/{}/json", container_id("priv"));
+    let fake = FakeDaemon::start(fault(&path, Fault::Status(500)));
+    let tree = HostTree::new();
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap.json");
+    let (url, root, snap_arg) = (fake.url(), tree.root_arg(), snap.display().to_string());
+    let collected = bollwerk(
+        &[
+            "collect",
+            "--docker-host",
+            &url,
+            "--host-root",
+            &root,
+            "--all",
+            "--timeout",
+            "1",
+            "-o",
+            &snap_arg,
+        ],
+        dir.path(),
+    );
+    assert_eq!(collected.code, 0, "{}", collected.stderr);
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["unread"][0]["name"], "priv");
+    assert_eq!(doc["unread"][0]["kind"], "container");
+
+    let out = tempfile::tempdir().unwrap();
+    let replayed = bollwerk(&["scan", "--snapshot", &snap_arg], out.path());
+    assert_unread_container(&replayed, "priv", "status code 500");
+
+    // A version 1 snapshot (no `unread`) still reads; its containers are all it knew of.
+    doc["schema_version"] = 1.into();
+    doc.as_object_mut().unwrap().remove("unread");
+    std::fs::write(&snap, doc.to_string()).unwrap();
+    let old = bollwerk(&["scan", "--snapshot", &snap_arg], out.path());
+    assert_eq!(old.code, 3, "{}", old.stderr);
+    run_has_no_instance(&old, "5.5", "priv");
+}
+
+fn run_has_no_instance(run: &Run, rule: &str, name: &str) {
+    let instances = run.rule(rule)["instances"].as_array().unwrap();
+    assert!(instances.iter().all(|i| i["name"] != name), "{instances:?}");
+}
