@@ -105,6 +105,7 @@ fn scan_and_signal(
         }
         thread::sleep(Duration::from_millis(50));
     };
+    eprintln!("SIG{signal}: the scan took {:?}", started.elapsed());
     if signal == "STOP" {
         host("kill", &["-CONT", &pid]);
     }
