@@ -145,6 +145,10 @@ fn headers_that_never_come_end_at_the_timeout() {
     assert_unread_container(&run, "plain", "no complete answer within 1 s");
     run.expect_instance("5.5", "priv", "fail");
     assert_eq!(run.status("5.5"), "fail");
+    assert_eq!(
+        run.message("5.5"),
+        "1 of 3 containers fail, 1 could not be decided"
+    );
     assert!(took < Duration::from_secs(15), "{took:?}");
 }
 

@@ -653,7 +653,14 @@ impl<'f, 'a> Context<'f, 'a> {
         let total = statuses.len();
         let message = match status {
             Status::Pass => None,
-            Status::Fail => Some(format!("{} of {total} {noun} fail", count(Status::Fail))),
+            // A failure outranks errors; the message still says the picture is incomplete.
+            Status::Fail => Some(match count(Status::Error) {
+                0 => format!("{} of {total} {noun} fail", count(Status::Fail)),
+                errors => format!(
+                    "{} of {total} {noun} fail, {errors} could not be decided",
+                    count(Status::Fail)
+                ),
+            }),
             Status::Error => Some(format!(
                 "{} of {total} {noun} could not be decided",
                 count(Status::Error)
