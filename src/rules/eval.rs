@@ -503,10 +503,10 @@ impl<'f, 'a> Context<'f, 'a> {
             }
             let n = self.instances_in(scope);
             let rows = par_map(n, chosen.len(), |i| {
-                if let Some(c) = self.snapshot.containers.get(i) {
-                    if scope == Scope::EachContainer {
-                        c.inspect.warm();
-                    }
+                let read_container =
+                    scope == Scope::EachContainer && i < self.snapshot.containers.len();
+                if read_container {
+                    self.snapshot.containers[i].inspect.warm();
                 }
                 chosen
                     .iter()
