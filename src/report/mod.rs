@@ -361,3 +361,44 @@ pub(crate) fn is_invisible_format(c: char) -> bool {
             | '\u{FEFF}'
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(status: &str, instances: &[&str]) -> RuleResult {
+        let instances: Vec<serde_json::Value> = instances
+            .iter()
+            .map(|s| serde_json::json!({"kind": "container", "id": "c", "name": "c", "status": s, "evidence": []}))
+            .collect();
+        serde_json::from_value(serde_json::json!({
+            "id": "5.5", "section": "5", "title": "t", "level": 1,
+            "assessment": "automated", "severity": "high", "scope": "each-container",
+            "status": status, "evidence": [], "instances": instances, "description": "d",
+            "rationale": "r", "remediation": "f", "references": []
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn exit_code_tells_incomplete_audits_from_findings() {
+        let pass = result("pass", &["pass"]);
+        let fail = result("fail", &["fail", "pass"]);
+        let error = result("error", &["error"]);
+        // A failing rule whose other instance could not be read: findings, and incomplete.
+        let fail_and_unread = result("fail", &["fail", "error"]);
+        let code = |r: &[&RuleResult], t: Status| {
+            let owned: Vec<RuleResult> = r.iter().map(|&x| x.clone()).collect();
+            exit_code(&owned, t)
+        };
+        assert_eq!(code(&[&pass], Status::Fail), EXIT_CLEAN);
+        assert_eq!(code(&[&pass, &fail], Status::Fail), EXIT_FINDINGS);
+        assert_eq!(code(&[&fail, &error], Status::Fail), EXIT_INCOMPLETE);
+        assert_eq!(code(&[&fail_and_unread], Status::Fail), EXIT_INCOMPLETE);
+        // --fail-on error counts errors only.
+        assert_eq!(code(&[&fail], Status::Error), EXIT_CLEAN);
+        assert_eq!(code(&[&fail, &error], Status::Error), EXIT_INCOMPLETE);
+        // --fail-on pass counts everything.
+        assert_eq!(code(&[&pass], Status::Pass), EXIT_FINDINGS);
+    }
+}
