@@ -9,6 +9,10 @@
 //! bollard's typed models only for TLS endpoints and for the lists bollwerk only reads from.
 //! [`Early`] tells the caller of `/info` and of each running container as
 //! they arrive, so that reading the host can start before all answers are in.
+//!
+//! Every request, body included, is held to [`Limits`] (`--timeout`, `--deadline`). What the
+//! daemon lists but does not give (an inspect that fails or times out) comes back in
+//! [`DaemonAnswers::unread`], so that its rules say `error` instead of leaving it out.
 
 use std::path::Path;
 
