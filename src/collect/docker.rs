@@ -25,6 +25,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::daemon_config;
 use super::http::{GetError, JsonGet};
 use super::limits::Limits;
 use crate::diag::error_chain;
@@ -276,20 +277,37 @@ pub async fn collect(
     }
     match info {
         Ok(v) => out.info = Some(v),
-        Err(e) => out
-            .errors
-            .push(("daemon.info".into(), format!("GET /info failed: {}", e.why))),
+        Err(e) => {
+            let message = format!("GET /info failed: {}", e.why);
+            // What /info would have told or corrected is not known either.
+            let derived = ["daemon.swarm_state".to_string(), "daemon.swarm".to_string()];
+            let settings = daemon_config::SETTINGS_FROM_INFO
+                .iter()
+                .map(|k| format!("daemon.settings.{k}"));
+            for fact in ["daemon.info".to_string()]
+                .into_iter()
+                .chain(derived)
+                .chain(settings)
+            {
+                out.errors.push((fact, message.clone()));
+            }
+        }
     }
+    let networks = match networks {
+        Ok(Value::Array(n)) => Ok(n),
+        Ok(other) => Err(format!("GET /networks did not answer a list: {other}")),
+        Err(e) => Err(format!("GET /networks failed: {}", e.why)),
+    };
     match networks {
-        Ok(Value::Array(n)) => out.networks = n,
-        Ok(other) => out.errors.push((
-            "daemon.networks".into(),
-            format!("GET /networks did not answer a list: {other}"),
-        )),
-        Err(e) => out.errors.push((
-            "daemon.networks".into(),
-            format!("GET /networks failed: {}", e.why),
-        )),
+        Ok(n) => out.networks = n,
+        Err(message) => {
+            let settings = daemon_config::SETTINGS_FROM_NETWORKS
+                .iter()
+                .map(|k| format!("daemon.settings.{k}"));
+            for fact in ["daemon.networks".to_string()].into_iter().chain(settings) {
+                out.errors.push((fact, message.clone()));
+            }
+        }
     }
     let ((mut image_facts, mut i_errors, mut i_notes), mut unread_images) = images;
     if i_errors.iter().any(|(fact, _)| fact == "images") || !unread_images.is_empty() {
