@@ -181,6 +181,9 @@ fn a_failed_image_list_or_inspect_makes_image_rules_error() {
     }
     assert_eq!(run.status("6.1"), "error");
     assert_eq!(run.code, 3);
+    // Whether a container's tag still points to its image needs the images: not guessed.
+    let instance = run.instance_result("5.28", "plain");
+    assert_eq!(instance["status"], "error", "{instance}");
 
     let path = format!("/images/{}/history", image_id());
     let (run, _, _out) = scan(fault(&path, Fault::StallHeaders), &[]);

@@ -270,10 +270,12 @@ pub async fn collect(
     let mut out = DaemonAnswers::default();
     match version {
         Ok(v) => out.version = Some(v),
-        Err(e) => out.errors.push((
-            "daemon.version".into(),
-            format!("GET /version failed: {}", e.why),
-        )),
+        Err(e) => {
+            let message = format!("GET /version failed: {}", e.why);
+            // The engine's release line comes from the version.
+            out.errors.push(("daemon.engine".into(), message.clone()));
+            out.errors.push(("daemon.version".into(), message));
+        }
     }
     match info {
         Ok(v) => out.info = Some(v),
@@ -310,7 +312,9 @@ pub async fn collect(
         }
     }
     let ((mut image_facts, mut i_errors, mut i_notes), mut unread_images) = images;
-    if i_errors.iter().any(|(fact, _)| fact == "images") || !unread_images.is_empty() {
+    let images_incomplete =
+        i_errors.iter().any(|(fact, _)| fact == "images") || !unread_images.is_empty();
+    if images_incomplete {
         // Unused images cannot be told when some images are unknown.
         for fact in ["images_total", "images_unused", "unused_images"] {
             i_errors.push((
@@ -337,6 +341,18 @@ pub async fn collect(
     out.notes.append(&mut c_notes);
     for c in &mut containers {
         c.image_freshness = freshness(&c.inspect, &image_facts);
+        // Not finding the image a reference points to means nothing when some were not read.
+        let unresolved = c
+            .image_freshness
+            .as_ref()
+            .is_some_and(|f| f.current_id.is_none());
+        if images_incomplete && unresolved {
+            c.image_freshness = None;
+            c.errors.insert(
+                "image_freshness".into(),
+                "where its image reference points now is unknown: not every image the daemon has could be read".into(),
+            );
+        }
     }
     out.containers = containers;
     out.images = image_facts;
