@@ -27,6 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering:
 use std::time::{Duration, Instant};
 
 use bollwerk::collect::docker::{connect, Endpoint, MAX_IN_FLIGHT};
+use bollwerk::collect::limits::Limits;
 use bollwerk::collect::{collect, CollectOptions, Plan};
 use bollwerk::rules::result::{Evidence, InstanceResult, RuleResult};
 use bollwerk::rules::{eval, Params, RuleSet, Status};
@@ -810,7 +811,7 @@ fn daemon_bench(misses: &mut Vec<String>) -> bool {
         .build()
         .expect("tokio runtime");
     let docker = rt
-        .block_on(connect(&endpoint))
+        .block_on(connect(&endpoint, Limits::default()))
         .unwrap_or_else(|e| panic!("{e}"));
     let floor_once = || {
         rt.block_on(async {
@@ -867,6 +868,7 @@ fn daemon_bench(misses: &mut Vec<String>) -> bool {
         endpoint: endpoint.clone(),
         all_containers: true,
         deep_images: false,
+        limits: bollwerk::collect::limits::Limits::default(),
     };
     let mut phase_times: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
@@ -1043,6 +1045,7 @@ fn collection_diagnostics(
             &endpoint,
             true,
             Default::default(),
+            Limits::default(),
         )));
     });
     let api_only_machine = ms(machine_busy() - machine) / 5.0;

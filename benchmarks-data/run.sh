@@ -32,7 +32,7 @@ cargo build --release -q --bin bollwerk
 mkdir -p "$work/out"
 for run in 1 2 3; do
     if [ -x /usr/bin/time ]; then
-        # Exit status 1 means findings, not failure; GNU time's remark about it is dropped.
+        # Exit status 1 (findings) or 3 (errors) is not a failure; GNU time's remark about it is dropped.
         { /usr/bin/time -f "run $run: %e s wall, %M KiB max RSS, exit %x" \
             target/release/bollwerk scan --snapshot "$work/snapshot.json" \
             --trusted-users alice,ci-runner --format json -o "$work/out" -q; } 2>&1 |

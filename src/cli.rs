@@ -4,13 +4,15 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::collect::limits::{self, Limits};
 use crate::collect::{self, CollectOptions, Endpoint, Plan};
 use crate::report::{self, terminal, Report, RunOptions};
 use crate::rules::{eval, RuleSet, Selection, Status};
-use crate::snapshot::{Snapshot, SNAPSHOT_SCHEMA_VERSION};
+use crate::snapshot::{Snapshot, SNAPSHOT_SCHEMA_OLDEST, SNAPSHOT_SCHEMA_VERSION};
 
 /// `print!` that survives a reader going away (`bollwerk rules list | head`): see [`emit`].
 macro_rules! out {
@@ -127,9 +129,24 @@ pub struct SourceArgs {
     /// (rule 4.8); slower, nothing is extracted to disk.
     #[arg(long)]
     pub deep_images: bool,
+    /// Longest wait for one answer of the daemon, body included; a request that takes longer
+    /// makes the facts it concerns `error` and the scan goes on.
+    #[arg(long, value_name = "SECONDS", default_value_t = limits::DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+    /// Longest time for everything asked of the daemon (default: 4 × --timeout); requests
+    /// still open then end as errors and the scan finishes with what it has.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub deadline: Option<u64>,
 }
 
 impl SourceArgs {
+    /// `--timeout` and `--deadline` as limits whose deadline counts from now.
+    fn limits(&self) -> Limits {
+        let request = Duration::from_secs(self.timeout);
+        let whole = Limits::derive_whole(request, self.deadline.map(Duration::from_secs));
+        Limits::start(request, whole)
+    }
+
     /// The daemon address: --docker-host, else DOCKER_HOST, else the default socket.
     fn docker_host(&self) -> String {
         self.docker_host
@@ -171,7 +188,7 @@ pub struct ScanArgs {
     #[command(flatten)]
     rules: RuleArgs,
     /// Evaluate a saved snapshot instead of this host.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["docker_host", "host_root", "all", "deep_images"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["docker_host", "host_root", "all", "deep_images", "timeout", "deadline"])]
     snapshot: Option<PathBuf>,
     /// Highest CIS profile level to run (2 includes level 1).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
@@ -213,8 +230,11 @@ pub struct ScanArgs {
     /// Write ARF bzip2-compressed, as report.arf.xml.bz2 (Foreman's upload format).
     #[arg(long)]
     compress: bool,
-    /// Exit with 1 when a rule's status is at or above this one
-    /// (pass < notapplicable < informational < notchecked < fail < error).
+    /// Which statuses count, by rank (pass < notapplicable < informational < notchecked < fail
+    /// < error): a rule at or above this one sets the exit code. Exit codes: 0 nothing counted,
+    /// 1 findings, 2 usage or fatal error, 3 the audit could not complete (a counted `error`:
+    /// daemon unreachable, a timeout, a fact unread); 3 wins over 1, as the findings are then
+    /// incomplete.
     #[arg(long, default_value = "fail", value_parser = parse_status, value_name = "STATUS")]
     fail_on: Status,
     /// Print only the closing line (the verdict and where the report is); no progress display.
@@ -538,6 +558,7 @@ fn gather(source: &SourceArgs, rules: &RuleSet, quiet: bool) -> Result<Snapshot,
         endpoint: endpoint(&source.docker_host()),
         all_containers: source.all,
         deep_images: source.deep_images,
+        limits: source.limits(),
     };
     let bar = progress(quiet);
     let tell = |m: &str| {
@@ -559,9 +580,9 @@ fn read_snapshot(path: &Path) -> Result<Snapshot, Fatal> {
         let (at, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
         format!("{at}: not a bollwerk snapshot: {what}")
     })?;
-    if snap.schema_version != SNAPSHOT_SCHEMA_VERSION {
+    if !(SNAPSHOT_SCHEMA_OLDEST..=SNAPSHOT_SCHEMA_VERSION).contains(&snap.schema_version) {
         return Err(Fatal(format!(
-            "{}: snapshot format version {} is not supported (this bollwerk reads version {SNAPSHOT_SCHEMA_VERSION})",
+            "{}: snapshot format version {} is not supported (this bollwerk reads versions {SNAPSHOT_SCHEMA_OLDEST} to {SNAPSHOT_SCHEMA_VERSION})",
             path.display(),
             snap.schema_version
         )));
@@ -694,11 +715,7 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
         terminal::View::Summary
     };
     write_reports(&report, &args.format, &args.output, args.compress, view)?;
-    Ok(if report.has_findings(args.fail_on) {
-        1
-    } else {
-        0
-    })
+    Ok(report::exit_code(&report.results, args.fail_on))
 }
 
 /// Writes `report` in every format of `formats`: files atomically under `output`, then what

@@ -17,7 +17,11 @@ use serde_json::Value;
 use crate::doc::Doc;
 
 /// Version of the snapshot format. Bump it on any incompatible change.
-pub const SNAPSHOT_SCHEMA_VERSION: u32 = 1;
+/// Version 2 adds [`Snapshot::unread`]; a version 1 snapshot reads as one with none.
+pub const SNAPSHOT_SCHEMA_VERSION: u32 = 2;
+
+/// The oldest snapshot format this bollwerk still reads.
+pub const SNAPSHOT_SCHEMA_OLDEST: u32 = 1;
 
 /// All facts about one Docker host at one point in time.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -45,6 +49,10 @@ pub struct Snapshot {
     pub containers: Vec<ContainerFacts>,
     /// One entry per image.
     pub images: Vec<ImageFacts>,
+    /// Containers and images the daemon listed but bollwerk could not read (their inspect
+    /// failed or timed out): every per-instance rule of their kind is `error` for each.
+    #[serde(default)]
+    pub unread: Vec<UnreadInstance>,
     /// Facts that could not be gathered, keyed by the fact path they would have filled.
     pub errors: Vec<CollectError>,
     /// Remarks that are not errors (a container that vanished mid-scan, a tool not installed).
@@ -53,6 +61,21 @@ pub struct Snapshot {
     /// option that gathers them; rules reading them are `notchecked`.
     #[serde(default)]
     pub not_collected: Vec<CollectError>,
+}
+
+/// A container or image the daemon named in its list but whose facts could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnreadInstance {
+    /// `container` or `image`.
+    pub kind: String,
+    /// Full id.
+    pub id: String,
+    /// Name (containers, without the leading `/`) or first tag (images) from the daemon's
+    /// list; the id when the list gave none.
+    pub name: String,
+    /// Why it could not be read (one line).
+    pub message: String,
 }
 
 /// A fact that could not be gathered.
@@ -558,6 +581,7 @@ impl Snapshot {
             daemon: DaemonFacts::default(),
             containers: Vec::new(),
             images: Vec::new(),
+            unread: Vec::new(),
             errors: Vec::new(),
             notes: Vec::new(),
             not_collected: Vec::new(),

@@ -162,11 +162,12 @@ check = { fact = "host.sysctl[\"kernel.kptr_restrict\"]", ge = 1 }
     tree.write("proc/sys/kernel/kptr_restrict", "0\n", 0o444);
     let r = bollwerk(&args, o.path());
     r.expect("BW-LOCAL-1", "fail");
-    assert_eq!(r.code, 1);
+    // BW's daemon rules are `error` (no daemon here): an incomplete audit, exit 3.
+    assert_eq!(r.code, 3);
 }
 
 #[test]
-fn fail_on_sets_the_threshold_for_exit_code_1() {
+fn fail_on_sets_the_threshold_and_errors_exit_3() {
     let tree = HostTree::new();
     let root = tree.root_arg();
     let o = tempfile::tempdir().unwrap();
@@ -180,10 +181,16 @@ fn fail_on_sets_the_threshold_for_exit_code_1() {
     assert_eq!(with(&["--include", "3"]), 0);
     assert_eq!(
         with(&["--include", "3,2.2"]),
-        1,
-        "errors count at the default --fail-on fail"
+        3,
+        "errors count at the default --fail-on fail, as an audit that could not complete"
     );
-    assert_eq!(with(&["--include", "3,2.2", "--fail-on", "error"]), 1);
+    assert_eq!(with(&["--include", "3,2.2", "--fail-on", "error"]), 3);
+    // Failures and errors together: 3 wins, the findings are incomplete.
+    assert_eq!(with(&["--include", "1.1.1,2.2"]), 3);
+    assert_eq!(
+        with(&["--include", "1.1.1,2.2", "--fail-on", "informational"]),
+        3
+    );
     assert_eq!(
         with(&["--include", "1.1.1", "--fail-on", "error"]),
         0,

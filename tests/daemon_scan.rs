@@ -224,8 +224,8 @@ fn malformed_daemon_json_makes_daemon_rules_error_with_position() {
     // Host rules still run.
     r.expect("3.15", "pass");
     assert_eq!(
-        r.code, 1,
-        "errors count as findings with the default --fail-on"
+        r.code, 3,
+        "errors count with the default --fail-on, as an incomplete audit"
     );
 }
 
@@ -278,6 +278,7 @@ fn snapshot_replay_gives_the_same_verdicts() {
 #[test]
 fn container_removed_between_list_and_inspect_is_skipped_with_a_note() {
     use bollwerk::collect::docker::{connect, inspect_containers, list_container_ids, Endpoint};
+    use bollwerk::collect::limits::Limits;
     let d = PrivateDaemon::start(serde_json::json!({}));
     d.import_busybox();
     run(&d, "stays", &["--network", "none"]);
@@ -287,13 +288,20 @@ fn container_removed_between_list_and_inspect_is_skipped_with_a_note() {
         url: d.socket_url(),
         tls_dir: None,
     };
-    let docker = rt.block_on(connect(&endpoint)).expect("connect");
+    let docker = rt
+        .block_on(connect(&endpoint, Limits::default()))
+        .expect("connect");
     let ids = rt
-        .block_on(list_container_ids(&docker, false))
+        .block_on(list_container_ids(&docker, false, Limits::default()))
         .expect("list");
     assert_eq!(ids.len(), 2);
     d.docker(&["rm", "-f", "goes"]);
-    let (facts, errors, notes) = rt.block_on(inspect_containers(&docker, &endpoint, ids));
+    let (facts, errors, notes) = rt.block_on(inspect_containers(
+        &docker,
+        &endpoint,
+        ids,
+        Limits::default(),
+    ));
     assert_eq!(facts.len(), 1);
     assert_eq!(facts[0].name, "stays");
     assert!(errors.is_empty(), "{errors:?}");
@@ -307,6 +315,7 @@ fn container_removed_between_list_and_inspect_is_skipped_with_a_note() {
 #[test]
 fn inspect_documents_are_kept_as_the_daemon_sent_them_over_unix_and_tcp() {
     use bollwerk::collect::docker::{collect, connect, Early, Endpoint};
+    use bollwerk::collect::limits::Limits;
     use bollwerk::doc::Doc;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -338,8 +347,16 @@ fn inspect_documents_are_kept_as_the_daemon_sent_them_over_unix_and_tcp() {
             url: url.clone(),
             tls_dir: None,
         };
-        let docker = rt.block_on(connect(&endpoint)).expect("connect");
-        let answers = rt.block_on(collect(&docker, &endpoint, false, Early::default()));
+        let docker = rt
+            .block_on(connect(&endpoint, Limits::default()))
+            .expect("connect");
+        let answers = rt.block_on(collect(
+            &docker,
+            &endpoint,
+            false,
+            Early::default(),
+            Limits::default(),
+        ));
         assert!(answers.errors.is_empty(), "{url}: {:?}", answers.errors);
         assert_eq!(answers.containers.len(), 1, "{url}");
         assert_eq!(answers.containers[0].name, "labelled");
@@ -403,6 +420,7 @@ fn an_unused_socket_path_borrows_no_other_daemons_settings() {
 fn containers_that_stop_restart_or_go_during_a_scan_are_recorded_as_they_are_now() {
     use bollwerk::collect::docker::{connect, inspect_containers};
     use bollwerk::collect::hostfs::HostFs;
+    use bollwerk::collect::limits::Limits;
     use bollwerk::collect::{collect, recheck_vanished, runtime, CollectOptions, Endpoint, Plan};
     let d = PrivateDaemon::start(serde_json::json!({}));
     d.import_busybox();
@@ -420,6 +438,7 @@ fn containers_that_stop_restart_or_go_during_a_scan_are_recorded_as_they_are_now
         endpoint: endpoint.clone(),
         all_containers: true,
         deep_images: false,
+        limits: bollwerk::collect::limits::Limits::default(),
     };
     let with_all = collect(&opts, &Plan::from_rules(&rules), &|_| {});
     let find = |snap: &bollwerk::snapshot::Snapshot, name: &str| {
@@ -449,13 +468,20 @@ fn containers_that_stop_restart_or_go_during_a_scan_are_recorded_as_they_are_now
 
     let ids: Vec<String> = ["quitter", "bouncer", "goner"].map(id).to_vec();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let docker = rt.block_on(connect(&endpoint)).expect("connect");
+    let docker = rt
+        .block_on(connect(&endpoint, Limits::default()))
+        .expect("connect");
     let host_ns = runtime::namespaces_of(&host, d.pid()).ok();
     let mut without_all = with_all.clone();
     without_all.all_containers = false;
     let mut with_all = with_all;
     for snap in [&mut with_all, &mut without_all] {
-        let fresh = rt.block_on(inspect_containers(&docker, &endpoint, ids.clone()));
+        let fresh = rt.block_on(inspect_containers(
+            &docker,
+            &endpoint,
+            ids.clone(),
+            Limits::default(),
+        ));
         recheck_vanished(snap, &host, host_ns.as_ref(), &ids, fresh);
     }
 

@@ -8,7 +8,7 @@ mod generate;
 
 use bollwerk::rules::eval;
 use bollwerk::rules::{Params, RuleSet, Status};
-use bollwerk::snapshot::Snapshot;
+use bollwerk::snapshot::{Snapshot, UnreadInstance};
 
 fn rules() -> RuleSet {
     RuleSet::load(None).expect("embedded rules load")
@@ -92,4 +92,90 @@ fn decide_agrees_when_facts_are_missing() {
     );
     snap.daemon.reachable = false;
     assert_agree(&rules, &snap, &generate::all_params(), "without a daemon");
+}
+
+#[test]
+fn decide_agrees_when_the_daemon_named_what_it_did_not_give() {
+    let rules = rules();
+    let mut snap = generate::synthetic_snapshot(40, 5, 2);
+    for (kind, n) in [("container", 3), ("image", 2)] {
+        for i in 0..n {
+            snap.unread.push(UnreadInstance {
+                kind: kind.into(),
+                id: format!("{kind}-{i}"),
+                name: format!("unread-{kind}-{i}"),
+                message: format!("cannot inspect {kind} {i}: no complete answer within 1 s"),
+            });
+        }
+    }
+    let params = generate::all_params();
+    assert_agree(&rules, &snap, &params, "with unread instances");
+    // Every per-instance rule has each unread one as an `error` instance, with the reason.
+    let results = eval::evaluate(&rules, &snap, &params);
+    let mut per_instance = 0;
+    for r in results.iter().filter(|r| !r.instances.is_empty()) {
+        per_instance += 1;
+        let unread: Vec<_> = r
+            .instances
+            .iter()
+            .filter(|i| i.name.starts_with("unread-"))
+            .collect();
+        assert!(unread.len() == 3 || unread.len() == 2, "rule {}", r.id);
+        for i in unread {
+            assert_eq!(i.status, Status::Error, "rule {} {}", r.id, i.name);
+            assert!(i
+                .message
+                .as_deref()
+                .unwrap_or("")
+                .contains("cannot inspect"));
+            assert_eq!(
+                i.kind,
+                if i.id.starts_with("container") {
+                    "container"
+                } else {
+                    "image"
+                }
+            );
+        }
+        // The worst of its instances: a failing one can outrank the unread.
+        assert!(
+            matches!(r.status, Status::Error | Status::Fail),
+            "rule {}",
+            r.id
+        );
+    }
+    assert!(per_instance > 30, "{per_instance} per-instance rules");
+    let five_five = results.iter().find(|r| r.id == "5.5").expect("5.5");
+    assert_eq!(five_five.instances.len(), 43);
+    snap.error(
+        "containers",
+        "GET /containers/json failed: connection reset",
+    );
+    snap.error("images", "GET /images/json failed: status 500");
+    snap.containers.clear();
+    snap.images.clear();
+    snap.unread.clear();
+    assert_agree(&rules, &snap, &params, "with failed lists");
+    // No instance is known: every rule over containers or images is `error`, not
+    // "no containers", and says which list failed.
+    let results = eval::evaluate(&rules, &snap, &params);
+    let by_scope = |scope: &str| {
+        results
+            .iter()
+            .filter(|r| serde_json::to_value(r.scope).unwrap() == scope)
+            .filter(|r| r.status != Status::NotChecked)
+            .collect::<Vec<_>>()
+    };
+    for (scope, list) in [("each-container", "containers"), ("each-image", "images")] {
+        let rules = by_scope(scope);
+        assert!(rules.len() > 3, "{scope}: {}", rules.len());
+        for r in rules {
+            assert_eq!(r.status, Status::Error, "rule {}", r.id);
+            let message = r.message.as_deref().unwrap_or("");
+            assert!(
+                message.contains(&format!("list of {list} could not be read")),
+                "{message}"
+            );
+        }
+    }
 }

@@ -94,6 +94,7 @@ fn listening_sockets_of_containers_by_netlink_and_proc() {
         },
         all_containers: false,
         deep_images: false,
+        limits: bollwerk::collect::limits::Limits::default(),
     };
     let rules = bollwerk::rules::RuleSet::load(None).unwrap();
     let snap = collect(&opts, &Plan::from_rules(&rules), &|_| {});

@@ -355,6 +355,17 @@ pub fn parse_flags(args: &[String]) -> Flags {
     flags
 }
 
+/// The settings [`apply_info`] corrects: unknown, not guessed, when `/info` could not be read.
+pub const SETTINGS_FROM_INFO: &[&str] = &[
+    "live-restore",
+    "data-root",
+    "storage-driver",
+    "userns-remap",
+];
+
+/// The settings [`apply_networks`] corrects: unknown when `/networks` could not be read.
+pub const SETTINGS_FROM_NETWORKS: &[&str] = &["icc"];
+
 /// Corrects `settings` with what the running daemon reports in `docker info`.
 pub fn apply_info(settings: &mut BTreeMap<String, Sourced>, info: &Value) {
     if let Some(b) = info.get("LiveRestoreEnabled").and_then(Value::as_bool) {

@@ -10,6 +10,7 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use bollard::Docker;
 use futures_util::StreamExt;
 
+use super::limits::Limits;
 use crate::snapshot::SpecialFile;
 
 /// Reads chunks sent by the async side as one byte stream.
@@ -34,8 +35,14 @@ impl Read for ChannelReader {
     }
 }
 
-/// Files with the setuid or setgid bit in any layer of image `id`.
-pub async fn special_files(docker: &Docker, id: &str) -> Result<Vec<SpecialFile>, String> {
+/// Files with the setuid or setgid bit in any layer of image `id`. The stream may run long
+/// for a large image, so `--timeout` bounds each wait for the next chunk (a stall), and the
+/// deadline of the daemon's part bounds the whole.
+pub async fn special_files(
+    docker: &Docker,
+    id: &str,
+    limits: Limits,
+) -> Result<Vec<SpecialFile>, String> {
     let (tx, rx) = sync_channel(16);
     let parse = tokio::task::spawn_blocking(move || {
         scan_save_stream(ChannelReader {
@@ -44,8 +51,13 @@ pub async fn special_files(docker: &Docker, id: &str) -> Result<Vec<SpecialFile>
         })
     });
     let mut stream = docker.export_image(id);
-    while let Some(chunk) = stream.next().await {
-        let item = chunk.map_err(|e| format!("GET /images/{id}/get failed: {e}"));
+    let what = format!("GET /images/{id}/get");
+    loop {
+        let item = match limits.within(&what, stream.next()).await {
+            Ok(None) => break,
+            Ok(Some(chunk)) => chunk.map_err(|e| format!("{what} failed: {e}")),
+            Err(stalled) => Err(stalled),
+        };
         let failed = item.is_err();
         // The reader stops early on a parse error; then nobody listens, and that is fine.
         if tx.send(item).is_err() || failed {

@@ -9,6 +9,10 @@
 //! bollard's typed models only for TLS endpoints and for the lists bollwerk only reads from.
 //! [`Early`] tells the caller of `/info` and of each running container as
 //! they arrive, so that reading the host can start before all answers are in.
+//!
+//! Every request, body included, is held to [`Limits`] (`--timeout`, `--deadline`). What the
+//! daemon lists but does not give (an inspect that fails or times out) comes back in
+//! [`DaemonAnswers::unread`], so that its rules say `error` instead of leaving it out.
 
 use std::path::Path;
 
@@ -21,11 +25,14 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::daemon_config;
 use super::http::{GetError, JsonGet};
+use super::limits::Limits;
 use crate::diag::error_chain;
 use crate::doc::Doc;
 use crate::snapshot::{
     ContainerFacts, ImageFacts, ImageFreshness, InventoryFacts, OverlayNetwork, SwarmFacts,
+    UnreadInstance,
 };
 
 /// Requests in flight at once.
@@ -58,6 +65,8 @@ pub struct DaemonAnswers {
     pub containers: Vec<ContainerFacts>,
     /// Inspected images.
     pub images: Vec<ImageFacts>,
+    /// Containers and images listed but not read.
+    pub unread: Vec<UnreadInstance>,
     /// `/networks`.
     pub networks: Vec<Value>,
     /// (fact path, message) for parts that failed.
@@ -71,20 +80,21 @@ pub struct DaemonAnswers {
 }
 
 /// Connects to the daemon and agrees on an API version. The error reads
-/// "cannot reach the Docker daemon at URL: why".
-pub async fn connect(endpoint: &Endpoint) -> Result<Docker, String> {
-    let docker = client(endpoint, bollard::API_DEFAULT_VERSION)?;
+/// "cannot reach the Docker daemon at URL: why". Both requests are held to `limits`.
+pub async fn connect(endpoint: &Endpoint, limits: Limits) -> Result<Docker, String> {
+    let docker = client(endpoint, bollard::API_DEFAULT_VERSION, limits)?;
     if endpoint.tls_dir.is_none() {
-        match ping_api_version(&endpoint.url).await {
-            Ok(v) if v < *bollard::API_DEFAULT_VERSION => return client(endpoint, &v),
+        match ping_api_version(&endpoint.url, limits).await {
+            Ok(v) if v < *bollard::API_DEFAULT_VERSION => return client(endpoint, &v, limits),
             Ok(_) => return Ok(docker),
             // Whatever failed, /version below says it in bollard's words.
             Err(_) => {}
         }
     }
-    docker
-        .negotiate_version()
+    limits
+        .within("GET /version", docker.negotiate_version())
         .await
+        .map_err(|why| cannot_reach(endpoint, &why))?
         .map_err(|e| cannot_reach(endpoint, &error_chain(&e)))
 }
 
@@ -94,8 +104,11 @@ fn cannot_reach(endpoint: &Endpoint, why: &dyn std::fmt::Display) -> String {
 }
 
 /// A client for `endpoint` (TLS when it has a certificate folder) speaking API `version`.
-fn client(endpoint: &Endpoint, version: &ClientVersion) -> Result<Docker, String> {
+/// Its own timeout covers response headers only; callers hold whole requests to `limits`.
+fn client(endpoint: &Endpoint, version: &ClientVersion, limits: Limits) -> Result<Docker, String> {
     let url = &endpoint.url;
+    // A second more than ours, so that a stall is reported in bollwerk's words.
+    let secs = limits.request.as_secs() + 1;
     if let Some(dir) = &endpoint.tls_dir {
         let dir = Path::new(dir);
         Docker::connect_with_ssl(
@@ -103,13 +116,13 @@ fn client(endpoint: &Endpoint, version: &ClientVersion) -> Result<Docker, String
             &dir.join("key.pem"),
             &dir.join("cert.pem"),
             &dir.join("ca.pem"),
-            60,
+            secs,
             version,
         )
     } else if url.starts_with("unix://") {
-        Docker::connect_with_unix(url, 60, version)
+        Docker::connect_with_unix(url, secs, version)
     } else if url.starts_with("tcp://") || url.starts_with("http://") {
-        Docker::connect_with_http(url, 60, version)
+        Docker::connect_with_http(url, secs, version)
     } else {
         return Err(cannot_reach(
             endpoint,
@@ -123,7 +136,7 @@ fn client(endpoint: &Endpoint, version: &ClientVersion) -> Result<Docker, String
 /// `GET /_ping`, as the docker CLI negotiates it. bollard asks `/version` instead, for which
 /// dockerd runs `runc --version` and asks containerd: 7–15 ms against half a millisecond for
 /// a ping, spent before any other request can go out.
-async fn ping_api_version(url: &str) -> Result<ClientVersion, String> {
+async fn ping_api_version(url: &str, limits: Limits) -> Result<ClientVersion, String> {
     let ask = async {
         if let Some(path) = url.strip_prefix("unix://") {
             ping(tokio::net::UnixStream::connect(path).await?).await
@@ -136,9 +149,9 @@ async fn ping_api_version(url: &str) -> Result<ClientVersion, String> {
             ping(tokio::net::TcpStream::connect(addr).await?).await
         }
     };
-    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), ask)
-        .await
-        .map_err(|_| "no answer to /_ping within 10 s".to_string())?
+    let answer = limits
+        .within("GET /_ping", ask)
+        .await?
         .map_err(|e| e.to_string())?;
     api_version_header(&answer)
         .ok_or_else(|| "no Api-Version header in the answer to /_ping".into())
@@ -210,23 +223,25 @@ pub struct Early {
     pub running: Option<Box<OnRunning>>,
 }
 
-/// Asks the daemon for everything, concurrently; `early` is told of some answers at once.
+/// Asks the daemon for everything, concurrently, each request held to `limits`; `early` is
+/// told of some answers at once.
 pub async fn collect(
     docker: &Docker,
     endpoint: &Endpoint,
     all_containers: bool,
     early: Early,
+    limits: Limits,
 ) -> DaemonAnswers {
     let Early {
         info: on_info,
         running: on_running,
     } = early;
-    let raw = JsonGet::new(endpoint, &docker.client_version());
+    let raw = JsonGet::new(endpoint, &docker.client_version(), limits);
     let raw = raw.as_ref();
     // Containers are inspected as soon as they are listed, and each one's exec instances as
     // soon as it is inspected, while version, info, images and networks are asked for.
     let containers = async {
-        let listed = list_containers(docker).await;
+        let listed = list_containers(docker, limits).await;
         let wanted: Vec<String> = listed
             .iter()
             .flatten()
@@ -235,64 +250,109 @@ pub async fn collect(
             })
             .filter_map(|c| c.id.clone())
             .collect();
-        let inspected = inspect_all(docker, raw, wanted, true, on_running.as_deref()).await;
+        let inspected = inspect_all(docker, raw, limits, wanted, true, on_running.as_deref()).await;
         (listed, inspected)
     };
     let info = async {
-        let info = ask_value(raw, "/info", docker.info()).await;
+        let info = ask_value(raw, limits, "/info", docker.info()).await;
         if let Some(tell) = on_info {
             tell(info.as_ref().ok());
         }
         info
     };
     let (version, info, (listed, inspected), images, networks) = tokio::join!(
-        ask_value(raw, "/version", docker.version()),
+        ask_value(raw, limits, "/version", docker.version()),
         info,
         containers,
-        images(docker, raw),
-        ask_value(raw, "/networks", docker.list_networks(None)),
+        images(docker, raw, limits),
+        ask_value(raw, limits, "/networks", docker.list_networks(None)),
     );
     let mut out = DaemonAnswers::default();
     match version {
         Ok(v) => out.version = Some(v),
-        Err(e) => out.errors.push((
-            "daemon.version".into(),
-            format!("GET /version failed: {}", e.why),
-        )),
+        Err(e) => {
+            let message = format!("GET /version failed: {}", e.why);
+            // The engine's release line comes from the version.
+            out.errors.push(("daemon.engine".into(), message.clone()));
+            out.errors.push(("daemon.version".into(), message));
+        }
     }
     match info {
         Ok(v) => out.info = Some(v),
-        Err(e) => out
-            .errors
-            .push(("daemon.info".into(), format!("GET /info failed: {}", e.why))),
+        Err(e) => {
+            let message = format!("GET /info failed: {}", e.why);
+            // What /info would have told or corrected is not known either.
+            let derived = ["daemon.swarm_state".to_string(), "daemon.swarm".to_string()];
+            let settings = daemon_config::SETTINGS_FROM_INFO
+                .iter()
+                .map(|k| format!("daemon.settings.{k}"));
+            for fact in ["daemon.info".to_string()]
+                .into_iter()
+                .chain(derived)
+                .chain(settings)
+            {
+                out.errors.push((fact, message.clone()));
+            }
+        }
     }
+    let networks = match networks {
+        Ok(Value::Array(n)) => Ok(n),
+        Ok(other) => Err(format!("GET /networks did not answer a list: {other}")),
+        Err(e) => Err(format!("GET /networks failed: {}", e.why)),
+    };
     match networks {
-        Ok(Value::Array(n)) => out.networks = n,
-        Ok(other) => out.errors.push((
-            "daemon.networks".into(),
-            format!("GET /networks did not answer a list: {other}"),
-        )),
-        Err(e) => out.errors.push((
-            "daemon.networks".into(),
-            format!("GET /networks failed: {}", e.why),
-        )),
+        Ok(n) => out.networks = n,
+        Err(message) => {
+            let settings = daemon_config::SETTINGS_FROM_NETWORKS
+                .iter()
+                .map(|k| format!("daemon.settings.{k}"));
+            for fact in ["daemon.networks".to_string()].into_iter().chain(settings) {
+                out.errors.push((fact, message.clone()));
+            }
+        }
     }
-    let (mut image_facts, mut i_errors, mut i_notes) = images;
+    let ((mut image_facts, mut i_errors, mut i_notes), mut unread_images) = images;
+    let images_incomplete =
+        i_errors.iter().any(|(fact, _)| fact == "images") || !unread_images.is_empty();
+    if images_incomplete {
+        // Unused images cannot be told when some images are unknown.
+        for fact in ["images_total", "images_unused", "unused_images"] {
+            i_errors.push((
+                format!("daemon.inventory.{fact}"),
+                "not every image the daemon has could be read (see the errors for images)".into(),
+            ));
+        }
+    }
     out.errors.append(&mut i_errors);
     out.notes.append(&mut i_notes);
     let summaries = match listed {
         Ok(l) => l,
         Err(e) => {
-            out.errors.push(("containers".into(), e));
+            out.errors.push(("containers".into(), e.clone()));
+            out.errors.push(("daemon.inventory".into(), e));
             Vec::new()
         }
     };
     out.inventory = inventory(&summaries, &mut image_facts);
     let (mut containers, mut c_errors, mut c_notes) = inspected;
+    out.unread = unread_containers(&summaries, &c_errors);
+    out.unread.append(&mut unread_images);
     out.errors.append(&mut c_errors);
     out.notes.append(&mut c_notes);
     for c in &mut containers {
         c.image_freshness = freshness(&c.inspect, &image_facts);
+        // Not finding the image a reference points to means nothing when some were not read.
+        let unresolved = c
+            .image_freshness
+            .as_ref()
+            .is_some_and(|f| f.current_id.is_none());
+        if images_incomplete && unresolved {
+            c.image_freshness = None;
+            c.errors.insert(
+                "image_freshness".into(),
+                "where its image reference points now is unknown: not every image the daemon has could be read".into(),
+            );
+        }
     }
     out.containers = containers;
     out.images = image_facts;
@@ -302,7 +362,7 @@ pub async fn collect(
             == Some(true)
     });
     if swarm_manager {
-        match swarm(docker, &out.networks).await {
+        match swarm(docker, &out.networks, limits).await {
             Ok(s) => out.swarm = Some(s),
             Err(e) => out.errors.push(("daemon.swarm".into(), e)),
         }
@@ -310,12 +370,42 @@ pub async fn collect(
     out
 }
 
-async fn list_containers(docker: &Docker) -> Result<Vec<ContainerSummary>, String> {
+async fn list_containers(docker: &Docker, limits: Limits) -> Result<Vec<ContainerSummary>, String> {
     let opts = ListContainersOptionsBuilder::new().all(true).build();
-    docker
-        .list_containers(Some(opts))
-        .await
+    limits
+        .within("GET /containers/json", docker.list_containers(Some(opts)))
+        .await?
         .map_err(|e| format!("GET /containers/json failed: {}", error_chain(&e)))
+}
+
+/// The containers whose inspect failed (`errors`, keyed by [`container_fact`]), named as the
+/// daemon's list (`summaries`) names them.
+fn unread_containers(
+    summaries: &[ContainerSummary],
+    errors: &[(String, String)],
+) -> Vec<UnreadInstance> {
+    summaries
+        .iter()
+        .filter_map(|c| {
+            let id = c.id.as_deref()?;
+            let (_, message) = errors
+                .iter()
+                .find(|(fact, _)| *fact == container_fact(id))?;
+            let name = c
+                .names
+                .iter()
+                .flatten()
+                .next()
+                .map(|n| n.trim_start_matches('/').to_string())
+                .unwrap_or_else(|| id.to_string());
+            Some(UnreadInstance {
+                kind: "container".into(),
+                id: id.to_string(),
+                name,
+                message: message.clone(),
+            })
+        })
+        .collect()
 }
 
 /// Counts containers and images and marks images no container uses.
@@ -352,13 +442,14 @@ fn inventory(summaries: &[ContainerSummary], images: &mut [ImageFacts]) -> Inven
 
 /// Processes of container `id` through the daemon (`GET /containers/{id}/top`), as objects
 /// keyed PID, USER, NAME, ARGS: the fallback when its processes cannot be read from `/proc`.
-pub async fn top(docker: &Docker, id: &str) -> Result<Vec<Value>, String> {
+pub async fn top(docker: &Docker, id: &str, limits: Limits) -> Result<Vec<Value>, String> {
     let opts = TopOptionsBuilder::new()
         .ps_args("-eo pid=PID -o user=USER -o comm=NAME -o args=ARGS")
         .build();
-    let t = docker
-        .top_processes(id, Some(opts))
-        .await
+    let what = format!("GET /containers/{id}/top");
+    let t = limits
+        .within(&what, docker.top_processes(id, Some(opts)))
+        .await?
         .map_err(|e| format!("GET /containers/{id}/top failed: {}", error_chain(&e)))?;
     let titles = t.titles.unwrap_or_default();
     Ok(t.processes
@@ -376,9 +467,13 @@ pub async fn top(docker: &Docker, id: &str) -> Result<Vec<Value>, String> {
 }
 
 /// [`top`] of each of `ids`, concurrently (at most [`MAX_IN_FLIGHT`] at once), in order.
-pub async fn top_all(docker: &Docker, ids: Vec<String>) -> Vec<Result<Vec<Value>, String>> {
+pub async fn top_all(
+    docker: &Docker,
+    ids: Vec<String>,
+    limits: Limits,
+) -> Vec<Result<Vec<Value>, String>> {
     stream::iter(ids)
-        .map(|id| async move { top(docker, &id).await })
+        .map(|id| async move { top(docker, &id, limits).await })
         .buffered(MAX_IN_FLIGHT)
         .collect()
         .await
@@ -440,15 +535,15 @@ pub fn overlay_networks(networks: &[Value]) -> Vec<OverlayNetwork> {
         .collect()
 }
 
-async fn swarm(docker: &Docker, networks: &[Value]) -> Result<SwarmFacts, String> {
+async fn swarm(docker: &Docker, networks: &[Value], limits: Limits) -> Result<SwarmFacts, String> {
     let (inspect, nodes, secrets) = tokio::join!(
-        docker.inspect_swarm(),
-        docker.list_nodes(None),
-        docker.list_secrets(None)
+        limits.within("GET /swarm", docker.inspect_swarm()),
+        limits.within("GET /nodes", docker.list_nodes(None)),
+        limits.within("GET /secrets", docker.list_secrets(None))
     );
-    let inspect = inspect.map_err(|e| format!("GET /swarm failed: {}", error_chain(&e)))?;
-    let nodes = nodes.map_err(|e| format!("GET /nodes failed: {}", error_chain(&e)))?;
-    let secrets = secrets
+    let inspect = inspect?.map_err(|e| format!("GET /swarm failed: {}", error_chain(&e)))?;
+    let nodes = nodes?.map_err(|e| format!("GET /nodes failed: {}", error_chain(&e)))?;
+    let secrets = secrets?
         .map(|s| s.len())
         .map_err(|e| format!("GET /secrets failed: {}", error_chain(&e)))?;
     let nodes: Vec<Value> = nodes.iter().map(to_value).collect();
@@ -471,11 +566,15 @@ async fn swarm(docker: &Docker, networks: &[Value]) -> Result<SwarmFacts, String
 pub type Gathered<T> = (Vec<T>, Vec<(String, String)>, Vec<String>);
 
 /// Ids of running containers, or of all containers when `all`.
-pub async fn list_container_ids(docker: &Docker, all: bool) -> Result<Vec<String>, String> {
+pub async fn list_container_ids(
+    docker: &Docker,
+    all: bool,
+    limits: Limits,
+) -> Result<Vec<String>, String> {
     let opts = ListContainersOptionsBuilder::new().all(all).build();
-    let list = docker
-        .list_containers(Some(opts))
-        .await
+    let list = limits
+        .within("GET /containers/json", docker.list_containers(Some(opts)))
+        .await?
         .map_err(|e| format!("GET /containers/json failed: {}", error_chain(&e)))?;
     Ok(list.into_iter().filter_map(|c| c.id).collect())
 }
@@ -486,9 +585,10 @@ pub async fn inspect_containers(
     docker: &Docker,
     endpoint: &Endpoint,
     ids: Vec<String>,
+    limits: Limits,
 ) -> Gathered<ContainerFacts> {
-    let raw = JsonGet::new(endpoint, &docker.client_version());
-    inspect_all(docker, raw.as_ref(), ids, false, None).await
+    let raw = JsonGet::new(endpoint, &docker.client_version(), limits);
+    inspect_all(docker, raw.as_ref(), limits, ids, false, None).await
 }
 
 /// The fact path under which a container the daemon could not describe is recorded.
@@ -513,6 +613,7 @@ enum Answer<T> {
 
 async fn ask<T>(
     raw: Option<&JsonGet>,
+    limits: Limits,
     path: &str,
     typed: impl std::future::Future<Output = Result<T, bollard::errors::Error>>,
 ) -> Result<Answer<T>, Failure> {
@@ -521,20 +622,24 @@ async fn ask<T>(
             gone: matches!(e, GetError::Status(404, _)),
             why: e.to_string(),
         }),
-        None => typed.await.map(Answer::Typed).map_err(|e| Failure {
-            gone: is_not_found(&e),
-            why: error_chain(&e),
-        }),
+        None => match limits.within(&format!("GET {path}"), typed).await {
+            Ok(answer) => answer.map(Answer::Typed).map_err(|e| Failure {
+                gone: is_not_found(&e),
+                why: error_chain(&e),
+            }),
+            Err(why) => Err(Failure { gone: false, why }),
+        },
     }
 }
 
 /// [`ask`], the answer as a JSON value.
 async fn ask_value<T: serde::Serialize>(
     raw: Option<&JsonGet>,
+    limits: Limits,
     path: &str,
     typed: impl std::future::Future<Output = Result<T, bollard::errors::Error>>,
 ) -> Result<Value, Failure> {
-    match ask(raw, path, typed).await? {
+    match ask(raw, limits, path, typed).await? {
         Answer::Text(body) => serde_json::from_slice(&body).map_err(not_json),
         Answer::Typed(t) => Ok(to_value(&t)),
     }
@@ -548,9 +653,14 @@ fn not_json(e: serde_json::Error) -> Failure {
 }
 
 /// One container's inspect document, read straight into a [`Doc`] when its text is there.
-async fn inspect_one(docker: &Docker, raw: Option<&JsonGet>, id: &str) -> Result<Doc, Failure> {
+async fn inspect_one(
+    docker: &Docker,
+    raw: Option<&JsonGet>,
+    limits: Limits,
+    id: &str,
+) -> Result<Doc, Failure> {
     let path = format!("/containers/{id}/json");
-    match ask(raw, &path, docker.inspect_container(id, None)).await? {
+    match ask(raw, limits, &path, docker.inspect_container(id, None)).await? {
         Answer::Text(body) => Doc::from_slice(&body).map_err(not_json),
         Answer::Typed(inspect) => Ok(Doc::from(to_value(&inspect))),
     }
@@ -562,13 +672,14 @@ async fn inspect_one(docker: &Docker, raw: Option<&JsonGet>, id: &str) -> Result
 async fn inspect_all(
     docker: &Docker,
     raw: Option<&JsonGet>,
+    limits: Limits,
     ids: Vec<String>,
     execs: bool,
     on_running: Option<&OnRunning>,
 ) -> Gathered<ContainerFacts> {
     let results: Vec<_> = stream::iter(ids)
         .map(|id| async move {
-            let r = inspect_one(docker, raw, &id).await;
+            let r = inspect_one(docker, raw, limits, &id).await;
             if let (Some(tell), Ok(inspect)) = (on_running, &r) {
                 let state = inspect.root().get("State");
                 let pid = state.and_then(|s| s.get("Pid")?.as_u64()).unwrap_or(0);
@@ -577,7 +688,7 @@ async fn inspect_all(
                     tell(&id, pid as u32);
                 }
             }
-            let mut docs = Vec::new();
+            let (mut docs, mut exec_error) = (Vec::new(), None);
             if let (true, Ok(inspect)) = (execs, &r) {
                 let exec_ids: Vec<String> = inspect
                     .root()
@@ -590,18 +701,23 @@ async fn inspect_all(
                     .unwrap_or_default();
                 for e in exec_ids {
                     let path = format!("/exec/{e}/json");
-                    if let Ok(doc) = ask_value(raw, &path, docker.inspect_exec(&e)).await {
-                        docs.push(doc);
+                    match ask_value(raw, limits, &path, docker.inspect_exec(&e)).await {
+                        Ok(doc) => docs.push(doc),
+                        // An exec that ended meanwhile is gone, not unread.
+                        Err(Failure { gone: true, .. }) => {}
+                        Err(Failure { why, .. }) => {
+                            exec_error = Some(format!("cannot inspect exec instance {e}: {why}"))
+                        }
                     }
                 }
             }
-            (id, r, docs)
+            (id, r, docs, exec_error)
         })
         .buffered(MAX_IN_FLIGHT)
         .collect()
         .await;
     let (mut facts, mut errors, mut notes) = (Vec::new(), Vec::new(), Vec::new());
-    for (id, r, execs) in results {
+    for (id, r, execs, exec_error) in results {
         match r {
             Ok(inspect) => {
                 let name = inspect
@@ -621,7 +737,9 @@ async fn inspect_all(
                     image_freshness: None,
                     capabilities: None,
                     security_opt: None,
-                    errors: Default::default(),
+                    errors: exec_error
+                        .map(|e| [("execs".to_string(), e)].into())
+                        .unwrap_or_default(),
                 });
             }
             Err(Failure { gone: true, .. }) => notes.push(format!(
@@ -656,17 +774,22 @@ pub fn registries(tags: &[String]) -> Vec<String> {
     out
 }
 
-async fn images(docker: &Docker, raw: Option<&JsonGet>) -> Gathered<ImageFacts> {
+/// Every image with its inspect and history, and the images listed but not read.
+async fn images(
+    docker: &Docker,
+    raw: Option<&JsonGet>,
+    limits: Limits,
+) -> (Gathered<ImageFacts>, Vec<UnreadInstance>) {
     let opts = ListImagesOptionsBuilder::new().all(false).build();
-    let list = match docker.list_images(Some(opts)).await {
+    let listed = limits
+        .within("GET /images/json", docker.list_images(Some(opts)))
+        .await
+        .and_then(|l| l.map_err(|e| format!("GET /images/json failed: {}", error_chain(&e))));
+    let list = match listed {
         Ok(l) => l,
         Err(e) => {
             return (
-                Vec::new(),
-                vec![(
-                    "images".into(),
-                    format!("GET /images/json failed: {}", error_chain(&e)),
-                )],
+                (Vec::new(), vec![("images".into(), e)], Vec::new()),
                 Vec::new(),
             )
         }
@@ -679,8 +802,8 @@ async fn images(docker: &Docker, raw: Option<&JsonGet>) -> Gathered<ImageFacts> 
                 format!("/images/{id}/history"),
             );
             let (inspect, history) = tokio::join!(
-                ask_value(raw, &inspect_path, docker.inspect_image(id)),
-                ask_value(raw, &history_path, docker.image_history(id))
+                ask_value(raw, limits, &inspect_path, docker.inspect_image(id)),
+                ask_value(raw, limits, &history_path, docker.image_history(id))
             );
             (summary, inspect, history)
         })
@@ -688,6 +811,7 @@ async fn images(docker: &Docker, raw: Option<&JsonGet>) -> Gathered<ImageFacts> 
         .collect()
         .await;
     let (mut facts, mut errors, mut notes) = (Vec::new(), Vec::new(), Vec::new());
+    let mut unread = Vec::new();
     for (summary, inspect, history) in results {
         let id = summary.id.clone();
         match (inspect, history) {
@@ -715,13 +839,25 @@ async fn images(docker: &Docker, raw: Option<&JsonGet>) -> Gathered<ImageFacts> 
             (Err(e), _) | (_, Err(e)) if e.gone => {
                 notes.push(format!("image {id} was removed during the scan; skipped"))
             }
-            (Err(e), _) | (_, Err(e)) => errors.push((
-                format!("images[\"{id}\"]"),
-                format!("cannot inspect image {id}: {}", e.why),
-            )),
+            (Err(e), _) | (_, Err(e)) => {
+                let message = format!("cannot inspect image {id}: {}", e.why);
+                errors.push((format!("images[\"{id}\"]"), message.clone()));
+                let name = summary
+                    .repo_tags
+                    .iter()
+                    .find(|t| *t != "<none>:<none>")
+                    .cloned()
+                    .unwrap_or_else(|| id.clone());
+                unread.push(UnreadInstance {
+                    kind: "image".into(),
+                    id,
+                    name,
+                    message,
+                });
+            }
         }
     }
-    (facts, errors, notes)
+    ((facts, errors, notes), unread)
 }
 
 #[cfg(test)]
@@ -758,10 +894,12 @@ mod tests {
                 .await
                 .unwrap();
         });
-        let v = ping_api_version(&format!("tcp://{addr}")).await.unwrap();
+        let v = ping_api_version(&format!("tcp://{addr}"), Limits::default())
+            .await
+            .unwrap();
         assert_eq!((v.major_version, v.minor_version), (1, 40));
         server.await.unwrap();
-        let closed = ping_api_version("unix:///nonexistent/docker.sock").await;
+        let closed = ping_api_version("unix:///nonexistent/docker.sock", Limits::default()).await;
         assert!(closed.is_err());
     }
 }

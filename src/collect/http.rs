@@ -8,8 +8,6 @@
 //! dockerd an accept and a goroutine per container. Unix sockets and plain TCP only; TLS
 //! endpoints go through bollard.
 
-use std::time::Duration;
-
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -17,16 +15,16 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 use super::docker::Endpoint;
+use super::limits::Limits;
 use crate::diag::error_chain;
-
-/// How long one request may take, as for bollard's requests.
-const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A keep-alive HTTP/1.1 client for one daemon endpoint.
 pub struct JsonGet {
     transport: Transport,
     /// `/v1.41`: the API version agreed on.
     prefix: String,
+    /// How long a request, its body included, may take.
+    limits: Limits,
 }
 
 enum Transport {
@@ -55,9 +53,13 @@ impl std::fmt::Display for GetError {
 }
 
 impl JsonGet {
-    /// A client for `endpoint` speaking API `major.minor`; `None` for TLS endpoints and
-    /// addresses that are neither `unix://` nor `tcp://`/`http://`.
-    pub fn new(endpoint: &Endpoint, version: &bollard::ClientVersion) -> Option<JsonGet> {
+    /// A client for `endpoint` speaking API `major.minor` within `limits`; `None` for TLS
+    /// endpoints and addresses that are neither `unix://` nor `tcp://`/`http://`.
+    pub fn new(
+        endpoint: &Endpoint,
+        version: &bollard::ClientVersion,
+        limits: Limits,
+    ) -> Option<JsonGet> {
         if endpoint.tls_dir.is_some() {
             return None;
         }
@@ -79,26 +81,38 @@ impl JsonGet {
                 authority,
             )
         };
-        Some(JsonGet { transport, prefix })
+        Some(JsonGet {
+            transport,
+            prefix,
+            limits,
+        })
     }
 
-    /// The body of `GET {prefix}{path}` (`path` like `/containers/ID/json`).
+    /// The body of `GET {prefix}{path}` (`path` like `/containers/ID/json`), headers and body
+    /// within the request's time limit.
     pub async fn get(&self, path: &str) -> Result<Bytes, GetError> {
+        let what = format!("GET {path}");
+        self.limits
+            .within(&what, self.get_unlimited(path))
+            .await
+            .map_err(GetError::Transport)?
+    }
+
+    async fn get_unlimited(&self, path: &str) -> Result<Bytes, GetError> {
         let full = format!("{}{path}", self.prefix);
         let sent = match &self.transport {
             Transport::Unix(client, socket) => {
                 let uri: hyper::Uri = hyperlocal::Uri::new(socket, &full).into();
-                tokio::time::timeout(TIMEOUT, client.get(uri)).await
+                client.get(uri).await
             }
             Transport::Tcp(client, authority) => {
                 let uri: hyper::Uri = format!("http://{authority}{full}")
                     .parse()
                     .map_err(|e| GetError::Transport(format!("bad request address: {e}")))?;
-                tokio::time::timeout(TIMEOUT, client.get(uri)).await
+                client.get(uri).await
             }
         };
         let response = sent
-            .map_err(|_| GetError::Transport(format!("no answer within {TIMEOUT:?}")))?
             .map_err(|e| GetError::Transport(format!("GET {full} failed: {}", error_chain(&e))))?;
         let status = response.status();
         let body = response

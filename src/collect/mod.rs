@@ -19,6 +19,7 @@ pub mod groups;
 pub mod hostfs;
 pub mod http;
 pub mod identity;
+pub mod limits;
 pub mod locations;
 pub mod mounts;
 pub mod net;
@@ -51,6 +52,9 @@ pub struct CollectOptions {
     pub all_containers: bool,
     /// Stream every image's file system to find setuid and setgid files (slow).
     pub deep_images: bool,
+    /// How long each request to the daemon and the daemon's whole part may take; the
+    /// deadline counts from when these limits were made.
+    pub limits: limits::Limits,
 }
 
 /// What the rules need from the host beyond the fixed facts: named locations, files, sysctls.
@@ -159,12 +163,13 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
     let endpoint = opts.endpoint.clone();
     let all = opts.all_containers;
     let deep = opts.deep_images;
+    let limits = opts.limits;
     let daemon_task = runtime.spawn(async move {
-        let docker = docker::connect(&endpoint).await?;
-        let mut answers = docker::collect(&docker, &endpoint, all, early).await;
+        let docker = docker::connect(&endpoint, limits).await?;
+        let mut answers = docker::collect(&docker, &endpoint, all, early, limits).await;
         if deep {
             for img in &mut answers.images {
-                match deep::special_files(&docker, &img.id).await {
+                match deep::special_files(&docker, &img.id, limits).await {
                     Ok(files) => img.special_files = Some(files),
                     Err(e) => answers
                         .errors
@@ -190,7 +195,6 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
     // the daemon, then, once `/info` is in, as it may move the data root, what the daemon's
     // settings locate), each running container's /proc and cgroup files as soon as it is
     // inspected, and each container's network namespace.
-    progress("reading host files");
     let early_daemon = snap.daemon.clone();
     let (answers, host_part, runtimes, mut listening) = std::thread::scope(|scope| {
         let host = &host;
@@ -214,9 +218,10 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
                     .map(|(id, pid)| (id, read_runtime(host, pid, host_ns)))
                     .collect::<HashMap<_, _>>()
             });
-        let answers = runtime
-            .block_on(daemon_task)
-            .unwrap_or_else(|e| Err(format!("daemon task failed: {e}")));
+        // The spinner names what this thread waits on: the daemon, then the host readers.
+        progress("waiting for the Docker daemon's answers");
+        let answers = wait_for_daemon(&runtime, daemon_task, limits);
+        progress("reading host files");
         (
             answers,
             host_job.ok().and_then(|job| job.join().ok()),
@@ -244,9 +249,15 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
     let vanished = attach_runtime(&mut snap, &host, host_ns.as_ref(), runtimes, &mut listening);
     if !vanished.is_empty() && snap.daemon.reachable {
         let ids = vanished.clone();
-        let fresh = ask_daemon(&runtime, &opts.endpoint, |docker, endpoint| async move {
-            docker::inspect_containers(&docker, &endpoint, ids).await
-        });
+        progress("asking the Docker daemon again about containers that changed");
+        let fresh = ask_daemon(
+            &runtime,
+            &opts.endpoint,
+            limits,
+            |docker, endpoint| async move {
+                docker::inspect_containers(&docker, &endpoint, ids, limits).await
+            },
+        );
         if let Ok(fresh) = fresh {
             recheck_vanished(&mut snap, &host, host_ns.as_ref(), &vanished, fresh);
         }
@@ -261,8 +272,9 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
             .iter()
             .map(|&i| snap.containers[i].id.clone())
             .collect();
-        let answers = ask_daemon(&runtime, &opts.endpoint, |docker, _| async move {
-            docker::top_all(&docker, ids).await
+        progress("asking the Docker daemon for containers' processes");
+        let answers = ask_daemon(&runtime, &opts.endpoint, limits, |docker, _| async move {
+            docker::top_all(&docker, ids, limits).await
         });
         if let Ok(answers) = answers {
             for (&i, answer) in missing.iter().zip(answers) {
@@ -305,6 +317,7 @@ pub fn derive(c: &mut crate::snapshot::ContainerFacts) {
 fn ask_daemon<T, F, Fut>(
     runtime: &tokio::runtime::Runtime,
     endpoint: &Endpoint,
+    limits: limits::Limits,
     ask: F,
 ) -> Result<T, String>
 where
@@ -313,9 +326,35 @@ where
 {
     let endpoint = endpoint.clone();
     runtime.block_on(async move {
-        let docker = docker::connect(&endpoint).await?;
+        let docker = docker::connect(&endpoint, limits).await?;
         Ok(ask(docker, endpoint).await)
     })
+}
+
+/// Time the daemon task gets beyond the deadline to hand back what it has: each of its
+/// requests ends by the deadline, so this is only a backstop.
+const DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The daemon task's answers; an error for the whole daemon if it outlives its deadline.
+fn wait_for_daemon(
+    runtime: &tokio::runtime::Runtime,
+    task: tokio::task::JoinHandle<Result<docker::DaemonAnswers, String>>,
+    limits: limits::Limits,
+) -> Result<docker::DaemonAnswers, String> {
+    let abort = task.abort_handle();
+    let waited = runtime
+        .block_on(async { tokio::time::timeout(limits.left() + DEADLINE_GRACE, task).await });
+    match waited {
+        Ok(Ok(answers)) => answers,
+        Ok(Err(e)) => Err(format!("daemon task failed: {e}")),
+        Err(_) => {
+            abort.abort();
+            Err(format!(
+                "the Docker daemon did not finish answering by the deadline of the daemon's part ({} s, --deadline)",
+                limits.whole.as_secs_f64()
+            ))
+        }
+    }
 }
 
 /// dockerd's process, daemon.json and flags → effective settings (before `info`).
@@ -560,6 +599,7 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Str
     snap.daemon.swarm = a.swarm;
     snap.containers = a.containers;
     snap.images = a.images;
+    snap.unread = a.unread;
     let now = snap.started_at;
     for img in &mut snap.images {
         img.age_days = img

@@ -378,6 +378,32 @@ impl Report {
     }
 }
 
+/// Exit code of a scan with nothing at or above `--fail-on`.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit code of a scan with findings (`fail`, or a lower status `--fail-on` names).
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code of a scan that could not complete: some rule `--fail-on` counts is `error`.
+pub const EXIT_INCOMPLETE: u8 = 3;
+
+/// The exit code for `results` under `--fail-on threshold`: [`EXIT_INCOMPLETE`] when a
+/// counted rule or instance is `error` (it wins over findings: the list of findings is then incomplete),
+/// else [`EXIT_FINDINGS`] when any rule is counted, else [`EXIT_CLEAN`].
+pub fn exit_code(results: &[RuleResult], threshold: Status) -> u8 {
+    let counted = |s: Status| fail_on_rank(s) >= fail_on_rank(threshold);
+    // An instance in error under a failing rule still leaves the audit incomplete.
+    let statuses = results
+        .iter()
+        .flat_map(|r| std::iter::once(r.status).chain(r.instances.iter().map(|i| i.status)));
+    let mut code = EXIT_CLEAN;
+    for status in statuses.filter(|&s| counted(s)) {
+        if status == Status::Error {
+            return EXIT_INCOMPLETE;
+        }
+        code = EXIT_FINDINGS;
+    }
+    code
+}
+
 /// Rank used by `--fail-on`.
 pub fn fail_on_rank(status: Status) -> u8 {
     match status {
@@ -403,4 +429,45 @@ pub(crate) fn is_invisible_format(c: char) -> bool {
             | '\u{2066}'..='\u{2069}'
             | '\u{FEFF}'
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(status: &str, instances: &[&str]) -> RuleResult {
+        let instances: Vec<serde_json::Value> = instances
+            .iter()
+            .map(|s| serde_json::json!({"kind": "container", "id": "c", "name": "c", "status": s, "evidence": []}))
+            .collect();
+        serde_json::from_value(serde_json::json!({
+            "id": "5.5", "section": "5", "title": "t", "level": 1,
+            "assessment": "automated", "severity": "high", "scope": "each-container",
+            "status": status, "evidence": [], "instances": instances, "description": "d",
+            "rationale": "r", "remediation": "f", "references": []
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn exit_code_tells_incomplete_audits_from_findings() {
+        let pass = result("pass", &["pass"]);
+        let fail = result("fail", &["fail", "pass"]);
+        let error = result("error", &["error"]);
+        // A failing rule whose other instance could not be read: findings, and incomplete.
+        let fail_and_unread = result("fail", &["fail", "error"]);
+        let code = |r: &[&RuleResult], t: Status| {
+            let owned: Vec<RuleResult> = r.iter().map(|&x| x.clone()).collect();
+            exit_code(&owned, t)
+        };
+        assert_eq!(code(&[&pass], Status::Fail), EXIT_CLEAN);
+        assert_eq!(code(&[&pass, &fail], Status::Fail), EXIT_FINDINGS);
+        assert_eq!(code(&[&fail, &error], Status::Fail), EXIT_INCOMPLETE);
+        assert_eq!(code(&[&fail_and_unread], Status::Fail), EXIT_INCOMPLETE);
+        // --fail-on error counts errors only.
+        assert_eq!(code(&[&fail], Status::Error), EXIT_CLEAN);
+        assert_eq!(code(&[&fail, &error], Status::Error), EXIT_INCOMPLETE);
+        // --fail-on pass counts everything.
+        assert_eq!(code(&[&pass], Status::Pass), EXIT_FINDINGS);
+    }
 }

@@ -23,7 +23,7 @@ use super::seek::seek;
 use super::value::{Got, Member, V};
 use super::{Params, RuleSet};
 use crate::doc::Doc;
-use crate::snapshot::{AuditRule, ContainerFacts, ImageFacts, Snapshot};
+use crate::snapshot::{AuditRule, ContainerFacts, ImageFacts, Snapshot, UnreadInstance};
 use crate::wording;
 
 /// Evaluates every rule of `rules` over `snapshot`, with evidence.
@@ -206,6 +206,9 @@ enum Instance<'a> {
     None,
     Container(&'a ContainerFacts),
     Image(&'a ImageFacts),
+    /// A container or image the daemon listed but that could not be read: `error` in every
+    /// rule of its scope.
+    Unread(&'a UnreadInstance),
 }
 
 /// What every evaluation reads, prepared once.
@@ -222,6 +225,9 @@ struct Facts<'a> {
     error_roots: Vec<Root>,
     /// Whether some image has an error of its own (`images["ID"]…`).
     image_errors: bool,
+    /// Containers and images listed but not read, each after the ones that were.
+    unread_containers: Vec<&'a UnreadInstance>,
+    unread_images: Vec<&'a UnreadInstance>,
 }
 
 /// Container facts a rule can read besides `inspect` (the names serde gives them).
@@ -285,6 +291,16 @@ impl<'a> Facts<'a> {
                 .errors
                 .iter()
                 .any(|e| e.fact.starts_with("images[")),
+            unread_containers: snapshot
+                .unread
+                .iter()
+                .filter(|u| u.kind == "container")
+                .collect(),
+            unread_images: snapshot
+                .unread
+                .iter()
+                .filter(|u| u.kind == "image")
+                .collect(),
         }
     }
 }
@@ -435,18 +451,41 @@ impl<'f, 'a> Context<'f, 'a> {
             return None;
         }
         match rule.scope {
-            Scope::EachContainer => Some(self.snapshot.containers.len()),
-            Scope::EachImage => Some(self.snapshot.images.len()),
+            Scope::EachContainer | Scope::EachImage => Some(self.instances_in(rule.scope)),
             Scope::Host | Scope::Daemon => None,
         }
     }
 
+    /// How many containers or images (`scope`) the daemon named: those read, then those not.
+    fn instances_in(&self, scope: Scope) -> usize {
+        match scope {
+            Scope::EachContainer => self.snapshot.containers.len() + self.unread_containers.len(),
+            Scope::EachImage => self.snapshot.images.len() + self.unread_images.len(),
+            Scope::Host | Scope::Daemon => 0,
+        }
+    }
+
+    /// The `i`th instance of `rule`'s scope: the read ones first, then the unread.
     fn instance_at(&self, rule: &Rule, i: usize) -> Instance<'a> {
+        let (containers, images) = (&self.snapshot.containers, &self.snapshot.images);
         match rule.scope {
-            Scope::EachContainer => Instance::Container(&self.snapshot.containers[i]),
-            Scope::EachImage => Instance::Image(&self.snapshot.images[i]),
+            Scope::EachContainer if i < containers.len() => Instance::Container(&containers[i]),
+            Scope::EachContainer => Instance::Unread(self.unread_containers[i - containers.len()]),
+            Scope::EachImage if i < images.len() => Instance::Image(&images[i]),
+            Scope::EachImage => Instance::Unread(self.unread_images[i - images.len()]),
             Scope::Host | Scope::Daemon => Instance::None,
         }
+    }
+
+    /// Why the daemon's list of `scope`'s instances is missing, when it could not be read:
+    /// then no instance is known and the rule cannot be decided.
+    fn list_error(&self, scope: Scope) -> Option<&'a str> {
+        let fact = match scope {
+            Scope::EachContainer => "containers",
+            Scope::EachImage => "images",
+            Scope::Host | Scope::Daemon => return None,
+        };
+        self.errors.get(fact).copied()
     }
 
     /// For every rule evaluated instance by instance, `f` of each instance in snapshot order;
@@ -465,12 +504,11 @@ impl<'f, 'a> Context<'f, 'a> {
             if chosen.is_empty() {
                 continue;
             }
-            let n = match scope {
-                Scope::EachContainer => self.snapshot.containers.len(),
-                _ => self.snapshot.images.len(),
-            };
+            let n = self.instances_in(scope);
             let rows = par_map(n, chosen.len(), |i| {
-                if scope == Scope::EachContainer {
+                let read_container =
+                    scope == Scope::EachContainer && i < self.snapshot.containers.len();
+                if read_container {
                     self.snapshot.containers[i].inspect.warm();
                 }
                 chosen
@@ -572,6 +610,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 i.id.clone(),
                 i.tags.first().cloned().unwrap_or_else(|| i.id.clone()),
             ),
+            Instance::Unread(u) => (u.kind.as_str(), u.id.clone(), u.name.clone()),
             Instance::None => ("", String::new(), String::new()),
         };
         let (status, message, evidence) = self.decide(rule, &inst);
@@ -592,6 +631,14 @@ impl<'f, 'a> Context<'f, 'a> {
         } else {
             ("image", "images")
         };
+        if let Some(why) = self.list_error(scope) {
+            return (
+                Status::Error,
+                Some(format!(
+                    "the daemon's list of {many} could not be read: {why}"
+                )),
+            );
+        }
         if statuses.is_empty() {
             let which = if scope == Scope::EachContainer && !self.snapshot.all_containers {
                 "no running containers (use --all to include stopped ones)".to_string()
@@ -612,13 +659,14 @@ impl<'f, 'a> Context<'f, 'a> {
         let of_total = |n: usize| format!("{n} of {}", wording::count(total, one, many));
         let message = match status {
             Status::Pass => None,
+            // A failure outranks errors; the message still says the picture is incomplete.
             Status::Fail => {
                 let n = count(Status::Fail);
-                Some(format!(
-                    "{} {}",
-                    of_total(n),
-                    wording::agree(n, "fails", "fail")
-                ))
+                let fails = format!("{} {}", of_total(n), wording::agree(n, "fails", "fail"));
+                Some(match count(Status::Error) {
+                    0 => fails,
+                    errors => format!("{fails}, {errors} could not be decided"),
+                })
             }
             Status::Error => Some(format!(
                 "{} could not be decided",
@@ -641,6 +689,13 @@ impl<'f, 'a> Context<'f, 'a> {
     }
 
     fn decide(&self, rule: &Rule, inst: &Instance) -> (Status, Option<String>, Vec<Evidence>) {
+        if let Instance::Unread(u) = inst {
+            return (
+                Status::Error,
+                Some(self.text(|| u.message.clone())),
+                Vec::new(),
+            );
+        }
         let mut evidence = Vec::new();
         if let Some(cond) = &rule.applies_when {
             match self.check(cond, inst, None, &mut evidence) {

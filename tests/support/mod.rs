@@ -11,5 +11,6 @@
 #![allow(dead_code)]
 
 pub mod dockerd;
+pub mod fake_daemon;
 pub mod fixture;
 pub mod scan;

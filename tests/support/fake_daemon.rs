@@ -1,0 +1,269 @@
+//! A fake Docker daemon on a unix socket that answers with documents recorded from a real
+//! dockerd 20.10 (`tests/data/fake-daemon/`) and breaks where a test tells it to: an error
+//! status, a connection closed without an answer, headers that never come, a body that stops.
+//!
+//! It speaks just enough HTTP/1.1 for bollwerk (keep-alive, `Content-Length` bodies) and
+//! serves `/_ping`, `/version`, `/info`, `/networks`, `/containers/json`,
+//! `/containers/{id}/json`, `/images/json`, `/images/{id}/json` and `/images/{id}/history`;
+//! anything else is a 404 as dockerd gives it. Stalled connections are released when the fake
+//! daemon is dropped.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// How a request goes wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Answers with this status and dockerd's `{"message": …}` body.
+    Status(u16),
+    /// Closes the connection as soon as the request is read, without a byte of answer.
+    Reset,
+    /// Reads the request and never answers.
+    StallHeaders,
+    /// Sends the status line, headers and half the body, then nothing more.
+    StallBody,
+}
+
+/// A fault for the requests whose path (version prefix and query left out) is `path`.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// `/containers/ID/json`, `/info`, … ; `*` for every request.
+    pub path: String,
+    /// What happens to them.
+    pub fault: Fault,
+}
+
+/// The fake daemon; stops and releases stalled connections on drop.
+pub struct FakeDaemon {
+    dir: tempfile::TempDir,
+    stop: Arc<AtomicBool>,
+    acceptor: Option<thread::JoinHandle<()>>,
+}
+
+/// Longest a stalled connection is held (the fake daemon's drop releases it earlier).
+const STALL_AT_MOST: Duration = Duration::from_secs(300);
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fake-daemon")
+}
+
+fn document(name: &str) -> Value {
+    let path = data_dir().join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The recorded containers: (full id, name) in the daemon's list order.
+pub fn containers() -> Vec<(String, String)> {
+    document("containers.json")
+        .as_array()
+        .expect("containers.json is a list")
+        .iter()
+        .map(|c| {
+            let id = c["Id"].as_str().expect("Id").to_string();
+            let name = c["Names"][0]
+                .as_str()
+                .expect("Names")
+                .trim_start_matches('/');
+            (id, name.to_string())
+        })
+        .collect()
+}
+
+/// The full id of the recorded container `name`.
+pub fn container_id(name: &str) -> String {
+    containers()
+        .into_iter()
+        .find(|(_, n)| n == name)
+        .unwrap_or_else(|| panic!("no recorded container {name}"))
+        .0
+}
+
+/// The id of the recorded image.
+pub fn image_id() -> String {
+    document("image.json")["Id"]
+        .as_str()
+        .expect("image Id")
+        .to_string()
+}
+
+impl FakeDaemon {
+    /// Starts serving on a socket in a new temporary folder, with `faults` applied.
+    pub fn start(faults: Vec<Rule>) -> FakeDaemon {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let socket = dir.path().join("docker.sock");
+        let listener = UnixListener::bind(&socket).expect("bind the fake daemon's socket");
+        let stop = Arc::new(AtomicBool::new(false));
+        let faults = Arc::new(faults);
+        let acceptor = {
+            let stop = stop.clone();
+            thread::spawn(move || {
+                for conn in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let Ok(conn) = conn else { continue };
+                    let (stop, faults) = (stop.clone(), faults.clone());
+                    thread::spawn(move || serve(conn, &faults, &stop));
+                }
+            })
+        };
+        FakeDaemon {
+            dir,
+            stop,
+            acceptor: Some(acceptor),
+        }
+    }
+
+    /// `unix://…/docker.sock`.
+    pub fn url(&self) -> String {
+        format!("unix://{}", self.dir.path().join("docker.sock").display())
+    }
+}
+
+impl Drop for FakeDaemon {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the acceptor so that it sees the flag.
+        let _ = UnixStream::connect(self.dir.path().join("docker.sock"));
+        if let Some(a) = self.acceptor.take() {
+            let _ = a.join();
+        }
+    }
+}
+
+/// Answers the requests of one connection until it closes or a fault ends it.
+fn serve(conn: UnixStream, faults: &[Rule], stop: &AtomicBool) {
+    let mut reader = BufReader::new(conn.try_clone().expect("clone the connection"));
+    let mut out = conn;
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        // Headers: only the end matters (bollwerk's GETs have no body).
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            if line == "\r\n" || line == "\n" {
+                break;
+            }
+        }
+        let mut words = request_line.split_whitespace();
+        let (target, version) = (words.nth(1).unwrap_or("/"), words.next().unwrap_or(""));
+        let path = route_path(target);
+        let fault = faults
+            .iter()
+            .find(|r| r.path == "*" || r.path == path)
+            .map(|r| r.fault);
+        let (status, body, content_type) = match fault {
+            Some(Fault::Status(code)) => (
+                code,
+                format!("{{\"message\":\"fake daemon: status {code} for {path}\"}}\n"),
+                "application/json",
+            ),
+            Some(Fault::Reset) => return,
+            Some(Fault::StallHeaders) => return stall(stop),
+            Some(Fault::StallBody) | None => {
+                let (status, body, kind) = answer(&path);
+                (status, body, kind)
+            }
+        };
+        let head = format!(
+            "HTTP/1.1 {status} {}\r\nApi-Version: 1.41\r\nContent-Type: {content_type}\r\nServer: Docker/20.10.24+dfsg1 (linux)\r\nContent-Length: {}\r\n\r\n",
+            reason(status),
+            body.len()
+        );
+        if fault == Some(Fault::StallBody) {
+            let _ = out.write_all(head.as_bytes());
+            let _ = out.write_all(&body.as_bytes()[..body.len() / 2]);
+            let _ = out.flush();
+            return stall(stop);
+        }
+        if out.write_all(head.as_bytes()).is_err() || out.write_all(body.as_bytes()).is_err() {
+            return;
+        }
+        if version == "HTTP/1.0" {
+            return;
+        }
+    }
+}
+
+/// Holds the connection open without a word until the fake daemon stops.
+fn stall(stop: &AtomicBool) {
+    let started = Instant::now();
+    while !stop.load(Ordering::SeqCst) && started.elapsed() < STALL_AT_MOST {
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `/v1.41/containers/json?all=1` → `/containers/json`.
+fn route_path(target: &str) -> String {
+    let path = target.split('?').next().unwrap_or(target);
+    match path.strip_prefix("/v") {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => {
+            rest.find('/').map_or("/".into(), |i| rest[i..].to_string())
+        }
+        _ => path.to_string(),
+    }
+}
+
+/// The recorded answer to `path`: status, body, content type.
+fn answer(path: &str) -> (u16, String, &'static str) {
+    const JSON: &str = "application/json";
+    let doc = |name: &str| (200, document(name).to_string(), JSON);
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["_ping"] => (200, "OK".into(), "text/plain; charset=utf-8"),
+        ["version"] => doc("version.json"),
+        ["info"] => doc("info.json"),
+        ["networks"] => doc("networks.json"),
+        ["containers", "json"] => doc("containers.json"),
+        ["images", "json"] => doc("images.json"),
+        ["containers", id, "json"] => match containers()
+            .into_iter()
+            .find(|(full, name)| full.starts_with(id) || name == id)
+        {
+            Some((_, name)) => doc(&format!("container-{name}.json")),
+            None => not_found(&format!("No such container: {id}")),
+        },
+        ["images", id, what @ ("json" | "history")]
+            if image_id().ends_with(id) || *id == image_id() =>
+        {
+            doc(if *what == "json" {
+                "image.json"
+            } else {
+                "history.json"
+            })
+        }
+        _ => not_found(&format!("page not found: {path}")),
+    }
+}
+
+fn not_found(message: &str) -> (u16, String, &'static str) {
+    (
+        404,
+        serde_json::json!({ "message": message }).to_string(),
+        "application/json",
+    )
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Error",
+    }
+}
