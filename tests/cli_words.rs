@@ -181,7 +181,11 @@ fn counts_take_the_noun_in_the_right_number() {
     let dir = tempfile::tempdir().unwrap();
     let scan = |snap: &str| {
         let o = tempfile::tempdir().unwrap();
-        bollwerk(&["scan", "--snapshot", snap, "--include", "5.4"], o.path())
+        // -v: the per-rule list, whose heading counts the rules.
+        bollwerk(
+            &["scan", "--snapshot", snap, "--include", "5.4", "-v"],
+            o.path(),
+        )
     };
     let one = scan(&snapshot_with(dir.path(), &[("a", &["NET_ADMIN"])]));
     assert_eq!(one.rule("5.4")["message"], "1 of 1 container fails");
@@ -204,11 +208,13 @@ fn counts_take_the_noun_in_the_right_number() {
             o.path(),
         )
     };
+    // The closing line counts the rules too.
     assert!(
-        two_rules.stdout.contains("\n2 rules: "),
+        two_rules.stdout.contains(" of 2 rules · "),
         "{}",
         two_rules.stdout
     );
+    assert!(one.stdout.contains(" of 1 rule · "), "{}", one.stdout);
     // 5.3 (SELinux) applies only where SELinux is on, so to none of the one container.
     assert_eq!(
         two_rules.rule("5.3")["message"],

@@ -108,7 +108,10 @@ fn a_healthy_fake_daemon_is_read_whole() {
 fn a_failed_inspect_is_an_error_instance_in_every_container_rule() {
     let path = format!("/containers/{}/json", container_id("priv"));
     let formats = "terminal,json,html,xccdf,arf,junit";
-    let (run, _, out) = scan(fault(&path, Fault::Status(500)), &["--format", formats]);
+    let (run, _, out) = scan(
+        fault(&path, Fault::Status(500)),
+        &["--format", formats, "-v"],
+    );
     assert_unread_container(&run, "priv", "status code 500");
     // Every format renders the unread container.
     for file in [
@@ -147,7 +150,7 @@ fn headers_that_never_come_end_at_the_timeout() {
     assert_eq!(run.status("5.5"), "fail");
     assert_eq!(
         run.message("5.5"),
-        "1 of 3 containers fail, 1 could not be decided"
+        "1 of 3 containers fails, 1 could not be decided"
     );
     assert!(took < Duration::from_secs(15), "{took:?}");
 }
