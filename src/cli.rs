@@ -268,6 +268,10 @@ pub struct CollectArgs {
     /// Snapshot file to write.
     #[arg(long, short, value_name = "FILE")]
     output: PathBuf,
+    /// Write secrets found in images and containers (ENV, labels, build steps) in clear;
+    /// by default they are masked as in reports. The file then needs the care of the secrets.
+    #[arg(long)]
+    keep_secrets: bool,
     /// No progress display.
     #[arg(long, short)]
     quiet: bool,
@@ -574,7 +578,16 @@ fn rerender(args: ReportArgs) -> Result<(), Fatal> {
 
 fn collect_cmd(args: CollectArgs) -> Result<(), Fatal> {
     let rules = load_rules(&args.rules)?;
-    let snapshot = gather(&args.source, &rules, args.quiet)?;
+    let mut snapshot = gather(&args.source, &rules, args.quiet)?;
+    if args.keep_secrets {
+        eprintln!(
+            "bollwerk: warning: --keep-secrets: {} holds any secrets found in clear; protect it like them",
+            args.output.display()
+        );
+    } else {
+        let patterns = rules.secret_patterns();
+        crate::secrets::mask_snapshot(&mut snapshot, &|s| patterns.iter().any(|r| r.is_match(s)));
+    }
     let json = serde_json::to_vec_pretty(&snapshot)
         .map_err(|e| format!("cannot encode the snapshot: {e}"))?;
     report::write::atomic_write(&args.output, &json)?;

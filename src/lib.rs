@@ -14,4 +14,5 @@ pub mod diag;
 pub mod doc;
 pub mod report;
 pub mod rules;
+pub mod secrets;
 pub mod snapshot;

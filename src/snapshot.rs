@@ -478,6 +478,10 @@ pub struct ImageFacts {
     /// `--deep-images`.
     #[serde(default)]
     pub special_files: Option<Vec<SpecialFile>>,
+    /// How many of its strings were masked as secrets when the snapshot was saved (see
+    /// `bollwerk collect --keep-secrets`); 0 when nothing was masked.
+    #[serde(default)]
+    pub masked_secrets: usize,
 }
 
 /// A setuid or setgid file in an image layer.

@@ -707,6 +707,7 @@ async fn images(docker: &Docker, raw: Option<&JsonGet>) -> Gathered<ImageFacts> 
                 age_days: None,
                 containers: 0,
                 special_files: None,
+                masked_secrets: 0,
                 inspect: i,
                 history: h,
             }),

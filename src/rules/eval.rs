@@ -235,6 +235,7 @@ const CONTAINER_FACTS: &[&str] = &[
 /// Image facts a rule can read besides `inspect` and `history`.
 const IMAGE_FACTS: &[&str] = &[
     "id",
+    "masked_secrets",
     "tags",
     "registries",
     "age_days",
@@ -637,7 +638,7 @@ impl<'f, 'a> Context<'f, 'a> {
         let mut message = verdict.message();
         if rule.redact {
             for e in &mut evidence {
-                redact(&mut e.observed);
+                crate::secrets::mask_all(&mut e.observed);
             }
             if status == Status::Fail && self.explain {
                 message = evidence
@@ -1311,28 +1312,6 @@ fn applies_reason(evidence: &[Evidence]) -> String {
         .map(|e| format!("{} is {}", e.fact, compact(&e.observed)))
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-/// Masks every string in `v`: `NAME=value` keeps its name, other text its first four characters.
-fn redact(v: &mut Value) {
-    match v {
-        Value::String(s) => {
-            let n = s.chars().count();
-            *s = match s.split_once('=') {
-                Some((name, _)) if !name.is_empty() && name.len() < 64 => {
-                    format!("{name}=[redacted]")
-                }
-                _ if n > 8 => format!(
-                    "{}…[redacted, {n} characters]",
-                    s.chars().take(4).collect::<String>()
-                ),
-                _ => "[redacted]".into(),
-            };
-        }
-        Value::Array(a) => a.iter_mut().for_each(redact),
-        Value::Object(o) => o.values_mut().for_each(redact),
-        _ => {}
-    }
 }
 
 /// "fact: found X, expected Y" for a failed test.

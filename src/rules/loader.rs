@@ -622,6 +622,7 @@ const ROOT_FIELDS: &[(&str, &[&str])] = &[
             "age_days",
             "containers",
             "special_files",
+            "masked_secrets",
         ],
     ),
 ];
