@@ -23,6 +23,7 @@ pub mod mounts;
 pub mod net;
 pub mod process;
 pub mod runtime;
+pub mod server;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -535,6 +536,7 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Str
             .map(str::to_string);
     }
     snap.daemon.info = a.info;
+    snap.daemon.server = server::identify(snap.daemon.version.as_ref(), snap.daemon.info.as_ref());
     daemon_config::apply_networks(&mut snap.daemon.settings, &a.networks);
     snap.daemon.networks = a.networks;
     snap.daemon.inventory = a.inventory;
@@ -556,7 +558,9 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Str
         .as_ref()
         .and_then(|v| v.get("Version"))
         .and_then(Value::as_str);
-    if let Some(version) = version {
+    // The release data is dockerd's: another engine's version says nothing about it.
+    let is_dockerd = snap.daemon.server.as_ref().is_none_or(|s| s.dockerd);
+    if let Some(version) = version.filter(|_| is_dockerd) {
         let today = now.format("%Y-%m-%d").to_string();
         match engine::support(version, &today) {
             Ok(s) => {

@@ -81,9 +81,12 @@ pub fn render(report: &Report, style: Style) -> String {
     );
     let _ = writeln!(
         out,
-        "host {} · Docker {} at {} · {}",
+        "host {} · {} at {} · {}",
         sanitize(&r.hostname),
-        sanitize(r.daemon_version.as_deref().unwrap_or("unreachable")),
+        sanitize(
+            &r.engine_label()
+                .unwrap_or_else(|| "Docker unreachable".into())
+        ),
         sanitize(&r.docker_host),
         r.finished_at.format("%Y-%m-%d %H:%M:%S UTC")
     );

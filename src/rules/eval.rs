@@ -511,6 +511,11 @@ impl<'f, 'a> Context<'f, 'a> {
             remediation: rule.remediation.clone(),
             references: rule.references.clone(),
         };
+        if let Some(why) = self.not_dockerd(rule) {
+            result.status = Status::NotApplicable;
+            result.message = Some(why);
+            return result;
+        }
         let needs_daemon = rule.scope != Scope::Host;
         if rule.check.is_none() {
             // A manual rule that cannot apply here (no swarm, say) is notapplicable, not a task.
@@ -548,6 +553,17 @@ impl<'f, 'a> Context<'f, 'a> {
             }
         }
         result
+    }
+
+    /// Why a rule on dockerd itself does not apply: another engine serves the API.
+    fn not_dockerd(&self, rule: &Rule) -> Option<String> {
+        let server = self.snapshot.daemon.server.as_ref()?;
+        (rule.requires_dockerd && !server.dockerd).then(|| {
+            format!(
+                "the API is served by {} {}, not dockerd",
+                server.product, server.version
+            )
+        })
     }
 
     fn daemon_error(&self) -> String {

@@ -67,6 +67,8 @@ struct RawRule {
     informational: bool,
     #[serde(default)]
     redact: bool,
+    #[serde(default)]
+    requires_dockerd: bool,
 }
 
 #[derive(Deserialize)]
@@ -258,6 +260,7 @@ fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadEr
         check,
         informational: raw.informational,
         redact: raw.redact,
+        requires_dockerd: raw.requires_dockerd,
         origin: format!("{}:{}", src.name, src.line(start)),
     })
 }

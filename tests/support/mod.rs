@@ -12,4 +12,5 @@
 
 pub mod dockerd;
 pub mod fixture;
+pub mod podman;
 pub mod scan;
