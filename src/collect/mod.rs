@@ -22,6 +22,7 @@ pub mod locations;
 pub mod mounts;
 pub mod net;
 pub mod process;
+pub mod rootless;
 pub mod runtime;
 pub mod server;
 
@@ -316,7 +317,7 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
     let file = flags
         .config_file
         .clone()
-        .unwrap_or_else(|| "/etc/docker/daemon.json".into());
+        .unwrap_or_else(|| rootless::default_config_file(host, snap.daemon.process.as_ref()));
     let read = host.read_to_string(&file);
     // dockerd's own --config-file is the file in effect even when it cannot be read, so that
     // rules on its owner and mode look at it and not at the default path.
@@ -412,7 +413,7 @@ fn read_host_placed(
     let config_file = daemon
         .config_file
         .clone()
-        .unwrap_or_else(|| "/etc/docker/daemon.json".into());
+        .unwrap_or_else(|| rootless::default_config_file(host, daemon.process.as_ref()));
     let exe = daemon.process.as_ref().and_then(|p| {
         std::fs::read_link(host.resolve_proc(&format!("/proc/{}/exe", p.pid)))
             .ok()
