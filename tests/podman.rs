@@ -63,6 +63,13 @@ fn podman_is_recognised_and_judged_by_its_own_facts() {
         assert_eq!(r.message(id), why, "rule {id}");
     }
 
+    // Podman fills every container's Ulimits with its defaults: 5.19 cannot tell overrides.
+    r.expect("5.19", "notapplicable");
+    assert_eq!(r.message("5.19"), why);
+    // dockerd's settings are not Podman's: none is reported, so 5.26 judges the containers.
+    assert_eq!(r.report()["run"]["server"]["version"], version.as_str());
+    r.expect_instance("5.26", "plain", "fail");
+
     // Container rules read Podman's inspect documents.
     r.expect_instance("5.5", "priv", "fail");
     r.expect_instance("5.5", "plain", "pass");

@@ -539,6 +539,11 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Str
     snap.daemon.info = a.info;
     snap.daemon.server = server::identify(snap.daemon.version.as_ref(), snap.daemon.info.as_ref());
     daemon_config::apply_networks(&mut snap.daemon.settings, &a.networks);
+    if snap.daemon.server.as_ref().is_some_and(|s| !s.dockerd) {
+        // dockerd's defaults, daemon.json and flags describe no daemon behind this API.
+        snap.daemon.settings.clear();
+        snap.daemon.config_file = None;
+    }
     snap.daemon.networks = a.networks;
     snap.daemon.inventory = a.inventory;
     snap.daemon.swarm = a.swarm;

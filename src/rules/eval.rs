@@ -96,6 +96,12 @@ pub fn decide(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<Deci
     refs.iter()
         .zip(instances)
         .map(|(rule, statuses)| match statuses {
+            // As `rule` decides it: an engine mismatch overrides every instance.
+            Some(_) if full.not_dockerd(rule).is_some() => Decision {
+                status: Status::NotApplicable,
+                message: full.not_dockerd(rule),
+                instances: Vec::new(),
+            },
             Some(statuses) => {
                 let (status, message) = fast.roll_up(rule.scope, &statuses);
                 Decision {
