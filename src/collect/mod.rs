@@ -314,10 +314,9 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
         )),
     }
     let explicit = flags.config_file.is_some();
-    let file = flags
-        .config_file
-        .clone()
-        .unwrap_or_else(|| rootless::default_config_file(host, snap.daemon.process.as_ref()));
+    let file = flags.config_file.clone().unwrap_or_else(|| {
+        rootless::default_config_file(host, snap.daemon.process.as_ref(), endpoint.socket_path())
+    });
     let read = host.read_to_string(&file);
     // dockerd's own --config-file is the file in effect even when it cannot be read, so that
     // rules on its owner and mode look at it and not at the default path.
@@ -410,10 +409,9 @@ fn read_host_placed(
     let (mut before, mut after) = (Vec::new(), Vec::new());
 
     // Locations.
-    let config_file = daemon
-        .config_file
-        .clone()
-        .unwrap_or_else(|| rootless::default_config_file(host, daemon.process.as_ref()));
+    let config_file = daemon.config_file.clone().unwrap_or_else(|| {
+        rootless::default_config_file(host, daemon.process.as_ref(), opts.endpoint.socket_path())
+    });
     let exe = daemon.process.as_ref().and_then(|p| {
         std::fs::read_link(host.resolve_proc(&format!("/proc/{}/exe", p.pid)))
             .ok()

@@ -10,15 +10,27 @@ pub const ROOTFUL_CONFIG: &str = "/etc/docker/daemon.json";
 /// The daemon.json dockerd reads when no `--config-file` is given: the rootful path, or for a
 /// dockerd running as an ordinary user, that user's, found from the process's environment
 /// (`XDG_CONFIG_HOME`, else `HOME`) or else the user's home in the host's `/etc/passwd`.
-pub fn default_config_file(host: &HostFs, process: Option<&DaemonProcess>) -> String {
-    let Some((pid, uid)) = process.and_then(|p| Some((p.pid, p.uid?))) else {
+/// When the process was not found, the owner of the API socket (`socket`) tells the user.
+pub fn default_config_file(
+    host: &HostFs,
+    process: Option<&DaemonProcess>,
+    socket: Option<&str>,
+) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let (pid, uid) = match process {
+        Some(p) => (Some(p.pid), p.uid),
+        None => (
+            None,
+            socket
+                .and_then(|s| std::fs::metadata(s).ok())
+                .map(|m| m.uid()),
+        ),
+    };
+    let Some(uid) = uid.filter(|&u| u != 0) else {
         return ROOTFUL_CONFIG.into();
     };
-    if uid == 0 {
-        return ROOTFUL_CONFIG.into();
-    }
-    let environ = host
-        .read(&format!("/proc/{pid}/environ"))
+    let environ = pid
+        .and_then(|pid| host.read(&format!("/proc/{pid}/environ")).ok())
         .unwrap_or_default();
     let var = |name: &str| {
         environ
@@ -63,12 +75,37 @@ mod tests {
     #[test]
     fn a_rootful_or_unknown_daemon_reads_etc_docker() {
         let host = HostFs::new(std::path::Path::new("/nonexistent-bollwerk-root"));
-        assert_eq!(default_config_file(&host, None), ROOTFUL_CONFIG);
+        assert_eq!(default_config_file(&host, None, None), ROOTFUL_CONFIG);
         let p = DaemonProcess {
             pid: 1,
             uid: Some(0),
             ..Default::default()
         };
-        assert_eq!(default_config_file(&host, Some(&p)), ROOTFUL_CONFIG);
+        assert_eq!(default_config_file(&host, Some(&p), None), ROOTFUL_CONFIG);
+    }
+
+    #[test]
+    fn without_the_process_the_socket_owner_tells_whose_daemon_json() {
+        // A real socket owned by an ordinary user, and a host tree that knows that user.
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("docker.sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("etc")).unwrap();
+        std::fs::write(
+            root.path().join("etc/passwd"),
+            "root:x:0:0::/root:/bin/sh\nrl:x:4321:4321::/home/rl:/bin/sh\n",
+        )
+        .unwrap();
+        let host = HostFs::new(root.path());
+        let sock = sock.to_str().unwrap();
+        assert_eq!(default_config_file(&host, None, Some(sock)), ROOTFUL_CONFIG);
+        if nix::unistd::geteuid().is_root() {
+            std::os::unix::fs::chown(sock, Some(4321), None).unwrap();
+            assert_eq!(
+                default_config_file(&host, None, Some(sock)),
+                "/home/rl/.config/docker/daemon.json"
+            );
+        }
     }
 }
