@@ -115,7 +115,9 @@ pub enum SchemaKind {
 #[derive(Debug, Args)]
 pub struct SourceArgs {
     /// Docker daemon address: unix:///path or tcp://host:port (TLS from DOCKER_TLS_VERIFY and
-    /// DOCKER_CERT_PATH). Default: $DOCKER_HOST, else unix:///var/run/docker.sock.
+    /// DOCKER_CERT_PATH). Default: $DOCKER_HOST, else a rootless daemon's
+    /// $XDG_RUNTIME_DIR/docker.sock when it exists and bollwerk runs as an ordinary user (or
+    /// /var/run/docker.sock is absent), else unix:///var/run/docker.sock.
     // Not clap's `env`: a DOCKER_HOST in the environment would then clash with --snapshot.
     #[arg(long, value_name = "URL")]
     pub docker_host: Option<String>,
@@ -152,7 +154,13 @@ impl SourceArgs {
         self.docker_host
             .clone()
             .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|v| !v.is_empty()))
-            .unwrap_or_else(|| "unix:///var/run/docker.sock".into())
+            .unwrap_or_else(|| {
+                default_socket(
+                    std::env::var("XDG_RUNTIME_DIR").ok().as_deref(),
+                    nix::unistd::geteuid().is_root(),
+                    &|p| Path::new(p).exists(),
+                )
+            })
     }
 
     /// Refuses a --host-root that is not a directory: every host fact would be missing and
@@ -170,6 +178,24 @@ impl SourceArgs {
             ))),
         }
     }
+}
+
+/// The rootful daemon's socket.
+const ROOTFUL_SOCKET: &str = "/var/run/docker.sock";
+
+/// The socket the docker CLI would use without DOCKER_HOST: a rootless daemon's
+/// `$XDG_RUNTIME_DIR/docker.sock` when it exists and the caller is not root (or the rootful
+/// socket is absent), else the rootful one.
+fn default_socket(
+    xdg_runtime_dir: Option<&str>,
+    is_root: bool,
+    exists: &dyn Fn(&str) -> bool,
+) -> String {
+    let rootless = xdg_runtime_dir
+        .filter(|d| d.starts_with('/'))
+        .map(|d| format!("{}/docker.sock", d.trim_end_matches('/')))
+        .filter(|sock| exists(sock) && (!is_root || !exists(ROOTFUL_SOCKET)));
+    format!("unix://{}", rootless.as_deref().unwrap_or(ROOTFUL_SOCKET))
 }
 
 /// Which rules.
@@ -371,6 +397,10 @@ pub struct CollectArgs {
     /// Snapshot file to write.
     #[arg(long, short, value_name = "FILE")]
     output: PathBuf,
+    /// Write secrets found in images and containers (ENV, labels, build steps) in clear;
+    /// by default they are masked as in reports. The file then needs the care of the secrets.
+    #[arg(long)]
+    keep_secrets: bool,
     /// No progress display.
     #[arg(long, short)]
     quiet: bool,
@@ -828,7 +858,16 @@ fn read_report(path: &Path) -> Result<Report, Fatal> {
 
 fn collect_cmd(args: CollectArgs) -> Result<(), Fatal> {
     let rules = load_rules(&args.rules)?;
-    let snapshot = gather(&args.source, &rules, args.quiet)?;
+    let mut snapshot = gather(&args.source, &rules, args.quiet)?;
+    if args.keep_secrets {
+        eprintln!(
+            "bollwerk: warning: --keep-secrets: {} holds any secrets found in clear; protect it like them",
+            args.output.display()
+        );
+    } else {
+        let patterns = rules.secret_patterns();
+        crate::secrets::mask_snapshot(&mut snapshot, &|s| patterns.iter().any(|r| r.is_match(s)));
+    }
     let json = serde_json::to_vec_pretty(&snapshot)
         .map_err(|e| format!("cannot encode the snapshot: {e}"))?;
     report::write::atomic_write(&args.output, &json)?;
@@ -896,5 +935,37 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rootless_socket_is_the_default_as_the_docker_cli_makes_it() {
+        let both = |p: &str| p == "/run/user/1000/docker.sock" || p == ROOTFUL_SOCKET;
+        let only_rootless = |p: &str| p == "/run/user/1000/docker.sock";
+        let xdg = Some("/run/user/1000");
+        assert_eq!(
+            default_socket(xdg, false, &both),
+            "unix:///run/user/1000/docker.sock"
+        );
+        assert_eq!(
+            default_socket(xdg, true, &both),
+            "unix:///var/run/docker.sock"
+        );
+        assert_eq!(
+            default_socket(xdg, true, &only_rootless),
+            "unix:///run/user/1000/docker.sock"
+        );
+        assert_eq!(
+            default_socket(None, false, &both),
+            "unix:///var/run/docker.sock"
+        );
+        assert_eq!(
+            default_socket(xdg, false, &|_| false),
+            "unix:///var/run/docker.sock"
+        );
     }
 }

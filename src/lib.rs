@@ -15,5 +15,6 @@ pub mod doc;
 pub mod manual;
 pub mod report;
 pub mod rules;
+pub mod secrets;
 pub mod snapshot;
 pub mod wording;

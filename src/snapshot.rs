@@ -307,9 +307,27 @@ pub struct DaemonFacts {
     /// Counts of containers and images, and which images no container uses.
     #[serde(default)]
     pub inventory: InventoryFacts,
-    /// The engine's release line and its support status, from bollwerk's dated release data.
+    /// The engine's release line and its support status, from bollwerk's dated release data
+    /// (dockerd only).
     #[serde(default)]
     pub engine: Option<EngineSupport>,
+    /// Which engine serves the API (dockerd or Podman) and whether it runs rootless.
+    #[serde(default)]
+    pub server: Option<ServerFacts>,
+}
+
+/// The engine behind the Docker API, as its own answers name it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerFacts {
+    /// `Docker Engine` or `Podman`.
+    pub product: String,
+    /// Its version (`20.10.24+dfsg1`, `4.3.1`).
+    pub version: String,
+    /// True when dockerd serves the API: rules on dockerd's settings and files apply.
+    pub dockerd: bool,
+    /// True when it runs rootless (`info.SecurityOptions` holds `name=rootless`).
+    pub rootless: bool,
 }
 
 /// The dockerd process.
@@ -551,6 +569,10 @@ pub struct ImageFacts {
     /// `--deep-images`.
     #[serde(default)]
     pub special_files: Option<Vec<SpecialFile>>,
+    /// How many of its strings were masked as secrets when the snapshot was saved (see
+    /// `bollwerk collect --keep-secrets`); 0 when nothing was masked.
+    #[serde(default)]
+    pub masked_secrets: usize,
 }
 
 /// A setuid or setgid file in an image layer.

@@ -179,3 +179,17 @@ fn decide_agrees_when_the_daemon_named_what_it_did_not_give() {
         }
     }
 }
+
+#[test]
+fn decide_agrees_behind_podman() {
+    // Per-instance rules marked requires-dockerd (5.19) are notapplicable as a whole on both paths.
+    let rules = rules();
+    let mut snap = generate::synthetic_snapshot(40, 5, 2);
+    snap.daemon.server = Some(bollwerk::snapshot::ServerFacts {
+        product: "Podman".into(),
+        version: "4.3.1".into(),
+        dockerd: false,
+        rootless: false,
+    });
+    assert_agree(&rules, &snap, &generate::all_params(), "behind Podman");
+}

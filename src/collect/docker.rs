@@ -833,6 +833,7 @@ async fn images(
                 age_days: None,
                 containers: 0,
                 special_files: None,
+                masked_secrets: 0,
                 inspect: i,
                 history: h,
             }),

@@ -24,8 +24,10 @@ pub mod locations;
 pub mod mounts;
 pub mod net;
 pub mod process;
+pub mod rootless;
 pub mod runtime;
 pub mod security_opt;
+pub mod server;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -370,10 +372,9 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
         )),
     }
     let explicit = flags.config_file.is_some();
-    let file = flags
-        .config_file
-        .clone()
-        .unwrap_or_else(|| "/etc/docker/daemon.json".into());
+    let file = flags.config_file.clone().unwrap_or_else(|| {
+        rootless::default_config_file(host, snap.daemon.process.as_ref(), endpoint.socket_path())
+    });
     let read = host.read_to_string(&file);
     // dockerd's own --config-file is the file in effect even when it cannot be read, so that
     // rules on its owner and mode look at it and not at the default path.
@@ -466,10 +467,9 @@ fn read_host_placed(
     let (mut before, mut after) = (Vec::new(), Vec::new());
 
     // Locations.
-    let config_file = daemon
-        .config_file
-        .clone()
-        .unwrap_or_else(|| "/etc/docker/daemon.json".into());
+    let config_file = daemon.config_file.clone().unwrap_or_else(|| {
+        rootless::default_config_file(host, daemon.process.as_ref(), opts.endpoint.socket_path())
+    });
     let exe = daemon.process.as_ref().and_then(|p| {
         host.read_link(&format!("/proc/{}/exe", p.pid))
             .ok()
@@ -593,7 +593,13 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Str
             .map(str::to_string);
     }
     snap.daemon.info = a.info;
+    snap.daemon.server = server::identify(snap.daemon.version.as_ref(), snap.daemon.info.as_ref());
     daemon_config::apply_networks(&mut snap.daemon.settings, &a.networks);
+    if snap.daemon.server.as_ref().is_some_and(|s| !s.dockerd) {
+        // dockerd's defaults, daemon.json and flags describe no daemon behind this API.
+        snap.daemon.settings.clear();
+        snap.daemon.config_file = None;
+    }
     snap.daemon.networks = a.networks;
     snap.daemon.inventory = a.inventory;
     snap.daemon.swarm = a.swarm;
@@ -615,7 +621,9 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Str
         .as_ref()
         .and_then(|v| v.get("Version"))
         .and_then(Value::as_str);
-    if let Some(version) = version {
+    // The release data is dockerd's: another engine's version says nothing about it.
+    let is_dockerd = snap.daemon.server.as_ref().is_none_or(|s| s.dockerd);
+    if let Some(version) = version.filter(|_| is_dockerd) {
         let today = now.format("%Y-%m-%d").to_string();
         match engine::support(version, &today) {
             Ok(s) => {

@@ -112,6 +112,8 @@ struct Host {
     kernel: Option<String>,
     addresses: Vec<String>,
     daemon_version: Option<String>,
+    /// The engine as [`crate::report::RunInfo::engine_label`] names it.
+    engine: Option<String>,
     docker_host: String,
     host_root: String,
 }
@@ -893,6 +895,7 @@ impl Page {
                     })
                     .collect(),
                 daemon_version: run.daemon_version.as_deref().map(clean),
+                engine: run.engine_label().as_deref().map(clean),
                 docker_host: clean(&run.docker_host),
                 host_root: clean(&run.host_root),
             },

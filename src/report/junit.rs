@@ -101,11 +101,13 @@ pub fn render(report: &Report) -> String {
             ],
         );
         x.open("properties", &[]);
+        let engine = run.engine_label().unwrap_or_default();
         for (name, value) in [
             ("benchmark", report.benchmark.as_str()),
             ("bollwerk.version", report.tool.version.as_str()),
             ("rules.version", report.tool.rules_version.as_str()),
             ("docker.host", run.docker_host.as_str()),
+            ("engine", engine.as_str()),
             ("host.root", run.host_root.as_str()),
         ] {
             x.empty("property", &[("name", name), ("value", value)]);

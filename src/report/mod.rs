@@ -155,6 +155,9 @@ pub struct RunInfo {
     pub interfaces: Vec<crate::snapshot::Interface>,
     /// Docker Engine version, when the daemon answered.
     pub daemon_version: Option<String>,
+    /// The engine serving the API (Docker Engine or Podman, rootless or not), when it answered.
+    #[serde(default)]
+    pub server: Option<crate::snapshot::ServerFacts>,
     /// The daemon's address.
     pub docker_host: String,
     /// The host root that was read.
@@ -312,6 +315,23 @@ impl Summary {
     }
 }
 
+impl RunInfo {
+    /// The engine as every report names it: `Podman 4.3.1`, `Docker Engine 27.0.1 (rootless)`,
+    /// or `Docker 20.10` for reports written before bollwerk told engines apart; `None` when
+    /// the daemon did not answer.
+    pub fn engine_label(&self) -> Option<String> {
+        match &self.server {
+            Some(s) => Some(format!(
+                "{} {}{}",
+                s.product,
+                s.version,
+                if s.rootless { " (rootless)" } else { "" }
+            )),
+            None => self.daemon_version.as_ref().map(|v| format!("Docker {v}")),
+        }
+    }
+}
+
 impl Report {
     /// Builds a report from a snapshot and its results.
     pub fn new(snapshot: &Snapshot, results: Vec<RuleResult>, options: RunOptions) -> Report {
@@ -343,6 +363,7 @@ impl Report {
                 kernel: snapshot.host.kernel.clone(),
                 interfaces: snapshot.host.interfaces.clone(),
                 daemon_version,
+                server: snapshot.daemon.server.clone(),
                 docker_host: snapshot.docker_host.clone(),
                 host_root: snapshot.host_root.clone(),
                 started_at: snapshot.started_at,

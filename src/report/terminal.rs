@@ -125,9 +125,12 @@ fn summary(report: &Report, style: Style, full: bool) -> String {
         report.tool.version, report.benchmark
     );
     let host = format!(
-        "host {} · Docker {} at {} · {}",
+        "host {} · {} at {} · {}",
         sanitize(&r.hostname),
-        sanitize(r.daemon_version.as_deref().unwrap_or("unreachable")),
+        sanitize(
+            &r.engine_label()
+                .unwrap_or_else(|| "Docker unreachable".into())
+        ),
         sanitize(&r.docker_host),
         r.finished_at.format("%Y-%m-%d %H:%M:%S UTC")
     );

@@ -936,6 +936,9 @@ fn write_test_result(x: &mut Xml, report: &Report, arf: bool) {
     if let Some(v) = &run.daemon_version {
         fact(x, &format!("{FACT_NS}docker_engine_version"), v);
     }
+    if let Some(engine) = run.engine_label() {
+        fact(x, &format!("{FACT_NS}engine"), &engine);
+    }
     fact(x, &format!("{FACT_NS}docker_host"), &run.docker_host);
     fact(x, &format!("{FACT_NS}host_root"), &run.host_root);
     // The scan's own remarks travel as facts: OpenSCAP reads a TestResult's `remark`

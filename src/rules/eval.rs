@@ -97,6 +97,12 @@ pub fn decide(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<Deci
     refs.iter()
         .zip(instances)
         .map(|(rule, statuses)| match statuses {
+            // As `rule` decides it: an engine mismatch overrides every instance.
+            Some(_) if full.not_dockerd(rule).is_some() => Decision {
+                status: Status::NotApplicable,
+                message: full.not_dockerd(rule),
+                instances: Vec::new(),
+            },
             Some(statuses) => {
                 let (status, message) = fast.roll_up(rule.scope, &statuses);
                 Decision {
@@ -244,6 +250,7 @@ const CONTAINER_FACTS: &[&str] = &[
 /// Image facts a rule can read besides `inspect` and `history`.
 const IMAGE_FACTS: &[&str] = &[
     "id",
+    "masked_secrets",
     "tags",
     "registries",
     "age_days",
@@ -551,6 +558,11 @@ impl<'f, 'a> Context<'f, 'a> {
             remediation: rule.remediation.clone(),
             references: rule.references.clone(),
         };
+        if let Some(why) = self.not_dockerd(rule) {
+            result.status = Status::NotApplicable;
+            result.message = Some(why);
+            return result;
+        }
         let needs_daemon = rule.scope != Scope::Host;
         if rule.check.is_none() {
             // A manual rule that cannot apply here (no swarm, say) is notapplicable, not a task.
@@ -588,6 +600,17 @@ impl<'f, 'a> Context<'f, 'a> {
             }
         }
         result
+    }
+
+    /// Why a rule on dockerd itself does not apply: another engine serves the API.
+    fn not_dockerd(&self, rule: &Rule) -> Option<String> {
+        let server = self.snapshot.daemon.server.as_ref()?;
+        (rule.requires_dockerd && !server.dockerd).then(|| {
+            format!(
+                "the API is served by {} {}, not dockerd",
+                server.product, server.version
+            )
+        })
     }
 
     fn daemon_error(&self) -> String {
@@ -715,7 +738,7 @@ impl<'f, 'a> Context<'f, 'a> {
         let mut message = verdict.message();
         if rule.redact {
             for e in &mut evidence {
-                redact(&mut e.observed);
+                crate::secrets::mask_all(&mut e.observed);
             }
             if status == Status::Fail && self.explain {
                 message = evidence
@@ -1404,28 +1427,6 @@ fn applies_reason(evidence: &[Evidence]) -> String {
         .map(|e| format!("{} is {}", e.fact, compact(&e.observed)))
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-/// Masks every string in `v`: `NAME=value` keeps its name, other text its first four characters.
-fn redact(v: &mut Value) {
-    match v {
-        Value::String(s) => {
-            let n = s.chars().count();
-            *s = match s.split_once('=') {
-                Some((name, _)) if !name.is_empty() && name.len() < 64 => {
-                    format!("{name}=[redacted]")
-                }
-                _ if n > 8 => format!(
-                    "{}…[redacted, {n} characters]",
-                    s.chars().take(4).collect::<String>()
-                ),
-                _ => "[redacted]".into(),
-            };
-        }
-        Value::Array(a) => a.iter_mut().for_each(redact),
-        Value::Object(o) => o.values_mut().for_each(redact),
-        _ => {}
-    }
 }
 
 /// "fact: found X, expected Y" for a failed test.

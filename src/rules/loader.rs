@@ -67,6 +67,8 @@ struct RawRule {
     informational: bool,
     #[serde(default)]
     redact: bool,
+    #[serde(default)]
+    requires_dockerd: bool,
 }
 
 #[derive(Deserialize)]
@@ -259,6 +261,7 @@ fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadEr
         check,
         informational: raw.informational,
         redact: raw.redact,
+        requires_dockerd: raw.requires_dockerd,
         origin: format!("{}:{}", src.name, src.line(start)),
     })
 }
@@ -659,6 +662,7 @@ const ROOT_FIELDS: &[(&str, &[&str])] = &[
             "age_days",
             "containers",
             "special_files",
+            "masked_secrets",
         ],
     ),
 ];

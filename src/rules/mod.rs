@@ -111,6 +111,32 @@ impl RuleSet {
             .or_else(|| self.rules.iter().find(|r| r.id.eq_ignore_ascii_case(typed)))
     }
 
+    /// What the rules marked `redact` look for: the patterns of their tests that fail on a
+    /// match (`not-matches`, `none-matches`, or `matches` under a `not`). A string one of them
+    /// matches is a secret; `collect` masks it in the snapshot as the report masks evidence.
+    pub fn secret_patterns(&self) -> Vec<&regex::Regex> {
+        fn walk<'r>(check: &'r model::Check, negated: bool, out: &mut Vec<&'r regex::Regex>) {
+            use model::{Check, Op};
+            match check {
+                Check::All(cs) | Check::Any(cs) => cs.iter().for_each(|c| walk(c, negated, out)),
+                Check::Not(c) => walk(c, !negated, out),
+                Check::Every { check, .. } => walk(check, negated, out),
+                Check::Test(t) => match (&t.op, negated) {
+                    (Op::NotMatches(r) | Op::NoneMatches(r), false)
+                    | (Op::Matches(r) | Op::AnyMatches(r), true) => out.push(r),
+                    _ => {}
+                },
+            }
+        }
+        let mut out = Vec::new();
+        for rule in self.rules.iter().filter(|r| r.redact) {
+            if let Some(check) = &rule.check {
+                walk(check, false, &mut out);
+            }
+        }
+        out
+    }
+
     /// Keeps only the selected rules.
     pub fn select(mut self, selection: &Selection) -> RuleSet {
         self.rules.retain(|r| selection.selects(r));
@@ -121,6 +147,17 @@ impl RuleSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_patterns_come_from_redacting_rules_only() {
+        let rules = RuleSet::load(None).expect("embedded rules load");
+        let patterns = rules.secret_patterns();
+        let is_secret = |s: &str| patterns.iter().any(|r| r.is_match(s));
+        assert!(is_secret("DB_PASSWORD=s3cret"));
+        assert!(is_secret("AKIAABCDEFGHIJKLMNOP"));
+        assert!(!is_secret("PATH=/usr/bin"));
+        assert!(!is_secret("DB_PASSWORD_FILE=/run/secrets/db"));
+    }
 
     #[test]
     fn ids_order_numerically() {

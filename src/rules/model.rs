@@ -44,6 +44,9 @@ pub struct Rule {
     pub informational: bool,
     /// Mask the values in this rule's evidence (rules that look for secrets).
     pub redact: bool,
+    /// The rule judges dockerd itself (its settings, files, release line): it is
+    /// `notapplicable` when another engine (Podman) serves the API.
+    pub requires_dockerd: bool,
     /// Where the rule was defined: `file:line`.
     pub origin: String,
 }

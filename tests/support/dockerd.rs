@@ -487,7 +487,7 @@ pub fn require_tooling() -> PathBuf {
 }
 
 /// Fills `root` with a minimal busybox file system for `docker import`.
-fn build_busybox_rootfs(root: &Path) {
+pub fn build_busybox_rootfs(root: &Path) {
     if !Path::new(BUSYBOX_BIN).is_file() {
         panic!("{BUSYBOX_BIN} not found: run scripts/test.sh, which installs docker.io, busybox-static and openscap");
     }

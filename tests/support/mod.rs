@@ -13,4 +13,5 @@
 pub mod dockerd;
 pub mod fake_daemon;
 pub mod fixture;
+pub mod podman;
 pub mod scan;

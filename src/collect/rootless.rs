@@ -1,0 +1,111 @@
+//! Where a rootless dockerd keeps its daemon.json: `$XDG_CONFIG_HOME/docker/daemon.json`
+//! (default `~/.config/docker/daemon.json`) of the user running it, not `/etc/docker`.
+
+use crate::collect::hostfs::HostFs;
+use crate::snapshot::DaemonProcess;
+
+/// The daemon.json a rootful dockerd reads when no `--config-file` is given.
+pub const ROOTFUL_CONFIG: &str = "/etc/docker/daemon.json";
+
+/// The daemon.json dockerd reads when no `--config-file` is given: the rootful path, or for a
+/// dockerd running as an ordinary user, that user's, found from the process's environment
+/// (`XDG_CONFIG_HOME`, else `HOME`) or else the user's home in the host's `/etc/passwd`.
+/// When the process was not found, the owner of the API socket (`socket`) tells the user.
+pub fn default_config_file(
+    host: &HostFs,
+    process: Option<&DaemonProcess>,
+    socket: Option<&str>,
+) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let (pid, uid) = match process {
+        Some(p) => (Some(p.pid), p.uid),
+        None => (
+            None,
+            socket
+                .and_then(|s| std::fs::metadata(s).ok())
+                .map(|m| m.uid()),
+        ),
+    };
+    let Some(uid) = uid.filter(|&u| u != 0) else {
+        return ROOTFUL_CONFIG.into();
+    };
+    let environ = pid
+        .and_then(|pid| host.read(&format!("/proc/{pid}/environ")).ok())
+        .unwrap_or_default();
+    let var = |name: &str| {
+        environ
+            .split(|b| *b == 0)
+            .filter_map(|kv| std::str::from_utf8(kv).ok())
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .filter(|v| v.starts_with('/'))
+            .map(str::to_string)
+    };
+    if let Some(config_home) = var("XDG_CONFIG_HOME") {
+        return format!("{}/docker/daemon.json", config_home.trim_end_matches('/'));
+    }
+    let home = var("HOME").or_else(|| {
+        let passwd = host.read_to_string("/etc/passwd").ok()?;
+        home_of(&passwd, uid)
+    });
+    match home {
+        Some(home) => format!("{}/.config/docker/daemon.json", home.trim_end_matches('/')),
+        None => ROOTFUL_CONFIG.into(),
+    }
+}
+
+/// The home directory of `uid` in an `/etc/passwd` text.
+fn home_of(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.len() >= 6 && fields[2].parse() == Ok(uid)).then(|| fields[5].to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn home_comes_from_passwd_by_uid() {
+        let passwd = "root:x:0:0:root:/root:/bin/sh\nana:x:1001:1001::/home/ana:/bin/sh\n";
+        assert_eq!(home_of(passwd, 1001).as_deref(), Some("/home/ana"));
+        assert_eq!(home_of(passwd, 1002), None);
+    }
+
+    #[test]
+    fn a_rootful_or_unknown_daemon_reads_etc_docker() {
+        let host = HostFs::new(std::path::Path::new("/nonexistent-bollwerk-root"));
+        assert_eq!(default_config_file(&host, None, None), ROOTFUL_CONFIG);
+        let p = DaemonProcess {
+            pid: 1,
+            uid: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(default_config_file(&host, Some(&p), None), ROOTFUL_CONFIG);
+    }
+
+    #[test]
+    fn without_the_process_the_socket_owner_tells_whose_daemon_json() {
+        // A real socket owned by an ordinary user, and a host tree that knows that user.
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("docker.sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("etc")).unwrap();
+        std::fs::write(
+            root.path().join("etc/passwd"),
+            "root:x:0:0::/root:/bin/sh\nrl:x:4321:4321::/home/rl:/bin/sh\n",
+        )
+        .unwrap();
+        let host = HostFs::new(root.path());
+        let sock = sock.to_str().unwrap();
+        assert_eq!(default_config_file(&host, None, Some(sock)), ROOTFUL_CONFIG);
+        if nix::unistd::geteuid().is_root() {
+            std::os::unix::fs::chown(sock, Some(4321), None).unwrap();
+            assert_eq!(
+                default_config_file(&host, None, Some(sock)),
+                "/home/rl/.config/docker/daemon.json"
+            );
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Rootless Docker for real: Debian's dockerd-rootless.sh (rootlesskit, host network since
+//! this machine gives ordinary users no /dev/net/tun for slirp4netns) run by an ordinary user
+//! created for the test, with its runtime dir and home in temp folders. bollwerk, run as that
+//! user with no DOCKER_HOST, finds the socket under $XDG_RUNTIME_DIR, reads the user's
+//! ~/.config/docker/daemon.json, records rootless and passes 2.1.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const USER: &str = "bollwerk-rootless";
+const SETUP: &str = "/usr/share/docker.io/contrib/dockerd-rootless.sh";
+const PATH: &str =
+    "/usr/share/docker.io/contrib:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The test user's uid and gid, creating the user (with subordinate ids) when absent.
+fn test_user() -> (u32, u32) {
+    let lookup = || nix::unistd::User::from_name(USER).ok().flatten();
+    if lookup().is_none() {
+        let ok = Command::new("useradd")
+            .args([
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                USER,
+            ])
+            .status()
+            .expect("run useradd");
+        assert!(ok.success(), "useradd {USER} failed");
+    }
+    for file in ["/etc/subuid", "/etc/subgid"] {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        if !text.lines().any(|l| l.starts_with(&format!("{USER}:"))) {
+            let line = format!("{USER}:400000:65536\n");
+            std::fs::write(file, text + &line).expect("add subordinate ids");
+        }
+    }
+    let u = lookup().expect("test user exists");
+    (u.uid.as_raw(), u.gid.as_raw())
+}
+
+/// A rootless dockerd; stopped (rootlesskit and everything under it) on drop.
+struct RootlessDaemon {
+    child: Child,
+}
+
+impl Drop for RootlessDaemon {
+    fn drop(&mut self) {
+        // `kill -- -PGID` signals the whole group: rootlesskit, its child, dockerd.
+        let group = format!("-{}", self.child.id());
+        let signal = |sig: &str| {
+            let _ = Command::new("kill").args([sig, "--", &group]).status();
+        };
+        signal("-TERM");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        signal("-KILL");
+        let _ = self.child.wait();
+    }
+}
+
+fn owned_dir(path: &Path, uid: u32, gid: u32) -> PathBuf {
+    std::fs::create_dir_all(path).unwrap();
+    std::os::unix::fs::chown(path, Some(uid), Some(gid)).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).unwrap();
+    path.to_path_buf()
+}
+
+fn as_user(cmd: &mut Command, uid: u32, gid: u32, runtime: &Path, home: &Path) {
+    cmd.uid(uid)
+        .gid(gid)
+        .env_clear()
+        .env("PATH", PATH)
+        .env("HOME", home)
+        .env("XDG_RUNTIME_DIR", runtime)
+        .env("NO_COLOR", "1");
+}
+
+#[test]
+fn rootless_docker_is_found_and_judged_by_its_own_daemon_json() {
+    assert!(
+        Path::new(SETUP).is_file(),
+        "{SETUP} missing: docker.io ships it"
+    );
+    assert!(
+        Path::new("/usr/bin/rootlesskit").is_file(),
+        "rootlesskit missing: run scripts/test.sh, which installs it"
+    );
+    let (uid, gid) = test_user();
+    let base = tempfile::Builder::new()
+        .prefix("bollwerk-rootless-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let runtime = owned_dir(&base.path().join("run"), uid, gid);
+    let home = owned_dir(&base.path().join("home"), uid, gid);
+    let config_dir = owned_dir(&home.join(".config/docker"), uid, gid);
+    let config = config_dir.join("daemon.json");
+    std::fs::write(&config, "{\n  \"log-level\": \"warn\"\n}\n").unwrap();
+    std::os::unix::fs::chown(&config, Some(uid), Some(gid)).unwrap();
+    let data = owned_dir(&base.path().join("data"), uid, gid);
+
+    let mut cmd = Command::new(SETUP);
+    as_user(&mut cmd, uid, gid, &runtime, &home);
+    cmd.env("DOCKERD_ROOTLESS_ROOTLESSKIT_NET", "host")
+        .env("DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER", "none")
+        .arg("--data-root")
+        .arg(data.join("root"))
+        .arg("--exec-root")
+        .arg(data.join("exec"))
+        .arg("--pidfile")
+        .arg(data.join("pid"))
+        .args(["--bridge", "none", "--iptables=false"])
+        .process_group(0)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(base.path().join("log")).unwrap());
+    let daemon = RootlessDaemon {
+        child: cmd.spawn().expect("start dockerd-rootless.sh"),
+    };
+    let socket = runtime.join("docker.sock");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+        let log = std::fs::read_to_string(base.path().join("log")).unwrap_or_default();
+        assert!(
+            Instant::now() < deadline,
+            "rootless dockerd did not come up in 60 s:\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+
+    // bollwerk as the daemon's user, as that user would run it: no DOCKER_HOST, no flag.
+    let out = owned_dir(&base.path().join("out"), uid, gid);
+    let snap = out.join("snap.json");
+    let mut collect = Command::new(env!("CARGO_BIN_EXE_bollwerk"));
+    as_user(&mut collect, uid, gid, &runtime, &home);
+    let o = collect
+        .args(["collect", "-q", "-o"])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "collect: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    assert_eq!(s["docker_host"], format!("unix://{}", socket.display()));
+    let d = &s["daemon"];
+    assert_eq!(d["server"]["rootless"], true, "{}", d["server"]);
+    assert_eq!(d["process"]["uid"], uid);
+    assert_eq!(d["config_file"], config.display().to_string());
+    assert_eq!(d["settings"]["log-level"]["value"], "warn");
+    assert_eq!(
+        d["settings"]["log-level"]["source"],
+        format!("{}:2", config.display())
+    );
+
+    let mut scan = Command::new(env!("CARGO_BIN_EXE_bollwerk"));
+    as_user(&mut scan, uid, gid, &runtime, &home);
+    let o = scan
+        .args([
+            "scan",
+            "--include",
+            "2.1,2.3",
+            "--format",
+            "terminal,json",
+            "-q",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("(rootless) at unix://"), "{stdout}");
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let status = |id: &str| {
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .map(|x| x["status"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(status("2.1"), "pass");
+    // The rootless daemon.json sets log-level warn: 2.3 judges that file, not /etc/docker.
+    assert_eq!(status("2.3"), "fail");
+    drop(daemon);
+}
