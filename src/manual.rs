@@ -62,7 +62,14 @@ const ENV_DAEMON: &[(&str, &str)] = &[
     (
         "DOCKER_HOST",
         "The daemon address when --docker-host is not given: unix:///path or tcp://host:port. \
-         Unset or empty: unix:///var/run/docker.sock.",
+         Unset or empty: a rootless daemon's $XDG_RUNTIME_DIR/docker.sock, else \
+         unix:///var/run/docker.sock.",
+    ),
+    (
+        "XDG_RUNTIME_DIR",
+        "Where a rootless Docker daemon's socket is (docker.sock), used as the docker CLI \
+         does when DOCKER_HOST and --docker-host are unset and the socket exists, bollwerk \
+         runs as an ordinary user or /var/run/docker.sock is absent.",
     ),
     (
         "DOCKER_TLS_VERIFY",

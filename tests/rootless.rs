@@ -173,7 +173,6 @@ fn rootless_docker_is_found_and_judged_by_its_own_daemon_json() {
             "2.1,2.3",
             "--format",
             "terminal,json",
-            "-q",
             "-o",
         ])
         .arg(&out)
