@@ -13,7 +13,8 @@
 //! host root and options; a container only its daemon has), the snapshot only where asked,
 //! folders 0700 and files 0600; what stays on the hosts (the binary only, or nothing with
 //! `bollwerk_remove_after`; host trees untouched); that placing the binary again changes
-//! nothing; and the merge play: run when the controller's bollwerk has `report --merge`,
+//! nothing; that a host whose scan fails (a refused option in run 2) fails with bollwerk's
+//! reason and keeps no scratch folder while the others are fetched; and the merge play: run when the controller's bollwerk has `report --merge`,
 //! otherwise refused with a message that says what to do. `ansible-lint` must find nothing in
 //! `deploy/ansible/`.
 //!
@@ -427,15 +428,18 @@ fn playbook_scans_three_hosts_and_brings_the_reports_home() {
     vars[2]["bollwerk_remove_after"] = json!(true);
     vars[2]["ansible_remote_tmp"] = json!(s.join("ssh-c-ansible-tmp"));
     let inventory = s.join("inventory.yml");
-    let mut inventory_hosts = serde_json::Map::new();
-    for (host, v) in hosts.iter().zip(vars) {
-        inventory_hosts.insert(host.name.to_string(), v);
-    }
-    fs::write(
-        &inventory,
-        json!({"bollwerk": {"hosts": inventory_hosts}}).to_string(),
-    )
-    .unwrap();
+    let write_inventory = |vars: &[Value]| {
+        let mut inventory_hosts = serde_json::Map::new();
+        for (host, v) in hosts.iter().zip(vars) {
+            inventory_hosts.insert(host.name.to_string(), v.clone());
+        }
+        fs::write(
+            &inventory,
+            json!({"bollwerk": {"hosts": inventory_hosts}}).to_string(),
+        )
+        .unwrap();
+    };
+    write_inventory(&vars);
 
     let can_merge = bollwerk_can_merge();
     let extra_vars = |merge: bool| {
@@ -592,17 +596,44 @@ fn playbook_scans_three_hosts_and_brings_the_reports_home() {
     }
 
     // Run 2 (no merge): a second dated folder; the binary already in place is not copied
-    // again, while ssh-c (cleaned up after run 1) gets it anew.
+    // again, while ssh-c (cleaned up after run 1) gets it anew. local-b's scan is given an
+    // option bollwerk refuses: that host fails with bollwerk's reason and leaves no scratch
+    // folder, the others are scanned and fetched all the same.
+    vars[1]["bollwerk_scan_options"] = json!(["--level", "7"]);
+    write_inventory(&vars);
     thread::sleep(Duration::from_millis(1100));
     let second = run_playbook(&home, &inventory, &extra_vars(false));
-    assert!(second.success, "second run failed:\n{}", second.log);
+    assert!(
+        !second.success,
+        "a failed host must fail the run:\n{}",
+        second.log
+    );
+    assert_eq!(second.recap("local-b", "failed"), 1, "{}", second.log);
+    assert!(
+        second.log.contains("7 is not in 1..=2"),
+        "local-b's failure does not show bollwerk's reason:\n{}",
+        second.log
+    );
     let runs = run_folders(&dest);
     assert_eq!(runs.len(), 2, "two runs, two dated folders: {runs:?}");
     let run2 = runs.iter().find(|r| **r != run1).unwrap();
     assert!(is_run_id(run2), "{run2}");
+    assert_eq!(
+        file_names(&dest.join(run2)),
+        ["local-a", "ssh-c"].map(String::from).into(),
+        "hosts with reports in run 2"
+    );
+    assert_eq!(
+        file_names(&hosts[1].remote_dir),
+        ["bollwerk", "config.toml"].map(String::from).into(),
+        "local-b's scratch folder after its failed scan"
+    );
     for host in &hosts {
-        let report = read_json(&dest.join(run2).join(host.name).join("report.json"));
-        assert_eq!(report["run"]["hostname"], host.hostname);
+        if host.name != "local-b" {
+            assert_eq!(second.recap(host.name, "failed"), 0, "{}", second.log);
+            let report = read_json(&dest.join(run2).join(host.name).join("report.json"));
+            assert_eq!(report["run"]["hostname"], host.hostname);
+        }
         let copied_first = first.changed("Place the bollwerk binary on the host", host.name);
         let copied_again = second.changed("Place the bollwerk binary on the host", host.name);
         assert!(
