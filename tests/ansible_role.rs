@@ -426,7 +426,6 @@ fn playbook_scans_three_hosts_and_brings_the_reports_home() {
     }
     vars[2]["bollwerk_fetch_snapshot"] = json!(true);
     vars[2]["bollwerk_remove_after"] = json!(true);
-    vars[2]["ansible_remote_tmp"] = json!(s.join("ssh-c-ansible-tmp"));
     let inventory = s.join("inventory.yml");
     let write_inventory = |vars: &[Value]| {
         let mut inventory_hosts = serde_json::Map::new();
@@ -449,6 +448,8 @@ fn playbook_scans_three_hosts_and_brings_the_reports_home() {
             "bollwerk_controller_dest": dest,
             "bollwerk_formats": ["json", "html"],
             "bollwerk_become": false,
+            // Ansible's own module files on every host, the controller too: not in ~root.
+            "ansible_remote_tmp": s.join("ansible-remote-tmp"),
             "bollwerk_merge": merge,
         })
     };
