@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 
 missing=()
-for pkg in docker.io busybox-static podman rootlesskit uidmap iptables iproute2 procps openssl openscap-scanner openscap-utils libxml2-utils chromium zsh fish; do
+for pkg in docker.io busybox-static podman rootlesskit uidmap iptables iproute2 procps openssl openscap-scanner openscap-utils libxml2-utils chromium zsh fish openssh-server openssh-client binutils; do
   installed "$pkg" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -46,6 +46,15 @@ if ! "$BOLLWERK_TOOLS/venv/bin/python" -c "import jsonschema" 2>/dev/null; then
   echo "scripts/test.sh: installing jsonschema into $BOLLWERK_TOOLS/venv" >&2
   python3 -m venv "$BOLLWERK_TOOLS/venv"
   "$BOLLWERK_TOOLS/venv/bin/pip" install --quiet "jsonschema==4.26.0"
+fi
+
+# tests/ansible_role.rs: ansible-core and ansible-lint from PyPI in their own venv, pinned to the
+# newest releases that install on Python 3.11 here (2026-12-04).
+if ! "$BOLLWERK_TOOLS/ansible-venv/bin/ansible-playbook" --version >/dev/null 2>&1 \
+  || ! "$BOLLWERK_TOOLS/ansible-venv/bin/ansible-lint" --version >/dev/null 2>&1; then
+  echo "scripts/test.sh: installing ansible-core and ansible-lint into $BOLLWERK_TOOLS/ansible-venv" >&2
+  python3 -m venv "$BOLLWERK_TOOLS/ansible-venv"
+  "$BOLLWERK_TOOLS/ansible-venv/bin/pip" install --quiet "ansible-core==2.19.14" "ansible-lint==26.10.1"
 fi
 
 cargo fmt --all -- --check
