@@ -240,8 +240,8 @@ pub struct ScanArgs {
     #[arg(long, value_delimiter = ',', value_name = "USERS")]
     trusted_users: Option<Vec<String>>,
     /// Report formats, comma-separated: terminal (stdout), json, html, xccdf, arf, junit,
-    /// sarif (files report.json, report.html, report.xccdf.xml, report.arf.xml,
-    /// report.junit.xml, report.sarif in --output).
+    /// sarif, plan (files report.json, report.html, report.xccdf.xml, report.arf.xml,
+    /// report.junit.xml, report.sarif and the folder plan/ in --output).
     #[arg(
         long,
         value_delimiter = ',',
@@ -310,6 +310,9 @@ pub enum Format {
     Junit,
     /// report.sarif: SARIF 2.1.0, one result per failing container, image or host rule.
     Sarif,
+    /// plan/: a proposed daemon.json (and its diff), audit rules and hardening flags per
+    /// container, for a person to review; nothing is applied (scan only).
+    Plan,
 }
 
 impl Format {
@@ -323,6 +326,7 @@ impl Format {
             Format::Arf => Some("report.arf.xml"),
             Format::Junit => Some("report.junit.xml"),
             Format::Sarif => Some("report.sarif"),
+            Format::Plan => None,
         }
     }
 }
@@ -744,7 +748,18 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
     } else {
         terminal::View::Summary
     };
-    write_reports(&report, &args.format, &args.output, args.compress, view)?;
+    let plan = args
+        .format
+        .contains(&Format::Plan)
+        .then(|| report::plan::render(&report, &snapshot, &rules));
+    write_reports(
+        &report,
+        &args.format,
+        &args.output,
+        args.compress,
+        view,
+        plan.as_deref(),
+    )?;
     Ok(report::exit_code(&report.results, args.fail_on))
 }
 
@@ -759,11 +774,26 @@ fn write_reports(
     output: &Path,
     compress: bool,
     view: terminal::View,
+    plan: Option<&[(String, String)]>,
 ) -> Result<(), Fatal> {
     let mut written = Vec::new();
     for &format in formats {
         let bytes = match format {
             Format::Terminal => continue,
+            Format::Plan => {
+                let files = plan.ok_or_else(|| {
+                    Fatal("--format plan needs the host's facts: write the plan with `bollwerk scan --format plan`".into())
+                })?;
+                let dir = output.join("plan");
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                for (name, text) in files {
+                    let path = dir.join(name);
+                    report::write::atomic_write(&path, text.as_bytes())?;
+                    written.push(path);
+                }
+                continue;
+            }
             Format::Json => serde_json::to_vec_pretty(report)
                 .map_err(|e| format!("cannot encode the report: {e}"))?,
             Format::Html => report::html::render(report)?.into_bytes(),
@@ -805,7 +835,14 @@ fn rerender(args: ReportArgs) -> Result<(), Fatal> {
     } else {
         terminal::View::Closing
     };
-    write_reports(&report, &args.format, &args.output, args.compress, view)
+    write_reports(
+        &report,
+        &args.format,
+        &args.output,
+        args.compress,
+        view,
+        None,
+    )
 }
 
 /// `bollwerk diff`: exit code 1 when the new scan regressed, 0 otherwise.

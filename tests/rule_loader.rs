@@ -1108,3 +1108,57 @@ fn no_shipped_expectation_shows_a_regular_expression() {
     }
     assert!(shown > 200, "only {shown} tests seen");
 }
+
+// ---- fix data and remediation placeholders (`--format plan`) ------------------------------
+
+#[test]
+fn fix_data_is_validated_with_its_line() {
+    // daemon.json keys must be dockerd's.
+    assert_error(
+        &with("impact", "fix = { daemon-json = { not-a-key = true } }"),
+        12,
+        &["fix", "'not-a-key' is not a daemon.json key"],
+    );
+    // docker run flags only for per-container rules.
+    assert_error(
+        &with("impact", "fix = { run-add = [\"--memory 1g\"] }"),
+        12,
+        &["run-add", "each-container"],
+    );
+    assert_error(
+        &with("impact", "fix = { daemon-jsn = { icc = false } }"),
+        12,
+        &["daemon-jsn"],
+    );
+    let ok = parse_file(
+        "test.toml",
+        &with(
+            "impact",
+            "fix = { daemon-json = { icc = false, cgroup-parent = \"remove\" } }",
+        ),
+    )
+    .expect("a daemon.json fix loads");
+    assert_eq!(ok[0].fix.daemon_json["icc"], serde_json::json!(false));
+    assert!(
+        ok[0].fix.daemon_json["cgroup-parent"].is_null(),
+        "remove → null"
+    );
+}
+
+#[test]
+fn remediation_placeholders_must_name_a_location_kind() {
+    assert_error(
+        &with("remediation", "remediation = \"Watch {binary:dockerd}.\""),
+        1,
+        &["remediation", "binary:dockerd"],
+    );
+    // Other braces are text.
+    parse_file(
+        "test.toml",
+        &with(
+            "remediation",
+            "remediation = \"Set {\\\"icc\\\": false} in {config:daemon.json}.\"",
+        ),
+    )
+    .expect("JSON in prose and a known placeholder load");
+}

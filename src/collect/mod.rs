@@ -80,6 +80,9 @@ impl Plan {
             for check in rule.check.iter().chain(rule.applies_when.iter()) {
                 plan.visit(check);
             }
+            // Places remediation texts name, shown as this host has them.
+            plan.locations
+                .extend(crate::rules::path::prose_placeholders(&rule.remediation));
         }
         plan
     }

@@ -6,6 +6,7 @@ pub mod diff;
 pub mod fixes;
 pub mod html;
 pub mod junit;
+pub mod plan;
 pub mod sarif;
 pub mod tailoring;
 pub mod terminal;

@@ -26,6 +26,21 @@ use crate::doc::Doc;
 use crate::snapshot::{AuditRule, ContainerFacts, ImageFacts, Snapshot, UnreadInstance};
 use crate::wording;
 
+/// Words for a place a remediation names that this host did not show (`bin:dockerd` → "the
+/// dockerd binary").
+fn generic_place(placeholder: &str) -> String {
+    let (kind, name) = placeholder.split_once(':').unwrap_or(("", placeholder));
+    match kind {
+        "bin" => format!("the {name} binary"),
+        "unit" => format!("the {name} unit file"),
+        "socket" => format!("the {name} socket"),
+        "config" => format!("the {name} in force"),
+        "dir" if name == "docker-root" => "the Docker root directory".into(),
+        "setting" => format!("the file the {name} setting names"),
+        _ => format!("the {name}"),
+    }
+}
+
 /// Evaluates every rule of `rules` over `snapshot`, with evidence.
 pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<RuleResult> {
     let facts = Facts::new(snapshot, params);
@@ -555,7 +570,7 @@ impl<'f, 'a> Context<'f, 'a> {
             description: rule.description.clone(),
             rationale: rule.rationale.clone(),
             impact: rule.impact.clone(),
-            remediation: rule.remediation.clone(),
+            remediation: self.remediation(rule),
             references: rule.references.clone(),
         };
         if let Some(why) = self.not_dockerd(rule) {
@@ -980,6 +995,18 @@ impl<'f, 'a> Context<'f, 'a> {
             })
             .collect::<Result<Vec<_>, _>>()
             .map(std::borrow::Cow::Owned)
+    }
+
+    /// A rule's remediation with this host's paths in place of its placeholders
+    /// (`{bin:dockerd}` → `/usr/sbin/dockerd`); a place not found here reads as generic words
+    /// ("the dockerd binary"), never as a guessed path.
+    fn remediation(&self, rule: &Rule) -> String {
+        let mut text = rule.remediation.clone();
+        for p in super::path::prose_placeholders(&rule.remediation) {
+            let value = self.location(&p).unwrap_or_else(|| generic_place(&p));
+            text = text.replace(&format!("{{{p}}}"), &value);
+        }
+        text
     }
 
     fn location(&self, name: &str) -> Option<String> {

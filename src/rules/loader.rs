@@ -7,7 +7,7 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::model::{Assessment, Check, Missing, Op, Operand, Rule, Scope, Severity, Test};
+use super::model::{Assessment, Check, Fix, Missing, Op, Operand, Rule, Scope, Severity, Test};
 use super::path::{placeholders_in, FactPath};
 use super::{RuleSet, KNOWN_PARAMS};
 use crate::collect::locations::LOCATION_KINDS;
@@ -69,6 +69,21 @@ struct RawRule {
     redact: bool,
     #[serde(default)]
     requires_dockerd: bool,
+    #[serde(default)]
+    fix: Option<Spanned<RawFix>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawFix {
+    #[serde(default)]
+    daemon_json: Option<toml::Table>,
+    #[serde(default)]
+    run_add: Vec<String>,
+    #[serde(default)]
+    run_remove: Vec<String>,
+    #[serde(default)]
+    compose: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -239,6 +254,52 @@ fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadEr
             }
         }
     };
+    let fix = match (raw.fix, scope) {
+        (None, _) | (_, None) => Fix::default(),
+        (Some(f), Some(scope)) => {
+            let at = f.span().start;
+            let f = f.into_inner();
+            let container = scope == Scope::EachContainer;
+            let container_fix =
+                !(f.run_add.is_empty() && f.run_remove.is_empty() && f.compose.is_empty());
+            if container_fix && !container {
+                errors.push(src.err(
+                    at,
+                    "fix: run-add, run-remove and compose are for each-container rules",
+                ));
+            }
+            let mut daemon_json = serde_json::Map::new();
+            for (key, value) in f.daemon_json.unwrap_or_default() {
+                if container {
+                    errors.push(src.err(at, "fix: daemon-json is for host and daemon rules"));
+                    break;
+                }
+                if !crate::collect::daemon_config::is_known_setting(&key) {
+                    errors.push(src.err(
+                        at,
+                        format!("fix: '{key}' is not a daemon.json key bollwerk knows"),
+                    ));
+                }
+                // The string "remove" stands for JSON null: TOML has no null.
+                let value = match value {
+                    toml::Value::String(s) if s == "remove" => serde_json::Value::Null,
+                    other => serde_json::to_value(other).unwrap_or(serde_json::Value::Null),
+                };
+                daemon_json.insert(key, value);
+            }
+            Fix {
+                daemon_json,
+                run_add: f.run_add,
+                run_remove: f.run_remove,
+                compose: f.compose,
+            }
+        }
+    };
+    for p in super::path::prose_placeholders(&raw.remediation) {
+        if let Err(e) = check_placeholder(&p) {
+            errors.push(src.err(start, format!("remediation: {e}")));
+        }
+    }
     let applies_when = convert(raw.applies_when, &mut errors);
     let check = convert(raw.check, &mut errors);
     if !errors.is_empty() {
@@ -262,6 +323,7 @@ fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadEr
         informational: raw.informational,
         redact: raw.redact,
         requires_dockerd: raw.requires_dockerd,
+        fix,
         origin: format!("{}:{}", src.name, src.line(start)),
     })
 }

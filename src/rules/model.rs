@@ -47,6 +47,8 @@ pub struct Rule {
     /// The rule judges dockerd itself (its settings, files, release line): it is
     /// `notapplicable` when another engine (Podman) serves the API.
     pub requires_dockerd: bool,
+    /// What undoes a failure, as machine-readable data for `--format plan`.
+    pub fix: Fix,
     /// Where the rule was defined: `file:line`.
     pub origin: String,
 }
@@ -541,5 +543,29 @@ mod tests {
         .into_iter()
         .for_each(same);
         Status::ALL.into_iter().for_each(same);
+    }
+}
+
+/// A rule's fix as data (`fix = { … }` in rule files): what `--format plan` proposes. Each part
+/// is optional; a rule without one is left to its remediation text.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Fix {
+    /// daemon.json keys and the values that pass the rule; `null` removes a key.
+    pub daemon_json: serde_json::Map<String, serde_json::Value>,
+    /// `docker run` flags a hardened container gets (`--memory 512m`).
+    pub run_add: Vec<String>,
+    /// `docker run` flags to leave out (`--pid host`).
+    pub run_remove: Vec<String>,
+    /// The compose file's keys for the same (`mem_limit: 512m`, or `pid: host` to remove).
+    pub compose: Vec<String>,
+}
+
+impl Fix {
+    /// Whether the rule carries no fix data.
+    pub fn is_empty(&self) -> bool {
+        self.daemon_json.is_empty()
+            && self.run_add.is_empty()
+            && self.run_remove.is_empty()
+            && self.compose.is_empty()
     }
 }

@@ -292,6 +292,24 @@ pub fn placeholders_in(text: &str) -> Vec<String> {
     out
 }
 
+/// The placeholders of prose (remediation texts): `{kind:name}` with a lower-case kind and a
+/// name of letters, digits, `.`, `_` and `-`. Other braces (`{"icc": false}`) are text.
+pub fn prose_placeholders(text: &str) -> Vec<String> {
+    placeholders_in(text)
+        .into_iter()
+        .filter(|p| {
+            p.split_once(':').is_some_and(|(kind, name)| {
+                !kind.is_empty()
+                    && kind.chars().all(|c| c.is_ascii_lowercase())
+                    && !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+            })
+        })
+        .collect()
+}
+
 /// Replaces each placeholder in `text` through `lookup`; the first unresolved placeholder is
 /// returned as the error.
 pub fn substitute(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {

@@ -1,0 +1,222 @@
+//! `scan --format plan`: the proposed files are read back and applied where a test can apply
+//! them: daemon.json parsed as JSON, the audit rules put into a fixture host's
+//! /etc/audit/rules.d and scanned again by bollwerk's own reader, the container flags used to
+//! recreate a container on a private daemon. Remediation texts name this host's paths.
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use support::dockerd::PrivateDaemon;
+use support::fixture::HostTree;
+use support::scan::bollwerk;
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The `docker run` flags `containers.md` proposes for container `name` (between its name and
+/// its image).
+fn proposed_flags(md: &str, name: &str) -> Vec<String> {
+    let section = md
+        .split(&format!("## \"{name}\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no section for {name} in:\n{md}"));
+    let line = section
+        .lines()
+        .find(|l| l.starts_with("docker run "))
+        .expect("a docker run line");
+    let after = line
+        .split_once(&format!("--name '{name}' "))
+        .expect("the container's name")
+        .1;
+    let flags = after.rsplit_once(" '").expect("the image, quoted").0;
+    flags.split_whitespace().map(str::to_string).collect()
+}
+
+#[test]
+fn the_plan_fixes_what_the_scan_found_on_a_real_daemon() {
+    let d = PrivateDaemon::start(serde_json::json!({"log-level": "info"}));
+    d.import_busybox();
+    d.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "--network",
+        "none",
+        "local/busybox:test",
+        "sleep",
+        "3600",
+    ]);
+    d.wait_running("web");
+    let out = tempfile::tempdir().unwrap();
+    let r = bollwerk(
+        &[
+            "scan",
+            "--docker-host",
+            &d.socket_url(),
+            "--format",
+            "terminal,json,plan",
+        ],
+        out.path(),
+    );
+    r.expect("2.16", "fail");
+    r.expect_instance("5.11", "web", "fail");
+    let plan = out.path().join("plan");
+
+    // daemon.json: the file in force with its keys, plus the fixes of the failing rules.
+    let config = d.config_path();
+    let proposed: Value = serde_json::from_str(&read(&plan.join("daemon.json")))
+        .expect("the proposed daemon.json is JSON");
+    let in_force: Value = serde_json::from_str(&read(&config)).unwrap();
+    for (key, value) in in_force.as_object().unwrap() {
+        assert_eq!(&proposed[key], value, "{key} is kept");
+    }
+    assert_eq!(proposed["live-restore"], true, "2.16's fix");
+    assert_eq!(proposed["no-new-privileges"], true, "2.15's fix");
+    assert_eq!(proposed["icc"], false, "2.2's fix");
+    let diff = read(&plan.join("daemon.json.diff"));
+    assert!(
+        diff.starts_with(&format!("--- {} (in force)\n", config.display())),
+        "{diff}"
+    );
+    assert!(diff.contains("+  \"live-restore\": true"), "{diff}");
+    // Remediation names the daemon.json in force, not a generic one.
+    assert!(
+        r.rule("2.16")["remediation"]
+            .as_str()
+            .unwrap()
+            .contains(&config.display().to_string()),
+        "{}",
+        r.rule("2.16")["remediation"]
+    );
+    assert!(r.stdout.contains("plan/containers.md"), "{}", r.stdout);
+    assert!(read(&plan.join("README.md")).contains("Nothing was changed on the host"));
+
+    // The container flags recreate `web` hardened: its failing rules now pass.
+    let md = read(&plan.join("containers.md"));
+    let flags = proposed_flags(&md, "web");
+    assert!(flags.contains(&"--memory".to_string()), "{flags:?}");
+    let mut args = vec!["run", "-d", "--name", "web2", "--network", "none"];
+    args.extend(flags.iter().map(String::as_str));
+    args.extend(["local/busybox:test", "sleep", "3600"]);
+    d.docker(&args);
+    d.wait_running("web2");
+    let again = tempfile::tempdir().unwrap();
+    let r2 = bollwerk(
+        &["scan", "--docker-host", &d.socket_url(), "--format", "json"],
+        again.path(),
+    );
+    for id in ["5.4", "5.11", "5.12", "5.13", "5.26", "5.29"] {
+        r2.expect_instance(id, "web2", "pass");
+        r2.expect_instance(id, "web", if id == "5.4" { "pass" } else { "fail" });
+    }
+}
+
+#[test]
+fn the_proposed_audit_rules_satisfy_the_audit_checks_on_a_fixture_host() {
+    let tree = HostTree::new();
+    // Docker's files where this host has them: dockerd in /usr/sbin, not /usr/bin.
+    tree.write("usr/sbin/dockerd", "#!/bin/sh\n", 0o755);
+    tree.write("usr/bin/containerd", "#!/bin/sh\n", 0o755);
+    tree.write("usr/bin/runc", "#!/bin/sh\n", 0o755);
+    tree.write("etc/docker/daemon.json", "{}\n", 0o644);
+    tree.write("lib/systemd/system/docker.service", "[Service]\n", 0o644);
+    tree.write(
+        "etc/audit/rules.d/other.rules",
+        "-w /etc/passwd -k identity\n",
+        0o640,
+    );
+    let root = tree.root_arg();
+    let scan = |dir: &Path| {
+        bollwerk(
+            &[
+                "scan",
+                "--host-root",
+                &root,
+                "--docker-host",
+                "unix:///nonexistent/bollwerk-plan.sock",
+                "--include",
+                "1.1",
+                "--format",
+                "json,plan",
+            ],
+            dir,
+        )
+    };
+    let first = tempfile::tempdir().unwrap();
+    let r = scan(first.path());
+    let failing: Vec<String> = r.report()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["status"] == "fail")
+        .filter(|x| !["1.1.1", "1.1.2"].contains(&x["id"].as_str().unwrap()))
+        .map(|x| x["id"].as_str().unwrap().to_string())
+        .collect();
+    for id in ["1.1.3", "1.1.6", "1.1.7", "1.1.11", "1.1.14", "1.1.18"] {
+        assert!(
+            failing.contains(&id.to_string()),
+            "{id} fails first: {failing:?}"
+        );
+    }
+    // The remediation and the rules name the located dockerd.
+    assert!(r.rule("1.1.3")["remediation"]
+        .as_str()
+        .unwrap()
+        .contains("-w /usr/sbin/dockerd -k docker"));
+    let rules = read(&first.path().join("plan/audit.rules"));
+    assert!(
+        rules.contains("-w /usr/sbin/dockerd -k docker\n"),
+        "{rules}"
+    );
+    assert!(!rules.contains("/usr/bin/dockerd"), "{rules}");
+
+    tree.write("etc/audit/rules.d/docker.rules", &rules, 0o640);
+    let second = tempfile::tempdir().unwrap();
+    let r2 = scan(second.path());
+    for id in &failing {
+        r2.expect(id, "pass");
+    }
+    assert!(read(&second.path().join("plan/audit.rules")).contains("No audit watch is missing"));
+}
+
+#[test]
+fn report_refuses_to_write_a_plan_without_the_facts() {
+    let tree = HostTree::new();
+    let out = tempfile::tempdir().unwrap();
+    let root = tree.root_arg();
+    bollwerk(
+        &[
+            "scan",
+            "--host-root",
+            &root,
+            "--docker-host",
+            "unix:///nonexistent/bollwerk-plan.sock",
+            "--format",
+            "json",
+        ],
+        out.path(),
+    );
+    let again = out.path().join("again");
+    let r = bollwerk(
+        &[
+            "report",
+            out.path().join("report.json").to_str().unwrap(),
+            "--format",
+            "plan",
+            "-o",
+            again.to_str().unwrap(),
+        ],
+        &again,
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("bollwerk scan --format plan"),
+        "{}",
+        r.stderr
+    );
+}
