@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::collect::{self, CollectOptions, Endpoint, Plan};
 use crate::report::{self, terminal, Report, RunOptions};
 use crate::rules::{eval, RuleSet, Selection, Status};
-use crate::snapshot::{Snapshot, SNAPSHOT_SCHEMA_VERSION};
+use crate::snapshot::Snapshot;
 
 /// `print!` that survives a reader going away (`bollwerk rules list | head`): see [`emit`].
 macro_rules! out {
@@ -409,18 +409,7 @@ fn gather(source: &SourceArgs, rules: &RuleSet, quiet: bool) -> Result<Snapshot,
 fn read_snapshot(path: &Path) -> Result<Snapshot, Fatal> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?;
-    let snap: Snapshot = serde_json::from_str(&text).map_err(|e| {
-        let (at, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
-        format!("{at}: not a bollwerk snapshot: {what}")
-    })?;
-    if snap.schema_version != SNAPSHOT_SCHEMA_VERSION {
-        return Err(Fatal(format!(
-            "{}: snapshot format version {} is not supported (this bollwerk reads version {SNAPSHOT_SCHEMA_VERSION})",
-            path.display(),
-            snap.schema_version
-        )));
-    }
-    Ok(snap)
+    Ok(crate::snapshot::parse(&path.display().to_string(), &text)?)
 }
 
 fn scan(args: ScanArgs) -> Result<u8, Fatal> {

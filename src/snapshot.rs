@@ -19,6 +19,22 @@ use crate::doc::Doc;
 /// Version of the snapshot format. Bump it on any incompatible change.
 pub const SNAPSHOT_SCHEMA_VERSION: u32 = 1;
 
+/// Parses the text of a snapshot file as `scan --snapshot` reads it. `name` is used in
+/// messages; errors are one line naming the file, and the version is checked.
+pub fn parse(name: &str, text: &str) -> Result<Snapshot, String> {
+    let snap: Snapshot = serde_json::from_str(text).map_err(|e| {
+        let (at, what) = crate::diag::json_error(name, text, &e);
+        format!("{at}: not a bollwerk snapshot: {what}")
+    })?;
+    if snap.schema_version != SNAPSHOT_SCHEMA_VERSION {
+        return Err(format!(
+            "{name}: snapshot format version {} is not supported (this bollwerk reads version {SNAPSHOT_SCHEMA_VERSION})",
+            snap.schema_version
+        ));
+    }
+    Ok(snap)
+}
+
 /// All facts about one Docker host at one point in time.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
