@@ -31,3 +31,5 @@ cargo clippy --all-targets -- -D warnings
 cargo test --all-features
 # The benchmark's smoke run: the generator and every rule over a small synthetic snapshot.
 cargo test --bench evaluate
+# The fuzzers' smoke run: every cargo-fuzz target for 5 seconds from the seeds; a crash fails.
+scripts/fuzz.sh 5
