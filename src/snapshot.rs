@@ -538,3 +538,18 @@ impl Snapshot {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_with_a_newline_gives_a_one_line_error_naming_the_file() {
+        // The snapshot fuzzer's first find: serde quoted the key, newline and all.
+        let text = "{\"schema_version\": 1, \"all_co\\ntainers\": false}";
+        let e = parse("s.json", text).unwrap_err();
+        assert!(e.starts_with("s.json:1:"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+        assert!(e.contains("unknown field `all_co\\ntainers`"), "{e}");
+    }
+}
