@@ -62,3 +62,8 @@ cargo clippy --all-targets -- -D warnings
 cargo test --all-features
 # The benchmark's smoke run: the generator and every rule over a small synthetic snapshot.
 cargo test --bench evaluate
+# The fuzzers' smoke run: every cargo-fuzz target for 5 seconds from the seeds alone, in an
+# unoptimised build (the cheaper one to build); a crash fails.
+fuzz_corpus=$(mktemp -d)
+trap 'rm -rf "$fuzz_corpus"' EXIT
+FUZZ_PROFILE=dev FUZZ_CORPUS="$fuzz_corpus" scripts/fuzz.sh 5

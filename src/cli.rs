@@ -12,7 +12,7 @@ use crate::collect::limits::{self, Limits};
 use crate::collect::{self, CollectOptions, Endpoint, Plan};
 use crate::report::{self, terminal, Report, RunOptions};
 use crate::rules::{eval, RuleSet, Selection, Status};
-use crate::snapshot::{Snapshot, SNAPSHOT_SCHEMA_OLDEST, SNAPSHOT_SCHEMA_VERSION};
+use crate::snapshot::Snapshot;
 
 /// `print!` that survives a reader going away (`bollwerk rules list | head`): see [`emit`].
 macro_rules! out {
@@ -610,19 +610,8 @@ fn gather(source: &SourceArgs, rules: &RuleSet, quiet: bool) -> Result<Snapshot,
 fn read_snapshot(path: &Path) -> Result<Snapshot, Fatal> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?;
-    let snap: Snapshot = serde_json::from_str(&text).map_err(|e| {
-        let (at, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
-        format!("{at}: not a bollwerk snapshot: {what}")
-    })?;
-    if !(SNAPSHOT_SCHEMA_OLDEST..=SNAPSHOT_SCHEMA_VERSION).contains(&snap.schema_version) {
-        return Err(Fatal(format!(
-            "{}: snapshot format version {} is not supported (this bollwerk reads versions {SNAPSHOT_SCHEMA_OLDEST} to {SNAPSHOT_SCHEMA_VERSION})",
-            path.display(),
-            snap.schema_version
-        )));
-    }
+    let mut snap = crate::snapshot::parse(&path.display().to_string(), &text)?;
     // Snapshots written before bollwerk derived these facts: work them out from what was saved.
-    let mut snap = snap;
     for c in &mut snap.containers {
         if c.capabilities.is_none() && c.security_opt.is_none() {
             crate::collect::derive(c);

@@ -20,7 +20,22 @@ pub fn json_error(file: &str, text: &str, e: &serde_json::Error) -> (String, Str
     };
     // Columns count from 1: an empty file or line has its mistake at column 1, not 0.
     let column = column.max(1);
-    (format!("{file}:{line}:{column}"), what.to_string())
+    (format!("{file}:{line}:{column}"), escape_controls(what))
+}
+
+/// `text` with its control characters written as Rust escapes (`\n`, `\u{1b}`). serde quotes
+/// the file's own keys in its messages, and a key may hold a newline or a terminal escape
+/// sequence: escaped, the error stays one line and shows the key as it is written.
+fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// An error's message followed by those of its causes that it does not already contain.
@@ -43,6 +58,24 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_quoted_in_a_message_stay_on_one_line() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Strict {
+            _a: Option<u8>,
+        }
+        // Found by the snapshot fuzzer: an unknown key holding an escaped newline.
+        let text = "{\"all_co\\ntainers\": false}";
+        let e = serde_json::from_str::<Strict>(text).unwrap_err();
+        let (_, m) = json_error("f.json", text, &e);
+        assert_eq!(m, "unknown field `all_co\\ntainers`, expected `_a`");
+        let text = "{\"\\u001b[31mred\": 1}";
+        let e = serde_json::from_str::<Strict>(text).unwrap_err();
+        let (_, m) = json_error("f.json", text, &e);
+        assert_eq!(m, "unknown field `\\u{1b}[31mred`, expected `_a`");
+    }
 
     #[test]
     fn points_at_the_line_with_the_mistake() {

@@ -102,10 +102,16 @@ const XCCDF_1_1_NS: &str = "http://checklists.nist.gov/xccdf/1.1";
 pub fn read(path: &Path) -> Result<Tailoring, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read tailoring file {}: {e}", path.display()))?;
-    parse(&text).map_err(|f| {
+    parse_named(&path.display().to_string(), &text)
+}
+
+/// Checks the text of a tailoring file; `name` is used in messages, which are one line
+/// reading `name[:line]: not a usable XCCDF 1.2 tailoring file: what`.
+pub fn parse_named(name: &str, text: &str) -> Result<Tailoring, String> {
+    parse(text).map_err(|f| {
         let at = match f.offset {
-            Some(offset) => format!("{}:{}", path.display(), line_of(&text, offset)),
-            None => path.display().to_string(),
+            Some(offset) => format!("{name}:{}", line_of(text, offset)),
+            None => name.to_string(),
         };
         let what: String = f.what.split_whitespace().collect::<Vec<_>>().join(" ");
         format!("{at}: not a usable XCCDF 1.2 tailoring file: {what}")

@@ -1,0 +1,22 @@
+//! The rule loader: any text as a rule file. Every error is one line naming the file and,
+//! when it has one, a line that exists.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+const NAME: &str = "fuzz.toml";
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Err(errors) = bollwerk::rules::loader::parse_file(NAME, text) {
+        assert!(!errors.is_empty(), "an error without a message");
+        let lines = text.lines().count().max(1);
+        for e in errors {
+            assert_eq!(e.file, NAME, "the error names another file: {e:?}");
+            assert!(!e.message.contains('\n'), "a message of several lines: {e:?}");
+            assert!(e.line <= lines + 1, "line {} of {lines}: {e:?}", e.line);
+        }
+    }
+});
