@@ -147,7 +147,9 @@ fn importers_read_xccdf_sarif_and_compressed_arf() {
 /// fix text, rationale, NIST tag and per-container message.
 fn check_saf(saf: &Path, out: &Path, report: &Value) {
     let hdf_path = out.join("hdf.json");
+    // SAF writes saf-cli.log into its working folder: the scan's, not the checkout.
     let (ok, said) = run(Command::new(saf)
+        .current_dir(out)
         .args(["convert", "xccdf_results2hdf", "-i"])
         .arg(out.join("report.xccdf.xml"))
         .arg("-o")
