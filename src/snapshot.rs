@@ -73,6 +73,10 @@ pub struct Snapshot {
     pub errors: Vec<CollectError>,
     /// Remarks that are not errors (a container that vanished mid-scan, a tool not installed).
     pub notes: Vec<String>,
+    /// The container bollwerk ran in, when it ran in one: left out of `containers` (the
+    /// scanner is not judged as a workload).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scanner: Option<ScannerContainer>,
     /// Facts left out on purpose (`image.special_files` without `--deep-images`), with the
     /// option that gathers them; rules reading them are `notchecked`.
     #[serde(default)]
@@ -92,6 +96,16 @@ pub struct UnreadInstance {
     pub name: String,
     /// Why it could not be read (one line).
     pub message: String,
+}
+
+/// The container bollwerk itself ran in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScannerContainer {
+    /// Its full id.
+    pub id: String,
+    /// Its name (empty when the daemon did not list it).
+    pub name: String,
 }
 
 /// A fact that could not be gathered.
@@ -622,6 +636,7 @@ impl Snapshot {
             unread: Vec::new(),
             errors: Vec::new(),
             notes: Vec::new(),
+            scanner: None,
             not_collected: Vec::new(),
         }
     }

@@ -26,6 +26,7 @@ pub mod net;
 pub mod process;
 pub mod rootless;
 pub mod runtime;
+pub mod scanner;
 pub mod security_opt;
 pub mod server;
 
@@ -238,6 +239,7 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
         )
     });
     apply_answers(&mut snap, answers);
+    set_scanner_apart(&mut snap, scanner::own_container_id());
     // What the host thread read, unless its picture of the daemon's settings turned out
     // different (then the located part is read again) or it could not run.
     let (basics, placed) = match host_part {
@@ -578,6 +580,27 @@ fn merge_host(snap: &mut Snapshot, basics: HostPart, placed: Placed) {
     for (fact, message) in before.into_iter().chain(errors).chain(after) {
         snap.error(fact, message);
     }
+}
+
+/// Takes the container bollwerk runs in (`own`, when it runs in one) out of the containers
+/// rules judge: it is the scanner, named in the snapshot and a note, not a workload.
+pub fn set_scanner_apart(snap: &mut Snapshot, own: Option<String>) {
+    let Some(id) = own else {
+        return;
+    };
+    let name = snap
+        .containers
+        .iter()
+        .position(|c| c.id == id)
+        .map(|at| snap.containers.remove(at).name);
+    snap.unread.retain(|u| u.id != id);
+    let name = name.unwrap_or_default();
+    snap.notes.push(format!(
+        "bollwerk runs in container {} ({}): the scanner's own container is not scored",
+        if name.is_empty() { "?" } else { &name },
+        &id[..12.min(id.len())]
+    ));
+    snap.scanner = Some(crate::snapshot::ScannerContainer { id, name });
 }
 
 /// The daemon's answers (or why there are none) into the snapshot.

@@ -159,6 +159,9 @@ pub struct RunInfo {
     /// The engine serving the API (Docker Engine or Podman, rootless or not), when it answered.
     #[serde(default)]
     pub server: Option<crate::snapshot::ServerFacts>,
+    /// The container bollwerk ran in (not scored), when it ran in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scanner: Option<crate::snapshot::ScannerContainer>,
     /// The daemon's address.
     pub docker_host: String,
     /// The host root that was read.
@@ -365,6 +368,7 @@ impl Report {
                 interfaces: snapshot.host.interfaces.clone(),
                 daemon_version,
                 server: snapshot.daemon.server.clone(),
+                scanner: snapshot.scanner.clone(),
                 docker_host: snapshot.docker_host.clone(),
                 host_root: snapshot.host_root.clone(),
                 started_at: snapshot.started_at,
