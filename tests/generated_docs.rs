@@ -112,6 +112,7 @@ fn man_pages_match_the_cli() {
 fn json_schemas_match_the_types() {
     let report = schemars::schema_for!(bollwerk::report::Report);
     let snapshot = schemars::schema_for!(bollwerk::snapshot::Snapshot);
+    let fleet = schemars::schema_for!(bollwerk::report::fleet::Fleet);
     compare(
         &manifest("schema"),
         vec![
@@ -122,6 +123,10 @@ fn json_schemas_match_the_types() {
             (
                 "snapshot.schema.json".into(),
                 serde_json::to_string_pretty(&snapshot).unwrap() + "\n",
+            ),
+            (
+                "fleet.schema.json".into(),
+                serde_json::to_string_pretty(&fleet).unwrap() + "\n",
             ),
         ],
     );

@@ -2,6 +2,7 @@
 //!
 //! Every renderer reads only a `Report`; none gathers facts.
 
+pub mod fleet;
 pub mod html;
 pub mod junit;
 pub mod sarif;
