@@ -329,6 +329,15 @@ fn all_runs_keeps_every_report_and_nothing_readable_is_an_error() {
     let out = tempfile::tempdir().unwrap();
     let (code, stderr) = merge(std::slice::from_ref(&broken), out.path(), &[]);
     assert_eq!(code, 2, "{stderr}");
+    // Without --merge, several inputs are refused with the way to merge them.
+    let files = inputs.files();
+    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
+        .arg("report")
+        .args(&files[..2])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("add --merge"));
     assert!(
         stderr.contains("no report to merge") && stderr.contains("broken.json"),
         "{stderr}"
