@@ -65,6 +65,26 @@ impl Part {
             .map_err(|e| format!("cannot write a temporary file: {e}"))
     }
 
+    /// Appends `other` (streamed, never whole in memory).
+    fn append(&mut self, other: Part) -> Result<(), String> {
+        other.copy_into(&mut self.file)
+    }
+
+    /// Moves the part into place as `path`, atomically (readers see the old or the whole new
+    /// file).
+    fn persist(self, path: &Path) -> Result<(), String> {
+        let temp = self
+            .file
+            .into_inner()
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        temp.as_file()
+            .sync_all()
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        temp.persist(path)
+            .map_err(|e| format!("cannot write {}: {}", path.display(), e.error))?;
+        Ok(())
+    }
+
     /// Copies the part to `out`.
     fn copy_into(self, out: &mut impl Write) -> Result<(), String> {
         let temp = self
@@ -277,7 +297,7 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
     let fleet = Fleet::of(hosts, skipped, superseded);
 
     if wants(FleetFormat::Arf) {
-        let mut doc: Vec<u8> = Vec::new();
+        let mut doc = Part::new(req.output)?;
         let mut head = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         head.push_str(&format!(
             "<!-- bollwerk {} fleet ARF 1.1 report: {} hosts, rule sets: {} -->\n",
@@ -321,19 +341,18 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
             ));
         }
         head.push_str("</arf:report-requests>\n<arf:assets>\n");
-        doc.extend_from_slice(head.as_bytes());
-        arf_assets.copy_into(&mut doc)?;
-        doc.extend_from_slice(b"</arf:assets>\n<arf:reports>\n");
-        arf_reports.copy_into(&mut doc)?;
-        doc.extend_from_slice(b"</arf:reports>\n</arf:asset-report-collection>\n");
-        atomic_write(&req.output.join("fleet.arf.xml"), &doc)?;
+        doc.push(&head)?;
+        doc.append(arf_assets)?;
+        doc.push("</arf:assets>\n<arf:reports>\n")?;
+        doc.append(arf_reports)?;
+        doc.push("</arf:reports>\n</arf:asset-report-collection>\n")?;
+        doc.persist(&req.output.join("fleet.arf.xml"))?;
     }
     if wants(FleetFormat::Junit) {
-        let mut doc: Vec<u8> = Vec::new();
+        let mut doc = Part::new(req.output)?;
         let mut x = Xml::new();
         x.comment("bollwerk fleet JUnit report");
-        let head = x.finish();
-        doc.extend_from_slice(head.as_bytes());
+        doc.push(&x.finish())?;
         let name = format!(
             "bollwerk fleet audit of {} hosts ({})",
             fleet.hosts.len(),
@@ -357,10 +376,10 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
         // An empty element's text without its `/>`, so that the suites go inside it.
         let open = open.finish();
         let open = open.trim_end().trim_end_matches("/>").to_string() + ">\n";
-        doc.extend_from_slice(open.as_bytes());
-        junit_suites.copy_into(&mut doc)?;
-        doc.extend_from_slice(b"</testsuites>\n");
-        atomic_write(&req.output.join("fleet.junit.xml"), &doc)?;
+        doc.push(&open)?;
+        doc.append(junit_suites)?;
+        doc.push("</testsuites>\n")?;
+        doc.persist(&req.output.join("fleet.junit.xml"))?;
     }
     if wants(FleetFormat::Json) {
         let json = serde_json::to_vec_pretty(&fleet)
