@@ -109,6 +109,8 @@ pub enum SchemaKind {
     Snapshot,
     /// `diff.json` from `bollwerk diff`.
     Diff,
+    /// `fleet.json` from `bollwerk report --merge`.
+    Fleet,
 }
 
 /// Where facts come from.
@@ -334,9 +336,18 @@ impl Format {
 /// `bollwerk report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// A report.json written by `bollwerk scan`.
-    #[arg(value_name = "FILE")]
-    input: PathBuf,
+    /// A report.json written by `bollwerk scan`; with --merge, any number of report files
+    /// and folders (every *.json report below a folder).
+    #[arg(value_name = "FILE", required = true)]
+    inputs: Vec<PathBuf>,
+    /// Merge many hosts' reports into one fleet report (fleet.json, fleet.html,
+    /// fleet.arf.xml, fleet.junit.xml, hosts/HOST.xccdf.xml); only the newest report per host
+    /// is merged unless --all-runs.
+    #[arg(long)]
+    merge: bool,
+    /// With --merge: keep every report of a host, not only the newest.
+    #[arg(long, requires = "merge")]
+    all_runs: bool,
     /// Formats to write, comma-separated (as for scan).
     #[arg(
         long,
@@ -529,6 +540,7 @@ pub fn main() -> ExitCode {
                 SchemaKind::Report => schemars::schema_for!(Report),
                 SchemaKind::Snapshot => schemars::schema_for!(Snapshot),
                 SchemaKind::Diff => schemars::schema_for!(report::diff::Diff),
+                SchemaKind::Fleet => schemars::schema_for!(report::fleet::Fleet),
             };
             outln!(
                 "{}",
@@ -818,7 +830,15 @@ fn write_reports(
 }
 
 fn rerender(args: ReportArgs) -> Result<(), Fatal> {
-    let report = read_report(&args.input)?;
+    if args.merge {
+        return merge(args);
+    }
+    let [path] = args.inputs.as_slice() else {
+        return Err(Fatal(
+            "report takes one report file; to combine several, add --merge".into(),
+        ));
+    };
+    let report = read_report(path)?;
     let view = if args.format.contains(&Format::Terminal) {
         terminal::View::Summary
     } else {
@@ -880,6 +900,54 @@ fn read_report(path: &Path) -> Result<Report, Fatal> {
         )));
     }
     Ok(report)
+}
+
+/// `report --merge`: the fleet report. Unreadable inputs are named on standard error and in
+/// the fleet report, and skipped; it fails (exit 2) only when no report could be merged.
+fn merge(args: ReportArgs) -> Result<(), Fatal> {
+    use report::fleet::write::{merge, FleetFormat, MergeRequest};
+    let mut formats = Vec::new();
+    for format in &args.format {
+        formats.push(match format {
+            Format::Terminal => continue,
+            Format::Json => FleetFormat::Json,
+            Format::Html => FleetFormat::Html,
+            Format::Arf => FleetFormat::Arf,
+            Format::Junit => FleetFormat::Junit,
+            Format::Xccdf => FleetFormat::Xccdf,
+            Format::Sarif | Format::Plan => {
+                return Err(Fatal(
+                    "--merge writes json, html, arf, junit and xccdf; sarif and plan are per host"
+                        .into(),
+                ))
+            }
+        });
+    }
+    let fleet = merge(&MergeRequest {
+        inputs: &args.inputs,
+        formats: &formats,
+        output: &args.output,
+        all_runs: args.all_runs,
+    })?;
+    for s in &fleet.skipped {
+        eprintln!("bollwerk: skipped {}: {}", s.path, s.reason);
+    }
+    if args.format.contains(&Format::Terminal) {
+        outln!(
+            "merged {} of {} hosts' reports{}",
+            fleet.hosts.len(),
+            fleet.hosts.len() + fleet.skipped.len(),
+            if fleet.mixed_rule_sets {
+                " (mixed rule sets: scores are per rule set)"
+            } else {
+                ""
+            }
+        );
+        for g in &fleet.rule_sets {
+            outln!("{}: {} hosts, mean score {:.0}", g.label, g.hosts, g.score);
+        }
+    }
+    Ok(())
 }
 
 fn collect_cmd(args: CollectArgs) -> Result<(), Fatal> {

@@ -578,9 +578,9 @@ fn playbook_scans_three_hosts_and_brings_the_reports_home() {
     }
     if can_merge {
         let fleet = dest.join(format!("{run1}-fleet"));
-        assert!(fleet.join("report.json").exists(), "no merged report.json");
-        assert!(fleet.join("report.html").exists(), "no merged report.html");
-        let merged = fs::read_to_string(fleet.join("report.json")).unwrap();
+        assert!(fleet.join("fleet.json").exists(), "no merged fleet.json");
+        assert!(fleet.join("fleet.html").exists(), "no merged fleet.html");
+        let merged = fs::read_to_string(fleet.join("fleet.json")).unwrap();
         for host in &hosts {
             assert!(
                 merged.contains(host.hostname),

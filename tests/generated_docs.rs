@@ -113,6 +113,7 @@ fn json_schemas_match_the_types() {
     let report = schemars::schema_for!(bollwerk::report::Report);
     let snapshot = schemars::schema_for!(bollwerk::snapshot::Snapshot);
     let diff = schemars::schema_for!(bollwerk::report::diff::Diff);
+    let fleet = schemars::schema_for!(bollwerk::report::fleet::Fleet);
     compare(
         &manifest("schema"),
         vec![
@@ -127,6 +128,10 @@ fn json_schemas_match_the_types() {
             (
                 "diff.schema.json".into(),
                 serde_json::to_string_pretty(&diff).unwrap() + "\n",
+            ),
+            (
+                "fleet.schema.json".into(),
+                serde_json::to_string_pretty(&fleet).unwrap() + "\n",
             ),
         ],
     );

@@ -26,7 +26,7 @@ use crate::wording::count;
 
 const TEMPLATE_NAME: &str = "report.html.j2";
 const TEMPLATE: &str = include_str!("../../report-templates/report.html.j2");
-const CSS: &str = include_str!("../../report-templates/report.css");
+pub(crate) const CSS: &str = include_str!("../../report-templates/report.css");
 const SCRIPT: &str = include_str!("../../report-templates/report.js");
 
 /// Fixes shown in the fix-first list; the rest are folded in one `<details>`.

@@ -114,7 +114,7 @@ pub fn render(report: &Report) -> String {
         }
         x.close("properties");
         for r in members {
-            testcase(&mut x, r, section);
+            testcase(&mut x, r, &format!("bollwerk.section-{section}"));
         }
         x.close("testsuite");
     }
@@ -122,12 +122,12 @@ pub fn render(report: &Report) -> String {
     x.finish()
 }
 
-fn testcase(x: &mut Xml, r: &RuleResult, section: &str) {
+/// One `<testcase>` for a rule; `classname` groups it (`bollwerk.section-5`).
+pub fn testcase(x: &mut Xml, r: &RuleResult, classname: &str) {
     let name = format!("{} {}", r.id, r.title);
-    let classname = format!("bollwerk.section-{section}");
     x.open(
         "testcase",
-        &[("name", &name), ("classname", &classname), ("time", "0")],
+        &[("name", &name), ("classname", classname), ("time", "0")],
     );
     let all = message_lines(r);
     let lines: Vec<&str> = all.iter().map(|(_, text)| text.as_str()).collect();

@@ -4,6 +4,7 @@
 
 pub mod diff;
 pub mod fixes;
+pub mod fleet;
 pub mod html;
 pub mod junit;
 pub mod plan;

@@ -65,10 +65,11 @@ pub const NIST_800_53_HREF: &str = "https://csrc.nist.gov/pubs/sp/800/53/r5/upd1
 pub const OTHER_REFERENCE_HREF: &str = "https://bollwerk.dev/xccdf/reference";
 
 const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
-const ARF_NS: &str = "http://scap.nist.gov/schema/asset-reporting-format/1.1";
-const CORE_NS: &str = "http://scap.nist.gov/schema/reporting-core/1.1";
-const AI_NS: &str = "http://scap.nist.gov/schema/asset-identification/1.1";
-const ARFVOCAB_NS: &str = "http://scap.nist.gov/specifications/arf/vocabulary/relationships/1.0#";
+pub(crate) const ARF_NS: &str = "http://scap.nist.gov/schema/asset-reporting-format/1.1";
+pub(crate) const CORE_NS: &str = "http://scap.nist.gov/schema/reporting-core/1.1";
+pub(crate) const AI_NS: &str = "http://scap.nist.gov/schema/asset-identification/1.1";
+pub(crate) const ARFVOCAB_NS: &str =
+    "http://scap.nist.gov/specifications/arf/vocabulary/relationships/1.0#";
 /// A CPE 2.2 URI platform: it also yields the one benign schematron warning that keeps
 /// OpenSCAP 1.3's validator from reporting a finding-free document as invalid.
 const PLATFORM: &str = "cpe:/a:docker:docker";
@@ -591,7 +592,7 @@ pub fn results(report: &Report) -> String {
         &mut x,
         &head,
         &metas,
-        Some(&|x: &mut Xml| write_test_result(x, report, false)),
+        Some(&|x: &mut Xml| write_test_result(x, report, None)),
     );
     x.finish()
 }
@@ -847,16 +848,20 @@ fn decimal(v: f64) -> String {
     format!("{v:.6}")
 }
 
-/// Writes the TestResult; `arf` declares the namespace on it and links it to the ARF asset.
-fn write_test_result(x: &mut Xml, report: &Report, arf: bool) {
+/// Writes the TestResult; `arf` (asset id, TestResult id) declares the namespace on it and
+/// links it to that ARF asset.
+fn write_test_result(x: &mut Xml, report: &Report, arf: Option<(&str, &str)>) {
     let run = &report.run;
-    let tr_id = test_result_id(report);
+    let tr_id = match arf {
+        Some((_, id)) => id.to_string(),
+        None => test_result_id(report),
+    };
     let start = time(&run.started_at);
     let end = time(&run.finished_at);
     // A CPE 2.2 URI, the form STIG-oriented importers parse (`cpe:/a:vendor:product:version`).
     let test_system = format!("cpe:/a:bollwerk:bollwerk:{}", report.tool.version);
     let mut attrs: Vec<(&str, &str)> = Vec::new();
-    if arf {
+    if arf.is_some() {
         attrs.push(("xmlns", XCCDF_NS));
     }
     attrs.extend([
@@ -957,10 +962,10 @@ fn write_test_result(x: &mut Xml, report: &Report, arf: bool) {
         fact(x, &format!("{FACT_NS}note"), n);
     }
     x.close("target-facts");
-    if arf {
+    if let Some((asset, _)) = arf {
         x.empty(
             "target-id-ref",
-            &[("system", AI_NS), ("href", ""), ("name", ARF_ASSET_ID)],
+            &[("system", AI_NS), ("href", ""), ("name", asset)],
         );
     }
     let mut values: Vec<(String, String)> = run
@@ -1097,11 +1102,38 @@ pub fn arf(report: &Report) -> String {
     x.open("arf:reports", &[]);
     x.open("arf:report", &[("id", ARF_REPORT_ID)]);
     x.open("arf:content", &[]);
-    write_test_result(&mut x, report, true);
+    write_test_result(
+        &mut x,
+        report,
+        Some((ARF_ASSET_ID, &test_result_id(report))),
+    );
     x.close("arf:content");
     x.close("arf:report");
     x.close("arf:reports");
     x.close("arf:asset-report-collection");
+    x.finish()
+}
+
+/// One host's parts of a fleet ARF document, as fragments: its `ai:computing-device` (for
+/// asset `asset_id`) and its TestResult (id `test_result_id`, linked to that asset).
+pub fn arf_host_parts(report: &Report, asset_id: &str, test_result_id: &str) -> (String, String) {
+    let mut asset = Xml::fragment();
+    write_asset(&mut asset, report);
+    let mut result = Xml::fragment();
+    write_test_result(&mut result, report, Some((asset_id, test_result_id)));
+    (asset.finish(), result.finish())
+}
+
+/// The Benchmark of `report`'s rule set as a fragment, for a fleet ARF's report-request.
+pub fn arf_request_benchmark(report: &Report) -> String {
+    let mut x = Xml::fragment();
+    let metas = report_rules(report);
+    let head = BenchmarkHead {
+        benchmark: &report.benchmark,
+        version: &report.tool.rules_version,
+        tailored: Tailored::of(report),
+    };
+    write_benchmark(&mut x, &head, &metas, None);
     x.finish()
 }
 

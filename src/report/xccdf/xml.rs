@@ -54,6 +54,13 @@ impl Xml {
         Xml { w }
     }
 
+    /// A fragment without XML declaration, to be stitched into a larger document.
+    pub fn fragment() -> Xml {
+        Xml {
+            w: Writer::new_with_indent(Vec::new(), b' ', 2),
+        }
+    }
+
     fn start<'a>(name: &'a str, attrs: &[(&str, &str)]) -> BytesStart<'a> {
         let mut s = BytesStart::new(name);
         for (k, v) in attrs {

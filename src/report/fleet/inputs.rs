@@ -1,0 +1,131 @@
+//! Finding and choosing the reports to merge.
+//!
+//! Arguments are report files or folders; a folder contributes every `*.json` file below it
+//! (recursively, symbolic links not followed) that is a bollwerk report. A folder of dated
+//! runs holds several reports of one host: by default only the newest (by the report's own
+//! `run.started_at`, ties broken by path) is merged and the others are listed as superseded;
+//! `--all-runs` keeps every report, each as its own row.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::SkippedInput;
+
+/// The few fields needed to choose reports, read without keeping the rest.
+#[derive(Deserialize)]
+struct Head {
+    schema_version: u32,
+    run: HeadRun,
+}
+
+#[derive(Deserialize)]
+struct HeadRun {
+    hostname: String,
+    started_at: DateTime<Utc>,
+}
+
+/// A report chosen for merging.
+#[derive(Debug, Clone)]
+pub struct Chosen {
+    /// The file.
+    pub path: PathBuf,
+    /// Its host name.
+    pub hostname: String,
+    /// Its scan start.
+    pub started_at: DateTime<Utc>,
+}
+
+/// What [`choose`] found.
+#[derive(Debug, Default)]
+pub struct Selection {
+    /// Reports to merge, sorted by host name, scan time, path.
+    pub chosen: Vec<Chosen>,
+    /// Files that are not readable reports.
+    pub skipped: Vec<SkippedInput>,
+    /// Older reports of a host that a newer one replaced.
+    pub superseded: Vec<String>,
+}
+
+/// Every file named by `args`: files as given, folders walked for `*.json`, sorted and
+/// without duplicates. A missing argument is an error naming it.
+pub fn files(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for a in args {
+        let meta = std::fs::metadata(a).map_err(|e| format!("cannot read {}: {e}", a.display()))?;
+        if meta.is_dir() {
+            walk(a, &mut out)?;
+        } else {
+            out.push(a.clone());
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        let kind = entry
+            .file_type()
+            .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
+        let path = entry.path();
+        if kind.is_dir() {
+            walk(&path, out)?;
+        } else if kind.is_file() && path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads the head of each file and chooses the reports to merge.
+pub fn choose(files: &[PathBuf], all_runs: bool) -> Selection {
+    let mut sel = Selection::default();
+    let mut by_host: BTreeMap<String, Vec<Chosen>> = BTreeMap::new();
+    for path in files {
+        match read_head(path) {
+            Ok(head) => by_host.entry(head.hostname.clone()).or_default().push(head),
+            Err(reason) => sel.skipped.push(SkippedInput {
+                path: path.display().to_string(),
+                reason,
+            }),
+        }
+    }
+    for (_, mut runs) in by_host {
+        runs.sort_by(|a, b| (a.started_at, &a.path).cmp(&(b.started_at, &b.path)));
+        if !all_runs {
+            let newest = runs.pop().expect("a host has at least one report");
+            sel.superseded
+                .extend(runs.drain(..).map(|r| r.path.display().to_string()));
+            runs.push(newest);
+        }
+        sel.chosen.extend(runs);
+    }
+    sel
+}
+
+fn read_head(path: &Path) -> Result<Chosen, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let head: Head = serde_json::from_str(&text).map_err(|e| {
+        let (_, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
+        format!("not a bollwerk report: {what}")
+    })?;
+    if head.schema_version != crate::report::REPORT_SCHEMA_VERSION {
+        return Err(format!(
+            "report format version {} is not supported (this bollwerk reads version {})",
+            head.schema_version,
+            crate::report::REPORT_SCHEMA_VERSION
+        ));
+    }
+    Ok(Chosen {
+        path: path.to_path_buf(),
+        hostname: head.run.hostname,
+        started_at: head.run.started_at,
+    })
+}

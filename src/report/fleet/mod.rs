@@ -1,0 +1,299 @@
+//! Fleet reports: many hosts' `report.json` files merged into one fleet report
+//! (`bollwerk report --merge`).
+//!
+//! Inputs are streamed: each report is read, folded into a compact [`FleetHost`] (counts,
+//! scores, failing rule ids with instance counts) and dropped; the per-host parts of ARF,
+//! JUnit and XCCDF are written to files as each host is read, so memory grows with the
+//! compact summary only, never with whole reports. ARF and JUnit need totals and the list of
+//! rule sets at the top of the document, so their host parts go to temporary files that are
+//! stitched together once every host has been read (one pass over the inputs, not two).
+//!
+//! Hosts whose reports follow different rule sets (benchmark, rule-set version) are grouped
+//! by rule set and the grouping is named in every format; no score is ever averaged across
+//! rule sets.
+
+pub mod html;
+pub mod inputs;
+pub mod write;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{Counts, Report};
+use crate::rules::result::RuleResult;
+use crate::rules::Status;
+
+/// Version of the `fleet.json` format (`schema/fleet.schema.json`).
+pub const FLEET_SCHEMA_VERSION: u32 = 1;
+
+/// The fleet summary: the JSON fleet report (`fleet.json`), documented by
+/// `schema/fleet.schema.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Fleet {
+    /// Format version, see [`FLEET_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The bollwerk version that merged the reports.
+    pub merged_by: String,
+    /// True when the hosts follow more than one rule set (then compare scores only within a
+    /// rule set).
+    pub mixed_rule_sets: bool,
+    /// One entry per rule set (benchmark and rule-set version), with its hosts' totals.
+    pub rule_sets: Vec<RuleSetGroup>,
+    /// The merged hosts, by host name, then scan time.
+    pub hosts: Vec<FleetHost>,
+    /// Rules that fail on at least one host, those failing on most hosts first.
+    pub failing_rules: Vec<FleetRule>,
+    /// Inputs that could not be read as reports; they were skipped.
+    pub skipped: Vec<SkippedInput>,
+    /// Older reports of a host that a newer one replaced (unless `--all-runs`).
+    pub superseded: Vec<String>,
+}
+
+/// A benchmark and rule-set version, and the hosts that follow it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSetGroup {
+    /// The group's label, as every format names it (`CIS Docker Benchmark v1.8.0, rules 0.1.0`).
+    pub label: String,
+    /// The benchmark followed.
+    pub benchmark: String,
+    /// The rule-set version.
+    pub rules_version: String,
+    /// Number of hosts.
+    pub hosts: usize,
+    /// Rule counts summed over the hosts.
+    pub counts: Counts,
+    /// Mean of the hosts' scores (0–100).
+    pub score: f64,
+}
+
+/// One host's report, folded.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FleetHost {
+    /// The host name the report gives (untrusted text).
+    pub hostname: String,
+    /// A file-name-safe, unique key for the host (per-host file names, HTML anchors).
+    pub key: String,
+    /// The report.json it came from.
+    pub source: String,
+    /// The report.html beside it, when there is one.
+    pub html_report: Option<String>,
+    /// When its scan started.
+    pub started_at: DateTime<Utc>,
+    /// The bollwerk version that scanned.
+    pub tool_version: String,
+    /// The benchmark followed.
+    pub benchmark: String,
+    /// The rule-set version.
+    pub rules_version: String,
+    /// Label of its rule set (see [`RuleSetGroup::label`]).
+    pub rule_set: String,
+    /// Rule counts.
+    pub counts: Counts,
+    /// XCCDF default score (0–100).
+    pub score: f64,
+    /// Per section (`1`, `2`, …, `BW`): counts and score.
+    pub sections: BTreeMap<String, SectionScore>,
+    /// Failed rules.
+    pub failing: Vec<HostFailure>,
+    /// Exceptions in force on the host. Reports do not record exceptions yet, so this is
+    /// empty; it is filled once they do.
+    pub exceptions: Vec<String>,
+}
+
+/// A section's counts and score on one host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SectionScore {
+    /// Rule counts.
+    pub counts: Counts,
+    /// XCCDF default score of the section's rules (0–100); `None` when none was decided.
+    pub score: Option<f64>,
+}
+
+/// A rule that failed on a host.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HostFailure {
+    /// Rule id.
+    pub id: String,
+    /// Rule title.
+    pub title: String,
+    /// Failing containers or images (0 for host and daemon rules).
+    pub failing_instances: usize,
+}
+
+/// A rule that fails on some hosts.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FleetRule {
+    /// Rule id.
+    pub id: String,
+    /// Rule title (from the first host's report that has it).
+    pub title: String,
+    /// Label of the rule set; the same id in another rule set is a separate entry.
+    pub rule_set: String,
+    /// Hosts on which it fails.
+    pub failing_hosts: usize,
+    /// Hosts of its rule set.
+    pub of_hosts: usize,
+}
+
+/// An input that was not merged.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SkippedInput {
+    /// The file.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The label naming a rule set in every format.
+pub fn rule_set_label(benchmark: &str, rules_version: &str) -> String {
+    format!("{benchmark}, rules {rules_version}")
+}
+
+/// Scores (0–100) of `results` as XCCDF's default model computes them.
+fn score_of(results: &[&RuleResult]) -> Option<f64> {
+    let owned: Vec<RuleResult> = results.iter().map(|r| (*r).clone()).collect();
+    let decided = owned
+        .iter()
+        .any(|r| matches!(r.status, Status::Pass | Status::Fail | Status::Error));
+    decided.then(|| super::xccdf::scores(&owned).0)
+}
+
+impl FleetHost {
+    /// Folds one report; `key` is the host's unique file-name-safe key.
+    pub fn of(report: &Report, key: String, source: String, html_report: Option<String>) -> Self {
+        let mut by_section: BTreeMap<String, Vec<&RuleResult>> = BTreeMap::new();
+        for r in &report.results {
+            by_section.entry(r.section.clone()).or_default().push(r);
+        }
+        let sections = by_section
+            .iter()
+            .map(|(name, results)| {
+                let mut counts = Counts::default();
+                for r in results {
+                    counts.add(r.status);
+                }
+                let score = score_of(results);
+                (name.clone(), SectionScore { counts, score })
+            })
+            .collect();
+        let failing = report
+            .results
+            .iter()
+            .filter(|r| r.status == Status::Fail)
+            .map(|r| HostFailure {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                failing_instances: r
+                    .instances
+                    .iter()
+                    .filter(|i| i.status == Status::Fail)
+                    .count(),
+            })
+            .collect();
+        FleetHost {
+            hostname: report.run.hostname.clone(),
+            key,
+            source,
+            html_report,
+            started_at: report.run.started_at,
+            tool_version: report.tool.version.clone(),
+            benchmark: report.benchmark.clone(),
+            rules_version: report.tool.rules_version.clone(),
+            rule_set: rule_set_label(&report.benchmark, &report.tool.rules_version),
+            counts: report.summary.counts.clone(),
+            score: super::xccdf::scores(&report.results).0,
+            sections,
+            failing,
+            exceptions: Vec::new(),
+        }
+    }
+}
+
+/// Sums counts.
+fn add_counts(total: &mut Counts, c: &Counts) {
+    total.pass += c.pass;
+    total.fail += c.fail;
+    total.error += c.error;
+    total.notapplicable += c.notapplicable;
+    total.notchecked += c.notchecked;
+    total.informational += c.informational;
+}
+
+impl Fleet {
+    /// The fleet summary of `hosts` (in any order: they are sorted here).
+    pub fn of(
+        mut hosts: Vec<FleetHost>,
+        mut skipped: Vec<SkippedInput>,
+        mut superseded: Vec<String>,
+    ) -> Fleet {
+        hosts.sort_by(|a, b| (&a.key, &a.source).cmp(&(&b.key, &b.source)));
+        skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        superseded.sort();
+        let mut groups: BTreeMap<(String, String), RuleSetGroup> = BTreeMap::new();
+        let mut failing: BTreeMap<(String, String), FleetRule> = BTreeMap::new();
+        for h in &hosts {
+            let g = groups
+                .entry((h.benchmark.clone(), h.rules_version.clone()))
+                .or_insert_with(|| RuleSetGroup {
+                    label: h.rule_set.clone(),
+                    benchmark: h.benchmark.clone(),
+                    rules_version: h.rules_version.clone(),
+                    hosts: 0,
+                    counts: Counts::default(),
+                    score: 0.0,
+                });
+            g.hosts += 1;
+            g.score += h.score;
+            add_counts(&mut g.counts, &h.counts);
+            for f in &h.failing {
+                failing
+                    .entry((h.rule_set.clone(), f.id.clone()))
+                    .or_insert_with(|| FleetRule {
+                        id: f.id.clone(),
+                        title: f.title.clone(),
+                        rule_set: h.rule_set.clone(),
+                        failing_hosts: 0,
+                        of_hosts: 0,
+                    })
+                    .failing_hosts += 1;
+            }
+        }
+        let mut rule_sets: Vec<RuleSetGroup> = groups.into_values().collect();
+        for g in &mut rule_sets {
+            g.score /= g.hosts as f64;
+        }
+        let mut failing_rules: Vec<FleetRule> = failing.into_values().collect();
+        for f in &mut failing_rules {
+            f.of_hosts = rule_sets
+                .iter()
+                .find(|g| g.label == f.rule_set)
+                .map_or(0, |g| g.hosts);
+        }
+        failing_rules.sort_by(|a, b| {
+            b.failing_hosts
+                .cmp(&a.failing_hosts)
+                .then_with(|| a.rule_set.cmp(&b.rule_set))
+                .then_with(|| crate::rules::compare_ids(&a.id, &b.id))
+        });
+        Fleet {
+            schema_version: FLEET_SCHEMA_VERSION,
+            merged_by: env!("CARGO_PKG_VERSION").to_string(),
+            mixed_rule_sets: rule_sets.len() > 1,
+            rule_sets,
+            hosts,
+            failing_rules,
+            skipped,
+            superseded,
+        }
+    }
+}

@@ -1,0 +1,419 @@
+//! Merging: reads the chosen reports one at a time and writes the fleet formats.
+//!
+//! Per host, while its report is in memory: the fleet summary entry, `hosts/KEY.xccdf.xml`
+//! (`xccdf`), its ARF asset and report (`arf`) and its JUnit testsuite (`junit`), the last two
+//! appended to temporary files in the output folder. After the last host the ARF and JUnit
+//! documents are stitched (head with the totals and rule sets, then the parts) and every file is
+//! moved into place atomically.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::inputs::{self, Selection};
+use super::{Fleet, FleetHost, SkippedInput};
+use crate::report::xccdf::{self, xml::Xml};
+use crate::report::{junit, write::atomic_write, Report, REPORT_SCHEMA_VERSION};
+
+/// Fleet formats `report --merge` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FleetFormat {
+    /// `fleet.json`.
+    Json,
+    /// `fleet.html`.
+    Html,
+    /// `fleet.arf.xml`.
+    Arf,
+    /// `fleet.junit.xml`.
+    Junit,
+    /// `hosts/KEY.xccdf.xml`, one per host.
+    Xccdf,
+}
+
+/// What to merge and where.
+pub struct MergeRequest<'a> {
+    /// Report files and folders.
+    pub inputs: &'a [PathBuf],
+    /// Formats to write.
+    pub formats: &'a [FleetFormat],
+    /// Output folder.
+    pub output: &'a Path,
+    /// Keep every report of a host, not only the newest.
+    pub all_runs: bool,
+}
+
+/// A temporary part file in the output folder, removed when dropped.
+struct Part {
+    file: BufWriter<tempfile::NamedTempFile>,
+}
+
+impl Part {
+    fn new(dir: &Path) -> Result<Part, String> {
+        let file = tempfile::Builder::new()
+            .prefix(".bollwerk-merge-")
+            .tempfile_in(dir)
+            .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
+        Ok(Part {
+            file: BufWriter::new(file),
+        })
+    }
+
+    fn push(&mut self, text: &str) -> Result<(), String> {
+        self.file
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write a temporary file: {e}"))
+    }
+
+    /// Appends `other` (streamed, never whole in memory).
+    fn append(&mut self, other: Part) -> Result<(), String> {
+        other.copy_into(&mut self.file)
+    }
+
+    /// Moves the part into place as `path`, atomically (readers see the old or the whole new
+    /// file).
+    fn persist(self, path: &Path) -> Result<(), String> {
+        let temp = self
+            .file
+            .into_inner()
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        temp.as_file()
+            .sync_all()
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        temp.persist(path)
+            .map_err(|e| format!("cannot write {}: {}", path.display(), e.error))?;
+        Ok(())
+    }
+
+    /// Copies the part to `out`.
+    fn copy_into(self, out: &mut impl Write) -> Result<(), String> {
+        let temp = self
+            .file
+            .into_inner()
+            .map_err(|e| format!("cannot write a temporary file: {e}"))?;
+        let mut reader = temp
+            .reopen()
+            .map_err(|e| format!("cannot read a temporary file: {e}"))?;
+        std::io::copy(&mut reader, out).map_err(|e| format!("cannot write: {e}"))?;
+        Ok(())
+    }
+}
+
+/// A file-name-safe key: letters, digits, `.`, `-`, `_`; others become `-`.
+fn safe_key(name: &str) -> String {
+    let key: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let key = key.trim_start_matches('.').to_string();
+    if key.is_empty() {
+        "host".into()
+    } else {
+        key
+    }
+}
+
+/// Reads one full report.
+fn read_report(path: &Path) -> Result<Report, String> {
+    let mut text = String::new();
+    File::open(path)
+        .and_then(|mut f| f.read_to_string(&mut text))
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let report: Report = serde_json::from_str(&text).map_err(|e| {
+        let (_, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
+        format!("not a bollwerk report: {what}")
+    })?;
+    if report.schema_version != REPORT_SCHEMA_VERSION {
+        return Err(format!(
+            "report format version {} is not supported",
+            report.schema_version
+        ));
+    }
+    Ok(report)
+}
+
+/// Per-host JUnit counts.
+fn junit_suite(report: &Report, host: &FleetHost, id: usize) -> String {
+    let (mut failures, mut errors, mut skipped) = (0, 0, 0);
+    for r in &report.results {
+        match r.status {
+            crate::rules::Status::Fail => failures += 1,
+            crate::rules::Status::Error => errors += 1,
+            crate::rules::Status::NotApplicable | crate::rules::Status::NotChecked => skipped += 1,
+            _ => {}
+        }
+    }
+    let mut x = Xml::fragment();
+    x.open(
+        "testsuite",
+        &[
+            ("name", &format!("{} ({})", host.hostname, host.rule_set)),
+            ("tests", &report.results.len().to_string()),
+            ("failures", &failures.to_string()),
+            ("errors", &errors.to_string()),
+            ("skipped", &skipped.to_string()),
+            ("time", "0.000"),
+            (
+                "timestamp",
+                &host.started_at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            ),
+            ("hostname", &host.key),
+            ("id", &id.to_string()),
+        ],
+    );
+    x.open("properties", &[]);
+    for (name, value) in [
+        ("benchmark", host.benchmark.as_str()),
+        ("rules.version", host.rules_version.as_str()),
+        ("rule.set", host.rule_set.as_str()),
+        ("bollwerk.version", host.tool_version.as_str()),
+        ("report", host.source.as_str()),
+    ] {
+        x.empty("property", &[("name", name), ("value", value)]);
+    }
+    x.close("properties");
+    for r in &report.results {
+        junit::testcase(
+            &mut x,
+            r,
+            &format!("bollwerk.{}.section-{}", host.key, r.section),
+        );
+    }
+    x.close("testsuite");
+    x.finish()
+}
+
+/// Merges the reports; returns the fleet summary (its `skipped` lists unreadable inputs).
+pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
+    let files = inputs::files(req.inputs)?;
+    let Selection {
+        chosen,
+        mut skipped,
+        superseded,
+    } = inputs::choose(&files, req.all_runs);
+    let wants = |f: FleetFormat| req.formats.contains(&f);
+    std::fs::create_dir_all(req.output)
+        .map_err(|e| format!("cannot create {}: {e}", req.output.display()))?;
+    if wants(FleetFormat::Xccdf) {
+        let dir = req.output.join("hosts");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut arf_assets = Part::new(req.output)?;
+    let mut arf_reports = Part::new(req.output)?;
+    let mut junit_suites = Part::new(req.output)?;
+    // Rule set label -> (request id, Benchmark fragment): one report-request per rule set.
+    let mut requests: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut relationships: Vec<(String, String, String)> = Vec::new();
+    let mut hosts: Vec<FleetHost> = Vec::new();
+    let mut used_keys: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut tests, mut failures, mut errors) = (0usize, 0usize, 0usize);
+
+    for c in &chosen {
+        let report = match read_report(&c.path) {
+            Ok(r) => r,
+            Err(reason) => {
+                skipped.push(SkippedInput {
+                    path: c.path.display().to_string(),
+                    reason,
+                });
+                continue;
+            }
+        };
+        let mut key = safe_key(&report.run.hostname);
+        if req.all_runs {
+            key = format!("{key}_{}", report.run.started_at.format("%Y%m%dT%H%M%SZ"));
+        }
+        let n = used_keys.entry(key.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            key = format!("{key}-{n}");
+        }
+        let html = c.path.with_file_name("report.html");
+        let html = html.is_file().then(|| html.display().to_string());
+        let host = FleetHost::of(&report, key, c.path.display().to_string(), html);
+        let index = hosts.len();
+
+        if wants(FleetFormat::Xccdf) {
+            let path = req
+                .output
+                .join("hosts")
+                .join(format!("{}.xccdf.xml", host.key));
+            atomic_write(&path, xccdf::results(&report).as_bytes())?;
+        }
+        if wants(FleetFormat::Arf) {
+            let next = requests.len() + 1;
+            let request = requests
+                .entry(host.rule_set.clone())
+                .or_insert_with(|| {
+                    (
+                        format!("collection{next}"),
+                        xccdf::arf_request_benchmark(&report),
+                    )
+                })
+                .0
+                .clone();
+            let asset_id = format!("asset{index}");
+            let report_id = format!("xccdf{index}");
+            let tr_id = format!(
+                "xccdf_dev.bollwerk_testresult_{}-{}",
+                host.key,
+                report.run.started_at.format("%Y%m%dT%H%M%SZ")
+            );
+            let (asset, result) = xccdf::arf_host_parts(&report, &asset_id, &tr_id);
+            arf_assets.push(&format!(
+                "<arf:asset id=\"{asset_id}\">\n{asset}</arf:asset>\n"
+            ))?;
+            arf_reports.push(&format!(
+                "<arf:report id=\"{report_id}\">\n<arf:content>\n{result}</arf:content>\n</arf:report>\n"
+            ))?;
+            relationships.push((report_id, request, asset_id));
+        }
+        if wants(FleetFormat::Junit) {
+            junit_suites.push(&junit_suite(&report, &host, index))?;
+            tests += report.results.len();
+            failures += host.counts.fail;
+            errors += host.counts.error;
+        }
+        hosts.push(host);
+    }
+    if hosts.is_empty() {
+        let why: Vec<String> = skipped
+            .iter()
+            .map(|s| format!("{}: {}", s.path, s.reason))
+            .collect();
+        return Err(format!(
+            "no report to merge{}{}",
+            if why.is_empty() { "" } else { ":\n" },
+            why.join("\n")
+        ));
+    }
+    let fleet = Fleet::of(hosts, skipped, superseded);
+
+    if wants(FleetFormat::Arf) {
+        let mut doc = Part::new(req.output)?;
+        let mut head = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        head.push_str(&format!(
+            "<!-- bollwerk {} fleet ARF 1.1 report: {} hosts, rule sets: {} -->\n",
+            fleet.merged_by,
+            fleet.hosts.len(),
+            comment_safe(
+                &fleet
+                    .rule_sets
+                    .iter()
+                    .map(|g| g.label.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        ));
+        head.push_str(&format!(
+            "<arf:asset-report-collection xmlns:arf=\"{}\" xmlns:core=\"{}\" xmlns:ai=\"{}\">\n",
+            xccdf::ARF_NS,
+            xccdf::CORE_NS,
+            xccdf::AI_NS
+        ));
+        head.push_str(&format!(
+            "<core:relationships xmlns:arfvocab=\"{}\">\n",
+            xccdf::ARFVOCAB_NS
+        ));
+        for (report_id, request, asset) in &relationships {
+            for (kind, object) in [
+                ("arfvocab:createdFor", request),
+                ("arfvocab:isAbout", asset),
+            ] {
+                head.push_str(&format!(
+                    "<core:relationship type=\"{kind}\" subject=\"{report_id}\"><core:ref>{object}</core:ref></core:relationship>\n"
+                ));
+            }
+        }
+        head.push_str("</core:relationships>\n<arf:report-requests>\n");
+        let mut requests: Vec<&(String, String)> = requests.values().collect();
+        requests.sort();
+        for (id, benchmark) in requests {
+            head.push_str(&format!(
+                "<arf:report-request id=\"{id}\">\n<arf:content>\n{benchmark}</arf:content>\n</arf:report-request>\n"
+            ));
+        }
+        head.push_str("</arf:report-requests>\n<arf:assets>\n");
+        doc.push(&head)?;
+        doc.append(arf_assets)?;
+        doc.push("</arf:assets>\n<arf:reports>\n")?;
+        doc.append(arf_reports)?;
+        doc.push("</arf:reports>\n</arf:asset-report-collection>\n")?;
+        doc.persist(&req.output.join("fleet.arf.xml"))?;
+    }
+    if wants(FleetFormat::Junit) {
+        let mut doc = Part::new(req.output)?;
+        let mut x = Xml::new();
+        x.comment("bollwerk fleet JUnit report");
+        doc.push(&x.finish())?;
+        let name = format!(
+            "bollwerk fleet audit of {} hosts ({})",
+            fleet.hosts.len(),
+            fleet
+                .rule_sets
+                .iter()
+                .map(|g| g.label.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        let mut open = Xml::fragment();
+        open.empty(
+            "testsuites",
+            &[
+                ("name", &name),
+                ("tests", &tests.to_string()),
+                ("failures", &failures.to_string()),
+                ("errors", &errors.to_string()),
+            ],
+        );
+        // An empty element's text without its `/>`, so that the suites go inside it.
+        let open = open.finish();
+        let open = open.trim_end().trim_end_matches("/>").to_string() + ">\n";
+        doc.push(&open)?;
+        doc.append(junit_suites)?;
+        doc.push("</testsuites>\n")?;
+        doc.persist(&req.output.join("fleet.junit.xml"))?;
+    }
+    if wants(FleetFormat::Json) {
+        let json = serde_json::to_vec_pretty(&fleet)
+            .map_err(|e| format!("cannot encode the fleet report: {e}"))?;
+        atomic_write(&req.output.join("fleet.json"), &json)?;
+    }
+    if wants(FleetFormat::Html) {
+        let page = super::html::render(&fleet)?;
+        atomic_write(&req.output.join("fleet.html"), page.as_bytes())?;
+    }
+    Ok(fleet)
+}
+
+/// Text fit for an XML comment (no `--`).
+fn comment_safe(text: &str) -> String {
+    let mut out = String::new();
+    for c in crate::report::xccdf::xml::clean(text).chars() {
+        if c == '-' && out.ends_with('-') {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_file_name_safe() {
+        assert_eq!(safe_key("web-01.example.org"), "web-01.example.org");
+        assert_eq!(safe_key("../etc/passwd"), "-etc-passwd");
+        assert_eq!(safe_key(""), "host");
+        assert!(!safe_key("a/b\"<x>").contains(['/', '"', '<']));
+    }
+}

@@ -1,0 +1,345 @@
+//! `bollwerk report --merge`: many hosts' reports become one fleet report whose every format
+//! its consumer accepts (oscap ds rds-validate and validate-xccdf.sh for ARF and per-host
+//! XCCDF, the Jenkins JUnit XSD, the Fleet type with unknown fields refused, headless Chromium
+//! for the HTML); mixed rule sets are marked; a broken input is named and skipped; the result
+//! does not depend on the order of the inputs.
+//!
+//! The host reports come from one real scan of a fixture host tree (no daemon); the other
+//! hosts are that report with its host name, start time or rules_version edited in the JSON,
+//! which is all the merge reads to tell hosts and rule sets apart.
+//!
+//! oscap, xmllint and chromium must be installed (scripts/test.sh does it): a missing tool
+//! fails the test.
+
+mod browser;
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use browser::Chromium;
+use support::fixture::HostTree;
+use support::scan::bollwerk;
+
+const VALIDATE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/conformance/validate-xccdf.sh"
+);
+const XSD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/junit-10.xsd");
+const NO_DAEMON: &str = "unix:///nonexistent/bollwerk-fleet-test.sock";
+const HOSTILE: &str = "<img src=x onerror=alert(1)>";
+
+/// Reports of three hosts (plus an older run of one of them and a broken file) in `dir`.
+struct Inputs {
+    dir: tempfile::TempDir,
+}
+
+impl Inputs {
+    /// `versions` gives each of the three hosts its rules_version (None: as scanned).
+    fn new(versions: [Option<&str>; 3]) -> Inputs {
+        let host = HostTree::new();
+        let scanned = tempfile::tempdir().unwrap();
+        let run = bollwerk(
+            &[
+                "scan",
+                "--host-root",
+                &host.root_arg(),
+                "--docker-host",
+                NO_DAEMON,
+                "--format",
+                "json,html",
+            ],
+            scanned.path(),
+        );
+        let base = run.report().clone();
+        let dir = tempfile::tempdir().unwrap();
+        let names = ["web-01", "db-02", HOSTILE];
+        for (i, (name, version)) in names.iter().zip(versions).enumerate() {
+            let mut r = base.clone();
+            r["run"]["hostname"] = Value::from(*name);
+            r["run"]["started_at"] = Value::from(format!("2026-01-0{}T10:00:00Z", i + 2));
+            if let Some(v) = version {
+                r["tool"]["rules_version"] = Value::from(v);
+            }
+            let folder = dir.path().join(format!("host{i}/2026-01-0{}", i + 2));
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(folder.join("report.json"), r.to_string()).unwrap();
+            if i == 0 {
+                // A page beside the report: the drill-down links to it.
+                std::fs::copy(
+                    scanned.path().join("report.html"),
+                    folder.join("report.html"),
+                )
+                .unwrap();
+                // An older run of the same host, in a dated folder: superseded.
+                let mut old = r.clone();
+                old["run"]["started_at"] = Value::from("2025-12-01T10:00:00Z");
+                let older = dir.path().join("host0/2025-12-01");
+                std::fs::create_dir_all(&older).unwrap();
+                std::fs::write(older.join("report.json"), old.to_string()).unwrap();
+            }
+        }
+        std::fs::write(
+            dir.path().join("broken.json"),
+            "{\"schema_version\": 1, \"run\": ",
+        )
+        .unwrap();
+        Inputs { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Every input file, sorted.
+    fn files(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let mut todo = vec![self.path().to_path_buf()];
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    todo.push(p);
+                } else if p.extension().is_some_and(|x| x == "json") {
+                    out.push(p);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+/// Runs `bollwerk report --merge INPUTS --format … -o OUT`; returns (exit code, stderr).
+fn merge(inputs: &[PathBuf], out: &Path, extra: &[&str]) -> (i32, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
+        .arg("report")
+        .arg("--merge")
+        .args(inputs)
+        .args(["--format", "json,html,arf,junit,xccdf", "-o"])
+        .arg(out)
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run bollwerk");
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn read_fleet(out: &Path) -> bollwerk::report::fleet::Fleet {
+    let text = std::fs::read_to_string(out.join("fleet.json")).unwrap();
+    serde_json::from_str(&text).expect("fleet.json reads back into the Fleet type")
+}
+
+fn run_ok(cmd: &mut Command, what: &str) -> String {
+    let o = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {what} ({e}): run scripts/test.sh"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{what} failed:\n{text}");
+    text
+}
+
+#[test]
+fn three_hosts_merge_into_formats_their_consumers_accept() {
+    let inputs = Inputs::new([None, None, None]);
+    let out = tempfile::tempdir().unwrap();
+    let (code, stderr) = merge(&[inputs.path().to_path_buf()], out.path(), &[]);
+    assert_eq!(code, 0, "merge failed:\n{stderr}");
+    // The broken file is named on one line and skipped.
+    let broken = inputs.path().join("broken.json");
+    let line = format!(
+        "bollwerk: skipped {}: not a bollwerk report",
+        broken.display()
+    );
+    assert!(stderr.contains(&line), "broken input not named:\n{stderr}");
+
+    let fleet = read_fleet(out.path());
+    let names: Vec<&str> = fleet.hosts.iter().map(|h| h.hostname.as_str()).collect();
+    assert_eq!(names.len(), 3, "hosts: {names:?}");
+    for n in ["web-01", "db-02", HOSTILE] {
+        assert!(names.contains(&n), "{n} missing from {names:?}");
+    }
+    assert!(!fleet.mixed_rule_sets);
+    assert_eq!(fleet.rule_sets.len(), 1);
+    assert_eq!(fleet.skipped.len(), 1);
+    assert_eq!(fleet.skipped[0].path, broken.display().to_string());
+    // The older run of web-01 is replaced by the newer one and listed.
+    assert_eq!(fleet.superseded.len(), 1, "{:?}", fleet.superseded);
+    assert!(fleet.superseded[0].contains("2025-12-01"));
+    let web = fleet.hosts.iter().find(|h| h.hostname == "web-01").unwrap();
+    assert!(web.source.contains("2026-01-02"), "{}", web.source);
+    assert!(
+        web.html_report.is_some(),
+        "report.html beside web-01's report not found"
+    );
+    for h in &fleet.hosts {
+        assert!(h.exceptions.is_empty());
+    }
+
+    // ARF: one asset and one report per host, accepted by OpenSCAP.
+    let arf = out.path().join("fleet.arf.xml");
+    run_ok(
+        Command::new("oscap").args(["ds", "rds-validate"]).arg(&arf),
+        "oscap ds rds-validate",
+    );
+    run_ok(
+        Command::new("bash").arg(VALIDATE).arg(&arf),
+        "validate-xccdf.sh (ARF)",
+    );
+    let text = std::fs::read_to_string(&arf).unwrap();
+    assert_eq!(text.matches("<arf:asset id=").count(), 3);
+    assert_eq!(text.matches("<arf:report id=").count(), 3);
+    assert_eq!(text.matches("<arf:report-request id=").count(), 1);
+    assert_eq!(text.matches("arfvocab:isAbout").count(), 3);
+
+    // Per-host XCCDF, each valid.
+    let hosts_dir = out.path().join("hosts");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&hosts_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3, "{files:?}");
+    for f in &files {
+        assert!(f.to_string_lossy().ends_with(".xccdf.xml"));
+        run_ok(
+            Command::new("bash").arg(VALIDATE).arg(f),
+            "validate-xccdf.sh (host)",
+        );
+    }
+
+    // JUnit: valid, one testsuite per host.
+    let junit = out.path().join("fleet.junit.xml");
+    run_ok(
+        Command::new("xmllint")
+            .args(["--noout", "--schema", XSD])
+            .arg(&junit),
+        "xmllint (JUnit XSD)",
+    );
+    let text = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(text.matches("<testsuite ").count(), 3);
+
+    // HTML: quiet in Chromium, the hostile host name shown as text, a drill-down per host.
+    let html = out.path().join("fleet.html");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(!page.contains(HOSTILE), "host name not escaped");
+    let mut chrome = Chromium::launch();
+    let probe = r#"({
+        hosts: document.querySelectorAll('details.host').length,
+        rows: document.querySelectorAll('table.matrix tbody tr').length,
+        imgs: document.querySelectorAll('main img').length,
+        text: document.body.textContent,
+    })"#;
+    let (tab, f) = chrome.inspect(&html, 1280, 900, probe);
+    f.assert_quiet("fleet.html");
+    assert_eq!(f.dom["hosts"], 3);
+    assert_eq!(f.dom["rows"], 3);
+    assert_eq!(f.dom["imgs"], 0, "a host name became markup");
+    let shown = f.dom["text"].as_str().unwrap_or_default();
+    assert!(
+        shown.contains(HOSTILE),
+        "hostile host name not shown as text"
+    );
+    assert!(shown.contains("None recorded"), "no exceptions section");
+    assert!(shown.contains("broken.json"), "skipped input not listed");
+    chrome.close(tab);
+}
+
+#[test]
+fn mixed_rule_sets_are_marked_in_every_format() {
+    let inputs = Inputs::new([None, Some("0.0.9"), None]);
+    let out = tempfile::tempdir().unwrap();
+    let (code, stderr) = merge(&[inputs.path().to_path_buf()], out.path(), &[]);
+    assert_eq!(code, 0, "merge failed:\n{stderr}");
+    let fleet = read_fleet(out.path());
+    assert!(fleet.mixed_rule_sets);
+    assert_eq!(fleet.rule_sets.len(), 2);
+    let db = fleet.hosts.iter().find(|h| h.hostname == "db-02").unwrap();
+    assert!(db.rule_set.ends_with("rules 0.0.9"), "{}", db.rule_set);
+    assert_eq!(
+        fleet
+            .rule_sets
+            .iter()
+            .map(|g| g.hosts)
+            .collect::<Vec<_>>()
+            .iter()
+            .sum::<usize>(),
+        3
+    );
+    let html = std::fs::read_to_string(out.path().join("fleet.html")).unwrap();
+    assert!(html.contains("id=\"mixed-rule-sets\""), "no mixed banner");
+    let arf = std::fs::read_to_string(out.path().join("fleet.arf.xml")).unwrap();
+    assert_eq!(arf.matches("<arf:report-request id=").count(), 2);
+    assert!(
+        arf.contains("rules 0.0.9"),
+        "ARF does not name the rule sets"
+    );
+    let junit = std::fs::read_to_string(out.path().join("fleet.junit.xml")).unwrap();
+    assert!(junit.contains("db-02 (CIS Docker Benchmark v1.8.0, rules 0.0.9)"));
+    run_ok(
+        Command::new("oscap")
+            .args(["ds", "rds-validate"])
+            .arg(out.path().join("fleet.arf.xml")),
+        "oscap ds rds-validate (mixed)",
+    );
+}
+
+#[test]
+fn merging_does_not_depend_on_input_order() {
+    let inputs = Inputs::new([None, Some("0.0.9"), None]);
+    let files = inputs.files();
+    let mut reversed = files.clone();
+    reversed.reverse();
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    assert_eq!(merge(&files, a.path(), &[]).0, 0);
+    assert_eq!(merge(&reversed, b.path(), &[]).0, 0);
+    for name in [
+        "fleet.json",
+        "fleet.html",
+        "fleet.arf.xml",
+        "fleet.junit.xml",
+    ] {
+        let x = std::fs::read(a.path().join(name)).unwrap();
+        let y = std::fs::read(b.path().join(name)).unwrap();
+        assert!(x == y, "{name} differs with the inputs in another order");
+    }
+}
+
+#[test]
+fn all_runs_keeps_every_report_and_nothing_readable_is_an_error() {
+    let inputs = Inputs::new([None, None, None]);
+    let out = tempfile::tempdir().unwrap();
+    let (code, stderr) = merge(&[inputs.path().to_path_buf()], out.path(), &["--all-runs"]);
+    assert_eq!(code, 0, "{stderr}");
+    let fleet = read_fleet(out.path());
+    assert_eq!(fleet.hosts.len(), 4, "--all-runs keeps the older run");
+    assert!(fleet.superseded.is_empty());
+
+    let broken = inputs.path().join("broken.json");
+    let out = tempfile::tempdir().unwrap();
+    let (code, stderr) = merge(std::slice::from_ref(&broken), out.path(), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    // Without --merge, several inputs are refused with the way to merge them.
+    let files = inputs.files();
+    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
+        .arg("report")
+        .args(&files[..2])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("add --merge"));
+    assert!(
+        stderr.contains("no report to merge") && stderr.contains("broken.json"),
+        "{stderr}"
+    );
+}
