@@ -9,7 +9,7 @@
 # FUZZ_PROFILE=dev builds without optimisation: a third of the release build's CPU time, which
 # is what a smoke run of a few seconds wants; longer runs keep the default (release).
 # FUZZ_CORPUS=DIR grows the corpora in DIR/<target>/ instead of fuzz/corpus/ (a smoke run starts
-# from the seeds alone, so a fixed -seed gives the same run everywhere).
+# from the seeds alone: with the fixed -seed, machines try the same inputs in the same order).
 set -euo pipefail
 corpus_root=${FUZZ_CORPUS:+$(realpath -m "$FUZZ_CORPUS")}
 cd "$(dirname "$0")/.."
