@@ -617,14 +617,11 @@ pub fn markdown(d: &Diff) -> String {
 
 /// The diff as one self-contained HTML page; every value is escaped by minijinja.
 pub fn html(d: &Diff) -> Result<String, String> {
-    let mut env = minijinja::Environment::new();
-    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.add_template(
+    let env = super::html::page_env(
         "diff.html.j2",
         include_str!("../../report-templates/diff.html.j2"),
-    )
-    .map_err(|e| format!("diff template: {e}"))?;
+        "diff HTML",
+    )?;
     let sections: Vec<Value> = ChangeKind::ALL
         .iter()
         .filter_map(|&kind| {

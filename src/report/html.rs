@@ -38,15 +38,26 @@ pub const MAX_OPEN_UNDECIDED: usize = 10;
 /// Longest evidence value shown in full; longer ones are cut (report.json has them whole).
 const MAX_OBSERVED_CHARS: usize = 600;
 
-/// Renders the report page.
-pub fn render(report: &Report) -> Result<String, String> {
+/// The template environment every HTML page of bollwerk's uses: every value HTML-escaped,
+/// undefined names an error, block tags without their lines. `what` names the page in errors.
+pub fn page_env(
+    name: &'static str,
+    source: &'static str,
+    what: &str,
+) -> Result<Environment<'static>, String> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
-    env.add_template(TEMPLATE_NAME, TEMPLATE)
-        .map_err(|e| format!("HTML report template: {e:#}"))?;
+    env.add_template(name, source)
+        .map_err(|e| format!("{what} template: {e:#}"))?;
+    Ok(env)
+}
+
+/// Renders the report page.
+pub fn render(report: &Report) -> Result<String, String> {
+    let env = page_env(TEMPLATE_NAME, TEMPLATE, "HTML report")?;
     let tmpl = env
         .get_template(TEMPLATE_NAME)
         .map_err(|e| format!("HTML report template: {e:#}"))?;

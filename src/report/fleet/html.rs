@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use minijinja::Value;
 use serde::Serialize;
 
 use super::Fleet;
@@ -44,13 +44,7 @@ struct Group<'a> {
 
 /// Renders the fleet page.
 pub fn render(fleet: &Fleet) -> Result<String, String> {
-    let mut env = Environment::new();
-    env.set_auto_escape_callback(|_| AutoEscape::Html);
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
-    env.add_template(TEMPLATE_NAME, TEMPLATE)
-        .map_err(|e| format!("fleet HTML template: {e:#}"))?;
+    let env = crate::report::html::page_env(TEMPLATE_NAME, TEMPLATE, "fleet HTML")?;
     let tmpl = env
         .get_template(TEMPLATE_NAME)
         .map_err(|e| format!("fleet HTML template: {e:#}"))?;
