@@ -26,8 +26,9 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use bollwerk::collect::docker::{connect, Endpoint, MAX_IN_FLIGHT};
+use bollwerk::collect::docker::{connect, MAX_IN_FLIGHT};
 use bollwerk::collect::limits::Limits;
+use bollwerk::collect::Endpoint;
 use bollwerk::collect::{collect, CollectOptions, Plan};
 use bollwerk::rules::result::{Evidence, InstanceResult, RuleResult};
 use bollwerk::rules::{eval, Params, RuleSet, Status};

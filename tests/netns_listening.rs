@@ -6,8 +6,8 @@ mod support;
 
 use std::path::PathBuf;
 
-use bollwerk::collect::docker::Endpoint;
 use bollwerk::collect::hostfs::HostFs;
+use bollwerk::collect::Endpoint;
 use bollwerk::collect::{collect, net, CollectOptions, Plan};
 use bollwerk::snapshot::ListeningSocket;
 use support::dockerd::PrivateDaemon;

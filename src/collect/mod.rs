@@ -41,8 +41,8 @@ use crate::rules::model::{Check, Op, Operand};
 use crate::rules::path::{placeholders_in, Segment};
 use crate::rules::RuleSet;
 use crate::snapshot::{HostFacts, ListeningSocket, RuntimeFacts, Snapshot};
-pub use docker::Endpoint;
 use hostfs::HostFs;
+pub use http::Endpoint;
 
 /// How to collect.
 #[derive(Debug, Clone)]
