@@ -423,7 +423,7 @@ fn containers_that_stop_restart_or_go_during_a_scan_are_recorded_as_they_are_now
     use bollwerk::collect::docker::{connect, inspect_containers};
     use bollwerk::collect::hostfs::HostFs;
     use bollwerk::collect::limits::Limits;
-    use bollwerk::collect::{collect, recheck_vanished, runtime, CollectOptions, Endpoint, Plan};
+    use bollwerk::collect::{collect, recheck_vanished, runtime, CollectOptions, Endpoint};
     let d = PrivateDaemon::start(serde_json::json!({}));
     d.import_busybox();
     let names = ["quitter", "bouncer", "goner", "stayer"];
@@ -442,7 +442,11 @@ fn containers_that_stop_restart_or_go_during_a_scan_are_recorded_as_they_are_now
         deep_images: false,
         limits: bollwerk::collect::limits::Limits::default(),
     };
-    let with_all = collect(&opts, &Plan::from_rules(&rules), &|_| {});
+    let with_all = collect(
+        &opts,
+        &bollwerk::rules::plan::collection_plan(&rules),
+        &|_| {},
+    );
     let find = |snap: &bollwerk::snapshot::Snapshot, name: &str| {
         snap.containers.iter().find(|c| c.name == name).cloned()
     };
