@@ -26,9 +26,10 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use bollwerk::collect::docker::{connect, Endpoint, MAX_IN_FLIGHT};
+use bollwerk::collect::docker::{connect, MAX_IN_FLIGHT};
 use bollwerk::collect::limits::Limits;
-use bollwerk::collect::{collect, CollectOptions, Plan};
+use bollwerk::collect::Endpoint;
+use bollwerk::collect::{collect, CollectOptions};
 use bollwerk::rules::result::{Evidence, InstanceResult, RuleResult};
 use bollwerk::rules::{eval, Params, RuleSet, Status};
 use bollwerk::snapshot::Snapshot;
@@ -862,7 +863,7 @@ fn daemon_bench(misses: &mut Vec<String>) -> bool {
     flush();
 
     // (ii) bollwerk: full collection through the library, then evaluation.
-    let plan = Plan::from_rules(&rules);
+    let plan = bollwerk::rules::plan::collection_plan(&rules);
     let opts = CollectOptions {
         host_root: PathBuf::from("/"),
         endpoint: endpoint.clone(),

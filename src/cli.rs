@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::collect::limits::{self, Limits};
-use crate::collect::{self, CollectOptions, Endpoint, Plan};
+use crate::collect::{self, CollectOptions, Endpoint};
 use crate::report::{self, terminal, Report, RunOptions};
 use crate::rules::{eval, RuleSet, Selection, Status};
 use crate::snapshot::Snapshot;
@@ -612,7 +612,7 @@ fn gather(source: &SourceArgs, rules: &RuleSet, quiet: bool) -> Result<Snapshot,
             b.set_message(m.to_string());
         }
     };
-    let snap = collect::collect(&opts, &Plan::from_rules(rules), &tell);
+    let snap = collect::collect(&opts, &crate::rules::plan::collection_plan(rules), &tell);
     if let Some(b) = bar {
         b.finish_and_clear();
     }

@@ -5,68 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use crate::rules::params::{names as param_names, PARAMS};
 use crate::rules::Params;
-
-/// A rule parameter: its key and its default (`None`: the rule is `notchecked` until set).
-pub struct ParamSpec {
-    /// Key in the config file and name in rule files.
-    pub name: &'static str,
-    /// Value used when the config file and flags leave it unset.
-    pub default: fn() -> Option<Value>,
-    /// One line on what it means.
-    pub doc: &'static str,
-}
-
-/// Every parameter rules may use.
-pub const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "trusted-users",
-        default: || None,
-        doc: "users allowed in the docker group (1.1.2); also --trusted-users",
-    },
-    ParamSpec {
-        name: "registry-allow-list",
-        default: || None,
-        doc: "registries images may come from, e.g. [\"registry.example.com\", \"docker.io\"] (4.2 and bollwerk's registry rule)",
-    },
-    ParamSpec {
-        name: "max-image-age-days",
-        default: || Some(json!(30)),
-        doc: "oldest acceptable image build, in days (BW-IMG-AGE); default 30",
-    },
-    ParamSpec {
-        name: "max-restart-retries",
-        default: || Some(json!(5)),
-        doc: "highest on-failure restart count (5.15); default 5",
-    },
-    ParamSpec {
-        name: "max-unused-images",
-        default: || Some(json!(10)),
-        doc: "images no container uses before 6.1 fails; default 10",
-    },
-    ParamSpec {
-        name: "max-stopped-containers",
-        default: || Some(json!(10)),
-        doc: "stopped containers before 6.2 fails; default 10",
-    },
-    ParamSpec {
-        name: "allowed-privileged-ports",
-        default: || Some(json!([])),
-        doc: "host ports below 1024 containers may publish, e.g. [80, 443] (5.8); default none",
-    },
-    ParamSpec {
-        name: "allowed-wildcard-ports",
-        default: || Some(json!([])),
-        doc: "host ports that may be published on all interfaces (5.14); default none",
-    },
-];
-
-/// The names of all parameters.
-pub fn param_names() -> Vec<&'static str> {
-    PARAMS.iter().map(|p| p.name).collect()
-}
 
 /// Reads a config file. Errors read `file:line: what is wrong`.
 pub fn load(path: &Path) -> Result<BTreeMap<String, Value>, String> {
@@ -131,6 +73,7 @@ pub fn params(file: BTreeMap<String, Value>, overrides: BTreeMap<String, Value>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn reads_values_and_names_bad_lines() {
@@ -154,13 +97,5 @@ mod tests {
         let p = params(v, BTreeMap::new());
         assert_eq!(p.values["max-image-age-days"], json!(7));
         assert_eq!(p.values["max-restart-retries"], json!(5));
-    }
-}
-
-#[cfg(test)]
-mod table_tests {
-    #[test]
-    fn every_param_is_known_to_the_rule_loader() {
-        assert_eq!(super::param_names(), crate::rules::KNOWN_PARAMS.to_vec());
     }
 }

@@ -644,6 +644,15 @@ impl<'d> Node<'d> {
     }
 }
 
+/// Where an element sits in its list or object.
+#[derive(Clone, Copy, Debug)]
+pub enum Member<'x> {
+    /// Position in an array.
+    Index(usize),
+    /// Key in an object.
+    Key(&'x str),
+}
+
 /// Iterator of [`Node::members`].
 pub struct Members<'d> {
     doc: &'d Doc,
@@ -653,15 +662,15 @@ pub struct Members<'d> {
 }
 
 impl<'d> Iterator for Members<'d> {
-    type Item = (crate::rules::value::Member<'d>, Node<'d>);
+    type Item = (Member<'d>, Node<'d>);
 
     fn next(&mut self) -> Option<Self::Item> {
         let at = self.range.next()?;
         let node = Node { doc: self.doc, at };
         let member = if self.keyed {
-            crate::rules::value::Member::Key(node.key())
+            Member::Key(node.key())
         } else {
-            crate::rules::value::Member::Index((at - self.first) as usize)
+            Member::Index((at - self.first) as usize)
         };
         Some((member, node))
     }

@@ -12,6 +12,7 @@ pub mod collect;
 pub mod config;
 pub mod diag;
 pub mod doc;
+pub mod facts;
 pub mod manual;
 pub mod report;
 pub mod rules;

@@ -277,8 +277,9 @@ fn snapshot_replay_gives_the_same_verdicts() {
 
 #[test]
 fn container_removed_between_list_and_inspect_is_skipped_with_a_note() {
-    use bollwerk::collect::docker::{connect, inspect_containers, list_container_ids, Endpoint};
+    use bollwerk::collect::docker::{connect, inspect_containers, list_container_ids};
     use bollwerk::collect::limits::Limits;
+    use bollwerk::collect::Endpoint;
     let d = PrivateDaemon::start(serde_json::json!({}));
     d.import_busybox();
     run(&d, "stays", &["--network", "none"]);
@@ -314,8 +315,9 @@ fn container_removed_between_list_and_inspect_is_skipped_with_a_note() {
 
 #[test]
 fn inspect_documents_are_kept_as_the_daemon_sent_them_over_unix_and_tcp() {
-    use bollwerk::collect::docker::{collect, connect, Early, Endpoint};
+    use bollwerk::collect::docker::{collect, connect, Early};
     use bollwerk::collect::limits::Limits;
+    use bollwerk::collect::Endpoint;
     use bollwerk::doc::Doc;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -421,7 +423,7 @@ fn containers_that_stop_restart_or_go_during_a_scan_are_recorded_as_they_are_now
     use bollwerk::collect::docker::{connect, inspect_containers};
     use bollwerk::collect::hostfs::HostFs;
     use bollwerk::collect::limits::Limits;
-    use bollwerk::collect::{collect, recheck_vanished, runtime, CollectOptions, Endpoint, Plan};
+    use bollwerk::collect::{collect, recheck_vanished, runtime, CollectOptions, Endpoint};
     let d = PrivateDaemon::start(serde_json::json!({}));
     d.import_busybox();
     let names = ["quitter", "bouncer", "goner", "stayer"];
@@ -440,7 +442,11 @@ fn containers_that_stop_restart_or_go_during_a_scan_are_recorded_as_they_are_now
         deep_images: false,
         limits: bollwerk::collect::limits::Limits::default(),
     };
-    let with_all = collect(&opts, &Plan::from_rules(&rules), &|_| {});
+    let with_all = collect(
+        &opts,
+        &bollwerk::rules::plan::collection_plan(&rules),
+        &|_| {},
+    );
     let find = |snap: &bollwerk::snapshot::Snapshot, name: &str| {
         snap.containers.iter().find(|c| c.name == name).cloned()
     };

@@ -6,9 +6,9 @@ mod support;
 
 use std::path::PathBuf;
 
-use bollwerk::collect::docker::Endpoint;
 use bollwerk::collect::hostfs::HostFs;
-use bollwerk::collect::{collect, net, CollectOptions, Plan};
+use bollwerk::collect::Endpoint;
+use bollwerk::collect::{collect, net, CollectOptions};
 use bollwerk::snapshot::ListeningSocket;
 use support::dockerd::PrivateDaemon;
 
@@ -97,7 +97,11 @@ fn listening_sockets_of_containers_by_netlink_and_proc() {
         limits: bollwerk::collect::limits::Limits::default(),
     };
     let rules = bollwerk::rules::RuleSet::load(None).unwrap();
-    let snap = collect(&opts, &Plan::from_rules(&rules), &|_| {});
+    let snap = collect(
+        &opts,
+        &bollwerk::rules::plan::collection_plan(&rules),
+        &|_| {},
+    );
     assert!(snap.daemon.reachable, "{:?}", snap.errors);
     for name in ["web", "sidecar"] {
         let c = snap

@@ -26,7 +26,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::daemon_config;
-use super::http::{GetError, JsonGet};
+use super::http::{Endpoint, GetError, JsonGet};
 use super::limits::Limits;
 use crate::diag::error_chain;
 use crate::doc::Doc;
@@ -37,22 +37,6 @@ use crate::snapshot::{
 
 /// Requests in flight at once.
 pub const MAX_IN_FLIGHT: usize = 32;
-
-/// Where to reach the daemon.
-#[derive(Debug, Clone)]
-pub struct Endpoint {
-    /// `unix:///var/run/docker.sock`, `tcp://host:2376`, …
-    pub url: String,
-    /// TLS material directory (`DOCKER_CERT_PATH`) when TLS is on.
-    pub tls_dir: Option<String>,
-}
-
-impl Endpoint {
-    /// The unix socket path, for unix endpoints.
-    pub fn socket_path(&self) -> Option<&str> {
-        self.url.strip_prefix("unix://")
-    }
-}
 
 /// What the daemon said; each part may have failed on its own.
 #[derive(Debug, Default)]

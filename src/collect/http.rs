@@ -14,9 +14,24 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use super::docker::Endpoint;
 use super::limits::Limits;
 use crate::diag::error_chain;
+
+/// Where to reach the daemon.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// `unix:///var/run/docker.sock`, `tcp://host:2376`, …
+    pub url: String,
+    /// TLS material directory (`DOCKER_CERT_PATH`) when TLS is on.
+    pub tls_dir: Option<String>,
+}
+
+impl Endpoint {
+    /// The unix socket path, for unix endpoints.
+    pub fn socket_path(&self) -> Option<&str> {
+        self.url.strip_prefix("unix://")
+    }
+}
 
 /// A keep-alive HTTP/1.1 client for one daemon endpoint.
 pub struct JsonGet {

@@ -8,13 +8,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::hostfs::HostFs;
+pub use crate::facts::placeholder::LOCATION_KINDS;
 use crate::snapshot::Sourced;
-
-/// Placeholder kinds: `bin:NAME` (host PATH), `unit:NAME` (systemd unit directories),
-/// `socket:docker` / `socket:containerd` (from the daemon's settings), `config:daemon.json`.
-/// `dir:docker-root` (the data-root in effect), `setting:KEY` (the path a daemon setting names,
-/// e.g. `setting:tlscacert`).
-pub const LOCATION_KINDS: &[&str] = &["bin", "unit", "socket", "config", "dir", "setting"];
 
 /// systemd's unit search path, highest priority first.
 pub const UNIT_DIRS: &[&str] = &[

@@ -37,12 +37,11 @@ use std::sync::mpsc::channel;
 use chrono::Utc;
 use serde_json::Value;
 
-use crate::rules::model::{Check, Op, Operand};
-use crate::rules::path::{placeholders_in, Segment};
-use crate::rules::RuleSet;
+use crate::facts::placeholder::{placeholders_in, substitute};
+pub use crate::facts::plan::Plan;
 use crate::snapshot::{HostFacts, ListeningSocket, RuntimeFacts, Snapshot};
-pub use docker::Endpoint;
 use hostfs::HostFs;
+pub use http::Endpoint;
 
 /// How to collect.
 #[derive(Debug, Clone)]
@@ -58,73 +57,6 @@ pub struct CollectOptions {
     /// How long each request to the daemon and the daemon's whole part may take; the
     /// deadline counts from when these limits were made.
     pub limits: limits::Limits,
-}
-
-/// What the rules need from the host beyond the fixed facts: named locations, files, sysctls.
-#[derive(Debug, Clone, Default)]
-pub struct Plan {
-    /// Placeholders to resolve (`unit:docker.service`).
-    pub locations: BTreeSet<String>,
-    /// File paths to stat, possibly with placeholders.
-    pub files: BTreeSet<String>,
-    /// Kernel parameters to read.
-    pub sysctls: BTreeSet<String>,
-    /// Directories whose every file to stat (recursively), possibly with placeholders.
-    pub trees: BTreeSet<String>,
-}
-
-impl Plan {
-    /// Everything `rules` read from `host.files`, `host.sysctl` and audit targets.
-    pub fn from_rules(rules: &RuleSet) -> Plan {
-        let mut plan = Plan::default();
-        for rule in &rules.rules {
-            for check in rule.check.iter().chain(rule.applies_when.iter()) {
-                plan.visit(check);
-            }
-            // Places remediation texts name, shown as this host has them.
-            plan.locations
-                .extend(crate::rules::path::prose_placeholders(&rule.remediation));
-        }
-        plan
-    }
-
-    /// Records the host files, trees and sysctls a fact path names.
-    fn note_host_fact(&mut self, fact: &crate::rules::path::FactPath) {
-        self.locations.extend(fact.placeholders());
-        if fact.root != "host" {
-            return;
-        }
-        if let [Segment::Key(kind), Segment::Key(key), ..] = fact.segments.as_slice() {
-            let set = match kind.as_str() {
-                "files" => &mut self.files,
-                "trees" => &mut self.trees,
-                "sysctl" => &mut self.sysctls,
-                _ => return,
-            };
-            set.insert(key.clone());
-        }
-    }
-
-    fn visit(&mut self, check: &Check) {
-        match check {
-            Check::All(l) | Check::Any(l) => l.iter().for_each(|c| self.visit(c)),
-            Check::Not(c) => self.visit(c),
-            Check::Every { list, check, .. } => {
-                self.note_host_fact(list);
-                self.visit(check);
-            }
-            Check::Test(t) => {
-                self.note_host_fact(&t.fact);
-                if let Some(Operand::Fact(other)) = t.op.operand() {
-                    self.note_host_fact(other);
-                }
-                if let Op::Audits(target) = &t.op {
-                    self.locations.extend(placeholders_in(target));
-                    self.files.insert(target.clone());
-                }
-            }
-        }
-    }
 }
 
 /// Gathers a snapshot. `progress` is told what is being read.
@@ -498,9 +430,7 @@ fn read_host_placed(
 
     // Files.
     for template in &plan.files {
-        let Ok(path) =
-            crate::rules::path::substitute(template, |n| facts.locations.get(n).cloned().flatten())
-        else {
+        let Ok(path) = substitute(template, |n| facts.locations.get(n).cloned().flatten()) else {
             continue;
         };
         match host.stat(&path) {
@@ -513,9 +443,7 @@ fn read_host_placed(
 
     // Trees: every entry below a directory.
     for template in &plan.trees {
-        let Ok(dir) =
-            crate::rules::path::substitute(template, |n| facts.locations.get(n).cloned().flatten())
-        else {
+        let Ok(dir) = substitute(template, |n| facts.locations.get(n).cloned().flatten()) else {
             continue;
         };
         match host.tree(&dir) {

@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::Report;
+use crate::facts::placeholder::substitute;
 use crate::rules::model::{Check, Op, Scope, Status};
-use crate::rules::path::substitute;
 use crate::rules::RuleSet;
 use crate::snapshot::Snapshot;
 

@@ -30,7 +30,7 @@ use serde_json::Value as Json;
 use super::xccdf::{
     BENCHMARK_ID, GROUP_PREFIX, PROFILE_LEVEL1, PROFILE_LEVEL2, RULE_PREFIX, VALUE_PREFIX, XCCDF_NS,
 };
-use crate::rules::KNOWN_PARAMS;
+use crate::rules::params;
 
 /// What a tailoring file asks for.
 #[derive(Debug, Clone, Default)]
@@ -62,10 +62,7 @@ impl Tailoring {
 
 /// Converts the text of a `set-value` into the parameter's JSON shape.
 fn param_value(name: &str, text: &str) -> Result<Json, String> {
-    let default = crate::config::PARAMS
-        .iter()
-        .find(|p| p.name == name)
-        .and_then(|p| (p.default)());
+    let default = params::spec(name).and_then(|p| (p.default)());
     match default {
         Some(Json::Number(_)) => {
             let t = text.trim();
@@ -454,10 +451,10 @@ fn element(
         ("Profile", "set-value") => {
             let idref = required(e, "set-value", "idref")?;
             match idref.strip_prefix(VALUE_PREFIX) {
-                Some(param) if KNOWN_PARAMS.contains(&param) => Ok(Next::Value(param.into())),
+                Some(param) if params::is_known(param) => Ok(Next::Value(param.into())),
                 _ => Err(format!(
                     "set-value names unknown value '{idref}' (bollwerk's values: {})",
-                    KNOWN_PARAMS
+                    params::names()
                         .iter()
                         .map(|p| format!("{VALUE_PREFIX}{p}"))
                         .collect::<Vec<_>>()

@@ -33,8 +33,9 @@ use serde_json::Value as Json;
 
 use super::Report;
 use crate::rules::model::{Rule, Severity, Status};
+use crate::rules::params::{self, PARAMS};
 use crate::rules::result::{Evidence, InstanceResult, RuleResult};
-use crate::rules::{RuleSet, KNOWN_PARAMS};
+use crate::rules::RuleSet;
 use xml::Xml;
 
 /// The XCCDF 1.2 namespace.
@@ -429,9 +430,9 @@ fn write_benchmark(
         x.close("Profile");
     }
 
-    for param in KNOWN_PARAMS {
-        let spec = crate::config::PARAMS.iter().find(|p| p.name == *param);
-        let default = spec.and_then(|p| (p.default)());
+    for spec in PARAMS {
+        let param = &spec.name;
+        let default = (spec.default)();
         let kind = match default {
             Some(Json::Number(_)) => "number",
             _ => "string",
@@ -444,8 +445,7 @@ fn write_benchmark(
             &format!(
                 "Rule parameter {param}: {}. Lists are comma-separated. Set it with \
                  bollwerk's config file or a tailoring file (set-value).",
-                spec.map(|p| p.doc)
-                    .unwrap_or("read by rules as { param = \"…\" }")
+                spec.doc
             ),
         );
         x.leaf(
@@ -972,7 +972,7 @@ fn write_test_result(x: &mut Xml, report: &Report, arf: Option<(&str, &str)>) {
         .options
         .params
         .iter()
-        .filter(|(name, v)| KNOWN_PARAMS.contains(&name.as_str()) && !v.is_null())
+        .filter(|(name, v)| params::is_known(name) && !v.is_null())
         .map(|(name, v)| (name.clone(), param_text(v)))
         .collect();
     if let Some(users) = &run.options.trusted_users {

@@ -17,12 +17,13 @@ use std::ops::Deref;
 use serde_json::{json, Value};
 
 use super::model::{Check, Missing, Op, Operand, Rule, Scope, Status, Test};
-use super::path::{render, substitute, FactPath, Root, Segment};
+use super::path::{render, FactPath, Root, Segment};
 use super::result::{Evidence, InstanceResult, RuleResult};
 use super::seek::seek;
 use super::value::{Got, Member, V};
 use super::{Params, RuleSet};
 use crate::doc::Doc;
+use crate::facts::placeholder::substitute;
 use crate::snapshot::{AuditRule, ContainerFacts, ImageFacts, Snapshot, UnreadInstance};
 use crate::wording;
 
@@ -1002,7 +1003,7 @@ impl<'f, 'a> Context<'f, 'a> {
     /// ("the dockerd binary"), never as a guessed path.
     fn remediation(&self, rule: &Rule) -> String {
         let mut text = rule.remediation.clone();
-        for p in super::path::prose_placeholders(&rule.remediation) {
+        for p in crate::facts::placeholder::prose_placeholders(&rule.remediation) {
             let value = self.location(&p).unwrap_or_else(|| generic_place(&p));
             text = text.replace(&format!("{{{p}}}"), &value);
         }

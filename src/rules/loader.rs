@@ -8,9 +8,11 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::model::{Assessment, Check, Fix, Missing, Op, Operand, Rule, Scope, Severity, Test};
-use super::path::{placeholders_in, FactPath};
-use super::{RuleSet, KNOWN_PARAMS};
-use crate::collect::locations::LOCATION_KINDS;
+use super::path::FactPath;
+use super::{params, RuleSet};
+use crate::facts::placeholder::{
+    balanced_braces, placeholders_in, prose_placeholders, LOCATION_KINDS,
+};
 
 /// A problem in a rule file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -274,7 +276,7 @@ fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadEr
                     errors.push(src.err(at, "fix: daemon-json is for host and daemon rules"));
                     break;
                 }
-                if !crate::collect::daemon_config::is_known_setting(&key) {
+                if !crate::facts::daemon_settings::is_known_setting(&key) {
                     errors.push(src.err(
                         at,
                         format!("fix: '{key}' is not a daemon.json key bollwerk knows"),
@@ -295,7 +297,7 @@ fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadEr
             }
         }
     };
-    for p in super::path::prose_placeholders(&raw.remediation) {
+    for p in prose_placeholders(&raw.remediation) {
         if let Err(e) = check_placeholder(&p) {
             errors.push(src.err(start, format!("remediation: {e}")));
         }
@@ -467,12 +469,12 @@ fn validate_check(
     let operand = |v: toml::Value| -> Result<Operand, String> {
         if let toml::Value::Table(t) = &v {
             return match (t.len(), t.get("param"), t.get("fact")) {
-                (1, Some(toml::Value::String(p)), _) if KNOWN_PARAMS.contains(&p.as_str()) => {
+                (1, Some(toml::Value::String(p)), _) if params::is_known(p) => {
                     Ok(Operand::Param(p.clone()))
                 }
                 (1, Some(toml::Value::String(p)), _) => Err(format!(
                     "unknown parameter '{p}': expected one of {}",
-                    KNOWN_PARAMS.join(", ")
+                    params::names().join(", ")
                 )),
                 (1, _, Some(toml::Value::String(f))) => {
                     let path = FactPath::parse(f)?;
@@ -607,7 +609,7 @@ fn validate_check(
             .find_map(|ph| check_placeholder(&ph).err());
         ops.push(match bad {
             Some(m) => Err(m),
-            None if !super::path::balanced_braces(&p) => Err(format!(
+            None if !balanced_braces(&p) => Err(format!(
                 "`audits` path '{p}': a placeholder is {{kind:name}}, with both braces"
             )),
             None if p.starts_with('/') || p.starts_with('{') => Ok(Op::Audits(p)),
@@ -796,7 +798,7 @@ fn check_fact_root(fact: &FactPath, scope: Scope, in_every: bool) -> Result<(), 
     }
     if fact.root == "daemon" && fact.first_key() == Some("settings") {
         if let Some(super::path::Segment::Key(setting)) = fact.segments.get(1) {
-            if !crate::collect::daemon_config::is_known_setting(setting) {
+            if !crate::facts::daemon_settings::is_known_setting(setting) {
                 return Err(format!(
                     "fact '{fact}': '{setting}' is not a daemon.json key bollwerk knows (see `dockerd --help`)"
                 ));

@@ -7,7 +7,9 @@ pub mod embedded;
 pub mod eval;
 pub mod loader;
 pub mod model;
+pub mod params;
 pub mod path;
+pub mod plan;
 pub mod result;
 pub mod seek;
 pub mod value;
@@ -17,18 +19,6 @@ use std::collections::BTreeMap;
 
 pub use model::{Rule, Status};
 use serde_json::Value;
-
-/// Parameters rules may name with `{ param = "…" }` (the keys of the config file).
-pub const KNOWN_PARAMS: &[&str] = &[
-    "trusted-users",
-    "registry-allow-list",
-    "max-image-age-days",
-    "max-restart-retries",
-    "max-unused-images",
-    "max-stopped-containers",
-    "allowed-privileged-ports",
-    "allowed-wildcard-ports",
-];
 
 /// A validated, id-ordered set of rules.
 #[derive(Debug, Clone, Default)]

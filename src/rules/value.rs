@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
+pub use crate::doc::Member;
 use crate::doc::{KeyHint, Node};
 
 /// A borrowed JSON value of either representation.
@@ -284,15 +285,6 @@ impl<'x> Iterator for Members<'x> {
             Members::One(v) => v.take().map(|v| (Member::Index(usize::MAX), v)),
         }
     }
-}
-
-/// Where an element sits in its list or object.
-#[derive(Clone, Copy, Debug)]
-pub enum Member<'x> {
-    /// Position in an array.
-    Index(usize),
-    /// Key in an object.
-    Key(&'x str),
 }
 
 #[cfg(test)]

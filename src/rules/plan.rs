@@ -1,0 +1,59 @@
+//! What the rules ask collection to gather: host files, trees, kernel parameters and named
+//! locations, written as a [`Plan`] in the facts layer's terms.
+
+use super::model::{Check, Op, Operand};
+use super::path::{FactPath, Segment};
+use super::RuleSet;
+use crate::facts::placeholder::{placeholders_in, prose_placeholders};
+use crate::facts::plan::Plan;
+
+/// Everything `rules` read from `host.files`, `host.trees`, `host.sysctl` and audit targets,
+/// and the places their remediation texts name (shown as this host has them).
+pub fn collection_plan(rules: &RuleSet) -> Plan {
+    let mut plan = Plan::default();
+    for rule in &rules.rules {
+        for check in rule.check.iter().chain(rule.applies_when.iter()) {
+            visit(&mut plan, check);
+        }
+        plan.locations.extend(prose_placeholders(&rule.remediation));
+    }
+    plan
+}
+
+/// Records the host files, trees and sysctls a fact path names.
+fn note_host_fact(plan: &mut Plan, fact: &FactPath) {
+    plan.locations.extend(fact.placeholders());
+    if fact.root != "host" {
+        return;
+    }
+    if let [Segment::Key(kind), Segment::Key(key), ..] = fact.segments.as_slice() {
+        let set = match kind.as_str() {
+            "files" => &mut plan.files,
+            "trees" => &mut plan.trees,
+            "sysctl" => &mut plan.sysctls,
+            _ => return,
+        };
+        set.insert(key.clone());
+    }
+}
+
+fn visit(plan: &mut Plan, check: &Check) {
+    match check {
+        Check::All(l) | Check::Any(l) => l.iter().for_each(|c| visit(plan, c)),
+        Check::Not(c) => visit(plan, c),
+        Check::Every { list, check, .. } => {
+            note_host_fact(plan, list);
+            visit(plan, check);
+        }
+        Check::Test(t) => {
+            note_host_fact(plan, &t.fact);
+            if let Some(Operand::Fact(other)) = t.op.operand() {
+                note_host_fact(plan, other);
+            }
+            if let Op::Audits(target) = &t.op {
+                plan.locations.extend(placeholders_in(target));
+                plan.files.insert(target.clone());
+            }
+        }
+    }
+}

@@ -1,0 +1,365 @@
+//! The house's structure stays as designed: layers only point down and no source files
+//! import each other in a circle.
+//!
+//! ```text
+//! cli ──▶ report ──▶ rules ──▶ facts
+//!    └──▶ collect ────────────▶ facts
+//! ```
+//!
+//! The test reads the `use` declarations and `crate::`/`super::` paths of every file under
+//! `src/` (code before `#[cfg(test)]`), resolves each to the file that defines it, and checks
+//! every arrow against the table below. A module file's own `mod`/`pub use` of its children is
+//! not an arrow (declaring a child is not depending on it).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Layers from the bottom up; a layer may use itself and those listed after it.
+const LAYERS: &[(&str, &[&str])] = &[
+    ("facts", &[]),
+    ("collect", &["facts"]),
+    ("rules", &["facts"]),
+    ("report", &["rules", "facts"]),
+    ("cli", &["report", "collect", "rules", "facts"]),
+];
+
+/// Which layer a module (its path below the crate root) belongs to.
+fn layer_of(module: &[String]) -> &'static str {
+    match module.first().map(String::as_str) {
+        Some("facts" | "snapshot" | "doc" | "diag" | "wording" | "secrets") => "facts",
+        Some("collect") => "collect",
+        Some("rules") => "rules",
+        Some("report") => "report",
+        Some("cli" | "config" | "manual" | "main") | None => "cli",
+        Some(other) => {
+            panic!("src/{other}: no layer is assigned; add it to layer_of in tests/layers.rs")
+        }
+    }
+}
+
+/// A source file and its module path (`["rules", "eval"]`; `[]` for lib.rs).
+struct SourceFile {
+    path: PathBuf,
+    module: Vec<String>,
+    code: String,
+}
+
+fn source_files(dir: &Path, module: &[String], out: &mut Vec<SourceFile>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        if path.is_dir() {
+            let mut m = module.to_vec();
+            m.push(name);
+            source_files(&path, &m, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let mut m = module.to_vec();
+            if !matches!(name.as_str(), "mod" | "lib") {
+                m.push(name);
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Code only: test modules may reach anywhere.
+            let code = match text.find("#[cfg(test)]\nmod ") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            };
+            out.push(SourceFile {
+                path,
+                module: m,
+                code,
+            });
+        }
+    }
+}
+
+/// Code without comments and string literals, which may name paths that are not imports.
+fn strip_comments_and_strings(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut chars = code.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'/') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                let mut escaped = false;
+                for c in chars.by_ref() {
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == '"' {
+                        break;
+                    }
+                }
+                out.push_str("\"\"");
+            }
+            // A char literal holding a quote would open a string above.
+            '\'' if chars.clone().take(3).collect::<String>() == "\"'" => {
+                chars.nth(1);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Every path a file names: its `use` trees expanded, and `crate::…`/`super::…` in its code.
+fn named_paths(code: &str) -> Vec<String> {
+    let code = strip_comments_and_strings(code);
+    let mut out = Vec::new();
+    let mut rest = code.as_str();
+    while let Some(at) = find_use(rest) {
+        let body_start = at + rest[at..].find("use ").unwrap() + 4;
+        let end = body_start + rest[body_start..].find(';').unwrap();
+        let tree = without_renames(&rest[body_start..end]);
+        expand_use_tree("", &tree, &mut out);
+        rest = &rest[end..];
+    }
+    let bytes = code.as_bytes();
+    for start in ["crate::", "super::"] {
+        for (at, _) in code.match_indices(start) {
+            if at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_') {
+                continue;
+            }
+            let len = code[at..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+                .unwrap_or(code.len() - at);
+            out.push(code[at..at + len].trim_end_matches(':').to_string());
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The next `use` declaration (`use`, `pub use`, `pub(crate) use`) at the start of a line.
+fn find_use(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.starts_with("use ") || t.starts_with("pub use ") || t.starts_with("pub(crate) use ") {
+            return Some(offset + (line.len() - t.len()));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// A use tree without whitespace and without its renames (`b as c` becomes `b`).
+fn without_renames(tree: &str) -> String {
+    let mut out = String::new();
+    let mut tokens = tree.split_whitespace();
+    while let Some(t) = tokens.next() {
+        if t == "as" {
+            let alias = tokens.next().unwrap_or("");
+            out.push_str(alias.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_'));
+        } else {
+            out.push_str(t);
+        }
+    }
+    out
+}
+
+/// Expands `a::{b, c::{d, e}}` into `a::b`, `a::c::d`, `a::c::e`.
+fn expand_use_tree(prefix: &str, tree: &str, out: &mut Vec<String>) {
+    let join = |p: &str, s: &str| {
+        if p.is_empty() {
+            s.to_string()
+        } else {
+            format!("{p}::{s}")
+        }
+    };
+    match tree.find('{') {
+        Some(open) if tree.ends_with('}') => {
+            let head = join(prefix, tree[..open].trim_end_matches(':'));
+            let inner = &tree[open + 1..tree.len() - 1];
+            let mut depth = 0;
+            let mut part = String::new();
+            for c in inner.chars().chain(std::iter::once(',')) {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        if !part.is_empty() {
+                            expand_use_tree(&head, &part, out);
+                        }
+                        part.clear();
+                        continue;
+                    }
+                    _ => {}
+                }
+                part.push(c);
+            }
+        }
+        _ => {
+            out.push(join(prefix, tree.trim_end_matches("::*")));
+        }
+    }
+}
+
+/// The file a path names, as a module path: the longest prefix that is a known module.
+fn resolve(
+    from: &[String],
+    path: &str,
+    modules: &BTreeSet<Vec<String>>,
+    children: &BTreeMap<Vec<String>, BTreeSet<String>>,
+) -> Option<Vec<String>> {
+    let mut segments = path.split("::").filter(|s| !s.is_empty());
+    let mut at: Vec<String> = match segments.next()? {
+        "crate" => Vec::new(),
+        "super" => from[..from.len().checked_sub(1)?].to_vec(),
+        "self" => from.to_vec(),
+        first => {
+            // A path relative to this module names a child module, if it is one.
+            if children.get(from).is_some_and(|c| c.contains(first)) {
+                let mut m = from.to_vec();
+                m.push(first.to_string());
+                m
+            } else {
+                return None;
+            }
+        }
+    };
+    for s in segments {
+        if s == "super" {
+            at.pop();
+            continue;
+        }
+        let mut next = at.clone();
+        next.push(s.to_string());
+        if modules.contains(&next) {
+            at = next;
+        } else {
+            break;
+        }
+    }
+    Some(at)
+}
+
+#[test]
+fn layers_point_down_and_files_form_no_circle() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    source_files(&root, &[], &mut files);
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|f| f.module.clone()).collect();
+    let mut children: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
+    for m in &modules {
+        if let Some((last, parent)) = m.split_last() {
+            children
+                .entry(parent.to_vec())
+                .or_default()
+                .insert(last.clone());
+        }
+    }
+    let file_of: BTreeMap<&Vec<String>, &Path> = files
+        .iter()
+        .map(|f| (&f.module, f.path.as_path()))
+        .collect();
+    let shown = |m: &Vec<String>| {
+        file_of[m]
+            .strip_prefix(root.parent().unwrap())
+            .unwrap()
+            .display()
+            .to_string()
+    };
+
+    let mut arrows: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+    for f in &files {
+        for p in named_paths(&f.code) {
+            let Some(target) = resolve(&f.module, &p, &modules, &children) else {
+                continue;
+            };
+            // Itself, or a module declaring and re-exporting its own children.
+            if target == f.module || target.starts_with(&f.module) && !f.module.is_empty() {
+                continue;
+            }
+            if f.module.is_empty() || f.module == ["main"] {
+                continue; // lib.rs and main.rs declare the crate's modules.
+            }
+            arrows.entry(f.module.clone()).or_default().insert(target);
+        }
+    }
+
+    let mut wrong = Vec::new();
+    for (from, targets) in &arrows {
+        let from_layer = layer_of(from);
+        let allowed = LAYERS.iter().find(|(l, _)| *l == from_layer).unwrap().1;
+        for to in targets {
+            let to_layer = layer_of(to);
+            if to_layer != from_layer && !allowed.contains(&to_layer) {
+                wrong.push(format!(
+                    "{} ({from_layer}) uses {} ({to_layer}): {from_layer} may use only {:?}",
+                    shown(from),
+                    shown(to),
+                    allowed
+                ));
+            }
+        }
+    }
+
+    // Circles: a depth-first search that reports each back edge's loop once.
+    fn visit(
+        m: &Vec<String>,
+        arrows: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
+        stack: &mut Vec<Vec<String>>,
+        done: &mut BTreeSet<Vec<String>>,
+        circles: &mut Vec<Vec<Vec<String>>>,
+    ) {
+        if done.contains(m) {
+            return;
+        }
+        if let Some(at) = stack.iter().position(|s| s == m) {
+            circles.push(stack[at..].to_vec());
+            return;
+        }
+        stack.push(m.clone());
+        for to in arrows.get(m).into_iter().flatten() {
+            visit(to, arrows, stack, done, circles);
+        }
+        stack.pop();
+        done.insert(m.clone());
+    }
+    let mut circles = Vec::new();
+    let mut done = BTreeSet::new();
+    for m in arrows.keys() {
+        visit(m, &arrows, &mut Vec::new(), &mut done, &mut circles);
+    }
+    for c in &circles {
+        let names: Vec<String> = c.iter().map(&shown).collect();
+        wrong.push(format!("circle: {} -> {}", names.join(" -> "), names[0]));
+    }
+
+    assert!(
+        arrows.values().map(BTreeSet::len).sum::<usize>() > 50,
+        "too few arrows found: the reader of use lines is broken"
+    );
+    assert!(
+        wrong.is_empty(),
+        "the structure broke:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn the_reader_finds_nested_use_trees() {
+    let mut out = Vec::new();
+    expand_use_tree("", "super::{model::{Check,Op},path}", &mut out);
+    assert_eq!(
+        out,
+        ["super::model::Check", "super::model::Op", "super::path"]
+    );
+    let paths = named_paths(
+        "// crate::x::y\nlet s = \"crate::z\";\nuse crate::a::b as c;\nf(super::d::e);\n",
+    );
+    assert_eq!(paths, ["crate::a::b", "super::d::e"]);
+}
