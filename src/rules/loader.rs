@@ -10,6 +10,7 @@ use toml::Spanned;
 use super::model::{Assessment, Check, Fix, Missing, Op, Operand, Rule, Scope, Severity, Test};
 use super::path::FactPath;
 use super::{params, RuleSet};
+use crate::facts::fact_paths::{self, Step};
 use crate::facts::placeholder::{
     balanced_braces, placeholders_in, prose_placeholders, LOCATION_KINDS,
 };
@@ -662,75 +663,6 @@ fn expect_text(words: String) -> Result<String, String> {
     Ok(words)
 }
 
-/// Fields directly below each root that rules may name; anything deeper is free-form
-/// (Docker's own inspect documents).
-const ROOT_FIELDS: &[(&str, &[&str])] = &[
-    (
-        "host",
-        &[
-            "hostname",
-            "locations",
-            "searched",
-            "files",
-            "audit",
-            "sysctl",
-            "docker_group",
-            "docker_root",
-            "trees",
-            "lsm",
-            "listening",
-            "fqdn",
-            "os",
-            "kernel",
-            "interfaces",
-        ],
-    ),
-    (
-        "daemon",
-        &[
-            "reachable",
-            "version",
-            "info",
-            "process",
-            "config_file",
-            "settings",
-            "networks",
-            "swarm_state",
-            "swarm",
-            "inventory",
-            "engine",
-        ],
-    ),
-    (
-        "container",
-        &[
-            "id",
-            "name",
-            "inspect",
-            "runtime",
-            "processes",
-            "execs",
-            "image_freshness",
-            "capabilities",
-            "security_opt",
-        ],
-    ),
-    (
-        "image",
-        &[
-            "id",
-            "tags",
-            "inspect",
-            "history",
-            "registries",
-            "age_days",
-            "containers",
-            "special_files",
-            "masked_secrets",
-        ],
-    ),
-];
-
 fn parse_missing(src: &Source, raw: Option<&Spanned<String>>) -> Result<Missing, Vec<LoadError>> {
     let Some(m) = raw else {
         return Ok(Missing::default());
@@ -780,22 +712,23 @@ fn check_fact_root(fact: &FactPath, scope: Scope, in_every: bool) -> Result<(), 
             allowed_roots.join(", ")
         ));
     }
-    let fields = ROOT_FIELDS
-        .iter()
-        .find(|(r, _)| *r == fact.root)
-        .map(|(_, f)| *f)
-        .unwrap_or(&[]);
-    match fact.first_key() {
-        Some(k) if fields.contains(&k) => {}
-        other => {
-            return Err(format!(
-                "fact '{fact}': unknown field '{}' under {}: expected one of {}",
-                other.unwrap_or(""),
-                fact.root,
-                fields.join(", ")
-            ))
-        }
+    let first = fact.first_key().unwrap_or("");
+    if !fact_paths::is_field(&fact.root, first) {
+        return Err(format!(
+            "fact '{fact}': unknown field '{first}' under {}: expected one of {}",
+            fact.root,
+            fact_paths::fields(&fact.root).join(", ")
+        ));
     }
+    let steps: Vec<Step> = fact
+        .segments
+        .iter()
+        .map(|s| match s {
+            super::path::Segment::Key(k) => Step::Key(k),
+            super::path::Segment::Index(_) => Step::Index,
+        })
+        .collect();
+    fact_paths::check(&fact.root, &steps).map_err(|m| format!("fact '{fact}': {m}"))?;
     if fact.root == "daemon" && fact.first_key() == Some("settings") {
         if let Some(super::path::Segment::Key(setting)) = fact.segments.get(1) {
             if !crate::facts::daemon_settings::is_known_setting(setting) {
