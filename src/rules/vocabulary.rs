@@ -209,12 +209,13 @@ mod tests {
     /// declares, so the table, the loader and the evaluator agree.
     #[test]
     fn every_operator_builds_its_op() {
+        let x = regex::Regex::new("x").unwrap();
         for o in OPERATORS {
             let arg = match o.takes {
                 Takes::Value | Takes::List | Takes::Number => {
                     Arg::Operand(Operand::Literal(serde_json::json!([1])))
                 }
-                Takes::Regex => Arg::Regex(regex::Regex::new("x").unwrap()),
+                Takes::Regex => Arg::Regex(x.clone()),
                 Takes::Flag => Arg::Flag,
                 Takes::Mode => Arg::Mode(0o644),
                 Takes::Owner => Arg::Owner("root".into()),
