@@ -137,6 +137,26 @@ fn json_schemas_match_the_types() {
     );
 }
 
+/// The operator table comes from the same table the loader reads (rules::vocabulary).
+#[test]
+fn operator_table_in_checks_readme_is_current() {
+    let table = bollwerk::rules::vocabulary::markdown();
+    let path = manifest("checks/README.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (start, end) = ("<!-- operators:start -->\n", "<!-- operators:end -->");
+    let i = text.find(start).expect("operators:start marker") + start.len();
+    let j = text.find(end).expect("operators:end marker");
+    let fresh = format!("{}{}{}", &text[..i], table, &text[j..]);
+    if bless() {
+        std::fs::write(&path, fresh).unwrap();
+    } else {
+        assert!(
+            text == fresh,
+            "the operator table in checks/README.md is stale: run `BOLLWERK_BLESS=1 cargo test --test generated_docs`"
+        );
+    }
+}
+
 #[test]
 fn coverage_table_in_checks_readme_is_current() {
     let rules = bollwerk::rules::RuleSet::load(None).expect("shipped rules load");

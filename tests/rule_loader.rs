@@ -410,6 +410,33 @@ fn unknown_field_under_a_root_is_rejected() {
     );
 }
 
+/// Below the first field the snapshot's schema decides: a typo deep in a typed fact is caught
+/// at load time, while Docker's own documents stay free-form.
+#[test]
+fn unknown_field_deep_in_a_typed_fact_is_rejected() {
+    let text =
+        with_check(r#"{ fact = "host.files[\"/etc/docker\"].moed", mode-at-most = "0755" }"#);
+    assert_error(
+        &text,
+        13,
+        &["unknown field 'moed' under host.files[…]", "mode", "owner"],
+    );
+    let text = with_check(r#"{ fact = "host.hostname.first", equals = "x" }"#);
+    assert_error(
+        &text,
+        13,
+        &["host.hostname is text: it has no field 'first'"],
+    );
+    let text = with_check(r#"{ fact = "host.docker_group.memberz", present = true }"#);
+    assert_error(
+        &text,
+        13,
+        &["unknown field 'memberz' under host.docker_group"],
+    );
+    let ok = with_check(r#"{ fact = "host.interfaces[0].name", present = true }"#);
+    assert!(parse_file("t.toml", &ok).is_ok());
+}
+
 #[test]
 fn unknown_daemon_setting_is_rejected() {
     let text = with_check(r#"{ fact = "daemon.settings.icc2", equals = false }"#);

@@ -4,5 +4,6 @@
 //! rules read these definitions, so they cannot drift apart.
 
 pub mod daemon_settings;
+pub mod fact_paths;
 pub mod placeholder;
 pub mod plan;

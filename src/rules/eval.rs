@@ -23,6 +23,7 @@ use super::seek::seek;
 use super::value::{Got, Member, V};
 use super::{Params, RuleSet};
 use crate::doc::Doc;
+use crate::facts::fact_paths;
 use crate::facts::placeholder::substitute;
 use crate::snapshot::{AuditRule, ContainerFacts, ImageFacts, Snapshot, UnreadInstance};
 use crate::wording;
@@ -251,28 +252,6 @@ struct Facts<'a> {
     unread_containers: Vec<&'a UnreadInstance>,
     unread_images: Vec<&'a UnreadInstance>,
 }
-
-/// Container facts a rule can read besides `inspect` (the names serde gives them).
-const CONTAINER_FACTS: &[&str] = &[
-    "id",
-    "name",
-    "runtime",
-    "processes",
-    "execs",
-    "image_freshness",
-    "capabilities",
-    "security_opt",
-];
-/// Image facts a rule can read besides `inspect` and `history`.
-const IMAGE_FACTS: &[&str] = &[
-    "id",
-    "masked_secrets",
-    "tags",
-    "registries",
-    "age_days",
-    "containers",
-    "special_files",
-];
 
 impl<'a> Facts<'a> {
     /// A context over these facts that builds evidence and messages when `explain` is set.
@@ -1149,8 +1128,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 ),
                 _ => {
                     let source = self.derived_source(c, first);
-                    let found = CONTAINER_FACTS
-                        .contains(&first)
+                    let found = fact_paths::is_field("container", first)
                         .then(|| seek(*c, segs))
                         .flatten();
                     match found {
@@ -1174,8 +1152,7 @@ impl<'f, 'a> Context<'f, 'a> {
                     ),
                     _ => {
                         let source = self.text(|| format!("image {name}"));
-                        let found = IMAGE_FACTS
-                            .contains(&first)
+                        let found = fact_paths::is_field("image", first)
                             .then(|| seek(*i, segs))
                             .flatten();
                         match found {

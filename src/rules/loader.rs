@@ -7,9 +7,15 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::model::{Assessment, Check, Fix, Missing, Op, Operand, Rule, Scope, Severity, Test};
+use super::model::{
+    Arg, Assessment, Check, Fix, Missing, Op, Operand, Rule, Scope, Severity, Test,
+};
 use super::path::FactPath;
+use super::vocabulary::{
+    closest, operator, operator_names, Takes, WhenAbsent, CHECK_KEYS, OPERATORS,
+};
 use super::{params, RuleSet};
+use crate::facts::fact_paths::{self, Step};
 use crate::facts::placeholder::{
     balanced_braces, placeholders_in, prose_placeholders, LOCATION_KINDS,
 };
@@ -88,8 +94,10 @@ struct RawFix {
     compose: Vec<String>,
 }
 
+/// A check table as written: the structural keys by name, every other key an operator
+/// (validated against [`OPERATORS`](super::vocabulary::OPERATORS)).
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 struct RawCheck {
     all: Option<Vec<Spanned<RawCheck>>>,
     any: Option<Vec<Spanned<RawCheck>>>,
@@ -99,29 +107,8 @@ struct RawCheck {
     fact: Option<Spanned<String>>,
     missing: Option<Spanned<String>>,
     expect: Option<Spanned<String>>,
-    equals: Option<toml::Value>,
-    not_equals: Option<toml::Value>,
-    #[serde(rename = "in")]
-    in_: Option<toml::Value>,
-    not_in: Option<toml::Value>,
-    matches: Option<String>,
-    not_matches: Option<String>,
-    contains: Option<toml::Value>,
-    not_contains: Option<toml::Value>,
-    any_matches: Option<String>,
-    none_matches: Option<String>,
-    present: Option<bool>,
-    absent: Option<bool>,
-    empty: Option<bool>,
-    not_empty: Option<bool>,
-    gt: Option<toml::Value>,
-    ge: Option<toml::Value>,
-    lt: Option<toml::Value>,
-    le: Option<toml::Value>,
-    mode_at_most: Option<String>,
-    owner_is: Option<String>,
-    subset_of: Option<toml::Value>,
-    audits: Option<String>,
+    #[serde(flatten)]
+    operators: BTreeMap<String, toml::Value>,
 }
 
 /// Turns byte offsets into line numbers for one file.
@@ -354,40 +341,37 @@ fn validate_check(
             "a check has exactly one of `all`, `any`, `not`, `every` (with `check`) or `fact` (with an operator)".into(),
         ));
     }
-    let operators = [
-        raw.equals.is_some(),
-        raw.not_equals.is_some(),
-        raw.in_.is_some(),
-        raw.not_in.is_some(),
-        raw.matches.is_some(),
-        raw.not_matches.is_some(),
-        raw.contains.is_some(),
-        raw.not_contains.is_some(),
-        raw.any_matches.is_some(),
-        raw.none_matches.is_some(),
-        raw.present.is_some(),
-        raw.absent.is_some(),
-        raw.empty.is_some(),
-        raw.not_empty.is_some(),
-        raw.gt.is_some(),
-        raw.ge.is_some(),
-        raw.lt.is_some(),
-        raw.le.is_some(),
-        raw.mode_at_most.is_some(),
-        raw.owner_is.is_some(),
-        raw.subset_of.is_some(),
-        raw.audits.is_some(),
-    ];
-    if raw.fact.is_none() && operators.iter().any(|&b| b) {
+    if let Some(unknown) = raw.operators.keys().find(|k| operator(k).is_none()) {
+        let quoted = |names: &mut dyn Iterator<Item = &str>| {
+            names
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let hint = closest(
+            unknown,
+            CHECK_KEYS
+                .iter()
+                .copied()
+                .chain(OPERATORS.iter().map(|o| o.name)),
+        )
+        .map(|n| format!(" (did you mean `{n}`?)"))
+        .unwrap_or_default();
+        return Err(err(format!(
+            "unknown field `{unknown}`{hint}: expected {} or an operator: {}",
+            quoted(&mut CHECK_KEYS.iter().copied()),
+            quoted(&mut OPERATORS.iter().map(|o| o.name))
+        )));
+    }
+    if raw.fact.is_none() && !raw.operators.is_empty() {
         return Err(err(
             "operators belong to a `fact` test: `all`, `any`, `not` and `every` take none".into(),
         ));
     }
-    let decides_absence = raw.present.is_some()
-        || raw.absent.is_some()
-        || raw.empty.is_some()
-        || raw.not_empty.is_some()
-        || raw.subset_of.is_some();
+    let decides_absence = raw
+        .operators
+        .keys()
+        .any(|k| operator(k).is_some_and(|o| o.when_absent != WhenAbsent::Missing));
     if raw.missing.is_some() && decides_absence {
         return Err(err(
             "`missing` has no effect with present, absent, empty, not-empty or subset-of: they decide absent facts themselves".into(),
@@ -526,105 +510,72 @@ fn validate_check(
         }
     };
 
-    let mut ops: Vec<Result<Op, String>> = Vec::new();
-    if let Some(v) = raw.equals {
-        ops.push(operand(v).map(Op::Equals));
+    if raw.operators.len() != 1 {
+        return Err(err(format!(
+            "the test of '{fact}' needs exactly one operator, found {}: expected one of {}",
+            raw.operators.len(),
+            operator_names()
+        )));
     }
-    if let Some(v) = raw.not_equals {
-        ops.push(operand(v).map(Op::NotEquals));
-    }
-    if let Some(v) = raw.in_ {
-        ops.push(list_operand(v, "in").map(Op::In));
-    }
-    if let Some(v) = raw.not_in {
-        ops.push(list_operand(v, "not-in").map(Op::NotIn));
-    }
-    if let Some(r) = raw.matches {
-        ops.push(regex(r).map(Op::Matches));
-    }
-    if let Some(r) = raw.not_matches {
-        ops.push(regex(r).map(Op::NotMatches));
-    }
-    if let Some(v) = raw.contains {
-        ops.push(operand(v).map(Op::Contains));
-    }
-    if let Some(v) = raw.not_contains {
-        ops.push(operand(v).map(Op::NotContains));
-    }
-    if let Some(r) = raw.any_matches {
-        ops.push(regex(r).map(Op::AnyMatches));
-    }
-    if let Some(r) = raw.none_matches {
-        ops.push(regex(r).map(Op::NoneMatches));
-    }
-    if let Some(b) = raw.present {
-        ops.push(flag(b, "present").map(|_| Op::Present));
-    }
-    if let Some(b) = raw.absent {
-        ops.push(flag(b, "absent").map(|_| Op::Absent));
-    }
-    if let Some(b) = raw.empty {
-        ops.push(flag(b, "empty").map(|_| Op::Empty));
-    }
-    if let Some(b) = raw.not_empty {
-        ops.push(flag(b, "not-empty").map(|_| Op::NotEmpty));
-    }
-    if let Some(v) = raw.gt {
-        ops.push(number_operand(v, "gt").map(Op::Gt));
-    }
-    if let Some(v) = raw.ge {
-        ops.push(number_operand(v, "ge").map(Op::Ge));
-    }
-    if let Some(v) = raw.lt {
-        ops.push(number_operand(v, "lt").map(Op::Lt));
-    }
-    if let Some(v) = raw.le {
-        ops.push(number_operand(v, "le").map(Op::Le));
-    }
-    if let Some(m) = raw.mode_at_most {
-        ops.push(
+    let (name, value) = raw.operators.into_iter().next().expect("one");
+    let spec = operator(&name).expect("checked above");
+    let text = |v: toml::Value, what: &str| match v {
+        toml::Value::String(s) => Ok(s),
+        other => Err(format!(
+            "`{name}` takes {what} as a string, found {}",
+            other.type_str()
+        )),
+    };
+    let arg = match spec.takes {
+        Takes::Value => operand(value).map(Arg::Operand),
+        Takes::List => list_operand(value, &name).map(Arg::Operand),
+        Takes::Number => number_operand(value, &name).map(Arg::Operand),
+        Takes::Regex => text(value, "a regular expression")
+            .and_then(regex)
+            .map(Arg::Regex),
+        Takes::Flag => match value {
+            toml::Value::Boolean(b) => flag(b, &name).map(|_| Arg::Flag),
+            other => Err(format!(
+                "`{name}` only takes true, found {}",
+                other.type_str()
+            )),
+        },
+        Takes::Mode => text(value, "an octal mode").and_then(|m| {
             u32::from_str_radix(&m, 8)
                 .ok()
                 .filter(|&n| n <= 0o7777 && !m.is_empty())
-                .map(Op::ModeAtMost)
-                .ok_or_else(|| format!("bad mode '{m}': expected octal digits such as \"0644\"")),
-        );
-    }
-    if let Some(o) = raw.owner_is {
-        let ok = !o.is_empty() && o.split(':').count() <= 2 && !o.split(':').any(str::is_empty);
-        ops.push(if ok {
-            Ok(Op::OwnerIs(o))
-        } else {
-            Err(format!(
-                "bad owner '{o}': expected user or user:group, e.g. \"root:root\""
-            ))
-        });
-    }
-    if let Some(v) = raw.subset_of {
-        ops.push(list_operand(v, "subset-of").map(Op::SubsetOf));
-    }
-    if let Some(p) = raw.audits {
-        let bad = placeholders_in(&p)
-            .into_iter()
-            .find_map(|ph| check_placeholder(&ph).err());
-        ops.push(match bad {
-            Some(m) => Err(m),
-            None if !balanced_braces(&p) => Err(format!(
-                "`audits` path '{p}': a placeholder is {{kind:name}}, with both braces"
-            )),
-            None if p.starts_with('/') || p.starts_with('{') => Ok(Op::Audits(p)),
-            None => Err(format!(
-                "`audits` takes an absolute host path or a placeholder, found '{p}'"
-            )),
-        });
-    }
-    if ops.len() != 1 {
-        return Err(err(format!(
-            "the test of '{fact}' needs exactly one operator, found {}: expected one of equals, not-equals, in, not-in, matches, not-matches, contains, not-contains, any-matches, none-matches, present, absent, empty, not-empty, gt, ge, lt, le, mode-at-most, owner-is, subset-of, audits",
-            ops.len()
-        )));
-    }
-    let op = ops.pop().expect("one").map_err(err)?;
+                .map(Arg::Mode)
+                .ok_or_else(|| format!("bad mode '{m}': expected octal digits such as \"0644\""))
+        }),
+        Takes::Owner => text(value, "an owner").and_then(|o| {
+            let ok = !o.is_empty() && o.split(':').count() <= 2 && !o.split(':').any(str::is_empty);
+            if ok {
+                Ok(Arg::Owner(o))
+            } else {
+                Err(format!(
+                    "bad owner '{o}': expected user or user:group, e.g. \"root:root\""
+                ))
+            }
+        }),
+        Takes::AuditTarget => text(value, "a host path").and_then(|p| {
+            let bad = placeholders_in(&p)
+                .into_iter()
+                .find_map(|ph| check_placeholder(&ph).err());
+            match bad {
+                Some(m) => Err(m),
+                None if !balanced_braces(&p) => Err(format!(
+                    "`audits` path '{p}': a placeholder is {{kind:name}}, with both braces"
+                )),
+                None if p.starts_with('/') || p.starts_with('{') => Ok(Arg::Target(p)),
+                None => Err(format!(
+                    "`audits` takes an absolute host path or a placeholder, found '{p}'"
+                )),
+            }
+        }),
+    };
+    let op = arg
+        .map(|a| Op::new(&name, a).expect("the vocabulary and Op::new agree (tested)"))
+        .map_err(err)?;
     if matches!(op, Op::Audits(_))
         && (fact.root != "host" || fact.segments.len() != 1 || fact.first_key() != Some("audit"))
     {
@@ -661,75 +612,6 @@ fn expect_text(words: String) -> Result<String, String> {
     }
     Ok(words)
 }
-
-/// Fields directly below each root that rules may name; anything deeper is free-form
-/// (Docker's own inspect documents).
-const ROOT_FIELDS: &[(&str, &[&str])] = &[
-    (
-        "host",
-        &[
-            "hostname",
-            "locations",
-            "searched",
-            "files",
-            "audit",
-            "sysctl",
-            "docker_group",
-            "docker_root",
-            "trees",
-            "lsm",
-            "listening",
-            "fqdn",
-            "os",
-            "kernel",
-            "interfaces",
-        ],
-    ),
-    (
-        "daemon",
-        &[
-            "reachable",
-            "version",
-            "info",
-            "process",
-            "config_file",
-            "settings",
-            "networks",
-            "swarm_state",
-            "swarm",
-            "inventory",
-            "engine",
-        ],
-    ),
-    (
-        "container",
-        &[
-            "id",
-            "name",
-            "inspect",
-            "runtime",
-            "processes",
-            "execs",
-            "image_freshness",
-            "capabilities",
-            "security_opt",
-        ],
-    ),
-    (
-        "image",
-        &[
-            "id",
-            "tags",
-            "inspect",
-            "history",
-            "registries",
-            "age_days",
-            "containers",
-            "special_files",
-            "masked_secrets",
-        ],
-    ),
-];
 
 fn parse_missing(src: &Source, raw: Option<&Spanned<String>>) -> Result<Missing, Vec<LoadError>> {
     let Some(m) = raw else {
@@ -780,22 +662,23 @@ fn check_fact_root(fact: &FactPath, scope: Scope, in_every: bool) -> Result<(), 
             allowed_roots.join(", ")
         ));
     }
-    let fields = ROOT_FIELDS
-        .iter()
-        .find(|(r, _)| *r == fact.root)
-        .map(|(_, f)| *f)
-        .unwrap_or(&[]);
-    match fact.first_key() {
-        Some(k) if fields.contains(&k) => {}
-        other => {
-            return Err(format!(
-                "fact '{fact}': unknown field '{}' under {}: expected one of {}",
-                other.unwrap_or(""),
-                fact.root,
-                fields.join(", ")
-            ))
-        }
+    let first = fact.first_key().unwrap_or("");
+    if !fact_paths::is_field(&fact.root, first) {
+        return Err(format!(
+            "fact '{fact}': unknown field '{first}' under {}: expected one of {}",
+            fact.root,
+            fact_paths::fields(&fact.root).join(", ")
+        ));
     }
+    let steps: Vec<Step> = fact
+        .segments
+        .iter()
+        .map(|s| match s {
+            super::path::Segment::Key(k) => Step::Key(k),
+            super::path::Segment::Index(_) => Step::Index,
+        })
+        .collect();
+    fact_paths::check(&fact.root, &steps).map_err(|m| format!("fact '{fact}': {m}"))?;
     if fact.root == "daemon" && fact.first_key() == Some("settings") {
         if let Some(super::path::Segment::Key(setting)) = fact.segments.get(1) {
             if !crate::facts::daemon_settings::is_known_setting(setting) {

@@ -13,6 +13,7 @@ pub mod plan;
 pub mod result;
 pub mod seek;
 pub mod value;
+pub mod vocabulary;
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;

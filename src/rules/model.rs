@@ -304,7 +304,55 @@ pub enum Op {
     Audits(String),
 }
 
+/// An operator's operand once parsed, by what the operator takes
+/// ([`Takes`](super::vocabulary::Takes)).
+#[derive(Debug)]
+pub enum Arg {
+    /// A value, list or number (literal, parameter or fact).
+    Operand(Operand),
+    /// A compiled regular expression.
+    Regex(Regex),
+    /// `true`.
+    Flag,
+    /// A file mode.
+    Mode(u32),
+    /// `user` or `user:group`.
+    Owner(String),
+    /// A host path or placeholder.
+    Target(String),
+}
+
 impl Op {
+    /// The operator `name` of [`OPERATORS`](super::vocabulary::OPERATORS) with its operand;
+    /// `None` when the two do not go together.
+    pub fn new(name: &str, arg: Arg) -> Option<Op> {
+        Some(match (name, arg) {
+            ("equals", Arg::Operand(o)) => Op::Equals(o),
+            ("not-equals", Arg::Operand(o)) => Op::NotEquals(o),
+            ("in", Arg::Operand(o)) => Op::In(o),
+            ("not-in", Arg::Operand(o)) => Op::NotIn(o),
+            ("matches", Arg::Regex(r)) => Op::Matches(r),
+            ("not-matches", Arg::Regex(r)) => Op::NotMatches(r),
+            ("contains", Arg::Operand(o)) => Op::Contains(o),
+            ("not-contains", Arg::Operand(o)) => Op::NotContains(o),
+            ("any-matches", Arg::Regex(r)) => Op::AnyMatches(r),
+            ("none-matches", Arg::Regex(r)) => Op::NoneMatches(r),
+            ("present", Arg::Flag) => Op::Present,
+            ("absent", Arg::Flag) => Op::Absent,
+            ("empty", Arg::Flag) => Op::Empty,
+            ("not-empty", Arg::Flag) => Op::NotEmpty,
+            ("gt", Arg::Operand(o)) => Op::Gt(o),
+            ("ge", Arg::Operand(o)) => Op::Ge(o),
+            ("lt", Arg::Operand(o)) => Op::Lt(o),
+            ("le", Arg::Operand(o)) => Op::Le(o),
+            ("mode-at-most", Arg::Mode(m)) => Op::ModeAtMost(m),
+            ("owner-is", Arg::Owner(o)) => Op::OwnerIs(o),
+            ("subset-of", Arg::Operand(o)) => Op::SubsetOf(o),
+            ("audits", Arg::Target(t)) => Op::Audits(t),
+            _ => return None,
+        })
+    }
+
     /// The operator's operand, for operators that take one.
     pub fn operand(&self) -> Option<&Operand> {
         match self {
