@@ -161,11 +161,11 @@ pub fn rule_set_label(benchmark: &str, rules_version: &str) -> String {
 
 /// Scores (0–100) of `results` as XCCDF's default model computes them.
 fn score_of(results: &[&RuleResult]) -> Option<f64> {
-    let owned: Vec<RuleResult> = results.iter().map(|r| (*r).clone()).collect();
-    let decided = owned
+    let decided = results
         .iter()
         .any(|r| matches!(r.status, Status::Pass | Status::Fail | Status::Error));
-    decided.then(|| super::xccdf::scores(&owned).0)
+    decided
+        .then(|| super::xccdf::scores_of(results.iter().map(|r| (r.section.as_str(), r.status))).0)
 }
 
 impl FleetHost {

@@ -139,7 +139,7 @@ fn read_report(path: &Path) -> Result<Report, String> {
 }
 
 /// Per-host JUnit counts.
-fn junit_suite(report: &Report, host: &FleetHost, id: usize) -> String {
+fn junit_suite(report: &Report, host: &FleetHost, id: usize, messages: &xccdf::Messages) -> String {
     let (mut failures, mut errors, mut skipped) = (0, 0, 0);
     for r in &report.results {
         match r.status {
@@ -179,14 +179,133 @@ fn junit_suite(report: &Report, host: &FleetHost, id: usize) -> String {
     }
     x.close("properties");
     for r in &report.results {
-        junit::testcase(
+        junit::testcase_with(
             &mut x,
             r,
             &format!("bollwerk.{}.section-{}", host.key, r.section),
+            messages.of_rule(r),
         );
     }
     x.close("testsuite");
     x.finish()
+}
+
+/// What a worker made of one chosen report.
+enum HostDone {
+    /// Merged: its summary and its parts of the fleet documents.
+    Merged(Box<HostParts>),
+    /// Not readable as a report.
+    Skipped(SkippedInput),
+}
+
+/// One host's summary and parts.
+struct HostParts {
+    host: FleetHost,
+    /// (asset id, `ai:computing-device`, report id, TestResult) for ARF.
+    arf: Option<(String, String, String, String)>,
+    /// (testsuite, number of testcases) for JUnit.
+    junit: Option<(String, usize)>,
+}
+
+/// The Benchmark fragment of each rule set for the fleet ARF's report-requests, taken from
+/// the rule set's first host in the chosen order whichever worker gets there first.
+#[derive(Default)]
+struct RequestClaims {
+    by_rule_set: std::sync::Mutex<BTreeMap<String, (usize, String)>>,
+}
+
+impl RequestClaims {
+    /// Whether the host at `index` should make its rule set's fragment (no earlier host did).
+    fn wanted(&self, rule_set: &str, index: usize) -> bool {
+        let claims = self
+            .by_rule_set
+            .lock()
+            .expect("no worker panics holding it");
+        claims.get(rule_set).is_none_or(|(at, _)| *at > index)
+    }
+
+    /// Records the fragment of the host at `index`, unless an earlier host's is in.
+    fn offer(&self, rule_set: &str, index: usize, fragment: String) {
+        let mut claims = self
+            .by_rule_set
+            .lock()
+            .expect("no worker panics holding it");
+        let entry = claims
+            .entry(rule_set.to_string())
+            .or_insert((usize::MAX, String::new()));
+        if index < entry.0 {
+            *entry = (index, fragment);
+        }
+    }
+
+    fn into_fragments(self) -> BTreeMap<String, String> {
+        self.by_rule_set
+            .into_inner()
+            .expect("no worker panics holding it")
+            .into_iter()
+            .map(|(label, (_, fragment))| (label, fragment))
+            .collect()
+    }
+}
+
+/// Reads one chosen report and makes its summary and per-host parts; writes its
+/// `hosts/KEY.xccdf.xml` itself. An unreadable report is skipped; a failed write stops the
+/// merge.
+fn fold_host(
+    req: &MergeRequest,
+    c: &inputs::Chosen,
+    key: String,
+    index: usize,
+    claims: &RequestClaims,
+) -> Result<HostDone, String> {
+    let wants = |f: FleetFormat| req.formats.contains(&f);
+    let report = match read_report(&c.path) {
+        Ok(r) => r,
+        Err(reason) => {
+            return Ok(HostDone::Skipped(SkippedInput {
+                path: c.path.display().to_string(),
+                reason,
+            }))
+        }
+    };
+    let html = c.path.with_file_name("report.html");
+    let html = html.is_file().then(|| html.display().to_string());
+    let host = FleetHost::of(&report, key, c.path.display().to_string(), html);
+    // Made once for the three XML formats that show them, and only for them.
+    let messages =
+        if wants(FleetFormat::Xccdf) || wants(FleetFormat::Arf) || wants(FleetFormat::Junit) {
+            xccdf::Messages::for_fleet(&report)
+        } else {
+            xccdf::Messages::default()
+        };
+    if wants(FleetFormat::Xccdf) {
+        let path = req
+            .output
+            .join("hosts")
+            .join(format!("{}.xccdf.xml", host.key));
+        atomic_write(&path, xccdf::results_with(&report, &messages).as_bytes())?;
+    }
+    let arf = wants(FleetFormat::Arf).then(|| {
+        if claims.wanted(&host.rule_set, index) {
+            claims.offer(&host.rule_set, index, xccdf::arf_request_benchmark(&report));
+        }
+        let asset_id = format!("asset{index}");
+        let report_id = format!("xccdf{index}");
+        let tr_id = format!(
+            "xccdf_dev.bollwerk_testresult_{}-{}",
+            host.key,
+            report.run.started_at.format("%Y%m%dT%H%M%SZ")
+        );
+        let (asset, result) = xccdf::arf_host_parts(&report, &asset_id, &tr_id, &messages);
+        (asset_id, asset, report_id, result)
+    });
+    let junit = wants(FleetFormat::Junit).then(|| {
+        (
+            junit_suite(&report, &host, index, &messages),
+            report.results.len(),
+        )
+    });
+    Ok(HostDone::Merged(Box::new(HostParts { host, arf, junit })))
 }
 
 /// Merges the reports; returns the fleet summary (its `skipped` lists unreadable inputs).
@@ -208,81 +327,105 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
     let mut arf_assets = Part::new(req.output)?;
     let mut arf_reports = Part::new(req.output)?;
     let mut junit_suites = Part::new(req.output)?;
-    // Rule set label -> (request id, Benchmark fragment): one report-request per rule set.
-    let mut requests: BTreeMap<String, (String, String)> = BTreeMap::new();
+    // Rule set label -> request id, numbered in the order the rule sets first appear.
+    let mut request_ids: BTreeMap<String, String> = BTreeMap::new();
+    let claims = RequestClaims::default();
     let mut relationships: Vec<(String, String, String)> = Vec::new();
     let mut hosts: Vec<FleetHost> = Vec::new();
-    let mut used_keys: BTreeMap<String, usize> = BTreeMap::new();
     let (mut tests, mut failures, mut errors) = (0usize, 0usize, 0usize);
 
-    for c in &chosen {
-        let report = match read_report(&c.path) {
-            Ok(r) => r,
-            Err(reason) => {
-                skipped.push(SkippedInput {
-                    path: c.path.display().to_string(),
-                    reason,
-                });
-                continue;
+    // Keys come from the chosen reports' heads, in order, before any report is read, so that
+    // workers can name per-host files on their own.
+    let mut used_keys: BTreeMap<String, usize> = BTreeMap::new();
+    let work: Vec<(usize, &inputs::Chosen, String)> = chosen
+        .iter()
+        .enumerate()
+        .map(|(index, c)| {
+            let mut key = safe_key(&c.hostname);
+            if req.all_runs {
+                key = format!("{key}_{}", c.started_at.format("%Y%m%dT%H%M%SZ"));
             }
-        };
-        let mut key = safe_key(&report.run.hostname);
-        if req.all_runs {
-            key = format!("{key}_{}", report.run.started_at.format("%Y%m%dT%H%M%SZ"));
-        }
-        let n = used_keys.entry(key.clone()).or_insert(0);
-        *n += 1;
-        if *n > 1 {
-            key = format!("{key}-{n}");
-        }
-        let html = c.path.with_file_name("report.html");
-        let html = html.is_file().then(|| html.display().to_string());
-        let host = FleetHost::of(&report, key, c.path.display().to_string(), html);
-        let index = hosts.len();
+            let n = used_keys.entry(key.clone()).or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                key = format!("{key}-{n}");
+            }
+            (index, c, key)
+        })
+        .collect();
 
-        if wants(FleetFormat::Xccdf) {
-            let path = req
-                .output
-                .join("hosts")
-                .join(format!("{}.xccdf.xml", host.key));
-            atomic_write(&path, xccdf::results(&report).as_bytes())?;
+    // Hosts are read and rendered by workers in parallel; their parts are written here in the
+    // chosen order (a reorder buffer of at most a few hosts), so the output does not depend
+    // on timing.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let outcome: Result<(), String> = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<HostDone, String>)>(workers);
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (work, next, claims) = (&work, &next, &claims);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((index, c, key)) = work.get(i) else {
+                    break;
+                };
+                let done = fold_host(req, c, key.clone(), *index, claims);
+                if tx.send((i, done)).is_err() {
+                    break; // the writer stopped on an error
+                }
+            });
         }
-        if wants(FleetFormat::Arf) {
-            let next = requests.len() + 1;
-            let request = requests
-                .entry(host.rule_set.clone())
-                .or_insert_with(|| {
-                    (
-                        format!("collection{next}"),
-                        xccdf::arf_request_benchmark(&report),
-                    )
-                })
-                .0
-                .clone();
-            let asset_id = format!("asset{index}");
-            let report_id = format!("xccdf{index}");
-            let tr_id = format!(
-                "xccdf_dev.bollwerk_testresult_{}-{}",
-                host.key,
-                report.run.started_at.format("%Y%m%dT%H%M%SZ")
-            );
-            let (asset, result) = xccdf::arf_host_parts(&report, &asset_id, &tr_id);
-            arf_assets.push(&format!(
-                "<arf:asset id=\"{asset_id}\">\n{asset}</arf:asset>\n"
-            ))?;
-            arf_reports.push(&format!(
-                "<arf:report id=\"{report_id}\">\n<arf:content>\n{result}</arf:content>\n</arf:report>\n"
-            ))?;
-            relationships.push((report_id, request, asset_id));
+        drop(tx);
+        let mut waiting: BTreeMap<usize, Result<HostDone, String>> = BTreeMap::new();
+        let mut expected = 0;
+        for (i, done) in rx {
+            waiting.insert(i, done);
+            while let Some(done) = waiting.remove(&expected) {
+                expected += 1;
+                let done = match done? {
+                    HostDone::Skipped(s) => {
+                        skipped.push(s);
+                        continue;
+                    }
+                    HostDone::Merged(d) => d,
+                };
+                if let Some((asset_id, asset, report_id, result)) = done.arf {
+                    let next_id = format!("collection{}", request_ids.len() + 1);
+                    let request = request_ids
+                        .entry(done.host.rule_set.clone())
+                        .or_insert(next_id)
+                        .clone();
+                    arf_assets.push(&format!(
+                        "<arf:asset id=\"{asset_id}\">\n{asset}</arf:asset>\n"
+                    ))?;
+                    arf_reports.push(&format!(
+                        "<arf:report id=\"{report_id}\">\n<arf:content>\n{result}</arf:content>\n</arf:report>\n"
+                    ))?;
+                    relationships.push((report_id, request, asset_id));
+                }
+                if let Some((suite, count)) = done.junit {
+                    junit_suites.push(&suite)?;
+                    tests += count;
+                    failures += done.host.counts.fail;
+                    errors += done.host.counts.error;
+                }
+                hosts.push(done.host);
+            }
         }
-        if wants(FleetFormat::Junit) {
-            junit_suites.push(&junit_suite(&report, &host, index))?;
-            tests += report.results.len();
-            failures += host.counts.fail;
-            errors += host.counts.error;
-        }
-        hosts.push(host);
-    }
+        Ok(())
+    });
+    outcome?;
+    // Rule set label -> (request id, Benchmark fragment of its first host).
+    let mut fragments = claims.into_fragments();
+    let requests: BTreeMap<String, (String, String)> = request_ids
+        .into_iter()
+        .map(|(label, id)| {
+            let fragment = fragments.remove(&label).unwrap_or_default();
+            (label, (id, fragment))
+        })
+        .collect();
     if hosts.is_empty() {
         let why: Vec<String> = skipped
             .iter()
