@@ -1,18 +1,21 @@
-//! Merging: reads the chosen reports one at a time and writes the fleet formats.
+//! Merging: reads the chosen reports and writes the fleet formats.
 //!
-//! Per host, while its report is in memory: the fleet summary entry, `hosts/KEY.xccdf.xml`
-//! (`xccdf`), its ARF asset and report (`arf`) and its JUnit testsuite (`junit`), the last two
-//! appended to temporary files in the output folder. After the last host the ARF and JUnit
-//! documents are stitched (head with the totals and rule sets, then the parts) and every file is
-//! moved into place atomically.
+//! Workers read and render hosts in parallel; per host, while its report is in memory: its
+//! fleet summary entry, `hosts/KEY.xccdf.xml` (`xccdf`, written by the worker), its ARF asset
+//! and report (`arf`) and its JUnit testsuite (`junit`). The writer takes hosts in the chosen
+//! order and appends their parts (and their `fleet.json` entry and `fleet.html` row and
+//! drill-down) to temporary files in the output folder. After the last host each document is
+//! stitched (its top with the totals, then the parts) and moved into place atomically.
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::html::PageWriter;
 use super::inputs::{self, Selection};
-use super::{Fleet, FleetHost, SkippedInput};
+use super::part::Part;
+use super::{Fleet, FleetHost, SkippedInput, Tally};
 use crate::report::xccdf::{self, xml::Xml};
 use crate::report::{junit, write::atomic_write, Report, REPORT_SCHEMA_VERSION};
 
@@ -43,62 +46,6 @@ pub struct MergeRequest<'a> {
     pub all_runs: bool,
 }
 
-/// A temporary part file in the output folder, removed when dropped.
-struct Part {
-    file: BufWriter<tempfile::NamedTempFile>,
-}
-
-impl Part {
-    fn new(dir: &Path) -> Result<Part, String> {
-        let file = tempfile::Builder::new()
-            .prefix(".bollwerk-merge-")
-            .tempfile_in(dir)
-            .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
-        Ok(Part {
-            file: BufWriter::new(file),
-        })
-    }
-
-    fn push(&mut self, text: &str) -> Result<(), String> {
-        self.file
-            .write_all(text.as_bytes())
-            .map_err(|e| format!("cannot write a temporary file: {e}"))
-    }
-
-    /// Appends `other` (streamed, never whole in memory).
-    fn append(&mut self, other: Part) -> Result<(), String> {
-        other.copy_into(&mut self.file)
-    }
-
-    /// Moves the part into place as `path`, atomically (readers see the old or the whole new
-    /// file).
-    fn persist(self, path: &Path) -> Result<(), String> {
-        let temp = self
-            .file
-            .into_inner()
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        temp.as_file()
-            .sync_all()
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        temp.persist(path)
-            .map_err(|e| format!("cannot write {}: {}", path.display(), e.error))?;
-        Ok(())
-    }
-
-    /// Copies the part to `out`.
-    fn copy_into(self, out: &mut impl Write) -> Result<(), String> {
-        let temp = self
-            .file
-            .into_inner()
-            .map_err(|e| format!("cannot write a temporary file: {e}"))?;
-        let mut reader = temp
-            .reopen()
-            .map_err(|e| format!("cannot read a temporary file: {e}"))?;
-        std::io::copy(&mut reader, out).map_err(|e| format!("cannot write: {e}"))?;
-        Ok(())
-    }
-}
-
 /// A file-name-safe key: letters, digits, `.`, `-`, `_`; others become `-`.
 fn safe_key(name: &str) -> String {
     let key: String = name
@@ -120,12 +67,15 @@ fn safe_key(name: &str) -> String {
 }
 
 /// Reads one full report.
-fn read_report(path: &Path) -> Result<Report, String> {
-    let mut text = String::new();
+/// Reads one full report; `buf` is the worker's buffer, reused from host to host so that a
+/// thousand 5 MB files do not cost a thousand 5 MB allocations.
+fn read_report(path: &Path, buf: &mut Vec<u8>) -> Result<Report, String> {
+    buf.clear();
     File::open(path)
-        .and_then(|mut f| f.read_to_string(&mut text))
+        .and_then(|mut f| f.read_to_end(buf))
         .map_err(|e| format!("cannot read: {e}"))?;
-    let report: Report = serde_json::from_str(&text).map_err(|e| {
+    let report: Report = serde_json::from_slice(buf).map_err(|e| {
+        let text = String::from_utf8_lossy(buf);
         let (_, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
         format!("not a bollwerk report: {what}")
     })?;
@@ -257,9 +207,10 @@ fn fold_host(
     key: String,
     index: usize,
     claims: &RequestClaims,
+    buf: &mut Vec<u8>,
 ) -> Result<HostDone, String> {
     let wants = |f: FleetFormat| req.formats.contains(&f);
-    let report = match read_report(&c.path) {
+    let report = match read_report(&c.path, buf) {
         Ok(r) => r,
         Err(reason) => {
             return Ok(HostDone::Skipped(SkippedInput {
@@ -309,7 +260,7 @@ fn fold_host(
 }
 
 /// Merges the reports; returns the fleet summary (its `skipped` lists unreadable inputs).
-pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
+pub fn merge(req: &MergeRequest) -> Result<Merged, String> {
     let files = inputs::files(req.inputs)?;
     let Selection {
         chosen,
@@ -331,7 +282,19 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
     let mut request_ids: BTreeMap<String, String> = BTreeMap::new();
     let claims = RequestClaims::default();
     let mut relationships: Vec<(String, String, String)> = Vec::new();
-    let mut hosts: Vec<FleetHost> = Vec::new();
+    let mut tally = Tally::default();
+    let mut json_hosts = wants(FleetFormat::Json)
+        .then(|| Part::new(req.output))
+        .transpose()?;
+    let sections: Vec<String> = chosen
+        .iter()
+        .flat_map(|c| c.sections.iter().cloned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut page = wants(FleetFormat::Html)
+        .then(|| PageWriter::new(req.output, &sections))
+        .transpose()?;
     let (mut tests, mut failures, mut errors) = (0usize, 0usize, 0usize);
 
     // Keys come from the chosen reports' heads, in order, before any report is read, so that
@@ -360,30 +323,52 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 4);
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    // At most `window` hosts are read ahead of the one written next: memory stays the same
+    // whatever the number of hosts, and a slow host cannot let the others pile up.
+    let window = 2 * workers;
+    let (job_tx, job_rx) = std::sync::mpsc::channel::<usize>();
+    let job_rx = std::sync::Mutex::new(job_rx);
     let outcome: Result<(), String> = std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<HostDone, String>)>(workers);
+        // Owned here, so that returning on an error closes it and the workers stop.
+        let job_tx = job_tx;
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<HostDone, String>)>();
         for _ in 0..workers {
             let tx = tx.clone();
-            let (work, next, claims) = (&work, &next, &claims);
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((index, c, key)) = work.get(i) else {
-                    break;
-                };
-                let done = fold_host(req, c, key.clone(), *index, claims);
-                if tx.send((i, done)).is_err() {
-                    break; // the writer stopped on an error
+            let (work, job_rx, claims) = (&work, &job_rx, &claims);
+            scope.spawn(move || {
+                let mut buf = Vec::new();
+                loop {
+                    let job = job_rx.lock().expect("no worker panics holding it").recv();
+                    let Ok(i) = job else {
+                        break; // every job handed out
+                    };
+                    let (index, c, key) = &work[i];
+                    let done = fold_host(req, c, key.clone(), *index, claims, &mut buf);
+                    if tx.send((i, done)).is_err() {
+                        break; // the writer stopped on an error
+                    }
                 }
             });
         }
         drop(tx);
+        let mut handed = 0;
+        while handed < work.len().min(window) {
+            job_tx.send(handed).expect("workers wait for jobs");
+            handed += 1;
+        }
         let mut waiting: BTreeMap<usize, Result<HostDone, String>> = BTreeMap::new();
         let mut expected = 0;
-        for (i, done) in rx {
+        while expected < work.len() {
+            let Ok((i, done)) = rx.recv() else {
+                break;
+            };
             waiting.insert(i, done);
             while let Some(done) = waiting.remove(&expected) {
                 expected += 1;
+                if handed < work.len() {
+                    job_tx.send(handed).expect("workers wait for jobs");
+                    handed += 1;
+                }
                 let done = match done? {
                     HostDone::Skipped(s) => {
                         skipped.push(s);
@@ -411,9 +396,16 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
                     failures += done.host.counts.fail;
                     errors += done.host.counts.error;
                 }
-                hosts.push(done.host);
+                if let Some(part) = json_hosts.as_mut() {
+                    push_json_host(part, &done.host, tally.hosts() == 0)?;
+                }
+                if let Some(page) = page.as_mut() {
+                    page.add(&done.host)?;
+                }
+                tally.add(&done.host);
             }
         }
+        drop(job_tx);
         Ok(())
     });
     outcome?;
@@ -426,7 +418,7 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
             (label, (id, fragment))
         })
         .collect();
-    if hosts.is_empty() {
+    if tally.hosts() == 0 {
         let why: Vec<String> = skipped
             .iter()
             .map(|s| format!("{}: {}", s.path, s.reason))
@@ -437,7 +429,8 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
             why.join("\n")
         ));
     }
-    let fleet = Fleet::of(hosts, skipped, superseded);
+    let merged = tally.hosts();
+    let fleet = tally.finish(skipped, superseded);
 
     if wants(FleetFormat::Arf) {
         let mut doc = Part::new(req.output)?;
@@ -445,7 +438,7 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
         head.push_str(&format!(
             "<!-- bollwerk {} fleet ARF 1.1 report: {} hosts, rule sets: {} -->\n",
             fleet.merged_by,
-            fleet.hosts.len(),
+            merged,
             comment_safe(
                 &fleet
                     .rule_sets
@@ -498,7 +491,7 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
         doc.push(&x.finish())?;
         let name = format!(
             "bollwerk fleet audit of {} hosts ({})",
-            fleet.hosts.len(),
+            merged,
             fleet
                 .rule_sets
                 .iter()
@@ -524,16 +517,63 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
         doc.push("</testsuites>\n")?;
         doc.persist(&req.output.join("fleet.junit.xml"))?;
     }
-    if wants(FleetFormat::Json) {
-        let json = serde_json::to_vec_pretty(&fleet)
-            .map_err(|e| format!("cannot encode the fleet report: {e}"))?;
-        atomic_write(&req.output.join("fleet.json"), &json)?;
+    if let Some(part) = json_hosts {
+        write_json(&fleet, part, req.output)?;
     }
-    if wants(FleetFormat::Html) {
-        let page = super::html::render(&fleet)?;
-        atomic_write(&req.output.join("fleet.html"), page.as_bytes())?;
+    if let Some(page) = page {
+        page.finish(&fleet, &req.output.join("fleet.html"))?;
     }
-    Ok(fleet)
+    Ok(Merged {
+        hosts: merged,
+        fleet,
+    })
+}
+
+/// What a merge wrote: the number of hosts merged and the fleet summary (whose `hosts` list
+/// is empty: hosts were streamed into the files).
+pub struct Merged {
+    /// Hosts merged.
+    pub hosts: usize,
+    /// Rule sets, failing rules, skipped and superseded inputs.
+    pub fleet: Fleet,
+}
+
+/// Appends one host to the `hosts` array of fleet.json, as `to_vec_pretty` of the whole
+/// document would have written it (four more spaces of indent).
+fn push_json_host(part: &mut Part, host: &FleetHost, first: bool) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(host)
+        .map_err(|e| format!("cannot encode the fleet report: {e}"))?;
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    if !first {
+        out.push_str(",\n");
+    }
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str("    ");
+        out.push_str(line);
+    }
+    part.push(&out)
+}
+
+/// Writes fleet.json: `fleet` (without hosts) with the streamed hosts spliced into its
+/// `hosts` array.
+fn write_json(fleet: &Fleet, hosts: Part, dir: &Path) -> Result<(), String> {
+    let head = serde_json::to_string_pretty(fleet)
+        .map_err(|e| format!("cannot encode the fleet report: {e}"))?;
+    // A real newline precedes the key: strings in JSON hold newlines only escaped.
+    let empty = "\n  \"hosts\": [],";
+    let (before, after) = head
+        .split_once(empty)
+        .ok_or("fleet.json: the hosts array has no place")?;
+    let mut doc = Part::new(dir)?;
+    doc.push(before)?;
+    doc.push("\n  \"hosts\": [\n")?;
+    doc.append(hosts)?;
+    doc.push("\n  ],")?;
+    doc.push(after)?;
+    doc.persist(&dir.join("fleet.json"))
 }
 
 /// Text fit for an XML comment (no `--`).
