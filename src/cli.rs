@@ -923,20 +923,21 @@ fn merge(args: ReportArgs) -> Result<(), Fatal> {
             }
         });
     }
-    let fleet = merge(&MergeRequest {
+    let merged = merge(&MergeRequest {
         inputs: &args.inputs,
         formats: &formats,
         output: &args.output,
         all_runs: args.all_runs,
     })?;
+    let fleet = &merged.fleet;
     for s in &fleet.skipped {
         eprintln!("bollwerk: skipped {}: {}", s.path, s.reason);
     }
     if args.format.contains(&Format::Terminal) {
         outln!(
             "merged {} of {} hosts' reports{}",
-            fleet.hosts.len(),
-            fleet.hosts.len() + fleet.skipped.len(),
+            merged.hosts,
+            merged.hosts + fleet.skipped.len(),
             if fleet.mixed_rule_sets {
                 " (mixed rule sets: scores are per rule set)"
             } else {

@@ -124,12 +124,16 @@ pub fn render(report: &Report) -> String {
 
 /// One `<testcase>` for a rule; `classname` groups it (`bollwerk.section-5`).
 pub fn testcase(x: &mut Xml, r: &RuleResult, classname: &str) {
+    testcase_with(x, r, classname, &message_lines(r));
+}
+
+/// [`testcase`] with the rule's message lines already made.
+pub fn testcase_with(x: &mut Xml, r: &RuleResult, classname: &str, all: &[(&str, String)]) {
     let name = format!("{} {}", r.id, r.title);
     x.open(
         "testcase",
         &[("name", &name), ("classname", classname), ("time", "0")],
     );
-    let all = message_lines(r);
     let lines: Vec<&str> = all.iter().map(|(_, text)| text.as_str()).collect();
     let summary = r
         .message

@@ -26,6 +26,7 @@
 
 pub mod xml;
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv6Addr};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -577,6 +578,11 @@ fn write_rule(x: &mut Xml, r: &RuleMeta) {
 /// XCCDF 1.2 results: the Benchmark holding the evaluated rules, with exactly one
 /// TestResult as its last child.
 pub fn results(report: &Report) -> String {
+    results_with(report, &Messages::of(report))
+}
+
+/// [`results`] with message lines already made.
+pub fn results_with(report: &Report, messages: &Messages) -> String {
     let mut x = Xml::new();
     x.comment(&format!(
         "bollwerk {} XCCDF 1.2 results for {}",
@@ -592,7 +598,7 @@ pub fn results(report: &Report) -> String {
         &mut x,
         &head,
         &metas,
-        Some(&|x: &mut Xml| write_test_result(x, report, None)),
+        Some(&|x: &mut Xml| write_test_result(x, report, None, messages)),
     );
     x.finish()
 }
@@ -713,69 +719,99 @@ fn message_severity(s: Status) -> &'static str {
     }
 }
 
+/// Longest value a message shows, in characters.
+const SHOWN_CHARS: usize = 160;
+
 /// A value as messages show it: strings quoted, null as `nothing`, long ones shortened.
+/// Large values (a whole mount list) are written only as far as they are shown.
 fn compact(v: &Json) -> String {
-    let s = match v {
-        Json::Null => "nothing".to_string(),
-        Json::String(s) => format!("\"{s}\""),
-        other => other.to_string(),
+    /// Takes characters until it holds one more than is shown, then refuses the rest.
+    struct Bounded {
+        text: String,
+        chars: usize,
+    }
+    impl std::fmt::Write for Bounded {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            for c in s.chars() {
+                if self.chars > SHOWN_CHARS {
+                    return Err(std::fmt::Error);
+                }
+                self.text.push(c);
+                self.chars += 1;
+            }
+            Ok(())
+        }
+    }
+    let mut out = Bounded {
+        text: String::new(),
+        chars: 0,
     };
-    if s.chars().count() > 160 {
-        format!("{}…", s.chars().take(160).collect::<String>())
+    use std::fmt::Write as _;
+    // An Err only means the value was longer than is shown.
+    let _ = match v {
+        Json::Null => out.write_str("nothing"),
+        Json::String(s) => write!(out, "\"{s}\""),
+        other => write!(out, "{other}"),
+    };
+    if out.chars > SHOWN_CHARS {
+        let cut: String = out.text.chars().take(SHOWN_CHARS).collect();
+        format!("{cut}…")
     } else {
-        s
+        out.text
     }
 }
 
 fn evidence_text(e: &Evidence) -> String {
-    format!(
-        "{}: found {}, expected {}",
-        e.fact,
-        compact(&e.observed),
-        e.expected_for_people()
-    )
+    let mut out = String::new();
+    push_evidence(&mut out, e);
+    out
 }
 
-/// The short id of a container or image (12 hex digits, without `sha256:`).
-fn short_id(id: &str) -> String {
-    let id = id.strip_prefix("sha256:").unwrap_or(id);
-    id.chars().take(12).collect()
+/// Appends [`evidence_text`] of `e` to `out`.
+fn push_evidence(out: &mut String, e: &Evidence) {
+    out.push_str(&e.fact);
+    out.push_str(": found ");
+    out.push_str(&compact(&e.observed));
+    out.push_str(", expected ");
+    out.push_str(e.expected_for_people());
 }
 
 /// One message line for an instance:
 /// `fail: container web (id 3f2a1b2c3d4e): container.inspect.HostConfig.Privileged: found
 /// true, expected equal to false`.
 pub fn instance_line(i: &InstanceResult) -> String {
-    let mut details: Vec<String> = Vec::new();
-    let matching: Vec<&Evidence> = i
-        .evidence
-        .iter()
-        .filter(|e| e.outcome == i.status)
-        .collect();
-    match i.status {
-        Status::Pass | Status::Fail if !matching.is_empty() => {
-            details.extend(matching.iter().map(|e| evidence_text(e)));
-        }
-        _ => {
-            if let Some(m) = &i.message {
-                details.push(m.clone());
-            } else {
-                details.extend(i.evidence.iter().map(evidence_text));
+    let mut out = String::with_capacity(160);
+    out.push_str(i.status.as_str());
+    out.push_str(": ");
+    out.push_str(&i.kind);
+    out.push(' ');
+    out.push_str(&i.name);
+    // The short id: 12 hex digits, without `sha256:`.
+    out.push_str(" (id ");
+    let id = i.id.strip_prefix("sha256:").unwrap_or(&i.id);
+    out.extend(id.chars().take(12));
+    out.push(')');
+    let matching = || i.evidence.iter().filter(|e| e.outcome == i.status);
+    let mut details: Box<dyn Iterator<Item = &Evidence>> = match i.status {
+        Status::Pass | Status::Fail if matching().next().is_some() => Box::new(matching()),
+        _ => match &i.message {
+            Some(m) => {
+                out.push_str(": ");
+                out.push_str(m);
+                return out;
             }
+            None => Box::new(i.evidence.iter()),
+        },
+    };
+    if let Some(first) = details.next() {
+        out.push_str(": ");
+        push_evidence(&mut out, first);
+        for e in details {
+            out.push_str("; ");
+            push_evidence(&mut out, e);
         }
     }
-    let head = format!(
-        "{}: {} {} (id {})",
-        i.status,
-        i.kind,
-        i.name,
-        short_id(&i.id)
-    );
-    if details.is_empty() {
-        head
-    } else {
-        format!("{head}: {}", details.join("; "))
-    }
+    out
 }
 
 /// The message lines of a rule's result as (XCCDF message severity, text): the rule's
@@ -813,6 +849,87 @@ pub fn message_lines(r: &RuleResult) -> Vec<(&'static str, String)> {
     out
 }
 
+/// [`message_lines`] of `r` with the lines of instances that passed, do not apply, need a
+/// person or only inform replaced by one line counting them.
+fn fleet_lines(r: &RuleResult) -> Vec<(&'static str, String)> {
+    if r.instances.is_empty() {
+        return message_lines(r);
+    }
+    let mut out = Vec::new();
+    if let Some(m) = &r.message {
+        out.push((message_severity(r.status), m.clone()));
+    }
+    let mut instances: Vec<&InstanceResult> = r.instances.iter().collect();
+    instances.sort_by_key(|i| std::cmp::Reverse(i.status.badness()));
+    let mut others: BTreeMap<Status, usize> = BTreeMap::new();
+    for i in instances {
+        if matches!(i.status, Status::Fail | Status::Error) {
+            out.push((message_severity(i.status), instance_line(i)));
+        } else {
+            *others.entry(i.status).or_default() += 1;
+        }
+    }
+    if !others.is_empty() {
+        let counts: Vec<String> = Status::ALL
+            .iter()
+            .filter_map(|s| others.get(s).map(|n| format!("{n} {s}")))
+            .collect();
+        out.push((
+            "info",
+            format!(
+                "also {} (containers and images, listed one by one in the host's own report)",
+                counts.join(", ")
+            ),
+        ));
+    }
+    out
+}
+
+/// Every result's [`message_lines`], made once per report: XCCDF, ARF and JUnit show the same
+/// lines, and making them is most of the cost of writing those formats.
+#[derive(Default)]
+pub struct Messages<'r> {
+    by_rule: std::collections::HashMap<&'r str, Vec<(&'static str, String)>>,
+}
+
+impl<'r> Messages<'r> {
+    /// The message lines of every result of `report`.
+    pub fn of(report: &'r Report) -> Messages<'r> {
+        Messages {
+            by_rule: report
+                .results
+                .iter()
+                .map(|r| (r.id.as_str(), message_lines(r)))
+                .collect(),
+        }
+    }
+
+    /// The lines of every result of `report` as a fleet shows them: per-container and
+    /// per-image rules keep the lines of instances that failed or could not be checked and
+    /// say how many others there were in one line; host and daemon rules keep every line. A
+    /// fleet of a thousand hosts would otherwise carry a few million lines saying "pass";
+    /// each host's own report still lists every instance.
+    pub fn for_fleet(report: &'r Report) -> Messages<'r> {
+        Messages {
+            by_rule: report
+                .results
+                .iter()
+                .map(|r| (r.id.as_str(), fleet_lines(r)))
+                .collect(),
+        }
+    }
+
+    /// The fleet lines of one result (see [`Messages::for_fleet`]).
+    pub fn for_fleet_result(r: &RuleResult) -> Vec<(&'static str, String)> {
+        fleet_lines(r)
+    }
+
+    /// The lines of `r` (none for a result of another report).
+    pub fn of_rule(&self, r: &RuleResult) -> &[(&'static str, String)] {
+        self.by_rule.get(r.id.as_str()).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// Whether a result counts in scoring (pass, fail, error).
 fn counted(s: Status) -> bool {
     matches!(s, Status::Pass | Status::Fail | Status::Error)
@@ -824,17 +941,37 @@ fn counted(s: Status) -> bool {
 /// Benchmark is the mean of the Groups that counted anything. Flat: passed rules out of
 /// counted rules.
 pub fn scores(results: &[RuleResult]) -> (f64, f64, f64) {
+    scores_of(results.iter().map(|r| (r.section.as_str(), r.status)))
+}
+
+/// [`scores`] of (section, status) pairs, for callers that hold only those.
+pub fn scores_of<'s>(results: impl Iterator<Item = (&'s str, Status)>) -> (f64, f64, f64) {
+    // (section, passed, counted), in order of first appearance.
+    let mut sections: Vec<(&str, usize, usize)> = Vec::new();
+    for (section, status) in results {
+        let at = match sections.iter().position(|(s, _, _)| *s == section) {
+            Some(at) => at,
+            None => {
+                sections.push((section, 0, 0));
+                sections.len() - 1
+            }
+        };
+        if counted(status) {
+            sections[at].2 += 1;
+            if status == Status::Pass {
+                sections[at].1 += 1;
+            }
+        }
+    }
     let mut group_scores = Vec::new();
     let (mut flat, mut flat_max) = (0.0, 0.0);
-    for (_, members) in by_section(results, |r| &r.section) {
-        let counted: Vec<&&RuleResult> = members.iter().filter(|r| counted(r.status)).collect();
-        if counted.is_empty() {
+    for (_, passed, counted) in sections {
+        if counted == 0 {
             continue;
         }
-        let passed = counted.iter().filter(|r| r.status == Status::Pass).count() as f64;
-        group_scores.push(100.0 * passed / counted.len() as f64);
-        flat += passed;
-        flat_max += counted.len() as f64;
+        group_scores.push(100.0 * passed as f64 / counted as f64);
+        flat += passed as f64;
+        flat_max += counted as f64;
     }
     let default = if group_scores.is_empty() {
         0.0
@@ -850,7 +987,7 @@ fn decimal(v: f64) -> String {
 
 /// Writes the TestResult; `arf` (asset id, TestResult id) declares the namespace on it and
 /// links it to that ARF asset.
-fn write_test_result(x: &mut Xml, report: &Report, arf: Option<(&str, &str)>) {
+fn write_test_result(x: &mut Xml, report: &Report, arf: Option<(&str, &str)>, messages: &Messages) {
     let run = &report.run;
     let tr_id = match arf {
         Some((_, id)) => id.to_string(),
@@ -1008,8 +1145,8 @@ fn write_test_result(x: &mut Xml, report: &Report, arf: Option<(&str, &str)>) {
             x.leaf("result", &[], result_str(r.status));
             let (id, old) = ids(r);
             idents(x, id, old);
-            for (severity, text) in message_lines(r) {
-                x.leaf("message", &[("severity", severity)], &text);
+            for (severity, text) in messages.of_rule(r) {
+                x.leaf("message", &[("severity", severity)], text);
             }
             check(x, ids(r).0);
             x.close("rule-result");
@@ -1106,6 +1243,7 @@ pub fn arf(report: &Report) -> String {
         &mut x,
         report,
         Some((ARF_ASSET_ID, &test_result_id(report))),
+        &Messages::of(report),
     );
     x.close("arf:content");
     x.close("arf:report");
@@ -1116,11 +1254,21 @@ pub fn arf(report: &Report) -> String {
 
 /// One host's parts of a fleet ARF document, as fragments: its `ai:computing-device` (for
 /// asset `asset_id`) and its TestResult (id `test_result_id`, linked to that asset).
-pub fn arf_host_parts(report: &Report, asset_id: &str, test_result_id: &str) -> (String, String) {
+pub fn arf_host_parts(
+    report: &Report,
+    asset_id: &str,
+    test_result_id: &str,
+    messages: &Messages,
+) -> (String, String) {
     let mut asset = Xml::fragment();
     write_asset(&mut asset, report);
     let mut result = Xml::fragment();
-    write_test_result(&mut result, report, Some((asset_id, test_result_id)));
+    write_test_result(
+        &mut result,
+        report,
+        Some((asset_id, test_result_id)),
+        messages,
+    );
     (asset.finish(), result.finish())
 }
 
@@ -1193,6 +1341,35 @@ fn write_asset(x: &mut Xml, report: &Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bounded writer shows exactly what formatting the whole value and cutting it did.
+    #[test]
+    fn compact_shows_the_first_160_characters() {
+        let whole = |v: &Json| {
+            let s = match v {
+                Json::Null => "nothing".to_string(),
+                Json::String(s) => format!("\"{s}\""),
+                other => other.to_string(),
+            };
+            if s.chars().count() > 160 {
+                format!("{}…", s.chars().take(160).collect::<String>())
+            } else {
+                s
+            }
+        };
+        let long: Vec<String> = (0..500).map(|i| format!("/mnt/ü{i}")).collect();
+        for v in [
+            Json::Null,
+            serde_json::json!("short"),
+            serde_json::json!("x".repeat(159)),
+            serde_json::json!("x".repeat(158)),
+            serde_json::json!("é".repeat(400)),
+            serde_json::json!(long),
+            serde_json::json!({"a": [1, 2, 3]}),
+        ] {
+            assert_eq!(compact(&v), whole(&v));
+        }
+    }
 
     #[test]
     fn ipv6_has_all_eight_groups() {
@@ -1295,6 +1472,42 @@ mod tests {
         assert!(lines[2]
             .1
             .starts_with("pass: container ok (id aaaaaaaaaaaa): "));
+    }
+
+    /// A fleet keeps the failing instances' lines and counts the others in one line; host
+    /// rules keep every line.
+    #[test]
+    fn fleet_lines_count_instances_that_did_not_fail() {
+        let instance = |name: &str, status: &str| {
+            serde_json::json!({"kind": "container", "id": format!("{name}0000000000000"),
+                "name": name, "status": status,
+                "evidence": [{"fact": "container.inspect.HostConfig.Privileged",
+                  "observed": status == "fail", "expected": "equal to false",
+                  "source": "docker inspect", "outcome": status}]})
+        };
+        let r = result(
+            "5.5",
+            "5",
+            "fail",
+            serde_json::json!({"scope": "each-container", "message": "1 of 4 containers fail",
+                "instances": [instance("a", "pass"), instance("b", "fail"),
+                              instance("c", "pass"), instance("d", "notapplicable")]}),
+        );
+        let lines = Messages::for_fleet_result(&r);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert_eq!(lines[0].1, "1 of 4 containers fail");
+        assert!(lines[1].1.starts_with("fail: container b "), "{lines:?}");
+        assert_eq!(
+            lines[2],
+            (
+                "info",
+                "also 2 pass, 1 notapplicable (containers and images, listed one by one in the \
+                 host's own report)"
+                    .to_string()
+            )
+        );
+        let host = result("1.1.1", "1", "pass", serde_json::json!({"scope": "host"}));
+        assert_eq!(Messages::for_fleet_result(&host), message_lines(&host));
     }
 
     #[test]

@@ -5,109 +5,228 @@
 //! set and paged into folded blocks of [`HOSTS_PER_PAGE`]; each host's drill-down is a folded
 //! block with an anchor. All host-supplied text is escaped by minijinja's auto-escaping; nothing
 //! from a report is marked safe.
+//!
+//! The page is written as hosts are read: each host's matrix row (a page of rows at a time)
+//! and drill-down go to part files at once, and the top of the page, which needs the fleet's
+//! totals, is rendered last with a marker where each part goes. Memory holds one page of rows
+//! per rule set, whatever the number of hosts.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
+use std::path::Path;
 
-use minijinja::Value;
+use minijinja::{Environment, Value};
 use serde::Serialize;
 
-use super::Fleet;
+use super::part::Part;
+use super::{Fleet, FleetHost};
 
 const TEMPLATE_NAME: &str = "fleet.html.j2";
 const TEMPLATE: &str = include_str!("../../../report-templates/fleet.html.j2");
+const PAGE_NAME: &str = "fleet-page.html.j2";
+const PAGE: &str = include_str!("../../../report-templates/fleet-page.html.j2");
+const HOST_NAME: &str = "fleet-host.html.j2";
+const HOST: &str = include_str!("../../../report-templates/fleet-host.html.j2");
 
 /// Host rows per folded block of the matrix.
 pub const HOSTS_PER_PAGE: usize = 50;
 
-/// One block of host rows.
-#[derive(Serialize)]
-struct Page<'a> {
-    first: usize,
-    last: usize,
-    hosts: Vec<Row<'a>>,
+/// Where the parts go in the rendered top of the page. Host text cannot forge one: it is
+/// escaped, so it never holds `<!--`.
+const HOSTS_MARK: &str = "<!--bollwerk:hosts-->";
+
+fn rows_mark(group: usize) -> String {
+    format!("<!--bollwerk:rows:{group}-->")
 }
 
 /// One host row: its sections' scores in the fleet's section order.
 #[derive(Serialize)]
-struct Row<'a> {
-    host: &'a super::FleetHost,
+struct Row {
+    host: RowHost,
     cells: Vec<Option<String>>,
 }
 
-/// One rule set's part of the matrix.
+/// What a row shows of its host.
 #[derive(Serialize)]
-struct Group<'a> {
-    set: &'a super::RuleSetGroup,
-    score: String,
-    pages: Vec<Page<'a>>,
+struct RowHost {
+    key: String,
+    hostname: String,
+    score: f64,
+    rules_version: String,
 }
 
-/// Renders the fleet page.
-pub fn render(fleet: &Fleet) -> Result<String, String> {
-    let env = crate::report::html::page_env(TEMPLATE_NAME, TEMPLATE, "fleet HTML")?;
-    let tmpl = env
-        .get_template(TEMPLATE_NAME)
-        .map_err(|e| format!("fleet HTML template: {e:#}"))?;
-    let sections: Vec<String> = fleet
-        .hosts
-        .iter()
-        .flat_map(|h| h.sections.keys().cloned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let groups: Vec<Group> = fleet
-        .rule_sets
-        .iter()
-        .map(|set| {
-            let hosts: Vec<Row> = fleet
-                .hosts
+/// One rule set's rows: the pages written so far and the page being filled.
+struct GroupRows {
+    part: Part,
+    page: Vec<Row>,
+    written: usize,
+}
+
+/// The fleet page, written host by host.
+pub struct PageWriter {
+    env: Environment<'static>,
+    dir: std::path::PathBuf,
+    /// (section id, title), the matrix's columns.
+    sections: Vec<(String, String)>,
+    groups: BTreeMap<String, GroupRows>,
+    details: Part,
+}
+
+impl PageWriter {
+    /// A page whose matrix has a column per section of `sections` (every section of every
+    /// chosen report); parts go to temporary files in `dir`.
+    pub fn new(dir: &Path, sections: &[String]) -> Result<PageWriter, String> {
+        let mut env = crate::report::html::page_env(TEMPLATE_NAME, TEMPLATE, "fleet HTML")?;
+        for (name, source) in [(PAGE_NAME, PAGE), (HOST_NAME, HOST)] {
+            env.add_template(name, source)
+                .map_err(|e| format!("fleet HTML template {name}: {e:#}"))?;
+        }
+        Ok(PageWriter {
+            env,
+            dir: dir.to_path_buf(),
+            sections: sections
                 .iter()
-                .filter(|h| h.rule_set == set.label)
-                .map(|host| Row {
-                    host,
-                    cells: sections
-                        .iter()
-                        .map(|s| {
-                            host.sections
-                                .get(s)
-                                .and_then(|c| c.score)
-                                .map(|v| format!("{v:.0}"))
-                        })
-                        .collect(),
+                .map(|s| (s.clone(), crate::report::xccdf::section_title(s)))
+                .collect(),
+            groups: BTreeMap::new(),
+            details: Part::new(dir)?,
+        })
+    }
+
+    fn render(&self, name: &str, ctx: Value) -> Result<String, String> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| format!("cannot render the fleet HTML report: {e:#}"))
+    }
+
+    /// Adds one host: its drill-down now, its row with its rule set's next page.
+    pub fn add(&mut self, host: &FleetHost) -> Result<(), String> {
+        let details = self.render(
+            HOST_NAME,
+            minijinja::context! { h => Value::from_serialize(host) },
+        )?;
+        self.details.push(&details)?;
+        let row = Row {
+            host: RowHost {
+                key: host.key.clone(),
+                hostname: host.hostname.clone(),
+                score: host.score,
+                rules_version: host.rules_version.clone(),
+            },
+            cells: self
+                .sections
+                .iter()
+                .map(|(s, _)| {
+                    host.sections
+                        .get(s)
+                        .and_then(|c| c.score)
+                        .map(|v| format!("{v:.0}"))
                 })
-                .collect();
-            let mut pages = Vec::new();
-            let mut rest = hosts.into_iter().peekable();
-            let mut first = 1;
-            while rest.peek().is_some() {
-                let block: Vec<Row> = rest.by_ref().take(HOSTS_PER_PAGE).collect();
-                let last = first + block.len() - 1;
-                pages.push(Page {
-                    first,
-                    last,
-                    hosts: block,
-                });
-                first = last + 1;
-            }
-            Group {
+                .collect(),
+        };
+        if !self.groups.contains_key(&host.rule_set) {
+            let part = Part::new(&self.dir)?;
+            self.groups.insert(
+                host.rule_set.clone(),
+                GroupRows {
+                    part,
+                    page: Vec::new(),
+                    written: 0,
+                },
+            );
+        }
+        let group = self.groups.get_mut(&host.rule_set).expect("inserted above");
+        group.page.push(row);
+        if group.page.len() == HOSTS_PER_PAGE {
+            let label = host.rule_set.clone();
+            self.flush(&label)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the rule set's filled page.
+    fn flush(&mut self, label: &str) -> Result<(), String> {
+        let Some(group) = self.groups.get_mut(label) else {
+            return Ok(());
+        };
+        if group.page.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut group.page);
+        let first = group.written + 1;
+        let last = group.written + rows.len();
+        let open = group.written == 0;
+        group.written = last;
+        let html = self.render(
+            PAGE_NAME,
+            minijinja::context! {
+                first, last, open,
+                rows => Value::from_serialize(&rows),
+                sections => Value::from_serialize(&self.sections),
+            },
+        )?;
+        self.groups
+            .get_mut(label)
+            .expect("checked above")
+            .part
+            .push(&html)
+    }
+
+    /// Writes the page to `path` (atomically): the top rendered with `fleet`'s totals, each
+    /// rule set's rows and the hosts' drill-downs stitched in.
+    pub fn finish(mut self, fleet: &Fleet, path: &Path) -> Result<(), String> {
+        let labels: Vec<String> = self.groups.keys().cloned().collect();
+        for label in &labels {
+            self.flush(label)?;
+        }
+        // Groups in the fleet's rule set order, each with its marker.
+        #[derive(Serialize)]
+        struct Group<'a> {
+            set: &'a super::RuleSetGroup,
+            score: String,
+            rows: Value,
+        }
+        let groups: Vec<Group> = fleet
+            .rule_sets
+            .iter()
+            .enumerate()
+            .map(|(i, set)| Group {
                 set,
                 score: format!("{:.0}", set.score),
-                pages,
+                rows: Value::from_safe_string(rows_mark(i)),
+            })
+            .collect();
+        let ctx = minijinja::context! {
+            fleet => Value::from_serialize(fleet),
+            host_count => fleet.rule_sets.iter().map(|g| g.hosts).sum::<usize>(),
+            groups => Value::from_serialize(&groups),
+            sections => Value::from_serialize(&self.sections),
+            host_details => Value::from_safe_string(HOSTS_MARK.to_string()),
+            // Our own constants, not host data (the CSS is allowed by hash in the CSP).
+            css => Value::from_safe_string(crate::report::html::CSS.to_string()),
+            csp => Value::from_safe_string(crate::report::html::content_security_policy()),
+        };
+        let top = self.render(TEMPLATE_NAME, ctx)?;
+
+        let mut doc = Part::new(&self.dir)?;
+        let mut rest = top.as_str();
+        for (i, set) in fleet.rule_sets.iter().enumerate() {
+            let mark = rows_mark(i);
+            let (before, after) = rest
+                .split_once(&mark)
+                .ok_or("fleet HTML template: a rule set's rows have no place")?;
+            doc.push(before)?;
+            if let Some(group) = self.groups.remove(&set.label) {
+                doc.append(group.part)?;
             }
-        })
-        .collect();
-    let section_titles: Vec<(String, String)> = sections
-        .iter()
-        .map(|s| (s.clone(), crate::report::xccdf::section_title(s)))
-        .collect();
-    let ctx = minijinja::context! {
-        fleet => Value::from_serialize(fleet),
-        groups => Value::from_serialize(&groups),
-        sections => Value::from_serialize(&section_titles),
-        // Our own constants, not host data (the CSS is allowed by hash in the CSP).
-        css => Value::from_safe_string(crate::report::html::CSS.to_string()),
-        csp => Value::from_safe_string(crate::report::html::content_security_policy()),
-    };
-    tmpl.render(ctx)
-        .map_err(|e| format!("cannot render the fleet HTML report: {e:#}"))
+            rest = after;
+        }
+        let (before, after) = rest
+            .split_once(HOSTS_MARK)
+            .ok_or("fleet HTML template: the hosts have no place")?;
+        doc.push(before)?;
+        doc.append(self.details)?;
+        doc.push(after)?;
+        doc.persist(path)
+    }
 }

@@ -19,6 +19,14 @@ use super::SkippedInput;
 struct Head {
     schema_version: u32,
     run: HeadRun,
+    summary: HeadSummary,
+}
+
+/// The report's sections (`summary.sections`' keys): the fleet matrix's columns must be
+/// known before its first row is written.
+#[derive(Deserialize)]
+struct HeadSummary {
+    sections: BTreeMap<String, serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -36,6 +44,8 @@ pub struct Chosen {
     pub hostname: String,
     /// Its scan start.
     pub started_at: DateTime<Utc>,
+    /// Its sections (`1`, …, `BW`).
+    pub sections: Vec<String>,
 }
 
 /// What [`choose`] found.
@@ -110,12 +120,23 @@ pub fn choose(files: &[PathBuf], all_runs: bool) -> Selection {
     sel
 }
 
+/// How much of a report [`read_head`] reads first: bollwerk writes `schema_version`, `run`
+/// and `summary` before the results, within the first few kilobytes.
+const HEAD_BYTES: u64 = 64 * 1024;
+
 fn read_head(path: &Path) -> Result<Chosen, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-    let head: Head = serde_json::from_str(&text).map_err(|e| {
-        let (_, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
-        format!("not a bollwerk report: {what}")
-    })?;
+    let head = match head_of_prefix(path)? {
+        Some(head) => head,
+        // Not in the first part (a report written by another tool, or a broken one): read
+        // it all, which also names what is wrong.
+        None => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+            serde_json::from_str(&text).map_err(|e| {
+                let (_, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
+                format!("not a bollwerk report: {what}")
+            })?
+        }
+    };
     if head.schema_version != crate::report::REPORT_SCHEMA_VERSION {
         return Err(format!(
             "report format version {} is not supported (this bollwerk reads version {})",
@@ -127,5 +148,61 @@ fn read_head(path: &Path) -> Result<Chosen, String> {
         path: path.to_path_buf(),
         hostname: head.run.hostname,
         started_at: head.run.started_at,
+        sections: head.summary.sections.into_keys().collect(),
+    })
+}
+
+/// The head from the first [`HEAD_BYTES`] of the file, when both fields are found there. The
+/// rest of the document is not parsed (the full read of the merge checks it).
+fn head_of_prefix(path: &Path) -> Result<Option<Head>, String> {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+    use std::io::Read;
+
+    /// Reads top-level keys until it has both fields, then stops (the parser's complaint
+    /// about the unfinished document is expected and ignored).
+    struct Find<'a>(&'a mut (Option<u32>, Option<HeadRun>, Option<HeadSummary>));
+    impl<'de> DeserializeSeed<'de> for Find<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Find<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a bollwerk report")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                match key.as_str() {
+                    "schema_version" => self.0 .0 = Some(map.next_value()?),
+                    "run" => self.0 .1 = Some(map.next_value()?),
+                    "summary" => self.0 .2 = Some(map.next_value()?),
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                if self.0 .0.is_some() && self.0 .1.is_some() && self.0 .2.is_some() {
+                    return Ok(());
+                }
+            }
+            Ok(())
+        }
+    }
+
+    let mut prefix = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(HEAD_BYTES).read_to_end(&mut prefix))
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let mut found = (None, None, None);
+    let mut de = serde_json::Deserializer::from_slice(&prefix);
+    let _ = Find(&mut found).deserialize(&mut de);
+    Ok(match found {
+        (Some(schema_version), Some(run), Some(summary)) => Some(Head {
+            schema_version,
+            run,
+            summary,
+        }),
+        _ => None,
     })
 }

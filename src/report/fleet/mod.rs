@@ -1,12 +1,11 @@
 //! Fleet reports: many hosts' `report.json` files merged into one fleet report
 //! (`bollwerk report --merge`).
 //!
-//! Inputs are streamed: each report is read, folded into a compact [`FleetHost`] (counts,
-//! scores, failing rule ids with instance counts) and dropped; the per-host parts of ARF,
-//! JUnit and XCCDF are written to files as each host is read, so memory grows with the
-//! compact summary only, never with whole reports. ARF and JUnit need totals and the list of
-//! rule sets at the top of the document, so their host parts go to temporary files that are
-//! stitched together once every host has been read (one pass over the inputs, not two).
+//! Inputs are streamed: each report is read (by a few workers in parallel), folded into a
+//! [`FleetHost`] (counts, scores, failing rules with instance counts) whose every format's
+//! part is written at once to a temporary file, and dropped; only the fleet's [`Tally`] (per
+//! rule set and per failing rule) stays in memory. The tops of the documents need those
+//! totals, so they are written last and the parts stitched in (one pass over the inputs).
 //!
 //! Hosts whose reports follow different rule sets (benchmark, rule-set version) are grouped
 //! by rule set and the grouping is named in every format; no score is ever averaged across
@@ -14,6 +13,7 @@
 
 pub mod html;
 pub mod inputs;
+pub mod part;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -161,11 +161,11 @@ pub fn rule_set_label(benchmark: &str, rules_version: &str) -> String {
 
 /// Scores (0–100) of `results` as XCCDF's default model computes them.
 fn score_of(results: &[&RuleResult]) -> Option<f64> {
-    let owned: Vec<RuleResult> = results.iter().map(|r| (*r).clone()).collect();
-    let decided = owned
+    let decided = results
         .iter()
         .any(|r| matches!(r.status, Status::Pass | Status::Fail | Status::Error));
-    decided.then(|| super::xccdf::scores(&owned).0)
+    decided
+        .then(|| super::xccdf::scores_of(results.iter().map(|r| (r.section.as_str(), r.status))).0)
 }
 
 impl FleetHost {
@@ -229,50 +229,63 @@ fn add_counts(total: &mut Counts, c: &Counts) {
     total.informational += c.informational;
 }
 
-impl Fleet {
-    /// The fleet summary of `hosts` (in any order: they are sorted here).
-    pub fn of(
-        mut hosts: Vec<FleetHost>,
-        mut skipped: Vec<SkippedInput>,
-        mut superseded: Vec<String>,
-    ) -> Fleet {
-        hosts.sort_by(|a, b| (&a.key, &a.source).cmp(&(&b.key, &b.source)));
+/// The fleet's totals, gathered host by host: what the top of every fleet format shows
+/// (rule sets, the rules failing on most hosts), held in memory that grows with the number of
+/// rule sets and rules, never with the number of hosts.
+#[derive(Debug, Default)]
+pub struct Tally {
+    groups: BTreeMap<(String, String), RuleSetGroup>,
+    failing: BTreeMap<(String, String), FleetRule>,
+    hosts: usize,
+}
+
+impl Tally {
+    /// Counts one host.
+    pub fn add(&mut self, h: &FleetHost) {
+        self.hosts += 1;
+        let g = self
+            .groups
+            .entry((h.benchmark.clone(), h.rules_version.clone()))
+            .or_insert_with(|| RuleSetGroup {
+                label: h.rule_set.clone(),
+                benchmark: h.benchmark.clone(),
+                rules_version: h.rules_version.clone(),
+                hosts: 0,
+                counts: Counts::default(),
+                score: 0.0,
+            });
+        g.hosts += 1;
+        g.score += h.score;
+        add_counts(&mut g.counts, &h.counts);
+        for f in &h.failing {
+            self.failing
+                .entry((h.rule_set.clone(), f.id.clone()))
+                .or_insert_with(|| FleetRule {
+                    id: f.id.clone(),
+                    title: f.title.clone(),
+                    rule_set: h.rule_set.clone(),
+                    failing_hosts: 0,
+                    of_hosts: 0,
+                })
+                .failing_hosts += 1;
+        }
+    }
+
+    /// Hosts counted so far.
+    pub fn hosts(&self) -> usize {
+        self.hosts
+    }
+
+    /// The fleet summary; its `hosts` list is empty (the formats stream hosts as they are
+    /// read, see [`write`]).
+    pub fn finish(self, mut skipped: Vec<SkippedInput>, mut superseded: Vec<String>) -> Fleet {
         skipped.sort_by(|a, b| a.path.cmp(&b.path));
         superseded.sort();
-        let mut groups: BTreeMap<(String, String), RuleSetGroup> = BTreeMap::new();
-        let mut failing: BTreeMap<(String, String), FleetRule> = BTreeMap::new();
-        for h in &hosts {
-            let g = groups
-                .entry((h.benchmark.clone(), h.rules_version.clone()))
-                .or_insert_with(|| RuleSetGroup {
-                    label: h.rule_set.clone(),
-                    benchmark: h.benchmark.clone(),
-                    rules_version: h.rules_version.clone(),
-                    hosts: 0,
-                    counts: Counts::default(),
-                    score: 0.0,
-                });
-            g.hosts += 1;
-            g.score += h.score;
-            add_counts(&mut g.counts, &h.counts);
-            for f in &h.failing {
-                failing
-                    .entry((h.rule_set.clone(), f.id.clone()))
-                    .or_insert_with(|| FleetRule {
-                        id: f.id.clone(),
-                        title: f.title.clone(),
-                        rule_set: h.rule_set.clone(),
-                        failing_hosts: 0,
-                        of_hosts: 0,
-                    })
-                    .failing_hosts += 1;
-            }
-        }
-        let mut rule_sets: Vec<RuleSetGroup> = groups.into_values().collect();
+        let mut rule_sets: Vec<RuleSetGroup> = self.groups.into_values().collect();
         for g in &mut rule_sets {
             g.score /= g.hosts as f64;
         }
-        let mut failing_rules: Vec<FleetRule> = failing.into_values().collect();
+        let mut failing_rules: Vec<FleetRule> = self.failing.into_values().collect();
         for f in &mut failing_rules {
             f.of_hosts = rule_sets
                 .iter()
@@ -290,7 +303,7 @@ impl Fleet {
             merged_by: env!("CARGO_PKG_VERSION").to_string(),
             mixed_rule_sets: rule_sets.len() > 1,
             rule_sets,
-            hosts,
+            hosts: Vec::new(),
             failing_rules,
             skipped,
             superseded,

@@ -1,18 +1,21 @@
-//! Merging: reads the chosen reports one at a time and writes the fleet formats.
+//! Merging: reads the chosen reports and writes the fleet formats.
 //!
-//! Per host, while its report is in memory: the fleet summary entry, `hosts/KEY.xccdf.xml`
-//! (`xccdf`), its ARF asset and report (`arf`) and its JUnit testsuite (`junit`), the last two
-//! appended to temporary files in the output folder. After the last host the ARF and JUnit
-//! documents are stitched (head with the totals and rule sets, then the parts) and every file is
-//! moved into place atomically.
+//! Workers read and render hosts in parallel; per host, while its report is in memory: its
+//! fleet summary entry, `hosts/KEY.xccdf.xml` (`xccdf`, written by the worker), its ARF asset
+//! and report (`arf`) and its JUnit testsuite (`junit`). The writer takes hosts in the chosen
+//! order and appends their parts (and their `fleet.json` entry and `fleet.html` row and
+//! drill-down) to temporary files in the output folder. After the last host each document is
+//! stitched (its top with the totals, then the parts) and moved into place atomically.
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::html::PageWriter;
 use super::inputs::{self, Selection};
-use super::{Fleet, FleetHost, SkippedInput};
+use super::part::Part;
+use super::{Fleet, FleetHost, SkippedInput, Tally};
 use crate::report::xccdf::{self, xml::Xml};
 use crate::report::{junit, write::atomic_write, Report, REPORT_SCHEMA_VERSION};
 
@@ -43,62 +46,6 @@ pub struct MergeRequest<'a> {
     pub all_runs: bool,
 }
 
-/// A temporary part file in the output folder, removed when dropped.
-struct Part {
-    file: BufWriter<tempfile::NamedTempFile>,
-}
-
-impl Part {
-    fn new(dir: &Path) -> Result<Part, String> {
-        let file = tempfile::Builder::new()
-            .prefix(".bollwerk-merge-")
-            .tempfile_in(dir)
-            .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
-        Ok(Part {
-            file: BufWriter::new(file),
-        })
-    }
-
-    fn push(&mut self, text: &str) -> Result<(), String> {
-        self.file
-            .write_all(text.as_bytes())
-            .map_err(|e| format!("cannot write a temporary file: {e}"))
-    }
-
-    /// Appends `other` (streamed, never whole in memory).
-    fn append(&mut self, other: Part) -> Result<(), String> {
-        other.copy_into(&mut self.file)
-    }
-
-    /// Moves the part into place as `path`, atomically (readers see the old or the whole new
-    /// file).
-    fn persist(self, path: &Path) -> Result<(), String> {
-        let temp = self
-            .file
-            .into_inner()
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        temp.as_file()
-            .sync_all()
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        temp.persist(path)
-            .map_err(|e| format!("cannot write {}: {}", path.display(), e.error))?;
-        Ok(())
-    }
-
-    /// Copies the part to `out`.
-    fn copy_into(self, out: &mut impl Write) -> Result<(), String> {
-        let temp = self
-            .file
-            .into_inner()
-            .map_err(|e| format!("cannot write a temporary file: {e}"))?;
-        let mut reader = temp
-            .reopen()
-            .map_err(|e| format!("cannot read a temporary file: {e}"))?;
-        std::io::copy(&mut reader, out).map_err(|e| format!("cannot write: {e}"))?;
-        Ok(())
-    }
-}
-
 /// A file-name-safe key: letters, digits, `.`, `-`, `_`; others become `-`.
 fn safe_key(name: &str) -> String {
     let key: String = name
@@ -120,12 +67,15 @@ fn safe_key(name: &str) -> String {
 }
 
 /// Reads one full report.
-fn read_report(path: &Path) -> Result<Report, String> {
-    let mut text = String::new();
+/// Reads one full report; `buf` is the worker's buffer, reused from host to host so that a
+/// thousand 5 MB files do not cost a thousand 5 MB allocations.
+fn read_report(path: &Path, buf: &mut Vec<u8>) -> Result<Report, String> {
+    buf.clear();
     File::open(path)
-        .and_then(|mut f| f.read_to_string(&mut text))
+        .and_then(|mut f| f.read_to_end(buf))
         .map_err(|e| format!("cannot read: {e}"))?;
-    let report: Report = serde_json::from_str(&text).map_err(|e| {
+    let report: Report = serde_json::from_slice(buf).map_err(|e| {
+        let text = String::from_utf8_lossy(buf);
         let (_, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
         format!("not a bollwerk report: {what}")
     })?;
@@ -139,7 +89,7 @@ fn read_report(path: &Path) -> Result<Report, String> {
 }
 
 /// Per-host JUnit counts.
-fn junit_suite(report: &Report, host: &FleetHost, id: usize) -> String {
+fn junit_suite(report: &Report, host: &FleetHost, id: usize, messages: &xccdf::Messages) -> String {
     let (mut failures, mut errors, mut skipped) = (0, 0, 0);
     for r in &report.results {
         match r.status {
@@ -179,18 +129,138 @@ fn junit_suite(report: &Report, host: &FleetHost, id: usize) -> String {
     }
     x.close("properties");
     for r in &report.results {
-        junit::testcase(
+        junit::testcase_with(
             &mut x,
             r,
             &format!("bollwerk.{}.section-{}", host.key, r.section),
+            messages.of_rule(r),
         );
     }
     x.close("testsuite");
     x.finish()
 }
 
+/// What a worker made of one chosen report.
+enum HostDone {
+    /// Merged: its summary and its parts of the fleet documents.
+    Merged(Box<HostParts>),
+    /// Not readable as a report.
+    Skipped(SkippedInput),
+}
+
+/// One host's summary and parts.
+struct HostParts {
+    host: FleetHost,
+    /// (asset id, `ai:computing-device`, report id, TestResult) for ARF.
+    arf: Option<(String, String, String, String)>,
+    /// (testsuite, number of testcases) for JUnit.
+    junit: Option<(String, usize)>,
+}
+
+/// The Benchmark fragment of each rule set for the fleet ARF's report-requests, taken from
+/// the rule set's first host in the chosen order whichever worker gets there first.
+#[derive(Default)]
+struct RequestClaims {
+    by_rule_set: std::sync::Mutex<BTreeMap<String, (usize, String)>>,
+}
+
+impl RequestClaims {
+    /// Whether the host at `index` should make its rule set's fragment (no earlier host did).
+    fn wanted(&self, rule_set: &str, index: usize) -> bool {
+        let claims = self
+            .by_rule_set
+            .lock()
+            .expect("no worker panics holding it");
+        claims.get(rule_set).is_none_or(|(at, _)| *at > index)
+    }
+
+    /// Records the fragment of the host at `index`, unless an earlier host's is in.
+    fn offer(&self, rule_set: &str, index: usize, fragment: String) {
+        let mut claims = self
+            .by_rule_set
+            .lock()
+            .expect("no worker panics holding it");
+        let entry = claims
+            .entry(rule_set.to_string())
+            .or_insert((usize::MAX, String::new()));
+        if index < entry.0 {
+            *entry = (index, fragment);
+        }
+    }
+
+    fn into_fragments(self) -> BTreeMap<String, String> {
+        self.by_rule_set
+            .into_inner()
+            .expect("no worker panics holding it")
+            .into_iter()
+            .map(|(label, (_, fragment))| (label, fragment))
+            .collect()
+    }
+}
+
+/// Reads one chosen report and makes its summary and per-host parts; writes its
+/// `hosts/KEY.xccdf.xml` itself. An unreadable report is skipped; a failed write stops the
+/// merge.
+fn fold_host(
+    req: &MergeRequest,
+    c: &inputs::Chosen,
+    key: String,
+    index: usize,
+    claims: &RequestClaims,
+    buf: &mut Vec<u8>,
+) -> Result<HostDone, String> {
+    let wants = |f: FleetFormat| req.formats.contains(&f);
+    let report = match read_report(&c.path, buf) {
+        Ok(r) => r,
+        Err(reason) => {
+            return Ok(HostDone::Skipped(SkippedInput {
+                path: c.path.display().to_string(),
+                reason,
+            }))
+        }
+    };
+    let html = c.path.with_file_name("report.html");
+    let html = html.is_file().then(|| html.display().to_string());
+    let host = FleetHost::of(&report, key, c.path.display().to_string(), html);
+    // Made once for the three XML formats that show them, and only for them.
+    let messages =
+        if wants(FleetFormat::Xccdf) || wants(FleetFormat::Arf) || wants(FleetFormat::Junit) {
+            xccdf::Messages::for_fleet(&report)
+        } else {
+            xccdf::Messages::default()
+        };
+    if wants(FleetFormat::Xccdf) {
+        let path = req
+            .output
+            .join("hosts")
+            .join(format!("{}.xccdf.xml", host.key));
+        atomic_write(&path, xccdf::results_with(&report, &messages).as_bytes())?;
+    }
+    let arf = wants(FleetFormat::Arf).then(|| {
+        if claims.wanted(&host.rule_set, index) {
+            claims.offer(&host.rule_set, index, xccdf::arf_request_benchmark(&report));
+        }
+        let asset_id = format!("asset{index}");
+        let report_id = format!("xccdf{index}");
+        let tr_id = format!(
+            "xccdf_dev.bollwerk_testresult_{}-{}",
+            host.key,
+            report.run.started_at.format("%Y%m%dT%H%M%SZ")
+        );
+        let (asset, result) = xccdf::arf_host_parts(&report, &asset_id, &tr_id, &messages);
+        (asset_id, asset, report_id, result)
+    });
+    let junit = wants(FleetFormat::Junit).then(|| {
+        (
+            junit_suite(&report, &host, index, &messages),
+            report.results.len(),
+        )
+    });
+    Ok(HostDone::Merged(Box::new(HostParts { host, arf, junit })))
+}
+
 /// Merges the reports; returns the fleet summary (its `skipped` lists unreadable inputs).
-pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
+pub fn merge(req: &MergeRequest) -> Result<Merged, String> {
     let files = inputs::files(req.inputs)?;
     let Selection {
         chosen,
@@ -208,82 +278,147 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
     let mut arf_assets = Part::new(req.output)?;
     let mut arf_reports = Part::new(req.output)?;
     let mut junit_suites = Part::new(req.output)?;
-    // Rule set label -> (request id, Benchmark fragment): one report-request per rule set.
-    let mut requests: BTreeMap<String, (String, String)> = BTreeMap::new();
+    // Rule set label -> request id, numbered in the order the rule sets first appear.
+    let mut request_ids: BTreeMap<String, String> = BTreeMap::new();
+    let claims = RequestClaims::default();
     let mut relationships: Vec<(String, String, String)> = Vec::new();
-    let mut hosts: Vec<FleetHost> = Vec::new();
-    let mut used_keys: BTreeMap<String, usize> = BTreeMap::new();
+    let mut tally = Tally::default();
+    let mut json_hosts = wants(FleetFormat::Json)
+        .then(|| Part::new(req.output))
+        .transpose()?;
+    let sections: Vec<String> = chosen
+        .iter()
+        .flat_map(|c| c.sections.iter().cloned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut page = wants(FleetFormat::Html)
+        .then(|| PageWriter::new(req.output, &sections))
+        .transpose()?;
     let (mut tests, mut failures, mut errors) = (0usize, 0usize, 0usize);
 
-    for c in &chosen {
-        let report = match read_report(&c.path) {
-            Ok(r) => r,
-            Err(reason) => {
-                skipped.push(SkippedInput {
-                    path: c.path.display().to_string(),
-                    reason,
-                });
-                continue;
+    // Keys come from the chosen reports' heads, in order, before any report is read, so that
+    // workers can name per-host files on their own.
+    let mut used_keys: BTreeMap<String, usize> = BTreeMap::new();
+    let work: Vec<(usize, &inputs::Chosen, String)> = chosen
+        .iter()
+        .enumerate()
+        .map(|(index, c)| {
+            let mut key = safe_key(&c.hostname);
+            if req.all_runs {
+                key = format!("{key}_{}", c.started_at.format("%Y%m%dT%H%M%SZ"));
             }
-        };
-        let mut key = safe_key(&report.run.hostname);
-        if req.all_runs {
-            key = format!("{key}_{}", report.run.started_at.format("%Y%m%dT%H%M%SZ"));
-        }
-        let n = used_keys.entry(key.clone()).or_insert(0);
-        *n += 1;
-        if *n > 1 {
-            key = format!("{key}-{n}");
-        }
-        let html = c.path.with_file_name("report.html");
-        let html = html.is_file().then(|| html.display().to_string());
-        let host = FleetHost::of(&report, key, c.path.display().to_string(), html);
-        let index = hosts.len();
+            let n = used_keys.entry(key.clone()).or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                key = format!("{key}-{n}");
+            }
+            (index, c, key)
+        })
+        .collect();
 
-        if wants(FleetFormat::Xccdf) {
-            let path = req
-                .output
-                .join("hosts")
-                .join(format!("{}.xccdf.xml", host.key));
-            atomic_write(&path, xccdf::results(&report).as_bytes())?;
+    // Hosts are read and rendered by workers in parallel; their parts are written here in the
+    // chosen order (a reorder buffer of at most a few hosts), so the output does not depend
+    // on timing.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    // At most `window` hosts are read ahead of the one written next: memory stays the same
+    // whatever the number of hosts, and a slow host cannot let the others pile up.
+    let window = 2 * workers;
+    let (job_tx, job_rx) = std::sync::mpsc::channel::<usize>();
+    let job_rx = std::sync::Mutex::new(job_rx);
+    let outcome: Result<(), String> = std::thread::scope(|scope| {
+        // Owned here, so that returning on an error closes it and the workers stop.
+        let job_tx = job_tx;
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<HostDone, String>)>();
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (work, job_rx, claims) = (&work, &job_rx, &claims);
+            scope.spawn(move || {
+                let mut buf = Vec::new();
+                loop {
+                    let job = job_rx.lock().expect("no worker panics holding it").recv();
+                    let Ok(i) = job else {
+                        break; // every job handed out
+                    };
+                    let (index, c, key) = &work[i];
+                    let done = fold_host(req, c, key.clone(), *index, claims, &mut buf);
+                    if tx.send((i, done)).is_err() {
+                        break; // the writer stopped on an error
+                    }
+                }
+            });
         }
-        if wants(FleetFormat::Arf) {
-            let next = requests.len() + 1;
-            let request = requests
-                .entry(host.rule_set.clone())
-                .or_insert_with(|| {
-                    (
-                        format!("collection{next}"),
-                        xccdf::arf_request_benchmark(&report),
-                    )
-                })
-                .0
-                .clone();
-            let asset_id = format!("asset{index}");
-            let report_id = format!("xccdf{index}");
-            let tr_id = format!(
-                "xccdf_dev.bollwerk_testresult_{}-{}",
-                host.key,
-                report.run.started_at.format("%Y%m%dT%H%M%SZ")
-            );
-            let (asset, result) = xccdf::arf_host_parts(&report, &asset_id, &tr_id);
-            arf_assets.push(&format!(
-                "<arf:asset id=\"{asset_id}\">\n{asset}</arf:asset>\n"
-            ))?;
-            arf_reports.push(&format!(
-                "<arf:report id=\"{report_id}\">\n<arf:content>\n{result}</arf:content>\n</arf:report>\n"
-            ))?;
-            relationships.push((report_id, request, asset_id));
+        drop(tx);
+        let mut handed = 0;
+        while handed < work.len().min(window) {
+            job_tx.send(handed).expect("workers wait for jobs");
+            handed += 1;
         }
-        if wants(FleetFormat::Junit) {
-            junit_suites.push(&junit_suite(&report, &host, index))?;
-            tests += report.results.len();
-            failures += host.counts.fail;
-            errors += host.counts.error;
+        let mut waiting: BTreeMap<usize, Result<HostDone, String>> = BTreeMap::new();
+        let mut expected = 0;
+        while expected < work.len() {
+            let Ok((i, done)) = rx.recv() else {
+                break;
+            };
+            waiting.insert(i, done);
+            while let Some(done) = waiting.remove(&expected) {
+                expected += 1;
+                if handed < work.len() {
+                    job_tx.send(handed).expect("workers wait for jobs");
+                    handed += 1;
+                }
+                let done = match done? {
+                    HostDone::Skipped(s) => {
+                        skipped.push(s);
+                        continue;
+                    }
+                    HostDone::Merged(d) => d,
+                };
+                if let Some((asset_id, asset, report_id, result)) = done.arf {
+                    let next_id = format!("collection{}", request_ids.len() + 1);
+                    let request = request_ids
+                        .entry(done.host.rule_set.clone())
+                        .or_insert(next_id)
+                        .clone();
+                    arf_assets.push(&format!(
+                        "<arf:asset id=\"{asset_id}\">\n{asset}</arf:asset>\n"
+                    ))?;
+                    arf_reports.push(&format!(
+                        "<arf:report id=\"{report_id}\">\n<arf:content>\n{result}</arf:content>\n</arf:report>\n"
+                    ))?;
+                    relationships.push((report_id, request, asset_id));
+                }
+                if let Some((suite, count)) = done.junit {
+                    junit_suites.push(&suite)?;
+                    tests += count;
+                    failures += done.host.counts.fail;
+                    errors += done.host.counts.error;
+                }
+                if let Some(part) = json_hosts.as_mut() {
+                    push_json_host(part, &done.host, tally.hosts() == 0)?;
+                }
+                if let Some(page) = page.as_mut() {
+                    page.add(&done.host)?;
+                }
+                tally.add(&done.host);
+            }
         }
-        hosts.push(host);
-    }
-    if hosts.is_empty() {
+        drop(job_tx);
+        Ok(())
+    });
+    outcome?;
+    // Rule set label -> (request id, Benchmark fragment of its first host).
+    let mut fragments = claims.into_fragments();
+    let requests: BTreeMap<String, (String, String)> = request_ids
+        .into_iter()
+        .map(|(label, id)| {
+            let fragment = fragments.remove(&label).unwrap_or_default();
+            (label, (id, fragment))
+        })
+        .collect();
+    if tally.hosts() == 0 {
         let why: Vec<String> = skipped
             .iter()
             .map(|s| format!("{}: {}", s.path, s.reason))
@@ -294,7 +429,8 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
             why.join("\n")
         ));
     }
-    let fleet = Fleet::of(hosts, skipped, superseded);
+    let merged = tally.hosts();
+    let fleet = tally.finish(skipped, superseded);
 
     if wants(FleetFormat::Arf) {
         let mut doc = Part::new(req.output)?;
@@ -302,7 +438,7 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
         head.push_str(&format!(
             "<!-- bollwerk {} fleet ARF 1.1 report: {} hosts, rule sets: {} -->\n",
             fleet.merged_by,
-            fleet.hosts.len(),
+            merged,
             comment_safe(
                 &fleet
                     .rule_sets
@@ -355,7 +491,7 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
         doc.push(&x.finish())?;
         let name = format!(
             "bollwerk fleet audit of {} hosts ({})",
-            fleet.hosts.len(),
+            merged,
             fleet
                 .rule_sets
                 .iter()
@@ -381,16 +517,63 @@ pub fn merge(req: &MergeRequest) -> Result<Fleet, String> {
         doc.push("</testsuites>\n")?;
         doc.persist(&req.output.join("fleet.junit.xml"))?;
     }
-    if wants(FleetFormat::Json) {
-        let json = serde_json::to_vec_pretty(&fleet)
-            .map_err(|e| format!("cannot encode the fleet report: {e}"))?;
-        atomic_write(&req.output.join("fleet.json"), &json)?;
+    if let Some(part) = json_hosts {
+        write_json(&fleet, part, req.output)?;
     }
-    if wants(FleetFormat::Html) {
-        let page = super::html::render(&fleet)?;
-        atomic_write(&req.output.join("fleet.html"), page.as_bytes())?;
+    if let Some(page) = page {
+        page.finish(&fleet, &req.output.join("fleet.html"))?;
     }
-    Ok(fleet)
+    Ok(Merged {
+        hosts: merged,
+        fleet,
+    })
+}
+
+/// What a merge wrote: the number of hosts merged and the fleet summary (whose `hosts` list
+/// is empty: hosts were streamed into the files).
+pub struct Merged {
+    /// Hosts merged.
+    pub hosts: usize,
+    /// Rule sets, failing rules, skipped and superseded inputs.
+    pub fleet: Fleet,
+}
+
+/// Appends one host to the `hosts` array of fleet.json, as `to_vec_pretty` of the whole
+/// document would have written it (four more spaces of indent).
+fn push_json_host(part: &mut Part, host: &FleetHost, first: bool) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(host)
+        .map_err(|e| format!("cannot encode the fleet report: {e}"))?;
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    if !first {
+        out.push_str(",\n");
+    }
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str("    ");
+        out.push_str(line);
+    }
+    part.push(&out)
+}
+
+/// Writes fleet.json: `fleet` (without hosts) with the streamed hosts spliced into its
+/// `hosts` array.
+fn write_json(fleet: &Fleet, hosts: Part, dir: &Path) -> Result<(), String> {
+    let head = serde_json::to_string_pretty(fleet)
+        .map_err(|e| format!("cannot encode the fleet report: {e}"))?;
+    // A real newline precedes the key: strings in JSON hold newlines only escaped.
+    let empty = "\n  \"hosts\": [],";
+    let (before, after) = head
+        .split_once(empty)
+        .ok_or("fleet.json: the hosts array has no place")?;
+    let mut doc = Part::new(dir)?;
+    doc.push(before)?;
+    doc.push("\n  \"hosts\": [\n")?;
+    doc.append(hosts)?;
+    doc.push("\n  ],")?;
+    doc.push(after)?;
+    doc.persist(&dir.join("fleet.json"))
 }
 
 /// Text fit for an XML comment (no `--`).

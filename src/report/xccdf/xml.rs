@@ -28,10 +28,54 @@ fn allowed(c: char) -> bool {
 /// `text` without the characters XML 1.0 forbids: U+0000–U+001F other than tab, LF and CR,
 /// U+FFFE and U+FFFF; C1 controls (U+007F–U+009F) go too.
 pub fn clean(text: &str) -> Cow<'_, str> {
-    if text.chars().all(allowed) {
+    // Most text is printable ASCII: decide it byte by byte before decoding characters.
+    let plain_ascii = text
+        .bytes()
+        .all(|b| (0x20..0x7F).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'));
+    if plain_ascii || text.chars().all(allowed) {
         Cow::Borrowed(text)
     } else {
         Cow::Owned(text.chars().filter(|&c| allowed(c)).collect())
+    }
+}
+
+/// Text content as XML carries it, in one pass: the characters [`clean`] removes are
+/// dropped and `& < >` escaped (what `partial_escape(clean(text))` gives, without the second
+/// scan and copy: message text is most of a fleet's XML).
+pub fn text_content(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (len, replacement) = if b < 0x80 {
+            let r = match b {
+                b'&' => Some("&amp;"),
+                b'<' => Some("&lt;"),
+                b'>' => Some("&gt;"),
+                b'\t' | b'\n' | b'\r' => None,
+                0..=0x1F | 0x7F => Some(""),
+                _ => None,
+            };
+            (1, r)
+        } else {
+            let c = text[i..].chars().next().expect("a char starts here");
+            (c.len_utf8(), (!allowed(c)).then_some(""))
+        };
+        if let Some(r) = replacement {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
+            o.push_str(&text[start..i]);
+            o.push_str(r);
+            start = i + len;
+        }
+        i += len;
+    }
+    match out {
+        None => Cow::Borrowed(text),
+        Some(mut o) => {
+            o.push_str(&text[start..]);
+            Cow::Owned(o)
+        }
     }
 }
 
@@ -92,14 +136,11 @@ impl Xml {
 
     /// `<name attrs…>text</name>` on one line (the text itself may span lines).
     pub fn leaf(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
-        let text = clean(text);
         self.w
             .write_event(Event::Start(Self::start(name, attrs)))
             .expect(IN_MEMORY);
         self.w
-            .write_event(Event::Text(BytesText::from_escaped(
-                quick_xml::escape::partial_escape(&*text),
-            )))
+            .write_event(Event::Text(BytesText::from_escaped(text_content(text))))
             .expect(IN_MEMORY);
         self.w
             .write_event(Event::End(BytesEnd::new(name)))
@@ -155,6 +196,26 @@ mod tests {
         assert!(!s.contains('\u{9b}'));
         assert!(s.contains("b=\"x[31m&quot;&lt;y&gt;\""), "{s}");
         assert!(s.contains(">tab\there[0m &lt;/script&gt;&amp;</a>"), "{s}");
+    }
+
+    /// The one-pass text escaping gives what cleaning then escaping gave.
+    #[test]
+    fn text_content_is_clean_then_partial_escape() {
+        for t in [
+            "",
+            "plain",
+            "a & b < c > d \" '",
+            "tab\tnl\ncr\r",
+            "\u{1b}[31mred\u{1b}[0m",
+            "ü € 😀 \u{9b}x\u{7f}y\u{FFFE}\u{FFFF}z\u{0}",
+            "<<&&>>",
+        ] {
+            assert_eq!(
+                text_content(t),
+                quick_xml::escape::partial_escape(&*clean(t)),
+                "{t:?}"
+            );
+        }
     }
 
     #[test]
