@@ -52,7 +52,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan this host (or replay a snapshot) and report.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Gather the facts into a snapshot file without evaluating rules.
     Collect(CollectArgs),
     /// List or show the rules.
@@ -271,6 +271,17 @@ pub struct ScanArgs {
     /// Print every failing or undecided rule with its evidence before the closing block.
     #[arg(long, short)]
     verbose: bool,
+    /// Accepted risks: a TOML file of exceptions (rules, optional containers/images/labels/hosts,
+    /// justification, owner, expiry). A covered failure keeps its status and is counted as
+    /// waived; an expired exception covers nothing. Also `exceptions = "FILE"` in --config.
+    #[arg(long, value_name = "FILE")]
+    exceptions: Option<PathBuf>,
+    /// List exceptions that expire within this many days.
+    #[arg(long, default_value_t = 14, value_name = "DAYS")]
+    warn_expiring: u32,
+    /// The time exceptions are judged at (RFC 3339), for tests; default: now.
+    #[arg(long, hide = true, env = "BOLLWERK_NOW", value_name = "TIME")]
+    now: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 fn parse_status(s: &str) -> Result<Status, String> {
@@ -530,7 +541,7 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Report(args) => rerender(args).map(|_| 0),
         Command::Diff(args) => diff_cmd(args),
         Command::Collect(args) => collect_cmd(args).map(|_| 0),
@@ -669,6 +680,19 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
             "no rule matches --level/--include/--exclude/--tailoring".into(),
         ));
     }
+    let config = match &args.config {
+        Some(path) => crate::config::load(path)?,
+        None => Default::default(),
+    };
+    // Exceptions are checked before the scan: a typo in one must not cost a scan.
+    let exceptions_file = args
+        .exceptions
+        .clone()
+        .or_else(|| config.exceptions.clone());
+    let exceptions = match &exceptions_file {
+        Some(path) => Some(report::exceptions::Exceptions::load(path, &all_rules)?),
+        None => None,
+    };
     let snapshot = match &args.snapshot {
         Some(path) => read_snapshot(path)?,
         None => gather(&args.source, &rules, args.quiet)?,
@@ -685,10 +709,7 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
                 .collect()
         });
     }
-    let file_values = match &args.config {
-        Some(path) => crate::config::load(path)?,
-        None => Default::default(),
-    };
+    let file_values = config.params;
     // Tailoring values first, flags on top.
     let mut overrides = tailoring
         .as_ref()
@@ -725,6 +746,7 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
         tailoring_profile: tailoring.as_ref().map(|t| t.profile.clone()),
         tailoring_extends: tailoring.as_ref().and_then(|t| t.extends.clone()),
         config: args.config.as_ref().map(|p| p.display().to_string()),
+        exceptions: None,
         params: params.values.clone(),
     };
     let mut report = Report::new(&snapshot, results, options);
@@ -739,6 +761,14 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
     }
     if args.benchmark == Benchmark::CisDocker160 {
         report.benchmark = report::BENCHMARK_1_6_0.into();
+    }
+    if let Some(exceptions) = &exceptions {
+        let now = args
+            .now
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_else(chrono::Utc::now);
+        report::exceptions::apply(&mut report, exceptions, &snapshot, now, args.warn_expiring);
+        report.run.options.exceptions = Some(exceptions.file.clone());
     }
     let view = if args.quiet {
         terminal::View::Quiet

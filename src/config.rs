@@ -10,12 +10,67 @@ use serde_json::Value;
 use crate::rules::params::{names as param_names, PARAMS};
 use crate::rules::Params;
 
+/// A config file's contents.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// Rule parameter values.
+    pub params: BTreeMap<String, Value>,
+    /// `exceptions = "FILE"`: the exceptions file, relative paths taken from the config
+    /// file's folder.
+    pub exceptions: Option<std::path::PathBuf>,
+}
+
 /// Reads a config file. Errors read `file:line: what is wrong`.
-pub fn load(path: &Path) -> Result<BTreeMap<String, Value>, String> {
+pub fn load(path: &Path) -> Result<Config, String> {
     let name = path.display().to_string();
-    let text =
+    let mut text =
         std::fs::read_to_string(path).map_err(|e| format!("cannot read config {name}: {e}"))?;
-    parse(&name, &text)
+    let exceptions = take_exceptions(&name, &mut text)?;
+    let exceptions = exceptions.map(|p| {
+        let p = std::path::PathBuf::from(p);
+        match path.parent() {
+            Some(dir) if p.is_relative() => dir.join(p),
+            _ => p,
+        }
+    });
+    Ok(Config {
+        params: parse(&name, &text)?,
+        exceptions,
+    })
+}
+
+/// Takes the `exceptions = "FILE"` line out of config text (blanked, so line numbers stay),
+/// returning its value. Only a top-level string is accepted.
+fn take_exceptions(name: &str, text: &mut String) -> Result<Option<String>, String> {
+    let table: toml::Table = match toml::from_str(text) {
+        Ok(t) => t,
+        Err(_) => return Ok(None), // parse() reports it with its line
+    };
+    let Some(value) = table.get("exceptions") else {
+        return Ok(None);
+    };
+    let Some(file) = value.as_str() else {
+        let at = text
+            .lines()
+            .position(|l| l.trim_start().starts_with("exceptions"))
+            .map_or(1, |i| i + 1);
+        return Err(format!(
+            "{name}:{at}: `exceptions` must be a file name in quotes"
+        ));
+    };
+    let kept: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let t = l.trim_start();
+            if t.starts_with("exceptions") && t[10..].trim_start().starts_with('=') {
+                String::new()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    *text = kept.join("\n");
+    Ok(Some(file.to_string()))
 }
 
 /// Parses config text.

@@ -421,6 +421,14 @@ fn playbook_scans_three_hosts_and_brings_the_reports_home() {
     }
     vars[1]["ansible_connection"] = json!("local");
     vars[1]["bollwerk_config_file"] = json!(config);
+    // Host B also carries an exceptions file: the role copies it and passes --exceptions.
+    let exceptions = s.join("exceptions.toml");
+    fs::write(
+        &exceptions,
+        "[[exception]]\nid = \"EXC-ANSIBLE\"\nrules = [\"1\"]\njustification = \"Host hardening is tracked in the OS baseline.\"\nexpires = 2099-12-31\n",
+    )
+    .unwrap();
+    vars[1]["bollwerk_exceptions_file"] = json!(exceptions);
     for (key, value) in sshd.inventory_vars().as_object().unwrap() {
         vars[2][key] = value.clone();
     }
@@ -510,6 +518,22 @@ fn playbook_scans_three_hosts_and_brings_the_reports_home() {
         let report = read_json(&dir.join("report.json"));
         let run = &report["run"];
         assert_eq!(run["hostname"], host.hostname, "{}", host.name);
+        if host.name == "local-b" {
+            assert_eq!(
+                report["exceptions"][0]["id"], "EXC-ANSIBLE",
+                "--exceptions not passed"
+            );
+            assert_eq!(report["exceptions"][0]["state"], "in-force");
+            assert!(
+                run["options"]["exceptions"]
+                    .as_str()
+                    .is_some_and(|f| f.ends_with("exceptions.toml")),
+                "{}",
+                run["options"]
+            );
+        } else {
+            assert!(report.get("exceptions").is_none(), "{}", host.name);
+        }
         assert_eq!(
             run["docker_host"],
             host.daemon.socket_url(),
@@ -561,11 +585,12 @@ fn playbook_scans_three_hosts_and_brings_the_reports_home() {
             _ => {
                 assert!(options["snapshot"].is_null(), "{options}");
                 assert_eq!(run["host_root"], Value::from(host.tree.root_arg()));
-                // Only the binary (and the config file it was given) stays; the scratch
-                // folder is gone.
+                // Only the binary (and the config and exceptions files it was given) stays;
+                // the scratch folder is gone.
                 let mut kept: BTreeSet<String> = ["bollwerk".to_string()].into();
                 if host.name == "local-b" {
                     kept.insert("config.toml".into());
+                    kept.insert("exceptions.toml".into());
                 }
                 assert_eq!(
                     file_names(&host.remote_dir),
@@ -626,7 +651,9 @@ fn playbook_scans_three_hosts_and_brings_the_reports_home() {
     );
     assert_eq!(
         file_names(&hosts[1].remote_dir),
-        ["bollwerk", "config.toml"].map(String::from).into(),
+        ["bollwerk", "config.toml", "exceptions.toml"]
+            .map(String::from)
+            .into(),
         "local-b's scratch folder after its failed scan"
     );
     for host in &hosts {

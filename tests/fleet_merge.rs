@@ -249,7 +249,7 @@ fn three_hosts_merge_into_formats_their_consumers_accept() {
         shown.contains(HOSTILE),
         "hostile host name not shown as text"
     );
-    assert!(shown.contains("None recorded"), "no exceptions section");
+    assert!(shown.contains("None in force"), "no exceptions section");
     assert!(shown.contains("broken.json"), "skipped input not listed");
     chrome.close(tab);
 }

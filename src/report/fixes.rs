@@ -16,6 +16,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
+use super::exceptions::is_covered;
 use crate::rules::model::Severity;
 use crate::rules::result::{Evidence, InstanceResult, RuleResult};
 use crate::rules::{compare_ids, Status};
@@ -85,13 +86,19 @@ struct Finding<'a> {
 
 fn findings(results: &[RuleResult]) -> Vec<Finding<'_>> {
     let mut out = Vec::new();
-    for rule in results.iter().filter(|r| r.status == Status::Fail) {
+    // Accepted risks (failures covered by an exception in force) are not fixes to make.
+    let accepted =
+        |r: &RuleResult| r.waived || (r.instances.is_empty() && is_covered(&r.exception));
+    for rule in results
+        .iter()
+        .filter(|r| r.status == Status::Fail && !accepted(r))
+    {
         let failed: Vec<&InstanceResult> = rule
             .instances
             .iter()
-            .filter(|i| i.status == Status::Fail)
+            .filter(|i| i.status == Status::Fail && !is_covered(&i.exception))
             .collect();
-        if failed.is_empty() {
+        if failed.is_empty() && !rule.instances.iter().any(|i| i.status == Status::Fail) {
             let cause = first_failing(&rule.evidence)
                 .map(|e| cause_of(&e.fact))
                 .unwrap_or_else(|| rule.id.clone());
@@ -236,6 +243,7 @@ mod tests {
             },
             message: None,
             evidence: facts.iter().map(|f| ev(f, Status::Fail)).collect(),
+            exception: None,
         }
     }
 
@@ -260,6 +268,8 @@ mod tests {
             impact: None,
             remediation: "fix it".into(),
             references: vec![],
+            exception: None,
+            waived: false,
         }
     }
 

@@ -105,6 +105,70 @@ struct Page {
     collection_errors: Vec<Pair>,
     notes: Vec<String>,
     total: usize,
+    exceptions: Vec<ExceptionView>,
+}
+
+/// An exception of `--exceptions` for the "Accepted risks" section.
+#[derive(Serialize)]
+struct ExceptionView {
+    id: String,
+    state: &'static str,
+    state_label: &'static str,
+    rules: String,
+    scope: String,
+    justification: String,
+    owner: Option<String>,
+    approved_by: Option<String>,
+    reference: Option<Reference>,
+    since: Option<String>,
+    expires: String,
+    waived: usize,
+    stale: bool,
+    expiring: bool,
+}
+
+fn exception_view(e: &super::exceptions::ExceptionRecord) -> ExceptionView {
+    use super::exceptions::ExceptionState;
+    let (state, state_label) = match e.state {
+        ExceptionState::InForce => ("in-force", "in force"),
+        ExceptionState::Expired => ("expired", "expired: its findings count again"),
+        ExceptionState::NotYetValid => ("not-yet-valid", "not valid yet"),
+        ExceptionState::NotAccepted => ("not-accepted", "not accepted"),
+    };
+    let mut scope = Vec::new();
+    for (what, list) in [
+        ("containers", &e.containers),
+        ("images", &e.images),
+        ("labels", &e.labels),
+        ("hosts", &e.hosts),
+    ] {
+        if !list.is_empty() {
+            scope.push(format!("{what} {}", list.join(", ")));
+        }
+    }
+    ExceptionView {
+        id: clean(&e.id),
+        state,
+        state_label,
+        rules: clean(&e.rules.join(", ")),
+        scope: if scope.is_empty() {
+            "everything these rules check".into()
+        } else {
+            clean(&scope.join("; "))
+        },
+        justification: clean(&e.justification),
+        owner: e.owner.as_deref().map(clean),
+        approved_by: e.approved_by.as_deref().map(clean),
+        reference: e.reference.as_deref().map(|t| Reference {
+            text: clean(t),
+            url: (t.starts_with("https://") || t.starts_with("http://")).then(|| clean(t)),
+        }),
+        since: e.since.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+        expires: clean(&crate::rules::result::shown_expiry(&e.expires_as_written)),
+        waived: e.waived,
+        stale: e.stale,
+        expiring: e.expiring,
+    }
 }
 
 #[derive(Serialize)]
@@ -146,7 +210,11 @@ struct Pair {
 struct Score {
     /// Percentage of decided rules that pass; `None` when nothing was decided.
     percent: Option<u32>,
+    /// The same without exceptions (waived rules as failed), when some rule was waived.
+    without_exceptions: Option<u32>,
     pass: usize,
+    /// Rules waived by exceptions in force.
+    waived: usize,
     decided: usize,
     /// SVG ring: the passing arc's length out of 100.
     arc: f64,
@@ -255,6 +323,10 @@ struct RuleView {
     instances: Vec<InstanceView>,
     failing_instances: Vec<InstanceView>,
     search: String,
+    /// Every failure covered by an exception in force (the status stays `fail`).
+    waived: bool,
+    /// A rule-level result's exception, in words.
+    exception: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -269,6 +341,10 @@ struct InstanceView {
     message: Option<String>,
     evidence: Vec<EvidenceView>,
     failing_evidence: Vec<EvidenceView>,
+    /// The exception covering this failing instance (or that did until it expired), in words.
+    exception: Option<String>,
+    /// Covered by an exception in force.
+    waived: bool,
 }
 
 #[derive(Serialize)]
@@ -490,6 +566,8 @@ fn instance_view(i: &InstanceResult) -> InstanceView {
         message: i.message.as_deref().map(clean),
         evidence,
         failing_evidence,
+        exception: i.exception.as_ref().map(|e| clean(&e.sentence())),
+        waived: super::exceptions::is_covered(&i.exception),
     }
 }
 
@@ -625,6 +703,8 @@ fn rule_view(r: &RuleResult) -> RuleView {
         },
         failing_instances,
         search: clean(&search.to_lowercase()),
+        waived: r.waived,
+        exception: r.exception.as_ref().map(|e| clean(&e.sentence())),
     }
 }
 
@@ -712,8 +792,8 @@ impl Page {
     fn of(report: &Report) -> Page {
         let run = &report.run;
         let c = &report.summary.counts;
-        let decided = c.pass + c.fail + c.error;
-        let pct = percent(c.pass, decided);
+        let decided = c.pass + c.fail + c.error + c.waived;
+        let pct = percent(c.pass + c.waived, decided);
         let tone = match pct {
             None => "none",
             Some(p) if p >= 90 && c.fail == 0 => "good",
@@ -722,12 +802,16 @@ impl Page {
         };
         let score = Score {
             percent: pct,
+            without_exceptions: (c.waived > 0)
+                .then(|| c.score_without_exceptions())
+                .flatten(),
             pass: c.pass,
+            waived: c.waived,
             decided,
             arc: if decided == 0 {
                 0.0
             } else {
-                (c.pass as f64 * 1000.0 / decided as f64).round() / 10.0
+                ((c.pass + c.waived) as f64 * 1000.0 / decided as f64).round() / 10.0
             },
             tone,
         };
@@ -933,6 +1017,7 @@ impl Page {
                 })
                 .collect(),
             notes: report.notes.iter().map(|n| clean(n)).collect(),
+            exceptions: report.exceptions.iter().map(exception_view).collect(),
             total: report.summary.total,
         }
     }
@@ -1066,6 +1151,7 @@ mod tests {
             collection_errors: vec![],
             notes: vec!["<note>".into()],
             not_selected: Vec::new(),
+            exceptions: Vec::new(),
         }
     }
 

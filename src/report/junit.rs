@@ -140,6 +140,22 @@ pub fn testcase_with(x: &mut Xml, r: &RuleResult, classname: &str, all: &[(&str,
         .clone()
         .or_else(|| lines.first().map(|l| l.to_string()))
         .unwrap_or_else(|| r.status.to_string());
+    if r.waived {
+        // An accepted risk: not a failure to act on, but not hidden either.
+        let by = r
+            .exception
+            .iter()
+            .chain(r.instances.iter().filter_map(|i| i.exception.as_ref()))
+            .find(|e| !e.expired)
+            .map(|e| e.sentence())
+            .unwrap_or_else(|| "waived".into());
+        x.empty("skipped", &[("message", &by)]);
+        if !lines.is_empty() {
+            x.leaf("system-out", &[], &lines.join("\n"));
+        }
+        x.close("testcase");
+        return;
+    }
     match r.status {
         Status::Fail | Status::Error => {
             // The failing (or undecided) instances and evidence make the body; passing

@@ -3,6 +3,7 @@
 //! Every renderer reads only a `Report`; none gathers facts.
 
 pub mod diff;
+pub mod exceptions;
 pub mod fixes;
 pub mod fleet;
 pub mod html;
@@ -78,6 +79,9 @@ pub struct Report {
     /// XCCDF results can record them as `notselected`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_selected: Vec<RuleText>,
+    /// The exceptions of `--exceptions` and what each did in this scan (absent without one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<exceptions::ExceptionRecord>,
 }
 
 /// What a rule says about itself, without a result: for rules a tailoring leaves out.
@@ -234,6 +238,9 @@ pub struct RunOptions {
     /// `--config`: bollwerk's config file.
     #[serde(default)]
     pub config: Option<String>,
+    /// `--exceptions` (or the config file's `exceptions`): the exceptions file applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exceptions: Option<String>,
     /// The rule parameters in force (defaults, config file, flags).
     #[serde(default)]
     pub params: BTreeMap<String, serde_json::Value>,
@@ -255,6 +262,10 @@ pub struct Counts {
     pub notchecked: usize,
     /// Rules that report facts only.
     pub informational: usize,
+    /// Rules that failed with every failing part covered by an exception in force
+    /// (`--exceptions`); they are not counted in `fail`.
+    #[serde(default)]
+    pub waived: usize,
 }
 
 impl Counts {
@@ -270,10 +281,26 @@ impl Counts {
         } += 1;
     }
 
-    /// Percentage of decided rules (pass, fail, error) that pass, rounded down so that 99.6 %
-    /// does not read as a perfect 100 %; `None` when nothing was decided.
+    /// Adds one rule's result: a waived failure counts as waived, not as failed.
+    pub fn add_result(&mut self, r: &RuleResult) {
+        if r.waived {
+            self.waived += 1;
+        } else {
+            self.add(r.status);
+        }
+    }
+
+    /// Percentage of decided rules (pass, fail, error, waived) that pass or are waived,
+    /// rounded down so that 99.6 % does not read as a perfect 100 %; `None` when nothing was
+    /// decided. Without exceptions this is the plain pass rate.
     pub fn score(&self) -> Option<u32> {
-        let decided = self.pass + self.fail + self.error;
+        let decided = self.pass + self.fail + self.error + self.waived;
+        (decided > 0).then(|| ((self.pass + self.waived) * 100 / decided) as u32)
+    }
+
+    /// [`Counts::score`] as if no exception applied: waived rules count as failed.
+    pub fn score_without_exceptions(&self) -> Option<u32> {
+        let decided = self.pass + self.fail + self.error + self.waived;
         (decided > 0).then(|| (self.pass * 100 / decided) as u32)
     }
 
@@ -310,11 +337,11 @@ impl Summary {
             ..Default::default()
         };
         for r in results {
-            s.counts.add(r.status);
+            s.counts.add_result(r);
             s.sections
                 .entry(r.section.clone())
                 .or_default()
-                .add(r.status);
+                .add_result(r);
         }
         s
     }
@@ -381,6 +408,7 @@ impl Report {
             results,
             collection_errors: snapshot.errors.clone(),
             not_selected: Vec::new(),
+            exceptions: Vec::new(),
             notes: snapshot
                 .notes
                 .iter()
@@ -417,10 +445,18 @@ pub const EXIT_INCOMPLETE: u8 = 3;
 /// else [`EXIT_FINDINGS`] when any rule is counted, else [`EXIT_CLEAN`].
 pub fn exit_code(results: &[RuleResult], threshold: Status) -> u8 {
     let counted = |s: Status| fail_on_rank(s) >= fail_on_rank(threshold);
-    // An instance in error under a failing rule still leaves the audit incomplete.
-    let statuses = results
-        .iter()
-        .flat_map(|r| std::iter::once(r.status).chain(r.instances.iter().map(|i| i.status)));
+    // An instance in error under a failing rule still leaves the audit incomplete. Failures
+    // covered by an exception in force are accepted: they do not count.
+    let statuses = results.iter().flat_map(|r| {
+        let accepted = r.waived || (r.instances.is_empty() && exceptions::is_covered(&r.exception));
+        let rule = (!accepted).then_some(r.status);
+        rule.into_iter().chain(
+            r.instances
+                .iter()
+                .filter(|i| !(i.status == Status::Fail && exceptions::is_covered(&i.exception)))
+                .map(|i| i.status),
+        )
+    });
     let mut code = EXIT_CLEAN;
     for status in statuses.filter(|&s| counted(s)) {
         if status == Status::Error {

@@ -29,7 +29,12 @@ pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(Str
     let failing: Vec<&crate::rules::result::RuleResult> = report
         .results
         .iter()
-        .filter(|r| matches!(r.status, Status::Fail))
+        // Accepted risks are not planned away.
+        .filter(|r| {
+            r.status == Status::Fail
+                && !r.waived
+                && !(r.instances.is_empty() && super::exceptions::is_covered(&r.exception))
+        })
         .collect();
     let config_file = snapshot
         .daemon
@@ -210,7 +215,11 @@ fn containers_md(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> (Stri
         if rule.fix.is_empty() || rule.scope != Scope::EachContainer {
             continue;
         }
-        for i in r.instances.iter().filter(|i| i.status == Status::Fail) {
+        for i in r
+            .instances
+            .iter()
+            .filter(|i| i.status == Status::Fail && !super::exceptions::is_covered(&i.exception))
+        {
             let plan = by_container.entry(i.name.clone()).or_default();
             if plan.image.is_empty() {
                 plan.image = snapshot

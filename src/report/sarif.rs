@@ -227,6 +227,20 @@ fn result(r: &RuleResult, index: usize, instance: Option<&InstanceResult>) -> Va
     if !locations.is_empty() {
         out["locations"] = Value::Array(locations);
     }
+    // An accepted risk stays a result, suppressed by the exception that covers it (SARIF
+    // 2.1.0 §3.35: an external suppression with its justification).
+    let exception = match instance {
+        Some(i) => i.exception.as_ref(),
+        None => r.exception.as_ref(),
+    };
+    if let Some(e) = exception.filter(|e| !e.expired) {
+        out["suppressions"] = json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": e.sentence(),
+            "properties": {"exception": e.id, "expires": e.expires},
+        }]);
+    }
     out
 }
 

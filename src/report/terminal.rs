@@ -215,7 +215,16 @@ fn summary(report: &Report, style: Style, full: bool) -> String {
             &format!("{:<5}", rule.status.as_str().to_uppercase()),
         );
         let sev = rule.severity.as_str();
-        let _ = writeln!(out, "{label} {:<7} {} [{sev}]", rule.id, rule.title);
+        let waived = if rule.waived { " (waived)" } else { "" };
+        let _ = writeln!(
+            out,
+            "{label} {:<7} {}{waived} [{sev}]",
+            rule.id,
+            sanitize(&rule.title)
+        );
+        if let Some(e) = &rule.exception {
+            let _ = writeln!(out, "      {}", sanitize(&e.sentence()));
+        }
         let failing = |e: &&Evidence| matches!(e.outcome, Status::Fail | Status::Error);
         if let Some(m) = rule.message.as_ref().filter(|_| {
             rule.evidence.iter().filter(failing).count() == 0 || rule.status == Status::Error
@@ -260,6 +269,9 @@ fn summary(report: &Report, style: Style, full: bool) -> String {
                 .filter(|_| inst.status != Status::Fail)
             {
                 let _ = writeln!(out, "          {}", sanitize(m));
+            }
+            if let Some(e) = &inst.exception {
+                let _ = writeln!(out, "          {}", sanitize(&e.sentence()));
             }
             for e in inst
                 .evidence
@@ -306,6 +318,9 @@ pub fn fit(text: &str, width: usize) -> String {
 fn verdict(report: &Report) -> String {
     let c = &report.summary.counts;
     let mut parts = vec![format!("{} failed", c.fail)];
+    if c.waived > 0 {
+        parts.push(format!("{} waived", c.waived));
+    }
     if c.error > 0 {
         parts.push(format!("{} undecided", c.error));
     }
@@ -319,9 +334,12 @@ fn verdict(report: &Report) -> String {
     if c.informational > 0 {
         parts.push(format!("{} info", c.informational));
     }
-    let score = match c.score() {
-        Some(p) => format!("score {p}%"),
-        None => "no score: nothing decided".to_string(),
+    let score = match (c.score(), c.score_without_exceptions()) {
+        (Some(p), Some(without)) if c.waived > 0 => {
+            format!("score {p}% ({without}% without exceptions)")
+        }
+        (Some(p), _) => format!("score {p}%"),
+        (None, _) => "no score: nothing decided".to_string(),
     };
     format!(
         "{} of {} · {score}",
@@ -373,6 +391,47 @@ fn first_step(remediation: &str) -> String {
         .take_while(|l| !l.is_empty())
         .collect();
     sanitize(&paragraph.join(" ").replace('`', ""))
+}
+
+/// The exceptions' news: how many are in force and what they waived, then each that expired,
+/// expires soon, or covers nothing.
+fn exceptions_block(out: &mut String, report: &Report) {
+    use super::exceptions::ExceptionState;
+    if report.exceptions.is_empty() {
+        return;
+    }
+    let of = |state: ExceptionState| report.exceptions.iter().filter(move |e| e.state == state);
+    let waived: usize = report.exceptions.iter().map(|e| e.waived).sum();
+    let mut head = format!(
+        "\nExceptions: {} in force, waiving {}",
+        of(ExceptionState::InForce).count(),
+        count(waived, "finding", "findings")
+    );
+    for (state, word) in [
+        (ExceptionState::Expired, "expired"),
+        (ExceptionState::NotYetValid, "not yet valid"),
+        (ExceptionState::NotAccepted, "not accepted"),
+    ] {
+        let n = of(state).count();
+        if n > 0 {
+            let _ = write!(head, ", {n} {word}");
+        }
+    }
+    let _ = writeln!(out, "{}", fit(&head, WIDTH));
+    for e in &report.exceptions {
+        let id = sanitize(&e.id);
+        let when = sanitize(&crate::rules::result::shown_expiry(&e.expires_as_written));
+        let line = if e.state == ExceptionState::Expired {
+            format!("  {id} expired on {when}: its findings count again")
+        } else if e.stale {
+            format!("  {id} waives nothing: the finding is gone or its selectors miss")
+        } else if e.expiring {
+            format!("  {id} expires {when}: renew or fix")
+        } else {
+            continue;
+        };
+        let _ = writeln!(out, "{}", fit(&line, WIDTH));
+    }
 }
 
 /// The closing block: verdict, the first fixes by cause, the files written. Every line fits
@@ -434,6 +493,7 @@ pub fn closing(report: &Report, style: Style, written: &[String]) -> String {
     } else if report.summary.counts.fail == 0 {
         let _ = writeln!(out, "\nNothing to fix: no rule failed.");
     }
+    exceptions_block(&mut out, report);
     if !written.is_empty() {
         let _ = writeln!(out);
         for (n, path) in written.iter().enumerate() {
@@ -484,6 +544,7 @@ mod tests {
             collection_errors: vec![],
             notes: vec![],
             not_selected: Vec::new(),
+            exceptions: Vec::new(),
         }
     }
 

@@ -780,6 +780,16 @@ fn push_evidence(out: &mut String, e: &Evidence) {
 /// `fail: container web (id 3f2a1b2c3d4e): container.inspect.HostConfig.Privileged: found
 /// true, expected equal to false`.
 pub fn instance_line(i: &InstanceResult) -> String {
+    let mut out = instance_line_plain(i);
+    if let Some(e) = &i.exception {
+        out.push_str(" [");
+        out.push_str(&e.sentence());
+        out.push(']');
+    }
+    out
+}
+
+fn instance_line_plain(i: &InstanceResult) -> String {
     let mut out = String::with_capacity(160);
     out.push_str(i.status.as_str());
     out.push_str(": ");
@@ -819,6 +829,9 @@ pub fn instance_line(i: &InstanceResult) -> String {
 /// daemon rules, one line per piece of evidence (failing ones first).
 pub fn message_lines(r: &RuleResult) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
+    if let Some(e) = &r.exception {
+        out.push(("info", e.sentence()));
+    }
     if r.instances.is_empty() {
         // A failure's message is often its evidence's own sentence; say it once.
         if let Some(m) = r
@@ -940,8 +953,23 @@ fn counted(s: Status) -> bool {
 /// when it passes and 0 when it fails or errs; a Group is the mean of its counted rules; the
 /// Benchmark is the mean of the Groups that counted anything. Flat: passed rules out of
 /// counted rules.
+/// A waived rule (every failure covered by an exception in force) scores as passed, as its
+/// rule-result's `override` says.
 pub fn scores(results: &[RuleResult]) -> (f64, f64, f64) {
-    scores_of(results.iter().map(|r| (r.section.as_str(), r.status)))
+    scores_of(
+        results
+            .iter()
+            .map(|r| (r.section.as_str(), scored_status(r))),
+    )
+}
+
+/// The status a rule scores with: a waived failure as passed.
+pub fn scored_status(r: &RuleResult) -> Status {
+    if r.waived {
+        Status::Pass
+    } else {
+        r.status
+    }
 }
 
 /// [`scores`] of (section, status) pairs, for callers that hold only those.
@@ -1142,7 +1170,10 @@ fn write_test_result(x: &mut Xml, report: &Report, arf: Option<(&str, &str)>, me
                     ("weight", WEIGHT),
                 ],
             );
-            x.leaf("result", &[], result_str(r.status));
+            x.leaf("result", &[], result_str(scored_status(r)));
+            if r.waived {
+                write_override(x, r, &time_attr, report);
+            }
             let (id, old) = ids(r);
             idents(x, id, old);
             for (severity, text) in messages.of_rule(r) {
@@ -1165,6 +1196,54 @@ fn write_test_result(x: &mut Xml, report: &Report, arf: Option<(&str, &str)>, me
         &decimal(flat),
     );
     x.close("TestResult");
+}
+
+/// XCCDF's record of an accepted deviation: the rule failed (old result) and counts as passed
+/// (new result) by the authority of the exception that covers it; the remark names the
+/// exception, its justification and expiry.
+fn write_override(x: &mut Xml, r: &RuleResult, time_attr: &str, report: &Report) {
+    let applied = r
+        .exception
+        .iter()
+        .chain(r.instances.iter().filter_map(|i| i.exception.as_ref()))
+        .find(|e| !e.expired);
+    let Some(e) = applied else {
+        return;
+    };
+    let record = report.exceptions.iter().find(|x| x.id == e.id);
+    let authority = record
+        .and_then(|x| x.approved_by.clone().or_else(|| x.owner.clone()))
+        .unwrap_or_else(|| "bollwerk exceptions file".to_string());
+    let time = record
+        .and_then(|x| x.since)
+        .map(|t| time(&t))
+        .unwrap_or_else(|| time_attr.to_string());
+    x.open("override", &[("time", &time), ("authority", &authority)]);
+    x.leaf("old-result", &[], result_str(r.status));
+    x.leaf("new-result", &[], result_str(Status::Pass));
+    let ids: Vec<&str> = {
+        let mut ids: Vec<&str> = r
+            .exception
+            .iter()
+            .chain(r.instances.iter().filter_map(|i| i.exception.as_ref()))
+            .filter(|e| !e.expired)
+            .map(|e| e.id.as_str())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    x.leaf(
+        "remark",
+        &[LANG],
+        &format!(
+            "Accepted risk ({}): {} Expires {}.",
+            ids.join(", "),
+            e.justification,
+            crate::rules::result::shown_expiry(&e.expires_as_written)
+        ),
+    );
+    x.close("override");
 }
 
 /// The rule-result of a rule the tailoring left out: `notselected`.

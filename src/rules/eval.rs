@@ -552,6 +552,8 @@ impl<'f, 'a> Context<'f, 'a> {
             impact: rule.impact.clone(),
             remediation: self.remediation(rule),
             references: rule.references.clone(),
+            exception: None,
+            waived: false,
         };
         if let Some(why) = self.not_dockerd(rule) {
             result.status = Status::NotApplicable;
@@ -639,6 +641,7 @@ impl<'f, 'a> Context<'f, 'a> {
             status,
             message,
             evidence,
+            exception: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Results of evaluating rules: pure data that every report format renders.
 
+use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -58,6 +59,10 @@ pub struct InstanceResult {
     pub message: Option<String>,
     /// The tests behind the status.
     pub evidence: Vec<Evidence>,
+    /// The exception that covers this failing instance, or that did until it expired
+    /// (`--exceptions`); the status stays the true one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<AppliedException>,
 }
 
 /// The result of one rule.
@@ -104,4 +109,58 @@ pub struct RuleResult {
     pub remediation: String,
     /// Documentation and control references.
     pub references: Vec<String>,
+    /// For rule-level (host, daemon) results: the exception that covers the failure, or that
+    /// did until it expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<AppliedException>,
+    /// True when the rule failed and every failing part is covered by an exception in force:
+    /// the status stays `fail`, the summary counts the rule as waived.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub waived: bool,
+}
+
+/// An exception as a result carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppliedException {
+    /// The exception's id.
+    pub id: String,
+    /// Why the risk is accepted.
+    pub justification: String,
+    /// When it stops applying (RFC 3339, UTC).
+    pub expires: DateTime<Utc>,
+    /// The expiry as the file wrote it (`2027-01-31` means the end of that day, UTC).
+    pub expires_as_written: String,
+    /// True when it has expired: it no longer covers the result, which counts again.
+    #[serde(default)]
+    pub expired: bool,
+}
+
+impl AppliedException {
+    /// "exception EXC-7 expired on 2027-01-31 (end of day, UTC)" or "waived by EXC-7 until …".
+    pub fn sentence(&self) -> String {
+        if self.expired {
+            format!(
+                "exception {} expired on {}",
+                self.id,
+                shown_expiry(&self.expires_as_written)
+            )
+        } else {
+            format!(
+                "waived by {} until {}: {}",
+                self.id,
+                shown_expiry(&self.expires_as_written),
+                self.justification
+            )
+        }
+    }
+}
+
+/// A date as people read it: a bare date is the end of that day in UTC.
+pub fn shown_expiry(written: &str) -> String {
+    if written.len() == 10 {
+        format!("{written} (end of day, UTC)")
+    } else {
+        written.to_string()
+    }
 }

@@ -101,8 +101,8 @@ pub struct FleetHost {
     pub sections: BTreeMap<String, SectionScore>,
     /// Failed rules.
     pub failing: Vec<HostFailure>,
-    /// Exceptions in force on the host. Reports do not record exceptions yet, so this is
-    /// empty; it is filled once they do.
+    /// Exceptions in force on the host (`--exceptions`), one line each: id, expiry, what it
+    /// waived, justification.
     pub exceptions: Vec<String>,
 }
 
@@ -214,7 +214,20 @@ impl FleetHost {
             score: super::xccdf::scores(&report.results).0,
             sections,
             failing,
-            exceptions: Vec::new(),
+            exceptions: report
+                .exceptions
+                .iter()
+                .filter(|e| e.state == super::exceptions::ExceptionState::InForce)
+                .map(|e| {
+                    format!(
+                        "{} until {}, waives {}: {}",
+                        e.id,
+                        crate::rules::result::shown_expiry(&e.expires_as_written),
+                        e.waived,
+                        e.justification
+                    )
+                })
+                .collect(),
         }
     }
 }
