@@ -262,9 +262,14 @@ pub struct ScanArgs {
     /// < error): a rule at or above this one sets the exit code. Exit codes: 0 nothing counted,
     /// 1 findings, 2 usage or fatal error, 3 the audit could not complete (a counted `error`:
     /// daemon unreachable, a timeout, a fact unread); 3 wins over 1, as the findings are then
-    /// incomplete.
-    #[arg(long, default_value = "fail", value_parser = parse_status, value_name = "STATUS")]
-    fail_on: Status,
+    /// incomplete. `new` (with --baseline) counts only regressions against the baseline: new
+    /// failures (1) and new errors (3) not covered by an exception.
+    #[arg(long, default_value = "fail", value_parser = parse_fail_on, value_name = "STATUS|new")]
+    fail_on: FailOn,
+    /// An earlier report.json of this host: the report marks what is new and what was fixed
+    /// since, and `--fail-on new` alerts on regressions only.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Print only the closing line (the verdict and where the report is); no progress display.
     #[arg(long, short, conflicts_with = "verbose")]
     quiet: bool,
@@ -284,8 +289,23 @@ pub struct ScanArgs {
     now: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
-fn parse_status(s: &str) -> Result<Status, String> {
-    s.parse()
+/// What sets the exit code of a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// Rules at or above this status (see `report::fail_on_rank`).
+    Status(Status),
+    /// Regressions against `--baseline` only.
+    New,
+}
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    if s == "new" {
+        Ok(FailOn::New)
+    } else {
+        s.parse()
+            .map(FailOn::Status)
+            .map_err(|e: String| format!("{e}, or new"))
+    }
 }
 
 /// Benchmark numbering for reports.
@@ -684,7 +704,17 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
         Some(path) => crate::config::load(path)?,
         None => Default::default(),
     };
-    // Exceptions are checked before the scan: a typo in one must not cost a scan.
+    if args.fail_on == FailOn::New && args.baseline.is_none() {
+        return Err(Fatal(
+            "--fail-on new counts regressions against a baseline: give --baseline OLD/report.json"
+                .into(),
+        ));
+    }
+    // The baseline and the exceptions are checked before the scan: a typo must not cost one.
+    let baseline = match &args.baseline {
+        Some(path) => Some(read_report(path)?),
+        None => None,
+    };
     let exceptions_file = args
         .exceptions
         .clone()
@@ -770,6 +800,17 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
         report::exceptions::apply(&mut report, exceptions, &snapshot, now, args.warn_expiring);
         report.run.options.exceptions = Some(exceptions.file.clone());
     }
+    if let (Some(old), Some(path)) = (&baseline, &args.baseline) {
+        let diff = report::diff::compare(old, &path.display().to_string(), &report, "this scan");
+        let record = report::baseline::Baseline::of(diff, &report);
+        if !record.scope_notes.is_empty() && args.fail_on == FailOn::New {
+            eprintln!(
+                "bollwerk: warning: the baseline is not fully comparable ({}); --fail-on new counts only what can be compared",
+                record.scope_notes.join("; ")
+            );
+        }
+        report.baseline = Some(record);
+    }
     let view = if args.quiet {
         terminal::View::Quiet
     } else if !args.format.contains(&Format::Terminal) {
@@ -791,7 +832,14 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
         view,
         plan.as_deref(),
     )?;
-    Ok(report::exit_code(&report.results, args.fail_on))
+    Ok(match args.fail_on {
+        FailOn::Status(threshold) => report::exit_code(&report.results, threshold),
+        FailOn::New => match &report.baseline {
+            Some(b) if b.has_new_errors(&report) => report::EXIT_INCOMPLETE,
+            Some(b) if b.regressions > 0 => report::EXIT_FINDINGS,
+            _ => report::EXIT_CLEAN,
+        },
+    })
 }
 
 /// Writes `report` in every format of `formats`: files atomically under `output`, then what

@@ -106,6 +106,7 @@ struct Page {
     notes: Vec<String>,
     total: usize,
     exceptions: Vec<ExceptionView>,
+    baseline: Option<BaselineView>,
 }
 
 /// An exception of `--exceptions` for the "Accepted risks" section.
@@ -323,6 +324,8 @@ struct RuleView {
     instances: Vec<InstanceView>,
     failing_instances: Vec<InstanceView>,
     search: String,
+    /// "new since DATE" when the rule itself failed anew since `--baseline`.
+    new_since: Option<String>,
     /// Every failure covered by an exception in force (the status stays `fail`).
     waived: bool,
     /// A rule-level result's exception, in words.
@@ -345,6 +348,8 @@ struct InstanceView {
     exception: Option<String>,
     /// Covered by an exception in force.
     waived: bool,
+    /// "new since DATE" when it failed anew since `--baseline`.
+    new_since: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -568,6 +573,89 @@ fn instance_view(i: &InstanceResult) -> InstanceView {
         failing_evidence,
         exception: i.exception.as_ref().map(|e| clean(&e.sentence())),
         waived: super::exceptions::is_covered(&i.exception),
+        new_since: None,
+    }
+}
+
+/// Marks the rule and its instances that failed anew since the baseline.
+fn mark_new(view: &mut RuleView, r: &RuleResult, baseline: Option<&super::baseline::Baseline>) {
+    let Some(b) = baseline else {
+        return;
+    };
+    let new = |name: Option<&str>| {
+        b.change(&r.id, name)
+            .filter(|c| c.kind == super::diff::ChangeKind::NewFailure)
+            .map(|_| format!("new since {}", b.date()))
+    };
+    view.new_since = new(None);
+    for i in view
+        .instances
+        .iter_mut()
+        .chain(view.failing_instances.iter_mut())
+    {
+        // Views hold cleaned names; the baseline holds the report's.
+        let raw = r
+            .instances
+            .iter()
+            .find(|x| clean(&x.name) == i.name)
+            .map(|x| x.name.as_str());
+        i.new_since = raw.and_then(|n| new(Some(n)));
+    }
+    if view.new_since.is_none() && view.instances.iter().any(|i| i.new_since.is_some()) {
+        view.new_since = Some(format!("new failures since {}", b.date()));
+    }
+}
+
+/// The "Since the baseline" card.
+#[derive(Serialize)]
+struct BaselineView {
+    date: String,
+    file: String,
+    summary: String,
+    notes: Vec<String>,
+    new: Vec<ChangeView>,
+    fixed: Vec<ChangeView>,
+    other: Vec<ChangeView>,
+}
+
+#[derive(Serialize)]
+struct ChangeView {
+    rule: String,
+    anchor: String,
+    title: String,
+    what: String,
+    from: String,
+    to: String,
+}
+
+fn baseline_view(b: &super::baseline::Baseline) -> BaselineView {
+    use super::diff::ChangeKind;
+    let view = |c: &super::diff::Change| ChangeView {
+        rule: clean(&c.rule),
+        anchor: format!("rule-{}", clean(&c.rule)),
+        title: clean(&c.title),
+        what: match &c.instance {
+            Some(i) => clean(&format!("{} {}", i.kind, i.name)),
+            None => "this host".into(),
+        },
+        from: c.old_status.map_or("–", |s| s.as_str()).to_string(),
+        to: c.new_status.map_or("–", |s| s.as_str()).to_string(),
+    };
+    let of = |kinds: &[ChangeKind]| -> Vec<ChangeView> {
+        b.changes
+            .iter()
+            .filter(|c| kinds.contains(&c.kind))
+            .map(view)
+            .collect()
+    };
+    BaselineView {
+        date: b.date(),
+        file: clean(&b.file),
+        summary: b.summary(),
+        notes: b.scope_notes.iter().map(|n| clean(n)).collect(),
+        new: of(&[ChangeKind::NewFailure, ChangeKind::InstanceAdded]),
+        fixed: of(&[ChangeKind::Resolved]),
+        other: of(&[ChangeKind::StatusChanged]),
     }
 }
 
@@ -703,6 +791,7 @@ fn rule_view(r: &RuleResult) -> RuleView {
         },
         failing_instances,
         search: clean(&search.to_lowercase()),
+        new_since: None,
         waived: r.waived,
         exception: r.exception.as_ref().map(|e| clean(&e.sentence())),
     }
@@ -923,10 +1012,14 @@ impl Page {
                     });
                     rules
                         .into_iter()
-                        .map(|r| RuleView {
-                            fix_rank: fix_rank(r),
-                            open: r.status == Status::Error && c.error <= MAX_OPEN_UNDECIDED,
-                            ..rule_view(r)
+                        .map(|r| {
+                            let mut view = RuleView {
+                                fix_rank: fix_rank(r),
+                                open: r.status == Status::Error && c.error <= MAX_OPEN_UNDECIDED,
+                                ..rule_view(r)
+                            };
+                            mark_new(&mut view, r, report.baseline.as_ref());
+                            view
                         })
                         .collect()
                 },
@@ -1018,6 +1111,7 @@ impl Page {
                 .collect(),
             notes: report.notes.iter().map(|n| clean(n)).collect(),
             exceptions: report.exceptions.iter().map(exception_view).collect(),
+            baseline: report.baseline.as_ref().map(baseline_view),
             total: report.summary.total,
         }
     }
@@ -1152,6 +1246,7 @@ mod tests {
             notes: vec!["<note>".into()],
             not_selected: Vec::new(),
             exceptions: Vec::new(),
+            baseline: None,
         }
     }
 

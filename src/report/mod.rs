@@ -2,6 +2,7 @@
 //!
 //! Every renderer reads only a `Report`; none gathers facts.
 
+pub mod baseline;
 pub mod diff;
 pub mod exceptions;
 pub mod fixes;
@@ -82,6 +83,9 @@ pub struct Report {
     /// The exceptions of `--exceptions` and what each did in this scan (absent without one).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<exceptions::ExceptionRecord>,
+    /// What changed since `--baseline` (absent without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<baseline::Baseline>,
 }
 
 /// What a rule says about itself, without a result: for rules a tailoring leaves out.
@@ -409,6 +413,7 @@ impl Report {
             collection_errors: snapshot.errors.clone(),
             not_selected: Vec::new(),
             exceptions: Vec::new(),
+            baseline: None,
             notes: snapshot
                 .notes
                 .iter()

@@ -216,11 +216,21 @@ fn summary(report: &Report, style: Style, full: bool) -> String {
         );
         let sev = rule.severity.as_str();
         let waived = if rule.waived { " (waived)" } else { "" };
+        let new_mark = |name: Option<&str>| {
+            report
+                .baseline
+                .as_ref()
+                .and_then(|b| b.change(&rule.id, name).map(|c| (b, c)))
+                .filter(|(_, c)| c.kind == super::diff::ChangeKind::NewFailure)
+                .map(|(b, _)| format!(" (new since {})", b.date()))
+                .unwrap_or_default()
+        };
         let _ = writeln!(
             out,
-            "{label} {:<7} {}{waived} [{sev}]",
+            "{label} {:<7} {}{waived}{} [{sev}]",
             rule.id,
-            sanitize(&rule.title)
+            sanitize(&rule.title),
+            new_mark(None)
         );
         if let Some(e) = &rule.exception {
             let _ = writeln!(out, "      {}", sanitize(&e.sentence()));
@@ -251,7 +261,7 @@ fn summary(report: &Report, style: Style, full: bool) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "      {} {} {} ({short})",
+                "      {} {} {} ({short}){}",
                 style.paint(
                     inst.status,
                     if inst.status == Status::Fail {
@@ -261,7 +271,8 @@ fn summary(report: &Report, style: Style, full: bool) -> String {
                     }
                 ),
                 inst.kind,
-                sanitize(&inst.name)
+                sanitize(&inst.name),
+                new_mark(Some(&inst.name))
             );
             if let Some(m) = inst
                 .message
@@ -393,6 +404,54 @@ fn first_step(remediation: &str) -> String {
     sanitize(&paragraph.join(" ").replace('`', ""))
 }
 
+/// Since the baseline: the summary of changes, then the new failures and the fixes by name.
+fn baseline_block(out: &mut String, report: &Report) {
+    use super::diff::ChangeKind;
+    let Some(b) = &report.baseline else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "{}",
+        fit(
+            &format!("\nSince the baseline of {}: {}", b.date(), b.summary()),
+            WIDTH
+        )
+    );
+    if !b.scope_notes.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            fit(&format!("  {}", sanitize(&b.scope_notes.join("; "))), WIDTH)
+        );
+    }
+    let shown: Vec<_> = b
+        .changes
+        .iter()
+        .filter(|c| matches!(c.kind, ChangeKind::NewFailure | ChangeKind::Resolved))
+        .collect();
+    for c in shown.iter().take(TOP_FIXES) {
+        let word = if c.kind == ChangeKind::NewFailure {
+            "new  "
+        } else {
+            "fixed"
+        };
+        let what = match &c.instance {
+            Some(i) => format!("{} {}", i.kind, sanitize(&i.name)),
+            None => "this host".to_string(),
+        };
+        let line = format!("  {word} {} {} · {what}", c.rule, sanitize(&c.title));
+        let _ = writeln!(out, "{}", fit(&line, WIDTH));
+    }
+    if shown.len() > TOP_FIXES {
+        let _ = writeln!(
+            out,
+            "  and {} more: see report.json's baseline",
+            shown.len() - TOP_FIXES
+        );
+    }
+}
+
 /// The exceptions' news: how many are in force and what they waived, then each that expired,
 /// expires soon, or covers nothing.
 fn exceptions_block(out: &mut String, report: &Report) {
@@ -494,6 +553,7 @@ pub fn closing(report: &Report, style: Style, written: &[String]) -> String {
         let _ = writeln!(out, "\nNothing to fix: no rule failed.");
     }
     exceptions_block(&mut out, report);
+    baseline_block(&mut out, report);
     if !written.is_empty() {
         let _ = writeln!(out);
         for (n, path) in written.iter().enumerate() {
@@ -545,6 +605,7 @@ mod tests {
             notes: vec![],
             not_selected: Vec::new(),
             exceptions: Vec::new(),
+            baseline: None,
         }
     }
 
