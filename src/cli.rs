@@ -64,6 +64,10 @@ pub enum Command {
     /// changes, containers and images added and removed, changed evidence, and what cannot be
     /// compared. Exit code 1 when the newer scan regressed (new failures or errors).
     Diff(DiffArgs),
+    /// The trend of periodic scans from a folder of saved report.json files: score per section,
+    /// counts by status and exceptions in force over time (inline SVG charts), and when each
+    /// rule that ever failed first failed and was fixed; also as CSV and JSON.
+    History(HistoryArgs),
     /// Print the JSON Schema of the report or snapshot format.
     Schema {
         /// Which format.
@@ -111,6 +115,8 @@ pub enum SchemaKind {
     Diff,
     /// `fleet.json` from `bollwerk report --merge`.
     Fleet,
+    /// `history.json` from `bollwerk history`.
+    History,
 }
 
 /// Where facts come from.
@@ -409,6 +415,41 @@ pub enum DiffFormat {
     Markdown,
 }
 
+/// Formats `bollwerk history` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// history.html: one self-contained page with the charts.
+    Html,
+    /// history.csv (one row per scan) and history-rules.csv (one row per rule that failed).
+    Csv,
+    /// history.json (schema: `bollwerk schema history`).
+    Json,
+}
+
+/// `bollwerk history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Folders (searched recursively for report.json files, any names) or report files.
+    #[arg(required = true, value_name = "DIR|REPORT")]
+    inputs: Vec<PathBuf>,
+    /// Only these hosts (by the host name their reports give); default: every host found,
+    /// each with its own series.
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    host: Vec<String>,
+    /// Formats, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_enum,
+        default_value = "html,csv,json",
+        value_name = "LIST"
+    )]
+    format: Vec<HistoryFormat>,
+    /// Folder for the history files.
+    #[arg(long, short, default_value = ".", value_name = "DIR")]
+    output: PathBuf,
+}
+
 /// `bollwerk diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
@@ -564,6 +605,7 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan(*args),
         Command::Report(args) => rerender(args).map(|_| 0),
         Command::Diff(args) => diff_cmd(args),
+        Command::History(args) => history_cmd(args).map(|_| 0),
         Command::Collect(args) => collect_cmd(args).map(|_| 0),
         Command::Rules(cmd) => rules_cmd(cmd).map(|_| 0),
         Command::Schema { which } => {
@@ -572,6 +614,7 @@ pub fn main() -> ExitCode {
                 SchemaKind::Snapshot => schemars::schema_for!(Snapshot),
                 SchemaKind::Diff => schemars::schema_for!(report::diff::Diff),
                 SchemaKind::Fleet => schemars::schema_for!(report::fleet::Fleet),
+                SchemaKind::History => schemars::schema_for!(report::history::History),
             };
             outln!(
                 "{}",
@@ -959,6 +1002,40 @@ fn diff_cmd(args: DiffArgs) -> Result<u8, Fatal> {
         out!("{}", report::diff::terminal(&d));
     }
     Ok(u8::from(d.has_regressions()))
+}
+
+/// `bollwerk history`: unreadable files are named and skipped; it fails only without reports.
+fn history_cmd(args: HistoryArgs) -> Result<(), Fatal> {
+    let history = report::history::build(&args.inputs, &args.host)?;
+    for s in &history.skipped {
+        eprintln!("bollwerk: skipped {}: {}", s.path, s.reason);
+    }
+    let written = report::history::write(
+        &history,
+        &args.output,
+        args.format.contains(&HistoryFormat::Json),
+        args.format.contains(&HistoryFormat::Csv),
+        args.format.contains(&HistoryFormat::Html),
+    )?;
+    for h in &history.hosts {
+        let last = h.scans.last();
+        outln!(
+            "{}: {} scans, score now {}, {} rules failing now, {} fixed",
+            report::terminal::sanitize(&h.hostname),
+            h.scans.len(),
+            last.and_then(|s| s.score)
+                .map_or("–".to_string(), |s| format!("{s}%")),
+            h.rules.iter().filter(|r| r.failing_now).count(),
+            h.rules
+                .iter()
+                .filter(|r| r.fixed.is_some() && !r.failing_now)
+                .count()
+        );
+    }
+    for w in written {
+        outln!("written: {}", report::terminal::sanitize(&w));
+    }
+    Ok(())
 }
 
 /// Reads a report.json written by `bollwerk scan`; errors name the file (and line).

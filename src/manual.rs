@@ -267,6 +267,38 @@ pub fn sections(path: &[&str]) -> Vec<Section> {
                 ),
             ]),
         ],
+        ["history"] => vec![
+            exit(EXIT_SIMPLE),
+            section("ENVIRONMENT", vec![ENV_COLOR]),
+            section(
+                "FILES",
+                vec![
+                    (
+                        "DIR",
+                        "Folders searched recursively for report.json files written by `bollwerk \
+                         scan` (any names; ordered by each scan's start time); only read, never \
+                         the host. Files that are not reports are named on standard error and \
+                         skipped.",
+                    ),
+                    (
+                        "history.html, history.csv, history-rules.csv, history.json",
+                        "Written into --output (atomically): the charts page, one CSV row per \
+                         scan, one CSV row per rule that ever failed (first failed, fixed), and \
+                         the same as JSON (`bollwerk schema history`).",
+                    ),
+                ],
+            ),
+            examples(vec![
+                (
+                    "bollwerk history /var/lib/bollwerk -o /var/lib/bollwerk/trend",
+                    "The trend of the nightly reports deploy/periodic/bollwerk-nightly keeps.",
+                ),
+                (
+                    "bollwerk history /srv/audits --host web-01 --format csv -o .",
+                    "One host of a fleet's collected reports, as CSV for a spreadsheet.",
+                ),
+            ]),
+        ],
         ["rules"] | ["rules", "list"] => vec![
             exit(EXIT_SIMPLE),
             section("FILES", vec![FILE_RULES]),

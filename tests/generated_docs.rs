@@ -114,6 +114,7 @@ fn json_schemas_match_the_types() {
     let snapshot = schemars::schema_for!(bollwerk::snapshot::Snapshot);
     let diff = schemars::schema_for!(bollwerk::report::diff::Diff);
     let fleet = schemars::schema_for!(bollwerk::report::fleet::Fleet);
+    let history = schemars::schema_for!(bollwerk::report::history::History);
     compare(
         &manifest("schema"),
         vec![
@@ -132,6 +133,10 @@ fn json_schemas_match_the_types() {
             (
                 "fleet.schema.json".into(),
                 serde_json::to_string_pretty(&fleet).unwrap() + "\n",
+            ),
+            (
+                "history.schema.json".into(),
+                serde_json::to_string_pretty(&history).unwrap() + "\n",
             ),
         ],
     );

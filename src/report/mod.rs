@@ -7,6 +7,7 @@ pub mod diff;
 pub mod exceptions;
 pub mod fixes;
 pub mod fleet;
+pub mod history;
 pub mod html;
 pub mod junit;
 pub mod plan;

@@ -1,0 +1,186 @@
+//! `bollwerk history`: real scans of a fixture host tree changed between them (a unit file's
+//! mode and owner, an exception), stored under folder names that sort against their times;
+//! the history orders them by the scans' own times and dates every rule's first failure and
+//! fix, in JSON (read back into its type), CSV and an HTML page whose host text is escaped.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use support::fixture::HostTree;
+use support::scan::bollwerk;
+
+const NO_DAEMON: &str = "unix:///nonexistent/bollwerk-history-test.sock";
+const UNIT: &str = "lib/systemd/system/docker.service";
+const HOSTILE: &str = "other<script>alert(1)</script>";
+
+fn scan(host: &HostTree, out: &Path, extra: &[&str]) {
+    let root = host.root_arg();
+    let mut args = vec![
+        "scan",
+        "--host-root",
+        &root,
+        "--docker-host",
+        NO_DAEMON,
+        "--include",
+        "3.1,3.2",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let r = bollwerk(&args, out);
+    r.report();
+    // Scans a second apart: their start times order them.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+}
+
+fn history(inputs: &[&Path], out: &Path, extra: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
+        .arg("history")
+        .args(inputs)
+        .args(["-o"])
+        .arg(out)
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn history_dates_first_failures_and_fixes_by_the_scans_own_times() {
+    let host = HostTree::new();
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path();
+    // Folder names sort against the scans' times: z is the first scan, a the last.
+    host.write(UNIT, "[Service]\n", 0o666);
+    scan(&host, &runs.join("z-first"), &[]); // 3.2 fails, 3.1 passes
+    host.own(UNIT, 1000, 1000);
+    scan(&host, &runs.join("m-second"), &[]); // both fail
+    host.write(UNIT, "[Service]\n", 0o644);
+    let exceptions = runs.join("exceptions.toml");
+    std::fs::write(
+        &exceptions,
+        "[[exception]]\nid = \"E1\"\nrules = [\"3.1\"]\njustification = \"moving\"\nexpires = 2099-01-01\n",
+    )
+    .unwrap();
+    let e = exceptions.display().to_string();
+    scan(&host, &runs.join("c-third"), &["--exceptions", &e]); // 3.2 fixed, 3.1 waived
+    scan(&host, &runs.join("a-fourth"), &[]); // 3.1 still failing
+                                              // Another host's report among them, with a hostile name, and a broken file.
+    let mut other: Value =
+        serde_json::from_str(&std::fs::read_to_string(runs.join("a-fourth/report.json")).unwrap())
+            .unwrap();
+    other["run"]["hostname"] = Value::from(HOSTILE);
+    std::fs::create_dir_all(runs.join("other")).unwrap();
+    std::fs::write(runs.join("other/report.json"), other.to_string()).unwrap();
+    std::fs::write(runs.join("broken.json"), "{ not json").unwrap();
+    std::fs::remove_file(&exceptions).unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = history(&[runs], out.path(), &[]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "skipped {}: not a bollwerk report",
+            runs.join("broken.json").display()
+        )),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(out.path().join("history.json")).unwrap();
+    let typed: Result<bollwerk::report::history::History, _> = serde_json::from_str(&text);
+    assert!(typed.is_ok(), "history.json: {:?}", typed.err());
+    let h: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        h["hosts"].as_array().unwrap().len(),
+        2,
+        "one series per host"
+    );
+    let me = h["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["hostname"] == "fixture-host")
+        .unwrap();
+    let scans = me["scans"].as_array().unwrap();
+    let files: Vec<&str> = scans.iter().map(|s| s["file"].as_str().unwrap()).collect();
+    assert_eq!(files.len(), 4);
+    for (f, want) in files
+        .iter()
+        .zip(["z-first", "m-second", "c-third", "a-fourth"])
+    {
+        assert!(f.contains(want), "ordered by start time: {files:?}");
+    }
+    assert_eq!(scans[2]["exceptions_in_force"], 1);
+    assert_eq!(scans[2]["counts"]["waived"], 1);
+    assert_eq!(scans[0]["score"], 50);
+    let rule = |id: &str| {
+        me["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id} not in {me:#}"))
+            .clone()
+    };
+    let r32 = rule("3.2");
+    assert_eq!(r32["first_failed"], scans[0]["started_at"]);
+    assert_eq!(r32["fixed"], scans[2]["started_at"]);
+    assert_eq!(r32["failing_now"], false);
+    assert_eq!(r32["failed_in"], 2);
+    let r31 = rule("3.1");
+    assert_eq!(r31["first_failed"], scans[1]["started_at"]);
+    assert_eq!(r31["failing_now"], true);
+    assert!(r31["fixed"].is_null());
+    assert_eq!(r31["failed_in"], 3, "waived still fails");
+
+    // CSV: a header and a row per scan; a row per rule that failed.
+    let csv = std::fs::read_to_string(out.path().join("history.csv")).unwrap();
+    assert!(
+        csv.starts_with("host,started_at,file,score,score_without_exceptions,pass,fail,waived,")
+    );
+    assert_eq!(csv.lines().count(), 1 + 4 + 1);
+    let rules = std::fs::read_to_string(out.path().join("history-rules.csv")).unwrap();
+    assert!(
+        rules
+            .lines()
+            .any(|l| l.starts_with("fixture-host,3.1,") && l.contains(",true,3")),
+        "{rules}"
+    );
+    // HTML: charts as inline SVG, the hostile host name as text.
+    let html = std::fs::read_to_string(out.path().join("history.html")).unwrap();
+    assert!(html.matches("<svg").count() >= 6, "three charts per host");
+    assert!(html.contains("<polyline class=\"line c0\" points=\""));
+    assert!(!html.contains("<script>"), "host name not escaped");
+    assert!(html.contains("other&lt;script&gt;"));
+    assert!(stdout.contains("fixture-host: 4 scans"), "{stdout}");
+
+    // --host keeps one host.
+    let one = tempfile::tempdir().unwrap();
+    let (code, _, _) = history(
+        &[runs],
+        one.path(),
+        &["--host", "fixture-host", "--format", "json"],
+    );
+    assert_eq!(code, 0);
+    let h: Value =
+        serde_json::from_str(&std::fs::read_to_string(one.path().join("history.json")).unwrap())
+            .unwrap();
+    assert_eq!(h["hosts"].as_array().unwrap().len(), 1);
+    assert!(
+        !one.path().join("history.html").exists(),
+        "only the formats asked for"
+    );
+    // No report at all: one line, exit 2.
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = history(&[empty.path()], one.path(), &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no bollwerk report found"), "{stderr}");
+}
