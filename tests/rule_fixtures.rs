@@ -15,13 +15,13 @@
 //!
 //! Every rule whose check is automated must have both cases, or the test fails naming it.
 //! `BOLLWERK_BLESS=1 cargo test --test rule_fixtures` proposes the missing ones: for each rule
-//! without a case it looks for a synthetic host (benchmarks-data/generate.rs) on which the rule
+//! without a case it looks for a synthetic host (benchmarks-data/generate/) on which the rule
 //! gets the wanted status and shrinks the difference from the base to the fewest facts that
 //! still give it. Review what it writes before committing: a proposal records what the
 //! evaluator says today, and a wrong verdict is a bug to fix, not a fixture to keep.
 
 #[allow(dead_code)]
-#[path = "../benchmarks-data/generate.rs"]
+#[path = "../benchmarks-data/generate/mod.rs"]
 mod generate;
 
 use std::collections::BTreeMap;
