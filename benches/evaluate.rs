@@ -35,7 +35,7 @@ use bollwerk::rules::{eval, Params, RuleSet, Status};
 use bollwerk::snapshot::Snapshot;
 use futures_util::stream::{self, StreamExt};
 
-#[path = "../benchmarks-data/generate.rs"]
+#[path = "../benchmarks-data/generate/mod.rs"]
 mod generate;
 
 #[allow(dead_code)]

@@ -3,7 +3,7 @@
 //! switched off in one; this checks that no status ever depends on text.
 
 #[allow(dead_code)]
-#[path = "../benchmarks-data/generate.rs"]
+#[path = "../benchmarks-data/generate/mod.rs"]
 mod generate;
 
 use bollwerk::rules::eval;
