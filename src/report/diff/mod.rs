@@ -24,12 +24,16 @@
 //!
 //! Regressions are new failures and changes to `error` (what `--fail-on new` counts).
 
+pub mod render;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+pub use render::{html, line, markdown, summary_line, terminal};
 
 use super::Report;
 use crate::rules::model::{Scope, Severity, Status};
@@ -487,171 +491,6 @@ fn compare_rule(or: &RuleResult, nr: &RuleResult, out: &mut Vec<Change>) {
     }
 }
 
-/// A value as people read it: strings bare, `nothing` for absent or null.
-fn shown(v: &Option<Value>) -> String {
-    match v {
-        None | Some(Value::Null) => "nothing".into(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
-}
-
-/// One line for a change, without its kind: `5.4 [high] container web (recreated): fail → pass:
-/// title`.
-pub fn line(c: &Change) -> String {
-    let status = |s: Option<Status>| s.map(|s| s.as_str()).unwrap_or("absent");
-    let mut out = format!("{} [{}]", c.rule, c.severity.as_str());
-    if let Some(i) = &c.instance {
-        out.push_str(&format!(" {} {}", i.kind, i.name));
-        if i.recreated {
-            out.push_str(" (recreated)");
-        }
-    }
-    out.push_str(&format!(
-        ": {} → {}: {}",
-        status(c.old_status),
-        status(c.new_status),
-        c.title
-    ));
-    if let Some(r) = &c.reason {
-        out.push_str(&format!(" ({r})"));
-    }
-    for e in &c.evidence {
-        out.push_str(&format!(
-            "; {} was {}, now {}",
-            e.fact,
-            shown(&e.old),
-            shown(&e.new)
-        ));
-    }
-    out
-}
-
-/// The diff for a terminal: scope notes, counts, then each kind's changes. Host-supplied text
-/// has its control characters escaped.
-pub fn terminal(d: &Diff) -> String {
-    let mut out = format!(
-        "bollwerk diff: {} ({}) → {} ({})\n",
-        super::terminal::sanitize(&d.old.hostname),
-        d.old.started_at.format("%Y-%m-%d %H:%M UTC"),
-        super::terminal::sanitize(&d.new.hostname),
-        d.new.started_at.format("%Y-%m-%d %H:%M UTC"),
-    );
-    for n in &d.scope_notes {
-        out.push_str(&format!("note: {}\n", super::terminal::sanitize(n)));
-    }
-    out.push_str(&summary_line(d));
-    out.push('\n');
-    for kind in ChangeKind::ALL {
-        let list: Vec<&Change> = d.changes.iter().filter(|c| c.kind == kind).collect();
-        if list.is_empty() {
-            continue;
-        }
-        out.push_str(&format!("\n{} ({}):\n", kind.heading(), list.len()));
-        for c in list {
-            out.push_str(&format!("  {}\n", super::terminal::sanitize(&line(c))));
-        }
-    }
-    out
-}
-
-/// `3 new failures, 1 resolved, …` (kinds with changes only), or `no changes`.
-pub fn summary_line(d: &Diff) -> String {
-    let parts: Vec<String> = ChangeKind::ALL
-        .iter()
-        .filter_map(|k| {
-            let n = d.counts.get(k).copied().unwrap_or(0);
-            (n > 0).then(|| format!("{n} {}", k.heading().to_lowercase()))
-        })
-        .collect();
-    if parts.is_empty() {
-        "no changes".into()
-    } else {
-        parts.join(", ")
-    }
-}
-
-/// Escapes text for a Markdown table cell or list item: markup characters and line breaks.
-fn md(text: &str) -> String {
-    let one_line = text.replace(['\n', '\r'], " ");
-    let mut out = String::new();
-    for c in super::terminal::sanitize(&one_line).chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// The diff as Markdown (for tickets and merge requests).
-pub fn markdown(d: &Diff) -> String {
-    let mut out = format!(
-        "# bollwerk diff: {} → {}\n\n{} ({}) → {} ({})\n\n**{}**\n",
-        md(&d.old.hostname),
-        md(&d.new.hostname),
-        md(&d.old.file),
-        d.old.started_at.format("%Y-%m-%d %H:%M UTC"),
-        md(&d.new.file),
-        d.new.started_at.format("%Y-%m-%d %H:%M UTC"),
-        summary_line(d),
-    );
-    for n in &d.scope_notes {
-        out.push_str(&format!("\n> Note: {}\n", md(n)));
-    }
-    for kind in ChangeKind::ALL {
-        let list: Vec<&Change> = d.changes.iter().filter(|c| c.kind == kind).collect();
-        if list.is_empty() {
-            continue;
-        }
-        out.push_str(&format!("\n## {} ({})\n\n", kind.heading(), list.len()));
-        for c in list {
-            out.push_str(&format!("- {}\n", md(&line(c))));
-        }
-    }
-    out
-}
-
-/// The diff as one self-contained HTML page; every value is escaped by minijinja.
-pub fn html(d: &Diff) -> Result<String, String> {
-    let env = super::html::page_env(
-        "diff.html.j2",
-        include_str!("../../report-templates/diff.html.j2"),
-        "diff HTML",
-    )?;
-    let sections: Vec<Value> = ChangeKind::ALL
-        .iter()
-        .filter_map(|&kind| {
-            let lines: Vec<String> = d
-                .changes
-                .iter()
-                .filter(|c| c.kind == kind)
-                .map(line)
-                .collect();
-            (!lines.is_empty()).then(|| {
-                serde_json::json!({"heading": kind.heading(), "kind": kind.as_str(), "lines": lines})
-            })
-        })
-        .collect();
-    let ctx = minijinja::context! {
-        old => minijinja::Value::from_serialize(&d.old),
-        new => minijinja::Value::from_serialize(&d.new),
-        old_time => d.old.started_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        new_time => d.new.started_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        summary => summary_line(d),
-        notes => minijinja::Value::from_serialize(&d.scope_notes),
-        sections => minijinja::Value::from_serialize(&sections),
-        css => include_str!("../../report-templates/report.css"),
-        csp => minijinja::Value::from_safe_string(super::html::content_security_policy()),
-    };
-    env.get_template("diff.html.j2")
-        .and_then(|t| t.render(ctx))
-        .map_err(|e| format!("cannot render the diff: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -689,10 +528,5 @@ mod tests {
         assert!(c(ChangeKind::StatusChanged, Status::Error).is_regression());
         assert!(!c(ChangeKind::StatusChanged, Status::NotApplicable).is_regression());
         assert!(!c(ChangeKind::Incomparable, Status::Fail).is_regression());
-    }
-
-    #[test]
-    fn markdown_escapes_host_text() {
-        assert_eq!(md("a|b *c* <x>\n`y`"), "a\\|b \\*c\\* \\<x\\> \\`y\\`");
     }
 }
