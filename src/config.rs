@@ -153,4 +153,34 @@ mod tests {
         assert_eq!(p.values["max-image-age-days"], json!(7));
         assert_eq!(p.values["max-restart-retries"], json!(5));
     }
+
+    /// `exceptions = "FILE"` names the exceptions file, relative to the config file; the
+    /// parameters around it keep their line numbers in messages.
+    #[test]
+    fn the_exceptions_file_comes_from_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bollwerk.toml");
+        std::fs::write(
+            &path,
+            "trusted-users = [\"ops\"]\nexceptions = \"accepted.toml\"\nmax-image-age-days = \"x\"\n",
+        )
+        .unwrap();
+        let e = load(&path).unwrap_err();
+        assert!(
+            e.ends_with(":3: 'max-image-age-days' must be a number of at least 0"),
+            "{e}"
+        );
+        std::fs::write(
+            &path,
+            "exceptions = \"accepted.toml\"\nmax-image-age-days = 9\n",
+        )
+        .unwrap();
+        let c = load(&path).unwrap();
+        assert_eq!(c.exceptions, Some(dir.path().join("accepted.toml")));
+        assert_eq!(c.params["max-image-age-days"], json!(9));
+        std::fs::write(&path, "exceptions = 3\n").unwrap();
+        assert!(load(&path)
+            .unwrap_err()
+            .ends_with(":1: `exceptions` must be a file name in quotes"));
+    }
 }

@@ -611,6 +611,47 @@ mod tests {
         assert!(!rule_matches("BW-CAP", "BW-CAPS"));
     }
 
+    fn record(toml_text: &str) -> ExceptionRecord {
+        let rules = crate::rules::RuleSet::load(None).expect("shipped rules");
+        let mut e = Exceptions::parse("x.toml", toml_text, &rules).unwrap();
+        let mut r = e.entries.remove(0).record;
+        r.state = ExceptionState::InForce;
+        r
+    }
+
+    /// Selectors: every one given must match (hosts, images, labels), any entry of one.
+    #[test]
+    fn selectors_must_all_match() {
+        let r = record(
+            "[[exception]]\nid = \"A\"\nrules = [\"5\"]\nimages = [\"registry.example.com/*\"]\nlabels = [\"team=ops\", \"team=sec\"]\nhosts = [\"web-*\"]\njustification = \"j\"\nexpires = 2099-01-01\n",
+        );
+        let labels = |v: &str| BTreeMap::from([("team".to_string(), v.to_string())]);
+        let subject = |image: &str, team: &str| Subject {
+            name: "c1",
+            images: vec![image.to_string()],
+            labels: labels(team),
+        };
+        assert!(r.covers("container", &subject("registry.example.com/app:1", "sec")));
+        assert!(
+            !r.covers("container", &subject("docker.io/app:1", "sec")),
+            "image"
+        );
+        assert!(
+            !r.covers("container", &subject("registry.example.com/app:1", "dev")),
+            "label"
+        );
+        let mut records = vec![r];
+        assert!(pick(&mut records, "5.4", "web-01", |_| true).is_some());
+        assert!(
+            pick(&mut records, "5.4", "db-01", |_| true).is_none(),
+            "host"
+        );
+        assert!(
+            pick(&mut records, "4.1", "web-01", |_| true).is_none(),
+            "rule"
+        );
+    }
+
     #[test]
     fn a_bare_date_ends_at_the_next_midnight_utc() {
         let (end, written) = instant(
