@@ -1,6 +1,7 @@
 //! `scan --baseline OLD.json [--fail-on new]` on a real private daemon: a nightly job alerts on
 //! change, not on the accepted state, and the reports mark what is new and what was fixed.
 
+mod browser;
 mod support;
 
 use std::path::Path;
@@ -99,6 +100,16 @@ fn fail_on_new_alerts_on_regressions_only_and_reports_mark_them() {
         "fixed container not listed"
     );
     assert!(html.contains("<span class=\"new-mark\">new since "));
+    let mut chrome = browser::Chromium::launch();
+    let probe = r#"({
+        fixed: document.querySelectorAll('#since-baseline li').length,
+        marks: document.querySelectorAll('.new-mark').length,
+    })"#;
+    let (tab, f) = chrome.inspect(&second.path().join("report.html"), 1280, 900, probe);
+    f.assert_quiet("report.html with a baseline");
+    assert!(f.dom["fixed"].as_u64().unwrap() >= 2, "{:?}", f.dom);
+    assert!(f.dom["marks"].as_u64().unwrap() >= 1, "{:?}", f.dom);
+    chrome.close(tab);
     assert!(
         html.contains("container fresh: – → fail")
             || html.contains("container fresh: pass → fail")

@@ -6,6 +6,7 @@
 //! them proves per-instance matching and every format (JSON, terminal, HTML, XCCDF validated
 //! by validate-xccdf.sh, JUnit, SARIF).
 
+mod browser;
 mod support;
 
 use std::path::Path;

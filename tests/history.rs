@@ -3,6 +3,7 @@
 //! the history orders them by the scans' own times and dates every rule's first failure and
 //! fix, in JSON (read back into its type), CSV and an HTML page whose host text is escaped.
 
+mod browser;
 mod support;
 
 use std::path::Path;
@@ -161,6 +162,20 @@ fn history_dates_first_failures_and_fixes_by_the_scans_own_times() {
     assert!(!html.contains("<script>"), "host name not escaped");
     assert!(html.contains("other&lt;script&gt;"));
     assert!(stdout.contains("fixture-host: 4 scans"), "{stdout}");
+    // The page, as a browser reads it: no console message (CSP, markup), the charts drawn,
+    // the hostile host name shown as text.
+    let mut chrome = browser::Chromium::launch();
+    let probe = r#"({
+        charts: document.querySelectorAll('figure.chart svg polyline').length,
+        scripts: document.querySelectorAll('script').length,
+        text: document.body.textContent,
+    })"#;
+    let (tab, f) = chrome.inspect(&out.path().join("history.html"), 1280, 900, probe);
+    f.assert_quiet("history.html");
+    assert!(f.dom["charts"].as_u64().unwrap() >= 6, "{:?}", f.dom);
+    assert_eq!(f.dom["scripts"], 0, "host text became a script");
+    assert!(f.dom["text"].as_str().unwrap_or_default().contains(HOSTILE));
+    chrome.close(tab);
 
     // --host keeps one host.
     let one = tempfile::tempdir().unwrap();
