@@ -128,6 +128,12 @@ fn a_bare_date_covers_its_whole_day_in_utc_whatever_the_time_zone() {
     assert!(r.stdout.contains("1 waived"), "{}", r.stdout);
     assert!(
         r.stdout
+            .contains("Exceptions: 1 in force, waiving 1 finding (score without them 50%)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
             .contains("EXC-1 expires 2027-01-31 (end of day, UTC)"),
         "{}",
         r.stdout

@@ -345,12 +345,10 @@ fn verdict(report: &Report) -> String {
     if c.informational > 0 {
         parts.push(format!("{} info", c.informational));
     }
-    let score = match (c.score(), c.score_without_exceptions()) {
-        (Some(p), Some(without)) if c.waived > 0 => {
-            format!("score {p}% ({without}% without exceptions)")
-        }
-        (Some(p), _) => format!("score {p}%"),
-        (None, _) => "no score: nothing decided".to_string(),
+    // The score without exceptions is in the exceptions' block: the verdict stays one line.
+    let score = match c.score() {
+        Some(p) => format!("score {p}%"),
+        None => "no score: nothing decided".to_string(),
     };
     format!(
         "{} of {} · {score}",
@@ -466,6 +464,10 @@ fn exceptions_block(out: &mut String, report: &Report) {
         of(ExceptionState::InForce).count(),
         count(waived, "finding", "findings")
     );
+    let c = &report.summary.counts;
+    if let (true, Some(without)) = (c.waived > 0, c.score_without_exceptions()) {
+        let _ = write!(head, " (score without them {without}%)");
+    }
     for (state, word) in [
         (ExceptionState::Expired, "expired"),
         (ExceptionState::NotYetValid, "not yet valid"),
