@@ -803,7 +803,7 @@ fn percent(pass: usize, decided: usize) -> Option<u32> {
 }
 
 fn status_counts(c: &Counts, keep_zero: bool) -> Vec<StatusCount> {
-    Status::ALL
+    let mut out: Vec<StatusCount> = Status::ALL
         .iter()
         .filter(|&&s| keep_zero || c.get(s) > 0)
         .map(|&s| {
@@ -816,21 +816,41 @@ fn status_counts(c: &Counts, keep_zero: bool) -> Vec<StatusCount> {
                 help: st.help,
             }
         })
-        .collect()
+        .collect();
+    // Failed rules whose every failure an exception accepts: counted apart, right after the
+    // failures, never among the passes.
+    if c.waived > 0 {
+        let at = out.iter().position(|p| p.status == "fail").map_or(0, |i| i + 1);
+        out.insert(
+            at,
+            StatusCount {
+                status: "waived",
+                label: "Waived",
+                icon: "≈",
+                count: c.waived,
+                help: "Failed, every failure accepted by an exception in force (see Accepted risks).",
+            },
+        );
+    }
+    out
 }
 
 fn section_view(id: &str, c: &Counts) -> SectionView {
-    let total: usize = Status::ALL.iter().map(|&s| c.get(s)).sum();
+    let total: usize = Status::ALL.iter().map(|&s| c.get(s)).sum::<usize>() + c.waived;
     let mut x = 0.0;
     let mut segments = Vec::new();
-    for &s in &Status::ALL {
-        let n = c.get(s);
+    let pieces = Status::ALL.iter().flat_map(|&s| {
+        let own = (s.as_str(), c.get(s));
+        let waived = (s == Status::Fail).then_some(("waived", c.waived));
+        std::iter::once(own).chain(waived)
+    });
+    for (key, n) in pieces {
         if n == 0 || total == 0 {
             continue;
         }
         let width = n as f64 * 100.0 / total as f64;
         segments.push(Segment {
-            status: s.as_str(),
+            status: key,
             x: (x * 100.0_f64).round() / 100.0,
             width: (width * 100.0_f64).round() / 100.0,
         });
@@ -841,7 +861,7 @@ fn section_view(id: &str, c: &Counts) -> SectionView {
         name: section_name(id),
         anchor: format!("section-{}", clean(id)),
         total,
-        percent: percent(c.pass, c.pass + c.fail + c.error),
+        percent: percent(c.pass + c.waived, c.pass + c.fail + c.error + c.waived),
         segments,
         parts: status_counts(c, false),
     }
@@ -905,10 +925,11 @@ impl Page {
             tone,
         };
 
+        // Waived rules are accepted risks, not problems to fix.
         let failed: Vec<&RuleResult> = report
             .results
             .iter()
-            .filter(|r| r.status == Status::Fail)
+            .filter(|r| r.status == Status::Fail && !r.waived)
             .collect();
         let by_severity = |s: Severity| failed.iter().filter(|r| r.severity == s).count();
         let (tone, headline, mut detail) = if c.fail > 0 {
