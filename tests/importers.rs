@@ -367,3 +367,75 @@ fn check_compressed_arf(out: &Path) {
         .arg(out.join("report.arf.xml")));
     assert!(ok, "oscap ds rds-validate:\n{said}");
 }
+
+/// A waived rule as Heimdall gets it from SAF's converter: the override's new result
+/// (passed), with the exception named in the rule-result's messages.
+#[test]
+fn saf_reads_a_waived_rule() {
+    let saf = tool("saf/node_modules/.bin/saf");
+    let host = support::fixture::HostTree::new();
+    host.write(
+        "lib/systemd/system/docker.service",
+        "[Service]\nExecStart=/usr/bin/dockerd\n",
+        0o666,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let exceptions = dir.path().join("exceptions.toml");
+    std::fs::write(
+        &exceptions,
+        "[[exception]]\nid = \"EXC-1\"\nrules = [\"3.2\"]\njustification = \"Rewritten hourly by configuration management.\"\napproved-by = \"ciso@example.com\"\nexpires = 2099-01-31\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let root = host.root_arg();
+    let e = exceptions.display().to_string();
+    let r = bollwerk(
+        &[
+            "scan",
+            "--host-root",
+            &root,
+            "--docker-host",
+            "unix:///nonexistent/x.sock",
+            "--include",
+            "3.1,3.2",
+            "--format",
+            "json,xccdf",
+            "--exceptions",
+            &e,
+        ],
+        &out,
+    );
+    assert_eq!(r.rule("3.2")["waived"], true);
+    let hdf = out.join("hdf.json");
+    let o = Command::new(&saf)
+        .args(["convert", "xccdf_results2hdf", "-i"])
+        .arg(out.join("report.xccdf.xml"))
+        .arg("-o")
+        .arg(&hdf)
+        .output()
+        .unwrap();
+    assert!(
+        hdf.is_file(),
+        "saf wrote nothing: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let h: Value = serde_json::from_str(&std::fs::read_to_string(&hdf).unwrap()).unwrap();
+    let control = h["profiles"][0]["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["id"]
+                .as_str()
+                .is_some_and(|id| id.ends_with("3_2") || id.ends_with("3.2"))
+        })
+        .unwrap_or_else(|| panic!("no control for 3.2 in {h:#}"))
+        .clone();
+    assert_eq!(control["results"][0]["status"], "passed", "{control:#}");
+    assert!(
+        messages(&control)
+            .iter()
+            .any(|m| m.contains("waived by EXC-1")),
+        "{control:#}"
+    );
+}

@@ -820,7 +820,10 @@ fn status_counts(c: &Counts, keep_zero: bool) -> Vec<StatusCount> {
     // Failed rules whose every failure an exception accepts: counted apart, right after the
     // failures, never among the passes.
     if c.waived > 0 {
-        let at = out.iter().position(|p| p.status == "fail").map_or(0, |i| i + 1);
+        let at = out
+            .iter()
+            .position(|p| p.status == "fail")
+            .map_or(0, |i| i + 1);
         out.insert(
             at,
             StatusCount {
@@ -828,7 +831,8 @@ fn status_counts(c: &Counts, keep_zero: bool) -> Vec<StatusCount> {
                 label: "Waived",
                 icon: "≈",
                 count: c.waived,
-                help: "Failed, every failure accepted by an exception in force (see Accepted risks).",
+                help:
+                    "Failed, every failure accepted by an exception in force (see Accepted risks).",
             },
         );
     }
