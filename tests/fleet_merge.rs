@@ -63,6 +63,19 @@ impl Inputs {
             if let Some(v) = version {
                 r["tool"]["rules_version"] = Value::from(v);
             }
+            if i == 1 {
+                // db-02 was scanned with an exceptions file: one in force, one expired.
+                let record = |id: &str, state: &str| {
+                    serde_json::json!({
+                        "id": id, "rules": ["3"], "justification": format!("{id} <reason>"),
+                        "expires": "2099-02-01T00:00:00Z", "expires_as_written": "2099-01-31",
+                        "status": "accepted", "state": state, "stale": false,
+                        "expiring": false, "waived": 2,
+                    })
+                };
+                r["exceptions"] =
+                    serde_json::json!([record("EXC-1", "in-force"), record("EXC-2", "expired")]);
+            }
             let folder = dir.path().join(format!("host{i}/2026-01-0{}", i + 2));
             std::fs::create_dir_all(&folder).unwrap();
             std::fs::write(folder.join("report.json"), r.to_string()).unwrap();
@@ -182,7 +195,18 @@ fn three_hosts_merge_into_formats_their_consumers_accept() {
         "report.html beside web-01's report not found"
     );
     for h in &fleet.hosts {
-        assert!(h.exceptions.is_empty());
+        if h.hostname == "db-02" {
+            assert_eq!(
+                h.exceptions,
+                vec![
+                    "EXC-1 until 2099-01-31 (end of day, UTC), waives 2: EXC-1 <reason>"
+                        .to_string()
+                ],
+                "only the exception in force"
+            );
+        } else {
+            assert!(h.exceptions.is_empty(), "{}", h.hostname);
+        }
     }
 
     // ARF: one asset and one report per host, accepted by OpenSCAP.
@@ -250,6 +274,7 @@ fn three_hosts_merge_into_formats_their_consumers_accept() {
         "hostile host name not shown as text"
     );
     assert!(shown.contains("None in force"), "no exceptions section");
+    assert!(shown.contains("EXC-1 until 2099-01-31 (end of day, UTC), waives 2: EXC-1 <reason>"));
     assert!(shown.contains("broken.json"), "skipped input not listed");
     chrome.close(tab);
 }
