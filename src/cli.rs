@@ -916,8 +916,16 @@ fn write_reports(
                 }
                 continue;
             }
-            Format::Json => serde_json::to_vec_pretty(report)
-                .map_err(|e| format!("cannot encode the report: {e}"))?,
+            Format::Json => {
+                let path = output.join(format.file_name().expect("file formats have a name"));
+                report::write::atomic_write_with(&path, |out| {
+                    report::write_json(report, out).map_err(std::io::Error::from)
+                })?;
+                if !written.contains(&path) {
+                    written.push(path);
+                }
+                continue;
+            }
             Format::Html => report::html::render(report)?.into_bytes(),
             Format::Xccdf => report::xccdf::results(report).into_bytes(),
             Format::Arf => report::xccdf::arf(report).into_bytes(),
@@ -1042,15 +1050,16 @@ fn history_cmd(args: HistoryArgs) -> Result<(), Fatal> {
 fn read_report(path: &Path) -> Result<Report, Fatal> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read report {}: {e}", path.display()))?;
-    let report: Report = serde_json::from_str(&text).map_err(|e| {
+    let report: Report = report::from_json(text.as_bytes()).map_err(|e| {
         let (at, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
         format!("{at}: not a bollwerk report: {what}")
     })?;
-    if report.schema_version != report::REPORT_SCHEMA_VERSION {
+    if !report::reads_version(report.schema_version) {
         return Err(Fatal(format!(
-            "{}: report format version {} is not supported (this bollwerk reads version {})",
+            "{}: report format version {} is not supported (this bollwerk reads versions {} to {})",
             path.display(),
             report.schema_version,
+            report::REPORT_SCHEMA_OLDEST,
             report::REPORT_SCHEMA_VERSION
         )));
     }

@@ -68,11 +68,13 @@ fn scan_at(
     let o = cmd.output().expect("run bollwerk");
     let report = std::fs::read_to_string(out.join("report.json"))
         .ok()
-        .map(|t| serde_json::from_str::<Value>(&t).unwrap());
-    if let Some(r) = &report {
-        let typed: Result<bollwerk::report::Report, _> = serde_json::from_value(r.clone());
-        assert!(typed.is_ok(), "report.json: {:?}", typed.err());
-    }
+        .map(|t| {
+            let typed = bollwerk::report::from_json(t.as_bytes());
+            assert!(typed.is_ok(), "report.json: {:?}", typed.err());
+            let mut r = serde_json::from_str::<Value>(&t).unwrap();
+            support::scan::inline_observations(&mut r);
+            r
+        });
     (
         Run {
             code: o.status.code().unwrap_or(-1),

@@ -70,6 +70,10 @@ pub fn cause_of(fact: &str) -> String {
             }
         }
     }
+    // One audit watch per file, one fix for all of them: the audit rules.
+    if fact.starts_with("host.audit[") {
+        return "host.audit".to_string();
+    }
     fact.to_string()
 }
 
@@ -100,7 +104,7 @@ fn findings(results: &[RuleResult]) -> Vec<Finding<'_>> {
             .collect();
         if failed.is_empty() && !rule.instances.iter().any(|i| i.status == Status::Fail) {
             let cause = first_failing(&rule.evidence)
-                .map(|e| cause_of(&e.fact))
+                .map(|e| cause_of(e.fact()))
                 .unwrap_or_else(|| rule.id.clone());
             out.push(Finding {
                 rule,
@@ -111,7 +115,7 @@ fn findings(results: &[RuleResult]) -> Vec<Finding<'_>> {
         for inst in failed {
             let cause = first_failing(&inst.evidence)
                 .or_else(|| first_failing(&rule.evidence))
-                .map(|e| cause_of(&e.fact))
+                .map(|e| cause_of(e.fact()))
                 .unwrap_or_else(|| rule.id.clone());
             out.push(Finding {
                 rule,
@@ -221,14 +225,14 @@ mod tests {
     use serde_json::json;
 
     fn ev(fact: &str, outcome: Status) -> Evidence {
-        Evidence {
-            fact: fact.into(),
-            observed: json!("x"),
-            expected: "y".into(),
-            expected_text: String::new(),
-            source: "test".into(),
+        Evidence::new(
+            fact.into(),
+            json!("x"),
+            "y".into(),
+            String::new(),
+            "test".into(),
             outcome,
-        }
+        )
     }
 
     fn container(name: &str, facts: &[&str]) -> InstanceResult {

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::exceptions::ExceptionState;
 use super::fleet::SkippedInput;
-use super::{Counts, REPORT_SCHEMA_VERSION};
+use super::Counts;
 use crate::rules::Status;
 
 /// Version of the `history.json` format (`schema/history.schema.json`).
@@ -133,7 +133,7 @@ fn read(path: &Path, buf: &mut Vec<u8>) -> Result<Light, String> {
         let (_, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
         format!("not a bollwerk report: {what}")
     })?;
-    if light.schema_version != REPORT_SCHEMA_VERSION {
+    if !super::reads_version(light.schema_version) {
         return Err(format!(
             "report format version {} is not supported",
             light.schema_version

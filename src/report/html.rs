@@ -533,13 +533,13 @@ fn json_text(v: &serde_json::Value) -> String {
 
 fn evidence_view(e: &Evidence) -> EvidenceView {
     let st = style(e.outcome);
-    let (observed, observed_kind) = observed_text(&e.observed);
+    let (observed, observed_kind) = observed_text(e.observed());
     EvidenceView {
-        fact: break_points(&clean(&e.fact)),
+        fact: break_points(&clean(e.fact())),
         observed,
         observed_kind,
         expected: clean(e.expected_for_people()),
-        source: clean(&e.source),
+        source: clean(e.source()),
         status: st.key,
         label: st.label,
         icon: st.icon,
@@ -1266,6 +1266,7 @@ mod tests {
             }))
             .unwrap(),
             summary: crate::report::Summary::of(&results),
+            observations: Default::default(),
             results,
             collection_errors: vec![],
             notes: vec!["<note>".into()],

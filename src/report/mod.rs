@@ -23,12 +23,37 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::rules::result::RuleResult;
+use crate::rules::result::{observations, RuleResult};
 use crate::rules::Status;
 use crate::snapshot::{CollectError, Snapshot};
 
-/// Version of the JSON report format. Bump it on any incompatible change.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+/// Version of the JSON report format. Bump it on any incompatible change. Version 2 writes each
+/// observed fact once, in `observations`, and evidence refers to it by index.
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
+
+/// The oldest report format this bollwerk still reads (version 1: evidence inline).
+pub const REPORT_SCHEMA_OLDEST: u32 = 1;
+
+/// True when this bollwerk reads reports of format `version`.
+pub fn reads_version(version: u32) -> bool {
+    (REPORT_SCHEMA_OLDEST..=REPORT_SCHEMA_VERSION).contains(&version)
+}
+
+/// Reads a report from JSON text, linking evidence to the observations it names.
+pub fn from_json(bytes: &[u8]) -> serde_json::Result<Report> {
+    observations::reading(|| serde_json::from_slice(bytes))
+}
+
+/// Writes `report` as report.json to `out`, streaming: each observed fact once in
+/// `observations`, evidence naming it by index.
+pub fn write_json(report: &Report, out: impl std::io::Write) -> serde_json::Result<()> {
+    let list = observations::collect(report.results.iter().flat_map(|r| {
+        r.evidence
+            .iter()
+            .chain(r.instances.iter().flat_map(|i| i.evidence.iter()))
+    }));
+    observations::writing(list, || serde_json::to_writer_pretty(out, report))
+}
 
 /// The benchmark bollwerk's CIS rules follow.
 pub const BENCHMARK: &str = "CIS Docker Benchmark v1.8.0";
@@ -71,6 +96,13 @@ pub struct Report {
     pub run: RunInfo,
     /// Counts per status, overall and per section.
     pub summary: Summary,
+    /// The facts evidence refers to, each once: fact path, source and the value found.
+    /// Evidence names one by its index here (`"observation": 12`), so a fact read by many rules
+    /// is written once; this list comes before `results` so that a reader meets it first.
+    /// Absent when evidence is written inline (schema version 1, and `bollwerk report`'s
+    /// re-rendering of such reports).
+    #[serde(default, skip_serializing_if = "observations::List::is_empty")]
+    pub observations: observations::List,
     /// One result per rule, in rule id order.
     pub results: Vec<RuleResult>,
     /// Facts that could not be gathered.
@@ -410,6 +442,7 @@ impl Report {
                 user: Some(RunUser::current()),
             },
             summary: Summary::of(&results),
+            observations: Default::default(),
             results,
             collection_errors: snapshot.errors.clone(),
             not_selected: Vec::new(),
@@ -503,6 +536,101 @@ pub(crate) fn is_invisible_format(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::result::Evidence;
+
+    /// A report with one rule whose two instances' evidence share one observation per instance,
+    /// and a rule-level piece of evidence.
+    fn shared_report() -> Report {
+        let snap = Snapshot::new("/", "unix:///var/run/docker.sock", true);
+        let mut r = result("fail", &["fail", "pass"]);
+        let first = Evidence::new(
+            "container.inspect.HostConfig.CapAdd".into(),
+            serde_json::json!(["SYS_ADMIN"]),
+            "no element in [\"SYS_ADMIN\"]".into(),
+            "no dangerous capability added".into(),
+            "docker inspect c".into(),
+            Status::Fail,
+        );
+        let same_fact = Evidence::shared(
+            first.observation().clone(),
+            std::sync::Arc::new(crate::rules::result::Expectation {
+                expected: "empty".into(),
+                expected_text: "nothing added".into(),
+            }),
+            Status::Fail,
+        );
+        r.instances[0].evidence = vec![first, same_fact];
+        r.instances[1].evidence = vec![Evidence::new(
+            "container.inspect.HostConfig.CapAdd".into(),
+            serde_json::Value::Null,
+            "empty".into(),
+            String::new(),
+            "docker inspect d".into(),
+            Status::Pass,
+        )];
+        Report::new(&snap, vec![r], RunOptions::default())
+    }
+
+    #[test]
+    fn report_json_writes_each_observation_once_and_reads_back() {
+        let report = shared_report();
+        let mut out = Vec::new();
+        write_json(&report, &mut out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["observations"].as_array().unwrap().len(), 2, "{v:#}");
+        let evidence = &v["results"][0]["instances"][0]["evidence"];
+        assert_eq!(evidence[0]["observation"], 0);
+        assert_eq!(evidence[1]["observation"], 0);
+        assert!(evidence[0].get("observed").is_none());
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        let at = |k: &str| keys.iter().position(|x| *x == k).unwrap();
+        assert!(
+            at("observations") < at("results"),
+            "observations come first"
+        );
+
+        let back = from_json(&out).unwrap();
+        let ev = &back.results[0].instances[0].evidence;
+        assert_eq!(ev, &report.results[0].instances[0].evidence);
+        assert!(std::sync::Arc::ptr_eq(
+            ev[0].observation(),
+            ev[1].observation()
+        ));
+        assert_eq!(
+            back.results[0].instances[1].evidence[0].observed(),
+            &serde_json::Value::Null
+        );
+    }
+
+    #[test]
+    fn inline_evidence_of_older_reports_still_reads() {
+        let report = shared_report();
+        // Outside `write_json`, evidence is written inline: the form of format version 1.
+        let mut v = serde_json::to_value(&report).unwrap();
+        assert!(v.get("observations").is_none());
+        assert_eq!(
+            v["results"][0]["instances"][0]["evidence"][0]["observed"],
+            serde_json::json!(["SYS_ADMIN"])
+        );
+        v["schema_version"] = 1.into();
+        let back = from_json(&serde_json::to_vec(&v).unwrap()).unwrap();
+        assert!(reads_version(back.schema_version));
+        assert_eq!(back.results[0].instances, report.results[0].instances);
+    }
+
+    #[test]
+    fn an_observation_index_out_of_range_is_an_error() {
+        let mut out = Vec::new();
+        write_json(&shared_report(), &mut out).unwrap();
+        let mut v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        v["results"][0]["instances"][0]["evidence"][0]["observation"] = 7.into();
+        let e = from_json(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("names observation 7"), "{e}");
+        // Both forms at once is refused too.
+        v["results"][0]["instances"][0]["evidence"][0]["observation"] = 0.into();
+        v["results"][0]["instances"][0]["evidence"][0]["fact"] = "x".into();
+        assert!(from_json(&serde_json::to_vec(&v).unwrap()).is_err());
+    }
 
     fn result(status: &str, instances: &[&str]) -> RuleResult {
         let instances: Vec<serde_json::Value> = instances

@@ -180,7 +180,14 @@ fn failing_evidence(evidence: &[Evidence]) -> String {
     evidence
         .iter()
         .filter(|e| e.outcome == Status::Fail)
-        .map(|e| format!("{}: found {}, expected {}", e.fact, e.observed, e.expected))
+        .map(|e| {
+            format!(
+                "{}: found {}, expected {}",
+                e.fact(),
+                e.observed(),
+                e.expected()
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -250,14 +257,14 @@ fn physical_locations(evidence: &[Evidence]) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     for e in evidence.iter().filter(|e| e.outcome == Status::Fail) {
         let location = if let Some(path) = e
-            .fact
+            .fact()
             .strip_prefix("host.files[\"")
             .and_then(|rest| rest.split_once("\"]"))
             .map(|(path, _)| path)
         {
             Some((path.to_string(), None))
         } else {
-            file_and_line(&e.source)
+            file_and_line(e.source())
         };
         let Some((path, line)) = location else {
             continue;

@@ -53,15 +53,15 @@ pub fn sanitize(text: &str) -> String {
 
 fn evidence_line(e: &Evidence) -> String {
     // Structured observations (audit rules found, say) are for report.json.
-    if e.observed.is_object() {
+    if e.observed().is_object() {
         return sanitize(&format!(
             "{}: expected {} ({})",
-            e.fact,
+            e.fact(),
             e.expected_for_people(),
-            e.source
+            e.source()
         ));
     }
-    let observed = match &e.observed {
+    let observed = match e.observed() {
         serde_json::Value::Null => "nothing".to_string(),
         // JSON form, as lists and objects are shown: quotes inside are escaped.
         other => other.to_string(),
@@ -73,9 +73,9 @@ fn evidence_line(e: &Evidence) -> String {
     };
     sanitize(&format!(
         "{}: found {observed}, expected {} ({})",
-        e.fact,
+        e.fact(),
         e.expected_for_people(),
-        e.source
+        e.source()
     ))
 }
 
@@ -602,6 +602,7 @@ mod tests {
             }))
             .unwrap(),
             summary: super::super::Summary::of(&results),
+            observations: Default::default(),
             results,
             collection_errors: vec![],
             notes: vec![],

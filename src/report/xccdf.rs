@@ -769,9 +769,9 @@ fn evidence_text(e: &Evidence) -> String {
 
 /// Appends [`evidence_text`] of `e` to `out`.
 fn push_evidence(out: &mut String, e: &Evidence) {
-    out.push_str(&e.fact);
+    out.push_str(e.fact());
     out.push_str(": found ");
-    out.push_str(&compact(&e.observed));
+    out.push_str(&compact(e.observed()));
     out.push_str(", expected ");
     out.push_str(e.expected_for_people());
 }
@@ -846,7 +846,12 @@ pub fn message_lines(r: &RuleResult) -> Vec<(&'static str, String)> {
         for e in evidence {
             out.push((
                 message_severity(e.outcome),
-                format!("{}: {} (source: {})", e.outcome, evidence_text(e), e.source),
+                format!(
+                    "{}: {} (source: {})",
+                    e.outcome,
+                    evidence_text(e),
+                    e.source()
+                ),
             ));
         }
     } else {

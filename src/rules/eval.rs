@@ -13,12 +13,13 @@
 
 use std::collections::HashMap;
 use std::ops::Deref;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
 use super::model::{Check, Missing, Op, Operand, Rule, Scope, Status, Test};
 use super::path::{render, FactPath, Root, Segment};
-use super::result::{Evidence, InstanceResult, RuleResult};
+use super::result::{Evidence, InstanceResult, Observation, RuleResult};
 use super::seek::seek;
 use super::value::{Got, Member, V};
 use super::{Params, RuleSet};
@@ -263,6 +264,7 @@ impl<'a> Facts<'a> {
     }
 
     fn new(snapshot: &'a Snapshot, params: &'a Params) -> Facts<'a> {
+        forget_observations();
         Facts {
             snapshot,
             params,
@@ -513,6 +515,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 if read_container {
                     self.snapshot.containers[i].inspect.warm();
                 }
+                forget_observations();
                 chosen
                     .iter()
                     .map(|&r| f(rules[r], self.instance_at(rules[r], i)))
@@ -528,6 +531,8 @@ impl<'f, 'a> Context<'f, 'a> {
                 out[r] = Some(column);
             }
         }
+        // Host and daemon rules come next on this thread, which may have evaluated instances.
+        forget_observations();
         out
     }
 
@@ -736,7 +741,7 @@ impl<'f, 'a> Context<'f, 'a> {
         let mut message = verdict.message();
         if rule.redact {
             for e in &mut evidence {
-                crate::secrets::mask_all(&mut e.observed);
+                e.map_observed(crate::secrets::mask_all);
             }
             if status == Status::Fail && self.explain {
                 message = evidence
@@ -764,8 +769,8 @@ impl<'f, 'a> Context<'f, 'a> {
                 Verdict::Pass => Verdict::Fail(self.text(|| match ev.last() {
                     Some(e) => format!(
                         "{}: found {}, which must not be {}",
-                        e.fact,
-                        compact(&e.observed),
+                        e.fact(),
+                        compact(e.observed()),
                         e.expected_for_people()
                     ),
                     None => "a condition that must not hold holds".into(),
@@ -911,7 +916,11 @@ impl<'f, 'a> Context<'f, 'a> {
         };
         let outcome = verdict.status();
         self.record(ev, verdict, || {
-            evidence(&fact_text, observed.to_value(), t, source, outcome)
+            Evidence::shared(
+                observe(&fact_text, || (observed.to_value(), source)),
+                t.expectation().clone(),
+                outcome,
+            )
         })
     }
 
@@ -1337,13 +1346,17 @@ impl<'f, 'a> Context<'f, 'a> {
     }
 
     fn audits(&self, t: &Test, target: &str, fact: &str, ev: &mut Vec<Evidence>) -> Verdict {
+        // What the evidence shows is the watches on one target: a fact of its own.
+        let fact_of = |target: &str| format!("{fact}[{}]", Value::from(target));
         let target = match substitute(target, |n| self.location(n)) {
             Ok(p) => p,
             Err(ph) => {
                 let why = self.unresolved(&ph);
-                return self.on_missing(t, fact, "host search".into(), why, ev);
+                let fact = fact_of(target);
+                return self.on_missing(t, &fact, "host search".into(), why, ev);
             }
         };
+        let fact = &fact_of(&target);
         let mut aliases = vec![target.clone()];
         if let Some(f) = self.snapshot.host.files.get(&target) {
             if !f.exists {
@@ -1383,9 +1396,9 @@ impl<'f, 'a> Context<'f, 'a> {
             }))
         };
         let outcome = verdict.status();
-        self.record(ev, verdict, || Evidence {
-            fact: fact.to_string(),
-            observed: json!({
+        self.record(ev, verdict, || Evidence::new(
+            fact.clone(),
+            json!({
                 "path": target,
                 "loaded": match &loaded {
                     Some(l) => json!(l),
@@ -1393,27 +1406,54 @@ impl<'f, 'a> Context<'f, 'a> {
                 },
                 "persistent": persistent,
             }),
-            expected: format!("an audit watch on {target}, loaded and persistent"),
-            expected_text: format!("an audit watch on {target}, loaded and persistent"),
-            source: if loaded.is_some() {
+            format!("an audit watch on {target}, loaded and persistent"),
+            format!("an audit watch on {target}, loaded and persistent"),
+            if loaded.is_some() {
                 "auditctl -l and /etc/audit rules".to_string()
             } else {
                 "/etc/audit rules (loaded rules unavailable)".to_string()
             },
             outcome,
-        })
+        ))
     }
 }
 
 fn evidence(fact: &str, observed: Value, t: &Test, source: String, outcome: Status) -> Evidence {
-    Evidence {
-        fact: fact.to_string(),
-        observed,
-        expected: t.expected().to_string(),
-        expected_text: t.expected_text().to_string(),
-        source,
+    Evidence::shared(
+        observe(fact, || (observed, source)),
+        t.expectation().clone(),
         outcome,
-    }
+    )
+}
+
+thread_local! {
+    /// The observations made of the instance (or of the host) this thread is evaluating, by
+    /// fact path: the rules that read the same fact share one.
+    static OBSERVED: std::cell::RefCell<HashMap<String, Arc<Observation>>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// The observation of `fact`, made by `make` (value, source) unless this instance already has
+/// one.
+fn observe(fact: &str, make: impl FnOnce() -> (Value, String)) -> Arc<Observation> {
+    OBSERVED.with(|o| {
+        if let Some(seen) = o.borrow().get(fact) {
+            return seen.clone();
+        }
+        let (observed, source) = make();
+        let made = Arc::new(Observation {
+            fact: fact.to_string(),
+            source,
+            observed,
+        });
+        o.borrow_mut().insert(fact.to_string(), made.clone());
+        made
+    })
+}
+
+/// Forgets this thread's observations: the next ones are of another instance.
+fn forget_observations() {
+    OBSERVED.with(|o| o.borrow_mut().clear());
 }
 
 /// The verdict for an absent or empty list under `every`.
@@ -1432,7 +1472,7 @@ fn missing_verdict(missing: Missing, why: String, default: Verdict) -> Verdict {
 fn applies_reason(evidence: &[Evidence]) -> String {
     evidence
         .iter()
-        .map(|e| format!("{} is {}", e.fact, compact(&e.observed)))
+        .map(|e| format!("{} is {}", e.fact(), compact(e.observed())))
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -1441,8 +1481,8 @@ fn applies_reason(evidence: &[Evidence]) -> String {
 fn fail_message(e: &Evidence) -> String {
     format!(
         "{}: found {}, expected {}",
-        e.fact,
-        compact(&e.observed),
+        e.fact(),
+        compact(e.observed()),
         e.expected_for_people()
     )
 }
@@ -1562,6 +1602,41 @@ check = {check}
     /// `check` over a daemon whose `/info` field `X` is `value`.
     fn on(check: &str, value: Value) -> Status {
         status(&rule("daemon", check), &daemon_with(json!({ "X": value })))
+    }
+
+    #[test]
+    fn rules_reading_the_same_fact_share_one_observation() {
+        let privileged = |id: &str| {
+            let mut r = rule(
+                "each-container",
+                r#"{ fact = "container.inspect.HostConfig.Privileged", equals = false }"#,
+            );
+            r.id = id.into();
+            r
+        };
+        let rules = RuleSet {
+            rules: vec![privileged("BW-A"), privileged("BW-B")],
+        };
+        let snap = containers(&[
+            json!({"HostConfig": {"Privileged": true}}),
+            json!({"HostConfig": {"Privileged": false}}),
+        ]);
+        let results = evaluate(&rules, &snap, &Params::default());
+        for i in 0..2 {
+            let a = &results[0].instances[i].evidence[0];
+            let b = &results[1].instances[i].evidence[0];
+            assert!(
+                Arc::ptr_eq(a.observation(), b.observation()),
+                "instance {i}"
+            );
+            assert_eq!(a.observed(), &json!(i == 0));
+        }
+        // Two containers' facts are two observations, however alike their paths.
+        let (first, second) = (&results[0].instances[0], &results[0].instances[1]);
+        assert!(!Arc::ptr_eq(
+            first.evidence[0].observation(),
+            second.evidence[0].observation()
+        ));
     }
 
     #[test]

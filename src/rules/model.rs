@@ -1,6 +1,7 @@
 //! The rule model: what a loaded, validated rule looks like.
 
 use std::fmt;
+use std::sync::Arc;
 
 use regex::Regex;
 use schemars::JsonSchema;
@@ -164,6 +165,15 @@ pub enum Check {
     Test(Test),
 }
 
+/// What a test expects, made once per test of a rule and shared by its evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    /// A phrase in machine form ("equal to false", "no element matching /…/").
+    pub expected: String,
+    /// The same in words for people ("no dangerous capability added").
+    pub expected_text: String,
+}
+
 /// A test of one fact with one operator.
 #[derive(Debug, Clone)]
 pub struct Test {
@@ -173,18 +183,19 @@ pub struct Test {
     pub op: Op,
     /// What to conclude when the fact is absent or null.
     pub missing: Missing,
-    /// [`Op::expectation`], made once: evidence states it on every test.
-    expected: String,
-    /// What people read: the rule's own `expect` text, else [`Op::expectation_in_words`].
-    expected_text: String,
+    /// [`Op::expectation`] and what people read (the rule's own `expect` text, else
+    /// [`Op::expectation_in_words`]), made once and shared by the evidence of every instance.
+    expectation: Arc<Expectation>,
 }
 
 impl Test {
     /// A test of `fact` with `op`.
     pub fn new(fact: FactPath, op: Op, missing: Missing) -> Test {
         Test {
-            expected: op.expectation(),
-            expected_text: op.expectation_in_words(),
+            expectation: Arc::new(Expectation {
+                expected: op.expectation(),
+                expected_text: op.expectation_in_words(),
+            }),
             fact,
             op,
             missing,
@@ -193,20 +204,25 @@ impl Test {
 
     /// The same test, whose expectation people read as `words` (a rule's `expect` text).
     pub fn worded(mut self, words: String) -> Test {
-        self.expected_text = words;
+        Arc::make_mut(&mut self.expectation).expected_text = words;
         self
     }
 
     /// What the operator expects, in its machine form ([`Op::expectation`]): report.json's
     /// `expected`.
     pub fn expected(&self) -> &str {
-        &self.expected
+        &self.expectation.expected
     }
 
     /// What the test expects, in words for people: the rule's `expect` text when it has one,
     /// else [`Op::expectation_in_words`]. The terminal and HTML show this.
     pub fn expected_text(&self) -> &str {
-        &self.expected_text
+        &self.expectation.expected_text
+    }
+
+    /// Both expectations, shared.
+    pub fn expectation(&self) -> &Arc<Expectation> {
+        &self.expectation
     }
 }
 

@@ -32,18 +32,21 @@ pub fn bollwerk(args: &[&str], out: &Path) -> Run {
     }
     let o = cmd.output().expect("run bollwerk");
     let report_path = out.join("report.json");
-    let report: Option<Value> = std::fs::read_to_string(&report_path)
-        .ok()
-        .map(|t| serde_json::from_str(&t).expect("report.json is JSON"));
-    if let Some(r) = &report {
+    let text = std::fs::read_to_string(&report_path).ok();
+    if let Some(t) = &text {
         // The report must read back into the documented type, unknown fields refused.
-        let typed: Result<bollwerk::report::Report, _> = serde_json::from_value(r.clone());
+        let typed = bollwerk::report::from_json(t.as_bytes());
         assert!(
             typed.is_ok(),
             "report.json does not match the Report type: {:?}",
             typed.err()
         );
     }
+    let report: Option<Value> = text.map(|t| {
+        let mut r = serde_json::from_str(&t).expect("report.json is JSON");
+        inline_observations(&mut r);
+        r
+    });
     Run {
         code: o.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -51,6 +54,63 @@ pub fn bollwerk(args: &[&str], out: &Path) -> Run {
         report,
         output: out.to_path_buf(),
     }
+}
+
+/// Puts each evidence's observation (report.json lists each observed fact once, in
+/// `observations`, and evidence names it by index) back into the evidence as `fact`,
+/// `observed` and `source`, as a reader resolving the references sees it. Checks on the way
+/// that every index names an observation and that every observation is used.
+pub fn inline_observations(report: &mut Value) {
+    let Some(list) = report
+        .as_object_mut()
+        .and_then(|r| r.remove("observations"))
+    else {
+        return;
+    };
+    let list = list.as_array().cloned().expect("observations is a list");
+    let mut used = vec![false; list.len()];
+    let results = report["results"].as_array_mut().expect("results");
+    for r in results {
+        let mut all: Vec<&mut Value> = Vec::new();
+        let (evidence, instances) = {
+            let o = r.as_object_mut().expect("a result is an object");
+            let mut evidence = None;
+            let mut instances = None;
+            for (k, v) in o.iter_mut() {
+                match k.as_str() {
+                    "evidence" => evidence = Some(v),
+                    "instances" => instances = Some(v),
+                    _ => {}
+                }
+            }
+            (evidence, instances)
+        };
+        if let Some(Value::Array(es)) = evidence {
+            all.extend(es.iter_mut());
+        }
+        if let Some(Value::Array(is)) = instances {
+            for i in is.iter_mut() {
+                if let Some(Value::Array(es)) = i.get_mut("evidence") {
+                    all.extend(es.iter_mut());
+                }
+            }
+        }
+        for e in all {
+            let e = e.as_object_mut().expect("evidence is an object");
+            if let Some(i) = e.remove("observation") {
+                let i = i.as_u64().expect("an index") as usize;
+                let o = list.get(i).expect("the index names an observation");
+                used[i] = true;
+                for key in ["fact", "observed", "source"] {
+                    e.insert(key.to_string(), o[key].clone());
+                }
+            }
+        }
+    }
+    assert!(
+        used.iter().all(|u| *u),
+        "every observation in report.json is referred to"
+    );
 }
 
 impl Run {

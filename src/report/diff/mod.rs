@@ -368,8 +368,8 @@ fn evidence_changes(
     let first = |list: &[crate::rules::result::Evidence]| {
         let mut m: BTreeMap<String, Value> = BTreeMap::new();
         for e in list {
-            m.entry(e.fact.clone())
-                .or_insert_with(|| e.observed.clone());
+            m.entry(e.fact().to_string())
+                .or_insert_with(|| e.observed().clone());
         }
         m
     };

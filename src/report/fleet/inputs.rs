@@ -137,10 +137,11 @@ fn read_head(path: &Path) -> Result<Chosen, String> {
             })?
         }
     };
-    if head.schema_version != crate::report::REPORT_SCHEMA_VERSION {
+    if !crate::report::reads_version(head.schema_version) {
         return Err(format!(
-            "report format version {} is not supported (this bollwerk reads version {})",
+            "report format version {} is not supported (this bollwerk reads versions {} to {})",
             head.schema_version,
+            crate::report::REPORT_SCHEMA_OLDEST,
             crate::report::REPORT_SCHEMA_VERSION
         ));
     }

@@ -17,7 +17,7 @@ use super::inputs::{self, Selection};
 use super::part::Part;
 use super::{Fleet, FleetHost, SkippedInput, Tally};
 use crate::report::xccdf::{self, xml::Xml};
-use crate::report::{junit, write::atomic_write, Report, REPORT_SCHEMA_VERSION};
+use crate::report::{junit, write::atomic_write, Report};
 
 /// Fleet formats `report --merge` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,12 +74,12 @@ fn read_report(path: &Path, buf: &mut Vec<u8>) -> Result<Report, String> {
     File::open(path)
         .and_then(|mut f| f.read_to_end(buf))
         .map_err(|e| format!("cannot read: {e}"))?;
-    let report: Report = serde_json::from_slice(buf).map_err(|e| {
+    let report: Report = crate::report::from_json(buf).map_err(|e| {
         let text = String::from_utf8_lossy(buf);
         let (_, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
         format!("not a bollwerk report: {what}")
     })?;
-    if report.schema_version != REPORT_SCHEMA_VERSION {
+    if !crate::report::reads_version(report.schema_version) {
         return Err(format!(
             "report format version {} is not supported",
             report.schema_version
