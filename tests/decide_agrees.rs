@@ -129,7 +129,7 @@ fn decide_agrees_when_the_daemon_named_what_it_did_not_give() {
                 .unwrap_or("")
                 .contains("cannot inspect"));
             assert_eq!(
-                i.kind,
+                &*i.kind,
                 if i.id.starts_with("container") {
                     "container"
                 } else {

@@ -542,7 +542,7 @@ fn apply_to_rule(
             .iter_mut()
             .filter(|i| i.status == Status::Fail)
         {
-            let (images, labels) = subjects.get(&inst.id).cloned().unwrap_or_default();
+            let (images, labels) = subjects.get(&*inst.id).cloned().unwrap_or_default();
             let subject = Subject {
                 name: &inst.name,
                 images,

@@ -598,7 +598,7 @@ fn mark_new(view: &mut RuleView, r: &RuleResult, baseline: Option<&super::baseli
             .instances
             .iter()
             .find(|x| clean(&x.name) == i.name)
-            .map(|x| x.name.as_str());
+            .map(|x| &*x.name);
         i.new_since = raw.and_then(|n| new(Some(n)));
     }
     if view.new_since.is_none() && view.instances.iter().any(|i| i.new_since.is_some()) {
@@ -664,7 +664,7 @@ fn fix_view(rank: usize, fix: &super::fixes::Fix) -> FixView {
         "the whole Docker daemon".to_string()
     } else if let Some(first) = fix.instances.first() {
         let kind = &first.kind;
-        let names: Vec<&str> = fix.instances.iter().map(|i| i.name.as_str()).collect();
+        let names: Vec<&str> = fix.instances.iter().map(|i| &*i.name).collect();
         clean(&format!(
             "{}: {}",
             count(fix.instances.len(), kind, &format!("{kind}s")),

@@ -11,6 +11,7 @@
 //! never depend on text, so the two always agree (a test checks this over synthetic hosts).
 //! Containers and images are evaluated on as many threads as there are cores.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -628,19 +629,10 @@ impl<'f, 'a> Context<'f, 'a> {
     }
 
     fn instance(&self, rule: &Rule, inst: Instance) -> InstanceResult {
-        let (kind, id, name) = match &inst {
-            Instance::Container(c) => ("container", c.id.clone(), c.name.clone()),
-            Instance::Image(i) => (
-                "image",
-                i.id.clone(),
-                i.tags.first().cloned().unwrap_or_else(|| i.id.clone()),
-            ),
-            Instance::Unread(u) => (u.kind.as_str(), u.id.clone(), u.name.clone()),
-            Instance::None => ("", String::new(), String::new()),
-        };
+        let (kind, id, name) = label(&inst);
         let (status, message, evidence) = self.decide(rule, &inst);
         InstanceResult {
-            kind: kind.to_string(),
+            kind,
             id,
             name,
             status,
@@ -809,7 +801,7 @@ impl<'f, 'a> Context<'f, 'a> {
             Ok(s) => s,
             Err(ph) => return missing_verdict(missing, self.unresolved(&ph), Verdict::Pass),
         };
-        let list_text = self.text(|| self.fact_text(list, &segs, item));
+        let list_text = self.fact_text(list, &segs, item);
         let (value, source) = match self.lookup(list, &segs, inst, item) {
             Lookup::Error(m) => return Verdict::Error(m),
             Lookup::NotCollected(m) => return Verdict::NotChecked(m),
@@ -829,7 +821,7 @@ impl<'f, 'a> Context<'f, 'a> {
         let mut combination = Combination::new(true, self.explain);
         for (member, value) in elements {
             let path = self.text(|| match member {
-                Member::Index(usize::MAX) => list_text.clone(),
+                Member::Index(usize::MAX) => list_text.to_string(),
                 Member::Index(i) => format!("{list_text}[{i}]"),
                 Member::Key(k) => format!("{list_text}[\"{k}\"]"),
             });
@@ -847,14 +839,23 @@ impl<'f, 'a> Context<'f, 'a> {
 
     /// How a fact path reads in evidence: `item` replaced by the element's place,
     /// placeholders by what they stand for.
-    fn fact_text(&self, path: &FactPath, segs: &[Segment], item: Option<&Item<'_>>) -> String {
+    /// Empty when not explaining; borrowed from the path when it has no placeholder or item.
+    fn fact_text<'p>(
+        &self,
+        path: &'p FactPath,
+        segs: &[Segment],
+        item: Option<&Item<'_>>,
+    ) -> Cow<'p, str> {
+        if !self.explain {
+            return Cow::Borrowed("");
+        }
         match (path.root_kind(), item) {
             (Root::Item, Some(it)) => {
                 let rest = render("", segs);
-                format!("{}{}", it.path, rest)
+                Cow::Owned(format!("{}{}", it.path, rest))
             }
-            _ if !path.has_placeholders() => path.rendered().to_string(),
-            _ => render(&path.root, segs),
+            _ if !path.has_placeholders() => Cow::Borrowed(path.rendered()),
+            _ => Cow::Owned(render(&path.root, segs)),
         }
     }
 
@@ -873,8 +874,23 @@ impl<'f, 'a> Context<'f, 'a> {
                 return self.on_missing(t, &fact, self.text(|| "host search".into()), why, ev);
             }
         };
-        let fact_text = self.text(|| self.fact_text(&t.fact, &concrete, item));
-        let lookup = self.lookup(&t.fact, &concrete, inst, item);
+        let fact_text = self.fact_text(&t.fact, &concrete, item);
+        // A fact this instance's evidence already holds needs no source text again.
+        let seen = if self.explain {
+            observed_before(&fact_text)
+        } else {
+            None
+        };
+        let quiet = Context {
+            explain: false,
+            ..*self
+        };
+        let looker = if seen.is_some() { &quiet } else { self };
+        let lookup = looker.lookup(&t.fact, &concrete, inst, item);
+        let shared_name = match &fact_text {
+            Cow::Borrowed(_) => Some(t.fact.rendered_shared()),
+            Cow::Owned(_) => None,
+        };
         let (observed, source) = match lookup {
             Lookup::Error(m) => {
                 return self.record(ev, Verdict::Error(m), || {
@@ -916,11 +932,10 @@ impl<'f, 'a> Context<'f, 'a> {
         };
         let outcome = verdict.status();
         self.record(ev, verdict, || {
-            Evidence::shared(
-                observe(&fact_text, || (observed.to_value(), source)),
-                t.expectation().clone(),
-                outcome,
-            )
+            let observation = seen.unwrap_or_else(|| {
+                observe(&fact_text, shared_name, || (observed.to_value(), source))
+            });
+            Evidence::shared(observation, t.expectation().clone(), outcome)
         })
     }
 
@@ -1420,7 +1435,7 @@ impl<'f, 'a> Context<'f, 'a> {
 
 fn evidence(fact: &str, observed: Value, t: &Test, source: String, outcome: Status) -> Evidence {
     Evidence::shared(
-        observe(fact, || (observed, source)),
+        observe(fact, None, || (observed, source)),
         t.expectation().clone(),
         outcome,
     )
@@ -1429,24 +1444,95 @@ fn evidence(fact: &str, observed: Value, t: &Test, source: String, outcome: Stat
 thread_local! {
     /// The observations made of the instance (or of the host) this thread is evaluating, by
     /// fact path: the rules that read the same fact share one.
-    static OBSERVED: std::cell::RefCell<HashMap<String, Arc<Observation>>> =
-        std::cell::RefCell::new(HashMap::new());
+    static OBSERVED: std::cell::RefCell<HashMap<Arc<str>, Arc<Observation>, FastHash>> =
+        const { std::cell::RefCell::new(HashMap::with_hasher(FastHash)) };
+}
+
+/// The observation of `fact` this instance's evidence already holds.
+fn observed_before(fact: &str) -> Option<Arc<Observation>> {
+    OBSERVED.with(|o| o.borrow().get(fact).cloned())
 }
 
 /// The observation of `fact`, made by `make` (value, source) unless this instance already has
-/// one.
-fn observe(fact: &str, make: impl FnOnce() -> (Value, String)) -> Arc<Observation> {
+/// one; `shared` is the fact's name when the rule's path gives it as is.
+fn observe(
+    fact: &str,
+    shared: Option<&Arc<str>>,
+    make: impl FnOnce() -> (Value, String),
+) -> Arc<Observation> {
     OBSERVED.with(|o| {
         if let Some(seen) = o.borrow().get(fact) {
             return seen.clone();
         }
         let (observed, source) = make();
+        let name = shared.cloned().unwrap_or_else(|| fact.into());
         let made = Arc::new(Observation {
-            fact: fact.to_string(),
-            source,
+            fact: name.clone(),
+            source: source.into(),
             observed,
         });
-        o.borrow_mut().insert(fact.to_string(), made.clone());
+        o.borrow_mut().insert(name, made.clone());
+        made
+    })
+}
+
+/// FNV-1a for the observation table: its keys are fact paths of one instance, a few dozen, and
+/// SipHash's resistance to chosen keys buys nothing at that size.
+#[derive(Clone, Copy, Default)]
+struct FastHash;
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = Fnv;
+
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// An instance's kind, id and name, shared by its results in every rule.
+type Label = (Arc<str>, Arc<str>, Arc<str>);
+
+thread_local! {
+    /// The label of the instance this thread evaluates, by the address of its facts.
+    static LABEL: std::cell::RefCell<Option<(usize, Label)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The label of `inst`: made once per instance, then shared.
+fn label(inst: &Instance) -> Label {
+    let address = match inst {
+        Instance::Container(c) => *c as *const ContainerFacts as usize,
+        Instance::Image(i) => *i as *const ImageFacts as usize,
+        Instance::Unread(u) => *u as *const UnreadInstance as usize,
+        Instance::None => 0,
+    };
+    LABEL.with(|l| {
+        if let Some((at, label)) = &*l.borrow() {
+            if *at == address {
+                return label.clone();
+            }
+        }
+        let (kind, id, name): (&str, &str, &str) = match inst {
+            Instance::Container(c) => ("container", &c.id, &c.name),
+            Instance::Image(i) => ("image", &i.id, i.tags.first().unwrap_or(&i.id)),
+            Instance::Unread(u) => (&u.kind, &u.id, &u.name),
+            Instance::None => ("", "", ""),
+        };
+        let made: Label = (kind.into(), id.into(), name.into());
+        *l.borrow_mut() = Some((address, made.clone()));
         made
     })
 }
@@ -1454,6 +1540,7 @@ fn observe(fact: &str, make: impl FnOnce() -> (Value, String)) -> Arc<Observatio
 /// Forgets this thread's observations: the next ones are of another instance.
 fn forget_observations() {
     OBSERVED.with(|o| o.borrow_mut().clear());
+    LABEL.with(|l| *l.borrow_mut() = None);
 }
 
 /// The verdict for an absent or empty list under `every`.

@@ -65,7 +65,7 @@ pub struct FactPath {
     /// One per segment: where the key was last found (see [`KeyHint`]).
     hints: Box<[KeyHint]>,
     /// [`render`] of root and segments, made once (evidence names the fact on every test).
-    rendered: String,
+    rendered: std::sync::Arc<str>,
 }
 
 /// Two paths are equal when their text is: the rest is derived from it.
@@ -172,7 +172,7 @@ impl FactPath {
             .iter()
             .any(|s| matches!(s, Segment::Key(k) if k.contains('{')));
         Ok(FactPath {
-            rendered: render(&root, &segments),
+            rendered: render(&root, &segments).into(),
             kind: Root::of(&root),
             hints: segments.iter().map(|_| KeyHint::default()).collect(),
             root,
@@ -202,6 +202,11 @@ impl FactPath {
 
     /// The path written back in canonical form (as [`render`] writes it).
     pub fn rendered(&self) -> &str {
+        &self.rendered
+    }
+
+    /// [`FactPath::rendered`], shared: evidence of every instance names the fact with it.
+    pub fn rendered_shared(&self) -> &std::sync::Arc<str> {
         &self.rendered
     }
 

@@ -18,10 +18,10 @@ use super::model::{Assessment, Scope, Severity, Status};
 #[serde(deny_unknown_fields)]
 pub struct Observation {
     /// The fact path, with placeholders resolved (`host.files["/lib/systemd/system/docker.service"].mode`).
-    pub fact: String,
+    pub fact: Arc<str>,
     /// Where the value came from (`/etc/docker/daemon.json:3`, `flag --icc=false`,
     /// `docker inspect web`, `stat /run/docker.sock`, `dockerd default`).
-    pub source: String,
+    pub source: Arc<str>,
     /// The value found; `null` when absent.
     pub observed: Value,
 }
@@ -52,8 +52,8 @@ impl Evidence {
     ) -> Evidence {
         Evidence::shared(
             Arc::new(Observation {
-                fact,
-                source,
+                fact: fact.into(),
+                source: source.into(),
                 observed,
             }),
             Arc::new(Expectation {
@@ -206,11 +206,11 @@ impl<'de> Deserialize<'de> for Evidence {
                 fact: form
                     .fact
                     .ok_or_else(|| D::Error::missing_field("fact"))?
-                    .into_owned(),
+                    .into(),
                 source: form
                     .source
                     .ok_or_else(|| D::Error::missing_field("source"))?
-                    .into_owned(),
+                    .into(),
                 observed: form.observed.map(Cow::into_owned).unwrap_or(Value::Null),
             }),
         };
@@ -391,11 +391,12 @@ pub mod observations {
 #[serde(deny_unknown_fields)]
 pub struct InstanceResult {
     /// `container` or `image`.
-    pub kind: String,
+    pub kind: Arc<str>,
     /// Full id.
-    pub id: String,
-    /// Container name or first image tag (the id when untagged).
-    pub name: String,
+    pub id: Arc<str>,
+    /// Container name or first image tag (the id when untagged). The three are shared by the
+    /// instance's results in every rule.
+    pub name: Arc<str>,
     /// Its status.
     pub status: Status,
     /// Why, when the status is not pass or fail.

@@ -27,6 +27,7 @@
 pub mod render;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
@@ -416,18 +417,18 @@ fn compare_rule(or: &RuleResult, nr: &RuleResult, out: &mut Vec<Change>) {
         return;
     }
     let key = |i: &InstanceResult| (i.kind.clone(), i.name.clone());
-    let olds: BTreeMap<(String, String), &InstanceResult> =
+    let olds: BTreeMap<(Arc<str>, Arc<str>), &InstanceResult> =
         or.instances.iter().map(|i| (key(i), i)).collect();
-    let news: BTreeMap<(String, String), &InstanceResult> =
+    let news: BTreeMap<(Arc<str>, Arc<str>), &InstanceResult> =
         nr.instances.iter().map(|i| (key(i), i)).collect();
     for (k, &ni) in &news {
         match olds.get(k) {
             Some(&oi) => {
                 let instance = InstanceRef {
-                    kind: ni.kind.clone(),
-                    name: ni.name.clone(),
-                    old_id: Some(oi.id.clone()),
-                    new_id: Some(ni.id.clone()),
+                    kind: ni.kind.to_string(),
+                    name: ni.name.to_string(),
+                    old_id: Some(oi.id.to_string()),
+                    new_id: Some(ni.id.to_string()),
                     recreated: oi.id != ni.id,
                 };
                 let evidence = evidence_changes(&oi.evidence, &ni.evidence);
@@ -457,10 +458,10 @@ fn compare_rule(or: &RuleResult, nr: &RuleResult, out: &mut Vec<Change>) {
                     ChangeKind::InstanceAdded
                 };
                 let instance = InstanceRef {
-                    kind: ni.kind.clone(),
-                    name: ni.name.clone(),
+                    kind: ni.kind.to_string(),
+                    name: ni.name.to_string(),
                     old_id: None,
-                    new_id: Some(ni.id.clone()),
+                    new_id: Some(ni.id.to_string()),
                     recreated: false,
                 };
                 let mut c = base(kind, Some(instance), None, Some(ni.status), Vec::new());
@@ -472,9 +473,9 @@ fn compare_rule(or: &RuleResult, nr: &RuleResult, out: &mut Vec<Change>) {
     for (k, &oi) in &olds {
         if !news.contains_key(k) {
             let instance = InstanceRef {
-                kind: oi.kind.clone(),
-                name: oi.name.clone(),
-                old_id: Some(oi.id.clone()),
+                kind: oi.kind.to_string(),
+                name: oi.name.to_string(),
+                old_id: Some(oi.id.to_string()),
                 new_id: None,
                 recreated: false,
             };
