@@ -10,6 +10,7 @@
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -17,10 +18,13 @@ use serde_json::{Number, Value};
 
 /// A JSON document in compact form. Build it from JSON text with [`Doc::from_slice`] (or
 /// deserialize it) or with [`Doc::from`] a [`Value`]; read it through [`Doc::root`].
+///
+/// Cloning is cheap (two reference counts): evidence keeps the document its values come from
+/// instead of copying them (see [`Held`]).
 #[derive(Clone)]
 pub struct Doc {
-    entries: Box<[Entry]>,
-    text: Box<str>,
+    entries: Arc<[Entry]>,
+    text: Arc<str>,
 }
 
 /// One value: its key in the parent object (empty span otherwise), its kind and payload.
@@ -124,8 +128,8 @@ impl Builder {
     fn finish(mut self, root: Entry) -> Doc {
         self.entries[0] = root;
         Doc {
-            entries: self.entries.into_boxed_slice(),
-            text: self.text.into_boxed_str(),
+            entries: self.entries.into(),
+            text: self.text.into(),
         }
     }
 
@@ -325,6 +329,11 @@ impl Doc {
         Node { doc: self, at: 0 }
     }
 
+    /// The value `at` names ([`Node::at`]), if this document has it.
+    pub fn node(&self, at: u32) -> Option<Node<'_>> {
+        ((at as usize) < self.entries.len()).then_some(Node { doc: self, at })
+    }
+
     /// The value at a JSON pointer (`/State/Pid`), as [`Value::pointer`].
     pub fn pointer(&self, pointer: &str) -> Option<Node<'_>> {
         self.root().pointer(pointer)
@@ -407,6 +416,42 @@ fn same_key(a: &[u8], b: &[u8]) -> bool {
     x.remainder().iter().zip(y.remainder()).all(|(p, q)| p == q)
 }
 
+/// A value inside a [`Doc`] that keeps the document alive: what evidence holds instead of a
+/// copy of the value.
+#[derive(Clone)]
+pub struct Held {
+    doc: Doc,
+    at: u32,
+}
+
+impl Held {
+    /// The value.
+    pub fn node(&self) -> Node<'_> {
+        Node {
+            doc: &self.doc,
+            at: self.at,
+        }
+    }
+}
+
+impl PartialEq for Held {
+    fn eq(&self, other: &Held) -> bool {
+        self.node() == other.node()
+    }
+}
+
+impl fmt::Debug for Held {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.node(), f)
+    }
+}
+
+impl Serialize for Held {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.node().serialize(serializer)
+    }
+}
+
 /// A value inside a [`Doc`]: cheap to copy, borrowed from the document.
 #[derive(Clone, Copy)]
 pub struct Node<'d> {
@@ -415,6 +460,19 @@ pub struct Node<'d> {
 }
 
 impl<'d> Node<'d> {
+    /// Where this value sits in its document; [`Doc::node`] finds it again.
+    pub fn at(&self) -> u32 {
+        self.at
+    }
+
+    /// A handle on this value that keeps its document alive.
+    pub fn held(&self) -> Held {
+        Held {
+            doc: self.doc.clone(),
+            at: self.at,
+        }
+    }
+
     fn entry(&self) -> &'d Entry {
         &self.doc.entries[self.at as usize]
     }

@@ -533,7 +533,7 @@ fn json_text(v: &serde_json::Value) -> String {
 
 fn evidence_view(e: &Evidence) -> EvidenceView {
     let st = style(e.outcome);
-    let (observed, observed_kind) = observed_text(e.observed());
+    let (observed, observed_kind) = observed_text(&e.observed());
     EvidenceView {
         fact: break_points(&clean(e.fact())),
         observed,
@@ -1267,6 +1267,7 @@ mod tests {
             .unwrap(),
             summary: crate::report::Summary::of(&results),
             observations: Default::default(),
+            expectations: Default::default(),
             results,
             collection_errors: vec![],
             notes: vec!["<note>".into()],

@@ -9,6 +9,7 @@ pub mod fixes;
 pub mod fleet;
 pub mod history;
 pub mod html;
+pub mod json;
 pub mod junit;
 pub mod plan;
 pub mod sarif;
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::rules::result::{observations, RuleResult};
 use crate::rules::Status;
 use crate::snapshot::{CollectError, Snapshot};
+pub use json::{from_json, write_json};
 
 /// Version of the JSON report format. Bump it on any incompatible change. Version 2 writes each
 /// observed fact once, in `observations`, and evidence refers to it by index.
@@ -37,22 +39,6 @@ pub const REPORT_SCHEMA_OLDEST: u32 = 1;
 /// True when this bollwerk reads reports of format `version`.
 pub fn reads_version(version: u32) -> bool {
     (REPORT_SCHEMA_OLDEST..=REPORT_SCHEMA_VERSION).contains(&version)
-}
-
-/// Reads a report from JSON text, linking evidence to the observations it names.
-pub fn from_json(bytes: &[u8]) -> serde_json::Result<Report> {
-    observations::reading(|| serde_json::from_slice(bytes))
-}
-
-/// Writes `report` as report.json to `out`, streaming: each observed fact once in
-/// `observations`, evidence naming it by index.
-pub fn write_json(report: &Report, out: impl std::io::Write) -> serde_json::Result<()> {
-    let list = observations::collect(report.results.iter().flat_map(|r| {
-        r.evidence
-            .iter()
-            .chain(r.instances.iter().flat_map(|i| i.evidence.iter()))
-    }));
-    observations::writing(list, || serde_json::to_writer_pretty(out, report))
 }
 
 /// The benchmark bollwerk's CIS rules follow.
@@ -103,7 +89,13 @@ pub struct Report {
     /// re-rendering of such reports).
     #[serde(default, skip_serializing_if = "observations::List::is_empty")]
     pub observations: observations::List,
+    /// What evidence expected, each once (`expected` in machine form, `expected_text` in
+    /// words): evidence names one by its index here (`"expectation": 3`). Absent, like
+    /// `observations`, when evidence is written inline.
+    #[serde(default, skip_serializing_if = "observations::Expectations::is_empty")]
+    pub expectations: observations::Expectations,
     /// One result per rule, in rule id order.
+    #[serde(serialize_with = "json::results")]
     pub results: Vec<RuleResult>,
     /// Facts that could not be gathered.
     pub collection_errors: Vec<CollectError>,
@@ -443,6 +435,7 @@ impl Report {
             },
             summary: Summary::of(&results),
             observations: Default::default(),
+            expectations: Default::default(),
             results,
             collection_errors: snapshot.errors.clone(),
             not_selected: Vec::new(),
@@ -582,6 +575,8 @@ mod tests {
         assert_eq!(evidence[0]["observation"], 0);
         assert_eq!(evidence[1]["observation"], 0);
         assert!(evidence[0].get("observed").is_none());
+        assert!(evidence[0].get("expected").is_none());
+        assert_eq!(v["expectations"].as_array().unwrap().len(), 3, "{v:#}");
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
         let at = |k: &str| keys.iter().position(|x| *x == k).unwrap();
         assert!(
@@ -597,9 +592,31 @@ mod tests {
             ev[1].observation()
         ));
         assert_eq!(
-            back.results[0].instances[1].evidence[0].observed(),
-            &serde_json::Value::Null
+            *back.results[0].instances[1].evidence[0].observed(),
+            serde_json::Value::Null
         );
+    }
+
+    #[test]
+    fn rules_written_on_several_threads_keep_their_order() {
+        let mut report = shared_report();
+        let one = report.results[0].clone();
+        report.results = (0..300)
+            .map(|i| {
+                let mut r = one.clone();
+                r.id = format!("BW-{i:03}");
+                // Uneven sizes, so that threads finish out of order.
+                r.description = "x".repeat((i * 7919) % 5000);
+                r
+            })
+            .collect();
+        let mut out = Vec::new();
+        write_json(&report, &mut out).unwrap();
+        let back = from_json(&out).unwrap();
+        let ids: Vec<&str> = back.results.iter().map(|r| r.id.as_str()).collect();
+        let want: Vec<String> = (0..300).map(|i| format!("BW-{i:03}")).collect();
+        assert_eq!(ids, want);
+        assert_eq!(back.results[299].instances, report.results[299].instances);
     }
 
     #[test]

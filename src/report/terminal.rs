@@ -61,7 +61,7 @@ fn evidence_line(e: &Evidence) -> String {
             e.source()
         ));
     }
-    let observed = match e.observed() {
+    let observed = match &*e.observed() {
         serde_json::Value::Null => "nothing".to_string(),
         // JSON form, as lists and objects are shown: quotes inside are escaped.
         other => other.to_string(),
@@ -603,6 +603,7 @@ mod tests {
             .unwrap(),
             summary: super::super::Summary::of(&results),
             observations: Default::default(),
+            expectations: Default::default(),
             results,
             collection_errors: vec![],
             notes: vec![],

@@ -771,7 +771,7 @@ fn evidence_text(e: &Evidence) -> String {
 fn push_evidence(out: &mut String, e: &Evidence) {
     out.push_str(e.fact());
     out.push_str(": found ");
-    out.push_str(&compact(e.observed()));
+    out.push_str(&compact(&e.observed()));
     out.push_str(", expected ");
     out.push_str(e.expected_for_people());
 }

@@ -166,11 +166,14 @@ pub enum Check {
 }
 
 /// What a test expects, made once per test of a rule and shared by its evidence.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Expectation {
     /// A phrase in machine form ("equal to false", "no element matching /…/").
     pub expected: String,
-    /// The same in words for people ("no dangerous capability added").
+    /// The same in words for people ("no dangerous capability added"); empty in reports
+    /// written before it existed.
+    #[serde(default)]
     pub expected_text: String,
 }
 

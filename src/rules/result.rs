@@ -10,6 +10,7 @@ use serde_json::Value;
 
 pub use super::model::Expectation;
 use super::model::{Assessment, Scope, Severity, Status};
+use crate::doc::Held;
 
 /// A fact as an evaluation read it: where it sits, where it came from and its value. Every
 /// test that reads the same fact of the same host, container or image shares one, so a fact
@@ -23,7 +24,69 @@ pub struct Observation {
     /// `docker inspect web`, `stat /run/docker.sock`, `dockerd default`).
     pub source: Arc<str>,
     /// The value found; `null` when absent.
-    pub observed: Value,
+    pub observed: Observed,
+}
+
+/// A value found: held in the document it was read from (a container's inspect, the host's
+/// or the daemon's facts), or made for the evidence (typed facts, images, older reports).
+/// Either way it reads and serialises as the JSON value.
+#[derive(Clone, Debug)]
+pub enum Observed {
+    /// Kept in its document, not copied.
+    Held(Held),
+    /// A value of its own.
+    Made(Box<Value>),
+}
+
+impl Observed {
+    /// The value, borrowed when made, built when held.
+    pub fn value(&self) -> Cow<'_, Value> {
+        match self {
+            Observed::Held(h) => Cow::Owned(h.node().to_value()),
+            Observed::Made(v) => Cow::Borrowed(v),
+        }
+    }
+}
+
+impl From<Value> for Observed {
+    fn from(v: Value) -> Observed {
+        Observed::Made(Box::new(v))
+    }
+}
+
+impl PartialEq for Observed {
+    fn eq(&self, other: &Observed) -> bool {
+        match (self, other) {
+            (Observed::Held(a), Observed::Held(b)) => a == b,
+            (Observed::Made(a), Observed::Made(b)) => a == b,
+            _ => self.value() == other.value(),
+        }
+    }
+}
+
+impl Serialize for Observed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Observed::Held(h) => h.serialize(serializer),
+            Observed::Made(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Observed {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::deserialize(deserializer).map(Observed::from)
+    }
+}
+
+impl JsonSchema for Observed {
+    fn schema_name() -> Cow<'static, str> {
+        <Value as JsonSchema>::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <Value as JsonSchema>::json_schema(generator)
+    }
 }
 
 /// What was looked at, what was found, and what was expected: one test of one fact.
@@ -54,7 +117,7 @@ impl Evidence {
             Arc::new(Observation {
                 fact: fact.into(),
                 source: source.into(),
-                observed,
+                observed: observed.into(),
             }),
             Arc::new(Expectation {
                 expected,
@@ -83,8 +146,8 @@ impl Evidence {
     }
 
     /// The value found; `null` when absent.
-    pub fn observed(&self) -> &Value {
-        &self.observation.observed
+    pub fn observed(&self) -> Cow<'_, Value> {
+        self.observation.observed.value()
     }
 
     /// Where the value came from.
@@ -120,37 +183,43 @@ impl Evidence {
     /// Replaces the observed value by `f` of it (a copy when the observation is shared), as
     /// redaction does.
     pub fn map_observed(&mut self, f: impl FnOnce(&mut Value)) {
-        let mut value = self.observation.observed.clone();
+        let mut value = self.observation.observed.value().into_owned();
         f(&mut value);
         // Unchanged, it stays shared.
-        if value != self.observation.observed {
-            Arc::make_mut(&mut self.observation).observed = value;
+        if *self.observation.observed.value() != value {
+            Arc::make_mut(&mut self.observation).observed = value.into();
         }
     }
 }
 
-// How evidence reads and writes: inline, or by index into the report's observations.
+// How evidence reads and writes: inline, or by index into the report's observations and
+// expectations.
 #[derive(Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(
     title = "Evidence",
-    description = "One test of one fact. In report.json the fact, its value and its source are in the report's `observations` list and `observation` is the index there (jq: `.observations[$e.observation]`); evidence written inline (older reports) carries `fact`, `observed` and `source` itself."
+    description = "One test of one fact. In report.json the fact, its value and its source are in the report's `observations` list and `observation` is the index there; what the test expected is in `expectations`, indexed by `expectation` (jq: `.observations[$e.observation]`). Evidence written inline (format version 1, or re-rendered reports) carries `fact`, `observed`, `source`, `expected` and `expected_text` itself."
 )]
 struct EvidenceForm<'a> {
     /// Index into the report's `observations` (the fact, its source and the value found).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     observation: Option<u32>,
+    /// Index into the report's `expectations`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expectation: Option<u32>,
     /// The fact path, inline form only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     fact: Option<Cow<'a, str>>,
     /// The value found, inline form only; `null` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    observed: Option<Cow<'a, Value>>,
-    /// What the rule expects, as a phrase in machine form ("equal to false").
-    expected: Cow<'a, str>,
-    /// The same expectation in words for people; empty in reports written before it existed.
-    #[serde(default)]
-    expected_text: Cow<'a, str>,
+    observed: Option<Cow<'a, Observed>>,
+    /// What the rule expects, as a phrase in machine form ("equal to false"); inline form only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expected: Option<Cow<'a, str>>,
+    /// The same expectation in words for people; inline form only, empty in reports written
+    /// before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expected_text: Option<Cow<'a, str>>,
     /// Where the value came from, inline form only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     source: Option<Cow<'a, str>>,
@@ -160,27 +229,30 @@ struct EvidenceForm<'a> {
 
 impl Serialize for Evidence {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let o = &self.observation;
-        let form = match observations::index_of(o) {
-            Some(i) => EvidenceForm {
-                observation: Some(i),
-                fact: None,
-                observed: None,
-                source: None,
-                expected: Cow::Borrowed(&self.expectation.expected),
-                expected_text: Cow::Borrowed(&self.expectation.expected_text),
-                outcome: self.outcome,
-            },
-            None => EvidenceForm {
-                observation: None,
-                fact: Some(Cow::Borrowed(&o.fact)),
-                observed: Some(Cow::Borrowed(&o.observed)),
-                source: Some(Cow::Borrowed(&o.source)),
-                expected: Cow::Borrowed(&self.expectation.expected),
-                expected_text: Cow::Borrowed(&self.expectation.expected_text),
-                outcome: self.outcome,
-            },
+        let (o, x) = (&self.observation, &self.expectation);
+        let mut form = EvidenceForm {
+            observation: None,
+            expectation: None,
+            fact: None,
+            observed: None,
+            expected: None,
+            expected_text: None,
+            source: None,
+            outcome: self.outcome,
         };
+        match observations::indexes(o, x) {
+            Some((oi, xi)) => {
+                form.observation = Some(oi);
+                form.expectation = Some(xi);
+            }
+            None => {
+                form.fact = Some(Cow::Borrowed(&o.fact));
+                form.observed = Some(Cow::Borrowed(&o.observed));
+                form.source = Some(Cow::Borrowed(&o.source));
+                form.expected = Some(Cow::Borrowed(&x.expected));
+                form.expected_text = Some(Cow::Borrowed(&x.expected_text));
+            }
+        }
         form.serialize(serializer)
     }
 }
@@ -189,10 +261,6 @@ impl<'de> Deserialize<'de> for Evidence {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         let form = EvidenceForm::deserialize(deserializer)?;
-        let expectation = Arc::new(Expectation {
-            expected: form.expected.into_owned(),
-            expected_text: form.expected_text.into_owned(),
-        });
         let observation = match form.observation {
             Some(i) => {
                 if form.fact.is_some() || form.observed.is_some() || form.source.is_some() {
@@ -200,7 +268,7 @@ impl<'de> Deserialize<'de> for Evidence {
                         "evidence has both an `observation` index and inline fact, observed or source",
                     ));
                 }
-                observations::read(i).map_err(D::Error::custom)?
+                observations::observation(i).map_err(D::Error::custom)?
             }
             None => Arc::new(Observation {
                 fact: form
@@ -211,7 +279,27 @@ impl<'de> Deserialize<'de> for Evidence {
                     .source
                     .ok_or_else(|| D::Error::missing_field("source"))?
                     .into(),
-                observed: form.observed.map(Cow::into_owned).unwrap_or(Value::Null),
+                observed: form
+                    .observed
+                    .map(Cow::into_owned)
+                    .unwrap_or(Value::Null.into()),
+            }),
+        };
+        let expectation = match form.expectation {
+            Some(i) => {
+                if form.expected.is_some() || form.expected_text.is_some() {
+                    return Err(D::Error::custom(
+                        "evidence has both an `expectation` index and inline expected or expected_text",
+                    ));
+                }
+                observations::expectation(i).map_err(D::Error::custom)?
+            }
+            None => Arc::new(Expectation {
+                expected: form
+                    .expected
+                    .ok_or_else(|| D::Error::missing_field("expected"))?
+                    .into_owned(),
+                expected_text: form.expected_text.map(Cow::into_owned).unwrap_or_default(),
             }),
         };
         Ok(Evidence {
@@ -229,25 +317,34 @@ impl JsonSchema for Evidence {
 
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let mut schema = EvidenceForm::json_schema(generator);
-        // One of the two forms, never both.
+        // Each part in one of its two forms, never both.
         schema.insert(
-            "oneOf".into(),
+            "allOf".into(),
             serde_json::json!([
-                {"required": ["observation"],
-                 "not": {"anyOf": [{"required": ["fact"]}, {"required": ["observed"]}, {"required": ["source"]}]}},
-                {"required": ["fact", "observed", "source"],
-                 "not": {"required": ["observation"]}}
+                {"oneOf": [
+                    {"required": ["observation"],
+                     "not": {"anyOf": [{"required": ["fact"]}, {"required": ["observed"]}, {"required": ["source"]}]}},
+                    {"required": ["fact", "observed", "source"],
+                     "not": {"required": ["observation"]}}
+                ]},
+                {"oneOf": [
+                    {"required": ["expectation"],
+                     "not": {"anyOf": [{"required": ["expected"]}, {"required": ["expected_text"]}]}},
+                    {"required": ["expected"],
+                     "not": {"required": ["expectation"]}}
+                ]}
             ]),
         );
         schema
     }
 }
 
-/// The observations of one report being written or read: written evidence names its
-/// observation by index, read evidence is linked to the observation its index names.
+/// The observations and expectations of one report being written or read: written evidence
+/// names its observation and expectation by index, read evidence is linked to the ones its
+/// indexes name.
 ///
 /// report.json is one serde pass over the [`Report`](crate::report::Report) type; evidence deep
-/// inside it finds the list through this thread's state, set for the duration of one write
+/// inside it finds the lists through this thread's state, set for the duration of one write
 /// ([`observations::writing`]) or one read ([`observations::reading`]). Outside them evidence
 /// is written inline.
 pub mod observations {
@@ -257,14 +354,70 @@ pub mod observations {
 
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    use super::{Evidence, Observation};
+    use super::{Evidence, Expectation, Observation, RuleResult};
+
+    /// What one write refers to: both lists in order, and each entry's index by address.
+    pub struct Pools {
+        observations: Vec<Arc<Observation>>,
+        observation_index: HashMap<*const Observation, u32>,
+        expectations: Vec<Arc<Expectation>>,
+        expectation_index: HashMap<*const Expectation, u32>,
+    }
+
+    // The addresses are keys only, never followed: the pools hold the entries they name.
+    unsafe impl Send for Pools {}
+    unsafe impl Sync for Pools {}
+
+    impl Pools {
+        /// The distinct observations and expectations of `results`' evidence, in order of
+        /// first use.
+        pub fn of(results: &[RuleResult]) -> Pools {
+            let mut pools = Pools {
+                observations: Vec::new(),
+                observation_index: HashMap::new(),
+                expectations: Vec::new(),
+                expectation_index: HashMap::new(),
+            };
+            let evidence = results.iter().flat_map(|r| {
+                r.evidence
+                    .iter()
+                    .chain(r.instances.iter().flat_map(|i| i.evidence.iter()))
+            });
+            for e in evidence {
+                let next = u32::try_from(pools.observations.len()).unwrap_or(u32::MAX);
+                if let std::collections::hash_map::Entry::Vacant(v) =
+                    pools.observation_index.entry(Arc::as_ptr(&e.observation))
+                {
+                    v.insert(next);
+                    pools.observations.push(e.observation.clone());
+                }
+                let next = u32::try_from(pools.expectations.len()).unwrap_or(u32::MAX);
+                if let std::collections::hash_map::Entry::Vacant(v) =
+                    pools.expectation_index.entry(Arc::as_ptr(&e.expectation))
+                {
+                    v.insert(next);
+                    pools.expectations.push(e.expectation.clone());
+                }
+            }
+            pools
+        }
+
+        /// How many observations there are.
+        pub fn observations(&self) -> usize {
+            self.observations.len()
+        }
+
+        /// How many expectations there are.
+        pub fn expectations(&self) -> usize {
+            self.expectations.len()
+        }
+    }
 
     enum State {
         Idle,
-        /// Writing: the list, and each observation's index by address.
-        Writing(Vec<Arc<Observation>>, HashMap<*const Observation, u32>),
-        /// Reading: the list read so far (the report lists observations before results).
-        Reading(Vec<Arc<Observation>>),
+        Writing(Arc<Pools>),
+        /// Reading: the lists read so far (the report lists them before results).
+        Reading(Vec<Arc<Observation>>, Vec<Arc<Expectation>>),
     }
 
     thread_local! {
@@ -292,44 +445,63 @@ pub mod observations {
         list
     }
 
-    /// Runs `write` (one serialisation of a report) with evidence naming the observations of
-    /// `list` by index.
-    pub fn writing<T>(list: Vec<Arc<Observation>>, write: impl FnOnce() -> T) -> T {
-        let index = list
-            .iter()
-            .enumerate()
-            .map(|(i, o)| (Arc::as_ptr(o), u32::try_from(i).unwrap_or(u32::MAX)))
-            .collect();
-        STATE.with(|s| *s.borrow_mut() = State::Writing(list, index));
+    /// Runs `write` (a serialisation of a report, or of part of one on another thread) with
+    /// evidence naming the entries of `pools` by index.
+    pub fn writing<T>(pools: Arc<Pools>, write: impl FnOnce() -> T) -> T {
+        STATE.with(|s| *s.borrow_mut() = State::Writing(pools));
         let _reset = Reset;
         write()
     }
 
-    /// Runs `read` (one deserialisation of a report) so that evidence written by index links to
-    /// the report's observations.
-    pub fn reading<T>(read: impl FnOnce() -> T) -> T {
-        STATE.with(|s| *s.borrow_mut() = State::Reading(Vec::new()));
-        let _reset = Reset;
-        read()
-    }
-
-    pub(super) fn index_of(o: &Arc<Observation>) -> Option<u32> {
+    /// The pools of the write under way on this thread.
+    pub fn current() -> Option<Arc<Pools>> {
         STATE.with(|s| match &*s.borrow() {
-            State::Writing(_, index) => index.get(&Arc::as_ptr(o)).copied(),
+            State::Writing(p) => Some(p.clone()),
             _ => None,
         })
     }
 
-    pub(super) fn read(i: u32) -> Result<Arc<Observation>, String> {
+    /// Runs `read` (one deserialisation of a report) so that evidence written by index links to
+    /// the report's observations and expectations.
+    pub fn reading<T>(read: impl FnOnce() -> T) -> T {
+        STATE.with(|s| *s.borrow_mut() = State::Reading(Vec::new(), Vec::new()));
+        let _reset = Reset;
+        read()
+    }
+
+    pub(super) fn indexes(o: &Arc<Observation>, x: &Arc<Expectation>) -> Option<(u32, u32)> {
         STATE.with(|s| match &*s.borrow() {
-            State::Reading(list) => list.get(i as usize).cloned().ok_or_else(|| {
-                format!(
-                    "evidence names observation {i}, but the report's observations list (which comes before its results) has {}",
-                    list.len()
-                )
-            }),
+            State::Writing(p) => Some((
+                *p.observation_index.get(&Arc::as_ptr(o))?,
+                *p.expectation_index.get(&Arc::as_ptr(x))?,
+            )),
+            _ => None,
+        })
+    }
+
+    fn entry<T>(list: &[Arc<T>], i: u32, what: &str) -> Result<Arc<T>, String> {
+        list.get(i as usize).cloned().ok_or_else(|| {
+            format!(
+                "evidence names {what} {i}, but the report's {what}s list (which comes before its results) has {}",
+                list.len()
+            )
+        })
+    }
+
+    pub(super) fn observation(i: u32) -> Result<Arc<Observation>, String> {
+        STATE.with(|s| match &*s.borrow() {
+            State::Reading(list, _) => entry(list, i, "observation"),
             _ => Err(format!(
                 "evidence names observation {i} outside a report that lists its observations"
+            )),
+        })
+    }
+
+    pub(super) fn expectation(i: u32) -> Result<Arc<Expectation>, String> {
+        STATE.with(|s| match &*s.borrow() {
+            State::Reading(_, list) => entry(list, i, "expectation"),
+            _ => Err(format!(
+                "evidence names expectation {i} outside a report that lists its expectations"
             )),
         })
     }
@@ -340,22 +512,39 @@ pub mod observations {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct List;
 
+    /// A report's `expectations` field, as [`List`] is its `observations`.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Expectations;
+
     impl List {
         /// True when there is nothing to write (outside [`writing`], or no evidence).
         pub fn is_empty(&self) -> bool {
-            STATE.with(|s| match &*s.borrow() {
-                State::Writing(list, _) => list.is_empty(),
-                _ => true,
-            })
+            current().is_none_or(|p| p.observations.is_empty())
+        }
+    }
+
+    impl Expectations {
+        /// True when there is nothing to write (outside [`writing`], or no evidence).
+        pub fn is_empty(&self) -> bool {
+            current().is_none_or(|p| p.expectations.is_empty())
         }
     }
 
     impl Serialize for List {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            STATE.with(|s| match &*s.borrow() {
-                State::Writing(list, _) => serializer.collect_seq(list.iter().map(|o| &**o)),
-                _ => serializer.collect_seq(std::iter::empty::<Observation>()),
-            })
+            match current() {
+                Some(p) => serializer.collect_seq(p.observations.iter().map(|o| &**o)),
+                None => serializer.collect_seq(std::iter::empty::<Observation>()),
+            }
+        }
+    }
+
+    impl Serialize for Expectations {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            match current() {
+                Some(p) => serializer.collect_seq(p.expectations.iter().map(|x| &**x)),
+                None => serializer.collect_seq(std::iter::empty::<Expectation>()),
+            }
         }
     }
 
@@ -366,12 +555,27 @@ pub mod observations {
                 .map(Arc::new)
                 .collect();
             STATE.with(|s| {
-                if let State::Reading(held) = &mut *s.borrow_mut() {
-                    held.clone_from(&list);
+                if let State::Reading(held, _) = &mut *s.borrow_mut() {
+                    *held = list;
                 }
             });
             // The evidence holds them; the report does not keep a second list.
             Ok(List)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Expectations {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let list: Vec<Arc<Expectation>> = Vec::<Expectation>::deserialize(deserializer)?
+                .into_iter()
+                .map(Arc::new)
+                .collect();
+            STATE.with(|s| {
+                if let State::Reading(_, held) = &mut *s.borrow_mut() {
+                    *held = list;
+                }
+            });
+            Ok(Expectations)
         }
     }
 
@@ -382,6 +586,16 @@ pub mod observations {
 
         fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
             <Vec<Observation>>::json_schema(generator)
+        }
+    }
+
+    impl schemars::JsonSchema for Expectations {
+        fn schema_name() -> std::borrow::Cow<'static, str> {
+            "Expectations".into()
+        }
+
+        fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            <Vec<Expectation>>::json_schema(generator)
         }
     }
 }

@@ -56,9 +56,10 @@ pub fn bollwerk(args: &[&str], out: &Path) -> Run {
     }
 }
 
-/// Puts each evidence's observation (report.json lists each observed fact once, in
-/// `observations`, and evidence names it by index) back into the evidence as `fact`,
-/// `observed` and `source`, as a reader resolving the references sees it. Checks on the way
+/// Puts each evidence's observation and expectation (report.json lists each observed fact
+/// once, in `observations`, each expectation once in `expectations`, and evidence names them by
+/// index) back into the evidence as `fact`, `observed`, `source`, `expected` and
+/// `expected_text`, as a reader resolving the references sees it. Checks on the way
 /// that every index names an observation and that every observation is used.
 pub fn inline_observations(report: &mut Value) {
     let Some(list) = report
@@ -68,7 +69,13 @@ pub fn inline_observations(report: &mut Value) {
         return;
     };
     let list = list.as_array().cloned().expect("observations is a list");
+    let expectations = report
+        .as_object_mut()
+        .and_then(|r| r.remove("expectations"))
+        .and_then(|x| x.as_array().cloned())
+        .unwrap_or_default();
     let mut used = vec![false; list.len()];
+    let mut expectation_used = vec![false; expectations.len()];
     let results = report["results"].as_array_mut().expect("results");
     for r in results {
         let mut all: Vec<&mut Value> = Vec::new();
@@ -105,11 +112,19 @@ pub fn inline_observations(report: &mut Value) {
                     e.insert(key.to_string(), o[key].clone());
                 }
             }
+            if let Some(i) = e.remove("expectation") {
+                let i = i.as_u64().expect("an index") as usize;
+                let x = expectations.get(i).expect("the index names an expectation");
+                expectation_used[i] = true;
+                for key in ["expected", "expected_text"] {
+                    e.insert(key.to_string(), x[key].clone());
+                }
+            }
         }
     }
     assert!(
-        used.iter().all(|u| *u),
-        "every observation in report.json is referred to"
+        used.iter().chain(&expectation_used).all(|u| *u),
+        "every observation and expectation in report.json is referred to"
     );
 }
 

@@ -370,7 +370,7 @@ fn evidence_changes(
         let mut m: BTreeMap<String, Value> = BTreeMap::new();
         for e in list {
             m.entry(e.fact().to_string())
-                .or_insert_with(|| e.observed().clone());
+                .or_insert_with(|| e.observed().into_owned());
         }
         m
     };
