@@ -534,7 +534,7 @@ fn apply_to_rule(
             if r.state == ExceptionState::InForce {
                 r.waived += 1;
             }
-            result.exception = Some(applied(r));
+            result.exception = Some(Box::new(applied(r)));
         }
     } else {
         for inst in result
@@ -553,7 +553,7 @@ fn apply_to_rule(
                 if r.state == ExceptionState::InForce {
                     r.waived += 1;
                 }
-                inst.exception = Some(applied(r));
+                inst.exception = Some(Box::new(applied(r)));
             }
         }
     }
@@ -565,7 +565,7 @@ pub fn is_waived(r: &RuleResult) -> bool {
     if r.status != Status::Fail {
         return false;
     }
-    let covered = |e: &Option<AppliedException>| e.as_ref().is_some_and(|e| !e.expired);
+    let covered = |e: &Option<Box<AppliedException>>| e.as_ref().is_some_and(|e| !e.expired);
     if r.instances.is_empty() {
         covered(&r.exception)
     } else {
@@ -579,7 +579,7 @@ pub fn is_waived(r: &RuleResult) -> bool {
 }
 
 /// Whether the failing instance or rule-level result carries an exception in force.
-pub fn is_covered(e: &Option<AppliedException>) -> bool {
+pub fn is_covered(e: &Option<Box<AppliedException>>) -> bool {
     e.as_ref().is_some_and(|e| !e.expired)
 }
 

@@ -630,7 +630,9 @@ impl<'f, 'a> Context<'f, 'a> {
 
     fn instance(&self, rule: &Rule, inst: Instance) -> InstanceResult {
         let (kind, id, name) = label(&inst);
-        let (status, message, evidence) = self.decide(rule, &inst);
+        let (status, message, mut evidence) = self.decide(rule, &inst);
+        // Kept for the whole report: no room to spare (most instances hold one or two).
+        evidence.shrink_to_fit();
         InstanceResult {
             kind,
             id,

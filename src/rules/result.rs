@@ -621,7 +621,7 @@ pub struct InstanceResult {
     /// The exception that covers this failing instance, or that did until it expired
     /// (`--exceptions`); the status stays the true one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exception: Option<AppliedException>,
+    pub exception: Option<Box<AppliedException>>,
 }
 
 /// The result of one rule.
@@ -671,7 +671,7 @@ pub struct RuleResult {
     /// For rule-level (host, daemon) results: the exception that covers the failure, or that
     /// did until it expired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exception: Option<AppliedException>,
+    pub exception: Option<Box<AppliedException>>,
     /// True when the rule failed and every failing part is covered by an exception in force:
     /// the status stays `fail`, the summary counts the rule as waived.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
