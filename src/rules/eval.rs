@@ -10,6 +10,12 @@
 //! Both run the same code: text is built only when `Context::explain` is set, and statuses
 //! never depend on text, so the two always agree (a test checks this over synthetic hosts).
 //! Containers and images are evaluated on as many threads as there are cores.
+//!
+//! Evidence refers instead of copying: the tests of one instance (or of the host) that read
+//! the same fact share one [`Observation`] (a value found in a document stays there, as a
+//! [`Held`](crate::doc::Held) node), every instance shares its test's expectation, and an
+//! instance's kind, id and name are made once for all its rules. report.json writes each
+//! observation and expectation once (see `report::json`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
