@@ -1,5 +1,7 @@
 //! Performance of bollwerk: rule evaluation over a large synthetic snapshot, and collection
-//! from a real (private) Docker daemon compared with the raw API floor.
+//! from a real (private) Docker daemon compared with the raw API floor (a minimal client that
+//! lists, asks `/info` and `/version` and inspects every container over 8 connections), at 100
+//! and at 400 running containers.
 //!
 //! `cargo bench --bench evaluate` runs part (a); part (b) needs root, `dockerd` on PATH, the
 //! docker.io CLI and `BOLLWERK_BENCH_DAEMON=1`. See `benchmarks-data/README.md`.
@@ -8,6 +10,10 @@
 //! * `BOLLWERK_BENCH_STRICT=1`: exit with 1 when a target is missed (otherwise only report).
 //! * `BOLLWERK_BENCH_DAEMON=1`: also run part (b) against a private dockerd.
 //! * `BOLLWERK_BENCH_DECIDE_ONLY=1`: stop part (a) after timing `decide` (for profiling).
+//! * `BOLLWERK_BENCH_DAEMON_ONLY=1`: skip part (a).
+//! * `BOLLWERK_BENCH_SIZES=100,400`: the numbers of running containers part (b) measures at.
+//! * `BOLLWERK_BENCH_NO_DIAGNOSTICS=1`: part (b) without its per-part timings and the release
+//!   binary's runs.
 //! * `BOLLWERK_WRITE_SNAPSHOT=PATH`: only write the 10,000-container snapshot to PATH (JSON, as
 //!   `bollwerk collect` writes it) and exit, for timing `bollwerk scan --snapshot PATH`.
 //! * `BOLLWERK_BENCH_CONTAINERS`, `BOLLWERK_BENCH_IMAGES`, `BOLLWERK_BENCH_RUNS`: override the
@@ -56,8 +62,11 @@ const IMAGES: usize = 200;
 const SEED: u64 = 42;
 const RUNS: usize = 10;
 const WARMUP: usize = 2;
-const DAEMON_CONTAINERS: usize = 100;
+/// Part (b) measures at these numbers of running containers (`BOLLWERK_BENCH_SIZES`).
+const DAEMON_SIZES: &[usize] = &[100, 400];
 const DAEMON_RUNS: usize = 10;
+/// Connections of the floor client, as in issue #12.6.
+const FLOOR_CONNECTIONS: usize = 8;
 
 // -------------------------------------------------------------------------------------------
 // A counting allocator: off by default (one relaxed load per call), switched on around the
@@ -292,7 +301,9 @@ fn main() {
     let strict = env_flag("BOLLWERK_BENCH_STRICT");
     let mut misses = Vec::new();
     let mut unchecked = Vec::new();
-    if !evaluation_bench(&mut misses) {
+    if env_flag("BOLLWERK_BENCH_DAEMON_ONLY") {
+        unchecked.push("(a) (skipped: BOLLWERK_BENCH_DAEMON_ONLY)");
+    } else if !evaluation_bench(&mut misses) {
         unchecked.push("(a) (BOLLWERK_BENCH_DECIDE_ONLY stops before its verdicts)");
     }
     if !daemon_bench(&mut misses) {
@@ -877,7 +888,7 @@ fn record(r: &RuleResult, set: &mut BTreeSet<Status>) {
 }
 
 // -------------------------------------------------------------------------------------------
-// Part (b): a private daemon with 100 containers
+// Part (b): a private daemon with 100, then 400 running containers
 
 fn on_path(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|p| {
@@ -887,12 +898,20 @@ fn on_path(name: &str) -> Option<PathBuf> {
     })
 }
 
-/// Part (b); false when it was skipped.
-fn daemon_bench(misses: &mut Vec<String>) -> bool {
-    println!();
-    println!(
-        "== (b) collection from a private dockerd with {DAEMON_CONTAINERS} running containers =="
-    );
+/// The container counts part (b) measures at, in order (`BOLLWERK_BENCH_SIZES`, e.g. `100,400`).
+fn daemon_sizes() -> Vec<usize> {
+    let mut sizes: Vec<usize> = std::env::var("BOLLWERK_BENCH_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .filter(|v: &Vec<usize>| !v.is_empty())
+        .unwrap_or_else(|| DAEMON_SIZES.to_vec());
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
+}
+
+/// Whether part (b) can run here; prints why not.
+fn daemon_bench_possible() -> bool {
     if !env_flag("BOLLWERK_BENCH_DAEMON") {
         println!("SKIP: set BOLLWERK_BENCH_DAEMON=1 (as root, with dockerd installed) to run it");
         return false;
@@ -912,27 +931,19 @@ fn daemon_bench(misses: &mut Vec<String>) -> bool {
         println!("SKIP: needs a static busybox at {}", dockerd::BUSYBOX_BIN);
         return false;
     }
-    flush();
+    true
+}
 
+/// Starts containers `bench-FROM` … `bench-(TO-1)`, 8 docker CLI calls at a time.
+fn start_containers(d: &dockerd::PrivateDaemon, image: &str, from: usize, to: usize) {
     let t = Instant::now();
-    let d = dockerd::PrivateDaemon::start(serde_json::json!({}));
-    let image = d.import_busybox();
-    println!(
-        "private dockerd at {} ready with {image} in {:.1} s",
-        d.socket_url(),
-        t.elapsed().as_secs_f64()
-    );
-    flush();
-
-    // Create the containers in parallel, a few docker CLI calls at a time.
-    let t = Instant::now();
-    let next = AtomicUsize::new(0);
+    let next = AtomicUsize::new(from);
     let workers = 8;
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Relaxed);
-                if i >= DAEMON_CONTAINERS {
+                if i >= to {
                     break;
                 }
                 let name = format!("bench-{i:03}");
@@ -955,112 +966,310 @@ fn daemon_bench(misses: &mut Vec<String>) -> bool {
         "{running} containers running after {:.1} s ({workers} docker CLI calls in parallel)",
         t.elapsed().as_secs_f64()
     );
-    assert_eq!(
-        running, DAEMON_CONTAINERS,
-        "all containers should be running"
+    assert_eq!(running, to, "all containers should be running");
+    flush();
+}
+
+/// One HTTP/1.1 connection of the floor client.
+type FloorConn = hyper::client::conn::http1::SendRequest<http_body_util::Empty<bytes::Bytes>>;
+
+/// A new connection to the daemon's unix socket.
+async fn floor_connect(socket: &Path) -> FloorConn {
+    let stream = tokio::net::UnixStream::connect(socket)
+        .await
+        .expect("connect to the daemon");
+    let (send, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+        .await
+        .expect("HTTP handshake");
+    tokio::spawn(conn);
+    send
+}
+
+/// `GET path` on `conn`, the answer parsed as JSON.
+async fn floor_get(conn: &mut FloorConn, path: &str) -> serde_json::Value {
+    use http_body_util::BodyExt;
+    conn.ready().await.expect("connection ready");
+    let request = hyper::Request::get(path)
+        .header("Host", "docker")
+        .body(http_body_util::Empty::new())
+        .expect("a request");
+    let response = conn.send_request(request).await.expect("an answer");
+    assert!(
+        response.status().is_success(),
+        "GET {path}: {}",
+        response.status()
+    );
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("the body")
+        .to_bytes();
+    serde_json::from_slice(&body).expect("JSON")
+}
+
+/// The issue's floor, a minimal client: on [`FLOOR_CONNECTIONS`] fresh keep-alive connections,
+/// the container list, `/info` and `/version` at once, then every listed container's inspect
+/// (each connection takes the next container when its last answer is in). Every answer is
+/// parsed as JSON and dropped. Returns the number of containers inspected.
+async fn floor_scan(socket: &Path, api: &str) -> usize {
+    let (tx, rx) = tokio::sync::watch::channel(None::<std::sync::Arc<Vec<String>>>);
+    let mut tx = Some(tx);
+    let next = std::sync::Arc::new(AtomicUsize::new(0));
+    let mut workers = Vec::new();
+    for w in 0..FLOOR_CONNECTIONS {
+        let (socket, api, next) = (socket.to_path_buf(), api.to_string(), next.clone());
+        let (tx, mut rx) = (if w == 0 { tx.take() } else { None }, rx.clone());
+        workers.push(tokio::spawn(async move {
+            let mut conn = floor_connect(&socket).await;
+            match w {
+                0 => {
+                    let list = floor_get(&mut conn, &format!("{api}/containers/json")).await;
+                    let ids: Vec<String> = list
+                        .as_array()
+                        .expect("a list")
+                        .iter()
+                        .filter_map(|c| Some(c.get("Id")?.as_str()?.to_string()))
+                        .collect();
+                    let _ = tx.expect("the list's sender").send(Some(ids.into()));
+                }
+                1 => drop(black_box(
+                    floor_get(&mut conn, &format!("{api}/info")).await,
+                )),
+                2 => drop(black_box(
+                    floor_get(&mut conn, &format!("{api}/version")).await,
+                )),
+                _ => {}
+            }
+            let ids = rx
+                .wait_for(Option::is_some)
+                .await
+                .expect("the list")
+                .clone()
+                .expect("ids");
+            let mut inspected = 0;
+            loop {
+                let i = next.fetch_add(1, Relaxed);
+                let Some(id) = ids.get(i) else { break };
+                let doc = floor_get(&mut conn, &format!("{api}/containers/{id}/json")).await;
+                black_box(doc);
+                inspected += 1;
+            }
+            inspected
+        }));
+    }
+    let mut total = 0;
+    for w in workers {
+        total += w.await.expect("a floor worker");
+    }
+    total
+}
+
+/// Medians of one size of part (b).
+struct SizeResult {
+    containers: usize,
+    floor: f64,
+    scan: f64,
+    collect: f64,
+}
+
+/// Part (b); false when it was skipped.
+fn daemon_bench(misses: &mut Vec<String>) -> bool {
+    let sizes = daemon_sizes();
+    println!();
+    println!(
+        "== (b) collection from a private dockerd with {} running containers, against the API floor ==",
+        sizes
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(", then ")
+    );
+    if !daemon_bench_possible() {
+        return false;
+    }
+    flush();
+
+    let t = Instant::now();
+    let d = dockerd::PrivateDaemon::start(serde_json::json!({}));
+    let image = d.import_busybox();
+    println!(
+        "private dockerd at {} ready with {image} in {:.1} s",
+        d.socket_url(),
+        t.elapsed().as_secs_f64()
     );
     flush();
 
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let socket = d.socket_path();
+    let api = rt.block_on(async {
+        let mut conn = floor_connect(&socket).await;
+        let v = floor_get(&mut conn, "/version").await;
+        format!("/v{}", v["ApiVersion"].as_str().expect("ApiVersion"))
+    });
     let endpoint = Endpoint {
         url: d.socket_url(),
         tls_dir: None,
     };
     let rules = load_rules();
     let params = params();
-
-    // (i) The floor: list + concurrent inspect with bollard, nothing else.
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let docker = rt
-        .block_on(connect(&endpoint, Limits::default()))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let floor_once = || {
-        rt.block_on(async {
-            let opts = bollard::query_parameters::ListContainersOptionsBuilder::new()
-                .all(true)
-                .build();
-            let list = docker
-                .list_containers(Some(opts))
-                .await
-                .expect("list containers");
-            let ids: Vec<String> = list.into_iter().filter_map(|c| c.id).collect();
-            let docker = &docker;
-            let docs: Vec<_> = stream::iter(ids)
-                .map(|id| async move { docker.inspect_container(&id, None).await })
-                .buffered(MAX_IN_FLIGHT)
-                .collect()
-                .await;
-            docs.into_iter().filter(|r| r.is_ok()).count()
-        })
-    };
-    assert_eq!(floor_once(), DAEMON_CONTAINERS, "warm-up inspects all");
-    let daemon_pid = d.pid();
-    let (mut floor_own, mut floor_daemon) = (Vec::new(), Vec::new());
-    let floor_machine = machine_busy();
-    let floor: Vec<Duration> = (0..DAEMON_RUNS)
-        .map(|_| {
-            let (own, daemon) = (own_cpu(), process_cpu(daemon_pid));
-            let t = Instant::now();
-            let n = floor_once();
-            let took = t.elapsed();
-            floor_own.push(own_cpu() - own);
-            floor_daemon.push(process_cpu(daemon_pid) - daemon);
-            assert_eq!(n, DAEMON_CONTAINERS);
-            took
-        })
-        .collect();
-    // Ticks are coarse (10 ms), so the machine's CPU is taken over all runs at once.
-    let floor_machine_ms = ms(machine_busy() - floor_machine) / DAEMON_RUNS as f64;
-    let (floor_best, floor_median, _) = stats(&floor);
-    println!(
-        "(i)  API floor, bollard list + {DAEMON_CONTAINERS} inspects ({MAX_IN_FLIGHT} in flight): best {floor_best:.1} ms, median {floor_median:.1} ms"
-    );
-    println!(
-        "     CPU per run (median): this process {:.1} ms, dockerd {:.0} ms; whole machine {floor_machine_ms:.0} ms (mean)",
-        stats(&floor_own).1,
-        stats(&floor_daemon).1
-    );
-    flush();
-
-    // (ii) bollwerk: full collection through the library, then evaluation.
     let plan = bollwerk::rules::plan::collection_plan(&rules);
-    let opts = CollectOptions {
-        host_root: PathBuf::from("/"),
-        endpoint: endpoint.clone(),
-        all_containers: true,
-        deep_images: false,
-        limits: bollwerk::collect::limits::Limits::default(),
+    let bench = DaemonBench {
+        rt: &rt,
+        socket: &socket,
+        api: &api,
+        daemon_pid: d.pid(),
+        rules: &rules,
+        params: &params,
+        plan: &plan,
+        endpoint: &endpoint,
     };
-    let mut phase_times: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
-    let mut order: Vec<String> = Vec::new();
-    let mut full = Vec::new();
-    let mut collect_only = Vec::new();
-    let mut eval_only = Vec::new();
-    let (mut scan_own, mut scan_daemon) = (Vec::new(), Vec::new());
-    let mut scan_machine = Duration::ZERO;
-    for run in 0..=DAEMON_RUNS {
+    println!(
+        "(i)  the floor: a minimal client on {FLOOR_CONNECTIONS} fresh connections asks the list, /info and /version at once, then inspects every container (each answer parsed as JSON)"
+    );
+    println!("(ii) the scan: bollwerk's `collect::collect` (--all) and `evaluate`, as `bollwerk scan` does");
+    println!(
+        "     the two alternate, {DAEMON_RUNS} timed runs each after one warm-up, against the same daemon"
+    );
+    let mut results = Vec::new();
+    let mut started = 0;
+    for &n in &sizes {
+        println!();
+        start_containers(&d, image, started, n);
+        started = n;
+        let r = bench.measure(n);
+        let ratio = r.scan / r.floor;
+        let ok = ratio <= RATIO_TARGET;
+        println!(
+            "{}: at {n} containers the scan takes {ratio:.2}× the floor (medians {:.1} / {:.1} ms) ≤ {RATIO_TARGET}×",
+            verdict(ok),
+            r.scan,
+            r.floor
+        );
+        if !ok {
+            misses.push(format!("scan {ratio:.2}× the API floor at {n} containers"));
+        }
+        results.push(r);
+        flush();
+    }
+    summary(&results);
+
+    if !env_flag("BOLLWERK_BENCH_NO_DIAGNOSTICS") {
+        let floor = results.last().map_or(1.0, |r| r.floor);
+        let docker = rt
+            .block_on(connect(&endpoint, Limits::default()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        collection_diagnostics(&rt, &docker, &d.socket_url(), floor);
+        release_binary(&d.socket_url(), floor);
+    }
+    drop(rt);
+    let t = Instant::now();
+    drop(d);
+    println!(
+        "private dockerd stopped and removed in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    true
+}
+
+/// The sizes side by side, and what each extra container costs.
+fn summary(results: &[SizeResult]) {
+    println!();
+    println!("     containers   floor (median)   scan (median)   collect (median)   scan / floor");
+    for r in results {
+        println!(
+            "     {:>10}   {:>11.1} ms   {:>10.1} ms   {:>13.1} ms   {:>11.2}×",
+            r.containers,
+            r.floor,
+            r.scan,
+            r.collect,
+            r.scan / r.floor
+        );
+    }
+    if let [first, .., last] = results {
+        let extra = (last.containers - first.containers) as f64;
+        println!(
+            "     per extra container ({} → {}): floor {:.3} ms, scan {:.3} ms",
+            first.containers,
+            last.containers,
+            (last.floor - first.floor) / extra,
+            (last.scan - first.scan) / extra
+        );
+    }
+}
+
+/// What measuring one size needs.
+struct DaemonBench<'a> {
+    rt: &'a tokio::runtime::Runtime,
+    socket: &'a Path,
+    api: &'a str,
+    daemon_pid: u32,
+    rules: &'a RuleSet,
+    params: &'a Params,
+    plan: &'a bollwerk::facts::plan::Plan,
+    endpoint: &'a Endpoint,
+}
+
+/// CPU used during one run: this process, dockerd.
+#[derive(Default)]
+struct RunCpu {
+    own: Vec<Duration>,
+    daemon: Vec<Duration>,
+    machine: Duration,
+}
+
+impl RunCpu {
+    fn time<T>(&mut self, pid: u32, f: impl FnOnce() -> T) -> (T, Duration) {
+        let (own, daemon, machine) = (own_cpu(), process_cpu(pid), machine_busy());
+        let t = Instant::now();
+        let out = f();
+        let took = t.elapsed();
+        self.own.push(own_cpu() - own);
+        self.daemon.push(process_cpu(pid) - daemon);
+        self.machine += machine_busy() - machine;
+        (out, took)
+    }
+
+    fn line(&self, what: &str) -> String {
+        format!(
+            "     CPU per {what} run (median): this process {:.1} ms, dockerd {:.0} ms; whole machine {:.0} ms (mean)",
+            stats(&self.own).1,
+            stats(&self.daemon).1,
+            ms(self.machine) / self.own.len().max(1) as f64
+        )
+    }
+}
+
+impl DaemonBench<'_> {
+    fn floor_once(&self) -> usize {
+        self.rt.block_on(floor_scan(self.socket, self.api))
+    }
+
+    /// One collection and evaluation: (collect, evaluate) times and the progress marks.
+    fn scan_once(&self, n: usize, check: bool) -> (Duration, Duration, Vec<(String, Instant)>) {
+        let opts = CollectOptions {
+            host_root: PathBuf::from("/"),
+            endpoint: self.endpoint.clone(),
+            all_containers: true,
+            deep_images: false,
+            limits: Limits::default(),
+        };
         let marks: RefCell<Vec<(String, Instant)>> = RefCell::new(Vec::new());
-        let (own, daemon, machine) = (own_cpu(), process_cpu(daemon_pid), machine_busy());
         let t0 = Instant::now();
-        let snap = collect(&opts, &plan, &|m: &str| {
+        let snap = collect(&opts, self.plan, &|m: &str| {
             marks.borrow_mut().push((m.to_string(), Instant::now()))
         });
         let t1 = Instant::now();
-        let results = eval::evaluate(&rules, &snap, &params);
+        let results = eval::evaluate(self.rules, &snap, self.params);
         let t2 = Instant::now();
         black_box(&results);
-        if run > 0 {
-            scan_own.push(own_cpu() - own);
-            scan_daemon.push(process_cpu(daemon_pid) - daemon);
-            scan_machine += machine_busy() - machine;
-        }
-        if run == 0 {
-            // Warm-up; check that the collection saw everything.
+        if check {
             assert!(snap.daemon.reachable, "daemon reachable: {:?}", snap.errors);
-            assert_eq!(snap.containers.len(), DAEMON_CONTAINERS);
+            assert_eq!(snap.containers.len(), n);
             let with_runtime = snap
                 .containers
                 .iter()
@@ -1076,67 +1285,74 @@ fn daemon_bench(misses: &mut Vec<String>) -> bool {
             for e in snap.errors.iter().take(5) {
                 println!("       error {}: {}", e.fact, e.message);
             }
-            continue;
         }
-        full.push(t2 - t0);
-        collect_only.push(t1 - t0);
-        eval_only.push(t2 - t1);
-        // Phases as announced by collect's progress callback.
-        let marks = marks.into_inner();
-        let mut prev = ("start".to_string(), t0);
-        for (name, at) in marks.into_iter().chain([("end".to_string(), t1)]) {
-            let label = format!("{} → {}", prev.0, name);
-            if run == 1 {
-                order.push(label.clone());
-            }
-            phase_times.entry(label).or_default().push(at - prev.1);
-            prev = (name, at);
-        }
+        let mut marks = marks.into_inner();
+        marks.push(("end".into(), t1));
+        marks.insert(0, ("start".into(), t0));
+        (t1 - t0, t2 - t1, marks)
     }
-    let (full_best, full_median, _) = stats(&full);
-    let (c_best, c_median, _) = stats(&collect_only);
-    let (e_best, e_median, _) = stats(&eval_only);
-    println!(
-        "(ii) bollwerk collect + evaluate: best {full_best:.1} ms, median {full_median:.1} ms (collect: best {c_best:.1}, median {c_median:.1}; evaluate: best {e_best:.2}, median {e_median:.2})"
-    );
-    let (scan_own_ms, scan_daemon_ms) = (stats(&scan_own).1, stats(&scan_daemon).1);
-    let scan_machine_ms = ms(scan_machine) / DAEMON_RUNS as f64;
-    println!(
-        "     CPU per run (median): this process {scan_own_ms:.1} ms, dockerd {scan_daemon_ms:.0} ms; whole machine {scan_machine_ms:.0} ms (mean)"
-    );
-    println!(
-        "     on {} cores no schedule beats {:.1} ms (this process + dockerd) or {:.1} ms (whole machine)",
-        cores(),
-        (scan_own_ms + scan_daemon_ms) / cores() as f64,
-        scan_machine_ms / cores() as f64
-    );
-    println!("     collection phases (median; times between progress messages):");
-    for label in &order {
-        let (_, med, _) = stats(&phase_times[label]);
-        println!("       {med:>8.1} ms  {label}");
-    }
-    let ratio = full_median / floor_median;
-    let ratio_best = full_best / floor_best;
-    let ok = ratio <= RATIO_TARGET;
-    println!(
-        "{}: collect + evaluate {ratio:.2}× the API floor (median; best/best {ratio_best:.2}×) ≤ {RATIO_TARGET}×",
-        verdict(ok)
-    );
-    if !ok {
-        misses.push(format!("collection {ratio:.2}× the API floor"));
-    }
-    flush();
 
-    collection_diagnostics(&rt, &docker, &d.socket_url(), floor_median);
-    release_binary(&d.socket_url(), floor_median);
-    drop(rt);
-    let t = Instant::now();
-    drop(d);
-    println!(
-        "private dockerd stopped and removed in {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
-    true
+    /// The floor and the scan at `n` running containers, alternating.
+    fn measure(&self, n: usize) -> SizeResult {
+        assert_eq!(self.floor_once(), n, "warm-up inspects all");
+        self.scan_once(n, true);
+        let (mut floor_cpu, mut scan_cpu) = (RunCpu::default(), RunCpu::default());
+        let (mut floor, mut full, mut collect_only, mut eval_only) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut phases: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
+        let mut order: Vec<String> = Vec::new();
+        for run in 0..DAEMON_RUNS {
+            // Which goes first alternates too, so that neither always follows the other.
+            for first in [run % 2 == 0, run % 2 != 0] {
+                if first {
+                    let (count, took) = floor_cpu.time(self.daemon_pid, || self.floor_once());
+                    assert_eq!(count, n);
+                    floor.push(took);
+                } else {
+                    let ((c, e, marks), took) =
+                        scan_cpu.time(self.daemon_pid, || self.scan_once(n, false));
+                    full.push(took);
+                    collect_only.push(c);
+                    eval_only.push(e);
+                    for w in marks.windows(2) {
+                        let label = format!("{} → {}", w[0].0, w[1].0);
+                        if run == 0 {
+                            order.push(label.clone());
+                        }
+                        phases.entry(label).or_default().push(w[1].1 - w[0].1);
+                    }
+                }
+            }
+        }
+        let (floor_best, floor_median, floor_max) = stats(&floor);
+        let (full_best, full_median, full_max) = stats(&full);
+        let (c_median, e_median) = (stats(&collect_only).1, stats(&eval_only).1);
+        println!(
+            "(i)  floor at {n}: best {floor_best:.1} ms, median {floor_median:.1} ms, worst {floor_max:.1} ms"
+        );
+        println!("{}", floor_cpu.line("floor"));
+        println!(
+            "(ii) scan at {n}: best {full_best:.1} ms, median {full_median:.1} ms, worst {full_max:.1} ms (collect median {c_median:.1}, evaluate median {e_median:.2})"
+        );
+        println!("{}", scan_cpu.line("scan"));
+        let (own, daemon) = (stats(&scan_cpu.own).1, stats(&scan_cpu.daemon).1);
+        println!(
+            "     on {} cores no schedule beats {:.1} ms (this process + dockerd) or {:.1} ms (whole machine)",
+            cores(),
+            (own + daemon) / cores() as f64,
+            ms(scan_cpu.machine) / DAEMON_RUNS as f64 / cores() as f64
+        );
+        println!("     collection phases (median; times between progress messages):");
+        for label in &order {
+            println!("       {:>8.1} ms  {label}", stats(&phases[label]).1);
+        }
+        SizeResult {
+            containers: n,
+            floor: floor_median,
+            scan: full_median,
+            collect: c_median,
+        }
+    }
 }
 
 /// Times the parts of a collection one by one, to show where it spends its time beyond the
