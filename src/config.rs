@@ -21,10 +21,12 @@ pub struct Config {
 }
 
 /// Reads a config file. Errors read `file:line: what is wrong`.
-pub fn load(path: &Path) -> Result<Config, String> {
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let name = path.display().to_string();
-    let mut text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read config {name}: {e}"))?;
+    let mut text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        file: name.clone(),
+        source,
+    })?;
     let exceptions = take_exceptions(&name, &mut text)?;
     let exceptions = exceptions.map(|p| {
         let p = std::path::PathBuf::from(p);
@@ -41,7 +43,7 @@ pub fn load(path: &Path) -> Result<Config, String> {
 
 /// Takes the `exceptions = "FILE"` line out of config text (blanked, so line numbers stay),
 /// returning its value. Only a top-level string is accepted.
-fn take_exceptions(name: &str, text: &mut String) -> Result<Option<String>, String> {
+fn take_exceptions(name: &str, text: &mut String) -> Result<Option<String>, ConfigError> {
     let table: toml::Table = match toml::from_str(text) {
         Ok(t) => t,
         Err(_) => return Ok(None), // parse() reports it with its line
@@ -54,8 +56,10 @@ fn take_exceptions(name: &str, text: &mut String) -> Result<Option<String>, Stri
             .lines()
             .position(|l| l.trim_start().starts_with("exceptions"))
             .map_or(1, |i| i + 1);
-        return Err(format!(
-            "{name}:{at}: `exceptions` must be a file name in quotes"
+        return Err(invalid(
+            name,
+            at,
+            "`exceptions` must be a file name in quotes".into(),
         ));
     };
     let kept: Vec<String> = text
@@ -73,25 +77,66 @@ fn take_exceptions(name: &str, text: &mut String) -> Result<Option<String>, Stri
     Ok(Some(file.to_string()))
 }
 
+/// Why a config file could not be used; each names the file, and the line where one applies.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {file}: {source}")]
+    Read {
+        /// The file.
+        file: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Something in it is wrong.
+    #[error("{file}:{line}: {what}")]
+    Invalid {
+        /// The file.
+        file: String,
+        /// The line (1-based).
+        line: usize,
+        /// What is wrong, on one line.
+        what: String,
+    },
+}
+
+impl From<ConfigError> for String {
+    fn from(e: ConfigError) -> String {
+        e.to_string()
+    }
+}
+
+fn invalid(file: &str, line: usize, what: String) -> ConfigError {
+    ConfigError::Invalid {
+        file: file.to_string(),
+        line,
+        what,
+    }
+}
+
 /// Parses config text.
-pub fn parse(name: &str, text: &str) -> Result<BTreeMap<String, Value>, String> {
+pub fn parse(name: &str, text: &str) -> Result<BTreeMap<String, Value>, ConfigError> {
     let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
     let table: BTreeMap<String, toml::Spanned<toml::Value>> =
         toml::from_str(text).map_err(|e| {
             let at = e.span().map(|s| line(s.start)).unwrap_or(1);
-            format!("{name}:{at}: {}", e.message().trim())
+            invalid(name, at, e.message().trim().to_string())
         })?;
     let mut out = BTreeMap::new();
     for (key, value) in table {
         let at = line(value.span().start);
         if !PARAMS.iter().any(|p| p.name == key) {
-            return Err(format!(
-                "{name}:{at}: unknown key '{key}': expected one of {}",
-                param_names().join(", ")
+            return Err(invalid(
+                name,
+                at,
+                format!(
+                    "unknown key '{key}': expected one of {}",
+                    param_names().join(", ")
+                ),
             ));
         }
-        let v =
-            serde_json::to_value(value.into_inner()).map_err(|e| format!("{name}:{at}: {e}"))?;
+        let v = serde_json::to_value(value.into_inner())
+            .map_err(|e| invalid(name, at, e.to_string()))?;
         let default = PARAMS
             .iter()
             .find(|p| p.name == key)
@@ -107,7 +152,7 @@ pub fn parse(name: &str, text: &str) -> Result<BTreeMap<String, Value>, String> 
                 Some(Value::Number(_)) => "a number of at least 0",
                 _ => "a list",
             };
-            return Err(format!("{name}:{at}: '{key}' must be {want}"));
+            return Err(invalid(name, at, format!("'{key}' must be {want}")));
         }
         out.insert(key, v);
     }
@@ -141,6 +186,7 @@ mod tests {
         assert_eq!(
             parse("c.toml", "\nmax-image-age = 7\n")
                 .unwrap_err()
+                .to_string()
                 .split(':')
                 .take(2)
                 .collect::<Vec<_>>(),
@@ -148,6 +194,7 @@ mod tests {
         );
         assert!(parse("c.toml", "max-image-age-days = \"x\"\n")
             .unwrap_err()
+            .to_string()
             .contains("must be a number"));
         let p = params(v, BTreeMap::new());
         assert_eq!(p.values["max-image-age-days"], json!(7));
@@ -165,7 +212,7 @@ mod tests {
             "trusted-users = [\"ops\"]\nexceptions = \"accepted.toml\"\nmax-image-age-days = \"x\"\n",
         )
         .unwrap();
-        let e = load(&path).unwrap_err();
+        let e = load(&path).unwrap_err().to_string();
         assert!(
             e.ends_with(":3: 'max-image-age-days' must be a number of at least 0"),
             "{e}"
@@ -181,6 +228,7 @@ mod tests {
         std::fs::write(&path, "exceptions = 3\n").unwrap();
         assert!(load(&path)
             .unwrap_err()
+            .to_string()
             .ends_with(":1: `exceptions` must be a file name in quotes"));
     }
 }

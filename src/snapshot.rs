@@ -25,18 +25,56 @@ pub const SNAPSHOT_SCHEMA_OLDEST: u32 = 1;
 
 /// Parses the text of a snapshot file as `scan --snapshot` reads it. `name` is used in
 /// messages; errors are one line naming the file, and the version is checked.
-pub fn parse(name: &str, text: &str) -> Result<Snapshot, String> {
+pub fn parse(name: &str, text: &str) -> Result<Snapshot, SnapshotError> {
+    let version_error = |version| SnapshotError::Version {
+        file: name.to_string(),
+        version,
+    };
     let snap: Snapshot = serde_json::from_str(text).map_err(|e| {
-        let (at, what) = crate::diag::json_error(name, text, &e);
-        format!("{at}: not a bollwerk snapshot: {what}")
+        // A newer format fails on its new fields first: say which version it is instead.
+        #[derive(Deserialize)]
+        struct Version {
+            schema_version: u32,
+        }
+        match serde_json::from_str::<Version>(text) {
+            Ok(v) if v.schema_version > SNAPSHOT_SCHEMA_VERSION => version_error(v.schema_version),
+            _ => {
+                let (at, what) = crate::diag::json_error(name, text, &e);
+                SnapshotError::NotASnapshot { at, what }
+            }
+        }
     })?;
     if !(SNAPSHOT_SCHEMA_OLDEST..=SNAPSHOT_SCHEMA_VERSION).contains(&snap.schema_version) {
-        return Err(format!(
-            "{name}: snapshot format version {} is not supported (this bollwerk reads versions {SNAPSHOT_SCHEMA_OLDEST} to {SNAPSHOT_SCHEMA_VERSION})",
-            snap.schema_version
-        ));
+        return Err(version_error(snap.schema_version));
     }
     Ok(snap)
+}
+
+/// Why a snapshot file could not be read; each names the file (and line).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotError {
+    /// Not JSON, or not a snapshot's JSON.
+    #[error("{at}: not a bollwerk snapshot: {what}")]
+    NotASnapshot {
+        /// `file:line:column`.
+        at: String,
+        /// What is wrong there, on one line.
+        what: String,
+    },
+    /// A format version this bollwerk does not read.
+    #[error("{file}: snapshot format version {version} is not supported (this bollwerk reads versions {SNAPSHOT_SCHEMA_OLDEST} to {SNAPSHOT_SCHEMA_VERSION})")]
+    Version {
+        /// The file.
+        file: String,
+        /// The version it declares.
+        version: u32,
+    },
+}
+
+impl From<SnapshotError> for String {
+    fn from(e: SnapshotError) -> String {
+        e.to_string()
+    }
 }
 
 /// All facts about one Docker host at one point in time.
@@ -659,8 +697,24 @@ mod tests {
         // The snapshot fuzzer's first find: serde quoted the key, newline and all.
         let text = "{\"schema_version\": 1, \"all_co\\ntainers\": false}";
         let e = parse("s.json", text).unwrap_err();
+        assert!(
+            matches!(&e, SnapshotError::NotASnapshot { at, .. } if at.starts_with("s.json:1:"))
+        );
+        let e = e.to_string();
         assert!(e.starts_with("s.json:1:"), "{e}");
         assert!(!e.contains('\n'), "{e}");
         assert!(e.contains("unknown field `all_co\\ntainers`"), "{e}");
+    }
+
+    #[test]
+    fn a_newer_format_names_file_and_version() {
+        let e = parse("s.json", "{\"schema_version\": 99}").unwrap_err();
+        assert_eq!(
+            e,
+            SnapshotError::Version {
+                file: "s.json".into(),
+                version: 99
+            }
+        );
     }
 }

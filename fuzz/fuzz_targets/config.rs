@@ -15,6 +15,7 @@ fuzz_target!(|data: &[u8]| {
             bollwerk::config::params(values, Default::default());
         }
         Err(e) => {
+            let e = e.to_string();
             assert!(e.starts_with(NAME), "the error does not name the file: {e}");
             assert!(!e.contains('\n'), "an error of several lines: {e}");
         }

@@ -16,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
             bollwerk::snapshot::parse(NAME, &json).expect("an encoded snapshot loads again");
         }
         Err(e) => {
+            let e = e.to_string();
             assert!(e.starts_with(NAME), "the error does not name the file: {e}");
             assert!(!e.contains('\n'), "an error of several lines: {e}");
         }

@@ -66,7 +66,7 @@ pub fn is_field(root: &str, name: &str) -> bool {
 /// Checks that `steps` below `root` name something a snapshot can hold. The error says which
 /// step is wrong and what was expected there (`unknown field 'moed' under host.files[…]:
 /// expected one of exists, kind, …`).
-pub fn check(root: &str, steps: &[Step]) -> Result<(), String> {
+pub fn check(root: &str, steps: &[Step]) -> Result<(), FactPathError> {
     let Some(schema) = SCHEMAS.roots.get(root) else {
         return Ok(()); // `item` and other roots are not the snapshot's.
     };
@@ -156,7 +156,7 @@ fn types(node: &Value) -> Vec<&str> {
     }
 }
 
-fn key<'s>(node: &'s Value, k: &str, at: &str) -> Result<&'s Value, String> {
+fn key<'s>(node: &'s Value, k: &str, at: &str) -> Result<&'s Value, FactPathError> {
     if let Some(props) = node.get("properties").and_then(Value::as_object) {
         if let Some(p) = props.get(k) {
             return Ok(p);
@@ -167,11 +167,11 @@ fn key<'s>(node: &'s Value, k: &str, at: &str) -> Result<&'s Value, String> {
         }
         if !matches!(node.get("additionalProperties"), Some(v) if v.is_object() || v == &Value::Bool(true))
         {
-            let names: Vec<&str> = props.keys().map(String::as_str).collect();
-            return Err(format!(
-                "unknown field '{k}' under {at}: expected one of {}",
-                names.join(", ")
-            ));
+            return Err(FactPathError::UnknownField {
+                at: at.to_string(),
+                field: k.to_string(),
+                expected: props.keys().cloned().collect(),
+            });
         }
     }
     match node.get("additionalProperties") {
@@ -180,26 +180,63 @@ fn key<'s>(node: &'s Value, k: &str, at: &str) -> Result<&'s Value, String> {
     }
     let t = types(node);
     if t.contains(&"array") {
-        return Err(format!(
-            "{at} is a list: name a position ({at}[0]) or test the whole list"
-        ));
+        return Err(FactPathError::ListWithoutPosition { at: at.to_string() });
     }
-    Err(format!(
-        "{at} is {}: it has no field '{k}'",
-        match t.first() {
+    Err(FactPathError::NoFields {
+        at: at.to_string(),
+        kind: match t.first() {
             Some(&"string") => "text",
             Some(&"boolean") => "true or false",
             Some(&"integer") | Some(&"number") => "a number",
             _ => "a single value",
-        }
-    ))
+        },
+        field: k.to_string(),
+    })
 }
 
-fn index<'s>(node: &'s Value, at: &str) -> Result<&'s Value, String> {
+fn index<'s>(node: &'s Value, at: &str) -> Result<&'s Value, FactPathError> {
     if types(node).contains(&"array") {
         return Ok(node.get("items").unwrap_or(&Value::Bool(true)));
     }
-    Err(format!("{at} is not a list: it has no positions"))
+    Err(FactPathError::NotAList { at: at.to_string() })
+}
+
+/// Why a fact path names nothing a snapshot can hold; `at` is the path up to the wrong step
+/// (`host.files[…]`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FactPathError {
+    /// A field the snapshot does not have at that place.
+    #[error("unknown field '{field}' under {at}: expected one of {}", .expected.join(", "))]
+    UnknownField {
+        /// The path up to the field.
+        at: String,
+        /// The field named.
+        field: String,
+        /// The fields there are.
+        expected: Vec<String>,
+    },
+    /// A field asked of a list.
+    #[error("{at} is a list: name a position ({at}[0]) or test the whole list")]
+    ListWithoutPosition {
+        /// The path of the list.
+        at: String,
+    },
+    /// A field asked of a single value.
+    #[error("{at} is {kind}: it has no field '{field}'")]
+    NoFields {
+        /// The path of the value.
+        at: String,
+        /// What it is, in words ("text", "a number").
+        kind: &'static str,
+        /// The field named.
+        field: String,
+    },
+    /// A position asked of something that is not a list.
+    #[error("{at} is not a list: it has no positions")]
+    NotAList {
+        /// The path of the value.
+        at: String,
+    },
 }
 
 #[cfg(test)]
@@ -218,11 +255,21 @@ mod tests {
             &[Step::Key("files"), Step::Key("/etc/x"), Step::Key("moed")],
         )
         .unwrap_err();
+        let FactPathError::UnknownField {
+            at,
+            field,
+            expected,
+        } = &e
+        else {
+            panic!("{e:?}")
+        };
+        assert_eq!((at.as_str(), field.as_str()), ("host.files[…]", "moed"));
+        assert!(expected.iter().any(|f| f == "mode"), "{e}");
         assert!(
-            e.starts_with("unknown field 'moed' under host.files[…]: expected one of"),
+            e.to_string()
+                .starts_with("unknown field 'moed' under host.files[…]: expected one of"),
             "{e}"
         );
-        assert!(e.contains("mode"), "{e}");
         assert!(check(
             "container",
             &[

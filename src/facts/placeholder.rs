@@ -55,9 +55,17 @@ pub fn prose_placeholders(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// A placeholder this host gave no value for (`bin:runc` when no runc binary was found).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("nothing on this host stands for {{{0}}}")]
+pub struct Unresolved(pub String);
+
 /// Replaces each placeholder in `text` through `lookup`; the first unresolved placeholder is
 /// returned as the error.
-pub fn substitute(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+pub fn substitute(
+    text: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<String, Unresolved> {
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find('{') {
@@ -66,7 +74,7 @@ pub fn substitute(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result
         };
         let name = &rest[start + 1..start + len];
         out.push_str(&rest[..start]);
-        out.push_str(&lookup(name).ok_or_else(|| name.to_string())?);
+        out.push_str(&lookup(name).ok_or_else(|| Unresolved(name.to_string()))?);
         rest = &rest[start + len + 1..];
     }
     out.push_str(rest);
@@ -81,6 +89,6 @@ mod tests {
     fn substitutes_placeholders() {
         let f = |n: &str| (n == "bin:dockerd").then(|| "/usr/sbin/dockerd".to_string());
         assert_eq!(substitute("{bin:dockerd}", f).unwrap(), "/usr/sbin/dockerd");
-        assert_eq!(substitute("{bin:runc}", f).unwrap_err(), "bin:runc");
+        assert_eq!(substitute("{bin:runc}", f).unwrap_err().0, "bin:runc");
     }
 }

@@ -1,10 +1,45 @@
 //! Writing report files atomically: a temporary file in the same folder, renamed into place.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Why a report file could not be written: the file (or folder) and the system's reason.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The folder could not be made.
+    #[error("cannot create {}: {source}", .dir.display())]
+    Folder {
+        /// The folder.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// No temporary file could be made beside the file.
+    #[error("cannot create a temporary file in {}: {source}", .dir.display())]
+    Temporary {
+        /// The folder.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Writing, syncing or renaming it into place failed.
+    #[error("cannot write {}: {source}", .path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl From<WriteError> for String {
+    fn from(e: WriteError) -> String {
+        e.to_string()
+    }
+}
 
 /// Writes `bytes` to `path` so readers see either the old file or the whole new one.
-pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     atomic_write_with(path, |out| out.write_all(bytes))
 }
 
@@ -13,26 +48,33 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), String> {
 pub fn atomic_write_with(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), String> {
+) -> Result<(), WriteError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|source| WriteError::Folder {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".bollwerk-")
         .tempfile_in(dir)
-        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
+        .map_err(|source| WriteError::Temporary {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+    let file_error = |source| WriteError::File {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
     write(&mut out)
         .and_then(|_| out.flush())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        .map_err(file_error)?;
     drop(out);
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| format!("cannot write {}: {}", path.display(), e.error))?;
+    tmp.as_file().sync_all().map_err(file_error)?;
+    tmp.persist(path).map_err(|e| file_error(e.error))?;
     Ok(())
 }
 
@@ -43,4 +85,29 @@ pub fn bzip2(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::best());
     encoder.write_all(bytes)?;
     encoder.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_file_or_folder_they_concern() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("plain");
+        std::fs::write(&file, "x").unwrap();
+        // A folder cannot be made below a plain file.
+        let below = file.join("sub").join("report.json");
+        let e = atomic_write(&below, b"{}").unwrap_err();
+        assert!(matches!(&e, WriteError::Folder { dir, .. } if dir == &file.join("sub")));
+        assert!(e
+            .to_string()
+            .starts_with(&format!("cannot create {}", file.join("sub").display())));
+        // A stream that fails is a failure to write the file, which stays as it was.
+        let target = dir.path().join("report.json");
+        let e =
+            atomic_write_with(&target, |_| Err(std::io::Error::other("disk on fire"))).unwrap_err();
+        assert!(matches!(&e, WriteError::File { path, .. } if path == &target));
+        assert!(!target.exists());
+    }
 }

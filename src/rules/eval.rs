@@ -1002,9 +1002,9 @@ impl<'f, 'a> Context<'f, 'a> {
         fact.segments
             .iter()
             .map(|s| match s {
-                Segment::Key(k) if k.contains('{') => {
-                    substitute(k, |name| self.location(name)).map(Segment::Key)
-                }
+                Segment::Key(k) if k.contains('{') => substitute(k, |name| self.location(name))
+                    .map(Segment::Key)
+                    .map_err(|unresolved| unresolved.0),
                 other => Ok(other.clone()),
             })
             .collect::<Result<Vec<_>, _>>()
@@ -1373,7 +1373,7 @@ impl<'f, 'a> Context<'f, 'a> {
         let target = match substitute(target, |n| self.location(n)) {
             Ok(p) => p,
             Err(ph) => {
-                let why = self.unresolved(&ph);
+                let why = self.unresolved(&ph.0);
                 let fact = fact_of(target);
                 return self.on_missing(t, &fact, "host search".into(), why, ev);
             }
