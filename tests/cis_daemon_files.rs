@@ -58,7 +58,11 @@ fn scan_with_env(args: &[&str], env: &[(&str, &str)]) -> (tempfile::TempDir, Run
         .expect("run bollwerk");
     let report = fs::read_to_string(out.path().join("report.json"))
         .ok()
-        .map(|t| serde_json::from_str(&t).expect("report.json is JSON"));
+        .map(|t| {
+            let mut r = serde_json::from_str(&t).expect("report.json is JSON");
+            support::scan::inline_observations(&mut r);
+            r
+        });
     let run = Run {
         code: o.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
