@@ -1,0 +1,155 @@
+//! Benchmarks as data: the `[[benchmark]]` declarations of the rule files, and the checks that
+//! tie the rules' `benchmarks` tables to them.
+//!
+//! A benchmark (CIS Docker 1.8.0 and 1.6.0, a DISA STIG, an organisation's own numbering) is a
+//! name, a title and a table from each member rule to its id there. bollwerk's rule ids are
+//! the numbers of the default benchmark (CIS Docker 1.8.0); `scan --benchmark NAME` reports
+//! under another one's numbers.
+
+use std::collections::BTreeMap;
+
+use super::loader::{split_origin, LoadError};
+use super::Rule;
+
+/// A declared benchmark (`[[benchmark]]` in a rule file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Benchmark {
+    /// The name `--benchmark` takes and rule files use (`cis-docker-1.6.0`).
+    pub name: String,
+    /// The title reports give it (`CIS Docker Benchmark v1.6.0`).
+    pub title: String,
+    /// Its version (`1.6.0`).
+    pub version: Option<String>,
+    /// Who publishes it (`Center for Internet Security`).
+    pub publisher: Option<String>,
+    /// One line for `--help` and the man page.
+    pub description: Option<String>,
+    /// `ident/@system` of its ids in XCCDF.
+    pub ident_system: Option<String>,
+    /// Whether the rule ids are this benchmark's numbers (exactly one benchmark is).
+    pub default: bool,
+    /// Where it was declared: `file:line`.
+    pub origin: String,
+    /// Its `rules` table: rule id → the rule's entry, for rules numbered from the benchmark's
+    /// side (an organisation's numbering of the shipped rules, in a `--checks` folder).
+    pub rules: Vec<(String, super::model::BenchmarkRef)>,
+}
+
+/// The benchmarks a rule set declares, in declaration order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Benchmarks {
+    /// The declarations.
+    pub list: Vec<Benchmark>,
+}
+
+impl Benchmarks {
+    /// The benchmark named `name`.
+    pub fn get(&self, name: &str) -> Option<&Benchmark> {
+        self.list.iter().find(|b| b.name == name)
+    }
+
+    /// The benchmark whose numbers the rule ids are (CIS Docker 1.8.0 for the shipped rules).
+    pub fn default_benchmark(&self) -> Option<&Benchmark> {
+        self.list.iter().find(|b| b.default)
+    }
+
+    /// The declared names, in declaration order.
+    pub fn names(&self) -> Vec<&str> {
+        self.list.iter().map(|b| b.name.as_str()).collect()
+    }
+
+    /// The benchmark `--benchmark NAME` means, or a one-line error naming the known ones.
+    pub fn resolve(&self, name: &str) -> Result<&Benchmark, String> {
+        self.get(name).ok_or_else(|| {
+            format!(
+                "unknown benchmark '{name}': the rule files declare {}",
+                self.names().join(", ")
+            )
+        })
+    }
+}
+
+/// Checks the rules' `benchmarks` tables against the declarations: every benchmark named is
+/// declared, no two rules share an id within one benchmark, and in the default benchmark a
+/// rule's id is its own.
+pub fn validate(rules: &[Rule], benchmarks: &Benchmarks) -> Result<(), Vec<LoadError>> {
+    let mut errors = Vec::new();
+    let err = |origin: &str, message: String| {
+        let (file, line) = split_origin(origin);
+        LoadError {
+            file,
+            line,
+            message,
+        }
+    };
+    let mut defaults = benchmarks.list.iter().filter(|b| b.default);
+    if let (Some(first), Some(second)) = (defaults.next(), defaults.next()) {
+        errors.push(err(
+            &second.origin,
+            format!(
+                "benchmark '{}' is declared the default, but '{}' already is (at {}): the rule ids are one benchmark's numbers",
+                second.name, first.name, first.origin
+            ),
+        ));
+    }
+    let mut seen: BTreeMap<(&str, &str), (&str, &str)> = BTreeMap::new();
+    for rule in rules {
+        for entry in &rule.benchmarks {
+            let Some(benchmark) = benchmarks.get(&entry.benchmark) else {
+                errors.push(err(
+                    &entry.origin,
+                    format!(
+                        "unknown benchmark '{}': declare it in a [[benchmark]] table, or use one of {}",
+                        entry.benchmark,
+                        benchmarks.names().join(", ")
+                    ),
+                ));
+                continue;
+            };
+            if benchmark.default && entry.id != rule.id {
+                errors.push(err(
+                    &entry.origin,
+                    format!(
+                        "rule {} has the id '{}' in {}, whose numbers are the rule ids: write \"{}\"",
+                        rule.id, entry.id, entry.benchmark, rule.id
+                    ),
+                ));
+            }
+            let key = (entry.benchmark.as_str(), entry.id.as_str());
+            match seen.get(&key) {
+                Some((other, at)) => errors.push(err(
+                    &entry.origin,
+                    format!(
+                        "{} id '{}' is already given to rule {other} at {at}",
+                        entry.benchmark, entry.id
+                    ),
+                )),
+                None => {
+                    seen.insert(key, (&rule.id, &entry.origin));
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// The report's legacy `id_1_6_0` of a rule with these entries: its CIS 1.6.0 id where it
+/// differs, `-` for a CIS 1.8.0 rule that 1.6.0 lacks, none otherwise.
+pub fn legacy_id_1_6_0(id: &str, entries: &[super::model::BenchmarkRef]) -> Option<String> {
+    let find = |name: &str| entries.iter().find(|e| e.benchmark == name);
+    match (find(CIS_1_6_0), find(CIS_1_8_0)) {
+        (Some(old), _) if old.id != id => Some(old.id.clone()),
+        (None, Some(_)) => Some("-".into()),
+        _ => None,
+    }
+}
+
+/// The name of CIS Docker Benchmark 1.8.0, whose numbers the shipped rule ids are.
+pub const CIS_1_8_0: &str = "cis-docker-1.8.0";
+/// The name of CIS Docker Benchmark 1.6.0 (the reports' legacy `id_1_6_0`, and the old
+/// rule-file key `id-1-6-0`).
+pub const CIS_1_6_0: &str = "cis-docker-1.6.0";
