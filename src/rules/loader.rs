@@ -15,7 +15,7 @@ use super::path::FactPath;
 use super::vocabulary::{
     closest, operator, operator_names, Takes, WhenAbsent, CHECK_KEYS, OPERATORS,
 };
-use super::{params, RuleSet};
+use super::{params, template, RuleSet};
 use crate::facts::fact_paths::{self, Step};
 use crate::facts::placeholder::{
     balanced_braces, placeholders_in, prose_placeholders, LOCATION_KINDS,
@@ -181,14 +181,34 @@ pub fn parse_file_full(name: &str, text: &str) -> Result<Loaded, Vec<LoadError>>
         let offset = e.span().map(|s| s.start).unwrap_or(0);
         vec![src.err(offset, e.message().trim().replace('\n', " "))]
     };
-    let table = toml::de::DeTable::parse(text).map_err(toml_error)?;
+    let mut table = toml::de::DeTable::parse(text).map_err(toml_error)?;
+    let expansions = template::expand(table.get_mut()).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|(at, message)| src.err(at, message))
+            .collect::<Vec<_>>()
+    })?;
     let raw = RawFile::deserialize(toml::de::Deserializer::from(table)).map_err(toml_error)?;
     let mut loaded = Loaded::default();
     let mut errors = Vec::new();
-    for raw_rule in raw.rule {
+    for (i, raw_rule) in raw.rule.into_iter().enumerate() {
         match validate_rule(&src, raw_rule) {
             Ok(rule) => loaded.rules.push(rule),
-            Err(mut e) => errors.append(&mut e),
+            Err(mut e) => {
+                // A value the template gave: say for which rule it was expanded.
+                if let Some(Some(x)) = expansions.get(i) {
+                    let lines = src.line(x.extent.start)..=src.line(x.extent.end);
+                    for err in e.iter_mut().filter(|err| lines.contains(&err.line)) {
+                        err.message = format!(
+                            "{} (template '{}', expanded for the rule at line {})",
+                            err.message,
+                            x.template,
+                            src.line(x.rule_at)
+                        );
+                    }
+                }
+                errors.append(&mut e);
+            }
         }
     }
     for raw_benchmark in raw.benchmark {

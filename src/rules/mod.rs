@@ -13,6 +13,7 @@ pub mod path;
 pub mod plan;
 pub mod result;
 pub mod seek;
+pub mod template;
 pub mod value;
 pub mod vocabulary;
 
