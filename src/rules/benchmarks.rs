@@ -6,11 +6,6 @@
 //! the numbers of the default benchmark (CIS Docker 1.8.0); `scan --benchmark NAME` reports
 //! under another one's numbers.
 
-use std::collections::BTreeMap;
-
-use super::loader::{split_origin, LoadError};
-use super::Rule;
-
 /// A declared benchmark (`[[benchmark]]` in a rule file).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Benchmark {
@@ -66,74 +61,6 @@ impl Benchmarks {
                 self.names().join(", ")
             )
         })
-    }
-}
-
-/// Checks the rules' `benchmarks` tables against the declarations: every benchmark named is
-/// declared, no two rules share an id within one benchmark, and in the default benchmark a
-/// rule's id is its own.
-pub fn validate(rules: &[Rule], benchmarks: &Benchmarks) -> Result<(), Vec<LoadError>> {
-    let mut errors = Vec::new();
-    let err = |origin: &str, message: String| {
-        let (file, line) = split_origin(origin);
-        LoadError {
-            file,
-            line,
-            message,
-        }
-    };
-    let mut defaults = benchmarks.list.iter().filter(|b| b.default);
-    if let (Some(first), Some(second)) = (defaults.next(), defaults.next()) {
-        errors.push(err(
-            &second.origin,
-            format!(
-                "benchmark '{}' is declared the default, but '{}' already is (at {}): the rule ids are one benchmark's numbers",
-                second.name, first.name, first.origin
-            ),
-        ));
-    }
-    let mut seen: BTreeMap<(&str, &str), (&str, &str)> = BTreeMap::new();
-    for rule in rules {
-        for entry in &rule.benchmarks {
-            let Some(benchmark) = benchmarks.get(&entry.benchmark) else {
-                errors.push(err(
-                    &entry.origin,
-                    format!(
-                        "unknown benchmark '{}': declare it in a [[benchmark]] table, or use one of {}",
-                        entry.benchmark,
-                        benchmarks.names().join(", ")
-                    ),
-                ));
-                continue;
-            };
-            if benchmark.default && entry.id != rule.id {
-                errors.push(err(
-                    &entry.origin,
-                    format!(
-                        "rule {} has the id '{}' in {}, whose numbers are the rule ids: write \"{}\"",
-                        rule.id, entry.id, entry.benchmark, rule.id
-                    ),
-                ));
-            }
-            let key = (entry.benchmark.as_str(), entry.id.as_str());
-            match seen.get(&key) {
-                Some((other, at)) => errors.push(err(
-                    &entry.origin,
-                    format!(
-                        "{} id '{}' is already given to rule {other} at {at}",
-                        entry.benchmark, entry.id
-                    ),
-                )),
-                None => {
-                    seen.insert(key, (&rule.id, &entry.origin));
-                }
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
     }
 }
 

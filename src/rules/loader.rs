@@ -1026,6 +1026,74 @@ pub fn merge(base: Vec<Rule>, extra: Vec<Rule>) -> Result<RuleSet, Vec<LoadError
     Ok(RuleSet { rules })
 }
 
+/// Checks the rules' `benchmarks` tables against the declarations: every benchmark named is
+/// declared, no two rules share an id within one benchmark, and in the default benchmark a
+/// rule's id is its own.
+fn validate_benchmarks(rules: &[Rule], benchmarks: &Benchmarks) -> Result<(), Vec<LoadError>> {
+    let mut errors = Vec::new();
+    let err = |origin: &str, message: String| {
+        let (file, line) = split_origin(origin);
+        LoadError {
+            file,
+            line,
+            message,
+        }
+    };
+    let mut defaults = benchmarks.list.iter().filter(|b| b.default);
+    if let (Some(first), Some(second)) = (defaults.next(), defaults.next()) {
+        errors.push(err(
+            &second.origin,
+            format!(
+                "benchmark '{}' is declared the default, but '{}' already is (at {}): the rule ids are one benchmark's numbers",
+                second.name, first.name, first.origin
+            ),
+        ));
+    }
+    let mut seen: BTreeMap<(&str, &str), (&str, &str)> = BTreeMap::new();
+    for rule in rules {
+        for entry in &rule.benchmarks {
+            let Some(benchmark) = benchmarks.get(&entry.benchmark) else {
+                errors.push(err(
+                    &entry.origin,
+                    format!(
+                        "unknown benchmark '{}': declare it in a [[benchmark]] table, or use one of {}",
+                        entry.benchmark,
+                        benchmarks.names().join(", ")
+                    ),
+                ));
+                continue;
+            };
+            if benchmark.default && entry.id != rule.id {
+                errors.push(err(
+                    &entry.origin,
+                    format!(
+                        "rule {} has the id '{}' in {}, whose numbers are the rule ids: write \"{}\"",
+                        rule.id, entry.id, entry.benchmark, rule.id
+                    ),
+                ));
+            }
+            let key = (entry.benchmark.as_str(), entry.id.as_str());
+            match seen.get(&key) {
+                Some((other, at)) => errors.push(err(
+                    &entry.origin,
+                    format!(
+                        "{} id '{}' is already given to rule {other} at {at}",
+                        entry.benchmark, entry.id
+                    ),
+                )),
+                None => {
+                    seen.insert(key, (&rule.id, &entry.origin));
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
 /// [`merge`] for rules with their benchmarks: the declarations of both (a name declared
 /// twice is an error), checked against the rules' `benchmarks` tables.
 pub fn merge_all(base: Loaded, extra: Loaded) -> Result<(RuleSet, Benchmarks), Vec<LoadError>> {
@@ -1079,7 +1147,7 @@ pub fn merge_all(base: Loaded, extra: Loaded) -> Result<(RuleSet, Benchmarks), V
         }
     }
     let declared = Benchmarks { list };
-    if let Err(mut e) = benchmarks::validate(&set.rules, &declared) {
+    if let Err(mut e) = validate_benchmarks(&set.rules, &declared) {
         errors.append(&mut e);
     }
     if errors.is_empty() {
@@ -1089,7 +1157,7 @@ pub fn merge_all(base: Loaded, extra: Loaded) -> Result<(RuleSet, Benchmarks), V
     }
 }
 
-pub(crate) fn split_origin(origin: &str) -> (String, usize) {
+fn split_origin(origin: &str) -> (String, usize) {
     match origin.rsplit_once(':') {
         Some((f, l)) => (f.to_string(), l.parse().unwrap_or(0)),
         None => (origin.to_string(), 0),
