@@ -1,5 +1,5 @@
-//! Benchmarks as data: the `[[benchmark]]` declarations of the rule files, and the checks that
-//! tie the rules' `benchmarks` tables to them.
+//! Benchmarks as data: the `[[benchmark]]` declarations of the rule files (the loader checks
+//! the rules' `benchmarks` tables against them).
 //!
 //! A benchmark (CIS Docker 1.8.0 and 1.6.0, a DISA STIG, an organisation's own numbering) is a
 //! name, a title and a table from each member rule to its id there. bollwerk's rule ids are
