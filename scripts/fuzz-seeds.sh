@@ -10,11 +10,15 @@ rm -rf "$seeds"
 mkdir -p "$seeds"/{rules,daemon_json,snapshot,tailoring,config}
 
 # One rule a seed: small inputs keep the fuzzer fast (a whole rule file is up to 40 KB); the
-# loader reads each the same way it reads a file of many.
+# loader reads each the same way it reads a file of many. What comes before a file's first rule
+# (its [[template]] tables) goes into each of its seeds, so rules made from a template stay
+# valid; the benchmark declarations are a seed of their own.
+cp checks/benchmarks.toml "$seeds/rules/benchmarks.toml"
 for f in checks/bollwerk/*.toml checks/cis-docker-1.8.0/*.toml; do
   awk -v out="$seeds/rules/$(basename "$(dirname "$f")")-$(basename "$f" .toml)" '
-    /^\[\[rule\]\]/ { n++ }
-    n { print > (out "-" n ".toml") }
+    /^\[\[rule\]\]/ { n++; if (n > 0) printf "%s", head > (out "-" n ".toml") }
+    !n { head = head $0 "\n"; next }
+    { print > (out "-" n ".toml") }
   ' "$f"
 done
 

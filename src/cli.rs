@@ -241,9 +241,15 @@ pub struct ScanArgs {
     /// ports, thresholds (see bollwerk.example.toml).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Which benchmark's numbering the report uses.
-    #[arg(long, value_enum, default_value = "cis-docker-1.8.0")]
-    benchmark: Benchmark,
+    /// Which benchmark's numbering the report uses: any benchmark the rule files declare
+    /// (`[[benchmark]]`, also in --checks).
+    #[arg(
+        long,
+        default_value = "cis-docker-1.8.0",
+        value_parser = BenchmarkName,
+        value_name = "NAME"
+    )]
+    benchmark: String,
     /// Users allowed in the docker group (rule 1.1.2), comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "USERS")]
     trusted_users: Option<Vec<String>>,
@@ -314,15 +320,33 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
     }
 }
 
-/// Benchmark numbering for reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Benchmark {
-    /// CIS Docker Benchmark 1.8.0 (rule ids as shipped).
-    #[value(name = "cis-docker-1.8.0")]
-    CisDocker180,
-    /// CIS Docker Benchmark 1.6.0: results under their 1.6.0 ids; rules new in 1.8.0 left out.
-    #[value(name = "cis-docker-1.6.0")]
-    CisDocker160,
+/// `--benchmark NAME`: any name is taken here and checked once the rule files, `--checks`
+/// included, are read; the benchmarks the embedded rule files declare are offered to help,
+/// man pages and shell completions.
+#[derive(Debug, Clone, Copy)]
+struct BenchmarkName;
+
+impl clap::builder::TypedValueParser for BenchmarkName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::NonEmptyStringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let declared = crate::rules::embedded::declared_benchmarks();
+        Some(Box::new(declared.list.iter().map(|b| {
+            clap::builder::PossibleValue::new(b.name.as_str())
+                .help(b.description.clone().unwrap_or_else(|| b.title.clone()))
+        })))
+    }
 }
 
 /// Formats for `rules export`.
@@ -524,6 +548,30 @@ pub enum RulesCommand {
     },
 }
 
+/// A rule's `benchmarks` table as rule files write it (inline, in declaration order):
+/// `"cis-docker-1.8.0" = "5.2", "cis-docker-1.6.0" = "5.1"`.
+fn benchmarks_table(
+    r: &crate::rules::Rule,
+    declared: &crate::rules::benchmarks::Benchmarks,
+) -> String {
+    let mut entries: Vec<_> = r.benchmarks.iter().collect();
+    entries.sort_by_key(|e| declared.names().iter().position(|n| *n == e.benchmark));
+    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+    entries
+        .iter()
+        .map(|e| match &e.title {
+            None => format!("{} = {}", quote(&e.benchmark), quote(&e.id)),
+            Some(t) => format!(
+                "{} = {{ id = {}, title = {} }}",
+                quote(&e.benchmark),
+                quote(&e.id),
+                quote(t)
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `rules list` fits terminals and issue comments of this many columns.
 const LIST_WIDTH: usize = 100;
 
@@ -640,7 +688,14 @@ pub fn main() -> ExitCode {
 }
 
 fn load_rules(args: &RuleArgs) -> Result<RuleSet, Fatal> {
-    RuleSet::load(args.checks.as_deref()).map_err(|errors| {
+    load_rules_with_benchmarks(args).map(|(set, _)| set)
+}
+
+/// [`load_rules`] with the benchmarks the rule files declare.
+fn load_rules_with_benchmarks(
+    args: &RuleArgs,
+) -> Result<(RuleSet, crate::rules::benchmarks::Benchmarks), Fatal> {
+    RuleSet::load_with_benchmarks(args.checks.as_deref()).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         Fatal(format!(
             "invalid rules, nothing was scanned:\n{}",
@@ -707,7 +762,8 @@ fn read_snapshot(path: &Path) -> Result<Snapshot, Fatal> {
 }
 
 fn scan(args: ScanArgs) -> Result<u8, Fatal> {
-    let all_rules = load_rules(&args.rules)?;
+    let (all_rules, benchmarks) = load_rules_with_benchmarks(&args.rules)?;
+    let benchmark = benchmarks.resolve(&args.benchmark)?.clone();
     let tailoring = match &args.tailoring {
         Some(path) => Some(report::tailoring::read(path)?),
         None => None,
@@ -804,8 +860,8 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
         eval::Detail::All
     };
     let mut results = eval::evaluate_with(&rules, &snapshot, &params, detail);
-    if args.benchmark == Benchmark::CisDocker160 {
-        results = report::renumber_1_6_0(results);
+    if !benchmark.default {
+        results = report::renumber(results, &all_rules, &benchmark.name);
     }
     let options = RunOptions {
         all_containers: snapshot.all_containers,
@@ -832,8 +888,12 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
             .map(report::RuleText::from)
             .collect();
     }
-    if args.benchmark == Benchmark::CisDocker160 {
-        report.benchmark = report::BENCHMARK_1_6_0.into();
+    report.benchmark = benchmark.title.clone();
+    if !benchmark.default {
+        report.numbering = Some(report::Numbering {
+            benchmark: benchmark.name.clone(),
+            ident_system: benchmark.ident_system.clone(),
+        });
     }
     if let Some(exceptions) = &exceptions {
         let now = args
@@ -1159,15 +1219,15 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
             Ok(())
         }
         RulesCommand::Show { id, rules } => {
-            let set = load_rules(&rules)?;
+            let (set, benchmarks) = load_rules_with_benchmarks(&rules)?;
             let r = set
                 .lookup(&id)
                 .ok_or_else(|| format!("no rule with id '{id}' (see `bollwerk rules list`)"))?;
             outln!("{} {}", r.id, r.title);
             // The keys and words of the rule files, so that what is shown can be searched for
             // in checks/ and written into a rule of one's own.
-            if let Some(old) = &r.id_1_6_0 {
-                outln!("id-1-6-0 = \"{old}\"");
+            if !r.benchmarks.is_empty() {
+                outln!("benchmarks = {{ {} }}", benchmarks_table(r, &benchmarks));
             }
             outln!("level = {}", r.level);
             outln!("assessment = \"{}\"", r.assessment);

@@ -29,7 +29,7 @@ fn rules_show_speaks_the_rule_files_words() {
     let (code, out, err) = run(&["rules", "show", "5.2"]);
     assert_eq!(code, 0, "{err}");
     for line in [
-        "id-1-6-0 = \"5.1\"",
+        r#"benchmarks = { "cis-docker-1.8.0" = "5.2", "cis-docker-1.6.0" = "5.1" }"#,
         "level = 1",
         "assessment = \"automated\"",
         "severity = \"medium\"",

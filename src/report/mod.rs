@@ -44,28 +44,50 @@ pub fn reads_version(version: u32) -> bool {
 /// The benchmark bollwerk's CIS rules follow.
 pub const BENCHMARK: &str = "CIS Docker Benchmark v1.8.0";
 
-/// The earlier benchmark `--benchmark cis-docker-1.6.0` reports against.
-pub const BENCHMARK_1_6_0: &str = "CIS Docker Benchmark v1.6.0";
-
-/// Results under CIS Docker 1.6.0 numbering: each CIS rule takes its 1.6.0 id (the 1.8.0 id is
-/// kept in `id_1_8_0`), rules new in 1.8.0 (`id-1-6-0 = "-"`) are left out, bollwerk's own
-/// rules stay as they are.
-pub fn renumber_1_6_0(results: Vec<RuleResult>) -> Vec<RuleResult> {
+/// Results under the numbering of the benchmark `benchmark`, as the rules' `benchmarks` tables
+/// give it: a rule in that benchmark takes its id there (and its title there, where the table
+/// gives one), keeping bollwerk's rule id in `id_1_8_0`; a rule in other benchmarks only is
+/// left out (CIS 1.8.0 recommendations that 1.6.0 lacks); a rule in no benchmark (bollwerk's
+/// own, a user's own) stays as it is. `id_1_6_0` goes: the numbering is now the report's.
+pub fn renumber(
+    results: Vec<RuleResult>,
+    rules: &crate::rules::RuleSet,
+    benchmark: &str,
+) -> Vec<RuleResult> {
     let mut out: Vec<RuleResult> = results
         .into_iter()
-        .filter(|r| r.id_1_6_0.as_deref() != Some("-"))
-        .map(|mut r| {
-            if let Some(old) = r.id_1_6_0.take() {
-                r.id_1_8_0 = Some(std::mem::replace(&mut r.id, old));
-            } else if !r.id.starts_with("BW") {
-                r.id_1_8_0 = Some(r.id.clone());
+        .filter_map(|mut r| {
+            r.id_1_6_0 = None;
+            let Some(rule) = rules.get(&r.id) else {
+                return Some(r);
+            };
+            match rule.in_benchmark(benchmark) {
+                Some(entry) => {
+                    r.id_1_8_0 = Some(std::mem::replace(&mut r.id, entry.id.clone()));
+                    if let Some(title) = &entry.title {
+                        r.title = title.clone();
+                    }
+                }
+                None if rule.benchmarks.is_empty() => {}
+                None => return None,
             }
             r.section = r.id.split(['.', '-']).next().unwrap_or(&r.id).to_string();
-            r
+            Some(r)
         })
         .collect();
     out.sort_by(|a, b| crate::rules::compare_ids(&a.id, &b.id));
     out
+}
+
+/// The numbering of a report made with `--benchmark NAME` other than the default one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Numbering {
+    /// The benchmark's name, as `--benchmark` takes it (`cis-docker-1.6.0`).
+    pub benchmark: String,
+    /// `ident/@system` of its ids in XCCDF, when the benchmark declares one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ident_system: Option<String>,
 }
 
 /// A scan's results: the JSON report (`report.json`), documented by `schema/report.schema.json`.
@@ -78,6 +100,10 @@ pub struct Report {
     pub tool: ToolInfo,
     /// The benchmark followed.
     pub benchmark: String,
+    /// Whose numbers the results' ids are, when not bollwerk's rule ids (`--benchmark`):
+    /// each result then keeps its rule id in `id_1_8_0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numbering: Option<Numbering>,
     /// Facts about the run.
     pub run: RunInfo,
     /// Counts per status, overall and per section.
@@ -417,6 +443,7 @@ impl Report {
                 rules_version,
             },
             benchmark: BENCHMARK.into(),
+            numbering: None,
             run: RunInfo {
                 hostname: snapshot.host.hostname.clone(),
                 fqdn: snapshot.host.fqdn.clone(),

@@ -593,6 +593,7 @@ mod tests {
                 rules_version: "0".into(),
             },
             benchmark: "B".into(),
+            numbering: None,
             run: serde_json::from_value(serde_json::json!({
                 "hostname": "h", "fqdn": null, "os": null, "kernel": null, "interfaces": [],
                 "daemon_version": "27.0", "docker_host": "unix:///s", "host_root": "/",

@@ -154,8 +154,11 @@ struct RuleMeta<'a> {
     /// bollwerk's rule id (the CIS 1.8.0 id or `BW-…`), whatever numbering the report uses:
     /// XCCDF ids and tailoring files refer to it.
     id: &'a str,
-    /// The CIS 1.6.0 id where it differs (never `-`).
+    /// The rule's id in another benchmark where it differs (never `-`): the CIS 1.6.0 id, or
+    /// under `--benchmark` that benchmark's.
     id_1_6_0: Option<&'a str>,
+    /// `ident/@system` of `id_1_6_0`.
+    alt_system: std::borrow::Cow<'a, str>,
     section: String,
     title: &'a str,
     description: &'a str,
@@ -177,6 +180,7 @@ impl<'a> From<&'a Rule> for RuleMeta<'a> {
         RuleMeta {
             id: &r.id,
             id_1_6_0: old_id(&r.id, r.id_1_6_0.as_deref()),
+            alt_system: CIS_1_6_0_IDENT_SYSTEM.into(),
             section: r.section().to_string(),
             title: &r.title,
             description: &r.description,
@@ -196,6 +200,7 @@ impl<'a> From<&'a RuleResult> for RuleMeta<'a> {
         RuleMeta {
             id,
             id_1_6_0: old,
+            alt_system: CIS_1_6_0_IDENT_SYSTEM.into(),
             section: r.section.clone(),
             title: &r.title,
             description: &r.description,
@@ -214,6 +219,7 @@ impl<'a> From<&'a super::RuleText> for RuleMeta<'a> {
         RuleMeta {
             id: &r.id,
             id_1_6_0: old_id(&r.id, r.id_1_6_0.as_deref()),
+            alt_system: CIS_1_6_0_IDENT_SYSTEM.into(),
             section: r.section.clone(),
             title: &r.title,
             description: &r.description,
@@ -260,10 +266,25 @@ fn report_rules(report: &Report) -> Vec<RuleMeta<'_>> {
     entries(report)
         .into_iter()
         .map(|e| match e {
-            Entry::Evaluated(r) => RuleMeta::from(r),
+            Entry::Evaluated(r) => RuleMeta {
+                alt_system: alt_system(report),
+                ..RuleMeta::from(r)
+            },
             Entry::NotSelected(r) => RuleMeta::from(r),
         })
         .collect()
+}
+
+/// `ident/@system` of the other id [`ids`] gives for the results of `report`: the system its
+/// `--benchmark` declares (a URN of its name if it declares none), else CIS 1.6.0's.
+fn alt_system(report: &Report) -> std::borrow::Cow<'_, str> {
+    match &report.numbering {
+        Some(n) => match &n.ident_system {
+            Some(system) => system.as_str().into(),
+            None => format!("urn:bollwerk:benchmark:{}", n.benchmark).into(),
+        },
+        None => CIS_1_6_0_IDENT_SYSTEM.into(),
+    }
 }
 
 /// A result's bollwerk rule id and its CIS 1.6.0 id (where it differs), for reports in
@@ -498,12 +519,14 @@ fn param_text(v: &Json) -> String {
     }
 }
 
-fn idents(x: &mut Xml, id: &str, id_1_6_0: Option<&str>) {
+/// The ids of a rule: its CIS 1.8.0 id (bollwerk's CIS rule ids are), and `alt`, its id in
+/// another benchmark where it differs, under that benchmark's `system`.
+fn idents(x: &mut Xml, id: &str, alt: Option<&str>, system: &str) {
     if id.starts_with(|c: char| c.is_ascii_digit()) {
         x.leaf("ident", &[("system", CIS_IDENT_SYSTEM)], id);
-        if let Some(old) = id_1_6_0 {
-            x.leaf("ident", &[("system", CIS_1_6_0_IDENT_SYSTEM)], old);
-        }
+    }
+    if let Some(other) = alt {
+        x.leaf("ident", &[("system", system)], other);
     }
 }
 
@@ -562,7 +585,7 @@ fn write_rule(x: &mut Xml, r: &RuleMeta) {
         x.leaf("reference", &[("href", href)], text);
     }
     x.leaf("rationale", &[LANG], r.rationale);
-    idents(x, r.id, r.id_1_6_0);
+    idents(x, r.id, r.id_1_6_0, &r.alt_system);
     // NIST controls as idents too: MITRE SAF takes a control's NIST tags from its `ident`
     // elements whenever it has any (the CIS ids), and never reads the references then.
     for reference in r.references {
@@ -1180,7 +1203,7 @@ fn write_test_result(x: &mut Xml, report: &Report, arf: Option<(&str, &str)>, me
                 write_override(x, r, &time_attr, report);
             }
             let (id, old) = ids(r);
-            idents(x, id, old);
+            idents(x, id, old, &alt_system(report));
             for (severity, text) in messages.of_rule(r) {
                 x.leaf("message", &[("severity", severity)], text);
             }
@@ -1264,7 +1287,12 @@ fn write_not_selected(x: &mut Xml, r: &super::RuleText, time: &str) {
         ],
     );
     x.leaf("result", &[], "notselected");
-    idents(x, &r.id, old_id(&r.id, r.id_1_6_0.as_deref()));
+    idents(
+        x,
+        &r.id,
+        old_id(&r.id, r.id_1_6_0.as_deref()),
+        CIS_1_6_0_IDENT_SYSTEM,
+    );
     check(x, &r.id);
     x.close("rule-result");
 }

@@ -7,14 +7,15 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::benchmarks::{self, Benchmark, Benchmarks};
 use super::model::{
-    Arg, Assessment, Check, Fix, Missing, Op, Operand, Rule, Scope, Severity, Test,
+    Arg, Assessment, BenchmarkRef, Check, Fix, Missing, Op, Operand, Rule, Scope, Severity, Test,
 };
 use super::path::FactPath;
 use super::vocabulary::{
     closest, operator, operator_names, Takes, WhenAbsent, CHECK_KEYS, OPERATORS,
 };
-use super::{params, RuleSet};
+use super::{params, template, RuleSet};
 use crate::facts::fact_paths::{self, Step};
 use crate::facts::placeholder::{
     balanced_braces, placeholders_in, prose_placeholders, LOCATION_KINDS,
@@ -47,6 +48,27 @@ impl LoadError {
 struct RawFile {
     #[serde(default)]
     rule: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    benchmark: Vec<Spanned<RawBenchmark>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawBenchmark {
+    name: Spanned<String>,
+    title: Spanned<String>,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    publisher: Option<String>,
+    #[serde(default)]
+    description: Option<Spanned<String>>,
+    #[serde(default)]
+    ident_system: Option<String>,
+    #[serde(default)]
+    default: bool,
+    #[serde(default)]
+    rules: Option<BTreeMap<String, Spanned<toml::Value>>>,
 }
 
 #[derive(Deserialize)]
@@ -55,6 +77,8 @@ struct RawRule {
     id: Spanned<String>,
     #[serde(default)]
     id_1_6_0: Option<Spanned<String>>,
+    #[serde(default)]
+    benchmarks: Option<Spanned<BTreeMap<String, Spanned<toml::Value>>>>,
     title: Spanned<String>,
     description: String,
     rationale: String,
@@ -135,28 +159,231 @@ impl Source<'_> {
     }
 }
 
+/// What rule files hold: rules and benchmark declarations.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    /// The rules, in file order.
+    pub rules: Vec<Rule>,
+    /// The `[[benchmark]]` declarations, in file order.
+    pub benchmarks: Vec<Benchmark>,
+}
+
 /// Parses and validates one rule file. `name` is used in messages and origins.
 pub fn parse_file(name: &str, text: &str) -> Result<Vec<Rule>, Vec<LoadError>> {
+    parse_file_full(name, text).map(|l| l.rules)
+}
+
+/// Parses and validates one rule file: its rules and its benchmark declarations. Whether the
+/// benchmarks its rules name are declared is checked once all files are read ([`merge_all`]).
+pub fn parse_file_full(name: &str, text: &str) -> Result<Loaded, Vec<LoadError>> {
     let src = Source { name, text };
-    let raw: RawFile = toml::from_str(text).map_err(|e| {
+    let toml_error = |e: toml::de::Error| {
         let offset = e.span().map(|s| s.start).unwrap_or(0);
         vec![src.err(offset, e.message().trim().replace('\n', " "))]
+    };
+    let mut table = toml::de::DeTable::parse(text).map_err(toml_error)?;
+    let expansions = template::expand(table.get_mut()).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|(at, message)| src.err(at, message))
+            .collect::<Vec<_>>()
     })?;
-    let mut rules = Vec::new();
+    let raw = RawFile::deserialize(toml::de::Deserializer::from(table)).map_err(toml_error)?;
+    let mut loaded = Loaded::default();
     let mut errors = Vec::new();
-    for raw_rule in raw.rule {
+    for (i, raw_rule) in raw.rule.into_iter().enumerate() {
         match validate_rule(&src, raw_rule) {
-            Ok(rule) => rules.push(rule),
-            Err(mut e) => errors.append(&mut e),
+            Ok(rule) => loaded.rules.push(rule),
+            Err(mut e) => {
+                // A value the template gave: say for which rule it was expanded.
+                if let Some(Some(x)) = expansions.get(i) {
+                    let lines = src.line(x.extent.start)..=src.line(x.extent.end);
+                    for err in e.iter_mut().filter(|err| lines.contains(&err.line)) {
+                        err.message = format!(
+                            "{} (template '{}', expanded for the rule at line {})",
+                            err.message,
+                            x.template,
+                            src.line(x.rule_at)
+                        );
+                    }
+                }
+                errors.append(&mut e);
+            }
+        }
+    }
+    for raw_benchmark in raw.benchmark {
+        match validate_benchmark(&src, raw_benchmark) {
+            Ok(b) => loaded.benchmarks.push(b),
+            Err(e) => errors.push(e),
         }
     }
     if errors.is_empty() {
-        Ok(rules)
+        Ok(loaded)
     } else {
         Err(errors)
     }
 }
 
+/// A benchmark's name: what `--benchmark` takes.
+static BENCHMARK_NAME: std::sync::LazyLock<Regex> =
+    std::sync::LazyLock::new(|| Regex::new(r"^[A-Za-z0-9][A-Za-z0-9._-]*$").expect("static regex"));
+
+/// A rule's id in a benchmark: CIS numbers, STIG ids (`V-235782`), an organisation's own.
+static BENCHMARK_ID: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+    Regex::new(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$").expect("static regex")
+});
+
+fn validate_benchmark(src: &Source, raw: Spanned<RawBenchmark>) -> Result<Benchmark, LoadError> {
+    let start = raw.span().start;
+    let raw = raw.into_inner();
+    let name = raw.name.get_ref();
+    if !BENCHMARK_NAME.is_match(name) {
+        return Err(src.err(
+            raw.name.span().start,
+            format!("bad benchmark name '{name}': expected letters, digits, '.', '_' and '-', such as cis-docker-1.6.0"),
+        ));
+    }
+    let one_line = |s: &Spanned<String>, what: &str| {
+        let t = s.get_ref().trim();
+        if t.is_empty() || t.contains('\n') {
+            Err(src.err(s.span().start, format!("{what} must be one non-empty line")))
+        } else {
+            Ok(t.to_string())
+        }
+    };
+    let mut members = Vec::new();
+    for (rule, value) in raw.rules.iter().flatten() {
+        members.push((rule.clone(), benchmark_entry(src, name, value)?));
+    }
+    Ok(Benchmark {
+        rules: members,
+        name: name.clone(),
+        title: one_line(&raw.title, "title")?,
+        version: raw.version,
+        publisher: raw.publisher,
+        description: raw
+            .description
+            .as_ref()
+            .map(|d| one_line(d, "description"))
+            .transpose()?,
+        ident_system: raw.ident_system,
+        default: raw.default,
+        origin: format!("{}:{}", src.name, src.line(start)),
+    })
+}
+
+/// A rule's `benchmarks` table (or the old key `id-1-6-0`) as entries.
+fn benchmark_refs(
+    src: &Source,
+    id: &str,
+    id_re: &Regex,
+    raw: &RawRule,
+    errors: &mut Vec<LoadError>,
+) -> Vec<BenchmarkRef> {
+    let mut refs = Vec::new();
+    if let Some(old) = &raw.id_1_6_0 {
+        if old.get_ref() != "-" && !id_re.is_match(old.get_ref()) {
+            errors.push(src.err(
+                old.span().start,
+                format!(
+                    "bad id-1-6-0 '{}': expected a CIS number such as 2.9, or \"-\" for recommendations new in 1.8.0",
+                    old.get_ref()
+                ),
+            ));
+        }
+        if let Some(table) = &raw.benchmarks {
+            errors.push(src.err(
+                table.span().start,
+                format!(
+                    "id-1-6-0 is the old spelling of benchmarks.\"{}\": write one or the other",
+                    benchmarks::CIS_1_6_0
+                ),
+            ));
+        }
+        // The old key: the rule's id is its CIS 1.8.0 number, `-` means not in 1.6.0.
+        let origin = format!("{}:{}", src.name, src.line(old.span().start));
+        refs.push(BenchmarkRef {
+            benchmark: benchmarks::CIS_1_8_0.into(),
+            id: id.to_string(),
+            title: None,
+            origin: origin.clone(),
+        });
+        if old.get_ref() != "-" {
+            refs.push(BenchmarkRef {
+                benchmark: benchmarks::CIS_1_6_0.into(),
+                id: old.get_ref().clone(),
+                title: None,
+                origin,
+            });
+        }
+        return refs;
+    }
+    let Some(table) = &raw.benchmarks else {
+        return refs;
+    };
+    for (benchmark, value) in table.get_ref() {
+        let at = value.span().start;
+        if !BENCHMARK_NAME.is_match(benchmark) {
+            errors.push(src.err(at, format!("bad benchmark name '{benchmark}'")));
+            continue;
+        }
+        match benchmark_entry(src, benchmark, value) {
+            Ok(entry) => refs.push(entry),
+            Err(e) => errors.push(e),
+        }
+    }
+    refs
+}
+
+/// One entry of a benchmark table: the rule's id there as a string, or `{ id, title }`.
+fn benchmark_entry(
+    src: &Source,
+    benchmark: &str,
+    value: &Spanned<toml::Value>,
+) -> Result<BenchmarkRef, LoadError> {
+    let at = value.span().start;
+    let takes = format!(
+        "benchmarks.\"{benchmark}\" takes the rule's id there as a string, or {{ id = \"…\", title = \"…\" }}"
+    );
+    let (bid, title) = match value.get_ref() {
+        toml::Value::String(s) => (s.clone(), None),
+        toml::Value::Table(t) => {
+            if let Some(k) = t.keys().find(|k| *k != "id" && *k != "title") {
+                return Err(src.err(
+                    at,
+                    format!("benchmarks.\"{benchmark}\": unknown key '{k}': expected id and title"),
+                ));
+            }
+            match (t.get("id"), t.get("title")) {
+                (Some(toml::Value::String(i)), None) => (i.clone(), None),
+                (Some(toml::Value::String(i)), Some(toml::Value::String(t))) => {
+                    let t = t.trim();
+                    if t.is_empty() || t.contains('\n') {
+                        return Err(src.err(
+                            at,
+                            format!("benchmarks.\"{benchmark}\": title must be one non-empty line"),
+                        ));
+                    }
+                    (i.clone(), Some(t.to_string()))
+                }
+                _ => return Err(src.err(at, takes)),
+            }
+        }
+        other => return Err(src.err(at, format!("{takes}, found {}", other.type_str()))),
+    };
+    if !BENCHMARK_ID.is_match(&bid) {
+        return Err(src.err(
+            at,
+            format!("bad id '{bid}' in {benchmark}: expected letters, digits, '.', ':', '_' and '-', such as 2.9 or ORG-7"),
+        ));
+    }
+    Ok(BenchmarkRef {
+        benchmark: benchmark.to_string(),
+        id: bid,
+        title,
+        origin: format!("{}:{}", src.name, src.line(at)),
+    })
+}
 fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadError>> {
     let start = raw.span().start;
     let raw = raw.into_inner();
@@ -173,17 +400,7 @@ fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadEr
             format!("bad rule id '{id}': expected a CIS number such as 5.10 or a bollwerk id such as BW-NS-1"),
         ));
     }
-    if let Some(old) = &raw.id_1_6_0 {
-        if old.get_ref() != "-" && !id_re.is_match(old.get_ref()) {
-            errors.push(src.err(
-                old.span().start,
-                format!(
-                    "bad id-1-6-0 '{}': expected a CIS number such as 2.9, or \"-\" for recommendations new in 1.8.0",
-                    old.get_ref()
-                ),
-            ));
-        }
-    }
+    let refs = benchmark_refs(src, &id, id_re, &raw, &mut errors);
     let title = raw.title.get_ref().trim().to_string();
     if title.is_empty() || title.contains('\n') {
         errors.push(src.err(raw.title.span().start, "title must be one non-empty line"));
@@ -295,8 +512,9 @@ fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadEr
         return Err(errors);
     }
     Ok(Rule {
+        id_1_6_0: benchmarks::legacy_id_1_6_0(&id, &refs),
         id,
-        id_1_6_0: raw.id_1_6_0.map(Spanned::into_inner),
+        benchmarks: refs,
         title,
         description: raw.description.trim().to_string(),
         rationale: raw.rationale.trim().to_string(),
@@ -703,7 +921,12 @@ fn check_placeholder(p: &str) -> Result<(), String> {
 
 /// Reads every `*.toml` file below `dir` (sorted) as rule files.
 pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<LoadError>> {
-    let mut rules = Vec::new();
+    load_dir_full(dir).map(|l| l.rules)
+}
+
+/// Reads every `*.toml` file below `dir` (sorted) as rule files: rules and benchmarks.
+pub fn load_dir_full(dir: &Path) -> Result<Loaded, Vec<LoadError>> {
+    let mut loaded = Loaded::default();
     let mut errors = Vec::new();
     if !dir.is_dir() {
         let what = if dir.exists() {
@@ -747,8 +970,11 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<LoadError>> {
     for path in files {
         let name = path.display().to_string();
         match std::fs::read_to_string(&path) {
-            Ok(text) => match parse_file(&name, &text) {
-                Ok(mut r) => rules.append(&mut r),
+            Ok(text) => match parse_file_full(&name, &text) {
+                Ok(mut l) => {
+                    loaded.rules.append(&mut l.rules);
+                    loaded.benchmarks.append(&mut l.benchmarks);
+                }
                 Err(mut e) => errors.append(&mut e),
             },
             Err(e) => errors.push(LoadError {
@@ -759,7 +985,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<LoadError>> {
         }
     }
     if errors.is_empty() {
-        Ok(rules)
+        Ok(loaded)
     } else {
         Err(errors)
     }
@@ -798,6 +1024,137 @@ pub fn merge(base: Vec<Rule>, extra: Vec<Rule>) -> Result<RuleSet, Vec<LoadError
     }
     rules.sort_by(|a, b| super::compare_ids(&a.id, &b.id));
     Ok(RuleSet { rules })
+}
+
+/// Checks the rules' `benchmarks` tables against the declarations: every benchmark named is
+/// declared, no two rules share an id within one benchmark, and in the default benchmark a
+/// rule's id is its own.
+fn validate_benchmarks(rules: &[Rule], benchmarks: &Benchmarks) -> Result<(), Vec<LoadError>> {
+    let mut errors = Vec::new();
+    let err = |origin: &str, message: String| {
+        let (file, line) = split_origin(origin);
+        LoadError {
+            file,
+            line,
+            message,
+        }
+    };
+    let mut defaults = benchmarks.list.iter().filter(|b| b.default);
+    if let (Some(first), Some(second)) = (defaults.next(), defaults.next()) {
+        errors.push(err(
+            &second.origin,
+            format!(
+                "benchmark '{}' is declared the default, but '{}' already is (at {}): the rule ids are one benchmark's numbers",
+                second.name, first.name, first.origin
+            ),
+        ));
+    }
+    let mut seen: BTreeMap<(&str, &str), (&str, &str)> = BTreeMap::new();
+    for rule in rules {
+        for entry in &rule.benchmarks {
+            let Some(benchmark) = benchmarks.get(&entry.benchmark) else {
+                errors.push(err(
+                    &entry.origin,
+                    format!(
+                        "unknown benchmark '{}': declare it in a [[benchmark]] table, or use one of {}",
+                        entry.benchmark,
+                        benchmarks.names().join(", ")
+                    ),
+                ));
+                continue;
+            };
+            if benchmark.default && entry.id != rule.id {
+                errors.push(err(
+                    &entry.origin,
+                    format!(
+                        "rule {} has the id '{}' in {}, whose numbers are the rule ids: write \"{}\"",
+                        rule.id, entry.id, entry.benchmark, rule.id
+                    ),
+                ));
+            }
+            let key = (entry.benchmark.as_str(), entry.id.as_str());
+            match seen.get(&key) {
+                Some((other, at)) => errors.push(err(
+                    &entry.origin,
+                    format!(
+                        "{} id '{}' is already given to rule {other} at {at}",
+                        entry.benchmark, entry.id
+                    ),
+                )),
+                None => {
+                    seen.insert(key, (&rule.id, &entry.origin));
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// [`merge`] for rules with their benchmarks: the declarations of both (a name declared
+/// twice is an error), checked against the rules' `benchmarks` tables.
+pub fn merge_all(base: Loaded, extra: Loaded) -> Result<(RuleSet, Benchmarks), Vec<LoadError>> {
+    let mut list = base.benchmarks;
+    let mut errors = Vec::new();
+    for b in extra.benchmarks {
+        match list.iter().find(|d| d.name == b.name) {
+            Some(first) => {
+                let (file, line) = split_origin(&b.origin);
+                errors.push(LoadError {
+                    file,
+                    line,
+                    message: format!(
+                        "benchmark '{}' is already declared at {}",
+                        b.name, first.origin
+                    ),
+                });
+            }
+            None => list.push(b),
+        }
+    }
+    let mut set = merge(base.rules, extra.rules)?;
+    // The rules tables of declarations: entries of the rules they name.
+    for b in &list {
+        for (rule_id, entry) in &b.rules {
+            let (file, line) = split_origin(&entry.origin);
+            let Some(rule) = set.rules.iter_mut().find(|r| &r.id == rule_id) else {
+                errors.push(LoadError {
+                    file,
+                    line,
+                    message: format!(
+                        "{}: no rule '{rule_id}' to number (see `bollwerk rules list`)",
+                        b.name
+                    ),
+                });
+                continue;
+            };
+            if let Some(other) = rule.in_benchmark(&b.name) {
+                errors.push(LoadError {
+                    file,
+                    line,
+                    message: format!(
+                        "rule {rule_id} already has an id in {} at {}",
+                        b.name, other.origin
+                    ),
+                });
+                continue;
+            }
+            rule.benchmarks.push(entry.clone());
+            rule.id_1_6_0 = benchmarks::legacy_id_1_6_0(&rule.id, &rule.benchmarks);
+        }
+    }
+    let declared = Benchmarks { list };
+    if let Err(mut e) = validate_benchmarks(&set.rules, &declared) {
+        errors.append(&mut e);
+    }
+    if errors.is_empty() {
+        Ok((set, declared))
+    } else {
+        Err(errors)
+    }
 }
 
 fn split_origin(origin: &str) -> (String, usize) {

@@ -2,6 +2,7 @@
 //!
 //! Rules are data (`checks/**/*.toml`); the default set is embedded in the binary.
 
+pub mod benchmarks;
 pub mod coverage;
 pub mod embedded;
 pub mod eval;
@@ -12,6 +13,7 @@ pub mod path;
 pub mod plan;
 pub mod result;
 pub mod seek;
+pub mod template;
 pub mod value;
 pub mod vocabulary;
 
@@ -82,12 +84,19 @@ pub fn compare_ids(a: &str, b: &str) -> Ordering {
 impl RuleSet {
     /// The embedded default rules, plus the rules of `extra_dir` (added or replacing by id).
     pub fn load(extra_dir: Option<&std::path::Path>) -> Result<RuleSet, Vec<loader::LoadError>> {
-        let base = embedded::default_rules()?;
+        Self::load_with_benchmarks(extra_dir).map(|(set, _)| set)
+    }
+
+    /// [`RuleSet::load`], with the benchmarks the embedded rule files and `extra_dir` declare.
+    pub fn load_with_benchmarks(
+        extra_dir: Option<&std::path::Path>,
+    ) -> Result<(RuleSet, benchmarks::Benchmarks), Vec<loader::LoadError>> {
+        let base = embedded::default_loaded()?;
         let extra = match extra_dir {
-            Some(dir) => loader::load_dir(dir)?,
-            None => Vec::new(),
+            Some(dir) => loader::load_dir_full(dir)?,
+            None => loader::Loaded::default(),
         };
-        loader::merge(base, extra)
+        loader::merge_all(base, extra)
     }
 
     /// The rule with exactly this id (ids from files: tailoring, reports).

@@ -15,8 +15,12 @@ use super::path::FactPath;
 pub struct Rule {
     /// CIS Docker Benchmark 1.8.0 id (`5.5`) or bollwerk's own (`BW-…`).
     pub id: String,
-    /// The CIS Docker Benchmark 1.6.0 id where it differs from `id`.
+    /// The CIS Docker Benchmark 1.6.0 id where it differs from `id` (`-`: the rule is in
+    /// CIS 1.8.0 but not in 1.6.0), derived from `benchmarks` for the reports' `id_1_6_0`.
     pub id_1_6_0: Option<String>,
+    /// The benchmarks the rule belongs to, with its id (and title, where it differs) in each:
+    /// the rule files' `benchmarks` table. Empty for rules of bollwerk's or a user's own.
+    pub benchmarks: Vec<BenchmarkRef>,
     /// One-line title.
     pub title: String,
     /// What the rule checks.
@@ -54,7 +58,25 @@ pub struct Rule {
     pub origin: String,
 }
 
+/// A rule's place in one benchmark (`benchmarks."cis-docker-1.6.0" = "5.1"` in rule files).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BenchmarkRef {
+    /// The benchmark's name, as declared by a `[[benchmark]]` table (`cis-docker-1.6.0`).
+    pub benchmark: String,
+    /// The rule's id in that benchmark (`5.1`).
+    pub id: String,
+    /// The rule's title in that benchmark, where it differs from the rule's own.
+    pub title: Option<String>,
+    /// Where the entry was written: `file:line`.
+    pub origin: String,
+}
+
 impl Rule {
+    /// The rule's entry in the benchmark named `benchmark`, if it belongs to it.
+    pub fn in_benchmark(&self, benchmark: &str) -> Option<&BenchmarkRef> {
+        self.benchmarks.iter().find(|b| b.benchmark == benchmark)
+    }
+
     /// The CIS section the rule belongs to: the first component of its id (`5` for `5.10`),
     /// or `BW` for bollwerk's own rules.
     pub fn section(&self) -> &str {

@@ -628,12 +628,15 @@ pub struct InstanceResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleResult {
-    /// CIS Docker Benchmark 1.8.0 id, or bollwerk's own (`BW-…`).
+    /// CIS Docker Benchmark 1.8.0 id, or bollwerk's own (`BW-…`); under `--benchmark` (see
+    /// the report's `numbering`) the rule's id in that benchmark.
     pub id: String,
-    /// CIS Docker Benchmark 1.6.0 id where it differs (`-` for recommendations new in 1.8.0).
+    /// CIS Docker Benchmark 1.6.0 id where it differs (`-` for recommendations new in 1.8.0);
+    /// absent when the report has a `numbering`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_1_6_0: Option<String>,
-    /// The CIS 1.8.0 id, set only when the report uses 1.6.0 numbering.
+    /// bollwerk's rule id (the CIS 1.8.0 id of CIS rules), set only when the report uses
+    /// another benchmark's numbering (`numbering`) and the rule is in it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_1_8_0: Option<String>,
     /// Section (`1`, `2`, …, `BW`).
