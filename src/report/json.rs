@@ -48,6 +48,8 @@ pub(super) fn results<S: Serializer>(results: &[RuleResult], s: S) -> Result<S::
             let (tx, pools) = (tx.clone(), pools.clone());
             let (next, stop, written) = (&next, &stop, &written);
             scope.spawn(move || {
+                // A thread that panics holds a rule the others wait for: let them go.
+                let _release = ReleaseOnPanic(stop, &written.1);
                 observations::writing(pools, || loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= results.len() {
@@ -77,6 +79,19 @@ pub(super) fn results<S: Serializer>(results: &[RuleResult], s: S) -> Result<S::
         written.1.notify_all();
         outcome
     })
+}
+
+/// Stops the other writing threads when the one holding it unwinds: without it they would wait
+/// for its rule for ever, and the writer for them.
+struct ReleaseOnPanic<'a>(&'a AtomicBool, &'a Condvar);
+
+impl Drop for ReleaseOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::Relaxed);
+            self.1.notify_all();
+        }
+    }
 }
 
 /// Writes the serialised rules as they arrive, in rule order.
