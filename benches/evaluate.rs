@@ -620,12 +620,8 @@ fn report_json(snap: &Snapshot, results: Vec<RuleResult>) -> (f64, u64) {
     let t = Instant::now();
     let back = bollwerk::report::from_json(&text).expect("report.json reads back");
     let read = ms(t.elapsed());
-    let observations =
-        bollwerk::rules::result::observations::collect(back.results.iter().flat_map(|r| {
-            r.evidence
-                .iter()
-                .chain(r.instances.iter().flat_map(|i| i.evidence.iter()))
-        }))
+    let observations = bollwerk::rules::result::observations::Pools::of(&back.results)
+        .observations
         .len();
     println!(
         "report.json: {:.1} MB written in {took:.0} ms (streamed), {observations} observations for {evidence} evidence items; read back in {read:.0} ms",

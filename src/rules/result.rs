@@ -268,7 +268,7 @@ impl<'de> Deserialize<'de> for Evidence {
                         "evidence has both an `observation` index and inline fact, observed or source",
                     ));
                 }
-                observations::observation(i).map_err(D::Error::custom)?
+                observations::entry::<Observation>(i).map_err(D::Error::custom)?
             }
             None => Arc::new(Observation {
                 fact: form
@@ -292,7 +292,7 @@ impl<'de> Deserialize<'de> for Evidence {
                         "evidence has both an `expectation` index and inline expected or expected_text",
                     ));
                 }
-                observations::expectation(i).map_err(D::Error::custom)?
+                observations::entry::<Expectation>(i).map_err(D::Error::custom)?
             }
             None => Arc::new(Expectation {
                 expected: form
@@ -350,18 +350,87 @@ impl JsonSchema for Evidence {
 pub mod observations {
     use std::cell::RefCell;
     use std::collections::HashMap;
+    use std::marker::PhantomData;
     use std::sync::Arc;
 
+    use schemars::JsonSchema;
+    use serde::de::DeserializeOwned;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    use super::{Evidence, Expectation, Observation, RuleResult};
+    use super::{Expectation, Observation, RuleResult};
 
-    /// What one write refers to: both lists in order, and each entry's index by address.
+    /// One of a report's lists being written: its entries in order of first use, and each
+    /// entry's index by address.
+    pub struct Pool<T> {
+        list: Vec<Arc<T>>,
+        index: HashMap<*const T, u32, AddressHash>,
+    }
+
+    impl<T> Default for Pool<T> {
+        fn default() -> Self {
+            Pool {
+                list: Vec::new(),
+                index: HashMap::with_hasher(AddressHash),
+            }
+        }
+    }
+
+    impl<T> Pool<T> {
+        /// Adds `entry` unless it is in already (by address).
+        fn add(&mut self, entry: &Arc<T>) {
+            let next = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
+            if let std::collections::hash_map::Entry::Vacant(v) =
+                self.index.entry(Arc::as_ptr(entry))
+            {
+                v.insert(next);
+                self.list.push(entry.clone());
+            }
+        }
+
+        fn index_of(&self, entry: &Arc<T>) -> Option<u32> {
+            self.index.get(&Arc::as_ptr(entry)).copied()
+        }
+
+        /// How many entries there are.
+        pub fn len(&self) -> usize {
+            self.list.len()
+        }
+
+        /// True when there are none.
+        pub fn is_empty(&self) -> bool {
+            self.list.is_empty()
+        }
+    }
+
+    /// What one write refers to: both lists in order of first use.
+    #[derive(Default)]
     pub struct Pools {
-        observations: Vec<Arc<Observation>>,
-        observation_index: HashMap<*const Observation, u32, AddressHash>,
-        expectations: Vec<Arc<Expectation>>,
-        expectation_index: HashMap<*const Expectation, u32, AddressHash>,
+        /// The observations.
+        pub observations: Pool<Observation>,
+        /// The expectations.
+        pub expectations: Pool<Expectation>,
+    }
+
+    // The addresses are keys only, never followed: the pools hold the entries they name.
+    unsafe impl Send for Pools {}
+    unsafe impl Sync for Pools {}
+
+    impl Pools {
+        /// The distinct observations and expectations of `results`' evidence, in order of
+        /// first use.
+        pub fn of(results: &[RuleResult]) -> Pools {
+            let mut pools = Pools::default();
+            let evidence = results.iter().flat_map(|r| {
+                r.evidence
+                    .iter()
+                    .chain(r.instances.iter().flat_map(|i| i.evidence.iter()))
+            });
+            for e in evidence {
+                pools.observations.add(&e.observation);
+                pools.expectations.add(&e.expectation);
+            }
+            pools
+        }
     }
 
     /// Hashes an address with one multiplication (Fibonacci hashing): the keys are addresses
@@ -398,55 +467,6 @@ pub mod observations {
         }
     }
 
-    // The addresses are keys only, never followed: the pools hold the entries they name.
-    unsafe impl Send for Pools {}
-    unsafe impl Sync for Pools {}
-
-    impl Pools {
-        /// The distinct observations and expectations of `results`' evidence, in order of
-        /// first use.
-        pub fn of(results: &[RuleResult]) -> Pools {
-            let mut pools = Pools {
-                observations: Vec::new(),
-                observation_index: HashMap::with_hasher(AddressHash),
-                expectations: Vec::new(),
-                expectation_index: HashMap::with_hasher(AddressHash),
-            };
-            let evidence = results.iter().flat_map(|r| {
-                r.evidence
-                    .iter()
-                    .chain(r.instances.iter().flat_map(|i| i.evidence.iter()))
-            });
-            for e in evidence {
-                let next = u32::try_from(pools.observations.len()).unwrap_or(u32::MAX);
-                if let std::collections::hash_map::Entry::Vacant(v) =
-                    pools.observation_index.entry(Arc::as_ptr(&e.observation))
-                {
-                    v.insert(next);
-                    pools.observations.push(e.observation.clone());
-                }
-                let next = u32::try_from(pools.expectations.len()).unwrap_or(u32::MAX);
-                if let std::collections::hash_map::Entry::Vacant(v) =
-                    pools.expectation_index.entry(Arc::as_ptr(&e.expectation))
-                {
-                    v.insert(next);
-                    pools.expectations.push(e.expectation.clone());
-                }
-            }
-            pools
-        }
-
-        /// How many observations there are.
-        pub fn observations(&self) -> usize {
-            self.observations.len()
-        }
-
-        /// How many expectations there are.
-        pub fn expectations(&self) -> usize {
-            self.expectations.len()
-        }
-    }
-
     enum State {
         Idle,
         Writing(Arc<Pools>),
@@ -465,18 +485,6 @@ pub mod observations {
         fn drop(&mut self) {
             STATE.with(|s| *s.borrow_mut() = State::Idle);
         }
-    }
-
-    /// The distinct observations `evidence` refers to, in order of first use.
-    pub fn collect<'e>(evidence: impl Iterator<Item = &'e Evidence>) -> Vec<Arc<Observation>> {
-        let mut seen: HashMap<*const Observation, ()> = HashMap::new();
-        let mut list = Vec::new();
-        for e in evidence {
-            if seen.insert(Arc::as_ptr(&e.observation), ()).is_none() {
-                list.push(e.observation.clone());
-            }
-        }
-        list
     }
 
     /// Runs `write` (a serialisation of a report, or of part of one on another thread) with
@@ -505,131 +513,143 @@ pub mod observations {
 
     pub(super) fn indexes(o: &Arc<Observation>, x: &Arc<Expectation>) -> Option<(u32, u32)> {
         STATE.with(|s| match &*s.borrow() {
-            State::Writing(p) => Some((
-                *p.observation_index.get(&Arc::as_ptr(o))?,
-                *p.expectation_index.get(&Arc::as_ptr(x))?,
-            )),
+            State::Writing(p) => Some((p.observations.index_of(o)?, p.expectations.index_of(x)?)),
             _ => None,
         })
     }
 
-    fn entry<T>(list: &[Arc<T>], i: u32, what: &str) -> Result<Arc<T>, String> {
-        list.get(i as usize).cloned().ok_or_else(|| {
-            format!(
-                "evidence names {what} {i}, but the report's {what}s list (which comes before its results) has {}",
-                list.len()
-            )
-        })
+    /// What a report lists once and evidence names by index.
+    pub trait Listed: Serialize + DeserializeOwned + JsonSchema + Sized {
+        /// The list's name in report.json (`observations`), which errors and the schema use.
+        const LIST: &'static str;
+        /// The pool of a write.
+        fn pool(pools: &Pools) -> &Pool<Self>;
+        /// The list read so far, from the reading state.
+        fn read<'a>(
+            observations: &'a [Arc<Observation>],
+            expectations: &'a [Arc<Expectation>],
+        ) -> &'a [Arc<Self>];
+        /// Keeps the list read for the evidence that follows.
+        fn keep(
+            list: Vec<Arc<Self>>,
+            observations: &mut Vec<Arc<Observation>>,
+            expectations: &mut Vec<Arc<Expectation>>,
+        );
     }
 
-    pub(super) fn observation(i: u32) -> Result<Arc<Observation>, String> {
+    impl Listed for Observation {
+        const LIST: &'static str = "observations";
+        fn pool(pools: &Pools) -> &Pool<Self> {
+            &pools.observations
+        }
+        fn read<'a>(o: &'a [Arc<Observation>], _: &'a [Arc<Expectation>]) -> &'a [Arc<Self>] {
+            o
+        }
+        fn keep(
+            list: Vec<Arc<Self>>,
+            o: &mut Vec<Arc<Observation>>,
+            _: &mut Vec<Arc<Expectation>>,
+        ) {
+            *o = list;
+        }
+    }
+
+    impl Listed for Expectation {
+        const LIST: &'static str = "expectations";
+        fn pool(pools: &Pools) -> &Pool<Self> {
+            &pools.expectations
+        }
+        fn read<'a>(_: &'a [Arc<Observation>], x: &'a [Arc<Expectation>]) -> &'a [Arc<Self>] {
+            x
+        }
+        fn keep(
+            list: Vec<Arc<Self>>,
+            _: &mut Vec<Arc<Observation>>,
+            x: &mut Vec<Arc<Expectation>>,
+        ) {
+            *x = list;
+        }
+    }
+
+    /// Entry `i` of the list being read.
+    pub(super) fn entry<T: Listed>(i: u32) -> Result<Arc<T>, String> {
+        let what = T::LIST.trim_end_matches('s');
         STATE.with(|s| match &*s.borrow() {
-            State::Reading(list, _) => entry(list, i, "observation"),
+            State::Reading(o, x) => {
+                let list = T::read(o, x);
+                list.get(i as usize).cloned().ok_or_else(|| {
+                    format!(
+                        "evidence names {what} {i}, but the report's {} list (which comes before its results) has {}",
+                        T::LIST,
+                        list.len()
+                    )
+                })
+            }
             _ => Err(format!(
-                "evidence names observation {i} outside a report that lists its observations"
+                "evidence names {what} {i} outside a report that lists its {}",
+                T::LIST
             )),
         })
     }
 
-    pub(super) fn expectation(i: u32) -> Result<Arc<Expectation>, String> {
-        STATE.with(|s| match &*s.borrow() {
-            State::Reading(_, list) => entry(list, i, "expectation"),
-            _ => Err(format!(
-                "evidence names expectation {i} outside a report that lists its expectations"
-            )),
-        })
-    }
+    /// A report's `observations` or `expectations` field. It holds nothing itself: serialised,
+    /// it writes the list of the write under way ([`writing`]); deserialised, it hands the list
+    /// to the evidence that follows ([`reading`]), which keeps it.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Field<T>(PhantomData<T>);
 
-    /// A report's `observations` field. It holds nothing itself: serialised, it writes the list
-    /// of the write under way ([`writing`]); deserialised, it hands the list to the evidence
-    /// that follows ([`reading`]), which keeps it.
-    #[derive(Debug, Clone, Default, PartialEq)]
-    pub struct List;
-
-    /// A report's `expectations` field, as [`List`] is its `observations`.
-    #[derive(Debug, Clone, Default, PartialEq)]
-    pub struct Expectations;
-
-    impl List {
-        /// True when there is nothing to write (outside [`writing`], or no evidence).
-        pub fn is_empty(&self) -> bool {
-            current().is_none_or(|p| p.observations.is_empty())
+    impl<T> Default for Field<T> {
+        fn default() -> Self {
+            Field(PhantomData)
         }
     }
 
-    impl Expectations {
+    /// The `observations` field.
+    pub type List = Field<Observation>;
+    /// The `expectations` field.
+    pub type Expectations = Field<Expectation>;
+
+    impl<T: Listed> Field<T> {
         /// True when there is nothing to write (outside [`writing`], or no evidence).
         pub fn is_empty(&self) -> bool {
-            current().is_none_or(|p| p.expectations.is_empty())
+            current().is_none_or(|p| T::pool(&p).is_empty())
         }
     }
 
-    impl Serialize for List {
+    impl<T: Listed> Serialize for Field<T> {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             match current() {
-                Some(p) => serializer.collect_seq(p.observations.iter().map(|o| &**o)),
-                None => serializer.collect_seq(std::iter::empty::<Observation>()),
+                Some(p) => serializer.collect_seq(T::pool(&p).list.iter().map(|e| &**e)),
+                None => serializer.collect_seq(std::iter::empty::<T>()),
             }
         }
     }
 
-    impl Serialize for Expectations {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            match current() {
-                Some(p) => serializer.collect_seq(p.expectations.iter().map(|x| &**x)),
-                None => serializer.collect_seq(std::iter::empty::<Expectation>()),
-            }
-        }
-    }
-
-    impl<'de> Deserialize<'de> for List {
+    impl<'de, T: Listed> Deserialize<'de> for Field<T> {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            let list: Vec<Arc<Observation>> = Vec::<Observation>::deserialize(deserializer)?
+            let list: Vec<Arc<T>> = Vec::<T>::deserialize(deserializer)?
                 .into_iter()
                 .map(Arc::new)
                 .collect();
             STATE.with(|s| {
-                if let State::Reading(held, _) = &mut *s.borrow_mut() {
-                    *held = list;
+                if let State::Reading(o, x) = &mut *s.borrow_mut() {
+                    T::keep(list, o, x);
                 }
             });
             // The evidence holds them; the report does not keep a second list.
-            Ok(List)
+            Ok(Field::default())
         }
     }
 
-    impl<'de> Deserialize<'de> for Expectations {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            let list: Vec<Arc<Expectation>> = Vec::<Expectation>::deserialize(deserializer)?
-                .into_iter()
-                .map(Arc::new)
-                .collect();
-            STATE.with(|s| {
-                if let State::Reading(_, held) = &mut *s.borrow_mut() {
-                    *held = list;
-                }
-            });
-            Ok(Expectations)
-        }
-    }
-
-    impl schemars::JsonSchema for List {
+    impl<T: Listed> JsonSchema for Field<T> {
         fn schema_name() -> std::borrow::Cow<'static, str> {
-            "Observations".into()
+            let mut name = T::LIST.to_string();
+            name[..1].make_ascii_uppercase();
+            name.into()
         }
 
         fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-            <Vec<Observation>>::json_schema(generator)
-        }
-    }
-
-    impl schemars::JsonSchema for Expectations {
-        fn schema_name() -> std::borrow::Cow<'static, str> {
-            "Expectations".into()
-        }
-
-        fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-            <Vec<Expectation>>::json_schema(generator)
+            <Vec<T>>::json_schema(generator)
         }
     }
 }
