@@ -2,11 +2,13 @@
 //! checked with `file:line` errors, and a benchmark added purely as data (a `--checks` folder)
 //! is one `scan --benchmark` reports under, in JSON and XCCDF.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use bollwerk::rules::loader::LoadError;
 use bollwerk::rules::RuleSet;
+use support::scan::run;
 
 /// A valid rule whose line 3 is free for a `benchmarks` table (`{B}` is replaced).
 const RULE: &str = r#"[[rule]]
@@ -238,20 +240,6 @@ fn declarations_are_checked_too() {
 
 fn manifest(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
-/// Exit code, standard output and standard error of `bollwerk ARGS`.
-fn run(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
-        .args(args)
-        .env_remove("DOCKER_HOST")
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 /// An organisation's numbering as data: a benchmark declared in a `--checks` folder that

@@ -5,30 +5,9 @@ mod support;
 use std::process::Command;
 
 use support::fixture::HostTree;
-use support::scan::bollwerk;
+use support::scan::{bollwerk, command, output, run};
 
 const NO_DAEMON: &str = "unix:///nonexistent/bollwerk-test.sock";
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    output(&mut command(args))
-}
-
-/// bollwerk with `args`, not told of any DOCKER_HOST the tests run under.
-fn command(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bollwerk"));
-    cmd.args(args).env_remove("DOCKER_HOST");
-    cmd
-}
-
-/// Exit code, standard output and standard error of `cmd`.
-fn output(cmd: &mut Command) -> (i32, String, String) {
-    let o = cmd.output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn rules_list_shows_every_rule_with_both_ids() {

@@ -3,26 +3,10 @@
 
 mod support;
 
-use std::process::Command;
-
 use support::fixture::HostTree;
-use support::scan::bollwerk;
+use support::scan::{bollwerk, run};
 
 const NO_DAEMON: &str = "unix:///nonexistent/bollwerk-test.sock";
-
-/// Exit code, standard output and standard error of `bollwerk ARGS`.
-fn run(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
-        .args(args)
-        .env_remove("DOCKER_HOST")
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn rules_show_speaks_the_rule_files_words() {

@@ -20,6 +20,28 @@ pub struct Run {
     pub output: PathBuf,
 }
 
+/// Exit code, standard output and standard error of `bollwerk ARGS` (no report read).
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    output(&mut command(args))
+}
+
+/// bollwerk with `args`, not told of any DOCKER_HOST the tests run under.
+pub fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bollwerk"));
+    cmd.args(args).env_remove("DOCKER_HOST");
+    cmd
+}
+
+/// Exit code, standard output and standard error of `cmd`.
+pub fn output(cmd: &mut Command) -> (i32, String, String) {
+    let o = cmd.output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
 /// Runs `bollwerk ARGS` (plus `-o OUT` for scans) and reads `OUT/report.json`. Standard
 /// output is what a scan prints by default (add `-v` for every finding, `-q` for one line).
 pub fn bollwerk(args: &[&str], out: &Path) -> Run {
