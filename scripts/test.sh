@@ -57,6 +57,13 @@ if ! "$BOLLWERK_TOOLS/ansible-venv/bin/ansible-playbook" --version >/dev/null 2>
   "$BOLLWERK_TOOLS/ansible-venv/bin/pip" install --quiet "ansible-core==2.19.14" "ansible-lint==26.10.1"
 fi
 
+# A build needs about 3 GiB under target/ (debug tests, bench, fuzz); a full disk shows up as a
+# linker crash (SIGBUS), so say it plainly first.
+free_kib=$(df -Pk . | awk 'NR == 2 { print $4 }')
+if [ "${free_kib:-0}" -lt $((4 * 1024 * 1024)) ]; then
+  echo "scripts/test.sh: warning: only $((free_kib / 1024)) MiB free on $(df -P . | awk 'NR == 2 { print $6 }'); the build and the tests' daemons need about 4 GiB" >&2
+fi
+
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo test --all-features
