@@ -16,6 +16,8 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Number, Value};
 
+mod serialize;
+
 /// A JSON document in compact form. Build it from JSON text with [`Doc::from_slice`] (or
 /// deserialize it) or with [`Doc::from`] a [`Value`]; read it through [`Doc::root`].
 ///
