@@ -511,6 +511,52 @@ pub struct ContainerFacts {
     pub errors: BTreeMap<String, String>,
 }
 
+impl ContainerFacts {
+    /// Its facts other than the inspect document (which is one already), as one compact
+    /// document with the snapshot's field names: what rules read below `container.` besides
+    /// `inspect`. Built once per evaluation, so every fact a rule reads is a [`Doc`] node.
+    pub fn facts_doc(&self) -> Doc {
+        // Destructured in full: a field added to ContainerFacts must be placed here too.
+        let ContainerFacts {
+            id,
+            name,
+            inspect: _,
+            runtime,
+            processes,
+            execs,
+            image_freshness,
+            capabilities,
+            security_opt,
+            errors,
+        } = self;
+        #[derive(Serialize)]
+        struct Rest<'a> {
+            id: &'a str,
+            name: &'a str,
+            runtime: &'a Option<RuntimeFacts>,
+            processes: &'a [Value],
+            execs: &'a [Value],
+            image_freshness: &'a Option<ImageFreshness>,
+            capabilities: &'a Option<CapabilityFacts>,
+            security_opt: &'a Option<SecurityOptFacts>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            errors: &'a BTreeMap<String, String>,
+        }
+        let rest = Rest {
+            id,
+            name,
+            runtime,
+            processes,
+            execs,
+            image_freshness,
+            capabilities,
+            security_opt,
+            errors,
+        };
+        Doc::of(&rest).unwrap_or_default()
+    }
+}
+
 /// The capabilities a container holds (names without `CAP_`, upper case, in the kernel's
 /// order).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -643,6 +689,14 @@ pub struct ImageFacts {
     pub masked_secrets: usize,
 }
 
+impl ImageFacts {
+    /// All its facts as one compact document, as rules read them below `image.`: built once
+    /// per evaluation (a host has far fewer images than containers).
+    pub fn facts_doc(&self) -> Doc {
+        Doc::of(self).unwrap_or_default()
+    }
+}
+
 /// A setuid or setgid file in an image layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -715,6 +769,32 @@ mod tests {
                 file: "s.json".into(),
                 version: 99
             }
+        );
+    }
+
+    #[test]
+    fn a_containers_facts_document_is_its_json_without_inspect() {
+        let c: ContainerFacts = serde_json::from_value(serde_json::json!({
+            "id": "abc", "name": "web",
+            "inspect": {"Id": "abc", "HostConfig": {"Privileged": true}},
+            "runtime": RuntimeFacts::default(),
+            "processes": [{"PID": "42", "USER": "root", "NAME": "sh", "ARGS": "sh"}],
+            "execs": [],
+            "capabilities": {"held": ["CHOWN"], "added_beyond_default": [], "source": "x"},
+            "errors": {"runtime.cgroup": "unreadable"}
+        }))
+        .unwrap();
+        let mut want = serde_json::to_value(&c).unwrap();
+        want.as_object_mut().unwrap().remove("inspect");
+        assert_eq!(c.facts_doc().to_value(), want);
+        let image: ImageFacts = serde_json::from_value(serde_json::json!({
+            "id": "sha256:1", "tags": ["a:1"], "inspect": {"Config": {"User": ""}},
+            "history": [{"CreatedBy": "sh"}]
+        }))
+        .unwrap();
+        assert_eq!(
+            image.facts_doc().to_value(),
+            serde_json::to_value(&image).unwrap()
         );
     }
 }

@@ -18,6 +18,7 @@
 //! observation and expectation once (see `report::json`).
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -27,11 +28,9 @@ use serde_json::{json, Value};
 use super::model::{Check, Missing, Op, Operand, Rule, Scope, Status, Test};
 use super::path::{render, FactPath, Root, Segment};
 use super::result::{Evidence, InstanceResult, Observation, Observed, RuleResult};
-use super::seek::seek;
-use super::value::{Got, Member, V};
+use super::value::{Member, V};
 use super::{Params, RuleSet};
 use crate::doc::Doc;
-use crate::facts::fact_paths;
 use crate::facts::placeholder::substitute;
 use crate::snapshot::{AuditRule, ContainerFacts, ImageFacts, Snapshot, UnreadInstance};
 use crate::wording;
@@ -235,8 +234,11 @@ impl Verdict {
 #[derive(Clone, Copy)]
 enum Instance<'a> {
     None,
-    Container(&'a ContainerFacts),
-    Image(&'a ImageFacts),
+    /// A container read, with its facts document (other than inspect), built when a rule
+    /// first reads it.
+    Container(&'a ContainerFacts, &'a OnceCell<Doc>),
+    /// An image read, with its facts document, built when a rule first reads it.
+    Image(&'a ImageFacts, &'a OnceCell<Doc>),
     /// A container or image the daemon listed but that could not be read: `error` in every
     /// rule of its scope.
     Unread(&'a UnreadInstance),
@@ -275,8 +277,8 @@ impl<'a> Facts<'a> {
         Facts {
             snapshot,
             params,
-            host: Doc::from(serde_json::to_value(&snapshot.host).unwrap_or(Value::Null)),
-            daemon: Doc::from(serde_json::to_value(&snapshot.daemon).unwrap_or(Value::Null)),
+            host: Doc::of(&snapshot.host).unwrap_or_default(),
+            daemon: Doc::of(&snapshot.daemon).unwrap_or_default(),
             errors: snapshot
                 .errors
                 .iter()
@@ -342,7 +344,7 @@ struct Item<'v> {
 /// A fact read from the snapshot. Sources are empty when the context does not explain.
 enum Lookup<'v> {
     Found {
-        value: Got<'v>,
+        value: V<'v>,
         source: String,
     },
     Missing(String),
@@ -477,12 +479,18 @@ impl<'f, 'a> Context<'f, 'a> {
     }
 
     /// The `i`th instance of `rule`'s scope: the read ones first, then the unread.
-    fn instance_at(&self, rule: &Rule, i: usize) -> Instance<'a> {
+    /// `doc` holds its facts document once made.
+    fn instance_at<'r>(&self, rule: &Rule, i: usize, doc: &'r OnceCell<Doc>) -> Instance<'r>
+    where
+        'a: 'r,
+    {
         let (containers, images) = (&self.snapshot.containers, &self.snapshot.images);
         match rule.scope {
-            Scope::EachContainer if i < containers.len() => Instance::Container(&containers[i]),
+            Scope::EachContainer if i < containers.len() => {
+                Instance::Container(&containers[i], doc)
+            }
             Scope::EachContainer => Instance::Unread(self.unread_containers[i - containers.len()]),
-            Scope::EachImage if i < images.len() => Instance::Image(&images[i]),
+            Scope::EachImage if i < images.len() => Instance::Image(&images[i], doc),
             Scope::EachImage => Instance::Unread(self.unread_images[i - images.len()]),
             Scope::Host | Scope::Daemon => Instance::None,
         }
@@ -502,10 +510,15 @@ impl<'f, 'a> Context<'f, 'a> {
     /// For every rule evaluated instance by instance, `f` of each instance in snapshot order;
     /// `None` for the others. Instances are the outer loop: one container's documents stay in
     /// the CPU cache while all rules read them, which matters more than anything else here.
+    ///
+    /// Each instance's facts document ([`ContainerFacts::facts_doc`], [`ImageFacts::facts_doc`])
+    /// is built when one of its rules first reads it, by the thread evaluating it, and dropped
+    /// with its row unless evidence holds a value of it: every fact a rule reads is a document
+    /// node, and no more than a row's documents are alive per thread.
     fn per_instance<T: Send>(
         &self,
         rules: &[&Rule],
-        f: impl Fn(&Rule, Instance<'a>) -> T + Sync,
+        f: impl Fn(&Rule, Instance<'_>) -> T + Sync,
     ) -> Vec<Option<Vec<T>>> {
         let mut out: Vec<Option<Vec<T>>> = rules.iter().map(|_| None).collect();
         for scope in [Scope::EachContainer, Scope::EachImage] {
@@ -523,9 +536,10 @@ impl<'f, 'a> Context<'f, 'a> {
                     self.snapshot.containers[i].inspect.warm();
                 }
                 forget_observations();
+                let doc = OnceCell::new();
                 chosen
                     .iter()
-                    .map(|&r| f(rules[r], self.instance_at(rules[r], i)))
+                    .map(|&r| f(rules[r], self.instance_at(rules[r], i, &doc)))
                     .collect::<Vec<T>>()
             });
             let mut columns: Vec<Vec<T>> = chosen.iter().map(|_| Vec::with_capacity(n)).collect();
@@ -820,8 +834,7 @@ impl<'f, 'a> Context<'f, 'a> {
             Lookup::Found { value, source } => (value, source),
         };
         // Elements are borrowed; only their place in evidence is built, and only to explain.
-        let view = value.view();
-        let mut elements = view.members().peekable();
+        let mut elements = value.members().peekable();
         if elements.peek().is_none() {
             let why = self.text(|| format!("{list_text} is empty"));
             return missing_verdict(missing, why, Verdict::Pass);
@@ -928,7 +941,6 @@ impl<'f, 'a> Context<'f, 'a> {
             }
             Lookup::Found { value, source } => (value, source),
         };
-        let observed = observed.view();
         let outcome = match &t.op {
             Op::Audits(target) => return self.audits(t, target, &fact_text, ev),
             op => self.apply(op, observed, &|o: &Operand| self.operand(o, inst, item)),
@@ -1075,7 +1087,7 @@ impl<'f, 'a> Context<'f, 'a> {
     ) -> Option<Lookup<'static>> {
         // Most snapshots have no errors under most roots: skip the prefix walk then, it would
         // dominate evaluation time.
-        let container_errors = matches!(inst, Instance::Container(c) if kind == Root::Container && !c.errors.is_empty());
+        let container_errors = matches!(inst, Instance::Container(c, _) if kind == Root::Container && !c.errors.is_empty());
         let image_errors = kind == Root::Image && self.image_errors;
         if !(self.error_roots.contains(&kind) || container_errors || image_errors) {
             return None;
@@ -1091,7 +1103,7 @@ impl<'f, 'a> Context<'f, 'a> {
             if let Some(m) = self.not_collected.get(prefix.as_str()) {
                 return Some(Lookup::NotCollected(m.to_string()));
             }
-            if let (Instance::Image(img), "image") = (inst, root) {
+            if let (Instance::Image(img, _), "image") = (inst, root) {
                 let global = format!(
                     "images[\"{}\"]{}",
                     img.id,
@@ -1101,7 +1113,7 @@ impl<'f, 'a> Context<'f, 'a> {
                     return Some(Lookup::Error(m.to_string()));
                 }
             }
-            if let Instance::Container(c) = inst {
+            if let Instance::Container(c, _) = inst {
                 if root == "container" {
                     let local = prefix.trim_start_matches("container.");
                     if let Some(m) = c.errors.get(local) {
@@ -1128,103 +1140,69 @@ impl<'f, 'a> Context<'f, 'a> {
             Some(Segment::Key(k)) => k.as_str(),
             _ => "",
         };
-        // Where the walk starts, the segments left to walk, and the source for evidence.
-        let (start, rest, source): (Got<'v>, &[Segment], String) = match (kind, inst) {
+        // Where the walk starts (a document node: every fact is one), the segments left to
+        // walk, and the source for evidence.
+        let (start, rest, source): (V<'v>, &[Segment], String) = match (kind, inst) {
             (Root::Item, _) => match item {
-                Some(it) => (Got::Ref(it.value), segs, self.text(|| it.source.clone())),
+                Some(it) => (it.value, segs, self.text(|| it.source.clone())),
                 None => return Lookup::Error("`item` used outside `every`".into()),
             },
             (Root::Host, _) => (
-                Got::Ref(V::Doc(self.facts.host.root())),
+                V::Doc(self.facts.host.root()),
                 segs,
                 self.text(|| host_source(segs)),
             ),
             (Root::Daemon, _) => (
-                Got::Ref(V::Doc(self.facts.daemon.root())),
+                V::Doc(self.facts.daemon.root()),
                 segs,
                 self.text(|| daemon_source(segs)),
             ),
-            (Root::Container, Instance::Container(c)) => match first {
+            (Root::Container, Instance::Container(c, doc)) => match first {
                 "inspect" => (
-                    Got::Ref(V::Doc(c.inspect.root())),
+                    V::Doc(c.inspect.root()),
                     &segs[1..],
                     self.text(|| format!("docker inspect {}", c.name)),
                 ),
-                // Lists of JSON documents: borrowed as they are.
-                "processes" | "execs" => (
-                    Got::Ref(V::Slice(if first == "processes" {
-                        &c.processes
-                    } else {
-                        &c.execs
-                    })),
-                    &segs[1..],
-                    self.container_source(c),
-                ),
                 _ => {
-                    let source = self.derived_source(c, first);
-                    let found = fact_paths::is_field("container", first)
-                        .then(|| seek(*c, segs))
-                        .flatten();
-                    match found {
-                        Some(v) => (Got::Owned(v), &[][..], source),
-                        None => return Lookup::Missing(source),
-                    }
+                    let doc = doc.get_or_init(|| c.facts_doc());
+                    let source = match first {
+                        "processes" | "execs" => self.container_source(c),
+                        _ => self.derived_source(c, first),
+                    };
+                    (V::Doc(doc.root()), segs, source)
                 }
             },
-            (Root::Image, Instance::Image(i)) => {
+            (Root::Image, Instance::Image(i, doc)) => {
                 let name = i.tags.first().unwrap_or(&i.id);
-                match first {
-                    "inspect" => (
-                        Got::Ref(V::Json(&i.inspect)),
-                        &segs[1..],
-                        self.text(|| format!("docker image inspect {name}")),
-                    ),
-                    "history" => (
-                        Got::Ref(V::Json(&i.history)),
-                        &segs[1..],
-                        self.text(|| format!("docker image history {name}")),
-                    ),
-                    _ => {
-                        let source = self.text(|| format!("image {name}"));
-                        let found = fact_paths::is_field("image", first)
-                            .then(|| seek(*i, segs))
-                            .flatten();
-                        match found {
-                            Some(v) => (Got::Owned(v), &[][..], source),
-                            None => return Lookup::Missing(source),
-                        }
-                    }
-                }
+                let source = self.text(|| match first {
+                    "inspect" => format!("docker image inspect {name}"),
+                    "history" => format!("docker image history {name}"),
+                    _ => format!("image {name}"),
+                });
+                let doc = doc.get_or_init(|| i.facts_doc());
+                (V::Doc(doc.root()), segs, source)
             }
             _ => return Lookup::Error(format!("fact root '{root}' has no value in this scope")),
         };
-        let cur = match start {
-            Got::Ref(mut cur) => {
-                let skipped = segs.len() - rest.len();
-                for (i, s) in rest.iter().enumerate() {
-                    let next = match s {
-                        Segment::Key(k) => cur.get_hinted(k, path.hint(skipped + i)),
-                        Segment::Index(i) => cur.index(*i),
-                    };
-                    match next {
-                        Some(v) => cur = v,
-                        None => return Lookup::Missing(source),
-                    }
-                }
-                Got::Ref(cur)
+        let mut cur = start;
+        let skipped = segs.len() - rest.len();
+        for (i, s) in rest.iter().enumerate() {
+            let next = match s {
+                Segment::Key(k) => cur.get_hinted(k, path.hint(skipped + i)),
+                Segment::Index(i) => cur.index(*i),
+            };
+            match next {
+                Some(v) => cur = v,
+                None => return Lookup::Missing(source),
             }
-            owned => owned,
-        };
+        }
         // A sourced value ({value, source}) carries its own provenance. Only daemon settings
-        // are sourced, and they are always borrowed.
-        let (cur, source) = match cur {
-            Got::Ref(v) => match v.sourced() {
-                Some((inner, src)) => (Got::Ref(inner), self.text(|| src.to_string())),
-                None => (Got::Ref(v), source),
-            },
-            owned => (owned, source),
+        // are sourced.
+        let (cur, source) = match cur.sourced() {
+            Some((inner, src)) => (inner, self.text(|| src.to_string())),
+            None => (cur, source),
         };
-        if cur.view().is_null() {
+        if cur.is_null() {
             return Lookup::Missing(source);
         }
         Lookup::Found { value: cur, source }
@@ -1255,17 +1233,20 @@ impl<'f, 'a> Context<'f, 'a> {
         self.facts.params.values.get(name)
     }
 
-    /// An operand's value: literals and parameters borrowed, facts copied.
-    fn operand(
-        &self,
+    /// An operand's value, borrowed: literals and parameters from the rules and the
+    /// configuration, facts from their documents.
+    fn operand<'v>(
+        &'v self,
         o: &'f Operand,
-        inst: &Instance<'_>,
-        item: Option<&Item<'_>>,
-    ) -> Result<std::borrow::Cow<'f, Value>, Verdict> {
-        use std::borrow::Cow;
+        inst: &Instance<'v>,
+        item: Option<&Item<'v>>,
+    ) -> Result<V<'v>, Verdict>
+    where
+        'f: 'v,
+    {
         match o {
-            Operand::Literal(v) => Ok(Cow::Borrowed(v)),
-            Operand::Param(p) => self.param(p).map(Cow::Borrowed).ok_or_else(|| {
+            Operand::Literal(v) => Ok(V::Json(v)),
+            Operand::Param(p) => self.param(p).map(V::Json).ok_or_else(|| {
                 let flag = if p == "trusted-users" { " (or --trusted-users)" } else { "" };
                 Verdict::NotChecked(self.text(|| format!(
                     "parameter {p} is not set: set {p} in the config file (--config){flag} to decide"
@@ -1276,8 +1257,8 @@ impl<'f, 'a> Context<'f, 'a> {
                     .concrete(path)
                     .map_err(|ph| Verdict::Error(self.unresolved(&ph)))?;
                 match self.lookup(path, &segs, inst, item) {
-                    Lookup::Found { value, .. } => Ok(Cow::Owned(value.view().to_value())),
-                    Lookup::Missing(_) => Ok(Cow::Owned(Value::Null)),
+                    Lookup::Found { value, .. } => Ok(value),
+                    Lookup::Missing(_) => Ok(V::Json(&Value::Null)),
                     Lookup::Error(m) => Err(Verdict::Error(m)),
                     Lookup::NotCollected(m) => Err(Verdict::NotChecked(m)),
                 }
@@ -1285,38 +1266,38 @@ impl<'f, 'a> Context<'f, 'a> {
         }
     }
 
-    fn apply(
+    fn apply<'o>(
         &self,
         op: &'f Op,
         observed: V<'_>,
-        operand: &dyn Fn(&'f Operand) -> Result<std::borrow::Cow<'f, Value>, Verdict>,
+        operand: &dyn Fn(&'f Operand) -> Result<V<'o>, Verdict>,
     ) -> Result<bool, Verdict> {
         let compare = |o: &'f Operand| -> Result<std::cmp::Ordering, Verdict> {
             let want = operand(o)?;
-            observed.compare(V::Json(&want)).ok_or_else(|| {
+            observed.compare(want).ok_or_else(|| {
                 Verdict::Error(self.text(|| {
                     format!(
                         "cannot compare {} with {} as numbers",
                         compact(&observed.to_value()),
-                        compact(&want)
+                        compact(&want.to_value())
                     )
                 }))
             })
         };
         let listed = |o: &'f Operand| -> Result<bool, Verdict> {
             let want = operand(o)?;
-            let found = V::Json(&want).list().any(|v| observed.loose_eq(v));
+            let found = want.list().any(|v| observed.loose_eq(v));
             Ok(found)
         };
         Ok(match op {
-            Op::Equals(o) => observed.loose_eq(V::Json(&*operand(o)?)),
-            Op::NotEquals(o) => !observed.loose_eq(V::Json(&*operand(o)?)),
+            Op::Equals(o) => observed.loose_eq(operand(o)?),
+            Op::NotEquals(o) => !observed.loose_eq(operand(o)?),
             Op::In(o) => listed(o)?,
             Op::NotIn(o) => !listed(o)?,
             Op::Matches(r) => r.is_match(&observed.text()),
             Op::NotMatches(r) => !r.is_match(&observed.text()),
-            Op::Contains(o) => observed.contains(V::Json(&*operand(o)?)),
-            Op::NotContains(o) => !observed.contains(V::Json(&*operand(o)?)),
+            Op::Contains(o) => observed.contains(operand(o)?),
+            Op::NotContains(o) => !observed.contains(operand(o)?),
             Op::AnyMatches(r) => observed.list().any(|v| r.is_match(&v.text())),
             Op::NoneMatches(r) => !observed.list().any(|v| r.is_match(&v.text())),
             Op::Present => true,
@@ -1361,7 +1342,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 })?;
                 members
                     .iter()
-                    .all(|m| V::Json(&allowed).list().any(|a| m.loose_eq(a)))
+                    .all(|m| allowed.list().any(|a| m.loose_eq(a)))
             }
             Op::Audits(_) => unreachable!("handled by Context::audits"),
         })
@@ -1529,8 +1510,8 @@ thread_local! {
 /// The label of `inst`: made once per instance, then shared.
 fn label(inst: &Instance) -> Label {
     let address = match inst {
-        Instance::Container(c) => *c as *const ContainerFacts as usize,
-        Instance::Image(i) => *i as *const ImageFacts as usize,
+        Instance::Container(c, _) => *c as *const ContainerFacts as usize,
+        Instance::Image(i, _) => *i as *const ImageFacts as usize,
         Instance::Unread(u) => *u as *const UnreadInstance as usize,
         Instance::None => 0,
     };
@@ -1541,8 +1522,8 @@ fn label(inst: &Instance) -> Label {
             }
         }
         let (kind, id, name): (&str, &str, &str) = match inst {
-            Instance::Container(c) => ("container", &c.id, &c.name),
-            Instance::Image(i) => ("image", &i.id, i.tags.first().unwrap_or(&i.id)),
+            Instance::Container(c, _) => ("container", &c.id, &c.name),
+            Instance::Image(i, _) => ("image", &i.id, i.tags.first().unwrap_or(&i.id)),
             Instance::Unread(u) => (&u.kind, &u.id, &u.name),
             Instance::None => ("", "", ""),
         };

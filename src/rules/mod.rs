@@ -12,7 +12,6 @@ pub mod params;
 pub mod path;
 pub mod plan;
 pub mod result;
-pub mod seek;
 pub mod template;
 pub mod value;
 pub mod vocabulary;

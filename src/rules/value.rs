@@ -1,8 +1,10 @@
 //! Values as rules see them, and the comparisons operators make.
 //!
-//! A fact is read from a `serde_json::Value` (host and daemon facts, images, rule operands) or
-//! from a compact [`Doc`](crate::doc::Doc) (container inspect documents); [`V`] borrows either,
-//! so evaluation never copies a document to look at it.
+//! Every fact a rule reads is a node of a compact [`Doc`](crate::doc::Doc): the evaluator
+//! builds one document each for the host, the daemon and every image, and one for each
+//! container's facts beside its inspect document (which is one already). Rule operands
+//! (literals, configuration parameters) stay `serde_json` values, as the rule files give them.
+//! [`V`] borrows either, so comparing a fact with an operand copies neither.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -12,35 +14,13 @@ use serde_json::Value;
 pub use crate::doc::Member;
 use crate::doc::{KeyHint, Node};
 
-/// A borrowed JSON value of either representation.
+/// A borrowed JSON value: a fact's document node or an operand's value.
 #[derive(Clone, Copy, Debug)]
 pub enum V<'x> {
-    /// A `serde_json` value.
+    /// A rule operand or parameter, as loaded.
     Json(&'x Value),
-    /// A node of a compact document.
+    /// A fact: a node of a compact document.
     Doc(Node<'x>),
-    /// A list of `serde_json` values held as a Rust slice (a container's processes), read
-    /// like a JSON array.
-    Slice(&'x Vec<Value>),
-}
-
-/// A value read from the snapshot: borrowed in place, or built for this lookup (typed facts).
-#[derive(Debug)]
-pub enum Got<'x> {
-    /// Borrowed from the snapshot.
-    Ref(V<'x>),
-    /// Built from typed facts.
-    Owned(Value),
-}
-
-impl Got<'_> {
-    /// A view of the value.
-    pub fn view(&self) -> V<'_> {
-        match self {
-            Got::Ref(v) => *v,
-            Got::Owned(v) => V::Json(v),
-        }
-    }
 }
 
 impl<'x> V<'x> {
@@ -48,7 +28,7 @@ impl<'x> V<'x> {
     pub fn get(self, key: &str) -> Option<V<'x>> {
         match self {
             V::Json(Value::Object(m)) => m.get(key).map(V::Json),
-            V::Json(_) | V::Slice(_) => None,
+            V::Json(_) => None,
             V::Doc(n) => n.get(key).map(V::Doc),
         }
     }
@@ -64,7 +44,7 @@ impl<'x> V<'x> {
     /// An array's element.
     pub fn index(self, i: usize) -> Option<V<'x>> {
         match self {
-            V::Json(Value::Array(a)) | V::Slice(a) => a.get(i).map(V::Json),
+            V::Json(Value::Array(a)) => a.get(i).map(V::Json),
             V::Json(_) => None,
             V::Doc(n) => n.index(i).map(V::Doc),
         }
@@ -75,7 +55,6 @@ impl<'x> V<'x> {
         match self {
             V::Json(v) => v.is_null(),
             V::Doc(n) => n.is_null(),
-            V::Slice(_) => false,
         }
     }
 
@@ -84,7 +63,6 @@ impl<'x> V<'x> {
         match self {
             V::Json(v) => v.as_str(),
             V::Doc(n) => n.as_str(),
-            V::Slice(_) => None,
         }
     }
 
@@ -92,7 +70,6 @@ impl<'x> V<'x> {
         match self {
             V::Json(v) => v.as_bool(),
             V::Doc(n) => n.as_bool(),
-            V::Slice(_) => None,
         }
     }
 
@@ -100,7 +77,6 @@ impl<'x> V<'x> {
         match self {
             V::Json(v) => v.as_f64(),
             V::Doc(n) => n.as_f64(),
-            V::Slice(_) => None,
         }
     }
 
@@ -108,7 +84,6 @@ impl<'x> V<'x> {
         match self {
             V::Json(v) => v.is_number(),
             V::Doc(n) => n.as_number().is_some(),
-            V::Slice(_) => false,
         }
     }
 
@@ -117,7 +92,6 @@ impl<'x> V<'x> {
         match self {
             V::Json(v) => v.clone(),
             V::Doc(n) => n.to_value(),
-            V::Slice(a) => Value::Array(a.to_vec()),
         }
     }
 
@@ -139,7 +113,7 @@ impl<'x> V<'x> {
     /// The elements of a list; nothing for `null`; the value itself otherwise.
     pub fn list(self) -> impl Iterator<Item = V<'x>> {
         let members = match self {
-            V::Json(Value::Array(a)) | V::Slice(a) => Members::JsonArray(a.iter().enumerate()),
+            V::Json(Value::Array(a)) => Members::JsonArray(a.iter().enumerate()),
             V::Doc(n) if n.is_array() => Members::Doc(n.members()),
             v if v.is_null() => Members::One(None),
             other => Members::One(Some(other)),
@@ -151,7 +125,7 @@ impl<'x> V<'x> {
     /// scalar is its own single member, at index `usize::MAX`; `null` has one member too.
     pub fn members(self) -> Members<'x> {
         match self {
-            V::Json(Value::Array(a)) | V::Slice(a) => Members::JsonArray(a.iter().enumerate()),
+            V::Json(Value::Array(a)) => Members::JsonArray(a.iter().enumerate()),
             V::Json(Value::Object(m)) => Members::JsonObject(m.iter()),
             V::Doc(n) if n.is_array() => Members::Doc(n.members()),
             V::Doc(n) if n.is_object() => Members::Doc(n.members()),
@@ -177,7 +151,6 @@ impl<'x> V<'x> {
                 Value::Object(o) => o.is_empty(),
                 _ => false,
             },
-            V::Slice(a) => a.is_empty(),
             V::Doc(n) => {
                 n.is_null()
                     || n.as_str().is_some_and(str::is_empty)
@@ -234,7 +207,7 @@ impl<'x> V<'x> {
     pub fn contains(self, needle: V<'_>) -> bool {
         match self {
             V::Json(Value::String(h)) => needle.as_str().is_some_and(|n| h.contains(n)),
-            V::Json(Value::Array(a)) | V::Slice(a) => a.iter().any(|v| V::Json(v).loose_eq(needle)),
+            V::Json(Value::Array(a)) => a.iter().any(|v| V::Json(v).loose_eq(needle)),
             V::Json(Value::Object(o)) => needle.as_str().is_some_and(|k| o.contains_key(k)),
             V::Json(_) => false,
             V::Doc(n) => {
@@ -333,24 +306,6 @@ mod tests {
                 assert_eq!(ja.compare(jb), na.compare(nb), "{a} cmp {b}");
             }
         }
-    }
-
-    #[test]
-    fn slices_read_like_arrays() {
-        let items = vec![json!({"NAME": "sshd"}), json!("x")];
-        let array = Value::Array(items.clone());
-        let (s, a) = (V::Slice(&items), V::Json(&array));
-        assert_eq!(s.to_value(), array);
-        assert_eq!(s.list().count(), a.list().count());
-        assert_eq!(s.members().count(), 2);
-        assert_eq!(
-            s.index(0).and_then(|v| v.get("NAME")).and_then(V::as_str),
-            Some("sshd")
-        );
-        assert!(s.contains(V::Json(&json!("x"))));
-        assert!(s.loose_eq(a) && a.loose_eq(s));
-        assert!(!s.is_empty() && V::Slice(&Vec::new()).is_empty());
-        assert_eq!(s.text(), a.text());
     }
 
     #[test]
