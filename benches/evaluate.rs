@@ -653,8 +653,8 @@ fn breakdown(rules: &RuleSet, snap: &Snapshot, params: &Params) {
         black_box(eval::decide(set, snap, params));
         s.elapsed()
     };
-    let subset = |keep: &dyn Fn(&bollwerk::rules::Rule) -> bool| RuleSet {
-        rules: rules.rules.iter().filter(|r| keep(r)).cloned().collect(),
+    let subset = |keep: &dyn Fn(&bollwerk::rules::Rule) -> bool| {
+        RuleSet::new(rules.rules.iter().filter(|r| keep(r)).cloned().collect())
     };
     let empty = time(&RuleSet::default());
     println!(
@@ -688,9 +688,7 @@ fn breakdown(rules: &RuleSet, snap: &Snapshot, params: &Params) {
         .rules
         .iter()
         .map(|r| {
-            let set = RuleSet {
-                rules: vec![r.clone()],
-            };
+            let set = RuleSet::new(vec![r.clone()]);
             let n = match r.scope.instance_kind() {
                 Some("container") => snap.containers.len(),
                 Some("image") => snap.images.len(),

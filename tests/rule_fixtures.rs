@@ -229,9 +229,7 @@ fn patched(base: &Value, case: &Case) -> Result<Snapshot, String> {
 
 /// The rule's status and its instances' statuses over `snap`.
 fn judge(rule: &Rule, snap: &Snapshot, params: &Params) -> (Status, Vec<Status>) {
-    let one = RuleSet {
-        rules: vec![rule.clone()],
-    };
+    let one = RuleSet::new(vec![rule.clone()]);
     let result = eval::evaluate(&one, snap, params)
         .pop()
         .expect("one result per rule");

@@ -30,7 +30,7 @@ use super::path::{render, FactPath, Root, Segment};
 use super::result::{Evidence, InstanceResult, Observation, Observed, RuleResult};
 use super::value::{Member, V};
 use super::{Params, RuleSet};
-use crate::doc::Doc;
+use crate::doc::{Doc, KeyHint};
 use crate::facts::placeholder::substitute;
 use crate::snapshot::{AuditRule, ContainerFacts, ImageFacts, Snapshot, UnreadInstance};
 use crate::wording;
@@ -52,7 +52,7 @@ fn generic_place(placeholder: &str) -> String {
 
 /// Evaluates every rule of `rules` over `snapshot`, with evidence.
 pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<RuleResult> {
-    let facts = Facts::new(snapshot, params);
+    let facts = Facts::new(rules, snapshot, params);
     let ctx = facts.context(true);
     let refs: Vec<&Rule> = rules.rules.iter().collect();
     let instances = ctx.per_instance(&refs, |rule, inst| ctx.instance(rule, inst));
@@ -82,7 +82,7 @@ pub fn evaluate_with(
     if detail == Detail::All {
         return evaluate(rules, snapshot, params);
     }
-    let facts = Facts::new(snapshot, params);
+    let facts = Facts::new(rules, snapshot, params);
     let (full, fast) = (facts.context(true), facts.context(false));
     let refs: Vec<&Rule> = rules.rules.iter().collect();
     let instances = fast.per_instance(&refs, |rule, inst| {
@@ -114,7 +114,7 @@ pub struct Decision {
 /// documentation). `decide(..)[i]` agrees with `evaluate(..)[i]` on every status and on the
 /// rule-level message.
 pub fn decide(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<Decision> {
-    let facts = Facts::new(snapshot, params);
+    let facts = Facts::new(rules, snapshot, params);
     let (full, fast) = (facts.context(true), facts.context(false));
     let refs: Vec<&Rule> = rules.rules.iter().collect();
     let instances = fast.per_instance(&refs, |rule, inst| fast.decide(rule, &inst).0);
@@ -248,6 +248,10 @@ enum Instance<'a> {
 struct Facts<'a> {
     snapshot: &'a Snapshot,
     params: &'a Params,
+    /// Where each key of each rule's fact paths was last found (by
+    /// [`FactPath::hint_slot`]): the instances' documents share their layout, so the next
+    /// lookup usually finds the key there without a search.
+    hints: Box<[KeyHint]>,
     /// Host and daemon facts as documents, so that every lookup is a binary search.
     host: Doc,
     daemon: Doc,
@@ -272,11 +276,14 @@ impl<'a> Facts<'a> {
         }
     }
 
-    fn new(snapshot: &'a Snapshot, params: &'a Params) -> Facts<'a> {
+    fn new(rules: &RuleSet, snapshot: &'a Snapshot, params: &'a Params) -> Facts<'a> {
         forget_observations();
         Facts {
             snapshot,
             params,
+            hints: (0..rules.hint_slots())
+                .map(|_| KeyHint::default())
+                .collect(),
             host: Doc::of(&snapshot.host).unwrap_or_default(),
             daemon: Doc::of(&snapshot.daemon).unwrap_or_default(),
             errors: snapshot
@@ -1188,7 +1195,12 @@ impl<'f, 'a> Context<'f, 'a> {
         let skipped = segs.len() - rest.len();
         for (i, s) in rest.iter().enumerate() {
             let next = match s {
-                Segment::Key(k) => cur.get_hinted(k, path.hint(skipped + i)),
+                Segment::Key(k) => {
+                    match path.hint_slot(skipped + i).and_then(|h| self.hints.get(h)) {
+                        Some(hint) => cur.get_hinted(k, hint),
+                        None => cur.get(k),
+                    }
+                }
                 Segment::Index(i) => cur.index(*i),
             };
             match next {
@@ -1673,9 +1685,7 @@ check = {check}
     }
 
     fn status(rule: &Rule, snap: &Snapshot) -> Status {
-        let rules = RuleSet {
-            rules: vec![rule.clone()],
-        };
+        let rules = RuleSet::new(vec![rule.clone()]);
         let full = evaluate(&rules, snap, &Params::default()).remove(0);
         let fast = decide(&rules, snap, &Params::default()).remove(0);
         assert_eq!(full.status, fast.status, "evaluate and decide agree");
@@ -1697,9 +1707,7 @@ check = {check}
             r.id = id.into();
             r
         };
-        let rules = RuleSet {
-            rules: vec![privileged("BW-A"), privileged("BW-B")],
-        };
+        let rules = RuleSet::new(vec![privileged("BW-A"), privileged("BW-B")]);
         let snap = containers(&[
             json!({"HostConfig": {"Privileged": true}}),
             json!({"HostConfig": {"Privileged": false}}),
@@ -1889,9 +1897,7 @@ check = {check}
         let good = json!({ "HostConfig": { "Privileged": false } });
         let bad = json!({ "HostConfig": { "Privileged": true } });
         let unknown = json!({ "HostConfig": {} });
-        let rules = RuleSet {
-            rules: vec![r.clone()],
-        };
+        let rules = RuleSet::new(vec![r.clone()]);
         let judge = |inspects: &[Value]| {
             let result = evaluate(&rules, &containers(inspects), &Params::default()).remove(0);
             let each: Vec<Status> = result.instances.iter().map(|i| i.status).collect();

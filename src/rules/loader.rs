@@ -1023,7 +1023,7 @@ pub fn merge(base: Vec<Rule>, extra: Vec<Rule>) -> Result<RuleSet, Vec<LoadError
         }
     }
     rules.sort_by(|a, b| super::compare_ids(&a.id, &b.id));
-    Ok(RuleSet { rules })
+    Ok(RuleSet::new(rules))
 }
 
 /// Checks the rules' `benchmarks` tables against the declarations: every benchmark named is

@@ -27,6 +27,8 @@ use serde_json::Value;
 pub struct RuleSet {
     /// The rules, ordered by id.
     pub rules: Vec<Rule>,
+    /// How many lookup hints the evaluator keeps for these rules' fact paths.
+    hint_slots: usize,
 }
 
 /// Values for rule parameters (`trusted-users`, …), from flags or the config file.
@@ -81,6 +83,30 @@ pub fn compare_ids(a: &str, b: &str) -> Ordering {
 }
 
 impl RuleSet {
+    /// A set of `rules` (ordered by id), their fact paths numbered for the evaluator's
+    /// lookup hints.
+    pub fn new(mut rules: Vec<Rule>) -> RuleSet {
+        let mut next = 0;
+        for rule in &mut rules {
+            for check in [&mut rule.applies_when, &mut rule.check]
+                .into_iter()
+                .flatten()
+            {
+                number_hints(check, &mut next);
+            }
+        }
+        RuleSet {
+            rules,
+            hint_slots: next,
+        }
+    }
+
+    /// How many lookup hints the evaluator keeps for these rules (one per segment of every
+    /// fact path they read); a path numbered beyond it has none.
+    pub fn hint_slots(&self) -> usize {
+        self.hint_slots
+    }
+
     /// The embedded default rules, plus the rules of `extra_dir` (added or replacing by id).
     pub fn load(extra_dir: Option<&std::path::Path>) -> Result<RuleSet, Vec<loader::LoadError>> {
         Self::load_with_benchmarks(extra_dir).map(|(set, _)| set)
@@ -143,9 +169,77 @@ impl RuleSet {
     }
 }
 
+/// Numbers the fact paths of `check` from `next`.
+fn number_hints(check: &mut model::Check, next: &mut usize) {
+    use model::{Check, Operand};
+    match check {
+        Check::All(list) | Check::Any(list) => {
+            for c in list {
+                number_hints(c, next);
+            }
+        }
+        Check::Not(inner) => number_hints(inner, next),
+        Check::Every { list, check, .. } => {
+            list.number_hints(next);
+            number_hints(check, next);
+        }
+        Check::Test(t) => {
+            t.fact.number_hints(next);
+            if let Some(Operand::Fact(other)) = t.op.operand_mut() {
+                other.number_hints(next);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_sets_fact_paths_get_hint_slots_of_their_own() {
+        let rules = RuleSet::load(None).expect("embedded rules load");
+        let mut slots = Vec::new();
+        fn walk(check: &model::Check, slots: &mut Vec<(usize, usize)>) {
+            use model::{Check, Operand};
+            let mut add = |p: &path::FactPath| {
+                slots.push((p.hint_slot(0).expect("numbered"), p.segments.len()));
+            };
+            match check {
+                Check::All(l) | Check::Any(l) => l.iter().for_each(|c| walk(c, slots)),
+                Check::Not(c) => walk(c, slots),
+                Check::Every { list, check, .. } => {
+                    add(list);
+                    walk(check, slots);
+                }
+                Check::Test(t) => {
+                    add(&t.fact);
+                    if let Some(Operand::Fact(p)) = t.op.operand() {
+                        add(p);
+                    }
+                }
+            }
+        }
+        for r in &rules.rules {
+            for c in r.applies_when.iter().chain(&r.check) {
+                walk(c, &mut slots);
+            }
+        }
+        slots.sort_unstable();
+        // Back to back, no overlap, and the table holds exactly them.
+        let mut next = 0;
+        for (start, len) in &slots {
+            assert_eq!(*start, next);
+            next += len;
+        }
+        assert_eq!(next, rules.hint_slots());
+        assert!(slots.len() > 200, "{} paths", slots.len());
+        // A path parsed on its own has no slot: the evaluator reads it without a hint.
+        assert_eq!(
+            path::FactPath::parse("host.hostname").unwrap().hint_slot(0),
+            None
+        );
+    }
 
     #[test]
     fn secret_patterns_come_from_redacting_rules_only() {

@@ -394,6 +394,24 @@ impl Op {
         })
     }
 
+    /// The operator's operand, for operators that take one, to change.
+    pub fn operand_mut(&mut self) -> Option<&mut Operand> {
+        match self {
+            Op::Equals(o)
+            | Op::NotEquals(o)
+            | Op::In(o)
+            | Op::NotIn(o)
+            | Op::Contains(o)
+            | Op::NotContains(o)
+            | Op::Gt(o)
+            | Op::Ge(o)
+            | Op::Lt(o)
+            | Op::Le(o)
+            | Op::SubsetOf(o) => Some(o),
+            _ => None,
+        }
+    }
+
     /// The operator's operand, for operators that take one.
     pub fn operand(&self) -> Option<&Operand> {
         match self {

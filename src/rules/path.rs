@@ -8,7 +8,6 @@
 
 use std::fmt;
 
-use crate::doc::KeyHint;
 use crate::facts::placeholder::{balanced_braces, placeholders_in};
 
 /// One step of a fact path.
@@ -52,7 +51,7 @@ impl Root {
 }
 
 /// A parsed fact path.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FactPath {
     /// The root name.
     pub root: String,
@@ -62,8 +61,10 @@ pub struct FactPath {
     /// Whether some key holds a placeholder (decided once; evaluation asks for every test).
     has_placeholders: bool,
     kind: Root,
-    /// One per segment: where the key was last found (see [`KeyHint`]).
-    hints: Box<[KeyHint]>,
+    /// Where this path's lookup hints start in the evaluator's table, one per segment:
+    /// [`RuleSet::new`](super::RuleSet::new) numbers the paths of its rules. The path itself
+    /// is immutable data; the hints (where a key was last found) belong to the evaluator.
+    slot: Option<u32>,
     /// [`render`] of root and segments, made once (evidence names the fact on every test).
     rendered: std::sync::Arc<str>,
 }
@@ -76,6 +77,17 @@ impl PartialEq for FactPath {
 }
 
 impl Eq for FactPath {}
+
+/// The path as written: its numbering for the evaluator's hints is not part of what it says.
+impl std::fmt::Debug for FactPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FactPath")
+            .field("root", &self.root)
+            .field("segments", &self.segments)
+            .field("text", &self.text)
+            .finish_non_exhaustive()
+    }
+}
 
 impl FactPath {
     /// Parses `text`, or says what is wrong with it.
@@ -174,7 +186,7 @@ impl FactPath {
         Ok(FactPath {
             rendered: render(&root, &segments).into(),
             kind: Root::of(&root),
-            hints: segments.iter().map(|_| KeyHint::default()).collect(),
+            slot: None,
             root,
             segments,
             text: text.to_string(),
@@ -210,9 +222,15 @@ impl FactPath {
         &self.rendered
     }
 
-    /// The lookup hint of segment `i`.
-    pub fn hint(&self, i: usize) -> &KeyHint {
-        &self.hints[i]
+    /// Where the evaluator keeps the lookup hint of segment `i`, when the path is numbered.
+    pub fn hint_slot(&self, i: usize) -> Option<usize> {
+        self.slot.map(|s| s as usize + i)
+    }
+
+    /// Numbers this path's hints from `next`, and moves `next` past them.
+    pub fn number_hints(&mut self, next: &mut usize) {
+        self.slot = u32::try_from(*next).ok();
+        *next += self.segments.len();
     }
 
     /// Placeholders (`unit:docker.service`) named in this path's keys.
