@@ -297,7 +297,11 @@ fn container_removed_between_list_and_inspect_is_skipped_with_a_note() {
         .expect("list");
     assert_eq!(ids.len(), 2);
     d.docker(&["rm", "-f", "goes"]);
-    let (facts, errors, notes) = rt.block_on(inspect_containers(
+    let bollwerk::collect::docker::Gathered {
+        found: facts,
+        errors,
+        notes,
+    } = rt.block_on(inspect_containers(
         &docker,
         &endpoint,
         ids,

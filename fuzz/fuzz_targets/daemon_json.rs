@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Err(e) => {
+            let e = e.to_string();
             assert!(e.starts_with(NAME), "the error does not name the file: {e}");
             assert!(!e.contains('\n'), "an error of several lines: {e}");
         }

@@ -9,16 +9,36 @@ pub use crate::facts::daemon_settings::{defaults, is_known_setting, DEFAULT_SOUR
 use crate::facts::daemon_settings::{Kind, SETTINGS};
 use crate::snapshot::Sourced;
 
+/// Why a daemon.json could not be read as settings.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{at}: malformed daemon.json: {what}")]
+pub struct DaemonJsonError {
+    /// Where: `file:line:column`.
+    pub at: String,
+    /// What is wrong there, on one line.
+    pub what: String,
+}
+
+impl From<DaemonJsonError> for String {
+    fn from(e: DaemonJsonError) -> String {
+        e.to_string()
+    }
+}
+
 /// Parses daemon.json text. Errors read `file:line:column: message`.
-pub fn parse_daemon_json(file: &str, text: &str) -> Result<BTreeMap<String, Sourced>, String> {
+pub fn parse_daemon_json(
+    file: &str,
+    text: &str,
+) -> Result<BTreeMap<String, Sourced>, DaemonJsonError> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
         let (at, what) = crate::diag::json_error(file, text, &e);
-        format!("{at}: malformed daemon.json: {what}")
+        DaemonJsonError { at, what }
     })?;
     let Value::Object(map) = value else {
-        return Err(format!(
-            "{file}:1:1: malformed daemon.json: the top level must be an object"
-        ));
+        return Err(DaemonJsonError {
+            at: format!("{file}:1:1"),
+            what: "the top level must be an object".into(),
+        });
     };
     // A key given twice keeps its last value (serde_json, like dockerd's Go decoder), so
     // the line cited is that of its last occurrence.
@@ -332,6 +352,8 @@ mod tests {
         assert_eq!(s["icc"].source, "/etc/docker/daemon.json:3");
         let err =
             parse_daemon_json("/etc/docker/daemon.json", "{\n  \"icc\": tru e\n}").unwrap_err();
+        assert!(err.at.starts_with("/etc/docker/daemon.json:2:"), "{err}");
+        let err = err.to_string();
         assert!(err.starts_with("/etc/docker/daemon.json:2:"), "{err}");
         assert!(!err.contains(" at line "), "{err}");
     }

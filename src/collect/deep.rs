@@ -10,12 +10,32 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use bollard::Docker;
 use futures_util::StreamExt;
 
+use super::error::RequestError;
 use super::limits::Limits;
 use crate::snapshot::SpecialFile;
 
+/// Why an image's files could not be listed.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageFilesError {
+    /// What the daemon sent does not start as a tar archive.
+    #[error("not an image archive: {0}")]
+    NotAnArchive(std::io::Error),
+    /// The archive broke off or is malformed (a failed or stalled download shows here too).
+    #[error("bad image archive: {0}")]
+    Bad(std::io::Error),
+    /// The thread reading the archive ended without an answer.
+    #[error("reading image {id}: {why}")]
+    Reader {
+        /// The image.
+        id: String,
+        /// Why.
+        why: String,
+    },
+}
+
 /// Reads chunks sent by the async side as one byte stream.
 struct ChannelReader {
-    rx: Receiver<Result<bytes::Bytes, String>>,
+    rx: Receiver<Result<bytes::Bytes, RequestError>>,
     current: bytes::Bytes,
 }
 
@@ -42,7 +62,7 @@ pub async fn special_files(
     docker: &Docker,
     id: &str,
     limits: Limits,
-) -> Result<Vec<SpecialFile>, String> {
+) -> Result<Vec<SpecialFile>, ImageFilesError> {
     let (tx, rx) = sync_channel(16);
     let parse = tokio::task::spawn_blocking(move || {
         scan_save_stream(ChannelReader {
@@ -55,7 +75,10 @@ pub async fn special_files(
     loop {
         let item = match limits.within(&what, stream.next()).await {
             Ok(None) => break,
-            Ok(Some(chunk)) => chunk.map_err(|e| format!("{what} failed: {e}")),
+            Ok(Some(chunk)) => chunk.map_err(|e| RequestError::Failed {
+                what: what.clone(),
+                why: e.to_string(),
+            }),
             Err(stalled) => Err(stalled),
         };
         let failed = item.is_err();
@@ -65,20 +88,19 @@ pub async fn special_files(
         }
     }
     drop(tx);
-    parse
-        .await
-        .map_err(|e| format!("reading image {id}: {e}"))?
+    parse.await.map_err(|e| ImageFilesError::Reader {
+        id: id.to_string(),
+        why: e.to_string(),
+    })?
 }
 
 /// Scans a `docker save` archive.
-pub fn scan_save_stream(reader: impl Read) -> Result<Vec<SpecialFile>, String> {
+pub fn scan_save_stream(reader: impl Read) -> Result<Vec<SpecialFile>, ImageFilesError> {
     let mut outer = tar::Archive::new(reader);
     let mut found = Vec::new();
-    let entries = outer
-        .entries()
-        .map_err(|e| format!("not an image archive: {e}"))?;
+    let entries = outer.entries().map_err(ImageFilesError::NotAnArchive)?;
     for entry in entries {
-        let entry = entry.map_err(|e| format!("bad image archive: {e}"))?;
+        let entry = entry.map_err(ImageFilesError::Bad)?;
         let name = entry
             .path()
             .map(|p| p.display().to_string())

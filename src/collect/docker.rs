@@ -26,6 +26,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::daemon_config;
+use super::error::{DaemonError, RequestError};
 use super::http::{Endpoint, GetError, JsonGet};
 use super::limits::Limits;
 use crate::diag::error_chain;
@@ -65,7 +66,7 @@ pub struct DaemonAnswers {
 
 /// Connects to the daemon and agrees on an API version. The error reads
 /// "cannot reach the Docker daemon at URL: why". Both requests are held to `limits`.
-pub async fn connect(endpoint: &Endpoint, limits: Limits) -> Result<Docker, String> {
+pub async fn connect(endpoint: &Endpoint, limits: Limits) -> Result<Docker, DaemonError> {
     let docker = client(endpoint, bollard::API_DEFAULT_VERSION, limits)?;
     if endpoint.tls_dir.is_none() {
         match ping_api_version(&endpoint.url, limits).await {
@@ -83,13 +84,36 @@ pub async fn connect(endpoint: &Endpoint, limits: Limits) -> Result<Docker, Stri
 }
 
 /// "cannot reach the Docker daemon at URL: why".
-fn cannot_reach(endpoint: &Endpoint, why: &dyn std::fmt::Display) -> String {
-    format!("cannot reach the Docker daemon at {}: {why}", endpoint.url)
+fn cannot_reach(endpoint: &Endpoint, why: &dyn std::fmt::Display) -> DaemonError {
+    DaemonError::Unreachable {
+        url: endpoint.url.clone(),
+        why: why.to_string(),
+    }
+}
+
+/// [`Limits::within`] for a bollard request `what`: its time ran out, or it failed (the
+/// daemon's words, causes included).
+async fn request<T>(
+    limits: Limits,
+    what: &str,
+    work: impl std::future::Future<Output = Result<T, bollard::errors::Error>>,
+) -> Result<T, RequestError> {
+    limits
+        .within(what, work)
+        .await?
+        .map_err(|e| RequestError::Failed {
+            what: what.to_string(),
+            why: error_chain(&e),
+        })
 }
 
 /// A client for `endpoint` (TLS when it has a certificate folder) speaking API `version`.
 /// Its own timeout covers response headers only; callers hold whole requests to `limits`.
-fn client(endpoint: &Endpoint, version: &ClientVersion, limits: Limits) -> Result<Docker, String> {
+fn client(
+    endpoint: &Endpoint,
+    version: &ClientVersion,
+    limits: Limits,
+) -> Result<Docker, DaemonError> {
     let url = &endpoint.url;
     // A second more than ours, so that a stall is reported in bollwerk's words.
     let secs = limits.request.as_secs() + 1;
@@ -120,7 +144,7 @@ fn client(endpoint: &Endpoint, version: &ClientVersion, limits: Limits) -> Resul
 /// `GET /_ping`, as the docker CLI negotiates it. bollard asks `/version` instead, for which
 /// dockerd runs `runc --version` and asks containerd: 7–15 ms against half a millisecond for
 /// a ping, spent before any other request can go out.
-async fn ping_api_version(url: &str, limits: Limits) -> Result<ClientVersion, String> {
+async fn ping_api_version(url: &str, limits: Limits) -> Result<ClientVersion, RequestError> {
     let ask = async {
         if let Some(path) = url.strip_prefix("unix://") {
             ping(tokio::net::UnixStream::connect(path).await?).await
@@ -133,12 +157,15 @@ async fn ping_api_version(url: &str, limits: Limits) -> Result<ClientVersion, St
             ping(tokio::net::TcpStream::connect(addr).await?).await
         }
     };
+    let failed = |why: String| RequestError::Failed {
+        what: "GET /_ping".into(),
+        why,
+    };
     let answer = limits
         .within("GET /_ping", ask)
         .await?
-        .map_err(|e| e.to_string())?;
-    api_version_header(&answer)
-        .ok_or_else(|| "no Api-Version header in the answer to /_ping".into())
+        .map_err(|e| failed(e.to_string()))?;
+    api_version_header(&answer).ok_or_else(|| failed("no Api-Version header in the answer".into()))
 }
 
 /// Sends `GET /_ping` (HTTP/1.0: the daemon closes the connection after answering) and reads
@@ -295,7 +322,14 @@ pub async fn collect(
             }
         }
     }
-    let ((mut image_facts, mut i_errors, mut i_notes), mut unread_images) = images;
+    let (
+        Gathered {
+            found: mut image_facts,
+            errors: mut i_errors,
+            notes: mut i_notes,
+        },
+        mut unread_images,
+    ) = images;
     let images_incomplete =
         i_errors.iter().any(|(fact, _)| fact == "images") || !unread_images.is_empty();
     if images_incomplete {
@@ -312,13 +346,17 @@ pub async fn collect(
     let summaries = match listed {
         Ok(l) => l,
         Err(e) => {
-            out.errors.push(("containers".into(), e.clone()));
-            out.errors.push(("daemon.inventory".into(), e));
+            out.errors.push(("containers".into(), e.to_string()));
+            out.errors.push(("daemon.inventory".into(), e.to_string()));
             Vec::new()
         }
     };
     out.inventory = inventory(&summaries, &mut image_facts);
-    let (mut containers, mut c_errors, mut c_notes) = inspected;
+    let Gathered {
+        found: mut containers,
+        errors: mut c_errors,
+        notes: mut c_notes,
+    } = inspected;
     out.unread = unread_containers(&summaries, &c_errors);
     out.unread.append(&mut unread_images);
     out.errors.append(&mut c_errors);
@@ -348,18 +386,19 @@ pub async fn collect(
     if swarm_manager {
         match swarm(docker, &out.networks, limits).await {
             Ok(s) => out.swarm = Some(s),
-            Err(e) => out.errors.push(("daemon.swarm".into(), e)),
+            Err(e) => out.errors.push(("daemon.swarm".into(), e.to_string())),
         }
     }
     out
 }
 
-async fn list_containers(docker: &Docker, limits: Limits) -> Result<Vec<ContainerSummary>, String> {
+async fn list_containers(
+    docker: &Docker,
+    limits: Limits,
+) -> Result<Vec<ContainerSummary>, RequestError> {
     let opts = ListContainersOptionsBuilder::new().all(true).build();
-    limits
-        .within("GET /containers/json", docker.list_containers(Some(opts)))
-        .await?
-        .map_err(|e| format!("GET /containers/json failed: {}", error_chain(&e)))
+    let list = docker.list_containers(Some(opts));
+    request(limits, "GET /containers/json", list).await
 }
 
 /// The containers whose inspect failed (`errors`, keyed by [`container_fact`]), named as the
@@ -426,15 +465,12 @@ fn inventory(summaries: &[ContainerSummary], images: &mut [ImageFacts]) -> Inven
 
 /// Processes of container `id` through the daemon (`GET /containers/{id}/top`), as objects
 /// keyed PID, USER, NAME, ARGS: the fallback when its processes cannot be read from `/proc`.
-pub async fn top(docker: &Docker, id: &str, limits: Limits) -> Result<Vec<Value>, String> {
+pub async fn top(docker: &Docker, id: &str, limits: Limits) -> Result<Vec<Value>, RequestError> {
     let opts = TopOptionsBuilder::new()
         .ps_args("-eo pid=PID -o user=USER -o comm=NAME -o args=ARGS")
         .build();
     let what = format!("GET /containers/{id}/top");
-    let t = limits
-        .within(&what, docker.top_processes(id, Some(opts)))
-        .await?
-        .map_err(|e| format!("GET /containers/{id}/top failed: {}", error_chain(&e)))?;
+    let t = request(limits, &what, docker.top_processes(id, Some(opts))).await?;
     let titles = t.titles.unwrap_or_default();
     Ok(t.processes
         .unwrap_or_default()
@@ -455,7 +491,7 @@ pub async fn top_all(
     docker: &Docker,
     ids: Vec<String>,
     limits: Limits,
-) -> Vec<Result<Vec<Value>, String>> {
+) -> Vec<Result<Vec<Value>, RequestError>> {
     stream::iter(ids)
         .map(|id| async move { top(docker, &id, limits).await })
         .buffered(MAX_IN_FLIGHT)
@@ -519,17 +555,17 @@ pub fn overlay_networks(networks: &[Value]) -> Vec<OverlayNetwork> {
         .collect()
 }
 
-async fn swarm(docker: &Docker, networks: &[Value], limits: Limits) -> Result<SwarmFacts, String> {
+async fn swarm(
+    docker: &Docker,
+    networks: &[Value],
+    limits: Limits,
+) -> Result<SwarmFacts, RequestError> {
     let (inspect, nodes, secrets) = tokio::join!(
-        limits.within("GET /swarm", docker.inspect_swarm()),
-        limits.within("GET /nodes", docker.list_nodes(None)),
-        limits.within("GET /secrets", docker.list_secrets(None))
+        request(limits, "GET /swarm", docker.inspect_swarm()),
+        request(limits, "GET /nodes", docker.list_nodes(None)),
+        request(limits, "GET /secrets", docker.list_secrets(None))
     );
-    let inspect = inspect?.map_err(|e| format!("GET /swarm failed: {}", error_chain(&e)))?;
-    let nodes = nodes?.map_err(|e| format!("GET /nodes failed: {}", error_chain(&e)))?;
-    let secrets = secrets?
-        .map(|s| s.len())
-        .map_err(|e| format!("GET /secrets failed: {}", error_chain(&e)))?;
+    let (inspect, nodes, secrets) = (inspect?, nodes?, secrets?.len());
     let nodes: Vec<Value> = nodes.iter().map(to_value).collect();
     let managers = nodes
         .iter()
@@ -545,21 +581,36 @@ async fn swarm(docker: &Docker, networks: &[Value], limits: Limits) -> Result<Sw
     })
 }
 
-/// What asking for many objects gave: the objects found, (fact path, message) for those the
-/// daemon could not give, and notes for those it no longer knows (removed meanwhile).
-pub type Gathered<T> = (Vec<T>, Vec<(String, String)>, Vec<String>);
+/// What asking for many objects gave.
+#[derive(Debug)]
+pub struct Gathered<T> {
+    /// The objects found.
+    pub found: Vec<T>,
+    /// (fact path, message) for those the daemon could not give.
+    pub errors: Vec<(String, String)>,
+    /// Notes for those it no longer knows (removed meanwhile).
+    pub notes: Vec<String>,
+}
+
+impl<T> Default for Gathered<T> {
+    fn default() -> Gathered<T> {
+        Gathered {
+            found: Vec::new(),
+            errors: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
 
 /// Ids of running containers, or of all containers when `all`.
 pub async fn list_container_ids(
     docker: &Docker,
     all: bool,
     limits: Limits,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, RequestError> {
     let opts = ListContainersOptionsBuilder::new().all(all).build();
-    let list = limits
-        .within("GET /containers/json", docker.list_containers(Some(opts)))
-        .await?
-        .map_err(|e| format!("GET /containers/json failed: {}", error_chain(&e)))?;
+    let list = docker.list_containers(Some(opts));
+    let list = request(limits, "GET /containers/json", list).await?;
     Ok(list.into_iter().filter_map(|c| c.id).collect())
 }
 
@@ -611,7 +662,10 @@ async fn ask<T>(
                 gone: is_not_found(&e),
                 why: error_chain(&e),
             }),
-            Err(why) => Err(Failure { gone: false, why }),
+            Err(why) => Err(Failure {
+                gone: false,
+                why: why.to_string(),
+            }),
         },
     }
 }
@@ -700,7 +754,7 @@ async fn inspect_all(
         .buffered(MAX_IN_FLIGHT)
         .collect()
         .await;
-    let (mut facts, mut errors, mut notes) = (Vec::new(), Vec::new(), Vec::new());
+    let mut out = Gathered::default();
     for (id, r, execs, exec_error) in results {
         match r {
             Ok(inspect) => {
@@ -711,7 +765,7 @@ async fn inspect_all(
                     .unwrap_or_default()
                     .trim_start_matches('/')
                     .to_string();
-                facts.push(ContainerFacts {
+                out.found.push(ContainerFacts {
                     id,
                     name,
                     inspect,
@@ -726,16 +780,16 @@ async fn inspect_all(
                         .unwrap_or_default(),
                 });
             }
-            Err(Failure { gone: true, .. }) => notes.push(format!(
+            Err(Failure { gone: true, .. }) => out.notes.push(format!(
                 "container {id} was removed during the scan; skipped"
             )),
-            Err(Failure { why, .. }) => errors.push((
+            Err(Failure { why, .. }) => out.errors.push((
                 container_fact(&id),
                 format!("cannot inspect container {id}: {why}"),
             )),
         }
     }
-    (facts, errors, notes)
+    out
 }
 
 /// The registry of each tag: the first path component when it looks like a host
@@ -765,17 +819,18 @@ async fn images(
     limits: Limits,
 ) -> (Gathered<ImageFacts>, Vec<UnreadInstance>) {
     let opts = ListImagesOptionsBuilder::new().all(false).build();
-    let listed = limits
-        .within("GET /images/json", docker.list_images(Some(opts)))
-        .await
-        .and_then(|l| l.map_err(|e| format!("GET /images/json failed: {}", error_chain(&e))));
+    let listed = request(limits, "GET /images/json", docker.list_images(Some(opts))).await;
     let list = match listed {
         Ok(l) => l,
         Err(e) => {
+            let errors = vec![("images".into(), e.to_string())];
             return (
-                (Vec::new(), vec![("images".into(), e)], Vec::new()),
+                Gathered {
+                    errors,
+                    ..Gathered::default()
+                },
                 Vec::new(),
-            )
+            );
         }
     };
     let results: Vec<_> = stream::iter(list)
@@ -794,12 +849,12 @@ async fn images(
         .buffered(MAX_IN_FLIGHT / 2)
         .collect()
         .await;
-    let (mut facts, mut errors, mut notes) = (Vec::new(), Vec::new(), Vec::new());
+    let mut out = Gathered::default();
     let mut unread = Vec::new();
     for (summary, inspect, history) in results {
         let id = summary.id.clone();
         match (inspect, history) {
-            (Ok(i), Ok(h)) => facts.push(ImageFacts {
+            (Ok(i), Ok(h)) => out.found.push(ImageFacts {
                 id,
                 registries: registries(
                     &summary
@@ -821,12 +876,13 @@ async fn images(
                 inspect: i,
                 history: h,
             }),
-            (Err(e), _) | (_, Err(e)) if e.gone => {
-                notes.push(format!("image {id} was removed during the scan; skipped"))
-            }
+            (Err(e), _) | (_, Err(e)) if e.gone => out
+                .notes
+                .push(format!("image {id} was removed during the scan; skipped")),
             (Err(e), _) | (_, Err(e)) => {
                 let message = format!("cannot inspect image {id}: {}", e.why);
-                errors.push((format!("images[\"{id}\"]"), message.clone()));
+                out.errors
+                    .push((format!("images[\"{id}\"]"), message.clone()));
                 let name = summary
                     .repo_tags
                     .iter()
@@ -842,7 +898,7 @@ async fn images(
             }
         }
     }
-    ((facts, errors, notes), unread)
+    (out, unread)
 }
 
 #[cfg(test)]

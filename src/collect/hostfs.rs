@@ -29,6 +29,7 @@ use std::sync::Arc;
 
 use nix::fcntl::OFlag;
 
+use super::error::HostFileError;
 use crate::snapshot::FileFacts;
 use jail::{Follow, Jail};
 pub use jail::{Resolver, MAX_HOPS};
@@ -388,7 +389,11 @@ impl HostFs {
 
     /// `stat` of a host path. A missing path is `exists: false`; other failures are errors
     /// naming the path and the OS error.
-    pub fn stat(&self, path: &str) -> Result<FileFacts, String> {
+    pub fn stat(&self, path: &str) -> Result<FileFacts, HostFileError> {
+        let failed = |source| HostFileError::Stat {
+            path: path.to_string(),
+            source,
+        };
         let fd = match self.jail.open(path, Follow::Final, OFlag::O_PATH) {
             Ok(fd) => fd,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -397,11 +402,9 @@ impl HostFs {
                     ..FileFacts::default()
                 })
             }
-            Err(e) => return Err(format!("cannot stat {path}: {e}")),
+            Err(e) => return Err(failed(e)),
         };
-        let m = fs::File::from(fd)
-            .metadata()
-            .map_err(|e| format!("cannot stat {path}: {e}"))?;
+        let m = fs::File::from(fd).metadata().map_err(failed)?;
         let (kind, _) = file_kind(m.file_type());
         let user = self
             .users
@@ -427,7 +430,7 @@ impl HostFs {
     /// Every entry below host directory `dir` (recursively, symlinks not followed into),
     /// stat'ed; `Ok(None)` when `dir` does not exist or is no directory. The walk goes from
     /// directory descriptor to directory descriptor, so it never leaves the root.
-    pub fn tree(&self, dir: &str) -> Result<Option<BTreeMap<String, FileFacts>>, String> {
+    pub fn tree(&self, dir: &str) -> Result<Option<BTreeMap<String, FileFacts>>, HostFileError> {
         let top = match self
             .jail
             .open(dir, Follow::Final, OFlag::O_RDONLY | OFlag::O_DIRECTORY)
@@ -441,7 +444,12 @@ impl HostFs {
             {
                 return Ok(None)
             }
-            Err(e) => return Err(format!("cannot list {dir}: {e}")),
+            Err(source) => {
+                return Err(HostFileError::List {
+                    path: dir.to_string(),
+                    source,
+                })
+            }
         };
         let mut out = BTreeMap::new();
         self.tree_into(top, dir.trim_end_matches('/'), &mut out)?;
@@ -454,8 +462,11 @@ impl HostFs {
         fd: OwnedFd,
         host_dir: &str,
         out: &mut BTreeMap<String, FileFacts>,
-    ) -> Result<(), String> {
-        let listed = |e: io::Error| format!("cannot list {host_dir}: {e}");
+    ) -> Result<(), HostFileError> {
+        let listed = |source: io::Error| HostFileError::List {
+            path: host_dir.to_string(),
+            source,
+        };
         let parent = fd.try_clone().map_err(listed)?;
         let mut names = entry_names(fd).map_err(listed)?;
         names.sort();
@@ -473,7 +484,12 @@ impl HostFs {
             match child {
                 Ok(child) => self.tree_into(child, &host_path, out)?,
                 Err(nix::errno::Errno::ENOTDIR | nix::errno::Errno::ELOOP) => {}
-                Err(e) => return Err(format!("cannot list {host_path}: {e}")),
+                Err(e) => {
+                    return Err(HostFileError::List {
+                        path: host_path,
+                        source: io::Error::other(e),
+                    })
+                }
             }
         }
         Ok(())
@@ -658,6 +674,7 @@ mod tests {
             assert!(host
                 .stat("/etc/hostname")
                 .unwrap_err()
+                .to_string()
                 .contains("symbolic links"));
             assert!(!host.exists("/etc/hostname"));
             assert!(host.present("/etc/hostname"));
@@ -667,7 +684,7 @@ mod tests {
             chain(&root, "etc/docker/certs.d", MAX_HOPS + 1, "/");
             let e = host.list_dir("/etc/docker/certs.d").unwrap_err();
             assert_eq!(errno(&e), Some(nix::libc::ELOOP));
-            let e = host.tree("/etc/docker/certs.d").unwrap_err();
+            let e = host.tree("/etc/docker/certs.d").unwrap_err().to_string();
             assert!(e.starts_with("cannot list /etc/docker/certs.d: "), "{e}");
         }
     }

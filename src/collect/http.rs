@@ -14,6 +14,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
+use super::error::RequestError;
 use super::limits::Limits;
 use crate::diag::error_chain;
 
@@ -48,23 +49,17 @@ enum Transport {
 }
 
 /// Why a request failed: the daemon's status and message, or the transport's error.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum GetError {
     /// The daemon answered with a status other than 2xx.
+    #[error("Docker responded with status code {0}: {1}")]
     Status(u16, String),
-    /// No answer (connection, timeout, body).
+    /// The request's time ran out.
+    #[error(transparent)]
+    Limit(#[from] RequestError),
+    /// No answer (connection, body).
+    #[error("{0}")]
     Transport(String),
-}
-
-impl std::fmt::Display for GetError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            GetError::Status(code, message) => {
-                write!(f, "Docker responded with status code {code}: {message}")
-            }
-            GetError::Transport(e) => f.write_str(e),
-        }
-    }
 }
 
 impl JsonGet {
@@ -110,7 +105,7 @@ impl JsonGet {
         self.limits
             .within(&what, self.get_unlimited(path))
             .await
-            .map_err(GetError::Transport)?
+            .map_err(GetError::Limit)?
     }
 
     async fn get_unlimited(&self, path: &str) -> Result<Bytes, GetError> {

@@ -10,6 +10,8 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use super::error::RequestError;
+
 /// The default `--timeout`, in seconds.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
 
@@ -49,22 +51,28 @@ impl Limits {
 
     /// Runs `work` (the request `what`, e.g. `GET /info`) until it ends, its time is up or the
     /// deadline comes; the error says which limit ended it.
-    pub async fn within<T>(&self, what: &str, work: impl Future<Output = T>) -> Result<T, String> {
+    pub async fn within<T>(
+        &self,
+        what: &str,
+        work: impl Future<Output = T>,
+    ) -> Result<T, RequestError> {
         let left = self.left();
-        let (limit, why) = if left < self.request {
-            let whole = self.whole.as_secs_f64();
-            (
-                left,
-                format!("{what}: stopped when the daemon's part of the scan reached its deadline ({whole} s, --deadline)"),
-            )
-        } else {
-            let secs = self.request.as_secs_f64();
-            (
-                self.request,
-                format!("{what}: no complete answer within {secs} s (--timeout)"),
-            )
-        };
-        tokio::time::timeout(limit, work).await.map_err(|_| why)
+        let by_deadline = left < self.request;
+        let limit = if by_deadline { left } else { self.request };
+        tokio::time::timeout(limit, work).await.map_err(|_| {
+            let what = what.to_string();
+            if by_deadline {
+                RequestError::Deadline {
+                    what,
+                    whole: self.whole,
+                }
+            } else {
+                RequestError::TimedOut {
+                    what,
+                    limit: self.request,
+                }
+            }
+        })
     }
 }
 
@@ -85,15 +93,21 @@ mod tests {
         let stalled = limits
             .within("GET /info", std::future::pending::<()>())
             .await;
-        assert!(stalled
-            .unwrap_err()
-            .contains("no complete answer within 0.05 s"));
+        let e = stalled.unwrap_err();
+        assert!(matches!(e, RequestError::TimedOut { .. }));
+        assert_eq!(
+            e.to_string(),
+            "GET /info: no complete answer within 0.05 s (--timeout)"
+        );
         assert_eq!(limits.within("GET /x", async { 7 }).await, Ok(7));
 
         let late = Limits::start(Duration::from_secs(5), Duration::from_millis(30));
         let started = Instant::now();
         let cut = late.within("GET /info", std::future::pending::<()>()).await;
-        assert!(cut.unwrap_err().contains("deadline"));
+        assert_eq!(
+            cut.unwrap_err().to_string(),
+            "GET /info: stopped when the daemon's part of the scan reached its deadline (0.03 s, --deadline)"
+        );
         assert!(started.elapsed() < Duration::from_secs(2));
         // After the deadline, queued requests end at once.
         let started = Instant::now();

@@ -15,6 +15,7 @@ pub mod daemon_config;
 pub mod deep;
 pub mod docker;
 pub mod engine;
+pub mod error;
 pub mod groups;
 pub mod hostfs;
 pub mod http;
@@ -40,6 +41,7 @@ use serde_json::Value;
 use crate::facts::placeholder::{placeholders_in, substitute};
 pub use crate::facts::plan::Plan;
 use crate::snapshot::{HostFacts, ListeningSocket, RuntimeFacts, Snapshot};
+use error::DaemonError;
 use hostfs::HostFs;
 pub use http::Endpoint;
 
@@ -109,13 +111,14 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
             for img in &mut answers.images {
                 match deep::special_files(&docker, &img.id, limits).await {
                     Ok(files) => img.special_files = Some(files),
-                    Err(e) => answers
-                        .errors
-                        .push((format!("images[\"{}\"].special_files", img.id), e)),
+                    Err(e) => answers.errors.push((
+                        format!("images[\"{}\"].special_files", img.id),
+                        e.to_string(),
+                    )),
                 }
             }
         }
-        Ok::<_, String>(answers)
+        Ok::<_, DaemonError>(answers)
     });
 
     if !opts.deep_images {
@@ -224,7 +227,7 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
                         c.errors.remove("processes");
                     }
                     Err(e) => {
-                        c.errors.insert("processes".into(), e);
+                        c.errors.insert("processes".into(), e.to_string());
                     }
                 }
             }
@@ -258,7 +261,7 @@ fn ask_daemon<T, F, Fut>(
     endpoint: &Endpoint,
     limits: limits::Limits,
     ask: F,
-) -> Result<T, String>
+) -> Result<T, DaemonError>
 where
     F: FnOnce(bollard::Docker, Endpoint) -> Fut,
     Fut: std::future::Future<Output = T>,
@@ -277,21 +280,20 @@ const DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 /// The daemon task's answers; an error for the whole daemon if it outlives its deadline.
 fn wait_for_daemon(
     runtime: &tokio::runtime::Runtime,
-    task: tokio::task::JoinHandle<Result<docker::DaemonAnswers, String>>,
+    task: tokio::task::JoinHandle<Result<docker::DaemonAnswers, DaemonError>>,
     limits: limits::Limits,
-) -> Result<docker::DaemonAnswers, String> {
+) -> Result<docker::DaemonAnswers, DaemonError> {
     let abort = task.abort_handle();
     let waited = runtime
         .block_on(async { tokio::time::timeout(limits.left() + DEADLINE_GRACE, task).await });
     match waited {
         Ok(Ok(answers)) => answers,
-        Ok(Err(e)) => Err(format!("daemon task failed: {e}")),
+        Ok(Err(e)) => Err(DaemonError::Task(e.to_string())),
         Err(_) => {
             abort.abort();
-            Err(format!(
-                "the Docker daemon did not finish answering by the deadline of the daemon's part ({} s, --deadline)",
-                limits.whole.as_secs_f64()
-            ))
+            Err(DaemonError::PastDeadline {
+                whole: limits.whole,
+            })
         }
     }
 }
@@ -335,8 +337,12 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
     snap.daemon.settings = daemon_config::merge(from_file, flags.settings);
 }
 
-/// Host facts and the errors met reading them, as (fact, message).
-type HostPart = (HostFacts, Vec<(String, String)>);
+/// Host facts that do not depend on the daemon's settings, and the errors met reading them.
+struct HostPart {
+    facts: HostFacts,
+    /// (fact path, message).
+    errors: Vec<(String, String)>,
+}
 
 /// Host facts located through the daemon's settings, with their errors split around those of
 /// [`read_host_basics`] so that the snapshot lists errors in one fixed order.
@@ -389,7 +395,7 @@ fn read_host_basics(
             )),
         }
     }
-    (facts, errors)
+    HostPart { facts, errors }
 }
 
 /// Host facts found through the daemon's process and settings (`daemon`): named locations,
@@ -437,7 +443,7 @@ fn read_host_placed(
             Ok(f) => {
                 facts.files.insert(path, f);
             }
-            Err(e) => before.push((format!("host.files[\"{path}\"]"), e)),
+            Err(e) => before.push((format!("host.files[\"{path}\"]"), e.to_string())),
         }
     }
 
@@ -451,7 +457,7 @@ fn read_host_placed(
                 facts.trees.insert(dir, entries);
             }
             Ok(None) => {}
-            Err(e) => before.push((format!("host.trees[\"{dir}\"]"), e)),
+            Err(e) => before.push((format!("host.trees[\"{dir}\"]"), e.to_string())),
         }
     }
 
@@ -492,7 +498,7 @@ fn read_host_placed(
 /// Puts both parts of the host's facts into the snapshot, errors in a fixed order: files and
 /// trees, then listening sockets, audit and kernel parameters, then group and root mount.
 fn merge_host(snap: &mut Snapshot, basics: HostPart, placed: Placed) {
-    let (mut facts, errors) = basics;
+    let HostPart { mut facts, errors } = basics;
     let Placed {
         facts: p,
         before,
@@ -532,10 +538,10 @@ pub fn set_scanner_apart(snap: &mut Snapshot, own: Option<String>) {
 }
 
 /// The daemon's answers (or why there are none) into the snapshot.
-fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, String>) {
+fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, DaemonError>) {
     let a = match answers {
         Ok(a) => a,
-        Err(msg) => return snap.error("daemon", msg),
+        Err(e) => return snap.error("daemon", e.to_string()),
     };
     snap.daemon.reachable = true;
     snap.daemon.version = a.version;
@@ -722,7 +728,11 @@ pub fn recheck_vanished(
     ids: &[String],
     fresh: docker::Gathered<crate::snapshot::ContainerFacts>,
 ) {
-    let (fresh, errors, notes) = fresh;
+    let docker::Gathered {
+        found: fresh,
+        errors,
+        notes,
+    } = fresh;
     let mut fresh: HashMap<String, crate::snapshot::ContainerFacts> =
         fresh.into_iter().map(|c| (c.id.clone(), c)).collect();
     let failed: BTreeSet<String> = errors.into_iter().map(|(fact, _)| fact).collect();
