@@ -1426,7 +1426,9 @@ fn collection_diagnostics(
     let host = bollwerk::collect::hostfs::HostFs::new(Path::new("/"));
     let host_ns = bollwerk::collect::runtime::namespaces_of(&host, 1)
         .or_else(|_| {
-            let pid = bollwerk::collect::process::find_dockerd(&host, url)?.pid;
+            let pid = bollwerk::collect::process::find_dockerd(&host, url)
+                .map_err(|e| e.to_string())?
+                .pid;
             bollwerk::collect::runtime::namespaces_of(&host, pid)
         })
         .ok();

@@ -59,15 +59,49 @@ pub fn names_of(mask: u64) -> Vec<String> {
         .collect()
 }
 
+/// Why a `/proc/PID/status` text gave no capability sets.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StatusError {
+    /// The line for a set is missing.
+    #[error("no {key} line")]
+    NoLine {
+        /// `CapEff` or `CapBnd`.
+        key: &'static str,
+    },
+    /// The line does not hold a hexadecimal mask.
+    #[error("{key} is not a hexadecimal mask: {line}")]
+    NotAMask {
+        /// `CapEff` or `CapBnd`.
+        key: &'static str,
+        /// What the line holds.
+        line: String,
+    },
+}
+
+/// Why a container's capabilities are not known: its running process's sets could not be
+/// read (the error recorded for `runtime.capabilities`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{why}")]
+pub struct CapabilitiesUnknown {
+    /// The container's name.
+    pub container: String,
+    /// Why, as recorded.
+    pub why: String,
+}
+
 /// CapEff and CapBnd of a `/proc/PID/status` text.
-pub fn from_status(status: &str) -> Result<ProcessCapabilities, String> {
-    let mask = |key: &str| -> Result<u64, String> {
+pub fn from_status(status: &str) -> Result<ProcessCapabilities, StatusError> {
+    let mask = |key: &'static str| -> Result<u64, StatusError> {
         let line = status
             .lines()
             .find_map(|l| l.strip_prefix(key))
-            .ok_or_else(|| format!("no {key} line"))?;
-        u64::from_str_radix(line.trim_start_matches(':').trim(), 16)
-            .map_err(|_| format!("{key} is not a hexadecimal mask: {}", line.trim()))
+            .ok_or(StatusError::NoLine { key })?;
+        u64::from_str_radix(line.trim_start_matches(':').trim(), 16).map_err(|_| {
+            StatusError::NotAMask {
+                key,
+                line: line.trim().to_string(),
+            }
+        })
     };
     Ok(ProcessCapabilities {
         effective: names_of(mask("CapEff")?),
@@ -124,9 +158,12 @@ fn in_kernel_order(mut caps: Vec<String>) -> Vec<String> {
 /// What container `c` holds and what of it lies beyond Docker's default set: from its first
 /// process's bounding set when it runs, else from its settings. An error when it runs but its
 /// capability sets could not be read.
-pub fn of_container(c: &ContainerFacts) -> Result<CapabilityFacts, String> {
+pub fn of_container(c: &ContainerFacts) -> Result<CapabilityFacts, CapabilitiesUnknown> {
     if let Some(e) = c.errors.get("runtime.capabilities") {
-        return Err(e.clone());
+        return Err(CapabilitiesUnknown {
+            container: c.name.clone(),
+            why: e.clone(),
+        });
     }
     let read = c
         .runtime

@@ -22,10 +22,15 @@ struct Line {
     end_of_life: Option<String>,
 }
 
+/// The release data built into bollwerk does not parse (a packaging mistake).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("checks/data/docker-engine-releases.toml: {0}")]
+pub struct ReleaseDataError(pub String);
+
 /// Where `version` stands on `today` (`YYYY-MM-DD`).
-pub fn support(version: &str, today: &str) -> Result<EngineSupport, String> {
-    let data: Releases = toml::from_str(RELEASES)
-        .map_err(|e| format!("checks/data/docker-engine-releases.toml: {}", e.message()))?;
+pub fn support(version: &str, today: &str) -> Result<EngineSupport, ReleaseDataError> {
+    let data: Releases =
+        toml::from_str(RELEASES).map_err(|e| ReleaseDataError(e.message().to_string()))?;
     let mut parts = version.split(['.', '+', '-', '~']);
     let (major, minor) = (parts.next().unwrap_or(""), parts.next().unwrap_or("0"));
     let line = format!("{major}.{minor}");

@@ -78,6 +78,58 @@ pub enum HostFileError {
         /// The system's reason.
         source: std::io::Error,
     },
+    /// A file (or a kernel file under /proc or /sys) could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The host path.
+        path: String,
+        /// The system's reason.
+        source: std::io::Error,
+    },
+    /// A file read for a purpose could not be read.
+    #[error("cannot read {path} ({purpose}): {source}")]
+    ReadFor {
+        /// The host path.
+        path: String,
+        /// Why it was read (`for users whose primary group is docker`).
+        purpose: String,
+        /// The system's reason.
+        source: std::io::Error,
+    },
+    /// A line of a file does not say what it should.
+    #[error("{path}:{line}: {problem}")]
+    BadLine {
+        /// The host path.
+        path: String,
+        /// Its line, from 1.
+        line: usize,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A file lacks what bollwerk looks for in it (`/proc/7/cgroup names no cgroup`).
+    #[error("{path} {lacks}")]
+    Lacks {
+        /// The host path.
+        path: String,
+        /// What it lacks, as a predicate.
+        lacks: String,
+    },
+    /// No mount of the mount table holds a path.
+    #[error("no mount in {table} holds {path}")]
+    NoMount {
+        /// The mount table (`/proc/1/mountinfo`).
+        table: String,
+        /// The path.
+        path: String,
+    },
+}
+
+impl HostFileError {
+    /// [`HostFileError::Read`] of `path`.
+    pub fn read(path: impl Into<String>) -> impl FnOnce(std::io::Error) -> HostFileError {
+        let path = path.into();
+        move |source| HostFileError::Read { path, source }
+    }
 }
 
 impl From<HostFileError> for String {

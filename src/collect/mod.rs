@@ -246,7 +246,7 @@ pub fn derive(c: &mut crate::snapshot::ContainerFacts) {
     match capabilities::of_container(c) {
         Ok(caps) => c.capabilities = Some(caps),
         Err(e) => {
-            c.errors.insert("capabilities".into(), e);
+            c.errors.insert("capabilities".into(), e.to_string());
         }
     }
     c.security_opt = Some(security_opt::of_host_config(
@@ -470,7 +470,7 @@ fn read_host_placed(
         .to_string();
     match groups::collect(host, &group) {
         Ok(g) => facts.docker_group = g,
-        Err(e) => after.push(("host.docker_group".into(), e)),
+        Err(e) => after.push(("host.docker_group".into(), e.to_string())),
     }
 
     // Docker root mount.
@@ -486,7 +486,7 @@ fn read_host_placed(
         });
     match mounts::docker_root(host, &root, &source) {
         Ok(f) => facts.docker_root = Some(f),
-        Err(e) => after.push(("host.docker_root".into(), e)),
+        Err(e) => after.push(("host.docker_root".into(), e.to_string())),
     }
     Placed {
         facts,
@@ -598,7 +598,7 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Dae
                 }
                 snap.daemon.engine = Some(s)
             }
-            Err(e) => snap.error("daemon.engine", e),
+            Err(e) => snap.error("daemon.engine", e.to_string()),
         }
     }
     for (fact, msg) in a.errors {

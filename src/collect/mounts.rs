@@ -1,5 +1,6 @@
 //! Whether the Docker root directory sits on its own file system (CIS 1.1.1).
 
+use super::error::HostFileError;
 use super::hostfs::HostFs;
 use crate::snapshot::DockerRootFacts;
 
@@ -49,17 +50,20 @@ pub fn docker_root(
     host: &HostFs,
     path: &str,
     path_source: &str,
-) -> Result<DockerRootFacts, String> {
+) -> Result<DockerRootFacts, HostFileError> {
     let text = host
         .read_to_string("/proc/1/mountinfo")
-        .map_err(|e| format!("cannot read /proc/1/mountinfo: {e}"))?;
+        .map_err(HostFileError::read("/proc/1/mountinfo"))?;
     let mounts = parse_mountinfo(&text);
     // The last matching mount wins: later mounts cover earlier ones.
     let holder = mounts
         .iter()
         .filter(|m| contains(&m.mount_point, path))
         .max_by_key(|m| m.mount_point.len())
-        .ok_or_else(|| format!("no mount in /proc/1/mountinfo holds {path}"))?;
+        .ok_or_else(|| HostFileError::NoMount {
+            table: "/proc/1/mountinfo".into(),
+            path: path.to_string(),
+        })?;
     let root_fs = mounts.iter().rev().find(|m| m.mount_point == "/");
     let (separate, reason) = if holder.mount_point == "/" {
         (false, format!("{path} is on the root file system"))

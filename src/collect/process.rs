@@ -4,18 +4,54 @@
 //! socket (or TCP port) in use, not the first dockerd in `/proc`.
 
 use super::daemon_config::{parse_daemon_json, parse_flags};
+use super::error::HostFileError;
 use super::hostfs::HostFs;
 use crate::snapshot::DaemonProcess;
 
+/// Why no dockerd process could be told to serve the daemon's address.
+#[derive(Debug, thiserror::Error)]
+pub enum DockerdNotFound {
+    /// `/proc` could not be listed.
+    #[error(transparent)]
+    Proc(#[from] HostFileError),
+    /// No process runs dockerd.
+    #[error("no dockerd process found in /proc")]
+    NoProcess,
+    /// The address is a unix socket that does not exist.
+    #[error("{socket} does not exist, so no dockerd listens there")]
+    NoSocket {
+        /// The socket's path.
+        socket: String,
+    },
+    /// Several dockerd run and none names the address among those it listens on.
+    #[error("{} dockerd processes found, none listening on {docker_host} (pids {})", .pids.len(), pid_list(.pids))]
+    Ambiguous {
+        /// The daemon's address.
+        docker_host: String,
+        /// The dockerd processes found.
+        pids: Vec<u32>,
+    },
+}
+
+fn pid_list(pids: &[u32]) -> String {
+    pids.iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The dockerd serving `docker_host`, or why none was found: the process at the other end
 /// of its unix socket when that is a dockerd, else a search of `/proc`.
-pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, String> {
+pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, DockerdNotFound> {
     if let Some(found) = socket_peer(host, docker_host) {
         return Ok(found);
     }
     let entries = host
         .list_dir("/proc")
-        .map_err(|e| format!("cannot list /proc: {e}"))?;
+        .map_err(|source| HostFileError::List {
+            path: "/proc".into(),
+            source,
+        })?;
     let mut candidates = Vec::new();
     for name in entries {
         let Ok(pid) = name.parse::<u32>() else {
@@ -34,7 +70,7 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, S
         }
     }
     if candidates.is_empty() {
-        return Err("no dockerd process found in /proc".into());
+        return Err(DockerdNotFound::NoProcess);
     }
     let target = normalise(host, docker_host);
     for mut c in candidates.clone() {
@@ -48,9 +84,9 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, S
     // settings then.
     if let Some(path) = docker_host.strip_prefix("unix://") {
         if !host.present(path) {
-            return Err(format!(
-                "{path} does not exist, so no dockerd listens there"
-            ));
+            return Err(DockerdNotFound::NoSocket {
+                socket: path.to_string(),
+            });
         }
     }
     if candidates.len() == 1 {
@@ -61,15 +97,10 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, S
         );
         return Ok(c);
     }
-    Err(format!(
-        "{} dockerd processes found, none listening on {docker_host} (pids {})",
-        candidates.len(),
-        candidates
-            .iter()
-            .map(|c| c.pid.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
+    Err(DockerdNotFound::Ambiguous {
+        docker_host: docker_host.to_string(),
+        pids: candidates.iter().map(|c| c.pid).collect(),
+    })
 }
 
 /// The dockerd that created the unix socket `docker_host` names, as the kernel tells it

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use super::error::HostFileError;
 use super::hostfs::{HostFs, ProcDir};
 use crate::snapshot::{CgroupFacts, NamespaceFacts, RuntimeFacts};
 
@@ -102,7 +103,9 @@ pub fn container(
     };
     let cgroup = cgroup_file(&dir);
     let facts = collect_with(host, &dir, host_ns, &cgroup, errors);
-    let processes = cgroup.and_then(|text| processes_in(host, &dir, &text));
+    let processes = cgroup
+        .and_then(|text| processes_in(host, &dir, &text))
+        .map_err(|e| e.to_string());
     ContainerRead {
         facts,
         processes,
@@ -111,16 +114,16 @@ pub fn container(
 }
 
 /// The text of `/proc/PID/cgroup`.
-fn cgroup_file(dir: &ProcDir) -> Result<String, String> {
+fn cgroup_file(dir: &ProcDir) -> Result<String, HostFileError> {
     dir.read_string("cgroup")
-        .map_err(|e| format!("cannot read {}: {e}", dir.path_of("cgroup")))
+        .map_err(HostFileError::read(dir.path_of("cgroup")))
 }
 
 fn collect_with(
     host: &HostFs,
     dir: &ProcDir,
     host_ns: Option<&BTreeMap<String, u64>>,
-    cgroup_text: &Result<String, String>,
+    cgroup_text: &Result<String, HostFileError>,
     errors: &mut BTreeMap<String, String>,
 ) -> RuntimeFacts {
     let mut facts = RuntimeFacts {
@@ -157,7 +160,7 @@ fn collect_with(
     let status = dir.path_of("status");
     match dir
         .read_string("status")
-        .map_err(|e| format!("cannot read {status}: {e}"))
+        .map_err(|e| HostFileError::read(&status)(e).to_string())
         .and_then(|text| {
             super::capabilities::from_status(&text).map_err(|e| format!("{status}: {e}"))
         }) {
@@ -166,10 +169,12 @@ fn collect_with(
             errors.insert("runtime.capabilities".into(), e);
         }
     }
-    match cgroup_text
-        .clone()
-        .and_then(|text| cgroup(host, dir, &text))
-    {
+    // The snapshot records the error as text, under the fact it concerns.
+    let read = match cgroup_text {
+        Ok(text) => cgroup(host, dir, text).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match read {
         Ok(c) => facts.cgroup = Some(c),
         Err(e) => {
             errors.insert("runtime.cgroup".into(), e);
@@ -179,7 +184,7 @@ fn collect_with(
 }
 
 /// Limits of the cgroup that `text` (`/proc/PID/cgroup`) names.
-fn cgroup(host: &HostFs, dir: &ProcDir, text: &str) -> Result<CgroupFacts, String> {
+fn cgroup(host: &HostFs, dir: &ProcDir, text: &str) -> Result<CgroupFacts, HostFileError> {
     let file = dir.path_of("cgroup");
     let mut v1: BTreeMap<String, String> = BTreeMap::new();
     let mut unified = None;
@@ -195,11 +200,11 @@ fn cgroup(host: &HostFs, dir: &ProcDir, text: &str) -> Result<CgroupFacts, Strin
             v1.insert(c.to_string(), path.to_string());
         }
     }
-    let read = |p: String| -> Result<Option<String>, String> {
+    let read = |p: String| -> Result<Option<String>, HostFileError> {
         match host.read_kernel_file(&p) {
             Ok(s) => Ok(Some(s.trim().to_string())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("cannot read {p}: {e}")),
+            Err(source) => Err(HostFileError::Read { path: p, source }),
         }
     };
     let limit = |s: Option<String>| -> Option<u64> {
@@ -227,7 +232,10 @@ fn cgroup(host: &HostFs, dir: &ProcDir, text: &str) -> Result<CgroupFacts, Strin
             cpu_quota_us: quota,
         });
     }
-    let path = unified.ok_or_else(|| format!("{file} names no cgroup"))?;
+    let path = unified.ok_or_else(|| HostFileError::Lacks {
+        path: file,
+        lacks: "names no cgroup".into(),
+    })?;
     let dir = format!("/sys/fs/cgroup{}", if path == "/" { "" } else { &path });
     let quota = read(format!("{dir}/cpu.max"))?
         .and_then(|s| s.split_whitespace().next().and_then(|q| q.parse().ok()));
@@ -243,8 +251,8 @@ fn cgroup(host: &HostFs, dir: &ProcDir, text: &str) -> Result<CgroupFacts, Strin
 
 /// The processes in the cgroup of process `pid` (the container's), as objects keyed PID, USER,
 /// NAME, ARGS like `docker top` gives them, read from `/proc` and the cgroup file system.
-pub fn processes(host: &HostFs, pid: u32) -> Result<Vec<serde_json::Value>, String> {
-    let dir = ProcDir::open(host, pid).map_err(|e| format!("cannot read /proc/{pid}: {e}"))?;
+pub fn processes(host: &HostFs, pid: u32) -> Result<Vec<serde_json::Value>, HostFileError> {
+    let dir = ProcDir::open(host, pid).map_err(HostFileError::read(format!("/proc/{pid}")))?;
     processes_in(host, &dir, &cgroup_file(&dir)?)
 }
 
@@ -253,7 +261,7 @@ fn processes_in(
     host: &HostFs,
     dir: &ProcDir,
     text: &str,
-) -> Result<Vec<serde_json::Value>, String> {
+) -> Result<Vec<serde_json::Value>, HostFileError> {
     let file = dir.path_of("cgroup");
     let mut procs_file = None;
     for line in text.lines() {
@@ -270,10 +278,13 @@ fn processes_in(
             procs_file = Some(format!("/sys/fs/cgroup{path}/cgroup.procs"));
         }
     }
-    let procs_file = procs_file.ok_or_else(|| format!("{file} names no pids or unified cgroup"))?;
+    let procs_file = procs_file.ok_or_else(|| HostFileError::Lacks {
+        path: file,
+        lacks: "names no pids or unified cgroup".into(),
+    })?;
     let pids = host
         .read_kernel_file(&procs_file)
-        .map_err(|e| format!("cannot read {procs_file}: {e}"))?;
+        .map_err(HostFileError::read(&procs_file))?;
     let mut out = Vec::new();
     for p in pids.lines().filter_map(|l| l.trim().parse::<u32>().ok()) {
         // A process may exit while we read: skip it.
