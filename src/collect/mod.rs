@@ -375,7 +375,7 @@ fn read_host_basics(
     // Listening sockets of the host's network namespace: pid 1's, else dockerd's.
     match net::host_listening(host, dockerd.map(|p| p.pid)) {
         Ok(l) => facts.listening = l,
-        Err(e) => errors.push(("host.listening".into(), e)),
+        Err(e) => errors.push(("host.listening".into(), e.to_string())),
     }
 
     // Audit rules; loaded ones only for the real root.
@@ -660,7 +660,7 @@ fn attach_runtime(
     host: &HostFs,
     host_ns: Option<&BTreeMap<String, u64>>,
     mut read: HashMap<String, ProcRead>,
-    listening: &mut HashMap<u32, Result<Vec<ListeningSocket>, String>>,
+    listening: &mut HashMap<u32, Result<Vec<ListeningSocket>, net::SocketsError>>,
 ) -> Vec<String> {
     let mut vanished = Vec::new();
     for c in &mut snap.containers {
@@ -679,7 +679,7 @@ fn attach_one(
     host: &HostFs,
     host_ns: Option<&BTreeMap<String, u64>>,
     early: Option<ProcRead>,
-    listening: &mut HashMap<u32, Result<Vec<ListeningSocket>, String>>,
+    listening: &mut HashMap<u32, Result<Vec<ListeningSocket>, net::SocketsError>>,
 ) -> bool {
     let Some(pid) = running_pid(c) else {
         return false;
@@ -702,7 +702,7 @@ fn attach_one(
     {
         Ok(l) => facts.listening = l,
         Err(e) => {
-            c.errors.insert("runtime.listening".into(), e);
+            c.errors.insert("runtime.listening".into(), e.to_string());
         }
     }
     match processes {

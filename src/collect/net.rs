@@ -42,16 +42,112 @@ use nix::sys::time::TimeVal;
 use super::hostfs::HostFs;
 use crate::snapshot::ListeningSocket;
 
+/// Why the listening sockets of a network namespace could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SocketsError {
+    /// The namespace reader gave no answer for the process.
+    #[error("no answer for process {pid}")]
+    NoAnswer {
+        /// The process.
+        pid: u32,
+    },
+    /// A `/proc/PID/net` table could not be read.
+    #[error("cannot read {path}: {why}")]
+    Table {
+        /// The table's host path.
+        path: String,
+        /// The system's reason.
+        why: String,
+    },
+    /// The process's namespace file could not be opened.
+    #[error("cannot open {path}: {why}")]
+    OpenNamespace {
+        /// `/proc/PID/ns/net`.
+        path: String,
+        /// The system's reason.
+        why: String,
+    },
+    /// The namespace could not be entered.
+    #[error("cannot enter {path}: {errno}")]
+    EnterNamespace {
+        /// `/proc/PID/ns/net`.
+        path: String,
+        /// The system's reason.
+        errno: Errno,
+    },
+    /// No thread could be started to enter the namespace.
+    #[error("cannot start a thread: {why}")]
+    Thread {
+        /// The system's reason.
+        why: String,
+    },
+    /// The thread that entered the namespace panicked.
+    #[error("the netlink thread panicked")]
+    ThreadPanicked,
+    /// The kernel's sock_diag interface failed or answered something unexpected.
+    #[error(transparent)]
+    Netlink(#[from] NetlinkError),
+}
+
+/// What went wrong asking the kernel's sock_diag interface for TCP listeners.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum NetlinkError {
+    /// A message's length does not fit the datagram.
+    #[error("malformed netlink message: length {len} with {left} bytes left")]
+    Malformed {
+        /// The length the message claims.
+        len: usize,
+        /// The bytes left in the datagram.
+        left: usize,
+    },
+    /// An error message too short to hold its code.
+    #[error("truncated netlink error message")]
+    TruncatedError,
+    /// The kernel refused the dump.
+    #[error("sock_diag dump failed: {0}")]
+    DumpFailed(Errno),
+    /// The dump was marked inconsistent (a concurrent change).
+    #[error("sock_diag dump interrupted by a concurrent change")]
+    Interrupted,
+    /// A socket description too short.
+    #[error("truncated inet_diag_msg ({0} bytes)")]
+    TruncatedMessage(usize),
+    /// A socket address too short.
+    #[error("truncated address")]
+    TruncatedAddress,
+    /// The sock_diag socket could not be opened.
+    #[error("cannot open a sock_diag socket: {0}")]
+    Socket(Errno),
+    /// Its receive timeout could not be set.
+    #[error("cannot set a receive timeout: {0}")]
+    ReceiveTimeout(Errno),
+    /// The request was not sent whole.
+    #[error("sock_diag request cut short ({0} bytes sent)")]
+    CutShort(usize),
+    /// The request could not be sent.
+    #[error("cannot send a sock_diag request: {0}")]
+    Send(Errno),
+    /// The answer could not be read.
+    #[error("cannot read the sock_diag answer: {0}")]
+    Receive(Errno),
+    /// An answer larger than the buffer.
+    #[error("sock_diag answer of {0} bytes truncated")]
+    AnswerTruncated(usize),
+}
+
 /// Listening sockets in the network namespace of process `pid`.
-pub fn listening(host: &HostFs, pid: u32) -> Result<Vec<ListeningSocket>, String> {
+pub fn listening(host: &HostFs, pid: u32) -> Result<Vec<ListeningSocket>, SocketsError> {
     listening_of(host, &[pid])
         .pop()
-        .unwrap_or_else(|| Err(format!("no answer for process {pid}")))
+        .unwrap_or(Err(SocketsError::NoAnswer { pid }))
 }
 
 /// Listening sockets of the host's network namespace: pid 1's, else (pid 1's unreadable)
 /// those of `dockerd`'s.
-pub fn host_listening(host: &HostFs, dockerd: Option<u32>) -> Result<Vec<ListeningSocket>, String> {
+pub fn host_listening(
+    host: &HostFs,
+    dockerd: Option<u32>,
+) -> Result<Vec<ListeningSocket>, SocketsError> {
     if host.root() == Path::new("/") {
         if let Ok(sockets) = from_netlink(1) {
             return Ok(sockets);
@@ -84,7 +180,10 @@ fn same_netns(a: u32, b: u32) -> bool {
 
 /// Listening sockets in the network namespace of each of `pids`, in order, each namespace
 /// read once (see [`NetnsReader`]).
-pub fn listening_of(host: &HostFs, pids: &[u32]) -> Vec<Result<Vec<ListeningSocket>, String>> {
+pub fn listening_of(
+    host: &HostFs,
+    pids: &[u32],
+) -> Vec<Result<Vec<ListeningSocket>, SocketsError>> {
     let reader = NetnsReader::spawn(host);
     for &pid in pids {
         reader.send(pid);
@@ -118,7 +217,7 @@ pub struct NetnsReader {
 #[derive(Default)]
 struct Namespaces {
     of_pid: HashMap<u32, usize>,
-    read: Vec<(u32, Result<Vec<ListeningSocket>, String>)>,
+    read: Vec<(u32, Result<Vec<ListeningSocket>, SocketsError>)>,
 }
 
 impl NetnsReader {
@@ -151,7 +250,7 @@ impl NetnsReader {
     /// Waits until every process handed over is read (the senders from
     /// [`NetnsReader::sender`] must be dropped by then); the answers by pid. A process
     /// without an answer (the thread could not start) is left out.
-    pub fn finish(self) -> HashMap<u32, Result<Vec<ListeningSocket>, String>> {
+    pub fn finish(self) -> HashMap<u32, Result<Vec<ListeningSocket>, SocketsError>> {
         drop(self.tx);
         let found = self.job.and_then(|job| job.join().ok()).unwrap_or_default();
         found
@@ -228,14 +327,19 @@ fn listening_socket(proto: &str, address: IpAddr, port: u16) -> ListeningSocket 
 // /proc/PID/net/tcp
 
 /// Listening sockets of process `pid` from `/proc/PID/net/tcp` and `tcp6` under the host root.
-pub fn from_proc(host: &HostFs, pid: u32) -> Result<Vec<ListeningSocket>, String> {
+pub fn from_proc(host: &HostFs, pid: u32) -> Result<Vec<ListeningSocket>, SocketsError> {
     let mut out = Vec::new();
     for proto in ["tcp", "tcp6"] {
         let file = format!("/proc/{pid}/net/{proto}");
         let text = match host.read_to_string(&file) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && proto == "tcp6" => continue,
-            Err(e) => return Err(format!("cannot read {file}: {e}")),
+            Err(e) => {
+                return Err(SocketsError::Table {
+                    path: file,
+                    why: e.to_string(),
+                })
+            }
         };
         out.extend(parse(proto, &text));
     }
@@ -360,7 +464,7 @@ pub fn parse_reply(
     buf: &[u8],
     seq: u32,
     out: &mut Vec<ListeningSocket>,
-) -> Result<Progress, String> {
+) -> Result<Progress, NetlinkError> {
     let mut rest = buf;
     while rest.len() >= NLMSG_HDRLEN {
         let u16_at = |i: usize| u16::from_ne_bytes([rest[i], rest[i + 1]]);
@@ -369,10 +473,10 @@ pub fn parse_reply(
         let len = u32_at(0) as usize;
         let (kind, flags, msg_seq) = (u16_at(4), u16_at(6), u32_at(8));
         if len < NLMSG_HDRLEN || len > rest.len() {
-            return Err(format!(
-                "malformed netlink message: length {len} with {} bytes left",
-                rest.len()
-            ));
+            return Err(NetlinkError::Malformed {
+                len,
+                left: rest.len(),
+            });
         }
         let payload = &rest[NLMSG_HDRLEN..len];
         if msg_seq == seq {
@@ -382,22 +486,21 @@ pub fn parse_reply(
                     let code = payload
                         .get(..4)
                         .map(|b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
-                        .ok_or("truncated netlink error message")?;
+                        .ok_or(NetlinkError::TruncatedError)?;
                     if code == 0 {
                         // An acknowledgement: nothing follows.
                         return Ok(Progress::Done);
                     }
-                    return Err(format!(
-                        "sock_diag dump failed: {}",
-                        Errno::from_raw(code.saturating_neg())
-                    ));
+                    return Err(NetlinkError::DumpFailed(Errno::from_raw(
+                        code.saturating_neg(),
+                    )));
                 }
                 NLMSG_NOOP => {}
                 SOCK_DIAG_BY_FAMILY | TCPDIAG_GETSOCK => {
                     // inet_diag never marks its dumps inconsistent; if a kernel did, the answer
                     // would be incomplete, so let the caller read /proc instead.
                     if flags & NLM_F_DUMP_INTR != 0 {
-                        return Err("sock_diag dump interrupted by a concurrent change".into());
+                        return Err(NetlinkError::Interrupted);
                     }
                     out.extend(decode_diag_msg(payload)?);
                 }
@@ -412,16 +515,18 @@ pub fn parse_reply(
 
 /// One `struct inet_diag_msg`: the socket it describes when it is a TCP listener of a known
 /// family. Port and address are in network byte order.
-fn decode_diag_msg(p: &[u8]) -> Result<Option<ListeningSocket>, String> {
+fn decode_diag_msg(p: &[u8]) -> Result<Option<ListeningSocket>, NetlinkError> {
     if p.len() < INET_DIAG_MSG_LEN {
-        return Err(format!("truncated inet_diag_msg ({} bytes)", p.len()));
+        return Err(NetlinkError::TruncatedMessage(p.len()));
     }
     let (family, state) = (p[0], p[1]);
     if state != TCP_LISTEN {
         return Ok(None);
     }
     let port = u16::from_be_bytes([p[4], p[5]]);
-    let src: [u8; 16] = p[8..24].try_into().map_err(|_| "truncated address")?;
+    let src: [u8; 16] = p[8..24]
+        .try_into()
+        .map_err(|_| NetlinkError::TruncatedAddress)?;
     Ok(match family {
         AF_INET => Some(listening_socket(
             "tcp",
@@ -435,24 +540,31 @@ fn decode_diag_msg(p: &[u8]) -> Result<Option<ListeningSocket>, String> {
 
 /// Listening sockets of process `pid`'s network namespace by netlink only (no fallback), on a
 /// thread of its own: needs root (`CAP_SYS_ADMIN`) and the live host's `/proc`.
-pub fn from_netlink(pid: u32) -> Result<Vec<ListeningSocket>, String> {
+pub fn from_netlink(pid: u32) -> Result<Vec<ListeningSocket>, SocketsError> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("bollwerk-netns".into())
             .spawn_scoped(scope, || in_namespace_of(pid, &mut vec![0u8; RECV_BUFFER]))
-            .map_err(|e| format!("cannot start a thread: {e}"))?
+            .map_err(|e| SocketsError::Thread { why: e.to_string() })?
             .join()
-            .map_err(|_| "the netlink thread panicked".to_string())?
+            .map_err(|_| SocketsError::ThreadPanicked)?
     })
 }
 
 /// Enters the network namespace of `pid` (on the calling thread, which must be dedicated to
 /// this) and dumps its TCP listeners.
-fn in_namespace_of(pid: u32, buf: &mut [u8]) -> Result<Vec<ListeningSocket>, String> {
+fn in_namespace_of(pid: u32, buf: &mut [u8]) -> Result<Vec<ListeningSocket>, SocketsError> {
     let file = format!("/proc/{pid}/ns/net");
-    let ns = std::fs::File::open(&file).map_err(|e| format!("cannot open {file}: {e}"))?;
-    nix::sched::setns(&ns, CloneFlags::CLONE_NEWNET)
-        .map_err(|e| format!("cannot enter {file}: {e}"))?;
+    let ns = std::fs::File::open(&file).map_err(|e| SocketsError::OpenNamespace {
+        path: file.clone(),
+        why: e.to_string(),
+    })?;
+    nix::sched::setns(&ns, CloneFlags::CLONE_NEWNET).map_err(|errno| {
+        SocketsError::EnterNamespace {
+            path: file.clone(),
+            errno,
+        }
+    })?;
     let sock = diag_socket()?;
     let mut out = Vec::new();
     if dump(&sock, &both_families_request(1), 1, buf, &mut out).is_err() {
@@ -466,17 +578,17 @@ fn in_namespace_of(pid: u32, buf: &mut [u8]) -> Result<Vec<ListeningSocket>, Str
 }
 
 /// A `NETLINK_SOCK_DIAG` socket in the calling thread's network namespace.
-fn diag_socket() -> Result<OwnedFd, String> {
+fn diag_socket() -> Result<OwnedFd, NetlinkError> {
     let sock = socket(
         AddressFamily::Netlink,
         SockType::Datagram,
         SockFlag::SOCK_CLOEXEC,
         SockProtocol::NetlinkSockDiag,
     )
-    .map_err(|e| format!("cannot open a sock_diag socket: {e}"))?;
+    .map_err(NetlinkError::Socket)?;
     // A dump answers at once; never wait forever on a kernel that does not.
     setsockopt(&sock, sockopt::ReceiveTimeout, &TimeVal::new(5, 0))
-        .map_err(|e| format!("cannot set a receive timeout: {e}"))?;
+        .map_err(NetlinkError::ReceiveTimeout)?;
     Ok(sock)
 }
 
@@ -487,14 +599,14 @@ fn dump(
     seq: u32,
     buf: &mut [u8],
     out: &mut Vec<ListeningSocket>,
-) -> Result<(), String> {
+) -> Result<(), NetlinkError> {
     let kernel = NetlinkAddr::new(0, 0);
     loop {
         match sendto(sock.as_raw_fd(), request, &kernel, MsgFlags::empty()) {
             Ok(n) if n == request.len() => break,
-            Ok(n) => return Err(format!("sock_diag request cut short ({n} bytes sent)")),
+            Ok(n) => return Err(NetlinkError::CutShort(n)),
             Err(Errno::EINTR) => continue,
-            Err(e) => return Err(format!("cannot send a sock_diag request: {e}")),
+            Err(e) => return Err(NetlinkError::Send(e)),
         }
     }
     loop {
@@ -502,10 +614,10 @@ fn dump(
         let n = match recv(sock.as_raw_fd(), buf, MsgFlags::MSG_TRUNC) {
             Ok(n) => n,
             Err(Errno::EINTR) => continue,
-            Err(e) => return Err(format!("cannot read the sock_diag answer: {e}")),
+            Err(e) => return Err(NetlinkError::Receive(e)),
         };
         if n > buf.len() {
-            return Err(format!("sock_diag answer of {n} bytes truncated"));
+            return Err(NetlinkError::AnswerTruncated(n));
         }
         if parse_reply(&buf[..n], seq, out)? == Progress::Done {
             return Ok(());
@@ -569,10 +681,9 @@ mod tests {
         );
         // Two pids, one of them missing: answers in order, the error names the file.
         let both = listening_of(&host, &[4243, 4242]);
-        assert!(both[0]
-            .as_ref()
-            .unwrap_err()
-            .starts_with("cannot read /proc/4243/net/tcp"));
+        let e = both[0].as_ref().unwrap_err();
+        assert!(matches!(e, SocketsError::Table { path, .. } if path == "/proc/4243/net/tcp"));
+        assert!(e.to_string().starts_with("cannot read /proc/4243/net/tcp"));
         assert_eq!(both[1].as_ref().unwrap(), &s);
     }
 
@@ -702,7 +813,9 @@ mod tests {
         let mut payload = (-(Errno::EPERM as i32)).to_ne_bytes().to_vec();
         payload.extend(&dump_request(AF_INET, 3)[..NLMSG_HDRLEN]);
         let err = parse_reply(&message(NLMSG_ERROR, 0, 3, &payload), 3, &mut Vec::new());
-        assert!(err.unwrap_err().contains("EPERM"));
+        let err = err.unwrap_err();
+        assert_eq!(err, NetlinkError::DumpFailed(Errno::EPERM));
+        assert!(err.to_string().contains("EPERM"));
         // An acknowledgement ends the answer.
         let ack = message(NLMSG_ERROR, 0, 3, &0i32.to_ne_bytes());
         assert_eq!(parse_reply(&ack, 3, &mut Vec::new()), Ok(Progress::Done));
@@ -711,9 +824,10 @@ mod tests {
         long[0] = 200;
         assert!(parse_reply(&long, 3, &mut Vec::new()).is_err());
         let short = message(SOCK_DIAG_BY_FAMILY, MULTI, 3, &[2, 10, 0, 0]);
-        assert!(parse_reply(&short, 3, &mut Vec::new())
-            .unwrap_err()
-            .contains("truncated"));
+        assert!(matches!(
+            parse_reply(&short, 3, &mut Vec::new()),
+            Err(NetlinkError::TruncatedMessage(_))
+        ));
         let intr = message(
             SOCK_DIAG_BY_FAMILY,
             MULTI | NLM_F_DUMP_INTR,
