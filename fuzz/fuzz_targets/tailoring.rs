@@ -10,6 +10,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Err(e) = bollwerk::report::tailoring::parse_named(NAME, text) {
+        let e = e.to_string();
         assert!(e.starts_with(NAME), "the error does not name the file: {e}");
         assert!(!e.contains('\n'), "an error of several lines: {e}");
     }

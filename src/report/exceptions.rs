@@ -134,29 +134,65 @@ struct RawException {
     status: Option<toml::Spanned<String>>,
 }
 
+/// Why an exceptions file cannot be used: the file, the line to blame and what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ExceptionsError {
+    /// The file could not be read.
+    #[error("{file}: cannot read the exceptions file: {source}")]
+    Read {
+        /// The file.
+        file: String,
+        /// The system's reason.
+        source: std::io::Error,
+    },
+    /// An exception (or the TOML holding it) is not valid.
+    #[error("{file}:{line}: {what}")]
+    Invalid {
+        /// The file.
+        file: String,
+        /// The line to blame, from 1.
+        line: usize,
+        /// What is wrong and what to write instead.
+        what: String,
+    },
+}
+
+impl From<ExceptionsError> for String {
+    fn from(e: ExceptionsError) -> String {
+        e.to_string()
+    }
+}
+
 impl Exceptions {
     /// Reads and validates `path` against the rule ids of `rules`. Errors read
     /// `FILE:LINE: what is wrong`.
-    pub fn load(path: &Path, rules: &RuleSet) -> Result<Exceptions, String> {
+    pub fn load(path: &Path, rules: &RuleSet) -> Result<Exceptions, ExceptionsError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{name}: cannot read the exceptions file: {e}"))?;
+        let text = std::fs::read_to_string(path).map_err(|source| ExceptionsError::Read {
+            file: name.clone(),
+            source,
+        })?;
         Exceptions::parse(&name, &text, rules)
     }
 
     /// Parses exceptions text; `name` is used in messages.
-    pub fn parse(name: &str, text: &str, rules: &RuleSet) -> Result<Exceptions, String> {
+    pub fn parse(name: &str, text: &str, rules: &RuleSet) -> Result<Exceptions, ExceptionsError> {
         let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let invalid = |line: usize, what: String| ExceptionsError::Invalid {
+            file: name.to_string(),
+            line,
+            what,
+        };
         let raw: RawFile = toml::from_str(text).map_err(|e| {
             let at = e.span().map(|s| line(s.start)).unwrap_or(1);
-            format!("{name}:{at}: {}", e.message().trim().replace('\n', " "))
+            invalid(at, e.message().trim().replace('\n', " "))
         })?;
         let mut entries: Vec<Entry> = Vec::new();
         let mut ids: BTreeMap<String, usize> = BTreeMap::new();
         for spanned in raw.exception {
             let at = line(spanned.span().start);
             let e = spanned.into_inner();
-            let err = |offset: usize, m: String| format!("{name}:{}: {m}", line(offset));
+            let err = |offset: usize, m: String| invalid(line(offset), m);
             let id = e.id.get_ref().trim().to_string();
             if id.is_empty() {
                 return Err(err(
@@ -203,14 +239,16 @@ impl Exceptions {
                     ))
                 }
                 None => {
-                    return Err(format!(
-                        "{name}:{at}: exception '{id}' has no justification: say why the risk is accepted"
+                    return Err(invalid(
+                        at,
+                        format!("exception '{id}' has no justification: say why the risk is accepted"),
                     ))
                 }
             };
             let Some(expires) = &e.expires else {
-                return Err(format!(
-                    "{name}:{at}: exception '{id}' has no `expires`: every exception ends (a date such as 2027-01-31, or an RFC 3339 time)"
+                return Err(invalid(
+                    at,
+                    format!("exception '{id}' has no `expires`: every exception ends (a date such as 2027-01-31, or an RFC 3339 time)"),
                 ));
             };
             let (expires_at, expires_as_written) =

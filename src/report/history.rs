@@ -14,7 +14,9 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::error::ReportError;
 use super::exceptions::ExceptionState;
+use super::fleet::inputs::ReportFileError;
 use super::fleet::SkippedInput;
 use super::Counts;
 use crate::rules::Status;
@@ -122,36 +124,28 @@ struct Read {
     light: Light,
 }
 
-fn read(path: &Path, buf: &mut Vec<u8>) -> Result<Light, String> {
+fn read(path: &Path, buf: &mut Vec<u8>) -> Result<Light, ReportFileError> {
     use std::io::Read as _;
     buf.clear();
     std::fs::File::open(path)
         .and_then(|mut f| f.read_to_end(buf))
-        .map_err(|e| format!("cannot read: {e}"))?;
-    let light: Light = serde_json::from_slice(buf).map_err(|e| {
-        let text = String::from_utf8_lossy(buf);
-        let (_, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
-        format!("not a bollwerk report: {what}")
-    })?;
-    if !super::reads_version(light.schema_version) {
-        return Err(format!(
-            "report format version {} is not supported",
-            light.schema_version
-        ));
-    }
+        .map_err(ReportFileError::Read)?;
+    let light: Light =
+        serde_json::from_slice(buf).map_err(|e| ReportFileError::not_a_report(path, buf, &e))?;
+    ReportFileError::check_version(light.schema_version)?;
     Ok(light)
 }
 
 /// Reads every report below `inputs` (files or folders) in parallel and builds the history
 /// of the hosts named in `hosts` (every host when empty). Unreadable files are skipped and
 /// listed; it fails only when no report is left.
-pub fn build(inputs: &[PathBuf], hosts: &[String]) -> Result<History, String> {
+pub fn build(inputs: &[PathBuf], hosts: &[String]) -> Result<History, ReportError> {
     let files = super::fleet::inputs::files(inputs)?;
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 4);
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut outcomes: Vec<(usize, Result<Light, String>)> = std::thread::scope(|scope| {
+    let mut outcomes: Vec<(usize, Result<Light, ReportFileError>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let (files, next) = (&files, &next);
@@ -187,7 +181,10 @@ pub fn build(inputs: &[PathBuf], hosts: &[String]) -> Result<History, String> {
                         .push(Read { file, light });
                 }
             }
-            Err(reason) => skipped.push(SkippedInput { path: file, reason }),
+            Err(reason) => skipped.push(SkippedInput {
+                path: file,
+                reason: reason.to_string(),
+            }),
         }
     }
     if by_host.is_empty() {
@@ -196,7 +193,7 @@ pub fn build(inputs: &[PathBuf], hosts: &[String]) -> Result<History, String> {
         } else {
             format!("no report of host {} found", hosts.join(", "))
         };
-        return Err(why);
+        return Err(ReportError::NoInput(why));
     }
     Ok(History {
         schema_version: HISTORY_SCHEMA_VERSION,
@@ -452,7 +449,7 @@ fn chart(scans: &[ScanPoint], max: Option<u32>, series: Vec<(String, Vec<Option<
 }
 
 /// The HTML page: per host, the three charts and the rules table.
-pub fn html(h: &History) -> Result<String, String> {
+pub fn html(h: &History) -> Result<String, ReportError> {
     const NAME: &str = "history.html.j2";
     const TEMPLATE: &str = include_str!("../../report-templates/history.html.j2");
     #[derive(Serialize)]
@@ -528,7 +525,7 @@ pub fn html(h: &History) -> Result<String, String> {
     };
     env.get_template(NAME)
         .and_then(|t| t.render(ctx))
-        .map_err(|e| format!("cannot render the history page: {e:#}"))
+        .map_err(ReportError::template("cannot render the history page"))
 }
 
 /// Writes the chosen formats into `dir` (atomically each).
@@ -538,10 +535,13 @@ pub fn write(
     json: bool,
     csv_files: bool,
     page: bool,
-) -> Result<Vec<String>, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+) -> Result<Vec<String>, ReportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Folder {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut written = Vec::new();
-    let mut put = |name: &str, bytes: &[u8]| -> Result<(), String> {
+    let mut put = |name: &str, bytes: &[u8]| -> Result<(), ReportError> {
         let path = dir.join(name);
         super::write::atomic_write(&path, bytes)?;
         written.push(path.display().to_string());
@@ -551,8 +551,10 @@ pub fn write(
         put("history.html", html(h)?.as_bytes())?;
     }
     if json {
-        let text =
-            serde_json::to_vec_pretty(h).map_err(|e| format!("cannot encode the history: {e}"))?;
+        let text = serde_json::to_vec_pretty(h).map_err(|source| ReportError::Encode {
+            what: "the history",
+            source,
+        })?;
         put("history.json", &text)?;
     }
     if csv_files {

@@ -18,6 +18,7 @@
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
+use super::error::ReportError;
 use super::{Counts, Report};
 use crate::rules::model::{Assessment, Scope, Severity};
 use crate::rules::result::{Evidence, InstanceResult, RuleResult};
@@ -44,23 +45,23 @@ pub fn page_env(
     name: &'static str,
     source: &'static str,
     what: &str,
-) -> Result<Environment<'static>, String> {
+) -> Result<Environment<'static>, ReportError> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env.add_template(name, source)
-        .map_err(|e| format!("{what} template: {e:#}"))?;
+        .map_err(ReportError::template(format!("{what} template")))?;
     Ok(env)
 }
 
 /// Renders the report page.
-pub fn render(report: &Report) -> Result<String, String> {
+pub fn render(report: &Report) -> Result<String, ReportError> {
     let env = page_env(TEMPLATE_NAME, TEMPLATE, "HTML report")?;
     let tmpl = env
         .get_template(TEMPLATE_NAME)
-        .map_err(|e| format!("HTML report template: {e:#}"))?;
+        .map_err(ReportError::template("HTML report template"))?;
     let page = Page::of(report);
     let ctx = minijinja::context! {
         page => Value::from_serialize(&page),
@@ -70,7 +71,7 @@ pub fn render(report: &Report) -> Result<String, String> {
         csp => Value::from_safe_string(content_security_policy()),
     };
     tmpl.render(ctx)
-        .map_err(|e| format!("cannot render the HTML report: {e:#}"))
+        .map_err(ReportError::template("cannot render the HTML report"))
 }
 
 /// The page's Content-Security-Policy: nothing may load; only our style sheet and script

@@ -4,6 +4,7 @@
 
 pub mod baseline;
 pub mod diff;
+pub mod error;
 pub mod exceptions;
 pub mod fixes;
 pub mod fleet;

@@ -95,23 +95,53 @@ fn param_value(name: &str, text: &str) -> Result<Json, String> {
 
 const XCCDF_1_1_NS: &str = "http://checklists.nist.gov/xccdf/1.1";
 
+/// Why a tailoring file cannot be applied: it names the file (and line where one is to
+/// blame) and what is wrong, on one line.
+#[derive(Debug, thiserror::Error)]
+pub enum TailoringError {
+    /// The file could not be read.
+    #[error("cannot read tailoring file {}: {source}", .path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The system's reason.
+        source: std::io::Error,
+    },
+    /// It is not an XCCDF 1.2 tailoring file bollwerk can apply.
+    #[error("{at}: not a usable XCCDF 1.2 tailoring file: {what}")]
+    Unusable {
+        /// `file` or `file:line`.
+        at: String,
+        /// What is wrong, on one line.
+        what: String,
+    },
+}
+
+impl From<TailoringError> for String {
+    fn from(e: TailoringError) -> String {
+        e.to_string()
+    }
+}
+
 /// Reads and checks a tailoring file; errors name the file and what is wrong.
-pub fn read(path: &Path) -> Result<Tailoring, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read tailoring file {}: {e}", path.display()))?;
+pub fn read(path: &Path) -> Result<Tailoring, TailoringError> {
+    let text = std::fs::read_to_string(path).map_err(|source| TailoringError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     parse_named(&path.display().to_string(), &text)
 }
 
 /// Checks the text of a tailoring file; `name` is used in messages, which are one line
 /// reading `name[:line]: not a usable XCCDF 1.2 tailoring file: what`.
-pub fn parse_named(name: &str, text: &str) -> Result<Tailoring, String> {
+pub fn parse_named(name: &str, text: &str) -> Result<Tailoring, TailoringError> {
     parse(text).map_err(|f| {
         let at = match f.offset {
             Some(offset) => format!("{name}:{}", line_of(text, offset)),
             None => name.to_string(),
         };
         let what: String = f.what.split_whitespace().collect::<Vec<_>>().join(" ");
-        format!("{at}: not a usable XCCDF 1.2 tailoring file: {what}")
+        TailoringError::Unusable { at, what }
     })
 }
 

@@ -138,7 +138,7 @@ pub fn markdown(d: &Diff) -> String {
 }
 
 /// The diff as one self-contained HTML page; every value is escaped by minijinja.
-pub fn html(d: &Diff) -> Result<String, String> {
+pub fn html(d: &Diff) -> Result<String, crate::report::error::ReportError> {
     let env = crate::report::html::page_env(
         "diff.html.j2",
         include_str!("../../../report-templates/diff.html.j2"),
@@ -171,7 +171,10 @@ pub fn html(d: &Diff) -> Result<String, String> {
     };
     env.get_template("diff.html.j2")
         .and_then(|t| t.render(ctx))
-        .map_err(|e| format!("cannot render the diff: {e}"))
+        .map_err(|e| crate::report::error::ReportError::Template {
+            what: "cannot render the diff".into(),
+            why: e.to_string(),
+        })
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use minijinja::{Environment, Value};
+
+use crate::report::error::ReportError;
 use serde::Serialize;
 
 use super::part::Part;
@@ -74,11 +76,11 @@ pub struct PageWriter {
 impl PageWriter {
     /// A page whose matrix has a column per section of `sections` (every section of every
     /// chosen report); parts go to temporary files in `dir`.
-    pub fn new(dir: &Path, sections: &[String]) -> Result<PageWriter, String> {
+    pub fn new(dir: &Path, sections: &[String]) -> Result<PageWriter, ReportError> {
         let mut env = crate::report::html::page_env(TEMPLATE_NAME, TEMPLATE, "fleet HTML")?;
         for (name, source) in [(PAGE_NAME, PAGE), (HOST_NAME, HOST)] {
             env.add_template(name, source)
-                .map_err(|e| format!("fleet HTML template {name}: {e:#}"))?;
+                .map_err(ReportError::template(format!("fleet HTML template {name}")))?;
         }
         Ok(PageWriter {
             env,
@@ -92,15 +94,15 @@ impl PageWriter {
         })
     }
 
-    fn render(&self, name: &str, ctx: Value) -> Result<String, String> {
+    fn render(&self, name: &str, ctx: Value) -> Result<String, ReportError> {
         self.env
             .get_template(name)
             .and_then(|t| t.render(ctx))
-            .map_err(|e| format!("cannot render the fleet HTML report: {e:#}"))
+            .map_err(ReportError::template("cannot render the fleet HTML report"))
     }
 
     /// Adds one host: its drill-down now, its row with its rule set's next page.
-    pub fn add(&mut self, host: &FleetHost) -> Result<(), String> {
+    pub fn add(&mut self, host: &FleetHost) -> Result<(), ReportError> {
         let details = self.render(
             HOST_NAME,
             minijinja::context! { h => Value::from_serialize(host) },
@@ -145,7 +147,7 @@ impl PageWriter {
     }
 
     /// Writes the rule set's filled page.
-    fn flush(&mut self, label: &str) -> Result<(), String> {
+    fn flush(&mut self, label: &str) -> Result<(), ReportError> {
         let Some(group) = self.groups.get_mut(label) else {
             return Ok(());
         };
@@ -174,7 +176,7 @@ impl PageWriter {
 
     /// Writes the page to `path` (atomically): the top rendered with `fleet`'s totals, each
     /// rule set's rows and the hosts' drill-downs stitched in.
-    pub fn finish(mut self, fleet: &Fleet, path: &Path) -> Result<(), String> {
+    pub fn finish(mut self, fleet: &Fleet, path: &Path) -> Result<(), ReportError> {
         let labels: Vec<String> = self.groups.keys().cloned().collect();
         for label in &labels {
             self.flush(label)?;
@@ -214,7 +216,10 @@ impl PageWriter {
             let mark = rows_mark(i);
             let (before, after) = rest
                 .split_once(&mark)
-                .ok_or("fleet HTML template: a rule set's rows have no place")?;
+                .ok_or_else(|| ReportError::Template {
+                    what: "fleet HTML template".into(),
+                    why: "a rule set's rows have no place".into(),
+                })?;
             doc.push(before)?;
             if let Some(group) = self.groups.remove(&set.label) {
                 doc.append(group.part)?;
@@ -223,7 +228,10 @@ impl PageWriter {
         }
         let (before, after) = rest
             .split_once(HOSTS_MARK)
-            .ok_or("fleet HTML template: the hosts have no place")?;
+            .ok_or_else(|| ReportError::Template {
+                what: "fleet HTML template".into(),
+                why: "the hosts have no place".into(),
+            })?;
         doc.push(before)?;
         doc.append(self.details)?;
         doc.push(after)?;

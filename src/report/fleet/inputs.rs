@@ -14,6 +14,72 @@ use serde::Deserialize;
 
 use super::SkippedInput;
 
+/// Why the files named as inputs could not be listed.
+#[derive(Debug, thiserror::Error)]
+pub enum InputsError {
+    /// A file or folder named could not be read (it does not exist, say).
+    #[error("cannot read {}: {source}", .path.display())]
+    Read {
+        /// The path.
+        path: PathBuf,
+        /// The system's reason.
+        source: std::io::Error,
+    },
+    /// A folder could not be listed.
+    #[error("cannot list {}: {source}", .path.display())]
+    List {
+        /// The folder.
+        path: PathBuf,
+        /// The system's reason.
+        source: std::io::Error,
+    },
+}
+
+impl From<InputsError> for String {
+    fn from(e: InputsError) -> String {
+        e.to_string()
+    }
+}
+
+/// Why one input file is skipped: the reason printed after its path.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportFileError {
+    /// It could not be read.
+    #[error("cannot read: {0}")]
+    Read(std::io::Error),
+    /// It is no bollwerk report (the parser's complaint, with its line and column).
+    #[error("not a bollwerk report: {0}")]
+    NotAReport(String),
+    /// It is a report in a format this bollwerk does not read.
+    #[error(
+        "report format version {found} is not supported (this bollwerk reads versions {} to {})",
+        crate::report::REPORT_SCHEMA_OLDEST,
+        crate::report::REPORT_SCHEMA_VERSION
+    )]
+    Version {
+        /// The file's `schema_version`.
+        found: u32,
+    },
+}
+
+impl ReportFileError {
+    /// [`ReportFileError::NotAReport`] from the JSON parser's error on `bytes` of `path`.
+    pub fn not_a_report(path: &Path, bytes: &[u8], e: &serde_json::Error) -> ReportFileError {
+        let text = String::from_utf8_lossy(bytes);
+        let (_, what) = crate::diag::json_error(&path.display().to_string(), &text, e);
+        ReportFileError::NotAReport(what)
+    }
+
+    /// An error unless this bollwerk reads report format `version`.
+    pub fn check_version(version: u32) -> Result<(), ReportFileError> {
+        if crate::report::reads_version(version) {
+            Ok(())
+        } else {
+            Err(ReportFileError::Version { found: version })
+        }
+    }
+}
+
 /// The few fields needed to choose reports, read without keeping the rest.
 #[derive(Deserialize)]
 struct Head {
@@ -61,10 +127,13 @@ pub struct Selection {
 
 /// Every file named by `args`: files as given, folders walked for `*.json`, sorted and
 /// without duplicates. A missing argument is an error naming it.
-pub fn files(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub fn files(args: &[PathBuf]) -> Result<Vec<PathBuf>, InputsError> {
     let mut out = Vec::new();
     for a in args {
-        let meta = std::fs::metadata(a).map_err(|e| format!("cannot read {}: {e}", a.display()))?;
+        let meta = std::fs::metadata(a).map_err(|source| InputsError::Read {
+            path: a.clone(),
+            source,
+        })?;
         if meta.is_dir() {
             walk(a, &mut out)?;
         } else {
@@ -76,14 +145,17 @@ pub fn files(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-        let kind = entry
-            .file_type()
-            .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputsError> {
+    let listing = |source| InputsError::List {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(listing)? {
+        let entry = entry.map_err(listing)?;
+        let kind = entry.file_type().map_err(|source| InputsError::Read {
+            path: entry.path(),
+            source,
+        })?;
         let path = entry.path();
         if kind.is_dir() {
             walk(&path, out)?;
@@ -103,7 +175,7 @@ pub fn choose(files: &[PathBuf], all_runs: bool) -> Selection {
             Ok(head) => by_host.entry(head.hostname.clone()).or_default().push(head),
             Err(reason) => sel.skipped.push(SkippedInput {
                 path: path.display().to_string(),
-                reason,
+                reason: reason.to_string(),
             }),
         }
     }
@@ -124,27 +196,18 @@ pub fn choose(files: &[PathBuf], all_runs: bool) -> Selection {
 /// and `summary` before the results, within the first few kilobytes.
 const HEAD_BYTES: u64 = 64 * 1024;
 
-fn read_head(path: &Path) -> Result<Chosen, String> {
+fn read_head(path: &Path) -> Result<Chosen, ReportFileError> {
     let head = match head_of_prefix(path)? {
         Some(head) => head,
         // Not in the first part (a report written by another tool, or a broken one): read
         // it all, which also names what is wrong.
         None => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-            serde_json::from_str(&text).map_err(|e| {
-                let (_, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
-                format!("not a bollwerk report: {what}")
-            })?
+            let text = std::fs::read(path).map_err(ReportFileError::Read)?;
+            serde_json::from_slice(&text)
+                .map_err(|e| ReportFileError::not_a_report(path, &text, &e))?
         }
     };
-    if !crate::report::reads_version(head.schema_version) {
-        return Err(format!(
-            "report format version {} is not supported (this bollwerk reads versions {} to {})",
-            head.schema_version,
-            crate::report::REPORT_SCHEMA_OLDEST,
-            crate::report::REPORT_SCHEMA_VERSION
-        ));
-    }
+    ReportFileError::check_version(head.schema_version)?;
     Ok(Chosen {
         path: path.to_path_buf(),
         hostname: head.run.hostname,
@@ -155,7 +218,7 @@ fn read_head(path: &Path) -> Result<Chosen, String> {
 
 /// The head from the first [`HEAD_BYTES`] of the file, when both fields are found there. The
 /// rest of the document is not parsed (the full read of the merge checks it).
-fn head_of_prefix(path: &Path) -> Result<Option<Head>, String> {
+fn head_of_prefix(path: &Path) -> Result<Option<Head>, ReportFileError> {
     use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
     use std::io::Read;
 
@@ -194,7 +257,7 @@ fn head_of_prefix(path: &Path) -> Result<Option<Head>, String> {
     let mut prefix = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(HEAD_BYTES).read_to_end(&mut prefix))
-        .map_err(|e| format!("cannot read: {e}"))?;
+        .map_err(ReportFileError::Read)?;
     let mut found = (None, None, None);
     let mut de = serde_json::Deserializer::from_slice(&prefix);
     let _ = Find(&mut found).deserialize(&mut de);

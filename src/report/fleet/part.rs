@@ -4,6 +4,8 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use crate::report::error::ReportError;
+
 /// A temporary part file in the output folder, removed when dropped.
 pub struct Part {
     file: BufWriter<tempfile::NamedTempFile>,
@@ -11,53 +13,58 @@ pub struct Part {
 
 impl Part {
     /// A new, empty part in `dir`.
-    pub fn new(dir: &Path) -> Result<Part, String> {
+    pub fn new(dir: &Path) -> Result<Part, ReportError> {
         let file = tempfile::Builder::new()
             .prefix(".bollwerk-merge-")
             .tempfile_in(dir)
-            .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
+            .map_err(|source| ReportError::TemporaryIn {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
         Ok(Part {
             file: BufWriter::new(file),
         })
     }
 
     /// Appends `text`.
-    pub fn push(&mut self, text: &str) -> Result<(), String> {
+    pub fn push(&mut self, text: &str) -> Result<(), ReportError> {
         self.file
             .write_all(text.as_bytes())
-            .map_err(|e| format!("cannot write a temporary file: {e}"))
+            .map_err(|source| ReportError::Temporary {
+                action: "write",
+                source,
+            })
     }
 
     /// Appends `other` (streamed, never whole in memory).
-    pub fn append(&mut self, other: Part) -> Result<(), String> {
+    pub fn append(&mut self, other: Part) -> Result<(), ReportError> {
         other.copy_into(&mut self.file)
     }
 
     /// Moves the part into place as `path`, atomically (readers see the old or the whole new
     /// file).
-    pub fn persist(self, path: &Path) -> Result<(), String> {
-        let temp = self
-            .file
-            .into_inner()
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        temp.as_file()
-            .sync_all()
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        temp.persist(path)
-            .map_err(|e| format!("cannot write {}: {}", path.display(), e.error))?;
+    pub fn persist(self, path: &Path) -> Result<(), ReportError> {
+        let failed = |source| ReportError::File {
+            path: path.to_path_buf(),
+            source,
+        };
+        let temp = self.file.into_inner().map_err(|e| failed(e.into_error()))?;
+        temp.as_file().sync_all().map_err(failed)?;
+        temp.persist(path).map_err(|e| failed(e.error))?;
         Ok(())
     }
 
     /// Copies the part to `out`.
-    pub fn copy_into(self, out: &mut impl Write) -> Result<(), String> {
-        let temp = self
-            .file
-            .into_inner()
-            .map_err(|e| format!("cannot write a temporary file: {e}"))?;
-        let mut reader = temp
-            .reopen()
-            .map_err(|e| format!("cannot read a temporary file: {e}"))?;
-        std::io::copy(&mut reader, out).map_err(|e| format!("cannot write: {e}"))?;
+    pub fn copy_into(self, out: &mut impl Write) -> Result<(), ReportError> {
+        let temp = self.file.into_inner().map_err(|e| ReportError::Temporary {
+            action: "write",
+            source: e.into_error(),
+        })?;
+        let mut reader = temp.reopen().map_err(|source| ReportError::Temporary {
+            action: "read",
+            source,
+        })?;
+        std::io::copy(&mut reader, out).map_err(ReportError::Copy)?;
         Ok(())
     }
 }

@@ -13,9 +13,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::html::PageWriter;
-use super::inputs::{self, Selection};
+use super::inputs::{self, ReportFileError, Selection};
 use super::part::Part;
 use super::{Fleet, FleetHost, SkippedInput, Tally};
+use crate::report::error::ReportError;
 use crate::report::xccdf::{self, xml::Xml};
 use crate::report::{junit, write::atomic_write, Report};
 
@@ -69,22 +70,14 @@ fn safe_key(name: &str) -> String {
 /// Reads one full report.
 /// Reads one full report; `buf` is the worker's buffer, reused from host to host so that a
 /// thousand 5 MB files do not cost a thousand 5 MB allocations.
-fn read_report(path: &Path, buf: &mut Vec<u8>) -> Result<Report, String> {
+fn read_report(path: &Path, buf: &mut Vec<u8>) -> Result<Report, ReportFileError> {
     buf.clear();
     File::open(path)
         .and_then(|mut f| f.read_to_end(buf))
-        .map_err(|e| format!("cannot read: {e}"))?;
-    let report: Report = crate::report::from_json(buf).map_err(|e| {
-        let text = String::from_utf8_lossy(buf);
-        let (_, what) = crate::diag::json_error(&path.display().to_string(), &text, &e);
-        format!("not a bollwerk report: {what}")
-    })?;
-    if !crate::report::reads_version(report.schema_version) {
-        return Err(format!(
-            "report format version {} is not supported",
-            report.schema_version
-        ));
-    }
+        .map_err(ReportFileError::Read)?;
+    let report: Report =
+        crate::report::from_json(buf).map_err(|e| ReportFileError::not_a_report(path, buf, &e))?;
+    ReportFileError::check_version(report.schema_version)?;
     Ok(report)
 }
 
@@ -208,14 +201,14 @@ fn fold_host(
     index: usize,
     claims: &RequestClaims,
     buf: &mut Vec<u8>,
-) -> Result<HostDone, String> {
+) -> Result<HostDone, ReportError> {
     let wants = |f: FleetFormat| req.formats.contains(&f);
     let report = match read_report(&c.path, buf) {
         Ok(r) => r,
         Err(reason) => {
             return Ok(HostDone::Skipped(SkippedInput {
                 path: c.path.display().to_string(),
-                reason,
+                reason: reason.to_string(),
             }))
         }
     };
@@ -260,7 +253,7 @@ fn fold_host(
 }
 
 /// Merges the reports; returns the fleet summary (its `skipped` lists unreadable inputs).
-pub fn merge(req: &MergeRequest) -> Result<Merged, String> {
+pub fn merge(req: &MergeRequest) -> Result<Merged, ReportError> {
     let files = inputs::files(req.inputs)?;
     let Selection {
         chosen,
@@ -268,12 +261,15 @@ pub fn merge(req: &MergeRequest) -> Result<Merged, String> {
         superseded,
     } = inputs::choose(&files, req.all_runs);
     let wants = |f: FleetFormat| req.formats.contains(&f);
-    std::fs::create_dir_all(req.output)
-        .map_err(|e| format!("cannot create {}: {e}", req.output.display()))?;
+    let folder = |path: &Path| {
+        std::fs::create_dir_all(path).map_err(|source| ReportError::Folder {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    folder(req.output)?;
     if wants(FleetFormat::Xccdf) {
-        let dir = req.output.join("hosts");
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        folder(&req.output.join("hosts"))?;
     }
     let mut arf_assets = Part::new(req.output)?;
     let mut arf_reports = Part::new(req.output)?;
@@ -328,10 +324,10 @@ pub fn merge(req: &MergeRequest) -> Result<Merged, String> {
     let window = 2 * workers;
     let (job_tx, job_rx) = std::sync::mpsc::channel::<usize>();
     let job_rx = std::sync::Mutex::new(job_rx);
-    let outcome: Result<(), String> = std::thread::scope(|scope| {
+    let outcome: Result<(), ReportError> = std::thread::scope(|scope| {
         // Owned here, so that returning on an error closes it and the workers stop.
         let job_tx = job_tx;
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<HostDone, String>)>();
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<HostDone, ReportError>)>();
         for _ in 0..workers {
             let tx = tx.clone();
             let (work, job_rx, claims) = (&work, &job_rx, &claims);
@@ -356,7 +352,7 @@ pub fn merge(req: &MergeRequest) -> Result<Merged, String> {
             job_tx.send(handed).expect("workers wait for jobs");
             handed += 1;
         }
-        let mut waiting: BTreeMap<usize, Result<HostDone, String>> = BTreeMap::new();
+        let mut waiting: BTreeMap<usize, Result<HostDone, ReportError>> = BTreeMap::new();
         let mut expected = 0;
         while expected < work.len() {
             let Ok((i, done)) = rx.recv() else {
@@ -423,11 +419,11 @@ pub fn merge(req: &MergeRequest) -> Result<Merged, String> {
             .iter()
             .map(|s| format!("{}: {}", s.path, s.reason))
             .collect();
-        return Err(format!(
+        return Err(ReportError::NoInput(format!(
             "no report to merge{}{}",
             if why.is_empty() { "" } else { ":\n" },
             why.join("\n")
-        ));
+        )));
     }
     let merged = tally.hosts();
     let fleet = tally.finish(skipped, superseded);
@@ -540,9 +536,11 @@ pub struct Merged {
 
 /// Appends one host to the `hosts` array of fleet.json, as `to_vec_pretty` of the whole
 /// document would have written it (four more spaces of indent).
-fn push_json_host(part: &mut Part, host: &FleetHost, first: bool) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(host)
-        .map_err(|e| format!("cannot encode the fleet report: {e}"))?;
+fn push_json_host(part: &mut Part, host: &FleetHost, first: bool) -> Result<(), ReportError> {
+    let text = serde_json::to_string_pretty(host).map_err(|source| ReportError::Encode {
+        what: "the fleet report",
+        source,
+    })?;
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     if !first {
         out.push_str(",\n");
@@ -559,14 +557,19 @@ fn push_json_host(part: &mut Part, host: &FleetHost, first: bool) -> Result<(), 
 
 /// Writes fleet.json: `fleet` (without hosts) with the streamed hosts spliced into its
 /// `hosts` array.
-fn write_json(fleet: &Fleet, hosts: Part, dir: &Path) -> Result<(), String> {
-    let head = serde_json::to_string_pretty(fleet)
-        .map_err(|e| format!("cannot encode the fleet report: {e}"))?;
+fn write_json(fleet: &Fleet, hosts: Part, dir: &Path) -> Result<(), ReportError> {
+    let head = serde_json::to_string_pretty(fleet).map_err(|source| ReportError::Encode {
+        what: "the fleet report",
+        source,
+    })?;
     // A real newline precedes the key: strings in JSON hold newlines only escaped.
     let empty = "\n  \"hosts\": [],";
     let (before, after) = head
         .split_once(empty)
-        .ok_or("fleet.json: the hosts array has no place")?;
+        .ok_or_else(|| ReportError::Template {
+            what: "fleet.json".into(),
+            why: "the hosts array has no place".into(),
+        })?;
     let mut doc = Part::new(dir)?;
     doc.push(before)?;
     doc.push("\n  \"hosts\": [\n")?;
