@@ -176,11 +176,11 @@ impl SourceArgs {
     fn check(&self) -> Result<(), Fatal> {
         match std::fs::metadata(&self.host_root) {
             Ok(m) if m.is_dir() => Ok(()),
-            Ok(_) => Err(Fatal(format!(
+            Ok(_) => Err(Fatal::from(format!(
                 "--host-root {}: not a directory",
                 self.host_root.display()
             ))),
-            Err(e) => Err(Fatal(format!(
+            Err(e) => Err(Fatal::from(format!(
                 "--host-root {}: {e}",
                 self.host_root.display()
             ))),
@@ -631,12 +631,14 @@ pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
 }
 
-/// A fatal error: printed as one line, exit code 2.
-struct Fatal(String);
+/// A fatal error: printed as one line, exit code 2. Each layer's typed error (or a sentence
+/// of the command line's own) converts into it with `?`; its text already names the file,
+/// line or object concerned.
+struct Fatal(Box<dyn std::error::Error + Send + Sync>);
 
-impl<T: Into<String>> From<T> for Fatal {
-    fn from(s: T) -> Fatal {
-        Fatal(s.into())
+impl<E: Into<Box<dyn std::error::Error + Send + Sync>>> From<E> for Fatal {
+    fn from(e: E) -> Fatal {
+        Fatal(e.into())
     }
 }
 
@@ -697,7 +699,7 @@ fn load_rules_with_benchmarks(
 ) -> Result<(RuleSet, crate::rules::benchmarks::Benchmarks), Fatal> {
     RuleSet::load_with_benchmarks(args.checks.as_deref()).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        Fatal(format!(
+        Fatal::from(format!(
             "invalid rules, nothing was scanned:\n{}",
             lines.join("\n")
         ))
@@ -776,7 +778,7 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
     let mut rules = all_rules.clone().select(&selection);
     if let Some(t) = &tailoring {
         if let Some(unknown) = t.selected.keys().find(|id| all_rules.get(id).is_none()) {
-            return Err(Fatal(format!(
+            return Err(Fatal::from(format!(
                 "{}: the tailoring selects rule '{unknown}', which this rule set does not have",
                 args.tailoring.as_deref().unwrap_or(Path::new("")).display()
             )));
@@ -795,8 +797,8 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
             .collect();
     }
     if rules.rules.is_empty() {
-        return Err(Fatal(
-            "no rule matches --level/--include/--exclude/--tailoring".into(),
+        return Err(Fatal::from(
+            "no rule matches --level/--include/--exclude/--tailoring",
         ));
     }
     let config = match &args.config {
@@ -804,9 +806,8 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
         None => Default::default(),
     };
     if args.fail_on == FailOn::New && args.baseline.is_none() {
-        return Err(Fatal(
-            "--fail-on new counts regressions against a baseline: give --baseline OLD/report.json"
-                .into(),
+        return Err(Fatal::from(
+            "--fail-on new counts regressions against a baseline: give --baseline OLD/report.json",
         ));
     }
     // The baseline and the exceptions are checked before the scan: a typo must not cost one.
@@ -964,7 +965,7 @@ fn write_reports(
             Format::Terminal => continue,
             Format::Plan => {
                 let files = plan.ok_or_else(|| {
-                    Fatal("--format plan needs the host's facts: write the plan with `bollwerk scan --format plan`".into())
+                    Fatal::from("--format plan needs the host's facts: write the plan with `bollwerk scan --format plan`")
                 })?;
                 let dir = output.join("plan");
                 std::fs::create_dir_all(&dir)
@@ -1023,8 +1024,8 @@ fn rerender(args: ReportArgs) -> Result<(), Fatal> {
         return merge(args);
     }
     let [path] = args.inputs.as_slice() else {
-        return Err(Fatal(
-            "report takes one report file; to combine several, add --merge".into(),
+        return Err(Fatal::from(
+            "report takes one report file; to combine several, add --merge",
         ));
     };
     let report = read_report(path)?;
@@ -1115,7 +1116,7 @@ fn read_report(path: &Path) -> Result<Report, Fatal> {
         format!("{at}: not a bollwerk report: {what}")
     })?;
     if !report::reads_version(report.schema_version) {
-        return Err(Fatal(format!(
+        return Err(Fatal::from(format!(
             "{}: report format version {} is not supported (this bollwerk reads versions {} to {})",
             path.display(),
             report.schema_version,
@@ -1140,9 +1141,8 @@ fn merge(args: ReportArgs) -> Result<(), Fatal> {
             Format::Junit => FleetFormat::Junit,
             Format::Xccdf => FleetFormat::Xccdf,
             Format::Sarif | Format::Plan => {
-                return Err(Fatal(
-                    "--merge writes json, html, arf, junit and xccdf; sarif and plan are per host"
-                        .into(),
+                return Err(Fatal::from(
+                    "--merge writes json, html, arf, junit and xccdf; sarif and plan are per host",
                 ))
             }
         });

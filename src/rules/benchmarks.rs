@@ -54,13 +54,27 @@ impl Benchmarks {
     }
 
     /// The benchmark `--benchmark NAME` means, or a one-line error naming the known ones.
-    pub fn resolve(&self, name: &str) -> Result<&Benchmark, String> {
-        self.get(name).ok_or_else(|| {
-            format!(
-                "unknown benchmark '{name}': the rule files declare {}",
-                self.names().join(", ")
-            )
+    pub fn resolve(&self, name: &str) -> Result<&Benchmark, UnknownBenchmark> {
+        self.get(name).ok_or_else(|| UnknownBenchmark {
+            name: name.to_string(),
+            declared: self.names().iter().map(|n| n.to_string()).collect(),
         })
+    }
+}
+
+/// A `--benchmark` the rule files do not declare.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown benchmark '{name}': the rule files declare {}", .declared.join(", "))]
+pub struct UnknownBenchmark {
+    /// The name asked for.
+    pub name: String,
+    /// The names declared.
+    pub declared: Vec<String>,
+}
+
+impl From<UnknownBenchmark> for String {
+    fn from(e: UnknownBenchmark) -> String {
+        e.to_string()
     }
 }
 

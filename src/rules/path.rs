@@ -89,13 +89,30 @@ impl std::fmt::Debug for FactPath {
     }
 }
 
+/// A fact path that does not parse: the text and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad fact path '{text}': {why} (expected e.g. daemon.settings.icc or host.files[\"/etc/docker\"].mode)")]
+pub struct PathError {
+    /// The path as written.
+    pub text: String,
+    /// What is wrong.
+    pub why: String,
+}
+
+impl From<PathError> for String {
+    fn from(e: PathError) -> String {
+        e.to_string()
+    }
+}
+
 impl FactPath {
     /// Parses `text`, or says what is wrong with it.
-    pub fn parse(text: &str) -> Result<FactPath, String> {
+    pub fn parse(text: &str) -> Result<FactPath, PathError> {
         let bad = |why: &str| {
-            Err(format!(
-                "bad fact path '{text}': {why} (expected e.g. daemon.settings.icc or host.files[\"/etc/docker\"].mode)"
-            ))
+            Err(PathError {
+                text: text.to_string(),
+                why: why.to_string(),
+            })
         };
         let mut chars = text.char_indices().peekable();
         let mut segments = Vec::new();
