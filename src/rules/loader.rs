@@ -780,7 +780,7 @@ fn validate_check(
                 .into_iter()
                 .find_map(|ph| check_placeholder(&ph).err());
             match bad {
-                Some(m) => Err(m),
+                Some(m) => Err(m.to_string()),
                 None if !balanced_braces(&p) => Err(format!(
                     "`audits` path '{p}': a placeholder is {{kind:name}}, with both braces"
                 )),
@@ -849,22 +849,78 @@ fn parse_missing(src: &Source, raw: Option<&Spanned<String>>) -> Result<Missing,
     }
 }
 
-fn check_fact_root(fact: &FactPath, scope: Scope, in_every: bool) -> Result<(), String> {
+/// Why a rule cannot read a fact path it names: the path (as written) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FactProblem {
+    /// A placeholder that is not `{kind:name}` with a known kind.
+    #[error("bad placeholder '{{{placeholder}}}': expected {{kind:name}} with kind one of {}", LOCATION_KINDS.join(", "))]
+    Placeholder {
+        /// The placeholder, without braces.
+        placeholder: String,
+    },
+    /// A kernel parameter written with dots as path steps.
+    #[error(
+        "fact '{fact}': kernel parameters are dotted names, write host.sysctl[\"name.with.dots\"]"
+    )]
+    DottedSysctl {
+        /// The path.
+        fact: String,
+    },
+    /// `item` outside `every`.
+    #[error("fact '{fact}': the root `item` only exists inside `every`")]
+    ItemOutsideEvery {
+        /// The path.
+        fact: String,
+    },
+    /// A root this rule's scope has no value for.
+    #[error("fact '{fact}' starts with '{root}', which a rule of this scope cannot read: expected one of {}", .allowed.join(", "))]
+    Root {
+        /// The path.
+        fact: String,
+        /// Its root.
+        root: String,
+        /// The roots the scope reads.
+        allowed: Vec<&'static str>,
+    },
+    /// A field the snapshot does not have, below the root or deeper.
+    #[error("fact '{fact}': {why}")]
+    Unknown {
+        /// The path.
+        fact: String,
+        /// Which step is wrong and what was expected there.
+        why: String,
+    },
+    /// A daemon setting dockerd does not have.
+    #[error(
+        "fact '{fact}': '{setting}' is not a daemon.json key bollwerk knows (see `dockerd --help`)"
+    )]
+    Setting {
+        /// The path.
+        fact: String,
+        /// The setting named.
+        setting: String,
+    },
+}
+
+impl From<FactProblem> for String {
+    fn from(e: FactProblem) -> String {
+        e.to_string()
+    }
+}
+
+fn check_fact_root(fact: &FactPath, scope: Scope, in_every: bool) -> Result<(), FactProblem> {
     for p in fact.placeholders() {
         check_placeholder(&p)?;
     }
+    let text = || fact.to_string();
     if fact.root == "host" && fact.first_key() == Some("sysctl") && fact.segments.len() > 2 {
-        return Err(format!(
-            "fact '{fact}': kernel parameters are dotted names, write host.sysctl[\"name.with.dots\"]"
-        ));
+        return Err(FactProblem::DottedSysctl { fact: text() });
     }
     if fact.root == "item" {
         return if in_every {
             Ok(())
         } else {
-            Err(format!(
-                "fact '{fact}': the root `item` only exists inside `every`"
-            ))
+            Err(FactProblem::ItemOutsideEvery { fact: text() })
         };
     }
     let allowed_roots: &[&str] = match scope {
@@ -874,19 +930,22 @@ fn check_fact_root(fact: &FactPath, scope: Scope, in_every: bool) -> Result<(), 
         Scope::EachImage => &["host", "daemon", "image"],
     };
     if !allowed_roots.contains(&fact.root.as_str()) {
-        return Err(format!(
-            "fact '{fact}' starts with '{}', which a rule of this scope cannot read: expected one of {}",
-            fact.root,
-            allowed_roots.join(", ")
-        ));
+        return Err(FactProblem::Root {
+            fact: text(),
+            root: fact.root.clone(),
+            allowed: allowed_roots.to_vec(),
+        });
     }
     let first = fact.first_key().unwrap_or("");
     if !fact_paths::is_field(&fact.root, first) {
-        return Err(format!(
-            "fact '{fact}': unknown field '{first}' under {}: expected one of {}",
-            fact.root,
-            fact_paths::fields(&fact.root).join(", ")
-        ));
+        return Err(FactProblem::Unknown {
+            fact: text(),
+            why: format!(
+                "unknown field '{first}' under {}: expected one of {}",
+                fact.root,
+                fact_paths::fields(&fact.root).join(", ")
+            ),
+        });
     }
     let steps: Vec<Step> = fact
         .segments
@@ -896,26 +955,29 @@ fn check_fact_root(fact: &FactPath, scope: Scope, in_every: bool) -> Result<(), 
             super::path::Segment::Index(_) => Step::Index,
         })
         .collect();
-    fact_paths::check(&fact.root, &steps).map_err(|m| format!("fact '{fact}': {m}"))?;
+    fact_paths::check(&fact.root, &steps).map_err(|m| FactProblem::Unknown {
+        fact: text(),
+        why: m.to_string(),
+    })?;
     if fact.root == "daemon" && fact.first_key() == Some("settings") {
         if let Some(super::path::Segment::Key(setting)) = fact.segments.get(1) {
             if !crate::facts::daemon_settings::is_known_setting(setting) {
-                return Err(format!(
-                    "fact '{fact}': '{setting}' is not a daemon.json key bollwerk knows (see `dockerd --help`)"
-                ));
+                return Err(FactProblem::Setting {
+                    fact: text(),
+                    setting: setting.clone(),
+                });
             }
         }
     }
     Ok(())
 }
 
-fn check_placeholder(p: &str) -> Result<(), String> {
+fn check_placeholder(p: &str) -> Result<(), FactProblem> {
     match p.split_once(':') {
         Some((kind, name)) if LOCATION_KINDS.contains(&kind) && !name.is_empty() => Ok(()),
-        _ => Err(format!(
-            "bad placeholder '{{{p}}}': expected {{kind:name}} with kind one of {}",
-            LOCATION_KINDS.join(", ")
-        )),
+        _ => Err(FactProblem::Placeholder {
+            placeholder: p.to_string(),
+        }),
     }
 }
 
