@@ -5,7 +5,6 @@
 //! `blobs/sha256/<digest>` in the OCI layout); every layer's entries are scanned in turn.
 
 use std::io::Read;
-use std::sync::mpsc::{sync_channel, Receiver};
 
 use bollard::Docker;
 use futures_util::StreamExt;
@@ -35,17 +34,17 @@ pub enum ImageFilesError {
 
 /// Reads chunks sent by the async side as one byte stream.
 struct ChannelReader {
-    rx: Receiver<Result<bytes::Bytes, RequestError>>,
+    rx: tokio::sync::mpsc::Receiver<Result<bytes::Bytes, RequestError>>,
     current: bytes::Bytes,
 }
 
 impl Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.current.is_empty() {
-            match self.rx.recv() {
-                Ok(Ok(chunk)) => self.current = chunk,
-                Ok(Err(e)) => return Err(std::io::Error::other(e)),
-                Err(_) => return Ok(0),
+            match self.rx.blocking_recv() {
+                Some(Ok(chunk)) => self.current = chunk,
+                Some(Err(e)) => return Err(std::io::Error::other(e)),
+                None => return Ok(0),
             }
         }
         let n = buf.len().min(self.current.len());
@@ -63,7 +62,7 @@ pub async fn special_files(
     id: &str,
     limits: Limits,
 ) -> Result<Vec<SpecialFile>, ImageFilesError> {
-    let (tx, rx) = sync_channel(16);
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
     let parse = tokio::task::spawn_blocking(move || {
         scan_save_stream(ChannelReader {
             rx,
@@ -83,7 +82,7 @@ pub async fn special_files(
         };
         let failed = item.is_err();
         // The reader stops early on a parse error; then nobody listens, and that is fine.
-        if tx.send(item).is_err() || failed {
+        if tx.send(item).await.is_err() || failed {
             break;
         }
     }

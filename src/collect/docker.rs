@@ -7,8 +7,8 @@
 //! exec and image inspects, image histories) is fetched as JSON text through [`super::http`]
 //! and kept as the daemon sent it, container inspects read straight into [`Doc`]s; through
 //! bollard's typed models only for TLS endpoints and for the lists bollwerk only reads from.
-//! [`Early`] tells the caller of `/info` and of each running container as
-//! they arrive, so that reading the host can start before all answers are in.
+//! [`Early`] hands the caller `/info` and each running container over channels as they
+//! arrive, so that reading the host can start before all answers are in.
 //!
 //! Every request, body included, is held to [`Limits`] (`--timeout`, `--deadline`). What the
 //! daemon lists but does not give (an inspect that fails or times out) comes back in
@@ -219,23 +219,29 @@ fn is_not_found(e: &bollard::errors::Error) -> bool {
     )
 }
 
-/// Told of `/info` (`None` when it failed).
-pub type OnInfo = Box<dyn FnOnce(Option<&Value>) + Send>;
-/// Told of a running container's id and pid.
-pub type OnRunning = dyn Fn(&str, u32) + Send + Sync;
-
-/// Told of answers as they arrive, before [`collect`] returns, so that work depending on
-/// them can start early. Dropped when `collect` returns.
+/// Where answers go as they arrive, before [`collect`] returns, so that work depending on
+/// them (reading the host, each container's `/proc`) can start early. The channels close
+/// when `collect` returns.
 #[derive(Default)]
 pub struct Early {
     /// Given `/info` (`None` when it failed).
-    pub info: Option<OnInfo>,
+    pub info: Option<tokio::sync::oneshot::Sender<Option<Value>>>,
     /// Given the id and pid of each running container as soon as it is inspected.
-    pub running: Option<Box<OnRunning>>,
+    pub running: Option<tokio::sync::mpsc::UnboundedSender<(String, u32)>>,
+}
+
+/// The answers as they come back from the requests [`collect`] makes at once.
+struct Asked {
+    version: Result<Value, Failure>,
+    info: Result<Value, Failure>,
+    listed: Result<Vec<ContainerSummary>, RequestError>,
+    inspected: Gathered<ContainerFacts>,
+    images: (Gathered<ImageFacts>, Vec<UnreadInstance>),
+    networks: Result<Value, Failure>,
 }
 
 /// Asks the daemon for everything, concurrently, each request held to `limits`; `early` is
-/// told of some answers at once.
+/// given some answers at once.
 pub async fn collect(
     docker: &Docker,
     endpoint: &Endpoint,
@@ -243,14 +249,47 @@ pub async fn collect(
     early: Early,
     limits: Limits,
 ) -> DaemonAnswers {
+    let raw = JsonGet::new(endpoint, &docker.client_version(), limits);
+    let asked = ask_at_once(docker, raw.as_ref(), all_containers, early, limits).await;
+    let mut out = DaemonAnswers::default();
+    record_version(&mut out, asked.version);
+    record_info(&mut out, asked.info);
+    record_networks(&mut out, asked.networks);
+    record_objects(&mut out, asked.listed, asked.inspected, asked.images);
+    let swarm_manager = out.info.as_ref().is_some_and(|i| {
+        i.pointer("/Swarm/ControlAvailable")
+            .and_then(Value::as_bool)
+            == Some(true)
+    });
+    if swarm_manager {
+        match swarm(docker, &out.networks, limits).await {
+            Ok(s) => out.swarm = Some(s),
+            Err(e) => out.errors.push(("daemon.swarm".into(), e.to_string())),
+        }
+    }
+    out
+}
+
+/// Every request [`collect`] needs, at once: containers are inspected as soon as they are
+/// listed, and each one's exec instances as soon as it is inspected, while version, info,
+/// images and networks are asked for.
+async fn ask_at_once(
+    docker: &Docker,
+    raw: Option<&JsonGet>,
+    all_containers: bool,
+    early: Early,
+    limits: Limits,
+) -> Asked {
     let Early {
         info: on_info,
-        running: on_running,
+        running,
     } = early;
-    let raw = JsonGet::new(endpoint, &docker.client_version(), limits);
-    let raw = raw.as_ref();
-    // Containers are inspected as soon as they are listed, and each one's exec instances as
-    // soon as it is inspected, while version, info, images and networks are asked for.
+    let on_running = running.map(|tx| {
+        move |id: &str, pid: u32| {
+            // The receiver may be gone (it stopped reading): nothing more to tell then.
+            let _ = tx.send((id.to_string(), pid));
+        }
+    });
     let containers = async {
         let listed = list_containers(docker, limits).await;
         let wanted: Vec<String> = listed
@@ -261,13 +300,14 @@ pub async fn collect(
             })
             .filter_map(|c| c.id.clone())
             .collect();
-        let inspected = inspect_all(docker, raw, limits, wanted, true, on_running.as_deref()).await;
+        let tell = on_running.as_ref().map(|f| f as &OnRunning);
+        let inspected = inspect_all(docker, raw, limits, wanted, true, tell).await;
         (listed, inspected)
     };
     let info = async {
         let info = ask_value(raw, limits, "/info", docker.info()).await;
-        if let Some(tell) = on_info {
-            tell(info.as_ref().ok());
+        if let Some(tx) = on_info {
+            let _ = tx.send(info.as_ref().ok().cloned());
         }
         info
     };
@@ -278,7 +318,20 @@ pub async fn collect(
         images(docker, raw, limits),
         ask_value(raw, limits, "/networks", docker.list_networks(None)),
     );
-    let mut out = DaemonAnswers::default();
+    Asked {
+        version,
+        info,
+        listed,
+        inspected,
+        images,
+        networks,
+    }
+}
+
+/// Told of a running container's id and pid as soon as it is inspected.
+type OnRunning = dyn Fn(&str, u32) + Send + Sync;
+
+fn record_version(out: &mut DaemonAnswers, version: Result<Value, Failure>) {
     match version {
         Ok(v) => out.version = Some(v),
         Err(e) => {
@@ -288,6 +341,9 @@ pub async fn collect(
             out.errors.push(("daemon.version".into(), message));
         }
     }
+}
+
+fn record_info(out: &mut DaemonAnswers, info: Result<Value, Failure>) {
     match info {
         Ok(v) => out.info = Some(v),
         Err(e) => {
@@ -306,6 +362,9 @@ pub async fn collect(
             }
         }
     }
+}
+
+fn record_networks(out: &mut DaemonAnswers, networks: Result<Value, Failure>) {
     let networks = match networks {
         Ok(Value::Array(n)) => Ok(n),
         Ok(other) => Err(format!("GET /networks did not answer a list: {other}")),
@@ -322,6 +381,15 @@ pub async fn collect(
             }
         }
     }
+}
+
+/// Containers and images, and what is derived from both (inventory, image freshness).
+fn record_objects(
+    out: &mut DaemonAnswers,
+    listed: Result<Vec<ContainerSummary>, RequestError>,
+    inspected: Gathered<ContainerFacts>,
+    images: (Gathered<ImageFacts>, Vec<UnreadInstance>),
+) {
     let (
         Gathered {
             found: mut image_facts,
@@ -378,18 +446,6 @@ pub async fn collect(
     }
     out.containers = containers;
     out.images = image_facts;
-    let swarm_manager = out.info.as_ref().is_some_and(|i| {
-        i.pointer("/Swarm/ControlAvailable")
-            .and_then(Value::as_bool)
-            == Some(true)
-    });
-    if swarm_manager {
-        match swarm(docker, &out.networks, limits).await {
-            Ok(s) => out.swarm = Some(s),
-            Err(e) => out.errors.push(("daemon.swarm".into(), e.to_string())),
-        }
-    }
-    out
 }
 
 async fn list_containers(

@@ -1,13 +1,19 @@
 //! Collect: gather every fact once into a [`Snapshot`].
 //!
-//! Daemon requests run concurrently (see [`docker`]), and the host side is read while they are
-//! in flight: the daemon's process and configuration on the calling thread, the host's files,
-//! audit rules and kernel parameters on a thread of their own (what the daemon's settings
-//! locate once `/info` is in), and each running container's `/proc` and cgroup files and
-//! network namespace on two more threads as soon as its inspect arrives. What is left when the
-//! daemon has answered is putting the parts together (and `docker top` for containers whose
-//! processes /proc did not show). The snapshot is the same as reading everything one part
-//! after the other; a source that fails leaves an error in the snapshot and collection goes on.
+//! A `Collection` runs the phases in order: start (the async runtime), read the daemon's
+//! configuration (dockerd's process, daemon.json, flags), gather (ask the daemon and, while it
+//! answers, read the host and the running containers), assemble (the answers and the host's
+//! part into the snapshot), attach each container's runtime facts, recheck containers that
+//! vanished meanwhile, ask `docker top` for those whose processes /proc did not show, finish.
+//!
+//! One concurrency model, tokio: daemon requests run concurrently as tasks (see [`docker`]);
+//! the host's files, audit rules and kernel parameters, each running container's `/proc` and
+//! cgroup files, and each container's network namespace are read by blocking tasks
+//! (`spawn_blocking`) fed over tokio channels as answers arrive (`/info`, each running
+//! container's pid; see [`docker::Early`]). Entering a network namespace happens on a
+//! short-lived thread of its own ([`net::Namespaces::read`]), as `setns` changes the thread
+//! that calls it. The snapshot is the same as reading everything one part after the other; a
+//! source that fails leaves an error in the snapshot and collection goes on.
 
 pub mod audit;
 pub mod capabilities;
@@ -33,7 +39,6 @@ pub mod server;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::mpsc::channel;
 
 use chrono::Utc;
 use serde_json::Value;
@@ -63,179 +68,320 @@ pub struct CollectOptions {
 
 /// Gathers a snapshot. `progress` is told what is being read.
 pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> Snapshot {
-    let mut snap = Snapshot::new(
-        &opts.host_root.to_string_lossy(),
-        &opts.endpoint.url,
-        opts.all_containers,
-    );
-    let host = HostFs::new(&opts.host_root);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            snap.error("daemon", format!("cannot start the async runtime: {e}"));
-            let basics = read_host_basics(&host, opts, plan, None);
-            let placed = read_host_placed(&host, opts, plan, &snap.daemon);
-            merge_host(&mut snap, basics, placed);
-            return snap;
-        }
+    let mut run = match Collection::start(opts, plan, progress) {
+        Ok(run) => run,
+        Err(host_only) => return *host_only,
     };
-    progress("asking the Docker daemon");
-    // Answers wanted early: `/info` for the host reader, and each running container's pid
-    // for the readers of /proc and of network namespaces. The channels close when the
-    // daemon task ends (or cannot reach the daemon).
-    let (info_tx, info_rx) = channel::<Option<Value>>();
-    let (running_tx, running_rx) = channel::<(String, u32)>();
-    let netns = net::NetnsReader::spawn(&host);
-    let netns_tx = netns.sender();
-    let early = docker::Early {
-        info: Some(Box::new(move |info| {
-            let _ = info_tx.send(info.cloned());
-        })),
-        running: Some(Box::new(move |id, pid| {
-            let _ = running_tx.send((id.to_string(), pid));
-            let _ = netns_tx.send(pid);
-        })),
-    };
-    let endpoint = opts.endpoint.clone();
-    let all = opts.all_containers;
-    let deep = opts.deep_images;
-    let limits = opts.limits;
-    let daemon_task = runtime.spawn(async move {
-        let docker = docker::connect(&endpoint, limits).await?;
-        let mut answers = docker::collect(&docker, &endpoint, all, early, limits).await;
-        if deep {
-            for img in &mut answers.images {
-                match deep::special_files(&docker, &img.id, limits).await {
-                    Ok(files) => img.special_files = Some(files),
-                    Err(e) => answers.errors.push((
-                        format!("images[\"{}\"].special_files", img.id),
-                        e.to_string(),
-                    )),
-                }
+    run.read_daemon_config();
+    let parts = run.gather();
+    let read = run.assemble(parts.answers, parts.host);
+    let vanished = run.attach_runtime(read);
+    run.recheck_vanished(vanished);
+    run.ask_for_missing_processes();
+    run.finish()
+}
+
+/// One collection, phase by phase (the methods, in the order [`collect`] calls them).
+///
+/// One concurrency model: tokio. Daemon requests are tasks; reading host files and each
+/// container's `/proc`, cgroup and network namespace are blocking tasks (`spawn_blocking`)
+/// that start while the daemon answers, fed over tokio channels. The one other thread is the
+/// short-lived one [`net::from_netlink`] starts to enter a network namespace, as `setns`
+/// changes the thread that calls it and must not touch a pooled one.
+struct Collection<'a> {
+    opts: &'a CollectOptions,
+    plan: &'a Plan,
+    progress: &'a dyn Fn(&str),
+    host: HostFs,
+    runtime: tokio::runtime::Runtime,
+    snap: Snapshot,
+    /// The host's namespaces (pid 1's or dockerd's), for comparing containers' with.
+    host_ns: Option<BTreeMap<String, u64>>,
+    /// Why they are dockerd's or unknown, when they are not pid 1's.
+    host_ns_note: Option<String>,
+}
+
+/// Each running container's listening sockets, by pid.
+type Listening = HashMap<u32, Result<Vec<ListeningSocket>, net::SocketsError>>;
+
+/// What was read of running containers while the daemon answered.
+struct ContainersRead {
+    /// Their /proc and cgroup facts, by id.
+    runtimes: HashMap<String, ProcRead>,
+    /// Their listening sockets.
+    listening: Listening,
+}
+
+/// What the concurrent phase brings back.
+struct Parts {
+    answers: Result<docker::DaemonAnswers, DaemonError>,
+    host: HostRead,
+}
+
+/// What the blocking tasks read while the daemon answered.
+struct HostRead {
+    /// The host's basics, its located part, and the daemon settings that located it; `None`
+    /// when the task could not run.
+    part: Option<(HostPart, Placed, BTreeMap<String, crate::snapshot::Sourced>)>,
+    /// What was read of running containers.
+    containers: ContainersRead,
+}
+
+impl<'a> Collection<'a> {
+    /// Starts the async runtime; without one, the host's part alone (the daemon's is an
+    /// error).
+    fn start(
+        opts: &'a CollectOptions,
+        plan: &'a Plan,
+        progress: &'a dyn Fn(&str),
+    ) -> Result<Collection<'a>, Box<Snapshot>> {
+        let mut snap = Snapshot::new(
+            &opts.host_root.to_string_lossy(),
+            &opts.endpoint.url,
+            opts.all_containers,
+        );
+        let host = HostFs::new(&opts.host_root);
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => {
+                snap.error("daemon", format!("cannot start the async runtime: {e}"));
+                let basics = read_host_basics(&host, opts, plan, None);
+                let placed = read_host_placed(&host, opts, plan, &snap.daemon);
+                merge_host(&mut snap, basics, placed);
+                return Err(Box::new(snap));
             }
+        };
+        if !opts.deep_images {
+            snap.not_collected.push(crate::snapshot::CollectError {
+                fact: "image.special_files".into(),
+                message: "image file systems were not read: scan with --deep-images to list setuid and setgid files".into(),
+            });
         }
-        Ok::<_, DaemonError>(answers)
-    });
-
-    if !opts.deep_images {
-        snap.not_collected.push(crate::snapshot::CollectError {
-            fact: "image.special_files".into(),
-            message: "image file systems were not read: scan with --deep-images to list setuid and setgid files".into(),
-        });
+        Ok(Collection {
+            opts,
+            plan,
+            progress,
+            host,
+            runtime,
+            snap,
+            host_ns: None,
+            host_ns_note: None,
+        })
     }
-    progress("reading the daemon's configuration");
-    read_daemon_config(&mut snap, &host, &opts.endpoint);
-    let dockerd = snap.daemon.process.as_ref().map(|p| p.pid);
-    let (host_ns, host_ns_note) = host_namespaces(&host, dockerd);
 
-    // While the daemon answers, three threads read: the host (first what does not depend on
-    // the daemon, then, once `/info` is in, as it may move the data root, what the daemon's
-    // settings locate), each running container's /proc and cgroup files as soon as it is
-    // inspected, and each container's network namespace.
-    let early_daemon = snap.daemon.clone();
-    let (answers, host_part, runtimes, mut listening) = std::thread::scope(|scope| {
-        let host = &host;
-        let host_ns = host_ns.as_ref();
-        let host_job = std::thread::Builder::new()
-            .name("bollwerk-host".into())
-            .spawn_scoped(scope, move || {
-                let basics = read_host_basics(host, opts, plan, early_daemon.process.as_ref());
+    /// dockerd's process, daemon.json and flags (before the daemon answers), and the host's
+    /// namespaces.
+    fn read_daemon_config(&mut self) {
+        (self.progress)("reading the daemon's configuration");
+        read_daemon_config(&mut self.snap, &self.host, &self.opts.endpoint);
+        let dockerd = self.snap.daemon.process.as_ref().map(|p| p.pid);
+        (self.host_ns, self.host_ns_note) = host_namespaces(&self.host, dockerd);
+    }
+
+    /// Asks the daemon and, while it answers, reads the host (first what does not depend
+    /// on the daemon, then, once `/info` is in, as it may move the data root, what the
+    /// daemon's settings locate), each running container's /proc and cgroup files as soon
+    /// as it is inspected, and each container's network namespace.
+    fn gather(&self) -> Parts {
+        (self.progress)("asking the Docker daemon");
+        let (info_tx, info_rx) = tokio::sync::oneshot::channel::<Option<Value>>();
+        let (running_tx, running_rx) = tokio::sync::mpsc::unbounded_channel::<(String, u32)>();
+        let (netns_tx, netns_rx) = tokio::sync::mpsc::unbounded_channel::<u32>();
+        let (opts, plan) = (self.opts.clone(), self.plan.clone());
+        let early_daemon = self.snap.daemon.clone();
+        let (host, host_ns) = (self.host.clone(), self.host_ns.clone());
+        let limits = self.opts.limits;
+        let daemon_task = self.runtime.spawn(ask_daemon_everything(
+            self.opts.clone(),
+            docker::Early {
+                info: Some(info_tx),
+                running: Some(running_tx),
+            },
+        ));
+        let host_task = self.runtime.spawn_blocking({
+            let host = host.clone();
+            move || {
+                let basics = read_host_basics(&host, &opts, &plan, early_daemon.process.as_ref());
                 let mut daemon = early_daemon;
-                if let Ok(Some(info)) = info_rx.recv() {
+                if let Ok(Some(info)) = info_rx.blocking_recv() {
                     daemon_config::apply_info(&mut daemon.settings, &info);
                 }
-                let placed = read_host_placed(host, opts, plan, &daemon);
+                let placed = read_host_placed(&host, &opts, &plan, &daemon);
                 (basics, placed, daemon.settings)
-            });
-        let runtime_job = std::thread::Builder::new()
-            .name("bollwerk-proc".into())
-            .spawn_scoped(scope, move || {
-                running_rx
-                    .into_iter()
-                    .map(|(id, pid)| (id, read_runtime(host, pid, host_ns)))
-                    .collect::<HashMap<_, _>>()
-            });
+            }
+        });
+        let proc_task = self.runtime.spawn_blocking({
+            let host = host.clone();
+            let mut running_rx = running_rx;
+            move || {
+                let mut read = HashMap::new();
+                while let Some((id, pid)) = running_rx.blocking_recv() {
+                    let _ = netns_tx.send(pid);
+                    read.insert(id, read_runtime(&host, pid, host_ns.as_ref()));
+                }
+                read
+            }
+        });
+        let netns_task = self.runtime.spawn_blocking({
+            let host = host.clone();
+            let mut netns_rx = netns_rx;
+            move || {
+                let pids = std::iter::from_fn(|| netns_rx.blocking_recv());
+                net::Namespaces::read(&host, pids).answers(&host)
+            }
+        });
         // The spinner names what this thread waits on: the daemon, then the host readers.
-        progress("waiting for the Docker daemon's answers");
-        let answers = wait_for_daemon(&runtime, daemon_task, limits);
-        progress("reading host files");
-        (
-            answers,
-            host_job.ok().and_then(|job| job.join().ok()),
-            runtime_job
-                .ok()
-                .and_then(|job| job.join().ok())
-                .unwrap_or_default(),
-            netns.finish(),
+        (self.progress)("waiting for the Docker daemon's answers");
+        let answers = wait_for_daemon(&self.runtime, daemon_task, limits);
+        (self.progress)("reading host files");
+        let host = self.runtime.block_on(async {
+            HostRead {
+                part: host_task.await.ok(),
+                containers: ContainersRead {
+                    runtimes: proc_task.await.unwrap_or_default(),
+                    listening: netns_task.await.unwrap_or_default(),
+                },
+            }
+        });
+        Parts { answers, host }
+    }
+
+    /// The daemon's answers and the host's part into the snapshot. The host's located part
+    /// is read again if the daemon's settings turned out different from those that located
+    /// it (or if it could not be read); returns what was read of containers meanwhile.
+    fn assemble(
+        &mut self,
+        answers: Result<docker::DaemonAnswers, DaemonError>,
+        host: HostRead,
+    ) -> ContainersRead {
+        apply_answers(&mut self.snap, answers);
+        set_scanner_apart(&mut self.snap, scanner::own_container_id());
+        let (opts, plan, snap) = (self.opts, self.plan, &self.snap);
+        let (basics, placed) = match host.part {
+            Some((basics, placed, used)) if used == snap.daemon.settings => (basics, placed),
+            Some((basics, _, _)) => (
+                basics,
+                read_host_placed(&self.host, opts, plan, &snap.daemon),
+            ),
+            None => (
+                read_host_basics(&self.host, opts, plan, snap.daemon.process.as_ref()),
+                read_host_placed(&self.host, opts, plan, &snap.daemon),
+            ),
+        };
+        merge_host(&mut self.snap, basics, placed);
+        host.containers
+    }
+
+    /// Runtime facts of every running container (read now for those not read meanwhile);
+    /// the ids of those whose process was gone.
+    fn attach_runtime(&mut self, read: ContainersRead) -> Vec<String> {
+        (self.progress)("reading containers' namespaces and cgroups");
+        self.snap.notes.extend(self.host_ns_note.take());
+        let host_ns = self.host_ns.as_ref();
+        let ContainersRead {
+            runtimes,
+            mut listening,
+        } = read;
+        attach_runtime(
+            &mut self.snap,
+            &self.host,
+            host_ns,
+            runtimes,
+            &mut listening,
         )
-    });
-    apply_answers(&mut snap, answers);
-    set_scanner_apart(&mut snap, scanner::own_container_id());
-    // What the host thread read, unless its picture of the daemon's settings turned out
-    // different (then the located part is read again) or it could not run.
-    let (basics, placed) = match host_part {
-        Some((basics, placed, used)) if used == snap.daemon.settings => (basics, placed),
-        Some((basics, _, _)) => (basics, read_host_placed(&host, opts, plan, &snap.daemon)),
-        None => (
-            read_host_basics(&host, opts, plan, snap.daemon.process.as_ref()),
-            read_host_placed(&host, opts, plan, &snap.daemon),
-        ),
-    };
-    merge_host(&mut snap, basics, placed);
-    progress("reading containers' namespaces and cgroups");
-    snap.notes.extend(host_ns_note);
-    let vanished = attach_runtime(&mut snap, &host, host_ns.as_ref(), runtimes, &mut listening);
-    if !vanished.is_empty() && snap.daemon.reachable {
+    }
+
+    /// Asks the daemon again about containers whose process was gone: removed, restarted or
+    /// stopped during the scan.
+    fn recheck_vanished(&mut self, vanished: Vec<String>) {
+        if vanished.is_empty() || !self.snap.daemon.reachable {
+            return;
+        }
         let ids = vanished.clone();
-        progress("asking the Docker daemon again about containers that changed");
+        let limits = self.opts.limits;
+        (self.progress)("asking the Docker daemon again about containers that changed");
         let fresh = ask_daemon(
-            &runtime,
-            &opts.endpoint,
+            &self.runtime,
+            &self.opts.endpoint,
             limits,
             |docker, endpoint| async move {
                 docker::inspect_containers(&docker, &endpoint, ids, limits).await
             },
         );
         if let Ok(fresh) = fresh {
-            recheck_vanished(&mut snap, &host, host_ns.as_ref(), &vanished, fresh);
+            let host_ns = self.host_ns.as_ref();
+            recheck_vanished(&mut self.snap, &self.host, host_ns, &vanished, fresh);
         }
     }
-    // Containers whose processes /proc did not show (a remote daemon, a hidden /proc): ask
-    // the daemon, which runs ps for each, so only for those.
-    let missing: Vec<usize> = (0..snap.containers.len())
-        .filter(|&i| snap.containers[i].errors.contains_key("processes"))
-        .collect();
-    if !missing.is_empty() && snap.daemon.reachable {
+
+    /// Containers whose processes /proc did not show (a remote daemon, a hidden /proc): the
+    /// daemon runs ps for each, so it is asked only for those.
+    fn ask_for_missing_processes(&mut self) {
+        let missing: Vec<usize> = (0..self.snap.containers.len())
+            .filter(|&i| self.snap.containers[i].errors.contains_key("processes"))
+            .collect();
+        if missing.is_empty() || !self.snap.daemon.reachable {
+            return;
+        }
         let ids: Vec<String> = missing
             .iter()
-            .map(|&i| snap.containers[i].id.clone())
+            .map(|&i| self.snap.containers[i].id.clone())
             .collect();
-        progress("asking the Docker daemon for containers' processes");
-        let answers = ask_daemon(&runtime, &opts.endpoint, limits, |docker, _| async move {
-            docker::top_all(&docker, ids, limits).await
-        });
-        if let Ok(answers) = answers {
-            for (&i, answer) in missing.iter().zip(answers) {
-                let c = &mut snap.containers[i];
-                match answer {
-                    Ok(p) => {
-                        c.processes = p;
-                        c.errors.remove("processes");
-                    }
-                    Err(e) => {
-                        c.errors.insert("processes".into(), e.to_string());
-                    }
+        let limits = self.opts.limits;
+        (self.progress)("asking the Docker daemon for containers' processes");
+        let answers = ask_daemon(
+            &self.runtime,
+            &self.opts.endpoint,
+            limits,
+            |docker, _| async move { docker::top_all(&docker, ids, limits).await },
+        );
+        let Ok(answers) = answers else { return };
+        for (&i, answer) in missing.iter().zip(answers) {
+            let c = &mut self.snap.containers[i];
+            match answer {
+                Ok(p) => {
+                    c.processes = p;
+                    c.errors.remove("processes");
+                }
+                Err(e) => {
+                    c.errors.insert("processes".into(), e.to_string());
                 }
             }
         }
     }
-    snap.containers.iter_mut().for_each(derive);
-    snap.finished_at = Utc::now();
-    snap
+
+    /// The facts derived from others, and the end time.
+    fn finish(mut self) -> Snapshot {
+        self.snap.containers.iter_mut().for_each(derive);
+        self.snap.finished_at = Utc::now();
+        self.snap
+    }
+}
+
+/// The daemon's part: connect, ask everything, and with `--deep-images` each image's files.
+async fn ask_daemon_everything(
+    opts: CollectOptions,
+    early: docker::Early,
+) -> Result<docker::DaemonAnswers, DaemonError> {
+    let (endpoint, limits) = (&opts.endpoint, opts.limits);
+    let docker = docker::connect(endpoint, limits).await?;
+    let mut answers = docker::collect(&docker, endpoint, opts.all_containers, early, limits).await;
+    if opts.deep_images {
+        for img in &mut answers.images {
+            match deep::special_files(&docker, &img.id, limits).await {
+                Ok(files) => img.special_files = Some(files),
+                Err(e) => answers.errors.push((
+                    format!("images[\"{}\"].special_files", img.id),
+                    e.to_string(),
+                )),
+            }
+        }
+    }
+    Ok(answers)
 }
 
 /// Fills in the facts bollwerk works out from a container's others: the capabilities it
@@ -660,7 +806,7 @@ fn attach_runtime(
     host: &HostFs,
     host_ns: Option<&BTreeMap<String, u64>>,
     mut read: HashMap<String, ProcRead>,
-    listening: &mut HashMap<u32, Result<Vec<ListeningSocket>, net::SocketsError>>,
+    listening: &mut Listening,
 ) -> Vec<String> {
     let mut vanished = Vec::new();
     for c in &mut snap.containers {
@@ -679,7 +825,7 @@ fn attach_one(
     host: &HostFs,
     host_ns: Option<&BTreeMap<String, u64>>,
     early: Option<ProcRead>,
-    listening: &mut HashMap<u32, Result<Vec<ListeningSocket>, net::SocketsError>>,
+    listening: &mut Listening,
 ) -> bool {
     let Some(pid) = running_pid(c) else {
         return false;

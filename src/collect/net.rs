@@ -28,8 +28,6 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::sync::mpsc::{channel, Receiver, Sender};
-use std::thread::JoinHandle;
 
 use nix::errno::Errno;
 use nix::sched::CloneFlags;
@@ -179,16 +177,12 @@ fn same_netns(a: u32, b: u32) -> bool {
 }
 
 /// Listening sockets in the network namespace of each of `pids`, in order, each namespace
-/// read once (see [`NetnsReader`]).
+/// read once (see [`Namespaces::read`]).
 pub fn listening_of(
     host: &HostFs,
     pids: &[u32],
 ) -> Vec<Result<Vec<ListeningSocket>, SocketsError>> {
-    let reader = NetnsReader::spawn(host);
-    for &pid in pids {
-        reader.send(pid);
-    }
-    let answers = reader.finish();
+    let answers = Namespaces::read(host, pids.iter().copied()).answers(host);
     pids.iter()
         .map(|pid| {
             answers
@@ -199,105 +193,83 @@ pub fn listening_of(
         .collect()
 }
 
-/// Reads the listening sockets of processes' network namespaces on a thread of its own,
-/// while the processes are still being found: [`NetnsReader::send`] (or a
-/// [`NetnsReader::sender`]) hands one over, [`NetnsReader::finish`] waits for the answers.
-/// Each namespace (by the inode of `/proc/PID/ns/net`) is read once, by netlink on the live
-/// host, else (or when that fails) from `/proc`. The thread enters namespaces and is used for
-/// nothing else; it ends when every sender is gone.
-pub struct NetnsReader {
-    host: HostFs,
-    tx: Sender<u32>,
-    /// `None` when the thread could not be started.
-    job: Option<JoinHandle<Namespaces>>,
-}
-
-/// What the reader thread found: each process's namespace, and each namespace's answer as
-/// read through its first process.
+/// The listening sockets of processes' network namespaces, each namespace (by the inode of
+/// `/proc/PID/ns/net`) read once: by netlink on the live host, else (or when that fails)
+/// from `/proc`.
 #[derive(Default)]
-struct Namespaces {
+pub struct Namespaces {
+    /// Each process's namespace: an index into `read`.
     of_pid: HashMap<u32, usize>,
+    /// Each namespace's answer, as read through its first process.
     read: Vec<(u32, Result<Vec<ListeningSocket>, SocketsError>)>,
 }
 
-impl NetnsReader {
-    /// Starts the reader thread.
-    pub fn spawn(host: &HostFs) -> Self {
-        let (tx, rx) = channel::<u32>();
-        let for_thread = host.clone();
-        let job = std::thread::Builder::new()
-            .name("bollwerk-netns".into())
-            .spawn(move || read_namespaces(&for_thread, rx))
-            .ok();
-        NetnsReader {
-            host: host.clone(),
-            tx,
-            job,
+impl Namespaces {
+    /// Reads the namespace of each process `pids` yields, as they come: collection feeds it
+    /// the running containers while the daemon is still inspecting them. Blocks; run it as a
+    /// blocking task. `setns` changes the thread that calls it, so the namespaces are
+    /// entered on a thread of their own that ends with the reading, never on the caller's
+    /// (a pooled one); if that thread cannot start, nothing is answered and callers read
+    /// `/proc` instead.
+    pub fn read(host: &HostFs, pids: impl IntoIterator<Item = u32> + Send) -> Namespaces {
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("bollwerk-netns".into())
+                .spawn_scoped(scope, || Namespaces::read_here(host, pids))
+                .ok()
+                .and_then(|reader| reader.join().ok())
+                .unwrap_or_default()
+        })
+    }
+
+    /// [`Namespaces::read`] on the calling thread, which it leaves in the last namespace.
+    fn read_here(host: &HostFs, pids: impl IntoIterator<Item = u32>) -> Namespaces {
+        let live = host.root() == Path::new("/");
+        let mut found = Namespaces::default();
+        let mut by_inode: HashMap<u64, usize> = HashMap::new();
+        let mut buf = vec![0u8; RECV_BUFFER];
+        for pid in pids {
+            if found.of_pid.contains_key(&pid) {
+                continue;
+            }
+            let inode = netns_inode(host, pid);
+            if let Some(&i) = inode.and_then(|n| by_inode.get(&n)) {
+                found.of_pid.insert(pid, i);
+                continue;
+            }
+            let answer = if live {
+                in_namespace_of(pid, &mut buf).or_else(|_| from_proc(host, pid))
+            } else {
+                from_proc(host, pid)
+            };
+            found.of_pid.insert(pid, found.read.len());
+            if let Some(n) = inode {
+                by_inode.insert(n, found.read.len());
+            }
+            found.read.push((pid, answer));
         }
-    }
-
-    /// Hands over process `pid`.
-    pub fn send(&self, pid: u32) {
-        // Without a thread there is no receiver: `finish` then answers nothing.
-        let _ = self.tx.send(pid);
-    }
-
-    /// Another handle to hand processes over with, from another thread.
-    pub fn sender(&self) -> Sender<u32> {
-        self.tx.clone()
-    }
-
-    /// Waits until every process handed over is read (the senders from
-    /// [`NetnsReader::sender`] must be dropped by then); the answers by pid. A process
-    /// without an answer (the thread could not start) is left out.
-    pub fn finish(self) -> HashMap<u32, Result<Vec<ListeningSocket>, SocketsError>> {
-        drop(self.tx);
-        let found = self.job.and_then(|job| job.join().ok()).unwrap_or_default();
         found
-            .of_pid
+    }
+
+    /// The answers by pid. A process whose namespace could not be read through another
+    /// process is read on its own, so each error names its own file.
+    pub fn answers(
+        self,
+        host: &HostFs,
+    ) -> HashMap<u32, Result<Vec<ListeningSocket>, SocketsError>> {
+        self.of_pid
             .iter()
             .map(|(&pid, &i)| {
-                let (first, answer) = &found.read[i];
+                let (first, answer) = &self.read[i];
                 let answer = match answer {
                     Ok(sockets) => Ok(sockets.clone()),
                     Err(e) if pid == *first => Err(e.clone()),
-                    // The others in a namespace that could not be read are read on their
-                    // own, so each error names its own file.
-                    Err(_) => from_proc(&self.host, pid),
+                    Err(_) => from_proc(host, pid),
                 };
                 (pid, answer)
             })
             .collect()
     }
-}
-
-/// The reader thread: each process received, until every sender is gone.
-fn read_namespaces(host: &HostFs, pids: Receiver<u32>) -> Namespaces {
-    let live = host.root() == Path::new("/");
-    let mut found = Namespaces::default();
-    let mut by_inode: HashMap<u64, usize> = HashMap::new();
-    let mut buf = vec![0u8; RECV_BUFFER];
-    for pid in pids {
-        if found.of_pid.contains_key(&pid) {
-            continue;
-        }
-        let inode = netns_inode(host, pid);
-        if let Some(&i) = inode.and_then(|n| by_inode.get(&n)) {
-            found.of_pid.insert(pid, i);
-            continue;
-        }
-        let answer = if live {
-            in_namespace_of(pid, &mut buf).or_else(|_| from_proc(host, pid))
-        } else {
-            from_proc(host, pid)
-        };
-        found.of_pid.insert(pid, found.read.len());
-        if let Some(n) = inode {
-            by_inode.insert(n, found.read.len());
-        }
-        found.read.push((pid, answer));
-    }
-    found
 }
 
 /// The inode of the network namespace of process `pid` (`net:[4026532280]`).
