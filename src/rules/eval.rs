@@ -1476,10 +1476,29 @@ fn observe(
         let name = shared.cloned().unwrap_or_else(|| fact.into());
         let made = Arc::new(Observation {
             fact: name.clone(),
-            source: source.into(),
+            source: source_of(source),
             observed,
         });
         o.borrow_mut().insert(name, made.clone());
+        made
+    })
+}
+
+thread_local! {
+    /// The sources of this instance's observations: most of its facts come from one or two
+    /// (`docker inspect web`), so their observations share the text.
+    static SOURCES: std::cell::RefCell<HashMap<Arc<str>, (), FastHash>> =
+        const { std::cell::RefCell::new(HashMap::with_hasher(FastHash)) };
+}
+
+/// `source`, shared with the instance's other observations from the same source.
+fn source_of(source: String) -> Arc<str> {
+    SOURCES.with(|s| {
+        if let Some((known, ())) = s.borrow().get_key_value(source.as_str()) {
+            return known.clone();
+        }
+        let made: Arc<str> = source.into();
+        s.borrow_mut().insert(made.clone(), ());
         made
     })
 }
@@ -1548,6 +1567,7 @@ fn label(inst: &Instance) -> Label {
 /// Forgets this thread's observations: the next ones are of another instance.
 fn forget_observations() {
     OBSERVED.with(|o| o.borrow_mut().clear());
+    SOURCES.with(|s| s.borrow_mut().clear());
     LABEL.with(|l| *l.borrow_mut() = None);
 }
 
