@@ -16,10 +16,10 @@
 //!   the host root is not `/` (another tree's /proc: its namespaces are not ours to enter), and
 //!   for any namespace whose netlink dump fails (not root, no `sock_diag`, …).
 //!
-//! A [`NetnsReader`] takes processes one by one while they are found (collection hands it each
-//! running container as soon as it is inspected) and reads each network namespace once, by the
-//! inode of `/proc/PID/ns/net` (containers sharing one, `--network container:X`, are read
-//! once); [`listening_of`] is the same for a list. The host's own sockets ([`host_listening`])
+//! [`Namespaces::read`] takes processes one by one while they are found (collection feeds it
+//! each running container over a channel as soon as it is inspected) and reads each network
+//! namespace once, by the inode of `/proc/PID/ns/net` (containers sharing one,
+//! `--network container:X`, are read once); [`listening_of`] is the same for a list. The host's own sockets ([`host_listening`])
 //! are pid 1's; where pid 1's namespace cannot be entered, a process shown to share it stands
 //! in.
 
