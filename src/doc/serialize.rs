@@ -286,57 +286,30 @@ impl<'b> ser::Serializer for Into<'b> {
     }
 }
 
-impl ser::SerializeSeq for Array<'_> {
-    type Ok = Entry;
-    type Error = Error;
+/// The four array-like `Serialize*` traits: each element or field is pushed in turn.
+macro_rules! array_like {
+    ($($trait:ident :: $add:ident),*) => {$(
+        impl ser::$trait for Array<'_> {
+            type Ok = Entry;
+            type Error = Error;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
-        self.push(v)
-    }
+            fn $add<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+                self.push(v)
+            }
 
-    fn end(self) -> Result<Entry, Error> {
-        Ok(Array::end(self))
-    }
+            fn end(self) -> Result<Entry, Error> {
+                Ok(Array::end(self))
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Array<'_> {
-    type Ok = Entry;
-    type Error = Error;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
-        self.push(v)
-    }
-
-    fn end(self) -> Result<Entry, Error> {
-        Ok(Array::end(self))
-    }
-}
-
-impl ser::SerializeTupleStruct for Array<'_> {
-    type Ok = Entry;
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
-        self.push(v)
-    }
-
-    fn end(self) -> Result<Entry, Error> {
-        Ok(Array::end(self))
-    }
-}
-
-impl ser::SerializeTupleVariant for Array<'_> {
-    type Ok = Entry;
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
-        self.push(v)
-    }
-
-    fn end(self) -> Result<Entry, Error> {
-        Ok(Array::end(self))
-    }
-}
+array_like!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Object<'_> {
     type Ok = Entry;
@@ -360,41 +333,30 @@ impl ser::SerializeMap for Object<'_> {
     }
 }
 
-impl ser::SerializeStruct for Object<'_> {
-    type Ok = Entry;
-    type Error = Error;
+/// The two struct-like `Serialize*` traits: each field is written under its name.
+macro_rules! struct_like {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Object<'_> {
+            type Ok = Entry;
+            type Error = Error;
 
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        name: &'static str,
-        v: &T,
-    ) -> Result<(), Error> {
-        let key = self.b.key(name);
-        self.field(key, v)
-    }
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                name: &'static str,
+                v: &T,
+            ) -> Result<(), Error> {
+                let key = self.b.key(name);
+                self.field(key, v)
+            }
 
-    fn end(self) -> Result<Entry, Error> {
-        Ok(Object::end(self))
-    }
+            fn end(self) -> Result<Entry, Error> {
+                Ok(Object::end(self))
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Object<'_> {
-    type Ok = Entry;
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        name: &'static str,
-        v: &T,
-    ) -> Result<(), Error> {
-        let key = self.b.key(name);
-        self.field(key, v)
-    }
-
-    fn end(self) -> Result<Entry, Error> {
-        Ok(Object::end(self))
-    }
-}
+struct_like!(SerializeStruct, SerializeStructVariant);
 
 /// Writes a map key into the builder's text, as `serde_json` accepts keys: strings, and
 /// numbers, chars, bools and unit variants as their text.

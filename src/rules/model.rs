@@ -363,6 +363,26 @@ pub enum Arg {
     Target(String),
 }
 
+/// The operand of an operator that takes one, borrowed as `$op` is (shared or mutable).
+macro_rules! operand_of {
+    ($op:expr) => {
+        match $op {
+            Op::Equals(o)
+            | Op::NotEquals(o)
+            | Op::In(o)
+            | Op::NotIn(o)
+            | Op::Contains(o)
+            | Op::NotContains(o)
+            | Op::Gt(o)
+            | Op::Ge(o)
+            | Op::Lt(o)
+            | Op::Le(o)
+            | Op::SubsetOf(o) => Some(o),
+            _ => None,
+        }
+    };
+}
+
 impl Op {
     /// The operator `name` of [`OPERATORS`](super::vocabulary::OPERATORS) with its operand;
     /// `None` when the two do not go together.
@@ -396,38 +416,12 @@ impl Op {
 
     /// The operator's operand, for operators that take one, to change.
     pub fn operand_mut(&mut self) -> Option<&mut Operand> {
-        match self {
-            Op::Equals(o)
-            | Op::NotEquals(o)
-            | Op::In(o)
-            | Op::NotIn(o)
-            | Op::Contains(o)
-            | Op::NotContains(o)
-            | Op::Gt(o)
-            | Op::Ge(o)
-            | Op::Lt(o)
-            | Op::Le(o)
-            | Op::SubsetOf(o) => Some(o),
-            _ => None,
-        }
+        operand_of!(self)
     }
 
     /// The operator's operand, for operators that take one.
     pub fn operand(&self) -> Option<&Operand> {
-        match self {
-            Op::Equals(o)
-            | Op::NotEquals(o)
-            | Op::In(o)
-            | Op::NotIn(o)
-            | Op::Contains(o)
-            | Op::NotContains(o)
-            | Op::Gt(o)
-            | Op::Ge(o)
-            | Op::Lt(o)
-            | Op::Le(o)
-            | Op::SubsetOf(o) => Some(o),
-            _ => None,
-        }
+        operand_of!(self)
     }
 
     /// The operator's name as written in rule files.
