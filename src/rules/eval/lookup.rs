@@ -1,0 +1,205 @@
+//! Where a fact's value is found: the document node a fact path leads to for an instance,
+//! the source evidence names for it, and why it is missing or could not be read.
+
+use super::super::path::{render, FactPath, Root, Segment};
+use super::super::value::V;
+use super::{Context, Instance, Item, Lookup};
+use crate::snapshot::ContainerFacts;
+
+impl Context<'_, '_> {
+    pub(super) fn missing_reason(&self, root: &str, segs: &[Segment], fact: &str) -> String {
+        if root == "host" {
+            if let [Segment::Key(files), Segment::Key(path), ..] = segs {
+                if files == "files" {
+                    return match self.snapshot.host.files.get(path) {
+                        Some(f) if !f.exists => format!("{path} does not exist"),
+                        Some(_) => format!("{fact} is not set"),
+                        None => format!("{path} was not collected in this snapshot"),
+                    };
+                }
+            }
+        }
+        format!("{fact} is not set")
+    }
+
+    /// A collection error at or above the fact, if any.
+    #[inline]
+    pub(super) fn collection_error(
+        &self,
+        kind: Root,
+        root: &str,
+        segs: &[Segment],
+        inst: &Instance<'_>,
+    ) -> Option<Lookup<'static>> {
+        // Most snapshots have no errors under most roots: skip the prefix walk then, it would
+        // dominate evaluation time.
+        let container_errors = matches!(inst, Instance::Container(c, _) if kind == Root::Container && !c.errors.is_empty());
+        let image_errors = kind == Root::Image && self.image_errors;
+        if !(self.error_roots.contains(&kind) || container_errors || image_errors) {
+            return None;
+        }
+        if let Some(m) = self.errors.get(root) {
+            return Some(Lookup::Error(m.to_string()));
+        }
+        for i in 0..segs.len() {
+            let prefix = render(root, &segs[..=i]);
+            if let Some(m) = self.errors.get(prefix.as_str()) {
+                return Some(Lookup::Error(m.to_string()));
+            }
+            if let Some(m) = self.not_collected.get(prefix.as_str()) {
+                return Some(Lookup::NotCollected(m.to_string()));
+            }
+            if let (Instance::Image(img, _), "image") = (inst, root) {
+                let global = format!(
+                    "images[\"{}\"]{}",
+                    img.id,
+                    prefix.trim_start_matches("image")
+                );
+                if let Some(m) = self.errors.get(global.as_str()) {
+                    return Some(Lookup::Error(m.to_string()));
+                }
+            }
+            if let Instance::Container(c, _) = inst {
+                if root == "container" {
+                    let local = prefix.trim_start_matches("container.");
+                    if let Some(m) = c.errors.get(local) {
+                        return Some(Lookup::Error(format!("container {}: {m}", c.name)));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    #[inline]
+    pub(super) fn lookup<'v>(
+        &'v self,
+        path: &FactPath,
+        segs: &[Segment],
+        inst: &Instance<'v>,
+        item: Option<&Item<'v>>,
+    ) -> Lookup<'v> {
+        let (root, kind) = (path.root.as_str(), path.root_kind());
+        if let Some(error) = self.collection_error(kind, root, segs, inst) {
+            return error;
+        }
+        let first = match segs.first() {
+            Some(Segment::Key(k)) => k.as_str(),
+            _ => "",
+        };
+        // Where the walk starts (a document node: every fact is one), the segments left to
+        // walk, and the source for evidence.
+        let (start, rest, source): (V<'v>, &[Segment], String) = match (kind, inst) {
+            (Root::Item, _) => match item {
+                Some(it) => (it.value, segs, self.text(|| it.source.clone())),
+                None => return Lookup::Error("`item` used outside `every`".into()),
+            },
+            (Root::Host, _) => (
+                V::Doc(self.facts.host.root()),
+                segs,
+                self.text(|| host_source(segs)),
+            ),
+            (Root::Daemon, _) => (
+                V::Doc(self.facts.daemon.root()),
+                segs,
+                self.text(|| daemon_source(segs)),
+            ),
+            (Root::Container, Instance::Container(c, doc)) => match first {
+                "inspect" => (
+                    V::Doc(c.inspect.root()),
+                    &segs[1..],
+                    self.text(|| format!("docker inspect {}", c.name)),
+                ),
+                _ => {
+                    let doc = doc.get_or_init(|| c.facts_doc());
+                    let source = match first {
+                        "processes" | "execs" => self.container_source(c),
+                        _ => self.derived_source(c, first),
+                    };
+                    (V::Doc(doc.root()), segs, source)
+                }
+            },
+            (Root::Image, Instance::Image(i, doc)) => {
+                let name = i.tags.first().unwrap_or(&i.id);
+                let source = self.text(|| match first {
+                    "inspect" => format!("docker image inspect {name}"),
+                    "history" => format!("docker image history {name}"),
+                    _ => format!("image {name}"),
+                });
+                let doc = doc.get_or_init(|| i.facts_doc());
+                (V::Doc(doc.root()), segs, source)
+            }
+            _ => return Lookup::Error(format!("fact root '{root}' has no value in this scope")),
+        };
+        let mut cur = start;
+        let skipped = segs.len() - rest.len();
+        for (i, s) in rest.iter().enumerate() {
+            let next = match s {
+                Segment::Key(k) => {
+                    match path.hint_slot(skipped + i).and_then(|h| self.hints.get(h)) {
+                        Some(hint) => cur.get_hinted(k, hint),
+                        None => cur.get(k),
+                    }
+                }
+                Segment::Index(i) => cur.index(*i),
+            };
+            match next {
+                Some(v) => cur = v,
+                None => return Lookup::Missing(source),
+            }
+        }
+        // A sourced value ({value, source}) carries its own provenance. Only daemon settings
+        // are sourced.
+        let (cur, source) = match cur.sourced() {
+            Some((inner, src)) => (inner, self.text(|| src.to_string())),
+            None => (cur, source),
+        };
+        if cur.is_null() {
+            return Lookup::Missing(source);
+        }
+        Lookup::Found { value: cur, source }
+    }
+
+    /// Where a container's fact `first` (other than inspect) comes from: facts bollwerk works
+    /// out from others name what they were worked out from.
+    #[inline]
+    pub(super) fn derived_source(&self, c: &ContainerFacts, first: &str) -> String {
+        self.text(|| match (first, &c.capabilities) {
+            ("capabilities", Some(caps)) => caps.source.clone(),
+            ("security_opt", _) => format!(
+                "docker inspect {}: HostConfig.SecurityOpt, entries Docker added itself set apart",
+                c.name
+            ),
+            _ => self.container_source(c),
+        })
+    }
+
+    /// Where a container's facts other than inspect come from.
+    #[inline]
+    pub(super) fn container_source(&self, c: &ContainerFacts) -> String {
+        self.text(|| match &c.runtime {
+            Some(r) => format!("/proc/{} of container {}", r.pid, c.name),
+            None => format!("container {}", c.name),
+        })
+    }
+}
+
+fn host_source(segs: &[Segment]) -> String {
+    match segs {
+        [Segment::Key(a), Segment::Key(p), ..] if a == "files" => format!("stat {p}"),
+        [Segment::Key(a), Segment::Key(k), ..] if a == "sysctl" => {
+            format!("/proc/sys/{}", k.replace('.', "/"))
+        }
+        [Segment::Key(a), ..] if a == "docker_group" => "/etc/group and /etc/passwd".into(),
+        [Segment::Key(a), ..] if a == "docker_root" => "/proc/1/mountinfo".into(),
+        _ => render("host", segs),
+    }
+}
+
+fn daemon_source(segs: &[Segment]) -> String {
+    match segs.first() {
+        Some(Segment::Key(k)) if k == "info" => "docker info".into(),
+        Some(Segment::Key(k)) if k == "version" => "docker version".into(),
+        _ => render("daemon", segs),
+    }
+}

@@ -1,0 +1,162 @@
+//! What an instance's results share instead of copying: one observation per fact read
+//! (`observe`), one source text per source, one label (kind, id, name). The tables are per
+//! thread and hold the instance (or host) this thread is evaluating; `forget_observations`
+//! clears them when the next one starts.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::super::model::{Status, Test};
+use super::super::result::{Evidence, Observation, Observed};
+use super::super::value::V;
+use super::Instance;
+use crate::snapshot::{ContainerFacts, ImageFacts, UnreadInstance};
+
+pub(super) fn evidence(
+    fact: &str,
+    observed: Value,
+    t: &Test,
+    source: String,
+    outcome: Status,
+) -> Evidence {
+    Evidence::shared(
+        observe(fact, None, || (observed.into(), source)),
+        t.expectation().clone(),
+        outcome,
+    )
+}
+
+thread_local! {
+    /// The observations made of the instance (or of the host) this thread is evaluating, by
+    /// fact path: the rules that read the same fact share one.
+    static OBSERVED: std::cell::RefCell<HashMap<Arc<str>, Arc<Observation>, FastHash>> =
+        const { std::cell::RefCell::new(HashMap::with_hasher(FastHash)) };
+}
+
+/// A value found, as evidence keeps it: a document's node stays in its document.
+#[inline]
+pub(super) fn held(v: V<'_>) -> Observed {
+    match v {
+        V::Doc(node) => Observed::Held(node.held()),
+        other => other.to_value().into(),
+    }
+}
+
+/// The observation of `fact` this instance's evidence already holds.
+#[inline]
+pub(super) fn observed_before(fact: &str) -> Option<Arc<Observation>> {
+    OBSERVED.with(|o| o.borrow().get(fact).cloned())
+}
+
+/// The observation of `fact`, made by `make` (value, source) unless this instance already has
+/// one; `shared` is the fact's name when the rule's path gives it as is.
+pub(super) fn observe(
+    fact: &str,
+    shared: Option<&Arc<str>>,
+    make: impl FnOnce() -> (Observed, String),
+) -> Arc<Observation> {
+    OBSERVED.with(|o| {
+        if let Some(seen) = o.borrow().get(fact) {
+            return seen.clone();
+        }
+        let (observed, source) = make();
+        let name = shared.cloned().unwrap_or_else(|| fact.into());
+        let made = Arc::new(Observation {
+            fact: name.clone(),
+            source: source_of(source),
+            observed,
+        });
+        o.borrow_mut().insert(name, made.clone());
+        made
+    })
+}
+
+thread_local! {
+    /// The sources of this instance's observations: most of its facts come from one or two
+    /// (`docker inspect web`), so their observations share the text.
+    static SOURCES: std::cell::RefCell<HashMap<Arc<str>, (), FastHash>> =
+        const { std::cell::RefCell::new(HashMap::with_hasher(FastHash)) };
+}
+
+/// `source`, shared with the instance's other observations from the same source.
+fn source_of(source: String) -> Arc<str> {
+    SOURCES.with(|s| {
+        if let Some((known, ())) = s.borrow().get_key_value(source.as_str()) {
+            return known.clone();
+        }
+        let made: Arc<str> = source.into();
+        s.borrow_mut().insert(made.clone(), ());
+        made
+    })
+}
+
+/// FNV-1a for the observation table: its keys are fact paths of one instance, a few dozen, and
+/// SipHash's resistance to chosen keys buys nothing at that size.
+#[derive(Clone, Copy, Default)]
+struct FastHash;
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = Fnv;
+
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// An instance's kind, id and name, shared by its results in every rule.
+type Label = (Arc<str>, Arc<str>, Arc<str>);
+
+thread_local! {
+    /// The label of the instance this thread evaluates, by the address of its facts.
+    static LABEL: std::cell::RefCell<Option<(usize, Label)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The label of `inst`: made once per instance, then shared.
+#[inline]
+pub(super) fn label(inst: &Instance) -> Label {
+    let address = match inst {
+        Instance::Container(c, _) => *c as *const ContainerFacts as usize,
+        Instance::Image(i, _) => *i as *const ImageFacts as usize,
+        Instance::Unread(u) => *u as *const UnreadInstance as usize,
+        Instance::None => 0,
+    };
+    LABEL.with(|l| {
+        if let Some((at, label)) = &*l.borrow() {
+            if *at == address {
+                return label.clone();
+            }
+        }
+        let (kind, id, name): (&str, &str, &str) = match inst {
+            Instance::Container(c, _) => ("container", &c.id, &c.name),
+            Instance::Image(i, _) => ("image", &i.id, i.tags.first().unwrap_or(&i.id)),
+            Instance::Unread(u) => (&u.kind, &u.id, &u.name),
+            Instance::None => ("", "", ""),
+        };
+        let made: Label = (kind.into(), id.into(), name.into());
+        *l.borrow_mut() = Some((address, made.clone()));
+        made
+    })
+}
+
+/// Forgets this thread's observations: the next ones are of another instance.
+pub(super) fn forget_observations() {
+    OBSERVED.with(|o| o.borrow_mut().clear());
+    SOURCES.with(|s| s.borrow_mut().clear());
+    LABEL.with(|l| *l.borrow_mut() = None);
+}

@@ -1,0 +1,298 @@
+//! The operators and combinators one by one, over hand-made snapshots: each operator with
+//! a case it passes and one it fails, absent facts, and the roll-up of instance statuses.
+//! The per-rule fixtures (tests/rule_fixtures.rs) test the shipped rules as wholes.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::rules::loader::parse_file;
+
+/// A rule of `scope` whose check is the inline TOML table `check`.
+fn rule(scope: &str, check: &str) -> Rule {
+    let text = format!(
+        r#"[[rule]]
+id = "BW-TEST"
+title = "A rule under test"
+description = "What it checks."
+rationale = "Why."
+remediation = "How to fix it."
+level = 1
+assessment = "automated"
+severity = "low"
+scope = "{scope}"
+references = []
+check = {check}
+"#
+    );
+    let mut rules = parse_file("test.toml", &text).unwrap_or_else(|e| panic!("{e:?}"));
+    rules.pop().expect("one rule")
+}
+
+/// A snapshot whose daemon answered with `info` as its `/info`.
+fn daemon_with(info: Value) -> Snapshot {
+    let mut snap = Snapshot::new("/", "unix:///var/run/docker.sock", true);
+    snap.daemon.reachable = true;
+    snap.daemon.info = Some(info);
+    snap
+}
+
+/// A snapshot holding one container per `inspect` document.
+fn containers(inspects: &[Value]) -> Snapshot {
+    let mut snap = daemon_with(json!({}));
+    snap.containers = inspects
+        .iter()
+        .enumerate()
+        .map(|(i, inspect)| {
+            serde_json::from_value(json!({
+                "id": format!("{i:064x}"), "name": format!("c{i}"),
+                "inspect": inspect, "runtime": null,
+            }))
+            .expect("container facts")
+        })
+        .collect();
+    snap
+}
+
+fn status(rule: &Rule, snap: &Snapshot) -> Status {
+    let rules = RuleSet::new(vec![rule.clone()]);
+    let full = evaluate(&rules, snap, &Params::default()).remove(0);
+    let fast = decide(&rules, snap, &Params::default()).remove(0);
+    assert_eq!(full.status, fast.status, "evaluate and decide agree");
+    full.status
+}
+
+/// `check` over a daemon whose `/info` field `X` is `value`.
+fn on(check: &str, value: Value) -> Status {
+    status(&rule("daemon", check), &daemon_with(json!({ "X": value })))
+}
+
+#[test]
+fn rules_reading_the_same_fact_share_one_observation() {
+    let privileged = |id: &str| {
+        let mut r = rule(
+            "each-container",
+            r#"{ fact = "container.inspect.HostConfig.Privileged", equals = false }"#,
+        );
+        r.id = id.into();
+        r
+    };
+    let rules = RuleSet::new(vec![privileged("BW-A"), privileged("BW-B")]);
+    let snap = containers(&[
+        json!({"HostConfig": {"Privileged": true}}),
+        json!({"HostConfig": {"Privileged": false}}),
+    ]);
+    let results = evaluate(&rules, &snap, &Params::default());
+    for i in 0..2 {
+        let a = &results[0].instances[i].evidence[0];
+        let b = &results[1].instances[i].evidence[0];
+        assert!(
+            Arc::ptr_eq(a.observation(), b.observation()),
+            "instance {i}"
+        );
+        assert_eq!(*a.observed(), json!(i == 0));
+    }
+    // Two containers' facts are two observations, however alike their paths.
+    let (first, second) = (&results[0].instances[0], &results[0].instances[1]);
+    assert!(!Arc::ptr_eq(
+        first.evidence[0].observation(),
+        second.evidence[0].observation()
+    ));
+}
+
+#[test]
+fn each_operator_passes_and_fails() {
+    use Status::{Fail, Pass};
+    let cases: &[(&str, Value, Value)] = &[
+        (
+            r#"{ fact = "daemon.info.X", equals = 1 }"#,
+            json!(1),
+            json!(2),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", not-equals = 1 }"#,
+            json!(2),
+            json!(1),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", in = ["a", "b"] }"#,
+            json!("b"),
+            json!("c"),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", not-in = ["a", "b"] }"#,
+            json!("c"),
+            json!("a"),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", matches = '^ab+$' }"#,
+            json!("abb"),
+            json!("ba"),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", not-matches = '^ab+$' }"#,
+            json!("ba"),
+            json!("ab"),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", contains = "x" }"#,
+            json!(["x", "y"]),
+            json!(["y"]),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", contains = "ell" }"#,
+            json!("hello"),
+            json!("help"),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", not-contains = "x" }"#,
+            json!(["y"]),
+            json!(["x"]),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", any-matches = '^s' }"#,
+            json!(["a", "sb"]),
+            json!(["a"]),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", none-matches = '^s' }"#,
+            json!(["a"]),
+            json!(["s"]),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", present = true }"#,
+            json!(0),
+            Value::Null,
+        ),
+        (
+            r#"{ fact = "daemon.info.X", absent = true }"#,
+            Value::Null,
+            json!(0),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", empty = true }"#,
+            json!([]),
+            json!(["a"]),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", not-empty = true }"#,
+            json!({"a": 1}),
+            json!({}),
+        ),
+        (r#"{ fact = "daemon.info.X", gt = 5 }"#, json!(6), json!(5)),
+        (r#"{ fact = "daemon.info.X", ge = 5 }"#, json!(5), json!(4)),
+        (r#"{ fact = "daemon.info.X", lt = 5 }"#, json!(4), json!(5)),
+        (r#"{ fact = "daemon.info.X", le = 5 }"#, json!(5), json!(6)),
+        (
+            r#"{ fact = "daemon.info.X", mode-at-most = "0644" }"#,
+            json!("0600"),
+            json!("0664"),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", owner-is = "root:root" }"#,
+            json!("root:root"),
+            json!("root:docker"),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", subset-of = ["a", "b"] }"#,
+            json!(["b"]),
+            json!(["b", "c"]),
+        ),
+    ];
+    for (check, good, bad) in cases {
+        assert_eq!(on(check, good.clone()), Pass, "{check} over {good}");
+        assert_eq!(on(check, bad.clone()), Fail, "{check} over {bad}");
+    }
+}
+
+#[test]
+fn an_absent_fact_gives_what_missing_says_and_an_unread_one_is_an_error() {
+    let absent = || daemon_with(json!({}));
+    let with = |missing: &str| {
+        let check = format!(r#"{{ fact = "daemon.info.X", equals = 1{missing} }}"#);
+        status(&rule("daemon", &check), &absent())
+    };
+    assert_eq!(with(""), Status::Fail, "absent fails by default");
+    assert_eq!(with(r#", missing = "pass""#), Status::Pass);
+    assert_eq!(with(r#", missing = "error""#), Status::Error);
+    assert_eq!(
+        with(r#", missing = "notapplicable""#),
+        Status::NotApplicable
+    );
+    // A fact that could not be read is not an absent one: error, even where absent passes.
+    let mut unread = daemon_with(json!({ "X": 1 }));
+    unread.daemon.info = None;
+    unread.error("daemon.info", "GET /info: connection refused");
+    let check = r#"{ fact = "daemon.info.X", equals = 1, missing = "pass" }"#;
+    assert_eq!(status(&rule("daemon", check), &unread), Status::Error);
+}
+
+#[test]
+fn combinators_combine() {
+    let (one, two) = (
+        r#"{ fact = "daemon.info.A", equals = 1 }"#,
+        r#"{ fact = "daemon.info.B", equals = 1 }"#,
+    );
+    let snap = daemon_with(json!({ "A": 1, "B": 2 }));
+    let all = format!("{{ all = [{one}, {two}] }}");
+    let any = format!("{{ any = [{one}, {two}] }}");
+    let not_b = format!("{{ not = {two} }}");
+    let not_a = format!("{{ not = {one} }}");
+    assert_eq!(status(&rule("daemon", &all), &snap), Status::Fail);
+    assert_eq!(status(&rule("daemon", &any), &snap), Status::Pass);
+    assert_eq!(status(&rule("daemon", &not_b), &snap), Status::Pass);
+    assert_eq!(status(&rule("daemon", &not_a), &snap), Status::Fail);
+    let both = daemon_with(json!({ "A": 1, "B": 1 }));
+    assert_eq!(status(&rule("daemon", &all), &both), Status::Pass);
+    let neither = daemon_with(json!({ "A": 0, "B": 0 }));
+    assert_eq!(status(&rule("daemon", &any), &neither), Status::Fail);
+}
+
+#[test]
+fn every_checks_each_element() {
+    let check = r#"{ every = "daemon.info.L", check = { fact = "item.n", lt = 3 } }"#;
+    let r = rule("daemon", check);
+    let on_list = |l: Value| status(&r, &daemon_with(json!({ "L": l })));
+    assert_eq!(on_list(json!([{ "n": 1 }, { "n": 2 }])), Status::Pass);
+    assert_eq!(on_list(json!([{ "n": 1 }, { "n": 3 }])), Status::Fail);
+    assert_eq!(on_list(json!([])), Status::Pass, "nothing violates");
+}
+
+#[test]
+fn instance_statuses_roll_up_to_the_worst() {
+    let r = rule(
+        "each-container",
+        r#"{ fact = "container.inspect.HostConfig.Privileged", equals = false, missing = "error" }"#,
+    );
+    let good = json!({ "HostConfig": { "Privileged": false } });
+    let bad = json!({ "HostConfig": { "Privileged": true } });
+    let unknown = json!({ "HostConfig": {} });
+    let rules = RuleSet::new(vec![r.clone()]);
+    let judge = |inspects: &[Value]| {
+        let result = evaluate(&rules, &containers(inspects), &Params::default()).remove(0);
+        let each: Vec<Status> = result.instances.iter().map(|i| i.status).collect();
+        (result.status, each)
+    };
+    use Status::{Error, Fail, NotApplicable, Pass};
+    assert_eq!(
+        judge(&[good.clone(), good.clone()]),
+        (Pass, vec![Pass, Pass])
+    );
+    assert_eq!(
+        judge(&[good.clone(), bad.clone()]),
+        (Fail, vec![Pass, Fail])
+    );
+    assert_eq!(
+        judge(&[good.clone(), unknown.clone()]),
+        (Error, vec![Pass, Error])
+    );
+    assert_eq!(
+        judge(&[bad, unknown]),
+        (Fail, vec![Fail, Error]),
+        "a known failure outranks"
+    );
+    assert_eq!(
+        judge(&[]).0,
+        NotApplicable,
+        "no container, nothing to judge"
+    );
+}
