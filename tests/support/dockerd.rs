@@ -365,6 +365,9 @@ impl PrivateDaemon {
             }
         }
         let _ = self.try_docker_timeout(&["swarm", "leave", "--force"], SHORT_CLI_TIMEOUT);
+        // A user-defined network's bridge (br-…) outlives its daemon: left behind, such
+        // bridges hold address pools until new networks find none free.
+        let _ = self.try_docker_timeout(&["network", "prune", "-f"], SHORT_CLI_TIMEOUT);
     }
 
     /// Sends SIGTERM to dockerd, waits up to 20 s, then SIGKILLs it; reaps
@@ -436,7 +439,7 @@ impl PrivateDaemon {
 }
 
 impl Drop for PrivateDaemon {
-    /// Removes containers, leaves any swarm, stops dockerd, kills left-over
+    /// Removes containers, leaves any swarm, removes its networks, stops dockerd, kills left-over
     /// containerd processes, unmounts everything under `D` and deletes `D`.
     /// Never panics (it also runs while a test is unwinding).
     fn drop(&mut self) {
