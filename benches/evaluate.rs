@@ -1425,13 +1425,13 @@ fn collection_diagnostics(
     let api_only_machine = ms(machine_busy() - machine) / 5.0;
     let host = bollwerk::collect::hostfs::HostFs::new(Path::new("/"));
     let host_ns = bollwerk::collect::runtime::namespaces_of(&host, 1)
-        .or_else(|_| {
+        .ok()
+        .or_else(|| {
             let pid = bollwerk::collect::process::find_dockerd(&host, url)
-                .map_err(|e| e.to_string())?
+                .ok()?
                 .pid;
-            bollwerk::collect::runtime::namespaces_of(&host, pid)
-        })
-        .ok();
+            bollwerk::collect::runtime::namespaces_of(&host, pid).ok()
+        });
     let runtime_facts = median_of(&mut || {
         for (_, pid) in &ids {
             let mut errors = BTreeMap::new();

@@ -114,6 +114,14 @@ pub enum HostFileError {
         /// What it lacks, as a predicate.
         lacks: String,
     },
+    /// A namespace link that does not read `kind:[inode]`.
+    #[error("unexpected namespace link {link} -> {target}")]
+    BadNamespaceLink {
+        /// The link (`/proc/PID/ns/net`).
+        link: String,
+        /// What it points to.
+        target: String,
+    },
     /// No mount of the mount table holds a path.
     #[error("no mount in {table} holds {path}")]
     NoMount {

@@ -17,12 +17,12 @@ use crate::snapshot::{CgroupFacts, NamespaceFacts, RuntimeFacts};
 pub const NAMESPACES: &[&str] = &["pid", "net", "ipc", "uts", "user", "cgroup", "mnt"];
 
 /// Namespace inodes of process `pid` by kind.
-pub fn namespaces_of(host: &HostFs, pid: u32) -> Result<BTreeMap<String, u64>, String> {
-    let dir = ProcDir::open(host, pid).map_err(|e| format!("cannot read /proc/{pid}/ns: {e}"))?;
+pub fn namespaces_of(host: &HostFs, pid: u32) -> Result<BTreeMap<String, u64>, HostFileError> {
+    let dir = ProcDir::open(host, pid).map_err(HostFileError::read(format!("/proc/{pid}/ns")))?;
     namespace_inodes_in(&dir)
 }
 
-fn namespace_inodes_in(dir: &ProcDir) -> Result<BTreeMap<String, u64>, String> {
+fn namespace_inodes_in(dir: &ProcDir) -> Result<BTreeMap<String, u64>, HostFileError> {
     let mut out = BTreeMap::new();
     for kind in NAMESPACES {
         let name = format!("ns/{kind}");
@@ -34,11 +34,14 @@ fn namespace_inodes_in(dir: &ProcDir) -> Result<BTreeMap<String, u64>, String> {
                 let inode = t
                     .split_once('[')
                     .and_then(|(_, r)| r.trim_end_matches(']').parse().ok())
-                    .ok_or_else(|| format!("unexpected namespace link {link} -> {t}"))?;
+                    .ok_or_else(|| HostFileError::BadNamespaceLink {
+                        link: link.clone(),
+                        target: t.to_string(),
+                    })?;
                 out.insert(kind.to_string(), inode);
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && *kind == "cgroup" => {}
-            Err(e) => return Err(format!("cannot read {link}: {e}")),
+            Err(source) => return Err(HostFileError::Read { path: link, source }),
         }
     }
     Ok(out)
@@ -148,7 +151,7 @@ fn collect_with(
                 .collect();
         }
         (Err(e), _) => {
-            errors.insert("runtime.namespaces".into(), e);
+            errors.insert("runtime.namespaces".into(), e.to_string());
         }
         (Ok(_), None) => {
             errors.insert(
