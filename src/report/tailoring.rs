@@ -61,7 +61,7 @@ impl Tailoring {
 }
 
 /// Converts the text of a `set-value` into the parameter's JSON shape.
-fn param_value(name: &str, text: &str) -> Result<Json, String> {
+fn param_value(name: &str, text: &str) -> Result<Json, TailoringProblem> {
     let default = params::spec(name).and_then(|p| (p.default)());
     match default {
         Some(Json::Number(_)) => {
@@ -73,8 +73,9 @@ fn param_value(name: &str, text: &str) -> Result<Json, String> {
                     .ok()
                     .filter(|n| n.is_finite() && *n >= 0.0)
                     .map(Json::from)
-                    .ok_or_else(|| {
-                        format!("the value of {name} must be a number of at least 0, not '{t}'")
+                    .ok_or_else(|| TailoringProblem::NotANumber {
+                        param: name.to_string(),
+                        value: t.to_string(),
                     })
             }
         }
@@ -108,13 +109,215 @@ pub enum TailoringError {
         source: std::io::Error,
     },
     /// It is not an XCCDF 1.2 tailoring file bollwerk can apply.
-    #[error("{at}: not a usable XCCDF 1.2 tailoring file: {what}")]
+    #[error("{at}: not a usable XCCDF 1.2 tailoring file: {}", one_line(what))]
     Unusable {
         /// `file` or `file:line`.
         at: String,
-        /// What is wrong, on one line.
-        what: String,
+        /// What is wrong (shown on one line).
+        #[source]
+        what: TailoringProblem,
     },
+}
+
+/// `what`'s text on one line: runs of white space (a line break in a value, in the XML
+/// parser's words) become one space.
+fn one_line(what: &TailoringProblem) -> String {
+    what.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What is wrong in a tailoring file, where [`TailoringError::Unusable`] has found it.
+#[derive(Debug, thiserror::Error)]
+pub enum TailoringProblem {
+    /// The text is not well-formed XML.
+    #[error("malformed XML: {0}")]
+    Malformed(#[source] quick_xml::Error),
+    /// An element prefix has no namespace declaration.
+    #[error("undeclared namespace prefix '{prefix}'")]
+    UndeclaredPrefix {
+        /// The prefix.
+        prefix: String,
+    },
+    /// A second element at the top level.
+    #[error("more than one root element")]
+    SecondRoot,
+    /// The root is in the XCCDF 1.1 namespace.
+    #[error(
+        "XCCDF 1.1 is not supported; bollwerk reads XCCDF 1.2 tailoring (namespace {XCCDF_NS})"
+    )]
+    Xccdf11,
+    /// The root is an XCCDF 1.2 Benchmark.
+    #[error("this is an XCCDF Benchmark, not a tailoring file (make one with autotailor)")]
+    Benchmark,
+    /// The root is not an XCCDF 1.2 Tailoring.
+    #[error(
+        "the root element is <{element}> in namespace {}, expected <Tailoring> in {XCCDF_NS}",
+        .namespace.as_deref().unwrap_or("(none)")
+    )]
+    Root {
+        /// The root's local name.
+        element: String,
+        /// Its namespace, if it has one.
+        namespace: Option<String>,
+    },
+    /// An element below the root is not in the XCCDF 1.2 namespace.
+    #[error(
+        "element <{element}> in namespace {} is not XCCDF 1.2 (expected {XCCDF_NS})",
+        .namespace.as_deref().unwrap_or("(none)")
+    )]
+    Namespace {
+        /// The element's local name.
+        element: String,
+        /// Its namespace, if it has one.
+        namespace: Option<String>,
+    },
+    /// An element inside a `set-value`, which holds text only.
+    #[error("unexpected element <{element}> inside <set-value>")]
+    ElementInValue {
+        /// The element's local name.
+        element: String,
+    },
+    /// An element where XCCDF tailoring has none of its kind.
+    #[error("unexpected element <{element}> in <{parent}>")]
+    Unexpected {
+        /// The element's local name.
+        element: String,
+        /// The local name of the element holding it.
+        parent: String,
+    },
+    /// A Profile element bollwerk does not apply (`refine-rule`, `refine-value`,
+    /// `set-complex-value`).
+    #[error("<{element}> is not supported (use select and set-value)")]
+    Unsupported {
+        /// The element's local name.
+        element: String,
+    },
+    /// An attribute that cannot be read.
+    #[error("malformed attribute: {0}")]
+    Attribute(#[source] quick_xml::events::attributes::AttrError),
+    /// An attribute value that cannot be unescaped.
+    #[error("malformed attribute {name}: {source}")]
+    AttributeValue {
+        /// The attribute.
+        name: String,
+        /// quick-xml's reason.
+        source: quick_xml::Error,
+    },
+    /// A required attribute is absent or empty.
+    #[error("<{element}> lacks the {attribute} attribute")]
+    MissingAttribute {
+        /// The element (`Profile`, `select`, `set-value`).
+        element: String,
+        /// The attribute (`id`, `idref`, `selected`).
+        attribute: String,
+    },
+    /// Text that cannot be decoded.
+    #[error("cannot decode text: {0}")]
+    Decode(#[source] quick_xml::encoding::EncodingError),
+    /// An entity XML does not predefine.
+    #[error("unknown entity &{name};")]
+    Entity {
+        /// The entity's name.
+        name: String,
+    },
+    /// A character reference that names no character.
+    #[error("bad character reference: {0}")]
+    CharRef(#[source] quick_xml::Error),
+    /// A document type declaration.
+    #[error("a DOCTYPE is not allowed in a tailoring file")]
+    DocType,
+    /// The text stops before an element is closed.
+    #[error("the file ends inside <{element}>")]
+    Unclosed {
+        /// The innermost open element.
+        element: String,
+    },
+    /// No element at all.
+    #[error("the file holds no XML element")]
+    Empty,
+    /// The Tailoring has no Profile.
+    #[error("the Tailoring holds no Profile")]
+    NoProfile,
+    /// The `benchmark` element names another benchmark.
+    #[error("it tailors benchmark '{id}', not bollwerk's {BENCHMARK_ID}")]
+    OtherBenchmark {
+        /// The benchmark id it names.
+        id: String,
+    },
+    /// A second Profile.
+    #[error("it holds more than one Profile; bollwerk applies exactly one")]
+    SecondProfile,
+    /// The Profile extends a profile bollwerk does not have.
+    #[error(
+        "the Profile extends unknown profile '{profile}' (bollwerk's are {PROFILE_LEVEL1} and \
+         {PROFILE_LEVEL2})"
+    )]
+    UnknownProfile {
+        /// The profile it extends.
+        profile: String,
+    },
+    /// The Profile id does not have XCCDF 1.2's form.
+    #[error(
+        "the Profile id '{id}' is not an XCCDF 1.2 profile id (xccdf_NAMESPACE_profile_NAME, \
+         no spaces or colons), which results must name"
+    )]
+    ProfileId {
+        /// The Profile's id.
+        id: String,
+    },
+    /// A `select` whose `selected` is not a boolean.
+    #[error("select {idref}: selected=\"{selected}\" is not a boolean (true or false)")]
+    NotBoolean {
+        /// The selected rule.
+        idref: String,
+        /// The value of `selected`.
+        selected: String,
+    },
+    /// A `select` of a group.
+    #[error(
+        "select {idref}: selecting whole groups is not supported; select rules \
+         ({RULE_PREFIX}<id>)"
+    )]
+    Group {
+        /// The group's id.
+        idref: String,
+    },
+    /// A `select` of a rule bollwerk does not have.
+    #[error(
+        "select names unknown rule '{idref}' (bollwerk's rule ids look like {RULE_PREFIX}5.4)"
+    )]
+    UnknownRule {
+        /// The id it names.
+        idref: String,
+    },
+    /// A `set-value` of a value bollwerk does not have.
+    #[error(
+        "set-value names unknown value '{idref}' (bollwerk's values: {})",
+        value_ids()
+    )]
+    UnknownValue {
+        /// The id it names.
+        idref: String,
+    },
+    /// A `set-value` of a numeric parameter that is not a number of at least 0.
+    #[error("the value of {param} must be a number of at least 0, not '{value}'")]
+    NotANumber {
+        /// The parameter.
+        param: String,
+        /// The value, trimmed.
+        value: String,
+    },
+}
+
+/// The XCCDF ids of bollwerk's values, comma-separated.
+fn value_ids() -> String {
+    params::names()
+        .iter()
+        .map(|p| format!("{VALUE_PREFIX}{p}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl From<TailoringError> for String {
@@ -140,8 +343,7 @@ pub fn parse_named(name: &str, text: &str) -> Result<Tailoring, TailoringError> 
             Some(offset) => format!("{name}:{}", line_of(text, offset)),
             None => name.to_string(),
         };
-        let what: String = f.what.split_whitespace().collect::<Vec<_>>().join(" ");
-        TailoringError::Unusable { at, what }
+        TailoringError::Unusable { at, what: f.what }
     })
 }
 
@@ -161,7 +363,7 @@ fn line_of(text: &str, offset: u64) -> usize {
 #[derive(Debug)]
 struct Failure {
     offset: Option<u64>,
-    what: String,
+    what: TailoringProblem,
 }
 
 /// What the parser is inside of.
@@ -190,7 +392,7 @@ fn parse(text: &str) -> Result<Tailoring, Failure> {
             .read_resolved_event()
             .map(|(ns, event)| (namespace(ns), event));
         let pos = reader.buffer_position();
-        let fail = |what: String| Failure {
+        let fail = |what: TailoringProblem| Failure {
             offset: Some(pos.saturating_sub(1)),
             what,
         };
@@ -199,7 +401,7 @@ fn parse(text: &str) -> Result<Tailoring, Failure> {
             Err(e) => {
                 return Err(Failure {
                     offset: Some(reader.error_position()),
-                    what: format!("malformed XML: {e}"),
+                    what: TailoringProblem::Malformed(e),
                 })
             }
         };
@@ -215,16 +417,14 @@ fn parse(text: &str) -> Result<Tailoring, Failure> {
                         continue;
                     }
                     Mode::Value { .. } => {
-                        return Err(fail(format!(
-                            "unexpected element <{local}> inside <set-value>"
-                        )))
+                        return Err(fail(TailoringProblem::ElementInValue { element: local }))
                     }
                     Mode::Normal => {}
                 }
                 let ns = ns.map_err(&fail)?;
                 if stack.is_empty() {
                     if seen_root {
-                        return Err(fail("more than one root element".into()));
+                        return Err(fail(TailoringProblem::SecondRoot));
                     }
                     seen_root = true;
                     check_root(ns.as_deref(), &local).map_err(&fail)?;
@@ -234,10 +434,10 @@ fn parse(text: &str) -> Result<Tailoring, Failure> {
                     continue;
                 }
                 if ns.as_deref() != Some(XCCDF_NS) {
-                    return Err(fail(format!(
-                        "element <{local}> in namespace {} is not XCCDF 1.2 (expected {XCCDF_NS})",
-                        ns.as_deref().unwrap_or("(none)")
-                    )));
+                    return Err(fail(TailoringProblem::Namespace {
+                        element: local,
+                        namespace: ns,
+                    }));
                 }
                 let parent = stack.last().map(String::as_str).unwrap_or_default();
                 let next = element(parent, &local, e, &mut out, &mut profiles).map_err(&fail)?;
@@ -272,15 +472,13 @@ fn parse(text: &str) -> Result<Tailoring, Failure> {
                 if let Mode::Value { text, .. } = &mut mode {
                     let s = t
                         .xml_content()
-                        .map_err(|e| fail(format!("cannot decode text: {e}")))?;
+                        .map_err(|e| fail(TailoringProblem::Decode(e)))?;
                     text.push_str(&s);
                 }
             }
             Event::CData(t) => {
                 if let Mode::Value { text, .. } = &mut mode {
-                    let s = t
-                        .decode()
-                        .map_err(|e| fail(format!("cannot decode text: {e}")))?;
+                    let s = t.decode().map_err(|e| fail(TailoringProblem::Decode(e)))?;
                     text.push_str(&s);
                 }
             }
@@ -292,19 +490,19 @@ fn parse(text: &str) -> Result<Tailoring, Failure> {
                             let name = r.decode().unwrap_or_default().into_owned();
                             quick_xml::escape::resolve_predefined_entity(&name)
                                 .map(str::to_string)
-                                .ok_or_else(|| fail(format!("unknown entity &{name};")))?
+                                .ok_or_else(|| fail(TailoringProblem::Entity { name }))?
                         }
-                        Err(e) => return Err(fail(format!("bad character reference: {e}"))),
+                        Err(e) => return Err(fail(TailoringProblem::CharRef(e))),
                     };
                     text.push_str(&c);
                 }
             }
-            Event::DocType(_) => {
-                return Err(fail("a DOCTYPE is not allowed in a tailoring file".into()))
-            }
+            Event::DocType(_) => return Err(fail(TailoringProblem::DocType)),
             Event::Eof => {
                 if let Some(open) = stack.last() {
-                    return Err(fail(format!("the file ends inside <{open}>")));
+                    return Err(fail(TailoringProblem::Unclosed {
+                        element: open.clone(),
+                    }));
                 }
                 break;
             }
@@ -314,13 +512,13 @@ fn parse(text: &str) -> Result<Tailoring, Failure> {
     if !seen_root {
         return Err(Failure {
             offset: None,
-            what: "the file holds no XML element".into(),
+            what: TailoringProblem::Empty,
         });
     }
     if profiles == 0 {
         return Err(Failure {
             offset: None,
-            what: "the Tailoring holds no Profile".into(),
+            what: TailoringProblem::NoProfile,
         });
     }
     Ok(out)
@@ -328,30 +526,26 @@ fn parse(text: &str) -> Result<Tailoring, Failure> {
 
 /// The namespace an element is in: `Ok(None)` for no namespace, `Err` for an undeclared
 /// prefix.
-fn namespace(ns: ResolveResult) -> Result<Option<String>, String> {
+fn namespace(ns: ResolveResult) -> Result<Option<String>, TailoringProblem> {
     match ns {
         ResolveResult::Bound(n) => Ok(Some(String::from_utf8_lossy(n.as_ref()).into_owned())),
         ResolveResult::Unbound => Ok(None),
-        ResolveResult::Unknown(prefix) => Err(format!(
-            "undeclared namespace prefix '{}'",
-            String::from_utf8_lossy(&prefix)
-        )),
+        ResolveResult::Unknown(prefix) => Err(TailoringProblem::UndeclaredPrefix {
+            prefix: String::from_utf8_lossy(&prefix).into_owned(),
+        }),
     }
 }
 
-fn check_root(ns: Option<&str>, local: &str) -> Result<(), String> {
+/// Whether the root element is an XCCDF 1.2 Tailoring.
+fn check_root(ns: Option<&str>, local: &str) -> Result<(), TailoringProblem> {
     match (ns, local) {
         (Some(XCCDF_NS), "Tailoring") => Ok(()),
-        (Some(XCCDF_1_1_NS), _) => Err(format!(
-            "XCCDF 1.1 is not supported; bollwerk reads XCCDF 1.2 tailoring (namespace {XCCDF_NS})"
-        )),
-        (Some(XCCDF_NS), "Benchmark") => Err(
-            "this is an XCCDF Benchmark, not a tailoring file (make one with autotailor)".into(),
-        ),
-        (ns, _) => Err(format!(
-            "the root element is <{local}> in namespace {}, expected <Tailoring> in {XCCDF_NS}",
-            ns.unwrap_or("(none)")
-        )),
+        (Some(XCCDF_1_1_NS), _) => Err(TailoringProblem::Xccdf11),
+        (Some(XCCDF_NS), "Benchmark") => Err(TailoringProblem::Benchmark),
+        (ns, _) => Err(TailoringProblem::Root {
+            element: local.to_string(),
+            namespace: ns.map(str::to_string),
+        }),
     }
 }
 
@@ -366,23 +560,30 @@ enum Next {
 }
 
 /// The value of attribute `name` of `e`, unescaped.
-fn attr(e: &BytesStart, name: &str) -> Result<Option<String>, String> {
+fn attr(e: &BytesStart, name: &str) -> Result<Option<String>, TailoringProblem> {
     for a in e.attributes() {
-        let a = a.map_err(|err| format!("malformed attribute: {err}"))?;
+        let a = a.map_err(TailoringProblem::Attribute)?;
         if a.key.as_ref() == name.as_bytes() {
             let v = a
                 .unescape_value()
-                .map_err(|err| format!("malformed attribute {name}: {err}"))?;
+                .map_err(|source| TailoringProblem::AttributeValue {
+                    name: name.to_string(),
+                    source,
+                })?;
             return Ok(Some(v.trim().to_string()));
         }
     }
     Ok(None)
 }
 
-fn required(e: &BytesStart, element: &str, name: &str) -> Result<String, String> {
+/// The value of attribute `name` of `element`, which must be there and not empty.
+fn required(e: &BytesStart, element: &str, name: &str) -> Result<String, TailoringProblem> {
     attr(e, name)?
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| format!("<{element}> lacks the {name} attribute"))
+        .ok_or_else(|| TailoringProblem::MissingAttribute {
+            element: element.to_string(),
+            attribute: name.to_string(),
+        })
 }
 
 /// Whether `id` has XCCDF 1.2's form for Profile ids: `xccdf_NS_profile_NAME`, an NCName.
@@ -405,7 +606,7 @@ fn element(
     e: &BytesStart,
     out: &mut Tailoring,
     profiles: &mut usize,
-) -> Result<Next, String> {
+) -> Result<Next, TailoringProblem> {
     match (parent, local) {
         ("Tailoring", "status" | "dc-status" | "version" | "metadata" | "signature") => {
             Ok(Next::Skip)
@@ -413,9 +614,7 @@ fn element(
         ("Tailoring", "benchmark") => {
             if let Some(id) = attr(e, "id")? {
                 if id != BENCHMARK_ID {
-                    return Err(format!(
-                        "it tailors benchmark '{id}', not bollwerk's {BENCHMARK_ID}"
-                    ));
+                    return Err(TailoringProblem::OtherBenchmark { id });
                 }
             }
             Ok(Next::Skip)
@@ -423,7 +622,7 @@ fn element(
         ("Tailoring", "Profile") => {
             *profiles += 1;
             if *profiles > 1 {
-                return Err("it holds more than one Profile; bollwerk applies exactly one".into());
+                return Err(TailoringProblem::SecondProfile);
             }
             out.profile = required(e, "Profile", "id")?;
             out.extends = attr(e, "extends")?.filter(|x| !x.is_empty());
@@ -432,18 +631,15 @@ fn element(
                 Some(PROFILE_LEVEL1) => Some(1),
                 Some(PROFILE_LEVEL2) => Some(2),
                 Some(other) => {
-                    return Err(format!(
-                        "the Profile extends unknown profile '{other}' (bollwerk's are \
-                         {PROFILE_LEVEL1} and {PROFILE_LEVEL2})"
-                    ))
+                    return Err(TailoringProblem::UnknownProfile {
+                        profile: other.to_string(),
+                    })
                 }
             };
             if !is_profile_id(&out.profile) {
-                return Err(format!(
-                    "the Profile id '{}' is not an XCCDF 1.2 profile id \
-                     (xccdf_NAMESPACE_profile_NAME, no spaces or colons), which results must name",
-                    out.profile
-                ));
+                return Err(TailoringProblem::ProfileId {
+                    id: out.profile.clone(),
+                });
             }
             Ok(Next::Check)
         }
@@ -458,9 +654,10 @@ fn element(
                 "true" | "1" => true,
                 "false" | "0" => false,
                 other => {
-                    return Err(format!(
-                        "select {idref}: selected=\"{other}\" is not a boolean (true or false)"
-                    ))
+                    return Err(TailoringProblem::NotBoolean {
+                        idref,
+                        selected: other.to_string(),
+                    })
                 }
             };
             match idref.strip_prefix(RULE_PREFIX) {
@@ -468,34 +665,26 @@ fn element(
                     out.selected.insert(id.to_string(), selected);
                     Ok(Next::Skip)
                 }
-                _ if idref.starts_with(GROUP_PREFIX) => Err(format!(
-                    "select {idref}: selecting whole groups is not supported; select rules \
-                     ({RULE_PREFIX}<id>)"
-                )),
-                _ => Err(format!(
-                    "select names unknown rule '{idref}' (bollwerk's rule ids look like \
-                     {RULE_PREFIX}5.4)"
-                )),
+                _ if idref.starts_with(GROUP_PREFIX) => Err(TailoringProblem::Group { idref }),
+                _ => Err(TailoringProblem::UnknownRule { idref }),
             }
         }
         ("Profile", "set-value") => {
             let idref = required(e, "set-value", "idref")?;
             match idref.strip_prefix(VALUE_PREFIX) {
                 Some(param) if params::is_known(param) => Ok(Next::Value(param.into())),
-                _ => Err(format!(
-                    "set-value names unknown value '{idref}' (bollwerk's values: {})",
-                    params::names()
-                        .iter()
-                        .map(|p| format!("{VALUE_PREFIX}{p}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
+                _ => Err(TailoringProblem::UnknownValue { idref }),
             }
         }
-        ("Profile", "refine-value" | "refine-rule" | "set-complex-value") => Err(format!(
-            "<{local}> is not supported (use select and set-value)"
-        )),
-        (parent, local) => Err(format!("unexpected element <{local}> in <{parent}>")),
+        ("Profile", "refine-value" | "refine-rule" | "set-complex-value") => {
+            Err(TailoringProblem::Unsupported {
+                element: local.to_string(),
+            })
+        }
+        (parent, local) => Err(TailoringProblem::Unexpected {
+            element: local.to_string(),
+            parent: parent.to_string(),
+        }),
     }
 }
 
@@ -541,7 +730,11 @@ mod tests {
             "value_max-image-age-days\">soon",
         );
         let f = parse(&bad).unwrap_err();
-        assert!(f.what.contains("must be a number"), "{}", f.what);
+        assert!(
+            f.what.to_string().contains("must be a number"),
+            "{}",
+            f.what
+        );
     }
 
     #[test]
@@ -552,6 +745,7 @@ mod tests {
         let f = parse(&bad).unwrap_err();
         assert!(
             f.what
+                .to_string()
                 .contains("unknown rule 'xccdf_dev.bollwerk_rulez_5.4'"),
             "{}",
             f.what
@@ -559,24 +753,24 @@ mod tests {
         assert_eq!(line_of(&bad, f.offset.unwrap()), 6);
 
         let f = parse(&AUTOTAILOR.replace("value_trusted-users", "value_x")).unwrap_err();
-        assert!(f.what.contains("unknown value"), "{}", f.what);
+        assert!(f.what.to_string().contains("unknown value"), "{}", f.what);
         let f = parse(&AUTOTAILOR.replace("profile_level1\"", "profile_level3\"")).unwrap_err();
-        assert!(f.what.contains("unknown profile"), "{}", f.what);
+        assert!(f.what.to_string().contains("unknown profile"), "{}", f.what);
         let f = parse(&AUTOTAILOR.replace("xccdf/1.2", "xccdf/1.1")).unwrap_err();
-        assert!(f.what.contains("XCCDF 1.1"), "{}", f.what);
+        assert!(f.what.to_string().contains("XCCDF 1.1"), "{}", f.what);
         let f = parse(&AUTOTAILOR.replace("</xccdf-1.2:Profile>", "")).unwrap_err();
-        assert!(f.what.contains("malformed XML"), "{}", f.what);
+        assert!(f.what.to_string().contains("malformed XML"), "{}", f.what);
         let f = parse("<a").unwrap_err();
-        assert!(f.what.contains("malformed XML"), "{}", f.what);
+        assert!(f.what.to_string().contains("malformed XML"), "{}", f.what);
         let f = parse("").unwrap_err();
-        assert!(f.what.contains("no XML element"), "{}", f.what);
+        assert!(f.what.to_string().contains("no XML element"), "{}", f.what);
         let f = parse(&AUTOTAILOR.replace(
             "<xccdf-1.2:title override=\"false\" />",
             "<x:title xmlns:x=\"urn:other\"/>",
         ))
         .unwrap_err();
-        assert!(f.what.contains("not XCCDF 1.2"), "{}", f.what);
+        assert!(f.what.to_string().contains("not XCCDF 1.2"), "{}", f.what);
         let f = parse(&AUTOTAILOR.replace("rule_5.4", "group_section-5")).unwrap_err();
-        assert!(f.what.contains("groups"), "{}", f.what);
+        assert!(f.what.to_string().contains("groups"), "{}", f.what);
     }
 }
