@@ -155,6 +155,44 @@ pub enum ExceptionsError {
         /// What is wrong and what to write instead.
         what: String,
     },
+    /// An exception's `since` or `expires` is not an instant bollwerk can judge by.
+    #[error("{file}:{line}: exception '{id}': `{field}` {problem}")]
+    Time {
+        /// The file.
+        file: String,
+        /// The line to blame, from 1.
+        line: usize,
+        /// The exception's id.
+        id: String,
+        /// `since` or `expires`.
+        field: &'static str,
+        /// What is wrong with the value.
+        #[source]
+        problem: TimeProblem,
+    },
+}
+
+/// Why the value of `since` or `expires` is not an instant.
+#[derive(Debug, thiserror::Error)]
+pub enum TimeProblem {
+    /// Neither a TOML date-time nor a string.
+    #[error("must be a date (2027-01-31) or an RFC 3339 time, found {found}")]
+    Type {
+        /// The TOML type found (`integer`, `array`, …).
+        found: &'static str,
+    },
+    /// A date-time without an offset from UTC.
+    #[error("'{written}' has no time zone offset: add Z or +01:00, so it does not depend on the machine's time zone")]
+    NoOffset {
+        /// The value as written.
+        written: String,
+    },
+    /// Text that is neither a date nor an RFC 3339 time.
+    #[error("'{written}' is not a date (2027-01-31) or an RFC 3339 time")]
+    Unreadable {
+        /// The value as written.
+        written: String,
+    },
 }
 
 impl From<ExceptionsError> for String {
@@ -251,17 +289,22 @@ impl Exceptions {
                     format!("exception '{id}' has no `expires`: every exception ends (a date such as 2027-01-31, or an RFC 3339 time)"),
                 ));
             };
-            let (expires_at, expires_as_written) =
-                instant(expires.get_ref(), Edge::End).map_err(|m| {
-                    err(
-                        expires.span().start,
-                        format!("exception '{id}': `expires` {m}"),
-                    )
-                })?;
+            let time = |offset: usize, field: &'static str| {
+                let id = id.clone();
+                move |problem: TimeProblem| ExceptionsError::Time {
+                    file: name.to_string(),
+                    line: line(offset),
+                    id,
+                    field,
+                    problem,
+                }
+            };
+            let (expires_at, expires_as_written) = instant(expires.get_ref(), Edge::End)
+                .map_err(time(expires.span().start, "expires"))?;
             let since = match &e.since {
                 Some(s) => Some(
                     instant(s.get_ref(), Edge::Start)
-                        .map_err(|m| err(s.span().start, format!("exception '{id}': `since` {m}")))?
+                        .map_err(time(s.span().start, "since"))?
                         .0,
                 ),
                 None => None,
@@ -337,15 +380,14 @@ enum Edge {
 /// The instant a TOML date or time stands for, and the text as written. A bare date's end
 /// is the next midnight in UTC (the exception applies through that whole day); a date-time
 /// needs an offset, or it would depend on the machine's time zone.
-fn instant(v: &toml::Value, edge: Edge) -> Result<(DateTime<Utc>, String), String> {
+fn instant(v: &toml::Value, edge: Edge) -> Result<(DateTime<Utc>, String), TimeProblem> {
     let written = match v {
         toml::Value::Datetime(d) => d.to_string(),
         toml::Value::String(s) => s.clone(),
         other => {
-            return Err(format!(
-                "must be a date (2027-01-31) or an RFC 3339 time, found {}",
-                other.type_str()
-            ))
+            return Err(TimeProblem::Type {
+                found: other.type_str(),
+            })
         }
     };
     if let Ok(day) = NaiveDate::parse_from_str(&written, "%Y-%m-%d") {
@@ -357,12 +399,8 @@ fn instant(v: &toml::Value, edge: Edge) -> Result<(DateTime<Utc>, String), Strin
     }
     match DateTime::parse_from_rfc3339(&written) {
         Ok(t) => Ok((t.with_timezone(&Utc), written)),
-        Err(_) if is_local_time(&written) => Err(format!(
-            "'{written}' has no time zone offset: add Z or +01:00, so it does not depend on the machine's time zone"
-        )),
-        Err(_) => Err(format!(
-            "'{written}' is not a date (2027-01-31) or an RFC 3339 time"
-        )),
+        Err(_) if is_local_time(&written) => Err(TimeProblem::NoOffset { written }),
+        Err(_) => Err(TimeProblem::Unreadable { written }),
     }
 }
 
@@ -712,6 +750,7 @@ mod tests {
             Edge::End
         )
         .unwrap_err()
+        .to_string()
         .contains("no time zone offset"));
     }
 }
