@@ -11,7 +11,7 @@ use super::benchmarks::{self, Benchmark, Benchmarks};
 use super::model::{
     Arg, Assessment, BenchmarkRef, Check, Fix, Missing, Op, Operand, Rule, Scope, Severity, Test,
 };
-use super::path::FactPath;
+use super::path::{FactPath, PathError};
 use super::vocabulary::{
     closest, operator, operator_names, Takes, WhenAbsent, CHECK_KEYS, OPERATORS,
 };
@@ -668,63 +668,52 @@ fn validate_check(
         check_placeholder(&p).map_err(|m| vec![src.err(fact_at, m)])?;
     }
 
-    let operand = |v: toml::Value| -> Result<Operand, String> {
+    let operand = |v: toml::Value| -> Result<Operand, TestProblem> {
         if let toml::Value::Table(t) = &v {
             return match (t.len(), t.get("param"), t.get("fact")) {
                 (1, Some(toml::Value::String(p)), _) if params::is_known(p) => {
                     Ok(Operand::Param(p.clone()))
                 }
-                (1, Some(toml::Value::String(p)), _) => Err(format!(
-                    "unknown parameter '{p}': expected one of {}",
-                    params::names().join(", ")
-                )),
+                (1, Some(toml::Value::String(p)), _) => {
+                    Err(TestProblem::UnknownParam { param: p.clone() })
+                }
                 (1, _, Some(toml::Value::String(f))) => {
                     let path = FactPath::parse(f)?;
                     check_fact_root(&path, scope, in_every)?;
                     Ok(Operand::Fact(path))
                 }
-                _ => Err(
-                    "a table operand must be { param = \"name\" } or { fact = \"path\" }".into(),
-                ),
+                _ => Err(TestProblem::TableOperand),
             };
         }
         serde_json::to_value(v)
             .map(Operand::Literal)
-            .map_err(|e| format!("value cannot be used: {e}"))
+            .map_err(TestProblem::Literal)
     };
-    let list_operand = |v: toml::Value, op: &str| -> Result<Operand, String> {
+    let list_operand = |v: toml::Value, op: &str| -> Result<Operand, TestProblem> {
         let o = operand(v)?;
         match &o {
             Operand::Literal(serde_json::Value::Array(_))
             | Operand::Param(_)
             | Operand::Fact(_) => Ok(o),
-            _ => Err(format!("`{op}` takes a list, e.g. {op} = [\"a\", \"b\"]")),
+            _ => Err(TestProblem::NotList { op: op.to_string() }),
         }
     };
-    let number_operand = |v: toml::Value, op: &str| -> Result<Operand, String> {
+    let number_operand = |v: toml::Value, op: &str| -> Result<Operand, TestProblem> {
         let o = operand(v)?;
         match &o {
             Operand::Literal(serde_json::Value::Number(_))
             | Operand::Param(_)
             | Operand::Fact(_) => Ok(o),
-            _ => Err(format!("`{op}` takes a number, e.g. {op} = 0")),
+            _ => Err(TestProblem::NotNumber { op: op.to_string() }),
         }
     };
-    let regex = |r: String| {
-        Regex::new(&r).map_err(|e| {
-            format!(
-                "bad regular expression /{r}/: {}",
-                e.to_string().lines().last().unwrap_or("")
-            )
-        })
-    };
+    let regex =
+        |r: String| Regex::new(&r).map_err(|source| TestProblem::Regex { pattern: r, source });
     let flag = |b: bool, op: &str| {
         if b {
             Ok(())
         } else {
-            Err(format!(
-                "`{op}` only takes true (write the opposite operator instead)"
-            ))
+            Err(TestProblem::OnlyTrue { op: op.to_string() })
         }
     };
 
@@ -737,12 +726,13 @@ fn validate_check(
     }
     let (name, value) = raw.operators.into_iter().next().expect("one");
     let spec = operator(&name).expect("checked above");
-    let text = |v: toml::Value, what: &str| match v {
+    let text = |v: toml::Value, what: &'static str| match v {
         toml::Value::String(s) => Ok(s),
-        other => Err(format!(
-            "`{name}` takes {what} as a string, found {}",
-            other.type_str()
-        )),
+        other => Err(TestProblem::NotString {
+            op: name.clone(),
+            what,
+            found: other.type_str(),
+        }),
     };
     let arg = match spec.takes {
         Takes::Value => operand(value).map(Arg::Operand),
@@ -753,26 +743,24 @@ fn validate_check(
             .map(Arg::Regex),
         Takes::Flag => match value {
             toml::Value::Boolean(b) => flag(b, &name).map(|_| Arg::Flag),
-            other => Err(format!(
-                "`{name}` only takes true, found {}",
-                other.type_str()
-            )),
+            other => Err(TestProblem::NotTrue {
+                op: name.clone(),
+                found: other.type_str(),
+            }),
         },
         Takes::Mode => text(value, "an octal mode").and_then(|m| {
             u32::from_str_radix(&m, 8)
                 .ok()
                 .filter(|&n| n <= 0o7777 && !m.is_empty())
                 .map(Arg::Mode)
-                .ok_or_else(|| format!("bad mode '{m}': expected octal digits such as \"0644\""))
+                .ok_or(TestProblem::Mode { mode: m })
         }),
         Takes::Owner => text(value, "an owner").and_then(|o| {
             let ok = !o.is_empty() && o.split(':').count() <= 2 && !o.split(':').any(str::is_empty);
             if ok {
                 Ok(Arg::Owner(o))
             } else {
-                Err(format!(
-                    "bad owner '{o}': expected user or user:group, e.g. \"root:root\""
-                ))
+                Err(TestProblem::Owner { owner: o })
             }
         }),
         Takes::AuditTarget => text(value, "a host path").and_then(|p| {
@@ -780,20 +768,16 @@ fn validate_check(
                 .into_iter()
                 .find_map(|ph| check_placeholder(&ph).err());
             match bad {
-                Some(m) => Err(m.to_string()),
-                None if !balanced_braces(&p) => Err(format!(
-                    "`audits` path '{p}': a placeholder is {{kind:name}}, with both braces"
-                )),
+                Some(m) => Err(TestProblem::Fact(m)),
+                None if !balanced_braces(&p) => Err(TestProblem::AuditsBraces { path: p }),
                 None if p.starts_with('/') || p.starts_with('{') => Ok(Arg::Target(p)),
-                None => Err(format!(
-                    "`audits` takes an absolute host path or a placeholder, found '{p}'"
-                )),
+                None => Err(TestProblem::AuditsRelative { path: p }),
             }
         }),
     };
     let op = arg
         .map(|a| Op::new(&name, a).expect("the vocabulary and Op::new agree (tested)"))
-        .map_err(err)?;
+        .map_err(|p| err(p.to_string()))?;
     if matches!(op, Op::Audits(_))
         && (fact.root != "host" || fact.segments.len() != 1 || fact.first_key() != Some("audit"))
     {
@@ -803,7 +787,8 @@ fn validate_check(
     match raw.expect {
         Some(words) => {
             let at = words.span().start;
-            let words = expect_text(words.into_inner()).map_err(|m| vec![src.err(at, m)])?;
+            let words =
+                expect_text(words.into_inner()).map_err(|p| vec![src.err(at, p.to_string())])?;
             Ok(Check::Test(test.worded(words)))
         }
         None => Ok(Check::Test(test)),
@@ -814,21 +799,123 @@ fn validate_check(
 const EXPECT_MAX_CHARS: usize = 160;
 
 /// A test's `expect` text, checked: one non-empty line of readable length.
-fn expect_text(words: String) -> Result<String, String> {
+fn expect_text(words: String) -> Result<String, TestProblem> {
     let words = words.trim().to_string();
     if words.is_empty() {
-        return Err("`expect` is empty: say in words what the fact must be".into());
+        return Err(TestProblem::ExpectEmpty);
     }
     if words.contains(['\n', '\r']) {
-        return Err("`expect` must be one line".into());
+        return Err(TestProblem::ExpectLines);
     }
-    let n = words.chars().count();
-    if n > EXPECT_MAX_CHARS {
-        return Err(format!(
-            "`expect` is {n} characters long: keep it to {EXPECT_MAX_CHARS} (the description has room for more)"
-        ));
+    let chars = words.chars().count();
+    if chars > EXPECT_MAX_CHARS {
+        return Err(TestProblem::ExpectLong { chars });
     }
     Ok(words)
+}
+
+/// Why the value of a `fact` test's operator, or its `expect` words, cannot be used. The
+/// loader reports it as a [`LoadError`] at the test's line.
+#[derive(Debug, thiserror::Error)]
+enum TestProblem {
+    /// A `{ param = "name" }` operand naming no parameter bollwerk has.
+    #[error("unknown parameter '{param}': expected one of {}", params::names().join(", "))]
+    UnknownParam {
+        /// The name given.
+        param: String,
+    },
+    /// A `{ fact = "path" }` operand whose path does not parse.
+    #[error(transparent)]
+    Path(#[from] PathError),
+    /// A fact path (an operand's, or a placeholder of `audits`) the rule cannot read.
+    #[error(transparent)]
+    Fact(#[from] FactProblem),
+    /// A table operand that is neither `{ param = … }` nor `{ fact = … }`.
+    #[error("a table operand must be {{ param = \"name\" }} or {{ fact = \"path\" }}")]
+    TableOperand,
+    /// A literal operand that has no JSON form.
+    #[error("value cannot be used: {0}")]
+    Literal(#[source] serde_json::Error),
+    /// An operator that compares with a list was given something else.
+    #[error("`{op}` takes a list, e.g. {op} = [\"a\", \"b\"]")]
+    NotList {
+        /// The operator.
+        op: String,
+    },
+    /// An operator that compares with a number was given something else.
+    #[error("`{op}` takes a number, e.g. {op} = 0")]
+    NotNumber {
+        /// The operator.
+        op: String,
+    },
+    /// A regular expression that does not compile.
+    #[error("bad regular expression /{pattern}/: {}", .source.to_string().lines().last().unwrap_or(""))]
+    Regex {
+        /// The expression as written.
+        pattern: String,
+        /// Why it does not compile (its last line is shown).
+        source: regex::Error,
+    },
+    /// A flag operator (`present`, `empty`, …) set to false.
+    #[error("`{op}` only takes true (write the opposite operator instead)")]
+    OnlyTrue {
+        /// The operator.
+        op: String,
+    },
+    /// A flag operator given something other than a boolean.
+    #[error("`{op}` only takes true, found {found}")]
+    NotTrue {
+        /// The operator.
+        op: String,
+        /// The TOML type given.
+        found: &'static str,
+    },
+    /// An operator that takes a string was given another type.
+    #[error("`{op}` takes {what} as a string, found {found}")]
+    NotString {
+        /// The operator.
+        op: String,
+        /// What the string holds (`a regular expression`, `an octal mode`, …).
+        what: &'static str,
+        /// The TOML type given.
+        found: &'static str,
+    },
+    /// A file mode that is not octal digits up to 7777.
+    #[error("bad mode '{mode}': expected octal digits such as \"0644\"")]
+    Mode {
+        /// The mode as written.
+        mode: String,
+    },
+    /// An owner that is not `user` or `user:group`.
+    #[error("bad owner '{owner}': expected user or user:group, e.g. \"root:root\"")]
+    Owner {
+        /// The owner as written.
+        owner: String,
+    },
+    /// An `audits` path with a placeholder missing a brace.
+    #[error("`audits` path '{path}': a placeholder is {{kind:name}}, with both braces")]
+    AuditsBraces {
+        /// The path as written.
+        path: String,
+    },
+    /// An `audits` path that is neither absolute nor a placeholder.
+    #[error("`audits` takes an absolute host path or a placeholder, found '{path}'")]
+    AuditsRelative {
+        /// The path as written.
+        path: String,
+    },
+    /// `expect` with no words.
+    #[error("`expect` is empty: say in words what the fact must be")]
+    ExpectEmpty,
+    /// `expect` of several lines.
+    #[error("`expect` must be one line")]
+    ExpectLines,
+    /// `expect` longer than a table cell shows.
+    #[error("`expect` is {chars} characters long: keep it to {EXPECT_MAX_CHARS} (the description has room for more)")]
+    ExpectLong {
+        /// Its length in characters.
+        chars: usize,
+    },
 }
 
 fn parse_missing(src: &Source, raw: Option<&Spanned<String>>) -> Result<Missing, Vec<LoadError>> {
