@@ -607,15 +607,38 @@ impl fmt::Display for Status {
     }
 }
 
-impl std::str::FromStr for Status {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Status, String> {
+/// A status name bollwerk does not have (`--fail-on`, a report's JSON).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown status '{name}': expected one of fail, error, pass, informational, notapplicable, notchecked")]
+pub struct UnknownStatus {
+    /// The name given.
+    pub name: String,
+}
+
+impl From<UnknownStatus> for String {
+    fn from(e: UnknownStatus) -> String {
+        e.to_string()
+    }
+}
+
+impl Status {
+    /// The status called `name`, the word [`Status::as_str`] gives (`fail`, `notapplicable`).
+    pub fn from_name(name: &str) -> Result<Status, UnknownStatus> {
         Status::ALL
             .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown status '{s}': expected one of fail, error, pass, informational, notapplicable, notchecked")
+            .find(|st| st.as_str() == name)
+            .ok_or_else(|| UnknownStatus {
+                name: name.to_string(),
             })
+    }
+}
+
+impl std::str::FromStr for Status {
+    /// [`UnknownStatus`]'s text: `--fail-on`'s parser in cli.rs takes the error as a
+    /// `String` to add its own choice to it.
+    type Err = String;
+    fn from_str(s: &str) -> Result<Status, Self::Err> {
+        Status::from_name(s).map_err(String::from)
     }
 }
 
