@@ -24,6 +24,7 @@ use bollard::{ClientVersion, Docker};
 use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc::UnboundedSender;
 
 use super::daemon_config;
 use super::error::{DaemonError, RequestError};
@@ -227,7 +228,7 @@ pub struct Early {
     /// Given `/info` (`None` when it failed).
     pub info: Option<tokio::sync::oneshot::Sender<Option<Value>>>,
     /// Given the id and pid of each running container as soon as it is inspected.
-    pub running: Option<tokio::sync::mpsc::UnboundedSender<(String, u32)>>,
+    pub running: Option<UnboundedSender<(String, u32)>>,
 }
 
 /// The answers as they come back from the requests [`collect`] makes at once.
@@ -284,12 +285,6 @@ async fn ask_at_once(
         info: on_info,
         running,
     } = early;
-    let on_running = running.map(|tx| {
-        move |id: &str, pid: u32| {
-            // The receiver may be gone (it stopped reading): nothing more to tell then.
-            let _ = tx.send((id.to_string(), pid));
-        }
-    });
     let containers = async {
         let listed = list_containers(docker, limits).await;
         let wanted: Vec<String> = listed
@@ -300,8 +295,7 @@ async fn ask_at_once(
             })
             .filter_map(|c| c.id.clone())
             .collect();
-        let tell = on_running.as_ref().map(|f| f as &OnRunning);
-        let inspected = inspect_all(docker, raw, limits, wanted, true, tell).await;
+        let inspected = inspect_all(docker, raw, limits, wanted, true, running.as_ref()).await;
         (listed, inspected)
     };
     let info = async {
@@ -327,9 +321,6 @@ async fn ask_at_once(
         networks,
     }
 }
-
-/// Told of a running container's id and pid as soon as it is inspected.
-type OnRunning = dyn Fn(&str, u32) + Send + Sync;
 
 fn record_version(out: &mut DaemonAnswers, version: Result<Value, Failure>) {
     match version {
@@ -762,24 +753,25 @@ async fn inspect_one(
 
 /// [`inspect_containers`], and with `execs` each container's exec instances (those that can
 /// be inspected) right after its inspect, in the same slot of the [`MAX_IN_FLIGHT`].
-/// `on_running` is told of each running container as soon as it is inspected.
+/// `running` is given each running container's id and pid as soon as it is inspected.
 async fn inspect_all(
     docker: &Docker,
     raw: Option<&JsonGet>,
     limits: Limits,
     ids: Vec<String>,
     execs: bool,
-    on_running: Option<&OnRunning>,
+    running: Option<&UnboundedSender<(String, u32)>>,
 ) -> Gathered<ContainerFacts> {
     let results: Vec<_> = stream::iter(ids)
         .map(|id| async move {
             let r = inspect_one(docker, raw, limits, &id).await;
-            if let (Some(tell), Ok(inspect)) = (on_running, &r) {
+            if let (Some(tx), Ok(inspect)) = (running, &r) {
                 let state = inspect.root().get("State");
                 let pid = state.and_then(|s| s.get("Pid")?.as_u64()).unwrap_or(0);
-                let running = state.and_then(|s| s.get("Running")?.as_bool()) == Some(true);
-                if running && pid > 0 {
-                    tell(&id, pid as u32);
+                let runs = state.and_then(|s| s.get("Running")?.as_bool()) == Some(true);
+                if runs && pid > 0 {
+                    // The receiver may be gone (it stopped reading): nothing more to tell then.
+                    let _ = tx.send((id.clone(), pid as u32));
                 }
             }
             let (mut docs, mut exec_error) = (Vec::new(), None);
