@@ -470,8 +470,8 @@ pub mod observations {
     enum State {
         Idle,
         Writing(Arc<Pools>),
-        /// Reading: the lists read so far (the report lists them before results).
-        Reading(Vec<Arc<Observation>>, Vec<Arc<Expectation>>),
+        /// Reading: the lists read so far.
+        Reading(Read),
     }
 
     thread_local! {
@@ -506,7 +506,7 @@ pub mod observations {
     /// Runs `read` (one deserialisation of a report) so that evidence written by index links to
     /// the report's observations and expectations.
     pub fn reading<T>(read: impl FnOnce() -> T) -> T {
-        STATE.with(|s| *s.borrow_mut() = State::Reading(Vec::new(), Vec::new()));
+        STATE.with(|s| *s.borrow_mut() = State::Reading(Read::default()));
         let _reset = Reset;
         read()
     }
@@ -524,17 +524,15 @@ pub mod observations {
         const LIST: &'static str;
         /// The pool of a write.
         fn pool(pools: &Pools) -> &Pool<Self>;
-        /// The list read so far, from the reading state.
-        fn read<'a>(
-            observations: &'a [Arc<Observation>],
-            expectations: &'a [Arc<Expectation>],
-        ) -> &'a [Arc<Self>];
-        /// Keeps the list read for the evidence that follows.
-        fn keep(
-            list: Vec<Arc<Self>>,
-            observations: &mut Vec<Arc<Observation>>,
-            expectations: &mut Vec<Arc<Expectation>>,
-        );
+        /// This kind's list among those read so far.
+        fn read(lists: &mut Read) -> &mut Vec<Arc<Self>>;
+    }
+
+    /// The lists a report read so far (it lists them before its results).
+    #[derive(Default)]
+    pub struct Read {
+        observations: Vec<Arc<Observation>>,
+        expectations: Vec<Arc<Expectation>>,
     }
 
     impl Listed for Observation {
@@ -542,15 +540,8 @@ pub mod observations {
         fn pool(pools: &Pools) -> &Pool<Self> {
             &pools.observations
         }
-        fn read<'a>(o: &'a [Arc<Observation>], _: &'a [Arc<Expectation>]) -> &'a [Arc<Self>] {
-            o
-        }
-        fn keep(
-            list: Vec<Arc<Self>>,
-            o: &mut Vec<Arc<Observation>>,
-            _: &mut Vec<Arc<Expectation>>,
-        ) {
-            *o = list;
+        fn read(lists: &mut Read) -> &mut Vec<Arc<Self>> {
+            &mut lists.observations
         }
     }
 
@@ -559,24 +550,17 @@ pub mod observations {
         fn pool(pools: &Pools) -> &Pool<Self> {
             &pools.expectations
         }
-        fn read<'a>(_: &'a [Arc<Observation>], x: &'a [Arc<Expectation>]) -> &'a [Arc<Self>] {
-            x
-        }
-        fn keep(
-            list: Vec<Arc<Self>>,
-            _: &mut Vec<Arc<Observation>>,
-            x: &mut Vec<Arc<Expectation>>,
-        ) {
-            *x = list;
+        fn read(lists: &mut Read) -> &mut Vec<Arc<Self>> {
+            &mut lists.expectations
         }
     }
 
     /// Entry `i` of the list being read.
     pub(super) fn entry<T: Listed>(i: u32) -> Result<Arc<T>, String> {
         let what = T::LIST.trim_end_matches('s');
-        STATE.with(|s| match &*s.borrow() {
-            State::Reading(o, x) => {
-                let list = T::read(o, x);
+        STATE.with(|s| match &mut *s.borrow_mut() {
+            State::Reading(lists) => {
+                let list = T::read(lists);
                 list.get(i as usize).cloned().ok_or_else(|| {
                     format!(
                         "evidence names {what} {i}, but the report's {} list (which comes before its results) has {}",
@@ -632,8 +616,8 @@ pub mod observations {
                 .map(Arc::new)
                 .collect();
             STATE.with(|s| {
-                if let State::Reading(o, x) = &mut *s.borrow_mut() {
-                    T::keep(list, o, x);
+                if let State::Reading(lists) = &mut *s.borrow_mut() {
+                    *T::read(lists) = list;
                 }
             });
             // The evidence holds them; the report does not keep a second list.
