@@ -85,9 +85,10 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
 ///
 /// One concurrency model: tokio. Daemon requests are tasks; reading host files and each
 /// container's `/proc`, cgroup and network namespace are blocking tasks (`spawn_blocking`)
-/// that start while the daemon answers, fed over tokio channels. The one other thread is the
-/// short-lived one [`net::from_netlink`] starts to enter a network namespace, as `setns`
-/// changes the thread that calls it and must not touch a pooled one.
+/// that start while the daemon answers, fed over tokio channels. The only other threads are
+/// the short-lived ones [`net::Namespaces::read`] and [`net::from_netlink`] start to enter
+/// network namespaces, as `setns` changes the thread that calls it and must not touch a
+/// pooled one.
 struct Collection<'a> {
     opts: &'a CollectOptions,
     plan: &'a Plan,
