@@ -144,6 +144,8 @@ impl<'a> Collection<'a> {
         let host = HostFs::new(&opts.host_root);
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
+            // Named so that a profile of a scan tells its threads apart.
+            .thread_name("bollwerk-collect")
             .enable_all()
             .build()
         {
