@@ -164,42 +164,71 @@ const PARALLEL_FROM: usize = 2048;
 /// so that the threads' shares stay even).
 const BLOCK: usize = 64;
 
-/// `(0..n).map(f)`, on as many threads as there are cores when `n × rules` is large (`rules`:
-/// the evaluations each `f` makes). Threads take blocks of instances from a shared counter, so
-/// a thread slowed by other work on the machine does not hold up the others.
-fn par_map<T: Send>(n: usize, rules: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+/// The rows `row(i)` of `(0..n)`, each `width` values long, turned into `width` columns of
+/// `n` values; on as many threads as there are cores when `n × width` is large. Threads take
+/// blocks of rows from a shared counter, so a thread slowed by other work on the machine does
+/// not hold up the others, and move each finished block into the columns at once: all rows are
+/// never held beside all columns (with evidence, that would be a second copy of every result).
+fn par_columns<T: Send>(
+    n: usize,
+    width: usize,
+    row: impl Fn(usize) -> Vec<T> + Sync,
+) -> Vec<Vec<T>> {
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    if n.saturating_mul(rules) < PARALLEL_FROM || threads < 2 {
-        return (0..n).map(f).collect();
+    if n.saturating_mul(width) < PARALLEL_FROM || threads < 2 {
+        let mut columns: Vec<Vec<T>> = (0..width).map(|_| Vec::with_capacity(n)).collect();
+        for i in 0..n {
+            for (column, value) in columns.iter_mut().zip(row(i)) {
+                column.push(value);
+            }
+        }
+        return columns;
     }
     let block = (n / (threads * 8)).clamp(1, BLOCK);
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let (f, next) = (&f, &next);
-    let mut blocks: Vec<(usize, Vec<T>)> = std::thread::scope(|scope| {
+    // Slots filled out of order, block by block; `Option<T>` is as large as `T` for results
+    // (their `Arc`s leave a niche), so unwrapping them below reuses the same memory.
+    let slots: std::sync::Mutex<Vec<Vec<Option<T>>>> = std::sync::Mutex::new(
+        (0..width)
+            .map(|_| std::iter::repeat_with(|| None).take(n).collect())
+            .collect(),
+    );
+    let (row, next, slots_ref) = (&row, &next, &slots);
+    std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
-                scope.spawn(move || {
-                    let mut done = Vec::new();
-                    loop {
-                        let start = next.fetch_add(block, std::sync::atomic::Ordering::Relaxed);
-                        if start >= n {
-                            return done;
+                scope.spawn(move || loop {
+                    let start = next.fetch_add(block, std::sync::atomic::Ordering::Relaxed);
+                    if start >= n {
+                        return;
+                    }
+                    let rows: Vec<Vec<T>> = (start..(start + block).min(n)).map(row).collect();
+                    let mut slots = slots_ref.lock().unwrap_or_else(|p| p.into_inner());
+                    for (offset, values) in rows.into_iter().enumerate() {
+                        for (column, value) in slots.iter_mut().zip(values) {
+                            column[start + offset] = Some(value);
                         }
-                        done.push((start, (start..(start + block).min(n)).map(f).collect()));
                     }
                 })
             })
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| match w.join() {
-                Ok(blocks) => blocks,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
+        for w in workers {
+            if let Err(panic) = w.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
     });
-    blocks.sort_unstable_by_key(|b| b.0);
-    blocks.into_iter().flat_map(|b| b.1).collect()
+    slots
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|column| {
+            column
+                .into_iter()
+                .map(|v| v.expect("every row was evaluated"))
+                .collect()
+        })
+        .collect()
 }
 
 /// The outcome of a check before it becomes a status: `Skip` drops out of combinations.
@@ -544,7 +573,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 continue;
             }
             let n = self.instances_in(scope);
-            let rows = par_map(n, chosen.len(), |i| {
+            let columns = par_columns(n, chosen.len(), |i| {
                 let read_container =
                     scope == Scope::EachContainer && i < self.snapshot.containers.len();
                 if read_container {
@@ -557,12 +586,6 @@ impl<'f, 'a> Context<'f, 'a> {
                     .map(|&r| f(rules[r], self.instance_at(rules[r], i, &doc)))
                     .collect::<Vec<T>>()
             });
-            let mut columns: Vec<Vec<T>> = chosen.iter().map(|_| Vec::with_capacity(n)).collect();
-            for row in rows {
-                for (column, value) in columns.iter_mut().zip(row) {
-                    column.push(value);
-                }
-            }
             for (&r, column) in chosen.iter().zip(columns) {
                 out[r] = Some(column);
             }

@@ -296,3 +296,21 @@ fn instance_statuses_roll_up_to_the_worst() {
         "no container, nothing to judge"
     );
 }
+
+#[test]
+fn rows_become_columns_in_order_on_one_thread_and_on_many() {
+    // Below PARALLEL_FROM on the calling thread, above it in blocks on every core; each value
+    // must land in its row's place whatever order the blocks finish in.
+    for (n, width) in [(3, 4), (5_000, 7), (BLOCK * 3 + 5, 41)] {
+        let columns = par_columns(n, width, |i| {
+            (0..width).map(|c| format!("{i}:{c}")).collect::<Vec<_>>()
+        });
+        assert_eq!(columns.len(), width);
+        for (c, column) in columns.iter().enumerate() {
+            assert_eq!(column.len(), n, "column {c} of {n} rows");
+            for (i, v) in column.iter().enumerate() {
+                assert_eq!(v, &format!("{i}:{c}"));
+            }
+        }
+    }
+}
