@@ -39,6 +39,7 @@ pub mod server;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::Utc;
 use serde_json::Value;
@@ -217,18 +218,31 @@ impl<'a> Collection<'a> {
                 (basics, placed, daemon.settings)
             }
         });
-        let proc_task = self.runtime.spawn_blocking({
-            let host = host.clone();
-            let mut running_rx = running_rx;
-            move || {
-                let mut read = HashMap::new();
-                while let Some((id, pid)) = running_rx.blocking_recv() {
-                    let _ = netns_tx.send(pid);
-                    read.insert(id, read_runtime(&host, pid, host_ns.as_ref()));
-                }
-                read
-            }
-        });
+        // Two readers take running containers from one queue: after the daemon's last answer
+        // the daemon is idle, and what is left of /proc and cgroup reading uses both cores.
+        let running_rx = Arc::new(std::sync::Mutex::new(running_rx));
+        let proc_tasks: Vec<_> = (0..PROC_READERS)
+            .map(|_| {
+                let (host, host_ns) = (host.clone(), host_ns.clone());
+                let (running_rx, netns_tx) = (running_rx.clone(), netns_tx.clone());
+                self.runtime.spawn_blocking(move || {
+                    let mut read = HashMap::new();
+                    loop {
+                        // The lock is held only while waiting for the next container.
+                        let next = running_rx
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .blocking_recv();
+                        let Some((id, pid)) = next else {
+                            return read;
+                        };
+                        let _ = netns_tx.send(pid);
+                        read.insert(id, read_runtime(&host, pid, host_ns.as_ref()));
+                    }
+                })
+            })
+            .collect();
+        drop(netns_tx);
         let netns_task = self.runtime.spawn_blocking({
             let host = host.clone();
             let mut netns_rx = netns_rx;
@@ -245,7 +259,13 @@ impl<'a> Collection<'a> {
             HostRead {
                 part: host_task.await.ok(),
                 containers: ContainersRead {
-                    runtimes: proc_task.await.unwrap_or_default(),
+                    runtimes: {
+                        let mut runtimes = HashMap::new();
+                        for task in proc_tasks {
+                            runtimes.extend(task.await.unwrap_or_default());
+                        }
+                        runtimes
+                    },
                     listening: netns_task.await.unwrap_or_default(),
                 },
             }
@@ -421,6 +441,10 @@ where
         Ok(ask(docker, endpoint).await)
     })
 }
+
+/// Blocking tasks reading running containers' `/proc` and cgroup files: two, as the runtime
+/// has two worker threads and the machines we measure on two cores.
+const PROC_READERS: usize = 2;
 
 /// Time the daemon task gets beyond the deadline to hand back what it has: each of its
 /// requests ends by the deadline, so this is only a backstop.
