@@ -56,7 +56,7 @@ pub fn collect(
     errors: &mut BTreeMap<String, String>,
 ) -> RuntimeFacts {
     match ProcDir::open(host, pid) {
-        Ok(dir) => collect_with(host, &dir, host_ns, &cgroup_file(&dir), errors),
+        Ok(dir) => collect_with(host, &dir, host_ns, &cgroup_file(&dir), errors).0,
         Err(e) => gone(pid, e, errors),
     }
 }
@@ -105,9 +105,9 @@ pub fn container(
         }
     };
     let cgroup = cgroup_file(&dir);
-    let facts = collect_with(host, &dir, host_ns, &cgroup, errors);
+    let (facts, status) = collect_with(host, &dir, host_ns, &cgroup, errors);
     let processes = cgroup
-        .and_then(|text| processes_in(host, &dir, &text))
+        .and_then(|text| processes_in(host, &dir, &text, status.as_deref()))
         .map_err(|e| e.to_string());
     ContainerRead {
         facts,
@@ -128,7 +128,7 @@ fn collect_with(
     host_ns: Option<&BTreeMap<String, u64>>,
     cgroup_text: &Result<String, HostFileError>,
     errors: &mut BTreeMap<String, String>,
-) -> RuntimeFacts {
+) -> (RuntimeFacts, Option<String>) {
     let mut facts = RuntimeFacts {
         pid: dir.pid(),
         ..Default::default()
@@ -160,13 +160,15 @@ fn collect_with(
             );
         }
     }
-    let status = dir.path_of("status");
-    match dir
+    // Read once: the capabilities come from it here, the process list's entry for this
+    // process below (status is the dearest file of /proc to read).
+    let status_path = dir.path_of("status");
+    let status = dir
         .read_string("status")
-        .map_err(|e| HostFileError::read(&status)(e).to_string())
-        .and_then(|text| {
-            super::capabilities::from_status(&text).map_err(|e| format!("{status}: {e}"))
-        }) {
+        .map_err(|e| HostFileError::read(&status_path)(e).to_string());
+    match status.as_ref().map_err(Clone::clone).and_then(|text| {
+        super::capabilities::from_status(text).map_err(|e| format!("{status_path}: {e}"))
+    }) {
         Ok(caps) => facts.capabilities = Some(caps),
         Err(e) => {
             errors.insert("runtime.capabilities".into(), e);
@@ -183,7 +185,7 @@ fn collect_with(
             errors.insert("runtime.cgroup".into(), e);
         }
     }
-    facts
+    (facts, status.ok())
 }
 
 /// Limits of the cgroup that `text` (`/proc/PID/cgroup`) names.
@@ -256,14 +258,16 @@ fn cgroup(host: &HostFs, dir: &ProcDir, text: &str) -> Result<CgroupFacts, HostF
 /// NAME, ARGS like `docker top` gives them, read from `/proc` and the cgroup file system.
 pub fn processes(host: &HostFs, pid: u32) -> Result<Vec<serde_json::Value>, HostFileError> {
     let dir = ProcDir::open(host, pid).map_err(HostFileError::read(format!("/proc/{pid}")))?;
-    processes_in(host, &dir, &cgroup_file(&dir)?)
+    processes_in(host, &dir, &cgroup_file(&dir)?, None)
 }
 
-/// The processes of the cgroup that `text` (process `pid`'s `/proc/PID/cgroup`) names.
+/// The processes of the cgroup that `text` (process `pid`'s `/proc/PID/cgroup`) names;
+/// `status` is `dir`'s process's status file when it was read already.
 fn processes_in(
     host: &HostFs,
     dir: &ProcDir,
     text: &str,
+    status: Option<&str>,
 ) -> Result<Vec<serde_json::Value>, HostFileError> {
     let file = dir.path_of("cgroup");
     let mut procs_file = None;
@@ -294,11 +298,18 @@ fn processes_in(
         let Ok(proc_dir) = ProcDir::open(host, p) else {
             continue;
         };
-        let Ok(status) = proc_dir.read("status") else {
-            continue;
+        let read;
+        let status = match status {
+            Some(known) if p == dir.pid() => known,
+            _ => {
+                let Ok(bytes) = proc_dir.read("status") else {
+                    continue;
+                };
+                read = String::from_utf8_lossy(&bytes).into_owned();
+                &read
+            }
         };
-        let status = String::from_utf8_lossy(&status);
-        let (name, uid) = super::process::name_and_uid(&status);
+        let (name, uid) = super::process::name_and_uid(status);
         let args = proc_dir
             .read("cmdline")
             .map(|raw| super::process::arguments(&raw))
