@@ -600,6 +600,15 @@ fn report_json(snap: &Snapshot, results: Vec<RuleResult>) -> (f64, u64) {
         .sum();
     let report = bollwerk::report::Report::new(snap, results, Default::default());
     let t = Instant::now();
+    let pools = bollwerk::rules::result::observations::Pools::of(&report.results);
+    println!(
+        "numbering the report's observations and expectations (part of each write): {} and {} in {:.0} ms",
+        pools.observations.len(),
+        pools.expectations.len(),
+        ms(t.elapsed())
+    );
+    drop(pools);
+    let t = Instant::now();
     let mut counted = Counted(0);
     bollwerk::report::write_json(&report, &mut counted).expect("the report serialises");
     println!(

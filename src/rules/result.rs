@@ -420,12 +420,23 @@ pub mod observations {
         /// first use.
         pub fn of(results: &[RuleResult]) -> Pools {
             let mut pools = Pools::default();
-            let evidence = results.iter().flat_map(|r| {
-                r.evidence
-                    .iter()
-                    .chain(r.instances.iter().flat_map(|i| i.evidence.iter()))
-            });
-            for e in evidence {
+            let evidence = || {
+                results.iter().flat_map(|r| {
+                    r.evidence
+                        .iter()
+                        .chain(r.instances.iter().flat_map(|i| i.evidence.iter()))
+                })
+            };
+            // Room for one observation per evidence item at most: growing the table instead
+            // would move every entry each time it doubles.
+            let most = results
+                .iter()
+                .map(|r| {
+                    r.evidence.len() + r.instances.iter().map(|i| i.evidence.len()).sum::<usize>()
+                })
+                .sum();
+            pools.observations.index.reserve(most);
+            for e in evidence() {
                 pools.observations.add(&e.observation);
                 pools.expectations.add(&e.expectation);
             }
