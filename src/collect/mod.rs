@@ -209,6 +209,7 @@ impl<'a> Collection<'a> {
         let host_task = self.runtime.spawn_blocking({
             let host = host.clone();
             move || {
+                yield_to_the_daemon();
                 let basics = read_host_basics(&host, &opts, &plan, early_daemon.process.as_ref());
                 let mut daemon = early_daemon;
                 if let Ok(Some(info)) = info_rx.blocking_recv() {
@@ -226,6 +227,7 @@ impl<'a> Collection<'a> {
                 let (host, host_ns) = (host.clone(), host_ns.clone());
                 let (running_rx, netns_tx) = (running_rx.clone(), netns_tx.clone());
                 self.runtime.spawn_blocking(move || {
+                    yield_to_the_daemon();
                     let mut read = HashMap::new();
                     loop {
                         // The lock is held only while waiting for the next container.
@@ -247,6 +249,7 @@ impl<'a> Collection<'a> {
             let host = host.clone();
             let mut netns_rx = netns_rx;
             move || {
+                yield_to_the_daemon();
                 let pids = std::iter::from_fn(|| netns_rx.blocking_recv());
                 net::Namespaces::read(&host, pids).answers(&host)
             }
@@ -440,6 +443,30 @@ where
         let docker = docker::connect(&endpoint, limits).await?;
         Ok(ask(docker, endpoint).await)
     })
+}
+
+/// The nice value of the threads that read the host while the daemon answers (0 is the
+/// default, 19 the lowest priority).
+const HOST_READING_NICE: i32 = 10;
+
+/// Lowers the calling thread's priority, so that while the daemon answers, dockerd and the
+/// thread waiting for it get the CPU first and reading the host fills the gaps: on a busy
+/// machine the answers then come as fast as they would without the host reading, which has
+/// to be done anyway. Linux keeps a nice value per thread (threads it starts inherit it), and
+/// raising it needs no privilege; it is never lowered (a scan run with `nice` stays there),
+/// and failing to change it is harmless, so errors are ignored.
+fn yield_to_the_daemon() {
+    use nix::libc::{getpriority, id_t, setpriority, PRIO_PROCESS};
+    let tid = nix::unistd::gettid().as_raw() as id_t;
+    // SAFETY: getpriority and setpriority take integers only and touch no memory of this
+    // process; errno is this thread's.
+    unsafe {
+        nix::errno::Errno::clear();
+        let now = getpriority(PRIO_PROCESS, tid);
+        if nix::errno::Errno::last_raw() == 0 && now < HOST_READING_NICE {
+            setpriority(PRIO_PROCESS, tid, HOST_READING_NICE);
+        }
+    }
 }
 
 /// Blocking tasks reading running containers' `/proc` and cgroup files: two, as the runtime
@@ -983,4 +1010,34 @@ fn running_pid(c: &crate::snapshot::ContainerFacts) -> Option<u32> {
         .and_then(|n| n.as_u64())
         .unwrap_or(0) as u32;
     (running && pid != 0).then_some(pid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The nice value of the calling thread.
+    fn nice() -> i32 {
+        let tid = nix::unistd::gettid().as_raw() as nix::libc::id_t;
+        // SAFETY: as in `yield_to_the_daemon`.
+        unsafe { nix::libc::getpriority(nix::libc::PRIO_PROCESS, tid) }
+    }
+
+    #[test]
+    fn host_reading_threads_yield_to_the_daemon_and_only_theirs() {
+        let (before, after, spawned) = std::thread::spawn(|| {
+            let before = nice();
+            yield_to_the_daemon();
+            let after = nice();
+            // Threads it starts (the namespace reader) inherit it.
+            let spawned = std::thread::spawn(nice).join().unwrap();
+            (before, after, spawned)
+        })
+        .join()
+        .unwrap();
+        assert_eq!(after, before.max(HOST_READING_NICE));
+        assert_eq!(spawned, after);
+        // The test's own thread is untouched: the value is per thread.
+        assert_eq!(nice(), before);
+    }
 }
