@@ -10,10 +10,12 @@
 //! the host's files, audit rules and kernel parameters, each running container's `/proc` and
 //! cgroup files, and each container's network namespace are read by blocking tasks
 //! (`spawn_blocking`) fed over tokio channels as answers arrive (`/info`, each running
-//! container's pid; see [`docker::Early`]). Entering a network namespace happens on a
-//! short-lived thread of its own ([`net::Namespaces::read`]), as `setns` changes the thread
-//! that calls it. The snapshot is the same as reading everything one part after the other; a
-//! source that fails leaves an error in the snapshot and collection goes on.
+//! container's pid; see [`docker::Early`]); two of them share the running containers. Entering
+//! a network namespace happens on a short-lived thread of its own ([`net::Namespaces::read`]),
+//! as `setns` changes the thread that calls it. The host-reading threads run at a lower
+//! priority (nice 10) so that the daemon's answers come first and the reading fills the gaps.
+//! The snapshot is the same as reading everything one part after the other; a source that
+//! fails leaves an error in the snapshot and collection goes on.
 
 pub mod audit;
 pub mod capabilities;
@@ -86,7 +88,8 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
 ///
 /// One concurrency model: tokio. Daemon requests are tasks; reading host files and each
 /// container's `/proc`, cgroup and network namespace are blocking tasks (`spawn_blocking`)
-/// that start while the daemon answers, fed over tokio channels. The only other threads are
+/// that start while the daemon answers, fed over tokio channels, at a lower priority than the
+/// daemon's part ([`yield_to_the_daemon`]). The only other threads are
 /// the short-lived ones [`net::Namespaces::read`] and [`net::from_netlink`] start to enter
 /// network namespaces, as `setns` changes the thread that calls it and must not touch a
 /// pooled one.
