@@ -310,13 +310,16 @@ pub enum FailOn {
     New,
 }
 
-fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+/// A `--fail-on` value that is neither a status nor `new`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}, or new")]
+struct UnknownFailOn(crate::rules::model::UnknownStatus);
+
+fn parse_fail_on(s: &str) -> Result<FailOn, UnknownFailOn> {
     if s == "new" {
         Ok(FailOn::New)
     } else {
-        s.parse()
-            .map(FailOn::Status)
-            .map_err(|e: String| format!("{e}, or new"))
+        s.parse().map(FailOn::Status).map_err(UnknownFailOn)
     }
 }
 

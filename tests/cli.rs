@@ -49,6 +49,10 @@ fn usage_errors_exit_with_2() {
     let (code, _, err) = run(&["scan", "--fail-on", "bad"]);
     assert_eq!(code, 2);
     assert!(err.contains("unknown status 'bad'"), "{err}");
+    assert!(
+        err.contains("notchecked, or new"),
+        "both kinds of value offered: {err}"
+    );
 }
 
 #[test]

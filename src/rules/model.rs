@@ -615,12 +615,6 @@ pub struct UnknownStatus {
     pub name: String,
 }
 
-impl From<UnknownStatus> for String {
-    fn from(e: UnknownStatus) -> String {
-        e.to_string()
-    }
-}
-
 impl Status {
     /// The status called `name`, the word [`Status::as_str`] gives (`fail`, `notapplicable`).
     pub fn from_name(name: &str) -> Result<Status, UnknownStatus> {
@@ -634,11 +628,9 @@ impl Status {
 }
 
 impl std::str::FromStr for Status {
-    /// [`UnknownStatus`]'s text: `--fail-on`'s parser in cli.rs takes the error as a
-    /// `String` to add its own choice to it.
-    type Err = String;
+    type Err = UnknownStatus;
     fn from_str(s: &str) -> Result<Status, Self::Err> {
-        Status::from_name(s).map_err(String::from)
+        Status::from_name(s)
     }
 }
 
