@@ -412,6 +412,8 @@ fn saf_reads_a_waived_rule() {
         .arg(out.join("report.xccdf.xml"))
         .arg("-o")
         .arg(&hdf)
+        // SAF writes saf-cli.log into its working folder: the scan's, not the checkout.
+        .current_dir(&out)
         .output()
         .unwrap();
     assert!(
