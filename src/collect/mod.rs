@@ -209,10 +209,9 @@ impl<'a> Collection<'a> {
                 running: Some(running_tx),
             },
         ));
-        let host_task = self.runtime.spawn_blocking({
+        let host_task = self.spawn_host_reading({
             let host = host.clone();
             move || {
-                yield_to_the_daemon();
                 let basics = read_host_basics(&host, &opts, &plan, early_daemon.process.as_ref());
                 let mut daemon = early_daemon;
                 if let Ok(Some(info)) = info_rx.blocking_recv() {
@@ -229,30 +228,26 @@ impl<'a> Collection<'a> {
             .map(|_| {
                 let (host, host_ns) = (host.clone(), host_ns.clone());
                 let (running_rx, netns_tx) = (running_rx.clone(), netns_tx.clone());
-                self.runtime.spawn_blocking(move || {
-                    yield_to_the_daemon();
+                self.spawn_host_reading(move || {
+                    // The lock is held only while waiting for the next container.
+                    let next = || {
+                        let mut rx = running_rx.lock().unwrap_or_else(|p| p.into_inner());
+                        rx.blocking_recv()
+                    };
                     let mut read = HashMap::new();
-                    loop {
-                        // The lock is held only while waiting for the next container.
-                        let next = running_rx
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .blocking_recv();
-                        let Some((id, pid)) = next else {
-                            return read;
-                        };
+                    while let Some((id, pid)) = next() {
                         let _ = netns_tx.send(pid);
                         read.insert(id, read_runtime(&host, pid, host_ns.as_ref()));
                     }
+                    read
                 })
             })
             .collect();
         drop(netns_tx);
-        let netns_task = self.runtime.spawn_blocking({
+        let netns_task = self.spawn_host_reading({
             let host = host.clone();
             let mut netns_rx = netns_rx;
             move || {
-                yield_to_the_daemon();
                 let pids = std::iter::from_fn(|| netns_rx.blocking_recv());
                 net::Namespaces::read(&host, pids).answers(&host)
             }
@@ -277,6 +272,20 @@ impl<'a> Collection<'a> {
             }
         });
         Parts { answers, host }
+    }
+
+    /// Starts `read` as a blocking task at the host-reading priority
+    /// ([`yield_to_the_daemon`]). tokio keeps a finished task's thread for later blocking
+    /// tasks, which then run at that priority too: only this collection's work runs on them
+    /// (with `--deep-images`, parsing image layers), and they end with its runtime.
+    fn spawn_host_reading<T: Send + 'static>(
+        &self,
+        read: impl FnOnce() -> T + Send + 'static,
+    ) -> tokio::task::JoinHandle<T> {
+        self.runtime.spawn_blocking(move || {
+            yield_to_the_daemon();
+            read()
+        })
     }
 
     /// The daemon's answers and the host's part into the snapshot. The host's located part

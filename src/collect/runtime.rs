@@ -294,19 +294,26 @@ fn processes_in(
         .map_err(HostFileError::read(&procs_file))?;
     let mut out = Vec::new();
     for p in pids.lines().filter_map(|l| l.trim().parse::<u32>().ok()) {
-        // A process may exit while we read: skip it.
-        let Ok(proc_dir) = ProcDir::open(host, p) else {
-            continue;
+        // The container's first process is open already, its status read already.
+        let (opened, fresh);
+        let proc_dir = if p == dir.pid() {
+            dir
+        } else {
+            // A process may exit while we read: skip it.
+            let Ok(d) = ProcDir::open(host, p) else {
+                continue;
+            };
+            opened = d;
+            &opened
         };
-        let read;
         let status = match status {
             Some(known) if p == dir.pid() => known,
             _ => {
                 let Ok(bytes) = proc_dir.read("status") else {
                     continue;
                 };
-                read = String::from_utf8_lossy(&bytes).into_owned();
-                &read
+                fresh = String::from_utf8_lossy(&bytes).into_owned();
+                &fresh
             }
         };
         let (name, uid) = super::process::name_and_uid(status);
