@@ -363,14 +363,14 @@ pub mod observations {
     /// entry's index by address.
     pub struct Pool<T> {
         list: Vec<Arc<T>>,
-        index: HashMap<*const T, u32, AddressHash>,
+        index: HashMap<*const T, u32, foldhash::fast::FixedState>,
     }
 
     impl<T> Default for Pool<T> {
         fn default() -> Self {
             Pool {
                 list: Vec::new(),
-                index: HashMap::with_hasher(AddressHash),
+                index: HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0)),
             }
         }
     }
@@ -441,40 +441,6 @@ pub mod observations {
                 pools.expectations.add(&e.expectation);
             }
             pools
-        }
-    }
-
-    /// Hashes an address with one multiplication (Fibonacci hashing): the keys are addresses
-    /// of our own values, hundreds of thousands per report, where SipHash cost more than the
-    /// serialisation around it.
-    #[derive(Clone, Copy, Default)]
-    pub struct AddressHash;
-
-    impl std::hash::BuildHasher for AddressHash {
-        type Hasher = AddressHasher;
-
-        fn build_hasher(&self) -> AddressHasher {
-            AddressHasher(0)
-        }
-    }
-
-    /// The hasher of [`AddressHash`].
-    pub struct AddressHasher(u64);
-
-    impl std::hash::Hasher for AddressHasher {
-        fn finish(&self) -> u64 {
-            self.0
-        }
-
-        fn write(&mut self, bytes: &[u8]) {
-            for b in bytes {
-                self.0 =
-                    (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            }
-        }
-
-        fn write_usize(&mut self, n: usize) {
-            self.0 = (self.0 ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         }
     }
 

@@ -32,7 +32,7 @@ thread_local! {
     /// The observations made of the instance (or of the host) this thread is evaluating, by
     /// fact path: the rules that read the same fact share one.
     static OBSERVED: std::cell::RefCell<HashMap<Arc<str>, Arc<Observation>, FastHash>> =
-        const { std::cell::RefCell::new(HashMap::with_hasher(FastHash)) };
+        const { std::cell::RefCell::new(HashMap::with_hasher(FastHash::with_seed(0))) };
 }
 
 /// A value found, as evidence keeps it: a document's node stays in its document.
@@ -77,7 +77,7 @@ thread_local! {
     /// The sources of this instance's observations: most of its facts come from one or two
     /// (`docker inspect web`), so their observations share the text.
     static SOURCES: std::cell::RefCell<HashMap<Arc<str>, (), FastHash>> =
-        const { std::cell::RefCell::new(HashMap::with_hasher(FastHash)) };
+        const { std::cell::RefCell::new(HashMap::with_hasher(FastHash::with_seed(0))) };
 }
 
 /// `source`, shared with the instance's other observations from the same source.
@@ -92,32 +92,9 @@ fn source_of(source: String) -> Arc<str> {
     })
 }
 
-/// FNV-1a for the observation table: its keys are fact paths of one instance, a few dozen, and
-/// SipHash's resistance to chosen keys buys nothing at that size.
-#[derive(Clone, Copy, Default)]
-struct FastHash;
-
-impl std::hash::BuildHasher for FastHash {
-    type Hasher = Fnv;
-
-    fn build_hasher(&self) -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
+/// The hasher of this thread's tables: their keys are fact paths and sources of one instance,
+/// a few dozen, where SipHash's resistance to chosen keys buys nothing.
+type FastHash = foldhash::fast::FixedState;
 
 /// An instance's kind, id and name, shared by its results in every rule.
 type Label = (Arc<str>, Arc<str>, Arc<str>);
