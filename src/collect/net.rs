@@ -19,9 +19,9 @@
 //! [`Namespaces::read`] takes processes one by one while they are found (collection feeds it
 //! each running container over a channel as soon as it is inspected) and reads each network
 //! namespace once, by the inode of `/proc/PID/ns/net` (containers sharing one,
-//! `--network container:X`, are read once); [`listening_of`] is the same for a list. The host's own sockets ([`host_listening`])
-//! are pid 1's; where pid 1's namespace cannot be entered, a process shown to share it stands
-//! in.
+//! `--network container:X`, are read once); [`listening_of`] is the same for a list. The
+//! host's own sockets ([`host_listening`]) are pid 1's; where pid 1's namespace cannot be
+//! entered, a process shown to share it stands in.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

@@ -429,13 +429,7 @@ pub mod observations {
             };
             // Room for one observation per evidence item at most: growing the table instead
             // would move every entry each time it doubles.
-            let most = results
-                .iter()
-                .map(|r| {
-                    r.evidence.len() + r.instances.iter().map(|i| i.evidence.len()).sum::<usize>()
-                })
-                .sum();
-            pools.observations.index.reserve(most);
+            pools.observations.index.reserve(evidence().count());
             for e in evidence() {
                 pools.observations.add(&e.observation);
                 pools.expectations.add(&e.expectation);
