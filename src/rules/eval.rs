@@ -35,7 +35,7 @@ use serde_json::{json, Value};
 
 use super::model::{Check, Missing, Op, Operand, Rule, Scope, Status, Test};
 use super::path::{render, FactPath, Root, Segment};
-use super::result::{Evidence, InstanceResult, RuleResult};
+use super::result::{Evidence, InstanceResult, Observed, RuleResult};
 use super::value::{Member, V};
 use super::{Params, RuleSet};
 use crate::doc::{Doc, KeyHint};
@@ -237,7 +237,7 @@ fn par_columns<T: Send>(
 enum Verdict {
     Pass,
     /// Failed; the message says which fact and why.
-    Fail(String),
+    Fail(Why),
     Skip(String),
     NotApplicable(String),
     Error(String),
@@ -255,14 +255,34 @@ impl Verdict {
         }
     }
 
-    fn message(self) -> Option<String> {
+    /// The message; `ev` is the evidence recorded so far, which a failure may name.
+    fn message(self, ev: &[Evidence]) -> Option<String> {
         match self {
             Verdict::Pass => None,
-            Verdict::Fail(m)
-            | Verdict::Skip(m)
+            Verdict::Fail(why) => Some(why.text(ev)),
+            Verdict::Skip(m)
             | Verdict::NotApplicable(m)
             | Verdict::Error(m)
             | Verdict::NotChecked(m) => Some(m),
+        }
+    }
+}
+
+/// Why a check failed: a message, or the evidence it recorded, at that index of the
+/// decision's evidence. Most failures of single tests never reach a message (an `any` that
+/// another test passes, a `not`, all but the first failure of an `all`), so their message is
+/// written only when shown.
+#[derive(Debug, Clone, PartialEq)]
+enum Why {
+    Text(String),
+    Evidence(usize),
+}
+
+impl Why {
+    fn text(self, ev: &[Evidence]) -> String {
+        match self {
+            Why::Text(m) => m,
+            Why::Evidence(i) => ev.get(i).map(fail_message).unwrap_or_default(),
         }
     }
 }
@@ -408,7 +428,7 @@ struct Combination {
     not_applicable: Option<Verdict>,
     first_skip: Option<Verdict>,
     decided: bool,
-    reasons: Vec<String>,
+    reasons: Vec<Why>,
 }
 
 impl Combination {
@@ -435,13 +455,13 @@ impl Combination {
                 self.pass = true;
                 self.decided = true;
             }
-            Verdict::Fail(m) => {
+            Verdict::Fail(why) => {
                 self.decided = true;
                 if !self.conjunction && self.explain {
-                    self.reasons.push(m.clone());
+                    self.reasons.push(why.clone());
                 }
                 if self.fail.is_none() {
-                    self.fail = Some(Verdict::Fail(m));
+                    self.fail = Some(Verdict::Fail(why));
                 }
             }
             Verdict::Skip(_) => {
@@ -467,7 +487,8 @@ impl Combination {
             }
     }
 
-    fn verdict(self) -> Verdict {
+    /// The combined verdict; `ev` is the evidence recorded so far.
+    fn verdict(self, ev: &[Evidence]) -> Verdict {
         if self.conjunction {
             if let Some(f) = self.fail {
                 return f;
@@ -486,7 +507,8 @@ impl Combination {
         if self.conjunction {
             Verdict::Pass
         } else {
-            Verdict::Fail(self.reasons.join("; and "))
+            let reasons: Vec<String> = self.reasons.into_iter().map(|w| w.text(ev)).collect();
+            Verdict::Fail(Why::Text(reasons.join("; and ")))
         }
     }
 }
@@ -783,25 +805,30 @@ impl<'f, 'a> Context<'f, 'a> {
                         self.text(|| format!("does not apply: {}", applies_reason(&evidence)));
                     return (Status::NotApplicable, Some(why), evidence);
                 }
-                v => return (v.status(), v.message(), evidence),
+                v => {
+                    let status = v.status();
+                    return (status, v.message(&evidence), evidence);
+                }
             }
             evidence.clear();
         }
         let check = rule.check.as_ref().expect("manual rules return earlier");
         let verdict = self.check(check, inst, None, &mut evidence);
         let mut status = verdict.status();
-        let mut message = verdict.message();
+        // Messages are written from the evidence after it is masked.
         if rule.redact {
             for e in &mut evidence {
                 e.map_observed(crate::secrets::mask_all);
             }
-            if status == Status::Fail && self.explain {
-                message = evidence
-                    .iter()
-                    .find(|e| e.outcome == Status::Fail)
-                    .map(fail_message);
-            }
         }
+        let message = if rule.redact && status == Status::Fail && self.explain {
+            evidence
+                .iter()
+                .find(|e| e.outcome == Status::Fail)
+                .map(fail_message)
+        } else {
+            verdict.message(&evidence)
+        };
         if rule.informational && matches!(status, Status::Pass | Status::Fail) {
             status = Status::Informational;
         }
@@ -818,15 +845,15 @@ impl<'f, 'a> Context<'f, 'a> {
         match check {
             Check::Test(t) => self.test(t, inst, item, ev),
             Check::Not(inner) => match self.check(inner, inst, item, ev) {
-                Verdict::Pass => Verdict::Fail(self.text(|| match ev.last() {
+                Verdict::Pass => Verdict::Fail(Why::Text(self.text(|| match ev.last() {
                     Some(e) => format!(
                         "{}: found {}, which must not be {}",
                         e.fact(),
-                        compact(&e.observed()),
+                        compact(seen(e)),
                         e.expected_for_people()
                     ),
                     None => "a condition that must not hold holds".into(),
-                })),
+                }))),
                 Verdict::Fail(_) => Verdict::Pass,
                 other => other,
             },
@@ -838,7 +865,7 @@ impl<'f, 'a> Context<'f, 'a> {
                         break;
                     }
                 }
-                combination.verdict()
+                combination.verdict(ev)
             }
             Check::Every {
                 list,
@@ -893,7 +920,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 break;
             }
         }
-        combination.verdict()
+        combination.verdict(ev)
     }
 
     /// How a fact path reads in evidence: `item` replaced by the element's place,
@@ -985,7 +1012,7 @@ impl<'f, 'a> Context<'f, 'a> {
         };
         let verdict = match outcome {
             Ok(true) => Verdict::Pass,
-            Ok(false) => Verdict::Fail(String::new()),
+            Ok(false) => Verdict::Fail(Why::Text(String::new())),
             Err(v) => v,
         };
         let outcome = verdict.status();
@@ -1009,7 +1036,8 @@ impl<'f, 'a> Context<'f, 'a> {
         }
         let e = make();
         let verdict = match verdict {
-            Verdict::Fail(m) if m.is_empty() => Verdict::Fail(fail_message(&e)),
+            // Named, not written: most failures of single tests are never shown.
+            Verdict::Fail(Why::Text(m)) if m.is_empty() => Verdict::Fail(Why::Evidence(ev.len())),
             v => v,
         };
         ev.push(e);
@@ -1026,10 +1054,10 @@ impl<'f, 'a> Context<'f, 'a> {
     ) -> Verdict {
         let verdict = match &t.op {
             Op::Absent | Op::Empty => Verdict::Pass,
-            Op::Present | Op::NotEmpty => Verdict::Fail(String::new()),
+            Op::Present | Op::NotEmpty => Verdict::Fail(Why::Text(String::new())),
             Op::SubsetOf(_) => Verdict::Pass,
             _ => match t.missing {
-                Missing::Fail => Verdict::Fail(String::new()),
+                Missing::Fail => Verdict::Fail(Why::Text(String::new())),
                 Missing::Pass => Verdict::Pass,
                 Missing::NotApplicable => Verdict::NotApplicable(why),
                 Missing::Error => Verdict::Error(why),
@@ -1149,8 +1177,8 @@ impl<'f, 'a> Context<'f, 'a> {
                 Verdict::Error(self.text(|| {
                     format!(
                         "cannot compare {} with {} as numbers",
-                        compact(&observed.to_value()),
-                        compact(&want.to_value())
+                        compact(observed),
+                        compact(want)
                     )
                 }))
             })
@@ -1253,7 +1281,7 @@ impl<'f, 'a> Context<'f, 'a> {
         let verdict = if pass {
             Verdict::Pass
         } else {
-            Verdict::Fail(self.text(|| {
+            Verdict::Fail(Why::Text(self.text(|| {
                 let loaded_text = match &loaded {
                     Some(l) if l.is_empty() => "none loaded".to_string(),
                     Some(_) => "loaded".to_string(),
@@ -1267,7 +1295,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 format!(
                     "no audit rule records writes to {target} ({loaded_text}, {persistent_text})"
                 )
-            }))
+            })))
         };
         let outcome = verdict.status();
         self.record(ev, verdict, || Evidence::new(
@@ -1300,7 +1328,7 @@ use observe::{evidence, forget_observations, held, label, observe, observed_befo
 /// The verdict for an absent or empty list under `every`.
 fn missing_verdict(missing: Missing, why: String, default: Verdict) -> Verdict {
     match missing {
-        Missing::Fail => Verdict::Fail(why),
+        Missing::Fail => Verdict::Fail(Why::Text(why)),
         Missing::Pass => default,
         Missing::NotApplicable => Verdict::NotApplicable(why),
         Missing::Error => Verdict::Error(why),
@@ -1313,9 +1341,17 @@ fn missing_verdict(missing: Missing, why: String, default: Verdict) -> Verdict {
 fn applies_reason(evidence: &[Evidence]) -> String {
     evidence
         .iter()
-        .map(|e| format!("{} is {}", e.fact(), compact(&e.observed())))
+        .map(|e| format!("{} is {}", e.fact(), compact(seen(e))))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The value `e` found, as rules see it (borrowed from its document when held there).
+fn seen(e: &Evidence) -> V<'_> {
+    match &e.observation().observed {
+        Observed::Held(h) => V::Doc(h.node()),
+        Observed::Made(v) => V::Json(v),
+    }
 }
 
 /// "fact: found X, expected Y" for a failed test.
@@ -1323,7 +1359,7 @@ fn fail_message(e: &Evidence) -> String {
     format!(
         "{}: found {}, expected {}",
         e.fact(),
-        compact(&e.observed()),
+        compact(seen(e)),
         e.expected_for_people()
     )
 }
@@ -1341,17 +1377,56 @@ pub fn audit_covers(r: &AuditRule, target: &str) -> bool {
     path_ok && perms_ok
 }
 
-/// Short rendering of a value for messages.
-fn compact(v: &Value) -> String {
-    let s = match v {
-        Value::Null => "nothing".to_string(),
-        Value::String(s) => format!("\"{s}\""),
-        other => other.to_string(),
+/// Short rendering of a value for messages: at most [`COMPACT_CHARS`] characters, then `…`.
+/// Written straight from the document, and only as far as shown: a long list is not copied
+/// or rendered whole to show its beginning.
+fn compact(v: V<'_>) -> String {
+    if v.is_null() {
+        return "nothing".to_string();
+    }
+    if let Some(s) = v.as_str() {
+        return shortened(&format!("\"{s}\""));
+    }
+    let mut out = Bounded(Vec::new());
+    // Only a full buffer stops the writer; what it holds is all that is shown.
+    let _ = match v {
+        V::Json(j) => serde_json::to_writer(&mut out, j),
+        V::Doc(n) => serde_json::to_writer(&mut out, &n),
     };
-    if s.chars().count() > 120 {
-        format!("{}…", s.chars().take(120).collect::<String>())
-    } else {
-        s
+    let bytes = out.0;
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        // Cut inside a character: the part before it has more than enough characters.
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    shortened(text)
+}
+
+/// The most characters of a value a message shows.
+const COMPACT_CHARS: usize = 120;
+
+/// `text`, cut to [`COMPACT_CHARS`] characters and `…` when longer.
+fn shortened(text: &str) -> String {
+    match text.char_indices().nth(COMPACT_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// A writer that keeps the first bytes written, enough for one character more than
+/// [`COMPACT_CHARS`] (four bytes each at most), and refuses the rest.
+struct Bounded(Vec<u8>);
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = (COMPACT_CHARS + 1) * 4 - self.0.len();
+        let n = buf.len().min(room);
+        self.0.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

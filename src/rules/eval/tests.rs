@@ -314,3 +314,82 @@ fn rows_become_columns_in_order_on_one_thread_and_on_many() {
         }
     }
 }
+
+#[test]
+fn messages_show_a_value_cut_to_its_first_characters() {
+    // The same text whether the value is a rule's operand or a fact in a document (whose
+    // objects keep their keys sorted).
+    let shown = |v: Value| {
+        let doc = Doc::from_slice(v.to_string().as_bytes()).expect("valid JSON");
+        let (from_json, from_doc) = (compact(V::Json(&v)), compact(V::Doc(doc.root())));
+        if !v.is_object() {
+            assert_eq!(from_json, from_doc);
+        }
+        from_json
+    };
+    assert_eq!(shown(Value::Null), "nothing");
+    assert_eq!(shown(json!("abc")), "\"abc\"");
+    assert_eq!(
+        shown(json!({"b": 1, "a": [true, 2.5]})),
+        r#"{"b":1,"a":[true,2.5]}"#
+    );
+    // A long list: 120 characters of its rendering, then an ellipsis.
+    let long: Vec<String> = (0..200).map(|i| format!("VAR{i}=x")).collect();
+    let whole = serde_json::to_string(&long).unwrap();
+    let cut = shown(json!(long));
+    assert_eq!(cut, format!("{}…", &whole[..120]));
+    // Cut by characters, never inside one, also when the writer stopped inside one.
+    let wide = vec!["äöü€".repeat(40); 3];
+    let whole: String = serde_json::to_string(&wide).unwrap();
+    let cut = shown(json!(wide));
+    assert_eq!(cut.chars().count(), 121);
+    assert_eq!(
+        cut,
+        format!("{}…", whole.chars().take(120).collect::<String>())
+    );
+    let at_most = "x".repeat(118);
+    assert_eq!(shown(json!(at_most)), format!("\"{at_most}\""));
+    assert!(shown(json!(format!("{at_most}y"))).ends_with("y…"));
+}
+
+#[test]
+fn a_failure_names_the_tests_that_failed_in_its_message() {
+    let message = |check: &str, info: Value| {
+        let rules = RuleSet::new(vec![rule("daemon", check)]);
+        let r = evaluate(&rules, &daemon_with(info), &Params::default()).remove(0);
+        assert_eq!(r.status, Status::Fail);
+        r.message.expect("a failure says why")
+    };
+    let (a, b, c) = (
+        r#"{ fact = "daemon.info.A", equals = 1 }"#,
+        r#"{ fact = "daemon.info.B", equals = 1 }"#,
+        r#"{ fact = "daemon.info.C", equals = "x" }"#,
+    );
+    let found = json!({ "A": 2, "B": 3, "C": "y" });
+    // `all`: the first failure; the ones after it are recorded, not shown.
+    assert_eq!(
+        message(&format!("{{ all = [{a}, {b}] }}"), found.clone()),
+        "daemon.info.A: found 2, expected equal to 1"
+    );
+    // `any`: every failure, joined.
+    assert_eq!(
+        message(&format!("{{ any = [{a}, {c}] }}"), found.clone()),
+        "daemon.info.A: found 2, expected equal to 1; and daemon.info.C: found \"y\", expected equal to x"
+    );
+    // Nested: a `not` that passes inside an `all`, then the failure that counts.
+    assert_eq!(
+        message(
+            &format!("{{ all = [{{ not = {a} }}, {{ any = [{b}] }}] }}"),
+            found.clone()
+        ),
+        "daemon.info.B: found 3, expected equal to 1"
+    );
+    // `every`: the first element that fails.
+    assert_eq!(
+        message(
+            r#"{ every = "daemon.info.L", check = { fact = "item.n", lt = 3 } }"#,
+            json!({ "L": [{ "n": 1 }, { "n": 5 }, { "n": 7 }] })
+        ),
+        "daemon.info.L[1].n: found 5, expected less than 3"
+    );
+}
