@@ -34,7 +34,7 @@ use std::ops::Deref;
 use serde_json::{json, Value};
 
 use super::model::{Check, Missing, Op, Operand, Rule, Scope, Status, Test};
-use super::path::{render, FactPath, Root, Segment};
+use super::path::{render, FactNumbers, FactPath, Root, Segment};
 use super::result::{Evidence, InstanceResult, Observed, RuleResult};
 use super::value::{Member, V};
 use super::{Params, RuleSet};
@@ -319,6 +319,8 @@ struct Facts<'a> {
     error_roots: Vec<Root>,
     /// Whether some image has an error of its own (`images["ID"]…`).
     image_errors: bool,
+    /// The facts the rules' paths name, numbered.
+    fact_numbers: FactNumbers,
     /// Containers and images listed but not read, each after the ones that were.
     unread_containers: Vec<&'a UnreadInstance>,
     unread_images: Vec<&'a UnreadInstance>,
@@ -338,6 +340,7 @@ impl<'a> Facts<'a> {
         Facts {
             snapshot,
             params,
+            fact_numbers: rules.fact_numbers().clone(),
             hints: (0..rules.hint_slots())
                 .map(|_| KeyHint::default())
                 .collect(),
@@ -945,6 +948,30 @@ impl<'f, 'a> Context<'f, 'a> {
         }
     }
 
+    /// How the observation tables find the fact `path` reads, named `text` in evidence: by
+    /// its number when the text is the path's own rendering (the same string, not a copy), or
+    /// names a numbered fact.
+    fn fact_key<'k>(&'k self, path: &'k FactPath, text: &'k str) -> FactKey<'k> {
+        match path.fact_number() {
+            Some(n) if std::ptr::eq(text, path.rendered()) => {
+                FactKey::Numbered(n, path.rendered_shared())
+            }
+            _ => self.named_key(text),
+        }
+    }
+
+    /// The key of the fact named `text` (a numbered one when a rule's path names it too, so
+    /// that both share one observation). Evidence is only made when explaining.
+    fn named_key<'k>(&'k self, text: &'k str) -> FactKey<'k> {
+        if !self.explain {
+            return FactKey::Named(text);
+        }
+        match self.fact_numbers.get(text) {
+            Some((n, shared)) => FactKey::Numbered(n, shared),
+            None => FactKey::Named(text),
+        }
+    }
+
     fn test(
         &self,
         t: &Test,
@@ -957,13 +984,15 @@ impl<'f, 'a> Context<'f, 'a> {
             Err(placeholder) => {
                 let why = self.unresolved(&placeholder);
                 let fact = self.text(|| t.fact.to_string());
-                return self.on_missing(t, &fact, self.text(|| "host search".into()), why, ev);
+                let source = self.text(|| "host search".into());
+                return self.on_missing(t, self.named_key(&fact), source, why, ev);
             }
         };
         let fact_text = self.fact_text(&t.fact, &concrete, item);
+        let key = self.fact_key(&t.fact, &fact_text);
         // A fact this instance's evidence already holds needs no source text again.
         let seen = if self.explain {
-            observed_before(&fact_text)
+            observed_before(key)
         } else {
             None
         };
@@ -973,15 +1002,11 @@ impl<'f, 'a> Context<'f, 'a> {
         };
         let looker = if seen.is_some() { &quiet } else { self };
         let lookup = looker.lookup(&t.fact, &concrete, inst, item);
-        let shared_name = match &fact_text {
-            Cow::Borrowed(_) => Some(t.fact.rendered_shared()),
-            Cow::Owned(_) => None,
-        };
         let (observed, source) = match lookup {
             Lookup::Error(m) => {
                 return self.record(ev, Verdict::Error(m), || {
                     evidence(
-                        &fact_text,
+                        key,
                         Value::Null,
                         t,
                         "collection error".into(),
@@ -992,7 +1017,7 @@ impl<'f, 'a> Context<'f, 'a> {
             Lookup::NotCollected(m) => {
                 return self.record(ev, Verdict::NotChecked(m), || {
                     evidence(
-                        &fact_text,
+                        key,
                         Value::Null,
                         t,
                         "not collected".into(),
@@ -1002,7 +1027,7 @@ impl<'f, 'a> Context<'f, 'a> {
             }
             Lookup::Missing(source) => {
                 let why = self.text(|| self.missing_reason(&t.fact.root, &concrete, &fact_text));
-                return self.on_missing(t, &fact_text, source, why, ev);
+                return self.on_missing(t, key, source, why, ev);
             }
             Lookup::Found { value, source } => (value, source),
         };
@@ -1017,8 +1042,7 @@ impl<'f, 'a> Context<'f, 'a> {
         };
         let outcome = verdict.status();
         self.record(ev, verdict, || {
-            let observation = seen
-                .unwrap_or_else(|| observe(&fact_text, shared_name, || (held(observed), source)));
+            let observation = seen.unwrap_or_else(|| observe(key, || (held(observed), source)));
             Evidence::shared(observation, t.expectation().clone(), outcome)
         })
     }
@@ -1047,7 +1071,7 @@ impl<'f, 'a> Context<'f, 'a> {
     fn on_missing(
         &self,
         t: &Test,
-        fact: &str,
+        fact: FactKey<'_>,
         source: String,
         why: String,
         ev: &mut Vec<Evidence>,
@@ -1255,7 +1279,7 @@ impl<'f, 'a> Context<'f, 'a> {
             Err(ph) => {
                 let why = self.unresolved(&ph.0);
                 let fact = fact_of(target);
-                return self.on_missing(t, &fact, "host search".into(), why, ev);
+                return self.on_missing(t, self.named_key(&fact), "host search".into(), why, ev);
             }
         };
         let fact = &fact_of(&target);
@@ -1263,7 +1287,7 @@ impl<'f, 'a> Context<'f, 'a> {
         if let Some(f) = self.snapshot.host.files.get(&target) {
             if !f.exists {
                 let why = format!("{target} does not exist");
-                return self.on_missing(t, fact, format!("stat {target}"), why, ev);
+                return self.on_missing(t, self.named_key(fact), format!("stat {target}"), why, ev);
             }
             aliases.extend(f.resolved.clone());
         }
@@ -1323,7 +1347,7 @@ impl<'f, 'a> Context<'f, 'a> {
 // Observations, sources and labels an instance's results share: see observe.rs.
 mod lookup;
 mod observe;
-use observe::{evidence, forget_observations, held, label, observe, observed_before};
+use observe::{evidence, forget_observations, held, label, observe, observed_before, FactKey};
 
 /// The verdict for an absent or empty list under `every`.
 fn missing_verdict(missing: Missing, why: String, default: Verdict) -> Verdict {

@@ -29,6 +29,8 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// How many lookup hints the evaluator keeps for these rules' fact paths.
     hint_slots: usize,
+    /// The facts these rules' paths name, numbered.
+    facts: path::FactNumbers,
 }
 
 /// Values for rule parameters (`trusted-users`, …), from flags or the config file.
@@ -84,21 +86,28 @@ pub fn compare_ids(a: &str, b: &str) -> Ordering {
 
 impl RuleSet {
     /// A set of `rules` (ordered by id), their fact paths numbered for the evaluator's
-    /// lookup hints.
+    /// lookup hints and, as facts, for its tables of what an instance's evidence holds.
     pub fn new(mut rules: Vec<Rule>) -> RuleSet {
         let mut next = 0;
+        let mut facts = path::FactNumbers::default();
         for rule in &mut rules {
             for check in [&mut rule.applies_when, &mut rule.check]
                 .into_iter()
                 .flatten()
             {
-                number_hints(check, &mut next);
+                number_paths(check, &mut next, &mut facts);
             }
         }
         RuleSet {
             rules,
             hint_slots: next,
+            facts,
         }
+    }
+
+    /// The facts these rules' paths name, numbered ([`FactPath::fact_number`](path::FactPath::fact_number)).
+    pub fn fact_numbers(&self) -> &path::FactNumbers {
+        &self.facts
     }
 
     /// How many lookup hints the evaluator keeps for these rules (one per segment of every
@@ -169,24 +178,28 @@ impl RuleSet {
     }
 }
 
-/// Numbers the fact paths of `check` from `next`.
-fn number_hints(check: &mut model::Check, next: &mut usize) {
+/// Numbers the fact paths of `check`: their hints from `next`, their facts in `facts`.
+fn number_paths(check: &mut model::Check, next: &mut usize, facts: &mut path::FactNumbers) {
     use model::{Check, Operand};
+    let mut number = |p: &mut path::FactPath| {
+        p.number_hints(next);
+        p.number_fact(facts);
+    };
     match check {
         Check::All(list) | Check::Any(list) => {
             for c in list {
-                number_hints(c, next);
+                number_paths(c, next, facts);
             }
         }
-        Check::Not(inner) => number_hints(inner, next),
+        Check::Not(inner) => number_paths(inner, next, facts),
         Check::Every { list, check, .. } => {
-            list.number_hints(next);
-            number_hints(check, next);
+            number(list);
+            number_paths(check, next, facts);
         }
         Check::Test(t) => {
-            t.fact.number_hints(next);
+            number(&mut t.fact);
             if let Some(Operand::Fact(other)) = t.op.operand_mut() {
-                other.number_hints(next);
+                number(other);
             }
         }
     }
@@ -197,34 +210,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_rule_sets_fact_paths_get_hint_slots_of_their_own() {
+    fn a_rule_sets_fact_paths_get_hint_slots_of_their_own_and_facts_numbers_they_share() {
         let rules = RuleSet::load(None).expect("embedded rules load");
-        let mut slots = Vec::new();
-        fn walk(check: &model::Check, slots: &mut Vec<(usize, usize)>) {
+        fn walk<'r>(check: &'r model::Check, paths: &mut Vec<&'r path::FactPath>) {
             use model::{Check, Operand};
-            let mut add = |p: &path::FactPath| {
-                slots.push((p.hint_slot(0).expect("numbered"), p.segments.len()));
-            };
             match check {
-                Check::All(l) | Check::Any(l) => l.iter().for_each(|c| walk(c, slots)),
-                Check::Not(c) => walk(c, slots),
+                Check::All(l) | Check::Any(l) => l.iter().for_each(|c| walk(c, paths)),
+                Check::Not(c) => walk(c, paths),
                 Check::Every { list, check, .. } => {
-                    add(list);
-                    walk(check, slots);
+                    paths.push(list);
+                    walk(check, paths);
                 }
                 Check::Test(t) => {
-                    add(&t.fact);
+                    paths.push(&t.fact);
                     if let Some(Operand::Fact(p)) = t.op.operand() {
-                        add(p);
+                        paths.push(p);
                     }
                 }
             }
         }
+        let mut paths = Vec::new();
         for r in &rules.rules {
             for c in r.applies_when.iter().chain(&r.check) {
-                walk(c, &mut slots);
+                walk(c, &mut paths);
             }
         }
+        let mut slots: Vec<(usize, usize)> = paths
+            .iter()
+            .map(|p| (p.hint_slot(0).expect("numbered"), p.segments.len()))
+            .collect();
         slots.sort_unstable();
         // Back to back, no overlap, and the table holds exactly them.
         let mut next = 0;
@@ -234,11 +248,26 @@ mod tests {
         }
         assert_eq!(next, rules.hint_slots());
         assert!(slots.len() > 200, "{} paths", slots.len());
-        // A path parsed on its own has no slot: the evaluator reads it without a hint.
-        assert_eq!(
-            path::FactPath::parse("host.hostname").unwrap().hint_slot(0),
-            None
+        // Paths that read alike have one fact number and one rendering; others differ.
+        let facts = rules.fact_numbers();
+        for p in &paths {
+            let n = p.fact_number().expect("numbered");
+            let (found, name) = facts.get(p.rendered()).expect("named");
+            assert_eq!(found, n, "{}", p.rendered());
+            assert!(std::sync::Arc::ptr_eq(name, p.rendered_shared()));
+        }
+        let distinct: std::collections::HashSet<&str> =
+            paths.iter().map(|p| p.rendered()).collect();
+        assert_eq!(facts.len(), distinct.len());
+        assert!(
+            distinct.len() < paths.len(),
+            "some facts are read by several paths"
         );
+        // A path parsed on its own has no slot and no number: the evaluator reads it without a
+        // hint and names its fact by text.
+        let alone = path::FactPath::parse("host.hostname").unwrap();
+        assert_eq!(alone.hint_slot(0), None);
+        assert_eq!(alone.fact_number(), None);
     }
 
     #[test]

@@ -50,6 +50,44 @@ impl Root {
     }
 }
 
+/// The distinct facts a rule set's paths name (by their rendering), numbered from 0: the
+/// evaluator finds the observation an instance already made of a fact by this number,
+/// instead of hashing the path's text at every test.
+#[derive(Debug, Clone, Default)]
+pub struct FactNumbers {
+    names: Vec<std::sync::Arc<str>>,
+    by_name: std::collections::HashMap<std::sync::Arc<str>, u32>,
+}
+
+impl FactNumbers {
+    /// The number of `rendered`, given now if it has none, and the rendering to share.
+    fn number(&mut self, rendered: &std::sync::Arc<str>) -> (u32, std::sync::Arc<str>) {
+        if let Some(&n) = self.by_name.get(rendered) {
+            return (n, self.names[n as usize].clone());
+        }
+        let n = u32::try_from(self.names.len()).expect("fewer than 4 billion fact paths");
+        self.names.push(rendered.clone());
+        self.by_name.insert(rendered.clone(), n);
+        (n, rendered.clone())
+    }
+
+    /// How many facts are numbered.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when none is.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The number and shared name of the fact that renders as `name`, if a path reads it.
+    pub fn get(&self, name: &str) -> Option<(u32, &std::sync::Arc<str>)> {
+        let n = *self.by_name.get(name)?;
+        Some((n, &self.names[n as usize]))
+    }
+}
+
 /// A parsed fact path.
 #[derive(Clone)]
 pub struct FactPath {
@@ -65,7 +103,11 @@ pub struct FactPath {
     /// [`RuleSet::new`](super::RuleSet::new) numbers the paths of its rules. The path itself
     /// is immutable data; the hints (where a key was last found) belong to the evaluator.
     slot: Option<u32>,
-    /// [`render`] of root and segments, made once (evidence names the fact on every test).
+    /// The fact's number in its rule set, shared with every path that reads alike (see
+    /// [`FactNumbers`]).
+    number: Option<u32>,
+    /// [`render`] of root and segments, made once (evidence names the fact on every test);
+    /// in a rule set, one allocation for all paths that read alike.
     rendered: std::sync::Arc<str>,
 }
 
@@ -204,6 +246,7 @@ impl FactPath {
             rendered: render(&root, &segments).into(),
             kind: Root::of(&root),
             slot: None,
+            number: None,
             root,
             segments,
             text: text.to_string(),
@@ -242,6 +285,19 @@ impl FactPath {
     /// Where the evaluator keeps the lookup hint of segment `i`, when the path is numbered.
     pub fn hint_slot(&self, i: usize) -> Option<usize> {
         self.slot.map(|s| s as usize + i)
+    }
+
+    /// The number [`FactPath::number_fact`] gave this path.
+    pub fn fact_number(&self) -> Option<u32> {
+        self.number
+    }
+
+    /// Numbers this path among the facts of its rule set: a path that reads like one numbered
+    /// before gets its number and shares its rendering.
+    pub fn number_fact(&mut self, facts: &mut FactNumbers) {
+        let (number, shared) = facts.number(&self.rendered);
+        self.number = Some(number);
+        self.rendered = shared;
     }
 
     /// Numbers this path's hints from `next`, and moves `next` past them.

@@ -1,7 +1,9 @@
 //! What an instance's results share instead of copying: one observation per fact read
 //! (`observe`), one source text per source, one label (kind, id, name). The tables are per
 //! thread and hold the instance (or host) this thread is evaluating; `forget_observations`
-//! clears them when the next one starts.
+//! clears them when the next one starts. A fact a rule's path names as written is found by
+//! its number in the rule set ([`FactKey::Numbered`]); only facts named by text worked out
+//! at evaluation (list elements, placeholders) are hashed.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,24 +17,79 @@ use super::Instance;
 use crate::snapshot::{ContainerFacts, ImageFacts, UnreadInstance};
 
 pub(super) fn evidence(
-    fact: &str,
+    fact: FactKey<'_>,
     observed: Value,
     t: &Test,
     source: String,
     outcome: Status,
 ) -> Evidence {
     Evidence::shared(
-        observe(fact, None, || (observed.into(), source)),
+        observe(fact, || (observed.into(), source)),
         t.expectation().clone(),
         outcome,
     )
 }
 
+/// How the tables find a fact.
+#[derive(Clone, Copy)]
+pub(super) enum FactKey<'k> {
+    /// A fact the rule set numbered, and the name its paths share.
+    Numbered(u32, &'k Arc<str>),
+    /// A fact named by text only.
+    Named(&'k str),
+}
+
+/// The observations made of the instance (or of the host) a thread is evaluating: the rules
+/// that read the same fact share one.
+struct Observations {
+    /// By fact number.
+    numbered: Vec<Option<Arc<Observation>>>,
+    /// The numbers filled, so that forgetting costs what was made.
+    filled: Vec<u32>,
+    /// By fact path, for facts the rule set did not number.
+    named: HashMap<Arc<str>, Arc<Observation>, FastHash>,
+}
+
+impl Observations {
+    fn get(&self, fact: FactKey<'_>) -> Option<&Arc<Observation>> {
+        match fact {
+            FactKey::Numbered(n, _) => self.numbered.get(n as usize)?.as_ref(),
+            FactKey::Named(name) => self.named.get(name),
+        }
+    }
+
+    fn insert(&mut self, fact: FactKey<'_>, name: Arc<str>, made: Arc<Observation>) {
+        match fact {
+            FactKey::Numbered(n, _) => {
+                let at = n as usize;
+                if self.numbered.len() <= at {
+                    self.numbered.resize(at + 1, None);
+                }
+                self.numbered[at] = Some(made);
+                self.filled.push(n);
+            }
+            FactKey::Named(_) => {
+                self.named.insert(name, made);
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        for n in self.filled.drain(..) {
+            self.numbered[n as usize] = None;
+        }
+        self.named.clear();
+    }
+}
+
 thread_local! {
-    /// The observations made of the instance (or of the host) this thread is evaluating, by
-    /// fact path: the rules that read the same fact share one.
-    static OBSERVED: std::cell::RefCell<HashMap<Arc<str>, Arc<Observation>, FastHash>> =
-        const { std::cell::RefCell::new(HashMap::with_hasher(FastHash::with_seed(0))) };
+    static OBSERVED: std::cell::RefCell<Observations> = const {
+        std::cell::RefCell::new(Observations {
+            numbered: Vec::new(),
+            filled: Vec::new(),
+            named: HashMap::with_hasher(FastHash::with_seed(0)),
+        })
+    };
 }
 
 /// A value found, as evidence keeps it: a document's node stays in its document.
@@ -46,15 +103,14 @@ pub(super) fn held(v: V<'_>) -> Observed {
 
 /// The observation of `fact` this instance's evidence already holds.
 #[inline]
-pub(super) fn observed_before(fact: &str) -> Option<Arc<Observation>> {
+pub(super) fn observed_before(fact: FactKey<'_>) -> Option<Arc<Observation>> {
     OBSERVED.with(|o| o.borrow().get(fact).cloned())
 }
 
 /// The observation of `fact`, made by `make` (value, source) unless this instance already has
-/// one; `shared` is the fact's name when the rule's path gives it as is.
+/// one.
 pub(super) fn observe(
-    fact: &str,
-    shared: Option<&Arc<str>>,
+    fact: FactKey<'_>,
     make: impl FnOnce() -> (Observed, String),
 ) -> Arc<Observation> {
     OBSERVED.with(|o| {
@@ -62,13 +118,16 @@ pub(super) fn observe(
             return seen.clone();
         }
         let (observed, source) = make();
-        let name = shared.cloned().unwrap_or_else(|| fact.into());
+        let name = match fact {
+            FactKey::Numbered(_, shared) => shared.clone(),
+            FactKey::Named(name) => name.into(),
+        };
         let made = Arc::new(Observation {
             fact: name.clone(),
             source: source_of(source),
             observed,
         });
-        o.borrow_mut().insert(name, made.clone());
+        o.borrow_mut().insert(fact, name, made.clone());
         made
     })
 }

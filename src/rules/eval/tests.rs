@@ -100,6 +100,28 @@ fn rules_reading_the_same_fact_share_one_observation() {
 }
 
 #[test]
+fn a_fact_reached_through_a_list_and_named_by_a_path_is_one_observation() {
+    // One rule names the fact as written (found by its number), the other reaches it as an
+    // element of a list (named by text at evaluation): the same fact, one observation.
+    let mut by_path = rule("daemon", r#"{ fact = "daemon.info.L[1].n", lt = 3 }"#);
+    by_path.id = "BW-A".into();
+    let mut by_list = rule(
+        "daemon",
+        r#"{ every = "daemon.info.L", check = { fact = "item.n", lt = 3 } }"#,
+    );
+    by_list.id = "BW-B".into();
+    let rules = RuleSet::new(vec![by_path, by_list]);
+    let snap = daemon_with(json!({ "L": [{ "n": 1 }, { "n": 2 }] }));
+    let results = evaluate(&rules, &snap, &Params::default());
+    let (a, b) = (&results[0].evidence, &results[1].evidence);
+    assert_eq!((a.len(), b.len()), (1, 2));
+    assert_eq!(a[0].fact(), "daemon.info.L[1].n");
+    assert_eq!(b[1].fact(), "daemon.info.L[1].n");
+    assert!(Arc::ptr_eq(a[0].observation(), b[1].observation()));
+    assert!(!Arc::ptr_eq(b[0].observation(), b[1].observation()));
+}
+
+#[test]
 fn each_operator_passes_and_fails() {
     use Status::{Fail, Pass};
     let cases: &[(&str, Value, Value)] = &[
