@@ -36,7 +36,9 @@ use bollwerk::collect::docker::{connect, MAX_IN_FLIGHT};
 use bollwerk::collect::limits::Limits;
 use bollwerk::collect::Endpoint;
 use bollwerk::collect::{collect, CollectOptions};
-use bollwerk::rules::result::{Evidence, InstanceResult, Observation, Observed, RuleResult};
+use bollwerk::rules::result::{
+    Evidence, InstanceResult, Observation, Observed, RuleResult, Subject,
+};
 use bollwerk::rules::{eval, Params, RuleSet, Status};
 use bollwerk::snapshot::Snapshot;
 use futures_util::stream::{self, StreamExt};
@@ -574,7 +576,7 @@ fn facts_held_once(results: &[RuleResult]) -> bool {
     let per_instance = results
         .iter()
         .flat_map(|r| &r.instances)
-        .flat_map(|i| i.evidence.iter().map(move |e| (&*i.id, e)));
+        .flat_map(|i| i.evidence.iter().map(move |e| (i.id(), e)));
     let mut held: HashMap<(&str, &str), *const Observation> = HashMap::new();
     let mut twice = 0usize;
     for (owner, e) in rule_level.chain(per_instance) {
@@ -723,7 +725,6 @@ fn breakdown(rules: &RuleSet, snap: &Snapshot, params: &Params) {
 /// What the results of one evaluation hold, by part (requested bytes, without malloc's own
 /// overhead).
 fn results_attribution(results: &[RuleResult]) {
-    let cap = |s: &String| s.capacity();
     let (mut inst_structs, mut inst_strings, mut ev_structs) = (0, 0, 0);
     let (mut n_inst, mut n_ev) = (0usize, 0usize);
     let mut observations: BTreeMap<*const Observation, &Observation> = BTreeMap::new();
@@ -741,12 +742,14 @@ fn results_attribution(results: &[RuleResult]) {
         }
         for i in &r.instances {
             n_inst += 1;
-            inst_strings += i.message.as_ref().map_or(0, cap);
-            // Kind, id and name are shared by the instance's results: counted once.
-            for label in [&i.kind, &i.id, &i.name] {
-                if labels.insert(std::sync::Arc::as_ptr(label) as *const u8) {
-                    inst_strings += label.len();
-                }
+            inst_strings += i.message.as_ref().map_or(0, |m| m.len());
+            // The subject (kind, id, name) is shared by the instance's results: counted once.
+            if labels.insert(std::sync::Arc::as_ptr(&i.subject) as *const u8) {
+                let s = &i.subject;
+                inst_strings += std::mem::size_of::<Subject>()
+                    + s.kind.capacity()
+                    + s.id.capacity()
+                    + s.name.capacity();
             }
             ev_structs += i.evidence.capacity() * std::mem::size_of::<Evidence>();
         }

@@ -35,8 +35,8 @@ fn assert_agree(rules: &RuleSet, snap: &Snapshot, params: &Params, what: &str) {
         assert_eq!(r.evidence, f.evidence, "{what}: rule {}", r.id);
         for (a, b) in r.instances.iter().zip(&f.instances) {
             assert_eq!(
-                (&a.id, a.status),
-                (&b.id, b.status),
+                (&a.id(), a.status),
+                (&b.id(), b.status),
                 "{what}: rule {}",
                 r.id
             );
@@ -118,19 +118,19 @@ fn decide_agrees_when_the_daemon_named_what_it_did_not_give() {
         let unread: Vec<_> = r
             .instances
             .iter()
-            .filter(|i| i.name.starts_with("unread-"))
+            .filter(|i| i.name().starts_with("unread-"))
             .collect();
         assert!(unread.len() == 3 || unread.len() == 2, "rule {}", r.id);
         for i in unread {
-            assert_eq!(i.status, Status::Error, "rule {} {}", r.id, i.name);
+            assert_eq!(i.status, Status::Error, "rule {} {}", r.id, i.name());
             assert!(i
                 .message
                 .as_deref()
                 .unwrap_or("")
                 .contains("cannot inspect"));
             assert_eq!(
-                &*i.kind,
-                if i.id.starts_with("container") {
+                i.kind(),
+                if i.id().starts_with("container") {
                     "container"
                 } else {
                     "image"

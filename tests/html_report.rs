@@ -310,7 +310,7 @@ fn check_content(f: &Findings, report: &Value, what: &str) {
         // Every failing container or image of this fix is named, with its evidence.
         let text = item["text"].as_str().unwrap();
         for inst in rule["instances"].as_array().unwrap() {
-            if inst["status"] == "fail" && fix.instances.iter().any(|i| inst["id"] == *i.id) {
+            if inst["status"] == "fail" && fix.instances.iter().any(|i| inst["id"] == *i.id()) {
                 let name = inst["name"].as_str().unwrap();
                 assert!(text.contains(name), "{what}: {id} does not name {name}");
                 for e in inst["evidence"].as_array().unwrap() {

@@ -618,14 +618,14 @@ fn apply_to_rule(
             .iter_mut()
             .filter(|i| i.status == Status::Fail)
         {
-            let (images, labels) = subjects.get(&*inst.id).cloned().unwrap_or_default();
+            let (images, labels) = subjects.get(inst.id()).cloned().unwrap_or_default();
             let subject = Subject {
-                name: &inst.name,
+                name: inst.name(),
                 images,
                 labels,
             };
-            let kind = inst.kind.clone();
-            if let Some(r) = pick(records, &id, host, |r| r.covers(&kind, &subject)) {
+            let kind = inst.kind();
+            if let Some(r) = pick(records, &id, host, |r| r.covers(kind, &subject)) {
                 if r.state == ExceptionState::InForce {
                     r.waived += 1;
                 }

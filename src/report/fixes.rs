@@ -156,15 +156,15 @@ pub fn fixes(results: &[RuleResult]) -> Vec<Fix<'_>> {
                 fix.rules.push(f.rule);
             }
             if let Some(i) = f.instance {
-                if !fix.instances.iter().any(|x| x.id == i.id) {
+                if !fix.instances.iter().any(|x| x.id() == i.id()) {
                     fix.instances.push(i);
                 }
             }
             continue;
         }
-        let inst = f.instance.map(|i| &*i.id);
+        let inst = f.instance.map(|i| i.id());
         if let Some(i) = f.instance {
-            instance_of.insert(&*i.id, i);
+            instance_of.insert(i.id(), i);
         }
         per_instance
             .entry((inst, f.cause.as_str()))
@@ -177,7 +177,7 @@ pub fn fixes(results: &[RuleResult]) -> Vec<Fix<'_>> {
     // Report order of instances, so that an item lists them as the report does.
     let position = |id: Option<&str>| {
         all.iter()
-            .position(|f| f.instance.map(|i| &*i.id) == id)
+            .position(|f| f.instance.map(|i| i.id()) == id)
             .unwrap_or(usize::MAX)
     };
     order.sort_by_key(|(inst, cause)| (position(*inst), *cause));
@@ -237,9 +237,11 @@ mod tests {
 
     fn container(name: &str, facts: &[&str]) -> InstanceResult {
         InstanceResult {
-            kind: "container".into(),
-            id: format!("id-{name}").into(),
-            name: name.into(),
+            subject: crate::rules::result::Subject::shared(
+                "container",
+                &format!("id-{name}"),
+                name,
+            ),
             status: if facts.is_empty() {
                 Status::Pass
             } else {
@@ -309,7 +311,7 @@ mod tests {
         assert_eq!(fixes[0].rule_ids(), ["5.16", "BW-NS-PID"]);
         assert_eq!(fixes[0].cause, PID);
         assert_eq!(fixes[0].findings, 2);
-        let names: Vec<&str> = fixes[0].instances.iter().map(|i| &*i.name).collect();
+        let names: Vec<&str> = fixes[0].instances.iter().map(|i| i.name()).collect();
         assert_eq!(names, ["top"]);
     }
 
@@ -359,7 +361,7 @@ mod tests {
         let fixes = fixes(&results);
         let seen: Vec<(Vec<&str>, Vec<&str>)> = fixes
             .iter()
-            .map(|f| (f.rule_ids(), f.instances.iter().map(|i| &*i.name).collect()))
+            .map(|f| (f.rule_ids(), f.instances.iter().map(|i| i.name()).collect()))
             .collect();
         assert_eq!(
             seen,

@@ -553,7 +553,7 @@ fn is_problem(s: Status) -> bool {
 
 fn instance_view(i: &InstanceResult) -> InstanceView {
     let st = style(i.status);
-    let bare = i.id.trim_start_matches("sha256:");
+    let bare = i.id().trim_start_matches("sha256:");
     let evidence: Vec<EvidenceView> = i.evidence.iter().map(evidence_view).collect();
     let failing_evidence = i
         .evidence
@@ -562,9 +562,9 @@ fn instance_view(i: &InstanceResult) -> InstanceView {
         .map(evidence_view)
         .collect();
     InstanceView {
-        kind: clean(&i.kind),
-        name: clean(&i.name),
-        id: clean(&i.id),
+        kind: clean(i.kind()),
+        name: clean(i.name()),
+        id: clean(i.id()),
         short_id: clean(&bare.chars().take(12).collect::<String>()),
         status: st.key,
         label: st.label,
@@ -598,8 +598,8 @@ fn mark_new(view: &mut RuleView, r: &RuleResult, baseline: Option<&super::baseli
         let raw = r
             .instances
             .iter()
-            .find(|x| clean(&x.name) == i.name)
-            .map(|x| &*x.name);
+            .find(|x| clean(x.name()) == i.name)
+            .map(|x| x.name());
         i.new_since = raw.and_then(|n| new(Some(n)));
     }
     if view.new_since.is_none() && view.instances.iter().any(|i| i.new_since.is_some()) {
@@ -664,8 +664,8 @@ fn fix_view(rank: usize, fix: &super::fixes::Fix) -> FixView {
     let reach = if fix.daemon_wide {
         "the whole Docker daemon".to_string()
     } else if let Some(first) = fix.instances.first() {
-        let kind = &first.kind;
-        let names: Vec<&str> = fix.instances.iter().map(|i| &*i.name).collect();
+        let kind = &first.kind();
+        let names: Vec<&str> = fix.instances.iter().map(|i| i.name()).collect();
         clean(&format!(
             "{}: {}",
             count(fix.instances.len(), kind, &format!("{kind}s")),
@@ -678,7 +678,7 @@ fn fix_view(rank: usize, fix: &super::fixes::Fix) -> FixView {
     lead.failing_instances.retain(|v| {
         fix.instances
             .iter()
-            .any(|i| clean(&i.id) == v.id && clean(&i.kind) == v.kind)
+            .any(|i| clean(i.id()) == v.id && clean(i.kind()) == v.kind)
     });
     FixView {
         rank,
@@ -741,7 +741,7 @@ fn rule_view(r: &RuleResult) -> RuleView {
     let mut search = format!("{} {}", r.id, r.title);
     for i in &r.instances {
         search.push(' ');
-        search.push_str(&i.name);
+        search.push_str(i.name());
     }
     RuleView {
         id: clean(&r.id),

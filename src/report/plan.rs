@@ -220,12 +220,12 @@ fn containers_md(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> (Stri
             .iter()
             .filter(|i| i.status == Status::Fail && !super::exceptions::is_covered(&i.exception))
         {
-            let plan = by_container.entry(i.name.to_string()).or_default();
+            let plan = by_container.entry(i.name().to_string()).or_default();
             if plan.image.is_empty() {
                 plan.image = snapshot
                     .containers
                     .iter()
-                    .find(|c| *c.id == *i.id)
+                    .find(|c| *c.id == *i.id())
                     .and_then(|c| c.inspect.pointer("/Config/Image"))
                     .and_then(|v| v.as_str().map(str::to_string))
                     .unwrap_or_else(|| "IMAGE".into());

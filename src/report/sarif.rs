@@ -60,8 +60,8 @@ pub fn render(report: &Report) -> String {
                         Status::Error => notifications.push(notification(
                             &format!(
                                 "{} {}: {}",
-                                i.kind,
-                                i.name,
+                                i.kind(),
+                                i.name(),
                                 i.message.as_deref().unwrap_or("could not be decided")
                             ),
                             Some((r, index)),
@@ -196,14 +196,14 @@ fn failing_evidence(evidence: &[Evidence]) -> String {
 fn result(r: &RuleResult, index: usize, instance: Option<&InstanceResult>) -> Value {
     let (what, evidence, identity, locations) = match instance {
         Some(i) => (
-            format!("{} {}", i.kind, i.name),
+            format!("{} {}", i.kind(), i.name()),
             &i.evidence,
-            format!("{}/{}/{}", r.id, i.kind, i.name),
+            format!("{}/{}/{}", r.id, i.kind(), i.name()),
             vec![json!({"logicalLocations": [{
-                "name": i.name,
-                "fullyQualifiedName": format!("{}/{}", i.kind, i.name),
+                "name": i.name(),
+                "fullyQualifiedName": format!("{}/{}", i.kind(), i.name()),
                 "kind": "object",
-                "properties": {"id": i.id},
+                "properties": {"id": i.id()},
             }]})],
         ),
         None => (

@@ -254,7 +254,7 @@ fn summary(report: &Report, style: Style, full: bool) -> String {
             .filter(|i| matches!(i.status, Status::Fail | Status::Error))
         {
             let short: String = inst
-                .id
+                .id()
                 .trim_start_matches("sha256:")
                 .chars()
                 .take(12)
@@ -270,9 +270,9 @@ fn summary(report: &Report, style: Style, full: bool) -> String {
                         "?"
                     }
                 ),
-                inst.kind,
-                sanitize(&inst.name),
-                new_mark(Some(&inst.name))
+                inst.kind(),
+                sanitize(inst.name()),
+                new_mark(Some(inst.name()))
             );
             if let Some(m) = inst
                 .message
@@ -385,8 +385,8 @@ fn reach(fix: &Fix, width: usize) -> String {
     let Some(first) = fix.instances.first() else {
         return "host".to_string();
     };
-    let kind = &first.kind;
-    let names: Vec<String> = fix.instances.iter().map(|i| sanitize(&i.name)).collect();
+    let kind = &first.kind();
+    let names: Vec<String> = fix.instances.iter().map(|i| sanitize(i.name())).collect();
     let head = count(fix.instances.len(), kind, &format!("{kind}s"));
     fit(&format!("{head}: {}", names.join(", ")), width)
 }

@@ -816,12 +816,12 @@ fn instance_line_plain(i: &InstanceResult) -> String {
     let mut out = String::with_capacity(160);
     out.push_str(i.status.as_str());
     out.push_str(": ");
-    out.push_str(&i.kind);
+    out.push_str(i.kind());
     out.push(' ');
-    out.push_str(&i.name);
+    out.push_str(i.name());
     // The short id: 12 hex digits, without `sha256:`.
     out.push_str(" (id ");
-    let id = i.id.strip_prefix("sha256:").unwrap_or(&i.id);
+    let id = i.id().strip_prefix("sha256:").unwrap_or(i.id());
     out.extend(id.chars().take(12));
     out.push(')');
     let matching = || i.evidence.iter().filter(|e| e.outcome == i.status);

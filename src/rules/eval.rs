@@ -712,16 +712,14 @@ impl<'f, 'a> Context<'f, 'a> {
     }
 
     fn instance(&self, rule: &Rule, inst: Instance) -> InstanceResult {
-        let (kind, id, name) = label(&inst);
+        let subject = subject(&inst);
         let (status, message, mut evidence) = self.decide(rule, &inst);
         // Kept for the whole report: no room to spare (most instances hold one or two).
         evidence.shrink_to_fit();
         InstanceResult {
-            kind,
-            id,
-            name,
+            subject,
             status,
-            message,
+            message: message.map(String::into_boxed_str),
             evidence,
             exception: None,
         }
@@ -1347,7 +1345,7 @@ impl<'f, 'a> Context<'f, 'a> {
 // Observations, sources and labels an instance's results share: see observe.rs.
 mod lookup;
 mod observe;
-use observe::{evidence, forget_observations, held, label, observe, observed_before, FactKey};
+use observe::{evidence, forget_observations, held, observe, observed_before, subject, FactKey};
 
 /// The verdict for an absent or empty list under `every`.
 fn missing_verdict(missing: Missing, why: String, default: Verdict) -> Verdict {

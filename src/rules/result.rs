@@ -609,28 +609,128 @@ pub mod observations {
     }
 }
 
-/// The result for one container or image.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InstanceResult {
+/// A container or image that per-instance results are about. The evaluator makes one per
+/// instance, and every rule's result for that instance shares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
     /// `container` or `image`.
-    pub kind: Arc<str>,
+    pub kind: String,
     /// Full id.
-    pub id: Arc<str>,
-    /// Container name or first image tag (the id when untagged). The three are shared by the
-    /// instance's results in every rule.
-    pub name: Arc<str>,
+    pub id: String,
+    /// Container name or first image tag (the id when untagged).
+    pub name: String,
+}
+
+impl Subject {
+    /// A subject, shared.
+    pub fn shared(kind: &str, id: &str, name: &str) -> Arc<Subject> {
+        Arc::new(Subject {
+            kind: kind.to_string(),
+            id: id.to_string(),
+            name: name.to_string(),
+        })
+    }
+}
+
+/// The result for one container or image. report.json writes its subject's kind, id and name
+/// as fields of their own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceResult {
+    /// The container or image, shared by the instance's results in every rule.
+    pub subject: Arc<Subject>,
     /// Its status.
     pub status: Status,
-    /// Why, when the status is not pass or fail.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    /// Why, when the status is not pass.
+    pub message: Option<Box<str>>,
     /// The tests behind the status.
     pub evidence: Vec<Evidence>,
     /// The exception that covers this failing instance, or that did until it expired
     /// (`--exceptions`); the status stays the true one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception: Option<Box<AppliedException>>,
+}
+
+impl InstanceResult {
+    /// `container` or `image`.
+    pub fn kind(&self) -> &str {
+        &self.subject.kind
+    }
+
+    /// Full id.
+    pub fn id(&self) -> &str {
+        &self.subject.id
+    }
+
+    /// Container name or first image tag (the id when untagged).
+    pub fn name(&self) -> &str {
+        &self.subject.name
+    }
+}
+
+// How an instance result reads and writes: the subject's fields flat beside the result's.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(description = "The result for one container or image.")]
+struct InstanceForm<'a> {
+    /// `container` or `image`.
+    kind: Cow<'a, str>,
+    /// Full id.
+    id: Cow<'a, str>,
+    /// Container name or first image tag (the id when untagged). The three are shared by the
+    /// instance's results in every rule.
+    name: Cow<'a, str>,
+    /// Its status.
+    status: Status,
+    /// Why, when the status is not pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<Cow<'a, str>>,
+    /// The tests behind the status.
+    evidence: Cow<'a, [Evidence]>,
+    /// The exception that covers this failing instance, or that did until it expired
+    /// (`--exceptions`); the status stays the true one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    exception: Option<Cow<'a, AppliedException>>,
+}
+
+impl Serialize for InstanceResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        InstanceForm {
+            kind: Cow::Borrowed(&self.subject.kind),
+            id: Cow::Borrowed(&self.subject.id),
+            name: Cow::Borrowed(&self.subject.name),
+            status: self.status,
+            message: self.message.as_deref().map(Cow::Borrowed),
+            evidence: Cow::Borrowed(&self.evidence),
+            exception: self.exception.as_deref().map(Cow::Borrowed),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for InstanceResult {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let form = InstanceForm::deserialize(deserializer)?;
+        Ok(InstanceResult {
+            subject: Arc::new(Subject {
+                kind: form.kind.into_owned(),
+                id: form.id.into_owned(),
+                name: form.name.into_owned(),
+            }),
+            status: form.status,
+            message: form.message.map(|m| m.into()),
+            evidence: form.evidence.into_owned(),
+            exception: form.exception.map(|e| Box::new(e.into_owned())),
+        })
+    }
+}
+
+impl JsonSchema for InstanceResult {
+    fn schema_name() -> Cow<'static, str> {
+        "InstanceResult".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        InstanceForm::json_schema(generator)
+    }
 }
 
 /// The result of one rule.

@@ -27,7 +27,6 @@
 pub mod render;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
@@ -416,20 +415,22 @@ fn compare_rule(or: &RuleResult, nr: &RuleResult, out: &mut Vec<Change>) {
         }
         return;
     }
-    let key = |i: &InstanceResult| (i.kind.clone(), i.name.clone());
-    let olds: BTreeMap<(Arc<str>, Arc<str>), &InstanceResult> =
+    fn key(i: &InstanceResult) -> (&str, &str) {
+        (i.kind(), i.name())
+    }
+    let olds: BTreeMap<(&str, &str), &InstanceResult> =
         or.instances.iter().map(|i| (key(i), i)).collect();
-    let news: BTreeMap<(Arc<str>, Arc<str>), &InstanceResult> =
+    let news: BTreeMap<(&str, &str), &InstanceResult> =
         nr.instances.iter().map(|i| (key(i), i)).collect();
     for (k, &ni) in &news {
         match olds.get(k) {
             Some(&oi) => {
                 let instance = InstanceRef {
-                    kind: ni.kind.to_string(),
-                    name: ni.name.to_string(),
-                    old_id: Some(oi.id.to_string()),
-                    new_id: Some(ni.id.to_string()),
-                    recreated: oi.id != ni.id,
+                    kind: ni.kind().to_string(),
+                    name: ni.name().to_string(),
+                    old_id: Some(oi.id().to_string()),
+                    new_id: Some(ni.id().to_string()),
+                    recreated: oi.id() != ni.id(),
                 };
                 let evidence = evidence_changes(&oi.evidence, &ni.evidence);
                 let kind = status_change(oi.status, ni.status)
@@ -458,14 +459,14 @@ fn compare_rule(or: &RuleResult, nr: &RuleResult, out: &mut Vec<Change>) {
                     ChangeKind::InstanceAdded
                 };
                 let instance = InstanceRef {
-                    kind: ni.kind.to_string(),
-                    name: ni.name.to_string(),
+                    kind: ni.kind().to_string(),
+                    name: ni.name().to_string(),
                     old_id: None,
-                    new_id: Some(ni.id.to_string()),
+                    new_id: Some(ni.id().to_string()),
                     recreated: false,
                 };
                 let mut c = base(kind, Some(instance), None, Some(ni.status), Vec::new());
-                c.reason = Some(format!("{} not in the old scan", ni.kind));
+                c.reason = Some(format!("{} not in the old scan", ni.kind()));
                 out.push(c);
             }
         }
@@ -473,9 +474,9 @@ fn compare_rule(or: &RuleResult, nr: &RuleResult, out: &mut Vec<Change>) {
     for (k, &oi) in &olds {
         if !news.contains_key(k) {
             let instance = InstanceRef {
-                kind: oi.kind.to_string(),
-                name: oi.name.to_string(),
-                old_id: Some(oi.id.to_string()),
+                kind: oi.kind().to_string(),
+                name: oi.name().to_string(),
+                old_id: Some(oi.id().to_string()),
                 new_id: None,
                 recreated: false,
             };
@@ -486,7 +487,7 @@ fn compare_rule(or: &RuleResult, nr: &RuleResult, out: &mut Vec<Change>) {
                 None,
                 Vec::new(),
             );
-            c.reason = Some(format!("{} not in the new scan", oi.kind));
+            c.reason = Some(format!("{} not in the new scan", oi.kind()));
             out.push(c);
         }
     }

@@ -1,5 +1,5 @@
 //! What an instance's results share instead of copying: one observation per fact read
-//! (`observe`), one source text per source, one label (kind, id, name). The tables are per
+//! (`observe`), one source text per source, one subject (kind, id, name). The tables are per
 //! thread and hold the instance (or host) this thread is evaluating; `forget_observations`
 //! clears them when the next one starts. A fact a rule's path names as written is found by
 //! its number in the rule set ([`FactKey::Numbered`]); only facts named by text worked out
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::super::model::{Status, Test};
-use super::super::result::{Evidence, Observation, Observed};
+use super::super::result::{Evidence, Observation, Observed, Subject};
 use super::super::value::V;
 use super::Instance;
 use crate::snapshot::{ContainerFacts, ImageFacts, UnreadInstance};
@@ -155,27 +155,25 @@ fn source_of(source: String) -> Arc<str> {
 /// a few dozen, where SipHash's resistance to chosen keys buys nothing.
 type FastHash = foldhash::fast::FixedState;
 
-/// An instance's kind, id and name, shared by its results in every rule.
-type Label = (Arc<str>, Arc<str>, Arc<str>);
-
 thread_local! {
-    /// The label of the instance this thread evaluates, by the address of its facts.
-    static LABEL: std::cell::RefCell<Option<(usize, Label)>> = const { std::cell::RefCell::new(None) };
+    /// The subject of the instance this thread evaluates, by the address of its facts.
+    static SUBJECT: std::cell::RefCell<Option<(usize, Arc<Subject>)>> = const { std::cell::RefCell::new(None) };
 }
 
-/// The label of `inst`: made once per instance, then shared.
+/// The subject of `inst` (kind, id, name): made once per instance, then shared by its results
+/// in every rule.
 #[inline]
-pub(super) fn label(inst: &Instance) -> Label {
+pub(super) fn subject(inst: &Instance) -> Arc<Subject> {
     let address = match inst {
         Instance::Container(c, _) => *c as *const ContainerFacts as usize,
         Instance::Image(i, _) => *i as *const ImageFacts as usize,
         Instance::Unread(u) => *u as *const UnreadInstance as usize,
         Instance::None => 0,
     };
-    LABEL.with(|l| {
-        if let Some((at, label)) = &*l.borrow() {
+    SUBJECT.with(|l| {
+        if let Some((at, subject)) = &*l.borrow() {
             if *at == address {
-                return label.clone();
+                return subject.clone();
             }
         }
         let (kind, id, name): (&str, &str, &str) = match inst {
@@ -184,7 +182,7 @@ pub(super) fn label(inst: &Instance) -> Label {
             Instance::Unread(u) => (&u.kind, &u.id, &u.name),
             Instance::None => ("", "", ""),
         };
-        let made: Label = (kind.into(), id.into(), name.into());
+        let made = Subject::shared(kind, id, name);
         *l.borrow_mut() = Some((address, made.clone()));
         made
     })
@@ -194,5 +192,5 @@ pub(super) fn label(inst: &Instance) -> Label {
 pub(super) fn forget_observations() {
     OBSERVED.with(|o| o.borrow_mut().clear());
     SOURCES.with(|s| s.borrow_mut().clear());
-    LABEL.with(|l| *l.borrow_mut() = None);
+    SUBJECT.with(|l| *l.borrow_mut() = None);
 }
