@@ -405,16 +405,20 @@ struct Item<'v> {
     value: V<'v>,
     /// Where the element sits (`container.inspect.Mounts[2]`), for evidence.
     path: String,
-    source: String,
+    source: Source,
 }
 
-/// A fact read from the snapshot. Sources are empty when the context does not explain.
+/// Where a value came from (`docker inspect web`), as evidence names it: shared by the
+/// observations from the same source, and `None` when the context does not explain.
+type Source = Option<std::sync::Arc<str>>;
+
+/// A fact read from the snapshot.
 enum Lookup<'v> {
     Found {
         value: V<'v>,
-        source: String,
+        source: Source,
     },
-    Missing(String),
+    Missing(Source),
     Error(String),
     /// Left out on purpose; the message names the option that gathers it.
     NotCollected(String),
@@ -517,6 +521,18 @@ impl Combination {
 }
 
 impl<'f, 'a> Context<'f, 'a> {
+    /// The source `make` names, when explaining: shared with the instance's (or the host's)
+    /// other observations from it.
+    fn source(&self, make: impl FnOnce() -> String) -> Source {
+        self.explain.then(|| source_of(make()))
+    }
+
+    /// The source of one of the instance's own kinds (`docker inspect web`), when explaining:
+    /// made once per instance, not once per fact.
+    fn instance_source(&self, kind: SourceKind, make: impl FnOnce() -> String) -> Source {
+        self.explain.then(|| instance_source(kind, make))
+    }
+
     /// Builds text only when explaining.
     fn text(&self, make: impl FnOnce() -> String) -> String {
         if self.explain {
@@ -915,7 +931,7 @@ impl<'f, 'a> Context<'f, 'a> {
             let it = Item {
                 value,
                 path,
-                source: self.text(|| source.clone()),
+                source: source.clone(),
             };
             if combination.add(self.check(check, inst, Some(&it), ev)) {
                 break;
@@ -982,7 +998,7 @@ impl<'f, 'a> Context<'f, 'a> {
             Err(placeholder) => {
                 let why = self.unresolved(&placeholder);
                 let fact = self.text(|| t.fact.to_string());
-                let source = self.text(|| "host search".into());
+                let source = self.source(|| "host search".into());
                 return self.on_missing(t, self.named_key(&fact), source, why, ev);
             }
         };
@@ -1007,7 +1023,7 @@ impl<'f, 'a> Context<'f, 'a> {
                         key,
                         Value::Null,
                         t,
-                        "collection error".into(),
+                        self.source(|| "collection error".into()),
                         Status::Error,
                     )
                 })
@@ -1018,7 +1034,7 @@ impl<'f, 'a> Context<'f, 'a> {
                         key,
                         Value::Null,
                         t,
-                        "not collected".into(),
+                        self.source(|| "not collected".into()),
                         Status::NotChecked,
                     )
                 })
@@ -1070,7 +1086,7 @@ impl<'f, 'a> Context<'f, 'a> {
         &self,
         t: &Test,
         fact: FactKey<'_>,
-        source: String,
+        source: Source,
         why: String,
         ev: &mut Vec<Evidence>,
     ) -> Verdict {
@@ -1277,7 +1293,8 @@ impl<'f, 'a> Context<'f, 'a> {
             Err(ph) => {
                 let why = self.unresolved(&ph.0);
                 let fact = fact_of(target);
-                return self.on_missing(t, self.named_key(&fact), "host search".into(), why, ev);
+                let source = self.source(|| "host search".into());
+                return self.on_missing(t, self.named_key(&fact), source, why, ev);
             }
         };
         let fact = &fact_of(&target);
@@ -1285,7 +1302,8 @@ impl<'f, 'a> Context<'f, 'a> {
         if let Some(f) = self.snapshot.host.files.get(&target) {
             if !f.exists {
                 let why = format!("{target} does not exist");
-                return self.on_missing(t, self.named_key(fact), format!("stat {target}"), why, ev);
+                let source = self.source(|| format!("stat {target}"));
+                return self.on_missing(t, self.named_key(fact), source, why, ev);
             }
             aliases.extend(f.resolved.clone());
         }
@@ -1345,7 +1363,10 @@ impl<'f, 'a> Context<'f, 'a> {
 // Observations, sources and labels an instance's results share: see observe.rs.
 mod lookup;
 mod observe;
-use observe::{evidence, forget_observations, held, observe, observed_before, subject, FactKey};
+use observe::{
+    evidence, forget_observations, held, instance_source, observe, observed_before, source_of,
+    subject, FactKey, SourceKind,
+};
 
 /// The verdict for an absent or empty list under `every`.
 fn missing_verdict(missing: Missing, why: String, default: Verdict) -> Verdict {

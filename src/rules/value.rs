@@ -34,6 +34,7 @@ impl<'x> V<'x> {
     }
 
     /// [`V::get`] with a [`KeyHint`] for documents.
+    #[inline]
     pub fn get_hinted(self, key: &str, hint: &KeyHint) -> Option<V<'x>> {
         match self {
             V::Doc(n) => n.get_hinted(key, hint).map(V::Doc),
@@ -96,6 +97,7 @@ impl<'x> V<'x> {
     }
 
     /// `{ "value": …, "source": "…" }`: a sourced setting, with its source.
+    #[inline]
     pub fn sourced(self) -> Option<(V<'x>, &'x str)> {
         match self {
             V::Json(Value::Object(m)) if m.len() == 2 => match (m.get("value"), m.get("source")) {

@@ -3,7 +3,7 @@
 
 use super::super::path::{render, FactPath, Root, Segment};
 use super::super::value::V;
-use super::{Context, Instance, Item, Lookup};
+use super::{Context, Instance, Item, Lookup, Source, SourceKind};
 use crate::snapshot::ContainerFacts;
 
 impl Context<'_, '_> {
@@ -89,26 +89,28 @@ impl Context<'_, '_> {
         };
         // Where the walk starts (a document node: every fact is one), the segments left to
         // walk, and the source for evidence.
-        let (start, rest, source): (V<'v>, &[Segment], String) = match (kind, inst) {
+        let (start, rest, source): (V<'v>, &[Segment], Source) = match (kind, inst) {
             (Root::Item, _) => match item {
-                Some(it) => (it.value, segs, self.text(|| it.source.clone())),
+                Some(it) => (it.value, segs, it.source.clone()),
                 None => return Lookup::Error("`item` used outside `every`".into()),
             },
             (Root::Host, _) => (
                 V::Doc(self.facts.host.root()),
                 segs,
-                self.text(|| host_source(segs)),
+                self.source(|| host_source(segs)),
             ),
             (Root::Daemon, _) => (
                 V::Doc(self.facts.daemon.root()),
                 segs,
-                self.text(|| daemon_source(segs)),
+                self.source(|| daemon_source(segs)),
             ),
             (Root::Container, Instance::Container(c, doc)) => match first {
                 "inspect" => (
                     V::Doc(c.inspect.root()),
                     &segs[1..],
-                    self.text(|| format!("docker inspect {}", c.name)),
+                    self.instance_source(SourceKind::Inspect, || {
+                        format!("docker inspect {}", c.name)
+                    }),
                 ),
                 _ => {
                     let doc = doc.get_or_init(|| c.facts_doc());
@@ -121,11 +123,15 @@ impl Context<'_, '_> {
             },
             (Root::Image, Instance::Image(i, doc)) => {
                 let name = i.tags.first().unwrap_or(&i.id);
-                let source = self.text(|| match first {
-                    "inspect" => format!("docker image inspect {name}"),
-                    "history" => format!("docker image history {name}"),
-                    _ => format!("image {name}"),
-                });
+                let source = match first {
+                    "inspect" => self.instance_source(SourceKind::Inspect, || {
+                        format!("docker image inspect {name}")
+                    }),
+                    "history" => self.instance_source(SourceKind::History, || {
+                        format!("docker image history {name}")
+                    }),
+                    _ => self.instance_source(SourceKind::Facts, || format!("image {name}")),
+                };
                 let doc = doc.get_or_init(|| i.facts_doc());
                 (V::Doc(doc.root()), segs, source)
             }
@@ -151,7 +157,7 @@ impl Context<'_, '_> {
         // A sourced value ({value, source}) carries its own provenance. Only daemon settings
         // are sourced.
         let (cur, source) = match cur.sourced() {
-            Some((inner, src)) => (inner, self.text(|| src.to_string())),
+            Some((inner, src)) => (inner, self.source(|| src.to_string())),
             None => (cur, source),
         };
         if cur.is_null() {
@@ -163,21 +169,25 @@ impl Context<'_, '_> {
     /// Where a container's fact `first` (other than inspect) comes from: facts bollwerk works
     /// out from others name what they were worked out from.
     #[inline]
-    pub(super) fn derived_source(&self, c: &ContainerFacts, first: &str) -> String {
-        self.text(|| match (first, &c.capabilities) {
-            ("capabilities", Some(caps)) => caps.source.clone(),
-            ("security_opt", _) => format!(
-                "docker inspect {}: HostConfig.SecurityOpt, entries Docker added itself set apart",
-                c.name
-            ),
+    pub(super) fn derived_source(&self, c: &ContainerFacts, first: &str) -> Source {
+        match (first, &c.capabilities) {
+            ("capabilities", Some(caps)) => {
+                self.instance_source(SourceKind::Capabilities, || caps.source.clone())
+            }
+            ("security_opt", _) => self.instance_source(SourceKind::SecurityOpt, || {
+                format!(
+                    "docker inspect {}: HostConfig.SecurityOpt, entries Docker added itself set apart",
+                    c.name
+                )
+            }),
             _ => self.container_source(c),
-        })
+        }
     }
 
     /// Where a container's facts other than inspect come from.
     #[inline]
-    pub(super) fn container_source(&self, c: &ContainerFacts) -> String {
-        self.text(|| match &c.runtime {
+    pub(super) fn container_source(&self, c: &ContainerFacts) -> Source {
+        self.instance_source(SourceKind::Facts, || match &c.runtime {
             Some(r) => format!("/proc/{} of container {}", r.pid, c.name),
             None => format!("container {}", c.name),
         })

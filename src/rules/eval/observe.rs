@@ -13,14 +13,14 @@ use serde_json::Value;
 use super::super::model::{Status, Test};
 use super::super::result::{Evidence, Observation, Observed, Subject};
 use super::super::value::V;
-use super::Instance;
+use super::{Instance, Source};
 use crate::snapshot::{ContainerFacts, ImageFacts, UnreadInstance};
 
 pub(super) fn evidence(
     fact: FactKey<'_>,
     observed: Value,
     t: &Test,
-    source: String,
+    source: Source,
     outcome: Status,
 ) -> Evidence {
     Evidence::shared(
@@ -111,7 +111,7 @@ pub(super) fn observed_before(fact: FactKey<'_>) -> Option<Arc<Observation>> {
 /// one.
 pub(super) fn observe(
     fact: FactKey<'_>,
-    make: impl FnOnce() -> (Observed, String),
+    make: impl FnOnce() -> (Observed, Source),
 ) -> Arc<Observation> {
     OBSERVED.with(|o| {
         if let Some(seen) = o.borrow().get(fact) {
@@ -124,7 +124,8 @@ pub(super) fn observe(
         };
         let made = Arc::new(Observation {
             fact: name.clone(),
-            source: source_of(source),
+            // Sources are made when explaining, which is when observations are.
+            source: source.unwrap_or_else(|| source_of(String::new())),
             observed,
         });
         o.borrow_mut().insert(fact, name, made.clone());
@@ -139,8 +140,9 @@ thread_local! {
         const { std::cell::RefCell::new(HashMap::with_hasher(FastHash::with_seed(0))) };
 }
 
-/// `source`, shared with the instance's other observations from the same source.
-fn source_of(source: String) -> Arc<str> {
+/// `source`, shared with the instance's (or the host's) other observations from the same
+/// source.
+pub(super) fn source_of(source: String) -> Arc<str> {
     SOURCES.with(|s| {
         if let Some((known, ())) = s.borrow().get_key_value(source.as_str()) {
             return known.clone();
@@ -188,8 +190,42 @@ pub(super) fn subject(inst: &Instance) -> Arc<Subject> {
     })
 }
 
+/// The kinds of source an instance's facts come from (`docker inspect web`, `/proc/812 of
+/// container web`): each is one text for all the instance's observations from it.
+#[derive(Clone, Copy)]
+pub(super) enum SourceKind {
+    /// The container's or image's inspect.
+    Inspect,
+    /// The image's history.
+    History,
+    /// The facts bollwerk gathered beside the inspect (/proc, the image's own).
+    Facts,
+    /// The container's capabilities, worked out.
+    Capabilities,
+    /// The container's security options, Docker's own set apart.
+    SecurityOpt,
+}
+
+const SOURCE_KINDS: usize = 5;
+
+thread_local! {
+    /// The instance's source of each kind, once made.
+    static INSTANCE_SOURCES: std::cell::RefCell<[Option<Arc<str>>; SOURCE_KINDS]> =
+        const { std::cell::RefCell::new([const { None }; SOURCE_KINDS]) };
+}
+
+/// The instance's source of `kind`, made by `make` the first time.
+pub(super) fn instance_source(kind: SourceKind, make: impl FnOnce() -> String) -> Arc<str> {
+    INSTANCE_SOURCES.with(|s| {
+        s.borrow_mut()[kind as usize]
+            .get_or_insert_with(|| source_of(make()))
+            .clone()
+    })
+}
+
 /// Forgets this thread's observations: the next ones are of another instance.
 pub(super) fn forget_observations() {
+    INSTANCE_SOURCES.with(|s| *s.borrow_mut() = [const { None }; SOURCE_KINDS]);
     OBSERVED.with(|o| o.borrow_mut().clear());
     SOURCES.with(|s| s.borrow_mut().clear());
     SUBJECT.with(|l| *l.borrow_mut() = None);

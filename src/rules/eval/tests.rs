@@ -415,3 +415,35 @@ fn a_failure_names_the_tests_that_failed_in_its_message() {
         "daemon.info.L[1].n: found 5, expected less than 3"
     );
 }
+
+#[test]
+fn an_instances_observations_from_one_source_share_its_text() {
+    let mut privileged = rule(
+        "each-container",
+        r#"{ fact = "container.inspect.HostConfig.Privileged", equals = false }"#,
+    );
+    privileged.id = "BW-A".into();
+    let mut pid = rule(
+        "each-container",
+        r#"{ fact = "container.inspect.HostConfig.PidMode", not-equals = "host" }"#,
+    );
+    pid.id = "BW-B".into();
+    let rules = RuleSet::new(vec![privileged, pid]);
+    let snap = containers(&[
+        json!({"HostConfig": {"Privileged": false, "PidMode": ""}}),
+        json!({"HostConfig": {"Privileged": true, "PidMode": "host"}}),
+    ]);
+    let results = evaluate(&rules, &snap, &Params::default());
+    let source = |rule: usize, instance: usize| {
+        let o = results[rule].instances[instance].evidence[0]
+            .observation()
+            .clone();
+        o.source.clone()
+    };
+    for i in 0..2 {
+        assert_eq!(&*source(0, i), format!("docker inspect c{i}"));
+        assert!(Arc::ptr_eq(&source(0, i), &source(1, i)), "instance {i}");
+    }
+    // Each instance names its own source.
+    assert!(!Arc::ptr_eq(&source(0, 0), &source(0, 1)));
+}
