@@ -125,7 +125,10 @@ pub fn decide(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<Deci
     let facts = Facts::new(rules, snapshot, params);
     let (full, fast) = (facts.context(true), facts.context(false));
     let refs: Vec<&Rule> = rules.rules.iter().collect();
-    let instances = fast.per_instance(&refs, |rule, inst| fast.decide(rule, &inst).0);
+    // Not explaining, the decision records no evidence: the list never allocates.
+    let instances = fast.per_instance(&refs, |rule, inst| {
+        fast.decide(rule, &inst, &mut Vec::new()).0
+    });
     refs.iter()
         .zip(instances)
         .map(|(rule, statuses)| match statuses {
@@ -266,6 +269,11 @@ impl Verdict {
             | Verdict::NotChecked(m) => Some(m),
         }
     }
+}
+
+thread_local! {
+    /// The evidence of the decision under way on this thread (see [`Context::instance`]).
+    static EVIDENCE: std::cell::Cell<Vec<Evidence>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Why a check failed: a message, or the evidence it recorded, at that index of the
@@ -690,7 +698,8 @@ impl<'f, 'a> Context<'f, 'a> {
         }
         match instances {
             None => {
-                let (status, message, evidence) = self.decide(rule, &Instance::None);
+                let mut evidence = Vec::new();
+                let (status, message) = self.decide(rule, &Instance::None, &mut evidence);
                 result.status = status;
                 result.message = message;
                 result.evidence = evidence;
@@ -729,9 +738,14 @@ impl<'f, 'a> Context<'f, 'a> {
 
     fn instance(&self, rule: &Rule, inst: Instance) -> InstanceResult {
         let subject = subject(&inst);
-        let (status, message, mut evidence) = self.decide(rule, &inst);
-        // Kept for the whole report: no room to spare (most instances hold one or two).
-        evidence.shrink_to_fit();
+        // Made in a list this thread reuses, then moved into one of its exact size: kept for
+        // the whole report, with no room to spare and no reallocation on the way (most
+        // instances hold one or two).
+        let mut scratch = EVIDENCE.take();
+        let (status, message) = self.decide(rule, &inst, &mut scratch);
+        let mut evidence = Vec::with_capacity(scratch.len());
+        evidence.append(&mut scratch);
+        EVIDENCE.set(scratch);
         InstanceResult {
             subject,
             status,
@@ -805,36 +819,37 @@ impl<'f, 'a> Context<'f, 'a> {
         (status, message)
     }
 
-    fn decide(&self, rule: &Rule, inst: &Instance) -> (Status, Option<String>, Vec<Evidence>) {
+    /// The status of `rule` for `inst` and its message; the tests behind them go into
+    /// `evidence` (empty when called).
+    fn decide(
+        &self,
+        rule: &Rule,
+        inst: &Instance,
+        evidence: &mut Vec<Evidence>,
+    ) -> (Status, Option<String>) {
         if let Instance::Unread(u) = inst {
-            return (
-                Status::Error,
-                Some(self.text(|| u.message.clone())),
-                Vec::new(),
-            );
+            return (Status::Error, Some(self.text(|| u.message.clone())));
         }
-        let mut evidence = Vec::new();
         if let Some(cond) = &rule.applies_when {
-            match self.check(cond, inst, None, &mut evidence) {
+            match self.check(cond, inst, None, evidence) {
                 Verdict::Pass => {}
                 Verdict::Fail(_) => {
-                    let why =
-                        self.text(|| format!("does not apply: {}", applies_reason(&evidence)));
-                    return (Status::NotApplicable, Some(why), evidence);
+                    let why = self.text(|| format!("does not apply: {}", applies_reason(evidence)));
+                    return (Status::NotApplicable, Some(why));
                 }
                 v => {
                     let status = v.status();
-                    return (status, v.message(&evidence), evidence);
+                    return (status, v.message(evidence));
                 }
             }
             evidence.clear();
         }
         let check = rule.check.as_ref().expect("manual rules return earlier");
-        let verdict = self.check(check, inst, None, &mut evidence);
+        let verdict = self.check(check, inst, None, evidence);
         let mut status = verdict.status();
         // Messages are written from the evidence after it is masked.
         if rule.redact {
-            for e in &mut evidence {
+            for e in evidence.iter_mut() {
                 e.map_observed(crate::secrets::mask_all);
             }
         }
@@ -844,12 +859,12 @@ impl<'f, 'a> Context<'f, 'a> {
                 .find(|e| e.outcome == Status::Fail)
                 .map(fail_message)
         } else {
-            verdict.message(&evidence)
+            verdict.message(evidence)
         };
         if rule.informational && matches!(status, Status::Pass | Status::Fail) {
             status = Status::Informational;
         }
-        (status, message, evidence)
+        (status, message)
     }
 
     fn check(
