@@ -34,7 +34,7 @@ use std::ops::Deref;
 use serde_json::{json, Value};
 
 use super::model::{Check, Missing, Op, Operand, Rule, Scope, Status, Test};
-use super::path::{render, FactNumbers, FactPath, Root, Segment};
+use super::path::{render, render_onto, FactNumbers, FactPath, Root, Segment};
 use super::result::{Evidence, InstanceResult, Observed, RuleResult};
 use super::value::{Member, V};
 use super::{Params, RuleSet};
@@ -411,9 +411,24 @@ impl<'a> Deref for Context<'_, 'a> {
 /// The element an `every` is looking at: the root `item` inside it.
 struct Item<'v> {
     value: V<'v>,
-    /// Where the element sits (`container.inspect.Mounts[2]`), for evidence.
-    path: String,
+    /// The list's path in evidence (empty when not explaining) and the element's place in
+    /// it: evidence names a fact of the element as both, written once per fact read.
+    list: &'v str,
+    member: Member<'v>,
     source: Source,
+}
+
+impl Item<'_> {
+    /// Appends where the element sits (`container.inspect.Mounts[2]`) to `out`.
+    fn place_onto(&self, out: &mut String) {
+        use std::fmt::Write;
+        out.push_str(self.list);
+        let _ = match self.member {
+            Member::Index(usize::MAX) => Ok(()),
+            Member::Index(i) => write!(out, "[{i}]"),
+            Member::Key(k) => write!(out, "[\"{k}\"]"),
+        };
+    }
 }
 
 /// Where a value came from (`docker inspect web`), as evidence names it: shared by the
@@ -938,14 +953,10 @@ impl<'f, 'a> Context<'f, 'a> {
         }
         let mut combination = Combination::new(true, self.explain);
         for (member, value) in elements {
-            let path = self.text(|| match member {
-                Member::Index(usize::MAX) => list_text.to_string(),
-                Member::Index(i) => format!("{list_text}[{i}]"),
-                Member::Key(k) => format!("{list_text}[\"{k}\"]"),
-            });
             let it = Item {
                 value,
-                path,
+                list: &list_text,
+                member,
                 source: source.clone(),
             };
             if combination.add(self.check(check, inst, Some(&it), ev)) {
@@ -969,8 +980,10 @@ impl<'f, 'a> Context<'f, 'a> {
         }
         match (path.root_kind(), item) {
             (Root::Item, Some(it)) => {
-                let rest = render("", segs);
-                Cow::Owned(format!("{}{}", it.path, rest))
+                let mut text = String::with_capacity(it.list.len() + 32);
+                it.place_onto(&mut text);
+                render_onto(&mut text, segs);
+                Cow::Owned(text)
             }
             _ if !path.has_placeholders() => Cow::Borrowed(path.rendered()),
             _ => Cow::Owned(render(&path.root, segs)),

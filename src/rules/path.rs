@@ -327,7 +327,6 @@ impl fmt::Display for FactPath {
 
 /// Writes `root` and `segments` back as path text (used for resolved paths in evidence).
 pub fn render(root: &str, segments: &[Segment]) -> String {
-    use std::fmt::Write;
     let len = segments
         .iter()
         .map(|s| match s {
@@ -337,6 +336,13 @@ pub fn render(root: &str, segments: &[Segment]) -> String {
         .sum::<usize>();
     let mut out = String::with_capacity(root.len() + len);
     out.push_str(root);
+    render_onto(&mut out, segments);
+    out
+}
+
+/// Appends `segments` to `out` as [`render`] writes them after the root.
+pub fn render_onto(out: &mut String, segments: &[Segment]) {
+    use std::fmt::Write;
     for s in segments {
         match s {
             Segment::Key(k)
@@ -357,7 +363,6 @@ pub fn render(root: &str, segments: &[Segment]) -> String {
             }
         }
     }
-    out
 }
 
 #[cfg(test)]
