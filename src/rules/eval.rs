@@ -1027,7 +1027,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 let why = self.unresolved(&placeholder);
                 let fact = self.text(|| t.fact.to_string());
                 let source = self.source(|| "host search".into());
-                return self.on_missing(t, self.named_key(&fact), source, why, ev);
+                return self.on_missing(t, self.named_key(&fact), source, || why, ev);
             }
         };
         let fact_text = self.fact_text(&t.fact, &concrete, item);
@@ -1068,7 +1068,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 })
             }
             Lookup::Missing(source) => {
-                let why = self.text(|| self.missing_reason(&t.fact.root, &concrete, &fact_text));
+                let why = || self.text(|| self.missing_reason(&t.fact.root, &concrete, &fact_text));
                 return self.on_missing(t, key, source, why, ev);
             }
             Lookup::Found { value, source } => (value, source),
@@ -1115,9 +1115,10 @@ impl<'f, 'a> Context<'f, 'a> {
         t: &Test,
         fact: FactKey<'_>,
         source: Source,
-        why: String,
+        why: impl FnOnce() -> String,
         ev: &mut Vec<Evidence>,
     ) -> Verdict {
+        // Why the fact is missing is written only for the verdicts that say it.
         let verdict = match &t.op {
             Op::Absent | Op::Empty => Verdict::Pass,
             Op::Present | Op::NotEmpty => Verdict::Fail(Why::Text(String::new())),
@@ -1125,10 +1126,10 @@ impl<'f, 'a> Context<'f, 'a> {
             _ => match t.missing {
                 Missing::Fail => Verdict::Fail(Why::Text(String::new())),
                 Missing::Pass => Verdict::Pass,
-                Missing::NotApplicable => Verdict::NotApplicable(why),
-                Missing::Error => Verdict::Error(why),
-                Missing::Skip => Verdict::Skip(why),
-                Missing::NotChecked => Verdict::NotChecked(why),
+                Missing::NotApplicable => Verdict::NotApplicable(why()),
+                Missing::Error => Verdict::Error(why()),
+                Missing::Skip => Verdict::Skip(why()),
+                Missing::NotChecked => Verdict::NotChecked(why()),
             },
         };
         let outcome = verdict.status();
@@ -1322,7 +1323,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 let why = self.unresolved(&ph.0);
                 let fact = fact_of(target);
                 let source = self.source(|| "host search".into());
-                return self.on_missing(t, self.named_key(&fact), source, why, ev);
+                return self.on_missing(t, self.named_key(&fact), source, || why, ev);
             }
         };
         let fact = &fact_of(&target);
@@ -1331,7 +1332,7 @@ impl<'f, 'a> Context<'f, 'a> {
             if !f.exists {
                 let why = format!("{target} does not exist");
                 let source = self.source(|| format!("stat {target}"));
-                return self.on_missing(t, self.named_key(fact), source, why, ev);
+                return self.on_missing(t, self.named_key(fact), source, || why, ev);
             }
             aliases.extend(f.resolved.clone());
         }
