@@ -18,9 +18,14 @@
 //! host) that read the same fact share one
 //! [`Observation`](super::result::Observation) (a value found in a document stays there, as
 //! a [`Held`](crate::doc::Held) node, and observations from one source share its text), every
-//! instance shares its test's expectation, and an instance's kind, id and name are made once
-//! for all its rules. report.json writes each observation and expectation once (see
-//! `report::json`).
+//! instance shares its test's expectation, and an instance's
+//! [`Subject`](super::result::Subject) (kind, id, name) is made once for all its rules.
+//! report.json writes each observation and expectation once (see `report::json`).
+//!
+//! Explaining writes only what a report shows: an observation is found by its fact's number
+//! in the rule set, a source is written once per instance and kind, a failed test's message
+//! only when it becomes the result's (`Why`), a value in a message only as far as shown
+//! (`compact`), and each result's evidence is allocated once, at its size.
 //!
 //! Layout: this file holds the entry points, the per-instance loop and the checks and
 //! operators; `lookup.rs` where a fact's value is found; `observe.rs` what an instance's
