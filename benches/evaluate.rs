@@ -246,6 +246,18 @@ fn machine_busy() -> Duration {
     Duration::from_micros(ticks * 1_000_000 / hz)
 }
 
+/// Min, median and max in ms of `runs` calls of `f`; what it returns is dropped untimed.
+fn timed<T>(runs: usize, f: impl Fn() -> T) -> (f64, f64, f64) {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let made = f();
+        times.push(t.elapsed());
+        drop(black_box(made));
+    }
+    stats(&times)
+}
+
 fn stats(times: &[Duration]) -> (f64, f64, f64) {
     let mut v: Vec<f64> = times.iter().map(|d| ms(*d)).collect();
     v.sort_by(|a, b| a.total_cmp(b));
@@ -439,14 +451,7 @@ fn evaluation_bench(misses: &mut Vec<String>) -> bool {
     for _ in 0..WARMUP {
         black_box(eval::decide(&rules, &snap, &params));
     }
-    let mut times = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let t = Instant::now();
-        let decisions = eval::decide(&rules, black_box(&snap), &params);
-        times.push(t.elapsed());
-        drop(black_box(decisions));
-    }
-    let (min, median, max) = stats(&times);
+    let (min, median, max) = timed(runs, || eval::decide(&rules, black_box(&snap), &params));
     println!("decide ({runs} runs after {WARMUP} warm-up): min {min:.1} ms, median {median:.1} ms, max {max:.1} ms");
     let (decisions, decide_heap) = accounted(|| eval::decide(&rules, &snap, &params));
     let decided: usize = decisions.iter().map(|d| d.instances.len()).sum();
@@ -494,14 +499,9 @@ fn evaluation_bench(misses: &mut Vec<String>) -> bool {
     // evaluation's (a scan makes one), not that of the pages earlier runs left behind. As many
     // runs as deciding: with three, one slow run on a shared machine moved the median.
     let explain_runs = runs;
-    let mut explain_times = Vec::with_capacity(explain_runs);
-    for _ in 0..explain_runs {
-        let t = Instant::now();
-        let results = eval::evaluate(&rules, black_box(&snap), &params);
-        explain_times.push(t.elapsed());
-        drop(black_box(results));
-    }
-    let (emin, emedian, emax) = stats(&explain_times);
+    let (emin, emedian, emax) = timed(explain_runs, || {
+        eval::evaluate(&rules, black_box(&snap), &params)
+    });
     println!("evaluate with all evidence ({explain_runs} runs): min {emin:.1} ms, median {emedian:.1} ms, max {emax:.1} ms");
 
     let explain_ok = emedian < EVAL_TARGET_MS;
