@@ -467,6 +467,11 @@ impl<'d> Node<'d> {
         self.at
     }
 
+    /// Whether this value is one of `doc`'s (the same document, not an equal one).
+    pub fn is_in(&self, doc: &Doc) -> bool {
+        Arc::ptr_eq(&self.doc.entries, &doc.entries)
+    }
+
     /// A handle on this value that keeps its document alive.
     pub fn held(&self) -> Held {
         Held {

@@ -1089,7 +1089,12 @@ impl<'f, 'a> Context<'f, 'a> {
         };
         let outcome = verdict.status();
         self.record(ev, verdict, || {
-            let observation = seen.unwrap_or_else(|| observe(key, || (held(observed), source)));
+            let made = match inst {
+                Instance::Container(_, facts) => facts.get(),
+                _ => None,
+            };
+            let observation =
+                seen.unwrap_or_else(|| observe(key, || (held(observed, made), source)));
             Evidence::shared(observation, t.expectation().clone(), outcome)
         })
     }

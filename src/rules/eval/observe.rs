@@ -14,6 +14,7 @@ use super::super::model::{Status, Test};
 use super::super::result::{Evidence, Observation, Observed, Subject};
 use super::super::value::V;
 use super::{Instance, Source};
+use crate::doc::Doc;
 use crate::snapshot::{ContainerFacts, ImageFacts, UnreadInstance};
 
 pub(super) fn evidence(
@@ -92,11 +93,13 @@ thread_local! {
     };
 }
 
-/// A value found, as evidence keeps it: a document's node stays in its document.
+/// A value found, as evidence keeps it: a node of the snapshot's documents stays there; a
+/// value of a document made for this evaluation (`made`: a container's facts beside its
+/// inspect) is copied, so that the evidence does not keep that whole document alive.
 #[inline]
-pub(super) fn held(v: V<'_>) -> Observed {
+pub(super) fn held(v: V<'_>, made: Option<&Doc>) -> Observed {
     match v {
-        V::Doc(node) => Observed::Held(node.held()),
+        V::Doc(node) if made.is_none_or(|d| !node.is_in(d)) => Observed::Held(node.held()),
         other => other.to_value().into(),
     }
 }

@@ -447,3 +447,28 @@ fn an_instances_observations_from_one_source_share_its_text() {
     // Each instance names its own source.
     assert!(!Arc::ptr_eq(&source(0, 0), &source(0, 1)));
 }
+
+#[test]
+fn evidence_keeps_the_snapshots_documents_and_copies_values_of_documents_made_to_evaluate() {
+    let mut by_name = rule(
+        "each-container",
+        r#"{ fact = "container.name", equals = "c0" }"#,
+    );
+    by_name.id = "BW-A".into();
+    let mut by_inspect = rule(
+        "each-container",
+        r#"{ fact = "container.inspect.HostConfig.Privileged", equals = false }"#,
+    );
+    by_inspect.id = "BW-B".into();
+    let rules = RuleSet::new(vec![by_name, by_inspect]);
+    let snap = containers(&[json!({"HostConfig": {"Privileged": false}})]);
+    let results = evaluate(&rules, &snap, &Params::default());
+    let observed = |r: usize| results[r].instances[0].evidence[0].observation().clone();
+    // The container's name is in the facts document the evaluation built: a copy, so that the
+    // evidence does not keep that document alive.
+    assert!(matches!(observed(0).observed, Observed::Made(_)));
+    assert_eq!(*observed(0).observed.value(), json!("c0"));
+    // The inspect is the snapshot's own document: the evidence holds its node.
+    assert!(matches!(observed(1).observed, Observed::Held(_)));
+    assert_eq!(*observed(1).observed.value(), json!(false));
+}
