@@ -784,7 +784,7 @@ fn results_attribution(results: &[RuleResult]) {
     drop(copies);
     let m = |b: usize| b as f64 / (1024.0 * 1024.0);
     println!(
-        "results by part: {n_inst} InstanceResult structs {:.1} MiB + their kind/id/name/message strings {:.1} MiB; {n_ev} Evidence structs {:.1} MiB; {n_obs} observations {:.1} MiB ({held} of them held in their documents) + fact/source strings {:.1} MiB + observed values made {:.1} MiB",
+        "results by part: {n_inst} InstanceResult structs {:.1} MiB + their subjects and messages {:.1} MiB; {n_ev} Evidence structs {:.1} MiB; {n_obs} observations {:.1} MiB ({held} of them held in their documents) + fact/source strings {:.1} MiB + observed values made {:.1} MiB",
         m(inst_structs),
         m(inst_strings),
         m(ev_structs),

@@ -1099,8 +1099,8 @@ impl<'f, 'a> Context<'f, 'a> {
         })
     }
 
-    /// Records the evidence `make` builds when explaining; a failure without a message takes
-    /// it from the evidence.
+    /// Records the evidence `make` builds when explaining; a failure without a message names
+    /// that evidence, which writes the message if it is shown (see [`Why`]).
     fn record(
         &self,
         ev: &mut Vec<Evidence>,
@@ -1399,7 +1399,7 @@ impl<'f, 'a> Context<'f, 'a> {
     }
 }
 
-// Observations, sources and labels an instance's results share: see observe.rs.
+// Observations, sources and subjects an instance's results share: see observe.rs.
 mod lookup;
 mod observe;
 use observe::{
