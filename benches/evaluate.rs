@@ -742,8 +742,13 @@ fn results_attribution(results: &[RuleResult]) {
         }
         for i in &r.instances {
             n_inst += 1;
-            inst_strings += i.message.as_ref().map_or(0, |m| m.len());
-            // The subject (kind, id, name) is shared by the instance's results: counted once.
+            // Messages and subjects are shared by the results that say or name the same:
+            // each counted once.
+            if let Some(m) = &i.message {
+                if labels.insert(std::sync::Arc::as_ptr(m) as *const u8) {
+                    inst_strings += m.len();
+                }
+            }
             if labels.insert(std::sync::Arc::as_ptr(&i.subject) as *const u8) {
                 let s = &i.subject;
                 inst_strings += std::mem::size_of::<Subject>()

@@ -350,6 +350,7 @@ impl<'a> Facts<'a> {
 
     fn new(rules: &RuleSet, snapshot: &'a Snapshot, params: &'a Params) -> Facts<'a> {
         forget_observations();
+        forget_messages();
         Facts {
             snapshot,
             params,
@@ -659,8 +660,10 @@ impl<'f, 'a> Context<'f, 'a> {
                 out[r] = Some(column);
             }
         }
-        // Host and daemon rules come next on this thread, which may have evaluated instances.
+        // Host and daemon rules come next on this thread, which may have evaluated instances;
+        // the instances' messages are all made.
         forget_observations();
+        forget_messages();
         out
     }
 
@@ -769,7 +772,7 @@ impl<'f, 'a> Context<'f, 'a> {
         InstanceResult {
             subject,
             status,
-            message: message.map(String::into_boxed_str),
+            message: message.map(shared_message),
             evidence,
             exception: None,
         }
@@ -1403,8 +1406,8 @@ impl<'f, 'a> Context<'f, 'a> {
 mod lookup;
 mod observe;
 use observe::{
-    evidence, forget_observations, held, instance_source, observe, observed_before, source_of,
-    subject, FactKey, SourceKind,
+    evidence, forget_messages, forget_observations, held, instance_source, observe,
+    observed_before, shared_message, source_of, subject, FactKey, SourceKind,
 };
 
 /// The verdict for an absent or empty list under `every`.

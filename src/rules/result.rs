@@ -640,8 +640,9 @@ pub struct InstanceResult {
     pub subject: Arc<Subject>,
     /// Its status.
     pub status: Status,
-    /// Why, when the status is not pass.
-    pub message: Option<Box<str>>,
+    /// Why, when the status is not pass. Results with the same message share its text
+    /// (a large host has hundreds of thousands of messages and a few thousand distinct ones).
+    pub message: Option<Arc<str>>,
     /// The tests behind the status.
     pub evidence: Vec<Evidence>,
     /// The exception that covers this failing instance, or that did until it expired
@@ -716,7 +717,7 @@ impl<'de> Deserialize<'de> for InstanceResult {
                 name: form.name.into_owned(),
             }),
             status: form.status,
-            message: form.message.map(|m| m.into()),
+            message: form.message.map(|m| Arc::from(m.as_ref())),
             evidence: form.evidence.into_owned(),
             exception: form.exception.map(|e| Box::new(e.into_owned())),
         })

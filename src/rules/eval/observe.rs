@@ -226,6 +226,30 @@ pub(super) fn instance_source(kind: SourceKind, make: impl FnOnce() -> String) -
     })
 }
 
+thread_local! {
+    /// The messages of this evaluation's instance results, each text once.
+    static MESSAGES: std::cell::RefCell<HashMap<Arc<str>, (), FastHash>> =
+        const { std::cell::RefCell::new(HashMap::with_hasher(FastHash::with_seed(0))) };
+}
+
+/// `message`, shared with the results of this evaluation (on this thread) that say the same:
+/// most instances fail or do not apply for the reasons others do.
+pub(super) fn shared_message(message: String) -> Arc<str> {
+    MESSAGES.with(|m| {
+        if let Some((known, ())) = m.borrow().get_key_value(message.as_str()) {
+            return known.clone();
+        }
+        let made: Arc<str> = message.into();
+        m.borrow_mut().insert(made.clone(), ());
+        made
+    })
+}
+
+/// Forgets this thread's messages: an evaluation starts or has ended.
+pub(super) fn forget_messages() {
+    MESSAGES.with(|m| *m.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0)));
+}
+
 /// Forgets this thread's observations: the next ones are of another instance.
 pub(super) fn forget_observations() {
     INSTANCE_SOURCES.with(|s| *s.borrow_mut() = [const { None }; SOURCE_KINDS]);

@@ -472,3 +472,30 @@ fn evidence_keeps_the_snapshots_documents_and_copies_values_of_documents_made_to
     assert!(matches!(observed(1).observed, Observed::Held(_)));
     assert_eq!(*observed(1).observed.value(), json!(false));
 }
+
+#[test]
+fn instances_that_fail_alike_share_their_message() {
+    let r = rule(
+        "each-container",
+        r#"{ fact = "container.inspect.HostConfig.Privileged", equals = false }"#,
+    );
+    let rules = RuleSet::new(vec![r]);
+    let snap = containers(&[
+        json!({"HostConfig": {"Privileged": true}}),
+        json!({"HostConfig": {"Privileged": true}}),
+        json!({"HostConfig": {"Privileged": "yes"}}),
+    ]);
+    let results = evaluate(&rules, &snap, &Params::default());
+    let message = |i: usize| {
+        results[0].instances[i]
+            .message
+            .clone()
+            .expect("a failure says why")
+    };
+    assert_eq!(
+        &*message(0),
+        "container.inspect.HostConfig.Privileged: found true, expected equal to false"
+    );
+    assert!(Arc::ptr_eq(&message(0), &message(1)));
+    assert!(message(2).contains("found \"yes\""));
+}
