@@ -136,24 +136,47 @@ pub(super) fn observe(
     })
 }
 
+/// Texts made once and shared by everything that says the same.
+struct Texts(std::cell::RefCell<HashMap<Arc<str>, (), FastHash>>);
+
+impl Texts {
+    const fn new() -> Texts {
+        Texts(std::cell::RefCell::new(HashMap::with_hasher(
+            FastHash::with_seed(0),
+        )))
+    }
+
+    /// `text`, or the equal one made before.
+    fn share(&self, text: String) -> Arc<str> {
+        if let Some((known, ())) = self.0.borrow().get_key_value(text.as_str()) {
+            return known.clone();
+        }
+        let made: Arc<str> = text.into();
+        self.0.borrow_mut().insert(made.clone(), ());
+        made
+    }
+
+    /// Forgets them, keeping the room for the next ones.
+    fn clear(&self) {
+        self.0.borrow_mut().clear();
+    }
+
+    /// Forgets them all, and the room they took.
+    fn forget(&self) {
+        *self.0.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0));
+    }
+}
+
 thread_local! {
     /// The sources of this instance's observations: most of its facts come from one or two
     /// (`docker inspect web`), so their observations share the text.
-    static SOURCES: std::cell::RefCell<HashMap<Arc<str>, (), FastHash>> =
-        const { std::cell::RefCell::new(HashMap::with_hasher(FastHash::with_seed(0))) };
+    static SOURCES: Texts = const { Texts::new() };
 }
 
 /// `source`, shared with the instance's (or the host's) other observations from the same
 /// source.
 pub(super) fn source_of(source: String) -> Arc<str> {
-    SOURCES.with(|s| {
-        if let Some((known, ())) = s.borrow().get_key_value(source.as_str()) {
-            return known.clone();
-        }
-        let made: Arc<str> = source.into();
-        s.borrow_mut().insert(made.clone(), ());
-        made
-    })
+    SOURCES.with(|s| s.share(source))
 }
 
 /// The hasher of this thread's tables: their keys are fact paths and sources of one instance,
@@ -228,32 +251,24 @@ pub(super) fn instance_source(kind: SourceKind, make: impl FnOnce() -> String) -
 
 thread_local! {
     /// The messages of this evaluation's instance results, each text once.
-    static MESSAGES: std::cell::RefCell<HashMap<Arc<str>, (), FastHash>> =
-        const { std::cell::RefCell::new(HashMap::with_hasher(FastHash::with_seed(0))) };
+    static MESSAGES: Texts = const { Texts::new() };
 }
 
 /// `message`, shared with the results of this evaluation (on this thread) that say the same:
 /// most instances fail or do not apply for the reasons others do.
 pub(super) fn shared_message(message: String) -> Arc<str> {
-    MESSAGES.with(|m| {
-        if let Some((known, ())) = m.borrow().get_key_value(message.as_str()) {
-            return known.clone();
-        }
-        let made: Arc<str> = message.into();
-        m.borrow_mut().insert(made.clone(), ());
-        made
-    })
+    MESSAGES.with(|m| m.share(message))
 }
 
 /// Forgets this thread's messages: an evaluation starts or has ended.
 pub(super) fn forget_messages() {
-    MESSAGES.with(|m| *m.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0)));
+    MESSAGES.with(Texts::forget);
 }
 
 /// Forgets this thread's observations: the next ones are of another instance.
 pub(super) fn forget_observations() {
     INSTANCE_SOURCES.with(|s| *s.borrow_mut() = [const { None }; SOURCE_KINDS]);
     OBSERVED.with(|o| o.borrow_mut().clear());
-    SOURCES.with(|s| s.borrow_mut().clear());
+    SOURCES.with(Texts::clear);
     SUBJECT.with(|l| *l.borrow_mut() = None);
 }
