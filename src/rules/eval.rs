@@ -332,8 +332,8 @@ struct Facts<'a> {
     error_roots: Vec<Root>,
     /// Whether some image has an error of its own (`images["ID"]…`).
     image_errors: bool,
-    /// The facts the rules' paths name, numbered.
-    fact_numbers: FactNumbers,
+    /// The facts the rules' paths name, numbered (the rule set's own table).
+    fact_numbers: &'a FactNumbers,
     /// Containers and images listed but not read, each after the ones that were.
     unread_containers: Vec<&'a UnreadInstance>,
     unread_images: Vec<&'a UnreadInstance>,
@@ -348,13 +348,13 @@ impl<'a> Facts<'a> {
         }
     }
 
-    fn new(rules: &RuleSet, snapshot: &'a Snapshot, params: &'a Params) -> Facts<'a> {
+    fn new(rules: &'a RuleSet, snapshot: &'a Snapshot, params: &'a Params) -> Facts<'a> {
         forget_observations();
         forget_messages();
         Facts {
             snapshot,
             params,
-            fact_numbers: rules.fact_numbers().clone(),
+            fact_numbers: rules.fact_numbers(),
             hints: (0..rules.hint_slots())
                 .map(|_| KeyHint::default())
                 .collect(),
