@@ -314,6 +314,18 @@ enum Instance<'a> {
     Unread(&'a UnreadInstance),
 }
 
+impl<'a> Instance<'a> {
+    /// The facts document this evaluation built for the instance, once a rule has read it.
+    /// It lives only as long as the evaluation's row: evidence copies values out of it
+    /// instead of keeping it (see `observe::held`).
+    fn built_doc(&self) -> Option<&'a Doc> {
+        match self {
+            Instance::Container(_, doc) | Instance::Image(_, doc) => doc.get(),
+            Instance::None | Instance::Unread(_) => None,
+        }
+    }
+}
+
 /// What every evaluation reads, prepared once.
 struct Facts<'a> {
     snapshot: &'a Snapshot,
@@ -1092,12 +1104,8 @@ impl<'f, 'a> Context<'f, 'a> {
         };
         let outcome = verdict.status();
         self.record(ev, verdict, || {
-            let made = match inst {
-                Instance::Container(_, facts) => facts.get(),
-                _ => None,
-            };
             let observation =
-                seen.unwrap_or_else(|| observe(key, || (held(observed, made), source)));
+                seen.unwrap_or_else(|| observe(key, || (held(observed, inst.built_doc()), source)));
             Evidence::shared(observation, t.expectation().clone(), outcome)
         })
     }

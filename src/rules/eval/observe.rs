@@ -94,12 +94,13 @@ thread_local! {
 }
 
 /// A value found, as evidence keeps it: a node of the snapshot's documents stays there; a
-/// value of a document made for this evaluation (`made`: a container's facts beside its
-/// inspect) is copied, so that the evidence does not keep that whole document alive.
+/// value of the document the evaluation built for the instance (`built`: a container's facts
+/// beside its inspect, an image's facts) is copied, so that the evidence does not keep that
+/// whole document alive.
 #[inline]
-pub(super) fn held(v: V<'_>, made: Option<&Doc>) -> Observed {
+pub(super) fn held(v: V<'_>, built: Option<&Doc>) -> Observed {
     match v {
-        V::Doc(node) if made.is_none_or(|d| !node.is_in(d)) => Observed::Held(node.held()),
+        V::Doc(node) if built.is_none_or(|d| !node.is_in(d)) => Observed::Held(node.held()),
         other => other.to_value().into(),
     }
 }

@@ -471,6 +471,21 @@ fn evidence_keeps_the_snapshots_documents_and_copies_values_of_documents_made_to
     // The inspect is the snapshot's own document: the evidence holds its node.
     assert!(matches!(observed(1).observed, Observed::Held(_)));
     assert_eq!(*observed(1).observed.value(), json!(false));
+
+    // An image's facts are all in the document the evaluation builds for it: copied too.
+    let rules = RuleSet::new(vec![rule(
+        "each-image",
+        r#"{ fact = "image.inspect.Config.User", equals = "app" }"#,
+    )]);
+    let mut snap = daemon_with(json!({}));
+    snap.images = vec![serde_json::from_value(json!({
+        "id": "sha256:1", "tags": ["app:1"], "inspect": {"Config": {"User": "app"}}, "history": [],
+    }))
+    .expect("image facts")];
+    let results = evaluate(&rules, &snap, &Params::default());
+    let o = results[0].instances[0].evidence[0].observation().clone();
+    assert!(matches!(o.observed, Observed::Made(_)));
+    assert_eq!(*o.observed.value(), json!("app"));
 }
 
 #[test]
