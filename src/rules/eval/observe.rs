@@ -229,11 +229,13 @@ pub(super) enum SourceKind {
     Facts,
     /// The container's capabilities, worked out.
     Capabilities,
-    /// The container's security options, Docker's own set apart.
+    /// The container's security options, Docker's own set apart. Stays last:
+    /// [`SOURCE_KINDS`] counts from it.
     SecurityOpt,
 }
 
-const SOURCE_KINDS: usize = 5;
+/// How many kinds there are: the last one's index, plus one.
+const SOURCE_KINDS: usize = SourceKind::SecurityOpt as usize + 1;
 
 thread_local! {
     /// The instance's source of each kind, once made.
@@ -241,11 +243,12 @@ thread_local! {
         const { std::cell::RefCell::new([const { None }; SOURCE_KINDS]) };
 }
 
-/// The instance's source of `kind`, made by `make` the first time.
+/// The instance's source of `kind`, made by `make` the first time (its slot is what shares
+/// it; the table of other sources is not needed).
 pub(super) fn instance_source(kind: SourceKind, make: impl FnOnce() -> String) -> Arc<str> {
     INSTANCE_SOURCES.with(|s| {
         s.borrow_mut()[kind as usize]
-            .get_or_insert_with(|| source_of(make()))
+            .get_or_insert_with(|| make().into())
             .clone()
     })
 }
