@@ -132,7 +132,7 @@ fn accepted(c: &Change, report: &Report) -> bool {
         Some(i) => r
             .instances
             .iter()
-            .find(|x| *x.name() == *i.name && *x.kind() == *i.kind)
+            .find(|x| x.name() == i.name && x.kind() == i.kind)
             .is_some_and(|x| x.status == Status::Fail && is_covered(&x.exception)),
     }
 }

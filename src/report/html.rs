@@ -664,7 +664,7 @@ fn fix_view(rank: usize, fix: &super::fixes::Fix) -> FixView {
     let reach = if fix.daemon_wide {
         "the whole Docker daemon".to_string()
     } else if let Some(first) = fix.instances.first() {
-        let kind = &first.kind();
+        let kind = first.kind();
         let names: Vec<&str> = fix.instances.iter().map(|i| i.name()).collect();
         clean(&format!(
             "{}: {}",

@@ -225,7 +225,7 @@ fn containers_md(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> (Stri
                 plan.image = snapshot
                     .containers
                     .iter()
-                    .find(|c| *c.id == *i.id())
+                    .find(|c| c.id == i.id())
                     .and_then(|c| c.inspect.pointer("/Config/Image"))
                     .and_then(|v| v.as_str().map(str::to_string))
                     .unwrap_or_else(|| "IMAGE".into());

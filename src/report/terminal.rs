@@ -385,7 +385,7 @@ fn reach(fix: &Fix, width: usize) -> String {
     let Some(first) = fix.instances.first() else {
         return "host".to_string();
     };
-    let kind = &first.kind();
+    let kind = first.kind();
     let names: Vec<String> = fix.instances.iter().map(|i| sanitize(i.name())).collect();
     let head = count(fix.instances.len(), kind, &format!("{kind}s"));
     fit(&format!("{head}: {}", names.join(", ")), width)
