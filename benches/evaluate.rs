@@ -36,9 +36,7 @@ use bollwerk::collect::docker::{connect, MAX_IN_FLIGHT};
 use bollwerk::collect::limits::Limits;
 use bollwerk::collect::Endpoint;
 use bollwerk::collect::{collect, CollectOptions};
-use bollwerk::rules::result::{
-    Evidence, InstanceResult, Observation, Observed, RuleResult, Subject,
-};
+use bollwerk::rules::result::{InstanceResult, Observation, Observed, RuleResult, Sheet, Subject};
 use bollwerk::rules::{eval, Params, RuleSet, Status};
 use bollwerk::snapshot::Snapshot;
 use futures_util::stream::{self, StreamExt};
@@ -580,7 +578,7 @@ fn facts_held_once(results: &[RuleResult]) -> bool {
     let mut held: HashMap<(&str, &str), *const Observation> = HashMap::new();
     let mut twice = 0usize;
     for (owner, e) in rule_level.chain(per_instance) {
-        let p = std::sync::Arc::as_ptr(e.observation());
+        let p: *const Observation = e.observation();
         // Redacted rules hold a masked copy of their own.
         let masked = e.observed().to_string().contains("[redacted");
         if *held.entry((owner, e.fact())).or_insert(p) != p && !masked {
@@ -729,16 +727,20 @@ fn results_attribution(results: &[RuleResult]) {
     let (mut n_inst, mut n_ev) = (0usize, 0usize);
     let mut observations: BTreeMap<*const Observation, &Observation> = BTreeMap::new();
     let mut labels: BTreeSet<*const u8> = BTreeSet::new();
+    let mut sheets: BTreeSet<*const Sheet> = BTreeSet::new();
     for r in results {
+        if let Some(s) = r.evidence.sheet() {
+            sheets.insert(std::sync::Arc::as_ptr(s));
+        }
         inst_structs += r.instances.capacity() * std::mem::size_of::<InstanceResult>();
-        ev_structs += r.evidence.capacity() * std::mem::size_of::<Evidence>();
+        ev_structs += r.evidence.held_bytes();
         let evidence = r
             .evidence
             .iter()
             .chain(r.instances.iter().flat_map(|i| i.evidence.iter()));
         for e in evidence {
             n_ev += 1;
-            observations.insert(std::sync::Arc::as_ptr(e.observation()), e.observation());
+            observations.insert(e.observation(), e.observation());
         }
         for i in &r.instances {
             n_inst += 1;
@@ -756,7 +758,10 @@ fn results_attribution(results: &[RuleResult]) {
                     + s.id.capacity()
                     + s.name.capacity();
             }
-            ev_structs += i.evidence.capacity() * std::mem::size_of::<Evidence>();
+            ev_structs += i.evidence.held_bytes();
+            if let Some(s) = i.evidence.sheet() {
+                sheets.insert(std::sync::Arc::as_ptr(s));
+            }
         }
     }
     let n_obs = observations.len();
@@ -789,10 +794,12 @@ fn results_attribution(results: &[RuleResult]) {
     drop(copies);
     let m = |b: usize| b as f64 / (1024.0 * 1024.0);
     println!(
-        "results by part: {n_inst} InstanceResult structs {:.1} MiB + their subjects and messages {:.1} MiB; {n_ev} Evidence structs {:.1} MiB; {n_obs} observations {:.1} MiB ({held} of them held in their documents) + fact/source strings {:.1} MiB + observed values made {:.1} MiB",
+        "results by part: {n_inst} InstanceResult structs {:.1} MiB + their subjects and messages {:.1} MiB; {n_ev} evidence items {:.1} MiB; {} sheets {:.1} MiB; {n_obs} observations {:.1} MiB ({held} of them held in their documents) + fact/source strings {:.1} MiB + observed values made {:.1} MiB",
         m(inst_structs),
         m(inst_strings),
         m(ev_structs),
+        sheets.len(),
+        m(sheets.len() * std::mem::size_of::<Sheet>()),
         m(n_obs * std::mem::size_of::<Observation>()),
         m(obs_strings),
         mib(observed_heap)

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use super::exceptions::is_covered;
 use crate::rules::model::Severity;
-use crate::rules::result::{Evidence, InstanceResult, RuleResult};
+use crate::rules::result::{Evidence, EvidenceList, InstanceResult, RuleResult};
 use crate::rules::{compare_ids, Status};
 
 /// One thing to fix and every failed finding fixing it closes.
@@ -77,7 +77,7 @@ pub fn cause_of(fact: &str) -> String {
     fact.to_string()
 }
 
-fn first_failing(evidence: &[Evidence]) -> Option<&Evidence> {
+fn first_failing(evidence: &EvidenceList) -> Option<Evidence<'_>> {
     evidence.iter().find(|e| e.outcome == Status::Fail)
 }
 
@@ -222,17 +222,11 @@ pub fn fixes(results: &[RuleResult]) -> Vec<Fix<'_>> {
 mod tests {
     use super::*;
     use crate::rules::model::{Assessment, Scope};
+    use crate::rules::result::Tested;
     use serde_json::json;
 
-    fn ev(fact: &str, outcome: Status) -> Evidence {
-        Evidence::new(
-            fact.into(),
-            json!("x"),
-            "y".into(),
-            String::new(),
-            "test".into(),
-            outcome,
-        )
+    fn ev(fact: &str, outcome: Status) -> Tested {
+        Tested::new(fact, json!("x"), "y", "", "test", outcome)
     }
 
     fn container(name: &str, facts: &[&str]) -> InstanceResult {
@@ -267,7 +261,7 @@ mod tests {
             scope: Scope::EachContainer,
             status: if failed { Status::Fail } else { Status::Pass },
             message: None,
-            evidence: vec![],
+            evidence: EvidenceList::default(),
             instances,
             description: String::new(),
             rationale: String::new(),
@@ -283,7 +277,7 @@ mod tests {
         RuleResult {
             scope: Scope::Daemon,
             status: Status::Fail,
-            evidence: vec![ev(fact, Status::Fail)],
+            evidence: [ev(fact, Status::Fail)].into_iter().collect(),
             ..rule(id, severity, vec![])
         }
     }

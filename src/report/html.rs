@@ -532,7 +532,7 @@ fn json_text(v: &serde_json::Value) -> String {
     }
 }
 
-fn evidence_view(e: &Evidence) -> EvidenceView {
+fn evidence_view(e: Evidence<'_>) -> EvidenceView {
     let st = style(e.outcome);
     let (observed, observed_kind) = observed_text(&e.observed());
     EvidenceView {

@@ -557,38 +557,40 @@ pub(crate) fn is_invisible_format(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::result::Evidence;
+    use crate::rules::result::Tested;
 
     /// A report with one rule whose two instances' evidence share one observation per instance,
     /// and a rule-level piece of evidence.
     fn shared_report() -> Report {
         let snap = Snapshot::new("/", "unix:///var/run/docker.sock", true);
         let mut r = result("fail", &["fail", "pass"]);
-        let first = Evidence::new(
-            "container.inspect.HostConfig.CapAdd".into(),
+        let first = Tested::new(
+            "container.inspect.HostConfig.CapAdd",
             serde_json::json!(["SYS_ADMIN"]),
-            "no element in [\"SYS_ADMIN\"]".into(),
-            "no dangerous capability added".into(),
-            "docker inspect c".into(),
+            "no element in [\"SYS_ADMIN\"]",
+            "no dangerous capability added",
+            "docker inspect c",
             Status::Fail,
         );
-        let same_fact = Evidence::shared(
-            first.observation().clone(),
-            std::sync::Arc::new(crate::rules::result::Expectation {
+        // The same fact, tested again: one observation on the list's sheet.
+        let same_fact = Tested {
+            expectation: crate::rules::result::Expectation {
                 expected: "empty".into(),
                 expected_text: "nothing added".into(),
-            }),
-            Status::Fail,
-        );
-        r.instances[0].evidence = vec![first, same_fact];
-        r.instances[1].evidence = vec![Evidence::new(
-            "container.inspect.HostConfig.CapAdd".into(),
+            },
+            ..first.clone()
+        };
+        r.instances[0].evidence = [first, same_fact].into_iter().collect();
+        r.instances[1].evidence = [Tested::new(
+            "container.inspect.HostConfig.CapAdd",
             serde_json::Value::Null,
-            "empty".into(),
-            String::new(),
-            "docker inspect d".into(),
+            "empty",
+            "",
+            "docker inspect d",
             Status::Pass,
-        )];
+        )]
+        .into_iter()
+        .collect();
         Report::new(&snap, vec![r], RunOptions::default())
     }
 
@@ -615,12 +617,16 @@ mod tests {
         let back = from_json(&out).unwrap();
         let ev = &back.results[0].instances[0].evidence;
         assert_eq!(ev, &report.results[0].instances[0].evidence);
-        assert!(std::sync::Arc::ptr_eq(
-            ev[0].observation(),
-            ev[1].observation()
+        assert!(std::ptr::eq(
+            ev.get(0).unwrap().observation(),
+            ev.get(1).unwrap().observation()
         ));
         assert_eq!(
-            *back.results[0].instances[1].evidence[0].observed(),
+            *back.results[0].instances[1]
+                .evidence
+                .get(0)
+                .unwrap()
+                .observed(),
             serde_json::Value::Null
         );
     }

@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 
 use super::Report;
 use crate::rules::model::{Severity, Status};
-use crate::rules::result::{Evidence, InstanceResult, RuleResult};
+use crate::rules::result::{EvidenceList, InstanceResult, RuleResult};
 
 /// The SARIF version written.
 pub const SARIF_VERSION: &str = "2.1.0";
@@ -176,7 +176,7 @@ fn rule_name(title: &str) -> String {
 }
 
 /// The evidence of a failure, one clause per failing piece: `fact: found X, expected Y`.
-fn failing_evidence(evidence: &[Evidence]) -> String {
+fn failing_evidence(evidence: &EvidenceList) -> String {
     evidence
         .iter()
         .filter(|e| e.outcome == Status::Fail)
@@ -253,7 +253,7 @@ fn result(r: &RuleResult, index: usize, instance: Option<&InstanceResult>) -> Va
 
 /// Host files a rule-level failure read (`host.files["/etc/…"]`) and daemon settings read
 /// from a file (source `/etc/docker/daemon.json:4`) as physical locations.
-fn physical_locations(evidence: &[Evidence]) -> Vec<Value> {
+fn physical_locations(evidence: &EvidenceList) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     for e in evidence.iter().filter(|e| e.outcome == Status::Fail) {
         let location = if let Some(path) = e

@@ -51,7 +51,7 @@ pub fn sanitize(text: &str) -> String {
         .collect()
 }
 
-fn evidence_line(e: &Evidence) -> String {
+fn evidence_line(e: &Evidence<'_>) -> String {
     // Structured observations (audit rules found, say) are for report.json.
     if e.observed().is_object() {
         return sanitize(&format!(
@@ -235,7 +235,7 @@ fn summary(report: &Report, style: Style, full: bool) -> String {
         if let Some(e) = &rule.exception {
             let _ = writeln!(out, "      {}", sanitize(&e.sentence()));
         }
-        let failing = |e: &&Evidence| matches!(e.outcome, Status::Fail | Status::Error);
+        let failing = |e: &Evidence<'_>| matches!(e.outcome, Status::Fail | Status::Error);
         if let Some(m) = rule.message.as_ref().filter(|_| {
             rule.evidence.iter().filter(failing).count() == 0 || rule.status == Status::Error
         }) {
@@ -246,7 +246,7 @@ fn summary(report: &Report, style: Style, full: bool) -> String {
             .iter()
             .filter(|e| matches!(e.outcome, Status::Fail | Status::Error))
         {
-            let _ = writeln!(out, "      - {}", evidence_line(e));
+            let _ = writeln!(out, "      - {}", evidence_line(&e));
         }
         for inst in rule
             .instances
@@ -289,7 +289,7 @@ fn summary(report: &Report, style: Style, full: bool) -> String {
                 .iter()
                 .filter(|e| matches!(e.outcome, Status::Fail | Status::Error))
             {
-                let _ = writeln!(out, "          {}", evidence_line(e));
+                let _ = writeln!(out, "          {}", evidence_line(&e));
             }
         }
     }

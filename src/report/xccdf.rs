@@ -784,14 +784,14 @@ fn compact(v: &Json) -> String {
     }
 }
 
-fn evidence_text(e: &Evidence) -> String {
+fn evidence_text(e: &Evidence<'_>) -> String {
     let mut out = String::new();
     push_evidence(&mut out, e);
     out
 }
 
 /// Appends [`evidence_text`] of `e` to `out`.
-fn push_evidence(out: &mut String, e: &Evidence) {
+fn push_evidence(out: &mut String, e: &Evidence<'_>) {
     out.push_str(e.fact());
     out.push_str(": found ");
     out.push_str(&compact(&e.observed()));
@@ -825,7 +825,7 @@ fn instance_line_plain(i: &InstanceResult) -> String {
     out.extend(id.chars().take(12));
     out.push(')');
     let matching = || i.evidence.iter().filter(|e| e.outcome == i.status);
-    let mut details: Box<dyn Iterator<Item = &Evidence>> = match i.status {
+    let mut details: Box<dyn Iterator<Item = Evidence<'_>>> = match i.status {
         Status::Pass | Status::Fail if matching().next().is_some() => Box::new(matching()),
         _ => match &i.message {
             Some(m) => {
@@ -838,10 +838,10 @@ fn instance_line_plain(i: &InstanceResult) -> String {
     };
     if let Some(first) = details.next() {
         out.push_str(": ");
-        push_evidence(&mut out, first);
+        push_evidence(&mut out, &first);
         for e in details {
             out.push_str("; ");
-            push_evidence(&mut out, e);
+            push_evidence(&mut out, &e);
         }
     }
     out
@@ -860,11 +860,11 @@ pub fn message_lines(r: &RuleResult) -> Vec<(&'static str, String)> {
         if let Some(m) = r
             .message
             .as_ref()
-            .filter(|m| !r.evidence.iter().any(|e| evidence_text(e) == **m))
+            .filter(|m| !r.evidence.iter().any(|e| evidence_text(&e) == **m))
         {
             out.push((message_severity(r.status), m.clone()));
         }
-        let mut evidence: Vec<&Evidence> = r.evidence.iter().collect();
+        let mut evidence: Vec<Evidence<'_>> = r.evidence.iter().collect();
         evidence.sort_by_key(|e| std::cmp::Reverse(e.outcome.badness()));
         for e in evidence {
             out.push((
@@ -872,7 +872,7 @@ pub fn message_lines(r: &RuleResult) -> Vec<(&'static str, String)> {
                 format!(
                     "{}: {} (source: {})",
                     e.outcome,
-                    evidence_text(e),
+                    evidence_text(&e),
                     e.source()
                 ),
             ));

@@ -17,10 +17,13 @@
 //! Evidence refers instead of copying (`observe.rs`): the tests of one instance (or of the
 //! host) that read the same fact share one
 //! [`Observation`](super::result::Observation) (a value found in a document stays there, as
-//! a [`Held`](crate::doc::Held) node, and observations from one source share its text), every
-//! instance shares its test's expectation, and an instance's
-//! [`Subject`](super::result::Subject) (kind, id, name) is made once for all its rules.
-//! report.json writes each observation and expectation once (see `report::json`).
+//! a [`Held`](crate::doc::Held) node, and observations from one source share its text). Once
+//! an instance's rules are all evaluated, its observations and its results' tests become one
+//! [`Sheet`](super::result::Sheet): each result's evidence is a run of the sheet's tests,
+//! which name observations and the rule set's expectations by number (twelve bytes a test,
+//! one allocation per instance). An instance's [`Subject`](super::result::Subject) (kind, id,
+//! name) is made once for all its rules. report.json writes each observation and
+//! expectation once (see `report::json`).
 //!
 //! Explaining writes only what a report shows: an observation is found by its fact's number
 //! in the rule set, a source is written once per instance and kind, a failed test's message
@@ -35,12 +38,14 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::ops::Deref;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
+use super::model::Expectation;
 use super::model::{Check, Missing, Op, Operand, Rule, Scope, Status, Test};
 use super::path::{render, render_onto, FactNumbers, FactPath, Root, Segment};
-use super::result::{Evidence, InstanceResult, Observed, RuleResult};
+use super::result::{Evidence, EvidenceItem, EvidenceList, InstanceResult, Observed, RuleResult};
 use super::value::{Member, V};
 use super::{Params, RuleSet};
 use crate::doc::{Doc, KeyHint};
@@ -69,10 +74,12 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<Ru
     let ctx = facts.context(true);
     let refs: Vec<&Rule> = rules.rules.iter().collect();
     let instances = ctx.per_instance(&refs, |rule, inst| ctx.instance(rule, inst));
-    refs.iter()
+    let results = refs
+        .iter()
         .zip(instances)
         .map(|(rule, inst)| ctx.rule(rule, inst))
-        .collect()
+        .collect();
+    ctx.on_host_sheet(results)
 }
 
 /// How much of each result to explain.
@@ -106,10 +113,12 @@ pub fn evaluate_with(
             result
         }
     });
-    refs.iter()
+    let results = refs
+        .iter()
         .zip(instances)
         .map(|(rule, inst)| full.rule(rule, inst))
-        .collect()
+        .collect();
+    full.on_host_sheet(results)
 }
 
 /// The status of a rule and of each of its instances, without evidence.
@@ -134,7 +143,8 @@ pub fn decide(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<Deci
     let instances = fast.per_instance(&refs, |rule, inst| {
         fast.decide(rule, &inst, &mut Vec::new()).0
     });
-    refs.iter()
+    let decisions = refs
+        .iter()
         .zip(instances)
         .map(|(rule, statuses)| match statuses {
             // As `rule` decides it: an engine mismatch overrides every instance.
@@ -160,7 +170,10 @@ pub fn decide(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<Deci
                 }
             }
         })
-        .collect()
+        .collect();
+    // The host rules' evidence was made for their messages only.
+    forget_observations();
+    decisions
 }
 
 /// Evaluations (instances × rules) below this count run on the calling thread: starting
@@ -202,24 +215,24 @@ fn par_columns<T: Send>(
             .collect(),
     );
     let (row, next, slots_ref) = (&row, &next, &slots);
+    let work = move || loop {
+        let start = next.fetch_add(block, std::sync::atomic::Ordering::Relaxed);
+        if start >= n {
+            return;
+        }
+        let rows: Vec<Vec<T>> = (start..(start + block).min(n)).map(row).collect();
+        let mut slots = slots_ref.lock().unwrap_or_else(|p| p.into_inner());
+        for (offset, values) in rows.into_iter().enumerate() {
+            for (column, value) in slots.iter_mut().zip(values) {
+                column[start + offset] = Some(value);
+            }
+        }
+    };
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(move || loop {
-                    let start = next.fetch_add(block, std::sync::atomic::Ordering::Relaxed);
-                    if start >= n {
-                        return;
-                    }
-                    let rows: Vec<Vec<T>> = (start..(start + block).min(n)).map(row).collect();
-                    let mut slots = slots_ref.lock().unwrap_or_else(|p| p.into_inner());
-                    for (offset, values) in rows.into_iter().enumerate() {
-                        for (column, value) in slots.iter_mut().zip(values) {
-                            column[start + offset] = Some(value);
-                        }
-                    }
-                })
-            })
-            .collect();
+        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        // The calling thread works too: one thread fewer to start, and what it allocates
+        // reuses the room its heap already has (the snapshot's, when it built one).
+        work();
         for w in workers {
             if let Err(panic) = w.join() {
                 std::panic::resume_unwind(panic);
@@ -264,7 +277,7 @@ impl Verdict {
     }
 
     /// The message; `ev` is the evidence recorded so far, which a failure may name.
-    fn message(self, ev: &[Evidence]) -> Option<String> {
+    fn message(self, ev: Recorded<'_>) -> Option<String> {
         match self {
             Verdict::Pass => None,
             Verdict::Fail(why) => Some(why.text(ev)),
@@ -278,7 +291,7 @@ impl Verdict {
 
 thread_local! {
     /// The evidence of the decision under way on this thread (see [`Context::instance`]).
-    static EVIDENCE: std::cell::Cell<Vec<Evidence>> = const { std::cell::Cell::new(Vec::new()) };
+    static EVIDENCE: std::cell::Cell<Vec<EvidenceItem>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Why a check failed: a message, or the evidence it recorded, at that index of the
@@ -292,11 +305,39 @@ enum Why {
 }
 
 impl Why {
-    fn text(self, ev: &[Evidence]) -> String {
+    fn text(self, ev: Recorded<'_>) -> String {
         match self {
             Why::Text(m) => m,
-            Why::Evidence(i) => ev.get(i).map(fail_message).unwrap_or_default(),
+            Why::Evidence(i) => ev.fail_message(i).unwrap_or_default(),
         }
+    }
+}
+
+/// The evidence a decision has recorded so far, with the rule set's expectations its items
+/// name: what its messages are written from.
+#[derive(Clone, Copy)]
+struct Recorded<'x> {
+    items: &'x [EvidenceItem],
+    shared: &'x [Arc<Expectation>],
+}
+
+impl Recorded<'_> {
+    /// `f` of the `i`th item's evidence.
+    fn with<R>(&self, i: usize, f: impl FnOnce(Evidence<'_>) -> R) -> Option<R> {
+        Some(viewed(*self.items.get(i)?, self.shared, f))
+    }
+
+    /// "fact: found X, expected Y" for the `i`th item, a failed test.
+    fn fail_message(&self, i: usize) -> Option<String> {
+        self.with(i, |e| fail_message(&e))
+    }
+
+    /// Why a precondition did not hold: the facts it read.
+    fn applies_reason(&self) -> String {
+        (0..self.items.len())
+            .filter_map(|i| self.with(i, |e| format!("{} is {}", e.fact(), compact(seen(&e)))))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
@@ -346,6 +387,8 @@ struct Facts<'a> {
     image_errors: bool,
     /// The facts the rules' paths name, numbered (the rule set's own table).
     fact_numbers: &'a FactNumbers,
+    /// The expectations of the rule set's tests, by number: the sheets' shared ones.
+    expectations: &'a Arc<[Arc<Expectation>]>,
     /// Containers and images listed but not read, each after the ones that were.
     unread_containers: Vec<&'a UnreadInstance>,
     unread_images: Vec<&'a UnreadInstance>,
@@ -367,6 +410,7 @@ impl<'a> Facts<'a> {
             snapshot,
             params,
             fact_numbers: rules.fact_numbers(),
+            expectations: rules.expectations(),
             hints: (0..rules.hint_slots())
                 .map(|_| KeyHint::default())
                 .collect(),
@@ -536,7 +580,7 @@ impl Combination {
     }
 
     /// The combined verdict; `ev` is the evidence recorded so far.
-    fn verdict(self, ev: &[Evidence]) -> Verdict {
+    fn verdict(self, ev: Recorded<'_>) -> Verdict {
         if self.conjunction {
             if let Some(f) = self.fail {
                 return f;
@@ -641,7 +685,7 @@ impl<'f, 'a> Context<'f, 'a> {
     /// is built when one of its rules first reads it, by the thread evaluating it, and dropped
     /// with its row unless evidence holds a value of it: every fact a rule reads is a document
     /// node, and no more than a row's documents are alive per thread.
-    fn per_instance<T: Send>(
+    fn per_instance<T: Send + OnSheet>(
         &self,
         rules: &[&Rule],
         f: impl Fn(&Rule, Instance<'_>) -> T + Sync,
@@ -663,10 +707,15 @@ impl<'f, 'a> Context<'f, 'a> {
                 }
                 forget_observations();
                 let doc = OnceCell::new();
-                chosen
+                let mut results = chosen
                     .iter()
                     .map(|&r| f(rules[r], self.instance_at(rules[r], i, &doc)))
-                    .collect::<Vec<T>>()
+                    .collect::<Vec<T>>();
+                // The instance's observations are all made: its results share them.
+                if let Some(sheet) = take_sheet(self.expectations) {
+                    results.iter_mut().for_each(|r| r.attach(&sheet));
+                }
+                results
             });
             for (&r, column) in chosen.iter().zip(columns) {
                 out[r] = Some(column);
@@ -693,7 +742,7 @@ impl<'f, 'a> Context<'f, 'a> {
             scope: rule.scope,
             status: Status::NotChecked,
             message: None,
-            evidence: Vec::new(),
+            evidence: EvidenceList::default(),
             instances: Vec::new(),
             description: rule.description.clone(),
             rationale: rule.rationale.clone(),
@@ -717,8 +766,9 @@ impl<'f, 'a> Context<'f, 'a> {
                 let mut evidence = Vec::new();
                 if let Verdict::Fail(_) = self.check(cond, &Instance::None, None, &mut evidence) {
                     result.status = Status::NotApplicable;
-                    result.message = Some(format!("does not apply: {}", applies_reason(&evidence)));
-                    result.evidence = evidence;
+                    let reason = self.recorded(&evidence).applies_reason();
+                    result.message = Some(format!("does not apply: {reason}"));
+                    result.evidence = pending(&mut evidence);
                     return result;
                 }
             }
@@ -737,7 +787,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 let (status, message) = self.decide(rule, &Instance::None, &mut evidence);
                 result.status = status;
                 result.message = message;
-                result.evidence = evidence;
+                result.evidence = pending(&mut evidence);
             }
             Some(instances) => {
                 let statuses: Vec<Status> = instances.iter().map(|i| i.status).collect();
@@ -778,8 +828,7 @@ impl<'f, 'a> Context<'f, 'a> {
         // instances hold one or two).
         let mut scratch = EVIDENCE.take();
         let (status, message) = self.decide(rule, &inst, &mut scratch);
-        let mut evidence = Vec::with_capacity(scratch.len());
-        evidence.append(&mut scratch);
+        let evidence = pending(&mut scratch);
         EVIDENCE.set(scratch);
         InstanceResult {
             subject,
@@ -860,7 +909,7 @@ impl<'f, 'a> Context<'f, 'a> {
         &self,
         rule: &Rule,
         inst: &Instance,
-        evidence: &mut Vec<Evidence>,
+        evidence: &mut Vec<EvidenceItem>,
     ) -> (Status, Option<String>) {
         if let Instance::Unread(u) = inst {
             return (Status::Error, Some(self.text(|| u.message.clone())));
@@ -869,12 +918,17 @@ impl<'f, 'a> Context<'f, 'a> {
             match self.check(cond, inst, None, evidence) {
                 Verdict::Pass => {}
                 Verdict::Fail(_) => {
-                    let why = self.text(|| format!("does not apply: {}", applies_reason(evidence)));
+                    let why = self.text(|| {
+                        format!(
+                            "does not apply: {}",
+                            self.recorded(evidence).applies_reason()
+                        )
+                    });
                     return (Status::NotApplicable, Some(why));
                 }
                 v => {
                     let status = v.status();
-                    return (status, v.message(evidence));
+                    return (status, v.message(self.recorded(evidence)));
                 }
             }
             evidence.clear();
@@ -885,16 +939,16 @@ impl<'f, 'a> Context<'f, 'a> {
         // Messages are written from the evidence after it is masked.
         if rule.redact {
             for e in evidence.iter_mut() {
-                e.map_observed(crate::secrets::mask_all);
+                mask(e, crate::secrets::mask_all);
             }
         }
         let message = if rule.redact && status == Status::Fail && self.explain {
             evidence
                 .iter()
-                .find(|e| e.outcome == Status::Fail)
-                .map(fail_message)
+                .position(|e| e.outcome == Status::Fail)
+                .and_then(|i| self.recorded(evidence).fail_message(i))
         } else {
-            verdict.message(evidence)
+            verdict.message(self.recorded(evidence))
         };
         if rule.informational && matches!(status, Status::Pass | Status::Fail) {
             status = Status::Informational;
@@ -907,19 +961,24 @@ impl<'f, 'a> Context<'f, 'a> {
         check: &Check,
         inst: &Instance<'_>,
         item: Option<&Item<'_>>,
-        ev: &mut Vec<Evidence>,
+        ev: &mut Vec<EvidenceItem>,
     ) -> Verdict {
         match check {
             Check::Test(t) => self.test(t, inst, item, ev),
             Check::Not(inner) => match self.check(inner, inst, item, ev) {
-                Verdict::Pass => Verdict::Fail(Why::Text(self.text(|| match ev.last() {
-                    Some(e) => format!(
-                        "{}: found {}, which must not be {}",
-                        e.fact(),
-                        compact(seen(e)),
-                        e.expected_for_people()
-                    ),
-                    None => "a condition that must not hold holds".into(),
+                Verdict::Pass => Verdict::Fail(Why::Text(self.text(|| {
+                    let last = ev.len().checked_sub(1);
+                    last.and_then(|i| {
+                        self.recorded(ev).with(i, |e| {
+                            format!(
+                                "{}: found {}, which must not be {}",
+                                e.fact(),
+                                compact(seen(&e)),
+                                e.expected_for_people()
+                            )
+                        })
+                    })
+                    .unwrap_or_else(|| "a condition that must not hold holds".into())
                 }))),
                 Verdict::Fail(_) => Verdict::Pass,
                 other => other,
@@ -932,7 +991,7 @@ impl<'f, 'a> Context<'f, 'a> {
                         break;
                     }
                 }
-                combination.verdict(ev)
+                combination.verdict(self.recorded(ev))
             }
             Check::Every {
                 list,
@@ -949,7 +1008,7 @@ impl<'f, 'a> Context<'f, 'a> {
         missing: Missing,
         inst: &Instance<'_>,
         item: Option<&Item<'_>>,
-        ev: &mut Vec<Evidence>,
+        ev: &mut Vec<EvidenceItem>,
     ) -> Verdict {
         let segs = match self.concrete(list) {
             Ok(s) => s,
@@ -983,7 +1042,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 break;
             }
         }
-        combination.verdict(ev)
+        combination.verdict(self.recorded(ev))
     }
 
     /// How a fact path reads in evidence: `item` replaced by the element's place,
@@ -1039,7 +1098,7 @@ impl<'f, 'a> Context<'f, 'a> {
         t: &Test,
         inst: &Instance<'_>,
         item: Option<&Item<'_>>,
-        ev: &mut Vec<Evidence>,
+        ev: &mut Vec<EvidenceItem>,
     ) -> Verdict {
         let concrete = match self.concrete(&t.fact) {
             Ok(p) => p,
@@ -1067,9 +1126,8 @@ impl<'f, 'a> Context<'f, 'a> {
         let (observed, source) = match lookup {
             Lookup::Error(m) => {
                 return self.record(ev, Verdict::Error(m), || {
-                    evidence(
+                    self.evidence(
                         key,
-                        Value::Null,
                         t,
                         self.source(|| "collection error".into()),
                         Status::Error,
@@ -1078,9 +1136,8 @@ impl<'f, 'a> Context<'f, 'a> {
             }
             Lookup::NotCollected(m) => {
                 return self.record(ev, Verdict::NotChecked(m), || {
-                    evidence(
+                    self.evidence(
                         key,
-                        Value::Null,
                         t,
                         self.source(|| "not collected".into()),
                         Status::NotChecked,
@@ -1106,7 +1163,11 @@ impl<'f, 'a> Context<'f, 'a> {
         self.record(ev, verdict, || {
             let observation =
                 seen.unwrap_or_else(|| observe(key, || (held(observed, inst.built_doc()), source)));
-            Evidence::shared(observation, t.expectation().clone(), outcome)
+            EvidenceItem {
+                observation,
+                expectation: self.expectation_of(t),
+                outcome,
+            }
         })
     }
 
@@ -1114,9 +1175,9 @@ impl<'f, 'a> Context<'f, 'a> {
     /// that evidence, which writes the message if it is shown (see [`Why`]).
     fn record(
         &self,
-        ev: &mut Vec<Evidence>,
+        ev: &mut Vec<EvidenceItem>,
         verdict: Verdict,
-        make: impl FnOnce() -> Evidence,
+        make: impl FnOnce() -> EvidenceItem,
     ) -> Verdict {
         if !self.explain {
             return verdict;
@@ -1137,7 +1198,7 @@ impl<'f, 'a> Context<'f, 'a> {
         fact: FactKey<'_>,
         source: Source,
         why: impl FnOnce() -> String,
-        ev: &mut Vec<Evidence>,
+        ev: &mut Vec<EvidenceItem>,
     ) -> Verdict {
         // Why the fact is missing is written only for the verdicts that say it.
         let verdict = match &t.op {
@@ -1154,9 +1215,7 @@ impl<'f, 'a> Context<'f, 'a> {
             },
         };
         let outcome = verdict.status();
-        self.record(ev, verdict, || {
-            evidence(fact, Value::Null, t, source, outcome)
-        })
+        self.record(ev, verdict, || self.evidence(fact, t, source, outcome))
     }
 
     /// The path's segments with placeholders replaced by host paths (borrowed when it has
@@ -1335,7 +1394,7 @@ impl<'f, 'a> Context<'f, 'a> {
         })
     }
 
-    fn audits(&self, t: &Test, target: &str, fact: &str, ev: &mut Vec<Evidence>) -> Verdict {
+    fn audits(&self, t: &Test, target: &str, fact: &str, ev: &mut Vec<EvidenceItem>) -> Verdict {
         // What the evidence shows is the watches on one target: a fact of its own.
         let fact_of = |target: &str| format!("{fact}[{}]", Value::from(target));
         let target = match substitute(target, |n| self.location(n)) {
@@ -1388,25 +1447,82 @@ impl<'f, 'a> Context<'f, 'a> {
             })))
         };
         let outcome = verdict.status();
-        self.record(ev, verdict, || Evidence::new(
-            fact.clone(),
-            json!({
+        self.record(ev, verdict, || {
+            let expectation = Arc::new(Expectation {
+                expected: format!("an audit watch on {target}, loaded and persistent"),
+                expected_text: format!("an audit watch on {target}, loaded and persistent"),
+            });
+            let observed = json!({
                 "path": target,
                 "loaded": match &loaded {
                     Some(l) => json!(l),
                     None => json!(format!("unavailable: {}", audit.loaded_unavailable.as_deref().unwrap_or("not read"))),
                 },
                 "persistent": persistent,
-            }),
-            format!("an audit watch on {target}, loaded and persistent"),
-            format!("an audit watch on {target}, loaded and persistent"),
-            if loaded.is_some() {
-                "auditctl -l and /etc/audit rules".to_string()
+            });
+            let source = if loaded.is_some() {
+                "auditctl -l and /etc/audit rules"
             } else {
-                "/etc/audit rules (loaded rules unavailable)".to_string()
-            },
+                "/etc/audit rules (loaded rules unavailable)"
+            };
+            EvidenceItem {
+                observation: observe(self.named_key(fact), || {
+                    (observed.into(), Some(source_of(source.to_string())))
+                }),
+                expectation: own_expectation(self.expectations.len(), expectation),
+                outcome,
+            }
+        })
+    }
+
+    /// Evidence that `fact` was not found (or not read), for test `t`.
+    fn evidence(
+        &self,
+        fact: FactKey<'_>,
+        t: &Test,
+        source: Source,
+        outcome: Status,
+    ) -> EvidenceItem {
+        EvidenceItem {
+            observation: observe(fact, || (Value::Null.into(), source)),
+            expectation: self.expectation_of(t),
             outcome,
-        ))
+        }
+    }
+
+    /// The number of `t`'s expectation: the rule set's, or one made for this instance when
+    /// the test is not of the rule set being evaluated.
+    fn expectation_of(&self, t: &Test) -> u32 {
+        match t.expectation_number() {
+            Some(n)
+                if self
+                    .expectations
+                    .get(n as usize)
+                    .is_some_and(|x| Arc::ptr_eq(x, t.expectation())) =>
+            {
+                n
+            }
+            _ => own_expectation(self.expectations.len(), t.expectation().clone()),
+        }
+    }
+
+    /// The evidence `items` records, readable for messages.
+    fn recorded<'x>(&'x self, items: &'x [EvidenceItem]) -> Recorded<'x> {
+        Recorded {
+            items,
+            shared: self.expectations,
+        }
+    }
+
+    /// `results`, their rule-level evidence on the sheet of the host's observations.
+    fn on_host_sheet(&self, mut results: Vec<RuleResult>) -> Vec<RuleResult> {
+        if let Some(sheet) = take_sheet(self.expectations) {
+            for r in &mut results {
+                r.evidence.attach(&sheet);
+            }
+        }
+        forget_observations();
+        results
     }
 }
 
@@ -1414,9 +1530,32 @@ impl<'f, 'a> Context<'f, 'a> {
 mod lookup;
 mod observe;
 use observe::{
-    evidence, forget_messages, forget_observations, held, instance_source, observe,
-    observed_before, shared_message, source_of, subject, FactKey, SourceKind,
+    forget_messages, forget_observations, held, instance_source, mask, observe, observed_before,
+    own_expectation, shared_message, source_of, subject, take_sheet, viewed, FactKey, SourceKind,
 };
+
+/// The evidence of one result, `made` (emptied): its tests go onto the sheet of the instance
+/// (or host) being evaluated, which is attached once its rules are all evaluated.
+fn pending(made: &mut Vec<EvidenceItem>) -> EvidenceList {
+    let (start, len) = observe::keep_items(made);
+    EvidenceList::pending(start, len)
+}
+
+/// A per-instance result, whose evidence names the observations of its instance: they
+/// become a sheet once the instance's rules are all evaluated.
+trait OnSheet {
+    /// Points the result's evidence at its instance's `sheet`.
+    fn attach(&mut self, _sheet: &Arc<super::result::Sheet>) {}
+}
+
+/// A decision has no evidence.
+impl OnSheet for Status {}
+
+impl OnSheet for InstanceResult {
+    fn attach(&mut self, sheet: &Arc<super::result::Sheet>) {
+        self.evidence.attach(sheet);
+    }
+}
 
 /// The verdict for an absent or empty list under `every`.
 fn missing_verdict(missing: Missing, why: String, default: Verdict) -> Verdict {
@@ -1430,17 +1569,8 @@ fn missing_verdict(missing: Missing, why: String, default: Verdict) -> Verdict {
     }
 }
 
-/// Why a precondition did not hold: the facts it read.
-fn applies_reason(evidence: &[Evidence]) -> String {
-    evidence
-        .iter()
-        .map(|e| format!("{} is {}", e.fact(), compact(seen(e))))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 /// The value `e` found, as rules see it (borrowed from its document when held there).
-fn seen(e: &Evidence) -> V<'_> {
+fn seen<'e>(e: &Evidence<'e>) -> V<'e> {
     match &e.observation().observed {
         Observed::Held(h) => V::Doc(h.node()),
         Observed::Made(v) => V::Json(v),

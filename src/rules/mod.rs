@@ -31,6 +31,9 @@ pub struct RuleSet {
     hint_slots: usize,
     /// The facts these rules' paths name, numbered.
     facts: path::FactNumbers,
+    /// Every test's expectation, each distinct one once, by its number
+    /// ([`model::Test::expectation_number`]): evidence names them by number.
+    expectations: std::sync::Arc<[std::sync::Arc<model::Expectation>]>,
 }
 
 /// Values for rule parameters (`trusted-users`, …), from flags or the config file.
@@ -90,19 +93,26 @@ impl RuleSet {
     pub fn new(mut rules: Vec<Rule>) -> RuleSet {
         let mut next = 0;
         let mut facts = path::FactNumbers::default();
+        let mut expectations = Numbering::default();
         for rule in &mut rules {
             for check in [&mut rule.applies_when, &mut rule.check]
                 .into_iter()
                 .flatten()
             {
-                number_paths(check, &mut next, &mut facts);
+                number_paths(check, &mut next, &mut facts, &mut expectations);
             }
         }
         RuleSet {
             rules,
             hint_slots: next,
             facts,
+            expectations: expectations.table.into(),
         }
+    }
+
+    /// Every test's expectation by its number ([`model::Test::expectation_number`]).
+    pub fn expectations(&self) -> &std::sync::Arc<[std::sync::Arc<model::Expectation>]> {
+        &self.expectations
     }
 
     /// The facts these rules' paths name, numbered ([`FactPath::fact_number`](path::FactPath::fact_number)).
@@ -178,8 +188,21 @@ impl RuleSet {
     }
 }
 
-/// Numbers the fact paths of `check`: their hints from `next`, their facts in `facts`.
-fn number_paths(check: &mut model::Check, next: &mut usize, facts: &mut path::FactNumbers) {
+/// The expectations of a rule set's tests, each distinct one numbered once.
+#[derive(Default)]
+struct Numbering {
+    table: Vec<std::sync::Arc<model::Expectation>>,
+    known: std::collections::HashMap<std::sync::Arc<model::Expectation>, u32>,
+}
+
+/// Numbers the fact paths of `check` (their hints from `next`, their facts in `facts`) and
+/// its tests' expectations.
+fn number_paths(
+    check: &mut model::Check,
+    next: &mut usize,
+    facts: &mut path::FactNumbers,
+    expectations: &mut Numbering,
+) {
     use model::{Check, Operand};
     let mut number = |p: &mut path::FactPath| {
         p.number_hints(next);
@@ -188,19 +211,20 @@ fn number_paths(check: &mut model::Check, next: &mut usize, facts: &mut path::Fa
     match check {
         Check::All(list) | Check::Any(list) => {
             for c in list {
-                number_paths(c, next, facts);
+                number_paths(c, next, facts, expectations);
             }
         }
-        Check::Not(inner) => number_paths(inner, next, facts),
+        Check::Not(inner) => number_paths(inner, next, facts, expectations),
         Check::Every { list, check, .. } => {
             number(list);
-            number_paths(check, next, facts);
+            number_paths(check, next, facts, expectations);
         }
         Check::Test(t) => {
             number(&mut t.fact);
             if let Some(Operand::Fact(other)) = t.op.operand_mut() {
                 number(other);
             }
+            t.number_expectation(&mut expectations.table, &mut expectations.known);
         }
     }
 }

@@ -188,7 +188,7 @@ pub enum Check {
 }
 
 /// What a test expects, made once per test of a rule and shared by its evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expectation {
     /// A phrase in machine form ("equal to false", "no element matching /…/").
@@ -211,6 +211,8 @@ pub struct Test {
     /// [`Op::expectation`] and what people read (the rule's own `expect` text, else
     /// [`Op::expectation_in_words`]), made once and shared by the evidence of every instance.
     expectation: Arc<Expectation>,
+    /// The expectation's number in its rule set's table ([`RuleSet::expectations`](super::RuleSet::expectations)).
+    expectation_number: Option<u32>,
 }
 
 impl Test {
@@ -224,12 +226,34 @@ impl Test {
             fact,
             op,
             missing,
+            expectation_number: None,
         }
+    }
+
+    /// Numbers this test's expectation in `table`: one equal to it that is there already
+    /// gives its number, and is shared.
+    pub(crate) fn number_expectation(
+        &mut self,
+        table: &mut Vec<Arc<Expectation>>,
+        known: &mut std::collections::HashMap<Arc<Expectation>, u32>,
+    ) {
+        let number = *known.entry(self.expectation.clone()).or_insert_with(|| {
+            table.push(self.expectation.clone());
+            u32::try_from(table.len() - 1).expect("fewer than 4 billion expectations")
+        });
+        self.expectation = table[number as usize].clone();
+        self.expectation_number = Some(number);
+    }
+
+    /// The number of this test's expectation in its rule set, once the set has numbered it.
+    pub fn expectation_number(&self) -> Option<u32> {
+        self.expectation_number
     }
 
     /// The same test, whose expectation people read as `words` (a rule's `expect` text).
     pub fn worded(mut self, words: String) -> Test {
         Arc::make_mut(&mut self.expectation).expected_text = words;
+        self.expectation_number = None;
         self
     }
 

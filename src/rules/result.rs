@@ -89,50 +89,331 @@ impl JsonSchema for Observed {
     }
 }
 
-/// What was looked at, what was found, and what was expected: one test of one fact.
-///
-/// The fact and the expectation are shared, not copied (see [`Observation`]). report.json
-/// writes each observation once, in the report's `observations` list, and evidence names it by
-/// its index there (`"observation": 12`); reports written before that, and evidence serialised
-/// outside a report, carry `fact`, `observed` and `source` inline. Both forms read back.
+/// What the evidence of one container, image or of the host refers to: each fact its tests
+/// read, once, the expectations of those tests, and the tests themselves. Every result of that
+/// instance shares one sheet, and its evidence is a run of the sheet's tests, which name
+/// observations and expectations by number: a fact read by ten rules is held (and written to
+/// report.json) once, and one test takes twelve bytes.
+#[derive(Debug)]
+pub struct Sheet {
+    /// Shared by the sheets of a report read back, which all name its `observations` list.
+    observations: Arc<[Observation]>,
+    /// Expectations shared beyond this sheet: an evaluation's are its rule set's (numbered
+    /// when the set was made), a report's read back are the report's list.
+    expectations: Arc<[Arc<Expectation>]>,
+    /// Expectations made for this sheet alone, numbered after the shared ones.
+    own: Box<[Arc<Expectation>]>,
+    /// The tests of every result on the sheet, each result's in one run.
+    items: Box<[EvidenceItem]>,
+}
+
+impl Sheet {
+    /// A sheet of `observations`, with `shared` expectations and then `own` ones, and the
+    /// tests `items`.
+    pub(crate) fn new(
+        observations: Arc<[Observation]>,
+        shared: Arc<[Arc<Expectation>]>,
+        own: Box<[Arc<Expectation>]>,
+        items: Box<[EvidenceItem]>,
+    ) -> Sheet {
+        Sheet {
+            observations,
+            expectations: shared,
+            own,
+            items,
+        }
+    }
+
+    /// The observations it holds.
+    pub fn observations(&self) -> &[Observation] {
+        &self.observations
+    }
+
+    fn expectation(&self, number: u32) -> Option<&Arc<Expectation>> {
+        let at = number as usize;
+        match at.checked_sub(self.expectations.len()) {
+            None => self.expectations.get(at),
+            Some(own) => self.own.get(own),
+        }
+    }
+
+    /// The evidence `item` names; `None` when a number is not on this sheet.
+    fn evidence(&self, item: EvidenceItem) -> Option<Evidence<'_>> {
+        Some(Evidence {
+            observation: self.observations.get(item.observation as usize)?,
+            expectation: self.expectation(item.expectation)?,
+            outcome: item.outcome,
+        })
+    }
+
+    /// A sheet of `items` alone, over the observations and expectations of this one.
+    fn with_items(&self, items: Box<[EvidenceItem]>) -> Sheet {
+        Sheet {
+            observations: self.observations.clone(),
+            expectations: self.expectations.clone(),
+            own: self.own.clone(),
+            items,
+        }
+    }
+}
+
+/// One test of one fact as a sheet holds it: the numbers of its observation and expectation,
+/// and its outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EvidenceItem {
+    pub(crate) observation: u32,
+    pub(crate) expectation: u32,
+    pub(crate) outcome: Status,
+}
+
+/// The tests behind a result: a run of the tests on the sheet that the results of one
+/// instance (or of the host) share. [`iter`](EvidenceList::iter) reads them as [`Evidence`].
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceList {
+    /// Set whenever `len` is not 0.
+    sheet: Option<Arc<Sheet>>,
+    start: u32,
+    len: u32,
+}
+
+impl EvidenceList {
+    /// The `len` tests from `start` of a sheet not made yet: the evaluator attaches it once
+    /// the instance's rules are all evaluated ([`EvidenceList::attach`]).
+    pub(crate) fn pending(start: u32, len: u32) -> EvidenceList {
+        EvidenceList {
+            sheet: None,
+            start,
+            len,
+        }
+    }
+
+    /// Sets the sheet of a list made [`pending`](EvidenceList::pending).
+    pub(crate) fn attach(&mut self, sheet: &Arc<Sheet>) {
+        if self.len > 0 && self.sheet.is_none() {
+            self.sheet = Some(sheet.clone());
+        }
+    }
+
+    /// All the tests of `sheet`, their numbers checked.
+    fn whole(sheet: Sheet) -> Result<EvidenceList, String> {
+        for item in &sheet.items {
+            if sheet.evidence(*item).is_none() {
+                return Err(format!(
+                    "evidence names observation {} and expectation {}, beyond the {} observations and {} expectations it refers to",
+                    item.observation,
+                    item.expectation,
+                    sheet.observations.len(),
+                    sheet.expectations.len() + sheet.own.len()
+                ));
+            }
+        }
+        let len = u32::try_from(sheet.items.len()).map_err(|_| "too many tests in one list")?;
+        Ok(EvidenceList {
+            sheet: (len > 0).then(|| Arc::new(sheet)),
+            start: 0,
+            len,
+        })
+    }
+
+    /// This list's tests on its sheet.
+    fn items(&self) -> &[EvidenceItem] {
+        debug_assert!(
+            self.len == 0 || self.sheet.is_some(),
+            "evidence whose sheet was never attached"
+        );
+        match &self.sheet {
+            Some(sheet) => {
+                let start = self.start as usize;
+                sheet
+                    .items
+                    .get(start..start + self.len as usize)
+                    .unwrap_or_default()
+            }
+            None => &[],
+        }
+    }
+
+    /// The tests, in the order they were made.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            sheet: self.sheet.as_deref(),
+            items: self.items().iter(),
+        }
+    }
+
+    /// How many tests there are.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The `i`th test.
+    pub fn get(&self, i: usize) -> Option<Evidence<'_>> {
+        self.sheet.as_deref()?.evidence(*self.items().get(i)?)
+    }
+
+    /// The bytes its tests take on the sheet.
+    pub fn held_bytes(&self) -> usize {
+        std::mem::size_of_val::<[EvidenceItem]>(self.items())
+    }
+
+    /// The sheet the tests are on (none when there are no tests).
+    pub fn sheet(&self) -> Option<&Arc<Sheet>> {
+        self.sheet.as_ref()
+    }
+}
+
+impl PartialEq for EvidenceList {
+    fn eq(&self, other: &EvidenceList) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+/// One test's evidence made outside an evaluation (tests, tools): a list of them gets a sheet
+/// of its own, on which equal observations and expectations are held once.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Evidence {
-    observation: Arc<Observation>,
-    expectation: Arc<Expectation>,
+pub struct Tested {
+    /// The fact, where it came from and its value.
+    pub observation: Observation,
+    /// What the test expected.
+    pub expectation: Expectation,
+    /// Its outcome.
+    pub outcome: Status,
+}
+
+impl Tested {
+    /// Evidence that `fact` (read from `source`) was `observed`, where `expected` was wanted.
+    pub fn new(
+        fact: &str,
+        observed: Value,
+        expected: &str,
+        expected_text: &str,
+        source: &str,
+        outcome: Status,
+    ) -> Tested {
+        Tested {
+            observation: Observation {
+                fact: fact.into(),
+                source: source.into(),
+                observed: observed.into(),
+            },
+            expectation: Expectation {
+                expected: expected.to_string(),
+                expected_text: expected_text.to_string(),
+            },
+            outcome,
+        }
+    }
+}
+
+impl FromIterator<Tested> for EvidenceList {
+    fn from_iter<I: IntoIterator<Item = Tested>>(tests: I) -> EvidenceList {
+        let mut observations: Vec<Observation> = Vec::new();
+        let mut expectations: Vec<Arc<Expectation>> = Vec::new();
+        let mut items = Vec::new();
+        for t in tests {
+            let observation = number_of(&mut observations, t.observation, |a, b| a == b);
+            let expectation = number_of(&mut expectations, Arc::new(t.expectation), |a, b| {
+                **a == **b
+            });
+            items.push(EvidenceItem {
+                observation,
+                expectation,
+                outcome: t.outcome,
+            });
+        }
+        let sheet = Sheet::new(
+            observations.into(),
+            Arc::from([]),
+            expectations.into(),
+            items.into(),
+        );
+        EvidenceList::whole(sheet).expect("numbers made for the sheet")
+    }
+}
+
+/// The number of `entry` in `list`, added unless an equal one is there.
+fn number_of<T>(list: &mut Vec<T>, entry: T, same: impl Fn(&T, &T) -> bool) -> u32 {
+    let at = list
+        .iter()
+        .position(|e| same(e, &entry))
+        .unwrap_or_else(|| {
+            list.push(entry);
+            list.len() - 1
+        });
+    u32::try_from(at).expect("fewer than 4 billion tests in one list")
+}
+
+impl<'a> IntoIterator for &'a EvidenceList {
+    type Item = Evidence<'a>;
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+/// The tests of an [`EvidenceList`], as [`Evidence`].
+#[derive(Clone)]
+pub struct Iter<'a> {
+    sheet: Option<&'a Sheet>,
+    items: std::slice::Iter<'a, EvidenceItem>,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = Evidence<'a>;
+    fn next(&mut self) -> Option<Evidence<'a>> {
+        let item = self.items.next()?;
+        Some(
+            self.sheet?
+                .evidence(*item)
+                .expect("a list's numbers are on its sheet"),
+        )
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.items.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let item = self.items.next_back()?;
+        Some(
+            self.sheet?
+                .evidence(*item)
+                .expect("a list's numbers are on its sheet"),
+        )
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+/// What was looked at, what was found, and what was expected: one test of one fact, read off
+/// its list's [`Sheet`].
+///
+/// report.json writes each observation and expectation once, in the report's `observations`
+/// and `expectations` lists, and evidence names them by index there (`"observation": 12`);
+/// reports written before that, and evidence serialised outside a report, carry `fact`,
+/// `observed` and `source` inline. Both forms read back.
+#[derive(Debug, Clone, Copy)]
+pub struct Evidence<'a> {
+    observation: &'a Observation,
+    expectation: &'a Arc<Expectation>,
     /// The outcome of this one test.
     pub outcome: Status,
 }
 
-impl Evidence {
-    /// Evidence that `fact` (read from `source`) was `observed`, where `expected` was wanted.
-    pub fn new(
-        fact: String,
-        observed: Value,
-        expected: String,
-        expected_text: String,
-        source: String,
+impl<'a> Evidence<'a> {
+    /// The evidence of `observation` tested against `expectation`.
+    pub(crate) fn of(
+        observation: &'a Observation,
+        expectation: &'a Arc<Expectation>,
         outcome: Status,
-    ) -> Evidence {
-        Evidence::shared(
-            Arc::new(Observation {
-                fact: fact.into(),
-                source: source.into(),
-                observed: observed.into(),
-            }),
-            Arc::new(Expectation {
-                expected,
-                expected_text,
-            }),
-            outcome,
-        )
-    }
-
-    /// Evidence over an observation and an expectation that others may share.
-    pub fn shared(
-        observation: Arc<Observation>,
-        expectation: Arc<Expectation>,
-        outcome: Status,
-    ) -> Evidence {
+    ) -> Evidence<'a> {
         Evidence {
             observation,
             expectation,
@@ -141,54 +422,51 @@ impl Evidence {
     }
 
     /// The fact path, with placeholders resolved.
-    pub fn fact(&self) -> &str {
+    pub fn fact(&self) -> &'a str {
         &self.observation.fact
     }
 
     /// The value found; `null` when absent.
-    pub fn observed(&self) -> Cow<'_, Value> {
+    pub fn observed(&self) -> Cow<'a, Value> {
         self.observation.observed.value()
     }
 
     /// Where the value came from.
-    pub fn source(&self) -> &str {
+    pub fn source(&self) -> &'a str {
         &self.observation.source
     }
 
     /// The observation, shared with the other tests of the same fact.
-    pub fn observation(&self) -> &Arc<Observation> {
-        &self.observation
+    pub fn observation(&self) -> &'a Observation {
+        self.observation
     }
 
     /// What the test expects, in machine form ("equal to false").
-    pub fn expected(&self) -> &str {
+    pub fn expected(&self) -> &'a str {
         &self.expectation.expected
     }
 
     /// What the test expects, in words for people; empty in reports written before it existed.
-    pub fn expected_text(&self) -> &str {
+    pub fn expected_text(&self) -> &'a str {
         &self.expectation.expected_text
     }
 
     /// What people are shown as the expectation: `expected_text`, or `expected` for reports
     /// that predate it.
-    pub fn expected_for_people(&self) -> &str {
+    pub fn expected_for_people(&self) -> &'a str {
         if self.expectation.expected_text.is_empty() {
             &self.expectation.expected
         } else {
             &self.expectation.expected_text
         }
     }
+}
 
-    /// Replaces the observed value by `f` of it (a copy when the observation is shared), as
-    /// redaction does.
-    pub fn map_observed(&mut self, f: impl FnOnce(&mut Value)) {
-        let mut value = self.observation.observed.value().into_owned();
-        f(&mut value);
-        // Unchanged, it stays shared.
-        if *self.observation.observed.value() != value {
-            Arc::make_mut(&mut self.observation).observed = value.into();
-        }
+impl PartialEq for Evidence<'_> {
+    fn eq(&self, other: &Evidence<'_>) -> bool {
+        self.outcome == other.outcome
+            && self.observation == other.observation
+            && **self.expectation == **other.expectation
     }
 }
 
@@ -227,9 +505,9 @@ struct EvidenceForm<'a> {
     outcome: Status,
 }
 
-impl Serialize for Evidence {
+impl Serialize for Evidence<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (o, x) = (&self.observation, &self.expectation);
+        let (o, x) = (self.observation, &**self.expectation);
         let mut form = EvidenceForm {
             observation: None,
             expectation: None,
@@ -257,67 +535,28 @@ impl Serialize for Evidence {
     }
 }
 
-impl<'de> Deserialize<'de> for Evidence {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let form = EvidenceForm::deserialize(deserializer)?;
-        let observation = match form.observation {
-            Some(i) => {
-                if form.fact.is_some() || form.observed.is_some() || form.source.is_some() {
-                    return Err(D::Error::custom(
-                        "evidence has both an `observation` index and inline fact, observed or source",
-                    ));
-                }
-                observations::entry::<Observation>(i).map_err(D::Error::custom)?
-            }
-            None => Arc::new(Observation {
-                fact: form
-                    .fact
-                    .ok_or_else(|| D::Error::missing_field("fact"))?
-                    .into(),
-                source: form
-                    .source
-                    .ok_or_else(|| D::Error::missing_field("source"))?
-                    .into(),
-                observed: form
-                    .observed
-                    .map(Cow::into_owned)
-                    .unwrap_or(Value::Null.into()),
-            }),
-        };
-        let expectation = match form.expectation {
-            Some(i) => {
-                if form.expected.is_some() || form.expected_text.is_some() {
-                    return Err(D::Error::custom(
-                        "evidence has both an `expectation` index and inline expected or expected_text",
-                    ));
-                }
-                observations::entry::<Expectation>(i).map_err(D::Error::custom)?
-            }
-            None => Arc::new(Expectation {
-                expected: form
-                    .expected
-                    .ok_or_else(|| D::Error::missing_field("expected"))?
-                    .into_owned(),
-                expected_text: form.expected_text.map(Cow::into_owned).unwrap_or_default(),
-            }),
-        };
-        Ok(Evidence {
-            observation,
-            expectation,
-            outcome: form.outcome,
-        })
+impl Serialize for EvidenceList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self)
     }
 }
 
-impl JsonSchema for Evidence {
+impl<'de> Deserialize<'de> for EvidenceList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let forms = Vec::<EvidenceForm<'static>>::deserialize(deserializer)?;
+        observations::linked(forms).map_err(D::Error::custom)
+    }
+}
+
+/// Evidence as the schema describes it: each part in one of its two forms, never both.
+impl JsonSchema for Evidence<'_> {
     fn schema_name() -> Cow<'static, str> {
         "Evidence".into()
     }
 
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let mut schema = EvidenceForm::json_schema(generator);
-        // Each part in one of its two forms, never both.
         schema.insert(
             "allOf".into(),
             serde_json::json!([
@@ -339,6 +578,22 @@ impl JsonSchema for Evidence {
     }
 }
 
+/// A list of evidence is an array of [`Evidence`] in the schema, as it was before lists had
+/// sheets.
+impl JsonSchema for EvidenceList {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "EvidenceList".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <Vec<Evidence<'static>>>::json_schema(generator)
+    }
+}
+
 /// The observations and expectations of one report being written or read: written evidence
 /// names its observation and expectation by index, read evidence is linked to the ones its
 /// indexes name.
@@ -348,21 +603,25 @@ impl JsonSchema for Evidence {
 /// ([`observations::writing`]) or one read ([`observations::reading`]). Outside them evidence
 /// is written inline.
 pub mod observations {
+    use std::borrow::Cow;
     use std::cell::RefCell;
-    use std::collections::HashMap;
+    use std::collections::{HashMap, HashSet};
     use std::marker::PhantomData;
     use std::sync::Arc;
 
     use schemars::JsonSchema;
     use serde::de::DeserializeOwned;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
 
-    use super::{Expectation, Observation, RuleResult};
+    use super::{
+        EvidenceForm, EvidenceItem, EvidenceList, Expectation, Observation, RuleResult, Sheet,
+    };
 
     /// One of a report's lists being written: its entries in order of first use, and each
-    /// entry's index by address.
+    /// entry's index by address. The entries live on the sheets [`Pools`] holds.
     pub struct Pool<T> {
-        list: Vec<Arc<T>>,
+        list: Vec<*const T>,
         index: HashMap<*const T, u32, foldhash::fast::FixedState>,
     }
 
@@ -377,18 +636,18 @@ pub mod observations {
 
     impl<T> Pool<T> {
         /// Adds `entry` unless it is in already (by address).
-        fn add(&mut self, entry: &Arc<T>) {
+        fn add(&mut self, entry: &T) {
             let next = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
             if let std::collections::hash_map::Entry::Vacant(v) =
-                self.index.entry(Arc::as_ptr(entry))
+                self.index.entry(entry as *const T)
             {
                 v.insert(next);
-                self.list.push(entry.clone());
+                self.list.push(entry);
             }
         }
 
-        fn index_of(&self, entry: &Arc<T>) -> Option<u32> {
-            self.index.get(&Arc::as_ptr(entry)).copied()
+        fn index_of(&self, entry: &T) -> Option<u32> {
+            self.index.get(&(entry as *const T)).copied()
         }
 
         /// How many entries there are.
@@ -400,6 +659,13 @@ pub mod observations {
         pub fn is_empty(&self) -> bool {
             self.list.is_empty()
         }
+
+        /// The entries, in order.
+        pub fn iter(&self) -> impl Iterator<Item = &T> {
+            // Safe: every entry lives on a sheet `Pools::sheets` holds, and sheets do not
+            // change once made.
+            self.list.iter().map(|p| unsafe { &**p })
+        }
     }
 
     /// What one write refers to: both lists in order of first use.
@@ -409,9 +675,11 @@ pub mod observations {
         pub observations: Pool<Observation>,
         /// The expectations.
         pub expectations: Pool<Expectation>,
+        /// The sheets the entries live on, kept for as long as the pools.
+        sheets: Vec<Arc<Sheet>>,
     }
 
-    // The addresses are keys only, never followed: the pools hold the entries they name.
+    // The entries are on sheets the pools hold, which nothing changes.
     unsafe impl Send for Pools {}
     unsafe impl Sync for Pools {}
 
@@ -420,19 +688,29 @@ pub mod observations {
         /// first use.
         pub fn of(results: &[RuleResult]) -> Pools {
             let mut pools = Pools::default();
-            let evidence = || {
+            let lists = || {
                 results.iter().flat_map(|r| {
-                    r.evidence
-                        .iter()
-                        .chain(r.instances.iter().flat_map(|i| i.evidence.iter()))
+                    std::iter::once(&r.evidence).chain(r.instances.iter().map(|i| &i.evidence))
                 })
             };
-            // Room for one observation per evidence item at most: growing the table instead
-            // would move every entry each time it doubles.
-            pools.observations.index.reserve(evidence().count());
-            for e in evidence() {
-                pools.observations.add(&e.observation);
-                pools.expectations.add(&e.expectation);
+            // Room for every observation of every sheet at most: growing the table instead
+            // would move every entry each time it doubles. Sheets of a report read back share
+            // their observations.
+            let mut seen = HashSet::with_hasher(foldhash::fast::FixedState::with_seed(0));
+            let mut lists_seen = HashSet::with_hasher(foldhash::fast::FixedState::with_seed(0));
+            let mut room = 0;
+            for sheet in lists().filter_map(EvidenceList::sheet) {
+                if seen.insert(Arc::as_ptr(sheet)) {
+                    if lists_seen.insert(sheet.observations.as_ptr()) {
+                        room += sheet.observations.len();
+                    }
+                    pools.sheets.push(sheet.clone());
+                }
+            }
+            pools.observations.index.reserve(room);
+            for e in lists().flatten() {
+                pools.observations.add(e.observation);
+                pools.expectations.add(e.expectation);
             }
             pools
         }
@@ -482,7 +760,7 @@ pub mod observations {
         read()
     }
 
-    pub(super) fn indexes(o: &Arc<Observation>, x: &Arc<Expectation>) -> Option<(u32, u32)> {
+    pub(super) fn indexes(o: &Observation, x: &Expectation) -> Option<(u32, u32)> {
         STATE.with(|s| match &*s.borrow() {
             State::Writing(p) => Some((p.observations.index_of(o)?, p.expectations.index_of(x)?)),
             _ => None,
@@ -495,15 +773,34 @@ pub mod observations {
         const LIST: &'static str;
         /// The pool of a write.
         fn pool(pools: &Pools) -> &Pool<Self>;
-        /// This kind's list among those read so far.
-        fn read(lists: &mut Read) -> &mut Vec<Arc<Self>>;
+        /// Keeps the list read for the evidence that follows.
+        fn keep(list: Vec<Self>, lists: &mut Read);
     }
 
-    /// The lists a report read so far (it lists them before its results).
+    /// The lists a report read so far (it lists them before its results), and the sheet they
+    /// make once evidence names them: each list of evidence gets a sheet of its tests over
+    /// the report's observations and expectations.
     #[derive(Default)]
     pub struct Read {
-        observations: Vec<Arc<Observation>>,
+        observations: Vec<Observation>,
         expectations: Vec<Arc<Expectation>>,
+        sheet: Option<Arc<Sheet>>,
+    }
+
+    impl Read {
+        /// The report's lists as a sheet without tests, made when evidence first names them.
+        fn sheet(&mut self) -> Arc<Sheet> {
+            self.sheet
+                .get_or_insert_with(|| {
+                    Arc::new(Sheet::new(
+                        std::mem::take(&mut self.observations).into(),
+                        std::mem::take(&mut self.expectations).into(),
+                        Box::new([]),
+                        Box::new([]),
+                    ))
+                })
+                .clone()
+        }
     }
 
     impl Listed for Observation {
@@ -511,8 +808,8 @@ pub mod observations {
         fn pool(pools: &Pools) -> &Pool<Self> {
             &pools.observations
         }
-        fn read(lists: &mut Read) -> &mut Vec<Arc<Self>> {
-            &mut lists.observations
+        fn keep(list: Vec<Self>, lists: &mut Read) {
+            lists.observations = list;
         }
     }
 
@@ -521,29 +818,127 @@ pub mod observations {
         fn pool(pools: &Pools) -> &Pool<Self> {
             &pools.expectations
         }
-        fn read(lists: &mut Read) -> &mut Vec<Arc<Self>> {
-            &mut lists.expectations
+        fn keep(list: Vec<Self>, lists: &mut Read) {
+            lists.expectations = list.into_iter().map(Arc::new).collect();
         }
     }
 
-    /// Entry `i` of the list being read.
-    pub(super) fn entry<T: Listed>(i: u32) -> Result<Arc<T>, String> {
-        let what = T::LIST.trim_end_matches('s');
-        STATE.with(|s| match &mut *s.borrow_mut() {
-            State::Reading(lists) => {
-                let list = T::read(lists);
-                list.get(i as usize).cloned().ok_or_else(|| {
-                    format!(
-                        "evidence names {what} {i}, but the report's {} list (which comes before its results) has {}",
-                        T::LIST,
-                        list.len()
-                    )
+    /// The list of evidence `forms` describe: on the report's sheet when every form names its
+    /// entries by index, else on a sheet of its own.
+    pub(super) fn linked(forms: Vec<EvidenceForm<'static>>) -> Result<EvidenceList, String> {
+        if forms.is_empty() {
+            return Ok(EvidenceList::default());
+        }
+        let indexed = |f: &EvidenceForm| {
+            f.observation.is_some()
+                && f.expectation.is_some()
+                && f.fact.is_none()
+                && f.observed.is_none()
+                && f.source.is_none()
+                && f.expected.is_none()
+                && f.expected_text.is_none()
+        };
+        let report = if forms
+            .iter()
+            .any(|f| f.observation.is_some() || f.expectation.is_some())
+        {
+            Some(report_sheet()?)
+        } else {
+            None
+        };
+        if let (Some(sheet), true) = (&report, forms.iter().all(indexed)) {
+            let items = forms
+                .iter()
+                .map(|f| {
+                    let item = EvidenceItem {
+                        observation: f.observation.unwrap_or_default(),
+                        expectation: f.expectation.unwrap_or_default(),
+                        outcome: f.outcome,
+                    };
+                    check(sheet, &item).map(|()| item)
                 })
-            }
-            _ => Err(format!(
-                "evidence names {what} {i} outside a report that lists its {}",
-                T::LIST
-            )),
+                .collect::<Result<Box<[EvidenceItem]>, String>>()?;
+            return EvidenceList::whole(sheet.with_items(items));
+        }
+        // Inline evidence (or a mix): a sheet of its own.
+        let mut list = Vec::with_capacity(forms.len());
+        for f in forms {
+            let observation = match f.observation {
+                Some(i) => {
+                    if f.fact.is_some() || f.observed.is_some() || f.source.is_some() {
+                        return Err("evidence has both an `observation` index and inline fact, observed or source".into());
+                    }
+                    let sheet = report.as_ref().expect("made for indexed evidence");
+                    sheet
+                        .observations
+                        .get(i as usize)
+                        .cloned()
+                        .ok_or_else(|| beyond::<Observation>(i, sheet.observations.len()))?
+                }
+                None => Observation {
+                    fact: f.fact.ok_or("missing field `fact`")?.into(),
+                    source: f.source.ok_or("missing field `source`")?.into(),
+                    observed: f
+                        .observed
+                        .map(Cow::into_owned)
+                        .unwrap_or(Value::Null.into()),
+                },
+            };
+            let expectation = match f.expectation {
+                Some(i) => {
+                    if f.expected.is_some() || f.expected_text.is_some() {
+                        return Err("evidence has both an `expectation` index and inline expected or expected_text".into());
+                    }
+                    let sheet = report.as_ref().expect("made for indexed evidence");
+                    (**sheet
+                        .expectation(i)
+                        .ok_or_else(|| beyond::<Expectation>(i, sheet.expectations.len()))?)
+                    .clone()
+                }
+                None => Expectation {
+                    expected: f.expected.ok_or("missing field `expected`")?.into_owned(),
+                    expected_text: f.expected_text.map(Cow::into_owned).unwrap_or_default(),
+                },
+            };
+            list.push(super::Tested {
+                observation,
+                expectation,
+                outcome: f.outcome,
+            });
+        }
+        Ok(list.into_iter().collect())
+    }
+
+    /// Whether the numbers of `item` are on the report's `sheet`.
+    fn check(sheet: &Sheet, item: &EvidenceItem) -> Result<(), String> {
+        if item.observation as usize >= sheet.observations.len() {
+            return Err(beyond::<Observation>(
+                item.observation,
+                sheet.observations.len(),
+            ));
+        }
+        if sheet.expectation(item.expectation).is_none() {
+            return Err(beyond::<Expectation>(
+                item.expectation,
+                sheet.expectations.len(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn beyond<T: Listed>(i: u32, len: usize) -> String {
+        format!(
+            "evidence names {} {i}, but the report's {} list (which comes before its results) has {len}",
+            T::LIST.trim_end_matches('s'),
+            T::LIST
+        )
+    }
+
+    /// The sheet of the report being read.
+    fn report_sheet() -> Result<Arc<Sheet>, String> {
+        STATE.with(|s| match &mut *s.borrow_mut() {
+            State::Reading(lists) => Ok(lists.sheet()),
+            _ => Err("evidence names an observation or expectation by index outside a report that lists its observations".into()),
         })
     }
 
@@ -574,7 +969,7 @@ pub mod observations {
     impl<T: Listed> Serialize for Field<T> {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             match current() {
-                Some(p) => serializer.collect_seq(T::pool(&p).list.iter().map(|e| &**e)),
+                Some(p) => serializer.collect_seq(T::pool(&p).iter()),
                 None => serializer.collect_seq(std::iter::empty::<T>()),
             }
         }
@@ -582,15 +977,20 @@ pub mod observations {
 
     impl<'de, T: Listed> Deserialize<'de> for Field<T> {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            let list: Vec<Arc<T>> = Vec::<T>::deserialize(deserializer)?
-                .into_iter()
-                .map(Arc::new)
-                .collect();
+            use serde::de::Error;
+            let list = Vec::<T>::deserialize(deserializer)?;
             STATE.with(|s| {
                 if let State::Reading(lists) = &mut *s.borrow_mut() {
-                    *T::read(lists) = list;
+                    if lists.sheet.is_some() {
+                        return Err(D::Error::custom(format!(
+                            "the report's {} list comes after evidence that names it",
+                            T::LIST
+                        )));
+                    }
+                    T::keep(list, lists);
                 }
-            });
+                Ok(())
+            })?;
             // The evidence holds them; the report does not keep a second list.
             Ok(Field::default())
         }
@@ -644,7 +1044,7 @@ pub struct InstanceResult {
     /// (a large host has hundreds of thousands of messages and a few thousand distinct ones).
     pub message: Option<Arc<str>>,
     /// The tests behind the status.
-    pub evidence: Vec<Evidence>,
+    pub evidence: EvidenceList,
     /// The exception that covers this failing instance, or that did until it expired
     /// (`--exceptions`); the status stays the true one.
     pub exception: Option<Box<AppliedException>>,
@@ -685,7 +1085,7 @@ struct InstanceForm<'a> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     message: Option<Cow<'a, str>>,
     /// The tests behind the status.
-    evidence: Cow<'a, [Evidence]>,
+    evidence: Cow<'a, EvidenceList>,
     /// The exception that covers this failing instance, or that did until it expired
     /// (`--exceptions`); the status stays the true one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -767,7 +1167,7 @@ pub struct RuleResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Evidence of rule-level (host, daemon) checks.
-    pub evidence: Vec<Evidence>,
+    pub evidence: EvidenceList,
     /// One result per container or image for per-instance rules.
     pub instances: Vec<InstanceResult>,
     /// What the rule checks.

@@ -362,10 +362,10 @@ fn status_change(old: Status, new: Status) -> Option<ChangeKind> {
 
 /// Observed values that differ, by fact (first observation of each fact on each side).
 fn evidence_changes(
-    old: &[crate::rules::result::Evidence],
-    new: &[crate::rules::result::Evidence],
+    old: &crate::rules::result::EvidenceList,
+    new: &crate::rules::result::EvidenceList,
 ) -> Vec<EvidenceChange> {
-    let first = |list: &[crate::rules::result::Evidence]| {
+    let first = |list: &crate::rules::result::EvidenceList| {
         let mut m: BTreeMap<String, Value> = BTreeMap::new();
         for e in list {
             m.entry(e.fact().to_string())

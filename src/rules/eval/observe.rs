@@ -1,35 +1,23 @@
 //! What an instance's results share instead of copying: one observation per fact read
 //! (`observe`), one source text per source, one subject (kind, id, name). The tables are per
-//! thread and hold the instance (or host) this thread is evaluating; `forget_observations`
-//! clears them when the next one starts. A fact a rule's path names as written is found by
-//! its number in the rule set ([`FactKey::Numbered`]); only facts named by text worked out
-//! at evaluation (list elements, placeholders) are hashed.
+//! thread and hold the instance (or host) this thread is evaluating; once its rules are all
+//! evaluated, its observations become the [`Sheet`] its results' evidence names by number
+//! (`take_sheet`), and `forget_observations` clears the tables for the next one. A fact a
+//! rule's path names as written is found by its number in the rule set
+//! ([`FactKey::Numbered`]); only facts named by text worked out at evaluation (list elements,
+//! placeholders) are hashed.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::super::model::{Status, Test};
-use super::super::result::{Evidence, Observation, Observed, Subject};
+use super::super::model::Expectation;
+use super::super::result::{Evidence, EvidenceItem, Observation, Observed, Sheet, Subject};
 use super::super::value::V;
 use super::{Instance, Source};
 use crate::doc::Doc;
 use crate::snapshot::{ContainerFacts, ImageFacts, UnreadInstance};
-
-pub(super) fn evidence(
-    fact: FactKey<'_>,
-    observed: Value,
-    t: &Test,
-    source: Source,
-    outcome: Status,
-) -> Evidence {
-    Evidence::shared(
-        observe(fact, || (observed.into(), source)),
-        t.expectation().clone(),
-        outcome,
-    )
-}
 
 /// How the tables find a fact.
 #[derive(Clone, Copy)]
@@ -43,36 +31,45 @@ pub(super) enum FactKey<'k> {
 /// The observations made of the instance (or of the host) a thread is evaluating: the rules
 /// that read the same fact share one.
 struct Observations {
-    /// By fact number.
-    numbered: Vec<Option<Arc<Observation>>>,
+    /// In the order made: the instance's sheet, once its rules are evaluated.
+    list: Vec<Observation>,
+    /// Where in `list`, by fact number.
+    numbered: Vec<Option<u32>>,
     /// The numbers filled, so that forgetting costs what was made.
     filled: Vec<u32>,
-    /// By fact path, for facts the rule set did not number.
-    named: HashMap<Arc<str>, Arc<Observation>, FastHash>,
+    /// Where in `list`, by fact path, for facts the rule set did not number.
+    named: HashMap<Arc<str>, u32, FastHash>,
+    /// Expectations made for this instance's evidence alone (not a test's own).
+    own: Vec<Arc<Expectation>>,
+    /// The tests of the instance's results so far, each result's in one run.
+    items: Vec<EvidenceItem>,
 }
 
 impl Observations {
-    fn get(&self, fact: FactKey<'_>) -> Option<&Arc<Observation>> {
+    fn get(&self, fact: FactKey<'_>) -> Option<u32> {
         match fact {
-            FactKey::Numbered(n, _) => self.numbered.get(n as usize)?.as_ref(),
-            FactKey::Named(name) => self.named.get(name),
+            FactKey::Numbered(n, _) => *self.numbered.get(n as usize)?,
+            FactKey::Named(name) => self.named.get(name).copied(),
         }
     }
 
-    fn insert(&mut self, fact: FactKey<'_>, name: Arc<str>, made: Arc<Observation>) {
+    fn insert(&mut self, fact: FactKey<'_>, name: Arc<str>, made: Observation) -> u32 {
+        let at = u32::try_from(self.list.len()).expect("fewer than 4 billion facts read");
+        self.list.push(made);
         match fact {
             FactKey::Numbered(n, _) => {
-                let at = n as usize;
-                if self.numbered.len() <= at {
-                    self.numbered.resize(at + 1, None);
+                let slot = n as usize;
+                if self.numbered.len() <= slot {
+                    self.numbered.resize(slot + 1, None);
                 }
-                self.numbered[at] = Some(made);
+                self.numbered[slot] = Some(at);
                 self.filled.push(n);
             }
             FactKey::Named(_) => {
-                self.named.insert(name, made);
+                self.named.insert(name, at);
             }
         }
+        at
     }
 
     fn clear(&mut self) {
@@ -80,15 +77,21 @@ impl Observations {
             self.numbered[n as usize] = None;
         }
         self.named.clear();
+        self.list.clear();
+        self.own.clear();
+        self.items.clear();
     }
 }
 
 thread_local! {
     static OBSERVED: std::cell::RefCell<Observations> = const {
         std::cell::RefCell::new(Observations {
+            list: Vec::new(),
             numbered: Vec::new(),
             filled: Vec::new(),
             named: HashMap::with_hasher(FastHash::with_seed(0)),
+            own: Vec::new(),
+            items: Vec::new(),
         })
     };
 }
@@ -105,35 +108,114 @@ pub(super) fn held(v: V<'_>, built: Option<&Doc>) -> Observed {
     }
 }
 
-/// The observation of `fact` this instance's evidence already holds.
+/// The number of the observation of `fact` this instance's evidence already holds.
 #[inline]
-pub(super) fn observed_before(fact: FactKey<'_>) -> Option<Arc<Observation>> {
-    OBSERVED.with(|o| o.borrow().get(fact).cloned())
+pub(super) fn observed_before(fact: FactKey<'_>) -> Option<u32> {
+    OBSERVED.with(|o| o.borrow().get(fact))
 }
 
-/// The observation of `fact`, made by `make` (value, source) unless this instance already has
-/// one.
-pub(super) fn observe(
-    fact: FactKey<'_>,
-    make: impl FnOnce() -> (Observed, Source),
-) -> Arc<Observation> {
+/// The number of the observation of `fact`, made by `make` (value, source) unless this
+/// instance already has one.
+pub(super) fn observe(fact: FactKey<'_>, make: impl FnOnce() -> (Observed, Source)) -> u32 {
     OBSERVED.with(|o| {
         if let Some(seen) = o.borrow().get(fact) {
-            return seen.clone();
+            return seen;
         }
         let (observed, source) = make();
         let name = match fact {
             FactKey::Numbered(_, shared) => shared.clone(),
             FactKey::Named(name) => name.into(),
         };
-        let made = Arc::new(Observation {
+        let made = Observation {
             fact: name.clone(),
             // Sources are made when explaining, which is when observations are.
             source: source.unwrap_or_else(|| source_of(String::new())),
             observed,
+        };
+        o.borrow_mut().insert(fact, name, made)
+    })
+}
+
+/// The number of `expectation`, made for this instance's evidence alone: after the `shared`
+/// ones of the rule set.
+pub(super) fn own_expectation(shared: usize, expectation: Arc<Expectation>) -> u32 {
+    OBSERVED.with(|o| {
+        let mut o = o.borrow_mut();
+        o.own.push(expectation);
+        u32::try_from(shared + o.own.len() - 1).expect("fewer than 4 billion expectations")
+    })
+}
+
+/// `f` of the evidence `item` names among this instance's observations and the rule set's
+/// `shared` expectations.
+pub(super) fn viewed<R>(
+    item: EvidenceItem,
+    shared: &[Arc<Expectation>],
+    f: impl FnOnce(Evidence<'_>) -> R,
+) -> R {
+    OBSERVED.with(|o| {
+        let o = o.borrow();
+        let at = item.expectation as usize;
+        let expectation = match at.checked_sub(shared.len()) {
+            None => &shared[at],
+            Some(own) => &o.own[own],
+        };
+        f(Evidence::of(
+            &o.list[item.observation as usize],
+            expectation,
+            item.outcome,
+        ))
+    })
+}
+
+/// Replaces the value `item` observed by `mask` of it: a new observation when that changes
+/// it, so that the other rules' evidence of the same fact keeps the value found.
+pub(super) fn mask(item: &mut EvidenceItem, mask: impl FnOnce(&mut Value)) {
+    OBSERVED.with(|o| {
+        let mut o = o.borrow_mut();
+        let seen = &o.list[item.observation as usize];
+        let mut value = seen.observed.value().into_owned();
+        mask(&mut value);
+        if *seen.observed.value() == value {
+            return;
+        }
+        let masked = Observation {
+            fact: seen.fact.clone(),
+            source: seen.source.clone(),
+            observed: value.into(),
+        };
+        item.observation = u32::try_from(o.list.len()).expect("fewer than 4 billion facts read");
+        o.list.push(masked);
+    })
+}
+
+/// Moves the tests of one result (`made`, emptied) onto this instance's sheet: their run
+/// there, as (start, length).
+pub(super) fn keep_items(made: &mut Vec<EvidenceItem>) -> (u32, u32) {
+    OBSERVED.with(|o| {
+        let items = &mut o.borrow_mut().items;
+        let start = u32::try_from(items.len()).expect("fewer than 4 billion tests");
+        let len = u32::try_from(made.len()).expect("fewer than 4 billion tests");
+        items.append(made);
+        (start, len)
+    })
+}
+
+/// The sheet of the instance (or host) this thread has evaluated, over the rule set's
+/// `shared` expectations; `None` when its evidence is empty. The tables are cleared.
+pub(super) fn take_sheet(shared: &Arc<[Arc<Expectation>]>) -> Option<Arc<Sheet>> {
+    OBSERVED.with(|o| {
+        let mut o = o.borrow_mut();
+        let sheet = (!o.items.is_empty()).then(|| {
+            // Moved into allocations of their exact size; the lists keep their room for the
+            // next instance.
+            let observations: Arc<[Observation]> = o.list.drain(..).collect();
+            let own: Box<[Arc<Expectation>]> = o.own.drain(..).collect();
+            let items: Box<[EvidenceItem]> = o.items.drain(..).collect();
+            Arc::new(Sheet::new(observations, shared.clone(), own, items))
         });
-        o.borrow_mut().insert(fact, name, made.clone());
-        made
+        o.clear();
+        sheet
     })
 }
 

@@ -83,20 +83,67 @@ fn rules_reading_the_same_fact_share_one_observation() {
     ]);
     let results = evaluate(&rules, &snap, &Params::default());
     for i in 0..2 {
-        let a = &results[0].instances[i].evidence[0];
-        let b = &results[1].instances[i].evidence[0];
+        let a = results[0].instances[i].evidence.get(0).expect("evidence");
+        let b = results[1].instances[i].evidence.get(0).expect("evidence");
         assert!(
-            Arc::ptr_eq(a.observation(), b.observation()),
+            std::ptr::eq(a.observation(), b.observation()),
             "instance {i}"
         );
         assert_eq!(*a.observed(), json!(i == 0));
     }
     // Two containers' facts are two observations, however alike their paths.
     let (first, second) = (&results[0].instances[0], &results[0].instances[1]);
-    assert!(!Arc::ptr_eq(
-        first.evidence[0].observation(),
-        second.evidence[0].observation()
+    assert!(!std::ptr::eq(
+        first.evidence.get(0).expect("evidence").observation(),
+        second.evidence.get(0).expect("evidence").observation()
     ));
+}
+
+#[test]
+fn an_instances_results_share_one_sheet_and_each_holds_its_own_run_of_tests() {
+    let mut privileged = rule(
+        "each-container",
+        r#"{ fact = "container.inspect.HostConfig.Privileged", equals = false }"#,
+    );
+    privileged.id = "BW-A".into();
+    let mut both = rule(
+        "each-container",
+        r#"{ all = [
+            { fact = "container.inspect.HostConfig.Privileged", equals = false },
+            { fact = "container.inspect.HostConfig.PidMode", not-equals = "host" },
+        ] }"#,
+    );
+    both.id = "BW-B".into();
+    let rules = RuleSet::new(vec![privileged, both]);
+    let snap = containers(&[
+        json!({"HostConfig": {"Privileged": false, "PidMode": ""}}),
+        json!({"HostConfig": {"Privileged": true, "PidMode": "host"}}),
+    ]);
+    let results = evaluate(&rules, &snap, &Params::default());
+    for i in 0..2 {
+        let (a, b) = (
+            &results[0].instances[i].evidence,
+            &results[1].instances[i].evidence,
+        );
+        let (sa, sb) = (a.sheet().expect("a sheet"), b.sheet().expect("a sheet"));
+        assert!(Arc::ptr_eq(sa, sb), "instance {i}: one sheet");
+        // Two facts read, each once, though three tests read them.
+        assert_eq!(sa.observations().len(), 2, "instance {i}");
+        let facts: Vec<&str> = b.iter().map(|e| e.fact()).collect();
+        assert_eq!(a.len(), 1);
+        // Explaining, an `all` records every test, the failing instance's too.
+        let want = [
+            "container.inspect.HostConfig.Privileged",
+            "container.inspect.HostConfig.PidMode",
+        ];
+        assert_eq!(facts, want, "instance {i}");
+    }
+    // Each container has a sheet of its own.
+    let (s0, s1) = (
+        results[0].instances[0].evidence.sheet().expect("sheet"),
+        results[0].instances[1].evidence.sheet().expect("sheet"),
+    );
+    assert!(!Arc::ptr_eq(s0, s1));
 }
 
 #[test]
@@ -115,10 +162,14 @@ fn a_fact_reached_through_a_list_and_named_by_a_path_is_one_observation() {
     let results = evaluate(&rules, &snap, &Params::default());
     let (a, b) = (&results[0].evidence, &results[1].evidence);
     assert_eq!((a.len(), b.len()), (1, 2));
-    assert_eq!(a[0].fact(), "daemon.info.L[1].n");
+    let (a, b) = (
+        a.get(0).expect("a"),
+        [b.get(0).expect("b0"), b.get(1).expect("b1")],
+    );
+    assert_eq!(a.fact(), "daemon.info.L[1].n");
     assert_eq!(b[1].fact(), "daemon.info.L[1].n");
-    assert!(Arc::ptr_eq(a[0].observation(), b[1].observation()));
-    assert!(!Arc::ptr_eq(b[0].observation(), b[1].observation()));
+    assert!(std::ptr::eq(a.observation(), b[1].observation()));
+    assert!(!std::ptr::eq(b[0].observation(), b[1].observation()));
 }
 
 #[test]
@@ -435,7 +486,10 @@ fn an_instances_observations_from_one_source_share_its_text() {
     ]);
     let results = evaluate(&rules, &snap, &Params::default());
     let source = |rule: usize, instance: usize| {
-        let o = results[rule].instances[instance].evidence[0]
+        let o = results[rule].instances[instance]
+            .evidence
+            .get(0)
+            .expect("evidence")
             .observation()
             .clone();
         o.source.clone()
@@ -463,7 +517,14 @@ fn evidence_keeps_the_snapshots_documents_and_copies_values_of_documents_made_to
     let rules = RuleSet::new(vec![by_name, by_inspect]);
     let snap = containers(&[json!({"HostConfig": {"Privileged": false}})]);
     let results = evaluate(&rules, &snap, &Params::default());
-    let observed = |r: usize| results[r].instances[0].evidence[0].observation().clone();
+    let observed = |r: usize| {
+        results[r].instances[0]
+            .evidence
+            .get(0)
+            .expect("evidence")
+            .observation()
+            .clone()
+    };
     // The container's name is in the facts document the evaluation built: a copy, so that the
     // evidence does not keep that document alive.
     assert!(matches!(observed(0).observed, Observed::Made(_)));
@@ -483,7 +544,12 @@ fn evidence_keeps_the_snapshots_documents_and_copies_values_of_documents_made_to
     }))
     .expect("image facts")];
     let results = evaluate(&rules, &snap, &Params::default());
-    let o = results[0].instances[0].evidence[0].observation().clone();
+    let o = results[0].instances[0]
+        .evidence
+        .get(0)
+        .expect("evidence")
+        .observation()
+        .clone();
     assert!(matches!(o.observed, Observed::Made(_)));
     assert_eq!(*o.observed.value(), json!("app"));
 }
