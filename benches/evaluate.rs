@@ -416,8 +416,9 @@ fn evaluation_bench(misses: &mut Vec<String>) -> bool {
         heap.allocs
     );
     println!(
-        "peak RSS after building the snapshot: {:.1} MiB (VmHWM)",
-        mib_kib(hwm_build)
+        "peak RSS after building the snapshot: {:.1} MiB (VmHWM); RSS now {:.1} MiB (VmRSS)",
+        mib_kib(hwm_build),
+        mib_kib(proc_status_kib("VmRSS"))
     );
     flush();
 
@@ -473,6 +474,7 @@ fn evaluation_bench(misses: &mut Vec<String>) -> bool {
     flush();
 
     // Explaining everything: what a JSON or HTML report of all instances needs.
+    let rss_before_kib = proc_status_kib("VmRSS");
     let (results, eval_heap) = accounted(|| eval::evaluate(&rules, &snap, &params));
     let instances: usize = results.iter().map(|r| r.instances.len()).sum();
     let evidence: usize = results
@@ -486,8 +488,12 @@ fn evaluation_bench(misses: &mut Vec<String>) -> bool {
         mib(eval_heap.peak),
         mib(eval_heap.live)
     );
+    let rss_before = mib_kib(rss_before_kib);
     let hwm_explain = mib_kib(proc_status_kib("VmHWM"));
-    println!("peak RSS after evaluating with evidence: {hwm_explain:.1} MiB (VmHWM)");
+    println!(
+        "peak RSS after evaluating with evidence: {hwm_explain:.1} MiB (VmHWM); RSS {rss_before:.1} MiB before the evaluation, {:.1} MiB after (VmRSS)",
+        mib_kib(proc_status_kib("VmRSS"))
+    );
     results_attribution(&results);
     let shared_ok = facts_held_once(&results);
     let (write_ms, written) = report_json(&snap, results);
@@ -747,7 +753,7 @@ fn results_attribution(results: &[RuleResult]) {
             // Messages and subjects are shared by the results that say or name the same:
             // each counted once.
             if let Some(m) = &i.message {
-                if labels.insert(std::sync::Arc::as_ptr(m) as *const u8) {
+                if labels.insert(m.as_ptr()) {
                     inst_strings += m.len();
                 }
             }
@@ -770,7 +776,7 @@ fn results_attribution(results: &[RuleResult]) {
     let mut obs_strings = 0usize;
     for o in observations.values() {
         for text in [&o.fact, &o.source] {
-            if texts.insert(std::sync::Arc::as_ptr(text) as *const u8) {
+            if texts.insert(text.as_ptr()) {
                 obs_strings += text.len();
             }
         }

@@ -495,7 +495,7 @@ impl Item<'_> {
 
 /// Where a value came from (`docker inspect web`), as evidence names it: shared by the
 /// observations from the same source, and `None` when the context does not explain.
-type Source = Option<std::sync::Arc<str>>;
+type Source = Option<arcstr::ArcStr>;
 
 /// A fact read from the snapshot.
 enum Lookup<'v> {

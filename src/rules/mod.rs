@@ -278,7 +278,7 @@ mod tests {
             let n = p.fact_number().expect("numbered");
             let (found, name) = facts.get(p.rendered()).expect("named");
             assert_eq!(found, n, "{}", p.rendered());
-            assert!(std::sync::Arc::ptr_eq(name, p.rendered_shared()));
+            assert!(arcstr::ArcStr::ptr_eq(name, p.rendered_shared()));
         }
         let distinct: std::collections::HashSet<&str> =
             paths.iter().map(|p| p.rendered()).collect();

@@ -55,13 +55,13 @@ impl Root {
 /// instead of hashing the path's text at every test.
 #[derive(Debug, Clone, Default)]
 pub struct FactNumbers {
-    names: Vec<std::sync::Arc<str>>,
-    by_name: std::collections::HashMap<std::sync::Arc<str>, u32>,
+    names: Vec<arcstr::ArcStr>,
+    by_name: std::collections::HashMap<arcstr::ArcStr, u32>,
 }
 
 impl FactNumbers {
     /// The number of `rendered`, given now if it has none, and the rendering to share.
-    fn number(&mut self, rendered: &std::sync::Arc<str>) -> (u32, std::sync::Arc<str>) {
+    fn number(&mut self, rendered: &arcstr::ArcStr) -> (u32, arcstr::ArcStr) {
         if let Some(&n) = self.by_name.get(rendered) {
             return (n, self.names[n as usize].clone());
         }
@@ -82,7 +82,7 @@ impl FactNumbers {
     }
 
     /// The number and shared name of the fact that renders as `name`, if a path reads it.
-    pub fn get(&self, name: &str) -> Option<(u32, &std::sync::Arc<str>)> {
+    pub fn get(&self, name: &str) -> Option<(u32, &arcstr::ArcStr)> {
         let n = *self.by_name.get(name)?;
         Some((n, &self.names[n as usize]))
     }
@@ -108,7 +108,7 @@ pub struct FactPath {
     number: Option<u32>,
     /// [`render`] of root and segments, made once (evidence names the fact on every test);
     /// in a rule set, one allocation for all paths that read alike.
-    rendered: std::sync::Arc<str>,
+    rendered: arcstr::ArcStr,
 }
 
 /// Two paths are equal when their text is: the rest is derived from it.
@@ -278,7 +278,7 @@ impl FactPath {
     }
 
     /// [`FactPath::rendered`], shared: evidence of every instance names the fact with it.
-    pub fn rendered_shared(&self) -> &std::sync::Arc<str> {
+    pub fn rendered_shared(&self) -> &arcstr::ArcStr {
         &self.rendered
     }
 

@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use arcstr::ArcStr;
+
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -19,10 +21,12 @@ use crate::doc::Held;
 #[serde(deny_unknown_fields)]
 pub struct Observation {
     /// The fact path, with placeholders resolved (`host.files["/lib/systemd/system/docker.service"].mode`).
-    pub fact: Arc<str>,
+    #[schemars(with = "String")]
+    pub fact: ArcStr,
     /// Where the value came from (`/etc/docker/daemon.json:3`, `flag --icc=false`,
     /// `docker inspect web`, `stat /run/docker.sock`, `dockerd default`).
-    pub source: Arc<str>,
+    #[schemars(with = "String")]
+    pub source: ArcStr,
     /// The value found; `null` when absent.
     pub observed: Observed,
 }
@@ -1042,7 +1046,7 @@ pub struct InstanceResult {
     pub status: Status,
     /// Why, when the status is not pass. Results with the same message share its text
     /// (a large host has hundreds of thousands of messages and a few thousand distinct ones).
-    pub message: Option<Arc<str>>,
+    pub message: Option<ArcStr>,
     /// The tests behind the status.
     pub evidence: EvidenceList,
     /// The exception that covers this failing instance, or that did until it expired
@@ -1117,7 +1121,7 @@ impl<'de> Deserialize<'de> for InstanceResult {
                 name: form.name.into_owned(),
             }),
             status: form.status,
-            message: form.message.map(|m| Arc::from(m.as_ref())),
+            message: form.message.map(|m| ArcStr::from(m.as_ref())),
             evidence: form.evidence.into_owned(),
             exception: form.exception.map(|e| Box::new(e.into_owned())),
         })

@@ -10,6 +10,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use arcstr::ArcStr;
+
 use serde_json::Value;
 
 use super::super::model::Expectation;
@@ -23,7 +25,7 @@ use crate::snapshot::{ContainerFacts, ImageFacts, UnreadInstance};
 #[derive(Clone, Copy)]
 pub(super) enum FactKey<'k> {
     /// A fact the rule set numbered, and the name its paths share.
-    Numbered(u32, &'k Arc<str>),
+    Numbered(u32, &'k ArcStr),
     /// A fact named by text only.
     Named(&'k str),
 }
@@ -38,7 +40,7 @@ struct Observations {
     /// The numbers filled, so that forgetting costs what was made.
     filled: Vec<u32>,
     /// Where in `list`, by fact path, for facts the rule set did not number.
-    named: HashMap<Arc<str>, u32, FastHash>,
+    named: HashMap<ArcStr, u32, FastHash>,
     /// Expectations made for this instance's evidence alone (not a test's own).
     own: Vec<Arc<Expectation>>,
     /// The tests of the instance's results so far, each result's in one run.
@@ -53,7 +55,7 @@ impl Observations {
         }
     }
 
-    fn insert(&mut self, fact: FactKey<'_>, name: Arc<str>, made: Observation) -> u32 {
+    fn insert(&mut self, fact: FactKey<'_>, name: ArcStr, made: Observation) -> u32 {
         let at = u32::try_from(self.list.len()).expect("fewer than 4 billion facts read");
         self.list.push(made);
         match fact {
@@ -220,7 +222,7 @@ pub(super) fn take_sheet(shared: &Arc<[Arc<Expectation>]>) -> Option<Arc<Sheet>>
 }
 
 /// Texts made once and shared by everything that says the same.
-struct Texts(std::cell::RefCell<HashMap<Arc<str>, (), FastHash>>);
+struct Texts(std::cell::RefCell<HashMap<ArcStr, (), FastHash>>);
 
 impl Texts {
     const fn new() -> Texts {
@@ -230,11 +232,11 @@ impl Texts {
     }
 
     /// `text`, or the equal one made before.
-    fn share(&self, text: String) -> Arc<str> {
+    fn share(&self, text: String) -> ArcStr {
         if let Some((known, ())) = self.0.borrow().get_key_value(text.as_str()) {
             return known.clone();
         }
-        let made: Arc<str> = text.into();
+        let made: ArcStr = text.into();
         self.0.borrow_mut().insert(made.clone(), ());
         made
     }
@@ -258,7 +260,7 @@ thread_local! {
 
 /// `source`, shared with the instance's (or the host's) other observations from the same
 /// source.
-pub(super) fn source_of(source: String) -> Arc<str> {
+pub(super) fn source_of(source: String) -> ArcStr {
     SOURCES.with(|s| s.share(source))
 }
 
@@ -321,13 +323,13 @@ const SOURCE_KINDS: usize = SourceKind::SecurityOpt as usize + 1;
 
 thread_local! {
     /// The instance's source of each kind, once made.
-    static INSTANCE_SOURCES: std::cell::RefCell<[Option<Arc<str>>; SOURCE_KINDS]> =
+    static INSTANCE_SOURCES: std::cell::RefCell<[Option<ArcStr>; SOURCE_KINDS]> =
         const { std::cell::RefCell::new([const { None }; SOURCE_KINDS]) };
 }
 
 /// The instance's source of `kind`, made by `make` the first time (its slot is what shares
 /// it; the table of other sources is not needed).
-pub(super) fn instance_source(kind: SourceKind, make: impl FnOnce() -> String) -> Arc<str> {
+pub(super) fn instance_source(kind: SourceKind, make: impl FnOnce() -> String) -> ArcStr {
     INSTANCE_SOURCES.with(|s| {
         s.borrow_mut()[kind as usize]
             .get_or_insert_with(|| make().into())
@@ -342,7 +344,7 @@ thread_local! {
 
 /// `message`, shared with the results of this evaluation (on this thread) that say the same:
 /// most instances fail or do not apply for the reasons others do.
-pub(super) fn shared_message(message: String) -> Arc<str> {
+pub(super) fn shared_message(message: String) -> ArcStr {
     MESSAGES.with(|m| m.share(message))
 }
 

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use arcstr::ArcStr;
+
 use super::*;
 use crate::rules::loader::parse_file;
 
@@ -496,10 +498,10 @@ fn an_instances_observations_from_one_source_share_its_text() {
     };
     for i in 0..2 {
         assert_eq!(&*source(0, i), format!("docker inspect c{i}"));
-        assert!(Arc::ptr_eq(&source(0, i), &source(1, i)), "instance {i}");
+        assert!(ArcStr::ptr_eq(&source(0, i), &source(1, i)), "instance {i}");
     }
     // Each instance names its own source.
-    assert!(!Arc::ptr_eq(&source(0, 0), &source(0, 1)));
+    assert!(!ArcStr::ptr_eq(&source(0, 0), &source(0, 1)));
 }
 
 #[test]
@@ -577,6 +579,6 @@ fn instances_that_fail_alike_share_their_message() {
         &*message(0),
         "container.inspect.HostConfig.Privileged: found true, expected equal to false"
     );
-    assert!(Arc::ptr_eq(&message(0), &message(1)));
+    assert!(ArcStr::ptr_eq(&message(0), &message(1)));
     assert!(message(2).contains("found \"yes\""));
 }
