@@ -200,7 +200,7 @@ pub struct Expectation {
 }
 
 /// A test of one fact with one operator.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Test {
     /// The fact to read.
     pub fact: FactPath,
@@ -213,6 +213,19 @@ pub struct Test {
     expectation: Arc<Expectation>,
     /// The expectation's number in its rule set's table ([`RuleSet::expectations`](super::RuleSet::expectations)).
     expectation_number: Option<u32>,
+}
+
+/// The test as written: the number its rule set gave its expectation is not part of what it
+/// says.
+impl std::fmt::Debug for Test {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Test")
+            .field("fact", &self.fact)
+            .field("op", &self.op)
+            .field("missing", &self.missing)
+            .field("expectation", &self.expectation)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Test {
