@@ -30,6 +30,13 @@ check = {check}
     rules.pop().expect("one rule")
 }
 
+/// [`rule`], with the id `id`.
+fn rule_named(id: &str, scope: &str, check: &str) -> Rule {
+    let mut r = rule(scope, check);
+    r.id = id.into();
+    r
+}
+
 /// A snapshot whose daemon answered with `info` as its `/info`.
 fn daemon_with(info: Value) -> Snapshot {
     let mut snap = Snapshot::new("/", "unix:///var/run/docker.sock", true);
@@ -103,19 +110,19 @@ fn rules_reading_the_same_fact_share_one_observation() {
 
 #[test]
 fn an_instances_results_share_one_sheet_and_each_holds_its_own_run_of_tests() {
-    let mut privileged = rule(
+    let privileged = rule_named(
+        "BW-A",
         "each-container",
         r#"{ fact = "container.inspect.HostConfig.Privileged", equals = false }"#,
     );
-    privileged.id = "BW-A".into();
-    let mut both = rule(
+    let both = rule_named(
+        "BW-B",
         "each-container",
         r#"{ all = [
             { fact = "container.inspect.HostConfig.Privileged", equals = false },
             { fact = "container.inspect.HostConfig.PidMode", not-equals = "host" },
         ] }"#,
     );
-    both.id = "BW-B".into();
     let rules = RuleSet::new(vec![privileged, both]);
     let snap = containers(&[
         json!({"HostConfig": {"Privileged": false, "PidMode": ""}}),
