@@ -757,8 +757,8 @@ fn results_attribution(results: &[RuleResult]) {
                     inst_strings += m.len();
                 }
             }
-            if labels.insert(std::sync::Arc::as_ptr(&i.subject) as *const u8) {
-                let s = &i.subject;
+            let s = i.subject();
+            if labels.insert(s as *const Subject as *const u8) {
                 inst_strings += std::mem::size_of::<Subject>()
                     + s.kind.capacity()
                     + s.id.capacity()

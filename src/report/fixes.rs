@@ -230,21 +230,16 @@ mod tests {
     }
 
     fn container(name: &str, facts: &[&str]) -> InstanceResult {
-        InstanceResult {
-            subject: crate::rules::result::Subject::shared(
-                "container",
-                &format!("id-{name}"),
-                name,
-            ),
-            status: if facts.is_empty() {
+        InstanceResult::new(
+            crate::rules::result::Subject::new("container", &format!("id-{name}"), name),
+            if facts.is_empty() {
                 Status::Pass
             } else {
                 Status::Fail
             },
-            message: None,
-            evidence: facts.iter().map(|f| ev(f, Status::Fail)).collect(),
-            exception: None,
-        }
+            None,
+            facts.iter().map(|f| ev(f, Status::Fail)).collect(),
+        )
     }
 
     fn rule(id: &str, severity: Severity, instances: Vec<InstanceResult>) -> RuleResult {

@@ -711,9 +711,13 @@ impl<'f, 'a> Context<'f, 'a> {
                     .iter()
                     .map(|&r| f(rules[r], self.instance_at(rules[r], i, &doc)))
                     .collect::<Vec<T>>();
-                // The instance's observations are all made: its results share them.
-                if let Some(sheet) = take_sheet(self.expectations) {
-                    results.iter_mut().for_each(|r| r.attach(&sheet));
+                // The instance's observations are all made: its results share them, and its
+                // subject.
+                if T::ON_SHEET {
+                    let about = subject(&self.instance_at(rules[chosen[0]], i, &doc));
+                    if let Some(sheet) = take_sheet(self.expectations, Some(about)) {
+                        results.iter_mut().for_each(|r| r.attach(&sheet));
+                    }
                 }
                 results
             });
@@ -822,7 +826,6 @@ impl<'f, 'a> Context<'f, 'a> {
     }
 
     fn instance(&self, rule: &Rule, inst: Instance) -> InstanceResult {
-        let subject = subject(&inst);
         // Made in a list this thread reuses, then moved into one of its exact size: kept for
         // the whole report, with no room to spare and no reallocation on the way (most
         // instances hold one or two).
@@ -830,8 +833,8 @@ impl<'f, 'a> Context<'f, 'a> {
         let (status, message) = self.decide(rule, &inst, &mut scratch);
         let evidence = pending(&mut scratch);
         EVIDENCE.set(scratch);
+        // Its subject is on the sheet attached once the instance's rules are all evaluated.
         InstanceResult {
-            subject,
             status,
             message: message.map(shared_message),
             evidence,
@@ -1516,7 +1519,7 @@ impl<'f, 'a> Context<'f, 'a> {
 
     /// `results`, their rule-level evidence on the sheet of the host's observations.
     fn on_host_sheet(&self, mut results: Vec<RuleResult>) -> Vec<RuleResult> {
-        if let Some(sheet) = take_sheet(self.expectations) {
+        if let Some(sheet) = take_sheet(self.expectations, None) {
             for r in &mut results {
                 r.evidence.attach(&sheet);
             }
@@ -1544,6 +1547,9 @@ fn pending(made: &mut Vec<EvidenceItem>) -> EvidenceList {
 /// A per-instance result, whose evidence names the observations of its instance: they
 /// become a sheet once the instance's rules are all evaluated.
 trait OnSheet {
+    /// Whether the results have a sheet (decisions do not).
+    const ON_SHEET: bool = false;
+
     /// Points the result's evidence at its instance's `sheet`.
     fn attach(&mut self, _sheet: &Arc<super::result::Sheet>) {}
 }
@@ -1552,6 +1558,8 @@ trait OnSheet {
 impl OnSheet for Status {}
 
 impl OnSheet for InstanceResult {
+    const ON_SHEET: bool = true;
+
     fn attach(&mut self, sheet: &Arc<super::result::Sheet>) {
         self.evidence.attach(sheet);
     }

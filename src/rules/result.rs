@@ -109,6 +109,8 @@ pub struct Sheet {
     own: Box<[Arc<Expectation>]>,
     /// The tests of every result on the sheet, each result's in one run.
     items: Box<[EvidenceItem]>,
+    /// The container or image the sheet's results are about; none for the host's.
+    subject: Option<Subject>,
 }
 
 impl Sheet {
@@ -125,7 +127,24 @@ impl Sheet {
             expectations: shared,
             own,
             items,
+            subject: None,
         }
+    }
+
+    /// A sheet with nothing on it but what it is about.
+    fn empty() -> Sheet {
+        Sheet::new(Arc::from([]), Arc::from([]), Box::new([]), Box::new([]))
+    }
+
+    /// The same sheet, about `subject`.
+    pub(crate) fn about(mut self, subject: Subject) -> Sheet {
+        self.subject = Some(subject);
+        self
+    }
+
+    /// The container or image its results are about; none for the host's.
+    pub fn subject(&self) -> Option<&Subject> {
+        self.subject.as_ref()
     }
 
     /// The observations it holds.
@@ -157,6 +176,7 @@ impl Sheet {
             expectations: self.expectations.clone(),
             own: self.own.clone(),
             items,
+            subject: self.subject.clone(),
         }
     }
 }
@@ -172,7 +192,7 @@ pub(crate) struct EvidenceItem {
 
 /// The tests behind a result: a run of the tests on the sheet that the results of one
 /// instance (or of the host) share. [`iter`](EvidenceList::iter) reads them as [`Evidence`].
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct EvidenceList {
     /// Set whenever `len` is not 0.
     sheet: Option<Arc<Sheet>>,
@@ -193,9 +213,27 @@ impl EvidenceList {
 
     /// Sets the sheet of a list made [`pending`](EvidenceList::pending).
     pub(crate) fn attach(&mut self, sheet: &Arc<Sheet>) {
-        if self.len > 0 && self.sheet.is_none() {
+        if self.sheet.is_none() {
             self.sheet = Some(sheet.clone());
         }
+    }
+
+    /// The same tests, on a sheet about `subject` (an instance result's names its container or
+    /// image).
+    fn about(mut self, subject: Subject) -> EvidenceList {
+        match &mut self.sheet {
+            Some(shared) => match Arc::get_mut(shared) {
+                Some(sheet) => sheet.subject = Some(subject),
+                None => *shared = Arc::new(shared.with_items(shared.items.clone()).about(subject)),
+            },
+            None => self.sheet = Some(Arc::new(Sheet::empty().about(subject))),
+        }
+        self
+    }
+
+    /// What the sheet is about.
+    fn subject(&self) -> Option<&Subject> {
+        self.sheet.as_deref()?.subject.as_ref()
     }
 
     /// All the tests of `sheet`, their numbers checked.
@@ -268,6 +306,13 @@ impl EvidenceList {
     /// The sheet the tests are on (none when there are no tests).
     pub fn sheet(&self) -> Option<&Arc<Sheet>> {
         self.sheet.as_ref()
+    }
+}
+
+/// The tests, as their evidence reads (the sheet holds far more).
+impl std::fmt::Debug for EvidenceList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -1026,22 +1071,28 @@ pub struct Subject {
 }
 
 impl Subject {
-    /// A subject, shared.
-    pub fn shared(kind: &str, id: &str, name: &str) -> Arc<Subject> {
-        Arc::new(Subject {
+    /// The subject of `kind`, `id` and `name`.
+    pub fn new(kind: &str, id: &str, name: &str) -> Subject {
+        Subject {
             kind: kind.to_string(),
             id: id.to_string(),
             name: name.to_string(),
-        })
+        }
     }
 }
 
+/// What an instance result whose sheet names nothing is about.
+static NO_SUBJECT: Subject = Subject {
+    kind: String::new(),
+    id: String::new(),
+    name: String::new(),
+};
+
 /// The result for one container or image. report.json writes its subject's kind, id and name
-/// as fields of their own.
-#[derive(Debug, Clone, PartialEq)]
+/// as fields of their own. The subject is on the sheet its evidence is on, which every result
+/// of the instance shares ([`InstanceResult::subject`]).
+#[derive(Clone)]
 pub struct InstanceResult {
-    /// The container or image, shared by the instance's results in every rule.
-    pub subject: Arc<Subject>,
     /// Its status.
     pub status: Status,
     /// Why, when the status is not pass. Results with the same message share its text
@@ -1055,19 +1106,61 @@ pub struct InstanceResult {
 }
 
 impl InstanceResult {
+    /// The result for `subject` of `status`, with `message` and `evidence`.
+    pub fn new(
+        subject: Subject,
+        status: Status,
+        message: Option<ArcStr>,
+        evidence: EvidenceList,
+    ) -> InstanceResult {
+        InstanceResult {
+            status,
+            message,
+            evidence: evidence.about(subject),
+            exception: None,
+        }
+    }
+
+    /// The container or image, kept on the sheet of the instance's results.
+    pub fn subject(&self) -> &Subject {
+        self.evidence.subject().unwrap_or(&NO_SUBJECT)
+    }
+
     /// `container` or `image`.
     pub fn kind(&self) -> &str {
-        &self.subject.kind
+        &self.subject().kind
     }
 
     /// Full id.
     pub fn id(&self) -> &str {
-        &self.subject.id
+        &self.subject().id
     }
 
     /// Container name or first image tag (the id when untagged).
     pub fn name(&self) -> &str {
-        &self.subject.name
+        &self.subject().name
+    }
+}
+
+impl std::fmt::Debug for InstanceResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstanceResult")
+            .field("subject", self.subject())
+            .field("status", &self.status)
+            .field("message", &self.message)
+            .field("evidence", &self.evidence)
+            .field("exception", &self.exception)
+            .finish()
+    }
+}
+
+impl PartialEq for InstanceResult {
+    fn eq(&self, other: &InstanceResult) -> bool {
+        self.subject() == other.subject()
+            && self.status == other.status
+            && self.message == other.message
+            && self.evidence == other.evidence
+            && self.exception == other.exception
     }
 }
 
@@ -1099,9 +1192,9 @@ struct InstanceForm<'a> {
 impl Serialize for InstanceResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         InstanceForm {
-            kind: Cow::Borrowed(&self.subject.kind),
-            id: Cow::Borrowed(&self.subject.id),
-            name: Cow::Borrowed(&self.subject.name),
+            kind: Cow::Borrowed(self.kind()),
+            id: Cow::Borrowed(self.id()),
+            name: Cow::Borrowed(self.name()),
             status: self.status,
             message: self.message.as_deref().map(Cow::Borrowed),
             evidence: Cow::Borrowed(&self.evidence),
@@ -1114,17 +1207,19 @@ impl Serialize for InstanceResult {
 impl<'de> Deserialize<'de> for InstanceResult {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let form = InstanceForm::deserialize(deserializer)?;
-        Ok(InstanceResult {
-            subject: Arc::new(Subject {
-                kind: form.kind.into_owned(),
-                id: form.id.into_owned(),
-                name: form.name.into_owned(),
-            }),
-            status: form.status,
-            message: form.message.map(|m| ArcStr::from(m.as_ref())),
-            evidence: form.evidence.into_owned(),
-            exception: form.exception.map(|e| Box::new(e.into_owned())),
-        })
+        let subject = Subject {
+            kind: form.kind.into_owned(),
+            id: form.id.into_owned(),
+            name: form.name.into_owned(),
+        };
+        let mut result = InstanceResult::new(
+            subject,
+            form.status,
+            form.message.map(|m| ArcStr::from(m.as_ref())),
+            form.evidence.into_owned(),
+        );
+        result.exception = form.exception.map(|e| Box::new(e.into_owned()));
+        Ok(result)
     }
 }
 

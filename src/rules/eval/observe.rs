@@ -19,7 +19,6 @@ use super::super::result::{Evidence, EvidenceItem, Observation, Observed, Sheet,
 use super::super::value::V;
 use super::{Instance, Source};
 use crate::doc::Doc;
-use crate::snapshot::{ContainerFacts, ImageFacts, UnreadInstance};
 
 /// How the tables find a fact.
 #[derive(Clone, Copy)]
@@ -204,17 +203,25 @@ pub(super) fn keep_items(made: &mut Vec<EvidenceItem>) -> (u32, u32) {
 }
 
 /// The sheet of the instance (or host) this thread has evaluated, over the rule set's
-/// `shared` expectations; `None` when its evidence is empty. The tables are cleared.
-pub(super) fn take_sheet(shared: &Arc<[Arc<Expectation>]>) -> Option<Arc<Sheet>> {
+/// `shared` expectations and about `subject`: `None` when there is neither evidence nor a
+/// subject. The tables are cleared.
+pub(super) fn take_sheet(
+    shared: &Arc<[Arc<Expectation>]>,
+    subject: Option<Subject>,
+) -> Option<Arc<Sheet>> {
     OBSERVED.with(|o| {
         let mut o = o.borrow_mut();
-        let sheet = (!o.items.is_empty()).then(|| {
+        let sheet = (!o.items.is_empty() || subject.is_some()).then(|| {
             // Moved into allocations of their exact size; the lists keep their room for the
             // next instance.
             let observations: Arc<[Observation]> = o.list.drain(..).collect();
             let own: Box<[Arc<Expectation>]> = o.own.drain(..).collect();
             let items: Box<[EvidenceItem]> = o.items.drain(..).collect();
-            Arc::new(Sheet::new(observations, shared.clone(), own, items))
+            let sheet = Sheet::new(observations, shared.clone(), own, items);
+            Arc::new(match subject {
+                Some(s) => sheet.about(s),
+                None => sheet,
+            })
         });
         o.clear();
         sheet
@@ -268,37 +275,15 @@ pub(super) fn source_of(source: String) -> ArcStr {
 /// a few dozen, where SipHash's resistance to chosen keys buys nothing.
 type FastHash = foldhash::fast::FixedState;
 
-thread_local! {
-    /// The subject of the instance this thread evaluates, by the address of its facts.
-    static SUBJECT: std::cell::RefCell<Option<(usize, Arc<Subject>)>> = const { std::cell::RefCell::new(None) };
-}
-
-/// The subject of `inst` (kind, id, name): made once per instance, then shared by its results
-/// in every rule.
-#[inline]
-pub(super) fn subject(inst: &Instance) -> Arc<Subject> {
-    let address = match inst {
-        Instance::Container(c, _) => *c as *const ContainerFacts as usize,
-        Instance::Image(i, _) => *i as *const ImageFacts as usize,
-        Instance::Unread(u) => *u as *const UnreadInstance as usize,
-        Instance::None => 0,
+/// The subject of `inst` (kind, id, name), which its sheet holds for all its results.
+pub(super) fn subject(inst: &Instance) -> Subject {
+    let (kind, id, name): (&str, &str, &str) = match inst {
+        Instance::Container(c, _) => ("container", &c.id, &c.name),
+        Instance::Image(i, _) => ("image", &i.id, i.tags.first().unwrap_or(&i.id)),
+        Instance::Unread(u) => (&u.kind, &u.id, &u.name),
+        Instance::None => ("", "", ""),
     };
-    SUBJECT.with(|l| {
-        if let Some((at, subject)) = &*l.borrow() {
-            if *at == address {
-                return subject.clone();
-            }
-        }
-        let (kind, id, name): (&str, &str, &str) = match inst {
-            Instance::Container(c, _) => ("container", &c.id, &c.name),
-            Instance::Image(i, _) => ("image", &i.id, i.tags.first().unwrap_or(&i.id)),
-            Instance::Unread(u) => (&u.kind, &u.id, &u.name),
-            Instance::None => ("", "", ""),
-        };
-        let made = Subject::shared(kind, id, name);
-        *l.borrow_mut() = Some((address, made.clone()));
-        made
-    })
+    Subject::new(kind, id, name)
 }
 
 /// The kinds of source an instance's facts come from (`docker inspect web`, `/proc/812 of
@@ -358,5 +343,4 @@ pub(super) fn forget_observations() {
     INSTANCE_SOURCES.with(|s| *s.borrow_mut() = [const { None }; SOURCE_KINDS]);
     OBSERVED.with(|o| o.borrow_mut().clear());
     SOURCES.with(Texts::clear);
-    SUBJECT.with(|l| *l.borrow_mut() = None);
 }
