@@ -784,14 +784,14 @@ fn results_attribution(results: &[RuleResult]) {
     // Values held in their documents cost nothing here; made ones are measured by a copy.
     let held = observations
         .values()
-        .filter(|o| matches!(o.observed, Observed::Held(_)))
+        .filter(|o| matches!(o.observed, Observed::InDoc { .. }))
         .count();
     let (copies, heap) = accounted(|| {
         observations
             .values()
             .filter_map(|o| match &o.observed {
                 Observed::Made(v) => Some((**v).clone()),
-                Observed::Held(_) => None,
+                Observed::InDoc { .. } => None,
             })
             .collect::<Vec<_>>()
     });

@@ -21,8 +21,9 @@ mod serialize;
 /// A JSON document in compact form. Build it from JSON text with [`Doc::from_slice`] (or
 /// deserialize it) or with [`Doc::from`] a [`Value`]; read it through [`Doc::root`].
 ///
-/// Cloning is cheap (two reference counts): evidence keeps the document its values come from
-/// instead of copying them (see [`Held`]).
+/// Cloning is cheap (two reference counts): an instance's evidence keeps the documents its
+/// values come from, once each, instead of copying the values (see
+/// [`Sheet`](crate::rules::result::Sheet)).
 #[derive(Clone)]
 pub struct Doc {
     entries: Arc<[Entry]>,
@@ -418,42 +419,6 @@ fn same_key(a: &[u8], b: &[u8]) -> bool {
     x.remainder().iter().zip(y.remainder()).all(|(p, q)| p == q)
 }
 
-/// A value inside a [`Doc`] that keeps the document alive: what evidence holds instead of a
-/// copy of the value.
-#[derive(Clone)]
-pub struct Held {
-    doc: Doc,
-    at: u32,
-}
-
-impl Held {
-    /// The value.
-    pub fn node(&self) -> Node<'_> {
-        Node {
-            doc: &self.doc,
-            at: self.at,
-        }
-    }
-}
-
-impl PartialEq for Held {
-    fn eq(&self, other: &Held) -> bool {
-        self.node() == other.node()
-    }
-}
-
-impl fmt::Debug for Held {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.node(), f)
-    }
-}
-
-impl Serialize for Held {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.node().serialize(serializer)
-    }
-}
-
 /// A value inside a [`Doc`]: cheap to copy, borrowed from the document.
 #[derive(Clone, Copy)]
 pub struct Node<'d> {
@@ -467,17 +432,14 @@ impl<'d> Node<'d> {
         self.at
     }
 
+    /// The document this value is in.
+    pub fn doc(&self) -> &'d Doc {
+        self.doc
+    }
+
     /// Whether this value is one of `doc`'s (the same document, not an equal one).
     pub fn is_in(&self, doc: &Doc) -> bool {
         Arc::ptr_eq(&self.doc.entries, &doc.entries)
-    }
-
-    /// A handle on this value that keeps its document alive.
-    pub fn held(&self) -> Held {
-        Held {
-            doc: self.doc.clone(),
-            at: self.at,
-        }
     }
 
     fn entry(&self) -> &'d Entry {

@@ -16,14 +16,14 @@
 //!
 //! Evidence refers instead of copying (`observe.rs`): the tests of one instance (or of the
 //! host) that read the same fact share one
-//! [`Observation`](super::result::Observation) (a value found in a document stays there, as
-//! a [`Held`](crate::doc::Held) node, and observations from one source share its text). Once
-//! an instance's rules are all evaluated, its observations and its results' tests become one
+//! [`Observation`](super::result::Observation) (a value found in a snapshot's document stays
+//! there, named by the document's number and the node's place, and observations from one
+//! source share its text). Once an instance's rules are all evaluated, its observations, the
+//! documents their values are in, its results' tests and its
+//! [`Subject`](super::result::Subject) (kind, id, name) become one
 //! [`Sheet`](super::result::Sheet): each result's evidence is a run of the sheet's tests,
-//! which name observations and the rule set's expectations by number (twelve bytes a test,
-//! one allocation per instance). An instance's [`Subject`](super::result::Subject) (kind, id,
-//! name) is made once for all its rules. report.json writes each observation and
-//! expectation once (see `report::json`).
+//! which name observations and the rule set's expectations by number (twelve bytes a test).
+//! report.json writes each observation and expectation once (see `report::json`).
 //!
 //! Explaining writes only what a report shows: an observation is found by its fact's number
 //! in the rule set, a source is written once per instance and kind, a failed test's message
@@ -1579,9 +1579,10 @@ fn missing_verdict(missing: Missing, why: String, default: Verdict) -> Verdict {
 
 /// The value `e` found, as rules see it (borrowed from its document when held there).
 fn seen<'e>(e: &Evidence<'e>) -> V<'e> {
-    match &e.observation().observed {
-        Observed::Held(h) => V::Doc(h.node()),
-        Observed::Made(v) => V::Json(v),
+    match (&e.observation().observed, e.observed_node()) {
+        (Observed::Made(v), _) => V::Json(v),
+        (_, Some(node)) => V::Doc(node),
+        (_, None) => V::Json(&Value::Null),
     }
 }
 

@@ -12,42 +12,54 @@ use serde_json::Value;
 
 pub use super::model::Expectation;
 use super::model::{Assessment, Scope, Severity, Status};
-use crate::doc::Held;
+use crate::doc::{Doc, Node};
 
 /// A fact as an evaluation read it: where it sits, where it came from and its value. Every
 /// test that reads the same fact of the same host, container or image shares one, so a fact
-/// read by ten rules is held, and written to report.json, once.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+/// read by ten rules is held, and written to report.json, once. It lives on a [`Sheet`], which
+/// holds the documents its value may be in: read the value through [`Evidence::observed`].
+#[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
     /// The fact path, with placeholders resolved (`host.files["/lib/systemd/system/docker.service"].mode`).
-    #[schemars(with = "String")]
     pub fact: ArcStr,
     /// Where the value came from (`/etc/docker/daemon.json:3`, `flag --icc=false`,
     /// `docker inspect web`, `stat /run/docker.sock`, `dockerd default`).
-    #[schemars(with = "String")]
     pub source: ArcStr,
     /// The value found; `null` when absent.
     pub observed: Observed,
 }
 
-/// A value found: held in the document it was read from (a container's inspect, the host's
-/// or the daemon's facts), or made for the evidence (typed facts, images, older reports).
-/// Either way it reads and serialises as the JSON value.
-#[derive(Clone, Debug)]
+/// A value found: a node of a document its sheet holds (a container's inspect, the host's or
+/// the daemon's facts), named by numbers, or a value made for the evidence (typed facts,
+/// images, older reports). Either way it reads and serialises as the JSON value.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Observed {
-    /// Kept in its document, not copied.
-    Held(Held),
+    /// Node `at` of the sheet's document number `doc`: kept there, not copied.
+    InDoc {
+        /// The document's number on the sheet.
+        doc: u32,
+        /// The node's place in it ([`Node::at`]).
+        at: u32,
+    },
     /// A value of its own.
     Made(Box<Value>),
 }
 
 impl Observed {
-    /// The value, borrowed when made, built when held.
-    pub fn value(&self) -> Cow<'_, Value> {
+    /// The node it names among `docs` (its sheet's), when held in one.
+    pub fn node_in<'d>(&self, docs: &'d [Doc]) -> Option<Node<'d>> {
         match self {
-            Observed::Held(h) => Cow::Owned(h.node().to_value()),
+            Observed::InDoc { doc, at } => docs.get(*doc as usize)?.node(*at),
+            Observed::Made(_) => None,
+        }
+    }
+
+    /// The value, borrowed when made, built from `docs` (its sheet's) when held there; null
+    /// when they do not have it.
+    pub fn value_in(&self, docs: &[Doc]) -> Cow<'_, Value> {
+        match self {
             Observed::Made(v) => Cow::Borrowed(v),
+            held => Cow::Owned(held.node_in(docs).map_or(Value::Null, |n| n.to_value())),
         }
     }
 }
@@ -58,31 +70,7 @@ impl From<Value> for Observed {
     }
 }
 
-impl PartialEq for Observed {
-    fn eq(&self, other: &Observed) -> bool {
-        match (self, other) {
-            (Observed::Held(a), Observed::Held(b)) => a == b,
-            (Observed::Made(a), Observed::Made(b)) => a == b,
-            _ => self.value() == other.value(),
-        }
-    }
-}
-
-impl Serialize for Observed {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Observed::Held(h) => h.serialize(serializer),
-            Observed::Made(v) => v.serialize(serializer),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Observed {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Value::deserialize(deserializer).map(Observed::from)
-    }
-}
-
+/// Any JSON value, as the schema says.
 impl JsonSchema for Observed {
     fn schema_name() -> Cow<'static, str> {
         <Value as JsonSchema>::schema_name()
@@ -90,6 +78,69 @@ impl JsonSchema for Observed {
 
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         <Value as JsonSchema>::json_schema(generator)
+    }
+}
+
+/// A value to write: a node of a document, or a value of its own.
+enum Written<'a> {
+    Node(Node<'a>),
+    Value(&'a Value),
+}
+
+impl Serialize for Written<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Written::Node(n) => n.serialize(serializer),
+            Written::Value(v) => v.serialize(serializer),
+        }
+    }
+}
+
+/// A fact as an evaluation read it: where it sits, where it came from and its value. Every
+/// test that reads the same fact of the same host, container or image shares one, so a fact
+/// read by ten rules is held, and written to report.json, once.
+///
+/// (How an [`Observation`] reads and writes in report.json's `observations` list.)
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Observation")]
+#[schemars(
+    description = "A fact as an evaluation read it: where it sits, where it came from and its value. Every\ntest that reads the same fact of the same host, container or image shares one, so a fact\nread by ten rules is held, and written to report.json, once."
+)]
+pub struct ObservationForm<'a, O> {
+    /// The fact path, with placeholders resolved (`host.files["/lib/systemd/system/docker.service"].mode`).
+    fact: Cow<'a, str>,
+    /// Where the value came from (`/etc/docker/daemon.json:3`, `flag --icc=false`,
+    /// `docker inspect web`, `stat /run/docker.sock`, `dockerd default`).
+    source: Cow<'a, str>,
+    /// The value found; `null` when absent.
+    #[schemars(with = "Observed")]
+    observed: O,
+}
+
+impl Observation {
+    /// The form report.json writes, its value read from `docs` (its sheet's).
+    fn written<'a>(&'a self, docs: &'a [Doc]) -> ObservationForm<'a, Written<'a>> {
+        let observed = match (&self.observed, self.observed.node_in(docs)) {
+            (Observed::Made(v), _) => Written::Value(v),
+            (_, Some(node)) => Written::Node(node),
+            (_, None) => Written::Value(&Value::Null),
+        };
+        ObservationForm {
+            fact: Cow::Borrowed(&self.fact),
+            source: Cow::Borrowed(&self.source),
+            observed,
+        }
+    }
+}
+
+impl From<ObservationForm<'_, Value>> for Observation {
+    fn from(form: ObservationForm<'_, Value>) -> Observation {
+        Observation {
+            fact: ArcStr::from(form.fact.as_ref()),
+            source: ArcStr::from(form.source.as_ref()),
+            observed: form.observed.into(),
+        }
     }
 }
 
@@ -111,6 +162,8 @@ pub struct Sheet {
     items: Box<[EvidenceItem]>,
     /// The container or image the sheet's results are about; none for the host's.
     subject: Option<Subject>,
+    /// The documents its observations' values are in ([`Observed::InDoc`]).
+    docs: Box<[Doc]>,
 }
 
 impl Sheet {
@@ -128,7 +181,14 @@ impl Sheet {
             own,
             items,
             subject: None,
+            docs: Box::new([]),
         }
+    }
+
+    /// The same sheet, whose observations' values are in `docs`.
+    pub(crate) fn in_docs(mut self, docs: Box<[Doc]>) -> Sheet {
+        self.docs = docs;
+        self
     }
 
     /// A sheet with nothing on it but what it is about.
@@ -166,6 +226,7 @@ impl Sheet {
             observation: self.observations.get(item.observation as usize)?,
             expectation: self.expectation(item.expectation)?,
             outcome: item.outcome,
+            docs: &self.docs,
         })
     }
 
@@ -177,6 +238,7 @@ impl Sheet {
             own: self.own.clone(),
             items,
             subject: self.subject.clone(),
+            docs: self.docs.clone(),
         }
     }
 }
@@ -454,6 +516,8 @@ pub struct Evidence<'a> {
     expectation: &'a Arc<Expectation>,
     /// The outcome of this one test.
     pub outcome: Status,
+    /// The documents of the observation's sheet.
+    docs: &'a [Doc],
 }
 
 impl<'a> Evidence<'a> {
@@ -462,12 +526,19 @@ impl<'a> Evidence<'a> {
         observation: &'a Observation,
         expectation: &'a Arc<Expectation>,
         outcome: Status,
+        docs: &'a [Doc],
     ) -> Evidence<'a> {
         Evidence {
             observation,
             expectation,
             outcome,
+            docs,
         }
+    }
+
+    /// The node the value is, when it is held in a document.
+    pub fn observed_node(&self) -> Option<Node<'a>> {
+        self.observation.observed.node_in(self.docs)
     }
 
     /// The fact path, with placeholders resolved.
@@ -477,7 +548,7 @@ impl<'a> Evidence<'a> {
 
     /// The value found; `null` when absent.
     pub fn observed(&self) -> Cow<'a, Value> {
-        self.observation.observed.value()
+        self.observation.observed.value_in(self.docs)
     }
 
     /// Where the value came from.
@@ -514,8 +585,10 @@ impl<'a> Evidence<'a> {
 impl PartialEq for Evidence<'_> {
     fn eq(&self, other: &Evidence<'_>) -> bool {
         self.outcome == other.outcome
-            && self.observation == other.observation
+            && self.fact() == other.fact()
+            && self.source() == other.source()
             && **self.expectation == **other.expectation
+            && self.observed() == other.observed()
     }
 }
 
@@ -539,7 +612,8 @@ struct EvidenceForm<'a> {
     fact: Option<Cow<'a, str>>,
     /// The value found, inline form only; `null` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    observed: Option<Cow<'a, Observed>>,
+    #[schemars(with = "Option<Observed>")]
+    observed: Option<Cow<'a, Value>>,
     /// What the rule expects, as a phrase in machine form ("equal to false"); inline form only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     expected: Option<Cow<'a, str>>,
@@ -574,7 +648,7 @@ impl Serialize for Evidence<'_> {
             }
             None => {
                 form.fact = Some(Cow::Borrowed(&o.fact));
-                form.observed = Some(Cow::Borrowed(&o.observed));
+                form.observed = Some(self.observed());
                 form.source = Some(Cow::Borrowed(&o.source));
                 form.expected = Some(Cow::Borrowed(&x.expected));
                 form.expected_text = Some(Cow::Borrowed(&x.expected_text));
@@ -664,13 +738,16 @@ pub mod observations {
     use serde_json::Value;
 
     use super::{
-        EvidenceForm, EvidenceItem, EvidenceList, Expectation, Observation, RuleResult, Sheet,
+        EvidenceForm, EvidenceItem, EvidenceList, Expectation, Observation, ObservationForm,
+        RuleResult, Sheet,
     };
+    use crate::doc::Doc;
 
-    /// One of a report's lists being written: its entries in order of first use, and each
-    /// entry's index by address. The entries live on the sheets [`Pools`] holds.
+    /// One of a report's lists being written: its entries in order of first use, each with
+    /// the documents of its sheet, and each entry's index by address. The entries live on the
+    /// sheets [`Pools`] holds.
     pub struct Pool<T> {
-        list: Vec<*const T>,
+        list: Vec<(*const T, *const [Doc])>,
         index: HashMap<*const T, u32, foldhash::fast::FixedState>,
     }
 
@@ -684,14 +761,14 @@ pub mod observations {
     }
 
     impl<T> Pool<T> {
-        /// Adds `entry` unless it is in already (by address).
-        fn add(&mut self, entry: &T) {
+        /// Adds `entry`, of a sheet with `docs`, unless it is in already (by address).
+        fn add(&mut self, entry: &T, docs: &[Doc]) {
             let next = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
             if let std::collections::hash_map::Entry::Vacant(v) =
                 self.index.entry(entry as *const T)
             {
                 v.insert(next);
-                self.list.push(entry);
+                self.list.push((entry, docs));
             }
         }
 
@@ -709,11 +786,11 @@ pub mod observations {
             self.list.is_empty()
         }
 
-        /// The entries, in order.
-        pub fn iter(&self) -> impl Iterator<Item = &T> {
-            // Safe: every entry lives on a sheet `Pools::sheets` holds, and sheets do not
-            // change once made.
-            self.list.iter().map(|p| unsafe { &**p })
+        /// The entries, in order, each with the documents of its sheet.
+        pub fn iter(&self) -> impl Iterator<Item = (&T, &[Doc])> {
+            // Safe: every entry and document list lives on a sheet `Pools::sheets` holds, and
+            // sheets do not change once made.
+            self.list.iter().map(|(e, d)| unsafe { (&**e, &**d) })
         }
     }
 
@@ -758,8 +835,8 @@ pub mod observations {
             }
             pools.observations.index.reserve(room);
             for e in lists().flatten() {
-                pools.observations.add(e.observation);
-                pools.expectations.add(e.expectation);
+                pools.observations.add(e.observation, e.docs);
+                pools.expectations.add(e.expectation, e.docs);
             }
             pools
         }
@@ -817,13 +894,17 @@ pub mod observations {
     }
 
     /// What a report lists once and evidence names by index.
-    pub trait Listed: Serialize + DeserializeOwned + JsonSchema + Sized {
+    pub trait Listed: Sized {
         /// The list's name in report.json (`observations`), which errors and the schema use.
         const LIST: &'static str;
+        /// How an entry reads (and what the schema describes).
+        type Form: DeserializeOwned + JsonSchema;
         /// The pool of a write.
         fn pool(pools: &Pools) -> &Pool<Self>;
+        /// Writes `entry`, whose sheet has `docs`.
+        fn write<S: Serializer>(&self, docs: &[Doc], serializer: S) -> Result<S::Ok, S::Error>;
         /// Keeps the list read for the evidence that follows.
-        fn keep(list: Vec<Self>, lists: &mut Read);
+        fn keep(list: Vec<Self::Form>, lists: &mut Read);
     }
 
     /// The lists a report read so far (it lists them before its results), and the sheet they
@@ -854,21 +935,38 @@ pub mod observations {
 
     impl Listed for Observation {
         const LIST: &'static str = "observations";
+        type Form = ObservationForm<'static, Value>;
         fn pool(pools: &Pools) -> &Pool<Self> {
             &pools.observations
         }
-        fn keep(list: Vec<Self>, lists: &mut Read) {
-            lists.observations = list;
+        fn write<S: Serializer>(&self, docs: &[Doc], serializer: S) -> Result<S::Ok, S::Error> {
+            self.written(docs).serialize(serializer)
+        }
+        fn keep(list: Vec<Self::Form>, lists: &mut Read) {
+            lists.observations = list.into_iter().map(Observation::from).collect();
         }
     }
 
     impl Listed for Expectation {
         const LIST: &'static str = "expectations";
+        type Form = Expectation;
         fn pool(pools: &Pools) -> &Pool<Self> {
             &pools.expectations
         }
+        fn write<S: Serializer>(&self, _: &[Doc], serializer: S) -> Result<S::Ok, S::Error> {
+            self.serialize(serializer)
+        }
         fn keep(list: Vec<Self>, lists: &mut Read) {
             lists.expectations = list.into_iter().map(Arc::new).collect();
+        }
+    }
+
+    /// An entry of a list being written, with the documents of its sheet.
+    struct Entry<'a, T>(&'a T, &'a [Doc]);
+
+    impl<T: Listed> Serialize for Entry<'_, T> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            self.0.write(self.1, serializer)
         }
     }
 
@@ -927,10 +1025,7 @@ pub mod observations {
                 None => Observation {
                     fact: f.fact.ok_or("missing field `fact`")?.into(),
                     source: f.source.ok_or("missing field `source`")?.into(),
-                    observed: f
-                        .observed
-                        .map(Cow::into_owned)
-                        .unwrap_or(Value::Null.into()),
+                    observed: f.observed.map_or(Value::Null, Cow::into_owned).into(),
                 },
             };
             let expectation = match f.expectation {
@@ -1018,8 +1113,8 @@ pub mod observations {
     impl<T: Listed> Serialize for Field<T> {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             match current() {
-                Some(p) => serializer.collect_seq(T::pool(&p).iter()),
-                None => serializer.collect_seq(std::iter::empty::<T>()),
+                Some(p) => serializer.collect_seq(T::pool(&p).iter().map(|(e, d)| Entry(e, d))),
+                None => serializer.collect_seq(std::iter::empty::<Entry<'_, T>>()),
             }
         }
     }
@@ -1027,7 +1122,7 @@ pub mod observations {
     impl<'de, T: Listed> Deserialize<'de> for Field<T> {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             use serde::de::Error;
-            let list = Vec::<T>::deserialize(deserializer)?;
+            let list = Vec::<T::Form>::deserialize(deserializer)?;
             STATE.with(|s| {
                 if let State::Reading(lists) = &mut *s.borrow_mut() {
                     if lists.sheet.is_some() {
@@ -1053,7 +1148,7 @@ pub mod observations {
         }
 
         fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-            <Vec<T>>::json_schema(generator)
+            <Vec<T::Form>>::json_schema(generator)
         }
     }
 }

@@ -18,7 +18,7 @@ use super::super::model::Expectation;
 use super::super::result::{Evidence, EvidenceItem, Observation, Observed, Sheet, Subject};
 use super::super::value::V;
 use super::{Instance, Source};
-use crate::doc::Doc;
+use crate::doc::{Doc, Node};
 
 /// How the tables find a fact.
 #[derive(Clone, Copy)]
@@ -44,6 +44,9 @@ struct Observations {
     own: Vec<Arc<Expectation>>,
     /// The tests of the instance's results so far, each result's in one run.
     items: Vec<EvidenceItem>,
+    /// The documents the observations' values are in: the instance's inspect, the host's and
+    /// the daemon's facts.
+    docs: Vec<Doc>,
 }
 
 impl Observations {
@@ -81,6 +84,7 @@ impl Observations {
         self.list.clear();
         self.own.clear();
         self.items.clear();
+        self.docs.clear();
     }
 }
 
@@ -93,6 +97,7 @@ thread_local! {
             named: HashMap::with_hasher(FastHash::with_seed(0)),
             own: Vec::new(),
             items: Vec::new(),
+            docs: Vec::new(),
         })
     };
 }
@@ -104,9 +109,29 @@ thread_local! {
 #[inline]
 pub(super) fn held(v: V<'_>, built: Option<&Doc>) -> Observed {
     match v {
-        V::Doc(node) if built.is_none_or(|d| !node.is_in(d)) => Observed::Held(node.held()),
+        V::Doc(node) if built.is_none_or(|d| !node.is_in(d)) => Observed::InDoc {
+            doc: doc_number(node),
+            at: node.at(),
+        },
         other => other.to_value().into(),
     }
+}
+
+/// The number on this instance's sheet of the document `node` is in: a few documents (its
+/// inspect, the host's and the daemon's facts), each held once however many values it gives.
+fn doc_number(node: Node<'_>) -> u32 {
+    OBSERVED.with(|o| {
+        let mut o = o.borrow_mut();
+        let at = o
+            .docs
+            .iter()
+            .position(|d| node.is_in(d))
+            .unwrap_or_else(|| {
+                o.docs.push(node.doc().clone());
+                o.docs.len() - 1
+            });
+        u32::try_from(at).expect("fewer than 4 billion documents")
+    })
 }
 
 /// The number of the observation of `fact` this instance's evidence already holds.
@@ -165,6 +190,7 @@ pub(super) fn viewed<R>(
             &o.list[item.observation as usize],
             expectation,
             item.outcome,
+            &o.docs,
         ))
     })
 }
@@ -175,9 +201,10 @@ pub(super) fn mask(item: &mut EvidenceItem, mask: impl FnOnce(&mut Value)) {
     OBSERVED.with(|o| {
         let mut o = o.borrow_mut();
         let seen = &o.list[item.observation as usize];
-        let mut value = seen.observed.value().into_owned();
+        let found = seen.observed.value_in(&o.docs);
+        let mut value = found.clone().into_owned();
         mask(&mut value);
-        if *seen.observed.value() == value {
+        if *found == value {
             return;
         }
         let masked = Observation {
@@ -217,7 +244,8 @@ pub(super) fn take_sheet(
             let observations: Arc<[Observation]> = o.list.drain(..).collect();
             let own: Box<[Arc<Expectation>]> = o.own.drain(..).collect();
             let items: Box<[EvidenceItem]> = o.items.drain(..).collect();
-            let sheet = Sheet::new(observations, shared.clone(), own, items);
+            let docs: Box<[Doc]> = o.docs.drain(..).collect();
+            let sheet = Sheet::new(observations, shared.clone(), own, items).in_docs(docs);
             Arc::new(match subject {
                 Some(s) => sheet.about(s),
                 None => sheet,

@@ -526,21 +526,23 @@ fn evidence_keeps_the_snapshots_documents_and_copies_values_of_documents_made_to
     let rules = RuleSet::new(vec![by_name, by_inspect]);
     let snap = containers(&[json!({"HostConfig": {"Privileged": false}})]);
     let results = evaluate(&rules, &snap, &Params::default());
-    let observed = |r: usize| {
-        results[r].instances[0]
-            .evidence
-            .get(0)
-            .expect("evidence")
-            .observation()
-            .clone()
-    };
+    let evidence = |r: usize| results[r].instances[0].evidence.get(0).expect("evidence");
     // The container's name is in the facts document the evaluation built: a copy, so that the
     // evidence does not keep that document alive.
-    assert!(matches!(observed(0).observed, Observed::Made(_)));
-    assert_eq!(*observed(0).observed.value(), json!("c0"));
-    // The inspect is the snapshot's own document: the evidence holds its node.
-    assert!(matches!(observed(1).observed, Observed::Held(_)));
-    assert_eq!(*observed(1).observed.value(), json!(false));
+    let name = evidence(0);
+    assert!(matches!(name.observation().observed, Observed::Made(_)));
+    assert_eq!(*name.observed(), json!("c0"));
+    // The inspect is the snapshot's own document: the evidence names its node, and the sheet
+    // holds the document once.
+    let privileged = evidence(1);
+    assert!(matches!(
+        privileged.observation().observed,
+        Observed::InDoc { .. }
+    ));
+    assert!(privileged
+        .observed_node()
+        .is_some_and(|n| n.is_in(&snap.containers[0].inspect)));
+    assert_eq!(*privileged.observed(), json!(false));
 
     // An image's facts are all in the document the evaluation builds for it: copied too.
     let rules = RuleSet::new(vec![rule(
@@ -553,14 +555,9 @@ fn evidence_keeps_the_snapshots_documents_and_copies_values_of_documents_made_to
     }))
     .expect("image facts")];
     let results = evaluate(&rules, &snap, &Params::default());
-    let o = results[0].instances[0]
-        .evidence
-        .get(0)
-        .expect("evidence")
-        .observation()
-        .clone();
-    assert!(matches!(o.observed, Observed::Made(_)));
-    assert_eq!(*o.observed.value(), json!("app"));
+    let e = results[0].instances[0].evidence.get(0).expect("evidence");
+    assert!(matches!(e.observation().observed, Observed::Made(_)));
+    assert_eq!(*e.observed(), json!("app"));
 }
 
 #[test]
