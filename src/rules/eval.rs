@@ -334,11 +334,36 @@ impl Recorded<'_> {
 
     /// Why a precondition did not hold: the facts it read.
     fn applies_reason(&self) -> String {
-        (0..self.items.len())
-            .filter_map(|i| self.with(i, |e| format!("{} is {}", e.fact(), compact(seen(&e)))))
-            .collect::<Vec<_>>()
-            .join("; ")
+        let mut out = String::new();
+        self.applies_reason_onto(&mut out);
+        out
     }
+
+    /// Appends [`Recorded::applies_reason`] to `out`.
+    fn applies_reason_onto(&self, out: &mut String) {
+        for i in 0..self.items.len() {
+            self.with(i, |e| {
+                if i > 0 {
+                    out.push_str("; ");
+                }
+                out.push_str(e.fact());
+                out.push_str(" is ");
+                compact_onto(out, seen(&e));
+            });
+        }
+    }
+}
+
+/// A decision's message. Most are a failed test's evidence or the facts a precondition read:
+/// a result's is written into a buffer the thread reuses and copied only when no result said
+/// it before (see [`Context::instance`]).
+enum Message {
+    /// Written already.
+    Text(String),
+    /// "fact: found X, expected Y" of the decision's evidence at this index.
+    Failed(usize),
+    /// "does not apply: " and the facts the decision's evidence read.
+    NotApplying,
 }
 
 /// The instance a per-instance rule is looking at.
@@ -790,7 +815,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 let mut evidence = Vec::new();
                 let (status, message) = self.decide(rule, &Instance::None, &mut evidence);
                 result.status = status;
-                result.message = message;
+                result.message = message.map(|m| self.said(m, &evidence));
                 result.evidence = pending(&mut evidence);
             }
             Some(instances) => {
@@ -831,12 +856,13 @@ impl<'f, 'a> Context<'f, 'a> {
         // instances hold one or two).
         let mut scratch = EVIDENCE.take();
         let (status, message) = self.decide(rule, &inst, &mut scratch);
+        let message = message.map(|m| self.said_shared(m, &scratch));
         let evidence = pending(&mut scratch);
         EVIDENCE.set(scratch);
         // Its subject is on the sheet attached once the instance's rules are all evaluated.
         InstanceResult {
             status,
-            message: message.map(shared_message),
+            message,
             evidence,
             exception: None,
         }
@@ -913,25 +939,23 @@ impl<'f, 'a> Context<'f, 'a> {
         rule: &Rule,
         inst: &Instance,
         evidence: &mut Vec<EvidenceItem>,
-    ) -> (Status, Option<String>) {
+    ) -> (Status, Option<Message>) {
         if let Instance::Unread(u) = inst {
-            return (Status::Error, Some(self.text(|| u.message.clone())));
+            return (
+                Status::Error,
+                Some(Message::Text(self.text(|| u.message.clone()))),
+            );
         }
         if let Some(cond) = &rule.applies_when {
             match self.check(cond, inst, None, evidence) {
                 Verdict::Pass => {}
-                Verdict::Fail(_) => {
-                    let why = self.text(|| {
-                        format!(
-                            "does not apply: {}",
-                            self.recorded(evidence).applies_reason()
-                        )
-                    });
-                    return (Status::NotApplicable, Some(why));
-                }
+                Verdict::Fail(_) => return (Status::NotApplicable, Some(Message::NotApplying)),
                 v => {
                     let status = v.status();
-                    return (status, v.message(self.recorded(evidence)));
+                    return (
+                        status,
+                        v.message(self.recorded(evidence)).map(Message::Text),
+                    );
                 }
             }
             evidence.clear();
@@ -949,9 +973,12 @@ impl<'f, 'a> Context<'f, 'a> {
             evidence
                 .iter()
                 .position(|e| e.outcome == Status::Fail)
-                .and_then(|i| self.recorded(evidence).fail_message(i))
+                .map(Message::Failed)
         } else {
-            verdict.message(self.recorded(evidence))
+            match verdict {
+                Verdict::Fail(Why::Evidence(i)) => Some(Message::Failed(i)),
+                v => v.message(self.recorded(evidence)).map(Message::Text),
+            }
         };
         if rule.informational && matches!(status, Status::Pass | Status::Fail) {
             status = Status::Informational;
@@ -1509,6 +1536,38 @@ impl<'f, 'a> Context<'f, 'a> {
         }
     }
 
+    /// The text of `message`, written from the decision's evidence `items`; empty when not
+    /// explaining.
+    fn said(&self, message: Message, items: &[EvidenceItem]) -> String {
+        match message {
+            Message::Text(m) => m,
+            _ if !self.explain => String::new(),
+            Message::Failed(i) => self.recorded(items).fail_message(i).unwrap_or_default(),
+            Message::NotApplying => {
+                let mut out = String::from("does not apply: ");
+                self.recorded(items).applies_reason_onto(&mut out);
+                out
+            }
+        }
+    }
+
+    /// [`Context::said`], shared with the results of this evaluation that say the same:
+    /// written into this thread's buffer, and copied only when new.
+    fn said_shared(&self, message: Message, items: &[EvidenceItem]) -> arcstr::ArcStr {
+        let recorded = self.recorded(items);
+        match message {
+            Message::Text(m) => shared_message(m),
+            _ if !self.explain => shared_message(String::new()),
+            Message::Failed(i) => shared_message_written(|out| {
+                recorded.with(i, |e| fail_message_onto(out, &e));
+            }),
+            Message::NotApplying => shared_message_written(|out| {
+                out.push_str("does not apply: ");
+                recorded.applies_reason_onto(out);
+            }),
+        }
+    }
+
     /// The evidence `items` records, readable for messages.
     fn recorded<'x>(&'x self, items: &'x [EvidenceItem]) -> Recorded<'x> {
         Recorded {
@@ -1534,7 +1593,8 @@ mod lookup;
 mod observe;
 use observe::{
     forget_messages, forget_observations, held, instance_source, mask, observe, observed_before,
-    own_expectation, shared_message, source_of, subject, take_sheet, viewed, FactKey, SourceKind,
+    own_expectation, shared_message, shared_message_written, source_of, subject, take_sheet,
+    viewed, FactKey, SourceKind,
 };
 
 /// The evidence of one result, `made` (emptied): its tests go onto the sheet of the instance
@@ -1588,12 +1648,18 @@ fn seen<'e>(e: &Evidence<'e>) -> V<'e> {
 
 /// "fact: found X, expected Y" for a failed test.
 fn fail_message(e: &Evidence) -> String {
-    format!(
-        "{}: found {}, expected {}",
-        e.fact(),
-        compact(seen(e)),
-        e.expected_for_people()
-    )
+    let mut out = String::new();
+    fail_message_onto(&mut out, e);
+    out
+}
+
+/// Appends [`fail_message`] of `e` to `out`.
+fn fail_message_onto(out: &mut String, e: &Evidence) {
+    out.push_str(e.fact());
+    out.push_str(": found ");
+    compact_onto(out, seen(e));
+    out.push_str(", expected ");
+    out.push_str(e.expected_for_people());
 }
 
 /// Whether audit rule `r` records writes to `target`.
@@ -1632,6 +1698,24 @@ fn compact(v: V<'_>) -> String {
         Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
     };
     shortened(text)
+}
+
+/// Appends [`compact`] of `v` to `out`; a string or null without a copy of its own.
+fn compact_onto(out: &mut String, v: V<'_>) {
+    if v.is_null() {
+        out.push_str("nothing");
+    } else if let Some(s) = v.as_str() {
+        let start = out.len();
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        if let Some((cut, _)) = out[start..].char_indices().nth(COMPACT_CHARS) {
+            out.truncate(start + cut);
+            out.push('…');
+        }
+    } else {
+        out.push_str(&compact(v));
+    }
 }
 
 /// The most characters of a value a message shows.

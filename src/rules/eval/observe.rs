@@ -276,6 +276,16 @@ impl Texts {
         made
     }
 
+    /// `text`, or the equal one made before; copied only when new.
+    fn share_str(&self, text: &str) -> ArcStr {
+        if let Some((known, ())) = self.0.borrow().get_key_value(text) {
+            return known.clone();
+        }
+        let made = ArcStr::from(text);
+        self.0.borrow_mut().insert(made.clone(), ());
+        made
+    }
+
     /// Forgets them, keeping the room for the next ones.
     fn clear(&self) {
         self.0.borrow_mut().clear();
@@ -359,6 +369,22 @@ thread_local! {
 /// most instances fail or do not apply for the reasons others do.
 pub(super) fn shared_message(message: String) -> ArcStr {
     MESSAGES.with(|m| m.share(message))
+}
+
+thread_local! {
+    /// Where this thread writes a message before looking it up.
+    static MESSAGE_BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The message `write` writes, shared with the results of this evaluation (on this thread)
+/// that say the same: written into a buffer the thread reuses, and copied only when new.
+pub(super) fn shared_message_written(write: impl FnOnce(&mut String)) -> ArcStr {
+    MESSAGE_BUFFER.with(|b| {
+        let mut out = b.borrow_mut();
+        out.clear();
+        write(&mut out);
+        MESSAGES.with(|m| m.share_str(&out))
+    })
 }
 
 /// Forgets this thread's messages: an evaluation starts or has ended.
