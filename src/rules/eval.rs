@@ -34,7 +34,6 @@
 //! operators; `lookup.rs` where a fact's value is found; `observe.rs` what an instance's
 //! results share; `tests.rs` each operator and combinator over hand-made snapshots.
 
-use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::ops::Deref;
@@ -501,6 +500,8 @@ struct Item<'v> {
     /// The list's path in evidence (empty when not explaining) and the element's place in
     /// it: evidence names a fact of the element as both, written once per fact read.
     list: &'v str,
+    /// Whether `list` is a rule's own path, named alike for every instance.
+    named_alike: bool,
     member: Member<'v>,
     source: Source,
 }
@@ -515,6 +516,26 @@ impl Item<'_> {
             Member::Index(i) => write!(out, "[{i}]"),
             Member::Key(k) => write!(out, "[\"{k}\"]"),
         };
+    }
+}
+
+/// How a fact reads in evidence: a rule's own path, a list element's fact named alike for
+/// every instance (with its number, when a rule's path names it too), or written for this test.
+enum FactText<'p> {
+    Borrowed(&'p str),
+    Shared(arcstr::ArcStr, Option<u32>),
+    Owned(String),
+}
+
+impl Deref for FactText<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            FactText::Borrowed(b) => b,
+            FactText::Shared(s, _) => s,
+            FactText::Owned(o) => o,
+        }
     }
 }
 
@@ -1057,14 +1078,18 @@ impl<'f, 'a> Context<'f, 'a> {
         // Elements are borrowed; only their place in evidence is built, and only to explain.
         let mut elements = value.members().peekable();
         if elements.peek().is_none() {
-            let why = self.text(|| format!("{list_text} is empty"));
+            let why = self.text(|| format!("{} is empty", &*list_text));
             return missing_verdict(missing, why, Verdict::Pass);
         }
         let mut combination = Combination::new(true, self.explain);
+        // The list named as a rule wrote it: its elements' facts are named alike for every
+        // instance, so their names are made once.
+        let named_alike = matches!(list_text, FactText::Borrowed(_));
         for (member, value) in elements {
             let it = Item {
                 value,
                 list: &list_text,
+                named_alike,
                 member,
                 source: source.clone(),
             };
@@ -1083,31 +1108,54 @@ impl<'f, 'a> Context<'f, 'a> {
         path: &'p FactPath,
         segs: &[Segment],
         item: Option<&Item<'_>>,
-    ) -> Cow<'p, str> {
+    ) -> FactText<'p> {
         if !self.explain {
-            return Cow::Borrowed("");
+            return FactText::Borrowed("");
         }
+        let write = |it: &Item<'_>| {
+            let mut text = String::with_capacity(it.list.len() + 32);
+            it.place_onto(&mut text);
+            render_onto(&mut text, segs);
+            text
+        };
         match (path.root_kind(), item) {
-            (Root::Item, Some(it)) => {
-                let mut text = String::with_capacity(it.list.len() + 32);
-                it.place_onto(&mut text);
-                render_onto(&mut text, segs);
-                Cow::Owned(text)
-            }
-            _ if !path.has_placeholders() => Cow::Borrowed(path.rendered()),
-            _ => Cow::Owned(render(&path.root, segs)),
+            (Root::Item, Some(it)) => match it.member {
+                // `container.inspect.Mounts[2].Source`, as for every container: made once.
+                Member::Index(i) if it.named_alike && !path.has_placeholders() => {
+                    let at = (
+                        it.list.as_ptr() as usize,
+                        it.list.len(),
+                        i,
+                        path as *const _ as usize,
+                    );
+                    let (name, number) = element_fact(at, || {
+                        let text = write(it);
+                        let number = self.fact_numbers.get(&text).map(|(n, _)| n);
+                        (text, number)
+                    });
+                    FactText::Shared(name, number)
+                }
+                _ => FactText::Owned(write(it)),
+            },
+            _ if !path.has_placeholders() => FactText::Borrowed(path.rendered()),
+            _ => FactText::Owned(render(&path.root, segs)),
         }
     }
 
     /// How the observation tables find the fact `path` reads, named `text` in evidence: by
     /// its number when the text is the path's own rendering (the same string, not a copy), or
     /// names a numbered fact.
-    fn fact_key<'k>(&'k self, path: &'k FactPath, text: &'k str) -> FactKey<'k> {
-        match path.fact_number() {
-            Some(n) if std::ptr::eq(text, path.rendered()) => {
-                FactKey::Numbered(n, path.rendered_shared())
-            }
-            _ => self.named_key(text),
+    fn fact_key<'k>(&'k self, path: &'k FactPath, text: &'k FactText<'k>) -> FactKey<'k> {
+        match text {
+            FactText::Shared(_, Some(n)) => FactKey::Numbered(*n, self.fact_numbers.name(*n)),
+            FactText::Shared(name, None) => FactKey::Shared(name),
+            FactText::Borrowed(b) => match path.fact_number() {
+                Some(n) if std::ptr::eq(*b, path.rendered()) => {
+                    FactKey::Numbered(n, path.rendered_shared())
+                }
+                _ => self.named_key(b),
+            },
+            FactText::Owned(o) => self.named_key(o),
         }
     }
 
@@ -1592,9 +1640,9 @@ impl<'f, 'a> Context<'f, 'a> {
 mod lookup;
 mod observe;
 use observe::{
-    forget_messages, forget_observations, held, instance_source, mask, observe, observed_before,
-    own_expectation, shared_message, shared_message_written, source_of, subject, take_sheet,
-    viewed, FactKey, SourceKind,
+    element_fact, forget_messages, forget_observations, held, instance_source, mask, observe,
+    observed_before, own_expectation, shared_message, shared_message_written, source_of, subject,
+    take_sheet, viewed, FactKey, SourceKind,
 };
 
 /// The evidence of one result, `made` (emptied): its tests go onto the sheet of the instance

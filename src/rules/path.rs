@@ -81,6 +81,11 @@ impl FactNumbers {
         self.names.is_empty()
     }
 
+    /// The shared name of fact `n`.
+    pub fn name(&self, n: u32) -> &arcstr::ArcStr {
+        &self.names[n as usize]
+    }
+
     /// The number and shared name of the fact that renders as `name`, if a path reads it.
     pub fn get(&self, name: &str) -> Option<(u32, &arcstr::ArcStr)> {
         let n = *self.by_name.get(name)?;

@@ -27,6 +27,8 @@ pub(super) enum FactKey<'k> {
     Numbered(u32, &'k ArcStr),
     /// A fact named by text only.
     Named(&'k str),
+    /// A fact named by a text this thread shares ([`element_fact`]).
+    Shared(&'k ArcStr),
 }
 
 /// The observations made of the instance (or of the host) a thread is evaluating: the rules
@@ -54,6 +56,7 @@ impl Observations {
         match fact {
             FactKey::Numbered(n, _) => *self.numbered.get(n as usize)?,
             FactKey::Named(name) => self.named.get(name).copied(),
+            FactKey::Shared(name) => self.named.get(name.as_str()).copied(),
         }
     }
 
@@ -69,7 +72,7 @@ impl Observations {
                 self.numbered[slot] = Some(at);
                 self.filled.push(n);
             }
-            FactKey::Named(_) => {
+            FactKey::Named(_) | FactKey::Shared(_) => {
                 self.named.insert(name, at);
             }
         }
@@ -149,7 +152,7 @@ pub(super) fn observe(fact: FactKey<'_>, make: impl FnOnce() -> (Observed, Sourc
         }
         let (observed, source) = make();
         let name = match fact {
-            FactKey::Numbered(_, shared) => shared.clone(),
+            FactKey::Numbered(_, shared) | FactKey::Shared(shared) => shared.clone(),
             FactKey::Named(name) => name.into(),
         };
         let made = Observation {
@@ -387,9 +390,39 @@ pub(super) fn shared_message_written(write: impl FnOnce(&mut String)) -> ArcStr 
     })
 }
 
-/// Forgets this thread's messages: an evaluation starts or has ended.
+/// Where an element's fact sits: the list's text (address and length: a rule's own path, so
+/// the same for the whole evaluation), the element's index, and the test's path (address).
+type ElementAt = (usize, usize, usize, usize);
+
+thread_local! {
+    /// The names of list elements' facts, and their numbers when a rule's path names them too:
+    /// `container.inspect.Mounts[2].Source` reads alike for every container.
+    static ELEMENT_FACTS: std::cell::RefCell<HashMap<ElementAt, (ArcStr, Option<u32>), FastHash>> =
+        const { std::cell::RefCell::new(HashMap::with_hasher(FastHash::with_seed(0))) };
+}
+
+/// The name of the element's fact at `at` and its number, made by `make` the first time this
+/// evaluation (on this thread) reads it.
+pub(super) fn element_fact(
+    at: ElementAt,
+    make: impl FnOnce() -> (String, Option<u32>),
+) -> (ArcStr, Option<u32>) {
+    ELEMENT_FACTS.with(|e| {
+        if let Some((name, number)) = e.borrow().get(&at) {
+            return (name.clone(), *number);
+        }
+        let (text, number) = make();
+        let name = ArcStr::from(text);
+        e.borrow_mut().insert(at, (name.clone(), number));
+        (name, number)
+    })
+}
+
+/// Forgets this thread's messages and element fact names: an evaluation starts or has ended
+/// (the names are keyed by addresses in its rule set).
 pub(super) fn forget_messages() {
     MESSAGES.with(Texts::forget);
+    ELEMENT_FACTS.with(|e| *e.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0)));
 }
 
 /// Forgets this thread's observations: the next ones are of another instance.
