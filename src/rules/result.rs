@@ -1,4 +1,9 @@
 //! Results of evaluating rules: pure data that every report format renders.
+//!
+//! The results of one container, image or of the host share a [`Sheet`]: what they are about,
+//! the facts their tests read (each once), the documents those values are in, and the tests.
+//! A result's [`EvidenceList`] is a run of the sheet's tests, read as [`Evidence`]; report.json
+//! lists each observation and expectation once ([`observations`]).
 
 use std::borrow::Cow;
 use std::sync::Arc;
