@@ -229,8 +229,7 @@ fn par_columns<T: Send>(
     };
     std::thread::scope(|scope| {
         let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        // The calling thread works too: one thread fewer to start, and what it allocates
-        // reuses the room its heap already has (the snapshot's, when it built one).
+        // The calling thread works too, rather than only waiting: one thread fewer to start.
         work();
         for w in workers {
             if let Err(panic) = w.join() {
