@@ -55,19 +55,22 @@ impl Root {
 /// instead of hashing the path's text at every test.
 #[derive(Debug, Clone, Default)]
 pub struct FactNumbers {
+    /// Shared by the observations of each fact.
     names: Vec<arcstr::ArcStr>,
-    by_name: std::collections::HashMap<arcstr::ArcStr, u32>,
+    /// Keys of their own: looking a text up reads them, not the shared names (see
+    /// [`FactPath::rendered`]).
+    by_name: std::collections::HashMap<Box<str>, u32>,
 }
 
 impl FactNumbers {
     /// The number of `rendered`, given now if it has none, and the rendering to share.
     fn number(&mut self, rendered: &arcstr::ArcStr) -> (u32, arcstr::ArcStr) {
-        if let Some(&n) = self.by_name.get(rendered) {
+        if let Some(&n) = self.by_name.get(rendered.as_str()) {
             return (n, self.names[n as usize].clone());
         }
         let n = u32::try_from(self.names.len()).expect("fewer than 4 billion fact paths");
         self.names.push(rendered.clone());
-        self.by_name.insert(rendered.clone(), n);
+        self.by_name.insert(rendered.as_str().into(), n);
         (n, rendered.clone())
     }
 
@@ -112,8 +115,12 @@ pub struct FactPath {
     /// [`FactNumbers`]).
     number: Option<u32>,
     /// [`render`] of root and segments, made once (evidence names the fact on every test);
-    /// in a rule set, one allocation for all paths that read alike.
+    /// in a rule set, one allocation for all paths that read alike, which every observation
+    /// of the fact shares.
     rendered: arcstr::ArcStr,
+    /// The same text, read on every test: an `ArcStr` keeps its length beside the count that
+    /// sharing it moves, so reading the shared one would wait on the other threads' counts.
+    shown: std::sync::Arc<str>,
 }
 
 /// Two paths are equal when their text is: the rest is derived from it.
@@ -247,8 +254,10 @@ impl FactPath {
         let has_placeholders = segments
             .iter()
             .any(|s| matches!(s, Segment::Key(k) if k.contains('{')));
+        let rendered = render(&root, &segments);
         Ok(FactPath {
-            rendered: render(&root, &segments).into(),
+            shown: rendered.as_str().into(),
+            rendered: rendered.into(),
             kind: Root::of(&root),
             slot: None,
             number: None,
@@ -279,7 +288,7 @@ impl FactPath {
 
     /// The path written back in canonical form (as [`render`] writes it).
     pub fn rendered(&self) -> &str {
-        &self.rendered
+        &self.shown
     }
 
     /// [`FactPath::rendered`], shared: evidence of every instance names the fact with it.
