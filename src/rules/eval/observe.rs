@@ -152,7 +152,8 @@ pub(super) fn observe(fact: FactKey<'_>, make: impl FnOnce() -> (Observed, Sourc
         }
         let (observed, source) = make();
         let name = match fact {
-            FactKey::Numbered(_, shared) | FactKey::Shared(shared) => shared.clone(),
+            FactKey::Numbered(n, shared) => thread_name(n, shared),
+            FactKey::Shared(shared) => shared.clone(),
             FactKey::Named(name) => name.into(),
         };
         let made = Observation {
@@ -390,6 +391,27 @@ pub(super) fn shared_message_written(write: impl FnOnce(&mut String)) -> ArcStr 
     })
 }
 
+thread_local! {
+    /// This thread's copy of each numbered fact's name: every thread counting references on
+    /// the rule set's own names would move their counts from core to core at every
+    /// observation.
+    static NAMES: std::cell::RefCell<Vec<Option<ArcStr>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// This thread's copy of the name of fact `n`, `shared` in the rule set.
+fn thread_name(n: u32, shared: &ArcStr) -> ArcStr {
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        let at = n as usize;
+        if names.len() <= at {
+            names.resize(at + 1, None);
+        }
+        names[at]
+            .get_or_insert_with(|| ArcStr::from(shared.as_str()))
+            .clone()
+    })
+}
+
 /// Where an element's fact sits: the list's text (address and length: a rule's own path, so
 /// the same for the whole evaluation), the element's index, and the test's path (address).
 type ElementAt = (usize, usize, usize, usize);
@@ -418,10 +440,11 @@ pub(super) fn element_fact(
     })
 }
 
-/// Forgets this thread's messages and element fact names: an evaluation starts or has ended
-/// (the names are keyed by addresses in its rule set).
+/// Forgets this thread's messages and fact names: an evaluation starts or has ended (the
+/// names are keyed by numbers and addresses in its rule set).
 pub(super) fn forget_messages() {
     MESSAGES.with(Texts::forget);
+    NAMES.with(|n| n.borrow_mut().clear());
     ELEMENT_FACTS.with(|e| *e.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0)));
 }
 
