@@ -290,7 +290,7 @@ impl Tally {
     }
 
     /// The fleet summary; its `hosts` list is empty (the formats stream hosts as they are
-    /// read, see [`write`]).
+    /// read, see [`write`](mod@write)).
     pub fn finish(self, mut skipped: Vec<SkippedInput>, mut superseded: Vec<String>) -> Fleet {
         skipped.sort_by(|a, b| a.path.cmp(&b.path));
         superseded.sort();
