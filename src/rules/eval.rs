@@ -428,7 +428,7 @@ impl<'a> Facts<'a> {
 
     fn new(rules: &'a RuleSet, snapshot: &'a Snapshot, params: &'a Params) -> Facts<'a> {
         forget_observations();
-        forget_messages();
+        forget_evaluation();
         Facts {
             snapshot,
             params,
@@ -773,7 +773,7 @@ impl<'f, 'a> Context<'f, 'a> {
         // Host and daemon rules come next on this thread, which may have evaluated instances;
         // the instances' messages are all made.
         forget_observations();
-        forget_messages();
+        forget_evaluation();
         out
     }
 
@@ -1639,7 +1639,7 @@ impl<'f, 'a> Context<'f, 'a> {
 mod lookup;
 mod observe;
 use observe::{
-    element_fact, forget_messages, forget_observations, held, instance_source, mask, observe,
+    element_fact, forget_evaluation, forget_observations, held, instance_source, mask, observe,
     observed_before, own_expectation, shared_message, shared_message_written, source_of, subject,
     take_sheet, viewed, FactKey, SourceKind,
 };

@@ -270,18 +270,8 @@ impl Texts {
         )))
     }
 
-    /// `text`, or the equal one made before.
-    fn share(&self, text: String) -> ArcStr {
-        if let Some((known, ())) = self.0.borrow().get_key_value(text.as_str()) {
-            return known.clone();
-        }
-        let made: ArcStr = text.into();
-        self.0.borrow_mut().insert(made.clone(), ());
-        made
-    }
-
     /// `text`, or the equal one made before; copied only when new.
-    fn share_str(&self, text: &str) -> ArcStr {
+    fn share(&self, text: &str) -> ArcStr {
         if let Some((known, ())) = self.0.borrow().get_key_value(text) {
             return known.clone();
         }
@@ -310,7 +300,7 @@ thread_local! {
 /// `source`, shared with the instance's (or the host's) other observations from the same
 /// source.
 pub(super) fn source_of(source: String) -> ArcStr {
-    SOURCES.with(|s| s.share(source))
+    SOURCES.with(|s| s.share(&source))
 }
 
 /// The hasher of this thread's tables: their keys are fact paths and sources of one instance,
@@ -372,7 +362,7 @@ thread_local! {
 /// `message`, shared with the results of this evaluation (on this thread) that say the same:
 /// most instances fail or do not apply for the reasons others do.
 pub(super) fn shared_message(message: String) -> ArcStr {
-    MESSAGES.with(|m| m.share(message))
+    MESSAGES.with(|m| m.share(&message))
 }
 
 thread_local! {
@@ -387,7 +377,7 @@ pub(super) fn shared_message_written(write: impl FnOnce(&mut String)) -> ArcStr 
         let mut out = b.borrow_mut();
         out.clear();
         write(&mut out);
-        MESSAGES.with(|m| m.share_str(&out))
+        MESSAGES.with(|m| m.share(&out))
     })
 }
 
@@ -440,9 +430,9 @@ pub(super) fn element_fact(
     })
 }
 
-/// Forgets this thread's messages and fact names: an evaluation starts or has ended (the
-/// names are keyed by numbers and addresses in its rule set).
-pub(super) fn forget_messages() {
+/// Forgets what this thread kept for one evaluation (messages, fact names): an evaluation
+/// starts or has ended (the names are keyed by numbers and addresses in its rule set).
+pub(super) fn forget_evaluation() {
     MESSAGES.with(Texts::forget);
     NAMES.with(|n| n.borrow_mut().clear());
     ELEMENT_FACTS.with(|e| *e.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0)));
