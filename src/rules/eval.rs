@@ -330,14 +330,7 @@ impl Recorded<'_> {
         self.with(i, |e| fail_message(&e))
     }
 
-    /// Why a precondition did not hold: the facts it read.
-    fn applies_reason(&self) -> String {
-        let mut out = String::new();
-        self.applies_reason_onto(&mut out);
-        out
-    }
-
-    /// Appends [`Recorded::applies_reason`] to `out`.
+    /// Appends why a precondition did not hold to `out`: the facts it read.
     fn applies_reason_onto(&self, out: &mut String) {
         for i in 0..self.items.len() {
             self.with(i, |e| {
@@ -815,8 +808,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 let mut evidence = Vec::new();
                 if let Verdict::Fail(_) = self.check(cond, &Instance::None, None, &mut evidence) {
                     result.status = Status::NotApplicable;
-                    let reason = self.recorded(&evidence).applies_reason();
-                    result.message = Some(format!("does not apply: {reason}"));
+                    result.message = Some(self.said(Message::NotApplying, &evidence));
                     result.evidence = pending(&mut evidence);
                     return result;
                 }
@@ -1589,10 +1581,9 @@ impl<'f, 'a> Context<'f, 'a> {
         match message {
             Message::Text(m) => m,
             _ if !self.explain => String::new(),
-            Message::Failed(i) => self.recorded(items).fail_message(i).unwrap_or_default(),
-            Message::NotApplying => {
-                let mut out = String::from("does not apply: ");
-                self.recorded(items).applies_reason_onto(&mut out);
+            m => {
+                let mut out = String::new();
+                self.write_said(&m, items, &mut out);
                 out
             }
         }
@@ -1601,17 +1592,25 @@ impl<'f, 'a> Context<'f, 'a> {
     /// [`Context::said`], shared with the results of this evaluation that say the same:
     /// written into this thread's buffer, and copied only when new.
     fn said_shared(&self, message: Message, items: &[EvidenceItem]) -> arcstr::ArcStr {
-        let recorded = self.recorded(items);
         match message {
             Message::Text(m) => shared_message(m),
             _ if !self.explain => shared_message(String::new()),
-            Message::Failed(i) => shared_message_written(|out| {
-                recorded.with(i, |e| fail_message_onto(out, &e));
-            }),
-            Message::NotApplying => shared_message_written(|out| {
+            m => shared_message_written(|out| self.write_said(&m, items, out)),
+        }
+    }
+
+    /// Appends the text of `message` to `out`, written from the decision's evidence `items`.
+    fn write_said(&self, message: &Message, items: &[EvidenceItem], out: &mut String) {
+        let recorded = self.recorded(items);
+        match message {
+            Message::Text(m) => out.push_str(m),
+            Message::Failed(i) => {
+                recorded.with(*i, |e| fail_message_onto(out, &e));
+            }
+            Message::NotApplying => {
                 out.push_str("does not apply: ");
                 recorded.applies_reason_onto(out);
-            }),
+            }
         }
     }
 
