@@ -261,7 +261,8 @@ pub(crate) struct EvidenceItem {
 /// instance (or of the host) share. [`iter`](EvidenceList::iter) reads them as [`Evidence`].
 #[derive(Clone, Default)]
 pub struct EvidenceList {
-    /// Set whenever `len` is not 0.
+    /// Set whenever `len` is not 0, and for every instance result (its sheet names what the
+    /// result is about).
     sheet: Option<Arc<Sheet>>,
     start: u32,
     len: u32,
@@ -306,13 +307,16 @@ impl EvidenceList {
     /// All the tests of `sheet`, their numbers checked.
     fn whole(sheet: Sheet) -> Result<EvidenceList, String> {
         for item in &sheet.items {
-            if sheet.evidence(*item).is_none() {
-                return Err(format!(
-                    "evidence names observation {} and expectation {}, beyond the {} observations and {} expectations it refers to",
+            if item.observation as usize >= sheet.observations.len() {
+                return Err(observations::beyond::<Observation>(
                     item.observation,
-                    item.expectation,
                     sheet.observations.len(),
-                    sheet.expectations.len() + sheet.own.len()
+                ));
+            }
+            if sheet.expectation(item.expectation).is_none() {
+                return Err(observations::beyond::<Expectation>(
+                    item.expectation,
+                    sheet.expectations.len() + sheet.own.len(),
                 ));
             }
         }
@@ -1001,15 +1005,13 @@ pub mod observations {
         if let (Some(sheet), true) = (&report, forms.iter().all(indexed)) {
             let items = forms
                 .iter()
-                .map(|f| {
-                    let item = EvidenceItem {
-                        observation: f.observation.unwrap_or_default(),
-                        expectation: f.expectation.unwrap_or_default(),
-                        outcome: f.outcome,
-                    };
-                    check(sheet, &item).map(|()| item)
+                .map(|f| EvidenceItem {
+                    observation: f.observation.unwrap_or_default(),
+                    expectation: f.expectation.unwrap_or_default(),
+                    outcome: f.outcome,
                 })
-                .collect::<Result<Box<[EvidenceItem]>, String>>()?;
+                .collect();
+            // Their numbers are checked against the report's lists there.
             return EvidenceList::whole(sheet.with_items(items));
         }
         // Inline evidence (or a mix): a sheet of its own.
@@ -1058,24 +1060,8 @@ pub mod observations {
         Ok(list.into_iter().collect())
     }
 
-    /// Whether the numbers of `item` are on the report's `sheet`.
-    fn check(sheet: &Sheet, item: &EvidenceItem) -> Result<(), String> {
-        if item.observation as usize >= sheet.observations.len() {
-            return Err(beyond::<Observation>(
-                item.observation,
-                sheet.observations.len(),
-            ));
-        }
-        if sheet.expectation(item.expectation).is_none() {
-            return Err(beyond::<Expectation>(
-                item.expectation,
-                sheet.expectations.len(),
-            ));
-        }
-        Ok(())
-    }
-
-    fn beyond<T: Listed>(i: u32, len: usize) -> String {
+    /// Why evidence naming entry `i` of a list of `len` cannot be read.
+    pub(super) fn beyond<T: Listed>(i: u32, len: usize) -> String {
         format!(
             "evidence names {} {i}, but the report's {} list (which comes before its results) has {len}",
             T::LIST.trim_end_matches('s'),
