@@ -75,6 +75,7 @@ pub fn mask_snapshot(snap: &mut Snapshot, is_secret: &dyn Fn(&str) -> bool) -> u
         let n = mask_matching(&mut image.inspect, is_secret)
             + mask_matching(&mut image.history, is_secret);
         image.masked_secrets += n;
+        image.facts_changed();
         total += n;
     }
     for container in &mut snap.containers {
@@ -89,6 +90,7 @@ pub fn mask_snapshot(snap: &mut Snapshot, is_secret: &dyn Fn(&str) -> bool) -> u
             .chain(container.execs.iter_mut())
             .map(|v| mask_matching(v, is_secret))
             .sum::<usize>();
+        container.facts_changed();
     }
     total
 }

@@ -509,13 +509,28 @@ pub struct ContainerFacts {
     /// Facts that could not be read for this container, keyed by sub-path (`runtime.cgroup`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub errors: BTreeMap<String, String>,
+    /// The facts above other than inspect, as the document rules read ([`Self::facts_doc`]).
+    #[serde(skip)]
+    pub built: BuiltDoc,
 }
 
 impl ContainerFacts {
     /// Its facts other than the inspect document (which is one already), as one compact
     /// document with the snapshot's field names: what rules read below `container.` besides
-    /// `inspect`. Built once per evaluation, so every fact a rule reads is a [`Doc`] node.
-    pub fn facts_doc(&self) -> Doc {
+    /// `inspect`, so that every fact a rule reads is a [`Doc`] node and evidence can point
+    /// at it. Built the first time it is read (collection reads it as it finishes, see
+    /// [`Snapshot::build_documents`]) and kept; call [`Self::facts_changed`] after changing
+    /// the facts.
+    pub fn facts_doc(&self) -> &Doc {
+        self.built.get_or_build(|| self.build_facts_doc())
+    }
+
+    /// Forgets the document [`Self::facts_doc`] built: the facts were changed.
+    pub fn facts_changed(&mut self) {
+        self.built.forget();
+    }
+
+    fn build_facts_doc(&self) -> Doc {
         // Destructured in full: a field added to ContainerFacts must be placed here too.
         let ContainerFacts {
             id,
@@ -528,6 +543,7 @@ impl ContainerFacts {
             capabilities,
             security_opt,
             errors,
+            built: _,
         } = self;
         #[derive(Serialize)]
         struct Rest<'a> {
@@ -687,13 +703,54 @@ pub struct ImageFacts {
     /// `bollwerk collect --keep-secrets`); 0 when nothing was masked.
     #[serde(default)]
     pub masked_secrets: usize,
+    /// The facts above as the document rules read ([`Self::facts_doc`]).
+    #[serde(skip)]
+    pub built: BuiltDoc,
 }
 
 impl ImageFacts {
-    /// All its facts as one compact document, as rules read them below `image.`: built once
-    /// per evaluation (a host has far fewer images than containers).
-    pub fn facts_doc(&self) -> Doc {
-        Doc::of(self).unwrap_or_default()
+    /// All its facts as one compact document, as rules read them below `image.`. Built the
+    /// first time it is read and kept; call [`Self::facts_changed`] after changing the facts.
+    pub fn facts_doc(&self) -> &Doc {
+        self.built
+            .get_or_build(|| Doc::of(self).unwrap_or_default())
+    }
+
+    /// Forgets the document [`Self::facts_doc`] built: the facts were changed.
+    pub fn facts_changed(&mut self) {
+        self.built.forget();
+    }
+}
+
+/// A document built from typed facts the first time it is read, then kept, so that an
+/// instance's facts are one document for every evaluation of the snapshot and evidence can
+/// point into it instead of copying values out. Not serialised: a snapshot read back builds
+/// it again. A copy starts without it, since the copy may be changed before it is read.
+#[derive(Default)]
+pub struct BuiltDoc(std::sync::OnceLock<Doc>);
+
+impl BuiltDoc {
+    fn get_or_build(&self, build: impl FnOnce() -> Doc) -> &Doc {
+        self.0.get_or_init(build)
+    }
+
+    fn forget(&mut self) {
+        self.0.take();
+    }
+}
+
+impl Clone for BuiltDoc {
+    fn clone(&self) -> BuiltDoc {
+        BuiltDoc::default()
+    }
+}
+
+impl std::fmt::Debug for BuiltDoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0.get() {
+            Some(_) => "BuiltDoc(built)",
+            None => "BuiltDoc(not built)",
+        })
     }
 }
 
@@ -710,6 +767,17 @@ pub struct SpecialFile {
 }
 
 impl Snapshot {
+    /// Builds every container's and image's facts document now, so that evaluating the
+    /// snapshot only reads them: collection calls it once the facts are in.
+    pub fn build_documents(&self) {
+        for c in &self.containers {
+            c.facts_doc();
+        }
+        for i in &self.images {
+            i.facts_doc();
+        }
+    }
+
     /// An empty snapshot for `host_root` and `docker_host`, stamped now.
     pub fn new(host_root: &str, docker_host: &str, all_containers: bool) -> Snapshot {
         let now = Utc::now();

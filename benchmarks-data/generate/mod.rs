@@ -104,6 +104,8 @@ pub fn synthetic_snapshot(containers: usize, images: usize, seed: u64) -> Snapsh
         snap.notes
             .push("audit: loaded rules unavailable, persistent rules only".into());
     }
+    // As collection does when it finishes.
+    snap.build_documents();
     snap
 }
 

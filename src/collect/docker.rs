@@ -826,6 +826,7 @@ async fn inspect_all(
                     errors: exec_error
                         .map(|e| [("execs".to_string(), e)].into())
                         .unwrap_or_default(),
+                    built: Default::default(),
                 });
             }
             Err(Failure { gone: true, .. }) => out.notes.push(format!(
@@ -923,6 +924,7 @@ async fn images(
                 masked_secrets: 0,
                 inspect: i,
                 history: h,
+                built: Default::default(),
             }),
             (Err(e), _) | (_, Err(e)) if e.gone => out
                 .notes

@@ -392,9 +392,10 @@ impl<'a> Collection<'a> {
         }
     }
 
-    /// The facts derived from others, and the end time.
+    /// The facts derived from others, the documents rules read, and the end time.
     fn finish(mut self) -> Snapshot {
         self.snap.containers.iter_mut().for_each(derive);
+        self.snap.build_documents();
         self.snap.finished_at = Utc::now();
         self.snap
     }
@@ -427,6 +428,7 @@ async fn ask_daemon_everything(
 /// ([`security_opt::of_host_config`]). Call it once its inspect document and runtime facts
 /// are in.
 pub fn derive(c: &mut crate::snapshot::ContainerFacts) {
+    c.facts_changed();
     match capabilities::of_container(c) {
         Ok(caps) => c.capabilities = Some(caps),
         Err(e) => {

@@ -12,7 +12,8 @@
 //! Containers and images are evaluated on as many threads as there are cores.
 //!
 //! Every fact is read as a document node (`lookup.rs`): host and daemon documents are built
-//! once per evaluation, an image's or a container's facts when a rule first reads them.
+//! once per evaluation; an image's or a container's facts are documents the snapshot keeps
+//! (built as collection finishes), so evidence points into them and copies no value.
 //!
 //! Evidence refers instead of copying (`observe.rs`): the tests of one instance (or of the
 //! host) that read the same fact share one
@@ -34,7 +35,6 @@
 //! operators; `lookup.rs` where a fact's value is found; `observe.rs` what an instance's
 //! results share; `tests.rs` each operator and combinator over hand-made snapshots.
 
-use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -361,26 +361,13 @@ enum Message {
 #[derive(Clone, Copy)]
 enum Instance<'a> {
     None,
-    /// A container read, with its facts document (other than inspect), built when a rule
-    /// first reads it.
-    Container(&'a ContainerFacts, &'a OnceCell<Doc>),
-    /// An image read, with its facts document, built when a rule first reads it.
-    Image(&'a ImageFacts, &'a OnceCell<Doc>),
+    /// A container read.
+    Container(&'a ContainerFacts),
+    /// An image read.
+    Image(&'a ImageFacts),
     /// A container or image the daemon listed but that could not be read: `error` in every
     /// rule of its scope.
     Unread(&'a UnreadInstance),
-}
-
-impl<'a> Instance<'a> {
-    /// The facts document this evaluation built for the instance, once a rule has read it.
-    /// It lives only as long as the evaluation's row: evidence copies values out of it
-    /// instead of keeping it (see `observe::held`).
-    fn built_doc(&self) -> Option<&'a Doc> {
-        match self {
-            Instance::Container(_, doc) | Instance::Image(_, doc) => doc.get(),
-            Instance::None | Instance::Unread(_) => None,
-        }
-    }
 }
 
 /// What every evaluation reads, prepared once.
@@ -687,18 +674,12 @@ impl<'f, 'a> Context<'f, 'a> {
     }
 
     /// The `i`th instance of `rule`'s scope: the read ones first, then the unread.
-    /// `doc` holds its facts document once made.
-    fn instance_at<'r>(&self, rule: &Rule, i: usize, doc: &'r OnceCell<Doc>) -> Instance<'r>
-    where
-        'a: 'r,
-    {
+    fn instance_at(&self, rule: &Rule, i: usize) -> Instance<'a> {
         let (containers, images) = (&self.snapshot.containers, &self.snapshot.images);
         match rule.scope {
-            Scope::EachContainer if i < containers.len() => {
-                Instance::Container(&containers[i], doc)
-            }
+            Scope::EachContainer if i < containers.len() => Instance::Container(&containers[i]),
             Scope::EachContainer => Instance::Unread(self.unread_containers[i - containers.len()]),
-            Scope::EachImage if i < images.len() => Instance::Image(&images[i], doc),
+            Scope::EachImage if i < images.len() => Instance::Image(&images[i]),
             Scope::EachImage => Instance::Unread(self.unread_images[i - images.len()]),
             Scope::Host | Scope::Daemon => Instance::None,
         }
@@ -719,10 +700,9 @@ impl<'f, 'a> Context<'f, 'a> {
     /// `None` for the others. Instances are the outer loop: one container's documents stay in
     /// the CPU cache while all rules read them, which matters more than anything else here.
     ///
-    /// Each instance's facts document ([`ContainerFacts::facts_doc`], [`ImageFacts::facts_doc`])
-    /// is built when one of its rules first reads it, by the thread evaluating it, and dropped
-    /// with its row unless evidence holds a value of it: every fact a rule reads is a document
-    /// node, and no more than a row's documents are alive per thread.
+    /// Every fact a rule reads is a node of a document the snapshot holds (an inspect, or
+    /// [`ContainerFacts::facts_doc`] and [`ImageFacts::facts_doc`], built with the snapshot),
+    /// so evidence points at the node and copies no value.
     fn per_instance<T: Send + OnSheet>(
         &self,
         rules: &[&Rule],
@@ -744,15 +724,14 @@ impl<'f, 'a> Context<'f, 'a> {
                     self.snapshot.containers[i].inspect.warm();
                 }
                 forget_observations();
-                let doc = OnceCell::new();
                 let mut results = chosen
                     .iter()
-                    .map(|&r| f(rules[r], self.instance_at(rules[r], i, &doc)))
+                    .map(|&r| f(rules[r], self.instance_at(rules[r], i)))
                     .collect::<Vec<T>>();
                 // The instance's observations are all made: its results share them, and its
                 // subject.
                 if T::ON_SHEET {
-                    let about = subject(&self.instance_at(rules[chosen[0]], i, &doc));
+                    let about = subject(&self.instance_at(rules[chosen[0]], i));
                     if let Some(sheet) = take_sheet(self.expectations, Some(about)) {
                         results.iter_mut().for_each(|r| r.attach(&sheet));
                     }
@@ -1230,8 +1209,7 @@ impl<'f, 'a> Context<'f, 'a> {
         };
         let outcome = verdict.status();
         self.record(ev, verdict, || {
-            let observation =
-                seen.unwrap_or_else(|| observe(key, || (held(observed, inst.built_doc()), source)));
+            let observation = seen.unwrap_or_else(|| observe(key, || (held(observed), source)));
             EvidenceItem {
                 observation,
                 expectation: self.expectation_of(t),

@@ -33,7 +33,7 @@ impl Context<'_, '_> {
     ) -> Option<Lookup<'static>> {
         // Most snapshots have no errors under most roots: skip the prefix walk then, it would
         // dominate evaluation time.
-        let container_errors = matches!(inst, Instance::Container(c, _) if kind == Root::Container && !c.errors.is_empty());
+        let container_errors = matches!(inst, Instance::Container(c) if kind == Root::Container && !c.errors.is_empty());
         let image_errors = kind == Root::Image && self.image_errors;
         if !(self.error_roots.contains(&kind) || container_errors || image_errors) {
             return None;
@@ -49,7 +49,7 @@ impl Context<'_, '_> {
             if let Some(m) = self.not_collected.get(prefix.as_str()) {
                 return Some(Lookup::NotCollected(m.to_string()));
             }
-            if let (Instance::Image(img, _), "image") = (inst, root) {
+            if let (Instance::Image(img), "image") = (inst, root) {
                 let global = format!(
                     "images[\"{}\"]{}",
                     img.id,
@@ -59,7 +59,7 @@ impl Context<'_, '_> {
                     return Some(Lookup::Error(m.to_string()));
                 }
             }
-            if let Instance::Container(c, _) = inst {
+            if let Instance::Container(c) = inst {
                 if root == "container" {
                     let local = prefix.trim_start_matches("container.");
                     if let Some(m) = c.errors.get(local) {
@@ -104,7 +104,7 @@ impl Context<'_, '_> {
                 segs,
                 self.source(|| daemon_source(segs)),
             ),
-            (Root::Container, Instance::Container(c, doc)) => match first {
+            (Root::Container, Instance::Container(c)) => match first {
                 "inspect" => (
                     V::Doc(c.inspect.root()),
                     &segs[1..],
@@ -113,7 +113,7 @@ impl Context<'_, '_> {
                     }),
                 ),
                 _ => {
-                    let doc = doc.get_or_init(|| c.facts_doc());
+                    let doc = c.facts_doc();
                     let source = match first {
                         "processes" | "execs" => self.container_source(c),
                         _ => self.derived_source(c, first),
@@ -121,7 +121,7 @@ impl Context<'_, '_> {
                     (V::Doc(doc.root()), segs, source)
                 }
             },
-            (Root::Image, Instance::Image(i, doc)) => {
+            (Root::Image, Instance::Image(i)) => {
                 let name = i.tags.first().unwrap_or(&i.id);
                 let source = match first {
                     "inspect" => self.instance_source(SourceKind::Inspect, || {
@@ -132,7 +132,7 @@ impl Context<'_, '_> {
                     }),
                     _ => self.instance_source(SourceKind::Facts, || format!("image {name}")),
                 };
-                let doc = doc.get_or_init(|| i.facts_doc());
+                let doc = i.facts_doc();
                 (V::Doc(doc.root()), segs, source)
             }
             _ => return Lookup::Error(format!("fact root '{root}' has no value in this scope")),

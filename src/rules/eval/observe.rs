@@ -105,14 +105,12 @@ thread_local! {
     };
 }
 
-/// A value found, as evidence keeps it: a node of the snapshot's documents stays there; a
-/// value of the document the evaluation built for the instance (`built`: a container's facts
-/// beside its inspect, an image's facts) is copied, so that the evidence does not keep that
-/// whole document alive.
+/// A value found, as evidence keeps it: a node of the snapshot's documents stays there (the
+/// sheet keeps each document once); any other value is copied.
 #[inline]
-pub(super) fn held(v: V<'_>, built: Option<&Doc>) -> Observed {
+pub(super) fn held(v: V<'_>) -> Observed {
     match v {
-        V::Doc(node) if built.is_none_or(|d| !node.is_in(d)) => Observed::InDoc {
+        V::Doc(node) => Observed::InDoc {
             doc: doc_number(node),
             at: node.at(),
         },
@@ -310,8 +308,8 @@ type FastHash = foldhash::fast::FixedState;
 /// The subject of `inst` (kind, id, name), which its sheet holds for all its results.
 pub(super) fn subject(inst: &Instance) -> Subject {
     let (kind, id, name): (&str, &str, &str) = match inst {
-        Instance::Container(c, _) => ("container", &c.id, &c.name),
-        Instance::Image(i, _) => ("image", &i.id, i.tags.first().unwrap_or(&i.id)),
+        Instance::Container(c) => ("container", &c.id, &c.name),
+        Instance::Image(i) => ("image", &i.id, i.tags.first().unwrap_or(&i.id)),
         Instance::Unread(u) => (&u.kind, &u.id, &u.name),
         Instance::None => ("", "", ""),
     };

@@ -512,7 +512,7 @@ fn an_instances_observations_from_one_source_share_its_text() {
 }
 
 #[test]
-fn evidence_keeps_the_snapshots_documents_and_copies_values_of_documents_made_to_evaluate() {
+fn evidence_points_into_the_snapshots_documents_and_copies_no_value() {
     let mut by_name = rule(
         "each-container",
         r#"{ fact = "container.name", equals = "c0" }"#,
@@ -527,24 +527,22 @@ fn evidence_keeps_the_snapshots_documents_and_copies_values_of_documents_made_to
     let snap = containers(&[json!({"HostConfig": {"Privileged": false}})]);
     let results = evaluate(&rules, &snap, &Params::default());
     let evidence = |r: usize| results[r].instances[0].evidence.get(0).expect("evidence");
-    // The container's name is in the facts document the evaluation built: a copy, so that the
-    // evidence does not keep that document alive.
+    // The container's name is in its facts document, which the snapshot keeps: the evidence
+    // names its node.
     let name = evidence(0);
-    assert!(matches!(name.observation().observed, Observed::Made(_)));
+    assert!(matches!(name.observation().observed, Observed::InDoc { .. }));
+    assert!(name
+        .observed_node()
+        .is_some_and(|n| n.is_in(snap.containers[0].facts_doc())));
     assert_eq!(*name.observed(), json!("c0"));
-    // The inspect is the snapshot's own document: the evidence names its node, and the sheet
-    // holds the document once.
+    // So does the inspect's value, and the sheet holds each document once.
     let privileged = evidence(1);
-    assert!(matches!(
-        privileged.observation().observed,
-        Observed::InDoc { .. }
-    ));
     assert!(privileged
         .observed_node()
         .is_some_and(|n| n.is_in(&snap.containers[0].inspect)));
     assert_eq!(*privileged.observed(), json!(false));
 
-    // An image's facts are all in the document the evaluation builds for it: copied too.
+    // An image's facts are all in its facts document.
     let rules = RuleSet::new(vec![rule(
         "each-image",
         r#"{ fact = "image.inspect.Config.User", equals = "app" }"#,
@@ -556,8 +554,29 @@ fn evidence_keeps_the_snapshots_documents_and_copies_values_of_documents_made_to
     .expect("image facts")];
     let results = evaluate(&rules, &snap, &Params::default());
     let e = results[0].instances[0].evidence.get(0).expect("evidence");
-    assert!(matches!(e.observation().observed, Observed::Made(_)));
+    assert!(e
+        .observed_node()
+        .is_some_and(|n| n.is_in(snap.images[0].facts_doc())));
     assert_eq!(*e.observed(), json!("app"));
+}
+
+#[test]
+fn facts_changed_after_an_evaluation_are_read_by_the_next() {
+    let rules = RuleSet::new(vec![rule(
+        "each-container",
+        r#"{ fact = "container.name", equals = "c0" }"#,
+    )]);
+    let mut snap = containers(&[json!({"HostConfig": {}})]);
+    let status = |snap: &Snapshot| evaluate(&rules, snap, &Params::default())[0].status;
+    assert_eq!(status(&snap), Status::Pass);
+    // A copy starts without the document, so a copy changed is read as changed.
+    let mut copy = snap.clone();
+    copy.containers[0].name = "other".into();
+    assert_eq!(status(&copy), Status::Fail);
+    // Changed in place, the facts are read again once the change is told.
+    snap.containers[0].name = "other".into();
+    snap.containers[0].facts_changed();
+    assert_eq!(status(&snap), Status::Fail);
 }
 
 #[test]
