@@ -143,8 +143,9 @@ pub struct SourceArgs {
     /// makes the facts it concerns `error` and the scan goes on.
     #[arg(long, value_name = "SECONDS", default_value_t = limits::DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
-    /// Longest time for everything asked of the daemon (default: 4 × --timeout); requests
-    /// still open then end as errors and the scan finishes with what it has.
+    /// Longest time for everything asked of the daemon and read from the host (default:
+    /// 4 × --timeout); requests still open then end as errors, a host file system that does
+    /// not answer makes the host's facts errors, and the scan finishes with what it has.
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub deadline: Option<u64>,
 }

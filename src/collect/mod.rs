@@ -115,6 +115,9 @@ struct ContainersRead {
     runtimes: HashMap<String, ProcRead>,
     /// Their listening sockets.
     listening: Listening,
+    /// Set when the reading was still under way at the deadline: what is missing is not read
+    /// again (it would wait on the same file system), it is an error.
+    past_deadline: Option<String>,
 }
 
 /// What the concurrent phase brings back.
@@ -125,11 +128,19 @@ struct Parts {
 
 /// What the blocking tasks read while the daemon answered.
 struct HostRead {
-    /// The host's basics, its located part, and the daemon settings that located it; `None`
-    /// when the task could not run.
-    part: Option<(HostPart, Placed, BTreeMap<String, crate::snapshot::Sourced>)>,
+    /// The host's basics, its located part, and the daemon settings that located it.
+    part: Result<(HostPart, Placed, BTreeMap<String, crate::snapshot::Sourced>), Unfinished>,
     /// What was read of running containers.
     containers: ContainersRead,
+}
+
+/// Why a blocking task brought nothing back.
+enum Unfinished {
+    /// It could not run (or panicked): its work is done again on this thread.
+    Failed,
+    /// It was still reading at the deadline, most likely blocked on a file system that does
+    /// not answer (a hung network mount): its facts are errors with this message.
+    PastDeadline(String),
 }
 
 impl<'a> Collection<'a> {
@@ -224,22 +235,24 @@ impl<'a> Collection<'a> {
         // Two readers take running containers from one queue: after the daemon's last answer
         // the daemon is idle, and what is left of /proc and cgroup reading uses both cores.
         let running_rx = Arc::new(std::sync::Mutex::new(running_rx));
+        // Shared, so that what was read is there even if a reader is stuck at the deadline.
+        let runtimes = Arc::new(std::sync::Mutex::new(HashMap::new()));
         let proc_tasks: Vec<_> = (0..PROC_READERS)
             .map(|_| {
                 let (host, host_ns) = (host.clone(), host_ns.clone());
                 let (running_rx, netns_tx) = (running_rx.clone(), netns_tx.clone());
+                let runtimes = runtimes.clone();
                 self.spawn_host_reading(move || {
                     // The lock is held only while waiting for the next container.
                     let next = || {
                         let mut rx = running_rx.lock().unwrap_or_else(|p| p.into_inner());
                         rx.blocking_recv()
                     };
-                    let mut read = HashMap::new();
                     while let Some((id, pid)) = next() {
                         let _ = netns_tx.send(pid);
-                        read.insert(id, read_runtime(&host, pid, host_ns.as_ref()));
+                        let read = read_runtime(&host, pid, host_ns.as_ref());
+                        lock(&runtimes).insert(id, read);
                     }
-                    read
                 })
             })
             .collect();
@@ -256,18 +269,40 @@ impl<'a> Collection<'a> {
         (self.progress)("waiting for the Docker daemon's answers");
         let answers = wait_for_daemon(&self.runtime, daemon_task, limits);
         (self.progress)("reading host files");
+        // Host reading has the daemon's deadline: a file system that stops answering must
+        // not hold the scan for ever either.
+        let deadline = tokio::time::Instant::now() + limits.left() + DEADLINE_GRACE;
+        let past = || {
+            format!(
+                "host files were still being read {} s after the scan started (--deadline): a file system under the host root does not answer",
+                limits.whole.as_secs()
+            )
+        };
         let host = self.runtime.block_on(async {
+            let part = match tokio::time::timeout_at(deadline, host_task).await {
+                Ok(Ok(part)) => Ok(part),
+                Ok(Err(_)) => Err(Unfinished::Failed),
+                Err(_) => Err(Unfinished::PastDeadline(past())),
+            };
+            let mut past_deadline = None;
+            for task in proc_tasks {
+                if tokio::time::timeout_at(deadline, task).await.is_err() {
+                    past_deadline = Some(past());
+                }
+            }
+            let listening = match tokio::time::timeout_at(deadline, netns_task).await {
+                Ok(l) => l.unwrap_or_default(),
+                Err(_) => {
+                    past_deadline = Some(past());
+                    Listening::new()
+                }
+            };
             HostRead {
-                part: host_task.await.ok(),
+                part,
                 containers: ContainersRead {
-                    runtimes: {
-                        let mut runtimes = HashMap::new();
-                        for task in proc_tasks {
-                            runtimes.extend(task.await.unwrap_or_default());
-                        }
-                        runtimes
-                    },
-                    listening: netns_task.await.unwrap_or_default(),
+                    runtimes: std::mem::take(&mut *lock(&runtimes)),
+                    listening,
+                    past_deadline,
                 },
             }
         });
@@ -300,15 +335,20 @@ impl<'a> Collection<'a> {
         set_scanner_apart(&mut self.snap, scanner::own_container_id());
         let (opts, plan, snap) = (self.opts, self.plan, &self.snap);
         let (basics, placed) = match host.part {
-            Some((basics, placed, used)) if used == snap.daemon.settings => (basics, placed),
-            Some((basics, _, _)) => (
+            Ok((basics, placed, used)) if used == snap.daemon.settings => (basics, placed),
+            Ok((basics, _, _)) => (
                 basics,
                 read_host_placed(&self.host, opts, plan, &snap.daemon),
             ),
-            None => (
+            Err(Unfinished::Failed) => (
                 read_host_basics(&self.host, opts, plan, snap.daemon.process.as_ref()),
                 read_host_placed(&self.host, opts, plan, &snap.daemon),
             ),
+            Err(Unfinished::PastDeadline(why)) => {
+                // Every host fact is an error, none a pass on facts never read.
+                self.snap.error("host", why);
+                return host.containers;
+            }
         };
         merge_host(&mut self.snap, basics, placed);
         host.containers
@@ -323,6 +363,7 @@ impl<'a> Collection<'a> {
         let ContainersRead {
             runtimes,
             mut listening,
+            past_deadline,
         } = read;
         attach_runtime(
             &mut self.snap,
@@ -330,6 +371,7 @@ impl<'a> Collection<'a> {
             host_ns,
             runtimes,
             &mut listening,
+            past_deadline.as_deref(),
         )
     }
 
@@ -393,11 +435,17 @@ impl<'a> Collection<'a> {
     }
 
     /// The facts derived from others, the documents rules read, and the end time.
-    fn finish(mut self) -> Snapshot {
-        self.snap.containers.iter_mut().for_each(derive);
-        self.snap.build_documents();
-        self.snap.finished_at = Utc::now();
-        self.snap
+    fn finish(self) -> Snapshot {
+        let Collection {
+            mut snap, runtime, ..
+        } = self;
+        // A host read past the deadline may still be blocked in the kernel: its thread is
+        // left behind (it ends with the process) rather than waited for.
+        runtime.shutdown_background();
+        snap.containers.iter_mut().for_each(derive);
+        snap.build_documents();
+        snap.finished_at = Utc::now();
+        snap
     }
 }
 
@@ -481,6 +529,11 @@ fn yield_to_the_daemon() {
             setpriority(PRIO_PROCESS, tid, HOST_READING_NICE);
         }
     }
+}
+
+/// `m` locked; a reader that panicked while holding it left a map that is still whole.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Blocking tasks reading running containers' `/proc` and cgroup files: two, as the runtime
@@ -867,23 +920,65 @@ fn read_runtime(host: &HostFs, pid: u32, host_ns: Option<&BTreeMap<String, u64>>
 }
 
 /// Runtime facts, processes and listening sockets of every running container: those read
-/// while the daemon answered (`read`, by container id; `listening`, by pid), the rest now.
-/// Returns the ids of containers whose process was gone.
+/// while the daemon answered (`read`, by container id; `listening`, by pid), the rest now,
+/// unless that reading was still under way at the deadline (`past_deadline`, why): then
+/// what it did not bring back is an error. Returns the ids of containers whose process was
+/// gone.
 fn attach_runtime(
     snap: &mut Snapshot,
     host: &HostFs,
     host_ns: Option<&BTreeMap<String, u64>>,
     mut read: HashMap<String, ProcRead>,
     listening: &mut Listening,
+    past_deadline: Option<&str>,
 ) -> Vec<String> {
     let mut vanished = Vec::new();
     for c in &mut snap.containers {
         let early = read.remove(&c.id);
+        if let (Some(why), Some(pid)) = (past_deadline, running_pid(c)) {
+            if early.as_ref().is_none_or(|r| r.pid != pid) || !listening.contains_key(&pid) {
+                past_the_deadline(c, early, listening.remove(&pid), why);
+                continue;
+            }
+        }
         if attach_one(c, host, host_ns, early, listening) {
             vanished.push(c.id.clone());
         }
     }
     vanished
+}
+
+/// A running container whose /proc reading or network namespace was not done by the
+/// deadline: what was read is kept, the rest is an error.
+fn past_the_deadline(
+    c: &mut crate::snapshot::ContainerFacts,
+    early: Option<ProcRead>,
+    listening: Option<Result<Vec<ListeningSocket>, net::SocketsError>>,
+    why: &str,
+) {
+    let Some(read) = early else {
+        c.errors.insert("runtime".into(), why.into());
+        c.errors.insert("processes".into(), why.into());
+        return;
+    };
+    c.errors.extend(read.errors);
+    let mut facts = read.facts;
+    match listening {
+        Some(Ok(l)) => facts.listening = l,
+        Some(Err(e)) => {
+            c.errors.insert("runtime.listening".into(), e.to_string());
+        }
+        None => {
+            c.errors.insert("runtime.listening".into(), why.into());
+        }
+    }
+    match read.processes {
+        Ok(p) => c.processes = p,
+        Err(e) => {
+            c.errors.insert("processes".into(), e);
+        }
+    }
+    c.runtime = Some(facts);
 }
 
 /// [`attach_runtime`] for one container, with what was read early if anything. True when its

@@ -1033,6 +1033,9 @@ impl<'f, 'a> Context<'f, 'a> {
     ) -> Verdict {
         let segs = match self.concrete(list) {
             Ok(s) => s,
+            Err(_) if self.host_unread().is_some() => {
+                return Verdict::Error(self.host_unread().unwrap_or_default())
+            }
             Err(ph) => return missing_verdict(missing, self.unresolved(&ph), Verdict::Pass),
         };
         let list_text = self.fact_text(list, &segs, item);
@@ -1151,8 +1154,15 @@ impl<'f, 'a> Context<'f, 'a> {
         let concrete = match self.concrete(&t.fact) {
             Ok(p) => p,
             Err(placeholder) => {
-                let why = self.unresolved(&placeholder);
                 let fact = self.text(|| t.fact.to_string());
+                // Placeholders are located on the host: none is found when it was not read.
+                if let Some(m) = self.host_unread() {
+                    return self.record(ev, Verdict::Error(m), || {
+                        let source = self.source(|| "collection error".into());
+                        self.evidence(self.named_key(&fact), t, source, Status::Error)
+                    });
+                }
+                let why = self.unresolved(&placeholder);
                 let source = self.source(|| "host search".into());
                 return self.on_missing(t, self.named_key(&fact), source, || why, ev);
             }
@@ -1297,6 +1307,11 @@ impl<'f, 'a> Context<'f, 'a> {
 
     fn location(&self, name: &str) -> Option<String> {
         self.snapshot.host.locations.get(name).cloned().flatten()
+    }
+
+    /// Why the host's facts could not be read at all, when they could not.
+    fn host_unread(&self) -> Option<String> {
+        self.errors.get("host").map(|m| m.to_string())
     }
 
     fn unresolved(&self, placeholder: &str) -> String {

@@ -530,7 +530,10 @@ fn evidence_points_into_the_snapshots_documents_and_copies_no_value() {
     // The container's name is in its facts document, which the snapshot keeps: the evidence
     // names its node.
     let name = evidence(0);
-    assert!(matches!(name.observation().observed, Observed::InDoc { .. }));
+    assert!(matches!(
+        name.observation().observed,
+        Observed::InDoc { .. }
+    ));
     assert!(name
         .observed_node()
         .is_some_and(|n| n.is_in(snap.containers[0].facts_doc())));

@@ -1,0 +1,184 @@
+//! A host file system that stops answering (a hung NFS or FUSE mount under the host root)
+//! must not hold a scan for ever, nor let a rule pass on facts never read: at `--deadline`
+//! the host's facts become errors and the scan finishes.
+//!
+//! The hung file system is real: the fixture's `/etc/audit` is a FUSE mount (`bindfs`) whose
+//! daemon is stopped with SIGSTOP, so every access to it waits in the kernel for an answer
+//! that does not come, as on a network mount whose server is gone.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::fixture::HostTree;
+
+const NO_DAEMON: &str = "unix:///nonexistent/bollwerk-test.sock";
+
+/// A bindfs mount of `source` at `at`, run in the foreground so that its process is ours to
+/// stop and continue; unmounted when dropped.
+struct FuseMount {
+    child: Child,
+    at: PathBuf,
+}
+
+impl FuseMount {
+    /// Mounts, or says why it cannot on this machine.
+    fn new(source: &Path, at: &Path) -> Result<FuseMount, String> {
+        if !Path::new("/dev/fuse").exists() {
+            return Err("/dev/fuse is missing: this machine cannot mount FUSE file systems".into());
+        }
+        let child = Command::new("bindfs")
+            .arg("-f")
+            .arg(source)
+            .arg(at)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                format!("cannot run bindfs ({e}): run scripts/test.sh, which installs it")
+            })?;
+        let mut mount = FuseMount {
+            child,
+            at: at.to_path_buf(),
+        };
+        let waited = Instant::now();
+        while !mount.mounted() {
+            if let Ok(Some(status)) = mount.child.try_wait() {
+                return Err(format!(
+                    "bindfs ended ({status}) without mounting {}",
+                    at.display()
+                ));
+            }
+            if waited.elapsed() > Duration::from_secs(20) {
+                return Err(format!("bindfs did not mount {} in 20 s", at.display()));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(mount)
+    }
+
+    fn mounted(&self) -> bool {
+        let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        let at = self.at.to_string_lossy();
+        mounts.lines().any(|l| l.split(' ').nth(4) == Some(&*at))
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} bindfs");
+    }
+}
+
+impl Drop for FuseMount {
+    fn drop(&mut self) {
+        self.signal("CONT");
+        let _ = Command::new("fusermount3").arg("-u").arg(&self.at).status();
+        let _ = Command::new("umount").arg("-l").arg(&self.at).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `bollwerk scan` of `tree` with a 2-second deadline, killed (and the test failed) if it is
+/// still running after a minute.
+fn scan(tree: &HostTree, out: &Path) -> Value {
+    let mut child = support::scan::command(&[
+        "scan",
+        "--host-root",
+        &tree.root_arg(),
+        "--docker-host",
+        NO_DAEMON,
+        "--timeout",
+        "1",
+        "--deadline",
+        "2",
+        "--format",
+        "json",
+        "-q",
+    ])
+    .arg("-o")
+    .arg(out)
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("run bollwerk");
+    let started = Instant::now();
+    loop {
+        if child.try_wait().expect("wait for bollwerk").is_some() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("bollwerk scan was still running a minute after it started, with --deadline 2");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let text = std::fs::read_to_string(out.join("report.json")).expect("report.json written");
+    serde_json::from_str(&text).expect("report.json is JSON")
+}
+
+fn result<'r>(report: &'r Value, id: &str) -> &'r Value {
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no result for {id}"))
+}
+
+#[test]
+fn a_host_file_system_that_stops_answering_ends_in_errors_at_the_deadline() {
+    let tree = HostTree::new();
+    let source = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        source.path().join("audit.rules"),
+        "-w /usr/bin/dockerd -k docker\n",
+    )
+    .expect("write audit.rules");
+    std::fs::create_dir_all(tree.path("etc/audit")).expect("mkdir etc/audit");
+    let mount = match FuseMount::new(source.path(), &tree.path("etc/audit")) {
+        Ok(m) => m,
+        Err(why) => {
+            eprintln!("SKIP: {why}");
+            return;
+        }
+    };
+    let out = tempfile::tempdir().expect("tempdir");
+
+    // Answering, the audit rules are read: dockerd is audited.
+    let answering = scan(&tree, &out.path().join("answering"));
+    assert_eq!(
+        result(&answering, "1.1.3")["status"],
+        "pass",
+        "{:#}",
+        result(&answering, "1.1.3")
+    );
+
+    // Stopped, every access to /etc/audit waits for ever.
+    mount.signal("STOP");
+    let stuck = scan(&tree, &out.path().join("stuck"));
+    let rule = result(&stuck, "1.1.3");
+    assert_eq!(rule["status"], "error", "{rule:#}");
+    let message = rule["message"].as_str().unwrap_or_default();
+    assert!(message.contains("--deadline"), "{message}");
+    // No host rule passes or is found not to apply on facts never read.
+    for r in stuck["results"].as_array().expect("results") {
+        if r["scope"] == "host" {
+            assert!(
+                r["status"] == "error" || r["status"] == "notchecked",
+                "{} is {} though the host was not read",
+                r["id"],
+                r["status"]
+            );
+        }
+    }
+    drop(mount);
+}
