@@ -768,11 +768,25 @@ pub struct SpecialFile {
 
 impl Snapshot {
     /// Builds every container's and image's facts document now, so that evaluating the
-    /// snapshot only reads them: collection calls it once the facts are in.
+    /// snapshot only reads them: collection calls it once the facts are in. Containers are
+    /// shared out over the cores when there are many (a few microseconds each).
     pub fn build_documents(&self) {
-        for c in &self.containers {
-            c.facts_doc();
-        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let share = self.containers.len().div_ceil(threads).max(256);
+        std::thread::scope(|scope| {
+            let mut shares = self.containers.chunks(share);
+            let mine = shares.next();
+            for other in shares {
+                scope.spawn(move || {
+                    other.iter().for_each(|c| {
+                        c.facts_doc();
+                    })
+                });
+            }
+            mine.into_iter().flatten().for_each(|c| {
+                c.facts_doc();
+            });
+        });
         for i in &self.images {
             i.facts_doc();
         }
