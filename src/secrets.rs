@@ -75,7 +75,9 @@ pub fn mask_snapshot(snap: &mut Snapshot, is_secret: &dyn Fn(&str) -> bool) -> u
         let n = mask_matching(&mut image.inspect, is_secret)
             + mask_matching(&mut image.history, is_secret);
         image.masked_secrets += n;
-        image.facts_changed();
+        if n > 0 {
+            image.facts_changed();
+        }
         total += n;
     }
     for container in &mut snap.containers {
@@ -84,13 +86,17 @@ pub fn mask_snapshot(snap: &mut Snapshot, is_secret: &dyn Fn(&str) -> bool) -> u
         if n > 0 {
             container.inspect = Doc::from(inspect);
         }
-        total += n + container
+        let in_facts = container
             .processes
             .iter_mut()
             .chain(container.execs.iter_mut())
             .map(|v| mask_matching(v, is_secret))
             .sum::<usize>();
-        container.facts_changed();
+        if in_facts > 0 {
+            // Its facts document holds processes and execs (the inspect is a document itself).
+            container.facts_changed();
+        }
+        total += n + in_facts;
     }
     total
 }

@@ -777,11 +777,13 @@ impl Snapshot {
             let mut shares = self.containers.chunks(share);
             let mine = shares.next();
             for other in shares {
-                scope.spawn(move || {
+                let build = move || {
                     other.iter().for_each(|c| {
                         c.facts_doc();
                     })
-                });
+                };
+                // No thread to be had (a pids limit): the documents are built when first read.
+                let _ = std::thread::Builder::new().spawn_scoped(scope, build);
             }
             mine.into_iter().flatten().for_each(|c| {
                 c.facts_doc();

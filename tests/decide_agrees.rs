@@ -83,6 +83,7 @@ fn decide_agrees_when_facts_are_missing() {
         c.errors
             .insert("runtime".into(), "the container stopped".into());
         c.runtime = None;
+        c.facts_changed();
     }
     assert_agree(
         &rules,

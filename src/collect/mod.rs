@@ -274,8 +274,9 @@ impl<'a> Collection<'a> {
         let deadline = tokio::time::Instant::now() + limits.left() + DEADLINE_GRACE;
         let past = || {
             format!(
-                "host files were still being read {} s after the scan started (--deadline): a file system under the host root does not answer",
-                limits.whole.as_secs()
+                "host files were still being read at the deadline (--deadline {} s, then {} s of grace): a file system under the host root does not answer",
+                limits.whole.as_secs(),
+                DEADLINE_GRACE.as_secs()
             )
         };
         let host = self.runtime.block_on(async {
@@ -920,10 +921,12 @@ fn read_runtime(host: &HostFs, pid: u32, host_ns: Option<&BTreeMap<String, u64>>
 }
 
 /// Runtime facts, processes and listening sockets of every running container: those read
-/// while the daemon answered (`read`, by container id; `listening`, by pid), the rest now,
-/// unless that reading was still under way at the deadline (`past_deadline`, why): then
-/// what it did not bring back is an error. Returns the ids of containers whose process was
-/// gone.
+/// while the daemon answered (`read`, by container id; `listening`, by pid), the rest now.
+/// When the /proc reading was still under way at the deadline (`past_deadline`, why), a
+/// container it did not bring back is an error instead of being read again; one it did
+/// bring back is completed as usual (its listening sockets come over netlink, not from the
+/// file system that did not answer, and a stuck reader keeps the namespace reader from
+/// handing back any). Returns the ids of containers whose process was gone.
 fn attach_runtime(
     snap: &mut Snapshot,
     host: &HostFs,
@@ -936,8 +939,9 @@ fn attach_runtime(
     for c in &mut snap.containers {
         let early = read.remove(&c.id);
         if let (Some(why), Some(pid)) = (past_deadline, running_pid(c)) {
-            if early.as_ref().is_none_or(|r| r.pid != pid) || !listening.contains_key(&pid) {
-                past_the_deadline(c, early, listening.remove(&pid), why);
+            if early.as_ref().is_none_or(|r| r.pid != pid) {
+                c.errors.insert("runtime".into(), why.into());
+                c.errors.insert("processes".into(), why.into());
                 continue;
             }
         }
@@ -946,39 +950,6 @@ fn attach_runtime(
         }
     }
     vanished
-}
-
-/// A running container whose /proc reading or network namespace was not done by the
-/// deadline: what was read is kept, the rest is an error.
-fn past_the_deadline(
-    c: &mut crate::snapshot::ContainerFacts,
-    early: Option<ProcRead>,
-    listening: Option<Result<Vec<ListeningSocket>, net::SocketsError>>,
-    why: &str,
-) {
-    let Some(read) = early else {
-        c.errors.insert("runtime".into(), why.into());
-        c.errors.insert("processes".into(), why.into());
-        return;
-    };
-    c.errors.extend(read.errors);
-    let mut facts = read.facts;
-    match listening {
-        Some(Ok(l)) => facts.listening = l,
-        Some(Err(e)) => {
-            c.errors.insert("runtime.listening".into(), e.to_string());
-        }
-        None => {
-            c.errors.insert("runtime.listening".into(), why.into());
-        }
-    }
-    match read.processes {
-        Ok(p) => c.processes = p,
-        Err(e) => {
-            c.errors.insert("processes".into(), e);
-        }
-    }
-    c.runtime = Some(facts);
 }
 
 /// [`attach_runtime`] for one container, with what was read early if anything. True when its
