@@ -1033,10 +1033,11 @@ impl<'f, 'a> Context<'f, 'a> {
     ) -> Verdict {
         let segs = match self.concrete(list) {
             Ok(s) => s,
-            Err(_) if self.host_unread().is_some() => {
-                return Verdict::Error(self.host_unread().unwrap_or_default())
+            Err(ph) => {
+                return self.unlocated(inst).unwrap_or_else(|| {
+                    missing_verdict(missing, self.unresolved(&ph), Verdict::Pass)
+                })
             }
-            Err(ph) => return missing_verdict(missing, self.unresolved(&ph), Verdict::Pass),
         };
         let list_text = self.fact_text(list, &segs, item);
         let (value, source) = match self.lookup(list, &segs, inst, item) {
@@ -1155,11 +1156,11 @@ impl<'f, 'a> Context<'f, 'a> {
             Ok(p) => p,
             Err(placeholder) => {
                 let fact = self.text(|| t.fact.to_string());
-                // Placeholders are located on the host: none is found when it was not read.
-                if let Some(m) = self.host_unread() {
-                    return self.record(ev, Verdict::Error(m), || {
+                if let Some(verdict) = self.unlocated(inst) {
+                    let outcome = verdict.status();
+                    return self.record(ev, verdict, || {
                         let source = self.source(|| "collection error".into());
-                        self.evidence(self.named_key(&fact), t, source, Status::Error)
+                        self.evidence(self.named_key(&fact), t, source, outcome)
                     });
                 }
                 let why = self.unresolved(&placeholder);
@@ -1309,9 +1310,15 @@ impl<'f, 'a> Context<'f, 'a> {
         self.snapshot.host.locations.get(name).cloned().flatten()
     }
 
-    /// Why the host's facts could not be read at all, when they could not.
-    fn host_unread(&self) -> Option<String> {
-        self.errors.get("host").map(|m| m.to_string())
+    /// The verdict for a placeholder left unresolved because the host's facts, among which
+    /// placeholders are located, could not be read: the collection error a lookup of them
+    /// meets, never "not located".
+    fn unlocated(&self, inst: &Instance<'_>) -> Option<Verdict> {
+        match self.collection_error(Root::Host, "host", &[], inst)? {
+            Lookup::Error(m) => Some(Verdict::Error(m)),
+            Lookup::NotCollected(m) => Some(Verdict::NotChecked(m)),
+            Lookup::Missing(_) | Lookup::Found { .. } => None,
+        }
     }
 
     fn unresolved(&self, placeholder: &str) -> String {

@@ -608,3 +608,23 @@ fn instances_that_fail_alike_share_their_message() {
     assert!(ArcStr::ptr_eq(&message(0), &message(1)));
     assert!(message(2).contains("found \"yes\""));
 }
+
+#[test]
+fn a_placeholder_left_unlocated_because_the_host_was_not_read_is_an_error() {
+    let rules = RuleSet::new(vec![rule(
+        "host",
+        r#"{ fact = "host.files[\"{unit:docker.service}\"].mode", equals = "0644" }"#,
+    )]);
+    // Read and not found: decided as the test's `missing` says (a failure by default).
+    let mut snap = daemon_with(json!({}));
+    let results = evaluate(&rules, &snap, &Params::default());
+    assert_eq!(results[0].status, Status::Fail);
+    // Not read at all: the unit was never looked for, so nothing is known.
+    snap.error("host", "host files were still being read at the deadline");
+    let results = evaluate(&rules, &snap, &Params::default());
+    assert_eq!(results[0].status, Status::Error);
+    assert!(results[0]
+        .message
+        .as_deref()
+        .is_some_and(|m| m.contains("at the deadline")));
+}
