@@ -244,10 +244,7 @@ impl<'a> Collection<'a> {
                 let runtimes = runtimes.clone();
                 self.spawn_host_reading(move || {
                     // The lock is held only while waiting for the next container.
-                    let next = || {
-                        let mut rx = running_rx.lock().unwrap_or_else(|p| p.into_inner());
-                        rx.blocking_recv()
-                    };
+                    let next = || lock(&running_rx).blocking_recv();
                     while let Some((id, pid)) = next() {
                         let _ = netns_tx.send(pid);
                         let read = read_runtime(&host, pid, host_ns.as_ref());
@@ -274,7 +271,7 @@ impl<'a> Collection<'a> {
         let deadline = tokio::time::Instant::now() + limits.left() + DEADLINE_GRACE;
         let past = || {
             format!(
-                "host files were still being read at the deadline (--deadline {} s, then {} s of grace): a file system under the host root does not answer",
+                "the host (its files, or containers' /proc) was still being read at the deadline (--deadline {} s, then {} s of grace): a file system under the host root does not answer",
                 limits.whole.as_secs(),
                 DEADLINE_GRACE.as_secs()
             )
@@ -532,7 +529,8 @@ fn yield_to_the_daemon() {
     }
 }
 
-/// `m` locked; a reader that panicked while holding it left a map that is still whole.
+/// `m` locked; a reader that panicked while holding it left the value whole (a map or a
+/// queue receiver, changed by whole operations only).
 fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
