@@ -183,3 +183,40 @@ fn a_host_file_system_that_stops_answering_ends_in_errors_at_the_deadline() {
     }
     drop(mount);
 }
+
+/// daemon.json is read before the rest of the host (its settings locate files the rules
+/// check): on a mount that stops answering it must not hold the scan either, nor let the rules
+/// on its owner and mode pass.
+#[test]
+fn a_daemon_json_that_stops_answering_ends_in_errors_at_the_deadline() {
+    let tree = HostTree::new();
+    let source = tempfile::tempdir().expect("tempdir");
+    std::fs::write(source.path().join("daemon.json"), "{}\n").expect("write daemon.json");
+    std::fs::remove_file(tree.path("etc/docker/daemon.json")).expect("rm daemon.json");
+    let mount = match FuseMount::new(source.path(), &tree.path("etc/docker")) {
+        Ok(m) => m,
+        Err(why) => {
+            eprintln!("SKIP: {why}");
+            return;
+        }
+    };
+    let out = tempfile::tempdir().expect("tempdir");
+
+    // Answering, daemon.json is read: root owns it and only root writes it.
+    let answering = scan(&tree, &out.path().join("answering"));
+    for id in ["3.17", "3.18"] {
+        let rule = result(&answering, id);
+        assert_eq!(rule["status"], "pass", "{rule:#}");
+    }
+
+    // Stopped, reading daemon.json waits for ever.
+    assert!(mount.signal("STOP"), "kill -STOP bindfs");
+    let stuck = scan(&tree, &out.path().join("stuck"));
+    for id in ["3.17", "3.18"] {
+        let rule = result(&stuck, id);
+        assert_eq!(rule["status"], "error", "{rule:#}");
+        let message = rule["message"].as_str().unwrap_or_default();
+        assert!(message.contains("--deadline"), "{id}: {message}");
+    }
+    drop(mount);
+}

@@ -44,6 +44,11 @@ impl Limits {
         whole.unwrap_or(request * DEADLINE_TIMEOUTS)
     }
 
+    /// When the deadline comes.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
     /// Time left before the deadline.
     pub fn left(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())

@@ -1,8 +1,8 @@
 //! Collect: gather every fact once into a [`Snapshot`].
 //!
-//! A `Collection` runs the phases in order: start (the async runtime), read the daemon's
-//! configuration (dockerd's process, daemon.json, flags), gather (ask the daemon and, while it
-//! answers, read the host and the running containers), assemble (the answers and the host's
+//! A `Collection` runs the phases in order: start (the async runtime), ask the daemon, read
+//! the daemon's configuration while it answers (dockerd's process, daemon.json, flags), gather
+//! (while the daemon answers, read the host and the running containers), assemble (the answers and the host's
 //! part into the snapshot), attach each container's runtime facts, recheck containers that
 //! vanished meanwhile, ask `docker top` for those whose processes /proc did not show, finish.
 //!
@@ -75,8 +75,9 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
         Ok(run) => run,
         Err(host_only) => return *host_only,
     };
+    let asked = run.ask_daemon();
     run.read_daemon_config();
-    let parts = run.gather();
+    let parts = run.gather(asked);
     let read = run.assemble(parts.answers, parts.host);
     let vanished = run.attach_runtime(read);
     run.recheck_vanished(vanished);
@@ -118,6 +119,15 @@ struct ContainersRead {
     /// Set when the reading was still under way at the deadline: what is missing is not read
     /// again (it would wait on the same file system), it is an error.
     past_deadline: Option<String>,
+}
+
+/// The daemon's part under way, and what it hands the host readers as it answers.
+struct Asked {
+    task: tokio::task::JoinHandle<Result<docker::DaemonAnswers, DaemonError>>,
+    /// `/info`, as soon as it is in (it may move the data root).
+    info: tokio::sync::oneshot::Receiver<Option<Value>>,
+    /// Each running container's id and pid, as soon as it is inspected.
+    running: tokio::sync::mpsc::UnboundedReceiver<(String, u32)>,
 }
 
 /// What the concurrent phase brings back.
@@ -191,35 +201,89 @@ impl<'a> Collection<'a> {
         })
     }
 
-    /// dockerd's process, daemon.json and flags (before the daemon answers), and the host's
-    /// namespaces.
-    fn read_daemon_config(&mut self) {
-        (self.progress)("reading the daemon's configuration");
-        read_daemon_config(&mut self.snap, &self.host, &self.opts.endpoint);
-        let dockerd = self.snap.daemon.process.as_ref().map(|p| p.pid);
-        (self.host_ns, self.host_ns_note) = host_namespaces(&self.host, dockerd);
-    }
-
-    /// Asks the daemon and, while it answers, reads the host (first what does not depend
-    /// on the daemon, then, once `/info` is in, as it may move the data root, what the
-    /// daemon's settings locate), each running container's /proc and cgroup files as soon
-    /// as it is inspected, and each container's network namespace.
-    fn gather(&self) -> Parts {
+    /// Starts the daemon's part: it needs nothing read on the host, so it answers while the
+    /// host is read.
+    fn ask_daemon(&self) -> Asked {
         (self.progress)("asking the Docker daemon");
-        let (info_tx, info_rx) = tokio::sync::oneshot::channel::<Option<Value>>();
-        let (running_tx, running_rx) = tokio::sync::mpsc::unbounded_channel::<(String, u32)>();
-        let (netns_tx, netns_rx) = tokio::sync::mpsc::unbounded_channel::<u32>();
-        let (opts, plan) = (self.opts.clone(), self.plan.clone());
-        let early_daemon = self.snap.daemon.clone();
-        let (host, host_ns) = (self.host.clone(), self.host_ns.clone());
-        let limits = self.opts.limits;
-        let daemon_task = self.runtime.spawn(ask_daemon_everything(
+        let (info_tx, info) = tokio::sync::oneshot::channel::<Option<Value>>();
+        let (running_tx, running) = tokio::sync::mpsc::unbounded_channel::<(String, u32)>();
+        let task = self.runtime.spawn(ask_daemon_everything(
             self.opts.clone(),
             docker::Early {
                 info: Some(info_tx),
                 running: Some(running_tx),
             },
         ));
+        Asked {
+            task,
+            info,
+            running,
+        }
+    }
+
+    /// dockerd's process, daemon.json and flags, and the host's namespaces; read by the
+    /// deadline like the rest of the host (a daemon.json on a network mount that stops
+    /// answering must not hold the scan), else the settings are an error.
+    fn read_daemon_config(&mut self) {
+        (self.progress)("reading the daemon's configuration");
+        let (host, endpoint) = (self.host.clone(), self.opts.endpoint.clone());
+        // Nearly empty still: the copy costs nothing, and a reader stuck past the deadline
+        // keeps it rather than the collection's own.
+        let mut snap = self.snap.clone();
+        let read = move || {
+            read_daemon_config(&mut snap, &host, &endpoint);
+            let dockerd = snap.daemon.process.as_ref().map(|p| p.pid);
+            let namespaces = host_namespaces(&host, dockerd);
+            (snap, namespaces)
+        };
+        match self.in_time(read) {
+            Ok((snap, namespaces)) => {
+                self.snap = snap;
+                (self.host_ns, self.host_ns_note) = namespaces;
+            }
+            Err(Unfinished::Failed) => {
+                read_daemon_config(&mut self.snap, &self.host, &self.opts.endpoint);
+                let dockerd = self.snap.daemon.process.as_ref().map(|p| p.pid);
+                (self.host_ns, self.host_ns_note) = host_namespaces(&self.host, dockerd);
+            }
+            Err(Unfinished::PastDeadline(why)) => {
+                self.host_ns_note = Some(format!("host namespaces: {why}"));
+                self.snap.error("daemon.settings", why);
+            }
+        }
+    }
+
+    /// When reading the host ends: the deadline and the grace the daemon gets too.
+    fn host_end(&self) -> tokio::time::Instant {
+        tokio::time::Instant::from_std(self.opts.limits.deadline()) + DEADLINE_GRACE
+    }
+
+    /// `read` as a blocking task at the host-reading priority, waited for until
+    /// [`Collection::host_end`].
+    fn in_time<T: Send + 'static>(
+        &self,
+        read: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Unfinished> {
+        let task = self.spawn_host_reading(read);
+        let (end, limits) = (self.host_end(), self.opts.limits);
+        self.runtime.block_on(by_end(task, end, limits))
+    }
+
+    /// While the daemon answers (`asked`), reads the host (first what does not depend
+    /// on the daemon, then, once `/info` is in, as it may move the data root, what the
+    /// daemon's settings locate), each running container's /proc and cgroup files as soon
+    /// as it is inspected, and each container's network namespace.
+    fn gather(&self, asked: Asked) -> Parts {
+        let Asked {
+            task: daemon_task,
+            info: info_rx,
+            running: running_rx,
+        } = asked;
+        let (netns_tx, netns_rx) = tokio::sync::mpsc::unbounded_channel::<u32>();
+        let (opts, plan) = (self.opts.clone(), self.plan.clone());
+        let early_daemon = self.snap.daemon.clone();
+        let (host, host_ns) = (self.host.clone(), self.host_ns.clone());
+        let limits = self.opts.limits;
         let host_task = self.spawn_host_reading({
             let host = host.clone();
             move || {
@@ -268,30 +332,20 @@ impl<'a> Collection<'a> {
         (self.progress)("reading host files");
         // Host reading has the daemon's deadline: a file system that stops answering must
         // not hold the scan for ever either.
-        let deadline = tokio::time::Instant::now() + limits.left() + DEADLINE_GRACE;
-        let past = || {
-            format!(
-                "the host (its files, or containers' /proc) was still being read at the deadline (--deadline {} s, then {} s of grace): a file system under the host root does not answer",
-                limits.whole.as_secs(),
-                DEADLINE_GRACE.as_secs()
-            )
-        };
+        let end = self.host_end();
         let host = self.runtime.block_on(async {
-            let part = match tokio::time::timeout_at(deadline, host_task).await {
-                Ok(Ok(part)) => Ok(part),
-                Ok(Err(_)) => Err(Unfinished::Failed),
-                Err(_) => Err(Unfinished::PastDeadline(past())),
-            };
+            let part = by_end(host_task, end, limits).await;
             let mut past_deadline = None;
             for task in proc_tasks {
-                if tokio::time::timeout_at(deadline, task).await.is_err() {
-                    past_deadline = Some(past());
+                if let Err(Unfinished::PastDeadline(why)) = by_end(task, end, limits).await {
+                    past_deadline = Some(why);
                 }
             }
-            let listening = match tokio::time::timeout_at(deadline, netns_task).await {
-                Ok(l) => l.unwrap_or_default(),
-                Err(_) => {
-                    past_deadline = Some(past());
+            let listening = match by_end(netns_task, end, limits).await {
+                Ok(l) => l,
+                Err(Unfinished::Failed) => Listening::new(),
+                Err(Unfinished::PastDeadline(why)) => {
+                    past_deadline = Some(why);
                     Listening::new()
                 }
             };
@@ -331,24 +385,30 @@ impl<'a> Collection<'a> {
     ) -> ContainersRead {
         apply_answers(&mut self.snap, answers);
         set_scanner_apart(&mut self.snap, scanner::own_container_id());
-        let (opts, plan, snap) = (self.opts, self.plan, &self.snap);
-        let (basics, placed) = match host.part {
-            Ok((basics, placed, used)) if used == snap.daemon.settings => (basics, placed),
-            Ok((basics, _, _)) => (
-                basics,
-                read_host_placed(&self.host, opts, plan, &snap.daemon),
-            ),
-            Err(Unfinished::Failed) => (
-                read_host_basics(&self.host, opts, plan, snap.daemon.process.as_ref()),
-                read_host_placed(&self.host, opts, plan, &snap.daemon),
-            ),
-            Err(Unfinished::PastDeadline(why)) => {
-                // Every host fact is an error, none a pass on facts never read.
-                self.snap.error("host", why);
-                return host.containers;
-            }
+        let (host_fs, opts, plan) = (self.host.clone(), self.opts.clone(), self.plan.clone());
+        let daemon = self.snap.daemon.clone();
+        // What is read again is read by the deadline too.
+        let read = match host.part {
+            Ok((basics, placed, used)) if used == daemon.settings => Ok((basics, placed)),
+            Ok((basics, _, _)) => self
+                .in_time(move || read_host_placed(&host_fs, &opts, &plan, &daemon))
+                .map(|placed| (basics, placed)),
+            Err(Unfinished::Failed) => self.in_time(move || {
+                (
+                    read_host_basics(&host_fs, &opts, &plan, daemon.process.as_ref()),
+                    read_host_placed(&host_fs, &opts, &plan, &daemon),
+                )
+            }),
+            Err(past) => Err(past),
         };
-        merge_host(&mut self.snap, basics, placed);
+        match read {
+            Ok((basics, placed)) => merge_host(&mut self.snap, basics, placed),
+            // Every host fact is an error, none a pass on facts never read.
+            Err(Unfinished::PastDeadline(why)) => self.snap.error("host", why),
+            Err(Unfinished::Failed) => self
+                .snap
+                .error("host", "reading the host's files stopped on an internal error (bollwerk printed it on stderr)"),
+        }
         host.containers
     }
 
@@ -542,6 +602,24 @@ const PROC_READERS: usize = 2;
 /// Time the daemon task gets beyond the deadline to hand back what it has: each of its
 /// requests ends by the deadline, so this is only a backstop.
 const DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What the blocking `task` read, if it ends by `end`; the error says why not (`limits`
+/// names the deadline).
+async fn by_end<T>(
+    task: tokio::task::JoinHandle<T>,
+    end: tokio::time::Instant,
+    limits: limits::Limits,
+) -> Result<T, Unfinished> {
+    match tokio::time::timeout_at(end, task).await {
+        Ok(Ok(read)) => Ok(read),
+        Ok(Err(_)) => Err(Unfinished::Failed),
+        Err(_) => Err(Unfinished::PastDeadline(format!(
+            "the host (its files, or containers' /proc) was still being read at the deadline (--deadline {} s, then {} s of grace): a file system under the host root does not answer",
+            limits.whole.as_secs(),
+            DEADLINE_GRACE.as_secs()
+        ))),
+    }
+}
 
 /// The daemon task's answers; an error for the whole daemon if it outlives its deadline.
 fn wait_for_daemon(
