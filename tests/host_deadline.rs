@@ -2,9 +2,10 @@
 //! must not hold a scan for ever, nor let a rule pass on facts never read: at `--deadline`
 //! the host's facts become errors and the scan finishes.
 //!
-//! The hung file system is real: the fixture's `/etc/audit` is a FUSE mount (`bindfs`) whose
-//! daemon is stopped with SIGSTOP, so every access to it waits in the kernel for an answer
-//! that does not come, as on a network mount whose server is gone.
+//! The hung file system is real: the fixture's `/etc/audit` (or `/etc/docker`, or the cgroup
+//! file system) is a FUSE mount (`bindfs`) whose daemon is stopped with SIGSTOP, so every
+//! access to it waits in the kernel for an answer that does not come, as on a network mount
+//! whose server is gone.
 
 mod support;
 
@@ -12,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{json, Value};
+use support::dockerd::{PrivateDaemon, BUSYBOX_IMAGE};
 use support::fixture::HostTree;
 
 const NO_DAEMON: &str = "unix:///nonexistent/bollwerk-test.sock";
@@ -25,13 +27,14 @@ struct FuseMount {
 }
 
 impl FuseMount {
-    /// Mounts, or says why it cannot on this machine.
-    fn new(source: &Path, at: &Path) -> Result<FuseMount, String> {
+    /// Mounts, or says why it cannot on this machine; `options` go to bindfs.
+    fn new(source: &Path, at: &Path, options: &[&str]) -> Result<FuseMount, String> {
         if !Path::new("/dev/fuse").exists() {
             return Err("/dev/fuse is missing: this machine cannot mount FUSE file systems".into());
         }
         let child = Command::new("bindfs")
             .arg("-f")
+            .args(options)
             .arg(source)
             .arg(at)
             .stdout(Stdio::null())
@@ -90,12 +93,17 @@ impl Drop for FuseMount {
 /// still running after 30 s: the deadline and its 5 s of grace, with ample room for a slow
 /// machine (this bounds a hang, it does not time the scan).
 fn scan(tree: &HostTree, out: &Path) -> Value {
+    scan_of(tree, NO_DAEMON, out)
+}
+
+/// [`scan`] with the daemon at `docker_host`.
+fn scan_of(tree: &HostTree, docker_host: &str, out: &Path) -> Value {
     let mut child = support::scan::command(&[
         "scan",
         "--host-root",
         &tree.root_arg(),
         "--docker-host",
-        NO_DAEMON,
+        docker_host,
         "--timeout",
         "1",
         "--deadline",
@@ -145,7 +153,7 @@ fn a_host_file_system_that_stops_answering_ends_in_errors_at_the_deadline() {
     )
     .expect("write audit.rules");
     std::fs::create_dir_all(tree.path("etc/audit")).expect("mkdir etc/audit");
-    let mount = match FuseMount::new(source.path(), &tree.path("etc/audit")) {
+    let mount = match FuseMount::new(source.path(), &tree.path("etc/audit"), &[]) {
         Ok(m) => m,
         Err(why) => {
             eprintln!("SKIP: {why}");
@@ -193,7 +201,7 @@ fn a_daemon_json_that_stops_answering_ends_in_errors_at_the_deadline() {
     let source = tempfile::tempdir().expect("tempdir");
     std::fs::write(source.path().join("daemon.json"), "{}\n").expect("write daemon.json");
     std::fs::remove_file(tree.path("etc/docker/daemon.json")).expect("rm daemon.json");
-    let mount = match FuseMount::new(source.path(), &tree.path("etc/docker")) {
+    let mount = match FuseMount::new(source.path(), &tree.path("etc/docker"), &[]) {
         Ok(m) => m,
         Err(why) => {
             eprintln!("SKIP: {why}");
@@ -218,5 +226,86 @@ fn a_daemon_json_that_stops_answering_ends_in_errors_at_the_deadline() {
         let message = rule["message"].as_str().unwrap_or_default();
         assert!(message.contains("--deadline"), "{id}: {message}");
     }
+    drop(mount);
+}
+
+/// A bind mount (the real /proc in a fixture tree), unmounted when dropped.
+struct BindMount(PathBuf);
+
+impl BindMount {
+    fn new(source: &str, at: &Path) -> BindMount {
+        let ok = Command::new("mount")
+            .arg("--bind")
+            .arg(source)
+            .arg(at)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "mount --bind {source} {}", at.display());
+        BindMount(at.to_path_buf())
+    }
+}
+
+impl Drop for BindMount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Each running container's `/proc` and cgroup files are read while the daemon answers: a
+/// cgroup file system that stops answering makes that container's runtime facts errors at the
+/// deadline (its namespaces are not passed on a read that never ended), and the scan ends.
+#[test]
+fn a_container_whose_cgroup_files_stop_answering_is_an_error_at_the_deadline() {
+    let d = PrivateDaemon::start(json!({}));
+    d.import_busybox();
+    d.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "--network",
+        "none",
+        BUSYBOX_IMAGE,
+        "sleep",
+        "3600",
+    ]);
+    d.wait_running("web");
+    // The tree's /proc is this machine's, its cgroup file system a FUSE mount of this one's.
+    let tree = HostTree::new();
+    std::fs::remove_dir_all(tree.path("proc")).expect("rm the tree's proc");
+    std::fs::create_dir_all(tree.path("proc")).expect("mkdir proc");
+    std::fs::create_dir_all(tree.path("sys/fs/cgroup")).expect("mkdir sys/fs/cgroup");
+    let _proc = BindMount::new("/proc", &tree.path("proc"));
+    // direct_io: cgroup files say they are empty until read.
+    let cgroups = Path::new("/sys/fs/cgroup");
+    let mount = match FuseMount::new(cgroups, &tree.path("sys/fs/cgroup"), &["-o", "direct_io"]) {
+        Ok(m) => m,
+        Err(why) => {
+            eprintln!("SKIP: {why}");
+            return;
+        }
+    };
+    let out = tempfile::tempdir().expect("tempdir");
+    let instance = |report: &Value| -> Value {
+        let rule = result(report, "BW-NS-PID");
+        rule["instances"]
+            .as_array()
+            .and_then(|all| all.iter().find(|i| i["name"] == "web"))
+            .cloned()
+            .unwrap_or_else(|| panic!("no instance web in {rule:#}"))
+    };
+
+    // Answering, the container's namespaces are read: it has its own pid namespace.
+    let answering = scan_of(&tree, &d.socket_url(), &out.path().join("answering"));
+    let web = instance(&answering);
+    assert_eq!(web["status"], "pass", "{web:#}");
+
+    // Stopped, reading the container's cgroup files waits for ever.
+    assert!(mount.signal("STOP"), "kill -STOP bindfs");
+    let stuck = scan_of(&tree, &d.socket_url(), &out.path().join("stuck"));
+    let web = instance(&stuck);
+    assert_eq!(web["status"], "error", "{web:#}");
+    let message = web["message"].as_str().unwrap_or_default();
+    assert!(message.contains("--deadline"), "{message}");
     drop(mount);
 }

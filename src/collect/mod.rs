@@ -1,10 +1,15 @@
 //! Collect: gather every fact once into a [`Snapshot`].
 //!
 //! A `Collection` runs the phases in order: start (the async runtime), ask the daemon, read
-//! the daemon's configuration while it answers (dockerd's process, daemon.json, flags), gather
-//! (while the daemon answers, read the host and the running containers), assemble (the answers and the host's
-//! part into the snapshot), attach each container's runtime facts, recheck containers that
-//! vanished meanwhile, ask `docker top` for those whose processes /proc did not show, finish.
+//! the daemon's configuration while it answers (dockerd's process, daemon.json, flags),
+//! gather (while the daemon answers, read the host and the running containers), assemble
+//! (the answers and the host's part into the snapshot), attach each container's runtime
+//! facts, recheck containers that vanished meanwhile, ask `docker top` for those whose
+//! processes /proc did not show, finish. Reading the host's files, daemon.json included, and
+//! the running containers' `/proc` ends by the deadline (`--deadline` and a grace): what is
+//! still being read then is an error. Left without one: the `/proc` of a container that
+//! restarted during the scan or that a reader failed on (read after the daemon answered),
+//! and the host's part when the async runtime cannot start.
 //!
 //! One concurrency model, tokio: daemon requests run concurrently as tasks (see [`docker`]);
 //! the host's files, audit rules and kernel parameters, each running container's `/proc` and
