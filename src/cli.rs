@@ -145,8 +145,8 @@ pub struct SourceArgs {
     pub timeout: u64,
     /// Longest time for everything asked of the daemon and read from the host (default:
     /// 4 × --timeout); requests still open then end as errors, a host file system that does
-    /// not answer (daemon.json on it included) makes the facts it holds errors, and the scan
-    /// finishes with what it has.
+    /// not answer makes the host's facts errors (the daemon's settings too when daemon.json
+    /// is on it), and the scan finishes with what it has.
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub deadline: Option<u64>,
 }

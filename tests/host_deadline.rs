@@ -89,15 +89,21 @@ impl Drop for FuseMount {
     }
 }
 
-/// `bollwerk scan` of `tree` with a 2-second deadline, killed (and the test failed) if it is
-/// still running after 30 s: the deadline and its 5 s of grace, with ample room for a slow
-/// machine (this bounds a hang, it does not time the scan).
-fn scan(tree: &HostTree, out: &Path) -> Value {
-    scan_of(tree, NO_DAEMON, out)
+/// The deadline of scans that meet a stopped mount: short, so that the tests end soon.
+const STUCK: &str = "2";
+
+/// The deadline of scans that meet none: long enough for a loaded machine.
+const ANSWERING: &str = "10";
+
+/// `bollwerk scan` of `tree` without a daemon, with `deadline` (seconds), killed (and the test
+/// failed) if it is still running after 30 s: the deadline and its 5 s of grace, with ample
+/// room for a slow machine (this bounds a hang, it does not time the scan).
+fn scan(tree: &HostTree, deadline: &str, out: &Path) -> Value {
+    scan_of(tree, NO_DAEMON, deadline, out)
 }
 
 /// [`scan`] with the daemon at `docker_host`.
-fn scan_of(tree: &HostTree, docker_host: &str, out: &Path) -> Value {
+fn scan_of(tree: &HostTree, docker_host: &str, deadline: &str, out: &Path) -> Value {
     let mut child = support::scan::command(&[
         "scan",
         "--host-root",
@@ -107,7 +113,7 @@ fn scan_of(tree: &HostTree, docker_host: &str, out: &Path) -> Value {
         "--timeout",
         "1",
         "--deadline",
-        "2",
+        deadline,
         "--format",
         "json",
         "-q",
@@ -126,7 +132,9 @@ fn scan_of(tree: &HostTree, docker_host: &str, out: &Path) -> Value {
         if started.elapsed() > Duration::from_secs(30) {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("bollwerk scan was still running 30 s after it started, with --deadline 2");
+            panic!(
+                "bollwerk scan was still running 30 s after it started, with --deadline {deadline}"
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -163,7 +171,7 @@ fn a_host_file_system_that_stops_answering_ends_in_errors_at_the_deadline() {
     let out = tempfile::tempdir().expect("tempdir");
 
     // Answering, the audit rules are read: dockerd is audited.
-    let answering = scan(&tree, &out.path().join("answering"));
+    let answering = scan(&tree, ANSWERING, &out.path().join("answering"));
     assert_eq!(
         result(&answering, "1.1.3")["status"],
         "pass",
@@ -173,7 +181,7 @@ fn a_host_file_system_that_stops_answering_ends_in_errors_at_the_deadline() {
 
     // Stopped, every access to /etc/audit waits for ever.
     assert!(mount.signal("STOP"), "kill -STOP bindfs");
-    let stuck = scan(&tree, &out.path().join("stuck"));
+    let stuck = scan(&tree, STUCK, &out.path().join("stuck"));
     let rule = result(&stuck, "1.1.3");
     assert_eq!(rule["status"], "error", "{rule:#}");
     let message = rule["message"].as_str().unwrap_or_default();
@@ -193,10 +201,12 @@ fn a_host_file_system_that_stops_answering_ends_in_errors_at_the_deadline() {
 }
 
 /// daemon.json is read before the rest of the host (its settings locate files the rules
-/// check): on a mount that stops answering it must not hold the scan either, nor let the rules
-/// on its owner and mode pass.
+/// check): on a mount that stops answering it must not hold the scan either, nor let a rule on
+/// the daemon's settings or on the file's owner and mode pass. The daemon (a private one) is
+/// asked meanwhile.
 #[test]
 fn a_daemon_json_that_stops_answering_ends_in_errors_at_the_deadline() {
+    let d = PrivateDaemon::start(json!({}));
     let tree = HostTree::new();
     let source = tempfile::tempdir().expect("tempdir");
     std::fs::write(source.path().join("daemon.json"), "{}\n").expect("write daemon.json");
@@ -210,17 +220,29 @@ fn a_daemon_json_that_stops_answering_ends_in_errors_at_the_deadline() {
     };
     let out = tempfile::tempdir().expect("tempdir");
 
-    // Answering, daemon.json is read: root owns it and only root writes it.
-    let answering = scan(&tree, &out.path().join("answering"));
+    // Answering, daemon.json is read: root owns it and only root writes it; it does not turn
+    // inter-container communication off (no dockerd in the tree's /proc: its settings are
+    // the file's and docker info's).
+    let answering = scan_of(
+        &tree,
+        &d.socket_url(),
+        ANSWERING,
+        &out.path().join("answering"),
+    );
     for id in ["3.17", "3.18"] {
         let rule = result(&answering, id);
         assert_eq!(rule["status"], "pass", "{rule:#}");
     }
+    let icc = result(&answering, "2.2");
+    assert_eq!(icc["status"], "fail", "{icc:#}");
 
     // Stopped, reading daemon.json waits for ever.
     assert!(mount.signal("STOP"), "kill -STOP bindfs");
-    let stuck = scan(&tree, &out.path().join("stuck"));
-    for id in ["3.17", "3.18"] {
+    let stuck = scan_of(&tree, &d.socket_url(), STUCK, &out.path().join("stuck"));
+    // The daemon answered: its own facts are there.
+    let swarm = result(&stuck, "7.1");
+    assert_ne!(swarm["status"], "error", "{swarm:#}");
+    for id in ["2.2", "3.17", "3.18"] {
         let rule = result(&stuck, id);
         assert_eq!(rule["status"], "error", "{rule:#}");
         let message = rule["message"].as_str().unwrap_or_default();
@@ -296,13 +318,18 @@ fn a_container_whose_cgroup_files_stop_answering_is_an_error_at_the_deadline() {
     };
 
     // Answering, the container's namespaces are read: it has its own pid namespace.
-    let answering = scan_of(&tree, &d.socket_url(), &out.path().join("answering"));
+    let answering = scan_of(
+        &tree,
+        &d.socket_url(),
+        ANSWERING,
+        &out.path().join("answering"),
+    );
     let web = instance(&answering);
     assert_eq!(web["status"], "pass", "{web:#}");
 
     // Stopped, reading the container's cgroup files waits for ever.
     assert!(mount.signal("STOP"), "kill -STOP bindfs");
-    let stuck = scan_of(&tree, &d.socket_url(), &out.path().join("stuck"));
+    let stuck = scan_of(&tree, &d.socket_url(), STUCK, &out.path().join("stuck"));
     let web = instance(&stuck);
     assert_eq!(web["status"], "error", "{web:#}");
     let message = web["message"].as_str().unwrap_or_default();

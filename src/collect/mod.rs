@@ -7,9 +7,12 @@
 //! facts, recheck containers that vanished meanwhile, ask `docker top` for those whose
 //! processes /proc did not show, finish. Reading the host's files, daemon.json included, and
 //! the running containers' `/proc` ends by the deadline (`--deadline` and a grace): what is
-//! still being read then is an error. Left without one: the `/proc` of a container that
-//! restarted during the scan or that a reader failed on (read after the daemon answered),
-//! and the host's part when the async runtime cannot start.
+//! still being read then is an error; when the daemon's configuration (which locates host
+//! files) is still being read at the deadline, nothing more is read on the host. Left
+//! without a deadline: after the daemon answered, the `/proc` of a container that restarted
+//! during the scan or that a reader failed on, and the listening sockets of one the
+//! namespace reader did not bring back (over netlink); and the host's part when the async
+//! runtime cannot start.
 //!
 //! One concurrency model, tokio: daemon requests run concurrently as tasks (see [`docker`]);
 //! the host's files, audit rules and kernel parameters, each running container's `/proc` and
@@ -110,6 +113,9 @@ struct Collection<'a> {
     host_ns: Option<BTreeMap<String, u64>>,
     /// Why they are dockerd's or unknown, when they are not pid 1's.
     host_ns_note: Option<String>,
+    /// Why the daemon's configuration is unknown when it was still being read at the
+    /// deadline: nothing more is read on the host then.
+    config_unread: Option<String>,
 }
 
 /// Each running container's listening sockets, by pid.
@@ -203,6 +209,7 @@ impl<'a> Collection<'a> {
             snap,
             host_ns: None,
             host_ns_note: None,
+            config_unread: None,
         })
     }
 
@@ -228,7 +235,8 @@ impl<'a> Collection<'a> {
 
     /// dockerd's process, daemon.json and flags, and the host's namespaces; read by the
     /// deadline like the rest of the host (a daemon.json on a network mount that stops
-    /// answering must not hold the scan), else the settings are an error.
+    /// answering must not hold the scan). Past it the settings are an error, and as the
+    /// deadline has passed nothing more is read on the host ([`Collection::gather`]).
     fn read_daemon_config(&mut self) {
         (self.progress)("reading the daemon's configuration");
         let (host, endpoint) = (self.host.clone(), self.opts.endpoint.clone());
@@ -241,19 +249,20 @@ impl<'a> Collection<'a> {
             let namespaces = host_namespaces(&host, dockerd);
             (snap, namespaces)
         };
-        match self.in_time(read) {
+        match self.in_time("dockerd's process and daemon.json were", read) {
             Ok((snap, namespaces)) => {
                 self.snap = snap;
                 (self.host_ns, self.host_ns_note) = namespaces;
             }
             Err(Unfinished::Failed) => {
-                read_daemon_config(&mut self.snap, &self.host, &self.opts.endpoint);
-                let dockerd = self.snap.daemon.process.as_ref().map(|p| p.pid);
-                (self.host_ns, self.host_ns_note) = host_namespaces(&self.host, dockerd);
+                let why = "reading dockerd's process and daemon.json stopped on an internal error (bollwerk printed it on stderr)";
+                self.host_ns_note = Some(format!("host namespaces: not read: {why}"));
+                self.snap.error("daemon.settings", why);
             }
             Err(Unfinished::PastDeadline(why)) => {
-                self.host_ns_note = Some(format!("host namespaces: {why}"));
-                self.snap.error("daemon.settings", why);
+                self.host_ns_note = Some(format!("host namespaces: not read: {why}"));
+                self.snap.error("daemon.settings", why.clone());
+                self.config_unread = Some(why);
             }
         }
     }
@@ -265,30 +274,48 @@ impl<'a> Collection<'a> {
 
     /// `read` as a blocking task at the host-reading priority, waited for until
     /// [`Collection::host_end`].
+    /// `what` names what it reads, for the error.
     fn in_time<T: Send + 'static>(
         &self,
+        what: &str,
         read: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Unfinished> {
         let task = self.spawn_host_reading(read);
         let (end, limits) = (self.host_end(), self.opts.limits);
-        self.runtime.block_on(by_end(task, end, limits))
+        self.runtime.block_on(by_end(task, end, limits, what))
     }
 
     /// While the daemon answers (`asked`), reads the host (first what does not depend
     /// on the daemon, then, once `/info` is in, as it may move the data root, what the
     /// daemon's settings locate), each running container's /proc and cgroup files as soon
-    /// as it is inspected, and each container's network namespace.
+    /// as it is inspected, and each container's network namespace. When the daemon's
+    /// configuration was still being read at the deadline, only the daemon's answers are
+    /// waited for: the host's facts and the containers' runtime facts are errors.
     fn gather(&self, asked: Asked) -> Parts {
         let Asked {
             task: daemon_task,
             info: info_rx,
             running: running_rx,
         } = asked;
+        let limits = self.opts.limits;
+        if let Some(why) = &self.config_unread {
+            let why = format!("not read, the deadline having passed: {why}");
+            (self.progress)("waiting for the Docker daemon's answers");
+            let answers = wait_for_daemon(&self.runtime, daemon_task, limits);
+            let host = HostRead {
+                part: Err(Unfinished::PastDeadline(why.clone())),
+                containers: ContainersRead {
+                    runtimes: HashMap::new(),
+                    listening: Listening::new(),
+                    past_deadline: Some(why),
+                },
+            };
+            return Parts { answers, host };
+        }
         let (netns_tx, netns_rx) = tokio::sync::mpsc::unbounded_channel::<u32>();
         let (opts, plan) = (self.opts.clone(), self.plan.clone());
         let early_daemon = self.snap.daemon.clone();
         let (host, host_ns) = (self.host.clone(), self.host_ns.clone());
-        let limits = self.opts.limits;
         let host_task = self.spawn_host_reading({
             let host = host.clone();
             move || {
@@ -338,15 +365,19 @@ impl<'a> Collection<'a> {
         // Host reading has the daemon's deadline: a file system that stops answering must
         // not hold the scan for ever either.
         let end = self.host_end();
+        let (files, procs) = (
+            "the host's files were",
+            "running containers' /proc and cgroup files were",
+        );
         let host = self.runtime.block_on(async {
-            let part = by_end(host_task, end, limits).await;
+            let part = by_end(host_task, end, limits, files).await;
             let mut past_deadline = None;
             for task in proc_tasks {
-                if let Err(Unfinished::PastDeadline(why)) = by_end(task, end, limits).await {
+                if let Err(Unfinished::PastDeadline(why)) = by_end(task, end, limits, procs).await {
                     past_deadline = Some(why);
                 }
             }
-            let listening = match by_end(netns_task, end, limits).await {
+            let listening = match by_end(netns_task, end, limits, procs).await {
                 Ok(l) => l,
                 Err(Unfinished::Failed) => Listening::new(),
                 Err(Unfinished::PastDeadline(why)) => {
@@ -392,13 +423,22 @@ impl<'a> Collection<'a> {
         set_scanner_apart(&mut self.snap, scanner::own_container_id());
         let (host_fs, opts, plan) = (self.host.clone(), self.opts.clone(), self.plan.clone());
         let daemon = self.snap.daemon.clone();
+        let files = "the host's files were";
         // What is read again is read by the deadline too.
         let read = match host.part {
             Ok((basics, placed, used)) if used == daemon.settings => Ok((basics, placed)),
+            Ok((basics, placed, _)) if tokio::time::Instant::now() >= self.host_end() => {
+                // The daemon's answers came too late to be applied (its settings then differ
+                // from those that located the files): what was located is kept.
+                self.snap.notes.push("host files located by the daemon's settings known while the host was read: reading them again with the final ones would start past the deadline".into());
+                Ok((basics, placed))
+            }
             Ok((basics, _, _)) => self
-                .in_time(move || read_host_placed(&host_fs, &opts, &plan, &daemon))
+                .in_time(files, move || {
+                    read_host_placed(&host_fs, &opts, &plan, &daemon)
+                })
                 .map(|placed| (basics, placed)),
-            Err(Unfinished::Failed) => self.in_time(move || {
+            Err(Unfinished::Failed) => self.in_time(files, move || {
                 (
                     read_host_basics(&host_fs, &opts, &plan, daemon.process.as_ref()),
                     read_host_placed(&host_fs, &opts, &plan, &daemon),
@@ -608,18 +648,19 @@ const PROC_READERS: usize = 2;
 /// requests ends by the deadline, so this is only a backstop.
 const DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// What the blocking `task` read, if it ends by `end`; the error says why not (`limits`
-/// names the deadline).
+/// What the blocking `task` read, if it ends by `end`; the error says why not: `what` (with
+/// its verb, "the host's files were") was still being read, `limits` names the deadline.
 async fn by_end<T>(
     task: tokio::task::JoinHandle<T>,
     end: tokio::time::Instant,
     limits: limits::Limits,
+    what: &str,
 ) -> Result<T, Unfinished> {
     match tokio::time::timeout_at(end, task).await {
         Ok(Ok(read)) => Ok(read),
         Ok(Err(_)) => Err(Unfinished::Failed),
         Err(_) => Err(Unfinished::PastDeadline(format!(
-            "the host (its files, or containers' /proc) was still being read at the deadline (--deadline {} s, then {} s of grace): a file system under the host root does not answer",
+            "{what} still being read at the deadline (--deadline {} s, then {} s of grace): a file system under the host root does not answer",
             limits.whole.as_secs(),
             DEADLINE_GRACE.as_secs()
         ))),
