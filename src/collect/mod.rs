@@ -273,8 +273,7 @@ impl<'a> Collection<'a> {
     }
 
     /// `read` as a blocking task at the host-reading priority, waited for until
-    /// [`Collection::host_end`].
-    /// `what` names what it reads, for the error.
+    /// [`Collection::host_end`]; `what` names what it reads, for the error.
     fn in_time<T: Send + 'static>(
         &self,
         what: &str,
