@@ -10,11 +10,7 @@ use support::dockerd::PrivateDaemon;
 use support::scan::{bollwerk, Run};
 
 fn run(d: &PrivateDaemon, name: &str, args: &[&str]) {
-    let mut all = vec!["run", "-d", "--name", name, "--network", "none"];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&["local/busybox:test", "sleep", "3600"]);
-    d.docker(&all);
-    d.wait_running(name);
+    d.run_sleeping(name, &[&["--network", "none"], args].concat());
 }
 
 fn scan(d: &PrivateDaemon, out: &Path, extra: &[&str]) -> Run {

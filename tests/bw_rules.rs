@@ -88,15 +88,6 @@ fn scan_daemon(d: &PrivateDaemon, include: &str, extra: &[&str]) -> (tempfile::T
     (out, run)
 }
 
-/// `docker run -d` of the busybox image sleeping, waiting until it runs.
-fn run(d: &PrivateDaemon, name: &str, args: &[&str]) {
-    let mut all = vec!["run", "-d", "--name", name];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&[BUSYBOX_IMAGE, "sleep", "3600"]);
-    d.docker(&all);
-    d.wait_running(name);
-}
-
 /// `POST path` with a JSON body on the daemon's API socket (for what the CLI would normalise);
 /// returns the response body, panicking unless the status is 2xx.
 fn api_post(d: &PrivateDaemon, path: &str, body: &Value) -> String {
@@ -295,33 +286,24 @@ fn container_rules_read_namespaces_cgroups_capabilities_and_confinement() {
     let d = PrivateDaemon::start(json!({}));
     d.import_busybox();
     let none = ["--network", "none"];
-    run(&d, "plain", &none);
+    d.run_sleeping("plain", &none);
     // Namespaces shared with the host, one kind each.
-    run(&d, "hostpid", &["--network", "none", "--pid", "host"]);
-    run(&d, "hostipc", &["--network", "none", "--ipc", "host"]);
-    run(&d, "hostuts", &["--network", "none", "--uts", "host"]);
-    run(&d, "hostnet", &["--network", "host"]);
-    run(&d, "cghost", &["--network", "none", "--cgroupns", "host"]);
-    run(
-        &d,
-        "cgpriv",
-        &["--network", "none", "--cgroupns", "private"],
-    );
+    d.run_sleeping("hostpid", &["--network", "none", "--pid", "host"]);
+    d.run_sleeping("hostipc", &["--network", "none", "--ipc", "host"]);
+    d.run_sleeping("hostuts", &["--network", "none", "--uts", "host"]);
+    d.run_sleeping("hostnet", &["--network", "host"]);
+    d.run_sleeping("cghost", &["--network", "none", "--cgroupns", "host"]);
+    d.run_sleeping("cgpriv", &["--network", "none", "--cgroupns", "private"]);
     // Limits: kept, and changed behind Docker's back.
     let limited = ["--network", "none", "-m", "64m", "--pids-limit", "50"];
-    run(&d, "limited", &limited);
-    run(&d, "raised", &limited);
+    d.run_sleeping("limited", &limited);
+    d.run_sleeping("raised", &limited);
     tamper(&d, "raised", Some("134217728"), Some("max"));
-    run(&d, "capped", &none);
+    d.run_sleeping("capped", &none);
     tamper(&d, "capped", Some("67108864"), Some("20"));
     // Capabilities.
-    run(
-        &d,
-        "sysadmin",
-        &["--network", "none", "--cap-add", "SYS_ADMIN"],
-    );
-    run(
-        &d,
+    d.run_sleeping("sysadmin", &["--network", "none", "--cap-add", "SYS_ADMIN"]);
+    d.run_sleeping(
         "harmless",
         &[
             "--network",
@@ -370,7 +352,7 @@ fn container_rules_read_namespaces_cgroups_capabilities_and_confinement() {
         ("nomask", "systempaths=unconfined"),
         ("nolabel", "label=disable"),
     ] {
-        run(&d, name, &["--network", "none", "--security-opt", opt]);
+        d.run_sleeping(name, &["--network", "none", "--security-opt", opt]);
     }
     // A stopped container with a host namespace: the kernel has nothing to say about it.
     d.docker(&[
@@ -574,8 +556,8 @@ fn container_rules_read_namespaces_cgroups_capabilities_and_confinement() {
 fn remapping_daemon_with_icc_off_decides_user_namespace_and_its_kernel_parameters() {
     let d = PrivateDaemon::start(json!({"userns-remap": "default", "icc": false}));
     d.import_busybox();
-    run(&d, "remapped", &["--network", "none"]);
-    run(&d, "hostuser", &["--network", "none", "--userns", "host"]);
+    d.run_sleeping("remapped", &["--network", "none"]);
+    d.run_sleeping("hostuser", &["--network", "none", "--userns", "host"]);
     let (_o, r) = scan_daemon(&d, "BW-NS-USER,BW-SECOPT-UNCONFINED", &[]);
     r.expect_instance("BW-NS-USER", "remapped", "pass");
     r.expect_instance("BW-NS-USER", "hostuser", "fail");

@@ -7,23 +7,13 @@ mod support;
 use support::dockerd::{mount_tmpfs, PrivateDaemon};
 use support::scan::bollwerk;
 
-/// Starts `docker run -d` with `args` and waits until it runs.
-fn run(d: &PrivateDaemon, name: &str, args: &[&str]) {
-    let mut all = vec!["run", "-d", "--name", name];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&["local/busybox:test", "sleep", "3600"]);
-    d.docker(&all);
-    d.wait_running(name);
-}
-
 #[test]
 fn weak_daemon_verdicts_per_rule_and_container() {
     let d = PrivateDaemon::start(serde_json::json!({}));
     d.import_busybox();
     d.import_busybox_as("local/busybox:nobody", &["USER nobody"]);
-    run(&d, "plain", &["--network", "none"]);
-    run(
-        &d,
+    d.run_sleeping("plain", &["--network", "none"]);
+    d.run_sleeping(
         "tight",
         &[
             "--network",
@@ -38,12 +28,8 @@ fn weak_daemon_verdicts_per_rule_and_container() {
             "no-new-privileges",
         ],
     );
-    run(
-        &d,
-        "capadd",
-        &["--network", "none", "--cap-add", "NET_ADMIN"],
-    );
-    run(&d, "hostnet", &["--network", "host"]);
+    d.run_sleeping("capadd", &["--network", "none", "--cap-add", "NET_ADMIN"]);
+    d.run_sleeping("hostnet", &["--network", "host"]);
     d.docker(&[
         "create",
         "--name",
@@ -155,9 +141,8 @@ fn hardened_daemon_verdicts_per_rule_and_container() {
         |dir| mount_tmpfs(&dir.join("data")),
     );
     d.import_busybox();
-    run(&d, "plain", &["--network", "none"]);
-    run(
-        &d,
+    d.run_sleeping("plain", &["--network", "none"]);
+    d.run_sleeping(
         "nnp-off",
         &[
             "--network",
@@ -166,7 +151,7 @@ fn hardened_daemon_verdicts_per_rule_and_container() {
             "no-new-privileges:false",
         ],
     );
-    run(&d, "hostnet", &["--network", "host", "--userns", "host"]);
+    d.run_sleeping("hostnet", &["--network", "host", "--userns", "host"]);
 
     let out = tempfile::tempdir().unwrap();
     let r = bollwerk(&["scan", "--docker-host", &d.socket_url()], out.path());
@@ -233,7 +218,7 @@ fn malformed_daemon_json_makes_daemon_rules_error_with_position() {
 fn snapshot_replay_gives_the_same_verdicts() {
     let d = PrivateDaemon::start(serde_json::json!({}));
     d.import_busybox();
-    run(&d, "plain", &["--network", "none"]);
+    d.run_sleeping("plain", &["--network", "none"]);
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("snap.json");
     let c = bollwerk(
@@ -282,8 +267,8 @@ fn container_removed_between_list_and_inspect_is_skipped_with_a_note() {
     use bollwerk::collect::Endpoint;
     let d = PrivateDaemon::start(serde_json::json!({}));
     d.import_busybox();
-    run(&d, "stays", &["--network", "none"]);
-    run(&d, "goes", &["--network", "none"]);
+    d.run_sleeping("stays", &["--network", "none"]);
+    d.run_sleeping("goes", &["--network", "none"]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let endpoint = Endpoint {
         url: d.socket_url(),
@@ -330,8 +315,7 @@ fn inspect_documents_are_kept_as_the_daemon_sent_them_over_unix_and_tcp() {
     let tcp = format!("tcp://127.0.0.1:{port}");
     let d = PrivateDaemon::start_with_args(serde_json::json!({}), &["-H", &tcp], |_| {});
     d.import_busybox();
-    run(
-        &d,
+    d.run_sleeping(
         "labelled",
         &[
             "--network",
@@ -432,7 +416,7 @@ fn containers_that_stop_restart_or_go_during_a_scan_are_recorded_as_they_are_now
     d.import_busybox();
     let names = ["quitter", "bouncer", "goner", "stayer"];
     for name in names {
-        run(&d, name, &["--network", "none"]);
+        d.run_sleeping(name, &["--network", "none"]);
     }
     let endpoint = Endpoint {
         url: d.socket_url(),

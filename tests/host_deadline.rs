@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::dockerd::{PrivateDaemon, BUSYBOX_IMAGE};
+use support::dockerd::PrivateDaemon;
 use support::fixture::HostTree;
 
 const NO_DAEMON: &str = "unix:///nonexistent/bollwerk-test.sock";
@@ -95,6 +95,27 @@ const STUCK: &str = "2";
 /// The deadline of scans that meet none: long enough for a loaded machine.
 const ANSWERING: &str = "10";
 
+/// A folder holding only `file` (with `text`), mounted with bindfs at the tree's folder `rel`;
+/// the folder is kept alive beside the mount. `None`, after saying why, where this machine
+/// cannot mount FUSE file systems.
+fn mounted_file(
+    tree: &HostTree,
+    rel: &str,
+    file: &str,
+    text: &str,
+) -> Option<(tempfile::TempDir, FuseMount)> {
+    let source = tempfile::tempdir().expect("tempdir");
+    std::fs::write(source.path().join(file), text).expect("write the mounted file");
+    std::fs::create_dir_all(tree.path(rel)).expect("mkdir the mount point");
+    match FuseMount::new(source.path(), &tree.path(rel), &[]) {
+        Ok(mount) => Some((source, mount)),
+        Err(why) => {
+            eprintln!("SKIP: {why}");
+            None
+        }
+    }
+}
+
 /// `bollwerk scan` of `tree` without a daemon, with `deadline` (seconds), killed (and the test
 /// failed) if it is still running after 30 s: the deadline and its 5 s of grace, with ample
 /// room for a slow machine (this bounds a hang, it does not time the scan).
@@ -154,19 +175,9 @@ fn result<'r>(report: &'r Value, id: &str) -> &'r Value {
 #[test]
 fn a_host_file_system_that_stops_answering_ends_in_errors_at_the_deadline() {
     let tree = HostTree::new();
-    let source = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        source.path().join("audit.rules"),
-        "-w /usr/bin/dockerd -k docker\n",
-    )
-    .expect("write audit.rules");
-    std::fs::create_dir_all(tree.path("etc/audit")).expect("mkdir etc/audit");
-    let mount = match FuseMount::new(source.path(), &tree.path("etc/audit"), &[]) {
-        Ok(m) => m,
-        Err(why) => {
-            eprintln!("SKIP: {why}");
-            return;
-        }
+    let audit = "-w /usr/bin/dockerd -k docker\n";
+    let Some((_source, mount)) = mounted_file(&tree, "etc/audit", "audit.rules", audit) else {
+        return;
     };
     let out = tempfile::tempdir().expect("tempdir");
 
@@ -208,15 +219,9 @@ fn a_host_file_system_that_stops_answering_ends_in_errors_at_the_deadline() {
 fn a_daemon_json_that_stops_answering_ends_in_errors_at_the_deadline() {
     let d = PrivateDaemon::start(json!({}));
     let tree = HostTree::new();
-    let source = tempfile::tempdir().expect("tempdir");
-    std::fs::write(source.path().join("daemon.json"), "{}\n").expect("write daemon.json");
     std::fs::remove_file(tree.path("etc/docker/daemon.json")).expect("rm daemon.json");
-    let mount = match FuseMount::new(source.path(), &tree.path("etc/docker"), &[]) {
-        Ok(m) => m,
-        Err(why) => {
-            eprintln!("SKIP: {why}");
-            return;
-        }
+    let Some((_source, mount)) = mounted_file(&tree, "etc/docker", "daemon.json", "{}\n") else {
+        return;
     };
     let out = tempfile::tempdir().expect("tempdir");
 
@@ -286,18 +291,7 @@ impl Drop for BindMount {
 fn a_container_whose_cgroup_files_stop_answering_is_an_error_at_the_deadline() {
     let d = PrivateDaemon::start(json!({}));
     d.import_busybox();
-    d.docker(&[
-        "run",
-        "-d",
-        "--name",
-        "web",
-        "--network",
-        "none",
-        BUSYBOX_IMAGE,
-        "sleep",
-        "3600",
-    ]);
-    d.wait_running("web");
+    d.run_sleeping("web", &["--network", "none"]);
     // The tree's /proc is this machine's, its cgroup file system a FUSE mount of this one's.
     let tree = HostTree::new();
     std::fs::remove_dir_all(tree.path("proc")).expect("rm the tree's proc");

@@ -40,18 +40,7 @@ fn proposed_flags(md: &str, name: &str) -> Vec<String> {
 fn the_plan_fixes_what_the_scan_found_on_a_real_daemon() {
     let d = PrivateDaemon::start(serde_json::json!({"log-level": "info"}));
     d.import_busybox();
-    d.docker(&[
-        "run",
-        "-d",
-        "--name",
-        "web",
-        "--network",
-        "none",
-        "local/busybox:test",
-        "sleep",
-        "3600",
-    ]);
-    d.wait_running("web");
+    d.run_sleeping("web", &["--network", "none"]);
     let out = tempfile::tempdir().unwrap();
     let r = bollwerk(
         &[

@@ -319,15 +319,6 @@ fn check_against_json(xml: &str, x: &Xccdf, report: &Value) {
     }
 }
 
-fn run(d: &PrivateDaemon, name: &str, args: &[&str]) -> String {
-    let mut all = vec!["run", "-d", "--name", name];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&["local/busybox:test", "sleep", "3600"]);
-    let id = d.docker(&all);
-    d.wait_running(name);
-    id
-}
-
 fn report_version(report: &Value) -> &str {
     report["tool"]["version"].as_str().unwrap()
 }
@@ -341,12 +332,8 @@ fn daemon_scan_writes_valid_xccdf_and_arf_with_instance_messages_and_scores() {
     require_tools();
     let d = PrivateDaemon::start(serde_json::json!({}));
     d.import_busybox();
-    let capadd = run(
-        &d,
-        "capadd",
-        &["--network", "none", "--cap-add", "NET_ADMIN"],
-    );
-    let plain = run(&d, "plain", &["--network", "none"]);
+    let capadd = d.run_sleeping("capadd", &["--network", "none", "--cap-add", "NET_ADMIN"]);
+    let plain = d.run_sleeping("plain", &["--network", "none"]);
 
     let out = tempfile::tempdir().unwrap();
     let sock = d.socket_url();

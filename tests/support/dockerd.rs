@@ -325,6 +325,17 @@ impl PrivateDaemon {
         }
     }
 
+    /// `docker run -d --name NAME ARGS… local/busybox:test sleep 3600`, waiting until the
+    /// container runs: the long-lived container most tests need. Returns its id.
+    pub fn run_sleeping(&self, name: &str, args: &[&str]) -> String {
+        let mut all = vec!["run", "-d", "--name", name];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&[BUSYBOX_IMAGE, "sleep", "3600"]);
+        let id = self.docker(&all);
+        self.wait_running(name);
+        id
+    }
+
     /// Polls `docker inspect -f {{.State.Running}} <name>` until it reports
     /// `true`; panics with the container state after 10 s.
     pub fn wait_running(&self, name: &str) {
