@@ -267,20 +267,47 @@ impl<'a> Collection<'a> {
         }
     }
 
-    /// When reading the host ends: the deadline and the grace the daemon gets too.
-    fn host_end(&self) -> tokio::time::Instant {
+    /// When the collection stops waiting, for the daemon's part and for every read of the
+    /// host alike: the deadline and its grace.
+    fn end(&self) -> tokio::time::Instant {
         tokio::time::Instant::from_std(self.opts.limits.deadline()) + DEADLINE_GRACE
     }
 
+    /// The daemon task's answers; an error for the whole daemon if it is not done by
+    /// [`Collection::end`] (each of its requests ends by the deadline: this is a backstop).
+    fn wait_for_daemon(
+        &self,
+        task: tokio::task::JoinHandle<Result<docker::DaemonAnswers, DaemonError>>,
+    ) -> Result<docker::DaemonAnswers, DaemonError> {
+        // The spinner names what this thread waits on: the daemon, then the host readers.
+        (self.progress)("waiting for the Docker daemon's answers");
+        let abort = task.abort_handle();
+        let end = self.end();
+        // The timer is made inside the runtime, which it needs.
+        let waited = self
+            .runtime
+            .block_on(async { tokio::time::timeout_at(end, task).await });
+        match waited {
+            Ok(Ok(answers)) => answers,
+            Ok(Err(e)) => Err(DaemonError::Task(e.to_string())),
+            Err(_) => {
+                abort.abort();
+                Err(DaemonError::PastDeadline {
+                    whole: self.opts.limits.whole,
+                })
+            }
+        }
+    }
+
     /// `read` as a blocking task at the host-reading priority, waited for until
-    /// [`Collection::host_end`]; `what` names what it reads, for the error.
+    /// [`Collection::end`]; `what` names what it reads, for the error.
     fn in_time<T: Send + 'static>(
         &self,
         what: &str,
         read: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Unfinished> {
         let task = self.spawn_host_reading(read);
-        let (end, limits) = (self.host_end(), self.opts.limits);
+        let (end, limits) = (self.end(), self.opts.limits);
         self.runtime.block_on(by_end(task, end, limits, what))
     }
 
@@ -299,8 +326,7 @@ impl<'a> Collection<'a> {
         let limits = self.opts.limits;
         if let Some(why) = &self.config_unread {
             let why = format!("not read, the deadline having passed: {why}");
-            (self.progress)("waiting for the Docker daemon's answers");
-            let answers = wait_for_daemon(&self.runtime, daemon_task, limits);
+            let answers = self.wait_for_daemon(daemon_task);
             let host = HostRead {
                 part: Err(Unfinished::PastDeadline(why.clone())),
                 containers: ContainersRead {
@@ -357,13 +383,11 @@ impl<'a> Collection<'a> {
                 net::Namespaces::read(&host, pids).answers(&host)
             }
         });
-        // The spinner names what this thread waits on: the daemon, then the host readers.
-        (self.progress)("waiting for the Docker daemon's answers");
-        let answers = wait_for_daemon(&self.runtime, daemon_task, limits);
+        let answers = self.wait_for_daemon(daemon_task);
         (self.progress)("reading host files");
-        // Host reading has the daemon's deadline: a file system that stops answering must
-        // not hold the scan for ever either.
-        let end = self.host_end();
+        // Host reading ends when the daemon's part does: a file system that stops answering
+        // must not hold the scan for ever either.
+        let end = self.end();
         let (files, procs) = (
             "the host's files were",
             "running containers' /proc and cgroup files were",
@@ -426,7 +450,7 @@ impl<'a> Collection<'a> {
         // What is read again is read by the deadline too.
         let read = match host.part {
             Ok((basics, placed, used)) if used == daemon.settings => Ok((basics, placed)),
-            Ok((basics, placed, _)) if tokio::time::Instant::now() >= self.host_end() => {
+            Ok((basics, placed, _)) if tokio::time::Instant::now() >= self.end() => {
                 // The daemon's answers came too late to be applied (its settings then differ
                 // from those that located the files): what was located is kept.
                 self.snap.notes.push("host files located by the daemon's settings known while the host was read: reading them again with the final ones would start past the deadline".into());
@@ -643,8 +667,9 @@ fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// has two worker threads and the machines we measure on two cores.
 const PROC_READERS: usize = 2;
 
-/// Time the daemon task gets beyond the deadline to hand back what it has: each of its
-/// requests ends by the deadline, so this is only a backstop.
+/// Time the daemon's part and the host reads get beyond the deadline to hand back what they
+/// have ([`Collection::end`]): each daemon request ends by the deadline, so for the daemon
+/// this is only a backstop.
 const DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What the blocking `task` read, if it ends by `end`; the error says why not: `what` (with
@@ -663,27 +688,6 @@ async fn by_end<T>(
             limits.whole.as_secs(),
             DEADLINE_GRACE.as_secs()
         ))),
-    }
-}
-
-/// The daemon task's answers; an error for the whole daemon if it outlives its deadline.
-fn wait_for_daemon(
-    runtime: &tokio::runtime::Runtime,
-    task: tokio::task::JoinHandle<Result<docker::DaemonAnswers, DaemonError>>,
-    limits: limits::Limits,
-) -> Result<docker::DaemonAnswers, DaemonError> {
-    let abort = task.abort_handle();
-    let waited = runtime
-        .block_on(async { tokio::time::timeout(limits.left() + DEADLINE_GRACE, task).await });
-    match waited {
-        Ok(Ok(answers)) => answers,
-        Ok(Err(e)) => Err(DaemonError::Task(e.to_string())),
-        Err(_) => {
-            abort.abort();
-            Err(DaemonError::PastDeadline {
-                whole: limits.whole,
-            })
-        }
     }
 }
 
