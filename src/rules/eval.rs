@@ -153,11 +153,11 @@ pub fn decide(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<Deci
                 instances: Vec::new(),
             },
             Some(statuses) => {
-                let (status, message) = fast.roll_up(rule.scope, &statuses);
+                let (status, message) = fast.roll_up(rule.scope, &statuses.tally);
                 Decision {
                     status,
                     message,
-                    instances: statuses,
+                    instances: statuses.results,
                 }
             }
             None => {
@@ -175,34 +175,82 @@ pub fn decide(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<Deci
     decisions
 }
 
-/// Evaluations (instances × rules) below this count run on the calling thread: starting
+/// Decisions (instances × rules) below this count run on the calling thread: starting
 /// threads (tens of microseconds) would cost more than it saves. 100 containers × 41 rules
 /// take about a millisecond to decide and ten to explain, so they are worth it.
 const PARALLEL_FROM: usize = 2048;
+
+/// One per-instance rule's results, in snapshot order, and how many have each status.
+struct Column<T> {
+    results: Vec<T>,
+    tally: Tally,
+}
+
+impl<T: OnSheet> Column<T> {
+    fn of(results: Vec<T>) -> Column<T> {
+        let tally = Tally::of(results.iter().map(T::status));
+        Column { results, tally }
+    }
+}
+
+/// How many of a rule's instances have each status (by [`Status::badness`]): all its
+/// roll-up reads.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Tally([usize; Status::ALL.len()]);
+
+impl Tally {
+    fn of(statuses: impl IntoIterator<Item = Status>) -> Tally {
+        let mut tally = Tally::default();
+        for s in statuses {
+            tally.0[usize::from(s.badness())] += 1;
+        }
+        tally
+    }
+
+    fn count(&self, status: Status) -> usize {
+        self.0[usize::from(status.badness())]
+    }
+
+    fn total(&self) -> usize {
+        self.0.iter().sum()
+    }
+
+    /// The worst status any instance has ([`Status::badness`]); notapplicable for none.
+    fn worst(&self) -> Status {
+        Status::ALL
+            .into_iter()
+            .filter(|&s| self.count(s) > 0)
+            .max_by_key(|s| s.badness())
+            .unwrap_or(Status::NotApplicable)
+    }
+}
 
 /// Most instances per unit of work handed to a thread (fewer when there are few instances,
 /// so that the threads' shares stay even).
 const BLOCK: usize = 64;
 
 /// The rows `row(i)` of `(0..n)`, each `width` values long, turned into `width` columns of
-/// `n` values; on as many threads as there are cores when `n × width` is large. Threads take
-/// blocks of rows from a shared counter, so a thread slowed by other work on the machine does
-/// not hold up the others, and move each finished block into the columns at once: all rows are
-/// never held beside all columns (with evidence, that would be a second copy of every result).
-fn par_columns<T: Send>(
+/// `n` values, each then made into `finish` of it; on as many threads as there are cores when
+/// `n × width` reaches `from`. Threads take blocks of rows from a shared counter, so a thread
+/// slowed by other work on the machine does not hold up the others, and move each finished
+/// block into the columns at once: all rows are never held beside all columns (with evidence,
+/// that would be a second copy of every result). They then finish the columns, one each.
+fn par_columns<T: Send, C: Send>(
     n: usize,
     width: usize,
+    from: usize,
+    finish: impl Fn(Vec<T>) -> C + Sync,
     row: impl Fn(usize) -> Vec<T> + Sync,
-) -> Vec<Vec<T>> {
+) -> Vec<C> {
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    if n.saturating_mul(width) < PARALLEL_FROM || threads < 2 {
+    if n.saturating_mul(width) < from || threads < 2 {
         let mut columns: Vec<Vec<T>> = (0..width).map(|_| Vec::with_capacity(n)).collect();
         for i in 0..n {
             for (column, value) in columns.iter_mut().zip(row(i)) {
                 column.push(value);
             }
         }
-        return columns;
+        return columns.into_iter().map(finish).collect();
     }
     let block = (n / (threads * 8)).clamp(1, BLOCK);
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -227,9 +275,48 @@ fn par_columns<T: Send>(
             }
         }
     };
+    on_threads(threads, work);
+    // Unwrapping and finishing go over every value once more: on every core too.
+    let filled: Vec<std::sync::Mutex<Option<Vec<Option<T>>>>> = slots
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|column| std::sync::Mutex::new(Some(column)))
+        .collect();
+    let finished: Vec<std::sync::Mutex<Option<C>>> =
+        filled.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (filled, finished, finish, next) = (&filled, &finished, &finish, &next);
+    on_threads(threads.min(width), move || loop {
+        let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(slot) = filled.get(c) else {
+            return;
+        };
+        let column = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let values = column
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| v.expect("every row was evaluated"))
+            .collect();
+        *finished[c].lock().unwrap_or_else(|p| p.into_inner()) = Some(finish(values));
+    });
+    finished
+        .iter()
+        .map(|f| {
+            f.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take()
+                .expect("every column was finished")
+        })
+        .collect()
+}
+
+/// Runs `work` on `threads` threads, the calling thread one of them (one fewer to start);
+/// a panic in any is raised again here.
+fn on_threads(threads: usize, work: impl Fn() + Sync) {
+    let work = &work;
     std::thread::scope(|scope| {
         let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        // The calling thread works too, rather than only waiting: one thread fewer to start.
         work();
         for w in workers {
             if let Err(panic) = w.join() {
@@ -237,17 +324,6 @@ fn par_columns<T: Send>(
             }
         }
     });
-    slots
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .into_iter()
-        .map(|column| {
-            column
-                .into_iter()
-                .map(|v| v.expect("every row was evaluated"))
-                .collect()
-        })
-        .collect()
 }
 
 /// The outcome of a check before it becomes a status: `Skip` drops out of combinations.
@@ -707,8 +783,8 @@ impl<'f, 'a> Context<'f, 'a> {
         &self,
         rules: &[&Rule],
         f: impl Fn(&Rule, Instance<'_>) -> T + Sync,
-    ) -> Vec<Option<Vec<T>>> {
-        let mut out: Vec<Option<Vec<T>>> = rules.iter().map(|_| None).collect();
+    ) -> Vec<Option<Column<T>>> {
+        let mut out: Vec<Option<Column<T>>> = rules.iter().map(|_| None).collect();
         for scope in [Scope::EachContainer, Scope::EachImage] {
             let chosen: Vec<usize> = (0..rules.len())
                 .filter(|&i| rules[i].scope == scope && self.instance_count(rules[i]).is_some())
@@ -717,7 +793,13 @@ impl<'f, 'a> Context<'f, 'a> {
                 continue;
             }
             let n = self.instances_in(scope);
-            let columns = par_columns(n, chosen.len(), |i| {
+            // Explaining an evaluation costs several times deciding it: threads pay off sooner.
+            let from = if T::ON_SHEET {
+                PARALLEL_FROM / 4
+            } else {
+                PARALLEL_FROM
+            };
+            let columns = par_columns(n, chosen.len(), from, Column::of, |i| {
                 let read_container =
                     scope == Scope::EachContainer && i < self.snapshot.containers.len();
                 if read_container {
@@ -756,7 +838,7 @@ impl<'f, 'a> Context<'f, 'a> {
     }
 
     /// The result of `rule`; `instances` holds its per-instance results when it has them.
-    fn rule(&self, rule: &Rule, instances: Option<Vec<InstanceResult>>) -> RuleResult {
+    fn rule(&self, rule: &Rule, instances: Option<Column<InstanceResult>>) -> RuleResult {
         let mut result = RuleResult {
             id: rule.id.clone(),
             id_1_6_0: rule.id_1_6_0.clone(),
@@ -816,9 +898,8 @@ impl<'f, 'a> Context<'f, 'a> {
                 result.evidence = pending(&mut evidence);
             }
             Some(instances) => {
-                let statuses: Vec<Status> = instances.iter().map(|i| i.status).collect();
-                (result.status, result.message) = self.roll_up(rule.scope, &statuses);
-                result.instances = instances;
+                (result.status, result.message) = self.roll_up(rule.scope, &instances.tally);
+                result.instances = instances.results;
             }
         }
         result
@@ -866,7 +947,7 @@ impl<'f, 'a> Context<'f, 'a> {
     }
 
     /// The rule's status is the worst of its instances'.
-    fn roll_up(&self, scope: Scope, statuses: &[Status]) -> (Status, Option<String>) {
+    fn roll_up(&self, scope: Scope, statuses: &Tally) -> (Status, Option<String>) {
         let (one, many) = if scope == Scope::EachContainer {
             ("container", "containers")
         } else {
@@ -880,7 +961,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 )),
             );
         }
-        if statuses.is_empty() {
+        if statuses.total() == 0 {
             let which = if scope == Scope::EachContainer && !self.snapshot.all_containers {
                 "no running containers (use --all to include stopped ones)".to_string()
             } else {
@@ -888,13 +969,9 @@ impl<'f, 'a> Context<'f, 'a> {
             };
             return (Status::NotApplicable, Some(which));
         }
-        let status = statuses
-            .iter()
-            .copied()
-            .max_by_key(|s| s.badness())
-            .unwrap_or(Status::NotApplicable);
-        let count = |s: Status| statuses.iter().filter(|&&i| i == s).count();
-        let total = statuses.len();
+        let status = statuses.worst();
+        let count = |s: Status| statuses.count(s);
+        let total = statuses.total();
         // "1 of 1 container fails", "2 of 3 containers fail": the noun agrees with the total,
         // the verb with the count.
         let of_total = |n: usize| format!("{n} of {}", wording::count(total, one, many));
@@ -1662,15 +1739,26 @@ trait OnSheet {
     /// Whether the results have a sheet (decisions do not).
     const ON_SHEET: bool = false;
 
+    /// The instance's status.
+    fn status(&self) -> Status;
+
     /// Points the result's evidence at its instance's `sheet`.
     fn attach(&mut self, _sheet: &Arc<super::result::Sheet>) {}
 }
 
 /// A decision has no evidence.
-impl OnSheet for Status {}
+impl OnSheet for Status {
+    fn status(&self) -> Status {
+        *self
+    }
+}
 
 impl OnSheet for InstanceResult {
     const ON_SHEET: bool = true;
+
+    fn status(&self) -> Status {
+        self.status
+    }
 
     fn attach(&mut self, sheet: &Arc<super::result::Sheet>) {
         self.evidence.attach(sheet);

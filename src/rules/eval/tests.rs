@@ -384,9 +384,13 @@ fn rows_become_columns_in_order_on_one_thread_and_on_many() {
     // Below PARALLEL_FROM on the calling thread, above it in blocks on every core; each value
     // must land in its row's place whatever order the blocks finish in.
     for (n, width) in [(3, 4), (5_000, 7), (BLOCK * 3 + 5, 41)] {
-        let columns = par_columns(n, width, |i| {
-            (0..width).map(|c| format!("{i}:{c}")).collect::<Vec<_>>()
-        });
+        let columns = par_columns(
+            n,
+            width,
+            PARALLEL_FROM,
+            |c| c,
+            |i| (0..width).map(|c| format!("{i}:{c}")).collect::<Vec<_>>(),
+        );
         assert_eq!(columns.len(), width);
         for (c, column) in columns.iter().enumerate() {
             assert_eq!(column.len(), n, "column {c} of {n} rows");
@@ -395,6 +399,40 @@ fn rows_become_columns_in_order_on_one_thread_and_on_many() {
             }
         }
     }
+}
+
+#[test]
+fn a_tally_counts_each_status_and_names_the_worst() {
+    use Status::*;
+    let tally = Tally::of([Pass, NotApplicable, Error, Pass, Error]);
+    assert_eq!((tally.count(Pass), tally.count(Error)), (2, 2));
+    assert_eq!((tally.count(Fail), tally.total()), (0, 5));
+    assert_eq!(tally.worst(), Error, "an error outranks a pass");
+    assert_eq!(
+        Tally::of([Error, Fail]).worst(),
+        Fail,
+        "a failure outranks all"
+    );
+    assert_eq!(Tally::of([]).worst(), NotApplicable, "nothing to judge");
+    assert_eq!(Tally::of([NotChecked]).worst(), NotChecked);
+}
+
+#[test]
+fn columns_are_finished_on_every_thread_in_order() {
+    // The finishing step runs on the threads too; each column's own, in column order.
+    let (n, width) = (5_000, 7);
+    let finished: Vec<usize> = par_columns(
+        n,
+        width,
+        PARALLEL_FROM,
+        |c: Vec<usize>| c.iter().sum::<usize>(),
+        |i| (0..width).map(|c| i * c).collect::<Vec<_>>(),
+    );
+    let sum = n * (n - 1) / 2;
+    assert_eq!(
+        finished,
+        (0..width).map(|c| sum * c).collect::<Vec<usize>>()
+    );
 }
 
 #[test]
