@@ -14,7 +14,7 @@
 //! custom rules on the same facts group the same way without saying so.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::exceptions::is_covered;
 use crate::rules::model::Severity;
@@ -174,12 +174,14 @@ pub fn fixes(results: &[RuleResult]) -> Vec<Fix<'_>> {
     // Instances with the same cause and the same rules share one item.
     let mut items: Vec<Fix> = daemon.into_values().collect();
     let mut order: Vec<(Option<&str>, &str)> = per_instance.keys().copied().collect();
-    // Report order of instances, so that an item lists them as the report does.
-    let position = |id: Option<&str>| {
-        all.iter()
-            .position(|f| f.instance.map(|i| i.id()) == id)
-            .unwrap_or(usize::MAX)
-    };
+    // Report order of instances, so that an item lists them as the report does: each
+    // instance's first finding, found in one pass (a search per comparison made sorting the
+    // findings of 400 containers a sixth of a scan's time).
+    let mut first: HashMap<Option<&str>, usize> = HashMap::new();
+    for (at, f) in all.iter().enumerate() {
+        first.entry(f.instance.map(|i| i.id())).or_insert(at);
+    }
+    let position = |id: Option<&str>| first.get(&id).copied().unwrap_or(usize::MAX);
     order.sort_by_key(|(inst, cause)| (position(*inst), *cause));
     let mut shared: BTreeMap<(String, Vec<&str>), usize> = BTreeMap::new();
     for key in order {
