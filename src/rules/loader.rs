@@ -138,16 +138,24 @@ struct RawCheck {
 /// Turns byte offsets into line numbers for one file.
 struct Source<'a> {
     name: &'a str,
-    text: &'a str,
+    /// Where each line break is: every rule and benchmark entry names its line, and counting
+    /// from the start for each made loading the rules a square of the files' size.
+    breaks: Vec<usize>,
 }
 
-impl Source<'_> {
-    fn line(&self, offset: usize) -> usize {
-        self.text[..offset.min(self.text.len())]
+impl<'a> Source<'a> {
+    fn new(name: &'a str, text: &str) -> Source<'a> {
+        let breaks = text
             .bytes()
-            .filter(|&b| b == b'\n')
-            .count()
-            + 1
+            .enumerate()
+            .filter_map(|(at, b)| (b == b'\n').then_some(at))
+            .collect();
+        Source { name, breaks }
+    }
+
+    fn line(&self, offset: usize) -> usize {
+        // Line breaks before `offset`, plus one.
+        self.breaks.partition_point(|&at| at < offset) + 1
     }
 
     fn err(&self, offset: usize, message: impl Into<String>) -> LoadError {
@@ -176,7 +184,7 @@ pub fn parse_file(name: &str, text: &str) -> Result<Vec<Rule>, Vec<LoadError>> {
 /// Parses and validates one rule file: its rules and its benchmark declarations. Whether the
 /// benchmarks its rules name are declared is checked once all files are read ([`merge_all`]).
 pub fn parse_file_full(name: &str, text: &str) -> Result<Loaded, Vec<LoadError>> {
-    let src = Source { name, text };
+    let src = Source::new(name, text);
     let toml_error = |e: toml::de::Error| {
         let offset = e.span().map(|s| s.start).unwrap_or(0);
         vec![src.err(offset, e.message().trim().replace('\n', " "))]
@@ -1310,5 +1318,21 @@ fn split_origin(origin: &str) -> (String, usize) {
     match origin.rsplit_once(':') {
         Some((f, l)) => (f.to_string(), l.parse().unwrap_or(0)),
         None => (origin.to_string(), 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Source;
+
+    #[test]
+    fn an_offset_is_on_the_line_of_the_breaks_before_it() {
+        let text = "a = 1\nb = 2\n\nc = 3";
+        let src = Source::new("f.toml", text);
+        let line = |needle: &str| src.line(text.find(needle).expect("in the text"));
+        assert_eq!((line("a"), line("b"), line("c")), (1, 2, 4));
+        assert_eq!(src.line(5), 1, "a line's own break is on it");
+        assert_eq!(src.line(0), 1);
+        assert_eq!(src.line(text.len() + 10), 4, "past the end: the last line");
     }
 }
