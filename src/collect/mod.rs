@@ -8,11 +8,11 @@
 //! processes /proc did not show, finish. Reading the host's files, daemon.json included, and
 //! the running containers' `/proc` ends by the deadline (`--deadline` and a grace): what is
 //! still being read then is an error; when the daemon's configuration (which locates host
-//! files) is still being read at the deadline, nothing more is read on the host. Left
-//! without a deadline: after the daemon answered, the `/proc` of a container that restarted
-//! during the scan or that a reader failed on, and the listening sockets of one the
-//! namespace reader did not bring back (over netlink); and the host's part when the async
-//! runtime cannot start.
+//! files) is still being read at the deadline, nothing more is read on the host. What is
+//! read after the daemon answered (the `/proc` of a container that restarted during the scan
+//! or that a reader failed on, the listening sockets of one the namespace reader did not
+//! bring back) is read by the same deadline. Left without one: the host's part when the
+//! async runtime cannot start.
 //!
 //! One concurrency model, tokio: daemon requests run concurrently as tasks (see [`docker`]);
 //! the host's files, audit rules and kernel parameters, each running container's `/proc` and
@@ -485,20 +485,46 @@ impl<'a> Collection<'a> {
     fn attach_runtime(&mut self, read: ContainersRead) -> Vec<String> {
         (self.progress)("reading containers' namespaces and cgroups");
         self.snap.notes.extend(self.host_ns_note.take());
-        let host_ns = self.host_ns.as_ref();
         let ContainersRead {
-            runtimes,
+            mut runtimes,
             mut listening,
             past_deadline,
         } = read;
-        attach_runtime(
-            &mut self.snap,
-            &self.host,
-            host_ns,
-            runtimes,
-            &mut listening,
-            past_deadline.as_deref(),
-        )
+        // Past the deadline nothing more is read: what is missing is an error.
+        let unread = match past_deadline {
+            Some(why) => why,
+            None => {
+                let wanted = still_unread(&self.snap, &runtimes, &listening);
+                let ids = wanted.ids.clone();
+                match self.read_late(wanted) {
+                    Ok(late) => {
+                        late.into(&ids, &mut runtimes, &mut listening);
+                        String::new()
+                    }
+                    Err(why) => why,
+                }
+            }
+        };
+        attach_runtime(&mut self.snap, None, runtimes, &mut listening, &unread)
+    }
+
+    /// [`read_late`] as a blocking task, by [`Collection::end`]; the error says why not.
+    fn read_late(&self, wanted: Unread) -> Result<LateRead, String> {
+        if wanted.is_empty() {
+            return Ok(LateRead::default());
+        }
+        let (host, host_ns) = (self.host.clone(), self.host_ns.clone());
+        let read = self.in_time(
+            "running containers' /proc and cgroup files were",
+            move || read_late(&host, host_ns.as_ref(), &wanted),
+        );
+        match read {
+            Ok(late) => Ok(late),
+            Err(Unfinished::PastDeadline(why)) => Err(why),
+            Err(Unfinished::Failed) => {
+                Err("the reader of containers' /proc and cgroup files failed".into())
+            }
+        }
     }
 
     /// Asks the daemon again about containers whose process was gone: removed, restarted or
@@ -519,8 +545,13 @@ impl<'a> Collection<'a> {
             },
         );
         if let Ok(fresh) = fresh {
-            let host_ns = self.host_ns.as_ref();
-            recheck_vanished(&mut self.snap, &self.host, host_ns, &vanished, fresh);
+            let restarted = take_rechecked(&mut self.snap, &vanished, fresh);
+            let wanted = Unread::all_of(&restarted);
+            let (unread, late) = match self.read_late(wanted) {
+                Ok(late) => (String::new(), late),
+                Err(why) => (why, LateRead::default()),
+            };
+            attach_restarted(&mut self.snap, &restarted, late, &unread);
         }
     }
 
@@ -1045,54 +1076,143 @@ fn read_runtime(host: &HostFs, pid: u32, host_ns: Option<&BTreeMap<String, u64>>
     }
 }
 
-/// Runtime facts, processes and listening sockets of every running container: those read
-/// while the daemon answered (`read`, by container id; `listening`, by pid), the rest now.
-/// When the /proc reading was still under way at the deadline (`past_deadline`, why), a
-/// container it did not bring back is an error instead of being read again; one it did
-/// bring back is completed as usual (its listening sockets come over netlink, not from the
-/// file system that did not answer, and a stuck reader keeps the namespace reader from
-/// handing back any). Returns the ids of containers whose process was gone.
-fn attach_runtime(
-    snap: &mut Snapshot,
-    host: &HostFs,
-    host_ns: Option<&BTreeMap<String, u64>>,
-    mut read: HashMap<String, ProcRead>,
-    listening: &mut Listening,
-    past_deadline: Option<&str>,
-) -> Vec<String> {
-    let mut vanished = Vec::new();
-    for c in &mut snap.containers {
-        let early = read.remove(&c.id);
-        if let (Some(why), Some(pid)) = (past_deadline, running_pid(c)) {
-            if early.as_ref().is_none_or(|r| r.pid != pid) {
-                c.errors.insert("runtime".into(), why.into());
-                c.errors.insert("processes".into(), why.into());
-                continue;
+/// Running containers still to be read once the daemon answered (by pid): the `/proc` of
+/// those not read meanwhile (or read under another pid, restarted since), and the listening
+/// sockets of those the namespace reader did not bring back.
+#[derive(Debug, Clone, Default)]
+struct Unread {
+    /// The containers whose `/proc` is to be read: (id, pid).
+    ids: Vec<(String, u32)>,
+    /// The pids whose listening sockets are to be read.
+    sockets: Vec<u32>,
+}
+
+impl Unread {
+    /// Everything of `containers` (id, pid).
+    fn all_of(containers: &[(String, u32)]) -> Unread {
+        Unread {
+            ids: containers.to_vec(),
+            sockets: containers.iter().map(|(_, pid)| *pid).collect(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ids.is_empty() && self.sockets.is_empty()
+    }
+}
+
+/// What [`Unread`] named, read.
+#[derive(Default)]
+struct LateRead {
+    /// By pid.
+    runtimes: HashMap<u32, ProcRead>,
+    listening: Listening,
+}
+
+impl LateRead {
+    /// Moves what was read into the maps of what was read early: runtimes by container id
+    /// (`ids`, as [`Unread::ids`]), listening sockets by pid.
+    fn into(
+        mut self,
+        ids: &[(String, u32)],
+        runtimes: &mut HashMap<String, ProcRead>,
+        listening: &mut Listening,
+    ) {
+        for (id, pid) in ids {
+            if let Some(read) = self.runtimes.remove(pid) {
+                runtimes.insert(id.clone(), read);
             }
         }
-        if attach_one(c, host, host_ns, early, listening) {
-            vanished.push(c.id.clone());
+        listening.extend(self.listening);
+    }
+}
+
+/// What [`attach_runtime`] needs that was not read while the daemon answered (`read`, by
+/// container id; `listening`, by pid).
+fn still_unread(
+    snap: &Snapshot,
+    read: &HashMap<String, ProcRead>,
+    listening: &Listening,
+) -> Unread {
+    let mut unread = Unread::default();
+    for c in &snap.containers {
+        let Some(pid) = running_pid(c) else { continue };
+        if read.get(&c.id).is_none_or(|r| r.pid != pid) {
+            unread.ids.push((c.id.clone(), pid));
+        }
+        if !listening.contains_key(&pid) {
+            unread.sockets.push(pid);
+        }
+    }
+    unread
+}
+
+/// Reads what `wanted` names, on this thread: each container's `/proc` and cgroup files,
+/// and the listening sockets (one netlink dump per network namespace).
+fn read_late(host: &HostFs, host_ns: Option<&BTreeMap<String, u64>>, wanted: &Unread) -> LateRead {
+    let runtimes = wanted
+        .ids
+        .iter()
+        .map(|&(_, pid)| (pid, read_runtime(host, pid, host_ns)))
+        .collect();
+    let listening = wanted
+        .sockets
+        .iter()
+        .copied()
+        .zip(net::listening_of(host, &wanted.sockets))
+        .collect();
+    LateRead {
+        runtimes,
+        listening,
+    }
+}
+
+/// Attaches runtime facts, processes and listening sockets to every running container (or to
+/// those of `only`): from `read` (by container id) and `listening` (by pid). Nothing is read
+/// here; what is missing is an error saying `unread` (why it was not read). Returns the ids
+/// of containers whose process was gone.
+fn attach_runtime(
+    snap: &mut Snapshot,
+    only: Option<&BTreeSet<&str>>,
+    mut read: HashMap<String, ProcRead>,
+    listening: &mut Listening,
+    unread: &str,
+) -> Vec<String> {
+    let unread = if unread.is_empty() {
+        "not read: the reader of containers' /proc did not bring it back"
+    } else {
+        unread
+    };
+    let mut vanished = Vec::new();
+    for c in &mut snap.containers {
+        if only.is_some_and(|ids| !ids.contains(c.id.as_str())) {
+            continue;
+        }
+        let Some(pid) = running_pid(c) else { continue };
+        match read.remove(&c.id) {
+            Some(r) if r.pid == pid => {
+                let sockets = listening.remove(&pid);
+                if attach_one(c, r, sockets, unread) {
+                    vanished.push(c.id.clone());
+                }
+            }
+            _ => {
+                c.errors.insert("runtime".into(), unread.into());
+                c.errors.insert("processes".into(), unread.into());
+            }
         }
     }
     vanished
 }
 
-/// [`attach_runtime`] for one container, with what was read early if anything. True when its
-/// process was gone.
+/// [`attach_runtime`] for one container: what was read of its process, and its listening
+/// sockets (`None`: not read, for the reason `unread`). True when its process was gone.
 fn attach_one(
     c: &mut crate::snapshot::ContainerFacts,
-    host: &HostFs,
-    host_ns: Option<&BTreeMap<String, u64>>,
-    early: Option<ProcRead>,
-    listening: &mut Listening,
+    proc_read: ProcRead,
+    listening: Option<Result<Vec<ListeningSocket>, net::SocketsError>>,
+    unread: &str,
 ) -> bool {
-    let Some(pid) = running_pid(c) else {
-        return false;
-    };
-    let proc_read = match early {
-        Some(r) if r.pid == pid => r,
-        _ => read_runtime(host, pid, host_ns),
-    };
     let ProcRead {
         mut facts,
         processes,
@@ -1101,13 +1221,13 @@ fn attach_one(
         ..
     } = proc_read;
     c.errors.extend(errors);
-    match listening
-        .remove(&pid)
-        .unwrap_or_else(|| net::listening(host, pid))
-    {
-        Ok(l) => facts.listening = l,
-        Err(e) => {
+    match listening {
+        Some(Ok(l)) => facts.listening = l,
+        Some(Err(e)) => {
             c.errors.insert("runtime.listening".into(), e.to_string());
+        }
+        None => {
+            c.errors.insert("runtime.listening".into(), unread.into());
         }
     }
     match processes {
@@ -1124,8 +1244,9 @@ fn attach_one(
 /// Containers whose process was gone when /proc was read (`ids`) have stopped, restarted or
 /// been removed since the daemon listed them. `fresh` is what the daemon says of them now
 /// ([`docker::inspect_containers`]); each is recorded as it is now, with a note, instead of
-/// with errors for a process that no longer exists. A stopped container stays only in a
-/// snapshot of all containers (`--all`), as it would have been listed then.
+/// with errors for a process that no longer exists, and one that restarted is read again
+/// (on this thread; a collection reads it by its deadline). A stopped container stays only
+/// in a snapshot of all containers (`--all`), as it would have been listed then.
 pub fn recheck_vanished(
     snap: &mut Snapshot,
     host: &HostFs,
@@ -1133,6 +1254,18 @@ pub fn recheck_vanished(
     ids: &[String],
     fresh: docker::Gathered<crate::snapshot::ContainerFacts>,
 ) {
+    let restarted = take_rechecked(snap, ids, fresh);
+    let late = read_late(host, host_ns, &Unread::all_of(&restarted));
+    attach_restarted(snap, &restarted, late, "");
+}
+
+/// [`recheck_vanished`] up to reading: records each container as it is now and returns those
+/// that restarted, to be read again: (id, pid).
+fn take_rechecked(
+    snap: &mut Snapshot,
+    ids: &[String],
+    fresh: docker::Gathered<crate::snapshot::ContainerFacts>,
+) -> Vec<(String, u32)> {
     let docker::Gathered {
         found: fresh,
         errors,
@@ -1151,6 +1284,7 @@ pub fn recheck_vanished(
         .collect();
     let all = snap.all_containers;
     let mut new_notes = Vec::new();
+    let mut restarted = Vec::new();
     snap.containers.retain_mut(|c| {
         if removed.contains(c.id.as_str()) {
             return false;
@@ -1162,13 +1296,13 @@ pub fn recheck_vanished(
         let before = running_pid(c);
         match running_pid(&now) {
             Some(pid) if Some(pid) == before => true,
-            Some(_) => {
+            Some(pid) => {
                 new_notes.push(format!(
                     "container {} restarted during the scan; read again",
                     c.id
                 ));
                 take_fresh(c, now);
-                attach_one(c, host, host_ns, None, &mut HashMap::new());
+                restarted.push((c.id.clone(), pid));
                 true
             }
             None if all => {
@@ -1190,6 +1324,21 @@ pub fn recheck_vanished(
     });
     snap.notes.extend(notes);
     snap.notes.extend(new_notes);
+    restarted
+}
+
+/// Attaches what was read again of the `restarted` containers ([`take_rechecked`]); what is
+/// missing is an error saying `unread`.
+fn attach_restarted(
+    snap: &mut Snapshot,
+    restarted: &[(String, u32)],
+    late: LateRead,
+    unread: &str,
+) {
+    let (mut runtimes, mut listening) = (HashMap::new(), Listening::new());
+    late.into(restarted, &mut runtimes, &mut listening);
+    let only: BTreeSet<&str> = restarted.iter().map(|(id, _)| id.as_str()).collect();
+    attach_runtime(snap, Some(&only), runtimes, &mut listening, unread);
 }
 
 /// Replaces a container's settings by a fresh inspect, dropping what was read of its old process.
@@ -1220,6 +1369,63 @@ fn running_pid(c: &crate::snapshot::ContainerFacts) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_was_not_read_early_is_read_late_or_is_an_error_saying_why() {
+        let container = |id: &str, pid: u32| -> crate::snapshot::ContainerFacts {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "name": id, "runtime": null,
+                "inspect": {"State": {"Running": pid != 0, "Pid": pid}},
+            }))
+            .expect("a container's facts")
+        };
+        let proc_read = |pid| ProcRead {
+            pid,
+            facts: RuntimeFacts::default(),
+            processes: Ok(Vec::new()),
+            errors: BTreeMap::new(),
+            vanished: false,
+        };
+        let mut snap = Snapshot::new("/", "unix:///run/docker.sock", false);
+        snap.containers = [
+            ("early", 11),
+            ("restarted", 12),
+            ("unread", 13),
+            ("stopped", 0),
+        ]
+        .map(|(id, pid)| container(id, pid))
+        .to_vec();
+        // Read while the daemon answered: one under its pid, one under its old pid.
+        let mut read: HashMap<String, ProcRead> = HashMap::from([
+            ("early".into(), proc_read(11)),
+            ("restarted".into(), proc_read(99)),
+        ]);
+        let mut listening = Listening::from([(11, Ok(Vec::new()))]);
+
+        let wanted = still_unread(&snap, &read, &listening);
+        assert_eq!(
+            wanted.ids,
+            [("restarted".into(), 12), ("unread".into(), 13)]
+        );
+        assert_eq!(wanted.sockets, [12, 13]);
+        // Read late: one container's /proc and no listening sockets.
+        let late = LateRead {
+            runtimes: HashMap::from([(12, proc_read(12))]),
+            listening: Listening::new(),
+        };
+        late.into(&wanted.ids, &mut read, &mut listening);
+        let vanished = attach_runtime(&mut snap, None, read, &mut listening, "WHY");
+
+        assert!(vanished.is_empty());
+        let c = |id: &str| snap.containers.iter().find(|c| c.id == id).expect(id);
+        assert!(c("early").runtime.is_some() && c("early").errors.is_empty());
+        assert!(c("restarted").runtime.is_some());
+        assert_eq!(c("restarted").errors["runtime.listening"], "WHY");
+        assert!(c("unread").runtime.is_none(), "nothing made up for it");
+        assert_eq!(c("unread").errors["runtime"], "WHY");
+        assert_eq!(c("unread").errors["processes"], "WHY");
+        assert!(c("stopped").errors.is_empty() && c("stopped").runtime.is_none());
+    }
 
     /// The nice value of the calling thread.
     fn nice() -> i32 {
