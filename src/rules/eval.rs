@@ -44,7 +44,7 @@ use serde_json::{json, Value};
 use super::model::Expectation;
 use super::model::{Check, Missing, Op, Operand, Rule, Scope, Status, Test};
 use super::path::{render, render_onto, FactNumbers, FactPath, Root, Segment};
-use super::result::{Evidence, EvidenceItem, EvidenceList, InstanceResult, Observed, RuleResult};
+use super::result::{Evidence, EvidenceItem, EvidenceList, Found, InstanceResult, RuleResult};
 use super::value::{Member, V};
 use super::{Params, RuleSet};
 use crate::doc::{Doc, KeyHint};
@@ -1779,10 +1779,9 @@ fn missing_verdict(missing: Missing, why: String, default: Verdict) -> Verdict {
 
 /// The value `e` found, as rules see it (borrowed from its document when held there).
 fn seen<'e>(e: &Evidence<'e>) -> V<'e> {
-    match (&e.observation().observed, e.observed_node()) {
-        (Observed::Made(v), _) => V::Json(v),
-        (_, Some(node)) => V::Doc(node),
-        (_, None) => V::Json(&Value::Null),
+    match e.found() {
+        Found::Node(node) => V::Doc(node),
+        Found::Value(v) => V::Json(v),
     }
 }
 

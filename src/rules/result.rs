@@ -59,6 +59,16 @@ impl Observed {
         }
     }
 
+    /// The value as found among `docs` (its sheet's): the node, or the value made; null when
+    /// the documents do not have it.
+    pub fn found_in<'a>(&'a self, docs: &'a [Doc]) -> Found<'a> {
+        match (self, self.node_in(docs)) {
+            (Observed::Made(v), _) => Found::Value(v),
+            (_, Some(node)) => Found::Node(node),
+            (_, None) => Found::Value(&Value::Null),
+        }
+    }
+
     /// The value, borrowed when made, built from `docs` (its sheet's) when held there; null
     /// when they do not have it.
     pub fn value_in(&self, docs: &[Doc]) -> Cow<'_, Value> {
@@ -86,17 +96,21 @@ impl JsonSchema for Observed {
     }
 }
 
-/// A value to write: a node of a document, or a value of its own.
-enum Written<'a> {
+/// A value found, borrowed where it is: a node of a document, or a value of its own. It
+/// serialises as the JSON value.
+#[derive(Clone, Copy, Debug)]
+pub enum Found<'a> {
+    /// Held in a document.
     Node(Node<'a>),
+    /// Made for the evidence (or null, when its document does not have it).
     Value(&'a Value),
 }
 
-impl Serialize for Written<'_> {
+impl Serialize for Found<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Written::Node(n) => n.serialize(serializer),
-            Written::Value(v) => v.serialize(serializer),
+            Found::Node(n) => n.serialize(serializer),
+            Found::Value(v) => v.serialize(serializer),
         }
     }
 }
@@ -125,16 +139,11 @@ pub struct ObservationForm<'a, O> {
 
 impl Observation {
     /// The form report.json writes, its value read from `docs` (its sheet's).
-    fn written<'a>(&'a self, docs: &'a [Doc]) -> ObservationForm<'a, Written<'a>> {
-        let observed = match (&self.observed, self.observed.node_in(docs)) {
-            (Observed::Made(v), _) => Written::Value(v),
-            (_, Some(node)) => Written::Node(node),
-            (_, None) => Written::Value(&Value::Null),
-        };
+    fn written<'a>(&'a self, docs: &'a [Doc]) -> ObservationForm<'a, Found<'a>> {
         ObservationForm {
             fact: Cow::Borrowed(&self.fact),
             source: Cow::Borrowed(&self.source),
-            observed,
+            observed: self.observed.found_in(docs),
         }
     }
 }
@@ -548,6 +557,11 @@ impl<'a> Evidence<'a> {
     /// The node the value is, when it is held in a document.
     pub fn observed_node(&self) -> Option<Node<'a>> {
         self.observation.observed.node_in(self.docs)
+    }
+
+    /// The value found, borrowed where it is.
+    pub fn found(&self) -> Found<'a> {
+        self.observation.observed.found_in(self.docs)
     }
 
     /// The fact path, with placeholders resolved.

@@ -8,6 +8,7 @@ use arcstr::ArcStr;
 
 use super::*;
 use crate::rules::loader::parse_file;
+use crate::rules::result::Observed;
 
 /// A rule of `scope` whose check is the inline TOML table `check`.
 fn rule(scope: &str, check: &str) -> Rule {
