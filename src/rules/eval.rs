@@ -1818,55 +1818,53 @@ pub fn audit_covers(r: &AuditRule, target: &str) -> bool {
 /// Written straight from the document, and only as far as shown: a long list is not copied
 /// or rendered whole to show its beginning.
 fn compact(v: V<'_>) -> String {
-    if v.is_null() {
-        return "nothing".to_string();
-    }
-    if let Some(s) = v.as_str() {
-        return shortened(&format!("\"{s}\""));
-    }
-    let mut out = Bounded(Vec::new());
-    // Only a full buffer stops the writer; what it holds is all that is shown.
-    let _ = match v {
-        V::Json(j) => serde_json::to_writer(&mut out, j),
-        V::Doc(n) => serde_json::to_writer(&mut out, &n),
-    };
-    let bytes = out.0;
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) => t,
-        // Cut inside a character: the part before it has more than enough characters.
-        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
-    };
-    shortened(text)
+    let mut out = String::new();
+    compact_onto(&mut out, v);
+    out
 }
 
-/// Appends [`compact`] of `v` to `out`; a string or null without a copy of its own.
+thread_local! {
+    /// Where this thread renders a value before [`compact_onto`] copies what is shown: kept,
+    /// so that a message costs no allocation of its own.
+    static RENDERED: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Appends [`compact`] of `v` to `out`.
 fn compact_onto(out: &mut String, v: V<'_>) {
     if v.is_null() {
         out.push_str("nothing");
-    } else if let Some(s) = v.as_str() {
-        let start = out.len();
+        return;
+    }
+    let start = out.len();
+    if let Some(s) = v.as_str() {
         out.push('"');
         out.push_str(s);
         out.push('"');
-        if let Some((cut, _)) = out[start..].char_indices().nth(COMPACT_CHARS) {
-            out.truncate(start + cut);
-            out.push('…');
-        }
     } else {
-        out.push_str(&compact(v));
+        let mut bytes = RENDERED.take();
+        bytes.clear();
+        let mut rendered = Bounded(bytes);
+        // Only a full buffer stops the writer; what it holds is all that is shown.
+        let _ = match v {
+            V::Json(j) => serde_json::to_writer(&mut rendered, j),
+            V::Doc(n) => serde_json::to_writer(&mut rendered, &n),
+        };
+        let bytes = rendered.0;
+        out.push_str(match std::str::from_utf8(&bytes) {
+            Ok(t) => t,
+            // Cut inside a character: the part before it has more than enough characters.
+            Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+        });
+        RENDERED.set(bytes);
+    }
+    if let Some((cut, _)) = out[start..].char_indices().nth(COMPACT_CHARS) {
+        out.truncate(start + cut);
+        out.push('…');
     }
 }
 
 /// The most characters of a value a message shows.
 const COMPACT_CHARS: usize = 120;
-
-/// `text`, cut to [`COMPACT_CHARS`] characters and `…` when longer.
-fn shortened(text: &str) -> String {
-    match text.char_indices().nth(COMPACT_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
-    }
-}
 
 /// A writer that keeps the first bytes written, enough for one character more than
 /// [`COMPACT_CHARS`] (four bytes each at most), and refuses the rest.
