@@ -89,6 +89,34 @@ impl PartialEq for Node<'_> {
     }
 }
 
+/// A node equals a value when it holds the same JSON (as [`Node::to_value`] would make it),
+/// compared in place: nothing is copied out of the document.
+impl PartialEq<Value> for Node<'_> {
+    fn eq(&self, other: &Value) -> bool {
+        let e = self.entry();
+        match (e.kind, other) {
+            (Kind::Null, Value::Null) => true,
+            (Kind::False, Value::Bool(b)) => !b,
+            (Kind::True, Value::Bool(b)) => *b,
+            (Kind::Unsigned | Kind::Signed | Kind::Float, Value::Number(n)) => {
+                self.as_number().as_ref() == Some(n)
+            }
+            (Kind::String, Value::String(s)) => self.as_str() == Some(s.as_str()),
+            (Kind::Array, Value::Array(items)) => {
+                e.b as usize == items.len() && self.elements().zip(items).all(|(x, y)| x == *y)
+            }
+            (Kind::Object, Value::Object(map)) => {
+                // Keys are unique on both sides: as many, and each of the node's in the map.
+                e.b as usize == map.len()
+                    && self
+                        .fields()
+                        .all(|(k, x)| map.get(k).is_some_and(|y| x == *y))
+            }
+            _ => false,
+        }
+    }
+}
+
 impl From<&Value> for Doc {
     fn from(value: &Value) -> Doc {
         // A `Value` reads like JSON text: the same builder, the same document.
@@ -805,6 +833,38 @@ mod tests {
             "Config": {"Labels": {"a/b": "x", "z": "</script>", "": "empty key"}},
             "Unicode": "grüße ✓"
         })
+    }
+
+    #[test]
+    fn a_node_equals_a_value_when_it_holds_the_same_json() {
+        let values = [
+            json!(null),
+            json!(true),
+            json!(false),
+            json!(1),
+            json!(-1),
+            json!(1.0),
+            json!("1"),
+            json!([1, "a", [null]]),
+            json!([1, "a"]),
+            json!({"a": 1, "b": {"c": [true]}}),
+            json!({"b": {"c": [true]}, "a": 2}),
+            json!({"a": 1}),
+            json!({}),
+            json!([]),
+        ];
+        for x in &values {
+            let doc = Doc::from(x);
+            for y in &values {
+                // As comparing the copy would say, without making it.
+                assert_eq!(doc.root() == *y, doc.to_value() == *y, "{x} against {y}");
+            }
+        }
+        let doc = Doc::from_slice(br#"{"b": 1, "a": [2], "b": 3}"#).expect("JSON");
+        assert!(
+            doc.root() == json!({"a": [2], "b": 3}),
+            "the last of a repeated key"
+        );
     }
 
     #[test]

@@ -179,7 +179,8 @@ impl<'x> V<'x> {
             (Some(a), Some(b)) => a == b,
             (None, None) => match (self, other) {
                 (V::Json(a), V::Json(b)) => a == b,
-                _ => self.to_value() == other.to_value(),
+                (V::Doc(a), V::Doc(b)) => a == b,
+                (V::Doc(n), V::Json(v)) | (V::Json(v), V::Doc(n)) => n == *v,
             },
             _ => false,
         }
@@ -321,5 +322,12 @@ mod tests {
         assert!(!eq(json!(null), json!(false)));
         assert!(eq(json!(["a"]), json!(["a"])));
         assert!(!eq(json!(0), json!(false)));
+        // Lists and objects: a fact in a document against an operand, either way round.
+        let fact = crate::doc::Doc::from(&json!({"a": [1, "x"]}));
+        let (same, other) = (json!({"a": [1, "x"]}), json!({"a": [1, "y"]}));
+        assert!(V::Doc(fact.root()).loose_eq(V::Json(&same)));
+        assert!(V::Json(&same).loose_eq(V::Doc(fact.root())));
+        assert!(!V::Doc(fact.root()).loose_eq(V::Json(&other)));
+        assert!(V::Doc(fact.root()).loose_eq(V::Doc(fact.root())));
     }
 }
