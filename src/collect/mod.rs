@@ -157,12 +157,37 @@ struct HostRead {
 
 /// Why a blocking task brought nothing back.
 enum Unfinished {
-    /// It could not run (or panicked): its work is done again on this thread.
+    /// It could not run (or panicked): its work is done again by another task where that can
+    /// help, else its facts are errors.
     Failed,
     /// It was still reading at the deadline, most likely blocked on a file system that does
     /// not answer (a hung network mount): its facts are errors with this message.
     PastDeadline(String),
 }
+
+impl Unfinished {
+    /// The error for the facts of a read of `what` (with its verb, [`CONFIG_READ`]) that
+    /// brought nothing back.
+    fn why(self, what: &str) -> String {
+        match self {
+            Unfinished::PastDeadline(why) => why,
+            Unfinished::Failed => format!(
+                "{what} not read: their reader stopped on an internal error (bollwerk printed it on stderr)"
+            ),
+        }
+    }
+}
+
+/// What the host readers read, as their errors name it.
+const CONFIG_READ: &str = "dockerd's process and daemon.json were";
+/// See [`CONFIG_READ`].
+const HOST_FILES: &str = "the host's files were";
+/// See [`CONFIG_READ`].
+const CONTAINER_FILES: &str = "running containers' /proc and cgroup files were";
+
+/// Why a running container's runtime facts are missing when no read failed or ran late: the
+/// reader of its `/proc` did not hand them back.
+const NOT_BROUGHT_BACK: &str = "not read: the reader of containers' /proc did not bring it back";
 
 impl<'a> Collection<'a> {
     /// Starts the async runtime; without one, the host's part alone (the daemon's is an
@@ -249,20 +274,19 @@ impl<'a> Collection<'a> {
             let namespaces = host_namespaces(&host, dockerd);
             (snap, namespaces)
         };
-        match self.in_time("dockerd's process and daemon.json were", read) {
+        match self.in_time(CONFIG_READ, read) {
             Ok((snap, namespaces)) => {
                 self.snap = snap;
                 (self.host_ns, self.host_ns_note) = namespaces;
             }
-            Err(Unfinished::Failed) => {
-                let why = "reading dockerd's process and daemon.json stopped on an internal error (bollwerk printed it on stderr)";
-                self.host_ns_note = Some(format!("host namespaces: not read: {why}"));
-                self.snap.error("daemon.settings", why);
-            }
-            Err(Unfinished::PastDeadline(why)) => {
+            Err(unfinished) => {
+                let past = matches!(unfinished, Unfinished::PastDeadline(_));
+                let why = unfinished.why(CONFIG_READ);
                 self.host_ns_note = Some(format!("host namespaces: not read: {why}"));
                 self.snap.error("daemon.settings", why.clone());
-                self.config_unread = Some(why);
+                if past {
+                    self.config_unread = Some(why);
+                }
             }
         }
     }
@@ -388,19 +412,17 @@ impl<'a> Collection<'a> {
         // Host reading ends when the daemon's part does: a file system that stops answering
         // must not hold the scan for ever either.
         let end = self.end();
-        let (files, procs) = (
-            "the host's files were",
-            "running containers' /proc and cgroup files were",
-        );
         let host = self.runtime.block_on(async {
-            let part = by_end(host_task, end, limits, files).await;
+            let part = by_end(host_task, end, limits, HOST_FILES).await;
             let mut past_deadline = None;
             for task in proc_tasks {
-                if let Err(Unfinished::PastDeadline(why)) = by_end(task, end, limits, procs).await {
+                if let Err(Unfinished::PastDeadline(why)) =
+                    by_end(task, end, limits, CONTAINER_FILES).await
+                {
                     past_deadline = Some(why);
                 }
             }
-            let listening = match by_end(netns_task, end, limits, procs).await {
+            let listening = match by_end(netns_task, end, limits, CONTAINER_FILES).await {
                 Ok(l) => l,
                 Err(Unfinished::Failed) => Listening::new(),
                 Err(Unfinished::PastDeadline(why)) => {
@@ -446,7 +468,6 @@ impl<'a> Collection<'a> {
         set_scanner_apart(&mut self.snap, scanner::own_container_id());
         let (host_fs, opts, plan) = (self.host.clone(), self.opts.clone(), self.plan.clone());
         let daemon = self.snap.daemon.clone();
-        let files = "the host's files were";
         // What is read again is read by the deadline too.
         let read = match host.part {
             Ok((basics, placed, used)) if used == daemon.settings => Ok((basics, placed)),
@@ -457,11 +478,11 @@ impl<'a> Collection<'a> {
                 Ok((basics, placed))
             }
             Ok((basics, _, _)) => self
-                .in_time(files, move || {
+                .in_time(HOST_FILES, move || {
                     read_host_placed(&host_fs, &opts, &plan, &daemon)
                 })
                 .map(|placed| (basics, placed)),
-            Err(Unfinished::Failed) => self.in_time(files, move || {
+            Err(Unfinished::Failed) => self.in_time(HOST_FILES, move || {
                 (
                     read_host_basics(&host_fs, &opts, &plan, daemon.process.as_ref()),
                     read_host_placed(&host_fs, &opts, &plan, &daemon),
@@ -472,10 +493,7 @@ impl<'a> Collection<'a> {
         match read {
             Ok((basics, placed)) => merge_host(&mut self.snap, basics, placed),
             // Every host fact is an error, none a pass on facts never read.
-            Err(Unfinished::PastDeadline(why)) => self.snap.error("host", why),
-            Err(Unfinished::Failed) => self
-                .snap
-                .error("host", "reading the host's files stopped on an internal error (bollwerk printed it on stderr)"),
+            Err(unfinished) => self.snap.error("host", unfinished.why(HOST_FILES)),
         }
         host.containers
     }
@@ -498,8 +516,8 @@ impl<'a> Collection<'a> {
                 let ids = wanted.ids.clone();
                 match self.read_late(wanted) {
                     Ok(late) => {
-                        late.into(&ids, &mut runtimes, &mut listening);
-                        String::new()
+                        late.merge_into(&ids, &mut runtimes, &mut listening);
+                        NOT_BROUGHT_BACK.to_string()
                     }
                     Err(why) => why,
                 }
@@ -514,17 +532,10 @@ impl<'a> Collection<'a> {
             return Ok(LateRead::default());
         }
         let (host, host_ns) = (self.host.clone(), self.host_ns.clone());
-        let read = self.in_time(
-            "running containers' /proc and cgroup files were",
-            move || read_late(&host, host_ns.as_ref(), &wanted),
-        );
-        match read {
-            Ok(late) => Ok(late),
-            Err(Unfinished::PastDeadline(why)) => Err(why),
-            Err(Unfinished::Failed) => {
-                Err("the reader of containers' /proc and cgroup files failed".into())
-            }
-        }
+        self.in_time(CONTAINER_FILES, move || {
+            read_late(&host, host_ns.as_ref(), &wanted)
+        })
+        .map_err(|unfinished| unfinished.why(CONTAINER_FILES))
     }
 
     /// Asks the daemon again about containers whose process was gone: removed, restarted or
@@ -548,7 +559,7 @@ impl<'a> Collection<'a> {
             let restarted = take_rechecked(&mut self.snap, &vanished, fresh);
             let wanted = Unread::all_of(&restarted);
             let (unread, late) = match self.read_late(wanted) {
-                Ok(late) => (String::new(), late),
+                Ok(late) => (NOT_BROUGHT_BACK.to_string(), late),
                 Err(why) => (why, LateRead::default()),
             };
             attach_restarted(&mut self.snap, &restarted, late, &unread);
@@ -1112,7 +1123,7 @@ struct LateRead {
 impl LateRead {
     /// Moves what was read into the maps of what was read early: runtimes by container id
     /// (`ids`, as [`Unread::ids`]), listening sockets by pid.
-    fn into(
+    fn merge_into(
         mut self,
         ids: &[(String, u32)],
         runtimes: &mut HashMap<String, ProcRead>,
@@ -1178,11 +1189,6 @@ fn attach_runtime(
     listening: &mut Listening,
     unread: &str,
 ) -> Vec<String> {
-    let unread = if unread.is_empty() {
-        "not read: the reader of containers' /proc did not bring it back"
-    } else {
-        unread
-    };
     let mut vanished = Vec::new();
     for c in &mut snap.containers {
         if only.is_some_and(|ids| !ids.contains(c.id.as_str())) {
@@ -1256,7 +1262,7 @@ pub fn recheck_vanished(
 ) {
     let restarted = take_rechecked(snap, ids, fresh);
     let late = read_late(host, host_ns, &Unread::all_of(&restarted));
-    attach_restarted(snap, &restarted, late, "");
+    attach_restarted(snap, &restarted, late, NOT_BROUGHT_BACK);
 }
 
 /// [`recheck_vanished`] up to reading: records each container as it is now and returns those
@@ -1336,7 +1342,7 @@ fn attach_restarted(
     unread: &str,
 ) {
     let (mut runtimes, mut listening) = (HashMap::new(), Listening::new());
-    late.into(restarted, &mut runtimes, &mut listening);
+    late.merge_into(restarted, &mut runtimes, &mut listening);
     let only: BTreeSet<&str> = restarted.iter().map(|(id, _)| id.as_str()).collect();
     attach_runtime(snap, Some(&only), runtimes, &mut listening, unread);
 }
@@ -1413,7 +1419,7 @@ mod tests {
             runtimes: HashMap::from([(12, proc_read(12))]),
             listening: Listening::new(),
         };
-        late.into(&wanted.ids, &mut read, &mut listening);
+        late.merge_into(&wanted.ids, &mut read, &mut listening);
         let vanished = attach_runtime(&mut snap, None, read, &mut listening, "WHY");
 
         assert!(vanished.is_empty());
