@@ -185,6 +185,19 @@ const HOST_FILES: &str = "the host's files were";
 /// See [`CONFIG_READ`].
 const CONTAINER_FILES: &str = "running containers' /proc and cgroup files were";
 
+/// The host facts the daemon's settings locate ([`read_host_placed`]).
+const PLACED_FACTS: [&str; 5] = [
+    "host.locations",
+    "host.files",
+    "host.trees",
+    "host.docker_group",
+    "host.docker_root",
+];
+
+/// Why [`PLACED_FACTS`] are errors when the daemon's final settings came too late to locate
+/// them again.
+const LOCATED_TOO_EARLY: &str = "not read again: the daemon's settings came at the deadline, after these were located with the settings known before (--deadline)";
+
 /// Why a running container's runtime facts are missing when no read failed or ran late: the
 /// reader of its `/proc` did not hand them back.
 const NOT_BROUGHT_BACK: &str = "not read: the reader of containers' /proc did not bring it back";
@@ -469,12 +482,14 @@ impl<'a> Collection<'a> {
         let (host_fs, opts, plan) = (self.host.clone(), self.opts.clone(), self.plan.clone());
         let daemon = self.snap.daemon.clone();
         // What is read again is read by the deadline too.
+        let mut located_too_early = false;
         let read = match host.part {
             Ok((basics, placed, used)) if used == daemon.settings => Ok((basics, placed)),
             Ok((basics, placed, _)) if tokio::time::Instant::now() >= self.end() => {
-                // The daemon's answers came too late to be applied (its settings then differ
-                // from those that located the files): what was located is kept.
-                self.snap.notes.push("host files located by the daemon's settings known while the host was read: reading them again with the final ones would start past the deadline".into());
+                // The daemon's final settings came too late to locate the files again: what
+                // the earlier ones located may be other files, so it is an error below; what
+                // does not depend on them is kept.
+                located_too_early = true;
                 Ok((basics, placed))
             }
             Ok((basics, _, _)) => self
@@ -494,6 +509,11 @@ impl<'a> Collection<'a> {
             Ok((basics, placed)) => merge_host(&mut self.snap, basics, placed),
             // Every host fact is an error, none a pass on facts never read.
             Err(unfinished) => self.snap.error("host", unfinished.why(HOST_FILES)),
+        }
+        if located_too_early {
+            for fact in PLACED_FACTS {
+                self.snap.error(fact, LOCATED_TOO_EARLY);
+            }
         }
         host.containers
     }
