@@ -385,6 +385,16 @@ impl Why {
             Why::Evidence(i) => ev.fail_message(i).unwrap_or_default(),
         }
     }
+
+    /// Appends [`Why::text`] to `out`.
+    fn text_onto(self, ev: Recorded<'_>, out: &mut String) {
+        match self {
+            Why::Text(m) => out.push_str(&m),
+            Why::Evidence(i) => {
+                ev.with(i, |e| fail_message_onto(out, &e));
+            }
+        }
+    }
 }
 
 /// The evidence a decision has recorded so far, with the rule set's expectations its items
@@ -700,8 +710,15 @@ impl Combination {
         if self.conjunction {
             Verdict::Pass
         } else {
-            let reasons: Vec<String> = self.reasons.into_iter().map(|w| w.text(ev)).collect();
-            Verdict::Fail(Why::Text(reasons.join("; and ")))
+            // Written into one text: a reason each test of an `any` failed for.
+            let mut text = String::new();
+            for (i, why) in self.reasons.into_iter().enumerate() {
+                if i > 0 {
+                    text.push_str("; and ");
+                }
+                why.text_onto(ev, &mut text);
+            }
+            Verdict::Fail(Why::Text(text))
         }
     }
 }
@@ -711,6 +728,20 @@ impl<'f, 'a> Context<'f, 'a> {
     /// other observations from it.
     fn source(&self, make: impl FnOnce() -> String) -> Source {
         self.explain.then(|| source_of(make()))
+    }
+
+    /// The source of the host's or the daemon's fact `path` reads, when explaining: the same
+    /// for every instance, so made once per evaluation (on this thread) when the rule set
+    /// numbers the path, instead of once per instance.
+    fn fact_source(&self, path: &FactPath, make: impl FnOnce() -> String) -> Source {
+        if !self.explain {
+            return None;
+        }
+        Some(match path.fact_number() {
+            // Its segments are the path's own, which name the same fact for every instance.
+            Some(n) if !path.has_placeholders() => fact_source(n, make),
+            _ => source_of(make()),
+        })
     }
 
     /// The source of one of the instance's own kinds (`docker inspect web`), when explaining:
@@ -1118,7 +1149,7 @@ impl<'f, 'a> Context<'f, 'a> {
             Ok(s) => s,
             Err(ph) => {
                 return self.unlocated(inst).unwrap_or_else(|| {
-                    missing_verdict(missing, self.unresolved(&ph), Verdict::Pass)
+                    missing_verdict(missing, || self.unresolved(&ph), Verdict::Pass)
                 })
             }
         };
@@ -1127,7 +1158,7 @@ impl<'f, 'a> Context<'f, 'a> {
             Lookup::Error(m) => return Verdict::Error(m),
             Lookup::NotCollected(m) => return Verdict::NotChecked(m),
             Lookup::Missing(_) => {
-                let why = self.text(|| self.missing_reason(&list.root, &segs, &list_text));
+                let why = || self.text(|| self.missing_reason(&list.root, &segs, &list_text));
                 return missing_verdict(missing, why, Verdict::Pass);
             }
             Lookup::Found { value, source } => (value, source),
@@ -1135,7 +1166,7 @@ impl<'f, 'a> Context<'f, 'a> {
         // Elements are borrowed; only their place in evidence is built, and only to explain.
         let mut elements = value.members().peekable();
         if elements.peek().is_none() {
-            let why = self.text(|| format!("{} is empty", &*list_text));
+            let why = || self.text(|| format!("{} is empty", &*list_text));
             return missing_verdict(missing, why, Verdict::Pass);
         }
         let mut combination = Combination::new(true, self.explain);
@@ -1721,9 +1752,9 @@ impl<'f, 'a> Context<'f, 'a> {
 mod lookup;
 mod observe;
 use observe::{
-    element_fact, forget_evaluation, forget_observations, held, instance_source, mask, observe,
-    observed_before, own_expectation, shared_message, shared_message_written, source_of, subject,
-    take_sheet, viewed, FactKey, SourceKind,
+    element_fact, fact_source, forget_evaluation, forget_observations, held, instance_source, mask,
+    observe, observed_before, own_expectation, shared_message, shared_message_written, source_of,
+    subject, take_sheet, viewed, FactKey, SourceKind,
 };
 
 /// The evidence of one result, `made` (emptied): its tests go onto the sheet of the instance
@@ -1766,14 +1797,15 @@ impl OnSheet for InstanceResult {
 }
 
 /// The verdict for an absent or empty list under `every`.
-fn missing_verdict(missing: Missing, why: String, default: Verdict) -> Verdict {
+fn missing_verdict(missing: Missing, why: impl FnOnce() -> String, default: Verdict) -> Verdict {
     match missing {
-        Missing::Fail => Verdict::Fail(Why::Text(why)),
+        // The reason is written only when the verdict says it.
         Missing::Pass => default,
-        Missing::NotApplicable => Verdict::NotApplicable(why),
-        Missing::Error => Verdict::Error(why),
-        Missing::Skip => Verdict::Skip(why),
-        Missing::NotChecked => Verdict::NotChecked(why),
+        Missing::Fail => Verdict::Fail(Why::Text(why())),
+        Missing::NotApplicable => Verdict::NotApplicable(why()),
+        Missing::Error => Verdict::Error(why()),
+        Missing::Skip => Verdict::Skip(why()),
+        Missing::NotChecked => Verdict::NotChecked(why()),
     }
 }
 

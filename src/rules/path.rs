@@ -59,7 +59,7 @@ pub struct FactNumbers {
     names: Vec<arcstr::ArcStr>,
     /// Keys of their own: looking a text up reads them, not the shared names (see
     /// [`FactPath::rendered`]).
-    by_name: std::collections::HashMap<Box<str>, u32>,
+    by_name: std::collections::HashMap<Box<str>, u32, foldhash::fast::FixedState>,
 }
 
 impl FactNumbers {

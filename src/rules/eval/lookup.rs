@@ -97,12 +97,12 @@ impl Context<'_, '_> {
             (Root::Host, _) => (
                 V::Doc(self.facts.host.root()),
                 segs,
-                self.source(|| host_source(segs)),
+                self.fact_source(path, || host_source(segs)),
             ),
             (Root::Daemon, _) => (
                 V::Doc(self.facts.daemon.root()),
                 segs,
-                self.source(|| daemon_source(segs)),
+                self.fact_source(path, || daemon_source(segs)),
             ),
             (Root::Container, Instance::Container(c)) => match first {
                 "inspect" => (

@@ -353,6 +353,25 @@ pub(super) fn instance_source(kind: SourceKind, make: impl FnOnce() -> String) -
 }
 
 thread_local! {
+    /// The sources of the host's and the daemon's numbered facts, by fact number: the same
+    /// for every instance that reads them.
+    static FACT_SOURCES: std::cell::RefCell<Vec<Option<ArcStr>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The source of numbered fact `n` (the host's or the daemon's), made by `make` the first time
+/// this evaluation (on this thread) reads it.
+pub(super) fn fact_source(n: u32, make: impl FnOnce() -> String) -> ArcStr {
+    FACT_SOURCES.with(|s| {
+        let mut sources = s.borrow_mut();
+        let at = n as usize;
+        if sources.len() <= at {
+            sources.resize(at + 1, None);
+        }
+        sources[at].get_or_insert_with(|| make().into()).clone()
+    })
+}
+
+thread_local! {
     /// The messages of this evaluation's instance results, each text once.
     static MESSAGES: Texts = const { Texts::new() };
 }
@@ -433,6 +452,7 @@ pub(super) fn element_fact(
 pub(super) fn forget_evaluation() {
     MESSAGES.with(Texts::forget);
     NAMES.with(|n| n.borrow_mut().clear());
+    FACT_SOURCES.with(|s| s.borrow_mut().clear());
     ELEMENT_FACTS.with(|e| *e.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0)));
 }
 
