@@ -744,6 +744,12 @@ impl<'f, 'a> Context<'f, 'a> {
         })
     }
 
+    /// The source a sourced value carries (`/etc/docker/daemon.json:3`), when explaining: a
+    /// text in a document the evaluation reads throughout, made into a shared one once.
+    fn held_source(&self, text: &str) -> Source {
+        self.explain.then(|| held_source(text))
+    }
+
     /// The source of one of the instance's own kinds (`docker inspect web`), when explaining:
     /// made once per instance, not once per fact.
     fn instance_source(&self, kind: SourceKind, make: impl FnOnce() -> String) -> Source {
@@ -1752,9 +1758,9 @@ impl<'f, 'a> Context<'f, 'a> {
 mod lookup;
 mod observe;
 use observe::{
-    element_fact, fact_source, forget_evaluation, forget_observations, held, instance_source, mask,
-    observe, observed_before, own_expectation, shared_message, shared_message_written, source_of,
-    subject, take_sheet, viewed, FactKey, SourceKind,
+    element_fact, fact_source, forget_evaluation, forget_observations, held, held_source,
+    instance_source, mask, observe, observed_before, own_expectation, shared_message,
+    shared_message_written, source_of, subject, take_sheet, viewed, FactKey, SourceKind,
 };
 
 /// The evidence of one result, `made` (emptied): its tests go onto the sheet of the instance

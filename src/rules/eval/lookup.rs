@@ -157,7 +157,7 @@ impl Context<'_, '_> {
         // A sourced value ({value, source}) carries its own provenance. Only daemon settings
         // are sourced.
         let (cur, source) = match cur.sourced() {
-            Some((inner, src)) => (inner, self.source(|| src.to_string())),
+            Some((inner, src)) => (inner, self.held_source(src)),
             None => (cur, source),
         };
         if cur.is_null() {

@@ -372,6 +372,28 @@ pub(super) fn fact_source(n: u32, make: impl FnOnce() -> String) -> ArcStr {
 }
 
 thread_local! {
+    /// Shared copies of texts held in the evaluation's documents, by address and length: a
+    /// daemon setting's source is read alike by every instance.
+    static HELD_SOURCES: std::cell::RefCell<HashMap<(usize, usize), ArcStr, FastHash>> =
+        const { std::cell::RefCell::new(HashMap::with_hasher(FastHash::with_seed(0))) };
+}
+
+/// A shared copy of `text`, a text in a document this evaluation reads throughout (a
+/// snapshot's, or the daemon's facts): made the first time this evaluation (on this thread)
+/// reads it there.
+pub(super) fn held_source(text: &str) -> ArcStr {
+    HELD_SOURCES.with(|h| {
+        let at = (text.as_ptr() as usize, text.len());
+        if let Some(made) = h.borrow().get(&at) {
+            return made.clone();
+        }
+        let made = ArcStr::from(text);
+        h.borrow_mut().insert(at, made.clone());
+        made
+    })
+}
+
+thread_local! {
     /// The messages of this evaluation's instance results, each text once.
     static MESSAGES: Texts = const { Texts::new() };
 }
@@ -453,6 +475,7 @@ pub(super) fn forget_evaluation() {
     MESSAGES.with(Texts::forget);
     NAMES.with(|n| n.borrow_mut().clear());
     FACT_SOURCES.with(|s| s.borrow_mut().clear());
+    HELD_SOURCES.with(|h| *h.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0)));
     ELEMENT_FACTS.with(|e| *e.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0)));
 }
 
