@@ -1,7 +1,7 @@
 //! Where a fact's value is found: the document node a fact path leads to for an instance,
 //! the source evidence names for it, and why it is missing or could not be read.
 
-use super::super::path::{render, FactPath, Root, Segment};
+use super::super::path::{render, render_onto, FactPath, Root, Segment};
 use super::super::value::V;
 use super::{Context, Instance, Item, Lookup, Source, SourceKind};
 use crate::snapshot::ContainerFacts;
@@ -41,20 +41,25 @@ impl Context<'_, '_> {
         if let Some(m) = self.errors.get(root) {
             return Some(Lookup::Error(m.to_string()));
         }
-        for i in 0..segs.len() {
-            let prefix = render(root, &segs[..=i]);
+        // Each prefix is the one before and a segment: written into one text, not a text each.
+        let mut prefix = String::with_capacity(root.len() + 48);
+        prefix.push_str(root);
+        // An image's errors are the snapshot's, under the image's own place in it.
+        let mut global = match (inst, root) {
+            (Instance::Image(img), "image") => Some(format!("images[\"{}\"]", img.id)),
+            _ => None,
+        };
+        for seg in segs {
+            let seg = std::slice::from_ref(seg);
+            render_onto(&mut prefix, seg);
             if let Some(m) = self.errors.get(prefix.as_str()) {
                 return Some(Lookup::Error(m.to_string()));
             }
             if let Some(m) = self.not_collected.get(prefix.as_str()) {
                 return Some(Lookup::NotCollected(m.to_string()));
             }
-            if let (Instance::Image(img), "image") = (inst, root) {
-                let global = format!(
-                    "images[\"{}\"]{}",
-                    img.id,
-                    prefix.trim_start_matches("image")
-                );
+            if let Some(global) = &mut global {
+                render_onto(global, seg);
                 if let Some(m) = self.errors.get(global.as_str()) {
                     return Some(Lookup::Error(m.to_string()));
                 }

@@ -667,3 +667,74 @@ fn a_placeholder_left_unlocated_because_the_host_was_not_read_is_an_error() {
         .as_deref()
         .is_some_and(|m| m.contains("at the deadline")));
 }
+
+#[test]
+fn an_error_at_or_above_a_fact_spoils_it_and_not_its_siblings() {
+    // A container's own error, an image's error under its place in the snapshot, and a
+    // daemon fact's: each at a key above the fact read, and none beside it.
+    let container_rule = |fact: &str| {
+        rule(
+            "each-container",
+            &format!(r#"{{ fact = "{fact}", equals = "x" }}"#),
+        )
+    };
+    let image_rule = |fact: &str| {
+        rule(
+            "each-image",
+            &format!(r#"{{ fact = "{fact}", equals = "x" }}"#),
+        )
+    };
+    let mut snap = containers(&[json!({"Config": {"User": "x", "Env": ["x"]}})]);
+    snap.containers[0]
+        .errors
+        .insert("inspect.Config.Env".into(), "cannot read".into());
+    snap.containers[0].facts_changed();
+    snap.images = vec![serde_json::from_value(json!({
+        "id": "sha256:1", "tags": ["app:1"],
+        "inspect": {"Config": {"User": "x", "Labels": {"a": "x"}}}, "history": [],
+    }))
+    .expect("image facts")];
+    snap.error(
+        "images[\"sha256:1\"].inspect.Config.Labels",
+        "cannot read the labels",
+    );
+    snap.daemon.info = Some(json!({"Swarm": {"a": "x"}, "Other": "x"}));
+    snap.error("daemon.info.Swarm", "cannot read the swarm");
+    assert_eq!(
+        status(&container_rule("container.inspect.Config.Env[0]"), &snap),
+        Status::Error
+    );
+    assert_eq!(
+        status(&container_rule("container.inspect.Config.Env"), &snap),
+        Status::Error
+    );
+    assert_eq!(
+        status(&container_rule("container.inspect.Config.User"), &snap),
+        Status::Pass
+    );
+    assert_eq!(
+        status(&image_rule("image.inspect.Config.Labels.a"), &snap),
+        Status::Error
+    );
+    assert_eq!(
+        status(&image_rule("image.inspect.Config.User"), &snap),
+        Status::Pass
+    );
+    assert_eq!(
+        status(
+            &rule(
+                "daemon",
+                r#"{ fact = "daemon.info.Swarm.a", equals = "x" }"#
+            ),
+            &snap
+        ),
+        Status::Error
+    );
+    assert_eq!(
+        status(
+            &rule("daemon", r#"{ fact = "daemon.info.Other", equals = "x" }"#),
+            &snap
+        ),
+        Status::Pass
+    );
+}
