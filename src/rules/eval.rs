@@ -1340,7 +1340,7 @@ impl<'f, 'a> Context<'f, 'a> {
         };
         let outcome = verdict.status();
         self.record(ev, verdict, || {
-            let observation = seen.unwrap_or_else(|| observe(key, || (held(observed), source)));
+            let observation = seen.unwrap_or_else(|| observe_unseen(key, held(observed), source));
             EvidenceItem {
                 observation,
                 expectation: self.expectation_of(t),
@@ -1759,8 +1759,9 @@ mod lookup;
 mod observe;
 use observe::{
     element_fact, fact_source, forget_evaluation, forget_observations, held, held_source,
-    instance_source, mask, observe, observed_before, own_expectation, shared_message,
-    shared_message_written, source_of, subject, take_sheet, viewed, FactKey, SourceKind,
+    instance_source, mask, observe, observe_unseen, observed_before, own_expectation,
+    shared_message, shared_message_written, source_of, subject, take_sheet, viewed, FactKey,
+    SourceKind,
 };
 
 /// The evidence of one result, `made` (emptied): its tests go onto the sheet of the instance

@@ -49,6 +49,9 @@ struct Observations {
     /// The documents the observations' values are in: the instance's inspect, the host's and
     /// the daemon's facts.
     docs: Vec<Doc>,
+    /// This thread's copy of each numbered fact's name, for the whole evaluation
+    /// ([`Observations::name_of`]).
+    names: Vec<Option<ArcStr>>,
 }
 
 impl Observations {
@@ -79,6 +82,35 @@ impl Observations {
         at
     }
 
+    /// A new observation of `fact`, `observed` from `source`; its number.
+    fn make(&mut self, fact: FactKey<'_>, observed: Observed, source: Source) -> u32 {
+        let name = match fact {
+            FactKey::Numbered(n, shared) => self.name_of(n, shared),
+            FactKey::Shared(shared) => shared.clone(),
+            FactKey::Named(name) => name.into(),
+        };
+        let made = Observation {
+            fact: name.clone(),
+            // Sources are made when explaining, which is when observations are.
+            source: source.unwrap_or_else(|| source_of(String::new())),
+            observed,
+        };
+        self.insert(fact, name, made)
+    }
+
+    /// This thread's copy of the name of fact `n`, `shared` in the rule set: every thread
+    /// counting references on the rule set's own names would move their counts from core to
+    /// core at every observation. Kept for the whole evaluation.
+    fn name_of(&mut self, n: u32, shared: &ArcStr) -> ArcStr {
+        let at = n as usize;
+        if self.names.len() <= at {
+            self.names.resize(at + 1, None);
+        }
+        self.names[at]
+            .get_or_insert_with(|| ArcStr::from(shared.as_str()))
+            .clone()
+    }
+
     fn clear(&mut self) {
         for n in self.filled.drain(..) {
             self.numbered[n as usize] = None;
@@ -101,6 +133,7 @@ thread_local! {
             own: Vec::new(),
             items: Vec::new(),
             docs: Vec::new(),
+            names: Vec::new(),
         })
     };
 }
@@ -149,19 +182,14 @@ pub(super) fn observe(fact: FactKey<'_>, make: impl FnOnce() -> (Observed, Sourc
             return seen;
         }
         let (observed, source) = make();
-        let name = match fact {
-            FactKey::Numbered(n, shared) => thread_name(n, shared),
-            FactKey::Shared(shared) => shared.clone(),
-            FactKey::Named(name) => name.into(),
-        };
-        let made = Observation {
-            fact: name.clone(),
-            // Sources are made when explaining, which is when observations are.
-            source: source.unwrap_or_else(|| source_of(String::new())),
-            observed,
-        };
-        o.borrow_mut().insert(fact, name, made)
+        o.borrow_mut().make(fact, observed, source)
     })
+}
+
+/// The number of a new observation of `fact`, `observed` from `source`: the caller found
+/// none of this instance ([`observed_before`]).
+pub(super) fn observe_unseen(fact: FactKey<'_>, observed: Observed, source: Source) -> u32 {
+    OBSERVED.with(|o| o.borrow_mut().make(fact, observed, source))
 }
 
 /// The number of `expectation`, made for this instance's evidence alone: after the `shared`
@@ -420,27 +448,6 @@ pub(super) fn shared_message_written(write: impl FnOnce(&mut String)) -> ArcStr 
     })
 }
 
-thread_local! {
-    /// This thread's copy of each numbered fact's name: every thread counting references on
-    /// the rule set's own names would move their counts from core to core at every
-    /// observation.
-    static NAMES: std::cell::RefCell<Vec<Option<ArcStr>>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// This thread's copy of the name of fact `n`, `shared` in the rule set.
-fn thread_name(n: u32, shared: &ArcStr) -> ArcStr {
-    NAMES.with(|names| {
-        let mut names = names.borrow_mut();
-        let at = n as usize;
-        if names.len() <= at {
-            names.resize(at + 1, None);
-        }
-        names[at]
-            .get_or_insert_with(|| ArcStr::from(shared.as_str()))
-            .clone()
-    })
-}
-
 /// Where an element's fact sits: the list's text (address and length: a rule's own path, so
 /// the same for the whole evaluation), the element's index, and the test's path (address).
 type ElementAt = (usize, usize, usize, usize);
@@ -473,7 +480,7 @@ pub(super) fn element_fact(
 /// starts or has ended (the names are keyed by numbers and addresses in its rule set).
 pub(super) fn forget_evaluation() {
     MESSAGES.with(Texts::forget);
-    NAMES.with(|n| n.borrow_mut().clear());
+    OBSERVED.with(|o| o.borrow_mut().names.clear());
     FACT_SOURCES.with(|s| s.borrow_mut().clear());
     HELD_SOURCES.with(|h| *h.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0)));
     ELEMENT_FACTS.with(|e| *e.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0)));
