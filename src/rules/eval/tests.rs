@@ -672,18 +672,6 @@ fn a_placeholder_left_unlocated_because_the_host_was_not_read_is_an_error() {
 fn an_error_at_or_above_a_fact_spoils_it_and_not_its_siblings() {
     // A container's own error, an image's error under its place in the snapshot, and a
     // daemon fact's: each at a key above the fact read, and none beside it.
-    let container_rule = |fact: &str| {
-        rule(
-            "each-container",
-            &format!(r#"{{ fact = "{fact}", equals = "x" }}"#),
-        )
-    };
-    let image_rule = |fact: &str| {
-        rule(
-            "each-image",
-            &format!(r#"{{ fact = "{fact}", equals = "x" }}"#),
-        )
-    };
     let mut snap = containers(&[json!({"Config": {"User": "x", "Env": ["x"]}})]);
     snap.containers[0]
         .errors
@@ -700,41 +688,28 @@ fn an_error_at_or_above_a_fact_spoils_it_and_not_its_siblings() {
     );
     snap.daemon.info = Some(json!({"Swarm": {"a": "x"}, "Other": "x"}));
     snap.error("daemon.info.Swarm", "cannot read the swarm");
-    assert_eq!(
-        status(&container_rule("container.inspect.Config.Env[0]"), &snap),
-        Status::Error
-    );
-    assert_eq!(
-        status(&container_rule("container.inspect.Config.Env"), &snap),
-        Status::Error
-    );
-    assert_eq!(
-        status(&container_rule("container.inspect.Config.User"), &snap),
-        Status::Pass
-    );
-    assert_eq!(
-        status(&image_rule("image.inspect.Config.Labels.a"), &snap),
-        Status::Error
-    );
-    assert_eq!(
-        status(&image_rule("image.inspect.Config.User"), &snap),
-        Status::Pass
-    );
-    assert_eq!(
-        status(
-            &rule(
-                "daemon",
-                r#"{ fact = "daemon.info.Swarm.a", equals = "x" }"#
-            ),
-            &snap
+    for (scope, fact, want) in [
+        (
+            "each-container",
+            "container.inspect.Config.Env[0]",
+            Status::Error,
         ),
-        Status::Error
-    );
-    assert_eq!(
-        status(
-            &rule("daemon", r#"{ fact = "daemon.info.Other", equals = "x" }"#),
-            &snap
+        (
+            "each-container",
+            "container.inspect.Config.Env",
+            Status::Error,
         ),
-        Status::Pass
-    );
+        (
+            "each-container",
+            "container.inspect.Config.User",
+            Status::Pass,
+        ),
+        ("each-image", "image.inspect.Config.Labels.a", Status::Error),
+        ("each-image", "image.inspect.Config.User", Status::Pass),
+        ("daemon", "daemon.info.Swarm.a", Status::Error),
+        ("daemon", "daemon.info.Other", Status::Pass),
+    ] {
+        let check = format!(r#"{{ fact = "{fact}", equals = "x" }}"#);
+        assert_eq!(status(&rule(scope, &check), &snap), want, "{fact}");
+    }
 }
