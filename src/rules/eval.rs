@@ -1176,9 +1176,10 @@ impl<'f, 'a> Context<'f, 'a> {
             return missing_verdict(missing, why, Verdict::Pass);
         }
         let mut combination = Combination::new(true, self.explain);
-        // The list named as a rule wrote it: its elements' facts are named alike for every
-        // instance, so their names are made once.
-        let named_alike = matches!(list_text, FactText::Borrowed(_));
+        // The list named as a rule wrote it, or an element's list named once for the whole
+        // evaluation: its elements' facts are named alike for every instance, so their names
+        // are made once.
+        let named_alike = matches!(list_text, FactText::Borrowed(_) | FactText::Shared(..));
         for (member, value) in elements {
             let it = Item {
                 value,
@@ -1223,6 +1224,21 @@ impl<'f, 'a> Context<'f, 'a> {
                         path as *const _ as usize,
                     );
                     let (name, number) = element_fact(at, || {
+                        let text = write(it);
+                        let number = self.fact_numbers.get(&text).map(|(n, _)| n);
+                        (text, number)
+                    });
+                    FactText::Shared(name, number)
+                }
+                // `container.inspect.NetworkSettings.Ports["80/tcp"]`: most keys come back
+                // in other instances, so the name is made once per key.
+                Member::Key(key) if it.named_alike && !path.has_placeholders() => {
+                    let at = (
+                        it.list.as_ptr() as usize,
+                        it.list.len(),
+                        path as *const _ as usize,
+                    );
+                    let (name, number) = keyed_element_fact(at, key, || {
                         let text = write(it);
                         let number = self.fact_numbers.get(&text).map(|(n, _)| n);
                         (text, number)
@@ -1759,9 +1775,9 @@ mod lookup;
 mod observe;
 use observe::{
     element_fact, fact_source, forget_evaluation, forget_observations, held, held_source,
-    instance_source, mask, observe, observe_unseen, observed_before, own_expectation,
-    shared_message, shared_message_written, source_of, subject, take_sheet, viewed, FactKey,
-    SourceKind,
+    instance_source, keyed_element_fact, mask, observe, observe_unseen, observed_before,
+    own_expectation, shared_message, shared_message_written, source_of, subject, take_sheet,
+    viewed, FactKey, SourceKind,
 };
 
 /// The evidence of one result, `made` (emptied): its tests go onto the sheet of the instance

@@ -476,6 +476,42 @@ pub(super) fn element_fact(
     })
 }
 
+/// Where a keyed element's fact sits, beside its key: the list's text (address and length)
+/// and the test's path (address), as for [`ElementAt`].
+type KeyedAt = (usize, usize, usize);
+
+/// A fact's name and its number when a rule's path names it too, by its element's key.
+type ByKey = HashMap<Box<str>, (ArcStr, Option<u32>), FastHash>;
+
+thread_local! {
+    /// The names of keyed elements' facts and their numbers, by where they sit and then by
+    /// key: `container.inspect.NetworkSettings.Ports["80/tcp"]` reads alike in every container
+    /// that publishes port 80.
+    static KEYED_FACTS: std::cell::RefCell<HashMap<KeyedAt, ByKey, FastHash>> =
+        const { std::cell::RefCell::new(HashMap::with_hasher(FastHash::with_seed(0))) };
+}
+
+/// The name of the fact at `at` of the element under `key` and its number, made by `make`
+/// the first time this evaluation (on this thread) reads it.
+pub(super) fn keyed_element_fact(
+    at: KeyedAt,
+    key: &str,
+    make: impl FnOnce() -> (String, Option<u32>),
+) -> (ArcStr, Option<u32>) {
+    KEYED_FACTS.with(|k| {
+        if let Some((name, number)) = k.borrow().get(&at).and_then(|keys| keys.get(key)) {
+            return (name.clone(), *number);
+        }
+        let (text, number) = make();
+        let name = ArcStr::from(text);
+        k.borrow_mut()
+            .entry(at)
+            .or_insert_with(|| HashMap::with_hasher(FastHash::with_seed(0)))
+            .insert(key.into(), (name.clone(), number));
+        (name, number)
+    })
+}
+
 /// Forgets what this thread kept for one evaluation (messages, fact names): an evaluation
 /// starts or has ended (the names are keyed by numbers and addresses in its rule set).
 pub(super) fn forget_evaluation() {
@@ -484,6 +520,7 @@ pub(super) fn forget_evaluation() {
     FACT_SOURCES.with(|s| s.borrow_mut().clear());
     HELD_SOURCES.with(|h| *h.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0)));
     ELEMENT_FACTS.with(|e| *e.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0)));
+    KEYED_FACTS.with(|k| *k.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0)));
 }
 
 /// Forgets this thread's observations: the next ones are of another instance.

@@ -713,3 +713,67 @@ fn an_error_at_or_above_a_fact_spoils_it_and_not_its_siblings() {
         assert_eq!(status(&rule(scope, &check), &snap), want, "{fact}");
     }
 }
+
+#[test]
+fn an_element_under_a_key_is_named_by_its_key_in_every_instance() {
+    // A table of lists, walked by a nested `every` (published ports): each element's fact is
+    // named by its own key and place, made once per key and shared by the instances that
+    // have that key; a rule naming one of them by its path reads the same observation.
+    let walk = rule_named(
+        "BW-A",
+        "each-container",
+        r#"{ every = "container.inspect.P", check = { every = "item", check = { fact = "item.HostIp", not-equals = "0.0.0.0" } } }"#,
+    );
+    let by_path = rule_named(
+        "BW-B",
+        "each-container",
+        r#"{ fact = "container.inspect.P[\"80/tcp\"][1].HostIp", not-equals = "0.0.0.0" }"#,
+    );
+    let rules = RuleSet::new(vec![walk, by_path]);
+    let snap = containers(&[
+        json!({"P": {"80/tcp": [{"HostIp": "127.0.0.1"}, {"HostIp": "0.0.0.0"}]}}),
+        json!({"P": {"80/tcp": [{"HostIp": "::1"}, {"HostIp": "10.0.0.1"}], "443/tcp": [{"HostIp": "0.0.0.0"}]}}),
+    ]);
+    let results = evaluate(&rules, &snap, &Params::default());
+    let facts = |i: usize| -> Vec<String> {
+        results[0].instances[i]
+            .evidence
+            .iter()
+            .map(|e| format!("{} = {}", e.fact(), e.observed()))
+            .collect()
+    };
+    assert_eq!(
+        facts(0),
+        [
+            r#"container.inspect.P["80/tcp"][0].HostIp = "127.0.0.1""#,
+            r#"container.inspect.P["80/tcp"][1].HostIp = "0.0.0.0""#,
+        ]
+    );
+    assert_eq!(
+        facts(1),
+        [
+            r#"container.inspect.P["443/tcp"][0].HostIp = "0.0.0.0""#,
+            r#"container.inspect.P["80/tcp"][0].HostIp = "::1""#,
+            r#"container.inspect.P["80/tcp"][1].HostIp = "10.0.0.1""#,
+        ]
+    );
+    let (first, second) = (
+        results[0].instances[0].evidence.get(1).expect("evidence"),
+        results[0].instances[1].evidence.get(2).expect("evidence"),
+    );
+    assert!(ArcStr::ptr_eq(
+        &first.observation().fact,
+        &second.observation().fact
+    ));
+    for i in 0..2 {
+        let walked = results[0].instances[i]
+            .evidence
+            .iter()
+            .find(|e| e.fact() == r#"container.inspect.P["80/tcp"][1].HostIp"#);
+        let named = results[1].instances[i].evidence.get(0).expect("evidence");
+        assert!(std::ptr::eq(
+            walked.expect("walked").observation(),
+            named.observation()
+        ));
+    }
+}
