@@ -1450,7 +1450,10 @@ impl<'f, 'a> Context<'f, 'a> {
     /// placeholders are located, could not be read: the collection error a lookup of them
     /// meets, never "not located".
     fn unlocated(&self, inst: &Instance<'_>) -> Option<Verdict> {
-        match self.collection_error(Root::Host, "host", &[], inst)? {
+        // Placeholders are found in `host.locations`: an error there, or on the whole host,
+        // leaves "found nowhere" unknown.
+        let locations = [Segment::Key("locations".into())];
+        match self.collection_error(Root::Host, "host", &locations, inst)? {
             Lookup::Error(m) => Some(Verdict::Error(m)),
             Lookup::NotCollected(m) => Some(Verdict::NotChecked(m)),
             Lookup::Missing(_) | Lookup::Found { .. } => None,

@@ -669,6 +669,29 @@ fn a_placeholder_left_unlocated_because_the_host_was_not_read_is_an_error() {
 }
 
 #[test]
+fn a_placeholder_left_unlocated_when_the_locations_are_in_doubt_is_an_error() {
+    // The host was read, but where things are is in doubt (located with settings the daemon
+    // replaced too late): a placeholder found nowhere is not known to be absent.
+    let absent = rule(
+        "host",
+        r#"{ fact = "host.files[\"{unit:docker.service}\"]", absent = true }"#,
+    );
+    let each = rule(
+        "host",
+        r#"{ every = "host.trees[\"{unit:docker.service}\"]", missing = "notapplicable", check = { fact = "item.owner", owner-is = "root:root" } }"#,
+    );
+    let mut snap = daemon_with(json!({}));
+    assert_eq!(status(&absent, &snap), Status::Pass);
+    assert_eq!(status(&each, &snap), Status::NotApplicable);
+    snap.error(
+        "host.locations",
+        "located with settings the daemon replaced",
+    );
+    assert_eq!(status(&absent, &snap), Status::Error);
+    assert_eq!(status(&each, &snap), Status::Error);
+}
+
+#[test]
 fn an_error_at_or_above_a_fact_spoils_it_and_not_its_siblings() {
     // A container's own error, an image's error under its place in the snapshot, and a
     // daemon fact's: each at a key above the fact read, and none beside it.
