@@ -30,6 +30,9 @@ fn weak_daemon_verdicts_per_rule_and_container() {
     );
     d.run_sleeping("capadd", &["--network", "none", "--cap-add", "NET_ADMIN"]);
     d.run_sleeping("hostnet", &["--network", "host"]);
+    // Its /dev/shm is mounted on the host, in its folder under the data root: that names a
+    // container in the host's mount table, not the container bollwerk runs in.
+    d.run_sleeping("shareable", &["--network", "none", "--ipc", "shareable"]);
     d.docker(&[
         "create",
         "--name",
@@ -87,12 +90,19 @@ fn weak_daemon_verdicts_per_rule_and_container() {
         ("5.26", "tight", "pass"),
         ("5.29", "plain", "fail"),
         ("5.29", "tight", "pass"),
+        ("5.16", "shareable", "pass"),
     ] {
         r.expect_instance(rule, name, want);
     }
     for rule in ["5.4", "5.5", "5.10", "5.11", "5.26", "5.29"] {
         r.expect(rule, "fail");
     }
+    let run = &r.report.as_ref().expect("report.json")["run"];
+    assert!(
+        run.get("scanner").is_none_or(|s| s.is_null()),
+        "bollwerk runs on the host, in no container: {run}"
+    );
+
     // 5.10 looks at the kernel too: the host-network container's net namespace is the host's.
     let hostnet = r.rule("5.10")["instances"]
         .as_array()

@@ -478,7 +478,8 @@ impl<'a> Collection<'a> {
         host: HostRead,
     ) -> ContainersRead {
         apply_answers(&mut self.snap, answers);
-        set_scanner_apart(&mut self.snap, scanner::own_container_id());
+        let host_mount_ns = self.host_ns.as_ref().and_then(|ns| ns.get("mnt")).copied();
+        set_scanner_apart(&mut self.snap, scanner::own_container_id(host_mount_ns));
         let (host_fs, opts, plan) = (self.host.clone(), self.opts.clone(), self.plan.clone());
         let daemon = self.snap.daemon.clone();
         // What is read again is read by the deadline too.

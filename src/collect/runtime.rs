@@ -22,6 +22,13 @@ pub fn namespaces_of(host: &HostFs, pid: u32) -> Result<BTreeMap<String, u64>, H
     namespace_inodes_in(&dir)
 }
 
+/// The inode a namespace link's target names: `net:[4026531992]` → 4026531992.
+pub fn namespace_inode(target: &str) -> Option<u64> {
+    target
+        .split_once('[')
+        .and_then(|(_, r)| r.strip_suffix(']')?.parse().ok())
+}
+
 fn namespace_inodes_in(dir: &ProcDir) -> Result<BTreeMap<String, u64>, HostFileError> {
     let mut out = BTreeMap::new();
     for kind in NAMESPACES {
@@ -29,15 +36,11 @@ fn namespace_inodes_in(dir: &ProcDir) -> Result<BTreeMap<String, u64>, HostFileE
         let link = dir.path_of(&name);
         match dir.read_link(&name) {
             Ok(target) => {
-                // "net:[4026531992]"
                 let t = target.to_string_lossy();
-                let inode = t
-                    .split_once('[')
-                    .and_then(|(_, r)| r.trim_end_matches(']').parse().ok())
-                    .ok_or_else(|| HostFileError::BadNamespaceLink {
-                        link: link.clone(),
-                        target: t.to_string(),
-                    })?;
+                let inode = namespace_inode(&t).ok_or_else(|| HostFileError::BadNamespaceLink {
+                    link: link.clone(),
+                    target: t.to_string(),
+                })?;
                 out.insert(kind.to_string(), inode);
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && *kind == "cgroup" => {}
