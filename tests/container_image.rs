@@ -129,6 +129,8 @@ fn the_image_scans_the_host_as_a_direct_scan_does_and_knows_its_own_container() 
             "bollwerk-scanner",
             "--pid",
             "host",
+            "--cgroupns",
+            "host",
         ])
         .args([
             "--network",

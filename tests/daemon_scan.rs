@@ -5,7 +5,7 @@
 mod support;
 
 use support::dockerd::{mount_tmpfs, PrivateDaemon};
-use support::scan::bollwerk;
+use support::scan::{bollwerk, bollwerk_under};
 
 #[test]
 fn weak_daemon_verdicts_per_rule_and_container() {
@@ -91,6 +91,8 @@ fn weak_daemon_verdicts_per_rule_and_container() {
         ("5.29", "plain", "fail"),
         ("5.29", "tight", "pass"),
         ("5.16", "shareable", "pass"),
+        ("BW-CGROUP-MEMORY", "tight", "pass"),
+        ("BW-CGROUP-MEMORY", "plain", "pass"),
     ] {
         r.expect_instance(rule, name, want);
     }
@@ -119,6 +121,33 @@ fn weak_daemon_verdicts_per_rule_and_container() {
         .expect("namespace evidence");
     assert_eq!(ns["observed"], true, "{hostnet}");
     assert_eq!(ns["outcome"], "fail");
+
+    // From a cgroup namespace of its own, bollwerk sees the containers' cgroups outside it
+    // (`/../docker/<id>`): their limits were not read, which is neither "limited" nor "no
+    // limit".
+    let out_cgns = tempfile::tempdir().unwrap();
+    let r_cgns = bollwerk_under(
+        &["unshare", "--cgroup"],
+        &[
+            "scan",
+            "--docker-host",
+            &sock,
+            "--include",
+            "BW-CGROUP-MEMORY",
+        ],
+        out_cgns.path(),
+    );
+    for name in ["tight", "plain"] {
+        r_cgns.expect_instance("BW-CGROUP-MEMORY", name, "error");
+    }
+    let tight = r_cgns.rule("BW-CGROUP-MEMORY")["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "tight")
+        .unwrap()
+        .to_string();
+    assert!(tight.contains("--cgroupns host"), "{tight}");
 
     // Without --all the created container is left out.
     let out2 = tempfile::tempdir().unwrap();
@@ -467,7 +496,13 @@ fn containers_that_stop_restart_or_go_during_a_scan_are_recorded_as_they_are_now
     d.docker(&["rm", "-f", "goner"]);
     let host = HostFs::new(std::path::Path::new("/"));
     let mut errors = std::collections::BTreeMap::new();
-    let read = runtime::container(&host, quitter_pid.unwrap(), None, &mut errors);
+    let read = runtime::container(
+        &host,
+        &id("quitter"),
+        quitter_pid.unwrap(),
+        None,
+        &mut errors,
+    );
     assert!(read.vanished, "a stopped container's process is gone");
 
     let ids: Vec<String> = ["quitter", "bouncer", "goner"].map(id).to_vec();

@@ -405,7 +405,7 @@ impl<'a> Collection<'a> {
                     let next = || lock(&running_rx).blocking_recv();
                     while let Some((id, pid)) = next() {
                         let _ = netns_tx.send(pid);
-                        let read = read_runtime(&host, pid, host_ns.as_ref());
+                        let read = read_runtime(&host, &id, pid, host_ns.as_ref());
                         lock(&runtimes).insert(id, read);
                     }
                 })
@@ -1094,17 +1094,25 @@ struct ProcRead {
     errors: BTreeMap<String, String>,
     /// `/proc/PID` is not there: the container may have stopped since it was inspected.
     vanished: bool,
+    /// Why `/proc/PID` is not the container's process, when it is not.
+    foreign: Option<String>,
 }
 
-fn read_runtime(host: &HostFs, pid: u32, host_ns: Option<&BTreeMap<String, u64>>) -> ProcRead {
+fn read_runtime(
+    host: &HostFs,
+    id: &str,
+    pid: u32,
+    host_ns: Option<&BTreeMap<String, u64>>,
+) -> ProcRead {
     let mut errors = BTreeMap::new();
-    let read = runtime::container(host, pid, host_ns, &mut errors);
+    let read = runtime::container(host, id, pid, host_ns, &mut errors);
     ProcRead {
         pid,
         facts: read.facts,
         processes: read.processes,
         errors,
         vanished: read.vanished,
+        foreign: read.foreign,
     }
 }
 
@@ -1185,7 +1193,7 @@ fn read_late(host: &HostFs, host_ns: Option<&BTreeMap<String, u64>>, wanted: &Un
     let runtimes = wanted
         .ids
         .iter()
-        .map(|&(_, pid)| (pid, read_runtime(host, pid, host_ns)))
+        .map(|(id, pid)| (*pid, read_runtime(host, id, *pid, host_ns)))
         .collect();
     let listening = wanted
         .sockets
@@ -1245,10 +1253,16 @@ fn attach_one(
         processes,
         errors,
         vanished,
+        foreign,
         ..
     } = proc_read;
     c.errors.extend(errors);
     match listening {
+        // The sockets of another process's network namespace are not the container's.
+        _ if foreign.is_some() => {
+            c.errors
+                .insert("runtime.listening".into(), foreign.unwrap_or_default());
+        }
         Some(Ok(l)) => facts.listening = l,
         Some(Err(e)) => {
             c.errors.insert("runtime.listening".into(), e.to_string());
@@ -1412,6 +1426,7 @@ mod tests {
             processes: Ok(Vec::new()),
             errors: BTreeMap::new(),
             vanished: false,
+            foreign: None,
         };
         let mut snap = Snapshot::new("/", "unix:///run/docker.sock", false);
         snap.containers = [

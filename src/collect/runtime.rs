@@ -66,10 +66,14 @@ pub fn collect(
 
 /// The facts of a process whose `/proc/PID` cannot be opened: every part is an error.
 fn gone(pid: u32, e: std::io::Error, errors: &mut BTreeMap<String, String>) -> RuntimeFacts {
-    let message = format!("cannot read /proc/{pid}: {e}");
-    errors.insert("runtime.namespaces".into(), message.clone());
-    errors.insert("runtime.cgroup".into(), message.clone());
-    errors.insert("runtime.capabilities".into(), message);
+    unread(pid, format!("cannot read /proc/{pid}: {e}"), errors)
+}
+
+/// The facts of process `pid`, none read: every part is an error saying `why`.
+fn unread(pid: u32, why: String, errors: &mut BTreeMap<String, String>) -> RuntimeFacts {
+    errors.insert("runtime.namespaces".into(), why.clone());
+    errors.insert("runtime.cgroup".into(), why.clone());
+    errors.insert("runtime.capabilities".into(), why);
     RuntimeFacts {
         pid,
         ..Default::default()
@@ -85,12 +89,22 @@ pub struct ContainerRead {
     /// `/proc/PID` does not exist (any more): the container has probably stopped since the
     /// daemon reported it running.
     pub vanished: bool,
+    /// Why process `pid` here is not the container's, when it is not: nothing of it is the
+    /// container's, its network namespace's sockets included.
+    pub foreign: Option<String>,
 }
 
-/// [`collect`] and [`processes`] of a container's process `pid`, reading `/proc/PID/cgroup`
+/// [`collect`] and [`processes`] of container `id`'s process `pid`, reading `/proc/PID/cgroup`
 /// once for both.
+///
+/// The pid is the daemon's (`State.Pid`), which names the container's process only where the
+/// daemon shares this process table: a daemon on another host, or in another pid namespace
+/// (Docker in Docker, rootlesskit with `--pidns`), names a process here that is not the
+/// container's. Every cgroup path of a container's processes names its id (`/docker/<id>`,
+/// `docker-<id>.scope`, `libpod-<id>.scope`), so a process whose cgroup does not is not read.
 pub fn container(
     host: &HostFs,
+    id: &str,
     pid: u32,
     host_ns: Option<&BTreeMap<String, u64>>,
     errors: &mut BTreeMap<String, String>,
@@ -104,10 +118,26 @@ pub fn container(
                 processes: Err(errors["runtime.cgroup"].clone()),
                 facts,
                 vanished,
+                foreign: None,
             };
         }
     };
     let cgroup = cgroup_file(&dir);
+    if let Ok(text) = &cgroup {
+        if !text.contains(id) {
+            let why = format!(
+                "process {pid} is not container {}'s: {} does not name the container (is the daemon on another host or in another pid namespace?)",
+                &id[..12.min(id.len())],
+                dir.path_of("cgroup")
+            );
+            return ContainerRead {
+                facts: unread(pid, why.clone(), errors),
+                processes: Err(why.clone()),
+                vanished: false,
+                foreign: Some(why),
+            };
+        }
+    }
     let (facts, status) = collect_with(host, &dir, host_ns, &cgroup, errors);
     let processes = cgroup
         .and_then(|text| processes_in(host, &dir, &text, status.as_deref()))
@@ -116,6 +146,7 @@ pub fn container(
         facts,
         processes,
         vanished: false,
+        foreign: None,
     }
 }
 
@@ -208,6 +239,13 @@ fn cgroup(host: &HostFs, dir: &ProcDir, text: &str) -> Result<CgroupFacts, HostF
             v1.insert(c.to_string(), path.to_string());
         }
     }
+    if let Some(outside) = v1
+        .values()
+        .chain(unified.as_ref())
+        .find(|p| outside_namespace(p))
+    {
+        return Err(outside_error(file, outside));
+    }
     let read = |p: String| -> Result<Option<String>, HostFileError> {
         match host.read_kernel_file(&p) {
             Ok(s) => Ok(Some(s.trim().to_string())),
@@ -257,6 +295,22 @@ fn cgroup(host: &HostFs, dir: &ProcDir, text: &str) -> Result<CgroupFacts, HostF
     })
 }
 
+/// A cgroup path outside this process's cgroup namespace: `/proc/PID/cgroup` shows it from
+/// the namespace's root, as `/../…`, and under `/sys/fs/cgroup` it names another place, or
+/// none (a limit read there would be "no limit").
+fn outside_namespace(path: &str) -> bool {
+    path.split('/').any(|segment| segment == "..")
+}
+
+fn outside_error(file: String, path: &str) -> HostFileError {
+    HostFileError::Lacks {
+        path: file,
+        lacks: format!(
+            "names cgroup {path}, outside bollwerk's cgroup namespace: run bollwerk with --cgroupns host"
+        ),
+    }
+}
+
 /// The processes in the cgroup of process `pid` (the container's), as objects keyed PID, USER,
 /// NAME, ARGS like `docker top` gives them, read from `/proc` and the cgroup file system.
 pub fn processes(host: &HostFs, pid: u32) -> Result<Vec<serde_json::Value>, HostFileError> {
@@ -279,8 +333,12 @@ fn processes_in(
         let (Some(_), Some(ctrls), Some(path)) = (f.next(), f.next(), f.next()) else {
             continue;
         };
+        let is_pids = ctrls.split(',').any(|c| c == "pids");
+        if (is_pids || ctrls.is_empty()) && outside_namespace(path) {
+            return Err(outside_error(file, path));
+        }
         let path = if path == "/" { "" } else { path };
-        if ctrls.split(',').any(|c| c == "pids") {
+        if is_pids {
             procs_file = Some(format!("/sys/fs/cgroup/pids{path}/cgroup.procs"));
             break;
         }
@@ -356,5 +414,57 @@ mod tests {
         assert_eq!(uid, Some(nix::unistd::geteuid().as_raw()));
         let ns = namespace_inodes_in(&dir).unwrap();
         assert!(ns.contains_key("net") && ns.contains_key("pid"), "{ns:?}");
+    }
+
+    #[test]
+    fn a_process_whose_cgroup_does_not_name_the_container_is_not_read_as_its() {
+        // What a daemon in another pid namespace or on another host gives: a pid that names
+        // some process here, this test's own.
+        let host = HostFs::new(std::path::Path::new("/"));
+        let id = "3f2a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8";
+        let pid = std::process::id();
+        let mut errors = BTreeMap::new();
+        let read = container(&host, id, pid, None, &mut errors);
+        let why = read.foreign.expect("not the container's process");
+        assert!(
+            why.starts_with(&format!(
+                "process {pid} is not container 3f2a1b2c3d4e's: /proc/{pid}/cgroup does not name"
+            )),
+            "{why}"
+        );
+        for part in [
+            "runtime.namespaces",
+            "runtime.cgroup",
+            "runtime.capabilities",
+        ] {
+            assert_eq!(errors.get(part), Some(&why), "{part}");
+        }
+        assert_eq!(read.processes, Err(why));
+        assert!(read.facts.namespaces.is_empty() && read.facts.cgroup.is_none());
+        assert!(read.facts.capabilities.is_none() && !read.vanished);
+    }
+
+    #[test]
+    fn a_cgroup_outside_the_scanners_cgroup_namespace_is_an_error_not_no_limit() {
+        // /proc/PID/cgroup of a container's process, read from inside a private cgroup
+        // namespace: its paths climb out of the namespace's root.
+        let dir = tempfile::tempdir().unwrap();
+        let host = HostFs::new(dir.path());
+        let proc_dir = dir.path().join("proc/1");
+        std::fs::create_dir_all(&proc_dir).unwrap();
+        let text = "12:pids:/../../docker/abc\n9:memory:/../../docker/abc\n0::/../../docker/abc\n";
+        std::fs::write(proc_dir.join("cgroup"), text).unwrap();
+        let proc = ProcDir::open(&host, 1).unwrap();
+        let expected = "/proc/1/cgroup names cgroup /../../docker/abc, outside bollwerk's cgroup namespace: run bollwerk with --cgroupns host";
+        assert_eq!(
+            cgroup(&host, &proc, text).unwrap_err().to_string(),
+            expected
+        );
+        assert_eq!(
+            processes_in(&host, &proc, text, None)
+                .unwrap_err()
+                .to_string(),
+            expected
+        );
     }
 }

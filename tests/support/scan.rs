@@ -45,7 +45,21 @@ pub fn output(cmd: &mut Command) -> (i32, String, String) {
 /// Runs `bollwerk ARGS` (plus `-o OUT` for scans) and reads `OUT/report.json`. Standard
 /// output is what a scan prints by default (add `-v` for every finding, `-q` for one line).
 pub fn bollwerk(args: &[&str], out: &Path) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bollwerk"));
+    bollwerk_under(&[], args, out)
+}
+
+/// [`bollwerk`] run by `wrapper` (`["unshare", "--cgroup"]`: bollwerk in a cgroup namespace
+/// of its own).
+pub fn bollwerk_under(wrapper: &[&str], args: &[&str], out: &Path) -> Run {
+    let bin = env!("CARGO_BIN_EXE_bollwerk");
+    let mut cmd = match wrapper {
+        [] => Command::new(bin),
+        [first, rest @ ..] => {
+            let mut c = Command::new(first);
+            c.args(rest).arg(bin);
+            c
+        }
+    };
     cmd.args(args)
         .env_remove("DOCKER_HOST")
         .env("NO_COLOR", "1");
