@@ -556,3 +556,30 @@ fn containers_that_stop_restart_or_go_during_a_scan_are_recorded_as_they_are_now
     assert!(find(&without_all, "quitter").is_none());
     noted(&without_all, "quitter", "stopped during the scan; skipped");
 }
+
+#[test]
+fn dockerd_flags_are_read_as_dockerd_reads_them() {
+    // `--no-new-privileges=0` is off (Go's ParseBool), and `--raw-logs`, an on/off flag no
+    // setting models, takes no value: the flag after it is read.
+    let d = PrivateDaemon::start_with_args(
+        serde_json::json!({}),
+        &[
+            "--no-new-privileges=0",
+            "--raw-logs",
+            "--userland-proxy=false",
+        ],
+        |_| {},
+    );
+    let out = tempfile::tempdir().unwrap();
+    let sock = d.socket_url();
+    let r = bollwerk(
+        &["scan", "--docker-host", &sock, "--include", "2.15,2.17"],
+        out.path(),
+    );
+    r.expect("2.15", "fail");
+    r.expect("2.17", "pass");
+    assert_eq!(
+        r.rule("2.17")["evidence"][0]["source"],
+        "flag --userland-proxy=false"
+    );
+}

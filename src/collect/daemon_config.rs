@@ -157,6 +157,15 @@ pub fn parse_flags(args: &[String]) -> Flags {
                 // A bool flag takes no separate value: `--live-restore`.
                 "true".to_string()
             }
+            // An on/off flag bollwerk does not model (`--raw-logs`), or an unknown one
+            // followed by another flag: it takes no value, and the next flag is read as one.
+            (Kind::Text, None)
+                if setting.is_none()
+                    && (UNMODELLED_SWITCHES.contains(&name.as_str())
+                        || args.get(i).is_none_or(|next| next.starts_with('-'))) =>
+            {
+                "true".to_string()
+            }
             (_, None) => {
                 let v = args.get(i).cloned().unwrap_or_default();
                 i += 1;
@@ -165,7 +174,7 @@ pub fn parse_flags(args: &[String]) -> Flags {
         };
         let source = format!("flag --{name}={raw}");
         let value = match kind {
-            Kind::Bool => Value::Bool(raw != "false"),
+            Kind::Bool => go_bool(&raw).map_or_else(|| Value::String(raw.clone()), Value::Bool),
             Kind::Text => Value::String(raw),
             Kind::List => {
                 let mut list = match flags.settings.get(&key) {
@@ -194,6 +203,19 @@ pub fn parse_flags(args: &[String]) -> Flags {
         flags.settings.insert(key, Sourced { value, source });
     }
     flags
+}
+
+/// dockerd's on/off flags that no setting models: they take no separate value.
+const UNMODELLED_SWITCHES: &[&str] = &["raw-logs", "cri-containerd", "validate", "help", "version"];
+
+/// An on/off value as dockerd reads it (Go's `strconv.ParseBool`): `1`, `t`, `true` and
+/// their capitals are on, `0`, `f`, `false` and theirs off; anything else dockerd refuses.
+fn go_bool(raw: &str) -> Option<bool> {
+    match raw {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
 }
 
 /// The settings [`apply_info`] corrects: unknown, not guessed, when `/info` could not be read.
@@ -343,6 +365,40 @@ mod tests {
             json!({"nofile": "100:200"})
         );
         assert_eq!(f.settings["debug"].value, json!(true));
+    }
+
+    #[test]
+    fn on_off_flags_read_as_dockerd_reads_them() {
+        let f = parse_flags(&args(
+            "--tlsverify=0 --iptables=F --no-new-privileges=FALSE --icc=1 --live-restore=t",
+        ));
+        for (key, on) in [
+            ("tlsverify", false),
+            ("iptables", false),
+            ("no-new-privileges", false),
+            ("icc", true),
+            ("live-restore", true),
+        ] {
+            assert_eq!(f.settings[key].value, json!(on), "{key}");
+        }
+        assert_eq!(f.settings["tlsverify"].source, "flag --tlsverify=0");
+    }
+
+    #[test]
+    fn a_flag_bollwerk_does_not_model_takes_no_flag_as_its_value() {
+        let f = parse_flags(&args(
+            "--raw-logs -H tcp://127.0.0.1:2375 --some-future-switch --config-file /d.json --cri-containerd /not-a-value -H unix:///d.sock --some-future-text v1",
+        ));
+        assert_eq!(
+            f.settings["hosts"].value,
+            json!(["tcp://127.0.0.1:2375", "unix:///d.sock"])
+        );
+        assert_eq!(f.config_file.as_deref(), Some("/d.json"));
+        assert_eq!(f.settings["raw-logs"].value, json!("true"));
+        assert_eq!(f.settings["some-future-switch"].value, json!("true"));
+        assert_eq!(f.settings["cri-containerd"].value, json!("true"));
+        // An unknown flag with a value still takes it.
+        assert_eq!(f.settings["some-future-text"].value, json!("v1"));
     }
 
     #[test]
