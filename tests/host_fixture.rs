@@ -72,10 +72,11 @@ fn well_kept_host_passes_host_rules() {
 #[test]
 fn neglected_host_fails_host_rules() {
     let tree = HostTree::new();
-    // Only an audit rule that records reads, which does not count.
+    // Only an audit rule that records reads, and one that records nothing (`never`):
+    // neither counts.
     tree.write(
         "etc/audit/audit.rules",
-        "-w /usr/bin/runc -p r -k docker\n",
+        "-w /usr/bin/runc -p r -k docker\n-a never,exit -F dir=/etc/docker -F perm=wa -k docker\n",
         0o640,
     );
     tree.write("lib/systemd/system/docker.service", "[Service]\n", 0o666);

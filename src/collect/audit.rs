@@ -55,7 +55,8 @@ pub fn collect(host: &HostFs, read_loaded: bool, errors: &mut Vec<(String, Strin
     facts
 }
 
-/// Parses audit rules (auditctl syntax), keeping those that watch a path.
+/// Parses audit rules (auditctl syntax), keeping those that watch a path. A rule whose action
+/// is `never` records nothing: it watches nothing.
 pub fn parse_rules(text: &str, source: impl Fn(usize) -> String, host: &HostFs) -> Vec<AuditRule> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -64,6 +65,12 @@ pub fn parse_rules(text: &str, source: impl Fn(usize) -> String, host: &HostFs) 
             continue;
         }
         let tokens: Vec<&str> = line.split_whitespace().collect();
+        let never = tokens.windows(2).any(|pair| {
+            matches!(pair[0], "-a" | "-A") && pair[1].split(',').any(|part| part == "never")
+        });
+        if never {
+            continue;
+        }
         let mut path: Option<(String, bool)> = None;
         let mut perms = None;
         let mut i = 0;
@@ -128,5 +135,17 @@ mod tests {
         assert_eq!(rules[0].source, "f:2");
         assert_eq!(rules[1].perms.as_deref(), Some("war"));
         assert!(rules[2].recursive);
+    }
+
+    #[test]
+    fn a_rule_that_records_nothing_is_no_watch() {
+        let host = HostFs::new(std::path::Path::new("/nonexistent-root"));
+        let rules = parse_rules(
+            "-a never,exit -F dir=/etc/docker -F perm=wa\n-A exit,never -F path=/usr/bin/dockerd\n-w /run/containerd -p wa\n",
+            |l| format!("f:{l}"),
+            &host,
+        );
+        let paths: Vec<&str> = rules.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(paths, ["/run/containerd"]);
     }
 }
