@@ -23,6 +23,12 @@ pub enum DockerdNotFound {
         /// The socket's path.
         socket: String,
     },
+    /// The address is a TCP address of another host: no dockerd here serves it.
+    #[error("{docker_host} is not an address of this host, so no dockerd here serves it")]
+    Remote {
+        /// The daemon's address.
+        docker_host: String,
+    },
     /// Several dockerd run and none names the address among those it listens on.
     #[error("{} dockerd processes found, none listening on {docker_host} (pids {})", .pids.len(), pid_list(.pids))]
     Ambiguous {
@@ -72,10 +78,9 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, D
     if candidates.is_empty() {
         return Err(DockerdNotFound::NoProcess);
     }
-    let target = normalise(host, docker_host);
     for mut c in candidates.clone() {
         let hosts = listen_addresses(host, &c.cmdline);
-        if hosts.iter().any(|h| normalise(host, h) == target) {
+        if hosts.iter().any(|h| serves(host, h, docker_host)) {
             c.found_by = format!("/proc scan: dockerd pid {} listens on {docker_host}", c.pid);
             return Ok(c);
         }
@@ -86,6 +91,14 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, D
         if !host.present(path) {
             return Err(DockerdNotFound::NoSocket {
                 socket: path.to_string(),
+            });
+        }
+    }
+    // Nor does a dockerd here serve another host's address.
+    if let Some((name, _)) = tcp_parts(docker_host) {
+        if !is_this_host(&name) {
+            return Err(DockerdNotFound::Remote {
+                docker_host: docker_host.to_string(),
             });
         }
     }
@@ -119,14 +132,12 @@ fn socket_peer(host: &HostFs, docker_host: &str) -> Option<DaemonProcess> {
         return None;
     }
     // Below another root the pid is only trusted when that dockerd names this socket.
-    if host.root() != std::path::Path::new("/") {
-        let target = normalise(host, docker_host);
-        if !listen_addresses(host, &cmdline)
+    if host.root() != std::path::Path::new("/")
+        && !listen_addresses(host, &cmdline)
             .iter()
-            .any(|h| normalise(host, h) == target)
-        {
-            return None;
-        }
+            .any(|h| serves(host, h, docker_host))
+    {
+        return None;
     }
     Some(DaemonProcess {
         uid: effective_uid(host, pid),
@@ -242,23 +253,83 @@ fn listen_addresses(host: &HostFs, cmdline: &[String]) -> Vec<String> {
     vec!["unix:///var/run/docker.sock".into(), "fd://".into()]
 }
 
-/// Comparable form of an address: a unix socket's resolved path, or `tcp:PORT`.
-fn normalise(host: &HostFs, addr: &str) -> String {
-    if addr == "fd://" || addr.starts_with("fd://") {
-        // Socket activation: systemd's docker.socket listens on the default path.
-        return normalise(host, "unix:///var/run/docker.sock");
+/// Whether dockerd listening on `listen` (one of its `-H`) serves `target`, the address
+/// bollwerk asks: the same unix socket (resolved), or the same TCP port on the same host (a
+/// listener on every address, `0.0.0.0:2376`, serves this host's own addresses only).
+fn serves(host: &HostFs, listen: &str, target: &str) -> bool {
+    match (tcp_parts(listen), tcp_parts(target)) {
+        (Some((on, port)), Some((to, wanted))) => {
+            port == wanted
+                && (on == to
+                    || is_localhost_of(&on, &to)
+                    || is_localhost_of(&to, &on)
+                    || (is_wildcard(&on) && is_this_host(&to)))
+        }
+        (None, None) => unix_path(host, listen) == unix_path(host, target),
+        _ => false,
     }
-    if let Some(path) = addr.strip_prefix("unix://") {
-        let real = host.canonical(path).unwrap_or_else(|| path.to_string());
-        return format!("unix:{real}");
+}
+
+/// A unix socket address's resolved path; socket activation (`fd://`) listens on the default.
+fn unix_path(host: &HostFs, addr: &str) -> String {
+    let path = addr
+        .strip_prefix("unix://")
+        .unwrap_or("/var/run/docker.sock");
+    host.canonical(path).unwrap_or_else(|| path.to_string())
+}
+
+/// A TCP address's host (lower case, without IPv6 brackets; empty for none) and port (2375
+/// when none is given, as dockerd takes it); `None` for unix sockets and socket activation.
+fn tcp_parts(addr: &str) -> Option<(String, String)> {
+    let addr = addr.trim();
+    if addr.starts_with("unix://") || addr.starts_with("fd://") || addr.starts_with('/') {
+        return None;
     }
-    let rest = addr.split("://").nth(1).unwrap_or(addr);
-    let port = rest
-        .rsplit(':')
-        .next()
-        .unwrap_or("2375")
-        .trim_end_matches('/');
-    format!("tcp:{port}")
+    let rest = addr.split_once("://").map_or(addr, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let (name, port) = match authority.rsplit_once(':') {
+        Some((name, port)) if !name.ends_with(':') || name.starts_with('[') => (name, port),
+        _ => (authority, ""),
+    };
+    let port = if port.is_empty() { "2375" } else { port };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    Some((name.to_ascii_lowercase(), port.to_string()))
+}
+
+/// Whether `name` is `localhost` and `ip` an address it stands for.
+fn is_localhost_of(name: &str, ip: &str) -> bool {
+    name == "localhost" && matches!(ip, "127.0.0.1" | "::1")
+}
+
+/// A listener's host that means every address of the machine.
+fn is_wildcard(name: &str) -> bool {
+    matches!(name, "" | "0.0.0.0" | "::")
+}
+
+fn is_loopback(name: &str) -> bool {
+    name == "localhost"
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether `name` is this machine: a loopback address, one of its interfaces' addresses, or
+/// its host name.
+fn is_this_host(name: &str) -> bool {
+    if is_loopback(name) || is_wildcard(name) {
+        return true;
+    }
+    if let Ok(ip) = name.parse::<std::net::IpAddr>() {
+        return nix::ifaddrs::getifaddrs().is_ok_and(|mut addrs| {
+            addrs.any(|a| {
+                a.address.as_ref().is_some_and(|sa| {
+                    sa.as_sockaddr_in().map(|v4| std::net::IpAddr::V4(v4.ip())) == Some(ip)
+                        || sa.as_sockaddr_in6().map(|v6| std::net::IpAddr::V6(v6.ip())) == Some(ip)
+                })
+            })
+        });
+    }
+    nix::unistd::gethostname().is_ok_and(|own| own.to_string_lossy().eq_ignore_ascii_case(name))
 }
 
 #[cfg(test)]
@@ -279,6 +350,45 @@ mod tests {
         assert_eq!(unescape_name(r"a\012b\134c"), "a\nb\\c");
         assert_eq!(unescape_name(r"trailing\"), "trailing\\");
         assert_eq!(unescape_name("sshd: ünï"), "sshd: ünï");
+    }
+
+    #[test]
+    fn a_tcp_address_is_served_by_a_dockerd_on_that_host_and_port() {
+        let host = HostFs::new(std::path::Path::new("/nonexistent-root"));
+        for (listen, target, served) in [
+            ("tcp://127.0.0.1:23761", "tcp://127.0.0.1:23761", true),
+            ("tcp://127.0.0.2:23761", "tcp://127.0.0.1:23761", false),
+            ("tcp://0.0.0.0:2376", "tcp://127.0.0.1:2376", true),
+            ("tcp://0.0.0.0:2376", "tcp://localhost:2376", true),
+            ("tcp://0.0.0.0:2376", "tcp://prod.example.com:2376", false),
+            ("tcp://0.0.0.0:2376", "tcp://192.0.2.77:2376", false),
+            ("tcp://127.0.0.1:2375", "tcp://localhost:2375", true),
+            ("tcp://[::1]:2375", "tcp://127.0.0.1:2375", false),
+            ("tcp://[::1]:2375", "tcp://localhost:2375", true),
+            ("127.0.0.1", "tcp://127.0.0.1:2375", true),
+            ("tcp://127.0.0.1:2375", "tcp://127.0.0.1:2376", false),
+            ("unix:///run/docker.sock", "tcp://127.0.0.1:2375", false),
+            ("unix:///run/d.sock", "unix:///run/d.sock", true),
+            ("fd://", "unix:///var/run/docker.sock", true),
+        ] {
+            assert_eq!(serves(&host, listen, target), served, "{listen} → {target}");
+        }
+    }
+
+    #[test]
+    fn the_only_dockerd_here_does_not_serve_another_hosts_address() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("proc/812")).unwrap();
+        std::fs::write(
+            dir.path().join("proc/812/cmdline"),
+            "/usr/bin/dockerd\0-H\0tcp://0.0.0.0:2376\0",
+        )
+        .unwrap();
+        let host = HostFs::new(dir.path());
+        let err = find_dockerd(&host, "tcp://prod.example.com:2376").unwrap_err();
+        assert!(matches!(err, DockerdNotFound::Remote { .. }), "{err}");
+        let found = find_dockerd(&host, "tcp://127.0.0.1:2376").expect("the dockerd here");
+        assert_eq!(found.pid, 812);
     }
 
     #[test]
