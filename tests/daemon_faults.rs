@@ -231,12 +231,20 @@ fn a_stalled_info_is_an_error_for_what_it_feeds_only() {
     run.expect_instance("5.5", "priv", "fail");
     assert_eq!(run.code, 3);
     // What /info tells or corrects is not guessed: swarm rules do not become "no swarm",
-    // live-restore and userns-remap are not taken from defaults.
-    for id in ["2.10", "2.16", "7.1", "7.2", "BW-KERNEL-USERNS"] {
+    // live-restore, userns-remap, debug and insecure registries are not taken from defaults.
+    for id in [
+        "2.3",
+        "2.5",
+        "2.10",
+        "2.16",
+        "7.1",
+        "7.2",
+        "BW-KERNEL-USERNS",
+    ] {
         assert_eq!(run.status(id), "error", "{id}: {}", run.message(id));
     }
     // Settings read from the host's daemon.json and defaults alone still decide.
-    run.expect("2.3", "pass");
+    run.expect("2.4", "pass");
 }
 
 #[test]

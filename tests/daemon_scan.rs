@@ -583,3 +583,31 @@ fn dockerd_flags_are_read_as_dockerd_reads_them() {
         "flag --userland-proxy=false"
     );
 }
+
+#[test]
+fn debug_and_insecure_registries_are_those_dockerd_runs_with() {
+    // Started with them on, then daemon.json emptied without a restart: dockerd still runs
+    // in debug mode and trusts the registry over plain HTTP.
+    let d = PrivateDaemon::start(serde_json::json!({
+        "debug": true,
+        "insecure-registries": ["myreg.example:5000", "10.9.0.0/16"],
+    }));
+    std::fs::write(d.config_path(), "{}").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let sock = d.socket_url();
+    let r = bollwerk(
+        &["scan", "--docker-host", &sock, "--include", "2.3,2.5"],
+        out.path(),
+    );
+    r.expect("2.3", "fail");
+    r.expect("2.5", "fail");
+    let evidence = r.rule("2.5")["evidence"].to_string();
+    assert!(
+        evidence.contains("docker info RegistryConfig"),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains("myreg.example:5000") && evidence.contains("10.9.0.0/16"),
+        "{evidence}"
+    );
+}

@@ -224,13 +224,86 @@ pub const SETTINGS_FROM_INFO: &[&str] = &[
     "data-root",
     "storage-driver",
     "userns-remap",
+    "debug",
+    "insecure-registries",
 ];
 
 /// The settings [`apply_networks`] corrects: unknown when `/networks` could not be read.
 pub const SETTINGS_FROM_NETWORKS: &[&str] = &["icc"];
 
+/// Puts `in_force` (what `docker info` reports under `field`) as setting `key` when the
+/// configuration says otherwise (daemon.json edited since dockerd started, say): the source
+/// tells both.
+fn in_force_per_info(
+    settings: &mut BTreeMap<String, Sourced>,
+    key: &str,
+    field: &str,
+    in_force: Value,
+    configured_default: Value,
+) {
+    let configured = settings.get(key);
+    let configured_value = configured.map_or(&configured_default, |c| &c.value);
+    if *configured_value == in_force {
+        return;
+    }
+    let source = match configured {
+        Some(c) if c.source != DEFAULT_SOURCE => format!(
+            "docker info {field} (configured {} at {}: not in force until dockerd restarts)",
+            c.value, c.source
+        ),
+        _ => format!("docker info {field}"),
+    };
+    settings.insert(
+        key.into(),
+        Sourced {
+            value: in_force,
+            source,
+        },
+    );
+}
+
+/// The insecure registries in force per `docker info`: the indexes it does not reach
+/// securely, then the address ranges it trusts over plain HTTP beyond the loopback ranges
+/// dockerd always adds.
+fn insecure_in_force(registry: &Value) -> Option<Vec<Value>> {
+    let indexes = registry.get("IndexConfigs")?.as_object()?;
+    let cidrs = registry.get("InsecureRegistryCIDRs")?.as_array()?;
+    let names = indexes
+        .iter()
+        .filter(|(_, index)| index.get("Secure").and_then(Value::as_bool) == Some(false))
+        .map(|(name, _)| json!(name));
+    let ranges = cidrs
+        .iter()
+        .filter(|c| !matches!(c.as_str(), Some("127.0.0.0/8" | "::1/128")))
+        .cloned();
+    Some(names.chain(ranges).collect())
+}
+
 /// Corrects `settings` with what the running daemon reports in `docker info`.
 pub fn apply_info(settings: &mut BTreeMap<String, Sourced>, info: &Value) {
+    if let Some(debug) = info.get("Debug").and_then(Value::as_bool) {
+        in_force_per_info(settings, "debug", "Debug", json!(debug), json!(false));
+    }
+    if let Some(insecure) = info.get("RegistryConfig").and_then(insecure_in_force) {
+        // Compared as sets: dockerd lists them in its own order.
+        let mut in_force: Vec<String> = insecure.iter().map(Value::to_string).collect();
+        in_force.sort();
+        let mut configured: Vec<String> = settings
+            .get("insecure-registries")
+            .and_then(|s| s.value.as_array())
+            .map(|a| a.iter().map(Value::to_string).collect())
+            .unwrap_or_default();
+        configured.sort();
+        if in_force != configured {
+            in_force_per_info(
+                settings,
+                "insecure-registries",
+                "RegistryConfig",
+                Value::Array(insecure),
+                json!([]),
+            );
+        }
+    }
     if let Some(b) = info.get("LiveRestoreEnabled").and_then(Value::as_bool) {
         settings.insert(
             "live-restore".into(),
@@ -436,6 +509,56 @@ mod tests {
         );
         assert_eq!(s["live-restore"].value, json!(true));
         assert!(s["userns-remap"].value.is_null());
+    }
+
+    #[test]
+    fn debug_and_insecure_registries_in_force_are_dockers_own() {
+        let file = parse_daemon_json(
+            "/etc/docker/daemon.json",
+            "{\"debug\": false, \"insecure-registries\": [\"10.9.0.0/16\", \"myreg:5000\"]}",
+        )
+        .unwrap();
+        let info = |debug: bool, cidrs: Value| {
+            json!({"Debug": debug, "RegistryConfig": {
+                "InsecureRegistryCIDRs": cidrs,
+                "IndexConfigs": {
+                    "docker.io": {"Name": "docker.io", "Secure": true, "Official": true},
+                    "myreg:5000": {"Name": "myreg:5000", "Secure": false, "Official": false}
+                }
+            }})
+        };
+        // Agreeing (dockerd's own loopback ranges aside): the configuration stays the source.
+        let mut s = merge(file.clone(), BTreeMap::new());
+        apply_info(
+            &mut s,
+            &info(false, json!(["::1/128", "10.9.0.0/16", "127.0.0.0/8"])),
+        );
+        assert_eq!(s["debug"].source, "/etc/docker/daemon.json:1");
+        assert_eq!(s["insecure-registries"].source, "/etc/docker/daemon.json:1");
+        // daemon.json edited since dockerd started: what it runs with wins.
+        let edited = parse_daemon_json("/etc/docker/daemon.json", "{}").unwrap();
+        let mut s = merge(edited, BTreeMap::new());
+        apply_info(&mut s, &info(true, json!(["10.9.0.0/16", "127.0.0.0/8"])));
+        assert_eq!(s["debug"].value, json!(true));
+        assert_eq!(s["debug"].source, "docker info Debug");
+        assert_eq!(
+            s["insecure-registries"].value,
+            json!(["myreg:5000", "10.9.0.0/16"])
+        );
+        assert_eq!(
+            s["insecure-registries"].source,
+            "docker info RegistryConfig"
+        );
+        let mut s = merge(file, BTreeMap::new());
+        apply_info(&mut s, &info(true, json!(["127.0.0.0/8"])));
+        assert!(
+            s["debug"].source.starts_with(
+                "docker info Debug (configured false at /etc/docker/daemon.json:1: not in force"
+            ),
+            "{}",
+            s["debug"].source
+        );
+        assert_eq!(s["insecure-registries"].value, json!(["myreg:5000"]));
     }
 
     #[test]
