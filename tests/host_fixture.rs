@@ -228,3 +228,20 @@ fn a_scan_changes_nothing_on_the_host() {
         .collect();
     assert_eq!(names, vec!["report.json".to_string()]);
 }
+
+#[test]
+fn a_docker_group_named_by_gid_is_the_group_of_that_gid() {
+    // dockerd's `group` takes a gid too; membership goes by gid, on every line that has it.
+    let tree = HostTree::new();
+    tree.write("etc/docker/daemon.json", "{\"group\": \"105\"}\n", 0o644);
+    tree.write(
+        "etc/group",
+        "root:x:0:\ndocker:x:105:mallory\ndockerops:x:105:eve\n",
+        0o644,
+    );
+    tree.write("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n", 0o644);
+    let (_o, r) = scan(&tree, &["--include", "1.1.2", "--trusted-users", "alice"]);
+    r.expect("1.1.2", "fail");
+    let members = &r.rule("1.1.2")["evidence"][0]["observed"];
+    assert_eq!(members, &serde_json::json!(["eve", "mallory"]));
+}

@@ -6,37 +6,57 @@ use super::error::HostFileError;
 use super::hostfs::HostFs;
 use crate::snapshot::GroupFacts;
 
-/// Reads group `name` and its members from the host; `Ok(None)` when the group does not exist.
+/// Reads group `name` (a name, or a gid as dockerd's `--group` also takes) and its members
+/// from the host; `Ok(None)` when no such group exists. Membership goes by gid, as the kernel
+/// grants it: the members of every `/etc/group` line with the group's gid count.
 pub fn collect(host: &HostFs, name: &str) -> Result<Option<GroupFacts>, HostFileError> {
     let group = host
         .read_to_string("/etc/group")
         .map_err(HostFileError::read("/etc/group"))?;
-    let mut facts: Option<GroupFacts> = None;
-    for (n, line) in group.lines().enumerate() {
-        let f: Vec<&str> = line.split(':').collect();
-        if f.len() >= 4 && f[0] == name {
-            let Ok(gid) = f[2].parse() else {
-                return Err(HostFileError::BadLine {
-                    path: "/etc/group".into(),
-                    line: n + 1,
-                    problem: format!("group {name} has a bad gid '{}'", f[2]),
-                });
-            };
-            let mut g = GroupFacts {
-                name: name.to_string(),
-                gid,
-                members: Vec::new(),
-                sources: BTreeMap::new(),
-            };
-            for m in f[3].split(',').map(str::trim).filter(|m| !m.is_empty()) {
+    let lines: Vec<(usize, Vec<&str>)> = group
+        .lines()
+        .enumerate()
+        .map(|(n, line)| (n + 1, line.split(':').collect::<Vec<_>>()))
+        .filter(|(_, f)| f.len() >= 4)
+        .collect();
+    let gid_of = |line: usize, f: &[&str]| {
+        f[2].parse::<u32>().map_err(|_| HostFileError::BadLine {
+            path: "/etc/group".into(),
+            line,
+            problem: format!("group {} has a bad gid '{}'", f[0], f[2]),
+        })
+    };
+    let by_name = lines.iter().find(|(_, f)| f[0] == name);
+    let (group_name, gid) = match (by_name, name.parse::<u32>()) {
+        (Some((line, f)), _) => (f[0].to_string(), gid_of(*line, f)?),
+        (None, Ok(gid)) => {
+            let named = lines
+                .iter()
+                .find(|(_, f)| f[2].parse::<u32>() == Ok(gid))
+                .map_or_else(|| name.to_string(), |(_, f)| f[0].to_string());
+            (named, gid)
+        }
+        (None, Err(_)) => return Ok(None),
+    };
+    let mut g = GroupFacts {
+        name: group_name,
+        gid,
+        members: Vec::new(),
+        sources: BTreeMap::new(),
+    };
+    for (line, f) in &lines {
+        if f[2].parse::<u32>() != Ok(gid) {
+            continue;
+        }
+        for m in f[3].split(',').map(str::trim).filter(|m| !m.is_empty()) {
+            if !g.members.iter().any(|known| known == m) {
                 g.members.push(m.to_string());
                 g.sources
-                    .insert(m.to_string(), format!("/etc/group:{}", n + 1));
+                    .insert(m.to_string(), format!("/etc/group:{line}"));
             }
-            facts = Some(g);
-            break;
         }
     }
+    let facts = Some(g);
     let Some(mut g) = facts else { return Ok(None) };
     // Without passwd the members holding the group as primary group are unknown: the list
     // would look complete and could pass, so it is an error instead.
@@ -62,4 +82,37 @@ pub fn collect(host: &HostFs, name: &str) -> Result<Option<GroupFacts>, HostFile
     }
     g.members.sort();
     Ok(Some(g))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(group: &str, passwd: &str) -> (tempfile::TempDir, HostFs) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(dir.path().join("etc/group"), group).unwrap();
+        std::fs::write(dir.path().join("etc/passwd"), passwd).unwrap();
+        let host = HostFs::new(dir.path());
+        (dir, host)
+    }
+
+    #[test]
+    fn a_group_given_by_gid_and_every_line_of_that_gid_count() {
+        let (_dir, host) = host(
+            "root:x:0:\ndocker:x:105:mallory\ndockerops:x:105:bob\n",
+            "root:x:0:0::/root:/bin/sh\ncarol:x:1001:105::/home/carol:/bin/sh\n",
+        );
+        for name in ["105", "docker"] {
+            let g = collect(&host, name).unwrap().expect("the group");
+            assert_eq!((g.name.as_str(), g.gid), ("docker", 105), "{name}");
+            assert_eq!(g.members, ["bob", "carol", "mallory"], "{name}");
+            assert_eq!(g.sources["bob"], "/etc/group:3");
+            assert_eq!(g.sources["carol"], "/etc/passwd:2 (primary group)");
+        }
+        // A gid no line names: only users holding it as primary group are in it.
+        let g = collect(&host, "1001").unwrap().expect("a gid");
+        assert_eq!((g.name.as_str(), g.members.len()), ("1001", 0));
+        assert!(collect(&host, "nosuchgroup").unwrap().is_none());
+    }
 }
