@@ -21,6 +21,49 @@ fn run(d: &PrivateDaemon, name: &str, args: &[&str]) {
     d.wait_running(name);
 }
 
+/// Moves the process of container `name` whose command is `comm` into a new cgroup below the
+/// container's (its pids cgroup on v1, its cgroup on v2).
+fn move_into_a_child_cgroup(d: &PrivateDaemon, name: &str, comm: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let pid = loop {
+        let top = d.docker(&["top", name, "-eo", "pid,comm"]);
+        let found = top.lines().find_map(|l| {
+            let mut f = l.split_whitespace();
+            let pid = f.next()?;
+            (f.next() == Some(comm)).then(|| pid.to_string())
+        });
+        if let Some(pid) = found {
+            break pid;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {comm} in {name}: {top}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let cgroups = fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    let folder = cgroups
+        .lines()
+        .find_map(|l| {
+            let mut f = l.splitn(3, ':');
+            let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
+            if controllers.split(',').any(|c| c == "pids") {
+                Some(format!("/sys/fs/cgroup/pids{path}"))
+            } else {
+                None
+            }
+        })
+        .or_else(|| {
+            cgroups
+                .lines()
+                .find_map(|l| l.strip_prefix("0::").map(|p| format!("/sys/fs/cgroup{p}")))
+        })
+        .expect("a pids or unified cgroup");
+    let child = format!("{folder}/svc");
+    fs::create_dir_all(&child).unwrap();
+    fs::write(format!("{child}/cgroup.procs"), &pid).unwrap();
+}
+
 /// `docker create --name NAME ARGS…`: a container that never starts (seen with --all).
 fn create(d: &PrivateDaemon, name: &str, args: &[&str]) {
     let mut all = vec!["create", "--name", name];
@@ -180,6 +223,15 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
         "sshd",
         &[none[0], none[1], "-v", &sshd_mount, IMG, "/opt/s/sshd"],
     );
+    // 5.7 again, with the sshd in a cgroup below the container's, as a systemd in the container
+    // runs its services: docker top lists it, and so must the reading of /proc.
+    run(
+        &d,
+        "nestedsshd",
+        &[none[0], none[1], "-v", &sshd_mount, IMG],
+    );
+    d.docker(&["exec", "-d", "nestedsshd", "/opt/s/sshd"]);
+    move_into_a_child_cgroup(&d, "nestedsshd", "sshd");
     run(
         &d,
         "listener",
@@ -294,6 +346,7 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
             ("5.6", "sshd", "pass"),
             ("5.6", "loose", "pass"),
             ("5.7", "sshd", "fail"),
+            ("5.7", "nestedsshd", "fail"),
             ("5.7", "loose", "pass"),
             ("5.7", "listener", "pass"),
             ("5.7", "dev", "notapplicable"),

@@ -362,6 +362,36 @@ impl HostFs {
         Ok(names)
     }
 
+    /// The names of the folders in host folder `path`, sorted: from the entries' types where
+    /// the file system gives them (cgroup and proc file systems do), else by opening each.
+    pub fn subdirs(&self, path: &str) -> io::Result<Vec<String>> {
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        let fd = if self.live && is_kernel_path(path) {
+            // As for reading kernel files on the live host: no resolution per component.
+            nix::fcntl::open(path, flags, nix::sys::stat::Mode::empty())?
+        } else {
+            self.jail.open(path, Follow::Final, flags)?
+        };
+        let mut dir = nix::dir::Dir::from_fd(fd)?;
+        let mut names = Vec::new();
+        for entry in dir.iter() {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy();
+            if name == "." || name == ".." {
+                continue;
+            }
+            let is_dir = match entry.file_type() {
+                Some(t) => t == nix::dir::Type::Directory,
+                None => self.is_dir(&format!("{path}/{name}")),
+            };
+            if is_dir {
+                names.push(name.into_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
     /// Whether a host path exists (following symlinks inside the root).
     pub fn exists(&self, path: &str) -> bool {
         self.jail.open(path, Follow::Final, OFlag::O_PATH).is_ok()

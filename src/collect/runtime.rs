@@ -140,7 +140,7 @@ pub fn container(
     }
     let (facts, status) = collect_with(host, &dir, host_ns, &cgroup, errors);
     let processes = cgroup
-        .and_then(|text| processes_in(host, &dir, &text, status.as_deref()))
+        .and_then(|text| processes_in(host, &dir, &text, status.as_deref(), Some(id)))
         .map_err(|e| e.to_string());
     ContainerRead {
         facts,
@@ -295,6 +295,49 @@ fn cgroup(host: &HostFs, dir: &ProcDir, text: &str) -> Result<CgroupFacts, HostF
     })
 }
 
+/// The part of cgroup `path` up to the segment that names `container` (`/docker/<id>` of
+/// `/docker/<id>/init.scope`): the container's own cgroup. All of `path` without an id, or
+/// when no segment names it.
+fn container_root<'p>(path: &'p str, container: Option<&str>) -> &'p str {
+    let Some(id) = container else { return path };
+    let mut end = 0;
+    for segment in path.split('/') {
+        end += segment.len();
+        if segment.contains(id) {
+            return &path[..end];
+        }
+        end += 1;
+    }
+    path
+}
+
+/// The processes of cgroup folder `dir` and of every cgroup below it, each once, in the order
+/// the cgroup files list them. A folder that cannot be listed is an error: the list would look
+/// whole.
+fn pids_below(host: &HostFs, dir: &str) -> Result<Vec<u32>, HostFileError> {
+    let mut pids = Vec::new();
+    let mut folders = vec![dir.to_string()];
+    while let Some(folder) = folders.pop() {
+        let procs_file = format!("{folder}/cgroup.procs");
+        let text = host
+            .read_kernel_file(&procs_file)
+            .map_err(HostFileError::read(&procs_file))?;
+        for p in text.lines().filter_map(|l| l.trim().parse::<u32>().ok()) {
+            if !pids.contains(&p) {
+                pids.push(p);
+            }
+        }
+        let below = host
+            .subdirs(&folder)
+            .map_err(|source| HostFileError::List {
+                path: folder.clone(),
+                source,
+            })?;
+        folders.extend(below.into_iter().rev().map(|sub| format!("{folder}/{sub}")));
+    }
+    Ok(pids)
+}
+
 /// A cgroup path outside this process's cgroup namespace: `/proc/PID/cgroup` shows it from
 /// the namespace's root, as `/../…`, and under `/sys/fs/cgroup` it names another place, or
 /// none (a limit read there would be "no limit").
@@ -315,19 +358,23 @@ fn outside_error(file: String, path: &str) -> HostFileError {
 /// NAME, ARGS like `docker top` gives them, read from `/proc` and the cgroup file system.
 pub fn processes(host: &HostFs, pid: u32) -> Result<Vec<serde_json::Value>, HostFileError> {
     let dir = ProcDir::open(host, pid).map_err(HostFileError::read(format!("/proc/{pid}")))?;
-    processes_in(host, &dir, &cgroup_file(&dir)?, None)
+    processes_in(host, &dir, &cgroup_file(&dir)?, None, None)
 }
 
-/// The processes of the cgroup that `text` (process `pid`'s `/proc/PID/cgroup`) names;
+/// The processes of the cgroup that `text` (process `pid`'s `/proc/PID/cgroup`) names and of
+/// the cgroups below it, as `docker top` lists them: a systemd in the container runs its
+/// services in cgroups of their own. With the `container`'s id, from the cgroup that names it,
+/// which the main process may have left for one below (systemd's `init.scope`).
 /// `status` is `dir`'s process's status file when it was read already.
 fn processes_in(
     host: &HostFs,
     dir: &ProcDir,
     text: &str,
     status: Option<&str>,
+    container: Option<&str>,
 ) -> Result<Vec<serde_json::Value>, HostFileError> {
     let file = dir.path_of("cgroup");
-    let mut procs_file = None;
+    let mut cgroup_dir = None;
     for line in text.lines() {
         let mut f = line.splitn(3, ':');
         let (Some(_), Some(ctrls), Some(path)) = (f.next(), f.next(), f.next()) else {
@@ -337,24 +384,22 @@ fn processes_in(
         if (is_pids || ctrls.is_empty()) && outside_namespace(path) {
             return Err(outside_error(file, path));
         }
+        let path = container_root(path, container);
         let path = if path == "/" { "" } else { path };
         if is_pids {
-            procs_file = Some(format!("/sys/fs/cgroup/pids{path}/cgroup.procs"));
+            cgroup_dir = Some(format!("/sys/fs/cgroup/pids{path}"));
             break;
         }
-        if ctrls.is_empty() && procs_file.is_none() {
-            procs_file = Some(format!("/sys/fs/cgroup{path}/cgroup.procs"));
+        if ctrls.is_empty() && cgroup_dir.is_none() {
+            cgroup_dir = Some(format!("/sys/fs/cgroup{path}"));
         }
     }
-    let procs_file = procs_file.ok_or_else(|| HostFileError::Lacks {
+    let cgroup_dir = cgroup_dir.ok_or_else(|| HostFileError::Lacks {
         path: file,
         lacks: "names no pids or unified cgroup".into(),
     })?;
-    let pids = host
-        .read_kernel_file(&procs_file)
-        .map_err(HostFileError::read(&procs_file))?;
     let mut out = Vec::new();
-    for p in pids.lines().filter_map(|l| l.trim().parse::<u32>().ok()) {
+    for p in pids_below(host, &cgroup_dir)? {
         // The container's first process is open already, its status read already.
         let (opened, fresh);
         let proc_dir = if p == dir.pid() {
@@ -445,6 +490,26 @@ mod tests {
     }
 
     #[test]
+    fn a_containers_own_cgroup_is_the_one_that_names_it() {
+        let id = "3f2a1b2c3d4e";
+        for (path, root) in [
+            ("/docker/3f2a1b2c3d4e/init.scope", "/docker/3f2a1b2c3d4e"),
+            ("/docker/3f2a1b2c3d4e", "/docker/3f2a1b2c3d4e"),
+            (
+                "/system.slice/docker-3f2a1b2c3d4e.scope/init.scope",
+                "/system.slice/docker-3f2a1b2c3d4e.scope",
+            ),
+            ("/elsewhere/init.scope", "/elsewhere/init.scope"),
+        ] {
+            assert_eq!(container_root(path, Some(id)), root, "{path}");
+        }
+        assert_eq!(
+            container_root("/docker/x/init.scope", None),
+            "/docker/x/init.scope"
+        );
+    }
+
+    #[test]
     fn a_cgroup_outside_the_scanners_cgroup_namespace_is_an_error_not_no_limit() {
         // /proc/PID/cgroup of a container's process, read from inside a private cgroup
         // namespace: its paths climb out of the namespace's root.
@@ -461,7 +526,7 @@ mod tests {
             expected
         );
         assert_eq!(
-            processes_in(&host, &proc, text, None)
+            processes_in(&host, &proc, text, None, None)
                 .unwrap_err()
                 .to_string(),
             expected
