@@ -611,3 +611,26 @@ fn debug_and_insecure_registries_are_those_dockerd_runs_with() {
         "{evidence}"
     );
 }
+
+#[test]
+fn a_tcp_listener_written_as_dockerd_also_reads_it_is_judged_by_2_8() {
+    // dockerd trims the address and takes one without a scheme as TCP: this daemon listens on
+    // plain TCP, unverified.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let spaced = format!(" tcp://127.0.0.1:{port}");
+    let d = PrivateDaemon::start_with_args(serde_json::json!({}), &["-H", &spaced], |_| {});
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        "dockerd listens on {port}"
+    );
+    let out = tempfile::tempdir().unwrap();
+    let r = bollwerk(
+        &["scan", "--docker-host", &d.socket_url(), "--include", "2.8"],
+        out.path(),
+    );
+    r.expect("2.8", "fail");
+}
