@@ -308,16 +308,16 @@ impl HostFs {
     }
 
     fn id_names(&self, file: &str) -> BTreeMap<u32, String> {
-        self.read_to_string(file)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| {
-                let mut f = l.split(':');
-                let name = f.next()?;
-                let id = f.nth(1)?.parse().ok()?;
-                Some((id, name.to_string()))
-            })
-            .collect()
+        let mut names = BTreeMap::new();
+        for line in self.read_to_string(file).unwrap_or_default().lines() {
+            let mut f = line.split(':');
+            let (Some(name), Some(Ok(id))) = (f.next(), f.nth(1).map(str::parse)) else {
+                continue;
+            };
+            // Two names for one id: the first line's, as the system's own lookup gives it.
+            names.entry(id).or_insert_with(|| name.to_string());
+        }
+        names
     }
 
     /// Reads a host file as text.
@@ -577,6 +577,22 @@ fn not_special(meta: &fs::Metadata) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_with_two_names_is_named_as_the_system_names_it() {
+        // The system's lookup takes the first line with the id.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(
+            dir.path().join("etc/passwd"),
+            "root:x:0:0::/root:/bin/sh\ntoor:x:0:0::/:/bin/sh\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("etc/group"), "root:x:0:\nadmins:x:0:\n").unwrap();
+        let host = HostFs::new(dir.path());
+        assert_eq!(host.user_name(0), Some("root"));
+        assert_eq!(host.groups.get(&0).map(String::as_str), Some("root"));
+    }
     use std::os::unix::fs::symlink;
 
     const BOTH: [Resolver; 2] = [Resolver::Openat2, Resolver::Walk];
