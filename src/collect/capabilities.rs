@@ -155,9 +155,11 @@ fn in_kernel_order(mut caps: Vec<String>) -> Vec<String> {
     caps
 }
 
-/// What container `c` holds and what of it lies beyond Docker's default set: from its first
-/// process's bounding set when it runs, else from its settings. An error when it runs but its
-/// capability sets could not be read.
+/// What container `c` holds and what of it lies beyond Docker's default set: when it runs, its
+/// first process's bounding set and what its settings give every process `docker exec` starts
+/// in it (the first process may have dropped some from its own bounding set; the container
+/// still holds them); else from its settings. An error when it runs but its capability sets
+/// could not be read.
 pub fn of_container(c: &ContainerFacts) -> Result<CapabilityFacts, CapabilitiesUnknown> {
     if let Some(e) = c.errors.get("runtime.capabilities") {
         return Err(CapabilitiesUnknown {
@@ -170,10 +172,26 @@ pub fn of_container(c: &ContainerFacts) -> Result<CapabilityFacts, CapabilitiesU
         .as_ref()
         .and_then(|r| Some((r.pid, r.capabilities.as_ref()?)));
     let (held, source) = match read {
-        Some((pid, process)) => (
-            process.bounding.clone(),
-            format!("/proc/{pid}/status CapBnd of container {}", c.name),
-        ),
+        Some((pid, process)) => {
+            let mut held = process.bounding.clone();
+            let configured = from_host_config(c.inspect.pointer("/HostConfig"));
+            let beyond: Vec<String> = configured
+                .into_iter()
+                .filter(|cap| !held.contains(cap))
+                .collect();
+            let source = if beyond.is_empty() {
+                format!("/proc/{pid}/status CapBnd of container {}", c.name)
+            } else {
+                format!(
+                    "/proc/{pid}/status CapBnd of container {}, and {} from docker inspect {} (Privileged, CapAdd, CapDrop): what docker exec gives",
+                    c.name,
+                    beyond.join(", "),
+                    c.name
+                )
+            };
+            held.extend(beyond);
+            (in_kernel_order(held), source)
+        }
         // Not running (or a snapshot made before bollwerk read the sets).
         None => (
             from_host_config(c.inspect.pointer("/HostConfig")),
@@ -222,6 +240,33 @@ mod tests {
         default.sort();
         assert_eq!(seen, default);
         assert_eq!(names_of(1 << 21 | 1 << 45), vec!["SYS_ADMIN", "45"]);
+    }
+
+    #[test]
+    fn a_running_container_holds_what_docker_exec_gives_though_its_first_process_dropped_it() {
+        // Its entrypoint dropped SYS_ADMIN from its own bounding set; `docker exec` still gives
+        // it to every process it starts.
+        let default = docker_default_sorted();
+        let container = |cap_add: serde_json::Value| -> ContainerFacts {
+            serde_json::from_value(serde_json::json!({
+                "id": "c1", "name": "capdrop",
+                "inspect": {"State": {"Running": true, "Pid": 7}, "HostConfig": {"CapAdd": cap_add}},
+                "runtime": {"pid": 7, "namespaces": {},
+                            "capabilities": {"effective": [], "bounding": default}},
+            }))
+            .expect("a container's facts")
+        };
+        let facts = of_container(&container(serde_json::json!(["CAP_SYS_ADMIN"]))).unwrap();
+        assert_eq!(facts.added_beyond_default, ["SYS_ADMIN"]);
+        assert!(facts.held.contains(&"SYS_ADMIN".to_string()));
+        assert_eq!(
+            facts.source,
+            "/proc/7/status CapBnd of container capdrop, and SYS_ADMIN from docker inspect capdrop (Privileged, CapAdd, CapDrop): what docker exec gives"
+        );
+        // Nothing beyond its bounding set: the kernel's word alone.
+        let facts = of_container(&container(serde_json::json!(null))).unwrap();
+        assert!(facts.added_beyond_default.is_empty());
+        assert_eq!(facts.source, "/proc/7/status CapBnd of container capdrop");
     }
 
     #[test]
