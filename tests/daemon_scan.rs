@@ -634,3 +634,28 @@ fn a_tcp_listener_written_as_dockerd_also_reads_it_is_judged_by_2_8() {
     );
     r.expect("2.8", "fail");
 }
+
+#[test]
+fn another_hosts_daemon_is_not_judged_by_this_hosts_daemon_json() {
+    // 192.0.2.0/24 is for documentation: no interface of this machine has it.
+    let out = tempfile::tempdir().unwrap();
+    let r = bollwerk(
+        &[
+            "scan",
+            "--docker-host",
+            "tcp://192.0.2.77:2376",
+            "--timeout",
+            "1",
+            "--include",
+            "2.15,2.17",
+        ],
+        out.path(),
+    );
+    r.expect("2.15", "error");
+    r.expect("2.17", "error");
+    let errors = r.report.as_ref().expect("report.json")["collection_errors"].to_string();
+    assert!(
+        errors.contains("tcp://192.0.2.77:2376 is not an address of this host"),
+        "{errors}"
+    );
+}

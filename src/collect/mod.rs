@@ -762,6 +762,15 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
             flags = daemon_config::parse_flags(p.cmdline.get(1..).unwrap_or(&[]));
             snap.daemon.process = Some(p);
         }
+        // Another host's daemon: this machine's daemon.json is not its configuration.
+        Err(e @ process::DockerdNotFound::Remote { .. }) => {
+            snap.error(
+                "daemon.settings",
+                format!("{e}: its daemon.json and flags cannot be read from here"),
+            );
+            snap.daemon.settings = daemon_config::merge(BTreeMap::new(), BTreeMap::new());
+            return;
+        }
         Err(e) => snap.notes.push(format!(
             "dockerd process: {e}; settings come from daemon.json and docker info"
         )),

@@ -52,6 +52,17 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, D
     if let Some(found) = socket_peer(host, docker_host) {
         return Ok(found);
     }
+    // No dockerd here serves another host's address: one known for certain, an IP
+    // address that is none of this machine's, seen from the host's own root (in a container,
+    // the host's addresses are not the container's). A name is not resolved here.
+    if let Some((name, _)) = tcp_parts(docker_host) {
+        let ip_literal = name.parse::<std::net::IpAddr>().is_ok();
+        if ip_literal && host.root() == std::path::Path::new("/") && !is_this_host(&name) {
+            return Err(DockerdNotFound::Remote {
+                docker_host: docker_host.to_string(),
+            });
+        }
+    }
     let entries = host
         .list_dir("/proc")
         .map_err(|source| HostFileError::List {
@@ -91,14 +102,6 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, D
         if !host.present(path) {
             return Err(DockerdNotFound::NoSocket {
                 socket: path.to_string(),
-            });
-        }
-    }
-    // Nor does a dockerd here serve another host's address.
-    if let Some((name, _)) = tcp_parts(docker_host) {
-        if !is_this_host(&name) {
-            return Err(DockerdNotFound::Remote {
-                docker_host: docker_host.to_string(),
             });
         }
     }
@@ -287,12 +290,17 @@ fn tcp_parts(addr: &str) -> Option<(String, String)> {
     }
     let rest = addr.split_once("://").map_or(addr, |(_, rest)| rest);
     let authority = rest.split('/').next().unwrap_or_default();
-    let (name, port) = match authority.rsplit_once(':') {
-        Some((name, port)) if !name.ends_with(':') || name.starts_with('[') => (name, port),
-        _ => (authority, ""),
+    let (name, port) = match authority.strip_prefix('[') {
+        // [v6] or [v6]:port: the port only after the bracket.
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((name, after)) => (name, after.strip_prefix(':').unwrap_or_default()),
+            None => (bracketed, ""),
+        },
+        None => authority.rsplit_once(':').unwrap_or((authority, "")),
     };
     let port = if port.is_empty() { "2375" } else { port };
-    let name = name.trim_start_matches('[').trim_end_matches(']');
+    // dockerd listens on localhost when an address names no host (`tcp://:2376`).
+    let name = if name.is_empty() { "localhost" } else { name };
     Some((name.to_ascii_lowercase(), port.to_string()))
 }
 
@@ -303,7 +311,7 @@ fn is_localhost_of(name: &str, ip: &str) -> bool {
 
 /// A listener's host that means every address of the machine.
 fn is_wildcard(name: &str) -> bool {
-    matches!(name, "" | "0.0.0.0" | "::")
+    matches!(name, "0.0.0.0" | "::")
 }
 
 fn is_loopback(name: &str) -> bool {
@@ -366,6 +374,10 @@ mod tests {
             ("tcp://[::1]:2375", "tcp://127.0.0.1:2375", false),
             ("tcp://[::1]:2375", "tcp://localhost:2375", true),
             ("127.0.0.1", "tcp://127.0.0.1:2375", true),
+            ("tcp://[::1]", "tcp://[::1]:2375", true),
+            ("tcp://[::]:2376", "tcp://[::1]:2376", true),
+            ("tcp://:2376", "tcp://127.0.0.1:2376", true),
+            ("tcp://:2376", "tcp://192.0.2.77:2376", false),
             ("tcp://127.0.0.1:2375", "tcp://127.0.0.1:2376", false),
             ("unix:///run/docker.sock", "tcp://127.0.0.1:2375", false),
             ("unix:///run/d.sock", "unix:///run/d.sock", true),
@@ -376,7 +388,7 @@ mod tests {
     }
 
     #[test]
-    fn the_only_dockerd_here_does_not_serve_another_hosts_address() {
+    fn a_tcp_address_is_matched_by_host_and_port_under_another_root() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("proc/812")).unwrap();
         std::fs::write(
@@ -385,10 +397,22 @@ mod tests {
         )
         .unwrap();
         let host = HostFs::new(dir.path());
-        let err = find_dockerd(&host, "tcp://prod.example.com:2376").unwrap_err();
-        assert!(matches!(err, DockerdNotFound::Remote { .. }), "{err}");
-        let found = find_dockerd(&host, "tcp://127.0.0.1:2376").expect("the dockerd here");
+        // Below another root (a fixture, or the host seen from a container) this machine's
+        // addresses are not the host's: the only dockerd is taken, as before.
+        let found = find_dockerd(&host, "tcp://192.0.2.77:2376").expect("the only dockerd");
         assert_eq!(found.pid, 812);
+        let found = find_dockerd(&host, "tcp://127.0.0.1:2376").expect("the dockerd here");
+        assert!(found.found_by.contains("listens on"), "{}", found.found_by);
+    }
+
+    #[test]
+    fn an_ip_address_of_no_interface_here_is_another_hosts() {
+        // From the live root: 192.0.2.0/24 is for documentation, no machine's.
+        let host = HostFs::new(std::path::Path::new("/"));
+        assert!(!is_this_host("192.0.2.77"));
+        assert!(is_this_host("127.0.0.1") && is_this_host("::1"));
+        let err = find_dockerd(&host, "tcp://192.0.2.77:2376").unwrap_err();
+        assert!(matches!(err, DockerdNotFound::Remote { .. }), "{err}");
     }
 
     #[test]
