@@ -662,7 +662,8 @@ pub struct NamespaceFacts {
 pub struct CgroupFacts {
     /// 1 or 2.
     pub version: u8,
-    /// Cgroup path of the main process (memory controller on v1).
+    /// Cgroup path of the container (memory controller on v1): the cgroup that names it, which
+    /// its main process may have left for one below.
     pub path: String,
     /// Memory limit in bytes; `null` when unlimited.
     pub memory_limit: Option<u64>,

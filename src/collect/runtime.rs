@@ -59,7 +59,7 @@ pub fn collect(
     errors: &mut BTreeMap<String, String>,
 ) -> RuntimeFacts {
     match ProcDir::open(host, pid) {
-        Ok(dir) => collect_with(host, &dir, host_ns, &cgroup_file(&dir), errors).0,
+        Ok(dir) => collect_with(host, &dir, None, host_ns, &cgroup_file(&dir), errors).0,
         Err(e) => gone(pid, e, errors),
     }
 }
@@ -124,7 +124,7 @@ pub fn container(
     };
     let cgroup = cgroup_file(&dir);
     if let Ok(text) = &cgroup {
-        if !text.contains(id) {
+        if !text.contains(id) && !starts_a_pid_namespace(&dir) {
             let why = format!(
                 "process {pid} is not container {}'s: {} does not name the container (is the daemon on another host or in another pid namespace?)",
                 &id[..12.min(id.len())],
@@ -138,7 +138,7 @@ pub fn container(
             };
         }
     }
-    let (facts, status) = collect_with(host, &dir, host_ns, &cgroup, errors);
+    let (facts, status) = collect_with(host, &dir, Some(id), host_ns, &cgroup, errors);
     let processes = cgroup
         .and_then(|text| processes_in(host, &dir, &text, status.as_deref(), Some(id)))
         .map_err(|e| e.to_string());
@@ -150,6 +150,22 @@ pub fn container(
     }
 }
 
+/// Whether the process in `dir` is the first of a pid namespace below this one (`NSpid:` ends
+/// in 1): a container's main process is, even where its cgroup does not name the container
+/// (rootless Docker without a cgroup driver, Podman with `--cgroups=disabled`); a process of
+/// this host that a daemon elsewhere happens to number alike is not.
+fn starts_a_pid_namespace(dir: &ProcDir) -> bool {
+    dir.read_string("status").is_ok_and(|status| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("NSpid:"))
+            .is_some_and(|pids| {
+                let pids: Vec<&str> = pids.split_whitespace().collect();
+                pids.len() > 1 && pids.last() == Some(&"1")
+            })
+    })
+}
+
 /// The text of `/proc/PID/cgroup`.
 fn cgroup_file(dir: &ProcDir) -> Result<String, HostFileError> {
     dir.read_string("cgroup")
@@ -159,6 +175,7 @@ fn cgroup_file(dir: &ProcDir) -> Result<String, HostFileError> {
 fn collect_with(
     host: &HostFs,
     dir: &ProcDir,
+    container: Option<&str>,
     host_ns: Option<&BTreeMap<String, u64>>,
     cgroup_text: &Result<String, HostFileError>,
     errors: &mut BTreeMap<String, String>,
@@ -210,7 +227,7 @@ fn collect_with(
     }
     // The snapshot records the error as text, under the fact it concerns.
     let read = match cgroup_text {
-        Ok(text) => cgroup(host, dir, text).map_err(|e| e.to_string()),
+        Ok(text) => cgroup(host, dir, text, container).map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
     match read {
@@ -223,7 +240,14 @@ fn collect_with(
 }
 
 /// Limits of the cgroup that `text` (`/proc/PID/cgroup`) names.
-fn cgroup(host: &HostFs, dir: &ProcDir, text: &str) -> Result<CgroupFacts, HostFileError> {
+/// With the `container`'s id, from the cgroup that names the container, which the main
+/// process may have left for one below (systemd's `init.scope`): the limits are set there.
+fn cgroup(
+    host: &HostFs,
+    dir: &ProcDir,
+    text: &str,
+    container: Option<&str>,
+) -> Result<CgroupFacts, HostFileError> {
     let file = dir.path_of("cgroup");
     let mut v1: BTreeMap<String, String> = BTreeMap::new();
     let mut unified = None;
@@ -232,6 +256,7 @@ fn cgroup(host: &HostFs, dir: &ProcDir, text: &str) -> Result<CgroupFacts, HostF
         let (Some(_), Some(ctrls), Some(path)) = (f.next(), f.next(), f.next()) else {
             continue;
         };
+        let path = container_root(path, container);
         if ctrls.is_empty() {
             unified = Some(path.to_string());
         }
@@ -319,9 +344,12 @@ fn pids_below(host: &HostFs, dir: &str) -> Result<Vec<u32>, HostFileError> {
     let mut folders = vec![dir.to_string()];
     while let Some(folder) = folders.pop() {
         let procs_file = format!("{folder}/cgroup.procs");
-        let text = host
-            .read_kernel_file(&procs_file)
-            .map_err(HostFileError::read(&procs_file))?;
+        let text = match host.read_kernel_file(&procs_file) {
+            Ok(text) => text,
+            // A cgroup below the container's, gone since it was listed (a unit that ended).
+            Err(e) if folder != dir && e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(HostFileError::read(&procs_file)(e)),
+        };
         for p in text.lines().filter_map(|l| l.trim().parse::<u32>().ok()) {
             if !pids.contains(&p) {
                 pids.push(p);
@@ -510,6 +538,54 @@ mod tests {
     }
 
     #[test]
+    fn a_containers_first_process_is_read_though_its_cgroup_does_not_name_it() {
+        // Rootless Docker without a cgroup driver: the process stays in the user's session
+        // cgroup, but it is the first of its own pid namespace.
+        let dir = tempfile::tempdir().unwrap();
+        let proc_dir = dir.path().join("proc/4242");
+        std::fs::create_dir_all(&proc_dir).unwrap();
+        std::fs::write(
+            proc_dir.join("cgroup"),
+            "0::/user.slice/user-1000.slice/session-1.scope\n",
+        )
+        .unwrap();
+        let status =
+            |nspid: &str| format!("Name:\tsleep\nNSpid:\t{nspid}\nCapEff:\t0\nCapBnd:\t0\n");
+        let host = HostFs::new(dir.path());
+        let id = "3f2a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8";
+        std::fs::write(proc_dir.join("status"), status("4242\t1")).unwrap();
+        let read = container(&host, id, 4242, None, &mut BTreeMap::new());
+        assert!(read.foreign.is_none());
+        // A process of this host's own pid namespace is not a container's first process.
+        std::fs::write(proc_dir.join("status"), status("4242")).unwrap();
+        let read = container(&host, id, 4242, None, &mut BTreeMap::new());
+        assert!(read.foreign.is_some());
+    }
+
+    #[test]
+    fn limits_are_read_where_the_container_is_though_its_first_process_moved_below() {
+        // A systemd in the container moves itself to init.scope; docker set the limit on the
+        // container's cgroup.
+        let id = "3f2a1b2c3d4e";
+        let dir = tempfile::tempdir().unwrap();
+        let memory = dir.path().join("sys/fs/cgroup/memory/docker/3f2a1b2c3d4e");
+        std::fs::create_dir_all(memory.join("init.scope")).unwrap();
+        std::fs::write(memory.join("memory.limit_in_bytes"), "67108864\n").unwrap();
+        std::fs::write(
+            memory.join("init.scope/memory.limit_in_bytes"),
+            "9223372036854771712\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join("proc/1")).unwrap();
+        let host = HostFs::new(dir.path());
+        let proc = ProcDir::open(&host, 1).unwrap();
+        let text = "9:memory:/docker/3f2a1b2c3d4e/init.scope\n";
+        let facts = cgroup(&host, &proc, text, Some(id)).unwrap();
+        assert_eq!(facts.memory_limit, Some(67108864));
+        assert_eq!(facts.path, "/docker/3f2a1b2c3d4e");
+    }
+
+    #[test]
     fn a_cgroup_outside_the_scanners_cgroup_namespace_is_an_error_not_no_limit() {
         // /proc/PID/cgroup of a container's process, read from inside a private cgroup
         // namespace: its paths climb out of the namespace's root.
@@ -522,7 +598,7 @@ mod tests {
         let proc = ProcDir::open(&host, 1).unwrap();
         let expected = "/proc/1/cgroup names cgroup /../../docker/abc, outside bollwerk's cgroup namespace: run bollwerk with --cgroupns host";
         assert_eq!(
-            cgroup(&host, &proc, text).unwrap_err().to_string(),
+            cgroup(&host, &proc, text, None).unwrap_err().to_string(),
             expected
         );
         assert_eq!(
