@@ -231,13 +231,13 @@ pub const SETTINGS_FROM_INFO: &[&str] = &[
 /// The settings [`apply_networks`] corrects: unknown when `/networks` could not be read.
 pub const SETTINGS_FROM_NETWORKS: &[&str] = &["icc"];
 
-/// Puts `in_force` (what `docker info` reports under `field`) as setting `key` when the
-/// configuration says otherwise (daemon.json edited since dockerd started, say): the source
-/// tells both.
-fn in_force_per_info(
+/// Puts `in_force`, what the running daemon reports (`reported_by`: `docker info Debug`), as
+/// setting `key` when the configuration says otherwise (daemon.json edited since dockerd
+/// started, say; `configured_default` when it says nothing): the source tells both.
+fn correct_to_in_force(
     settings: &mut BTreeMap<String, Sourced>,
     key: &str,
-    field: &str,
+    reported_by: &str,
     in_force: Value,
     configured_default: Value,
 ) {
@@ -248,10 +248,10 @@ fn in_force_per_info(
     }
     let source = match configured {
         Some(c) if c.source != DEFAULT_SOURCE => format!(
-            "docker info {field} (configured {} at {}: not in force until dockerd restarts)",
+            "{reported_by} (configured {} at {}: not in force until dockerd restarts)",
             c.value, c.source
         ),
-        _ => format!("docker info {field}"),
+        _ => reported_by.to_string(),
     };
     settings.insert(
         key.into(),
@@ -282,7 +282,8 @@ fn insecure_in_force(registry: &Value) -> Option<Vec<Value>> {
 /// Corrects `settings` with what the running daemon reports in `docker info`.
 pub fn apply_info(settings: &mut BTreeMap<String, Sourced>, info: &Value) {
     if let Some(debug) = info.get("Debug").and_then(Value::as_bool) {
-        in_force_per_info(settings, "debug", "Debug", json!(debug), json!(false));
+        let said = "docker info Debug";
+        correct_to_in_force(settings, "debug", said, json!(debug), json!(false));
     }
     if let Some(insecure) = info.get("RegistryConfig").and_then(insecure_in_force) {
         // Compared as sets: dockerd lists them in its own order.
@@ -295,10 +296,10 @@ pub fn apply_info(settings: &mut BTreeMap<String, Sourced>, info: &Value) {
             .unwrap_or_default();
         configured.sort();
         if in_force != configured {
-            in_force_per_info(
+            correct_to_in_force(
                 settings,
                 "insecure-registries",
-                "RegistryConfig",
+                "docker info RegistryConfig",
                 Value::Array(insecure),
                 json!([]),
             );
@@ -380,24 +381,9 @@ pub fn apply_networks(settings: &mut BTreeMap<String, Sourced>, networks: &[Valu
     else {
         return;
     };
-    let configured = settings.get("icc");
-    if configured.and_then(|s| s.value.as_bool()) == Some(in_force) {
-        return;
-    }
-    let source = match configured {
-        Some(c) => format!(
-            "docker network inspect bridge: {KEY}={in_force} (configured {} at {}: not in force until dockerd restarts)",
-            c.value, c.source
-        ),
-        None => format!("docker network inspect bridge: {KEY}={in_force}"),
-    };
-    settings.insert(
-        "icc".into(),
-        Sourced {
-            value: json!(in_force),
-            source,
-        },
-    );
+    let said = format!("docker network inspect bridge: {KEY}={in_force}");
+    // dockerd's default is on.
+    correct_to_in_force(settings, "icc", &said, json!(in_force), json!(true));
 }
 
 /// Merges defaults, file and flags (later wins).
