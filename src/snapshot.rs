@@ -180,6 +180,11 @@ pub struct HostFacts {
     pub locations: BTreeMap<String, Option<String>>,
     /// For each location, the candidate paths that were looked at, in order.
     pub searched: BTreeMap<String, Vec<String>>,
+    /// The other places a location stands for beside the one in `locations`, for names that
+    /// may stand for several (`socket:docker`: every further unix socket dockerd listens on
+    /// that exists here). A rule that names the location is asked of each place.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub further_locations: BTreeMap<String, Vec<String>>,
     /// File facts keyed by absolute host path (without the host root prefix).
     pub files: BTreeMap<String, FileFacts>,
     /// Every file and directory below a directory rules name (`/etc/docker/certs.d`), keyed by

@@ -659,3 +659,70 @@ fn another_hosts_daemon_is_not_judged_by_this_hosts_daemon_json() {
         "{errors}"
     );
 }
+
+#[test]
+fn every_unix_socket_dockerd_listens_on_is_judged() {
+    // dockerd listens on its harness socket and on a second one, which is opened to others
+    // and given to a container: 3.16, BW-SOCKET-WORLD and 5.32 must see the second socket.
+    let extra = tempfile::tempdir().unwrap();
+    let api = extra.path().join("api.sock");
+    let api_text = api.display().to_string();
+    let d = PrivateDaemon::start_with_args(
+        serde_json::json!({}),
+        &["-H", &format!("unix://{api_text}")],
+        |_| {},
+    );
+    assert!(api.exists(), "dockerd made {api_text}");
+    d.import_busybox();
+    let mount = format!("{api_text}:/run/api.sock");
+    d.run_sleeping("api-user", &["--network", "none", "-v", &mount]);
+    d.run_sleeping("plain", &["--network", "none"]);
+    let sock = d.socket_url();
+    let scan = || {
+        let out = tempfile::tempdir().unwrap();
+        let args = [
+            "scan",
+            "--docker-host",
+            &sock,
+            "--include",
+            "3.15,3.16,5.32,BW-SOCKET-WORLD",
+        ];
+        (bollwerk(&args, out.path()), out)
+    };
+    let mode_fact = format!("host.files[\"{api_text}\"].mode");
+    let facts = |r: &support::scan::Run, id: &str| -> Vec<String> {
+        r.evidence(id)
+            .iter()
+            .map(|e| e["fact"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+
+    std::fs::set_permissions(&api, std::os::unix::fs::PermissionsExt::from_mode(0o666)).unwrap();
+    let (r, _out) = scan();
+    r.expect("3.16", "fail");
+    assert!(
+        r.message("3.16").contains(&api_text),
+        "{}",
+        r.message("3.16")
+    );
+    r.expect("BW-SOCKET-WORLD", "fail");
+    r.expect_instance("5.32", "api-user", "fail");
+    r.expect_instance("5.32", "plain", "pass");
+
+    // Closed again: both sockets are checked, and both are named in the evidence.
+    std::fs::set_permissions(&api, std::os::unix::fs::PermissionsExt::from_mode(0o660)).unwrap();
+    let (r, _out) = scan();
+    r.expect("3.16", "pass");
+    r.expect("3.15", "pass");
+    let own = format!("host.files[\"{}\"].mode", d.socket_path().display());
+    let checked = facts(&r, "3.16");
+    assert!(
+        checked.contains(&own) && checked.contains(&mode_fact),
+        "{checked:?}"
+    );
+    assert!(
+        facts(&r, "3.15").iter().any(|f| f.contains(&api_text)),
+        "{:?}",
+        facts(&r, "3.15")
+    );
+}

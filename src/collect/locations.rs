@@ -127,6 +127,44 @@ pub fn resolve(
     (found, seen)
 }
 
+/// The places beside `found` that `name` stands for, for the names that may stand for several:
+/// `socket:docker` is every unix socket dockerd listens on (its `hosts`, and the socket
+/// bollwerk talks to) that exists here. `None` for every other name. A path that is `found`,
+/// or another listed one, under another spelling (`/var/run` → `/run`) is left out.
+pub fn further(
+    host: &HostFs,
+    name: &str,
+    inputs: &LocationInputs,
+    found: Option<&str>,
+) -> Option<Vec<String>> {
+    if name != "socket:docker" {
+        return None;
+    }
+    let hosts = match inputs.settings.get("hosts").map(|s| &s.value) {
+        Some(Value::Array(hosts)) => hosts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let listening = inputs.client_socket.into_iter().chain(
+        hosts
+            .into_iter()
+            .filter_map(|h| h.trim().strip_prefix("unix://")),
+    );
+    let real = |p: &str| host.canonical(p).unwrap_or_else(|| p.to_string());
+    let mut seen: Vec<String> = found.map(real).into_iter().collect();
+    let mut places = Vec::new();
+    for path in listening {
+        if !path.starts_with('/') || !host.present(path) {
+            continue;
+        }
+        let identity = real(path);
+        if !seen.contains(&identity) {
+            seen.push(identity);
+            places.push(path.to_string());
+        }
+    }
+    Some(places)
+}
+
 /// The host's PATH: pid 1's environment, else `/etc/environment`, else the usual default.
 fn host_path(host: &HostFs) -> String {
     if let Ok(env) = host.read("/proc/1/environ") {
@@ -144,4 +182,50 @@ fn host_path(host: &HostFs) -> String {
         }
     }
     DEFAULT_PATH.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::Sourced;
+
+    #[test]
+    fn every_further_socket_dockerd_listens_on_is_a_place_of_its_own() {
+        let root = tempfile::tempdir().unwrap();
+        let at = |p: &str| root.path().join(p.trim_start_matches('/'));
+        for dir in ["/run", "/srv", "/var"] {
+            std::fs::create_dir_all(at(dir)).unwrap();
+        }
+        for file in ["/run/docker.sock", "/srv/api.sock"] {
+            std::fs::write(at(file), b"").unwrap();
+        }
+        // /var/run is /run: its docker.sock is the same file, not a further place.
+        std::os::unix::fs::symlink("/run", at("/var/run")).unwrap();
+        let settings = BTreeMap::from([(
+            "hosts".to_string(),
+            Sourced {
+                value: serde_json::json!([
+                    "unix:///var/run/docker.sock",
+                    " unix:///srv/api.sock",
+                    "unix:///gone.sock",
+                    "tcp://127.0.0.1:2376",
+                ]),
+                source: "flag -H".into(),
+            },
+        )]);
+        let inputs = LocationInputs {
+            settings: &settings,
+            config_file: "/etc/docker/daemon.json",
+            client_socket: Some("/run/docker.sock"),
+            dockerd_exe: None,
+        };
+        let host = HostFs::new(root.path());
+        let (found, _) = resolve(&host, "socket:docker", &inputs);
+        assert_eq!(found.as_deref(), Some("/run/docker.sock"));
+        assert_eq!(
+            further(&host, "socket:docker", &inputs, found.as_deref()),
+            Some(vec!["/srv/api.sock".to_string()])
+        );
+        assert_eq!(further(&host, "bin:dockerd", &inputs, None), None);
+    }
 }

@@ -895,20 +895,22 @@ fn read_host_placed(
     }
     for name in wanted {
         let (found, searched) = locations::resolve(host, &name, &inputs);
+        if let Some(places) = locations::further(host, &name, &inputs, found.as_deref()) {
+            facts.further_locations.insert(name.clone(), places);
+        }
         facts.locations.insert(name.clone(), found);
         facts.searched.insert(name, searched);
     }
 
-    // Files.
+    // Files, at every place their placeholders stand for.
     for template in &plan.files {
-        let Ok(path) = substitute(template, |n| facts.locations.get(n).cloned().flatten()) else {
-            continue;
-        };
-        match host.stat(&path) {
-            Ok(f) => {
-                facts.files.insert(path, f);
+        for path in placed_paths(template, &facts) {
+            match host.stat(&path) {
+                Ok(f) => {
+                    facts.files.insert(path, f);
+                }
+                Err(e) => before.push((format!("host.files[\"{path}\"]"), e.to_string())),
             }
-            Err(e) => before.push((format!("host.files[\"{path}\"]"), e.to_string())),
         }
     }
 
@@ -960,6 +962,33 @@ fn read_host_placed(
     }
 }
 
+/// `template` with its placeholders replaced by the places found (nothing when one was not
+/// found), then once more for each further place a placeholder stands for.
+fn placed_paths(template: &str, facts: &HostFacts) -> Vec<String> {
+    let primary = |n: &str| facts.locations.get(n).cloned().flatten();
+    let Ok(first) = substitute(template, primary) else {
+        return Vec::new();
+    };
+    let mut paths = vec![first];
+    for name in placeholders_in(template) {
+        for place in facts.further_locations.get(&name).into_iter().flatten() {
+            let at = |n: &str| {
+                if n == name {
+                    Some(place.clone())
+                } else {
+                    primary(n)
+                }
+            };
+            if let Ok(path) = substitute(template, at) {
+                if !paths.contains(&path) {
+                    paths.push(path);
+                }
+            }
+        }
+    }
+    paths
+}
+
 /// Puts both parts of the host's facts into the snapshot, errors in a fixed order: files and
 /// trees, then listening sockets, audit and kernel parameters, then group and root mount.
 fn merge_host(snap: &mut Snapshot, basics: HostPart, placed: Placed) {
@@ -971,6 +1000,7 @@ fn merge_host(snap: &mut Snapshot, basics: HostPart, placed: Placed) {
     } = placed;
     facts.locations = p.locations;
     facts.searched = p.searched;
+    facts.further_locations = p.further_locations;
     facts.files = p.files;
     facts.trees = p.trees;
     facts.docker_group = p.docker_group;

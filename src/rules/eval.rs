@@ -46,7 +46,7 @@ use super::model::{Check, Missing, Op, Operand, Rule, Scope, Status, Test};
 use super::path::{render, render_onto, FactNumbers, FactPath, Root, Segment};
 use super::result::{Evidence, EvidenceItem, EvidenceList, Found, InstanceResult, RuleResult};
 use super::value::{Member, V};
-use super::{Params, RuleSet};
+use super::{places, Params, RuleSet};
 use crate::doc::{Doc, KeyHint};
 use crate::facts::placeholder::substitute;
 use crate::snapshot::{AuditRule, ContainerFacts, ImageFacts, Snapshot, UnreadInstance};
@@ -69,6 +69,8 @@ fn generic_place(placeholder: &str) -> String {
 
 /// Evaluates every rule of `rules` over `snapshot`, with evidence.
 pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<RuleResult> {
+    let bound = places::bind(rules, &snapshot.host.further_locations);
+    let rules = bound.as_ref().unwrap_or(rules);
     let facts = Facts::new(rules, snapshot, params);
     let ctx = facts.context(true);
     let refs: Vec<&Rule> = rules.rules.iter().collect();
@@ -101,6 +103,8 @@ pub fn evaluate_with(
     if detail == Detail::All {
         return evaluate(rules, snapshot, params);
     }
+    let bound = places::bind(rules, &snapshot.host.further_locations);
+    let rules = bound.as_ref().unwrap_or(rules);
     let facts = Facts::new(rules, snapshot, params);
     let (full, fast) = (facts.context(true), facts.context(false));
     let refs: Vec<&Rule> = rules.rules.iter().collect();
@@ -135,6 +139,8 @@ pub struct Decision {
 /// documentation). `decide(..)[i]` agrees with `evaluate(..)[i]` on every status and on the
 /// rule-level message.
 pub fn decide(rules: &RuleSet, snapshot: &Snapshot, params: &Params) -> Vec<Decision> {
+    let bound = places::bind(rules, &snapshot.host.further_locations);
+    let rules = bound.as_ref().unwrap_or(rules);
     let facts = Facts::new(rules, snapshot, params);
     let (full, fast) = (facts.context(true), facts.context(false));
     let refs: Vec<&Rule> = rules.rules.iter().collect();

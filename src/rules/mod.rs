@@ -10,6 +10,7 @@ pub mod loader;
 pub mod model;
 pub mod params;
 pub mod path;
+pub mod places;
 pub mod plan;
 pub mod result;
 pub mod template;

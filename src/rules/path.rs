@@ -320,6 +320,35 @@ impl FactPath {
         *next += self.segments.len();
     }
 
+    /// The same path with the placeholder `{name}` written as `place` in every key (the other
+    /// placeholders are kept); not numbered.
+    pub fn placed(&self, name: &str, place: &str) -> FactPath {
+        let braced = format!("{{{name}}}");
+        let segments: Vec<Segment> = self
+            .segments
+            .iter()
+            .map(|s| match s {
+                Segment::Key(k) => Segment::Key(k.replace(&braced, place)),
+                other => other.clone(),
+            })
+            .collect();
+        let has_placeholders = segments
+            .iter()
+            .any(|s| matches!(s, Segment::Key(k) if k.contains('{')));
+        let rendered = render(&self.root, &segments);
+        FactPath {
+            shown: rendered.as_str().into(),
+            text: rendered.clone(),
+            rendered: rendered.into(),
+            kind: self.kind,
+            slot: None,
+            number: None,
+            root: self.root.clone(),
+            segments,
+            has_placeholders,
+        }
+    }
+
     /// Placeholders (`unit:docker.service`) named in this path's keys.
     pub fn placeholders(&self) -> Vec<String> {
         self.segments

@@ -31,6 +31,8 @@ fn note_host_fact(plan: &mut Plan, fact: &FactPath) {
             "files" => &mut plan.files,
             "trees" => &mut plan.trees,
             "sysctl" => &mut plan.sysctls,
+            // A location read as a fact (5.32 compares mounts with the sockets) is resolved.
+            "locations" | "further_locations" => &mut plan.locations,
             _ => return,
         };
         set.insert(key.clone());
