@@ -70,6 +70,24 @@ fn well_kept_host_passes_host_rules() {
 }
 
 #[test]
+fn a_never_rule_loaded_ahead_of_the_watches_quiets_them() {
+    // augenrules loads rules.d in name order: a never rule for /etc/docker in a file read
+    // before docker.rules leaves its watches (1.1.6, and 1.1.11 for daemon.json below it)
+    // recording nothing; read after them, it comes too late.
+    let quiet = "-a never,exit -F dir=/etc/docker -F perm=wa\n";
+    for (file, want) in [("00-quiet.rules", "fail"), ("zz-quiet.rules", "pass")] {
+        let tree = HostTree::new();
+        tree.write("etc/audit/rules.d/docker.rules", ALL_AUDIT_RULES, 0o640);
+        tree.write(&format!("etc/audit/rules.d/{file}"), quiet, 0o640);
+        tree.mountinfo(true);
+        let (_o, r) = scan(&tree, &["--include", "1.1.6,1.1.11,1.1.14"]);
+        r.expect("1.1.6", want);
+        r.expect("1.1.11", want);
+        r.expect("1.1.14", "pass");
+    }
+}
+
+#[test]
 fn neglected_host_fails_host_rules() {
     let tree = HostTree::new();
     // Only an audit rule that records reads, and one that records nothing (`never`):

@@ -23,17 +23,17 @@ pub fn collect(host: &HostFs, read_loaded: bool, errors: &mut Vec<(String, Strin
             format!("cannot list /etc/audit/rules.d: {e}"),
         )),
     }
+    // augenrules loads the files one after another: a `never` rule in one quiets the watches
+    // of the files after it.
+    let mut order = RuleOrder::default();
     for file in files {
         match host.read_to_string(&file) {
-            Ok(text) => {
-                facts
-                    .persistent
-                    .extend(parse_rules(&text, |line| format!("{file}:{line}"), host))
-            }
+            Ok(text) => order.read(&text, |line| format!("{file}:{line}"), host),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => errors.push(("host.audit".into(), format!("cannot read {file}: {e}"))),
         }
     }
+    facts.persistent = order.watches();
     if !read_loaded {
         facts.loaded_unavailable =
             Some("--host-root is not /: loaded rules belong to this machine's kernel".into());
@@ -55,67 +55,196 @@ pub fn collect(host: &HostFs, read_loaded: bool, errors: &mut Vec<(String, Strin
     facts
 }
 
-/// Parses audit rules (auditctl syntax), keeping those that watch a path. A rule whose action
-/// is `never` records nothing: it watches nothing.
+/// Parses audit rules (auditctl syntax), keeping those that watch a path, as the kernel
+/// applies them (see [`RuleOrder`]).
 pub fn parse_rules(text: &str, source: impl Fn(usize) -> String, host: &HostFs) -> Vec<AuditRule> {
-    let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let tokens: Vec<&str> = line.split_whitespace().collect();
-        let never = tokens.windows(2).any(|pair| {
-            matches!(pair[0], "-a" | "-A") && pair[1].split(',').any(|part| part == "never")
-        });
-        if never {
-            continue;
-        }
-        let mut path: Option<(String, bool)> = None;
-        let mut perms = None;
-        let mut i = 0;
-        while i < tokens.len() {
-            match tokens[i] {
-                "-w" => {
-                    if let Some(p) = tokens.get(i + 1) {
-                        let is_dir = host.is_dir(p);
-                        path = Some((p.to_string(), is_dir));
-                    }
-                    i += 1;
-                }
-                "-p" => {
-                    perms = tokens.get(i + 1).map(|s| s.to_string());
-                    i += 1;
-                }
-                "-F" => {
-                    if let Some(field) = tokens.get(i + 1) {
-                        if let Some(p) = field.strip_prefix("path=") {
-                            path = Some((p.to_string(), false));
-                        } else if let Some(p) = field.strip_prefix("dir=") {
-                            path = Some((p.to_string(), true));
-                        } else if let Some(p) = field.strip_prefix("perm=") {
-                            perms = Some(p.to_string());
-                        }
-                    }
-                    i += 1;
-                }
-                _ => {}
+    let mut order = RuleOrder::default();
+    order.read(text, source, host);
+    order.watches()
+}
+
+/// Audit rules in the order the kernel holds them. On the exit list the first rule that
+/// matches an event decides it, so a `never` rule for a path (`-a never,exit -F path=…`) quiets
+/// the access types it names for every watch of that path behind it: appended after it (`-a`,
+/// `-w`), or placed before it with `-A`. A watch all of whose access types are quieted records
+/// nothing and is left out; one partly quieted keeps the rest (`-p wa` behind a never rule for
+/// `perm=a` still records writes). A never rule narrowed by other fields (`-F auid=…`,
+/// `-F exe=…`, a syscall list) quiets only some events, and the watch counts. `-D` deletes the
+/// rules read before it in the same text.
+#[derive(Default)]
+struct RuleOrder {
+    /// Watches with their place in the list and the number of the text they were read from.
+    watches: Vec<(i64, usize, AuditRule)>,
+    /// Never rules: place, text number, path, whether below it too, the access types quieted.
+    quiet: Vec<(i64, usize, String, bool, String)>,
+    /// The place of the last appended rule; prepended rules count down from 0.
+    appended: i64,
+    prepended: i64,
+    /// Texts read so far.
+    texts: usize,
+}
+
+/// Every access type a watch can ask for (`-p rwxa`); a rule with no `-p`/`perm=` asks for all.
+const ALL_ACCESS: &str = "rwxa";
+
+impl RuleOrder {
+    fn read(&mut self, text: &str, source: impl Fn(usize) -> String, host: &HostFs) {
+        self.texts += 1;
+        let this = self.texts;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
             }
-            i += 1;
-        }
-        if let Some((path, recursive)) = path {
+            let tokens: Vec<&str> = line.split_whitespace().collect();
+            if tokens.first() == Some(&"-D") {
+                // Deletes what this text loaded before it.
+                self.watches.retain(|w| w.1 != this);
+                self.quiet.retain(|q| q.1 != this);
+                continue;
+            }
+            let Some(parsed) = parse_line(&tokens) else {
+                continue;
+            };
+            let at = if parsed.prepend {
+                self.prepended -= 1;
+                self.prepended
+            } else {
+                self.appended += 1;
+                self.appended
+            };
+            let Some((path, recursive)) = parsed.path else {
+                continue;
+            };
+            if parsed.never {
+                if parsed.exit_list && !parsed.narrowed {
+                    let perms = parsed.perms.unwrap_or_else(|| ALL_ACCESS.into());
+                    self.quiet.push((at, this, path, recursive, perms));
+                }
+                continue;
+            }
+            let recursive = recursive || (parsed.watch && host.is_dir(&path));
             let resolved = host.canonical(&path);
-            out.push(AuditRule {
-                path,
-                recursive,
-                perms,
-                source: source(n + 1),
-                text: line.to_string(),
-                resolved,
-            });
+            self.watches.push((
+                at,
+                this,
+                AuditRule {
+                    path,
+                    recursive,
+                    perms: parsed.perms,
+                    source: source(n + 1),
+                    text: line.to_string(),
+                    resolved,
+                },
+            ));
         }
     }
-    out
+
+    /// The watches that still record something, in the order they were read, each with the
+    /// access types left to it.
+    fn watches(self) -> Vec<AuditRule> {
+        let quiet = self.quiet;
+        self.watches
+            .into_iter()
+            .filter_map(|(at, _, mut rule)| {
+                let mut left: String = rule.perms.as_deref().unwrap_or(ALL_ACCESS).to_string();
+                for (_, _, path, recursive, perms) in quiet.iter().filter(|q| q.0 < at) {
+                    let covers = |p: &str| {
+                        p == path
+                            || (*recursive
+                                && p.starts_with(&format!("{}/", path.trim_end_matches('/'))))
+                    };
+                    // A never rule below a watched directory quiets only part of it.
+                    if covers(&rule.path) {
+                        left.retain(|c| !perms.contains(c));
+                    }
+                }
+                if left.is_empty() {
+                    return None;
+                }
+                if rule.perms.as_deref().unwrap_or(ALL_ACCESS) != left {
+                    rule.perms = Some(left);
+                }
+                Some(rule)
+            })
+            .collect()
+    }
+}
+
+/// What one line of auditctl syntax says.
+struct ParsedLine {
+    /// `-w PATH`, `-F path=PATH` (not recursive) or `-F dir=PATH` (recursive).
+    path: Option<(String, bool)>,
+    perms: Option<String>,
+    /// The action is `never`.
+    never: bool,
+    /// The rule is on the exit list (`-w` watches are).
+    exit_list: bool,
+    /// `-A`: placed before the rules already loaded.
+    prepend: bool,
+    /// `-w`: a watch, recursive when its path is a directory.
+    watch: bool,
+    /// Fields besides path, dir, perm, arch and key: the rule applies to some events only.
+    narrowed: bool,
+}
+
+fn parse_line(tokens: &[&str]) -> Option<ParsedLine> {
+    let mut line = ParsedLine {
+        path: None,
+        perms: None,
+        never: false,
+        exit_list: false,
+        prepend: false,
+        watch: false,
+        narrowed: false,
+    };
+    let mut i = 0;
+    while i < tokens.len() {
+        let next = tokens.get(i + 1).copied();
+        match tokens[i] {
+            "-a" | "-A" => {
+                let parts: Vec<&str> = next?.split(',').collect();
+                line.never = parts.contains(&"never");
+                line.exit_list = parts.contains(&"exit");
+                line.prepend = tokens[i] == "-A";
+                i += 1;
+            }
+            "-w" => {
+                line.path = next.map(|p| (p.to_string(), false));
+                line.watch = true;
+                line.exit_list = true;
+                i += 1;
+            }
+            "-p" => {
+                line.perms = next.map(str::to_string);
+                i += 1;
+            }
+            "-S" => {
+                line.narrowed |= next != Some("all");
+                i += 1;
+            }
+            "-F" => {
+                if let Some(field) = next {
+                    if let Some(p) = field.strip_prefix("path=") {
+                        line.path = Some((p.to_string(), false));
+                    } else if let Some(p) = field.strip_prefix("dir=") {
+                        line.path = Some((p.to_string(), true));
+                    } else if let Some(p) = field.strip_prefix("perm=") {
+                        line.perms = Some(p.to_string());
+                    } else if !(field.starts_with("arch=")
+                        || field.starts_with("key=")
+                        || field.starts_with("key!="))
+                    {
+                        line.narrowed = true;
+                    }
+                }
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(line)
 }
 
 #[cfg(test)]
@@ -126,13 +255,13 @@ mod tests {
     fn parses_watches_and_syscall_rules() {
         let host = HostFs::new(std::path::Path::new("/nonexistent-root"));
         let rules = parse_rules(
-            "# c\n-w /usr/bin/dockerd -k docker\n-a always,exit -F path=/run/containerd -F perm=war -k docker\n-a exit,always -F dir=/var/lib/docker -k d\n-D\n",
+            "-D\n# c\n-w /usr/bin/dockerd -k docker\n-a always,exit -F path=/run/containerd -F perm=war -k docker\n-a exit,always -F dir=/var/lib/docker -k d\n",
             |l| format!("f:{l}"),
             &host,
         );
         assert_eq!(rules.len(), 3);
         assert_eq!(rules[0].path, "/usr/bin/dockerd");
-        assert_eq!(rules[0].source, "f:2");
+        assert_eq!(rules[0].source, "f:3");
         assert_eq!(rules[1].perms.as_deref(), Some("war"));
         assert!(rules[2].recursive);
     }
@@ -147,5 +276,54 @@ mod tests {
         );
         let paths: Vec<&str> = rules.iter().map(|r| r.path.as_str()).collect();
         assert_eq!(paths, ["/run/containerd"]);
+    }
+
+    #[test]
+    fn a_never_rule_ahead_of_a_watch_quiets_it() {
+        let host = HostFs::new(std::path::Path::new("/nonexistent-root"));
+        let watched = |text: &str| -> Vec<(String, Option<String>)> {
+            parse_rules(text, |l| format!("f:{l}"), &host)
+                .into_iter()
+                .map(|r| (r.path, r.perms))
+                .collect()
+        };
+        let docker =
+            |perms: Option<&str>| vec![("/etc/docker".to_string(), perms.map(String::from))];
+        // Appended before the watch: the watch records nothing.
+        assert_eq!(
+            watched("-a never,exit -F dir=/etc -F perm=wa\n-w /etc/docker -p wa\n"),
+            []
+        );
+        // Behind the watch it comes too late, unless placed ahead of it with -A.
+        assert_eq!(
+            watched("-w /etc/docker -p wa\n-a never,exit -F path=/etc/docker\n"),
+            docker(Some("wa"))
+        );
+        assert_eq!(
+            watched("-w /etc/docker -p wa\n-A never,exit -F path=/etc/docker\n"),
+            []
+        );
+        // Quieting attribute changes leaves writes recorded; a never rule narrowed to one
+        // user, one syscall or another list quiets nothing for everyone.
+        assert_eq!(
+            watched("-a never,exit -F path=/etc/docker -F perm=a\n-w /etc/docker -p wa\n"),
+            docker(Some("w"))
+        );
+        for narrowed in [
+            "-a never,exit -F path=/etc/docker -F auid=1000\n",
+            "-a never,exit -S openat -F path=/etc/docker\n",
+            "-a never,task -F path=/etc/docker\n",
+        ] {
+            assert_eq!(
+                watched(&format!("{narrowed}-w /etc/docker -p wa\n")),
+                docker(Some("wa")),
+                "{narrowed}"
+            );
+        }
+        // -D deletes what came before it in the same text.
+        assert_eq!(
+            watched("-a never,exit -F path=/etc/docker\n-D\n-w /etc/docker -p wa\n"),
+            docker(Some("wa"))
+        );
     }
 }
