@@ -46,6 +46,7 @@ pub mod runtime;
 pub mod scanner;
 pub mod security_opt;
 pub mod server;
+pub mod socket_activation;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -800,6 +801,10 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
         }
     };
     snap.daemon.settings = daemon_config::merge(from_file, flags.settings);
+    // `-H fd://` listens where systemd's docker.socket says.
+    if let Err(e) = socket_activation::expand_fd_hosts(host, &mut snap.daemon.settings) {
+        snap.error("daemon.settings.hosts", e);
+    }
 }
 
 /// Host facts that do not depend on the daemon's settings, and the errors met reading them.

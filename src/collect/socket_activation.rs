@@ -1,0 +1,250 @@
+//! systemd socket activation: what `-H fd://` listens on.
+//!
+//! Distribution packages start dockerd as `dockerd -H fd://`: systemd opens the sockets of
+//! docker.socket and hands them over, so the daemon's flags name no address. What it listens
+//! on is in the unit's `ListenStream=` lines, where an administrator may have added a TCP port
+//! (`ListenStream=0.0.0.0:2375`, a common way to "open the API"). Those addresses are added to
+//! the `hosts` setting, so that the rules on TCP listeners (2.8) and on the sockets (3.15,
+//! 3.16, 5.32) judge them.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::hostfs::HostFs;
+use super::locations::UNIT_DIRS;
+use crate::snapshot::Sourced;
+
+/// The unit whose sockets dockerd receives.
+const SOCKET_UNIT: &str = "docker.socket";
+
+/// Adds to `hosts` the addresses docker.socket listens on, when `hosts` has an `fd://` entry.
+/// Returns an error naming the file when the unit or one of its drop-ins cannot be read.
+pub fn expand_fd_hosts(
+    host: &HostFs,
+    settings: &mut BTreeMap<String, Sourced>,
+) -> Result<(), String> {
+    let Some(hosts) = settings.get_mut("hosts") else {
+        return Ok(());
+    };
+    let Value::Array(list) = &mut hosts.value else {
+        return Ok(());
+    };
+    let activated = list
+        .iter()
+        .any(|h| h.as_str().is_some_and(|h| h.trim().starts_with("fd://")));
+    if !activated {
+        return Ok(());
+    }
+    let Some((listeners, files)) = listen_streams(host)? else {
+        return Ok(());
+    };
+    let mut added = false;
+    for address in listeners.iter().filter_map(|l| as_docker_address(l)) {
+        let address = Value::String(address);
+        if !list.contains(&address) {
+            list.push(address);
+            added = true;
+        }
+    }
+    if added {
+        hosts.source = format!(
+            "{}, fd:// through ListenStream of {}",
+            hosts.source,
+            files.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The `ListenStream=` values of a socket unit, and the unit files that set them.
+type ListenStreams = (Vec<String>, Vec<String>);
+
+/// The `ListenStream=` values of docker.socket with its drop-ins applied, and the files they
+/// came from; `None` when the unit is on none of systemd's unit paths.
+fn listen_streams(host: &HostFs) -> Result<Option<ListenStreams>, String> {
+    let Some(unit) = UNIT_DIRS
+        .iter()
+        .map(|d| format!("{d}/{SOCKET_UNIT}"))
+        .find(|p| host.present(p))
+    else {
+        return Ok(None);
+    };
+    // Drop-ins of every unit directory, by file name; a name in a directory of higher
+    // priority hides the same name below it.
+    let mut drop_ins: BTreeMap<String, String> = BTreeMap::new();
+    for dir in UNIT_DIRS.iter().rev() {
+        let folder = format!("{dir}/{SOCKET_UNIT}.d");
+        match host.list_dir(&folder) {
+            Ok(names) => {
+                for name in names.into_iter().filter(|n| n.ends_with(".conf")) {
+                    drop_ins.insert(name.clone(), format!("{folder}/{name}"));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot list {folder}: {e}")),
+        }
+    }
+    let mut listeners = Vec::new();
+    let mut files = Vec::new();
+    for file in std::iter::once(unit).chain(drop_ins.into_values()) {
+        let text = host
+            .read_to_string(&file)
+            .map_err(|e| format!("cannot read {file}: {e}"))?;
+        if read_socket_section(&text, &mut listeners) {
+            files.push(file);
+        }
+    }
+    Ok(Some((listeners, files)))
+}
+
+/// Applies the `ListenStream=` lines of `text`'s `[Socket]` section to `listeners` (an empty
+/// value clears what came before, as systemd does); whether it had any.
+fn read_socket_section(text: &str, listeners: &mut Vec<String>) -> bool {
+    let mut in_socket = false;
+    let mut any = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_socket = line == "[Socket]";
+            continue;
+        }
+        if !in_socket || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if key.trim() != "ListenStream" {
+            continue;
+        }
+        any = true;
+        let value = value.trim();
+        if value.is_empty() {
+            listeners.clear();
+        } else {
+            listeners.push(value.replace("%t", "/run").replace("%%", "%"));
+        }
+    }
+    any
+}
+
+/// A `ListenStream=` value as a dockerd address: a path as `unix://PATH`, a port or
+/// `ADDRESS:PORT` as `tcp://…` (a port alone listens on every address). Abstract sockets,
+/// vsock and netlink addresses are left out.
+fn as_docker_address(listen: &str) -> Option<String> {
+    if listen.starts_with('/') {
+        return Some(format!("unix://{listen}"));
+    }
+    if listen.starts_with('@') || listen.contains("vsock:") {
+        return None;
+    }
+    if listen.chars().all(|c| c.is_ascii_digit()) {
+        return Some(format!("tcp://[::]:{listen}"));
+    }
+    let (_, port) = listen.rsplit_once(':')?;
+    port.chars()
+        .all(|c| c.is_ascii_digit())
+        .then(|| format!("tcp://{listen}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &std::path::Path, path: &str, text: &str) {
+        let at = root.join(path.trim_start_matches('/'));
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::fs::write(at, text).unwrap();
+    }
+
+    fn hosts(list: Value) -> BTreeMap<String, Sourced> {
+        BTreeMap::from([(
+            "hosts".to_string(),
+            Sourced {
+                value: list,
+                source: "flag --host=fd://".into(),
+            },
+        )])
+    }
+
+    #[test]
+    fn fd_hosts_listen_where_docker_socket_says() {
+        let root = tempfile::tempdir().unwrap();
+        write(
+            root.path(),
+            "/lib/systemd/system/docker.socket",
+            "[Unit]\nDescription=Docker Socket\n[Socket]\nListenStream=%t/docker.sock\nSocketMode=0660\n",
+        );
+        // An administrator's drop-in adds a plaintext TCP port.
+        write(
+            root.path(),
+            "/etc/systemd/system/docker.socket.d/tcp.conf",
+            "[Socket]\n# open the API\nListenStream=0.0.0.0:2375\nListenStream=2376\n",
+        );
+        let host = HostFs::new(root.path());
+        let mut settings = hosts(serde_json::json!(["fd://"]));
+        expand_fd_hosts(&host, &mut settings).unwrap();
+        assert_eq!(
+            settings["hosts"].value,
+            serde_json::json!([
+                "fd://",
+                "unix:///run/docker.sock",
+                "tcp://0.0.0.0:2375",
+                "tcp://[::]:2376"
+            ])
+        );
+        assert_eq!(
+            settings["hosts"].source,
+            "flag --host=fd://, fd:// through ListenStream of /lib/systemd/system/docker.socket, /etc/systemd/system/docker.socket.d/tcp.conf"
+        );
+
+        // An empty ListenStream= in a later drop-in resets the list.
+        write(
+            root.path(),
+            "/etc/systemd/system/docker.socket.d/zz-only-unix.conf",
+            "[Socket]\nListenStream=\nListenStream=/run/docker.sock\n",
+        );
+        let mut settings = hosts(serde_json::json!(["fd://"]));
+        expand_fd_hosts(&host, &mut settings).unwrap();
+        assert_eq!(
+            settings["hosts"].value,
+            serde_json::json!(["fd://", "unix:///run/docker.sock"])
+        );
+    }
+
+    #[test]
+    fn hosts_without_fd_are_left_as_they_are() {
+        let root = tempfile::tempdir().unwrap();
+        write(
+            root.path(),
+            "/lib/systemd/system/docker.socket",
+            "[Socket]\nListenStream=2375\n",
+        );
+        let host = HostFs::new(root.path());
+        let mut settings = hosts(serde_json::json!(["unix:///var/run/docker.sock"]));
+        expand_fd_hosts(&host, &mut settings).unwrap();
+        assert_eq!(
+            settings["hosts"].value,
+            serde_json::json!(["unix:///var/run/docker.sock"])
+        );
+        // No unit: nothing to add, and no error.
+        let empty = tempfile::tempdir().unwrap();
+        let mut settings = hosts(serde_json::json!(["fd://"]));
+        expand_fd_hosts(&HostFs::new(empty.path()), &mut settings).unwrap();
+        assert_eq!(settings["hosts"].value, serde_json::json!(["fd://"]));
+    }
+
+    #[test]
+    fn listen_stream_values_as_dockerd_addresses() {
+        for (listen, want) in [
+            ("/run/docker.sock", Some("unix:///run/docker.sock")),
+            ("2375", Some("tcp://[::]:2375")),
+            ("127.0.0.1:2375", Some("tcp://127.0.0.1:2375")),
+            ("[::1]:2376", Some("tcp://[::1]:2376")),
+            ("@docker", None),
+            ("vsock:2:2375", None),
+        ] {
+            assert_eq!(as_docker_address(listen).as_deref(), want, "{listen}");
+        }
+    }
+}
