@@ -279,6 +279,51 @@ fn insecure_in_force(registry: &Value) -> Option<Vec<Value>> {
     Some(names.chain(ranges).collect())
 }
 
+/// An insecure registry as dockerd keeps it once loaded: without an `http://` or `https://`
+/// in front, `index.docker.io` as `docker.io`, an address range as its network
+/// (`10.9.1.0/16` → `10.9.0.0/16`). So a spelling dockerd only tidied is not taken for a
+/// setting out of force.
+fn registry_as_dockerd_keeps_it(entry: &Value) -> String {
+    let Some(text) = entry.as_str() else {
+        return entry.to_string();
+    };
+    let lower = text.to_ascii_lowercase();
+    let bare = ["http://", "https://"]
+        .iter()
+        .find_map(|scheme| lower.starts_with(scheme).then(|| &text[scheme.len()..]))
+        .unwrap_or(text);
+    if let Some(network) = network_of(bare) {
+        return network;
+    }
+    match bare {
+        "index.docker.io" => "docker.io".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `ADDRESS/BITS` as its network address and prefix length, as Go's `net.ParseCIDR` gives it.
+fn network_of(cidr: &str) -> Option<String> {
+    let (address, bits) = cidr.split_once('/')?;
+    let bits: u32 = bits.parse().ok()?;
+    match address.parse::<std::net::IpAddr>().ok()? {
+        std::net::IpAddr::V4(a) if bits <= 32 => {
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            Some(format!(
+                "{}/{bits}",
+                std::net::Ipv4Addr::from(u32::from(a) & mask)
+            ))
+        }
+        std::net::IpAddr::V6(a) if bits <= 128 => {
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            Some(format!(
+                "{}/{bits}",
+                std::net::Ipv6Addr::from(u128::from(a) & mask)
+            ))
+        }
+        _ => None,
+    }
+}
+
 /// Corrects `settings` with what the running daemon reports in `docker info`.
 pub fn apply_info(settings: &mut BTreeMap<String, Sourced>, info: &Value) {
     if let Some(debug) = info.get("Debug").and_then(Value::as_bool) {
@@ -286,13 +331,13 @@ pub fn apply_info(settings: &mut BTreeMap<String, Sourced>, info: &Value) {
         correct_to_in_force(settings, "debug", said, json!(debug), json!(false));
     }
     if let Some(insecure) = info.get("RegistryConfig").and_then(insecure_in_force) {
-        // Compared as sets: dockerd lists them in its own order.
-        let mut in_force: Vec<String> = insecure.iter().map(Value::to_string).collect();
+        // Compared as sets, each as dockerd writes it: it lists them in its own order.
+        let mut in_force: Vec<String> = insecure.iter().map(registry_as_dockerd_keeps_it).collect();
         in_force.sort();
         let mut configured: Vec<String> = settings
             .get("insecure-registries")
             .and_then(|s| s.value.as_array())
-            .map(|a| a.iter().map(Value::to_string).collect())
+            .map(|a| a.iter().map(registry_as_dockerd_keeps_it).collect())
             .unwrap_or_default();
         configured.sort();
         if in_force != configured {
@@ -545,6 +590,35 @@ mod tests {
             s["debug"].source
         );
         assert_eq!(s["insecure-registries"].value, json!(["myreg:5000"]));
+
+        // Spellings dockerd only tidies (a scheme in front, a range not at its network
+        // address) are the configuration in force, not a change since dockerd started.
+        let tidied = parse_daemon_json(
+            "/etc/docker/daemon.json",
+            "{\"insecure-registries\": [\"10.9.1.0/16\", \"HTTP://myreg:5000\"]}",
+        )
+        .unwrap();
+        let mut s = merge(tidied, BTreeMap::new());
+        apply_info(&mut s, &info(false, json!(["10.9.0.0/16", "127.0.0.0/8"])));
+        assert_eq!(s["insecure-registries"].source, "/etc/docker/daemon.json:1");
+    }
+
+    #[test]
+    fn registries_read_as_dockerd_keeps_them() {
+        for (written, kept) in [
+            ("https://myreg:5000", "myreg:5000"),
+            ("index.docker.io", "docker.io"),
+            ("10.9.1.7/16", "10.9.0.0/16"),
+            ("fd00::1/8", "fd00::/8"),
+            ("0.0.0.0/0", "0.0.0.0/0"),
+            ("myreg", "myreg"),
+        ] {
+            assert_eq!(
+                registry_as_dockerd_keeps_it(&json!(written)),
+                kept,
+                "{written}"
+            );
+        }
     }
 
     #[test]
