@@ -231,6 +231,14 @@ impl Tally {
     }
 }
 
+/// ", N not checked" when `n` instances are `notchecked` beside a worse status.
+fn unchecked_too(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        n => format!(", {n} not checked"),
+    }
+}
+
 /// Most instances per unit of work handed to a thread (fewer when there are few instances,
 /// so that the threads' shares stay even).
 const BLOCK: usize = 64;
@@ -1025,13 +1033,17 @@ impl<'f, 'a> Context<'f, 'a> {
                 let n = count(Status::Fail);
                 let fails = format!("{} {}", of_total(n), wording::agree(n, "fails", "fail"));
                 Some(match count(Status::Error) {
-                    0 => fails,
-                    errors => format!("{fails}, {errors} could not be decided"),
+                    0 => format!("{fails}{}", unchecked_too(count(Status::NotChecked))),
+                    errors => format!(
+                        "{fails}, {errors} could not be decided{}",
+                        unchecked_too(count(Status::NotChecked))
+                    ),
                 })
             }
             Status::Error => Some(format!(
-                "{} could not be decided",
-                of_total(count(Status::Error))
+                "{} could not be decided{}",
+                of_total(count(Status::Error)),
+                unchecked_too(count(Status::NotChecked))
             )),
             Status::NotApplicable if total == 1 => {
                 Some(format!("does not apply to the only {one}"))

@@ -599,16 +599,18 @@ impl Status {
         Status::NotChecked,
     ];
 
-    /// Rank for "the worst of" when instance results roll up into a rule's, following XCCDF's
-    /// AND table (NISTIR 7275r4, table 12): fail > error > pass > notapplicable > notchecked >
-    /// informational.
+    /// Rank for "the worst of" when instance results roll up into a rule's: fail > error >
+    /// notchecked > pass > notapplicable > informational. A rule passes only when every
+    /// instance it applies to was checked: one that a person still has to look at
+    /// (notchecked) outranks the others' pass. (XCCDF's AND table ranks notchecked lowest, but
+    /// it combines a rule's checks; here each instance is the rule asked of one container.)
     pub fn badness(self) -> u8 {
         match self {
             Status::Fail => 5,
             Status::Error => 4,
-            Status::Pass => 3,
-            Status::NotApplicable => 2,
-            Status::NotChecked => 1,
+            Status::NotChecked => 3,
+            Status::Pass => 2,
+            Status::NotApplicable => 1,
             Status::Informational => 0,
         }
     }

@@ -369,7 +369,7 @@ fn instance_statuses_roll_up_to_the_worst() {
         (Error, vec![Pass, Error])
     );
     assert_eq!(
-        judge(&[bad, unknown]),
+        judge(&[bad, unknown.clone()]),
         (Fail, vec![Fail, Error]),
         "a known failure outranks"
     );
@@ -377,6 +377,27 @@ fn instance_statuses_roll_up_to_the_worst() {
         judge(&[]).0,
         NotApplicable,
         "no container, nothing to judge"
+    );
+
+    // An instance left to a person outranks the others' pass or notapplicable: the rule was
+    // not checked for all of them.
+    let r = rule(
+        "each-container",
+        r#"{ fact = "container.inspect.HostConfig.Privileged", equals = false, missing = "notchecked" }"#,
+    );
+    let rules = RuleSet::new(vec![r]);
+    let judge = |inspects: &[Value]| {
+        let result = evaluate(&rules, &containers(inspects), &Params::default()).remove(0);
+        (result.status, result.message)
+    };
+    let (status, message) = judge(&[good.clone(), unknown.clone()]);
+    assert_eq!(status, Status::NotChecked);
+    assert_eq!(message.as_deref(), Some("1 of 2 containers is notchecked"));
+    let (status, message) = judge(&[json!({ "HostConfig": { "Privileged": true } }), unknown]);
+    assert_eq!(status, Fail);
+    assert_eq!(
+        message.as_deref(),
+        Some("1 of 2 containers fails, 1 not checked")
     );
 }
 
@@ -416,6 +437,10 @@ fn a_tally_counts_each_status_and_names_the_worst() {
     );
     assert_eq!(Tally::of([]).worst(), NotApplicable, "nothing to judge");
     assert_eq!(Tally::of([NotChecked]).worst(), NotChecked);
+    assert_eq!(
+        Tally::of([Pass, NotChecked, NotApplicable]).worst(),
+        NotChecked
+    );
 }
 
 #[test]
