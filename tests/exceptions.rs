@@ -147,6 +147,12 @@ fn a_bare_date_covers_its_whole_day_in_utc_whatever_the_time_zone() {
         ),
         "{junit}"
     );
+    // The counts agree with the testcases: 3.1 passes, 3.2 is waived (skipped).
+    assert!(
+        junit.contains("tests=\"2\" failures=\"0\" errors=\"0\" time=")
+            && junit.contains("tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"1\""),
+        "{junit}"
+    );
 
     // The next second, on a machine 11 hours behind UTC: expired, the finding counts again.
     let (r, _d) = scan_at(&host, ONE, "2027-02-01T00:00:00Z", "Pacific/Pago_Pago", &[]);
@@ -437,4 +443,60 @@ expires = 2099-01-31
         !html.contains("href=\"javascript:"),
         "an unsafe reference became a link"
     );
+}
+
+#[test]
+fn waived_failures_leave_an_undecided_instance_undecided() {
+    // Two containers: one shares the host's pid namespace (5.16 fails, waived), the other's
+    // namespaces could not be read (5.16 error). Waiving the failure must not make the rule
+    // pass: it is `error`, in every format.
+    let base: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/rules/base.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut snap = base.clone();
+    snap["containers"][0]["inspect"]["HostConfig"]["PidMode"] = "host".into();
+    let mut unread = base["containers"][0].clone();
+    unread["id"] = "b".repeat(64).into();
+    unread["name"] = "shop-web-2".into();
+    unread["errors"] = serde_json::json!({"inspect.HostConfig.PidMode": "cannot read: EACCES"});
+    snap["containers"].as_array_mut().unwrap().push(unread);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("snapshot.json");
+    std::fs::write(&file, snap.to_string()).unwrap();
+    let exceptions = dir.path().join("exceptions.toml");
+    std::fs::write(
+        &exceptions,
+        "[[exception]]\nid = \"EXC-1\"\nrules = [\"5.16\"]\ncontainers = [\"shop-web-1\"]\njustification = \"Monitoring agent.\"\nexpires = 2099-01-31\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let r = bollwerk(
+        &[
+            "scan",
+            "--snapshot",
+            file.to_str().unwrap(),
+            "--include",
+            "5.16",
+            "--exceptions",
+            exceptions.to_str().unwrap(),
+            "--format",
+            "json,xccdf,junit",
+        ],
+        &out,
+    );
+    r.expect_instance("5.16", "shop-web-2", "error");
+    r.expect("5.16", "error");
+    assert_ne!(r.rule("5.16")["waived"], true, "{}", r.rule("5.16"));
+    assert_eq!(r.report()["summary"]["counts"]["error"], 1);
+    let xccdf = std::fs::read_to_string(out.join("report.xccdf.xml")).unwrap();
+    assert!(
+        xccdf.contains("<result>error</result>") && !xccdf.contains("<result>pass</result>"),
+        "{xccdf}"
+    );
+    assert_eq!(r.code, 3, "an undecided rule exits 3");
 }

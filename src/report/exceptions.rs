@@ -634,24 +634,44 @@ fn apply_to_rule(
         }
     }
     result.waived = is_waived(result);
+    // Every failure waived, but instances the rule could not decide remain: the rule is what
+    // they are, not waived (a waiver covers a known failure, never an unknown).
+    if let Some(undecided) = undecided_behind_waivers(result) {
+        result.status = undecided;
+    }
 }
 
-/// Whether `r` failed and every failing part carries an exception in force.
+/// Whether `r` failed, every failing part carries an exception in force, and no instance is
+/// left undecided (`error` or `notchecked`).
 pub fn is_waived(r: &RuleResult) -> bool {
     if r.status != Status::Fail {
         return false;
     }
-    let covered = |e: &Option<Box<AppliedException>>| e.as_ref().is_some_and(|e| !e.expired);
     if r.instances.is_empty() {
-        covered(&r.exception)
+        is_covered(&r.exception)
     } else {
-        let failing: Vec<_> = r
-            .instances
-            .iter()
-            .filter(|i| i.status == Status::Fail)
-            .collect();
-        !failing.is_empty() && failing.iter().all(|i| covered(&i.exception))
+        all_failures_covered(r) && undecided(r).is_none()
     }
+}
+
+/// The worst undecided status of `r`'s instances when all its failures are waived.
+fn undecided_behind_waivers(r: &RuleResult) -> Option<Status> {
+    (r.status == Status::Fail && !r.instances.is_empty() && all_failures_covered(r))
+        .then(|| undecided(r))
+        .flatten()
+}
+
+fn all_failures_covered(r: &RuleResult) -> bool {
+    let mut failing = r.instances.iter().filter(|i| i.status == Status::Fail);
+    let first = failing.next();
+    first.is_some_and(|i| is_covered(&i.exception)) && failing.all(|i| is_covered(&i.exception))
+}
+
+/// The worst of `r`'s instances that could not be decided: `error`, else `notchecked`.
+fn undecided(r: &RuleResult) -> Option<Status> {
+    [Status::Error, Status::NotChecked]
+        .into_iter()
+        .find(|s| r.instances.iter().any(|i| i.status == *s))
 }
 
 /// Whether the failing instance or rule-level result carries an exception in force.

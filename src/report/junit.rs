@@ -31,9 +31,14 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, s: Status) {
+    /// Counts `r` as its testcase shows it: a waived failure is `<skipped>`.
+    fn add(&mut self, r: &RuleResult) {
         self.tests += 1;
-        match s {
+        if r.waived {
+            self.skipped += 1;
+            return;
+        }
+        match r.status {
             Status::Fail => self.failures += 1,
             Status::Error => self.errors += 1,
             Status::NotApplicable | Status::NotChecked => self.skipped += 1,
@@ -54,7 +59,7 @@ pub fn render(report: &Report) -> String {
     }
     let mut total = Tally::default();
     for r in &report.results {
-        total.add(r.status);
+        total.add(r);
     }
     let duration = (run.finished_at - run.started_at)
         .to_std()
@@ -84,7 +89,7 @@ pub fn render(report: &Report) -> String {
     for (index, (section, members)) in sections.iter().enumerate() {
         let mut tally = Tally::default();
         for r in members {
-            tally.add(r.status);
+            tally.add(r);
         }
         x.open(
             "testsuite",
