@@ -291,3 +291,27 @@ fn a_daemon_json_key_given_twice_cites_the_line_in_force() {
     assert_eq!(icc["value"], false);
     assert_eq!(icc["source"], "/etc/docker/daemon.json:4");
 }
+
+#[test]
+fn a_security_module_file_that_cannot_be_read_is_an_error_not_off() {
+    // A directory where the module's switch should be: reading fails (not "not there"), so
+    // whether AppArmor is on is unknown, and 5.2 must not read "off" from it.
+    let tree = HostTree::new();
+    fs::create_dir_all(tree.path("sys/module/apparmor/parameters/enabled")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let snap = collect(&tree, out.path()).json("snap.json");
+    let error = error_of(&snap, "host.lsm.apparmor");
+    assert!(
+        error.starts_with("cannot read /sys/module/apparmor/parameters/enabled: "),
+        "{error}"
+    );
+    // Not there at all: off, no error.
+    let tree = HostTree::new();
+    let snap = collect(&tree, out.path()).json("snap.json");
+    assert_eq!(snap["host"]["lsm"]["apparmor"], false);
+    assert!(
+        !snap["errors"].to_string().contains("host.lsm"),
+        "{}",
+        snap["errors"]
+    );
+}

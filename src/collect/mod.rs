@@ -836,11 +836,22 @@ fn read_host_basics(
     let mut errors = Vec::new();
     identity::collect(host, live, &mut facts, &mut errors);
 
-    // Security modules.
-    facts.lsm.apparmor = host
-        .read_to_string("/sys/module/apparmor/parameters/enabled")
-        .is_ok_and(|v| v.trim() == "Y");
-    facts.lsm.selinux = host.exists("/sys/fs/selinux/enforce");
+    // Security modules: a file that is not there says the module is off; one that cannot be
+    // read says nothing, and the rules that ask are errors.
+    let apparmor = "/sys/module/apparmor/parameters/enabled";
+    match host.read_to_string(apparmor) {
+        Ok(v) => facts.lsm.apparmor = v.trim() == "Y",
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => facts.lsm.apparmor = false,
+        Err(e) => errors.push((
+            "host.lsm.apparmor".into(),
+            format!("cannot read {apparmor}: {e}"),
+        )),
+    }
+    let selinux = "/sys/fs/selinux/enforce";
+    match host.stat(selinux) {
+        Ok(f) => facts.lsm.selinux = f.exists,
+        Err(e) => errors.push(("host.lsm.selinux".into(), e.to_string())),
+    }
 
     // Listening sockets of the host's network namespace: pid 1's, else dockerd's.
     match net::host_listening(host, dockerd.map(|p| p.pid)) {
