@@ -153,6 +153,15 @@ fn image_rules_tell_well_made_images_from_badly_made_ones() {
         &[],
         &[],
     );
+    // 4.1: the user Docker runs, however it is spelt.
+    for (tag, user) in [
+        ("local/user-00:1", "USER 00"),
+        ("local/user-plus0:1", "USER +0"),
+        ("local/user-group-only:1", "USER :1000"),
+        ("local/user-1000:1", "USER 1000"),
+    ] {
+        d.import_busybox_as(tag, &[user]);
+    }
 
     let sock = d.socket_url();
     let out = tempfile::tempdir().unwrap();
@@ -226,6 +235,15 @@ fn image_rules_tell_well_made_images_from_badly_made_ones() {
     // 4.1 still reads Config.User.
     r.expect_instance("4.1", "local/good:1", "pass");
     r.expect_instance("4.1", "local/bad:1", "fail");
+    // Spellings of root Docker accepts: uid 0 with zeros or a sign, a group with no user.
+    for image in [
+        "local/user-00:1",
+        "local/user-plus0:1",
+        "local/user-group-only:1",
+    ] {
+        r.expect_instance("4.1", image, "fail");
+    }
+    r.expect_instance("4.1", "local/user-1000:1", "pass");
 
     // 4.2 without an allow-list: notchecked, naming the parameter and what was found.
     r.expect("4.2", "notchecked");

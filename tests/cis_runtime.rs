@@ -240,6 +240,7 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
         ],
     );
     run(&d, "nobodyc", &[none[0], none[1], "local/busybox:nobody"]);
+    run(&d, "zeros", &[none[0], none[1], "local/busybox:nobody"]);
     // 5.28: the container runs the image local/fresh:1 named when it started; then the tag moves.
     run(&d, "stale", &[none[0], none[1], "local/fresh:1"]);
     d.docker(&["tag", "local/busybox:nobody", "local/fresh:1"]);
@@ -247,6 +248,8 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
     d.docker(&["exec", "-d", "-u", "root", "loose", "sleep", "600"]);
     d.docker(&["exec", "-d", "-u", "nobody", "tight", "sleep", "600"]);
     d.docker(&["exec", "-d", "nobodyc", "sleep", "600"]);
+    // uid 0 spelt with two zeros is root too.
+    d.docker(&["exec", "-d", "-u", "00", "zeros", "sleep", "600"]);
 
     create(
         &d,
@@ -392,6 +395,7 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
             ("5.24", "loose", "fail"),
             ("5.24", "tight", "pass"),
             ("5.24", "nobodyc", "pass"),
+            ("5.24", "zeros", "fail"),
             ("5.24", "cpushares", "notapplicable"),
             ("5.25", "cgparent", "fail"),
             ("5.25", "loose", "pass"),
