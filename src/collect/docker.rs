@@ -559,8 +559,24 @@ fn normalise_reference(reference: &str) -> String {
 fn freshness(inspect: &Doc, images: &[ImageFacts]) -> Option<ImageFreshness> {
     let reference = inspect.pointer("/Config/Image")?.as_str()?.to_string();
     let running_id = inspect.pointer("/Image")?.as_str()?.to_string();
-    let current_id = if reference.starts_with("sha256:") || running_id.ends_with(&reference) {
+    let current_id = if reference.starts_with("sha256:") || is_id_of(&reference, &running_id) {
         Some(running_id.clone())
+    } else if let Some((_, digest)) = reference.split_once('@') {
+        // Pinned by digest: the image whose repository digests hold it, which is what runs
+        // unless the local copy was replaced.
+        images
+            .iter()
+            .find(|i| {
+                i.inspect
+                    .get("RepoDigests")
+                    .and_then(Value::as_array)
+                    .is_some_and(|d| {
+                        d.iter()
+                            .filter_map(Value::as_str)
+                            .any(|d| d.ends_with(&format!("@{digest}")))
+                    })
+            })
+            .map(|i| i.id.clone())
     } else {
         let wanted = normalise_reference(&reference);
         let short = wanted
@@ -582,6 +598,20 @@ fn freshness(inspect: &Doc, images: &[ImageFacts]) -> Option<ImageFreshness> {
         current_id,
         current,
     })
+}
+
+/// Whether `reference` (a container's Config.Image) names an image by its id, short or long
+/// (`3f2a1b2c3d4e`, 12 to 64 hex digits), and that id is `running_id`'s beginning.
+fn is_id_of(reference: &str, running_id: &str) -> bool {
+    let hex = reference.strip_prefix("sha256:").unwrap_or(reference);
+    (12..=64).contains(&hex.len())
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && running_id
+            .strip_prefix("sha256:")
+            .unwrap_or(running_id)
+            .starts_with(hex)
 }
 
 /// The overlay networks among `networks` (`GET /networks` documents), the swarm's own
@@ -954,6 +984,36 @@ async fn images(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_image_named_by_short_id_digest_or_tag_is_judged_by_what_it_names() {
+        let running = format!("sha256:3f2a1b2c3d4e{}d0", "0".repeat(50));
+        let other = format!("sha256:{}d0", "9".repeat(62));
+        let image = |id: &str, tags: &[&str], digests: &[&str]| -> ImageFacts {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "tags": tags, "inspect": {"RepoDigests": digests},
+                "history": [], "registries": [], "containers": 1,
+            }))
+            .expect("image facts")
+        };
+        let images = [
+            image(&running, &["local/app:1"], &["reg.example/app@sha256:aaaa"]),
+            image(&other, &["d0"], &[]),
+        ];
+        let current = |reference: &str| {
+            let inspect = Doc::from(&serde_json::json!({
+                "Config": {"Image": reference}, "Image": running,
+            }));
+            freshness(&inspect, &images).map(|f| f.current)
+        };
+        // A short id is the running image's beginning, not its end.
+        assert_eq!(current("3f2a1b2c3d4e"), Some(true));
+        // A tag that happens to be the end of the running id is a tag: it names another image.
+        assert_eq!(current("d0"), Some(false));
+        // Pinned by digest: the image holding that digest.
+        assert_eq!(current("reg.example/app@sha256:aaaa"), Some(true));
+        assert_eq!(current("local/app:1"), Some(true));
+    }
 
     #[test]
     fn reads_the_api_version_header() {
