@@ -758,3 +758,56 @@ fn remapped_daemon_with_its_own_default_bridge() {
         ],
     );
 }
+
+#[test]
+fn every_spelling_of_every_address_and_publish_all_fail_5_14() {
+    // Docker keeps a created container's host address as written; it listens on every
+    // address once started. -P publishes every exposed port on every address. The containers
+    // are only created: this daemon leaves iptables alone, so that its network does not race
+    // with the other tests' daemons over the host's shared chains.
+    let d = PrivateDaemon::start(json!({"iptables": false}));
+    d.import_busybox();
+    d.docker(&["network", "create", "n1"]);
+    let net = ["--network", "n1"];
+    create(
+        &d,
+        "v6zero",
+        &[&net[..], &["-p", "[::0]:18091:80", IMG]].concat(),
+    );
+    create(
+        &d,
+        "mapped",
+        &[&net[..], &["-p", "[::ffff:0.0.0.0]:18092:80", IMG]].concat(),
+    );
+    create(
+        &d,
+        "publishall",
+        &[&net[..], &["--expose", "80", "-P", IMG]].concat(),
+    );
+    create(
+        &d,
+        "v6local",
+        &[&net[..], &["-p", "[::1]:18093:80", IMG]].concat(),
+    );
+    let out = tempfile::tempdir().unwrap();
+    let r = bollwerk(
+        &[
+            "scan",
+            "--docker-host",
+            &d.socket_url(),
+            "--all",
+            "--include",
+            "5.14",
+        ],
+        out.path(),
+    );
+    expect_all(
+        &r,
+        &[
+            ("5.14", "v6zero", "fail"),
+            ("5.14", "mapped", "fail"),
+            ("5.14", "publishall", "fail"),
+            ("5.14", "v6local", "pass"),
+        ],
+    );
+}
