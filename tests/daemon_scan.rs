@@ -726,3 +726,22 @@ fn every_unix_socket_dockerd_listens_on_is_judged() {
         facts(&r, "3.15")
     );
 }
+
+#[test]
+fn a_registry_mirror_over_plain_http_fails_2_5() {
+    let d = PrivateDaemon::start(serde_json::json!({
+        "registry-mirrors": ["http://192.0.2.2:5999"],
+    }));
+    let out = tempfile::tempdir().unwrap();
+    let sock = d.socket_url();
+    let r = bollwerk(
+        &["scan", "--docker-host", &sock, "--include", "2.5"],
+        out.path(),
+    );
+    r.expect("2.5", "fail");
+    assert!(
+        r.message("2.5").contains("http://192.0.2.2:5999"),
+        "{}",
+        r.message("2.5")
+    );
+}
