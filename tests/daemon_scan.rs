@@ -745,3 +745,15 @@ fn a_registry_mirror_over_plain_http_fails_2_5() {
         r.message("2.5")
     );
 }
+
+#[test]
+fn a_log_level_in_capitals_is_the_level_dockerd_runs_at() {
+    // dockerd reads log levels in any case: INFO is info, and 2.3 passes.
+    let d = PrivateDaemon::start(serde_json::json!({ "log-level": "INFO" }));
+    let out = tempfile::tempdir().unwrap();
+    let r = bollwerk(
+        &["scan", "--docker-host", &d.socket_url(), "--include", "2.3"],
+        out.path(),
+    );
+    r.expect("2.3", "pass");
+}

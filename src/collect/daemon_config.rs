@@ -431,7 +431,8 @@ pub fn apply_networks(settings: &mut BTreeMap<String, Sourced>, networks: &[Valu
     correct_to_in_force(settings, "icc", &said, json!(in_force), json!(true));
 }
 
-/// Merges defaults, file and flags (later wins).
+/// Merges defaults, file and flags (later wins), then works out the defaults dockerd derives
+/// from other settings ([`derive_tls_defaults`]).
 pub fn merge(
     file: BTreeMap<String, Sourced>,
     flags: BTreeMap<String, Sourced>,
@@ -439,7 +440,63 @@ pub fn merge(
     let mut out = defaults();
     out.extend(file);
     out.extend(flags);
+    derive_tls_defaults(&mut out);
     out
+}
+
+/// dockerd's defaults that depend on TLS: `tlsverify` given at all turns `tls` on; with `tls`
+/// on, `tlsverify` is on unless set, and a daemon given no `hosts` listens on
+/// `tcp://localhost:2376` instead of the unix socket.
+fn derive_tls_defaults(settings: &mut BTreeMap<String, Sourced>) {
+    let set = |s: &BTreeMap<String, Sourced>, key: &str| {
+        s.get(key)
+            .filter(|v| v.source != DEFAULT_SOURCE)
+            .map(|v| (v.value.clone(), v.source.clone()))
+    };
+    let verify = set(settings, "tlsverify");
+    let tls = set(settings, "tls");
+    let tls_on = match (&tls, &verify) {
+        (Some((Value::Bool(true), _)), _) => true,
+        (None, Some((_, source))) => {
+            settings.insert(
+                "tls".into(),
+                Sourced {
+                    value: json!(true),
+                    source: format!("implied by tlsverify ({source})"),
+                },
+            );
+            true
+        }
+        _ => false,
+    };
+    if !tls_on {
+        return;
+    }
+    let because = format!(
+        "{DEFAULT_SOURCE} with tls on ({})",
+        settings.get("tls").map(|t| t.source.as_str()).unwrap_or("")
+    );
+    if verify.is_none() {
+        settings.insert(
+            "tlsverify".into(),
+            Sourced {
+                value: json!(true),
+                source: because.clone(),
+            },
+        );
+    }
+    if settings
+        .get("hosts")
+        .is_none_or(|h| h.source == DEFAULT_SOURCE)
+    {
+        settings.insert(
+            "hosts".into(),
+            Sourced {
+                value: json!(["tcp://localhost:2376"]),
+                source: because,
+            },
+        );
+    }
 }
 
 #[cfg(test)]
@@ -601,6 +658,37 @@ mod tests {
         let mut s = merge(tidied, BTreeMap::new());
         apply_info(&mut s, &info(false, json!(["10.9.0.0/16", "127.0.0.0/8"])));
         assert_eq!(s["insecure-registries"].source, "/etc/docker/daemon.json:1");
+    }
+
+    #[test]
+    fn tls_on_means_verified_clients_and_tcp_2376_unless_said_otherwise() {
+        let file = |text: &str| parse_daemon_json("/etc/docker/daemon.json", text).unwrap();
+        // tls alone: clients verified, listening on localhost:2376.
+        let s = merge(file("{\"tls\": true}"), BTreeMap::new());
+        assert_eq!(s["tlsverify"].value, json!(true));
+        assert_eq!(
+            s["tlsverify"].source,
+            "dockerd default with tls on (/etc/docker/daemon.json:1)"
+        );
+        assert_eq!(s["hosts"].value, json!(["tcp://localhost:2376"]));
+        // tlsverify said off stays off; the default listener is still TCP.
+        let s = merge(
+            file("{\"tls\": true, \"tlsverify\": false}"),
+            BTreeMap::new(),
+        );
+        assert_eq!(s["tlsverify"].value, json!(false));
+        assert_eq!(s["hosts"].value, json!(["tcp://localhost:2376"]));
+        // --tlsverify turns tls on; hosts given are kept.
+        let s = merge(
+            BTreeMap::new(),
+            parse_flags(&args("--tlsverify -H unix:///run/d.sock")).settings,
+        );
+        assert_eq!(s["tls"].value, json!(true));
+        assert_eq!(s["hosts"].value, json!(["unix:///run/d.sock"]));
+        // No TLS: dockerd's defaults as they are.
+        let s = merge(BTreeMap::new(), BTreeMap::new());
+        assert_eq!(s["tlsverify"].value, json!(false));
+        assert_eq!(s["hosts"].value, json!(["unix:///var/run/docker.sock"]));
     }
 
     #[test]
