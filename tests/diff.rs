@@ -200,3 +200,52 @@ fn diff_of_unreadable_reports_names_the_file() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains(&format!("{}:2", bad.display())), "{err}");
 }
+
+#[test]
+fn a_rule_that_could_not_be_decided_any_more_is_a_regression() {
+    // The old scan judged 5.16 on its one container (pass); in the new one the daemon's list
+    // of containers could not be read, so 5.16 is error with no instances. That is a
+    // regression (the audit is incomplete), not merely "container removed".
+    let base: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/rules/base.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut broken = base.clone();
+    broken["containers"] = serde_json::json!([]);
+    broken["errors"] = serde_json::json!([
+        {"fact": "containers", "message": "GET /containers/json: timed out"}
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let scan_of = |name: &str, snap: &Value| {
+        let file = dir.path().join(format!("{name}.json"));
+        std::fs::write(&file, snap.to_string()).unwrap();
+        let out = dir.path().join(name);
+        let args = [
+            "scan",
+            "--snapshot",
+            file.to_str().unwrap(),
+            "--include",
+            "5.16",
+        ];
+        let r = bollwerk(&args, &out);
+        (r, out)
+    };
+    let (old, old_dir) = scan_of("old", &base);
+    old.expect("5.16", "pass");
+    let (new, new_dir) = scan_of("new", &broken);
+    new.expect("5.16", "error");
+    let (code, stdout, json) = diff(&old_dir, &new_dir, &dir.path().join("diff"));
+    assert_eq!(code, 1, "a regression exits 1:\n{stdout}");
+    assert_eq!(names(&json, "status-changed", "5.16"), ["-"], "{json:#}");
+    let rule_level = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["rule"] == "5.16" && c["instance"].is_null())
+        .unwrap();
+    assert_eq!(rule_level["new_status"], "error", "{rule_level}");
+}

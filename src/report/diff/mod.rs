@@ -415,6 +415,22 @@ fn compare_rule(or: &RuleResult, nr: &RuleResult, out: &mut Vec<Change>) {
         }
         return;
     }
+    // One side has instances and the other none (a list the daemon could not give, a rule
+    // that no longer applies to any): the rule's own status changed too, and that change is
+    // what says the audit is now incomplete (pass → error) or newly failing.
+    if or.instances.is_empty() != nr.instances.is_empty() {
+        if let Some(kind) = status_change(or.status, nr.status) {
+            if kind != ChangeKind::StillFailing {
+                out.push(base(
+                    kind,
+                    None,
+                    Some(or.status),
+                    Some(nr.status),
+                    Vec::new(),
+                ));
+            }
+        }
+    }
     fn key(i: &InstanceResult) -> (&str, &str) {
         (i.kind(), i.name())
     }
