@@ -181,11 +181,12 @@ fn a_host_file_system_that_stops_answering_ends_in_errors_at_the_deadline() {
     };
     let out = tempfile::tempdir().expect("tempdir");
 
-    // Answering, the audit rules are read: dockerd is audited.
+    // Answering, the audit rules are read: dockerd has a persistent watch (the fixture root's
+    // loaded rules are not read, so a person checks them: notchecked, not error).
     let answering = scan(&tree, ANSWERING, &out.path().join("answering"));
     assert_eq!(
         result(&answering, "1.1.3")["status"],
-        "pass",
+        "notchecked",
         "{:#}",
         result(&answering, "1.1.3")
     );

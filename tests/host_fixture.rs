@@ -39,12 +39,22 @@ fn well_kept_host_passes_host_rules() {
         &tree,
         &["--include", "1.1,3", "--trusted-users", "alice,bob"],
     );
-    for id in [
-        "1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.1.6", "1.1.7", "1.1.8", "1.1.9", "1.1.11",
-        "1.1.14", "1.1.17", "1.1.18", "3.1", "3.2", "3.15", "3.16",
-    ] {
+    for id in ["1.1.1", "1.1.2", "3.1", "3.2", "3.15", "3.16"] {
         r.expect(id, "pass");
     }
+    // The audit rules are persistent, but a fixture root's loaded rules are not this
+    // machine's kernel's: not read, so the watches are left to a person, never passed.
+    for id in [
+        "1.1.3", "1.1.4", "1.1.5", "1.1.6", "1.1.7", "1.1.8", "1.1.9", "1.1.11", "1.1.14",
+        "1.1.17", "1.1.18",
+    ] {
+        r.expect(id, "notchecked");
+    }
+    let m = r.rule("1.1.3")["message"].as_str().unwrap_or_default();
+    assert!(
+        m.contains("a persistent rule watches") && m.contains("auditctl -l"),
+        "{m}"
+    );
     // A watch on /etc/docker covers daemon.json below it; the source names file and line.
     let ev = &r.rule("1.1.11")["evidence"][0];
     assert!(
@@ -75,7 +85,8 @@ fn a_never_rule_loaded_ahead_of_the_watches_quiets_them() {
     // before docker.rules leaves its watches (1.1.6, and 1.1.11 for daemon.json below it)
     // recording nothing; read after them, it comes too late.
     let quiet = "-a never,exit -F dir=/etc/docker -F perm=wa\n";
-    for (file, want) in [("00-quiet.rules", "fail"), ("zz-quiet.rules", "pass")] {
+    // (Read after them, the watches stand: persistent, the loaded rules not read here.)
+    for (file, want) in [("00-quiet.rules", "fail"), ("zz-quiet.rules", "notchecked")] {
         let tree = HostTree::new();
         tree.write("etc/audit/rules.d/docker.rules", ALL_AUDIT_RULES, 0o640);
         tree.write(&format!("etc/audit/rules.d/{file}"), quiet, 0o640);
@@ -83,7 +94,7 @@ fn a_never_rule_loaded_ahead_of_the_watches_quiets_them() {
         let (_o, r) = scan(&tree, &["--include", "1.1.6,1.1.11,1.1.14"]);
         r.expect("1.1.6", want);
         r.expect("1.1.11", want);
-        r.expect("1.1.14", "pass");
+        r.expect("1.1.14", "notchecked");
     }
 }
 

@@ -167,8 +167,10 @@ fn the_proposed_audit_rules_satisfy_the_audit_checks_on_a_fixture_host() {
     tree.write("etc/audit/rules.d/docker.rules", &rules, 0o640);
     let second = tempfile::tempdir().unwrap();
     let r2 = scan(second.path());
+    // The proposed watches are in place: no longer failing. A fixture root's loaded rules
+    // are not this machine's kernel's, so the watches are left to a person, not passed.
     for id in &failing {
-        r2.expect(id, "pass");
+        r2.expect(id, "notchecked");
     }
     assert!(read(&second.path().join("plan/audit.rules")).contains("No audit watch is missing"));
 }

@@ -39,19 +39,21 @@ pub fn collect(host: &HostFs, read_loaded: bool, errors: &mut Vec<(String, Strin
             Some("--host-root is not /: loaded rules belong to this machine's kernel".into());
         return facts;
     }
-    match Command::new("auditctl").arg("-l").output() {
+    // On the live root the loaded rules are a fact to read: failing to is an error.
+    let failed = match Command::new("auditctl").arg("-l").output() {
         Ok(out) if out.status.success() => {
             let text = String::from_utf8_lossy(&out.stdout);
             facts.loaded = Some(parse_rules(&text, |_| "auditctl -l".to_string(), host));
+            return facts;
         }
-        Ok(out) => {
-            facts.loaded_unavailable = Some(format!(
-                "auditctl -l failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
-        }
-        Err(e) => facts.loaded_unavailable = Some(format!("auditctl not available: {e}")),
-    }
+        Ok(out) => format!(
+            "auditctl -l failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Err(e) => format!("auditctl not available: {e}"),
+    };
+    errors.push(("host.audit.loaded".into(), failed.clone()));
+    facts.loaded_unavailable = Some(failed);
     facts
 }
 

@@ -1653,7 +1653,20 @@ impl<'f, 'a> Context<'f, 'a> {
         let persistent = covering(&audit.persistent);
         let loaded = audit.loaded.as_deref().map(covering);
         let pass = !persistent.is_empty() && loaded.as_ref().is_none_or(|l| !l.is_empty());
-        let verdict = if pass {
+        let verdict = if pass && loaded.is_none() {
+            // Persistent, but whether the kernel holds the watch now is unknown: a failure to
+            // read the loaded rules is an error; not reading them (another host's root) leaves
+            // the rule to a person.
+            let why = audit.loaded_unavailable.as_deref().unwrap_or("not read");
+            match self.errors.get("host.audit.loaded") {
+                Some(error) => Verdict::Error(self.text(|| {
+                    format!("a persistent rule watches {target}, but the loaded rules could not be read: {error}")
+                })),
+                None => Verdict::NotChecked(self.text(|| {
+                    format!("a persistent rule watches {target}; the loaded rules were not read ({why}): check `auditctl -l` on the host")
+                })),
+            }
+        } else if pass {
             Verdict::Pass
         } else {
             Verdict::Fail(Why::Text(self.text(|| {

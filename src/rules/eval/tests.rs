@@ -825,3 +825,32 @@ fn an_element_under_a_key_is_named_by_its_key_in_every_instance() {
         ));
     }
 }
+
+#[test]
+fn a_watch_whose_loaded_rules_are_unknown_is_never_a_pass() {
+    let r = rule(
+        "host",
+        r#"{ fact = "host.audit", audits = "/usr/bin/dockerd" }"#,
+    );
+    let mut snap = daemon_with(json!({}));
+    snap.host.audit.persistent = vec![crate::snapshot::AuditRule {
+        path: "/usr/bin/dockerd".into(),
+        recursive: false,
+        perms: Some("wa".into()),
+        source: "/etc/audit/rules.d/docker.rules:1".into(),
+        text: "-w /usr/bin/dockerd -p wa".into(),
+        resolved: None,
+    }];
+    // Not read (another host's root): left to a person.
+    snap.host.audit.loaded_unavailable = Some("--host-root is not /".into());
+    assert_eq!(status(&r, &snap), Status::NotChecked);
+    // Read and failed: an error.
+    snap.error("host.audit.loaded", "auditctl -l failed: permission denied");
+    assert_eq!(status(&r, &snap), Status::Error);
+    // Read: the loaded rules decide.
+    snap.errors.clear();
+    snap.host.audit.loaded = Some(snap.host.audit.persistent.clone());
+    assert_eq!(status(&r, &snap), Status::Pass);
+    snap.host.audit.loaded = Some(Vec::new());
+    assert_eq!(status(&r, &snap), Status::Fail);
+}
