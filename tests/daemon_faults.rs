@@ -19,7 +19,7 @@ use support::scan::{bollwerk, Run};
 /// sets it; returns the run and how long it took.
 fn scan(faults: Vec<Rule>, extra: &[&str]) -> (Run, Duration, tempfile::TempDir) {
     let fake = FakeDaemon::start(faults);
-    let tree = HostTree::new();
+    let tree = fake_host(&fake);
     let out = tempfile::tempdir().unwrap();
     let (url, root) = (fake.url(), tree.root_arg());
     let mut args = vec!["scan", "--docker-host", &url, "--host-root", &root, "--all"];
@@ -30,6 +30,18 @@ fn scan(faults: Vec<Rule>, extra: &[&str]) -> (Run, Duration, tempfile::TempDir)
     let started = Instant::now();
     let run = bollwerk(&args, out.path());
     (run, started.elapsed(), out)
+}
+
+/// A fixture host whose /proc shows the fake daemon's dockerd: its flags are known (without
+/// them, every setting daemon.json leaves at a default would be an error).
+fn fake_host(fake: &FakeDaemon) -> HostTree {
+    let tree = HostTree::new();
+    tree.write(
+        "proc/4242/cmdline",
+        &format!("/usr/bin/dockerd\0-H\0{}\0", fake.url()),
+        0o444,
+    );
+    tree
 }
 
 fn fault(path: &str, fault: Fault) -> Vec<Rule> {
@@ -270,7 +282,7 @@ fn the_deadline_cuts_requests_shorter_than_their_timeout() {
 fn unread_instances_are_kept_in_the_snapshot_and_replayed() {
     let path = format!("/containers/{}/json", container_id("priv"));
     let fake = FakeDaemon::start(fault(&path, Fault::Status(500)));
-    let tree = HostTree::new();
+    let tree = fake_host(&fake);
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("snap.json");
     let (url, root, snap_arg) = (fake.url(), tree.root_arg(), snap.display().to_string());

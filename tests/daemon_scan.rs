@@ -757,3 +757,45 @@ fn a_log_level_in_capitals_is_the_level_dockerd_runs_at() {
     );
     r.expect("2.3", "pass");
 }
+
+#[test]
+fn without_dockerds_command_line_its_defaults_are_not_taken_as_in_force() {
+    // The daemon runs with --cgroup-parent and a TCP listener; bollwerk sees the host through
+    // a root that has its daemon.json but no /proc, so dockerd's flags cannot be read. The
+    // settings daemon.json leaves unset are unknown: error, not dockerd's defaults.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let tcp = format!("tcp://127.0.0.1:{port}");
+    let d = PrivateDaemon::start_with_args(
+        serde_json::json!({}),
+        &["--cgroup-parent", "/bwparent", "-H", &tcp],
+        |_| {},
+    );
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("etc/docker")).unwrap();
+    std::fs::write(root.path().join("etc/docker/daemon.json"), "{}\n").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let r = bollwerk(
+        &[
+            "scan",
+            "--docker-host",
+            &d.socket_url(),
+            "--host-root",
+            root.path().to_str().unwrap(),
+            "--include",
+            "2.8,2.11",
+        ],
+        out.path(),
+    );
+    r.expect("2.11", "error");
+    r.expect("2.8", "error");
+    assert!(
+        r.message("2.11")
+            .contains("dockerd's flags could not be read"),
+        "{}",
+        r.message("2.11")
+    );
+}

@@ -758,6 +758,7 @@ async fn by_end<T>(
 /// dockerd's process, daemon.json and flags → effective settings (before `info`).
 fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
     let mut flags = daemon_config::Flags::default();
+    let mut flags_unread = None;
     match process::find_dockerd(host, &endpoint.url) {
         Ok(p) => {
             flags = daemon_config::parse_flags(p.cmdline.get(1..).unwrap_or(&[]));
@@ -772,9 +773,12 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
             snap.daemon.settings = daemon_config::merge(BTreeMap::new(), BTreeMap::new());
             return;
         }
-        Err(e) => snap.notes.push(format!(
-            "dockerd process: {e}; settings come from daemon.json and docker info"
-        )),
+        Err(e) => {
+            snap.notes.push(format!(
+                "dockerd process: {e}; settings come from daemon.json and docker info"
+            ));
+            flags_unread = Some(e.to_string());
+        }
     }
     let explicit = flags.config_file.is_some();
     let file = flags.config_file.clone().unwrap_or_else(|| {
@@ -804,6 +808,33 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
     // `-H fd://` listens where systemd's docker.socket says.
     if let Err(e) = socket_activation::expand_fd_hosts(host, &mut snap.daemon.settings) {
         snap.error("daemon.settings.hosts", e);
+    }
+    if let Some(why) = flags_unread {
+        flag_defaults_unknown(snap, &why);
+    }
+}
+
+/// Without dockerd's command line, a setting daemon.json leaves at dockerd's default may be
+/// set by a flag: its value is unknown, an error (daemon.json's own values stand, as dockerd
+/// refuses a flag and a daemon.json key for the same setting). Settings `docker info` and the
+/// networks report in force are left to them.
+fn flag_defaults_unknown(snap: &mut Snapshot, why: &str) {
+    let unknown: Vec<String> = snap
+        .daemon
+        .settings
+        .iter()
+        .filter(|(key, s)| {
+            s.source == daemon_config::DEFAULT_SOURCE
+                && !daemon_config::SETTINGS_FROM_INFO.contains(&key.as_str())
+                && !daemon_config::SETTINGS_FROM_NETWORKS.contains(&key.as_str())
+        })
+        .map(|(key, _)| key.clone())
+        .collect();
+    for key in unknown {
+        snap.error(
+            format!("daemon.settings.{key}"),
+            format!("dockerd's flags could not be read ({why}): a flag may set {key}, so dockerd's default is not known to be in force"),
+        );
     }
 }
 
@@ -1067,9 +1098,12 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Dae
     snap.daemon.server = server::identify(snap.daemon.version.as_ref(), snap.daemon.info.as_ref());
     daemon_config::apply_networks(&mut snap.daemon.settings, &a.networks);
     if snap.daemon.server.as_ref().is_some_and(|s| !s.dockerd) {
-        // dockerd's defaults, daemon.json and flags describe no daemon behind this API.
+        // dockerd's defaults, daemon.json and flags describe no daemon behind this API, nor
+        // do the errors met reading them.
         snap.daemon.settings.clear();
         snap.daemon.config_file = None;
+        snap.errors
+            .retain(|e| e.fact != "daemon.settings" && !e.fact.starts_with("daemon.settings."));
     }
     snap.daemon.networks = a.networks;
     snap.daemon.inventory = a.inventory;
