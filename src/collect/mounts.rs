@@ -75,6 +75,17 @@ pub fn docker_root(
                 holder.mount_point, holder.root, holder.device
             ),
         )
+    } else if holder.mount_point.trim_end_matches('/') != path.trim_end_matches('/') {
+        // A file system mounted above the Docker root (/var) is shared with whatever else
+        // lives there (logs): Docker filling it stops them too. CIS asks for a mount at the
+        // Docker root itself.
+        (
+            false,
+            format!(
+                "{path} is on {} ({}, {}), which holds more than the Docker root: no file system is mounted at {path} itself",
+                holder.mount_point, holder.fs_type, holder.source
+            ),
+        )
     } else {
         (
             true,
@@ -121,7 +132,23 @@ mod tests {
     #[test]
     fn own_device_is_separate_and_root_is_not() {
         let (_d, host) = host_with(INFO);
-        assert!(docker_root(&host, "/data/docker", "x").unwrap().separate);
+        assert!(docker_root(&host, "/data", "x").unwrap().separate);
         assert!(!docker_root(&host, "/opt/docker", "x").unwrap().separate);
+    }
+
+    #[test]
+    fn a_file_system_mounted_above_the_docker_root_is_shared_not_separate() {
+        // /var on its own device, nothing mounted at /var/lib/docker: Docker shares /var
+        // with the logs.
+        let (_d, host) = host_with(
+            "27 1 254:0 / / rw - ext4 /dev/vda rw
+30 27 254:17 / /var rw - ext4 /dev/vdb1 rw
+",
+        );
+        let f = docker_root(&host, "/var/lib/docker", "default").unwrap();
+        assert!(!f.separate, "{}", f.reason);
+        assert!(f
+            .reason
+            .contains("no file system is mounted at /var/lib/docker itself"));
     }
 }
