@@ -28,6 +28,10 @@ fn weak_daemon_verdicts_per_rule_and_container() {
             "no-new-privileges",
         ],
     );
+    d.run_sleeping(
+        "nnp-one",
+        &["--network", "none", "--security-opt", "no-new-privileges=1"],
+    );
     d.run_sleeping("capadd", &["--network", "none", "--cap-add", "NET_ADMIN"]);
     d.run_sleeping("hostnet", &["--network", "host"]);
     // Its /dev/shm is mounted on the host, in its folder under the data root: that names a
@@ -88,6 +92,7 @@ fn weak_daemon_verdicts_per_rule_and_container() {
         ("5.11", "tight", "pass"),
         ("5.26", "plain", "fail"),
         ("5.26", "tight", "pass"),
+        ("5.26", "nnp-one", "pass"),
         ("5.29", "plain", "fail"),
         ("5.29", "tight", "pass"),
         ("5.16", "shareable", "pass"),
@@ -182,6 +187,10 @@ fn hardened_daemon_verdicts_per_rule_and_container() {
     d.import_busybox();
     d.run_sleeping("plain", &["--network", "none"]);
     d.run_sleeping(
+        "nnp-zero",
+        &["--network", "none", "--security-opt", "no-new-privileges=0"],
+    );
+    d.run_sleeping(
         "nnp-off",
         &[
             "--network",
@@ -214,6 +223,8 @@ fn hardened_daemon_verdicts_per_rule_and_container() {
     // The daemon-wide no-new-privileges default counts, unless a container turns it off.
     r.expect_instance("5.26", "plain", "pass");
     r.expect_instance("5.26", "nnp-off", "fail");
+    // Docker reads the value as Go's ParseBool: =0 is off too.
+    r.expect_instance("5.26", "nnp-zero", "fail");
     r.expect_instance("5.10", "hostnet", "fail");
     r.expect_instance("5.10", "plain", "pass");
 }
