@@ -280,8 +280,12 @@ pub struct AuditFacts {
     /// Why `loaded` is `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loaded_unavailable: Option<String>,
-    /// Rules from `/etc/audit/audit.rules` and `/etc/audit/rules.d/*.rules`.
+    /// Rules from `/etc/audit/audit.rules` and `/etc/audit/rules.d/*.rules`; empty when those
+    /// files switch auditing off (`persistent_disabled_by`).
     pub persistent: Vec<AuditRule>,
+    /// Where the persistent rules switch auditing off (`-e 0`, read last): `file:line (rule)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistent_disabled_by: Option<String>,
 }
 
 /// One audit rule that watches a path.

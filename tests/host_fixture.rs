@@ -99,6 +99,32 @@ fn a_never_rule_loaded_ahead_of_the_watches_quiets_them() {
 }
 
 #[test]
+fn watches_deleted_or_switched_off_at_boot_record_nothing() {
+    // A later file deletes the dockerd watch (-W): 1.1.3 fails, the others stand.
+    let tree = HostTree::new();
+    tree.write("etc/audit/rules.d/docker.rules", ALL_AUDIT_RULES, 0o640);
+    tree.write(
+        "etc/audit/rules.d/zz-tidy.rules",
+        "-W /usr/bin/dockerd -k docker\n",
+        0o640,
+    );
+    tree.mountinfo(true);
+    let (_o, r) = scan(&tree, &["--include", "1.1.3,1.1.6"]);
+    r.expect("1.1.3", "fail");
+    r.expect("1.1.6", "notchecked");
+    // The last file switches auditing off (-e 0): nothing is recorded, every watch fails.
+    tree.write("etc/audit/rules.d/zz-tidy.rules", "-e 0\n", 0o640);
+    let (_o, r) = scan(&tree, &["--include", "1.1.3,1.1.6"]);
+    r.expect("1.1.3", "fail");
+    r.expect("1.1.6", "fail");
+    let m = r.rule("1.1.6")["message"].as_str().unwrap_or_default();
+    assert!(
+        m.contains("switch auditing off at /etc/audit/rules.d/zz-tidy.rules:1"),
+        "{m}"
+    );
+}
+
+#[test]
 fn neglected_host_fails_host_rules() {
     let tree = HostTree::new();
     // Only an audit rule that records reads, and one that records nothing (`never`):

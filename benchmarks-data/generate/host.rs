@@ -505,6 +505,7 @@ impl Gen {
             loaded,
             loaded_unavailable,
             persistent,
+            persistent_disabled_by: None,
         }
     }
 }

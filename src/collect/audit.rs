@@ -33,7 +33,13 @@ pub fn collect(host: &HostFs, read_loaded: bool, errors: &mut Vec<(String, Strin
             Err(e) => errors.push(("host.audit".into(), format!("cannot read {file}: {e}"))),
         }
     }
-    facts.persistent = order.watches();
+    // Auditing switched off at boot (`-e 0` read last): no watch records anything.
+    facts.persistent_disabled_by = order.disabled.clone();
+    facts.persistent = if order.disabled.is_some() {
+        Vec::new()
+    } else {
+        order.watches()
+    };
     if !read_loaded {
         facts.loaded_unavailable =
             Some("--host-root is not /: loaded rules belong to this machine's kernel".into());
@@ -84,6 +90,8 @@ struct RuleOrder {
     prepended: i64,
     /// Texts read so far.
     texts: usize,
+    /// Where the last `-e 0` was read, when auditing was switched off last.
+    disabled: Option<String>,
 }
 
 /// Every access type a watch can ask for (`-p rwxa`); a rule with no `-p`/`perm=` asks for all.
@@ -103,6 +111,22 @@ impl RuleOrder {
                 // Deletes what this text loaded before it.
                 self.watches.retain(|w| w.1 != this);
                 self.quiet.retain(|q| q.1 != this);
+                continue;
+            }
+            if let ["-e", flag, ..] = tokens.as_slice() {
+                // The last `-e` read decides whether the kernel records anything at all.
+                self.disabled = (*flag == "0").then(|| format!("{} ({line})", source(n + 1)));
+                continue;
+            }
+            if tokens.first() == Some(&"-W") {
+                // Deletes the watch of that path (and access types) read before it.
+                let path = tokens.get(1).copied().unwrap_or_default();
+                let perms = tokens
+                    .windows(2)
+                    .find(|w| w[0] == "-p")
+                    .map(|w| w[1].to_string());
+                self.watches
+                    .retain(|w| !(w.2.path == path && w.2.perms == perms));
                 continue;
             }
             let Some(parsed) = parse_line(&tokens) else {
@@ -322,6 +346,8 @@ mod tests {
                 "{narrowed}"
             );
         }
+        // -W deletes the watch read before it.
+        assert_eq!(watched("-w /etc/docker -p wa\n-W /etc/docker -p wa\n"), []);
         // -D deletes what came before it in the same text.
         assert_eq!(
             watched("-a never,exit -F path=/etc/docker\n-D\n-w /etc/docker -p wa\n"),

@@ -1675,10 +1675,10 @@ impl<'f, 'a> Context<'f, 'a> {
                     Some(_) => "loaded".to_string(),
                     None => "loaded rules unavailable".to_string(),
                 };
-                let persistent_text = if persistent.is_empty() {
-                    "none persistent"
-                } else {
-                    "persistent"
+                let persistent_text = match &audit.persistent_disabled_by {
+                    Some(at) => format!("persistent rules switch auditing off at {at}"),
+                    None if persistent.is_empty() => "none persistent".to_string(),
+                    None => "persistent".to_string(),
                 };
                 format!(
                     "no audit rule records writes to {target} ({loaded_text}, {persistent_text})"
