@@ -808,14 +808,19 @@ fn well_kept_host_passes_every_file_rule() {
     let (_o, r) = scan_tree(&t, "3");
     expect_all(&r, FILE_RULES, "pass");
     assert_eq!(r.code, 0, "{}", r.stdout);
-    // Every entry below certs.d was looked at: the registry directory and its three files.
+    // certs.d and every entry below it were looked at: the registry directory and its three
+    // files.
     let owners: Vec<&str> = r.rule("3.7")["evidence"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| e["fact"].as_str().unwrap())
         .collect();
-    assert_eq!(owners.len(), 4, "{owners:?}");
+    assert_eq!(owners.len(), 5, "{owners:?}");
+    assert!(
+        owners.contains(&"host.files[\"/etc/docker/certs.d\"].owner"),
+        "{owners:?}"
+    );
     assert!(
         owners.contains(
             &"host.trees[\"/etc/docker/certs.d\"][\"/etc/docker/certs.d/registry.example.com:5000/client.key\"].owner"
@@ -910,6 +915,17 @@ fn registry_directories_may_be_searchable_but_not_writable() {
     chmod(&t.path(&format!("{REGISTRY}/ca.crt")), 0o555);
     let (_o, r) = scan_tree(&t, "3.8");
     r.expect("3.8", "fail");
+    // certs.d itself, open to everyone or owned by a user, lets them add a registry's CA.
+    chmod(&t.path(&format!("{REGISTRY}/ca.crt")), 0o444);
+    chmod(&t.path(CERTS_D), 0o777);
+    let (_o, r) = scan_tree(&t, "3.7,3.8");
+    r.expect("3.8", "fail");
+    r.expect("3.7", "pass");
+    chmod(&t.path(CERTS_D), 0o755);
+    t.own(CERTS_D, 1000, 1000);
+    let (_o, r) = scan_tree(&t, "3.7,3.8");
+    r.expect("3.7", "fail");
+    r.expect("3.8", "pass");
 }
 
 #[test]
