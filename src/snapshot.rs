@@ -515,6 +515,13 @@ pub struct ContainerFacts {
     /// Docker added by itself; `null` in snapshots written before bollwerk derived it.
     #[serde(default)]
     pub security_opt: Option<SecurityOptFacts>,
+    /// For each namespace it takes from another container (`--network container:X`,
+    /// `--pid container:X`, `--ipc container:X`, keyed `network`, `pid`, `ipc`): that
+    /// container's own mode for it, followed to the end of the chain (`host` when X shares the
+    /// host's). Read from the settings, so it holds for containers that are not running too;
+    /// absent when X is not among the containers read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub joins: BTreeMap<String, String>,
     /// Facts that could not be read for this container, keyed by sub-path (`runtime.cgroup`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub errors: BTreeMap<String, String>,
@@ -551,6 +558,7 @@ impl ContainerFacts {
             image_freshness,
             capabilities,
             security_opt,
+            joins,
             errors,
             built: _,
         } = self;
@@ -565,6 +573,8 @@ impl ContainerFacts {
             capabilities: &'a Option<CapabilityFacts>,
             security_opt: &'a Option<SecurityOptFacts>,
             #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            joins: &'a BTreeMap<String, String>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
             errors: &'a BTreeMap<String, String>,
         }
         let rest = Rest {
@@ -576,6 +586,7 @@ impl ContainerFacts {
             image_freshness,
             capabilities,
             security_opt,
+            joins,
             errors,
         };
         Doc::of(&rest).unwrap_or_default()

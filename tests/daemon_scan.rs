@@ -810,3 +810,52 @@ fn without_dockerds_command_line_its_defaults_are_not_taken_as_in_force() {
         r.message("2.11")
     );
 }
+
+#[test]
+fn a_container_joined_to_one_on_the_hosts_namespaces_shares_them_running_or_not() {
+    let d = PrivateDaemon::start(serde_json::json!({}));
+    d.import_busybox();
+    d.run_sleeping(
+        "x-host",
+        &["--network", "host", "--pid", "host", "--ipc", "host"],
+    );
+    d.run_sleeping("z-own", &["--network", "none", "--ipc", "shareable"]);
+    for (name, args) in [
+        ("y-net", vec!["--network", "container:x-host"]),
+        (
+            "y-pid",
+            vec!["--network", "none", "--pid", "container:x-host"],
+        ),
+        (
+            "y-ipc",
+            vec!["--network", "none", "--ipc", "container:x-host"],
+        ),
+        (
+            "y-own",
+            vec!["--network", "container:z-own", "--ipc", "container:z-own"],
+        ),
+    ] {
+        let mut all = vec!["create", "--name", name];
+        all.extend(args);
+        all.extend(["local/busybox:test", "sleep", "60"]);
+        d.docker(&all);
+    }
+    let out = tempfile::tempdir().unwrap();
+    let r = bollwerk(
+        &[
+            "scan",
+            "--docker-host",
+            &d.socket_url(),
+            "--all",
+            "--include",
+            "5.10,5.16,5.17",
+        ],
+        out.path(),
+    );
+    r.expect_instance("5.10", "y-net", "fail");
+    r.expect_instance("5.16", "y-pid", "fail");
+    r.expect_instance("5.17", "y-ipc", "fail");
+    for rule in ["5.10", "5.16", "5.17"] {
+        r.expect_instance(rule, "y-own", "pass");
+    }
+}

@@ -14,6 +14,7 @@
 //! daemon lists but does not give (an inspect that fails or times out) comes back in
 //! [`DaemonAnswers::unread`], so that its rules say `error` instead of leaving it out.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use bollard::models::ContainerSummary;
@@ -435,8 +436,68 @@ fn record_objects(
             );
         }
     }
+    joined_modes(&mut containers);
     out.containers = containers;
     out.images = image_facts;
+}
+
+/// The settings that may name another container whose namespace a container joins, by the
+/// name [`ContainerFacts::joins`] gives them.
+const JOINABLE: [(&str, &str); 3] = [
+    ("network", "/HostConfig/NetworkMode"),
+    ("pid", "/HostConfig/PidMode"),
+    ("ipc", "/HostConfig/IpcMode"),
+];
+
+/// Fills each container's [`ContainerFacts::joins`]: for a mode `container:X`, X's own mode,
+/// followed through further `container:` modes (at most a few steps; a loop gives nothing).
+fn joined_modes(containers: &mut [ContainerFacts]) {
+    let modes: Vec<[Option<String>; 3]> = containers
+        .iter()
+        .map(|c| {
+            JOINABLE.map(|(_, at)| {
+                c.inspect
+                    .pointer(at)
+                    .and_then(|m| m.as_str())
+                    .map(str::to_string)
+            })
+        })
+        .collect();
+    let find = |reference: &str| -> Option<usize> {
+        let name = reference.trim_start_matches('/');
+        containers.iter().position(|c| {
+            c.id == reference
+                || c.name == name
+                || (reference.len() >= 12 && c.id.starts_with(reference))
+        })
+    };
+    let mut joins: Vec<BTreeMap<String, String>> = vec![BTreeMap::new(); containers.len()];
+    for (i, own) in modes.iter().enumerate() {
+        for (k, (kind, _)) in JOINABLE.iter().enumerate() {
+            let mut mode = own[k].clone();
+            let mut steps = 0;
+            let mut joined = false;
+            while let Some(target) = mode.as_deref().and_then(|m| m.strip_prefix("container:")) {
+                steps += 1;
+                match find(target) {
+                    Some(j) if steps <= 8 => {
+                        mode = modes[j][k].clone();
+                        joined = true;
+                    }
+                    _ => {
+                        mode = None;
+                        break;
+                    }
+                }
+            }
+            if let (true, Some(mode)) = (joined, mode) {
+                joins[i].insert(kind.to_string(), mode);
+            }
+        }
+    }
+    for (c, j) in containers.iter_mut().zip(joins) {
+        c.joins = j;
+    }
 }
 
 async fn list_containers(
@@ -853,6 +914,7 @@ async fn inspect_all(
                     image_freshness: None,
                     capabilities: None,
                     security_opt: None,
+                    joins: BTreeMap::new(),
                     errors: exec_error
                         .map(|e| [("execs".to_string(), e)].into())
                         .unwrap_or_default(),
