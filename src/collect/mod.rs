@@ -765,7 +765,10 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
             snap.daemon.process = Some(p);
         }
         // Another host's daemon: this machine's daemon.json is not its configuration.
-        Err(e @ process::DockerdNotFound::Remote { .. }) => {
+        Err(
+            e @ (process::DockerdNotFound::Remote { .. }
+            | process::DockerdNotFound::NotServedHere { .. }),
+        ) => {
             snap.error(
                 "daemon.settings",
                 format!("{e}: its daemon.json and flags cannot be read from here"),

@@ -29,6 +29,15 @@ pub enum DockerdNotFound {
         /// The daemon's address.
         docker_host: String,
     },
+    /// The address is TCP by a name, and the one dockerd here listens on no such port (nor
+    /// through systemd's sockets): it is taken for another host's.
+    #[error("no dockerd here listens on port {port} of {docker_host} (its listen addresses name other ports), so it is taken for another host's daemon")]
+    NotServedHere {
+        /// The daemon's address.
+        docker_host: String,
+        /// The port asked for.
+        port: String,
+    },
     /// Several dockerd run and none names the address among those it listens on.
     #[error("{} dockerd processes found, none listening on {docker_host} (pids {})", .pids.len(), pid_list(.pids))]
     Ambiguous {
@@ -102,6 +111,23 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, D
         if !host.present(path) {
             return Err(DockerdNotFound::NoSocket {
                 socket: path.to_string(),
+            });
+        }
+    }
+    // A TCP address by a name that the one dockerd here cannot serve (no listener on that
+    // port, no socket activation that could add one) is another daemon's: its settings are
+    // not this dockerd's.
+    if let Some((_, port)) = tcp_parts(docker_host) {
+        let could_serve = |c: &DaemonProcess| {
+            listen_addresses(host, &c.cmdline).iter().any(|h| {
+                h.trim().starts_with("fd://")
+                    || tcp_parts(h).is_some_and(|(_, listening)| listening == port)
+            })
+        };
+        if !candidates.iter().any(could_serve) {
+            return Err(DockerdNotFound::NotServedHere {
+                docker_host: docker_host.to_string(),
+                port,
             });
         }
     }
@@ -403,6 +429,20 @@ mod tests {
         assert_eq!(found.pid, 812);
         let found = find_dockerd(&host, "tcp://127.0.0.1:2376").expect("the dockerd here");
         assert!(found.found_by.contains("listens on"), "{}", found.found_by);
+        // A name on a port the one dockerd here does not listen on is another daemon's.
+        let err = find_dockerd(&host, "tcp://buildhost.example:2380").unwrap_err();
+        assert!(
+            matches!(err, DockerdNotFound::NotServedHere { .. }),
+            "{err}"
+        );
+        // Socket activation may listen anywhere: the one dockerd is still taken.
+        std::fs::write(
+            dir.path().join("proc/812/cmdline"),
+            "/usr/bin/dockerd\0-H\0fd://\0",
+        )
+        .unwrap();
+        let found = find_dockerd(&host, "tcp://buildhost.example:2375").expect("the only one");
+        assert_eq!(found.pid, 812);
     }
 
     #[test]
