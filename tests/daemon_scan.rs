@@ -859,3 +859,35 @@ fn a_container_joined_to_one_on_the_hosts_namespaces_shares_them_running_or_not(
         r.expect_instance(rule, "y-own", "pass");
     }
 }
+
+#[test]
+fn a_daemon_json_changed_after_dockerd_started_is_not_taken_as_in_force() {
+    // Started with defaults; then daemon.json gains hardening dockerd never read (these keys
+    // do not reload): 2.15 and 2.17 must not pass on it.
+    let d = PrivateDaemon::start(serde_json::json!({}));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::fs::write(
+        d.config_path(),
+        r#"{"bridge": "none", "no-new-privileges": true, "userland-proxy": false}"#,
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let r = bollwerk(
+        &[
+            "scan",
+            "--docker-host",
+            &d.socket_url(),
+            "--include",
+            "2.15,2.17",
+        ],
+        out.path(),
+    );
+    for id in ["2.15", "2.17"] {
+        r.expect(id, "error");
+        assert!(
+            r.message(id).contains("after dockerd (pid"),
+            "{id}: {}",
+            r.message(id)
+        );
+    }
+}

@@ -417,6 +417,12 @@ impl HostFs {
         self.jail.canonical(path).filter(|c| c != path)
     }
 
+    /// When a host file was last changed.
+    pub fn modified(&self, path: &str) -> io::Result<std::time::SystemTime> {
+        let fd = self.jail.open(path, Follow::Final, OFlag::O_PATH)?;
+        fs::File::from(fd).metadata()?.modified()
+    }
+
     /// `stat` of a host path. A missing path is `exists: false`; other failures are errors
     /// naming the path and the OS error.
     pub fn stat(&self, path: &str) -> Result<FileFacts, HostFileError> {

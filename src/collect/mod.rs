@@ -807,7 +807,11 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
             BTreeMap::new()
         }
     };
+    let edited = edited_since_start(snap, host, &file, &from_file);
     snap.daemon.settings = daemon_config::merge(from_file, flags.settings);
+    for (key, message) in edited {
+        snap.error(format!("daemon.settings.{key}"), message);
+    }
     // `-H fd://` listens where systemd's docker.socket says.
     if let Err(e) = socket_activation::expand_fd_hosts(host, &mut snap.daemon.settings) {
         snap.error("daemon.settings.hosts", e);
@@ -815,6 +819,52 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
     if let Some(why) = flags_unread {
         flag_defaults_unknown(snap, &why);
     }
+}
+
+/// The settings of daemon.json (`file`, read as `from_file`) that may not be in force because
+/// the file was changed after dockerd started, each with why: dockerd reads it at start (and
+/// some keys on SIGHUP), so what it holds now is not known to be what runs. Settings that
+/// `docker info` or the networks report in force are left to them.
+fn edited_since_start(
+    snap: &Snapshot,
+    host: &HostFs,
+    file: &str,
+    from_file: &BTreeMap<String, crate::snapshot::Sourced>,
+) -> Vec<(String, String)> {
+    let Some(p) = &snap.daemon.process else {
+        return Vec::new();
+    };
+    let (Some(started), Ok(changed)) = (process::started_at(host, p.pid), host.modified(file))
+    else {
+        return Vec::new();
+    };
+    // A second of slack: the start time is counted in clock ticks.
+    if changed <= started + std::time::Duration::from_secs(1) {
+        return Vec::new();
+    }
+    let at = |t: std::time::SystemTime| {
+        chrono::DateTime::<chrono::Utc>::from(t)
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    from_file
+        .keys()
+        .filter(|k| {
+            !daemon_config::SETTINGS_FROM_INFO.contains(&k.as_str())
+                && !daemon_config::SETTINGS_FROM_NETWORKS.contains(&k.as_str())
+        })
+        .map(|k| {
+            (
+                k.clone(),
+                format!(
+                    "{file} was changed at {}, after dockerd (pid {}) started at {}: its {k} may not be in force (restart dockerd, or send it SIGHUP for the settings it reloads)",
+                    at(changed),
+                    p.pid,
+                    at(started)
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Without dockerd's command line, a setting daemon.json leaves at dockerd's default may be

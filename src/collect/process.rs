@@ -145,6 +145,31 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, D
     })
 }
 
+/// When process `pid` started, from `/proc/PID/stat` (its start in clock ticks after boot)
+/// and `/proc/stat` (the boot time); `None` when either cannot be read.
+pub fn started_at(host: &HostFs, pid: u32) -> Option<std::time::SystemTime> {
+    let stat = host.read_to_string(&format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name (which may hold spaces and parentheses): state is
+    // field 3, start time field 22.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let ticks: u64 = after_name.split_whitespace().nth(19)?.parse().ok()?;
+    let boot: u64 = host
+        .read_to_string("/proc/stat")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let per_second = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .and_then(|t| u64::try_from(t).ok())
+        .filter(|&t| t > 0)?;
+    let millis = boot * 1000 + ticks * 1000 / per_second;
+    Some(std::time::UNIX_EPOCH + std::time::Duration::from_millis(millis))
+}
+
 /// The dockerd that created the unix socket `docker_host` names, as the kernel tells it
 /// (`SO_PEERCRED`): one system call instead of reading every process's command line. `None`
 /// when that is not a dockerd (systemd's socket activation creates docker.socket itself), the
