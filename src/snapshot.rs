@@ -516,12 +516,13 @@ pub struct ContainerFacts {
     #[serde(default)]
     pub security_opt: Option<SecurityOptFacts>,
     /// For each namespace it takes from another container (`--network container:X`,
-    /// `--pid container:X`, `--ipc container:X`, keyed `network`, `pid`, `ipc`): that
-    /// container's own mode for it, followed to the end of the chain (`host` when X shares the
-    /// host's). Read from the settings, so it holds for containers that are not running too;
-    /// absent when X is not among the containers read.
+    /// `--pid container:X`, `--ipc container:X`, keyed `network`, `pid`, `ipc`): a list of one,
+    /// that container's own mode for it, followed to the end of the chain (`host` when X
+    /// shares the host's). A list, so that rules read it with `every` and containers that join
+    /// none record no evidence. Read from the settings, so it holds for containers that are
+    /// not running too; absent when X is not among the containers read.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub joins: BTreeMap<String, String>,
+    pub joins: BTreeMap<String, Vec<String>>,
     /// Facts that could not be read for this container, keyed by sub-path (`runtime.cgroup`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub errors: BTreeMap<String, String>,
@@ -573,7 +574,7 @@ impl ContainerFacts {
             capabilities: &'a Option<CapabilityFacts>,
             security_opt: &'a Option<SecurityOptFacts>,
             #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-            joins: &'a BTreeMap<String, String>,
+            joins: &'a BTreeMap<String, Vec<String>>,
             #[serde(skip_serializing_if = "BTreeMap::is_empty")]
             errors: &'a BTreeMap<String, String>,
         }

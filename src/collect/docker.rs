@@ -471,7 +471,7 @@ fn joined_modes(containers: &mut [ContainerFacts]) {
                 || (reference.len() >= 12 && c.id.starts_with(reference))
         })
     };
-    let mut joins: Vec<BTreeMap<String, String>> = vec![BTreeMap::new(); containers.len()];
+    let mut joins: Vec<BTreeMap<String, Vec<String>>> = vec![BTreeMap::new(); containers.len()];
     for (i, own) in modes.iter().enumerate() {
         for (k, (kind, _)) in JOINABLE.iter().enumerate() {
             let mut mode = own[k].clone();
@@ -491,7 +491,7 @@ fn joined_modes(containers: &mut [ContainerFacts]) {
                 }
             }
             if let (true, Some(mode)) = (joined, mode) {
-                joins[i].insert(kind.to_string(), mode);
+                joins[i].insert(kind.to_string(), vec![mode]);
             }
         }
     }
