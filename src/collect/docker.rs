@@ -463,13 +463,24 @@ fn joined_modes(containers: &mut [ContainerFacts]) {
             })
         })
         .collect();
+    // Found by full id or name at once (a host where most containers join a pod's first one
+    // asks for thousands); a short id, rarer, by a search.
+    let by_key: std::collections::HashMap<&str, usize> = containers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| [(c.id.as_str(), i), (c.name.as_str(), i)])
+        .collect();
     let find = |reference: &str| -> Option<usize> {
         let name = reference.trim_start_matches('/');
-        containers.iter().position(|c| {
-            c.id == reference
-                || c.name == name
-                || (reference.len() >= 12 && c.id.starts_with(reference))
-        })
+        by_key
+            .get(reference)
+            .or_else(|| by_key.get(name))
+            .copied()
+            .or_else(|| {
+                (reference.len() >= 12)
+                    .then(|| containers.iter().position(|c| c.id.starts_with(reference)))
+                    .flatten()
+            })
     };
     let mut joins: Vec<BTreeMap<String, Vec<String>>> = vec![BTreeMap::new(); containers.len()];
     for (i, own) in modes.iter().enumerate() {
@@ -1046,6 +1057,59 @@ async fn images(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joined_namespaces_are_followed_by_id_name_and_short_id_to_the_end() {
+        let c = |id: &str, name: &str, net: &str, pid: &str| -> ContainerFacts {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "name": name, "runtime": null,
+                "inspect": {"HostConfig": {"NetworkMode": net, "PidMode": pid}},
+            }))
+            .expect("container facts")
+        };
+        let host_id = "a".repeat(64);
+        let mut cs = vec![
+            c(&host_id, "x-host", "host", "host"),
+            c(&"b".repeat(64), "by-name", "container:x-host", ""),
+            c(
+                &"c".repeat(64),
+                "by-short-id",
+                "none",
+                &format!("container:{}", &host_id[..12]),
+            ),
+            c(
+                &"d".repeat(64),
+                "chained",
+                &format!("container:{}", "b".repeat(64)),
+                "",
+            ),
+            c(
+                &"e".repeat(64),
+                "loop-a",
+                &format!("container:{}", "f".repeat(64)),
+                "",
+            ),
+            c(
+                &"f".repeat(64),
+                "loop-b",
+                &format!("container:{}", "e".repeat(64)),
+                "",
+            ),
+            c(&"9".repeat(64), "gone", "container:nobody", ""),
+        ];
+        joined_modes(&mut cs);
+        let joins = |i: usize| serde_json::to_value(&cs[i].joins).unwrap();
+        assert_eq!(joins(0), serde_json::json!({}));
+        assert_eq!(joins(1), serde_json::json!({"network": ["host"]}));
+        assert_eq!(joins(2), serde_json::json!({"pid": ["host"]}));
+        assert_eq!(joins(3), serde_json::json!({"network": ["host"]}));
+        assert_eq!(joins(4), serde_json::json!({}), "a loop leads nowhere");
+        assert_eq!(
+            joins(6),
+            serde_json::json!({}),
+            "an unknown container, nothing"
+        );
+    }
 
     #[test]
     fn an_image_named_by_short_id_digest_or_tag_is_judged_by_what_it_names() {
