@@ -237,29 +237,12 @@ mod tests {
     #[test]
     fn a_rule_sets_fact_paths_get_hint_slots_of_their_own_and_facts_numbers_they_share() {
         let rules = RuleSet::load(None).expect("embedded rules load");
-        fn walk<'r>(check: &'r model::Check, paths: &mut Vec<&'r path::FactPath>) {
-            use model::{Check, Operand};
-            match check {
-                Check::All(l) | Check::Any(l) => l.iter().for_each(|c| walk(c, paths)),
-                Check::Not(c) => walk(c, paths),
-                Check::Every { list, check, .. } => {
-                    paths.push(list);
-                    walk(check, paths);
-                }
-                Check::Test(t) => {
-                    paths.push(&t.fact);
-                    if let Some(Operand::Fact(p)) = t.op.operand() {
-                        paths.push(p);
-                    }
-                }
-            }
-        }
-        let mut paths = Vec::new();
-        for r in &rules.rules {
-            for c in r.applies_when.iter().chain(&r.check) {
-                walk(c, &mut paths);
-            }
-        }
+        let paths: Vec<&path::FactPath> = rules
+            .rules
+            .iter()
+            .flat_map(|r| r.applies_when.iter().chain(&r.check))
+            .flat_map(model::Check::fact_paths)
+            .collect();
         let mut slots: Vec<(usize, usize)> = paths
             .iter()
             .map(|p| (p.hint_slot(0).expect("numbered"), p.segments.len()))

@@ -187,6 +187,52 @@ pub enum Check {
     Test(Test),
 }
 
+impl Check {
+    /// Its tests, depth first.
+    pub fn tests(&self) -> Vec<&Test> {
+        let mut out = Vec::new();
+        self.visit(&mut |part| {
+            if let Part::Test(t) = part {
+                out.push(t);
+            }
+        });
+        out
+    }
+
+    /// Every fact path it reads: each `every` list, each test's fact and fact operand.
+    pub fn fact_paths(&self) -> Vec<&FactPath> {
+        let mut out = Vec::new();
+        self.visit(&mut |part| match part {
+            Part::List(list) => out.push(list),
+            Part::Test(t) => {
+                out.push(&t.fact);
+                if let Some(Operand::Fact(other)) = t.op.operand() {
+                    out.push(other);
+                }
+            }
+        });
+        out
+    }
+
+    fn visit<'c>(&'c self, on: &mut impl FnMut(Part<'c>)) {
+        match self {
+            Check::All(l) | Check::Any(l) => l.iter().for_each(|c| c.visit(on)),
+            Check::Not(c) => c.visit(on),
+            Check::Every { list, check, .. } => {
+                on(Part::List(list));
+                check.visit(on);
+            }
+            Check::Test(t) => on(Part::Test(t)),
+        }
+    }
+}
+
+/// What [`Check::visit`] meets: a test, or the list of an `every`.
+enum Part<'c> {
+    Test(&'c Test),
+    List(&'c FactPath),
+}
+
 /// What a test expects, made once per test of a rule and shared by its evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -126,18 +126,17 @@ fn placed_test(t: &Test, name: &str, place: &str) -> Test {
 }
 
 fn check_names(check: &Check, name: &str) -> bool {
-    match check {
-        Check::All(list) | Check::Any(list) => list.iter().any(|c| check_names(c, name)),
-        Check::Not(inner) => check_names(inner, name),
-        Check::Every { list, check, .. } => path_names(list, name) || check_names(check, name),
-        Check::Test(t) => test_names(t, name),
-    }
+    check.fact_paths().into_iter().any(|p| path_names(p, name))
+        || check.tests().into_iter().any(|t| audits_name(t, name))
 }
 
 fn test_names(t: &Test, name: &str) -> bool {
     let in_operand = matches!(t.op.operand(), Some(Operand::Fact(p)) if path_names(p, name));
-    let in_target = matches!(&t.op, Op::Audits(target) if target.contains(&format!("{{{name}}}")));
-    path_names(&t.fact, name) || in_operand || in_target
+    path_names(&t.fact, name) || in_operand || audits_name(t, name)
+}
+
+fn audits_name(t: &Test, name: &str) -> bool {
+    matches!(&t.op, Op::Audits(target) if target.contains(&format!("{{{name}}}")))
 }
 
 fn path_names(path: &FactPath, name: &str) -> bool {

@@ -1,7 +1,7 @@
 //! What the rules ask collection to gather: host files, trees, kernel parameters and named
 //! locations, written as a [`Plan`] in the facts layer's terms.
 
-use super::model::{Check, Op, Operand};
+use super::model::{Check, Op};
 use super::path::{FactPath, Segment};
 use super::RuleSet;
 use crate::facts::placeholder::{placeholders_in, prose_placeholders};
@@ -40,22 +40,13 @@ fn note_host_fact(plan: &mut Plan, fact: &FactPath) {
 }
 
 fn visit(plan: &mut Plan, check: &Check) {
-    match check {
-        Check::All(l) | Check::Any(l) => l.iter().for_each(|c| visit(plan, c)),
-        Check::Not(c) => visit(plan, c),
-        Check::Every { list, check, .. } => {
-            note_host_fact(plan, list);
-            visit(plan, check);
-        }
-        Check::Test(t) => {
-            note_host_fact(plan, &t.fact);
-            if let Some(Operand::Fact(other)) = t.op.operand() {
-                note_host_fact(plan, other);
-            }
-            if let Op::Audits(target) = &t.op {
-                plan.locations.extend(placeholders_in(target));
-                plan.files.insert(target.clone());
-            }
+    for path in check.fact_paths() {
+        note_host_fact(plan, path);
+    }
+    for t in check.tests() {
+        if let Op::Audits(target) = &t.op {
+            plan.locations.extend(placeholders_in(target));
+            plan.files.insert(target.clone());
         }
     }
 }
