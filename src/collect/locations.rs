@@ -153,7 +153,9 @@ pub fn further(
     let mut seen: Vec<String> = found.map(real).into_iter().collect();
     let mut places = Vec::new();
     for path in listening {
-        if !path.starts_with('/') || !host.present(path) {
+        // A socket that is not there is no place; one that cannot be looked at is, and its
+        // stat (with the files) records why, so the rules that ask are errors, not passes.
+        if !path.starts_with('/') || matches!(host.stat(path), Ok(f) if !f.exists) {
             continue;
         }
         let identity = real(path);
@@ -227,5 +229,25 @@ mod tests {
             Some(vec!["/srv/api.sock".to_string()])
         );
         assert_eq!(further(&host, "bin:dockerd", &inputs, None), None);
+
+        // A socket whose path cannot be looked at (here a file stands where a folder should;
+        // for a scanner that is not root, a folder it may not enter) is still a place, so
+        // that its stat error reaches the rules.
+        std::fs::write(at("/srv/file"), b"").unwrap();
+        let settings = BTreeMap::from([(
+            "hosts".to_string(),
+            Sourced {
+                value: serde_json::json!(["unix:///srv/file/api.sock"]),
+                source: "flag -H".into(),
+            },
+        )]);
+        let inputs = LocationInputs {
+            settings: &settings,
+            ..inputs
+        };
+        assert_eq!(
+            further(&host, "socket:docker", &inputs, found.as_deref()),
+            Some(vec!["/srv/file/api.sock".to_string()])
+        );
     }
 }
