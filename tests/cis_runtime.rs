@@ -789,18 +789,7 @@ fn every_spelling_of_every_address_and_publish_all_fail_5_14() {
         "v6local",
         &[&net[..], &["-p", "[::1]:18093:80", IMG]].concat(),
     );
-    let out = tempfile::tempdir().unwrap();
-    let r = bollwerk(
-        &[
-            "scan",
-            "--docker-host",
-            &d.socket_url(),
-            "--all",
-            "--include",
-            "5.14",
-        ],
-        out.path(),
-    );
+    let (r, _out) = support::scan::scan_rules(&d.socket_url(), "5.14", &["--all"]);
     expect_all(
         &r,
         &[

@@ -5,7 +5,7 @@
 mod support;
 
 use support::dockerd::{mount_tmpfs, PrivateDaemon};
-use support::scan::{bollwerk, bollwerk_under};
+use support::scan::{bollwerk, bollwerk_under, scan_rules};
 
 #[test]
 fn weak_daemon_verdicts_per_rule_and_container() {
@@ -689,17 +689,7 @@ fn every_unix_socket_dockerd_listens_on_is_judged() {
     d.run_sleeping("api-user", &["--network", "none", "-v", &mount]);
     d.run_sleeping("plain", &["--network", "none"]);
     let sock = d.socket_url();
-    let scan = || {
-        let out = tempfile::tempdir().unwrap();
-        let args = [
-            "scan",
-            "--docker-host",
-            &sock,
-            "--include",
-            "3.15,3.16,5.32,BW-SOCKET-WORLD",
-        ];
-        (bollwerk(&args, out.path()), out)
-    };
+    let scan = || scan_rules(&sock, "3.15,3.16,5.32,BW-SOCKET-WORLD", &[]);
     let mode_fact = format!("host.files[\"{api_text}\"].mode");
     let facts = |r: &support::scan::Run, id: &str| -> Vec<String> {
         r.evidence(id)
@@ -743,12 +733,7 @@ fn a_registry_mirror_over_plain_http_fails_2_5() {
     let d = PrivateDaemon::start(serde_json::json!({
         "registry-mirrors": ["http://192.0.2.2:5999"],
     }));
-    let out = tempfile::tempdir().unwrap();
-    let sock = d.socket_url();
-    let r = bollwerk(
-        &["scan", "--docker-host", &sock, "--include", "2.5"],
-        out.path(),
-    );
+    let (r, _out) = scan_rules(&d.socket_url(), "2.5", &[]);
     r.expect("2.5", "fail");
     assert!(
         r.message("2.5").contains("http://192.0.2.2:5999"),
@@ -761,11 +746,7 @@ fn a_registry_mirror_over_plain_http_fails_2_5() {
 fn a_log_level_in_capitals_is_the_level_dockerd_runs_at() {
     // dockerd reads log levels in any case: INFO is info, and 2.3 passes.
     let d = PrivateDaemon::start(serde_json::json!({ "log-level": "INFO" }));
-    let out = tempfile::tempdir().unwrap();
-    let r = bollwerk(
-        &["scan", "--docker-host", &d.socket_url(), "--include", "2.3"],
-        out.path(),
-    );
+    let (r, _out) = scan_rules(&d.socket_url(), "2.3", &[]);
     r.expect("2.3", "pass");
 }
 
@@ -788,19 +769,8 @@ fn without_dockerds_command_line_its_defaults_are_not_taken_as_in_force() {
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("etc/docker")).unwrap();
     std::fs::write(root.path().join("etc/docker/daemon.json"), "{}\n").unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let r = bollwerk(
-        &[
-            "scan",
-            "--docker-host",
-            &d.socket_url(),
-            "--host-root",
-            root.path().to_str().unwrap(),
-            "--include",
-            "2.8,2.11",
-        ],
-        out.path(),
-    );
+    let root_arg = root.path().to_str().unwrap();
+    let (r, _out) = scan_rules(&d.socket_url(), "2.8,2.11", &["--host-root", root_arg]);
     r.expect("2.11", "error");
     r.expect("2.8", "error");
     assert!(
@@ -840,18 +810,7 @@ fn a_container_joined_to_one_on_the_hosts_namespaces_shares_them_running_or_not(
         all.extend(["local/busybox:test", "sleep", "60"]);
         d.docker(&all);
     }
-    let out = tempfile::tempdir().unwrap();
-    let r = bollwerk(
-        &[
-            "scan",
-            "--docker-host",
-            &d.socket_url(),
-            "--all",
-            "--include",
-            "5.10,5.16,5.17",
-        ],
-        out.path(),
-    );
+    let (r, _out) = scan_rules(&d.socket_url(), "5.10,5.16,5.17", &["--all"]);
     r.expect_instance("5.10", "y-net", "fail");
     r.expect_instance("5.16", "y-pid", "fail");
     r.expect_instance("5.17", "y-ipc", "fail");
@@ -871,17 +830,7 @@ fn a_daemon_json_changed_after_dockerd_started_is_not_taken_as_in_force() {
         r#"{"bridge": "none", "no-new-privileges": true, "userland-proxy": false}"#,
     )
     .unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let r = bollwerk(
-        &[
-            "scan",
-            "--docker-host",
-            &d.socket_url(),
-            "--include",
-            "2.15,2.17",
-        ],
-        out.path(),
-    );
+    let (r, _out) = scan_rules(&d.socket_url(), "2.15,2.17", &[]);
     for id in ["2.15", "2.17"] {
         r.expect(id, "error");
         assert!(

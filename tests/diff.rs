@@ -10,7 +10,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use support::dockerd::PrivateDaemon;
-use support::scan::{bollwerk, Run};
+use support::scan::{bollwerk, scan_snapshot, Run};
 
 fn run(d: &PrivateDaemon, name: &str, args: &[&str]) {
     d.run_sleeping(name, &[&["--network", "none"], args].concat());
@@ -206,38 +206,18 @@ fn a_rule_that_could_not_be_decided_any_more_is_a_regression() {
     // The old scan judged 5.16 on its one container (pass); in the new one the daemon's list
     // of containers could not be read, so 5.16 is error with no instances. That is a
     // regression (the audit is incomplete), not merely "container removed".
-    let base: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/rules/base.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+    let base = support::scan::base_snapshot();
     let mut broken = base.clone();
     broken["containers"] = serde_json::json!([]);
     broken["errors"] = serde_json::json!([
         {"fact": "containers", "message": "GET /containers/json: timed out"}
     ]);
     let dir = tempfile::tempdir().unwrap();
-    let scan_of = |name: &str, snap: &Value| {
-        let file = dir.path().join(format!("{name}.json"));
-        std::fs::write(&file, snap.to_string()).unwrap();
-        let out = dir.path().join(name);
-        let args = [
-            "scan",
-            "--snapshot",
-            file.to_str().unwrap(),
-            "--include",
-            "5.16",
-        ];
-        let r = bollwerk(&args, &out);
-        (r, out)
-    };
-    let (old, old_dir) = scan_of("old", &base);
+    let old = scan_snapshot(&base, dir.path(), "old", &["--include", "5.16"]);
     old.expect("5.16", "pass");
-    let (new, new_dir) = scan_of("new", &broken);
+    let new = scan_snapshot(&broken, dir.path(), "new", &["--include", "5.16"]);
     new.expect("5.16", "error");
+    let (old_dir, new_dir) = (dir.path().join("old"), dir.path().join("new"));
     let (code, stdout, json) = diff(&old_dir, &new_dir, &dir.path().join("diff"));
     assert_eq!(code, 1, "a regression exits 1:\n{stdout}");
     assert_eq!(names(&json, "status-changed", "5.16"), ["-"], "{json:#}");

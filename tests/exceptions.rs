@@ -450,14 +450,7 @@ fn waived_failures_leave_an_undecided_instance_undecided() {
     // Two containers: one shares the host's pid namespace (5.16 fails, waived), the other's
     // namespaces could not be read (5.16 error). Waiving the failure must not make the rule
     // pass: it is `error`, in every format.
-    let base: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/rules/base.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+    let base = support::scan::base_snapshot();
     let mut snap = base.clone();
     snap["containers"][0]["inspect"]["HostConfig"]["PidMode"] = "host".into();
     let mut unread = base["containers"][0].clone();
@@ -466,29 +459,22 @@ fn waived_failures_leave_an_undecided_instance_undecided() {
     unread["errors"] = serde_json::json!({"inspect.HostConfig.PidMode": "cannot read: EACCES"});
     snap["containers"].as_array_mut().unwrap().push(unread);
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("snapshot.json");
-    std::fs::write(&file, snap.to_string()).unwrap();
     let exceptions = dir.path().join("exceptions.toml");
     std::fs::write(
         &exceptions,
         "[[exception]]\nid = \"EXC-1\"\nrules = [\"5.16\"]\ncontainers = [\"shop-web-1\"]\njustification = \"Monitoring agent.\"\nexpires = 2099-01-31\n",
     )
     .unwrap();
+    let args = [
+        "--include",
+        "5.16",
+        "--exceptions",
+        exceptions.to_str().unwrap(),
+        "--format",
+        "json,xccdf,junit",
+    ];
+    let r = support::scan::scan_snapshot(&snap, dir.path(), "out", &args);
     let out = dir.path().join("out");
-    let r = bollwerk(
-        &[
-            "scan",
-            "--snapshot",
-            file.to_str().unwrap(),
-            "--include",
-            "5.16",
-            "--exceptions",
-            exceptions.to_str().unwrap(),
-            "--format",
-            "json,xccdf,junit",
-        ],
-        &out,
-    );
     r.expect_instance("5.16", "shop-web-2", "error");
     r.expect("5.16", "error");
     assert_ne!(r.rule("5.16")["waived"], true, "{}", r.rule("5.16"));

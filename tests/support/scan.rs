@@ -48,6 +48,31 @@ pub fn bollwerk(args: &[&str], out: &Path) -> Run {
     bollwerk_under(&[], args, out)
 }
 
+/// `bollwerk scan --docker-host URL --include RULES EXTRA…` into a folder of its own, which
+/// lives as long as the returned guard.
+pub fn scan_rules(url: &str, rules: &str, extra: &[&str]) -> (Run, tempfile::TempDir) {
+    let out = tempfile::tempdir().unwrap();
+    let mut args = vec!["scan", "--docker-host", url, "--include", rules];
+    args.extend_from_slice(extra);
+    (bollwerk(&args, out.path()), out)
+}
+
+/// The per-rule fixtures' base snapshot (tests/rules/base.json), to edit for a scenario.
+pub fn base_snapshot() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rules/base.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `bollwerk scan --snapshot FILE EXTRA…` of `snapshot`, written into `dir`, with the report
+/// in `dir/NAME`.
+pub fn scan_snapshot(snapshot: &Value, dir: &Path, name: &str, extra: &[&str]) -> Run {
+    let file = dir.join(format!("{name}.json"));
+    std::fs::write(&file, snapshot.to_string()).unwrap();
+    let mut args = vec!["scan", "--snapshot", file.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    bollwerk(&args, &dir.join(name))
+}
+
 /// [`bollwerk`] run by `wrapper` (`["unshare", "--cgroup"]`: bollwerk in a cgroup namespace
 /// of its own).
 pub fn bollwerk_under(wrapper: &[&str], args: &[&str], out: &Path) -> Run {
