@@ -231,6 +231,12 @@ pub const SETTINGS_FROM_INFO: &[&str] = &[
 /// The settings [`apply_networks`] corrects: unknown when `/networks` could not be read.
 pub const SETTINGS_FROM_NETWORKS: &[&str] = &["icc"];
 
+/// Whether the running daemon reports setting `key` in force (`docker info` or the default
+/// bridge), so that what configures it does not decide it.
+pub fn reported_in_force(key: &str) -> bool {
+    SETTINGS_FROM_INFO.contains(&key) || SETTINGS_FROM_NETWORKS.contains(&key)
+}
+
 /// Puts `in_force`, what the running daemon reports (`reported_by`: `docker info Debug`), as
 /// setting `key` when the configuration says otherwise (daemon.json edited since dockerd
 /// started, say; `configured_default` when it says nothing): the source tells both.

@@ -850,8 +850,7 @@ fn edited_since_start(
     from_file
         .keys()
         .filter(|k| {
-            !daemon_config::SETTINGS_FROM_INFO.contains(&k.as_str())
-                && !daemon_config::SETTINGS_FROM_NETWORKS.contains(&k.as_str())
+            !daemon_config::reported_in_force(k)
         })
         .map(|k| {
             (
@@ -877,9 +876,7 @@ fn flag_defaults_unknown(snap: &mut Snapshot, why: &str) {
         .settings
         .iter()
         .filter(|(key, s)| {
-            s.source == daemon_config::DEFAULT_SOURCE
-                && !daemon_config::SETTINGS_FROM_INFO.contains(&key.as_str())
-                && !daemon_config::SETTINGS_FROM_NETWORKS.contains(&key.as_str())
+            s.source == daemon_config::DEFAULT_SOURCE && !daemon_config::reported_in_force(key)
         })
         .map(|(key, _)| key.clone())
         .collect();
