@@ -621,6 +621,13 @@ pub struct SecurityOptFacts {
     /// The setting that made Docker turn SELinux labelling off (`--pid host`, `--ipc host`,
     /// `--privileged`), when one did.
     pub label_disabled_by: Option<String>,
+    /// Whether a seccomp profile chosen for it (`--security-opt seccomp=profile.json`, kept as
+    /// `seccomp={…}`) lets every system call through: its default action allows or only logs,
+    /// and none of its rules refuses, kills, traps or traces a call. The kernel then shows a
+    /// filter (`Seccomp: 2`) that filters nothing. False in snapshots written before bollwerk
+    /// read profiles.
+    #[serde(default)]
+    pub seccomp_allows_every_call: bool,
 }
 
 /// A container's image reference compared with the image it runs.

@@ -562,11 +562,24 @@ fn lsm_exec_and_daemon_seccomp_rules_on_a_real_and_an_edited_snapshot() {
     )
     .unwrap();
     let profile_opt = format!("seccomp={}", profile.display());
+    // A profile that refuses nothing: the kernel shows a filter (Seccomp: 2) all the same.
+    let allow_all = d.dir().join("allow-all.json");
+    fs::write(
+        &allow_all,
+        "{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"syscalls\": []\n}\n",
+    )
+    .unwrap();
+    let allow_all_opt = format!("seccomp:{}", allow_all.display());
     run(&d, "c1", &["--network", "none", IMG]);
     run(
         &d,
         "c2",
         &["--network", "none", "--security-opt", &profile_opt, IMG],
+    );
+    run(
+        &d,
+        "c3",
+        &["--network", "none", "--security-opt", &allow_all_opt, IMG],
     );
     d.docker(&["exec", "-d", "c1", "sleep", "600"]);
     // label=disable: added by Docker for --pid host, chosen by the user for nolabel.
@@ -593,7 +606,7 @@ fn lsm_exec_and_daemon_seccomp_rules_on_a_real_and_an_edited_snapshot() {
     );
     assert_eq!(c.code, 0, "{}", c.stderr);
     drop(d);
-    let include = ["--include", "5.2,5.3,5.16,5.22,5.23"];
+    let include = ["--include", "5.2,5.3,5.16,5.22,5.23,BW-SECOPT-UNCONFINED"];
 
     // As collected: no LSM here, the exec session is not privileged, seccomp is on.
     let mut args = vec!["scan", "--snapshot", snap_path.to_str().unwrap()];
@@ -606,10 +619,16 @@ fn lsm_exec_and_daemon_seccomp_rules_on_a_real_and_an_edited_snapshot() {
         &[
             ("5.22", "c1", "pass"),
             ("5.22", "c2", "pass"),
+            ("5.22", "c3", "fail"),
+            ("BW-SECOPT-UNCONFINED", "c1", "pass"),
+            ("BW-SECOPT-UNCONFINED", "c2", "pass"),
+            ("BW-SECOPT-UNCONFINED", "c3", "fail"),
             ("5.23", "c1", "pass"),
             ("5.23", "c2", "notapplicable"),
         ],
     );
+    let why = r.instance_message("5.22", "c3");
+    assert!(why.contains("lets every call through"), "{why}");
 
     // Edited: this machine has neither AppArmor nor SELinux, cannot start a privileged exec
     // session (CAP_MAC_OVERRIDE is missing from the bounding set), and dockerd 20.10 refuses
@@ -674,6 +693,7 @@ fn lsm_exec_and_daemon_seccomp_rules_on_a_real_and_an_edited_snapshot() {
             // filtered.
             ("5.22", "c1", "fail"),
             ("5.22", "c2", "pass"),
+            ("5.22", "c3", "fail"),
             ("5.23", "c1", "fail"),
             ("5.23", "c2", "notapplicable"),
         ],

@@ -673,9 +673,12 @@ pub fn derive(c: &mut crate::snapshot::ContainerFacts) {
             c.errors.insert("capabilities".into(), e.to_string());
         }
     }
-    c.security_opt = Some(security_opt::of_host_config(
-        c.inspect.pointer("/HostConfig"),
-    ));
+    let (security_opt, unreadable) = security_opt::of_host_config(c.inspect.pointer("/HostConfig"));
+    c.security_opt = Some(security_opt);
+    if let Some(why) = unreadable {
+        c.errors
+            .insert("security_opt.seccomp_allows_every_call".into(), why);
+    }
 }
 
 /// `ask` on a new connection to the daemon, for the questions that come after the first
