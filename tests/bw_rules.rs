@@ -354,6 +354,33 @@ fn container_rules_read_namespaces_cgroups_capabilities_and_confinement() {
     ] {
         d.run_sleeping(name, &["--network", "none", "--security-opt", opt]);
     }
+    // An API client may send its own, shorter lists: here /proc/kcore and /proc/sys are
+    // left out. Docker keeps what it is sent.
+    api_post(
+        &d,
+        "/v1.41/containers/create?name=shortmask",
+        &json!({
+            "Image": BUSYBOX_IMAGE,
+            "Cmd": ["sleep", "3600"],
+            "HostConfig": {
+                "NetworkMode": "none",
+                "MaskedPaths": ["/proc/asound", "/proc/acpi", "/proc/keys", "/proc/latency_stats",
+                    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+                    "/sys/firmware"],
+                "ReadonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sysrq-trigger"],
+            },
+        }),
+    );
+    d.docker(&["start", "shortmask"]);
+    d.wait_running("shortmask");
+    assert!(!d
+        .docker(&[
+            "inspect",
+            "--format",
+            "{{json .HostConfig.MaskedPaths}}",
+            "shortmask"
+        ])
+        .contains("/proc/kcore"));
     // A stopped container with a host namespace: the kernel has nothing to say about it.
     d.docker(&[
         "create",
@@ -437,6 +464,7 @@ fn container_rules_read_namespaces_cgroups_capabilities_and_confinement() {
         ("BW-SECOPT-UNCONFINED", "noseccomp", "fail"),
         ("BW-SECOPT-UNCONFINED", "noapparmor", "fail"),
         ("BW-SECOPT-UNCONFINED", "nomask", "fail"),
+        ("BW-SECOPT-UNCONFINED", "shortmask", "fail"),
         ("BW-SECOPT-UNCONFINED", "nolabel", "fail"),
     ] {
         r.expect_instance(rule, name, want);

@@ -1616,6 +1616,9 @@ impl<'f, 'a> Context<'f, 'a> {
                     .iter()
                     .all(|m| allowed.list().any(|a| m.loose_eq(a)))
             }
+            Op::ContainsAll(o) => operand(o)?
+                .list()
+                .all(|want| observed.list().any(|have| have.loose_eq(want))),
             Op::Audits(_) => unreachable!("handled by Context::audits"),
         })
     }

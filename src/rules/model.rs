@@ -424,6 +424,8 @@ pub enum Op {
     OwnerIs(String),
     /// A list whose every element is in the value list.
     SubsetOf(Operand),
+    /// A list holding every element of the value list.
+    ContainsAll(Operand),
     /// An audit rule set (`host.audit`) that watches this host path (placeholders allowed).
     Audits(String),
 }
@@ -460,7 +462,8 @@ macro_rules! operand_of {
             | Op::Ge(o)
             | Op::Lt(o)
             | Op::Le(o)
-            | Op::SubsetOf(o) => Some(o),
+            | Op::SubsetOf(o)
+            | Op::ContainsAll(o) => Some(o),
             _ => None,
         }
     };
@@ -492,6 +495,7 @@ impl Op {
             ("mode-at-most", Arg::Mode(m)) => Op::ModeAtMost(m),
             ("owner-is", Arg::Owner(o)) => Op::OwnerIs(o),
             ("subset-of", Arg::Operand(o)) => Op::SubsetOf(o),
+            ("contains-all", Arg::Operand(o)) => Op::ContainsAll(o),
             ("audits", Arg::Target(t)) => Op::Audits(t),
             _ => return None,
         })
@@ -531,6 +535,7 @@ impl Op {
             Op::ModeAtMost(_) => "mode-at-most",
             Op::OwnerIs(_) => "owner-is",
             Op::SubsetOf(_) => "subset-of",
+            Op::ContainsAll(_) => "contains-all",
             Op::Audits(_) => "audits",
         }
     }
@@ -559,6 +564,7 @@ impl Op {
             Op::ModeAtMost(m) => format!("mode {m:04o} or more restrictive"),
             Op::OwnerIs(o) => format!("owned by {o}"),
             Op::SubsetOf(v) => format!("only members of {v}"),
+            Op::ContainsAll(v) => format!("containing every one of {v}"),
             Op::Audits(p) => format!("an audit watch on {p}, loaded and persistent"),
         }
     }
@@ -589,6 +595,7 @@ impl Op {
             Op::ModeAtMost(m) => format!("mode at most {m:04o}"),
             Op::OwnerIs(o) => format!("owned by {o}"),
             Op::SubsetOf(v) => format!("only members of {}", v.in_words()),
+            Op::ContainsAll(v) => format!("containing every one of {}", v.in_words()),
             Op::Audits(p) => format!("an audit watch on {p}, loaded and persistent"),
         }
     }

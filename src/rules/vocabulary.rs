@@ -128,6 +128,12 @@ pub const OPERATORS: &[Operator] = &[
         "is a list (or one value) whose every element is in the operand; an empty list passes"
     ),
     op!(
+        "contains-all",
+        List,
+        Missing,
+        "is a list holding every element of the operand (and maybe more)"
+    ),
+    op!(
         "audits",
         AuditTarget,
         Missing,

@@ -280,6 +280,11 @@ fn each_operator_passes_and_fails() {
             json!(["b"]),
             json!(["b", "c"]),
         ),
+        (
+            r#"{ fact = "daemon.info.X", contains-all = ["a", "b"] }"#,
+            json!(["c", "b", "a"]),
+            json!(["a", "c"]),
+        ),
     ];
     for (check, good, bad) in cases {
         assert_eq!(on(check, good.clone()), Pass, "{check} over {good}");
