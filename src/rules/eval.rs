@@ -1616,9 +1616,15 @@ impl<'f, 'a> Context<'f, 'a> {
                     .iter()
                     .all(|m| allowed.list().any(|a| m.loose_eq(a)))
             }
-            Op::ContainsAll(o) => operand(o)?
-                .list()
-                .all(|want| observed.list().any(|have| have.loose_eq(want))),
+            Op::ContainsAll(o) => {
+                // A list kept in the operand's order (Docker's own) matches element by
+                // element; the search over the whole list is for the rest.
+                let mut in_step = observed.list();
+                operand(o)?.list().all(|want| {
+                    in_step.next().is_some_and(|have| have.loose_eq(want))
+                        || observed.list().any(|have| have.loose_eq(want))
+                })
+            }
             Op::Audits(_) => unreachable!("handled by Context::audits"),
         })
     }
