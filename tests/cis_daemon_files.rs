@@ -996,3 +996,55 @@ fn absent_files_make_file_rules_not_applicable() {
         r.message("3.14")
     );
 }
+
+#[test]
+fn unit_drop_ins_are_judged_with_their_unit() {
+    let t = well_kept_tree();
+    let service_drop_in = "etc/systemd/system/docker.service.d/override.conf";
+    let socket_drop_in = "lib/systemd/system/docker.socket.d/listen.conf";
+    t.write(
+        service_drop_in,
+        "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd://\n",
+        0o644,
+    );
+    t.write(socket_drop_in, "[Socket]\nSocketGroup=docker\n", 0o644);
+    for dir in [
+        "etc/systemd/system/docker.service.d",
+        "lib/systemd/system/docker.socket.d",
+    ] {
+        chmod(&t.path(dir), 0o755);
+    }
+    let units = ["3.1", "3.2", "3.3", "3.4"];
+    let (_o, r) = scan_tree(&t, "3.1,3.2,3.3,3.4");
+    expect_all(&r, &units, "pass");
+    let drop_in = evidence(
+        &r,
+        "3.1",
+        "host.trees[\"/etc/systemd/system/docker.service.d\"][\"/etc/systemd/system/docker.service.d/override.conf\"].owner",
+    );
+    assert_eq!(drop_in["outcome"], "pass", "{drop_in}");
+
+    // The unit files stay as they were; a drop-in someone else owns, one others can write,
+    // and a drop-in folder others can write to fail their unit's rules.
+    t.own(service_drop_in, 1000, 1000);
+    chmod(&t.path(socket_drop_in), 0o666);
+    let (_o, r) = scan_tree(&t, "3.1,3.2,3.3,3.4");
+    r.expect("3.1", "fail");
+    r.expect("3.2", "pass");
+    r.expect("3.3", "pass");
+    r.expect("3.4", "fail");
+    assert!(
+        r.message("3.1").contains("override.conf"),
+        "{}",
+        r.message("3.1")
+    );
+    assert!(
+        r.message("3.4").contains("listen.conf"),
+        "{}",
+        r.message("3.4")
+    );
+    chmod(&t.path(socket_drop_in), 0o644);
+    chmod(&t.path("etc/systemd/system/docker.service.d"), 0o777);
+    let (_o, r) = scan_tree(&t, "3.2");
+    r.expect("3.2", "fail");
+}

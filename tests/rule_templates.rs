@@ -3,7 +3,7 @@
 //! and mistakes in templates and in the rules made from them name their file and line.
 
 use bollwerk::rules::loader::parse_file;
-use bollwerk::rules::model::Scope;
+use bollwerk::rules::model::{Check, Scope};
 use bollwerk::rules::RuleSet;
 
 /// The owner and mode rules of checks/cis-docker-1.8.0/3-files.toml as they were written
@@ -34,6 +34,9 @@ const WRITTEN_OUT: &[(&str, &str, &str, &str)] = &[
     ("3.23", r#"{socket:containerd}"#, "owner-is", "root:root"),
     ("3.24", r#"{socket:containerd}"#, "mode-at-most", "0660"),
 ];
+
+/// The rules of [`WRITTEN_OUT`] made from the unit templates, which test drop-ins too.
+const UNIT_RULES: &[&str] = &["3.1", "3.2", "3.3", "3.4"];
 
 /// A rule written out the old way, with this check.
 fn written_out(path: &str, op: &str, value: &str) -> bollwerk::rules::Rule {
@@ -76,8 +79,17 @@ fn shipped_template_rules_are_the_rules_they_were_written_out() {
         let old = written_out(path, op, value);
         assert_eq!(rule.scope, Scope::Host, "{id}");
         assert!(rule.requires_dockerd, "{id}");
+        // The unit rules go on to the unit's drop-in folders: their first test is the one
+        // written out, and each folder is tested after it.
+        let made = match &rule.check {
+            Some(Check::All(tests)) if UNIT_RULES.contains(id) => {
+                assert_eq!(tests.len(), 11, "{id}: the unit and five drop-in folders");
+                format!("{:?}", tests.first())
+            }
+            check => format!("{check:?}"),
+        };
         assert_eq!(
-            format!("{:?}", rule.check),
+            made,
             format!("{:?}", old.check),
             "{id}: the check the template makes"
         );
