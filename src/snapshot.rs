@@ -523,6 +523,13 @@ pub struct ContainerFacts {
     /// not running too; absent when X is not among the containers read.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub joins: BTreeMap<String, Vec<String>>,
+    /// For each named volume it mounts that the local driver binds to a host path
+    /// (`docker volume create -o type=none -o o=bind -o device=/etc`), keyed by the volume's
+    /// name: that path (`GET /volumes`). Inspect's Mounts give such a volume's Source as its
+    /// folder under the Docker root, but the files are the host path's. Absent when it mounts
+    /// none, so that rules read it with `every` and record no evidence for other containers.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bound_volumes: BTreeMap<String, String>,
     /// Facts that could not be read for this container, keyed by sub-path (`runtime.cgroup`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub errors: BTreeMap<String, String>,
@@ -560,6 +567,7 @@ impl ContainerFacts {
             capabilities,
             security_opt,
             joins,
+            bound_volumes,
             errors,
             built: _,
         } = self;
@@ -576,6 +584,8 @@ impl ContainerFacts {
             #[serde(skip_serializing_if = "BTreeMap::is_empty")]
             joins: &'a BTreeMap<String, Vec<String>>,
             #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            bound_volumes: &'a BTreeMap<String, String>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
             errors: &'a BTreeMap<String, String>,
         }
         let rest = Rest {
@@ -588,6 +598,7 @@ impl ContainerFacts {
             capabilities,
             security_opt,
             joins,
+            bound_volumes,
             errors,
         };
         Doc::of(&rest).unwrap_or_default()

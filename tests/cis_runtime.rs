@@ -310,6 +310,33 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
         &[&drop_all[..], &["SYS_ADMIN", IMG]].concat(),
     );
     create(&d, "privileged", &[none[0], none[1], "--privileged", IMG]);
+    // Named volumes: one the local driver binds to the host's /etc (inspect shows its folder
+    // under the data root as the Source), and an ordinary one. Running: 6.2 counts this
+    // daemon's stopped containers.
+    d.docker(&[
+        "volume",
+        "create",
+        "--driver",
+        "local",
+        "-o",
+        "type=none",
+        "-o",
+        "o=bind",
+        "-o",
+        "device=/etc",
+        "etcvol",
+    ]);
+    d.docker(&["volume", "create", "plainvol"]);
+    run(
+        &d,
+        "etcvolume",
+        &[none[0], none[1], "-v", "etcvol:/x:ro", IMG],
+    );
+    run(
+        &d,
+        "plainvolume",
+        &[none[0], none[1], "-v", "plainvol:/x", IMG],
+    );
 
     let sock = d.socket_url();
     let out = tempfile::tempdir().unwrap();
@@ -345,6 +372,8 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
             ("5.5", "privileged", "fail"),
             ("5.5", "capsysadmin", "pass"),
             ("5.6", "mounts", "fail"),
+            ("5.6", "etcvolume", "fail"),
+            ("5.6", "plainvolume", "pass"),
             ("5.6", "shared", "pass"),
             ("5.6", "sshd", "pass"),
             ("5.6", "loose", "pass"),

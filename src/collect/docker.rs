@@ -240,6 +240,7 @@ struct Asked {
     inspected: Gathered<ContainerFacts>,
     images: (Gathered<ImageFacts>, Vec<UnreadInstance>),
     networks: Result<Value, Failure>,
+    volumes: Result<Value, Failure>,
 }
 
 /// Asks the daemon for everything, concurrently, each request held to `limits`; `early` is
@@ -258,6 +259,7 @@ pub async fn collect(
     record_info(&mut out, asked.info);
     record_networks(&mut out, asked.networks);
     record_objects(&mut out, asked.listed, asked.inspected, asked.images);
+    record_bound_volumes(&mut out.containers, asked.volumes);
     let swarm_manager = out.info.as_ref().is_some_and(|i| {
         i.pointer("/Swarm/ControlAvailable")
             .and_then(Value::as_bool)
@@ -306,12 +308,18 @@ async fn ask_at_once(
         }
         info
     };
-    let (version, info, (listed, inspected), images, networks) = tokio::join!(
+    let (version, info, (listed, inspected), images, networks, volumes) = tokio::join!(
         ask_value(raw, limits, "/version", docker.version()),
         info,
         containers,
         images(docker, raw, limits),
         ask_value(raw, limits, "/networks", docker.list_networks(None)),
+        ask_value(
+            raw,
+            limits,
+            "/volumes",
+            docker.list_volumes(None::<bollard::query_parameters::ListVolumesOptions>)
+        ),
     );
     Asked {
         version,
@@ -320,6 +328,7 @@ async fn ask_at_once(
         inspected,
         images,
         networks,
+        volumes,
     }
 }
 
@@ -439,6 +448,62 @@ fn record_objects(
     joined_modes(&mut containers);
     out.containers = containers;
     out.images = image_facts;
+}
+
+/// The host path each named volume of the local driver is bound to (`type=none`, `o=bind`,
+/// `device=PATH`), by name, from `GET /volumes`.
+fn bound_volume_devices(answer: &Value) -> Result<BTreeMap<String, String>, String> {
+    let volumes = match answer.get("Volumes") {
+        Some(Value::Array(v)) => v.as_slice(),
+        // The daemon answers null when there is no volume.
+        Some(Value::Null) | None => &[],
+        Some(other) => return Err(format!("GET /volumes: Volumes is not a list: {other}")),
+    };
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
+    let mut bound = BTreeMap::new();
+    for v in volumes {
+        let options = v.get("Options").unwrap_or(&Value::Null);
+        let binds =
+            text(options, "o").is_some_and(|o| o.split(',').any(|f| f == "bind" || f == "rbind"));
+        if text(v, "Driver").as_deref() != Some("local") || !binds {
+            continue;
+        }
+        if let (Some(name), Some(device)) = (text(v, "Name"), text(options, "device")) {
+            bound.insert(name, device);
+        }
+    }
+    Ok(bound)
+}
+
+/// Fills each container's [`ContainerFacts::bound_volumes`] from the daemon's volumes; when
+/// they could not be read, the fact is an error for every container that mounts a volume.
+fn record_bound_volumes(containers: &mut [ContainerFacts], volumes: Result<Value, Failure>) {
+    let devices = volumes
+        .map_err(|e| format!("GET /volumes failed: {}", e.why))
+        .and_then(|answer| bound_volume_devices(&answer));
+    for c in containers {
+        let Some(mounts) = c.inspect.pointer("/Mounts") else {
+            continue;
+        };
+        let names: Vec<String> = mounts
+            .elements()
+            .filter(|m| m.get("Type").and_then(|t| t.as_str()) == Some("volume"))
+            .filter_map(|m| m.get("Name").and_then(|n| n.as_str()).map(str::to_string))
+            .collect();
+        match &devices {
+            Ok(devices) => {
+                for name in names {
+                    if let Some(device) = devices.get(&name) {
+                        c.bound_volumes.insert(name, device.clone());
+                    }
+                }
+            }
+            Err(why) if !names.is_empty() => {
+                c.errors.insert("bound_volumes".into(), why.clone());
+            }
+            Err(_) => {}
+        }
+    }
 }
 
 /// The settings that may name another container whose namespace a container joins, by the
@@ -926,6 +991,7 @@ async fn inspect_all(
                     capabilities: None,
                     security_opt: None,
                     joins: BTreeMap::new(),
+                    bound_volumes: BTreeMap::new(),
                     errors: exec_error
                         .map(|e| [("execs".to_string(), e)].into())
                         .unwrap_or_default(),
@@ -1057,6 +1123,61 @@ async fn images(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn volumes_bound_to_host_paths_are_found_by_their_options() {
+        let answer = serde_json::json!({"Volumes": [
+            {"Name": "etcvol", "Driver": "local",
+             "Options": {"type": "none", "o": "bind", "device": "/etc"}},
+            {"Name": "rvol", "Driver": "local",
+             "Options": {"type": "none", "o": "ro,rbind", "device": "/usr"}},
+            {"Name": "plain", "Driver": "local", "Options": null},
+            {"Name": "nfs", "Driver": "local",
+             "Options": {"type": "nfs", "o": "addr=10.0.0.1", "device": ":/export"}},
+            {"Name": "plugin", "Driver": "other", "Options": {"o": "bind", "device": "/etc"}},
+        ]});
+        let bound = bound_volume_devices(&answer).unwrap();
+        assert_eq!(
+            bound.into_iter().collect::<Vec<_>>(),
+            vec![
+                ("etcvol".to_string(), "/etc".to_string()),
+                ("rvol".to_string(), "/usr".to_string())
+            ]
+        );
+        assert!(bound_volume_devices(&serde_json::json!({"Volumes": null}))
+            .unwrap()
+            .is_empty());
+
+        let inspect = |mounts: serde_json::Value| -> ContainerFacts {
+            serde_json::from_value(serde_json::json!({
+                "id": "c", "name": "c", "runtime": null, "inspect": {"Mounts": mounts},
+            }))
+            .expect("container facts")
+        };
+        let mut containers = vec![
+            inspect(serde_json::json!([{"Type": "volume", "Name": "etcvol"},
+                {"Type": "bind", "Source": "/srv"}])),
+            inspect(serde_json::json!([{"Type": "bind", "Source": "/srv"}])),
+        ];
+        record_bound_volumes(&mut containers, Ok(answer));
+        assert_eq!(containers[0].bound_volumes["etcvol"], "/etc");
+        assert!(containers[1].bound_volumes.is_empty());
+        // Volumes that cannot be listed leave the fact unknown where a volume is mounted.
+        let failed = Err(Failure {
+            gone: false,
+            why: "timed out".into(),
+        });
+        let mut containers = vec![
+            inspect(serde_json::json!([{"Type": "volume", "Name": "etcvol"}])),
+            inspect(serde_json::json!([{"Type": "bind", "Source": "/srv"}])),
+        ];
+        record_bound_volumes(&mut containers, failed);
+        assert_eq!(
+            containers[0].errors["bound_volumes"],
+            "GET /volumes failed: timed out"
+        );
+        assert!(containers[1].errors.is_empty());
+    }
 
     #[test]
     fn joined_namespaces_are_followed_by_id_name_and_short_id_to_the_end() {
