@@ -327,6 +327,24 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
         "etcvol",
     ]);
     d.docker(&["volume", "create", "plainvol"]);
+    d.docker(&[
+        "volume",
+        "create",
+        "--driver",
+        "local",
+        "-o",
+        "type=none",
+        "-o",
+        "o=bind",
+        "-o",
+        "device=/run",
+        "runvol",
+    ]);
+    run(
+        &d,
+        "runvolume",
+        &[none[0], none[1], "-v", "runvol:/x:ro", IMG],
+    );
     run(
         &d,
         "etcvolume",
@@ -374,6 +392,9 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
             ("5.6", "mounts", "fail"),
             ("5.6", "etcvolume", "fail"),
             ("5.6", "plainvolume", "pass"),
+            ("5.32", "runvolume", "fail"),
+            ("5.32", "etcvolume", "pass"),
+            ("5.32", "plainvolume", "pass"),
             ("5.6", "shared", "pass"),
             ("5.6", "sshd", "pass"),
             ("5.6", "loose", "pass"),
