@@ -205,6 +205,21 @@ pub struct HostFacts {
     pub docker_group: Option<GroupFacts>,
     /// Where the Docker root directory lives; `null` when it could not be determined.
     pub docker_root: Option<DockerRootFacts>,
+    /// The daemon-wide seccomp profile, when dockerd's `seccomp-profile` setting names a file
+    /// (absent otherwise: Docker's built-in profile, or `unconfined`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seccomp_profile: Option<SeccompProfileFacts>,
+}
+
+/// A seccomp profile file read from the host.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeccompProfileFacts {
+    /// The file, as the setting names it.
+    pub path: String,
+    /// Whether it lets every system call through: its default action allows or only logs, and
+    /// none of its rules refuses, kills, traps or traces a call.
+    pub allows_every_call: bool,
 }
 
 /// Which Linux security modules the host kernel offers.

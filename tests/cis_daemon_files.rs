@@ -1048,3 +1048,41 @@ fn unit_drop_ins_are_judged_with_their_unit() {
     let (_o, r) = scan_tree(&t, "3.2");
     r.expect("3.2", "fail");
 }
+
+#[test]
+fn a_daemon_wide_profile_that_allows_every_call_confines_nothing() {
+    let profile_dir = tempfile::tempdir().unwrap();
+    let profile = profile_dir.path().join("allow-all.json");
+    fs::write(
+        &profile,
+        r#"{"defaultAction":"SCMP_ACT_LOG","syscalls":[]}"#,
+    )
+    .unwrap();
+    let deny = profile_dir.path().join("deny.json");
+    fs::write(
+        &deny,
+        r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["keyctl"],"action":"SCMP_ACT_ERRNO"}]}"#,
+    )
+    .unwrap();
+    let d = PrivateDaemon::start(json!({"seccomp-profile": profile.display().to_string()}));
+    d.import_busybox();
+    d.run_sleeping("plain", &["--network", "none"]);
+    let own = format!("seccomp={}", deny.display());
+    d.run_sleeping("own", &["--network", "none", "--security-opt", &own]);
+    let (_o, r) = scan_daemon(&d.socket_url(), "2.18,5.22", &[]);
+    r.expect("2.18", "fail");
+    assert!(
+        r.message("2.18").contains("host.seccomp_profile"),
+        "{}",
+        r.message("2.18")
+    );
+    // Containers under the daemon's profile are not filtered; one with its own profile is.
+    r.expect_instance("5.22", "plain", "fail");
+    r.expect_instance("5.22", "own", "pass");
+
+    // The profile file gone: what the daemon runs with is unknown, never a pass.
+    fs::remove_file(&profile).unwrap();
+    let (_o, r) = scan_daemon(&d.socket_url(), "2.18", &[]);
+    r.expect("2.18", "error");
+    drop(d);
+}

@@ -1055,6 +1055,30 @@ fn read_host_placed(
         Ok(f) => facts.docker_root = Some(f),
         Err(e) => after.push(("host.docker_root".into(), e.to_string())),
     }
+
+    // The daemon-wide seccomp profile, when the setting names a file.
+    let profile = daemon
+        .settings
+        .get("seccomp-profile")
+        .and_then(|s| s.value.as_str())
+        .filter(|p| p.starts_with('/'));
+    if let Some(path) = profile {
+        let read = host
+            .read_to_string(path)
+            .map_err(|e| format!("cannot read {path}: {e}"))
+            .and_then(|text| {
+                security_opt::lets_every_call_through(&text).map_err(|why| format!("{path}: {why}"))
+            });
+        match read {
+            Ok(allows_every_call) => {
+                facts.seccomp_profile = Some(crate::snapshot::SeccompProfileFacts {
+                    path: path.to_string(),
+                    allows_every_call,
+                })
+            }
+            Err(e) => after.push(("host.seccomp_profile".into(), e)),
+        }
+    }
     Placed {
         facts,
         before,
@@ -1105,6 +1129,7 @@ fn merge_host(snap: &mut Snapshot, basics: HostPart, placed: Placed) {
     facts.trees = p.trees;
     facts.docker_group = p.docker_group;
     facts.docker_root = p.docker_root;
+    facts.seccomp_profile = p.seccomp_profile;
     snap.host = facts;
     for (fact, message) in before.into_iter().chain(errors).chain(after) {
         snap.error(fact, message);
