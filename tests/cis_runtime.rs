@@ -310,51 +310,33 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
         &[&drop_all[..], &["SYS_ADMIN", IMG]].concat(),
     );
     create(&d, "privileged", &[none[0], none[1], "--privileged", IMG]);
-    // Named volumes: one the local driver binds to the host's /etc (inspect shows its folder
-    // under the data root as the Source), and an ordinary one. Running: 6.2 counts this
-    // daemon's stopped containers.
-    d.docker(&[
-        "volume",
-        "create",
-        "--driver",
-        "local",
-        "-o",
-        "type=none",
-        "-o",
-        "o=bind",
-        "-o",
-        "device=/etc",
-        "etcvol",
-    ]);
-    d.docker(&["volume", "create", "plainvol"]);
-    d.docker(&[
-        "volume",
-        "create",
-        "--driver",
-        "local",
-        "-o",
-        "type=none",
-        "-o",
-        "o=bind",
-        "-o",
-        "device=/run",
-        "runvol",
-    ]);
-    run(
-        &d,
-        "runvolume",
-        &[none[0], none[1], "-v", "runvol:/x:ro", IMG],
-    );
-    run(
-        &d,
-        "etcvolume",
-        &[none[0], none[1], "-v", "etcvol:/x:ro", IMG],
-    );
-    run(
-        &d,
-        "plainvolume",
-        &[none[0], none[1], "-v", "plainvol:/x", IMG],
-    );
+    // Named volumes the local driver binds to the host's /etc and /run (inspect shows their
+    // folders under the data root as the Source), and an ordinary one, each mounted by a
+    // running container (6.2 counts this daemon's stopped ones).
+    for (volume, device, container) in [
+        ("etcvol", Some("/etc"), "etcvolume"),
+        ("runvol", Some("/run"), "runvolume"),
+        ("plainvol", None, "plainvolume"),
+    ] {
+        let device = device.map(|p| format!("device={p}"));
+        let mut args = vec!["volume", "create"];
+        if let Some(device) = &device {
+            args.extend([
+                "--driver",
+                "local",
+                "-o",
+                "type=none",
+                "-o",
+                "o=bind",
+                "-o",
+                device,
+            ]);
+        }
+        args.push(volume);
+        d.docker(&args);
+        let mount = format!("{volume}:/x:ro");
+        run(&d, container, &[none[0], none[1], "-v", &mount, IMG]);
+    }
 
     let sock = d.socket_url();
     let out = tempfile::tempdir().unwrap();
