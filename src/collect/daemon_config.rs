@@ -226,6 +226,7 @@ pub const SETTINGS_FROM_INFO: &[&str] = &[
     "userns-remap",
     "debug",
     "insecure-registries",
+    "seccomp-profile",
 ];
 
 /// The settings [`apply_networks`] corrects: unknown when `/networks` could not be read.
@@ -385,6 +386,22 @@ pub fn apply_info(settings: &mut BTreeMap<String, Sourced>, info: &Value) {
     }
     if let Some(opts) = info.get("SecurityOptions").and_then(Value::as_array) {
         let names: Vec<&str> = opts.iter().filter_map(Value::as_str).collect();
+        // `name=seccomp,profile=default` (Docker's built-in one), `unconfined` or the file
+        // dockerd read at start.
+        let profile = names.iter().find_map(|o| {
+            let mut fields = o.split(',');
+            (fields.next() == Some("name=seccomp"))
+                .then(|| fields.find_map(|f| f.strip_prefix("profile=")))
+                .flatten()
+        });
+        if let Some(profile) = profile {
+            let in_force = match profile {
+                "default" | "builtin" => Value::Null,
+                other => json!(other),
+            };
+            let said = "docker info SecurityOptions name=seccomp";
+            correct_to_in_force(settings, "seccomp-profile", said, in_force, Value::Null);
+        }
         let userns = names
             .iter()
             .any(|o| o.split(',').any(|kv| kv == "name=userns"));
@@ -603,6 +620,38 @@ mod tests {
         );
         assert_eq!(s["live-restore"].value, json!(true));
         assert!(s["userns-remap"].value.is_null());
+        assert!(s["seccomp-profile"].value.is_null());
+    }
+
+    #[test]
+    fn the_seccomp_profile_in_force_is_the_one_docker_info_names() {
+        let file = parse_daemon_json(
+            "/etc/docker/daemon.json",
+            "{\"seccomp-profile\": \"/etc/docker/new.json\"}",
+        )
+        .unwrap();
+        let with = |profile: &str| {
+            let mut s = merge(file.clone(), BTreeMap::new());
+            let opt = format!("name=seccomp,profile={profile}");
+            apply_info(
+                &mut s,
+                &json!({ "SecurityOptions": ["name=apparmor", opt] }),
+            );
+            s["seccomp-profile"].clone()
+        };
+        // daemon.json edited since dockerd started: the file it read is the one in force.
+        let old = with("/etc/docker/old.json");
+        assert_eq!(old.value, json!("/etc/docker/old.json"));
+        assert!(
+            old.source.starts_with("docker info SecurityOptions"),
+            "{}",
+            old.source
+        );
+        assert!(old.source.contains("not in force"), "{}", old.source);
+        let same = with("/etc/docker/new.json");
+        assert_eq!(same.source, "/etc/docker/daemon.json:1");
+        assert!(with("default").value.is_null());
+        assert_eq!(with("unconfined").value, json!("unconfined"));
     }
 
     #[test]

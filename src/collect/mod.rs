@@ -1056,34 +1056,47 @@ fn read_host_placed(
         Err(e) => after.push(("host.docker_root".into(), e.to_string())),
     }
 
-    // The daemon-wide seccomp profile, when the setting names a file.
     let profile = daemon
         .settings
         .get("seccomp-profile")
-        .and_then(|s| s.value.as_str())
-        .filter(|p| p.starts_with('/'));
-    if let Some(path) = profile {
-        let read = host
-            .read_to_string(path)
-            .map_err(|e| format!("cannot read {path}: {e}"))
-            .and_then(|text| {
-                security_opt::lets_every_call_through(&text).map_err(|why| format!("{path}: {why}"))
-            });
-        match read {
-            Ok(allows_every_call) => {
-                facts.seccomp_profile = Some(crate::snapshot::SeccompProfileFacts {
-                    path: path.to_string(),
-                    allows_every_call,
-                })
-            }
-            Err(e) => after.push(("host.seccomp_profile".into(), e)),
-        }
+        .and_then(|s| s.value.as_str());
+    match profile.map(|p| seccomp_profile(host, p)) {
+        Some(Ok(read)) => facts.seccomp_profile = read,
+        Some(Err(e)) => after.push(("host.seccomp_profile".into(), e)),
+        None => {}
     }
     Placed {
         facts,
         before,
         after,
     }
+}
+
+/// The daemon-wide seccomp profile that setting value `profile` names: none for Docker's
+/// built-in one or `unconfined`, else the file, read under the host root. A path that is not
+/// absolute names no file bollwerk can tell (dockerd resolved it from its own working
+/// folder): an error, like a file that cannot be read or parsed.
+fn seccomp_profile(
+    host: &HostFs,
+    profile: &str,
+) -> Result<Option<crate::snapshot::SeccompProfileFacts>, String> {
+    if matches!(profile, "unconfined" | "builtin" | "default") {
+        return Ok(None);
+    }
+    if !profile.starts_with('/') {
+        return Err(format!(
+            "the seccomp profile {profile} is not an absolute path: which file dockerd read is not known"
+        ));
+    }
+    let text = host
+        .read_to_string(profile)
+        .map_err(|e| format!("cannot read {profile}: {e}"))?;
+    let allows_every_call =
+        security_opt::lets_every_call_through(&text).map_err(|why| format!("{profile}: {why}"))?;
+    Ok(Some(crate::snapshot::SeccompProfileFacts {
+        path: profile.to_string(),
+        allows_every_call,
+    }))
 }
 
 /// `template` with its placeholders replaced by the places found (nothing when one was not
@@ -1577,6 +1590,32 @@ fn running_pid(c: &crate::snapshot::ContainerFacts) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_daemon_wide_seccomp_profile_is_read_or_an_error_never_absent() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("etc/docker")).unwrap();
+        std::fs::write(
+            root.path().join("etc/docker/allow.json"),
+            r#"{"defaultAction":"SCMP_ACT_ALLOW"}"#,
+        )
+        .unwrap();
+        let host = HostFs::new(root.path());
+        let read = seccomp_profile(&host, "/etc/docker/allow.json")
+            .unwrap()
+            .unwrap();
+        assert!(read.allows_every_call);
+        for builtin in ["unconfined", "builtin", "default"] {
+            assert_eq!(seccomp_profile(&host, builtin), Ok(None));
+        }
+        let relative = seccomp_profile(&host, "profiles/allow.json").unwrap_err();
+        assert!(relative.contains("not an absolute path"), "{relative}");
+        let missing = seccomp_profile(&host, "/etc/docker/none.json").unwrap_err();
+        assert!(
+            missing.starts_with("cannot read /etc/docker/none.json"),
+            "{missing}"
+        );
+    }
 
     #[test]
     fn what_was_not_read_early_is_read_late_or_is_an_error_saying_why() {
