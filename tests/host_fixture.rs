@@ -300,3 +300,45 @@ fn a_docker_group_named_by_gid_is_the_group_of_that_gid() {
     let members = &r.rule("1.1.2")["evidence"][0]["observed"];
     assert_eq!(members, &serde_json::json!(["eve", "mallory"]));
 }
+
+#[test]
+fn a_socket_group_set_in_docker_socket_is_the_docker_group() {
+    // dockerd -H fd:// gets its socket from systemd, which gives it SocketGroup=, not
+    // dockerd's `group`: staff's members control the daemon, the docker group's do not.
+    let tree = HostTree::new();
+    tree.write(
+        "etc/docker/daemon.json",
+        "{\"hosts\": [\"fd://\"]}\n",
+        0o644,
+    );
+    tree.write(
+        "etc/group",
+        "root:x:0:\nalice:x:1000:\ndocker:x:105:alice\nstaff:x:50:mallory\n",
+        0o644,
+    );
+    let unit = "lib/systemd/system/docker.socket";
+    tree.write(
+        unit,
+        "[Socket]\nListenStream=/run/docker.sock\nSocketMode=0660\nSocketGroup=staff\n",
+        0o644,
+    );
+    let trusted = ["--include", "1.1.2", "--trusted-users", "alice,bob"];
+    let (_o, r) = scan(&tree, &trusted);
+    r.expect("1.1.2", "fail");
+    let ev = &r.rule("1.1.2")["evidence"][0];
+    assert_eq!(ev["observed"], serde_json::json!(["mallory"]), "{ev}");
+
+    // A later drop-in that gives the socket back to the docker group: alice and bob.
+    let drop_in = "etc/systemd/system/docker.socket.d/group.conf";
+    tree.write(drop_in, "[Socket]\nSocketGroup=docker\n", 0o644);
+    let (_o, r) = scan(&tree, &trusted);
+    r.expect("1.1.2", "pass");
+
+    // A drop-in that cannot be read: the socket's group is unknown, never the default.
+    std::fs::remove_file(tree.path(drop_in)).unwrap();
+    std::fs::create_dir(tree.path(drop_in)).unwrap();
+    let (_o, r) = scan(&tree, &trusted);
+    r.expect("1.1.2", "error");
+    let msg = r.rule("1.1.2")["message"].as_str().unwrap();
+    assert!(msg.contains("group.conf"), "{msg}");
+}

@@ -817,6 +817,8 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
     }
     // `-H fd://` listens where systemd's docker.socket says.
     if let Err(e) = socket_activation::expand_fd_hosts(host, &mut snap.daemon.settings) {
+        // The unit names the sockets' group too: whose members control the daemon is unknown.
+        snap.error("host.docker_group", e.clone());
         snap.error("daemon.settings.hosts", e);
     }
     if let Some(why) = flags_unread {

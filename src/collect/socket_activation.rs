@@ -6,6 +6,10 @@
 //! (`ListenStream=0.0.0.0:2375`, a common way to "open the API"). Those addresses are added to
 //! the `hosts` setting, so that the rules on TCP listeners (2.8) and on the sockets (3.15,
 //! 3.16, 5.32) judge them.
+//!
+//! systemd, not dockerd, also gives those sockets their group (`SocketGroup=`): dockerd's own
+//! `group` setting applies only to sockets it creates. Where the unit names a group, it is
+//! the `group` setting in force, so that the docker group's members (1.1.2) are that group's.
 
 use std::collections::BTreeMap;
 
@@ -18,25 +22,40 @@ use crate::snapshot::Sourced;
 /// The unit whose sockets dockerd receives.
 const SOCKET_UNIT: &str = "docker.socket";
 
-/// Adds to `hosts` the addresses docker.socket listens on, when `hosts` has an `fd://` entry.
+/// Adds to `hosts` the addresses docker.socket listens on, when `hosts` has an `fd://` entry,
+/// and makes the unit's `SocketGroup=`, when it names one, the `group` setting.
 /// Returns an error naming the file when the unit or one of its drop-ins cannot be read.
 pub fn expand_fd_hosts(
     host: &HostFs,
     settings: &mut BTreeMap<String, Sourced>,
 ) -> Result<(), String> {
-    let Some(hosts) = settings.get_mut("hosts") else {
-        return Ok(());
+    let activated = match settings.get("hosts").map(|h| &h.value) {
+        Some(Value::Array(list)) => list
+            .iter()
+            .any(|h| h.as_str().is_some_and(|h| h.trim().starts_with("fd://"))),
+        _ => false,
     };
-    let Value::Array(list) = &mut hosts.value else {
-        return Ok(());
-    };
-    let activated = list
-        .iter()
-        .any(|h| h.as_str().is_some_and(|h| h.trim().starts_with("fd://")));
     if !activated {
         return Ok(());
     }
-    let Some((listeners, files)) = listen_streams(host)? else {
+    let Some(unit) = socket_unit(host)? else {
+        return Ok(());
+    };
+    if let Some((group, file)) = unit.group {
+        settings.insert(
+            "group".into(),
+            Sourced {
+                value: Value::String(group),
+                source: format!("SocketGroup= of {file} (dockerd listens on fd://)"),
+            },
+        );
+    }
+    let (listeners, files) = (unit.listeners, unit.listen_files);
+    let Some(Sourced {
+        value: Value::Array(list),
+        source,
+    }) = settings.get_mut("hosts")
+    else {
         return Ok(());
     };
     let mut added = false;
@@ -48,21 +67,29 @@ pub fn expand_fd_hosts(
         }
     }
     if added {
-        hosts.source = format!(
-            "{}, fd:// through ListenStream of {}",
-            hosts.source,
+        *source = format!(
+            "{source}, fd:// through ListenStream of {}",
             files.join(", ")
         );
     }
     Ok(())
 }
 
-/// The `ListenStream=` values of a socket unit, and the unit files that set them.
-type ListenStreams = (Vec<String>, Vec<String>);
+/// What docker.socket says, its drop-ins applied.
+#[derive(Default)]
+struct SocketUnit {
+    /// The `ListenStream=` values.
+    listeners: Vec<String>,
+    /// The unit files that set them.
+    listen_files: Vec<String>,
+    /// The `SocketGroup=` in force and the file that set it; `None` when none names a group
+    /// (or the last one is empty, which restores systemd's default).
+    group: Option<(String, String)>,
+}
 
-/// The `ListenStream=` values of docker.socket with its drop-ins applied, and the files they
-/// came from; `None` when the unit is on none of systemd's unit paths.
-fn listen_streams(host: &HostFs) -> Result<Option<ListenStreams>, String> {
+/// docker.socket with its drop-ins applied; `None` when the unit is on none of systemd's
+/// unit paths.
+fn socket_unit(host: &HostFs) -> Result<Option<SocketUnit>, String> {
     let Some(unit) = UNIT_DIRS
         .iter()
         .map(|d| format!("{d}/{SOCKET_UNIT}"))
@@ -85,22 +112,23 @@ fn listen_streams(host: &HostFs) -> Result<Option<ListenStreams>, String> {
             Err(e) => return Err(format!("cannot list {folder}: {e}")),
         }
     }
-    let mut listeners = Vec::new();
-    let mut files = Vec::new();
+    let mut read = SocketUnit::default();
     for file in std::iter::once(unit).chain(drop_ins.into_values()) {
         let text = host
             .read_to_string(&file)
             .map_err(|e| format!("cannot read {file}: {e}"))?;
-        if read_socket_section(&text, &mut listeners) {
-            files.push(file);
+        if read_socket_section(&text, &file, &mut read) {
+            read.listen_files.push(file);
         }
     }
-    Ok(Some((listeners, files)))
+    Ok(Some(read))
 }
 
-/// Applies the `ListenStream=` lines of `text`'s `[Socket]` section to `listeners` (an empty
-/// value clears what came before, as systemd does); whether it had any.
-fn read_socket_section(text: &str, listeners: &mut Vec<String>) -> bool {
+/// Applies the `ListenStream=` and `SocketGroup=` lines of `text`'s `[Socket]` section (from
+/// `file`) to `unit` (an empty value clears what came before, as systemd does); whether it
+/// had any `ListenStream=`.
+fn read_socket_section(text: &str, file: &str, unit: &mut SocketUnit) -> bool {
+    let listeners = &mut unit.listeners;
     let mut in_socket = false;
     let mut any = false;
     for line in text.lines().map(str::trim) {
@@ -114,11 +142,15 @@ fn read_socket_section(text: &str, listeners: &mut Vec<String>) -> bool {
         let Some((key, value)) = line.split_once('=') else {
             continue;
         };
+        let value = value.trim();
+        if key.trim() == "SocketGroup" {
+            unit.group = (!value.is_empty()).then(|| (value.to_string(), file.to_string()));
+            continue;
+        }
         if key.trim() != "ListenStream" {
             continue;
         }
         any = true;
-        let value = value.trim();
         if value.is_empty() {
             listeners.clear();
         } else {
