@@ -201,6 +201,12 @@ pub struct HostFacts {
     pub audit: AuditFacts,
     /// Kernel parameters from `/proc/sys`, keyed by dotted name (`kernel.kptr_restrict`).
     pub sysctl: BTreeMap<String, String>,
+    /// Kernel parameters that a rule names with one `*` for a name that varies
+    /// (`net.ipv4.conf.*.send_redirects`: one per network interface, and `all` and `default`),
+    /// keyed by that name, then by each name the `*` stands for: every entry of the
+    /// `/proc/sys` folder at the `*` that has the parameter.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sysctl_each: BTreeMap<String, BTreeMap<String, String>>,
     /// The `docker` group and who is in it; `null` when the group does not exist.
     pub docker_group: Option<GroupFacts>,
     /// Where the Docker root directory lives; `null` when it could not be determined.

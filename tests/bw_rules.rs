@@ -168,6 +168,8 @@ fn kernel_parameters_and_sockets_pass_on_a_hardened_host_tree() {
             ("net.ipv4.conf.all.route_localnet", "0"),
             ("net.ipv4.conf.all.accept_redirects", "0"),
             ("net.ipv4.conf.all.send_redirects", "0"),
+            ("net.ipv4.conf.default.send_redirects", "0"),
+            ("net.ipv4.conf.eth0.send_redirects", "0"),
             ("net.ipv6.conf.all.accept_redirects", "0"),
         ],
     );
@@ -185,6 +187,59 @@ fn kernel_parameters_and_sockets_pass_on_a_hardened_host_tree() {
     let ev = &r.rule("BW-KERNEL-BPF")["evidence"][0];
     assert_eq!(ev["observed"], "2");
     assert_eq!(ev["source"], "/proc/sys/kernel/unprivileged_bpf_disabled");
+}
+
+#[test]
+fn an_interface_or_the_default_that_sends_redirects_fails_though_all_does_not() {
+    // The kernel sends redirects on an interface when `all` OR the interface allows it: eth0
+    // set up before sysctl.d ran keeps its 1, and every new veth starts with `default`.
+    let tree = HostTree::new();
+    let hardened = [
+        ("net.ipv4.conf.all.accept_redirects", "0"),
+        ("net.ipv4.conf.all.send_redirects", "0"),
+        ("net.ipv4.conf.default.send_redirects", "0"),
+        ("net.ipv4.conf.eth0.send_redirects", "0"),
+        ("net.ipv4.conf.lo.send_redirects", "0"),
+    ];
+    sysctls(&tree, &hardened);
+    let run = |tree: &HostTree| {
+        let out = tempfile::tempdir().unwrap();
+        let root = tree.root_arg();
+        let args = [
+            "scan",
+            "--host-root",
+            &root,
+            "--docker-host",
+            NO_DAEMON,
+            "--include",
+            "BW-NET-REDIRECTS",
+        ];
+        bollwerk(&args, out.path())
+    };
+    let r = run(&tree);
+    r.expect("BW-NET-REDIRECTS", "pass");
+    // Every interface's value is evidence, named by the interface.
+    let facts: Vec<&str> = r.rule("BW-NET-REDIRECTS")["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["fact"].as_str().unwrap())
+        .collect();
+    assert!(
+        facts.contains(&"host.sysctl_each[\"net.ipv4.conf.*.send_redirects\"][\"eth0\"]"),
+        "{facts:?}"
+    );
+    for (name, fails) in [
+        ("net.ipv4.conf.eth0.send_redirects", "[\"eth0\"]"),
+        ("net.ipv4.conf.default.send_redirects", "[\"default\"]"),
+    ] {
+        sysctls(&tree, &hardened);
+        sysctls(&tree, &[(name, "1")]);
+        let r = run(&tree);
+        r.expect("BW-NET-REDIRECTS", "fail");
+        let message = r.message("BW-NET-REDIRECTS");
+        assert!(message.contains(fails), "{message}");
+    }
 }
 
 #[test]

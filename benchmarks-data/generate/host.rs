@@ -336,6 +336,20 @@ impl Gen {
         ] {
             h.sysctl.insert(k.into(), v.into());
         }
+        // A weak host's eth0 came up before sysctl.d set the default.
+        h.sysctl_each.insert(
+            "net.ipv4.conf.*.send_redirects".into(),
+            [
+                ("all", pick("0", "1")),
+                ("default", pick("0", "1")),
+                ("docker0", pick("0", "1")),
+                ("eth0", pick("0", "1")),
+                ("lo", "0"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        );
 
         let mut members = vec!["alice".to_string(), "ci-runner".to_string()];
         if !self.secure(K_GROUP) {

@@ -962,7 +962,44 @@ fn read_host_basics(
             )),
         }
     }
+    for key in &plan.sysctl_each {
+        match sysctl_each(host, key) {
+            Ok(values) => {
+                facts.sysctl_each.insert(key.clone(), values);
+            }
+            Err(e) => errors.push((format!("host.sysctl_each[\"{key}\"]"), e)),
+        }
+    }
     HostPart { facts, errors }
+}
+
+/// Kernel parameter `key`, written with one `*` step (`net.ipv4.conf.*.send_redirects`), for
+/// every entry of the `/proc/sys` folder at the `*` that has it, by the entry's name. Empty
+/// when the folder does not exist; an error names the folder or file that cannot be read.
+fn sysctl_each(host: &HostFs, key: &str) -> Result<BTreeMap<String, String>, String> {
+    let steps: Vec<&str> = key.split('.').collect();
+    let Some(star) = steps.iter().position(|s| *s == "*") else {
+        return Err(format!("{key} has no `*` step"));
+    };
+    let folder = format!("/proc/sys/{}", steps[..star].join("/"));
+    let rest = steps[star + 1..].join("/");
+    let names = match host.list_dir(&folder) {
+        Ok(names) => names,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => return Err(format!("cannot list {folder}: {e}")),
+    };
+    let mut values = BTreeMap::new();
+    for name in names {
+        let file = format!("{folder}/{name}/{rest}");
+        match host.read_to_string(&file) {
+            Ok(v) => {
+                values.insert(name, v.trim().to_string());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot read {file}: {e}")),
+        }
+    }
+    Ok(values)
 }
 
 /// Host facts found through the daemon's process and settings (`daemon`): named locations,

@@ -12,6 +12,9 @@ pub struct Plan {
     pub files: BTreeSet<String>,
     /// Kernel parameters to read.
     pub sysctls: BTreeSet<String>,
+    /// Kernel parameters named with one `*` (`net.ipv4.conf.*.send_redirects`), to read for
+    /// every name the `*` stands for.
+    pub sysctl_each: BTreeSet<String>,
     /// Directories whose every file to stat (recursively), possibly with placeholders.
     pub trees: BTreeSet<String>,
 }

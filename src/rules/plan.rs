@@ -7,7 +7,8 @@ use super::RuleSet;
 use crate::facts::placeholder::{placeholders_in, prose_placeholders};
 use crate::facts::plan::Plan;
 
-/// Everything `rules` read from `host.files`, `host.trees`, `host.sysctl` and audit targets,
+/// Everything `rules` read from `host.files`, `host.trees`, `host.sysctl`, `host.sysctl_each`
+/// and audit targets,
 /// and the places their remediation texts name (shown as this host has them).
 pub fn collection_plan(rules: &RuleSet) -> Plan {
     let mut plan = Plan::default();
@@ -31,6 +32,7 @@ fn note_host_fact(plan: &mut Plan, fact: &FactPath) {
             "files" => &mut plan.files,
             "trees" => &mut plan.trees,
             "sysctl" => &mut plan.sysctls,
+            "sysctl_each" => &mut plan.sysctl_each,
             // A location read as a fact (5.32 compares mounts with the sockets) is resolved.
             "locations" | "further_locations" => &mut plan.locations,
             _ => return,

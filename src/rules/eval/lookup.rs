@@ -202,7 +202,7 @@ impl Context<'_, '_> {
 fn host_source(segs: &[Segment]) -> String {
     match segs {
         [Segment::Key(a), Segment::Key(p), ..] if a == "files" => format!("stat {p}"),
-        [Segment::Key(a), Segment::Key(k), ..] if a == "sysctl" => {
+        [Segment::Key(a), Segment::Key(k), ..] if a == "sysctl" || a == "sysctl_each" => {
             format!("/proc/sys/{}", k.replace('.', "/"))
         }
         [Segment::Key(a), ..] if a == "docker_group" => "/etc/group and /etc/passwd".into(),
