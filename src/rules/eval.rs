@@ -382,14 +382,17 @@ thread_local! {
     static EVIDENCE: std::cell::Cell<Vec<EvidenceItem>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
-/// Why a check failed: a message, or the evidence it recorded, at that index of the
-/// decision's evidence. Most failures of single tests never reach a message (an `any` that
-/// another test passes, a `not`, all but the first failure of an `all`), so their message is
-/// written only when shown.
+/// Why a check failed: a message, the evidence it recorded (at that index of the decision's
+/// evidence), or the reasons each check of an `any` failed for. Most failures never reach a
+/// message (an `any` that another test passes, a `not`, all but the first failure of an
+/// `all`), so their message is written only when shown.
 #[derive(Debug, Clone, PartialEq)]
 enum Why {
     Text(String),
     Evidence(usize),
+    AllOf(Vec<Why>),
+    /// A `not` whose check holds, with the evidence it recorded last.
+    Holds(Option<usize>),
 }
 
 impl Why {
@@ -397,6 +400,11 @@ impl Why {
         match self {
             Why::Text(m) => m,
             Why::Evidence(i) => ev.fail_message(i).unwrap_or_default(),
+            why @ (Why::AllOf(_) | Why::Holds(_)) => {
+                let mut text = String::new();
+                why.text_onto(ev, &mut text);
+                text
+            }
         }
     }
 
@@ -406,6 +414,28 @@ impl Why {
             Why::Text(m) => out.push_str(&m),
             Why::Evidence(i) => {
                 ev.with(i, |e| fail_message_onto(out, &e));
+            }
+            Why::AllOf(reasons) => {
+                for (i, why) in reasons.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push_str("; and ");
+                    }
+                    why.text_onto(ev, out);
+                }
+            }
+            Why::Holds(last) => {
+                let written = last.and_then(|i| {
+                    ev.with(i, |e| {
+                        out.push_str(e.fact());
+                        out.push_str(": found ");
+                        compact_onto(out, seen(&e));
+                        out.push_str(", which must not be ");
+                        out.push_str(e.expected_for_people());
+                    })
+                });
+                if written.is_none() {
+                    out.push_str("a condition that must not hold holds");
+                }
             }
         }
     }
@@ -704,8 +734,8 @@ impl Combination {
             }
     }
 
-    /// The combined verdict; `ev` is the evidence recorded so far.
-    fn verdict(self, ev: Recorded<'_>) -> Verdict {
+    /// The combined verdict.
+    fn verdict(self) -> Verdict {
         if self.conjunction {
             if let Some(f) = self.fail {
                 return f;
@@ -724,15 +754,8 @@ impl Combination {
         if self.conjunction {
             Verdict::Pass
         } else {
-            // Written into one text: a reason each test of an `any` failed for.
-            let mut text = String::new();
-            for (i, why) in self.reasons.into_iter().enumerate() {
-                if i > 0 {
-                    text.push_str("; and ");
-                }
-                why.text_onto(ev, &mut text);
-            }
-            Verdict::Fail(Why::Text(text))
+            // A reason each test of an `any` failed for, written into one text if shown.
+            Verdict::Fail(Why::AllOf(self.reasons))
         }
     }
 }
@@ -1125,20 +1148,8 @@ impl<'f, 'a> Context<'f, 'a> {
         match check {
             Check::Test(t) => self.test(t, inst, item, ev),
             Check::Not(inner) => match self.check(inner, inst, item, ev) {
-                Verdict::Pass => Verdict::Fail(Why::Text(self.text(|| {
-                    let last = ev.len().checked_sub(1);
-                    last.and_then(|i| {
-                        self.recorded(ev).with(i, |e| {
-                            format!(
-                                "{}: found {}, which must not be {}",
-                                e.fact(),
-                                compact(seen(&e)),
-                                e.expected_for_people()
-                            )
-                        })
-                    })
-                    .unwrap_or_else(|| "a condition that must not hold holds".into())
-                }))),
+                Verdict::Pass if self.explain => Verdict::Fail(Why::Holds(ev.len().checked_sub(1))),
+                Verdict::Pass => Verdict::Fail(Why::Text(String::new())),
                 Verdict::Fail(_) => Verdict::Pass,
                 other => other,
             },
@@ -1150,7 +1161,7 @@ impl<'f, 'a> Context<'f, 'a> {
                         break;
                     }
                 }
-                combination.verdict(self.recorded(ev))
+                combination.verdict()
             }
             Check::Every {
                 list,
@@ -1210,7 +1221,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 break;
             }
         }
-        combination.verdict(self.recorded(ev))
+        combination.verdict()
     }
 
     /// How a fact path reads in evidence: `item` replaced by the element's place,

@@ -23,7 +23,7 @@ impl Context<'_, '_> {
     }
 
     /// A collection error at or above the fact, if any.
-    #[inline]
+    #[inline(always)]
     pub(super) fn collection_error(
         &self,
         kind: Root,
@@ -38,6 +38,17 @@ impl Context<'_, '_> {
         if !(self.error_roots.contains(&kind) || container_errors || image_errors) {
             return None;
         }
+        self.error_at_or_above(root, segs, inst)
+    }
+
+    /// [`Self::collection_error`] once errors are possible: each prefix of the path looked up.
+    #[inline(never)]
+    fn error_at_or_above(
+        &self,
+        root: &str,
+        segs: &[Segment],
+        inst: &Instance<'_>,
+    ) -> Option<Lookup<'static>> {
         if let Some(m) = self.errors.get(root) {
             return Some(Lookup::Error(m.to_string()));
         }

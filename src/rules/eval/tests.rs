@@ -543,6 +543,27 @@ fn a_failure_names_the_tests_that_failed_in_its_message() {
         ),
         "daemon.info.L[1].n: found 5, expected less than 3"
     );
+    // `not`: the test that held, with what it found.
+    assert_eq!(
+        message(
+            r#"{ not = { fact = "daemon.info.C", equals = "y" } }"#,
+            found.clone()
+        ),
+        "daemon.info.C: found \"y\", which must not be equal to y"
+    );
+    // An `any` inside an `all` whose first failure comes before it: only that one is shown;
+    // an `any` inside an `any`: its reasons among the others, in order.
+    assert_eq!(
+        message(
+            &format!("{{ all = [{b}, {{ any = [{a}, {c}] }}] }}"),
+            found.clone()
+        ),
+        "daemon.info.B: found 3, expected equal to 1"
+    );
+    assert_eq!(
+        message(&format!("{{ any = [{b}, {{ any = [{a}, {c}] }}] }}"), found.clone()),
+        "daemon.info.B: found 3, expected equal to 1; and daemon.info.A: found 2, expected equal to 1; and daemon.info.C: found \"y\", expected equal to x"
+    );
 }
 
 #[test]
