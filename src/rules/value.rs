@@ -163,6 +163,10 @@ impl<'x> V<'x> {
 
     /// Equality that treats numbers by value and a string "true"/"42" like the bool or number.
     pub fn loose_eq(self, other: V<'_>) -> bool {
+        // Most comparisons are a fact's text or switch against a rule's: settled by kind alone.
+        if let Some(same) = self.same_kind_scalars_eq(other) {
+            return same;
+        }
         if let (Some(x), Some(y)) = (self.number(), other.number()) {
             return x == y;
         }
@@ -183,6 +187,21 @@ impl<'x> V<'x> {
                 (V::Doc(n), V::Json(v)) | (V::Json(v), V::Doc(n)) => n == *v,
             },
             _ => false,
+        }
+    }
+
+    /// Two strings or two booleans compared as [`V::loose_eq`] compares them (plain
+    /// equality); `None` for any other pair.
+    #[inline]
+    fn same_kind_scalars_eq(self, other: V<'_>) -> Option<bool> {
+        match (self.as_str(), other.as_str()) {
+            (Some(a), Some(b)) => return Some(a == b),
+            (Some(_), None) | (None, Some(_)) => return None,
+            (None, None) => {}
+        }
+        match (self.as_bool(), other.as_bool()) {
+            (Some(a), Some(b)) => Some(a == b),
+            _ => None,
         }
     }
 
@@ -322,6 +341,9 @@ mod tests {
         assert!(!eq(json!(null), json!(false)));
         assert!(eq(json!(["a"]), json!(["a"])));
         assert!(!eq(json!(0), json!(false)));
+        assert!(eq(json!("x"), json!("x")) && !eq(json!("x"), json!("y")));
+        assert!(eq(json!(true), json!(true)) && !eq(json!(true), json!(false)));
+        assert!(!eq(json!("1"), json!(true)) && !eq(json!(null), json!("null")));
         // Lists and objects: a fact in a document against an operand, either way round.
         let fact = crate::doc::Doc::from(&json!({"a": [1, "x"]}));
         let (same, other) = (json!({"a": [1, "x"]}), json!({"a": [1, "y"]}));
