@@ -551,6 +551,13 @@ pub struct ContainerFacts {
     /// none, so that rules read it with `every` and record no evidence for other containers.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub bound_volumes: BTreeMap<String, String>,
+    /// For each bind mount whose source is a symbolic link or lies below one, keyed by the
+    /// source inspect's Mounts give (the path as written, `-v /srv/conf:/c`): the host path it
+    /// resolves to, which is what the kernel mounted (`/etc` when /srv/conf links there).
+    /// Absent when no source resolves elsewhere, so that rules read it with `every` and record
+    /// no evidence for other containers.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub resolved_sources: BTreeMap<String, String>,
     /// Facts that could not be read for this container, keyed by sub-path (`runtime.cgroup`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub errors: BTreeMap<String, String>,
@@ -589,6 +596,7 @@ impl ContainerFacts {
             security_opt,
             joins,
             bound_volumes,
+            resolved_sources,
             errors,
             built: _,
         } = self;
@@ -607,6 +615,8 @@ impl ContainerFacts {
             #[serde(skip_serializing_if = "BTreeMap::is_empty")]
             bound_volumes: &'a BTreeMap<String, String>,
             #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            resolved_sources: &'a BTreeMap<String, String>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
             errors: &'a BTreeMap<String, String>,
         }
         let rest = Rest {
@@ -620,6 +630,7 @@ impl ContainerFacts {
             security_opt,
             joins,
             bound_volumes,
+            resolved_sources,
             errors,
         };
         Doc::of(&rest).unwrap_or_default()

@@ -338,6 +338,20 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
         run(&d, container, &[none[0], none[1], "-v", &mount, IMG]);
     }
 
+    // Bind mounts of symbolic links: inspect shows the link, the kernel mounted its target.
+    let links = tempfile::tempdir().unwrap();
+    fs::create_dir(links.path().join("data")).unwrap();
+    for (link, target, container) in [
+        ("etc-link", std::path::PathBuf::from("/etc"), "etclink"),
+        ("run-link", std::path::PathBuf::from("/run"), "runlink"),
+        ("data-link", links.path().join("data"), "plainlink"),
+    ] {
+        let at = links.path().join(link);
+        std::os::unix::fs::symlink(&target, &at).unwrap();
+        let mount = format!("{}:/x:ro", at.display());
+        run(&d, container, &[none[0], none[1], "-v", &mount, IMG]);
+    }
+
     let sock = d.socket_url();
     let out = tempfile::tempdir().unwrap();
     let r = bollwerk(
@@ -377,6 +391,11 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
             ("5.32", "runvolume", "fail"),
             ("5.32", "etcvolume", "pass"),
             ("5.32", "plainvolume", "pass"),
+            ("5.6", "etclink", "fail"),
+            ("5.32", "etclink", "pass"),
+            ("5.32", "runlink", "fail"),
+            ("5.6", "plainlink", "pass"),
+            ("5.32", "plainlink", "pass"),
             ("5.6", "shared", "pass"),
             ("5.6", "sshd", "pass"),
             ("5.6", "loose", "pass"),

@@ -992,6 +992,7 @@ async fn inspect_all(
                     security_opt: None,
                     joins: BTreeMap::new(),
                     bound_volumes: BTreeMap::new(),
+                    resolved_sources: BTreeMap::new(),
                     errors: exec_error
                         .map(|e| [("execs".to_string(), e)].into())
                         .unwrap_or_default(),

@@ -91,6 +91,7 @@ pub fn collect(opts: &CollectOptions, plan: &Plan, progress: &dyn Fn(&str)) -> S
     let vanished = run.attach_runtime(read);
     run.recheck_vanished(vanished);
     run.ask_for_missing_processes();
+    run.resolve_bind_sources();
     run.finish()
 }
 
@@ -185,6 +186,25 @@ const CONFIG_READ: &str = "dockerd's process and daemon.json were";
 const HOST_FILES: &str = "the host's files were";
 /// See [`CONFIG_READ`].
 const CONTAINER_FILES: &str = "running containers' /proc and cgroup files were";
+
+/// What [`Collection::resolve_bind_sources`] reads, as its error names it.
+const BIND_SOURCES: &str = "the host paths of bind mounts' sources were";
+
+/// The sources of `c`'s bind mounts, as inspect's Mounts give them.
+fn bind_sources(c: &crate::snapshot::ContainerFacts) -> Vec<String> {
+    let Some(mounts) = c.inspect.pointer("/Mounts") else {
+        return Vec::new();
+    };
+    let mut sources: Vec<String> = mounts
+        .elements()
+        .filter(|m| m.get("Type").and_then(|t| t.as_str()) == Some("bind"))
+        .filter_map(|m| m.get("Source").and_then(|s| s.as_str()).map(str::to_string))
+        .filter(|s| s.starts_with('/'))
+        .collect();
+    sources.sort();
+    sources.dedup();
+    sources
+}
 
 /// The host facts the daemon's settings locate ([`read_host_placed`]).
 const PLACED_FACTS: [&str; 5] = [
@@ -619,6 +639,54 @@ impl<'a> Collection<'a> {
                 }
                 Err(e) => {
                     c.errors.insert("processes".into(), e.to_string());
+                }
+            }
+        }
+    }
+
+    /// Where each container's bind mounts' sources lead on the host: inspect keeps a source as
+    /// written, and one that is a symbolic link (or lies below one) mounts its target. Read by
+    /// the deadline like every host file; what is not read then is an error for the
+    /// containers with bind mounts.
+    fn resolve_bind_sources(&mut self) {
+        let wanted: Vec<(usize, Vec<String>)> = self
+            .snap
+            .containers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let sources = bind_sources(c);
+                (!sources.is_empty()).then_some((i, sources))
+            })
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let host = self.host.clone();
+        let asked = wanted.clone();
+        let read = self.in_time(BIND_SOURCES, move || {
+            asked
+                .into_iter()
+                .map(|(i, sources)| {
+                    let resolved: BTreeMap<String, String> = sources
+                        .into_iter()
+                        .filter_map(|s| host.canonical(&s).map(|r| (s, r)))
+                        .collect();
+                    (i, resolved)
+                })
+                .collect::<Vec<_>>()
+        });
+        match read {
+            Ok(read) => {
+                for (i, resolved) in read {
+                    self.snap.containers[i].resolved_sources = resolved;
+                }
+            }
+            Err(unfinished) => {
+                let why = unfinished.why(BIND_SOURCES);
+                for (i, _) in wanted {
+                    let c = &mut self.snap.containers[i];
+                    c.errors.insert("resolved_sources".into(), why.clone());
                 }
             }
         }
