@@ -1086,3 +1086,38 @@ fn a_daemon_wide_profile_that_allows_every_call_confines_nothing() {
     r.expect("2.18", "error");
     drop(d);
 }
+
+#[test]
+fn a_registry_folder_that_is_a_symbolic_link_is_judged_through_it() {
+    // dockerd reads certs.d/HOST through a link (one set of certificates for several names):
+    // the files it uses are the link target's, named under the link.
+    let t = well_kept_tree();
+    fs::remove_dir_all(t.path(REGISTRY)).unwrap();
+    t.write("srv/registry-certs/ca.crt", "CA\n", 0o444);
+    t.write("srv/registry-certs/client.key", "KEY\n", 0o400);
+    chmod(&t.path("srv/registry-certs"), 0o755);
+    std::os::unix::fs::symlink("/srv/registry-certs", t.path(REGISTRY)).unwrap();
+    // A link back to certs.d itself: listed one level, the walk ends.
+    std::os::unix::fs::symlink("/etc/docker/certs.d", t.path(&format!("{CERTS_D}/loop"))).unwrap();
+    let (_o, r) = scan_tree(&t, "3.7,3.8");
+    expect_all(&r, &["3.7", "3.8"], "pass");
+    let key = format!("host.trees[\"/etc/docker/certs.d\"][\"/{REGISTRY}/client.key\"].mode");
+    assert_eq!(evidence(&r, "3.8", &key)["observed"], "0400");
+
+    chmod(&t.path("srv/registry-certs/client.key"), 0o644);
+    t.own("srv/registry-certs/ca.crt", 1000, 1000);
+    let (_o, r) = scan_tree(&t, "3.7,3.8");
+    expect_all(&r, &["3.7", "3.8"], "fail");
+    assert!(
+        r.message("3.8")
+            .contains("registry.example.com:5000/client.key"),
+        "{}",
+        r.message("3.8")
+    );
+    assert!(
+        r.message("3.7")
+            .contains("registry.example.com:5000/ca.crt"),
+        "{}",
+        r.message("3.7")
+    );
+}

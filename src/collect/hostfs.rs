@@ -463,9 +463,13 @@ impl HostFs {
         })
     }
 
-    /// Every entry below host directory `dir` (recursively, symlinks not followed into),
-    /// stat'ed; `Ok(None)` when `dir` does not exist or is no directory. The walk goes from
-    /// directory descriptor to directory descriptor, so it never leaves the root.
+    /// Every entry below host directory `dir`, recursively, stat'ed; `Ok(None)` when `dir`
+    /// does not exist or is no directory. The entries of a directory a symbolic link leads to
+    /// are listed too, one level, under the link's own path: what a program that reads the
+    /// folder through the link finds (dockerd reads `certs.d/HOST` through one). Nothing below
+    /// those entries is walked, so a link to `/` lists `/`'s entries and no more, and a loop of
+    /// links ends. The walk goes from directory descriptor to directory descriptor, and a
+    /// link is resolved inside the root, so it never leaves the root.
     pub fn tree(&self, dir: &str) -> Result<Option<BTreeMap<String, FileFacts>>, HostFileError> {
         let top = match self
             .jail
@@ -488,15 +492,17 @@ impl HostFs {
             }
         };
         let mut out = BTreeMap::new();
-        self.tree_into(top, dir.trim_end_matches('/'), &mut out)?;
+        self.tree_into(top, dir.trim_end_matches('/'), true, &mut out)?;
         Ok(Some(out))
     }
 
-    /// Adds the entries below open directory `fd` (host path `host_dir`) to `out`.
+    /// Adds the entries below open directory `fd` (host path `host_dir`) to `out`, and with
+    /// `descend` those below its directories.
     fn tree_into(
         &self,
         fd: OwnedFd,
         host_dir: &str,
+        descend: bool,
         out: &mut BTreeMap<String, FileFacts>,
     ) -> Result<(), HostFileError> {
         let listed = |source: io::Error| HostFileError::List {
@@ -508,7 +514,13 @@ impl HostFs {
         names.sort();
         for name in names {
             let host_path = format!("{host_dir}/{name}");
-            out.insert(host_path.clone(), self.stat(&host_path)?);
+            let facts = self.stat(&host_path)?;
+            // Followed to the end: a link to a directory says `dir`.
+            let leads_to_dir = facts.kind.as_deref() == Some("dir");
+            out.insert(host_path.clone(), facts);
+            if !descend {
+                continue;
+            }
             // Only a real directory is entered, by name from its parent and without
             // following a symlink, so the walk stays below `host_dir`.
             let child = nix::fcntl::openat(
@@ -518,7 +530,19 @@ impl HostFs {
                 nix::sys::stat::Mode::empty(),
             );
             match child {
-                Ok(child) => self.tree_into(child, &host_path, out)?,
+                Ok(child) => self.tree_into(child, &host_path, true, out)?,
+                // A symbolic link to a directory (inside the root) is walked under its path;
+                // anything else is no directory.
+                Err(nix::errno::Errno::ENOTDIR | nix::errno::Errno::ELOOP) if leads_to_dir => {
+                    let target = self.jail.open(
+                        &host_path,
+                        Follow::Final,
+                        OFlag::O_RDONLY | OFlag::O_DIRECTORY,
+                    );
+                    if let Ok(target) = target {
+                        self.tree_into(target, &host_path, false, out)?;
+                    }
+                }
                 Err(nix::errno::Errno::ENOTDIR | nix::errno::Errno::ELOOP) => {}
                 Err(e) => {
                     return Err(HostFileError::List {
@@ -871,6 +895,8 @@ mod tests {
             let host = HostFs::with_resolver(&root, resolver);
             let tree = host.tree("/etc/docker/certs.d").unwrap().unwrap();
             let names: Vec<&str> = tree.keys().map(String::as_str).collect();
+            // A link to a folder is listed one level under its own path, resolved inside the
+            // root: `top` lists the root's entries, and nothing below them.
             assert_eq!(
                 names,
                 [
@@ -878,6 +904,8 @@ mod tests {
                     "/etc/docker/certs.d/registry:5000/ca.crt",
                     "/etc/docker/certs.d/registry:5000/outside",
                     "/etc/docker/certs.d/top",
+                    "/etc/docker/certs.d/top/etc",
+                    "/etc/docker/certs.d/top/run",
                 ]
             );
             // The link is stat'ed inside the root: the folder it names is not there.
