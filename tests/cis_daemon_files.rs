@@ -1121,3 +1121,25 @@ fn a_registry_folder_that_is_a_symbolic_link_is_judged_through_it() {
         r.message("3.7")
     );
 }
+
+#[test]
+fn tls_files_dockerd_finds_by_itself_are_judged() {
+    // tlsverify with no file named: dockerd reads ca.pem, cert.pem and key.pem from root's
+    // ~/.docker (DOCKER_CERT_PATH unset), so those are the files 3.9-3.14 judge.
+    let t = well_kept_tree();
+    t.write("etc/docker/daemon.json", "{\"tlsverify\": true}\n", 0o644);
+    t.write("root/.docker/ca.pem", "CA\n", 0o444);
+    t.write("root/.docker/cert.pem", "CERT\n", 0o444);
+    t.write("root/.docker/key.pem", "KEY\n", 0o400);
+    let tls = ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14"];
+    let (_o, r) = scan_tree(&t, &tls.join(","));
+    expect_all(&r, &tls, "pass");
+    let key = evidence(&r, "3.14", "host.files[\"/root/.docker/key.pem\"].mode");
+    assert_eq!(key["observed"], "0400", "{key}");
+
+    chmod(&t.path("root/.docker/key.pem"), 0o644);
+    t.own("root/.docker/ca.pem", 1000, 1000);
+    let (_o, r) = scan_tree(&t, &tls.join(","));
+    expect_all(&r, &["3.9", "3.14"], "fail");
+    expect_all(&r, &["3.10", "3.11", "3.12", "3.13"], "pass");
+}

@@ -32,6 +32,38 @@ pub struct LocationInputs<'a> {
     pub client_socket: Option<&'a str>,
     /// The dockerd executable (`/proc/PID/exe`), when known.
     pub dockerd_exe: Option<&'a str>,
+    /// Where dockerd looks for the TLS files no setting names ([`default_tls_dir`]).
+    pub tls_dir: &'a str,
+}
+
+/// The folder where dockerd with environment `environ` (`/proc/PID/environ`, NUL-separated
+/// `NAME=value`; `None` when unknown), running as user `uid`, reads `ca.pem`, `cert.pem` and
+/// `key.pem` when TLS is on and no setting names them: `DOCKER_CERT_PATH`, else
+/// `DOCKER_CONFIG`, else the `~/.docker` of its user (root's `/root/.docker`).
+pub fn default_tls_dir(environ: Option<&[u8]>, uid: u32) -> String {
+    let env = |name: &str| {
+        environ?
+            .split(|b| *b == 0)
+            .filter_map(|kv| std::str::from_utf8(kv).ok())
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .filter(|v| !v.is_empty())
+            .map(|v| v.trim_end_matches('/').to_string())
+    };
+    env("DOCKER_CERT_PATH")
+        .or_else(|| env("DOCKER_CONFIG"))
+        .or_else(|| {
+            (uid != 0)
+                .then(|| env("HOME").map(|h| format!("{h}/.docker")))
+                .flatten()
+        })
+        .unwrap_or_else(|| "/root/.docker".into())
+}
+
+/// Whether `key` of `settings` is on (`true`).
+fn on(settings: &BTreeMap<String, Sourced>, key: &str) -> bool {
+    settings
+        .get(key)
+        .is_some_and(|s| s.value == serde_json::json!(true))
 }
 
 /// Resolves `name` (`bin:dockerd`): the path found (or `None`) and the candidates looked at.
@@ -100,14 +132,30 @@ pub fn resolve(
         }
         "config" if what == "daemon.json" => vec![inputs.config_file.to_string()],
         "config" if what == "containerd" => vec!["/etc/containerd/config.toml".into()],
-        "setting" => inputs
-            .settings
-            .get(what)
-            .and_then(|s| s.value.as_str())
-            .filter(|p| !p.is_empty())
-            .map(str::to_string)
-            .into_iter()
-            .collect(),
+        "setting" => {
+            let named = inputs
+                .settings
+                .get(what)
+                .and_then(|s| s.value.as_str())
+                .filter(|p| !p.is_empty())
+                .map(str::to_string);
+            // With TLS on, a file no setting names is dockerd's default one; the CA
+            // certificate is only read to verify clients.
+            let default = match what {
+                "tlscacert" if on(inputs.settings, "tlsverify") => Some("ca.pem"),
+                "tlscert" | "tlskey" if on(inputs.settings, "tls") => Some(if what == "tlscert" {
+                    "cert.pem"
+                } else {
+                    "key.pem"
+                }),
+                _ => None,
+            };
+            match (named, default) {
+                (Some(path), _) => vec![path],
+                (None, Some(file)) => vec![format!("{}/{file}", inputs.tls_dir)],
+                (None, None) => Vec::new(),
+            }
+        }
         "dir" if what == "docker-root" => {
             let root = inputs
                 .settings
@@ -190,6 +238,7 @@ fn host_path(host: &HostFs) -> String {
 mod tests {
     use super::*;
     use crate::snapshot::Sourced;
+    use serde_json::json;
 
     #[test]
     fn every_further_socket_dockerd_listens_on_is_a_place_of_its_own() {
@@ -220,6 +269,7 @@ mod tests {
             config_file: "/etc/docker/daemon.json",
             client_socket: Some("/run/docker.sock"),
             dockerd_exe: None,
+            tls_dir: "/root/.docker",
         };
         let host = HostFs::new(root.path());
         let (found, _) = resolve(&host, "socket:docker", &inputs);
@@ -249,5 +299,62 @@ mod tests {
             further(&host, "socket:docker", &inputs, found.as_deref()),
             Some(vec!["/srv/file/api.sock".to_string()])
         );
+    }
+
+    #[test]
+    fn tls_files_no_setting_names_are_dockerd_s_defaults() {
+        assert_eq!(default_tls_dir(None, 0), "/root/.docker");
+        let env = b"PATH=/bin\0DOCKER_CERT_PATH=/etc/docker/tls/\0HOME=/root\0";
+        assert_eq!(default_tls_dir(Some(env), 0), "/etc/docker/tls");
+        assert_eq!(
+            default_tls_dir(Some(b"HOME=/home/ci\0"), 1000),
+            "/home/ci/.docker"
+        );
+        assert_eq!(default_tls_dir(Some(b"HOME=/root\0"), 0), "/root/.docker");
+
+        let root = tempfile::tempdir().unwrap();
+        let host = HostFs::new(root.path());
+        let on = |pairs: &[(&str, serde_json::Value)]| -> BTreeMap<String, Sourced> {
+            pairs
+                .iter()
+                .map(|(k, v)| {
+                    let s = Sourced {
+                        value: v.clone(),
+                        source: "/etc/docker/daemon.json:1".into(),
+                    };
+                    (k.to_string(), s)
+                })
+                .collect()
+        };
+        let searched = |settings: &BTreeMap<String, Sourced>, name: &str| {
+            let inputs = LocationInputs {
+                settings,
+                config_file: "/etc/docker/daemon.json",
+                client_socket: None,
+                dockerd_exe: None,
+                tls_dir: "/etc/docker/tls",
+            };
+            resolve(&host, name, &inputs).1
+        };
+        let verifying = on(&[("tls", json!(true)), ("tlsverify", json!(true))]);
+        assert_eq!(
+            searched(&verifying, "setting:tlscacert"),
+            ["/etc/docker/tls/ca.pem"]
+        );
+        assert_eq!(
+            searched(&verifying, "setting:tlskey"),
+            ["/etc/docker/tls/key.pem"]
+        );
+        // Not verifying clients: no CA certificate; no TLS: no file at all.
+        let tls_only = on(&[("tls", json!(true)), ("tlsverify", json!(false))]);
+        assert!(searched(&tls_only, "setting:tlscacert").is_empty());
+        assert_eq!(
+            searched(&tls_only, "setting:tlscert"),
+            ["/etc/docker/tls/cert.pem"]
+        );
+        assert!(searched(&on(&[]), "setting:tlscert").is_empty());
+        // A file a setting names is that file.
+        let named = on(&[("tls", json!(true)), ("tlskey", json!("/srv/k.pem"))]);
+        assert_eq!(searched(&named, "setting:tlskey"), ["/srv/k.pem"]);
     }
 }

@@ -1090,11 +1090,18 @@ fn read_host_placed(
             .ok()
             .map(|p| p.to_string_lossy().into_owned())
     });
+    let environ = daemon
+        .process
+        .as_ref()
+        .and_then(|p| host.read(&format!("/proc/{}/environ", p.pid)).ok());
+    let uid = daemon.process.as_ref().and_then(|p| p.uid).unwrap_or(0);
+    let tls_dir = locations::default_tls_dir(environ.as_deref(), uid);
     let inputs = locations::LocationInputs {
         settings: &daemon.settings,
         config_file: &config_file,
         client_socket: opts.endpoint.socket_path(),
         dockerd_exe: exe.as_deref(),
+        tls_dir: &tls_dir,
     };
     let mut wanted = plan.locations.clone();
     for f in &plan.files {
