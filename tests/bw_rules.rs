@@ -59,9 +59,13 @@ fn sysctls(tree: &HostTree, values: &[(&str, &str)]) {
 }
 
 fn scan_tree(tree: &HostTree) -> (tempfile::TempDir, Run) {
+    scan_tree_for(tree, &HOST_RULES.join(","))
+}
+
+/// A scan of `tree` with no daemon, of the rules `include` names.
+fn scan_tree_for(tree: &HostTree, include: &str) -> (tempfile::TempDir, Run) {
     let out = tempfile::tempdir().unwrap();
     let root = tree.root_arg();
-    let include = HOST_RULES.join(",");
     let run = bollwerk(
         &[
             "scan",
@@ -70,7 +74,7 @@ fn scan_tree(tree: &HostTree) -> (tempfile::TempDir, Run) {
             "--docker-host",
             NO_DAEMON,
             "--include",
-            &include,
+            include,
         ],
         out.path(),
     );
@@ -202,20 +206,7 @@ fn an_interface_or_the_default_that_sends_redirects_fails_though_all_does_not() 
         ("net.ipv4.conf.lo.send_redirects", "0"),
     ];
     sysctls(&tree, &hardened);
-    let run = |tree: &HostTree| {
-        let out = tempfile::tempdir().unwrap();
-        let root = tree.root_arg();
-        let args = [
-            "scan",
-            "--host-root",
-            &root,
-            "--docker-host",
-            NO_DAEMON,
-            "--include",
-            "BW-NET-REDIRECTS",
-        ];
-        bollwerk(&args, out.path())
-    };
+    let run = |tree: &HostTree| scan_tree_for(tree, "BW-NET-REDIRECTS").1;
     let r = run(&tree);
     r.expect("BW-NET-REDIRECTS", "pass");
     // Every interface's value is evidence, named by the interface.
