@@ -352,6 +352,15 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
         run(&d, container, &[none[0], none[1], "-v", &mount, IMG]);
     }
 
+    // The folder holding this daemon's socket (not one of the usual ones).
+    let socket_dir = d
+        .socket_url()
+        .trim_start_matches("unix://")
+        .trim_end_matches("/docker.sock")
+        .to_string();
+    let mount = format!("{socket_dir}:/x:ro");
+    run(&d, "sockdir", &[none[0], none[1], "-v", &mount, IMG]);
+
     let sock = d.socket_url();
     let out = tempfile::tempdir().unwrap();
     let r = bollwerk(
@@ -396,6 +405,7 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
             ("5.32", "runlink", "fail"),
             ("5.6", "plainlink", "pass"),
             ("5.32", "plainlink", "pass"),
+            ("5.32", "sockdir", "fail"),
             ("5.6", "shared", "pass"),
             ("5.6", "sshd", "pass"),
             ("5.6", "loose", "pass"),

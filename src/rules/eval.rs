@@ -1636,6 +1636,24 @@ impl<'f, 'a> Context<'f, 'a> {
                         || observed.list().any(|have| have.loose_eq(want))
                 })
             }
+            Op::EnclosesNoneOf(o) => {
+                let Some(path) = observed.as_str() else {
+                    return Err(Verdict::Error(self.text(|| {
+                        format!("found {}, which is not a path", compact(observed))
+                    })));
+                };
+                let held = operand(o)?;
+                let encloses = |inner: &str| {
+                    let outer = path.trim_end_matches('/');
+                    let inner = inner.trim_end_matches('/');
+                    outer.is_empty()
+                        || inner == outer
+                        || inner
+                            .strip_prefix(outer)
+                            .is_some_and(|r| r.starts_with('/'))
+                };
+                !held.list().filter_map(|v| v.as_str()).any(encloses)
+            }
             Op::Audits(_) => unreachable!("handled by Context::audits"),
         })
     }

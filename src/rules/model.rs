@@ -426,6 +426,8 @@ pub enum Op {
     SubsetOf(Operand),
     /// A list holding every element of the value list.
     ContainsAll(Operand),
+    /// A path that is none of the value's paths nor a folder above one.
+    EnclosesNoneOf(Operand),
     /// An audit rule set (`host.audit`) that watches this host path (placeholders allowed).
     Audits(String),
 }
@@ -463,7 +465,8 @@ macro_rules! operand_of {
             | Op::Lt(o)
             | Op::Le(o)
             | Op::SubsetOf(o)
-            | Op::ContainsAll(o) => Some(o),
+            | Op::ContainsAll(o)
+            | Op::EnclosesNoneOf(o) => Some(o),
             _ => None,
         }
     };
@@ -496,6 +499,7 @@ impl Op {
             ("owner-is", Arg::Owner(o)) => Op::OwnerIs(o),
             ("subset-of", Arg::Operand(o)) => Op::SubsetOf(o),
             ("contains-all", Arg::Operand(o)) => Op::ContainsAll(o),
+            ("encloses-none-of", Arg::Operand(o)) => Op::EnclosesNoneOf(o),
             ("audits", Arg::Target(t)) => Op::Audits(t),
             _ => return None,
         })
@@ -536,6 +540,7 @@ impl Op {
             Op::OwnerIs(_) => "owner-is",
             Op::SubsetOf(_) => "subset-of",
             Op::ContainsAll(_) => "contains-all",
+            Op::EnclosesNoneOf(_) => "encloses-none-of",
             Op::Audits(_) => "audits",
         }
     }
@@ -565,6 +570,7 @@ impl Op {
             Op::OwnerIs(o) => format!("owned by {o}"),
             Op::SubsetOf(v) => format!("only members of {v}"),
             Op::ContainsAll(v) => format!("containing every one of {v}"),
+            Op::EnclosesNoneOf(v) => format!("neither {v} nor a folder holding it"),
             Op::Audits(p) => format!("an audit watch on {p}, loaded and persistent"),
         }
     }
@@ -596,6 +602,7 @@ impl Op {
             Op::OwnerIs(o) => format!("owned by {o}"),
             Op::SubsetOf(v) => format!("only members of {}", v.in_words()),
             Op::ContainsAll(v) => format!("containing every one of {}", v.in_words()),
+            Op::EnclosesNoneOf(v) => format!("neither {} nor a folder holding it", v.in_words()),
             Op::Audits(p) => format!("an audit watch on {p}, loaded and persistent"),
         }
     }

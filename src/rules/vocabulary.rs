@@ -134,6 +134,12 @@ pub const OPERATORS: &[Operator] = &[
         "is a list holding every element of the operand (and maybe more)"
     ),
     op!(
+        "encloses-none-of",
+        Value,
+        Missing,
+        "is a path that is none of the operand's paths (one or a list) nor a folder holding one of them"
+    ),
+    op!(
         "audits",
         AuditTarget,
         Missing,

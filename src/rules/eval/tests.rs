@@ -285,6 +285,21 @@ fn each_operator_passes_and_fails() {
             json!(["c", "b", "a"]),
             json!(["a", "c"]),
         ),
+        (
+            r#"{ fact = "daemon.info.X", encloses-none-of = ["/run/d.sock", "/srv/api/d.sock"] }"#,
+            json!("/srv/apix"),
+            json!("/srv/"),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", encloses-none-of = "/run/d.sock" }"#,
+            json!("/run/d.sock.d"),
+            json!("/"),
+        ),
+        (
+            r#"{ fact = "daemon.info.X", encloses-none-of = "/run/d.sock" }"#,
+            json!("/srv/run"),
+            json!("/run/d.sock"),
+        ),
     ];
     for (check, good, bad) in cases {
         assert_eq!(on(check, good.clone()), Pass, "{check} over {good}");
