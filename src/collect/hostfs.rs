@@ -417,6 +417,12 @@ impl HostFs {
         self.jail.canonical(path).filter(|c| c != path)
     }
 
+    /// [`HostFs::canonical`], with the error when `path` cannot be resolved (a loop of links,
+    /// a folder the scanner may not search): then where it leads is unknown, not `path`.
+    pub fn resolved(&self, path: &str) -> io::Result<Option<String>> {
+        Ok(Some(self.jail.resolve(path)?).filter(|c| c != path))
+    }
+
     /// When a host file was last changed.
     pub fn modified(&self, path: &str) -> io::Result<std::time::SystemTime> {
         let fd = self.jail.open(path, Follow::Final, OFlag::O_PATH)?;

@@ -190,6 +190,25 @@ const CONTAINER_FILES: &str = "running containers' /proc and cgroup files were";
 /// What [`Collection::resolve_bind_sources`] reads, as its error names it.
 const BIND_SOURCES: &str = "the host paths of bind mounts' sources were";
 
+/// Each of `sources` that leads elsewhere on the host, with where; an error naming the first
+/// one that cannot be resolved, since a link may hide behind what could not be read.
+fn resolve_sources(
+    host: &HostFs,
+    sources: Vec<String>,
+) -> Result<BTreeMap<String, String>, String> {
+    let mut resolved = BTreeMap::new();
+    for s in sources {
+        match host.resolved(&s) {
+            Ok(Some(r)) => {
+                resolved.insert(s, r);
+            }
+            Ok(None) => {}
+            Err(e) => return Err(format!("cannot resolve {s}: {e}")),
+        }
+    }
+    Ok(resolved)
+}
+
 /// The sources of `c`'s bind mounts, as inspect's Mounts give them.
 fn bind_sources(c: &crate::snapshot::ContainerFacts) -> Vec<String> {
     let Some(mounts) = c.inspect.pointer("/Mounts") else {
@@ -667,19 +686,19 @@ impl<'a> Collection<'a> {
         let read = self.in_time(BIND_SOURCES, move || {
             asked
                 .into_iter()
-                .map(|(i, sources)| {
-                    let resolved: BTreeMap<String, String> = sources
-                        .into_iter()
-                        .filter_map(|s| host.canonical(&s).map(|r| (s, r)))
-                        .collect();
-                    (i, resolved)
-                })
+                .map(|(i, sources)| (i, resolve_sources(&host, sources)))
                 .collect::<Vec<_>>()
         });
         match read {
             Ok(read) => {
                 for (i, resolved) in read {
-                    self.snap.containers[i].resolved_sources = resolved;
+                    let c = &mut self.snap.containers[i];
+                    match resolved {
+                        Ok(resolved) => c.resolved_sources = resolved,
+                        Err(why) => {
+                            c.errors.insert("resolved_sources".into(), why);
+                        }
+                    }
                 }
             }
             Err(unfinished) => {
@@ -1704,6 +1723,26 @@ fn running_pid(c: &crate::snapshot::ContainerFacts) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bind_source_that_cannot_be_resolved_is_an_error_not_itself() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("srv/data")).unwrap();
+        std::os::unix::fs::symlink("/etc", root.path().join("srv/conf")).unwrap();
+        // A loop of links: where /srv/loop/x leads is unknown.
+        std::os::unix::fs::symlink("/srv/loop", root.path().join("srv/loop")).unwrap();
+        let host = HostFs::new(root.path());
+        let sources = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            resolve_sources(&host, sources(&["/srv/data", "/srv/conf"])),
+            Ok(BTreeMap::from([(
+                "/srv/conf".to_string(),
+                "/etc".to_string()
+            )]))
+        );
+        let e = resolve_sources(&host, sources(&["/srv/data", "/srv/loop/x"])).unwrap_err();
+        assert!(e.starts_with("cannot resolve /srv/loop/x: "), "{e}");
+    }
 
     #[test]
     fn a_daemon_wide_seccomp_profile_is_read_or_an_error_never_absent() {

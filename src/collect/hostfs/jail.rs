@@ -101,7 +101,12 @@ impl Jail {
     /// The host path that `path` names once its symlinks are followed; a missing tail is kept
     /// as written. `None` when resolution fails otherwise (a loop, a permission).
     pub fn canonical(&self, path: &str) -> Option<String> {
-        let mut walk = Walk::new(self.root().ok()?, path);
+        self.resolve(path).ok()
+    }
+
+    /// [`Jail::canonical`], with the error that stopped the resolution.
+    pub fn resolve(&self, path: &str) -> io::Result<String> {
+        let mut walk = Walk::new(self.root()?, path);
         loop {
             match walk.step(Follow::Final) {
                 Ok(Step::Next) => {}
@@ -114,11 +119,11 @@ impl Jail {
                     walk.keep_missing_tail();
                     break;
                 }
-                Err(_) => return None,
+                Err(e) => return Err(io::Error::from(e)),
             }
         }
         let names: Vec<_> = walk.names.iter().map(|n| n.to_string_lossy()).collect();
-        Some(format!("/{}", names.join("/")))
+        Ok(format!("/{}", names.join("/")))
     }
 }
 
