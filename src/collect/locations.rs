@@ -42,10 +42,7 @@ pub struct LocationInputs<'a> {
 /// `DOCKER_CONFIG`, else the `~/.docker` of its user (root's `/root/.docker`).
 pub fn default_tls_dir(environ: Option<&[u8]>, uid: u32) -> String {
     let env = |name: &str| {
-        environ?
-            .split(|b| *b == 0)
-            .filter_map(|kv| std::str::from_utf8(kv).ok())
-            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+        super::rootless::env_var(environ?, name)
             .filter(|v| !v.is_empty())
             .map(|v| v.trim_end_matches('/').to_string())
     };

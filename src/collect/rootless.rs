@@ -33,10 +33,7 @@ pub fn default_config_file(
         .and_then(|pid| host.read(&format!("/proc/{pid}/environ")).ok())
         .unwrap_or_default();
     let var = |name: &str| {
-        environ
-            .split(|b| *b == 0)
-            .filter_map(|kv| std::str::from_utf8(kv).ok())
-            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+        env_var(&environ, name)
             .filter(|v| v.starts_with('/'))
             .map(str::to_string)
     };
@@ -51,6 +48,15 @@ pub fn default_config_file(
         Some(home) => format!("{}/.config/docker/daemon.json", home.trim_end_matches('/')),
         None => ROOTFUL_CONFIG.into(),
     }
+}
+
+/// The value of variable `name` in a process's environment (`/proc/PID/environ`: NUL-separated
+/// `NAME=value`).
+pub fn env_var<'e>(environ: &'e [u8], name: &str) -> Option<&'e str> {
+    environ
+        .split(|b| *b == 0)
+        .filter_map(|kv| std::str::from_utf8(kv).ok())
+        .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
 }
 
 /// The home directory of `uid` in an `/etc/passwd` text.
