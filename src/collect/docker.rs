@@ -475,6 +475,19 @@ fn bound_volume_devices(answer: &Value) -> Result<BTreeMap<String, String>, Stri
     Ok(bound)
 }
 
+/// Field `field` of each of `c`'s mounts of type `kind` (`bind`, `volume`), as inspect's
+/// Mounts give them.
+pub(super) fn mount_fields(c: &ContainerFacts, kind: &str, field: &str) -> Vec<String> {
+    let Some(mounts) = c.inspect.pointer("/Mounts") else {
+        return Vec::new();
+    };
+    mounts
+        .elements()
+        .filter(|m| m.get("Type").and_then(|t| t.as_str()) == Some(kind))
+        .filter_map(|m| m.get(field).and_then(|v| v.as_str()).map(str::to_string))
+        .collect()
+}
+
 /// Fills each container's [`ContainerFacts::bound_volumes`] from the daemon's volumes; when
 /// they could not be read, the fact is an error for every container that mounts a volume.
 fn record_bound_volumes(containers: &mut [ContainerFacts], volumes: Result<Value, Failure>) {
@@ -482,14 +495,7 @@ fn record_bound_volumes(containers: &mut [ContainerFacts], volumes: Result<Value
         .map_err(|e| format!("GET /volumes failed: {}", e.why))
         .and_then(|answer| bound_volume_devices(&answer));
     for c in containers {
-        let Some(mounts) = c.inspect.pointer("/Mounts") else {
-            continue;
-        };
-        let names: Vec<String> = mounts
-            .elements()
-            .filter(|m| m.get("Type").and_then(|t| t.as_str()) == Some("volume"))
-            .filter_map(|m| m.get("Name").and_then(|n| n.as_str()).map(str::to_string))
-            .collect();
+        let names = mount_fields(c, "volume", "Name");
         match &devices {
             Ok(devices) => {
                 for name in names {

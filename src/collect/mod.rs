@@ -211,15 +211,8 @@ fn resolve_sources(
 
 /// The sources of `c`'s bind mounts, as inspect's Mounts give them.
 fn bind_sources(c: &crate::snapshot::ContainerFacts) -> Vec<String> {
-    let Some(mounts) = c.inspect.pointer("/Mounts") else {
-        return Vec::new();
-    };
-    let mut sources: Vec<String> = mounts
-        .elements()
-        .filter(|m| m.get("Type").and_then(|t| t.as_str()) == Some("bind"))
-        .filter_map(|m| m.get("Source").and_then(|s| s.as_str()).map(str::to_string))
-        .filter(|s| s.starts_with('/'))
-        .collect();
+    let mut sources = docker::mount_fields(c, "bind", "Source");
+    sources.retain(|s| s.starts_with('/'));
     sources.sort();
     sources.dedup();
     sources
