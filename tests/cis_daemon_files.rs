@@ -933,6 +933,7 @@ fn absent_files_make_file_rules_not_applicable() {
     // The fixture has no docker.socket, no certs.d, no TLS settings, no /etc/default/docker and
     // no /etc/sysconfig/docker.
     let t = HostTree::new();
+    t.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
     fs::remove_file(t.path("run/containerd/containerd.sock")).unwrap();
     let (_o, r) = scan_tree(&t, "3");
     expect_all(
@@ -1127,6 +1128,7 @@ fn tls_files_dockerd_finds_by_itself_are_judged() {
     // tlsverify with no file named: dockerd reads ca.pem, cert.pem and key.pem from root's
     // ~/.docker (DOCKER_CERT_PATH unset), so those are the files 3.9-3.14 judge.
     let t = well_kept_tree();
+    t.dockerd(NO_DAEMON, Some(&["PATH=/usr/bin:/bin", "HOME=/root"]));
     t.write("etc/docker/daemon.json", "{\"tlsverify\": true}\n", 0o644);
     t.write("root/.docker/ca.pem", "CA\n", 0o444);
     t.write("root/.docker/cert.pem", "CERT\n", 0o444);
@@ -1142,4 +1144,47 @@ fn tls_files_dockerd_finds_by_itself_are_judged() {
     let (_o, r) = scan_tree(&t, &tls.join(","));
     expect_all(&r, &["3.9", "3.14"], "fail");
     expect_all(&r, &["3.10", "3.11", "3.12", "3.13"], "pass");
+}
+
+#[test]
+fn tls_files_resting_on_flags_or_an_environment_not_read_are_errors() {
+    let tls = ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14"];
+    // No TLS in daemon.json and dockerd's flags unknown (no dockerd in /proc): a flag may turn
+    // TLS on and name the files, so "not applicable" would be a guess.
+    let t = HostTree::new();
+    let (_o, r) = scan_tree(&t, &tls.join(","));
+    expect_all(&r, &tls, "error");
+    let m = r.message("3.9");
+    assert!(
+        m.contains("{setting:tlscacert} is not known") && m.contains("flags could not be read"),
+        "{m}"
+    );
+    // The same host with its dockerd known: no TLS, nothing to judge.
+    t.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
+    let (_o, r) = scan_tree(&t, &tls.join(","));
+    expect_all(&r, &tls, "notapplicable");
+
+    // TLS on with no file named, files in the default folder, and dockerd's environment
+    // (which may move that folder) unreadable: the default files are not known to be its.
+    let t = well_kept_tree();
+    t.dockerd(NO_DAEMON, None);
+    t.write("etc/docker/daemon.json", "{\"tlsverify\": true}\n", 0o644);
+    t.write("root/.docker/ca.pem", "CA\n", 0o444);
+    t.write("root/.docker/cert.pem", "CERT\n", 0o444);
+    t.write("root/.docker/key.pem", "KEY\n", 0o400);
+    let (_o, r) = scan_tree(&t, &tls.join(","));
+    expect_all(&r, &tls, "error");
+    let m = r.message("3.13");
+    assert!(
+        m.contains("/root/.docker") && m.contains("/proc/4242/environ"),
+        "{m}"
+    );
+    // Files daemon.json names are known without the environment.
+    t.write(
+        "etc/docker/daemon.json",
+        "{\"tlsverify\": true, \"tlscacert\": \"/root/.docker/ca.pem\", \"tlscert\": \"/root/.docker/cert.pem\", \"tlskey\": \"/root/.docker/key.pem\"}\n",
+        0o644,
+    );
+    let (_o, r) = scan_tree(&t, &tls.join(","));
+    expect_all(&r, &tls, "pass");
 }

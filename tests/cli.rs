@@ -152,6 +152,8 @@ check = { fact = "host.sysctl[\"kernel.kptr_restrict\"]", ge = 1 }
 #[test]
 fn fail_on_sets_the_threshold_and_errors_exit_3() {
     let tree = HostTree::new();
+    // dockerd's flags known: without them the TLS file rules (3.9-3.14) are errors.
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
     let root = tree.root_arg();
     let o = tempfile::tempdir().unwrap();
     // 3.x pass on the fixture; 2.2 errors (no daemon).

@@ -33,6 +33,8 @@ const ALL_AUDIT_RULES: &str = "\
 #[test]
 fn well_kept_host_passes_host_rules() {
     let tree = HostTree::new();
+    // dockerd's flags known: without them the TLS file rules (3.9-3.14) are errors.
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
     tree.write("etc/audit/rules.d/docker.rules", ALL_AUDIT_RULES, 0o640);
     tree.mountinfo(true);
     let (_o, r) = scan(
@@ -127,6 +129,7 @@ fn watches_deleted_or_switched_off_at_boot_record_nothing() {
 #[test]
 fn neglected_host_fails_host_rules() {
     let tree = HostTree::new();
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
     // Only an audit rule that records reads, and one that records nothing (`never`):
     // neither counts.
     tree.write(

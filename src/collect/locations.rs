@@ -34,6 +34,70 @@ pub struct LocationInputs<'a> {
     pub dockerd_exe: Option<&'a str>,
     /// Where dockerd looks for the TLS files no setting names ([`default_tls_dir`]).
     pub tls_dir: &'a str,
+    /// Daemon settings whose value is not known here, with why (a flag may set them, daemon.json
+    /// changed after dockerd started); under `""`, why none is known (another host's daemon).
+    pub unknown_settings: &'a BTreeMap<String, String>,
+    /// Why dockerd's environment could not be read, when it could not: [`Self::tls_dir`] rests
+    /// on it.
+    pub environ_unread: Option<&'a str>,
+}
+
+/// Why the place `name` stands for is not known on this host, when it is not: a `setting:`
+/// place rests on the setting that names it, and a TLS file that no setting names on the
+/// settings that make dockerd read one and on dockerd's environment ([`default_tls_dir`]).
+/// Then neither the file found nor "not set" is what dockerd uses, and rules on it cannot
+/// pass or be "not applicable".
+pub fn unknown(name: &str, inputs: &LocationInputs) -> Option<String> {
+    let key = name.strip_prefix("setting:")?;
+    let unknown = |k: &str| {
+        inputs
+            .unknown_settings
+            .get(k)
+            .or_else(|| inputs.unknown_settings.get(""))
+    };
+    if let Some(why) = unknown(key) {
+        return Some(format!("{{{name}}} is not known: {why}"));
+    }
+    let named = inputs
+        .settings
+        .get(key)
+        .and_then(|s| s.value.as_str())
+        .is_some_and(|p| !p.is_empty());
+    let gate = match key {
+        _ if named => return None,
+        "tlscacert" => "tlsverify",
+        "tlscert" | "tlskey" => "tls",
+        _ => return None,
+    };
+    if on(inputs.settings, gate) {
+        return inputs.environ_unread.map(|why| {
+            format!(
+                "{{{name}}} is not known: no setting names it, so dockerd reads it from {} unless its environment (DOCKER_CERT_PATH, DOCKER_CONFIG, HOME) names another folder, and that could not be read: {why}",
+                inputs.tls_dir
+            )
+        });
+    }
+    unknown(gate).map(|why| {
+        format!("{{{name}}} is not known: whether dockerd reads a {key} file rests on its {gate} setting, which is not known: {why}")
+    })
+}
+
+/// The settings whose value is not known, from the collection's errors (`daemon.settings.KEY`,
+/// or `daemon.settings` for all of them), for [`LocationInputs::unknown_settings`].
+pub fn unknown_settings<'e>(
+    errors: impl IntoIterator<Item = (&'e str, &'e str)>,
+) -> BTreeMap<String, String> {
+    errors
+        .into_iter()
+        .filter_map(|(fact, message)| {
+            let key = match fact.strip_prefix("daemon.settings") {
+                Some("") => "",
+                Some(rest) => rest.strip_prefix('.')?,
+                None => return None,
+            };
+            Some((key.to_string(), message.to_string()))
+        })
+        .collect()
 }
 
 /// The folder where dockerd with environment `environ` (`/proc/PID/environ`, NUL-separated
@@ -267,6 +331,8 @@ mod tests {
             client_socket: Some("/run/docker.sock"),
             dockerd_exe: None,
             tls_dir: "/root/.docker",
+            unknown_settings: &BTreeMap::new(),
+            environ_unread: None,
         };
         let host = HostFs::new(root.path());
         let (found, _) = resolve(&host, "socket:docker", &inputs);
@@ -330,6 +396,8 @@ mod tests {
                 client_socket: None,
                 dockerd_exe: None,
                 tls_dir: "/etc/docker/tls",
+                unknown_settings: &BTreeMap::new(),
+                environ_unread: None,
             };
             resolve(&host, name, &inputs).1
         };
@@ -353,5 +421,77 @@ mod tests {
         // A file a setting names is that file.
         let named = on(&[("tls", json!(true)), ("tlskey", json!("/srv/k.pem"))]);
         assert_eq!(searched(&named, "setting:tlskey"), ["/srv/k.pem"]);
+    }
+
+    #[test]
+    fn a_tls_file_resting_on_unknown_settings_or_environment_is_unknown() {
+        let settings = |pairs: &[(&str, serde_json::Value)]| -> BTreeMap<String, Sourced> {
+            pairs
+                .iter()
+                .map(|(k, v)| {
+                    let s = Sourced {
+                        value: v.clone(),
+                        source: "/etc/docker/daemon.json:1".into(),
+                    };
+                    (k.to_string(), s)
+                })
+                .collect()
+        };
+        let flags_unread = unknown_settings([
+            ("daemon.settings.tlscacert", "a flag may set tlscacert"),
+            ("daemon.settings.tlsverify", "a flag may set tlsverify"),
+            ("host.files", "not a setting"),
+        ]);
+        assert_eq!(flags_unread.len(), 2);
+        let why = |settings: &BTreeMap<String, Sourced>,
+                   settings_unknown: &BTreeMap<String, String>,
+                   environ: Option<&str>,
+                   name: &str| {
+            let inputs = LocationInputs {
+                settings,
+                config_file: "/etc/docker/daemon.json",
+                client_socket: None,
+                dockerd_exe: None,
+                tls_dir: "/root/.docker",
+                unknown_settings: settings_unknown,
+                environ_unread: environ,
+            };
+            unknown(name, &inputs)
+        };
+        let none = BTreeMap::new();
+        let plain = settings(&[]);
+        // The setting itself unknown.
+        let w = why(&plain, &flags_unread, None, "setting:tlscacert").unwrap();
+        assert!(w.contains("a flag may set tlscacert"), "{w}");
+        // Not named, and the setting that would make dockerd read the default unknown.
+        let w = why(&plain, &flags_unread, None, "setting:tlskey");
+        assert_eq!(w, None, "tls is known here (only tlsverify is not)");
+        let tls_unknown = unknown_settings([("daemon.settings.tls", "a flag may set tls")]);
+        let w = why(&plain, &tls_unknown, None, "setting:tlskey").unwrap();
+        assert!(
+            w.contains("rests on its tls setting") && w.contains("a flag may set tls"),
+            "{w}"
+        );
+        // The default file in use, the environment that could move it unread.
+        let verifying = settings(&[("tls", json!(true)), ("tlsverify", json!(true))]);
+        let w = why(
+            &verifying,
+            &none,
+            Some("permission denied"),
+            "setting:tlscacert",
+        )
+        .unwrap();
+        assert!(
+            w.contains("/root/.docker") && w.contains("permission denied"),
+            "{w}"
+        );
+        assert_eq!(why(&verifying, &none, None, "setting:tlscacert"), None);
+        // A file named in daemon.json is known though the environment is not.
+        let named = settings(&[("tls", json!(true)), ("tlskey", json!("/srv/k.pem"))]);
+        assert_eq!(why(&named, &none, Some("gone"), "setting:tlskey"), None);
+        // No setting is known (another host's daemon), and other kinds of place.
+        let all = unknown_settings([("daemon.settings", "another host's daemon")]);
+        assert!(why(&named, &all, None, "setting:tlskey").is_some());
+        assert_eq!(why(&plain, &all, None, "bin:dockerd"), None);
     }
 }

@@ -260,7 +260,8 @@ impl<'a> Collection<'a> {
             Err(e) => {
                 snap.error("daemon", format!("cannot start the async runtime: {e}"));
                 let basics = read_host_basics(&host, opts, plan, None);
-                let placed = read_host_placed(&host, opts, plan, &snap.daemon);
+                let unknown = unknown_settings_of(&snap);
+                let placed = read_host_placed(&host, opts, plan, &snap.daemon, &unknown);
                 merge_host(&mut snap, basics, placed);
                 return Err(Box::new(snap));
             }
@@ -410,6 +411,7 @@ impl<'a> Collection<'a> {
         let (netns_tx, netns_rx) = tokio::sync::mpsc::unbounded_channel::<u32>();
         let (opts, plan) = (self.opts.clone(), self.plan.clone());
         let early_daemon = self.snap.daemon.clone();
+        let unknown = unknown_settings_of(&self.snap);
         let (host, host_ns) = (self.host.clone(), self.host_ns.clone());
         let host_task = self.spawn_host_reading({
             let host = host.clone();
@@ -419,7 +421,7 @@ impl<'a> Collection<'a> {
                 if let Ok(Some(info)) = info_rx.blocking_recv() {
                     daemon_config::apply_info(&mut daemon.settings, &info);
                 }
-                let placed = read_host_placed(&host, &opts, &plan, &daemon);
+                let placed = read_host_placed(&host, &opts, &plan, &daemon, &unknown);
                 (basics, placed, daemon.settings)
             }
         });
@@ -515,6 +517,7 @@ impl<'a> Collection<'a> {
         set_scanner_apart(&mut self.snap, scanner::own_container_id(host_mount_ns));
         let (host_fs, opts, plan) = (self.host.clone(), self.opts.clone(), self.plan.clone());
         let daemon = self.snap.daemon.clone();
+        let unknown = unknown_settings_of(&self.snap);
         // What is read again is read by the deadline too.
         let mut located_too_early = false;
         let read = match host.part {
@@ -528,13 +531,13 @@ impl<'a> Collection<'a> {
             }
             Ok((basics, _, _)) => self
                 .in_time(HOST_FILES, move || {
-                    read_host_placed(&host_fs, &opts, &plan, &daemon)
+                    read_host_placed(&host_fs, &opts, &plan, &daemon, &unknown)
                 })
                 .map(|placed| (basics, placed)),
             Err(Unfinished::Failed) => self.in_time(HOST_FILES, move || {
                 (
                     read_host_basics(&host_fs, &opts, &plan, daemon.process.as_ref()),
-                    read_host_placed(&host_fs, &opts, &plan, &daemon),
+                    read_host_placed(&host_fs, &opts, &plan, &daemon, &unknown),
                 )
             }),
             Err(past) => Err(past),
@@ -1089,6 +1092,7 @@ fn read_host_placed(
     opts: &CollectOptions,
     plan: &Plan,
     daemon: &crate::snapshot::DaemonFacts,
+    unknown_settings: &BTreeMap<String, String>,
 ) -> Placed {
     let mut facts = HostFacts::default();
     let (mut before, mut after) = (Vec::new(), Vec::new());
@@ -1102,24 +1106,36 @@ fn read_host_placed(
             .ok()
             .map(|p| p.to_string_lossy().into_owned())
     });
-    let environ = daemon
-        .process
-        .as_ref()
-        .and_then(|p| host.read(&format!("/proc/{}/environ", p.pid)).ok());
+    let environ = daemon.process.as_ref().map(|p| {
+        let file = format!("/proc/{}/environ", p.pid);
+        host.read(&file)
+            .map_err(|e| format!("cannot read {file}: {e}"))
+    });
+    let environ_unread = match &environ {
+        Some(Err(e)) => Some(e.as_str()),
+        _ => None,
+    };
+    let environ = environ.as_ref().and_then(|r| r.as_ref().ok());
     let uid = daemon.process.as_ref().and_then(|p| p.uid).unwrap_or(0);
-    let tls_dir = locations::default_tls_dir(environ.as_deref(), uid);
+    let tls_dir = locations::default_tls_dir(environ.map(Vec::as_slice), uid);
     let inputs = locations::LocationInputs {
         settings: &daemon.settings,
         config_file: &config_file,
         client_socket: opts.endpoint.socket_path(),
         dockerd_exe: exe.as_deref(),
         tls_dir: &tls_dir,
+        unknown_settings,
+        environ_unread,
     };
     let mut wanted = plan.locations.clone();
     for f in &plan.files {
         wanted.extend(placeholders_in(f));
     }
     for name in wanted {
+        // Resolved all the same: the search shows where the default would be.
+        if let Some(why) = locations::unknown(&name, &inputs) {
+            before.push((format!("host.locations[\"{name}\"]"), why));
+        }
         let (found, searched) = locations::resolve(host, &name, &inputs);
         if let Some(places) = locations::further(host, &name, &inputs, found.as_deref()) {
             facts.further_locations.insert(name.clone(), places);
@@ -1250,6 +1266,15 @@ fn placed_paths(template: &str, facts: &HostFacts) -> Vec<String> {
         }
     }
     paths
+}
+
+/// The daemon settings the collection could not tell (see [`locations::unknown_settings`]).
+fn unknown_settings_of(snap: &Snapshot) -> BTreeMap<String, String> {
+    locations::unknown_settings(
+        snap.errors
+            .iter()
+            .map(|e| (e.fact.as_str(), e.message.as_str())),
+    )
 }
 
 /// Puts both parts of the host's facts into the snapshot, errors in a fixed order: files and

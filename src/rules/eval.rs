@@ -1317,6 +1317,13 @@ impl<'f, 'a> Context<'f, 'a> {
         item: Option<&Item<'_>>,
         ev: &mut Vec<EvidenceItem>,
     ) -> Verdict {
+        if let Some(why) = self.place_error(&t.fact) {
+            let fact = self.text(|| t.fact.to_string());
+            return self.record(ev, Verdict::Error(why), || {
+                let source = self.source(|| "collection error".into());
+                self.evidence(self.named_key(&fact), t, source, Status::Error)
+            });
+        }
         let concrete = match self.concrete(&t.fact) {
             Ok(p) => p,
             Err(placeholder) => {
@@ -1473,6 +1480,19 @@ impl<'f, 'a> Context<'f, 'a> {
 
     fn location(&self, name: &str) -> Option<String> {
         self.snapshot.host.locations.get(name).cloned().flatten()
+    }
+
+    /// The collection error of a place `fact` names (`host.locations["setting:tlscacert"]`):
+    /// where it is rests on settings or an environment that could not be read, so neither the
+    /// file found there nor "not set" is known to be what dockerd uses.
+    fn place_error(&self, fact: &FactPath) -> Option<String> {
+        if !fact.has_placeholders() || self.errors.is_empty() {
+            return None;
+        }
+        fact.placeholders().iter().find_map(|name| {
+            let key = format!("host.locations[\"{name}\"]");
+            self.errors.get(key.as_str()).map(|m| m.to_string())
+        })
     }
 
     /// The verdict for a placeholder left unresolved because the host's facts, among which

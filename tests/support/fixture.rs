@@ -104,6 +104,25 @@ impl HostTree {
         }
     }
 
+    /// Writes a dockerd process (pid 4242) serving `url` with `environ` (`NAME=value` pairs),
+    /// or with an environment that cannot be read when `None`: the scan then knows dockerd's
+    /// flags (without them, every setting daemon.json leaves at a default is an error).
+    pub fn dockerd(&self, url: &str, environ: Option<&[&str]>) {
+        self.write(
+            "proc/4242/cmdline",
+            &format!("/usr/bin/dockerd\0-H\0{url}\0"),
+            0o444,
+        );
+        match environ {
+            Some(vars) => {
+                let text: String = vars.iter().map(|v| format!("{v}\0")).collect();
+                self.write("proc/4242/environ", &text, 0o400);
+            }
+            // A folder where the file should be: unreadable even to root.
+            None => fs::create_dir_all(self.path("proc/4242/environ")).unwrap(),
+        }
+    }
+
     /// Writes /proc/1/mountinfo: `/` only, or also /var/lib/docker on its own device.
     pub fn mountinfo(&self, separate_docker_root: bool) {
         let mut text = String::from("27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n");
