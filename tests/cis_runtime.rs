@@ -360,6 +360,16 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
         .to_string();
     let mount = format!("{socket_dir}:/x:ro");
     run(&d, "sockdir", &[none[0], none[1], "-v", &mount, IMG]);
+    // The folder of the containerd this daemon started under its exec root (no
+    // docker.sock in it, no usual name): whoever reaches containerd.sock runs containers too.
+    let containerd_dir = d.exec_root().join("containerd");
+    assert!(
+        containerd_dir.join("containerd.sock").exists(),
+        "this daemon uses a containerd of its own under {}",
+        containerd_dir.display()
+    );
+    let mount = format!("{}:/x:ro", containerd_dir.display());
+    run(&d, "containerddir", &[none[0], none[1], "-v", &mount, IMG]);
 
     let sock = d.socket_url();
     let out = tempfile::tempdir().unwrap();
@@ -406,6 +416,7 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
             ("5.6", "plainlink", "pass"),
             ("5.32", "plainlink", "pass"),
             ("5.32", "sockdir", "fail"),
+            ("5.32", "containerddir", "fail"),
             ("5.6", "shared", "pass"),
             ("5.6", "sshd", "pass"),
             ("5.6", "loose", "pass"),
