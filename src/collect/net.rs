@@ -232,15 +232,23 @@ impl Namespaces {
             if found.of_pid.contains_key(&pid) {
                 continue;
             }
-            let inode = netns_inode(host, pid);
+            // On the live host the namespace's file is opened once: its inode tells
+            // namespaces apart, and the same descriptor enters it.
+            let opened = live.then(|| open_namespace(pid));
+            let inode = match &opened {
+                Some(Ok((ns, _))) => ns.metadata().ok().map(|m| m.ino()),
+                Some(Err(_)) => None,
+                None => netns_inode(host, pid),
+            };
             if let Some(&i) = inode.and_then(|n| by_inode.get(&n)) {
                 found.of_pid.insert(pid, i);
                 continue;
             }
-            let answer = if live {
-                in_namespace_of(pid, &mut buf).or_else(|_| from_proc(host, pid))
-            } else {
-                from_proc(host, pid)
+            let answer = match opened {
+                Some(Ok((ns, file))) => {
+                    in_namespace(&ns, &file, &mut buf).or_else(|_| from_proc(host, pid))
+                }
+                Some(Err(_)) | None => from_proc(host, pid),
             };
             found.of_pid.insert(pid, found.read.len());
             if let Some(n) = inode {
@@ -526,14 +534,32 @@ pub fn from_netlink(pid: u32) -> Result<Vec<ListeningSocket>, SocketsError> {
 /// Enters the network namespace of `pid` (on the calling thread, which must be dedicated to
 /// this) and dumps its TCP listeners.
 fn in_namespace_of(pid: u32, buf: &mut [u8]) -> Result<Vec<ListeningSocket>, SocketsError> {
+    let (ns, file) = open_namespace(pid)?;
+    in_namespace(&ns, &file, buf)
+}
+
+/// The network namespace file of `pid` on the live host, open, and its path.
+fn open_namespace(pid: u32) -> Result<(std::fs::File, String), SocketsError> {
     let file = format!("/proc/{pid}/ns/net");
-    let ns = std::fs::File::open(&file).map_err(|e| SocketsError::OpenNamespace {
-        path: file.clone(),
-        why: e.to_string(),
-    })?;
-    nix::sched::setns(&ns, CloneFlags::CLONE_NEWNET).map_err(|errno| {
+    match std::fs::File::open(&file) {
+        Ok(ns) => Ok((ns, file)),
+        Err(e) => Err(SocketsError::OpenNamespace {
+            path: file,
+            why: e.to_string(),
+        }),
+    }
+}
+
+/// Enters network namespace `ns` (opened from `file`) on the calling thread, which must be
+/// dedicated to this, and dumps its TCP listeners.
+fn in_namespace(
+    ns: &std::fs::File,
+    file: &str,
+    buf: &mut [u8],
+) -> Result<Vec<ListeningSocket>, SocketsError> {
+    nix::sched::setns(ns, CloneFlags::CLONE_NEWNET).map_err(|errno| {
         SocketsError::EnterNamespace {
-            path: file.clone(),
+            path: file.to_string(),
             errno,
         }
     })?;
