@@ -110,6 +110,26 @@ fn image_rules_tell_well_made_images_from_badly_made_ones() {
         &[fake_apt, ("file.txt", b"hello\n", 0o644)],
         &[],
     );
+    // 4.7 whatever the options and wherever the output goes: a refresh alone still fails, a
+    // quiet refresh followed by an install passes.
+    build(
+        &d,
+        "local/apt-quiet:1",
+        "FROM local/busybox:test\n\
+         COPY apt-get /bin/apt-get\n\
+         RUN apt-get -o Acquire::Retries=3 -qq update > /dev/null 2>&1\n",
+        &[fake_apt],
+        &[],
+    );
+    build(
+        &d,
+        "local/apt-quiet-then:1",
+        "FROM local/busybox:test\n\
+         COPY apt-get /bin/apt-get\n\
+         RUN apt-get -o Acquire::Retries=3 update >/dev/null && apt-get install -y curl\n",
+        &[fake_apt],
+        &[],
+    );
     build(
         &d,
         "local/secret-env:1",
@@ -180,6 +200,8 @@ fn image_rules_tell_well_made_images_from_badly_made_ones() {
     r.expect_instance("4.7", "local/good:1", "pass");
     r.expect_instance("4.7", "local/bad:1", "fail");
     r.expect_instance("4.7", "local/busybox:test", "pass");
+    r.expect_instance("4.7", "local/apt-quiet:1", "fail");
+    r.expect_instance("4.7", "local/apt-quiet-then:1", "pass");
     assert!(
         r.instance_message("4.7", "local/bad:1")
             .contains("apt-get update"),
