@@ -47,6 +47,9 @@ pub fn parse(name: &str, text: &str) -> Result<Snapshot, SnapshotError> {
     if !(SNAPSHOT_SCHEMA_OLDEST..=SNAPSHOT_SCHEMA_VERSION).contains(&snap.schema_version) {
         return Err(version_error(snap.schema_version));
     }
+    // Derived, so that a snapshot written before the fact existed has it too.
+    let mut snap = snap;
+    snap.host.derive_daemon_sockets();
     Ok(snap)
 }
 
@@ -185,6 +188,12 @@ pub struct HostFacts {
     /// that exists here). A rule that names the location is asked of each place.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub further_locations: BTreeMap<String, Vec<String>>,
+    /// Every unix socket found here through which the daemon is controlled: the Docker
+    /// socket and every further one dockerd listens on (`socket:docker`), and the containerd
+    /// socket it uses (`socket:containerd`). Derived from `locations` and `further_locations`
+    /// ([`HostFacts::derive_daemon_sockets`]) when a snapshot is collected or read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub daemon_sockets: Vec<String>,
     /// File facts keyed by absolute host path (without the host root prefix).
     pub files: BTreeMap<String, FileFacts>,
     /// Every file and directory below a directory rules name (`/etc/docker/certs.d`), keyed by
@@ -838,6 +847,27 @@ pub struct SpecialFile {
     pub layer: String,
 }
 
+/// The locations [`HostFacts::daemon_sockets`] is made of.
+pub const DAEMON_SOCKET_LOCATIONS: [&str; 2] = ["socket:docker", "socket:containerd"];
+
+impl HostFacts {
+    /// Sets [`HostFacts::daemon_sockets`] from the places of [`DAEMON_SOCKET_LOCATIONS`] found,
+    /// each once, in that order.
+    pub fn derive_daemon_sockets(&mut self) {
+        let mut sockets: Vec<String> = Vec::new();
+        for name in DAEMON_SOCKET_LOCATIONS {
+            let found = self.locations.get(name).cloned().flatten();
+            let further = self.further_locations.get(name).into_iter().flatten();
+            for place in found.iter().chain(further) {
+                if !sockets.contains(place) {
+                    sockets.push(place.clone());
+                }
+            }
+        }
+        self.daemon_sockets = sockets;
+    }
+}
+
 impl Snapshot {
     /// Builds every container's and image's facts document now, so that evaluating the
     /// snapshot only reads them: collection calls it once the facts are in. Containers are
@@ -914,6 +944,37 @@ mod tests {
         assert!(e.starts_with("s.json:1:"), "{e}");
         assert!(!e.contains('\n'), "{e}");
         assert!(e.contains("unknown field `all_co\\ntainers`"), "{e}");
+    }
+
+    #[test]
+    fn the_daemon_s_sockets_are_every_docker_and_containerd_socket_found_once() {
+        let mut h = HostFacts::default();
+        h.derive_daemon_sockets();
+        assert!(h.daemon_sockets.is_empty());
+        h.locations
+            .insert("socket:docker".into(), Some("/run/docker.sock".into()));
+        h.locations.insert("socket:containerd".into(), None);
+        h.locations
+            .insert("unit:docker.socket".into(), Some("/lib/x".into()));
+        h.further_locations.insert(
+            "socket:docker".into(),
+            vec!["/srv/api.sock".into(), "/run/docker.sock".into()],
+        );
+        h.derive_daemon_sockets();
+        assert_eq!(h.daemon_sockets, ["/run/docker.sock", "/srv/api.sock"]);
+        h.locations.insert(
+            "socket:containerd".into(),
+            Some("/srv/exec/containerd/containerd.sock".into()),
+        );
+        h.derive_daemon_sockets();
+        assert_eq!(
+            h.daemon_sockets,
+            [
+                "/run/docker.sock",
+                "/srv/api.sock",
+                "/srv/exec/containerd/containerd.sock"
+            ]
+        );
     }
 
     #[test]

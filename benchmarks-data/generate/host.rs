@@ -259,6 +259,7 @@ impl Gen {
             }
             h.locations.insert(name, found);
         }
+        h.derive_daemon_sockets();
         h.files.insert(
             "/etc/docker".into(),
             owned(self.secure(K_ETC_DOCKER), "dir", "0755", "0775"),

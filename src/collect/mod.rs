@@ -1289,6 +1289,7 @@ fn merge_host(snap: &mut Snapshot, basics: HostPart, placed: Placed) {
     facts.locations = p.locations;
     facts.searched = p.searched;
     facts.further_locations = p.further_locations;
+    facts.derive_daemon_sockets();
     facts.files = p.files;
     facts.trees = p.trees;
     facts.docker_group = p.docker_group;

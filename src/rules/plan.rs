@@ -6,9 +6,10 @@ use super::path::{FactPath, Segment};
 use super::RuleSet;
 use crate::facts::placeholder::{placeholders_in, prose_placeholders};
 use crate::facts::plan::Plan;
+use crate::snapshot::DAEMON_SOCKET_LOCATIONS;
 
-/// Everything `rules` read from `host.files`, `host.trees`, `host.sysctl`, `host.sysctl_each`
-/// and audit targets,
+/// Everything `rules` read from `host.files`, `host.trees`, `host.sysctl`, `host.sysctl_each`,
+/// `host.daemon_sockets` (the locations it is made of) and audit targets,
 /// and the places their remediation texts name (shown as this host has them).
 pub fn collection_plan(rules: &RuleSet) -> Plan {
     let mut plan = Plan::default();
@@ -26,6 +27,12 @@ fn note_host_fact(plan: &mut Plan, fact: &FactPath) {
     plan.locations.extend(fact.placeholders());
     if fact.root != "host" {
         return;
+    }
+    if let [Segment::Key(kind), ..] = fact.segments.as_slice() {
+        if kind == "daemon_sockets" {
+            plan.locations
+                .extend(DAEMON_SOCKET_LOCATIONS.iter().map(|n| n.to_string()));
+        }
     }
     if let [Segment::Key(kind), Segment::Key(key), ..] = fact.segments.as_slice() {
         let set = match kind.as_str() {
@@ -49,6 +56,34 @@ fn visit(plan: &mut Plan, check: &Check) {
         if let Op::Audits(target) = &t.op {
             plan.locations.extend(placeholders_in(target));
             plan.files.insert(target.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_reading_the_daemon_s_sockets_has_both_placeholders_located() {
+        let rule = r#"
+[[rule]]
+id = "BW-TEST-1"
+title = "t"
+description = "d"
+rationale = "r"
+remediation = "m"
+level = 1
+assessment = "automated"
+severity = "high"
+scope = "each-container"
+references = ["x"]
+check = { every = "container.inspect.Mounts", check = { fact = "item.Source", encloses-none-of = { fact = "host.daemon_sockets" }, missing = "pass" } }
+"#;
+        let rules = crate::rules::loader::parse_file("t.toml", rule).unwrap();
+        let plan = collection_plan(&RuleSet::new(rules));
+        for name in DAEMON_SOCKET_LOCATIONS {
+            assert!(plan.locations.contains(name), "{name}: {plan:?}");
         }
     }
 }
