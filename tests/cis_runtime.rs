@@ -892,3 +892,47 @@ fn every_spelling_of_every_address_and_publish_all_fail_5_14() {
         ],
     );
 }
+
+#[test]
+fn another_host_s_daemon_leaves_where_bind_mounts_lead_an_error() {
+    // A daemon reached over TCP that no dockerd of the host tree serves (the tree's listens on
+    // a unix socket only) is taken for another host's: its bind mounts' sources are that
+    // host's paths, and its pids that host's processes; following either here would judge
+    // other files and other processes.
+    let port = free_high_port();
+    let tcp = format!("tcp://127.0.0.1:{port}");
+    let d = PrivateDaemon::start_with_args(json!({}), &["-H", &tcp], |_| {});
+    d.import_busybox();
+    let shared = tempfile::tempdir().unwrap();
+    let mount = format!("{}:/x:ro", shared.path().display());
+    run(&d, "bound", &["--network", "none", "-v", &mount, IMG]);
+    run(&d, "unbound", &["--network", "none", IMG]);
+    let tree = support::fixture::HostTree::new();
+    tree.dockerd("unix:///run/docker.sock", Some(&["HOME=/root"]));
+    let root = tree.root_arg();
+    let out = tempfile::tempdir().unwrap();
+    let r = bollwerk(
+        &[
+            "scan",
+            "--docker-host",
+            &tcp,
+            "--host-root",
+            &root,
+            "--include",
+            "5.7,5.10,5.32",
+        ],
+        out.path(),
+    );
+    r.expect_instance("5.32", "bound", "error");
+    let m = r.instance_message("5.32", "bound");
+    assert!(m.contains("taken for another host's"), "{m}");
+    r.expect_instance("5.32", "unbound", "pass");
+    // Its pids are not this host's: no /proc is read for them, whatever runs here under
+    // those numbers; the processes come from the daemon (`docker top`).
+    for name in ["bound", "unbound"] {
+        r.expect_instance("5.10", name, "error");
+        let m = r.instance_message("5.10", name);
+        assert!(m.contains("not this host's"), "{m}");
+        r.expect_instance("5.7", name, "pass");
+    }
+}

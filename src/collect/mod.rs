@@ -14,6 +14,11 @@
 //! bring back) is read by the same deadline. Left without one: the host's part when the
 //! async runtime cannot start.
 //!
+//! A daemon taken for another host's (its address is none this host serves, see
+//! [`process::find_dockerd`]) is judged by nothing of this host that concerns it: its
+//! settings, its containers' `/proc` (the pids it gives are its host's) and where their bind
+//! mounts lead are errors, and their processes come from `docker top`.
+//!
 //! One concurrency model, tokio: daemon requests run concurrently as tasks (see [`docker`]);
 //! the host's files, audit rules and kernel parameters, each running container's `/proc` and
 //! cgroup files, and each container's network namespace are read by blocking tasks
@@ -118,6 +123,9 @@ struct Collection<'a> {
     /// Why the daemon's configuration is unknown when it was still being read at the
     /// deadline: nothing more is read on the host then.
     config_unread: Option<String>,
+    /// Why the daemon is taken for another host's, when it is: its containers' host paths are
+    /// that host's, not this one's.
+    daemon_elsewhere: Option<String>,
 }
 
 /// Each running container's listening sockets, by pid.
@@ -282,6 +290,7 @@ impl<'a> Collection<'a> {
             host_ns: None,
             host_ns_note: None,
             config_unread: None,
+            daemon_elsewhere: None,
         })
     }
 
@@ -316,15 +325,16 @@ impl<'a> Collection<'a> {
         // keeps it rather than the collection's own.
         let mut snap = self.snap.clone();
         let read = move || {
-            read_daemon_config(&mut snap, &host, &endpoint);
+            let elsewhere = read_daemon_config(&mut snap, &host, &endpoint);
             let dockerd = snap.daemon.process.as_ref().map(|p| p.pid);
             let namespaces = host_namespaces(&host, dockerd);
-            (snap, namespaces)
+            (snap, namespaces, elsewhere)
         };
         match self.in_time(CONFIG_READ, read) {
-            Ok((snap, namespaces)) => {
+            Ok((snap, namespaces, elsewhere)) => {
                 self.snap = snap;
                 (self.host_ns, self.host_ns_note) = namespaces;
+                self.daemon_elsewhere = elsewhere;
             }
             Err(unfinished) => {
                 let past = matches!(unfinished, Unfinished::PastDeadline(_));
@@ -430,6 +440,7 @@ impl<'a> Collection<'a> {
         let running_rx = Arc::new(std::sync::Mutex::new(running_rx));
         // Shared, so that what was read is there even if a reader is stuck at the deadline.
         let runtimes = Arc::new(std::sync::Mutex::new(HashMap::new()));
+        let elsewhere = self.daemon_elsewhere.is_some();
         let proc_tasks: Vec<_> = (0..PROC_READERS)
             .map(|_| {
                 let (host, host_ns) = (host.clone(), host_ns.clone());
@@ -439,6 +450,11 @@ impl<'a> Collection<'a> {
                     // The lock is held only while waiting for the next container.
                     let next = || lock(&running_rx).blocking_recv();
                     while let Some((id, pid)) = next() {
+                        // Another host's daemon numbers its own processes: a process of
+                        // this host with that number is not the container's.
+                        if elsewhere {
+                            continue;
+                        }
                         let _ = netns_tx.send(pid);
                         let read = read_runtime(&host, &id, pid, host_ns.as_ref());
                         lock(&runtimes).insert(id, read);
@@ -565,6 +581,10 @@ impl<'a> Collection<'a> {
             mut listening,
             past_deadline,
         } = read;
+        if let Some(elsewhere) = &self.daemon_elsewhere {
+            let why = format!("the daemon is taken for another host's ({elsewhere}): the processes it names are not this host's, so its containers' /proc is not read here");
+            return attach_runtime(&mut self.snap, None, runtimes, &mut listening, &why);
+        }
         // Past the deadline nothing more is read: what is missing is an error.
         let unread = match past_deadline {
             Some(why) => why,
@@ -675,6 +695,15 @@ impl<'a> Collection<'a> {
             })
             .collect();
         if wanted.is_empty() {
+            return;
+        }
+        // Another host's daemon mounts that host's paths: this one's say nothing of them.
+        if let Some(elsewhere) = &self.daemon_elsewhere {
+            let why = format!("the daemon is taken for another host's ({elsewhere}): where its bind mounts' sources lead there cannot be read from here");
+            for (i, _) in wanted {
+                let c = &mut self.snap.containers[i];
+                c.errors.insert("resolved_sources".into(), why.clone());
+            }
             return;
         }
         let host = self.host.clone();
@@ -842,7 +871,8 @@ async fn by_end<T>(
 }
 
 /// dockerd's process, daemon.json and flags → effective settings (before `info`).
-fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
+/// Returns why the daemon is taken for another host's, when it is.
+fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) -> Option<String> {
     let mut flags = daemon_config::Flags::default();
     let mut flags_unread = None;
     match process::find_dockerd(host, &endpoint.url) {
@@ -860,7 +890,7 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
                 format!("{e}: its daemon.json and flags cannot be read from here"),
             );
             snap.daemon.settings = daemon_config::merge(BTreeMap::new(), BTreeMap::new());
-            return;
+            return Some(e.to_string());
         }
         Err(e) => {
             snap.notes.push(format!(
@@ -907,6 +937,7 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) {
     if let Some(why) = flags_unread {
         flag_defaults_unknown(snap, &why);
     }
+    None
 }
 
 /// The settings of daemon.json (`file`, read as `from_file`) that may not be in force because
