@@ -364,6 +364,20 @@ mod tests {
         );
     }
 
+    /// Settings as daemon.json would give them.
+    fn from_daemon_json(pairs: &[(&str, serde_json::Value)]) -> BTreeMap<String, Sourced> {
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                let s = Sourced {
+                    value: v.clone(),
+                    source: "/etc/docker/daemon.json:1".into(),
+                };
+                (k.to_string(), s)
+            })
+            .collect()
+    }
+
     #[test]
     fn tls_files_no_setting_names_are_dockerd_s_defaults() {
         assert_eq!(default_tls_dir(None, 0), "/root/.docker");
@@ -377,18 +391,7 @@ mod tests {
 
         let root = tempfile::tempdir().unwrap();
         let host = HostFs::new(root.path());
-        let on = |pairs: &[(&str, serde_json::Value)]| -> BTreeMap<String, Sourced> {
-            pairs
-                .iter()
-                .map(|(k, v)| {
-                    let s = Sourced {
-                        value: v.clone(),
-                        source: "/etc/docker/daemon.json:1".into(),
-                    };
-                    (k.to_string(), s)
-                })
-                .collect()
-        };
+        let on = from_daemon_json;
         let searched = |settings: &BTreeMap<String, Sourced>, name: &str| {
             let inputs = LocationInputs {
                 settings,
@@ -425,18 +428,7 @@ mod tests {
 
     #[test]
     fn a_tls_file_resting_on_unknown_settings_or_environment_is_unknown() {
-        let settings = |pairs: &[(&str, serde_json::Value)]| -> BTreeMap<String, Sourced> {
-            pairs
-                .iter()
-                .map(|(k, v)| {
-                    let s = Sourced {
-                        value: v.clone(),
-                        source: "/etc/docker/daemon.json:1".into(),
-                    };
-                    (k.to_string(), s)
-                })
-                .collect()
-        };
+        let settings = from_daemon_json;
         let flags_unread = unknown_settings([
             ("daemon.settings.tlscacert", "a flag may set tlscacert"),
             ("daemon.settings.tlsverify", "a flag may set tlsverify"),
