@@ -253,6 +253,97 @@ impl ProcDir {
     }
 }
 
+/// A folder of a kernel file system (a cgroup's), held open on the live host so that its files
+/// and folders are reached from it (`openat`) instead of walking the whole path again for each:
+/// on cgroup v2 one folder holds a container's limits and its process list. Below another root
+/// than `/`, each is resolved inside that root like any host path.
+pub struct KernelDir<'h> {
+    host: &'h HostFs,
+    /// The folder, open, on the live host: files are opened from it and it is listed itself.
+    dir: Option<nix::dir::Dir>,
+    /// Its host path, for messages and below another root.
+    path: String,
+}
+
+impl<'h> KernelDir<'h> {
+    /// Opens host folder `path` (`/sys/fs/cgroup/…`).
+    pub fn open(host: &'h HostFs, path: &str) -> io::Result<KernelDir<'h>> {
+        let dir = if host.live && is_kernel_path(path) {
+            let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+            let fd = nix::fcntl::open(path, flags, nix::sys::stat::Mode::empty())?;
+            Some(nix::dir::Dir::from_fd(fd)?)
+        } else {
+            // Below another root: the folder must be there, as on the live host.
+            if !host.is_dir(path) {
+                return Err(io::Error::from(io::ErrorKind::NotFound));
+            }
+            None
+        };
+        Ok(KernelDir {
+            host,
+            dir,
+            path: path.trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// The folder's host path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The host path of `name` in this folder (for messages).
+    pub fn path_of(&self, name: &str) -> String {
+        format!("{}/{name}", self.path)
+    }
+
+    /// The text of file `name` in this folder, at most [`MAX_PSEUDO_FILE_BYTES`].
+    pub fn read_string(&self, name: &str) -> io::Result<String> {
+        let Some(dir) = &self.dir else {
+            return self.host.read_kernel_file(&self.path_of(name));
+        };
+        let flags = OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW;
+        let fd = nix::fcntl::openat(dir, name, flags, nix::sys::stat::Mode::empty())?;
+        let bytes = read_all(fs::File::from(fd), MAX_PSEUDO_FILE_BYTES)?;
+        String::from_utf8(bytes).map_err(|_| not_utf8())
+    }
+
+    /// The folders in this folder, sorted.
+    pub fn subdirs(&mut self) -> io::Result<Vec<String>> {
+        let Some(dir) = &mut self.dir else {
+            return self.host.subdirs(&self.path);
+        };
+        let mut names = Vec::new();
+        for entry in dir.iter() {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy();
+            if name == "." || name == ".." {
+                continue;
+            }
+            // Kernel file systems give every entry's type.
+            if entry.file_type() == Some(nix::dir::Type::Directory) {
+                names.push(name.into_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// Folder `name` in this folder, open.
+    pub fn open_sub(&self, name: &str) -> io::Result<KernelDir<'h>> {
+        let path = self.path_of(name);
+        let Some(dir) = &self.dir else {
+            return KernelDir::open(self.host, &path);
+        };
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW;
+        let sub = nix::fcntl::openat(dir, name, flags, nix::sys::stat::Mode::empty())?;
+        Ok(KernelDir {
+            host: self.host,
+            dir: Some(nix::dir::Dir::from_fd(sub)?),
+            path,
+        })
+    }
+}
+
 fn not_utf8() -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::error::HostFileError;
-use super::hostfs::{HostFs, ProcDir};
+use super::hostfs::{HostFs, KernelDir, ProcDir};
 use crate::snapshot::{CgroupFacts, NamespaceFacts, RuntimeFacts};
 
 /// Namespace kinds compared with the host's.
@@ -278,6 +278,29 @@ fn cgroup(
             Err(source) => Err(HostFileError::Read { path: p, source }),
         }
     };
+    // Several files of one cgroup folder: read from the folder, open once (a folder that is
+    // gone has none of them).
+    let open = |dir: &str| -> Result<Option<KernelDir<'_>>, HostFileError> {
+        match KernelDir::open(host, dir) {
+            Ok(folder) => Ok(Some(folder)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(HostFileError::Read {
+                path: dir.to_string(),
+                source,
+            }),
+        }
+    };
+    let read_in = |folder: &Option<KernelDir>, name: &str| -> Result<Option<String>, HostFileError> {
+        let Some(folder) = folder else { return Ok(None) };
+        match folder.read_string(name) {
+            Ok(s) => Ok(Some(s.trim().to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(HostFileError::Read {
+                path: folder.path_of(name),
+                source,
+            }),
+        }
+    };
     let limit = |s: Option<String>| -> Option<u64> {
         // "max" and v1's huge page-aligned "unlimited" values mean no limit.
         s.and_then(|s| s.parse::<u64>().ok())
@@ -307,15 +330,18 @@ fn cgroup(
         path: file,
         lacks: "names no cgroup".into(),
     })?;
-    let dir = format!("/sys/fs/cgroup{}", if path == "/" { "" } else { &path });
-    let quota = read(format!("{dir}/cpu.max"))?
+    let folder = open(&format!(
+        "/sys/fs/cgroup{}",
+        if path == "/" { "" } else { &path }
+    ))?;
+    let quota = read_in(&folder, "cpu.max")?
         .and_then(|s| s.split_whitespace().next().and_then(|q| q.parse().ok()));
     Ok(CgroupFacts {
         version: 2,
         path,
-        memory_limit: limit(read(format!("{dir}/memory.max"))?),
-        pids_limit: limit(read(format!("{dir}/pids.max"))?),
-        cpu_weight: read(format!("{dir}/cpu.weight"))?.and_then(|s| s.parse().ok()),
+        memory_limit: limit(read_in(&folder, "memory.max")?),
+        pids_limit: limit(read_in(&folder, "pids.max")?),
+        cpu_weight: read_in(&folder, "cpu.weight")?.and_then(|s| s.parse().ok()),
         cpu_quota_us: quota,
     })
 }
@@ -340,28 +366,39 @@ fn container_root<'p>(path: &'p str, container: Option<&str>) -> &'p str {
 /// the cgroup files list them. A folder that cannot be listed is an error: the list would look
 /// whole.
 fn pids_below(host: &HostFs, dir: &str) -> Result<Vec<u32>, HostFileError> {
+    const PROCS: &str = "cgroup.procs";
+    // Each folder is opened once, below the one above it: its process list and its folders
+    // are read from it.
+    let top = KernelDir::open(host, dir).map_err(HostFileError::read(format!("{dir}/{PROCS}")))?;
     let mut pids = Vec::new();
-    let mut folders = vec![dir.to_string()];
-    while let Some(folder) = folders.pop() {
-        let procs_file = format!("{folder}/cgroup.procs");
-        let text = match host.read_kernel_file(&procs_file) {
+    let mut folders = vec![top];
+    let mut below_top = false;
+    while let Some(mut folder) = folders.pop() {
+        let text = match folder.read_string(PROCS) {
             Ok(text) => text,
             // A cgroup below the container's, gone since it was listed (a unit that ended).
-            Err(e) if folder != dir && e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(HostFileError::read(&procs_file)(e)),
+            Err(e) if below_top && e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(HostFileError::read(folder.path_of(PROCS))(e)),
         };
+        below_top = true;
         for p in text.lines().filter_map(|l| l.trim().parse::<u32>().ok()) {
             if !pids.contains(&p) {
                 pids.push(p);
             }
         }
-        let below = host
-            .subdirs(&folder)
-            .map_err(|source| HostFileError::List {
-                path: folder.clone(),
-                source,
-            })?;
-        folders.extend(below.into_iter().rev().map(|sub| format!("{folder}/{sub}")));
+        let path = folder.path().to_string();
+        let list_error = |source| HostFileError::List { path, source };
+        let below = match folder.subdirs() {
+            Ok(below) => below,
+            Err(source) => return Err(list_error(source)),
+        };
+        for sub in below.into_iter().rev() {
+            match folder.open_sub(&sub) {
+                Ok(d) => folders.push(d),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(list_error(source)),
+            }
+        }
     }
     Ok(pids)
 }
