@@ -309,23 +309,10 @@ impl<'h> KernelDir<'h> {
 
     /// The folders in this folder, sorted.
     pub fn subdirs(&mut self) -> io::Result<Vec<String>> {
-        let Some(dir) = &mut self.dir else {
-            return self.host.subdirs(&self.path);
-        };
-        let mut names = Vec::new();
-        for entry in dir.iter() {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy();
-            if name == "." || name == ".." {
-                continue;
-            }
-            // Kernel file systems give every entry's type.
-            if entry.file_type() == Some(nix::dir::Type::Directory) {
-                names.push(name.into_owned());
-            }
+        match &mut self.dir {
+            Some(dir) => folder_names(dir, &self.path, self.host),
+            None => self.host.subdirs(&self.path),
         }
-        names.sort();
-        Ok(names)
     }
 
     /// Folder `name` in this folder, open.
@@ -342,6 +329,29 @@ impl<'h> KernelDir<'h> {
             path,
         })
     }
+}
+
+/// The names of the folders listed by `dir` (host folder `path`), sorted: from the entries'
+/// types where the file system gives them (cgroup and proc file systems do), else by opening
+/// each.
+fn folder_names(dir: &mut nix::dir::Dir, path: &str, host: &HostFs) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in dir.iter() {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy();
+        if name == "." || name == ".." {
+            continue;
+        }
+        let is_dir = match entry.file_type() {
+            Some(t) => t == nix::dir::Type::Directory,
+            None => host.is_dir(&format!("{path}/{name}")),
+        };
+        if is_dir {
+            names.push(name.into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
 }
 
 fn not_utf8() -> io::Error {
@@ -463,24 +473,7 @@ impl HostFs {
         } else {
             self.jail.open(path, Follow::Final, flags)?
         };
-        let mut dir = nix::dir::Dir::from_fd(fd)?;
-        let mut names = Vec::new();
-        for entry in dir.iter() {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy();
-            if name == "." || name == ".." {
-                continue;
-            }
-            let is_dir = match entry.file_type() {
-                Some(t) => t == nix::dir::Type::Directory,
-                None => self.is_dir(&format!("{path}/{name}")),
-            };
-            if is_dir {
-                names.push(name.into_owned());
-            }
-        }
-        names.sort();
-        Ok(names)
+        folder_names(&mut nix::dir::Dir::from_fd(fd)?, path, self)
     }
 
     /// Whether a host path exists (following symlinks inside the root).

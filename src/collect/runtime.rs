@@ -290,17 +290,20 @@ fn cgroup(
             }),
         }
     };
-    let read_in = |folder: &Option<KernelDir>, name: &str| -> Result<Option<String>, HostFileError> {
-        let Some(folder) = folder else { return Ok(None) };
-        match folder.read_string(name) {
-            Ok(s) => Ok(Some(s.trim().to_string())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(HostFileError::Read {
-                path: folder.path_of(name),
-                source,
-            }),
-        }
-    };
+    let read_in =
+        |folder: &Option<KernelDir>, name: &str| -> Result<Option<String>, HostFileError> {
+            let Some(folder) = folder else {
+                return Ok(None);
+            };
+            match folder.read_string(name) {
+                Ok(s) => Ok(Some(s.trim().to_string())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(source) => Err(HostFileError::Read {
+                    path: folder.path_of(name),
+                    source,
+                }),
+            }
+        };
     let limit = |s: Option<String>| -> Option<u64> {
         // "max" and v1's huge page-aligned "unlimited" values mean no limit.
         s.and_then(|s| s.parse::<u64>().ok())
