@@ -49,7 +49,7 @@ pub fn parse(name: &str, text: &str) -> Result<Snapshot, SnapshotError> {
     }
     // Derived, so that a snapshot written before the fact existed has it too.
     let mut snap = snap;
-    snap.host.derive_daemon_sockets();
+    snap.derive_host_facts();
     Ok(snap)
 }
 
@@ -191,7 +191,8 @@ pub struct HostFacts {
     /// Every unix socket found here through which the daemon is controlled: the Docker
     /// socket and every further one dockerd listens on (`socket:docker`), and the containerd
     /// socket it uses (`socket:containerd`). Derived from `locations` and `further_locations`
-    /// ([`HostFacts::derive_daemon_sockets`]) when a snapshot is collected or read.
+    /// ([`Snapshot::derive_host_facts`]) when a snapshot is collected or read; an error where
+    /// one of those is.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub daemon_sockets: Vec<String>,
     /// File facts keyed by absolute host path (without the host root prefix).
@@ -896,6 +897,32 @@ impl Snapshot {
         }
     }
 
+    /// Sets the host facts derived from others ([`HostFacts::derive_daemon_sockets`]). Where a
+    /// fact they are made of is a collection error (the locations, or one of the places), the
+    /// derived fact is that error too: a list made of what could not be read is not a short
+    /// list.
+    pub fn derive_host_facts(&mut self) {
+        const DERIVED: &str = "host.daemon_sockets";
+        self.host.derive_daemon_sockets();
+        if self.errors.iter().any(|e| e.fact == DERIVED) {
+            return;
+        }
+        let made_of = |fact: &str| {
+            ["host.locations", "host.further_locations"]
+                .iter()
+                .any(|kind| {
+                    fact == *kind
+                        || DAEMON_SOCKET_LOCATIONS
+                            .iter()
+                            .any(|name| fact == format!("{kind}[\"{name}\"]"))
+                })
+        };
+        if let Some(why) = self.errors.iter().find(|e| made_of(&e.fact)) {
+            let message = why.message.clone();
+            self.error(DERIVED, message);
+        }
+    }
+
     /// An empty snapshot for `host_root` and `docker_host`, stamped now.
     pub fn new(host_root: &str, docker_host: &str, all_containers: bool) -> Snapshot {
         let now = Utc::now();
@@ -975,6 +1002,36 @@ mod tests {
                 "/srv/exec/containerd/containerd.sock"
             ]
         );
+    }
+
+    #[test]
+    fn the_daemon_s_sockets_are_an_error_where_their_places_are() {
+        let mut snap = Snapshot::new("/", "unix:///run/docker.sock", false);
+        snap.host
+            .locations
+            .insert("socket:docker".into(), Some("/run/docker.sock".into()));
+        snap.error("host.locations", "located with settings that came too late");
+        let text = serde_json::to_string(&snap).unwrap();
+        let read = parse("s.json", &text).unwrap();
+        assert_eq!(read.host.daemon_sockets, ["/run/docker.sock"]);
+        let derived: Vec<_> = read
+            .errors
+            .iter()
+            .filter(|e| e.fact == "host.daemon_sockets")
+            .collect();
+        assert_eq!(derived.len(), 1, "{:?}", read.errors);
+        assert_eq!(
+            derived[0].message,
+            "located with settings that came too late"
+        );
+        // Read again, it is not added twice.
+        let again = parse("s.json", &serde_json::to_string(&read).unwrap()).unwrap();
+        assert_eq!(again.errors.len(), read.errors.len());
+        // Errors elsewhere leave it alone.
+        let mut fine = Snapshot::new("/", "unix:///run/docker.sock", false);
+        fine.error("host.files[\"/etc/docker\"]", "permission denied");
+        fine.derive_host_facts();
+        assert!(fine.errors.iter().all(|e| e.fact != "host.daemon_sockets"));
     }
 
     #[test]

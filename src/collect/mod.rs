@@ -227,8 +227,9 @@ fn bind_sources(c: &crate::snapshot::ContainerFacts) -> Vec<String> {
 }
 
 /// The host facts the daemon's settings locate ([`read_host_placed`]).
-const PLACED_FACTS: [&str; 5] = [
+const PLACED_FACTS: [&str; 6] = [
     "host.locations",
+    "host.further_locations",
     "host.files",
     "host.trees",
     "host.docker_group",
@@ -271,6 +272,7 @@ impl<'a> Collection<'a> {
                 let unknown = unknown_settings_of(&snap);
                 let placed = read_host_placed(&host, opts, plan, &snap.daemon, &unknown);
                 merge_host(&mut snap, basics, placed);
+                snap.derive_host_facts();
                 return Err(Box::new(snap));
             }
         };
@@ -745,6 +747,7 @@ impl<'a> Collection<'a> {
         // left behind (it ends with the process) rather than waited for.
         runtime.shutdown_background();
         snap.containers.iter_mut().for_each(derive);
+        snap.derive_host_facts();
         snap.build_documents();
         snap.finished_at = Utc::now();
         snap
@@ -1320,7 +1323,6 @@ fn merge_host(snap: &mut Snapshot, basics: HostPart, placed: Placed) {
     facts.locations = p.locations;
     facts.searched = p.searched;
     facts.further_locations = p.further_locations;
-    facts.derive_daemon_sockets();
     facts.files = p.files;
     facts.trees = p.trees;
     facts.docker_group = p.docker_group;
