@@ -343,6 +343,14 @@ fn on_threads(threads: usize, work: impl Fn() + Sync) {
 /// The outcome of a check before it becomes a status: `Skip` drops out of combinations.
 /// Messages are empty when the context does not explain.
 #[derive(Debug, Clone, PartialEq)]
+/// Why a fact path's placeholders were not all replaced by places ([`Context::concrete`]).
+enum Unplaced {
+    /// This placeholder found nothing on the host.
+    NotFound(String),
+    /// Where a placeholder is rests on what collection could not read: its collection error.
+    InDoubt(String),
+}
+
 enum Verdict {
     Pass,
     /// Failed; the message says which fact and why.
@@ -1182,7 +1190,8 @@ impl<'f, 'a> Context<'f, 'a> {
     ) -> Verdict {
         let segs = match self.concrete(list) {
             Ok(s) => s,
-            Err(ph) => {
+            Err(Unplaced::InDoubt(why)) => return Verdict::Error(why),
+            Err(Unplaced::NotFound(ph)) => {
                 return self.unlocated(inst).unwrap_or_else(|| {
                     missing_verdict(missing, || self.unresolved(&ph), Verdict::Pass)
                 })
@@ -1317,16 +1326,16 @@ impl<'f, 'a> Context<'f, 'a> {
         item: Option<&Item<'_>>,
         ev: &mut Vec<EvidenceItem>,
     ) -> Verdict {
-        if let Some(why) = self.place_error(&t.fact) {
-            let fact = self.text(|| t.fact.to_string());
-            return self.record(ev, Verdict::Error(why), || {
-                let source = self.source(|| "collection error".into());
-                self.evidence(self.named_key(&fact), t, source, Status::Error)
-            });
-        }
         let concrete = match self.concrete(&t.fact) {
             Ok(p) => p,
-            Err(placeholder) => {
+            Err(Unplaced::InDoubt(why)) => {
+                let fact = self.text(|| t.fact.to_string());
+                return self.record(ev, Verdict::Error(why), || {
+                    let source = self.source(|| "collection error".into());
+                    self.evidence(self.named_key(&fact), t, source, Status::Error)
+                });
+            }
+            Err(Unplaced::NotFound(placeholder)) => {
                 let fact = self.text(|| t.fact.to_string());
                 if let Some(verdict) = self.unlocated(inst) {
                     let outcome = verdict.status();
@@ -1449,17 +1458,23 @@ impl<'f, 'a> Context<'f, 'a> {
     }
 
     /// The path's segments with placeholders replaced by host paths (borrowed when it has
-    /// none); Err names the first placeholder that found nothing.
-    fn concrete<'p>(&self, fact: &'p FactPath) -> Result<std::borrow::Cow<'p, [Segment]>, String> {
+    /// none); Err says which placeholder found nothing, or why where one is is in doubt.
+    fn concrete<'p>(
+        &self,
+        fact: &'p FactPath,
+    ) -> Result<std::borrow::Cow<'p, [Segment]>, Unplaced> {
         if !fact.has_placeholders() {
             return Ok(std::borrow::Cow::Borrowed(&fact.segments));
+        }
+        if let Some(why) = self.place_in_doubt(&fact.placeholders()) {
+            return Err(Unplaced::InDoubt(why));
         }
         fact.segments
             .iter()
             .map(|s| match s {
                 Segment::Key(k) if k.contains('{') => substitute(k, |name| self.location(name))
                     .map(Segment::Key)
-                    .map_err(|unresolved| unresolved.0),
+                    .map_err(|unresolved| Unplaced::NotFound(unresolved.0)),
                 other => Ok(other.clone()),
             })
             .collect::<Result<Vec<_>, _>>()
@@ -1482,14 +1497,14 @@ impl<'f, 'a> Context<'f, 'a> {
         self.snapshot.host.locations.get(name).cloned().flatten()
     }
 
-    /// The collection error of a place `fact` names (`host.locations["setting:tlscacert"]`):
+    /// The collection error of one of the places `names` (`host.locations["setting:tlscacert"]`):
     /// where it is rests on settings or an environment that could not be read, so neither the
     /// file found there nor "not set" is known to be what dockerd uses.
-    fn place_error(&self, fact: &FactPath) -> Option<String> {
-        if !fact.has_placeholders() || self.errors.is_empty() {
+    fn place_in_doubt(&self, names: &[String]) -> Option<String> {
+        if self.errors.is_empty() {
             return None;
         }
-        fact.placeholders().iter().find_map(|name| {
+        names.iter().find_map(|name| {
             let key = format!("host.locations[\"{name}\"]");
             self.errors.get(key.as_str()).map(|m| m.to_string())
         })
@@ -1556,9 +1571,10 @@ impl<'f, 'a> Context<'f, 'a> {
                 )))
             }),
             Operand::Fact(path) => {
-                let segs = self
-                    .concrete(path)
-                    .map_err(|ph| Verdict::Error(self.unresolved(&ph)))?;
+                let segs = self.concrete(path).map_err(|u| match u {
+                    Unplaced::InDoubt(why) => Verdict::Error(why),
+                    Unplaced::NotFound(ph) => Verdict::Error(self.unresolved(&ph)),
+                })?;
                 match self.lookup(path, &segs, inst, item) {
                     Lookup::Found { value, .. } => Ok(value),
                     Lookup::Missing(_) => Ok(V::Json(&Value::Null)),
@@ -1681,6 +1697,14 @@ impl<'f, 'a> Context<'f, 'a> {
     fn audits(&self, t: &Test, target: &str, fact: &str, ev: &mut Vec<EvidenceItem>) -> Verdict {
         // What the evidence shows is the watches on one target: a fact of its own.
         let fact_of = |target: &str| format!("{fact}[{}]", Value::from(target));
+        if let Some(why) = self.place_in_doubt(&crate::facts::placeholder::placeholders_in(target))
+        {
+            let fact = fact_of(target);
+            return self.record(ev, Verdict::Error(why), || {
+                let source = self.source(|| "collection error".into());
+                self.evidence(self.named_key(&fact), t, source, Status::Error)
+            });
+        }
         let target = match substitute(target, |n| self.location(n)) {
             Ok(p) => p,
             Err(ph) => {

@@ -758,6 +758,40 @@ fn a_placeholder_left_unlocated_when_the_locations_are_in_doubt_is_an_error() {
 }
 
 #[test]
+fn a_place_in_doubt_is_an_error_wherever_a_rule_names_it() {
+    // Where {setting:tlscacert} is rests on flags that could not be read: a test, a list, an
+    // operand and an audit target naming it are errors, found there or not.
+    let name = "setting:tlscacert";
+    let test = rule(
+        "host",
+        r#"{ fact = "host.files[\"{setting:tlscacert}\"]", absent = true }"#,
+    );
+    let each = rule(
+        "host",
+        r#"{ every = "host.trees[\"{setting:tlscacert}\"]", missing = "notapplicable", check = { fact = "item.owner", owner-is = "root:root" } }"#,
+    );
+    let operand = rule(
+        "host",
+        r#"{ fact = "host.hostname", not-equals = { fact = "host.files[\"{setting:tlscacert}\"].owner" } }"#,
+    );
+    let audit = rule(
+        "host",
+        r#"{ fact = "host.audit", audits = "{setting:tlscacert}" }"#,
+    );
+    let mut snap = daemon_with(json!({}));
+    snap.host.locations.insert(name.into(), None);
+    assert_eq!(status(&test, &snap), Status::Pass);
+    assert_eq!(status(&each, &snap), Status::NotApplicable);
+    snap.error(
+        format!("host.locations[\"{name}\"]"),
+        "dockerd's flags could not be read",
+    );
+    for r in [&test, &each, &operand, &audit] {
+        assert_eq!(status(r, &snap), Status::Error, "{:?}", r.check);
+    }
+}
+
+#[test]
 fn an_error_at_or_above_a_fact_spoils_it_and_not_its_siblings() {
     // A container's own error, an image's error under its place in the snapshot, and a
     // daemon fact's: each at a key above the fact read, and none beside it.
