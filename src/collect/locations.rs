@@ -58,17 +58,10 @@ pub fn unknown(name: &str, inputs: &LocationInputs) -> Option<String> {
     if let Some(why) = unknown(key) {
         return Some(format!("{{{name}}} is not known: {why}"));
     }
-    let named = inputs
-        .settings
-        .get(key)
-        .and_then(|s| s.value.as_str())
-        .is_some_and(|p| !p.is_empty());
-    let gate = match key {
-        _ if named => return None,
-        "tlscacert" => "tlsverify",
-        "tlscert" | "tlskey" => "tls",
-        _ => return None,
-    };
+    if named_path(inputs.settings, key).is_some() {
+        return None;
+    }
+    let (gate, _) = tls_default(key)?;
     if on(inputs.settings, gate) {
         return inputs.environ_unread.map(|why| {
             format!(
@@ -118,6 +111,25 @@ pub fn default_tls_dir(environ: Option<&[u8]>, uid: u32) -> String {
                 .flatten()
         })
         .unwrap_or_else(|| "/root/.docker".into())
+}
+
+/// The path setting `key` holds, when it is a non-empty string.
+fn named_path<'s>(settings: &'s BTreeMap<String, Sourced>, key: &str) -> Option<&'s str> {
+    settings
+        .get(key)
+        .and_then(|s| s.value.as_str())
+        .filter(|p| !p.is_empty())
+}
+
+/// For a TLS file setting, the setting that makes dockerd read a file no setting names, and
+/// that file's name in [`default_tls_dir`]: the CA certificate only to verify clients.
+fn tls_default(key: &str) -> Option<(&'static str, &'static str)> {
+    match key {
+        "tlscacert" => Some(("tlsverify", "ca.pem")),
+        "tlscert" => Some(("tls", "cert.pem")),
+        "tlskey" => Some(("tls", "key.pem")),
+        _ => None,
+    }
 }
 
 /// Whether `key` of `settings` is on (`true`).
@@ -193,30 +205,13 @@ pub fn resolve(
         }
         "config" if what == "daemon.json" => vec![inputs.config_file.to_string()],
         "config" if what == "containerd" => vec!["/etc/containerd/config.toml".into()],
-        "setting" => {
-            let named = inputs
-                .settings
-                .get(what)
-                .and_then(|s| s.value.as_str())
-                .filter(|p| !p.is_empty())
-                .map(str::to_string);
-            // With TLS on, a file no setting names is dockerd's default one; the CA
-            // certificate is only read to verify clients.
-            let default = match what {
-                "tlscacert" if on(inputs.settings, "tlsverify") => Some("ca.pem"),
-                "tlscert" | "tlskey" if on(inputs.settings, "tls") => Some(if what == "tlscert" {
-                    "cert.pem"
-                } else {
-                    "key.pem"
-                }),
-                _ => None,
-            };
-            match (named, default) {
-                (Some(path), _) => vec![path],
-                (None, Some(file)) => vec![format!("{}/{file}", inputs.tls_dir)],
-                (None, None) => Vec::new(),
+        "setting" => match (named_path(inputs.settings, what), tls_default(what)) {
+            (Some(path), _) => vec![path.to_string()],
+            (None, Some((gate, file))) if on(inputs.settings, gate) => {
+                vec![format!("{}/{file}", inputs.tls_dir)]
             }
-        }
+            _ => Vec::new(),
+        },
         "dir" if what == "docker-root" => {
             let root = inputs
                 .settings
