@@ -112,24 +112,20 @@ fn image_rules_tell_well_made_images_from_badly_made_ones() {
     );
     // 4.7 whatever the options and wherever the output goes: a refresh alone still fails, a
     // quiet refresh followed by an install passes.
-    build(
-        &d,
-        "local/apt-quiet:1",
-        "FROM local/busybox:test\n\
-         COPY apt-get /bin/apt-get\n\
-         RUN apt-get -o Acquire::Retries=3 -qq update > /dev/null 2>&1\n",
-        &[fake_apt],
-        &[],
-    );
-    build(
-        &d,
-        "local/apt-quiet-then:1",
-        "FROM local/busybox:test\n\
-         COPY apt-get /bin/apt-get\n\
-         RUN apt-get -o Acquire::Retries=3 update >/dev/null && apt-get install -y curl\n",
-        &[fake_apt],
-        &[],
-    );
+    for (tag, step) in [
+        (
+            "local/apt-quiet:1",
+            "apt-get -o Acquire::Retries=3 -qq update > /dev/null 2>&1",
+        ),
+        (
+            "local/apt-quiet-then:1",
+            "apt-get -o Acquire::Retries=3 update >/dev/null && apt-get install -y curl",
+        ),
+    ] {
+        let dockerfile =
+            format!("FROM local/busybox:test\nCOPY apt-get /bin/apt-get\nRUN {step}\n");
+        build(&d, tag, &dockerfile, &[fake_apt], &[]);
+    }
     build(
         &d,
         "local/secret-env:1",
