@@ -50,6 +50,7 @@ pub fn parse(name: &str, text: &str) -> Result<Snapshot, SnapshotError> {
     // Derived, so that a snapshot written before the fact existed has it too.
     let mut snap = snap;
     snap.derive_host_facts();
+    snap.mark_facts_not_in_file();
     Ok(snap)
 }
 
@@ -219,6 +220,16 @@ pub struct HostFacts {
     pub sysctl_each: BTreeMap<String, BTreeMap<String, String>>,
     /// The `docker` group and who is in it; `null` when the group does not exist.
     pub docker_group: Option<GroupFacts>,
+    /// For each socket of [`daemon_sockets`](HostFacts::daemon_sockets) whose mode lets its
+    /// group connect (group write), keyed by path: the group that owns it (by the socket's gid)
+    /// and who is in it. It can differ from `docker_group`: systemd gives the sockets it hands
+    /// dockerd (`-H fd://`) `SocketGroup=`'s group, dockerd gives those it makes itself its
+    /// `group` setting, and containerd's socket is normally group root. A socket whose mode
+    /// keeps its group out has no entry.
+    /// Absent from a snapshot written before bollwerk read it, or collected for rules that
+    /// do not read it: then it is not collected, and a rule reading it `notchecked`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub socket_groups: Option<BTreeMap<String, GroupFacts>>,
     /// Where the Docker root directory lives; `null` when it could not be determined.
     pub docker_root: Option<DockerRootFacts>,
     /// The daemon-wide seccomp profile, when dockerd's `seccomp-profile` setting names a file
@@ -339,7 +350,7 @@ pub struct AuditRule {
     pub resolved: Option<String>,
 }
 
-/// The docker group and its members.
+/// A group that may control the daemon (the docker group, a socket's group) and its members.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupFacts {
@@ -347,7 +358,8 @@ pub struct GroupFacts {
     pub name: String,
     /// Group id.
     pub gid: u32,
-    /// Users with the group: listed in `/etc/group` or having it as primary group in `/etc/passwd`.
+    /// Users with the group: listed in `/etc/group` or having it as primary group in
+    /// `/etc/passwd`, but for accounts of uid 0 (they control the daemon without it).
     pub members: Vec<String>,
     /// For each member, where membership comes from (`/etc/group:12`, `/etc/passwd:30 (primary group)`).
     pub sources: BTreeMap<String, String>,
@@ -900,11 +912,35 @@ impl Snapshot {
     /// Sets the host facts derived from others ([`HostFacts::derive_daemon_sockets`]). Where a
     /// fact they are made of is a collection error (the locations, or one of the places), the
     /// derived fact is that error too: a list made of what could not be read is not a short
-    /// list.
+    /// list. The same holds for `host.socket_groups`, read from those places.
     pub fn derive_host_facts(&mut self) {
-        const DERIVED: &str = "host.daemon_sockets";
         self.host.derive_daemon_sockets();
-        if self.errors.iter().any(|e| e.fact == DERIVED) {
+        // Both are made of the sockets' locations.
+        for derived in ["host.daemon_sockets", "host.socket_groups"] {
+            self.mark_made_of_sockets(derived);
+        }
+    }
+
+    /// Marks as not collected the facts a snapshot file lacks that collection reads only for
+    /// rules that need them, or that an older bollwerk did not read (`host.socket_groups`):
+    /// absent, they would read as empty.
+    fn mark_facts_not_in_file(&mut self) {
+        const GROUPS: &str = "host.socket_groups";
+        let unread = self.host.socket_groups.is_none()
+            && !self.errors.iter().any(|e| e.fact == GROUPS)
+            && !self.not_collected.iter().any(|e| e.fact == GROUPS);
+        if unread {
+            self.not_collected.push(CollectError {
+                fact: GROUPS.into(),
+                message: "the groups of the daemon's sockets are not in this snapshot (written by an older bollwerk, or for rules that do not read them): collect again".into(),
+            });
+        }
+    }
+
+    /// Makes `derived` the error of the daemon's sockets' locations, where they are one and it
+    /// is not an error already.
+    fn mark_made_of_sockets(&mut self, derived: &str) {
+        if self.errors.iter().any(|e| e.fact == derived) {
             return;
         }
         let made_of = |fact: &str| {
@@ -919,7 +955,7 @@ impl Snapshot {
         };
         if let Some(why) = self.errors.iter().find(|e| made_of(&e.fact)) {
             let message = why.message.clone();
-            self.error(DERIVED, message);
+            self.error(derived, message);
         }
     }
 
@@ -1032,6 +1068,41 @@ mod tests {
         fine.error("host.files[\"/etc/docker\"]", "permission denied");
         fine.derive_host_facts();
         assert!(fine.errors.iter().all(|e| e.fact != "host.daemon_sockets"));
+        // The sockets' groups, read from the same places, carry the same error.
+        assert_eq!(
+            read.errors
+                .iter()
+                .filter(|e| e.fact == "host.socket_groups")
+                .count(),
+            1,
+            "{:?}",
+            read.errors
+        );
+    }
+
+    #[test]
+    fn socket_groups_not_read_are_not_collected_never_an_empty_table() {
+        // An older snapshot has no socket_groups: rules reading it are notchecked.
+        let text = serde_json::to_string(&Snapshot::new("/", "unix:///x.sock", false)).unwrap();
+        let old = parse("s.json", &text).unwrap();
+        let marked: Vec<_> = old
+            .not_collected
+            .iter()
+            .filter(|e| e.fact == "host.socket_groups")
+            .collect();
+        assert_eq!(marked.len(), 1, "{:?}", old.not_collected);
+        assert!(marked[0].message.contains("older bollwerk"));
+        // Read again, it is not added twice.
+        let again = parse("s.json", &serde_json::to_string(&old).unwrap()).unwrap();
+        assert_eq!(again.not_collected.len(), old.not_collected.len());
+        // Read, even with no socket whose group may connect, it is a fact.
+        let mut read = Snapshot::new("/", "unix:///run/docker.sock", false);
+        read.host.socket_groups = Some(BTreeMap::new());
+        let read = parse("s.json", &serde_json::to_string(&read).unwrap()).unwrap();
+        assert!(read
+            .not_collected
+            .iter()
+            .all(|e| e.fact != "host.socket_groups"));
     }
 
     #[test]

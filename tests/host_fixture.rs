@@ -305,6 +305,92 @@ fn a_docker_group_named_by_gid_is_the_group_of_that_gid() {
 }
 
 #[test]
+fn every_socket_s_group_is_judged_not_only_the_docker_group() {
+    // systemd hands dockerd /run/docker.sock (SocketGroup=docker: alice, and bob by his
+    // primary group), and dockerd makes /run/own.sock itself, with its own `group`: staff,
+    // where mallory is. mallory controls the daemon through it.
+    let tree = HostTree::new();
+    tree.write(
+        "etc/docker/daemon.json",
+        "{\"hosts\": [\"fd://\", \"unix:///run/own.sock\"], \"group\": \"staff\"}\n",
+        0o644,
+    );
+    tree.write(
+        "etc/group",
+        "root:x:0:\nalice:x:1000:\ndocker:x:105:alice\nstaff:x:50:mallory\n",
+        0o644,
+    );
+    tree.write(
+        "lib/systemd/system/docker.socket",
+        "[Socket]\nListenStream=/run/docker.sock\nSocketMode=0660\nSocketGroup=docker\n",
+        0o644,
+    );
+    tree.write("run/own.sock", "", 0o660);
+    tree.own("run/own.sock", 0, 50);
+    let trusted = ["--include", "1.1.2", "--trusted-users", "alice,bob"];
+    let (_o, r) = scan(&tree, &trusted);
+    r.expect("1.1.2", "fail");
+    let evidence = r.rule("1.1.2")["evidence"].as_array().unwrap().clone();
+    let of = |fact: &str| {
+        evidence
+            .iter()
+            .find(|e| e["fact"] == fact)
+            .unwrap_or_else(|| panic!("no evidence for {fact}: {evidence:?}"))
+            .clone()
+    };
+    let own = of("host.socket_groups[\"/run/own.sock\"].members");
+    assert_eq!(own["observed"], serde_json::json!(["mallory"]), "{own}");
+    assert_eq!(own["outcome"], "fail", "{own}");
+    assert!(
+        own["source"].as_str().unwrap().contains("/etc/group"),
+        "{own}"
+    );
+    let handed = of("host.socket_groups[\"/run/docker.sock\"].members");
+    assert_eq!(
+        handed["observed"],
+        serde_json::json!(["alice", "bob"]),
+        "{handed}"
+    );
+    assert!(r.rule("1.1.2")["message"]
+        .as_str()
+        .unwrap()
+        .contains("mallory"));
+
+    // A mode that keeps the group out: staff cannot connect, and nobody else is untrusted.
+    std::fs::set_permissions(
+        tree.path("run/own.sock"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let (_o, r) = scan(&tree, &trusted);
+    r.expect("1.1.2", "pass");
+
+    // containerd's socket is group root, and eve is in group root: she controls containerd,
+    // which is root. root itself (uid 0) is no member that matters.
+    tree.write(
+        "etc/group",
+        "root:x:0:eve\nalice:x:1000:\ndocker:x:105:alice\nstaff:x:50:mallory\n",
+        0o644,
+    );
+    tree.own("run/containerd/containerd.sock", 0, 0);
+    let (_o, r) = scan(&tree, &trusted);
+    r.expect("1.1.2", "fail");
+    let msg = r.rule("1.1.2")["message"].as_str().unwrap();
+    assert!(msg.contains("eve") && !msg.contains("root"), "{msg}");
+
+    // A socket that cannot be stat'ed leaves its group unknown: an error, never a pass.
+    std::fs::remove_file(tree.path("run/own.sock")).unwrap();
+    std::os::unix::fs::symlink("/run/own.sock", tree.path("run/own.sock")).unwrap();
+    tree.write(
+        "etc/group",
+        "root:x:0:\nalice:x:1000:\ndocker:x:105:alice\n",
+        0o644,
+    );
+    let (_o, r) = scan(&tree, &trusted);
+    r.expect("1.1.2", "error");
+}
+
+#[test]
 fn a_socket_group_set_in_docker_socket_is_the_docker_group() {
     // dockerd -H fd:// gets its socket from systemd, which gives it SocketGroup=, not
     // dockerd's `group`: staff's members control the daemon, the docker group's do not.

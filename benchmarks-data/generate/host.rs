@@ -376,6 +376,22 @@ impl Gen {
             members,
             sources,
         });
+        // Docker's socket is the docker group's, containerd's is group root (no members but
+        // root itself, which is not counted).
+        let socket_group = |socket: &String| match socket.contains("containerd") {
+            true => GroupFacts {
+                name: "root".into(),
+                gid: 0,
+                ..GroupFacts::default()
+            },
+            false => h.docker_group.clone().unwrap_or_default(),
+        };
+        h.socket_groups = Some(
+            h.daemon_sockets
+                .iter()
+                .map(|s| (s.clone(), socket_group(s)))
+                .collect(),
+        );
 
         h.docker_root = Some(if self.secure(K_ROOT_SEPARATE) {
             DockerRootFacts {

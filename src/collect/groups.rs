@@ -8,7 +8,8 @@ use crate::snapshot::GroupFacts;
 
 /// Reads group `name` (a name, or a gid as dockerd's `--group` also takes) and its members
 /// from the host; `Ok(None)` when no such group exists. Membership goes by gid, as the kernel
-/// grants it: the members of every `/etc/group` line with the group's gid count.
+/// grants it: the members of every `/etc/group` line with the group's gid count. Accounts of
+/// uid 0 are left out: they need no group to control the daemon.
 pub fn collect(host: &HostFs, name: &str) -> Result<Option<GroupFacts>, HostFileError> {
     let group = host
         .read_to_string("/etc/group")
@@ -67,12 +68,15 @@ pub fn collect(host: &HostFs, name: &str) -> Result<Option<GroupFacts>, HostFile
             purpose: format!("for users whose primary group is {name}"),
             source,
         })?;
+    let mut superusers = Vec::new();
     for (n, line) in passwd.lines().enumerate() {
         let f: Vec<&str> = line.split(':').collect();
-        if f.len() >= 4
-            && f[3].parse::<u32>().ok() == Some(g.gid)
-            && !g.members.iter().any(|m| m == f[0])
-        {
+        if f.len() < 4 {
+            continue;
+        }
+        if f[2].parse::<u32>() == Ok(0) {
+            superusers.push(f[0]);
+        } else if f[3].parse::<u32>().ok() == Some(g.gid) && !g.members.iter().any(|m| m == f[0]) {
             g.members.push(f[0].to_string());
             g.sources.insert(
                 f[0].to_string(),
@@ -80,8 +84,40 @@ pub fn collect(host: &HostFs, name: &str) -> Result<Option<GroupFacts>, HostFile
             );
         }
     }
+    // An account of uid 0 holds every right without the group: being in it grants nothing,
+    // and listing it would fail every host whose sockets belong to group root.
+    g.members.retain(|m| !superusers.contains(&m.as_str()));
+    g.sources.retain(|m, _| !superusers.contains(&m.as_str()));
     g.members.sort();
     Ok(Some(g))
+}
+
+/// The group that may connect to each of `sockets` (host paths), keyed by path: the group that
+/// owns the socket and its members, for every socket whose mode lets its group write (connect).
+/// A socket that is gone by now has no entry; one that cannot be stat'ed, or whose group
+/// cannot be read, is an error naming it.
+pub fn of_sockets(
+    host: &HostFs,
+    sockets: &[String],
+) -> Result<BTreeMap<String, GroupFacts>, HostFileError> {
+    let mut groups = BTreeMap::new();
+    for socket in sockets {
+        let file = host.stat(socket)?;
+        let mode = file
+            .mode
+            .as_deref()
+            .and_then(|m| u32::from_str_radix(m, 8).ok());
+        let (Some(gid), Some(mode)) = (file.gid, mode) else {
+            continue;
+        };
+        if mode & 0o020 == 0 {
+            continue;
+        }
+        if let Some(group) = collect(host, &gid.to_string())? {
+            groups.insert(socket.clone(), group);
+        }
+    }
+    Ok(groups)
 }
 
 #[cfg(test)]
@@ -114,5 +150,21 @@ mod tests {
         let g = collect(&host, "1001").unwrap().expect("a gid");
         assert_eq!((g.name.as_str(), g.members.len()), ("1001", 0));
         assert!(collect(&host, "nosuchgroup").unwrap().is_none());
+    }
+
+    #[test]
+    fn accounts_of_uid_0_are_no_members_that_matter() {
+        // Group root: root holds it as primary group and toor is listed, both of uid 0;
+        // only alice gains something by being in it.
+        let (_dir, host) = host(
+            "root:x:0:toor,alice\n",
+            "root:x:0:0::/root:/bin/sh\ntoor:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n",
+        );
+        let g = collect(&host, "0").unwrap().expect("group root");
+        assert_eq!(
+            (g.name.as_str(), g.members.as_slice()),
+            ("root", ["alice".to_string()].as_slice())
+        );
+        assert_eq!(g.sources.keys().collect::<Vec<_>>(), ["alice"]);
     }
 }

@@ -62,7 +62,9 @@ use serde_json::Value;
 
 use crate::facts::placeholder::{placeholders_in, substitute};
 pub use crate::facts::plan::Plan;
-use crate::snapshot::{HostFacts, ListeningSocket, RuntimeFacts, Snapshot};
+use crate::snapshot::{
+    HostFacts, ListeningSocket, RuntimeFacts, Snapshot, DAEMON_SOCKET_LOCATIONS,
+};
 use error::DaemonError;
 use hostfs::HostFs;
 pub use http::Endpoint;
@@ -227,12 +229,13 @@ fn bind_sources(c: &crate::snapshot::ContainerFacts) -> Vec<String> {
 }
 
 /// The host facts the daemon's settings locate ([`read_host_placed`]).
-const PLACED_FACTS: [&str; 6] = [
+const PLACED_FACTS: [&str; 7] = [
     "host.locations",
     "host.further_locations",
     "host.files",
     "host.trees",
     "host.docker_group",
+    "host.socket_groups",
     "host.docker_root",
 ];
 
@@ -1204,6 +1207,19 @@ fn read_host_placed(
         }
     }
 
+    // The groups of the daemon's sockets, which may differ from it (`-H fd://` beside a
+    // socket of dockerd's own; containerd's socket).
+    if DAEMON_SOCKET_LOCATIONS
+        .iter()
+        .all(|name| facts.locations.contains_key(*name))
+    {
+        facts.derive_daemon_sockets();
+        match groups::of_sockets(host, &facts.daemon_sockets) {
+            Ok(g) => facts.socket_groups = Some(g),
+            Err(e) => after.push(("host.socket_groups".into(), e.to_string())),
+        }
+    }
+
     // The docker group (dockerd's `group` setting names it).
     let group = daemon
         .settings
@@ -1326,6 +1342,7 @@ fn merge_host(snap: &mut Snapshot, basics: HostPart, placed: Placed) {
     facts.files = p.files;
     facts.trees = p.trees;
     facts.docker_group = p.docker_group;
+    facts.socket_groups = p.socket_groups;
     facts.docker_root = p.docker_root;
     facts.seccomp_profile = p.seccomp_profile;
     snap.host = facts;

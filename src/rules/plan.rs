@@ -9,7 +9,8 @@ use crate::facts::plan::Plan;
 use crate::snapshot::DAEMON_SOCKET_LOCATIONS;
 
 /// Everything `rules` read from `host.files`, `host.trees`, `host.sysctl`, `host.sysctl_each`,
-/// `host.daemon_sockets` (the locations it is made of) and audit targets,
+/// `host.daemon_sockets` and `host.socket_groups` (the locations they are made of) and audit
+/// targets,
 /// and the places their remediation texts name (shown as this host has them).
 pub fn collection_plan(rules: &RuleSet) -> Plan {
     let mut plan = Plan::default();
@@ -29,7 +30,7 @@ fn note_host_fact(plan: &mut Plan, fact: &FactPath) {
         return;
     }
     if let [Segment::Key(kind), ..] = fact.segments.as_slice() {
-        if kind == "daemon_sockets" {
+        if kind == "daemon_sockets" || kind == "socket_groups" {
             plan.locations
                 .extend(DAEMON_SOCKET_LOCATIONS.iter().map(|n| n.to_string()));
         }

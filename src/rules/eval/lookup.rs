@@ -217,6 +217,12 @@ fn host_source(segs: &[Segment]) -> String {
             format!("/proc/sys/{}", k.replace('.', "/"))
         }
         [Segment::Key(a), ..] if a == "docker_group" => "/etc/group and /etc/passwd".into(),
+        [Segment::Key(a), Segment::Key(socket), ..] if a == "socket_groups" => {
+            format!("stat {socket}, /etc/group and /etc/passwd")
+        }
+        [Segment::Key(a), ..] if a == "socket_groups" => {
+            "stat of the daemon's sockets, /etc/group and /etc/passwd".into()
+        }
         [Segment::Key(a), ..] if a == "docker_root" => "/proc/1/mountinfo".into(),
         _ => render("host", segs),
     }
