@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 
 missing=()
-for pkg in docker.io busybox-static podman rootlesskit uidmap iptables iproute2 procps openssl openscap-scanner openscap-utils libxml2-utils chromium zsh fish openssh-server openssh-client binutils systemd bindfs; do
+for pkg in docker.io busybox-static podman rootlesskit uidmap iptables iproute2 procps openssl openscap-scanner openscap-utils libxml2-utils chromium zsh fish openssh-server openssh-client binutils systemd bindfs auditd; do
   installed "$pkg" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

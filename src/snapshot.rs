@@ -317,11 +317,16 @@ pub struct FileFacts {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuditFacts {
-    /// Rules loaded in the kernel (`auditctl -l`); `null` when they could not be read.
+    /// Rules loaded in the kernel (`auditctl -l`); `null` when they could not be read, empty
+    /// when the kernel records nothing (`loaded_disabled_by`).
     pub loaded: Option<Vec<AuditRule>>,
     /// Why `loaded` is `null`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loaded_unavailable: Option<String>,
+    /// Why `loaded` is empty though rules may be loaded: auditing is switched off in the
+    /// kernel (`auditctl -s` reports `enabled 0`), so no loaded rule records anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loaded_disabled_by: Option<String>,
     /// Rules from `/etc/audit/audit.rules` and `/etc/audit/rules.d/*.rules`; empty when those
     /// files switch auditing off (`persistent_disabled_by`).
     pub persistent: Vec<AuditRule>,

@@ -535,6 +535,7 @@ impl Gen {
         AuditFacts {
             loaded,
             loaded_unavailable,
+            loaded_disabled_by: None,
             persistent,
             persistent_disabled_by: None,
         }

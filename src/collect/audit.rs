@@ -45,22 +45,61 @@ pub fn collect(host: &HostFs, read_loaded: bool, errors: &mut Vec<(String, Strin
             Some("--host-root is not /: loaded rules belong to this machine's kernel".into());
         return facts;
     }
-    // On the live root the loaded rules are a fact to read: failing to is an error.
-    let failed = match Command::new("auditctl").arg("-l").output() {
-        Ok(out) if out.status.success() => {
-            let text = String::from_utf8_lossy(&out.stdout);
-            facts.loaded = Some(parse_rules(&text, |_| "auditctl -l".to_string(), host));
-            return facts;
+    // On the live root the loaded rules are a fact to read: failing to is an error. So is
+    // whether the kernel records anything at all: rules loaded while auditing is switched
+    // off (`auditctl -e 0`, or never switched on) watch nothing.
+    let read = auditctl("-s").and_then(|status| {
+        let enabled = enabled_flag(&status)?;
+        let rules = auditctl("-l")?;
+        Ok((enabled, rules))
+    });
+    match read {
+        Ok((0, _)) => {
+            facts.loaded = Some(Vec::new());
+            facts.loaded_disabled_by =
+                Some("auditctl -s: enabled 0 (auditing is switched off in the kernel)".into());
         }
-        Ok(out) => format!(
-            "auditctl -l failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-        Err(e) => format!("auditctl not available: {e}"),
-    };
-    errors.push(("host.audit.loaded".into(), failed.clone()));
-    facts.loaded_unavailable = Some(failed);
+        Ok((_, text)) => {
+            facts.loaded = Some(parse_rules(&text, |_| "auditctl -l".to_string(), host));
+        }
+        Err(failed) => {
+            errors.push(("host.audit.loaded".into(), failed.clone()));
+            facts.loaded_unavailable = Some(failed);
+        }
+    }
     facts
+}
+
+/// What `auditctl ARG` prints, or why it could not be run.
+fn auditctl(arg: &str) -> Result<String, String> {
+    match Command::new("auditctl").arg(arg).output() {
+        Ok(out) if out.status.success() => Ok(String::from_utf8_lossy(&out.stdout).into_owned()),
+        Ok(out) => Err(format!(
+            "auditctl {arg} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Err(e) => Err(format!("auditctl not available: {e}")),
+    }
+}
+
+/// The `enabled` value of `auditctl -s` output: 0 off, 1 on, 2 on and locked. audit 3 prints
+/// a line `enabled N`; audit 2 printed one line of `key=value` (`AUDIT_STATUS: enabled=1 …`).
+fn enabled_flag(status: &str) -> Result<u32, String> {
+    let line_form = status
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("enabled "));
+    let pair_form = || {
+        status
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix("enabled="))
+    };
+    line_form
+        .or_else(pair_form)
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| {
+            "auditctl -s printed no `enabled` line: whether the kernel records anything is unknown"
+                .into()
+        })
 }
 
 /// Parses audit rules (auditctl syntax), keeping those that watch a path, as the kernel
@@ -275,6 +314,17 @@ fn parse_line(tokens: &[&str]) -> Option<ParsedLine> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_kernel_s_enabled_flag_is_read_from_auditctl_s() {
+        let status = "enabled 0\nfailure 1\npid 0\nrate_limit 0\nbacklog_limit 64\n";
+        assert_eq!(enabled_flag(status), Ok(0));
+        assert_eq!(enabled_flag("enabled 2\npid 812\n"), Ok(2));
+        assert_eq!(enabled_flag("AUDIT_STATUS: enabled=0 flag=1 pid=0"), Ok(0));
+        assert!(enabled_flag("").is_err());
+        assert!(enabled_flag("enabled yes").is_err());
+    }
+
     use super::*;
 
     #[test]

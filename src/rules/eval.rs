@@ -1752,10 +1752,13 @@ impl<'f, 'a> Context<'f, 'a> {
             Verdict::Pass
         } else {
             Verdict::Fail(Why::Text(self.text(|| {
-                let loaded_text = match &loaded {
-                    Some(l) if l.is_empty() => "none loaded".to_string(),
-                    Some(_) => "loaded".to_string(),
-                    None => "loaded rules unavailable".to_string(),
+                let loaded_text = match (&loaded, &audit.loaded_disabled_by) {
+                    (Some(_), Some(why)) => format!("none recording: {why}"),
+                    (loaded, _) => match loaded {
+                        Some(l) if l.is_empty() => "none loaded".to_string(),
+                        Some(_) => "loaded".to_string(),
+                        None => "loaded rules unavailable".to_string(),
+                    },
                 };
                 let persistent_text = match &audit.persistent_disabled_by {
                     Some(at) => format!("persistent rules switch auditing off at {at}"),
@@ -1776,6 +1779,10 @@ impl<'f, 'a> Context<'f, 'a> {
             let observed = json!({
                 "path": target,
                 "loaded": match &loaded {
+                    Some(_) if audit.loaded_disabled_by.is_some() => json!(format!(
+                        "none recording: {}",
+                        audit.loaded_disabled_by.as_deref().unwrap_or_default()
+                    )),
                     Some(l) => json!(l),
                     None => json!(format!("unavailable: {}", audit.loaded_unavailable.as_deref().unwrap_or("not read"))),
                 },

@@ -928,4 +928,13 @@ fn a_watch_whose_loaded_rules_are_unknown_is_never_a_pass() {
     assert_eq!(status(&r, &snap), Status::Pass);
     snap.host.audit.loaded = Some(Vec::new());
     assert_eq!(status(&r, &snap), Status::Fail);
+    // Switched off in the kernel: nothing loaded records, and the message says why.
+    snap.host.audit.loaded_disabled_by = Some("auditctl -s: enabled 0".into());
+    let results = evaluate(&RuleSet::new(vec![r.clone()]), &snap, &Params::default());
+    assert_eq!(results[0].status, Status::Fail);
+    let message = results[0].message.as_deref().unwrap_or_default();
+    assert!(
+        message.contains("none recording: auditctl -s: enabled 0"),
+        "{message}"
+    );
 }
