@@ -86,5 +86,18 @@ check = { every = "container.inspect.Mounts", check = { fact = "item.Source", en
         for name in DAEMON_SOCKET_LOCATIONS {
             assert!(plan.locations.contains(name), "{name}: {plan:?}");
         }
+        // The sockets' groups are read from the same places.
+        let groups = rule.replace(
+            r#"check = { every = "container.inspect.Mounts", check = { fact = "item.Source", encloses-none-of = { fact = "host.daemon_sockets" }, missing = "pass" } }"#,
+            r#"check = { every = "host.socket_groups", check = { fact = "item.members", empty = true } }"#,
+        );
+        assert_ne!(groups, rule);
+        let rules =
+            crate::rules::loader::parse_file("t.toml", &groups.replace("each-container", "host"))
+                .unwrap();
+        let plan = collection_plan(&RuleSet::new(rules));
+        for name in DAEMON_SOCKET_LOCATIONS {
+            assert!(plan.locations.contains(name), "{name}: {plan:?}");
+        }
     }
 }
