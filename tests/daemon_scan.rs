@@ -461,7 +461,9 @@ fn containers_that_stop_restart_or_go_during_a_scan_are_recorded_as_they_are_now
     use bollwerk::collect::docker::{connect, inspect_containers};
     use bollwerk::collect::hostfs::HostFs;
     use bollwerk::collect::limits::Limits;
-    use bollwerk::collect::{collect, recheck_vanished, runtime, CollectOptions, Endpoint};
+    use bollwerk::collect::{
+        collect, recheck_vanished, runtime, CollectOptions, Endpoint, ProcView,
+    };
     let d = PrivateDaemon::start(serde_json::json!({}));
     d.import_busybox();
     let names = ["quitter", "bouncer", "goner", "stayer"];
@@ -521,7 +523,10 @@ fn containers_that_stop_restart_or_go_during_a_scan_are_recorded_as_they_are_now
     let docker = rt
         .block_on(connect(&endpoint, Limits::default()))
         .expect("connect");
-    let host_ns = runtime::namespaces_of(&host, d.pid()).ok();
+    let view = ProcView {
+        host_ns: runtime::namespaces_of(&host, d.pid()).ok(),
+        daemon_pids: None,
+    };
     let mut without_all = with_all.clone();
     without_all.all_containers = false;
     let mut with_all = with_all;
@@ -532,7 +537,7 @@ fn containers_that_stop_restart_or_go_during_a_scan_are_recorded_as_they_are_now
             ids.clone(),
             Limits::default(),
         ));
-        recheck_vanished(snap, &host, host_ns.as_ref(), &ids, fresh);
+        recheck_vanished(snap, &host, &view, &ids, fresh);
     }
 
     let noted = |snap: &bollwerk::snapshot::Snapshot, name: &str, what: &str| {

@@ -244,6 +244,18 @@ impl ProcDir {
         String::from_utf8(self.read(name)?).map_err(|_| not_utf8())
     }
 
+    /// Namespace file `ns/KIND`, open (for `ioctl`s on the namespace itself). Opened from the
+    /// held directory under any root: the kernel leads the link to the namespace, never to a
+    /// path of the host tree.
+    pub fn open_namespace(&self, kind: &str) -> io::Result<OwnedFd> {
+        Ok(nix::fcntl::openat(
+            &self.dir,
+            format!("ns/{kind}").as_str(),
+            OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+            nix::sys::stat::Mode::empty(),
+        )?)
+    }
+
     /// The target of symlink `name` (like `ns/net`).
     pub fn read_link(&self, name: &str) -> io::Result<std::ffi::OsString> {
         if let Some(jail) = &self.confined {

@@ -17,7 +17,10 @@
 //! A daemon taken for another host's (its address is none this host serves, see
 //! [`process::find_dockerd`]) is judged by nothing of this host that concerns it: its
 //! settings, its containers' `/proc` (the pids it gives are its host's) and where their bind
-//! mounts lead are errors, and their processes come from `docker top`.
+//! mounts lead are errors, and their processes come from `docker top`. A daemon of this host
+//! in a pid namespace below the host's (rootlesskit `--pidns`) numbers its containers' processes
+//! in that namespace: their pids are translated to this host's ([`pidns`]) before `/proc` is
+//! read.
 //!
 //! One concurrency model, tokio: daemon requests run concurrently as tasks (see [`docker`]);
 //! the host's files, audit rules and kernel parameters, each running container's `/proc` and
@@ -45,6 +48,7 @@ pub mod limits;
 pub mod locations;
 pub mod mounts;
 pub mod net;
+pub mod pidns;
 pub mod process;
 pub mod rootless;
 pub mod runtime;
@@ -118,8 +122,8 @@ struct Collection<'a> {
     host: HostFs,
     runtime: tokio::runtime::Runtime,
     snap: Snapshot,
-    /// The host's namespaces (pid 1's or dockerd's), for comparing containers' with.
-    host_ns: Option<BTreeMap<String, u64>>,
+    /// How containers' `/proc` is read here: the host's namespaces, the daemon's pids.
+    proc_view: Arc<ProcView>,
     /// Why they are dockerd's or unknown, when they are not pid 1's.
     host_ns_note: Option<String>,
     /// Why the daemon's configuration is unknown when it was still being read at the
@@ -292,7 +296,7 @@ impl<'a> Collection<'a> {
             host,
             runtime,
             snap,
-            host_ns: None,
+            proc_view: Arc::default(),
             host_ns_note: None,
             config_unread: None,
             daemon_elsewhere: None,
@@ -333,12 +337,29 @@ impl<'a> Collection<'a> {
             let elsewhere = read_daemon_config(&mut snap, &host, &endpoint);
             let dockerd = snap.daemon.process.as_ref().map(|p| p.pid);
             let namespaces = host_namespaces(&host, dockerd);
-            (snap, namespaces, elsewhere)
+            let daemon_pids = dockerd.map(|pid| pidns::DaemonPids::of(&host, pid));
+            (snap, namespaces, daemon_pids, elsewhere)
         };
         match self.in_time(CONFIG_READ, read) {
-            Ok((snap, namespaces, elsewhere)) => {
+            Ok((snap, (host_ns, note), daemon_pids, elsewhere)) => {
                 self.snap = snap;
-                (self.host_ns, self.host_ns_note) = namespaces;
+                self.host_ns_note = note;
+                let daemon_pids = match daemon_pids {
+                    Some(Ok(pids)) => pids,
+                    None => None,
+                    // The cgroup check still keeps another process's facts out.
+                    Some(Err(why)) => {
+                        let note = format!(
+                            "whether dockerd shares this host's pid namespace is unknown: {why}"
+                        );
+                        self.snap.notes.push(note);
+                        None
+                    }
+                };
+                self.proc_view = Arc::new(ProcView {
+                    host_ns,
+                    daemon_pids,
+                });
                 self.daemon_elsewhere = elsewhere;
             }
             Err(unfinished) => {
@@ -427,7 +448,7 @@ impl<'a> Collection<'a> {
         let (opts, plan) = (self.opts.clone(), self.plan.clone());
         let early_daemon = self.snap.daemon.clone();
         let unknown = unknown_settings_of(&self.snap);
-        let (host, host_ns) = (self.host.clone(), self.host_ns.clone());
+        let (host, view) = (self.host.clone(), self.proc_view.clone());
         let host_task = self.spawn_host_reading({
             let host = host.clone();
             move || {
@@ -448,7 +469,7 @@ impl<'a> Collection<'a> {
         let elsewhere = self.daemon_elsewhere.is_some();
         let proc_tasks: Vec<_> = (0..PROC_READERS)
             .map(|_| {
-                let (host, host_ns) = (host.clone(), host_ns.clone());
+                let (host, view) = (host.clone(), view.clone());
                 let (running_rx, netns_tx) = (running_rx.clone(), netns_tx.clone());
                 let runtimes = runtimes.clone();
                 self.spawn_host_reading(move || {
@@ -460,8 +481,11 @@ impl<'a> Collection<'a> {
                         if elsewhere {
                             continue;
                         }
-                        let _ = netns_tx.send(pid);
-                        let read = read_runtime(&host, &id, pid, host_ns.as_ref());
+                        let here = view.host_pid(&host, pid);
+                        if let Ok(here) = here {
+                            let _ = netns_tx.send(here);
+                        }
+                        let read = read_runtime(&host, &id, pid, here, &view);
                         lock(&runtimes).insert(id, read);
                     }
                 })
@@ -499,10 +523,12 @@ impl<'a> Collection<'a> {
                     Listening::new()
                 }
             };
+            let runtimes = std::mem::take(&mut *lock(&runtimes));
+            let listening = by_daemon_pid(listening, &runtimes);
             HostRead {
                 part,
                 containers: ContainersRead {
-                    runtimes: std::mem::take(&mut *lock(&runtimes)),
+                    runtimes,
                     listening,
                     past_deadline,
                 },
@@ -534,7 +560,12 @@ impl<'a> Collection<'a> {
         host: HostRead,
     ) -> ContainersRead {
         apply_answers(&mut self.snap, answers);
-        let host_mount_ns = self.host_ns.as_ref().and_then(|ns| ns.get("mnt")).copied();
+        let host_mount_ns = self
+            .proc_view
+            .host_ns
+            .as_ref()
+            .and_then(|ns| ns.get("mnt"))
+            .copied();
         set_scanner_apart(&mut self.snap, scanner::own_container_id(host_mount_ns));
         let (host_fs, opts, plan) = (self.host.clone(), self.opts.clone(), self.plan.clone());
         let daemon = self.snap.daemon.clone();
@@ -613,11 +644,9 @@ impl<'a> Collection<'a> {
         if wanted.is_empty() {
             return Ok(LateRead::default());
         }
-        let (host, host_ns) = (self.host.clone(), self.host_ns.clone());
-        self.in_time(CONTAINER_FILES, move || {
-            read_late(&host, host_ns.as_ref(), &wanted)
-        })
-        .map_err(|unfinished| unfinished.why(CONTAINER_FILES))
+        let (host, view) = (self.host.clone(), self.proc_view.clone());
+        self.in_time(CONTAINER_FILES, move || read_late(&host, &view, &wanted))
+            .map_err(|unfinished| unfinished.why(CONTAINER_FILES))
     }
 
     /// Asks the daemon again about containers whose process was gone: removed, restarted or
@@ -1484,10 +1513,26 @@ fn read_runtime(
     host: &HostFs,
     id: &str,
     pid: u32,
-    host_ns: Option<&BTreeMap<String, u64>>,
+    here: Result<u32, String>,
+    view: &ProcView,
 ) -> ProcRead {
     let mut errors = BTreeMap::new();
-    let read = runtime::container(host, id, pid, host_ns, &mut errors);
+    let here = match here {
+        Ok(here) => here,
+        Err(why) => {
+            // Whichever process has that number here is not the container's.
+            let facts = runtime::not_read(pid, why.clone(), &mut errors);
+            return ProcRead {
+                pid,
+                facts,
+                processes: Err(why.clone()),
+                errors,
+                vanished: false,
+                foreign: Some(why),
+            };
+        }
+    };
+    let read = runtime::container(host, id, here, view.host_ns.as_ref(), &mut errors);
     ProcRead {
         pid,
         facts: read.facts,
@@ -1496,6 +1541,43 @@ fn read_runtime(
         vanished: read.vanished,
         foreign: read.foreign,
     }
+}
+
+/// How containers' `/proc` is read on this host: the host's namespaces to compare theirs with,
+/// and, where the daemon's pid namespace is not this host's, the translation of its pids.
+#[derive(Default)]
+pub struct ProcView {
+    /// The host's namespaces (pid 1's or dockerd's), by kind.
+    pub host_ns: Option<BTreeMap<String, u64>>,
+    /// The daemon's pid namespace, when it lies below this host's.
+    pub daemon_pids: Option<pidns::DaemonPids>,
+}
+
+impl ProcView {
+    /// This host's pid of the process the daemon numbers `pid`.
+    pub fn host_pid(&self, host: &HostFs, pid: u32) -> Result<u32, String> {
+        match &self.daemon_pids {
+            Some(pids) => pids.host_pid(host, pid),
+            None => Ok(pid),
+        }
+    }
+}
+
+/// Listening sockets read by this host's pids (`listening`), keyed by the daemon's pids as
+/// `runtimes` pair them (the same numbers unless the daemon's pid namespace is another).
+fn by_daemon_pid(listening: Listening, runtimes: &HashMap<String, ProcRead>) -> Listening {
+    let theirs: HashMap<u32, u32> = runtimes
+        .values()
+        .filter(|r| r.facts.pid != r.pid)
+        .map(|r| (r.facts.pid, r.pid))
+        .collect();
+    if theirs.is_empty() {
+        return listening;
+    }
+    listening
+        .into_iter()
+        .filter_map(|(here, answer)| theirs.get(&here).map(|&pid| (pid, answer)))
+        .collect()
 }
 
 /// Running containers still to be read once the daemon answered (by pid): the `/proc` of
@@ -1571,17 +1653,24 @@ fn still_unread(
 
 /// Reads what `wanted` names, on this thread: each container's `/proc` and cgroup files,
 /// and the listening sockets (one netlink dump per network namespace).
-fn read_late(host: &HostFs, host_ns: Option<&BTreeMap<String, u64>>, wanted: &Unread) -> LateRead {
+fn read_late(host: &HostFs, view: &ProcView, wanted: &Unread) -> LateRead {
     let runtimes = wanted
         .ids
         .iter()
-        .map(|(id, pid)| (*pid, read_runtime(host, id, *pid, host_ns)))
+        .map(|(id, pid)| {
+            let here = view.host_pid(host, *pid);
+            (*pid, read_runtime(host, id, *pid, here, view))
+        })
         .collect();
-    let listening = wanted
+    // Read by this host's pids, kept by the daemon's.
+    let (theirs, here): (Vec<u32>, Vec<u32>) = wanted
         .sockets
         .iter()
-        .copied()
-        .zip(net::listening_of(host, &wanted.sockets))
+        .filter_map(|&pid| Some((pid, view.host_pid(host, pid).ok()?)))
+        .unzip();
+    let listening = theirs
+        .into_iter()
+        .zip(net::listening_of(host, &here))
         .collect();
     LateRead {
         runtimes,
@@ -1673,12 +1762,12 @@ fn attach_one(
 pub fn recheck_vanished(
     snap: &mut Snapshot,
     host: &HostFs,
-    host_ns: Option<&BTreeMap<String, u64>>,
+    view: &ProcView,
     ids: &[String],
     fresh: docker::Gathered<crate::snapshot::ContainerFacts>,
 ) {
     let restarted = take_rechecked(snap, ids, fresh);
-    let late = read_late(host, host_ns, &Unread::all_of(&restarted));
+    let late = read_late(host, view, &Unread::all_of(&restarted));
     attach_restarted(snap, &restarted, late, NOT_BROUGHT_BACK);
 }
 

@@ -66,11 +66,11 @@ pub fn collect(
 
 /// The facts of a process whose `/proc/PID` cannot be opened: every part is an error.
 fn gone(pid: u32, e: std::io::Error, errors: &mut BTreeMap<String, String>) -> RuntimeFacts {
-    unread(pid, format!("cannot read /proc/{pid}: {e}"), errors)
+    not_read(pid, format!("cannot read /proc/{pid}: {e}"), errors)
 }
 
 /// The facts of process `pid`, none read: every part is an error saying `why`.
-fn unread(pid: u32, why: String, errors: &mut BTreeMap<String, String>) -> RuntimeFacts {
+pub fn not_read(pid: u32, why: String, errors: &mut BTreeMap<String, String>) -> RuntimeFacts {
     errors.insert("runtime.namespaces".into(), why.clone());
     errors.insert("runtime.cgroup".into(), why.clone());
     errors.insert("runtime.capabilities".into(), why);
@@ -97,11 +97,12 @@ pub struct ContainerRead {
 /// [`collect`] and [`processes`] of container `id`'s process `pid`, reading `/proc/PID/cgroup`
 /// once for both.
 ///
-/// The pid is the daemon's (`State.Pid`), which names the container's process only where the
-/// daemon shares this process table: a daemon on another host, or in another pid namespace
-/// (Docker in Docker, rootlesskit with `--pidns`), names a process here that is not the
-/// container's. Every cgroup path of a container's processes names its id (`/docker/<id>`,
-/// `docker-<id>.scope`, `libpod-<id>.scope`), so a process whose cgroup does not is not read.
+/// `pid` is this host's number for the process: the daemon's `State.Pid`, translated where
+/// its pid namespace lies below this host's ([`super::pidns`]). A daemon on another host names
+/// a process here that is not the container's. Every cgroup path of a container's processes
+/// names its id (`/docker/<id>`, `docker-<id>.scope`, `libpod-<id>.scope`), so a process whose
+/// cgroup does not is not read, unless it starts a pid namespace (a container without a cgroup
+/// of its own).
 pub fn container(
     host: &HostFs,
     id: &str,
@@ -131,7 +132,7 @@ pub fn container(
                 dir.path_of("cgroup")
             );
             return ContainerRead {
-                facts: unread(pid, why.clone(), errors),
+                facts: not_read(pid, why.clone(), errors),
                 processes: Err(why.clone()),
                 vanished: false,
                 foreign: Some(why),
@@ -422,25 +423,14 @@ fn outside_error(file: String, path: &str) -> HostFileError {
     }
 }
 
-/// The processes in the cgroup of process `pid` (the container's), as objects keyed PID, USER,
-/// NAME, ARGS like `docker top` gives them, read from `/proc` and the cgroup file system.
-pub fn processes(host: &HostFs, pid: u32) -> Result<Vec<serde_json::Value>, HostFileError> {
-    let dir = ProcDir::open(host, pid).map_err(HostFileError::read(format!("/proc/{pid}")))?;
-    processes_in(host, &dir, &cgroup_file(&dir)?, None, None)
-}
-
-/// The processes of the cgroup that `text` (process `pid`'s `/proc/PID/cgroup`) names and of
-/// the cgroups below it, as `docker top` lists them: a systemd in the container runs its
-/// services in cgroups of their own. With the `container`'s id, from the cgroup that names it,
-/// which the main process may have left for one below (systemd's `init.scope`).
-/// `status` is `dir`'s process's status file when it was read already.
-fn processes_in(
+/// The processes of the cgroup that `text` (process `dir`'s `/proc/PID/cgroup`) names and of
+/// the cgroups below it; with the `container`'s id, from the cgroup that names it.
+fn pids_of_cgroup(
     host: &HostFs,
     dir: &ProcDir,
     text: &str,
-    status: Option<&str>,
     container: Option<&str>,
-) -> Result<Vec<serde_json::Value>, HostFileError> {
+) -> Result<Vec<u32>, HostFileError> {
     let file = dir.path_of("cgroup");
     let mut cgroup_dir = None;
     for line in text.lines() {
@@ -466,8 +456,60 @@ fn processes_in(
         path: file,
         lacks: "names no pids or unified cgroup".into(),
     })?;
+    pids_below(host, &cgroup_dir)
+}
+
+/// The processes in the pid namespace of `dir`'s process (one it starts), in pid order: every
+/// process of `/proc` whose `ns/pid` is the same. A process that ends meanwhile is left out.
+fn pids_in_namespace(host: &HostFs, dir: &ProcDir) -> Result<Vec<u32>, HostFileError> {
+    let own = dir
+        .read_link("ns/pid")
+        .map_err(HostFileError::read(dir.path_of("ns/pid")))?;
+    let names = host
+        .list_dir("/proc")
+        .map_err(HostFileError::read("/proc".to_string()))?;
+    let mut pids: Vec<u32> = names
+        .iter()
+        .filter_map(|n| n.parse::<u32>().ok())
+        .filter(|&p| {
+            p == dir.pid()
+                || ProcDir::open(host, p)
+                    .and_then(|d| d.read_link("ns/pid"))
+                    .is_ok_and(|ns| ns == own)
+        })
+        .collect();
+    pids.sort_unstable();
+    Ok(pids)
+}
+
+/// The processes in the cgroup of process `pid` (the container's), as objects keyed PID, USER,
+/// NAME, ARGS like `docker top` gives them, read from `/proc` and the cgroup file system.
+pub fn processes(host: &HostFs, pid: u32) -> Result<Vec<serde_json::Value>, HostFileError> {
+    let dir = ProcDir::open(host, pid).map_err(HostFileError::read(format!("/proc/{pid}")))?;
+    processes_in(host, &dir, &cgroup_file(&dir)?, None, None)
+}
+
+/// The processes of the cgroup that `text` (process `pid`'s `/proc/PID/cgroup`) names and of
+/// the cgroups below it, as `docker top` lists them: a systemd in the container runs its
+/// services in cgroups of their own. With the `container`'s id, from the cgroup that names it,
+/// which the main process may have left for one below (systemd's `init.scope`).
+/// `status` is `dir`'s process's status file when it was read already.
+fn processes_in(
+    host: &HostFs,
+    dir: &ProcDir,
+    text: &str,
+    status: Option<&str>,
+    container: Option<&str>,
+) -> Result<Vec<serde_json::Value>, HostFileError> {
+    // No cgroup of its own (rootless Docker without a cgroup driver): the cgroup is its
+    // user's, shared with processes that are not the container's. Its pid namespace is its
+    // own (`container` lets such a process through only when it starts one).
+    let pids = match container {
+        Some(id) if !text.contains(id) => pids_in_namespace(host, dir)?,
+        _ => pids_of_cgroup(host, dir, text, container)?,
+    };
     let mut out = Vec::new();
-    for p in pids_below(host, &cgroup_dir)? {
+    for p in pids {
         // The container's first process is open already, its status read already.
         let (opened, fresh);
         let proc_dir = if p == dir.pid() {
