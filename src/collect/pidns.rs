@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 use super::hostfs::{HostFs, ProcDir};
 
@@ -23,14 +23,25 @@ mod nsfs {
 use nsfs::ns_get_parent;
 
 /// The pid namespace of a daemon that does not share this host's: how deep below it lies, and
-/// which it is. Built once per collection; the pids are read from `/proc` when first asked.
+/// which it is. Built once per collection; the pids are read from `/proc` when first asked,
+/// and once more when a pid is missing.
 pub struct DaemonPids {
     /// The daemon's place in `NSpid:` lines: 0 is this host's namespace.
     depth: usize,
     /// The inode of the daemon's pid namespace.
     inode: u64,
-    /// The daemon's pids → this host's.
-    map: OnceLock<Result<HashMap<u32, u32>, String>>,
+    /// The daemon's pids → this host's, once read, and whether read again since.
+    map: Mutex<Read>,
+}
+
+/// What [`DaemonPids`] read of `/proc`.
+#[derive(Default)]
+struct Read {
+    /// The daemon's pids → this host's; `None` until first asked.
+    pids: Option<Result<HashMap<u32, u32>, String>>,
+    /// Read again after a pid was missing (a container started after the first reading):
+    /// once per collection, so that many missing pids cost one more pass, not one each.
+    again: bool,
 }
 
 impl DaemonPids {
@@ -49,14 +60,26 @@ impl DaemonPids {
         Ok(Some(DaemonPids {
             depth: pids.len() - 1,
             inode,
-            map: OnceLock::new(),
+            map: Mutex::default(),
         }))
     }
 
     /// This host's pid of the process the daemon numbers `pid`.
     pub fn host_pid(&self, host: &HostFs, pid: u32) -> Result<u32, String> {
-        let map = self.map.get_or_init(|| self.read(host)).as_ref()?;
-        map.get(&pid).copied().ok_or_else(|| {
+        let mut read = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let found = |read: &Read| match &read.pids {
+            Some(Ok(map)) => Ok(map.get(&pid).copied()),
+            Some(Err(e)) => Err(e.clone()),
+            None => Ok(None),
+        };
+        if read.pids.is_none() {
+            read.pids = Some(self.read(host));
+        }
+        if found(&read)?.is_none() && !read.again {
+            read.pids = Some(self.read(host));
+            read.again = true;
+        }
+        found(&read)?.ok_or_else(|| {
             format!(
                 "dockerd runs in a pid namespace below this host's (pid:[{}]), and no process here is its pid {pid}",
                 self.inode
@@ -132,6 +155,66 @@ fn namespace_inode(dir: &ProcDir) -> std::io::Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The child of `parent` (this host's pid), waiting for it to appear.
+    fn child_of(parent: u32) -> u32 {
+        for _ in 0..200 {
+            let found = std::fs::read_dir("/proc").unwrap().find_map(|e| {
+                let pid: u32 = e.ok()?.file_name().to_str()?.parse().ok()?;
+                let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+                let ppid = status.lines().find_map(|l| l.strip_prefix("PPid:"))?;
+                (ppid.trim() == parent.to_string()).then_some(pid)
+            });
+            if let Some(pid) = found {
+                return pid;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("process {parent} started no child");
+    }
+
+    #[test]
+    fn a_nested_namespace_s_pids_are_found_here_even_when_started_later() {
+        if !nix::unistd::geteuid().is_root() {
+            // scripts/test.sh, which CI runs, runs as root.
+            eprintln!("SKIP: creating a pid namespace needs root");
+            return;
+        }
+        use std::process::{Command, Stdio};
+        // `unshare --pid --fork`: its child is pid 1 of a new pid namespace, standing in for
+        // a dockerd there.
+        let mut unshare = Command::new("unshare")
+            .args(["--pid", "--fork", "--kill-child", "sleep", "30"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("unshare (util-linux)");
+        let first = child_of(unshare.id());
+        let host = HostFs::new(std::path::Path::new("/"));
+        let pids = DaemonPids::of(&host, first)
+            .unwrap()
+            .expect("a namespace below this host's");
+        assert_eq!(pids.host_pid(&host, 1), Ok(first));
+        // A process that enters the namespace after the first reading is found by a second.
+        let mut nsenter = Command::new("nsenter")
+            .args(["--target", &first.to_string(), "--pid", "sleep", "30"])
+            .spawn()
+            .expect("nsenter (util-linux)");
+        let later = child_of(nsenter.id());
+        let dir = ProcDir::open(&host, later).unwrap();
+        let theirs = *ns_pids(&dir).unwrap().last().unwrap();
+        assert_ne!(theirs, later);
+        assert_eq!(pids.host_pid(&host, theirs), Ok(later));
+        // A pid nobody has there is an error, not this host's process of that number.
+        let none = pids.host_pid(&host, 4_000_000).unwrap_err();
+        assert!(
+            none.contains("no process here is its pid 4000000"),
+            "{none}"
+        );
+        for child in [&mut nsenter, &mut unshare] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 
     #[test]
     fn a_process_of_this_host_s_namespace_needs_no_translation() {
