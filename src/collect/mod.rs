@@ -1236,27 +1236,27 @@ fn read_host_placed(
         }
     }
 
-    // The groups of the daemon's sockets, which may differ from it (`-H fd://` beside a
-    // socket of dockerd's own; containerd's socket).
+    // The docker group (dockerd's `group` setting names it), and the groups of the daemon's
+    // sockets, which may differ from it (`-H fd://` beside a socket of dockerd's own;
+    // containerd's socket).
+    let accounts = groups::Accounts::read(host);
     if DAEMON_SOCKET_LOCATIONS
         .iter()
         .all(|name| facts.locations.contains_key(*name))
     {
         facts.derive_daemon_sockets();
-        match groups::of_sockets(host, &facts.daemon_sockets) {
+        match accounts.of_sockets(host, &facts.daemon_sockets) {
             Ok(g) => facts.socket_groups = Some(g),
             Err(e) => after.push(("host.socket_groups".into(), e.to_string())),
         }
     }
-
-    // The docker group (dockerd's `group` setting names it).
     let group = daemon
         .settings
         .get("group")
         .and_then(|s| s.value.as_str())
         .unwrap_or("docker")
         .to_string();
-    match groups::collect(host, &group) {
+    match accounts.group(&group) {
         Ok(g) => facts.docker_group = g,
         Err(e) => after.push(("host.docker_group".into(), e.to_string())),
     }
