@@ -657,6 +657,15 @@ impl HostFs {
         Ok(())
     }
 
+    /// The ids of the processes in the host's `/proc`, in the order listed.
+    pub fn process_ids(&self) -> io::Result<Vec<u32>> {
+        Ok(self
+            .list_dir("/proc")?
+            .iter()
+            .filter_map(|name| name.parse().ok())
+            .collect())
+    }
+
     /// Name of the user with `uid` on the host.
     pub fn user_name(&self, uid: u32) -> Option<&str> {
         self.users.get(&uid).map(String::as_str)

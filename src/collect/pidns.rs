@@ -89,11 +89,11 @@ impl DaemonPids {
 
     /// Every process of the daemon's namespace or one below it: its pid there → here.
     fn read(&self, host: &HostFs) -> Result<HashMap<u32, u32>, String> {
-        let names = host
-            .list_dir("/proc")
+        let pids = host
+            .process_ids()
             .map_err(|e| format!("cannot list /proc for the daemon's pids: {e}"))?;
         let mut map = HashMap::new();
-        for here in names.iter().filter_map(|n| n.parse::<u32>().ok()) {
+        for here in pids {
             // A process that ends meanwhile is simply not there.
             let Ok(dir) = ProcDir::open(host, here) else {
                 continue;
@@ -129,7 +129,7 @@ impl DaemonPids {
 
 /// The pids of `dir`'s process from this host's namespace down to its own (`NSpid:`); just its
 /// pid here on a kernel too old to say.
-fn ns_pids(dir: &ProcDir) -> Result<Vec<u32>, String> {
+pub(super) fn ns_pids(dir: &ProcDir) -> Result<Vec<u32>, String> {
     let status = dir
         .read_string("status")
         .map_err(|e| format!("cannot read {}: {e}", dir.path_of("status")))?;

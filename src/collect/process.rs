@@ -72,17 +72,12 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, D
             });
         }
     }
-    let entries = host
-        .list_dir("/proc")
-        .map_err(|source| HostFileError::List {
-            path: "/proc".into(),
-            source,
-        })?;
+    let pids = host.process_ids().map_err(|source| HostFileError::List {
+        path: "/proc".into(),
+        source,
+    })?;
     let mut candidates = Vec::new();
-    for name in entries {
-        let Ok(pid) = name.parse::<u32>() else {
-            continue;
-        };
+    for pid in pids {
         let Some(cmdline) = command_line(host, pid) else {
             continue;
         };

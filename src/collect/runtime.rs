@@ -124,24 +124,29 @@ pub fn container(
         }
     };
     let cgroup = cgroup_file(&dir);
-    if let Ok(text) = &cgroup {
-        if !text.contains(id) && !starts_a_pid_namespace(&dir) {
-            let why = format!(
-                "process {pid} is not container {}'s: {} does not name the container (is the daemon on another host or in another pid namespace?)",
-                &id[..12.min(id.len())],
-                dir.path_of("cgroup")
-            );
-            return ContainerRead {
-                facts: not_read(pid, why.clone(), errors),
-                processes: Err(why.clone()),
-                vanished: false,
-                foreign: Some(why),
-            };
-        }
+    // No cgroup of its own (rootless Docker without a cgroup driver): its cgroup is its user's,
+    // shared with processes that are not the container's; its pid namespace is its own.
+    let own_cgroup = cgroup.as_ref().is_ok_and(|text| text.contains(id));
+    if cgroup.is_ok() && !own_cgroup && !starts_a_pid_namespace(&dir) {
+        let why = format!(
+            "process {pid} is not container {}'s: {} does not name the container (is the daemon on another host or in another pid namespace?)",
+            &id[..12.min(id.len())],
+            dir.path_of("cgroup")
+        );
+        return ContainerRead {
+            facts: not_read(pid, why.clone(), errors),
+            processes: Err(why.clone()),
+            vanished: false,
+            foreign: Some(why),
+        };
     }
     let (facts, status) = collect_with(host, &dir, Some(id), host_ns, &cgroup, errors);
-    let processes = cgroup
-        .and_then(|text| processes_in(host, &dir, &text, status.as_deref(), Some(id)))
+    let pids = cgroup.and_then(|text| match own_cgroup {
+        true => pids_of_cgroup(host, &dir, &text, Some(id)),
+        false => pids_in_namespace(host, &dir),
+    });
+    let processes = pids
+        .and_then(|pids| describe(host, &dir, pids, status.as_deref()))
         .map_err(|e| e.to_string());
     ContainerRead {
         facts,
@@ -156,15 +161,7 @@ pub fn container(
 /// (rootless Docker without a cgroup driver, Podman with `--cgroups=disabled`); a process of
 /// this host that a daemon elsewhere happens to number alike is not.
 fn starts_a_pid_namespace(dir: &ProcDir) -> bool {
-    dir.read_string("status").is_ok_and(|status| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("NSpid:"))
-            .is_some_and(|pids| {
-                let pids: Vec<&str> = pids.split_whitespace().collect();
-                pids.len() > 1 && pids.last() == Some(&"1")
-            })
-    })
+    super::pidns::ns_pids(dir).is_ok_and(|pids| pids.len() > 1 && pids.last() == Some(&1))
 }
 
 /// The text of `/proc/PID/cgroup`.
@@ -424,7 +421,9 @@ fn outside_error(file: String, path: &str) -> HostFileError {
 }
 
 /// The processes of the cgroup that `text` (process `dir`'s `/proc/PID/cgroup`) names and of
-/// the cgroups below it; with the `container`'s id, from the cgroup that names it.
+/// the cgroups below it, as `docker top` lists them: a systemd in the container runs its
+/// services in cgroups of their own. With the `container`'s id, from the cgroup that names it,
+/// which the main process may have left for one below (systemd's `init.scope`).
 fn pids_of_cgroup(
     host: &HostFs,
     dir: &ProcDir,
@@ -465,12 +464,10 @@ fn pids_in_namespace(host: &HostFs, dir: &ProcDir) -> Result<Vec<u32>, HostFileE
     let own = dir
         .read_link("ns/pid")
         .map_err(HostFileError::read(dir.path_of("ns/pid")))?;
-    let names = host
-        .list_dir("/proc")
-        .map_err(HostFileError::read("/proc".to_string()))?;
-    let mut pids: Vec<u32> = names
-        .iter()
-        .filter_map(|n| n.parse::<u32>().ok())
+    let mut pids: Vec<u32> = host
+        .process_ids()
+        .map_err(HostFileError::read("/proc".to_string()))?
+        .into_iter()
         .filter(|&p| {
             p == dir.pid()
                 || ProcDir::open(host, p)
@@ -486,28 +483,19 @@ fn pids_in_namespace(host: &HostFs, dir: &ProcDir) -> Result<Vec<u32>, HostFileE
 /// NAME, ARGS like `docker top` gives them, read from `/proc` and the cgroup file system.
 pub fn processes(host: &HostFs, pid: u32) -> Result<Vec<serde_json::Value>, HostFileError> {
     let dir = ProcDir::open(host, pid).map_err(HostFileError::read(format!("/proc/{pid}")))?;
-    processes_in(host, &dir, &cgroup_file(&dir)?, None, None)
+    let pids = pids_of_cgroup(host, &dir, &cgroup_file(&dir)?, None)?;
+    describe(host, &dir, pids, None)
 }
 
-/// The processes of the cgroup that `text` (process `pid`'s `/proc/PID/cgroup`) names and of
-/// the cgroups below it, as `docker top` lists them: a systemd in the container runs its
-/// services in cgroups of their own. With the `container`'s id, from the cgroup that names it,
-/// which the main process may have left for one below (systemd's `init.scope`).
-/// `status` is `dir`'s process's status file when it was read already.
-fn processes_in(
+/// Processes `pids` as `docker top` lists them (PID, USER, NAME, ARGS), read from `/proc`;
+/// `dir` is the first one's, `status` its status file when it was read already. A process
+/// that ends meanwhile is left out.
+fn describe(
     host: &HostFs,
     dir: &ProcDir,
-    text: &str,
+    pids: Vec<u32>,
     status: Option<&str>,
-    container: Option<&str>,
 ) -> Result<Vec<serde_json::Value>, HostFileError> {
-    // No cgroup of its own (rootless Docker without a cgroup driver): the cgroup is its
-    // user's, shared with processes that are not the container's. Its pid namespace is its
-    // own (`container` lets such a process through only when it starts one).
-    let pids = match container {
-        Some(id) if !text.contains(id) => pids_in_namespace(host, dir)?,
-        _ => pids_of_cgroup(host, dir, text, container)?,
-    };
     let mut out = Vec::new();
     for p in pids {
         // The container's first process is open already, its status read already.
@@ -684,7 +672,7 @@ mod tests {
             expected
         );
         assert_eq!(
-            processes_in(&host, &proc, text, None, None)
+            pids_of_cgroup(&host, &proc, text, None)
                 .unwrap_err()
                 .to_string(),
             expected
