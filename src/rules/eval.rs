@@ -1734,6 +1734,12 @@ impl<'f, 'a> Context<'f, 'a> {
         };
         let persistent = covering(&audit.persistent);
         let loaded = audit.loaded.as_deref().map(covering);
+        // Loaded rules in a kernel whose auditing is off record nothing (`loaded` is empty).
+        let not_recording = audit
+            .loaded_disabled_by
+            .as_deref()
+            .filter(|_| loaded.is_some())
+            .map(|why| format!("none recording: {why}"));
         let pass = !persistent.is_empty() && loaded.as_ref().is_none_or(|l| !l.is_empty());
         let verdict = if pass && loaded.is_none() {
             // Persistent, but whether the kernel holds the watch now is unknown: a failure to
@@ -1752,13 +1758,11 @@ impl<'f, 'a> Context<'f, 'a> {
             Verdict::Pass
         } else {
             Verdict::Fail(Why::Text(self.text(|| {
-                let loaded_text = match (&loaded, &audit.loaded_disabled_by) {
-                    (Some(_), Some(why)) => format!("none recording: {why}"),
-                    (loaded, _) => match loaded {
-                        Some(l) if l.is_empty() => "none loaded".to_string(),
-                        Some(_) => "loaded".to_string(),
-                        None => "loaded rules unavailable".to_string(),
-                    },
+                let loaded_text = match (&not_recording, &loaded) {
+                    (Some(off), _) => off.clone(),
+                    (None, Some(l)) if l.is_empty() => "none loaded".to_string(),
+                    (None, Some(_)) => "loaded".to_string(),
+                    (None, None) => "loaded rules unavailable".to_string(),
                 };
                 let persistent_text = match &audit.persistent_disabled_by {
                     Some(at) => format!("persistent rules switch auditing off at {at}"),
@@ -1778,17 +1782,16 @@ impl<'f, 'a> Context<'f, 'a> {
             });
             let observed = json!({
                 "path": target,
-                "loaded": match &loaded {
-                    Some(_) if audit.loaded_disabled_by.is_some() => json!(format!(
-                        "none recording: {}",
-                        audit.loaded_disabled_by.as_deref().unwrap_or_default()
-                    )),
-                    Some(l) => json!(l),
-                    None => json!(format!("unavailable: {}", audit.loaded_unavailable.as_deref().unwrap_or("not read"))),
+                "loaded": match (&not_recording, &loaded) {
+                    (Some(off), _) => json!(off),
+                    (None, Some(l)) => json!(l),
+                    (None, None) => json!(format!("unavailable: {}", audit.loaded_unavailable.as_deref().unwrap_or("not read"))),
                 },
                 "persistent": persistent,
             });
-            let source = if loaded.is_some() {
+            let source = if not_recording.is_some() {
+                "auditctl -s and /etc/audit rules"
+            } else if loaded.is_some() {
                 "auditctl -l and /etc/audit rules"
             } else {
                 "/etc/audit rules (loaded rules unavailable)"
