@@ -160,6 +160,8 @@ fn tamper(d: &PrivateDaemon, name: &str, memory: Option<&str>, pids: Option<&str
 #[test]
 fn kernel_parameters_and_sockets_pass_on_a_hardened_host_tree() {
     let tree = HostTree::new();
+    // dockerd seen in /proc: its flags, and so the sockets it listens on, are known.
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
     sysctls(
         &tree,
         &[
@@ -236,6 +238,8 @@ fn an_interface_or_the_default_that_sends_redirects_fails_though_all_does_not() 
 #[test]
 fn kernel_parameters_and_sockets_fail_on_a_weak_host_tree() {
     let tree = HostTree::new();
+    // dockerd seen in /proc: its flags, and so the sockets it listens on, are known.
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
     sysctls(
         &tree,
         &[
@@ -282,6 +286,8 @@ fn kernel_parameters_and_sockets_fail_on_a_weak_host_tree() {
 #[test]
 fn absent_kernel_features_and_sockets_are_not_applicable_or_errors_never_passes() {
     let tree = HostTree::new();
+    // dockerd seen in /proc: its flags, and so the sockets it listens on, are known.
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
     // No /proc/sys, no sockets, no readable /proc/1/net/tcp, no daemon.
     tree.write("etc/docker/daemon.json", "{\"icc\": false}\n", 0o644);
     fs::remove_file(tree.path("run/docker.sock")).unwrap();

@@ -237,6 +237,8 @@ fn host_supplied_text_is_kept_exactly_in_json_and_defused_on_the_terminal() {
 #[test]
 fn config_file_sets_parameters_and_bad_keys_name_the_line() {
     let tree = HostTree::new();
+    // dockerd seen in /proc: its flags, and so the sockets it listens on, are known.
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
     let root = tree.root_arg();
     let o = tempfile::tempdir().unwrap();
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/bollwerk.example.toml");

@@ -169,6 +169,8 @@ fn neglected_host_fails_host_rules() {
 #[test]
 fn trusted_users_unset_leaves_group_membership_to_a_person() {
     let tree = HostTree::new();
+    // dockerd seen in /proc: its flags, and so the sockets it listens on, are known.
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
     let (_o, r) = scan(&tree, &["--include", "1.1.2"]);
     r.expect("1.1.2", "notchecked");
     let msg = r.rule("1.1.2")["message"].as_str().unwrap();
@@ -186,6 +188,8 @@ fn trusted_users_unset_leaves_group_membership_to_a_person() {
 #[test]
 fn unreadable_files_are_errors_naming_the_path() {
     let tree = HostTree::new();
+    // dockerd seen in /proc: its flags, and so the sockets it listens on, are known.
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
     // /etc/group is a directory: reading it fails with an OS error.
     std::fs::remove_file(tree.path("etc/group")).unwrap();
     std::fs::create_dir(tree.path("etc/group")).unwrap();
@@ -388,6 +392,40 @@ fn every_socket_s_group_is_judged_not_only_the_docker_group() {
     );
     let (_o, r) = scan(&tree, &trusted);
     r.expect("1.1.2", "error");
+}
+
+#[test]
+fn the_daemon_s_sockets_are_not_known_in_full_while_its_flags_are_not() {
+    // dockerd is not in the tree's /proc: its flags are unknown, and a `-H unix://…` among
+    // them would be a socket whose owner, mode and group no rule has seen.
+    let tree = HostTree::new();
+    let include = [
+        "--include",
+        "1.1.2,3.15,3.16",
+        "--trusted-users",
+        "alice,bob",
+    ];
+    let (_o, r) = scan(&tree, &include);
+    for id in ["1.1.2", "3.15", "3.16"] {
+        r.expect(id, "error");
+        let msg = r.rule(id)["message"].as_str().unwrap();
+        assert!(msg.contains("hosts setting"), "{id}: {msg}");
+    }
+    // Seen, with no -H beyond the socket in use: every socket is known.
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
+    let (_o, r) = scan(&tree, &include);
+    for id in ["1.1.2", "3.15", "3.16"] {
+        r.expect(id, "pass");
+    }
+    // daemon.json names the hosts itself (dockerd refuses a flag for it too): known again.
+    std::fs::remove_dir_all(tree.path("proc/4242")).unwrap();
+    tree.write(
+        "etc/docker/daemon.json",
+        "{\"hosts\": [\"unix:///run/docker.sock\"]}\n",
+        0o644,
+    );
+    let (_o, r) = scan(&tree, &include);
+    r.expect("3.15", "pass");
 }
 
 #[test]

@@ -48,13 +48,19 @@ pub struct LocationInputs<'a> {
 /// Then neither the file found nor "not set" is what dockerd uses, and rules on it cannot
 /// pass or be "not applicable".
 pub fn unknown(name: &str, inputs: &LocationInputs) -> Option<String> {
-    let key = name.strip_prefix("setting:")?;
     let unknown = |k: &str| {
         inputs
             .unknown_settings
             .get(k)
             .or_else(|| inputs.unknown_settings.get(""))
     };
+    if name == "socket:docker" {
+        // Its further places are the unix sockets of the `hosts` setting ([`further`]).
+        return unknown("hosts").map(|why| {
+            format!("{{{name}}} is not known in full: the sockets dockerd listens on are its hosts setting, which is not known: {why}")
+        });
+    }
+    let key = name.strip_prefix("setting:")?;
     if let Some(why) = unknown(key) {
         return Some(format!("{{{name}}} is not known: {why}"));
     }
@@ -480,5 +486,14 @@ mod tests {
         let all = unknown_settings([("daemon.settings", "another host's daemon")]);
         assert!(why(&named, &all, None, "setting:tlskey").is_some());
         assert_eq!(why(&plain, &all, None, "bin:dockerd"), None);
+        // The Docker socket's further places are the hosts setting's.
+        let hosts_unknown = unknown_settings([("daemon.settings.hosts", "a flag may set hosts")]);
+        let w = why(&plain, &hosts_unknown, None, "socket:docker").unwrap();
+        assert!(
+            w.contains("hosts setting") && w.contains("a flag may set hosts"),
+            "{w}"
+        );
+        assert!(why(&plain, &all, None, "socket:docker").is_some());
+        assert_eq!(why(&plain, &flags_unread, None, "socket:docker"), None);
     }
 }
