@@ -340,10 +340,8 @@ fn on_threads(threads: usize, work: impl Fn() + Sync) {
     });
 }
 
-/// The outcome of a check before it becomes a status: `Skip` drops out of combinations.
-/// Messages are empty when the context does not explain.
-#[derive(Debug, Clone, PartialEq)]
 /// Why a fact path's placeholders were not all replaced by places ([`Context::concrete`]).
+#[derive(Debug)]
 enum Unplaced {
     /// This placeholder found nothing on the host.
     NotFound(String),
@@ -351,6 +349,9 @@ enum Unplaced {
     InDoubt(String),
 }
 
+/// The outcome of a check before it becomes a status: `Skip` drops out of combinations.
+/// Messages are empty when the context does not explain.
+#[derive(Debug, Clone, PartialEq)]
 enum Verdict {
     Pass,
     /// Failed; the message says which fact and why.
