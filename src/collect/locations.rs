@@ -49,10 +49,15 @@ pub struct LocationInputs<'a> {
 /// pass or be "not applicable".
 pub fn unknown(name: &str, inputs: &LocationInputs) -> Option<String> {
     let unknown = |k: &str| {
-        inputs
-            .unknown_settings
+        // A value on dockerd's command line is in force whatever daemon.json holds: dockerd
+        // refuses to start when both set a key.
+        let from_flag = inputs
+            .settings
             .get(k)
-            .or_else(|| inputs.unknown_settings.get(""))
+            .is_some_and(|s| s.source.starts_with("flag "));
+        let why = inputs.unknown_settings.get(k);
+        why.or_else(|| inputs.unknown_settings.get(""))
+            .filter(|_| !from_flag)
     };
     if name == "socket:docker" {
         // Its further places are the unix sockets of the `hosts` setting ([`further`]).
@@ -495,5 +500,17 @@ mod tests {
         );
         assert!(why(&plain, &all, None, "socket:docker").is_some());
         assert_eq!(why(&plain, &flags_unread, None, "socket:docker"), None);
+        // Given on dockerd's command line, a setting is known whatever daemon.json holds.
+        let mut flagged = plain.clone();
+        flagged.insert(
+            "hosts".into(),
+            Sourced {
+                value: json!(["unix:///srv/d.sock"]),
+                source: "flag --host=unix:///srv/d.sock".into(),
+            },
+        );
+        let malformed = unknown_settings([("daemon.settings", "daemon.json:3:21: malformed")]);
+        assert_eq!(why(&flagged, &malformed, None, "socket:docker"), None);
+        assert!(why(&plain, &malformed, None, "socket:docker").is_some());
     }
 }
