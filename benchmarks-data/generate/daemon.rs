@@ -118,6 +118,12 @@ impl Gen {
         } else {
             json!({"NodeID": "", "NodeAddr": "", "LocalNodeState": "inactive", "ControlAvailable": false, "Error": "", "RemoteManagers": null})
         };
+        // `docker info` lists each insecure registry daemon.json names as an index it does not
+        // reach securely (bollwerk takes the setting in force from there).
+        let mut index_configs = json!({"docker.io": {"Name": "docker.io", "Mirrors": ["https://mirror.example.com/"], "Secure": true, "Official": true}});
+        if !self.secure(K_INSECURE_REGISTRY) {
+            index_configs["registry.internal:5000"] = json!({"Name": "registry.internal:5000", "Mirrors": [], "Secure": false, "Official": false});
+        }
         join([
             json!({
                 "ID": "7Q4M:JX3C:KZ2T:3LQD:UX4B:E6YB:RWWS:MCSI:L5PA:RDO4:2VBB:YQ2R",
@@ -155,7 +161,7 @@ impl Gen {
                     "AllowNondistributableArtifactsCIDRs": [],
                     "AllowNondistributableArtifactsHostnames": [],
                     "InsecureRegistryCIDRs": ["127.0.0.0/8"],
-                    "IndexConfigs": {"docker.io": {"Name": "docker.io", "Mirrors": ["https://mirror.example.com/"], "Secure": true, "Official": true}},
+                    "IndexConfigs": index_configs,
                     "Mirrors": ["https://mirror.example.com/"]
                 },
             }),
