@@ -1,5 +1,5 @@
-//! The house's structure stays as designed: layers only point down and no source files
-//! import each other in a circle.
+//! The house's structure stays as designed: layers only point down, no source files import
+//! each other in a circle, and no function of collection runs over 100 lines (issue #12.6).
 //!
 //! ```text
 //! cli ──▶ report ──▶ rules ──▶ facts
@@ -362,4 +362,127 @@ fn the_reader_finds_nested_use_trees() {
         "// crate::x::y\nlet s = \"crate::z\";\nuse crate::a::b as c;\nf(super::d::e);\n",
     );
     assert_eq!(paths, ["crate::a::b", "super::d::e"]);
+}
+
+/// Functions longer than this in `src/collect` fail the test below (issue #12.6: a
+/// collection whose phases read as short methods).
+const MAX_COLLECT_FN_LINES: usize = 100;
+
+/// Each function item of `code` as (name, first line, lines from `fn` to its closing brace).
+/// Comments, strings, raw strings and char literals are skipped, so braces in them do not
+/// count; a declaration without a body (`fn f();`) is not a function here.
+fn function_lengths(code: &str) -> Vec<(String, usize, usize)> {
+    let b = code.as_bytes();
+    let (mut i, mut line, mut depth) = (0, 1, 0usize);
+    // A `fn` seen, waiting for its body: (name, line, depth it was declared at).
+    let mut pending: Option<(String, usize, usize)> = None;
+    // Open bodies: (name, first line, depth inside the body).
+    let mut open: Vec<(String, usize, usize)> = Vec::new();
+    let mut out = Vec::new();
+    let skip_to = |i: &mut usize, line: &mut usize, end: &[u8]| {
+        while *i < b.len() && !b[*i..].starts_with(end) {
+            if b[*i] == b'\\' && end == b"\"" {
+                *i += 1;
+            }
+            if *i < b.len() && b[*i] == b'\n' {
+                *line += 1;
+            }
+            *i += 1;
+        }
+        *i += end.len();
+    };
+    while i < b.len() {
+        let c = b[i];
+        let word_start = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+        if b[i..].starts_with(b"//") {
+            skip_to(&mut i, &mut line, b"\n");
+            line += 1;
+        } else if b[i..].starts_with(b"/*") {
+            skip_to(&mut i, &mut line, b"*/");
+        } else if word_start && (b[i..].starts_with(b"r#") || b[i..].starts_with(b"r\"")) {
+            let hashes = b[i + 1..].iter().take_while(|&&h| h == b'#').count();
+            i += 2 + hashes;
+            let end = [&b"\""[..], &vec![b'#'; hashes]].concat();
+            skip_to(&mut i, &mut line, &end);
+        } else if c == b'"' {
+            i += 1;
+            skip_to(&mut i, &mut line, b"\"");
+        } else if c == b'\'' && (b.get(i + 1) == Some(&b'\\') || b.get(i + 2) == Some(&b'\'')) {
+            // A char literal ('{', '\n'), not a lifetime.
+            i += 2;
+            skip_to(&mut i, &mut line, b"'");
+        } else if word_start && b[i..].starts_with(b"fn ") {
+            let name: String = code[i + 3..]
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            pending = Some((name, line, depth));
+            i += 3;
+        } else {
+            match c {
+                b'{' => {
+                    depth += 1;
+                    if let Some((name, at, _)) = pending.take_if(|p| p.2 + 1 == depth) {
+                        open.push((name, at, depth));
+                    }
+                }
+                b'}' => {
+                    if open.last().is_some_and(|o| o.2 == depth) {
+                        let (name, at, _) = open.pop().unwrap();
+                        out.push((name, at, line - at + 1));
+                    }
+                    depth = depth.saturating_sub(1);
+                }
+                b';' if pending.as_ref().is_some_and(|p| p.2 == depth) => pending = None,
+                b'\n' => line += 1,
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_of_collection_runs_over_100_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/collect");
+    let mut files = Vec::new();
+    source_files(&root, &["collect".to_string()], &mut files);
+    let mut long = Vec::new();
+    let mut counted = 0;
+    for f in &files {
+        for (name, at, lines) in function_lengths(&f.code) {
+            counted += 1;
+            if lines > MAX_COLLECT_FN_LINES {
+                long.push(format!(
+                    "{}:{at}: fn {name}: {lines} lines",
+                    f.path.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        counted > 200,
+        "only {counted} functions found: the reader is broken"
+    );
+    assert!(
+        long.is_empty(),
+        "functions over {MAX_COLLECT_FN_LINES} lines; split them into steps:\n{}",
+        long.join("\n")
+    );
+}
+
+#[test]
+fn the_function_reader_skips_braces_in_text_and_declarations() {
+    let code = "trait T {\n    fn decl(&self);\n}\nfn a<'x>(s: &'x str) {\n    let c = '{';\n    let t = \"}}\";\n    let r = r#\"{\"#;\n    // }\n    if true { fn inner() {} }\n}\nfn b() {}\n";
+    let found = function_lengths(code);
+    assert_eq!(
+        found,
+        [
+            ("inner".to_string(), 9, 1),
+            ("a".to_string(), 4, 7),
+            ("b".to_string(), 11, 1)
+        ]
+    );
 }

@@ -331,6 +331,17 @@ fn network_of(cidr: &str) -> Option<String> {
     }
 }
 
+/// Whether a value of `docker info` is of the kind a field reports.
+type KindOf = fn(&Value) -> bool;
+
+/// Settings `docker info` reports as in force, with the field and the kind of value that
+/// reports each.
+const REPORTED_IN_FORCE: [(&str, &str, KindOf); 3] = [
+    ("live-restore", "LiveRestoreEnabled", Value::is_boolean),
+    ("data-root", "DockerRootDir", Value::is_string),
+    ("storage-driver", "Driver", Value::is_string),
+];
+
 /// Corrects `settings` with what the running daemon reports in `docker info`.
 pub fn apply_info(settings: &mut BTreeMap<String, Sourced>, info: &Value) {
     if let Some(debug) = info.get("Debug").and_then(Value::as_bool) {
@@ -338,101 +349,98 @@ pub fn apply_info(settings: &mut BTreeMap<String, Sourced>, info: &Value) {
         correct_to_in_force(settings, "debug", said, json!(debug), json!(false));
     }
     if let Some(insecure) = info.get("RegistryConfig").and_then(insecure_in_force) {
-        // Compared as sets, each as dockerd writes it: it lists them in its own order.
-        let mut in_force: Vec<String> = insecure.iter().map(registry_as_dockerd_keeps_it).collect();
-        in_force.sort();
-        let mut configured: Vec<String> = settings
-            .get("insecure-registries")
-            .and_then(|s| s.value.as_array())
-            .map(|a| a.iter().map(registry_as_dockerd_keeps_it).collect())
-            .unwrap_or_default();
-        configured.sort();
-        if in_force != configured {
-            correct_to_in_force(
-                settings,
-                "insecure-registries",
-                "docker info RegistryConfig",
-                Value::Array(insecure),
-                json!([]),
-            );
+        apply_insecure_registries(settings, insecure);
+    }
+    for (key, field, reports) in REPORTED_IN_FORCE {
+        if let Some(value) = info.get(field).filter(|v| reports(v)) {
+            let source = format!("docker info {field}");
+            let value = value.clone();
+            settings.insert(key.into(), Sourced { value, source });
         }
-    }
-    if let Some(b) = info.get("LiveRestoreEnabled").and_then(Value::as_bool) {
-        settings.insert(
-            "live-restore".into(),
-            Sourced {
-                value: json!(b),
-                source: "docker info LiveRestoreEnabled".into(),
-            },
-        );
-    }
-    if let Some(root) = info.get("DockerRootDir").and_then(Value::as_str) {
-        settings.insert(
-            "data-root".into(),
-            Sourced {
-                value: json!(root),
-                source: "docker info DockerRootDir".into(),
-            },
-        );
-    }
-    if let Some(driver) = info.get("Driver").and_then(Value::as_str) {
-        settings.insert(
-            "storage-driver".into(),
-            Sourced {
-                value: json!(driver),
-                source: "docker info Driver".into(),
-            },
-        );
     }
     if let Some(opts) = info.get("SecurityOptions").and_then(Value::as_array) {
         let names: Vec<&str> = opts.iter().filter_map(Value::as_str).collect();
-        // `name=seccomp,profile=default` (Docker's built-in one), `unconfined` or the file
-        // dockerd read at start.
-        let profile = names.iter().find_map(|o| {
-            let mut fields = o.split(',');
-            (fields.next() == Some("name=seccomp"))
-                .then(|| fields.find_map(|f| f.strip_prefix("profile=")))
-                .flatten()
-        });
-        if let Some(profile) = profile {
-            let in_force = match profile {
-                "default" | "builtin" => Value::Null,
-                other => json!(other),
-            };
-            let said = "docker info SecurityOptions name=seccomp";
-            correct_to_in_force(settings, "seccomp-profile", said, in_force, Value::Null);
-        }
-        let userns = names
-            .iter()
-            .any(|o| o.split(',').any(|kv| kv == "name=userns"));
-        let configured = settings
-            .get("userns-remap")
-            .and_then(|s| s.value.as_str())
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
-        let (value, source) = match (userns, configured) {
-            (true, Some(v)) => {
-                let src = settings["userns-remap"].source.clone();
-                (
-                    json!(v),
-                    format!("{src}, in force per docker info SecurityOptions"),
-                )
-            }
-            (true, None) => (
-                json!("(in force, mapping not found in the configuration)"),
-                "docker info SecurityOptions name=userns".into(),
-            ),
-            (false, Some(_)) => (
-                Value::Null,
-                "docker info SecurityOptions (configured but not in force: restart dockerd)".into(),
-            ),
-            (false, None) => (
-                Value::Null,
-                "docker info SecurityOptions (no name=userns)".into(),
-            ),
-        };
-        settings.insert("userns-remap".into(), Sourced { value, source });
+        apply_seccomp_profile(settings, &names);
+        apply_userns(settings, &names);
     }
+}
+
+/// Corrects `insecure-registries` to those `docker info` names (`insecure`), unless they are
+/// the configured ones.
+fn apply_insecure_registries(settings: &mut BTreeMap<String, Sourced>, insecure: Vec<Value>) {
+    // Compared as sets, each as dockerd writes it: it lists them in its own order.
+    let mut in_force: Vec<String> = insecure.iter().map(registry_as_dockerd_keeps_it).collect();
+    in_force.sort();
+    let mut configured: Vec<String> = settings
+        .get("insecure-registries")
+        .and_then(|s| s.value.as_array())
+        .map(|a| a.iter().map(registry_as_dockerd_keeps_it).collect())
+        .unwrap_or_default();
+    configured.sort();
+    if in_force != configured {
+        correct_to_in_force(
+            settings,
+            "insecure-registries",
+            "docker info RegistryConfig",
+            Value::Array(insecure),
+            json!([]),
+        );
+    }
+}
+
+/// Corrects `seccomp-profile` by `docker info`'s security options (`names`):
+/// `name=seccomp,profile=default` (Docker's built-in one), `unconfined` or the file dockerd
+/// read at start.
+fn apply_seccomp_profile(settings: &mut BTreeMap<String, Sourced>, names: &[&str]) {
+    let profile = names.iter().find_map(|o| {
+        let mut fields = o.split(',');
+        (fields.next() == Some("name=seccomp"))
+            .then(|| fields.find_map(|f| f.strip_prefix("profile=")))
+            .flatten()
+    });
+    if let Some(profile) = profile {
+        let in_force = match profile {
+            "default" | "builtin" => Value::Null,
+            other => json!(other),
+        };
+        let said = "docker info SecurityOptions name=seccomp";
+        correct_to_in_force(settings, "seccomp-profile", said, in_force, Value::Null);
+    }
+}
+
+/// Sets `userns-remap` by whether `docker info`'s security options (`names`) list
+/// `name=userns`, keeping the configured mapping where it is in force.
+fn apply_userns(settings: &mut BTreeMap<String, Sourced>, names: &[&str]) {
+    let userns = names
+        .iter()
+        .any(|o| o.split(',').any(|kv| kv == "name=userns"));
+    let configured = settings
+        .get("userns-remap")
+        .and_then(|s| s.value.as_str())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let (value, source) = match (userns, configured) {
+        (true, Some(v)) => {
+            let src = settings["userns-remap"].source.clone();
+            (
+                json!(v),
+                format!("{src}, in force per docker info SecurityOptions"),
+            )
+        }
+        (true, None) => (
+            json!("(in force, mapping not found in the configuration)"),
+            "docker info SecurityOptions name=userns".into(),
+        ),
+        (false, Some(_)) => (
+            Value::Null,
+            "docker info SecurityOptions (configured but not in force: restart dockerd)".into(),
+        ),
+        (false, None) => (
+            Value::Null,
+            "docker info SecurityOptions (no name=userns)".into(),
+        ),
+    };
+    settings.insert("userns-remap".into(), Sourced { value, source });
 }
 
 /// Corrects `icc` by the default bridge network, which dockerd set up at start with the value

@@ -49,6 +49,7 @@ pub mod locations;
 pub mod mounts;
 pub mod net;
 pub mod pidns;
+mod placed;
 pub mod process;
 pub mod rootless;
 pub mod runtime;
@@ -64,14 +65,13 @@ use std::sync::Arc;
 use chrono::Utc;
 use serde_json::Value;
 
-use crate::facts::placeholder::{placeholders_in, substitute};
 pub use crate::facts::plan::Plan;
-use crate::snapshot::{
-    HostFacts, ListeningSocket, RuntimeFacts, Snapshot, DAEMON_SOCKET_LOCATIONS,
-};
+use crate::snapshot::{HostFacts, ListeningSocket, RuntimeFacts, Snapshot};
 use error::DaemonError;
 use hostfs::HostFs;
 pub use http::Endpoint;
+use placed::{read_host_placed, DaemonView, Placed};
+use rootless::DaemonEnvironment;
 
 /// How to collect.
 #[derive(Debug, Clone)]
@@ -124,6 +124,9 @@ struct Collection<'a> {
     snap: Snapshot,
     /// How containers' `/proc` is read here: the host's namespaces, the daemon's pids.
     proc_view: Arc<ProcView>,
+    /// dockerd's environment, read once with its process (it locates files twice when
+    /// `/info` changes the settings).
+    daemon_env: Arc<DaemonEnvironment>,
     /// Why they are dockerd's or unknown, when they are not pid 1's.
     host_ns_note: Option<String>,
     /// Why the daemon's configuration is unknown when it was still being read at the
@@ -157,6 +160,21 @@ struct Asked {
     running: tokio::sync::mpsc::UnboundedReceiver<(String, u32)>,
 }
 
+/// What the host files' reader brings back: the basics, the located part, and the daemon
+/// settings that located it.
+type HostFilesRead = (HostPart, Placed, BTreeMap<String, crate::snapshot::Sourced>);
+
+/// The readers of running containers' /proc, cgroup files and network namespaces, under way.
+struct ContainerReaders {
+    /// Each reads containers from one queue as they are inspected.
+    proc_tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Reads each namespace whose pid the readers send.
+    netns_task: tokio::task::JoinHandle<Listening>,
+    /// What they read, by container id: shared, so that what was read is there even if a
+    /// reader is stuck at the deadline.
+    runtimes: Arc<std::sync::Mutex<HashMap<String, ProcRead>>>,
+}
+
 /// What the concurrent phase brings back.
 struct Parts {
     answers: Result<docker::DaemonAnswers, DaemonError>,
@@ -166,7 +184,7 @@ struct Parts {
 /// What the blocking tasks read while the daemon answered.
 struct HostRead {
     /// The host's basics, its located part, and the daemon settings that located it.
-    part: Result<(HostPart, Placed, BTreeMap<String, crate::snapshot::Sourced>), Unfinished>,
+    part: Result<HostFilesRead, Unfinished>,
     /// What was read of running containers.
     containers: ContainersRead,
 }
@@ -277,7 +295,12 @@ impl<'a> Collection<'a> {
                 snap.error("daemon", format!("cannot start the async runtime: {e}"));
                 let basics = read_host_basics(&host, opts, plan, None);
                 let unknown = unknown_settings_of(&snap);
-                let placed = read_host_placed(&host, opts, plan, &snap.daemon, &unknown);
+                let view = DaemonView {
+                    daemon: &snap.daemon,
+                    unknown_settings: &unknown,
+                    environment: &DaemonEnvironment::NoProcess,
+                };
+                let placed = read_host_placed(&host, opts, plan, &view);
                 merge_host(&mut snap, basics, placed);
                 snap.derive_host_facts();
                 return Err(Box::new(snap));
@@ -297,6 +320,7 @@ impl<'a> Collection<'a> {
             runtime,
             snap,
             proc_view: Arc::default(),
+            daemon_env: Arc::default(),
             host_ns_note: None,
             config_unread: None,
             daemon_elsewhere: None,
@@ -334,15 +358,16 @@ impl<'a> Collection<'a> {
         // keeps it rather than the collection's own.
         let mut snap = self.snap.clone();
         let read = move || {
-            let elsewhere = read_daemon_config(&mut snap, &host, &endpoint);
+            let (elsewhere, environment) = read_daemon_config(&mut snap, &host, &endpoint);
             let dockerd = snap.daemon.process.as_ref().map(|p| p.pid);
             let namespaces = host_namespaces(&host, dockerd);
             let daemon_pids = dockerd.map(|pid| pidns::DaemonPids::of(&host, pid));
-            (snap, namespaces, daemon_pids, elsewhere)
+            (snap, namespaces, daemon_pids, elsewhere, environment)
         };
         match self.in_time(CONFIG_READ, read) {
-            Ok((snap, (host_ns, note), daemon_pids, elsewhere)) => {
+            Ok((snap, (host_ns, note), daemon_pids, elsewhere, environment)) => {
                 self.snap = snap;
+                self.daemon_env = Arc::new(environment);
                 self.host_ns_note = note;
                 let daemon_pids = match daemon_pids {
                     Some(Ok(pids)) => pids,
@@ -430,7 +455,6 @@ impl<'a> Collection<'a> {
             info: info_rx,
             running: running_rx,
         } = asked;
-        let limits = self.opts.limits;
         if let Some(why) = &self.config_unread {
             let why = format!("not read, the deadline having passed: {why}");
             let answers = self.wait_for_daemon(daemon_task);
@@ -444,23 +468,48 @@ impl<'a> Collection<'a> {
             };
             return Parts { answers, host };
         }
-        let (netns_tx, netns_rx) = tokio::sync::mpsc::unbounded_channel::<u32>();
+        let host_task = self.spawn_host_files_reader(info_rx);
+        let readers = self.spawn_container_readers(running_rx);
+        let answers = self.wait_for_daemon(daemon_task);
+        (self.progress)("reading host files");
+        let host = self.wait_for_readers(host_task, readers);
+        Parts { answers, host }
+    }
+
+    /// Reads the host's basics, then, once `/info` is in (`info_rx`), what the daemon's
+    /// settings locate; hands back the settings it located with.
+    fn spawn_host_files_reader(
+        &self,
+        info_rx: tokio::sync::oneshot::Receiver<Option<Value>>,
+    ) -> tokio::task::JoinHandle<HostFilesRead> {
         let (opts, plan) = (self.opts.clone(), self.plan.clone());
         let early_daemon = self.snap.daemon.clone();
         let unknown = unknown_settings_of(&self.snap);
-        let (host, view) = (self.host.clone(), self.proc_view.clone());
-        let host_task = self.spawn_host_reading({
-            let host = host.clone();
-            move || {
-                let basics = read_host_basics(&host, &opts, &plan, early_daemon.process.as_ref());
-                let mut daemon = early_daemon;
-                if let Ok(Some(info)) = info_rx.blocking_recv() {
-                    daemon_config::apply_info(&mut daemon.settings, &info);
-                }
-                let placed = read_host_placed(&host, &opts, &plan, &daemon, &unknown);
-                (basics, placed, daemon.settings)
+        let (host, environment) = (self.host.clone(), self.daemon_env.clone());
+        self.spawn_host_reading(move || {
+            let basics = read_host_basics(&host, &opts, &plan, early_daemon.process.as_ref());
+            let mut daemon = early_daemon;
+            if let Ok(Some(info)) = info_rx.blocking_recv() {
+                daemon_config::apply_info(&mut daemon.settings, &info);
             }
-        });
+            let view = DaemonView {
+                daemon: &daemon,
+                unknown_settings: &unknown,
+                environment: &environment,
+            };
+            let placed = read_host_placed(&host, &opts, &plan, &view);
+            (basics, placed, daemon.settings)
+        })
+    }
+
+    /// Reads each running container's /proc and cgroup files as soon as it is inspected
+    /// (`running_rx`), and then its network namespace.
+    fn spawn_container_readers(
+        &self,
+        running_rx: tokio::sync::mpsc::UnboundedReceiver<(String, u32)>,
+    ) -> ContainerReaders {
+        let (netns_tx, netns_rx) = tokio::sync::mpsc::unbounded_channel::<u32>();
+        let (host, view) = (self.host.clone(), self.proc_view.clone());
         // Two readers take running containers from one queue: after the daemon's last answer
         // the daemon is idle, and what is left of /proc and cgroup reading uses both cores.
         let running_rx = Arc::new(std::sync::Mutex::new(running_rx));
@@ -493,29 +542,39 @@ impl<'a> Collection<'a> {
             .collect();
         drop(netns_tx);
         let netns_task = self.spawn_host_reading({
-            let host = host.clone();
             let mut netns_rx = netns_rx;
             move || {
                 let pids = std::iter::from_fn(|| netns_rx.blocking_recv());
                 net::Namespaces::read(&host, pids).answers(&host)
             }
         });
-        let answers = self.wait_for_daemon(daemon_task);
-        (self.progress)("reading host files");
-        // Host reading ends when the daemon's part does: a file system that stops answering
-        // must not hold the scan for ever either.
-        let end = self.end();
-        let host = self.runtime.block_on(async {
+        ContainerReaders {
+            proc_tasks,
+            netns_task,
+            runtimes,
+        }
+    }
+
+    /// What the host's readers bring back by [`Collection::end`]: host reading ends when the
+    /// daemon's part does, as a file system that stops answering must not hold the scan for
+    /// ever either.
+    fn wait_for_readers(
+        &self,
+        host_task: tokio::task::JoinHandle<HostFilesRead>,
+        readers: ContainerReaders,
+    ) -> HostRead {
+        let (end, limits) = (self.end(), self.opts.limits);
+        self.runtime.block_on(async {
             let part = by_end(host_task, end, limits, HOST_FILES).await;
             let mut past_deadline = None;
-            for task in proc_tasks {
+            for task in readers.proc_tasks {
                 if let Err(Unfinished::PastDeadline(why)) =
                     by_end(task, end, limits, CONTAINER_FILES).await
                 {
                     past_deadline = Some(why);
                 }
             }
-            let listening = match by_end(netns_task, end, limits, CONTAINER_FILES).await {
+            let listening = match by_end(readers.netns_task, end, limits, CONTAINER_FILES).await {
                 Ok(l) => l,
                 Err(Unfinished::Failed) => Listening::new(),
                 Err(Unfinished::PastDeadline(why)) => {
@@ -523,7 +582,7 @@ impl<'a> Collection<'a> {
                     Listening::new()
                 }
             };
-            let runtimes = std::mem::take(&mut *lock(&runtimes));
+            let runtimes = std::mem::take(&mut *lock(&readers.runtimes));
             let listening = by_daemon_pid(listening, &runtimes);
             HostRead {
                 part,
@@ -533,8 +592,7 @@ impl<'a> Collection<'a> {
                     past_deadline,
                 },
             }
-        });
-        Parts { answers, host }
+        })
     }
 
     /// Starts `read` as a blocking task at the host-reading priority
@@ -570,6 +628,7 @@ impl<'a> Collection<'a> {
         let (host_fs, opts, plan) = (self.host.clone(), self.opts.clone(), self.plan.clone());
         let daemon = self.snap.daemon.clone();
         let unknown = unknown_settings_of(&self.snap);
+        let environment = self.daemon_env.clone();
         // What is read again is read by the deadline too.
         let mut located_too_early = false;
         let read = match host.part {
@@ -583,13 +642,23 @@ impl<'a> Collection<'a> {
             }
             Ok((basics, _, _)) => self
                 .in_time(HOST_FILES, move || {
-                    read_host_placed(&host_fs, &opts, &plan, &daemon, &unknown)
+                    let view = DaemonView {
+                        daemon: &daemon,
+                        unknown_settings: &unknown,
+                        environment: &environment,
+                    };
+                    read_host_placed(&host_fs, &opts, &plan, &view)
                 })
                 .map(|placed| (basics, placed)),
             Err(Unfinished::Failed) => self.in_time(HOST_FILES, move || {
+                let view = DaemonView {
+                    daemon: &daemon,
+                    unknown_settings: &unknown,
+                    environment: &environment,
+                };
                 (
                     read_host_basics(&host_fs, &opts, &plan, daemon.process.as_ref()),
-                    read_host_placed(&host_fs, &opts, &plan, &daemon, &unknown),
+                    read_host_placed(&host_fs, &opts, &plan, &view),
                 )
             }),
             Err(past) => Err(past),
@@ -906,8 +975,12 @@ async fn by_end<T>(
 }
 
 /// dockerd's process, daemon.json and flags → effective settings (before `info`).
-/// Returns why the daemon is taken for another host's, when it is.
-fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) -> Option<String> {
+/// Returns why the daemon is taken for another host's, when it is, and dockerd's environment.
+fn read_daemon_config(
+    snap: &mut Snapshot,
+    host: &HostFs,
+    endpoint: &Endpoint,
+) -> (Option<String>, DaemonEnvironment) {
     let mut flags = daemon_config::Flags::default();
     let mut flags_unread = None;
     match process::find_dockerd(host, &endpoint.url) {
@@ -925,7 +998,7 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) -
                 format!("{e}: its daemon.json and flags cannot be read from here"),
             );
             snap.daemon.settings = daemon_config::merge(BTreeMap::new(), BTreeMap::new());
-            return Some(e.to_string());
+            return (Some(e.to_string()), DaemonEnvironment::NoProcess);
         }
         Err(e) => {
             snap.notes.push(format!(
@@ -934,9 +1007,11 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) -
             flags_unread = Some(e.to_string());
         }
     }
+    let environment = DaemonEnvironment::of(host, snap.daemon.process.as_ref());
     let explicit = flags.config_file.is_some();
     let file = flags.config_file.clone().unwrap_or_else(|| {
-        rootless::default_config_file(host, snap.daemon.process.as_ref(), endpoint.socket_path())
+        let process = snap.daemon.process.as_ref();
+        rootless::default_config_file(host, process, endpoint.socket_path(), &environment)
     });
     let read = host.read_to_string(&file);
     // dockerd's own --config-file is the file in effect even when it cannot be read, so that
@@ -972,7 +1047,7 @@ fn read_daemon_config(snap: &mut Snapshot, host: &HostFs, endpoint: &Endpoint) -
     if let Some(why) = flags_unread {
         flag_defaults_unknown(snap, &why);
     }
-    None
+    (None, environment)
 }
 
 /// The settings of daemon.json (`file`, read as `from_file`) that may not be in force because
@@ -1047,14 +1122,6 @@ struct HostPart {
     facts: HostFacts,
     /// (fact path, message).
     errors: Vec<(String, String)>,
-}
-
-/// Host facts located through the daemon's settings, with their errors split around those of
-/// [`read_host_basics`] so that the snapshot lists errors in one fixed order.
-struct Placed {
-    facts: HostFacts,
-    before: Vec<(String, String)>,
-    after: Vec<(String, String)>,
 }
 
 /// Host facts that do not depend on the daemon's settings: identity, security modules,
@@ -1149,202 +1216,6 @@ fn sysctl_each(host: &HostFs, key: &str) -> Result<BTreeMap<String, String>, Str
         }
     }
     Ok(values)
-}
-
-/// Host facts found through the daemon's process and settings (`daemon`): named locations,
-/// files, trees, the docker group and the Docker root mount.
-fn read_host_placed(
-    host: &HostFs,
-    opts: &CollectOptions,
-    plan: &Plan,
-    daemon: &crate::snapshot::DaemonFacts,
-    unknown_settings: &BTreeMap<String, String>,
-) -> Placed {
-    let mut facts = HostFacts::default();
-    let (mut before, mut after) = (Vec::new(), Vec::new());
-
-    // Locations.
-    let config_file = daemon.config_file.clone().unwrap_or_else(|| {
-        rootless::default_config_file(host, daemon.process.as_ref(), opts.endpoint.socket_path())
-    });
-    let exe = daemon.process.as_ref().and_then(|p| {
-        host.read_link(&format!("/proc/{}/exe", p.pid))
-            .ok()
-            .map(|p| p.to_string_lossy().into_owned())
-    });
-    let environ = daemon.process.as_ref().map(|p| {
-        let file = format!("/proc/{}/environ", p.pid);
-        host.read(&file)
-            .map_err(|e| format!("cannot read {file}: {e}"))
-    });
-    let environ_unread = match &environ {
-        Some(Err(e)) => Some(e.as_str()),
-        _ => None,
-    };
-    let environ = environ.as_ref().and_then(|r| r.as_ref().ok());
-    let uid = daemon.process.as_ref().and_then(|p| p.uid).unwrap_or(0);
-    let tls_dir = locations::default_tls_dir(environ.map(Vec::as_slice), uid);
-    let inputs = locations::LocationInputs {
-        settings: &daemon.settings,
-        config_file: &config_file,
-        client_socket: opts.endpoint.socket_path(),
-        dockerd_exe: exe.as_deref(),
-        tls_dir: &tls_dir,
-        unknown_settings,
-        environ_unread,
-    };
-    let mut wanted = plan.locations.clone();
-    for f in &plan.files {
-        wanted.extend(placeholders_in(f));
-    }
-    for name in wanted {
-        // Resolved all the same: the search shows where the default would be.
-        if let Some(why) = locations::unknown(&name, &inputs) {
-            before.push((format!("host.locations[\"{name}\"]"), why));
-        }
-        let (found, searched) = locations::resolve(host, &name, &inputs);
-        if let Some(places) = locations::further(host, &name, &inputs, found.as_deref()) {
-            facts.further_locations.insert(name.clone(), places);
-        }
-        facts.locations.insert(name.clone(), found);
-        facts.searched.insert(name, searched);
-    }
-
-    // Files, at every place their placeholders stand for.
-    for template in &plan.files {
-        for path in placed_paths(template, &facts) {
-            match host.stat(&path) {
-                Ok(f) => {
-                    facts.files.insert(path, f);
-                }
-                Err(e) => before.push((format!("host.files[\"{path}\"]"), e.to_string())),
-            }
-        }
-    }
-
-    // Trees: every entry below a directory.
-    for template in &plan.trees {
-        let Ok(dir) = substitute(template, |n| facts.locations.get(n).cloned().flatten()) else {
-            continue;
-        };
-        match host.tree(&dir) {
-            Ok(Some(entries)) => {
-                facts.trees.insert(dir, entries);
-            }
-            Ok(None) => {}
-            Err(e) => before.push((format!("host.trees[\"{dir}\"]"), e.to_string())),
-        }
-    }
-
-    // The docker group (dockerd's `group` setting names it), and the groups of the daemon's
-    // sockets, which may differ from it (`-H fd://` beside a socket of dockerd's own;
-    // containerd's socket).
-    let accounts = groups::Accounts::read(host);
-    if DAEMON_SOCKET_LOCATIONS
-        .iter()
-        .all(|name| facts.locations.contains_key(*name))
-    {
-        facts.derive_daemon_sockets();
-        match accounts.of_sockets(host, &facts.daemon_sockets) {
-            Ok(g) => facts.socket_groups = Some(g),
-            Err(e) => after.push(("host.socket_groups".into(), e.to_string())),
-        }
-    }
-    let group = daemon
-        .settings
-        .get("group")
-        .and_then(|s| s.value.as_str())
-        .unwrap_or("docker")
-        .to_string();
-    match accounts.group(&group) {
-        Ok(g) => facts.docker_group = g,
-        Err(e) => after.push(("host.docker_group".into(), e.to_string())),
-    }
-
-    // Docker root mount.
-    let (root, source) = daemon
-        .settings
-        .get("data-root")
-        .and_then(|s| s.value.as_str().map(|v| (v.to_string(), s.source.clone())))
-        .unwrap_or_else(|| {
-            (
-                "/var/lib/docker".into(),
-                daemon_config::DEFAULT_SOURCE.into(),
-            )
-        });
-    match mounts::docker_root(host, &root, &source) {
-        Ok(f) => facts.docker_root = Some(f),
-        Err(e) => after.push(("host.docker_root".into(), e.to_string())),
-    }
-
-    let profile = daemon
-        .settings
-        .get("seccomp-profile")
-        .and_then(|s| s.value.as_str());
-    match profile.map(|p| seccomp_profile(host, p)) {
-        Some(Ok(read)) => facts.seccomp_profile = read,
-        Some(Err(e)) => after.push(("host.seccomp_profile".into(), e)),
-        None => {}
-    }
-    Placed {
-        facts,
-        before,
-        after,
-    }
-}
-
-/// The daemon-wide seccomp profile that setting value `profile` names: none for Docker's
-/// built-in one or `unconfined`, else the file, read under the host root. A path that is not
-/// absolute names no file bollwerk can tell (dockerd resolved it from its own working
-/// folder): an error, like a file that cannot be read or parsed.
-fn seccomp_profile(
-    host: &HostFs,
-    profile: &str,
-) -> Result<Option<crate::snapshot::SeccompProfileFacts>, String> {
-    if matches!(profile, "unconfined" | "builtin" | "default") {
-        return Ok(None);
-    }
-    if !profile.starts_with('/') {
-        return Err(format!(
-            "the seccomp profile {profile} is not an absolute path: which file dockerd read is not known"
-        ));
-    }
-    let text = host
-        .read_to_string(profile)
-        .map_err(|e| format!("cannot read {profile}: {e}"))?;
-    let allows_every_call =
-        security_opt::lets_every_call_through(&text).map_err(|why| format!("{profile}: {why}"))?;
-    Ok(Some(crate::snapshot::SeccompProfileFacts {
-        path: profile.to_string(),
-        allows_every_call,
-    }))
-}
-
-/// `template` with its placeholders replaced by the places found (nothing when one was not
-/// found), then once more for each further place a placeholder stands for.
-fn placed_paths(template: &str, facts: &HostFacts) -> Vec<String> {
-    let primary = |n: &str| facts.locations.get(n).cloned().flatten();
-    let Ok(first) = substitute(template, primary) else {
-        return Vec::new();
-    };
-    let mut paths = vec![first];
-    for name in placeholders_in(template) {
-        for place in facts.further_locations.get(&name).into_iter().flatten() {
-            let at = |n: &str| {
-                if n == name {
-                    Some(place.clone())
-                } else {
-                    primary(n)
-                }
-            };
-            if let Ok(path) = substitute(template, at) {
-                if !paths.contains(&path) {
-                    paths.push(path);
-                }
-            }
-        }
-    }
-    paths
 }
 
 /// The daemon settings the collection could not tell (see [`locations::unknown_settings`]).
@@ -1900,32 +1771,6 @@ mod tests {
         );
         let e = resolve_sources(&host, sources(&["/srv/data", "/srv/loop/x"])).unwrap_err();
         assert!(e.starts_with("cannot resolve /srv/loop/x: "), "{e}");
-    }
-
-    #[test]
-    fn a_daemon_wide_seccomp_profile_is_read_or_an_error_never_absent() {
-        let root = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(root.path().join("etc/docker")).unwrap();
-        std::fs::write(
-            root.path().join("etc/docker/allow.json"),
-            r#"{"defaultAction":"SCMP_ACT_ALLOW"}"#,
-        )
-        .unwrap();
-        let host = HostFs::new(root.path());
-        let read = seccomp_profile(&host, "/etc/docker/allow.json")
-            .unwrap()
-            .unwrap();
-        assert!(read.allows_every_call);
-        for builtin in ["unconfined", "builtin", "default"] {
-            assert_eq!(seccomp_profile(&host, builtin), Ok(None));
-        }
-        let relative = seccomp_profile(&host, "profiles/allow.json").unwrap_err();
-        assert!(relative.contains("not an absolute path"), "{relative}");
-        let missing = seccomp_profile(&host, "/etc/docker/none.json").unwrap_err();
-        assert!(
-            missing.starts_with("cannot read /etc/docker/none.json"),
-            "{missing}"
-        );
     }
 
     #[test]

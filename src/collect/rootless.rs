@@ -7,6 +7,51 @@ use crate::snapshot::DaemonProcess;
 /// The daemon.json a rootful dockerd reads when no `--config-file` is given.
 pub const ROOTFUL_CONFIG: &str = "/etc/docker/daemon.json";
 
+/// dockerd's environment (`/proc/PID/environ`), read once per collection: it tells where a
+/// rootless dockerd's daemon.json is ([`default_config_file`]) and where dockerd looks for
+/// its TLS files ([`super::locations::default_tls_dir`]). Kept in memory only: an
+/// environment may hold secrets, and no report shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum DaemonEnvironment {
+    /// dockerd's process was not found: there is no environment to read.
+    #[default]
+    NoProcess,
+    /// NUL-separated `NAME=value` pairs.
+    Read(Vec<u8>),
+    /// Why it could not be read (`cannot read /proc/PID/environ: …`).
+    Unread(String),
+}
+
+impl DaemonEnvironment {
+    /// The environment of `process`, read under the host root.
+    pub fn of(host: &HostFs, process: Option<&DaemonProcess>) -> DaemonEnvironment {
+        let Some(p) = process else {
+            return DaemonEnvironment::NoProcess;
+        };
+        let file = format!("/proc/{}/environ", p.pid);
+        match host.read(&file) {
+            Ok(bytes) => DaemonEnvironment::Read(bytes),
+            Err(e) => DaemonEnvironment::Unread(format!("cannot read {file}: {e}")),
+        }
+    }
+
+    /// The pairs, when read.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            DaemonEnvironment::Read(bytes) => Some(bytes),
+            _ => None,
+        }
+    }
+
+    /// Why the process's environment could not be read, when it could not.
+    pub fn unread(&self) -> Option<&str> {
+        match self {
+            DaemonEnvironment::Unread(why) => Some(why),
+            _ => None,
+        }
+    }
+}
+
 /// The daemon.json dockerd reads when no `--config-file` is given: the rootful path, or for a
 /// dockerd running as an ordinary user, that user's, found from the process's environment
 /// (`XDG_CONFIG_HOME`, else `HOME`) or else the user's home in the host's `/etc/passwd`.
@@ -15,25 +60,21 @@ pub fn default_config_file(
     host: &HostFs,
     process: Option<&DaemonProcess>,
     socket: Option<&str>,
+    environment: &DaemonEnvironment,
 ) -> String {
     use std::os::unix::fs::MetadataExt;
-    let (pid, uid) = match process {
-        Some(p) => (Some(p.pid), p.uid),
-        None => (
-            None,
-            socket
-                .and_then(|s| std::fs::metadata(s).ok())
-                .map(|m| m.uid()),
-        ),
+    let uid = match process {
+        Some(p) => p.uid,
+        None => socket
+            .and_then(|s| std::fs::metadata(s).ok())
+            .map(|m| m.uid()),
     };
     let Some(uid) = uid.filter(|&u| u != 0) else {
         return ROOTFUL_CONFIG.into();
     };
-    let environ = pid
-        .and_then(|pid| host.read(&format!("/proc/{pid}/environ")).ok())
-        .unwrap_or_default();
+    let environ = environment.bytes().unwrap_or_default();
     let var = |name: &str| {
-        env_var(&environ, name)
+        env_var(environ, name)
             .filter(|v| v.starts_with('/'))
             .map(str::to_string)
     };
@@ -79,15 +120,63 @@ mod tests {
     }
 
     #[test]
+    fn a_rootless_daemon_s_file_comes_from_the_environment_handed_in() {
+        // No /proc under this root: the environment handed in is the only one there is.
+        let host = HostFs::new(std::path::Path::new("/nonexistent-bollwerk-root"));
+        let p = DaemonProcess {
+            pid: 4242,
+            uid: Some(1001),
+            ..Default::default()
+        };
+        let env = |pairs: &str| DaemonEnvironment::Read(pairs.replace(' ', "\0").into_bytes());
+        assert_eq!(
+            default_config_file(
+                &host,
+                Some(&p),
+                None,
+                &env("HOME=/home/ana XDG_CONFIG_HOME=/cfg/")
+            ),
+            "/cfg/docker/daemon.json"
+        );
+        assert_eq!(
+            default_config_file(&host, Some(&p), None, &env("HOME=/home/ana")),
+            "/home/ana/.config/docker/daemon.json"
+        );
+        // Unread, and no /etc/passwd to fall back on.
+        let unread = DaemonEnvironment::of(&host, Some(&p));
+        let why = unread.unread().unwrap();
+        assert!(why.starts_with("cannot read /proc/4242/environ: "), "{why}");
+        assert_eq!(
+            default_config_file(&host, Some(&p), None, &unread),
+            ROOTFUL_CONFIG
+        );
+        assert_eq!(
+            DaemonEnvironment::of(&host, None),
+            DaemonEnvironment::NoProcess
+        );
+    }
+
+    #[test]
     fn a_rootful_or_unknown_daemon_reads_etc_docker() {
         let host = HostFs::new(std::path::Path::new("/nonexistent-bollwerk-root"));
-        assert_eq!(default_config_file(&host, None, None), ROOTFUL_CONFIG);
+        assert_eq!(
+            default_config_file(&host, None, None, &DaemonEnvironment::NoProcess),
+            ROOTFUL_CONFIG
+        );
         let p = DaemonProcess {
             pid: 1,
             uid: Some(0),
             ..Default::default()
         };
-        assert_eq!(default_config_file(&host, Some(&p), None), ROOTFUL_CONFIG);
+        assert_eq!(
+            default_config_file(
+                &host,
+                Some(&p),
+                None,
+                &DaemonEnvironment::of(&host, Some(&p))
+            ),
+            ROOTFUL_CONFIG
+        );
     }
 
     #[test]
@@ -105,11 +194,14 @@ mod tests {
         .unwrap();
         let host = HostFs::new(root.path());
         let sock = sock.to_str().unwrap();
-        assert_eq!(default_config_file(&host, None, Some(sock)), ROOTFUL_CONFIG);
+        assert_eq!(
+            default_config_file(&host, None, Some(sock), &DaemonEnvironment::NoProcess),
+            ROOTFUL_CONFIG
+        );
         if nix::unistd::geteuid().is_root() {
             std::os::unix::fs::chown(sock, Some(4321), None).unwrap();
             assert_eq!(
-                default_config_file(&host, None, Some(sock)),
+                default_config_file(&host, None, Some(sock), &DaemonEnvironment::NoProcess),
                 "/home/rl/.config/docker/daemon.json"
             );
         }

@@ -247,6 +247,27 @@ fn cgroup(
     container: Option<&str>,
 ) -> Result<CgroupFacts, HostFileError> {
     let file = dir.path_of("cgroup");
+    let (v1, unified) = cgroup_paths(text, container);
+    if let Some(outside) = v1
+        .values()
+        .chain(unified.as_ref())
+        .find(|p| outside_namespace(p))
+    {
+        return Err(outside_error(file, outside));
+    }
+    if v1.contains_key("memory") {
+        return cgroup_v1(host, &v1);
+    }
+    let path = unified.ok_or_else(|| HostFileError::Lacks {
+        path: file,
+        lacks: "names no cgroup".into(),
+    })?;
+    cgroup_v2(host, path)
+}
+
+/// The cgroup path of each v1 controller, and the unified (v2) path, in `text`
+/// (`/proc/PID/cgroup`), each cut at the `container`'s own cgroup ([`container_root`]).
+fn cgroup_paths(text: &str, container: Option<&str>) -> (BTreeMap<String, String>, Option<String>) {
     let mut v1: BTreeMap<String, String> = BTreeMap::new();
     let mut unified = None;
     for line in text.lines() {
@@ -262,87 +283,73 @@ fn cgroup(
             v1.insert(c.to_string(), path.to_string());
         }
     }
-    if let Some(outside) = v1
-        .values()
-        .chain(unified.as_ref())
-        .find(|p| outside_namespace(p))
-    {
-        return Err(outside_error(file, outside));
+    (v1, unified)
+}
+
+/// A limit's value: none for "max" and for v1's huge page-aligned "unlimited" values.
+fn limit(s: Option<String>) -> Option<u64> {
+    s.and_then(|s| s.parse::<u64>().ok())
+        .filter(|&n| n < (1u64 << 62))
+}
+
+/// A kernel file's trimmed text; none when it does not exist.
+fn absent_as_none(
+    read: std::io::Result<String>,
+    path: impl FnOnce() -> String,
+) -> Result<Option<String>, HostFileError> {
+    match read {
+        Ok(s) => Ok(Some(s.trim().to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(HostFileError::Read {
+            path: path(),
+            source,
+        }),
     }
-    let read = |p: String| -> Result<Option<String>, HostFileError> {
-        match host.read_kernel_file(&p) {
-            Ok(s) => Ok(Some(s.trim().to_string())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(HostFileError::Read { path: p, source }),
-        }
+}
+
+/// Limits of a cgroup v1 hierarchy: each controller's files in its own folder (`v1`, by
+/// controller, from [`cgroup_paths`]; it names `memory`).
+fn cgroup_v1(host: &HostFs, v1: &BTreeMap<String, String>) -> Result<CgroupFacts, HostFileError> {
+    let read = |ctrl: &str, name: &str| {
+        let within = v1.get(ctrl).map(String::as_str).unwrap_or("/");
+        let p = format!("/sys/fs/cgroup/{ctrl}{within}/{name}");
+        absent_as_none(host.read_kernel_file(&p), || p.clone())
     };
-    // Several files of one cgroup folder: read from the folder, open once (a folder that is
-    // gone has none of them).
-    let open = |dir: &str| -> Result<Option<KernelDir<'_>>, HostFileError> {
-        match KernelDir::open(host, dir) {
-            Ok(folder) => Ok(Some(folder)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(HostFileError::Read {
-                path: dir.to_string(),
-                source,
-            }),
-        }
+    let quota = read("cpu", "cpu.cfs_quota_us")?
+        .and_then(|s| s.parse::<i64>().ok())
+        .filter(|&q| q > 0)
+        .map(|q| q as u64);
+    Ok(CgroupFacts {
+        version: 1,
+        path: v1["memory"].clone(),
+        memory_limit: limit(read("memory", "memory.limit_in_bytes")?),
+        pids_limit: limit(read("pids", "pids.max")?),
+        cpu_weight: read("cpu", "cpu.shares")?.and_then(|s| s.parse().ok()),
+        cpu_quota_us: quota,
+    })
+}
+
+/// Limits of a cgroup v2 folder (`path` below /sys/fs/cgroup): its files are read from the
+/// folder, opened once (a folder that is gone has none of them).
+fn cgroup_v2(host: &HostFs, path: String) -> Result<CgroupFacts, HostFileError> {
+    let dir = format!("/sys/fs/cgroup{}", if path == "/" { "" } else { &path });
+    let folder = match KernelDir::open(host, &dir) {
+        Ok(folder) => Some(folder),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => return Err(HostFileError::Read { path: dir, source }),
     };
-    let read_in =
-        |folder: &Option<KernelDir>, name: &str| -> Result<Option<String>, HostFileError> {
-            let Some(folder) = folder else {
-                return Ok(None);
-            };
-            match folder.read_string(name) {
-                Ok(s) => Ok(Some(s.trim().to_string())),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(source) => Err(HostFileError::Read {
-                    path: folder.path_of(name),
-                    source,
-                }),
-            }
-        };
-    let limit = |s: Option<String>| -> Option<u64> {
-        // "max" and v1's huge page-aligned "unlimited" values mean no limit.
-        s.and_then(|s| s.parse::<u64>().ok())
-            .filter(|&n| n < (1u64 << 62))
+    let read = |name: &str| match &folder {
+        None => Ok(None),
+        Some(folder) => absent_as_none(folder.read_string(name), || folder.path_of(name)),
     };
-    if let Some(mem_path) = v1.get("memory") {
-        let dir = |ctrl: &str| {
-            format!(
-                "/sys/fs/cgroup/{ctrl}{}",
-                v1.get(ctrl).map(String::as_str).unwrap_or("/")
-            )
-        };
-        let quota = read(format!("{}/cpu.cfs_quota_us", dir("cpu")))?
-            .and_then(|s| s.parse::<i64>().ok())
-            .filter(|&q| q > 0)
-            .map(|q| q as u64);
-        return Ok(CgroupFacts {
-            version: 1,
-            path: mem_path.clone(),
-            memory_limit: limit(read(format!("{}/memory.limit_in_bytes", dir("memory")))?),
-            pids_limit: limit(read(format!("{}/pids.max", dir("pids")))?),
-            cpu_weight: read(format!("{}/cpu.shares", dir("cpu")))?.and_then(|s| s.parse().ok()),
-            cpu_quota_us: quota,
-        });
-    }
-    let path = unified.ok_or_else(|| HostFileError::Lacks {
-        path: file,
-        lacks: "names no cgroup".into(),
-    })?;
-    let folder = open(&format!(
-        "/sys/fs/cgroup{}",
-        if path == "/" { "" } else { &path }
-    ))?;
-    let quota = read_in(&folder, "cpu.max")?
-        .and_then(|s| s.split_whitespace().next().and_then(|q| q.parse().ok()));
+    let quota =
+        read("cpu.max")?.and_then(|s| s.split_whitespace().next().and_then(|q| q.parse().ok()));
     Ok(CgroupFacts {
         version: 2,
         path,
-        memory_limit: limit(read_in(&folder, "memory.max")?),
-        pids_limit: limit(read_in(&folder, "pids.max")?),
-        cpu_weight: read_in(&folder, "cpu.weight")?.and_then(|s| s.parse().ok()),
+        memory_limit: limit(read("memory.max")?),
+        pids_limit: limit(read("pids.max")?),
+        cpu_weight: read("cpu.weight")?.and_then(|s| s.parse().ok()),
         cpu_quota_us: quota,
     })
 }
