@@ -40,6 +40,9 @@ pub struct LocationInputs<'a> {
     /// Why dockerd's environment could not be read, when it could not: [`Self::tls_dir`] rests
     /// on it.
     pub environ_unread: Option<&'a str>,
+    /// The host's PATH, where `bin:` places are looked for ([`host_path`], read once for all
+    /// of them).
+    pub host_path: &'a str,
 }
 
 /// Why the place `name` stands for is not known on this host, when it is not: a `setting:`
@@ -163,7 +166,7 @@ pub fn resolve(
             if what == "dockerd" {
                 c.extend(inputs.dockerd_exe.map(str::to_string));
             }
-            let path = format!("{}:{DEFAULT_PATH}", host_path(host));
+            let path = format!("{}:{DEFAULT_PATH}", inputs.host_path);
             c.extend(
                 path.split(':')
                     .filter(|d| d.starts_with('/'))
@@ -283,7 +286,7 @@ pub fn further(
 }
 
 /// The host's PATH: pid 1's environment, else `/etc/environment`, else the usual default.
-fn host_path(host: &HostFs) -> String {
+pub fn host_path(host: &HostFs) -> String {
     if let Ok(env) = host.read("/proc/1/environ") {
         for var in env.split(|&b| b == 0) {
             if let Some(p) = var.strip_prefix(b"PATH=") {
@@ -339,6 +342,7 @@ mod tests {
             tls_dir: "/root/.docker",
             unknown_settings: &BTreeMap::new(),
             environ_unread: None,
+            host_path: DEFAULT_PATH,
         };
         let host = HostFs::new(root.path());
         let (found, _) = resolve(&host, "socket:docker", &inputs);
@@ -407,6 +411,7 @@ mod tests {
                 tls_dir: "/etc/docker/tls",
                 unknown_settings: &BTreeMap::new(),
                 environ_unread: None,
+                host_path: DEFAULT_PATH,
             };
             resolve(&host, name, &inputs).1
         };
@@ -453,6 +458,7 @@ mod tests {
                 tls_dir: "/root/.docker",
                 unknown_settings: settings_unknown,
                 environ_unread: environ,
+                host_path: DEFAULT_PATH,
             };
             unknown(name, &inputs)
         };

@@ -70,6 +70,7 @@ impl Placed {
         });
         let uid = daemon.process.as_ref().and_then(|p| p.uid).unwrap_or(0);
         let tls_dir = locations::default_tls_dir(view.environment.bytes(), uid);
+        let host_path = locations::host_path(host);
         let inputs = locations::LocationInputs {
             settings: &daemon.settings,
             config_file: &config_file,
@@ -78,6 +79,7 @@ impl Placed {
             tls_dir: &tls_dir,
             unknown_settings: view.unknown_settings,
             environ_unread: view.environment.unread(),
+            host_path: &host_path,
         };
         let mut wanted = plan.locations.clone();
         for f in &plan.files {
