@@ -632,6 +632,47 @@ mod tests {
     }
 
     #[test]
+    fn report_json_lists_only_the_observations_its_evidence_names() {
+        // An evaluation's host sheet holds the observations of every host and daemon rule;
+        // a report of one of those rules lists only that rule's, each once, by index.
+        let rules = crate::rules::RuleSet::load(None).unwrap();
+        let snap = Snapshot::new("/nonexistent", "unix:///var/run/docker.sock", true);
+        let params = crate::rules::Params::default();
+        let all = crate::rules::eval::evaluate(&rules, &snap, &params);
+        let one = all
+            .iter()
+            .find(|r| r.evidence.len() >= 2)
+            .expect("a rule with evidence")
+            .clone();
+        let on_sheet = one.evidence.sheet().unwrap().observations().len();
+        let named: std::collections::BTreeSet<*const _> = one
+            .evidence
+            .iter()
+            .map(|e| e.observation() as *const _)
+            .collect();
+        assert!(named.len() < on_sheet, "{} of {on_sheet}", named.len());
+        let report = Report::new(&snap, vec![one.clone()], RunOptions::default());
+        let mut out = Vec::new();
+        write_json(&report, &mut out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["observations"].as_array().unwrap().len(), named.len());
+        let indexes: Vec<u64> = v["results"][0]["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["observation"].as_u64().unwrap())
+            .collect();
+        // Numbered in order of first use: each index is one seen before or the next.
+        let mut next = 0;
+        for &i in &indexes {
+            assert!(i <= next, "{indexes:?}");
+            next += u64::from(i == next);
+        }
+        let back = from_json(&out).unwrap();
+        assert_eq!(back.results[0].evidence, one.evidence);
+    }
+
+    #[test]
     fn rules_written_on_several_threads_keep_their_order() {
         let mut report = shared_report();
         let one = report.results[0].clone();

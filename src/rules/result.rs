@@ -664,26 +664,46 @@ impl Serialize for Evidence<'_> {
             source: None,
             outcome: self.outcome,
         };
-        match observations::indexes(o, x) {
-            Some((oi, xi)) => {
-                form.observation = Some(oi);
-                form.expectation = Some(xi);
-            }
-            None => {
-                form.fact = Some(Cow::Borrowed(&o.fact));
-                form.observed = Some(self.observed());
-                form.source = Some(Cow::Borrowed(&o.source));
-                form.expected = Some(Cow::Borrowed(&x.expected));
-                form.expected_text = Some(Cow::Borrowed(&x.expected_text));
-            }
-        }
+        form.fact = Some(Cow::Borrowed(&o.fact));
+        form.observed = Some(self.observed());
+        form.source = Some(Cow::Borrowed(&o.source));
+        form.expected = Some(Cow::Borrowed(&x.expected));
+        form.expected_text = Some(Cow::Borrowed(&x.expected_text));
         form.serialize(serializer)
     }
 }
 
+/// During a write of report.json ([`observations::writing`]) each test names its observation
+/// and expectation by index; otherwise it is written inline.
 impl Serialize for EvidenceList {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self)
+        observations::with_current(|pools| match (&self.sheet, pools) {
+            (Some(sheet), Some(pools)) => {
+                use serde::ser::{Error, SerializeSeq};
+                let at = pools.numbers_of(sheet).map_err(S::Error::custom)?;
+                let mut seq = serializer.serialize_seq(Some(self.len()))?;
+                for item in self.items() {
+                    let (Some(observation), Some(expectation)) = at.indexes(pools, sheet, *item)
+                    else {
+                        return Err(S::Error::custom(
+                            "evidence names an observation or expectation the report's lists were not made from",
+                        ));
+                    };
+                    seq.serialize_element(&EvidenceForm {
+                        observation: Some(observation),
+                        expectation: Some(expectation),
+                        fact: None,
+                        observed: None,
+                        expected: None,
+                        expected_text: None,
+                        source: None,
+                        outcome: item.outcome,
+                    })?;
+                }
+                seq.end()
+            }
+            _ => serializer.collect_seq(self),
+        })
     }
 }
 
@@ -751,7 +771,7 @@ impl JsonSchema for EvidenceList {
 pub mod observations {
     use std::borrow::Cow;
     use std::cell::RefCell;
-    use std::collections::{HashMap, HashSet};
+    use std::collections::HashMap;
     use std::marker::PhantomData;
     use std::sync::Arc;
 
@@ -767,36 +787,23 @@ pub mod observations {
     use crate::doc::Doc;
 
     /// One of a report's lists being written: its entries in order of first use, each with
-    /// the documents of its sheet, and each entry's index by address. The entries live on the
-    /// sheets [`Pools`] holds.
+    /// the documents of its sheet. The entries live on the sheets [`Pools`] holds.
     pub struct Pool<T> {
         list: Vec<(*const T, *const [Doc])>,
-        index: HashMap<*const T, u32, foldhash::fast::FixedState>,
     }
 
     impl<T> Default for Pool<T> {
         fn default() -> Self {
-            Pool {
-                list: Vec::new(),
-                index: HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0)),
-            }
+            Pool { list: Vec::new() }
         }
     }
 
     impl<T> Pool<T> {
-        /// Adds `entry`, of a sheet with `docs`, unless it is in already (by address).
-        fn add(&mut self, entry: &T, docs: &[Doc]) {
+        /// Appends `entry`, of a sheet with `docs`, and returns its index.
+        fn push(&mut self, entry: &T, docs: &[Doc]) -> u32 {
             let next = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
-            if let std::collections::hash_map::Entry::Vacant(v) =
-                self.index.entry(entry as *const T)
-            {
-                v.insert(next);
-                self.list.push((entry, docs));
-            }
-        }
-
-        fn index_of(&self, entry: &T) -> Option<u32> {
-            self.index.get(&(entry as *const T)).copied()
+            self.list.push((entry, docs));
+            next
         }
 
         /// How many entries there are.
@@ -817,13 +824,93 @@ pub mod observations {
         }
     }
 
-    /// What one write refers to: both lists in order of first use.
+    /// Not yet named by any evidence (a slot's value in [`Pools`]).
+    const UNNAMED: u32 = u32::MAX;
+
+    /// The first of `list`'s slots in `slots`, made when the list is first met (`firsts`, by
+    /// its address). An empty list has no slots, and is not recorded: its address may be
+    /// where another list's allocation starts.
+    fn first_slot<T>(
+        list: &[T],
+        firsts: &mut HashMap<*const T, u32, foldhash::fast::FixedState>,
+        slots: &mut Vec<u32>,
+    ) -> u32 {
+        if list.is_empty() {
+            return 0;
+        }
+        *firsts.entry(list.as_ptr()).or_insert_with(|| {
+            let first = u32::try_from(slots.len()).expect("fewer than 4 billion entries");
+            slots.resize(slots.len() + list.len(), UNNAMED);
+            first
+        })
+    }
+
+    /// Where one sheet's numbers are looked up in [`Pools`]: the first slot of its
+    /// observations and of its shared expectations.
+    #[derive(Clone, Copy)]
+    pub struct SheetSlots {
+        observations: u32,
+        expectations: u32,
+    }
+
+    impl SheetSlots {
+        /// The report's indexes of `item`'s observation and expectation, on `sheet`.
+        pub(in crate::rules::result) fn indexes(
+            self,
+            pools: &Pools,
+            sheet: &Sheet,
+            item: EvidenceItem,
+        ) -> (Option<u32>, Option<u32>) {
+            let slot = |slots: &[u32], first: u32, n: u32| {
+                slots
+                    .get((first + n) as usize)
+                    .copied()
+                    .filter(|&i| i != UNNAMED)
+            };
+            let observation = slot(
+                &pools.observation_slots,
+                self.observations,
+                item.observation,
+            );
+            let shared = sheet.expectations.len() as u32;
+            let expectation = match item.expectation.checked_sub(shared) {
+                None => slot(
+                    &pools.expectation_slots,
+                    self.expectations,
+                    item.expectation,
+                ),
+                Some(own) => sheet
+                    .own
+                    .get(own as usize)
+                    .and_then(|x| pools.own_expectations.get(&Arc::as_ptr(x)).copied()),
+            };
+            (observation, expectation)
+        }
+    }
+
+    /// What one write refers to: both lists in order of first use, and each test's index in
+    /// them. Numbering looks up each sheet once (by address), then each test by its numbers
+    /// on the sheet: a slot per observation of each distinct observations list (a sheet's, or
+    /// the one list the sheets of a report read back share), and per shared expectation.
     #[derive(Default)]
     pub struct Pools {
         /// The observations.
         pub observations: Pool<Observation>,
         /// The expectations.
         pub expectations: Pool<Expectation>,
+        /// Each sheet's first slots.
+        sheet_slots: HashMap<*const Sheet, SheetSlots, foldhash::fast::FixedState>,
+        /// The first slot of each distinct list of observations, by the list's address.
+        observation_lists: HashMap<*const Observation, u32, foldhash::fast::FixedState>,
+        /// The first slot of each distinct list of shared expectations, by its address.
+        expectation_lists: HashMap<*const Arc<Expectation>, u32, foldhash::fast::FixedState>,
+        /// The report's index of each observation slot.
+        observation_slots: Vec<u32>,
+        /// The report's index of each shared expectation slot.
+        expectation_slots: Vec<u32>,
+        /// The report's index of each expectation made for one sheet, by address (a sheet's
+        /// own expectations may be shared with other sheets).
+        own_expectations: HashMap<*const Expectation, u32, foldhash::fast::FixedState>,
         /// The sheets the entries live on, kept for as long as the pools.
         sheets: Vec<Arc<Sheet>>,
     }
@@ -837,31 +924,87 @@ pub mod observations {
         /// first use.
         pub fn of(results: &[RuleResult]) -> Pools {
             let mut pools = Pools::default();
-            let lists = || {
-                results.iter().flat_map(|r| {
-                    std::iter::once(&r.evidence).chain(r.instances.iter().map(|i| &i.evidence))
-                })
-            };
-            // Room for every observation of every sheet at most: growing the table instead
-            // would move every entry each time it doubles. Sheets of a report read back share
-            // their observations.
-            let mut seen = HashSet::with_hasher(foldhash::fast::FixedState::with_seed(0));
-            let mut lists_seen = HashSet::with_hasher(foldhash::fast::FixedState::with_seed(0));
-            let mut room = 0;
-            for sheet in lists().filter_map(EvidenceList::sheet) {
-                if seen.insert(Arc::as_ptr(sheet)) {
-                    if lists_seen.insert(sheet.observations.as_ptr()) {
-                        room += sheet.observations.len();
-                    }
-                    pools.sheets.push(sheet.clone());
+            let lists = results.iter().flat_map(|r| {
+                std::iter::once(&r.evidence).chain(r.instances.iter().map(|i| &i.evidence))
+            });
+            for list in lists {
+                let Some(sheet) = list.sheet() else { continue };
+                let at = pools.slots_for(sheet);
+                for item in list.items() {
+                    pools.name(sheet, at, *item);
                 }
             }
-            pools.observations.index.reserve(room);
-            for e in lists().flatten() {
-                pools.observations.add(e.observation, e.docs);
-                pools.expectations.add(e.expectation, e.docs);
-            }
             pools
+        }
+
+        /// The first slots of `sheet`, given when it is first met.
+        fn slots_for(&mut self, sheet: &Arc<Sheet>) -> SheetSlots {
+            if let Some(at) = self.sheet_slots.get(&Arc::as_ptr(sheet)) {
+                return *at;
+            }
+            let at = SheetSlots {
+                observations: first_slot(
+                    &sheet.observations,
+                    &mut self.observation_lists,
+                    &mut self.observation_slots,
+                ),
+                expectations: first_slot(
+                    &sheet.expectations,
+                    &mut self.expectation_lists,
+                    &mut self.expectation_slots,
+                ),
+            };
+            self.sheet_slots.insert(Arc::as_ptr(sheet), at);
+            self.sheets.push(sheet.clone());
+            at
+        }
+
+        /// Lists `item`'s observation and expectation, on `sheet`, unless they are listed.
+        fn name(&mut self, sheet: &Sheet, at: SheetSlots, item: EvidenceItem) {
+            let docs = &*sheet.docs;
+            let slot = (at.observations + item.observation) as usize;
+            if let (Some(o), Some(i)) = (
+                sheet.observations.get(item.observation as usize),
+                self.observation_slots.get_mut(slot),
+            ) {
+                if *i == UNNAMED {
+                    *i = self.observations.push(o, docs);
+                }
+            }
+            let shared = sheet.expectations.len() as u32;
+            match item.expectation.checked_sub(shared) {
+                None => {
+                    let slot = (at.expectations + item.expectation) as usize;
+                    if let (Some(x), Some(i)) = (
+                        sheet.expectations.get(item.expectation as usize),
+                        self.expectation_slots.get_mut(slot),
+                    ) {
+                        if *i == UNNAMED {
+                            *i = self.expectations.push(x, docs);
+                        }
+                    }
+                }
+                Some(own) => {
+                    if let Some(x) = sheet.own.get(own as usize) {
+                        let pool = &mut self.expectations;
+                        self.own_expectations
+                            .entry(Arc::as_ptr(x))
+                            .or_insert_with(|| pool.push(x, docs));
+                    }
+                }
+            }
+        }
+
+        /// The first slots of `sheet`, which [`Pools::of`] met: an error for evidence it
+        /// did not number (a report's results changed between numbering and writing).
+        pub(in crate::rules::result) fn numbers_of(
+            &self,
+            sheet: &Arc<Sheet>,
+        ) -> Result<SheetSlots, &'static str> {
+            self.sheet_slots
+                .get(&Arc::as_ptr(sheet))
+                .copied()
+                .ok_or("evidence on a sheet the report's lists were not made from")
         }
     }
 
@@ -893,6 +1036,16 @@ pub mod observations {
         write()
     }
 
+    /// `f` of the pools of the write under way on this thread, borrowed (a list of evidence
+    /// asks for each list: cloning the shared pools there would make the writing threads
+    /// contend for its count).
+    pub fn with_current<T>(f: impl FnOnce(Option<&Pools>) -> T) -> T {
+        STATE.with(|s| match &*s.borrow() {
+            State::Writing(p) => f(Some(p)),
+            _ => f(None),
+        })
+    }
+
     /// The pools of the write under way on this thread.
     pub fn current() -> Option<Arc<Pools>> {
         STATE.with(|s| match &*s.borrow() {
@@ -907,13 +1060,6 @@ pub mod observations {
         STATE.with(|s| *s.borrow_mut() = State::Reading(Read::default()));
         let _reset = Reset;
         read()
-    }
-
-    pub(super) fn indexes(o: &Observation, x: &Expectation) -> Option<(u32, u32)> {
-        STATE.with(|s| match &*s.borrow() {
-            State::Writing(p) => Some((p.observations.index_of(o)?, p.expectations.index_of(x)?)),
-            _ => None,
-        })
     }
 
     /// What a report lists once and evidence names by index.
