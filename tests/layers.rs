@@ -374,6 +374,8 @@ const MAX_COLLECT_FN_LINES: usize = 100;
 fn function_lengths(code: &str) -> Vec<(String, usize, usize)> {
     let b = code.as_bytes();
     let (mut i, mut line, mut depth) = (0, 1, 0usize);
+    // Parentheses and brackets open: a `;` inside them (`-> [u8; 4]`) ends no declaration.
+    let mut nested = 0usize;
     // A `fn` seen, waiting for its body: (name, line, depth it was declared at).
     let mut pending: Option<(String, usize, usize)> = None;
     // Open bodies: (name, first line, depth inside the body).
@@ -434,7 +436,11 @@ fn function_lengths(code: &str) -> Vec<(String, usize, usize)> {
                     }
                     depth = depth.saturating_sub(1);
                 }
-                b';' if pending.as_ref().is_some_and(|p| p.2 == depth) => pending = None,
+                b'(' | b'[' => nested += 1,
+                b')' | b']' => nested = nested.saturating_sub(1),
+                b';' if nested == 0 && pending.as_ref().is_some_and(|p| p.2 == depth) => {
+                    pending = None
+                }
                 b'\n' => line += 1,
                 _ => {}
             }
@@ -475,14 +481,14 @@ fn no_function_of_collection_runs_over_100_lines() {
 
 #[test]
 fn the_function_reader_skips_braces_in_text_and_declarations() {
-    let code = "trait T {\n    fn decl(&self);\n}\nfn a<'x>(s: &'x str) {\n    let c = '{';\n    let t = \"}}\";\n    let r = r#\"{\"#;\n    // }\n    if true { fn inner() {} }\n}\nfn b() {}\n";
+    let code = "trait T {\n    fn decl(&self);\n}\nfn a<'x>(s: &'x str) {\n    let c = '{';\n    let t = \"}}\";\n    let r = r#\"{\"#;\n    // }\n    if true { fn inner() {} }\n}\nfn b() -> [u8; 2] {\n    [0; 2]\n}\n";
     let found = function_lengths(code);
     assert_eq!(
         found,
         [
             ("inner".to_string(), 9, 1),
             ("a".to_string(), 4, 7),
-            ("b".to_string(), 11, 1)
+            ("b".to_string(), 11, 3)
         ]
     );
 }
