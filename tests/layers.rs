@@ -368,22 +368,36 @@ fn the_reader_finds_nested_use_trees() {
 /// collection whose phases read as short methods).
 const MAX_COLLECT_FN_LINES: usize = 100;
 
-/// Each function item of `code` as (name, first line, lines from `fn` to its closing brace).
-/// Comments, strings, raw strings and char literals are skipped, so braces in them do not
-/// count; a declaration without a body (`fn f();`) is not a function here.
-fn function_lengths(code: &str) -> Vec<(String, usize, usize)> {
+/// What [`function_lengths`] finds in a file.
+#[derive(Debug, PartialEq)]
+struct Functions {
+    /// Each function item outside `mod tests`: (name, first line, lines from `fn` to its
+    /// closing brace).
+    found: Vec<(String, usize, usize)>,
+    /// Whether every brace closed and every function found its end: when not, the reader
+    /// lost its place (some text it does not know), and a long function could hide.
+    balanced: bool,
+}
+
+/// The function items of a whole source file. Comments, strings (plain, byte, raw), char
+/// literals and raw identifiers are skipped, so braces in them do not count; a declaration
+/// without a body (`fn f();`) is not a function; a `mod tests` block is left out.
+fn function_lengths(code: &str) -> Functions {
     let b = code.as_bytes();
     let (mut i, mut line, mut depth) = (0, 1, 0usize);
     // Parentheses and brackets open: a `;` inside them (`-> [u8; 4]`) ends no declaration.
     let mut nested = 0usize;
-    // A `fn` seen, waiting for its body: (name, line, depth it was declared at).
+    // A `fn` (or `mod tests`) seen, waiting for its body: (name, line, depth it is at).
     let mut pending: Option<(String, usize, usize)> = None;
     // Open bodies: (name, first line, depth inside the body).
     let mut open: Vec<(String, usize, usize)> = Vec::new();
-    let mut out = Vec::new();
-    let skip_to = |i: &mut usize, line: &mut usize, end: &[u8]| {
+    // The depth inside `mod tests`, while in it.
+    let mut tests_at: Option<usize> = None;
+    let mut found = Vec::new();
+    // Skips to just past `end`; `escapes` for plain strings, where `\"` does not end one.
+    let skip_to = |i: &mut usize, line: &mut usize, end: &[u8], escapes: bool| {
         while *i < b.len() && !b[*i..].starts_with(end) {
-            if b[*i] == b'\\' && end == b"\"" {
+            if escapes && b[*i] == b'\\' {
                 *i += 1;
             }
             if *i < b.len() && b[*i] == b'\n' {
@@ -396,29 +410,45 @@ fn function_lengths(code: &str) -> Vec<(String, usize, usize)> {
     while i < b.len() {
         let c = b[i];
         let word_start = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+        // A raw string: `r"`, `r#"`, `br"`, `br#"` (not the raw identifier `r#type`).
+        let raw_at = match (word_start, &b[i..]) {
+            (true, [b'r', ..]) => Some(i + 1),
+            (true, [b'b', b'r', ..]) => Some(i + 2),
+            _ => None,
+        };
+        let raw = raw_at.and_then(|at| {
+            let hashes = b[at..].iter().take_while(|&&h| h == b'#').count();
+            (b.get(at + hashes) == Some(&b'"')).then_some((at, hashes))
+        });
         if b[i..].starts_with(b"//") {
-            skip_to(&mut i, &mut line, b"\n");
+            skip_to(&mut i, &mut line, b"\n", false);
             line += 1;
         } else if b[i..].starts_with(b"/*") {
-            skip_to(&mut i, &mut line, b"*/");
-        } else if word_start && (b[i..].starts_with(b"r#") || b[i..].starts_with(b"r\"")) {
-            let hashes = b[i + 1..].iter().take_while(|&&h| h == b'#').count();
-            i += 2 + hashes;
+            skip_to(&mut i, &mut line, b"*/", false);
+        } else if let Some((at, hashes)) = raw {
+            i = at + hashes + 1;
             let end = [&b"\""[..], &vec![b'#'; hashes]].concat();
-            skip_to(&mut i, &mut line, &end);
+            skip_to(&mut i, &mut line, &end, false);
         } else if c == b'"' {
             i += 1;
-            skip_to(&mut i, &mut line, b"\"");
-        } else if c == b'\'' && (b.get(i + 1) == Some(&b'\\') || b.get(i + 2) == Some(&b'\'')) {
-            // A char literal ('{', '\n'), not a lifetime.
-            i += 2;
-            skip_to(&mut i, &mut line, b"'");
-        } else if word_start && b[i..].starts_with(b"fn ") {
-            let name: String = code[i + 3..]
-                .trim_start()
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
+            skip_to(&mut i, &mut line, b"\"", true);
+        } else if c == b'\'' && b.get(i + 1) == Some(&b'\\') {
+            // An escaped char literal ('\n', '\'', '\u{7b}'): past the escaped character.
+            i += 3;
+            skip_to(&mut i, &mut line, b"'", false);
+        } else if c == b'\'' && b.get(i + 2) == Some(&b'\'') {
+            // A char literal ('{'), not a lifetime.
+            i += 3;
+        } else if word_start && (b[i..].starts_with(b"fn ") || b[i..].starts_with(b"mod tests")) {
+            let name: String = if b[i] == b'f' {
+                code[i + 3..]
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect()
+            } else {
+                "mod tests".into()
+            };
             pending = Some((name, line, depth));
             i += 3;
         } else {
@@ -426,13 +456,22 @@ fn function_lengths(code: &str) -> Vec<(String, usize, usize)> {
                 b'{' => {
                     depth += 1;
                     if let Some((name, at, _)) = pending.take_if(|p| p.2 + 1 == depth) {
-                        open.push((name, at, depth));
+                        if name == "mod tests" {
+                            tests_at = tests_at.or(Some(depth));
+                        } else {
+                            open.push((name, at, depth));
+                        }
                     }
                 }
                 b'}' => {
                     if open.last().is_some_and(|o| o.2 == depth) {
                         let (name, at, _) = open.pop().unwrap();
-                        out.push((name, at, line - at + 1));
+                        if tests_at.is_none() {
+                            found.push((name, at, line - at + 1));
+                        }
+                    }
+                    if tests_at == Some(depth) {
+                        tests_at = None;
                     }
                     depth = depth.saturating_sub(1);
                 }
@@ -447,24 +486,30 @@ fn function_lengths(code: &str) -> Vec<(String, usize, usize)> {
             i += 1;
         }
     }
-    out
+    Functions {
+        found,
+        balanced: depth == 0 && nested == 0 && open.is_empty() && pending.is_none(),
+    }
 }
 
 #[test]
 fn no_function_of_collection_runs_over_100_lines() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/collect");
-    let mut files = Vec::new();
-    source_files(&root, &["collect".to_string()], &mut files);
+    let paths: Vec<PathBuf> = walk_rs(&root);
     let mut long = Vec::new();
     let mut counted = 0;
-    for f in &files {
-        for (name, at, lines) in function_lengths(&f.code) {
+    for path in &paths {
+        let text = std::fs::read_to_string(path).unwrap();
+        let functions = function_lengths(&text);
+        assert!(
+            functions.balanced,
+            "{}: the function reader lost its place (braces do not balance as it reads them)",
+            path.display()
+        );
+        for (name, at, lines) in functions.found {
             counted += 1;
             if lines > MAX_COLLECT_FN_LINES {
-                long.push(format!(
-                    "{}:{at}: fn {name}: {lines} lines",
-                    f.path.display()
-                ));
+                long.push(format!("{}:{at}: fn {name}: {lines} lines", path.display()));
             }
         }
     }
@@ -479,16 +524,46 @@ fn no_function_of_collection_runs_over_100_lines() {
     );
 }
 
+/// Every `.rs` file below `dir`.
+fn walk_rs(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk_rs(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
 #[test]
 fn the_function_reader_skips_braces_in_text_and_declarations() {
     let code = "trait T {\n    fn decl(&self);\n}\nfn a<'x>(s: &'x str) {\n    let c = '{';\n    let t = \"}}\";\n    let r = r#\"{\"#;\n    // }\n    if true { fn inner() {} }\n}\nfn b() -> [u8; 2] {\n    [0; 2]\n}\n";
     let found = function_lengths(code);
     assert_eq!(
         found,
-        [
-            ("inner".to_string(), 9, 1),
-            ("a".to_string(), 4, 7),
-            ("b".to_string(), 11, 3)
-        ]
+        Functions {
+            found: vec![
+                ("inner".to_string(), 9, 1),
+                ("a".to_string(), 4, 7),
+                ("b".to_string(), 11, 3)
+            ],
+            balanced: true,
+        }
     );
+    // Raw strings ending in a backslash, escaped quotes, raw identifiers and raw byte strings
+    // do not lose the reader its place; a test module's functions do not count.
+    let code = "fn c() {\n    let p = r\"C:\\\";\n    let q = ['\\'', '{'];\n    let r#type = 1;\n    let s = br#\"{\"#;\n    let t = b\"}\";\n}\n#[cfg(test)]\nmod tests {\n    fn long() {\n    }\n}\nfn d() {}\n";
+    assert_eq!(
+        function_lengths(code),
+        Functions {
+            found: vec![("c".to_string(), 1, 7), ("d".to_string(), 13, 1)],
+            balanced: true,
+        }
+    );
+    // A brace the reader cannot place is reported, not passed over.
+    assert!(!function_lengths("fn e() {\n    {\n}\n").balanced);
 }

@@ -861,16 +861,18 @@ pub mod observations {
             sheet: &Sheet,
             item: EvidenceItem,
         ) -> (Option<u32>, Option<u32>) {
-            let slot = |slots: &[u32], first: u32, n: u32| {
-                slots
-                    .get((first + n) as usize)
-                    .copied()
+            // A number beyond its list has no slot: the next list's would be read otherwise.
+            let slot = |slots: &[u32], first: u32, n: u32, len: usize| {
+                ((n as usize) < len)
+                    .then(|| slots.get((first + n) as usize).copied())
+                    .flatten()
                     .filter(|&i| i != UNNAMED)
             };
             let observation = slot(
                 &pools.observation_slots,
                 self.observations,
                 item.observation,
+                sheet.observations.len(),
             );
             let shared = sheet.expectations.len() as u32;
             let expectation = match item.expectation.checked_sub(shared) {
@@ -878,6 +880,7 @@ pub mod observations {
                     &pools.expectation_slots,
                     self.expectations,
                     item.expectation,
+                    sheet.expectations.len(),
                 ),
                 Some(own) => sheet
                     .own
