@@ -1,5 +1,7 @@
 //! Where a rootless dockerd keeps its daemon.json: `$XDG_CONFIG_HOME/docker/daemon.json`
-//! (default `~/.config/docker/daemon.json`) of the user running it, not `/etc/docker`.
+//! (default `~/.config/docker/daemon.json`) of the user running it, not `/etc/docker`; and
+//! dockerd's environment ([`DaemonEnvironment`]), which tells that file and where dockerd
+//! looks for its TLS files, read once per collection.
 
 use crate::collect::hostfs::HostFs;
 use crate::snapshot::DaemonProcess;
