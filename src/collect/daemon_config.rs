@@ -108,6 +108,15 @@ pub struct Flags {
     pub config_file: Option<String>,
 }
 
+/// How the source of a setting given on dockerd's command line begins (`flag --icc=false`).
+const FLAG_SOURCE: &str = "flag ";
+
+/// Whether `setting` was given on dockerd's command line. Such a value is in force whatever
+/// daemon.json holds: dockerd refuses to start when both set a key.
+pub fn given_as_flag(setting: &Sourced) -> bool {
+    setting.source.starts_with(FLAG_SOURCE)
+}
+
 /// Parses dockerd's arguments (without `argv[0]`). Unknown flags are kept under their own name
 /// as text so nothing is lost.
 pub fn parse_flags(args: &[String]) -> Flags {
@@ -172,7 +181,7 @@ pub fn parse_flags(args: &[String]) -> Flags {
                 v
             }
         };
-        let source = format!("flag --{name}={raw}");
+        let source = format!("{FLAG_SOURCE}--{name}={raw}");
         let value = match kind {
             Kind::Bool => go_bool(&raw).map_or_else(|| Value::String(raw.clone()), Value::Bool),
             Kind::Text => Value::String(raw),

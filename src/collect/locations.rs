@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::daemon_config;
 use super::hostfs::HostFs;
 pub use crate::facts::placeholder::LOCATION_KINDS;
 use crate::snapshot::Sourced;
@@ -52,12 +53,10 @@ pub struct LocationInputs<'a> {
 /// pass or be "not applicable".
 pub fn unknown(name: &str, inputs: &LocationInputs) -> Option<String> {
     let unknown = |k: &str| {
-        // A value on dockerd's command line is in force whatever daemon.json holds: dockerd
-        // refuses to start when both set a key.
         let from_flag = inputs
             .settings
             .get(k)
-            .is_some_and(|s| s.source.starts_with("flag "));
+            .is_some_and(daemon_config::given_as_flag);
         let why = inputs.unknown_settings.get(k);
         why.or_else(|| inputs.unknown_settings.get(""))
             .filter(|_| !from_flag)
