@@ -37,7 +37,7 @@ use bollwerk::collect::limits::Limits;
 use bollwerk::collect::Endpoint;
 use bollwerk::collect::{collect, CollectOptions};
 use bollwerk::rules::result::{InstanceResult, Observation, Observed, RuleResult, Sheet, Subject};
-use bollwerk::rules::{eval, Params, RuleSet, Status};
+use bollwerk::rules::{eval, Params, RuleSet};
 use bollwerk::snapshot::Snapshot;
 use futures_util::stream::{self, StreamExt};
 
@@ -882,51 +882,21 @@ fn snapshot_attribution(snap: &Snapshot) {
     );
 }
 
-/// Every rule with a check should pass somewhere and fail somewhere across seeds 0..4.
+/// Every rule with a check should pass somewhere and fail somewhere across seeds 0..4
+/// (`generate::coverage`, which `tests/decide_agrees.rs` also holds to).
 fn coverage(rules: &RuleSet, params: &Params) {
-    let mut seen: BTreeMap<String, BTreeSet<Status>> = BTreeMap::new();
-    for seed in 0..4 {
-        let snap = generate::synthetic_snapshot(48, 12, seed);
-        for r in eval::evaluate(rules, &snap, params) {
-            record(&r, seen.entry(r.id.clone()).or_default());
-        }
-    }
-    let checked: Vec<_> = rules.rules.iter().filter(|r| r.check.is_some()).collect();
-    let gaps: Vec<String> = checked
-        .iter()
-        .filter(|r| {
-            let s = &seen[&r.id];
-            if r.informational {
-                !s.contains(&Status::Informational)
-            } else {
-                !(s.contains(&Status::Pass) && s.contains(&Status::Fail))
-            }
-        })
-        .map(|r| {
-            let s: Vec<&str> = seen[&r.id].iter().map(|s| s.as_str()).collect();
-            format!("{} ({})", r.id, s.join("/"))
-        })
-        .collect();
-    let errors = seen.values().filter(|s| s.contains(&Status::Error)).count();
+    let c = generate::coverage(rules, params);
     println!(
-        "rule coverage over seeds 0–3: {}/{} checked rules both pass and fail{}; {errors} rules also see error instances",
-        checked.len() - gaps.len(),
-        checked.len(),
-        if gaps.is_empty() {
+        "rule coverage over seeds 0–3: {}/{} checked rules both pass and fail{}; {} rules also see error instances",
+        c.checked - c.gaps.len(),
+        c.checked,
+        if c.gaps.is_empty() {
             String::new()
         } else {
-            format!(" (not: {})", gaps.join(", "))
-        }
+            format!(" (not: {})", c.gaps.join(", "))
+        },
+        c.with_errors
     );
-}
-
-fn record(r: &RuleResult, set: &mut BTreeSet<Status>) {
-    if r.instances.is_empty() {
-        set.insert(r.status);
-    }
-    for i in &r.instances {
-        set.insert(i.status);
-    }
 }
 
 // -------------------------------------------------------------------------------------------

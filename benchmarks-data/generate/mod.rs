@@ -62,6 +62,55 @@ pub fn all_params() -> bollwerk::rules::Params {
     p
 }
 
+/// What the synthetic hosts of seeds 0–3 show of the rules with a check ([`coverage`]).
+pub struct Coverage {
+    /// How many rules have a check.
+    pub checked: usize,
+    /// Each rule that does not both pass and fail there (an informational one: that never
+    /// reports), with the statuses seen (`2.5 (pass)`).
+    pub gaps: Vec<String>,
+    /// How many rules also see error instances.
+    pub with_errors: usize,
+}
+
+/// Evaluates `rules` over small synthetic hosts of seeds 0–3: every rule with a check should
+/// pass somewhere and fail somewhere (a rule over instances counts its instances' statuses).
+pub fn coverage(rules: &bollwerk::rules::RuleSet, params: &bollwerk::rules::Params) -> Coverage {
+    use bollwerk::rules::Status;
+    use std::collections::BTreeSet;
+    let mut seen: BTreeMap<String, BTreeSet<Status>> = BTreeMap::new();
+    for seed in 0..4 {
+        let snap = synthetic_snapshot(48, 12, seed);
+        for r in bollwerk::rules::eval::evaluate(rules, &snap, params) {
+            let set = seen.entry(r.id.clone()).or_default();
+            if r.instances.is_empty() {
+                set.insert(r.status);
+            }
+            set.extend(r.instances.iter().map(|i| i.status));
+        }
+    }
+    let checked: Vec<_> = rules.rules.iter().filter(|r| r.check.is_some()).collect();
+    let gaps = checked
+        .iter()
+        .filter(|r| {
+            let s = &seen[&r.id];
+            match r.informational {
+                true => !s.contains(&Status::Informational),
+                false => !(s.contains(&Status::Pass) && s.contains(&Status::Fail)),
+            }
+        })
+        .map(|r| {
+            let s: Vec<&str> = seen[&r.id].iter().map(|s| s.as_str()).collect();
+            format!("{} ({})", r.id, s.join("/"))
+        })
+        .collect();
+    Coverage {
+        checked: checked.len(),
+        gaps,
+        with_errors: seen.values().filter(|s| s.contains(&Status::Error)).count(),
+    }
+}
+
 /// A snapshot of a host with `containers` containers (70–95 % of them running, by seed) made
 /// from `images` images, deterministic in `seed`.
 pub fn synthetic_snapshot(containers: usize, images: usize, seed: u64) -> Snapshot {
