@@ -11,10 +11,10 @@ impl Context<'_, '_> {
         if root == "host" {
             if let [Segment::Key(files), Segment::Key(path), ..] = segs {
                 if files == "files" {
+                    // A file never stat'ed is no missing fact ([`Self::lookup`]).
                     return match self.snapshot.host.files.get(path) {
                         Some(f) if !f.exists => format!("{path} does not exist"),
-                        Some(_) => format!("{fact} is not set"),
-                        None => format!("{path} was not collected in this snapshot"),
+                        _ => format!("{fact} is not set"),
                     };
                 }
             }
@@ -167,6 +167,14 @@ impl Context<'_, '_> {
             };
             match next {
                 Some(v) => cur = v,
+                // Every file collection stats has an entry (`exists: false` when it is not
+                // there): one without was never looked at, which is no absence.
+                None if kind == Root::Host && skipped + i == 1 && is_key(&segs[0], "files") => {
+                    return Lookup::NotCollected(format!(
+                        "{} was not collected in this snapshot (collect again with the rules that read it)",
+                        render("host", &segs[..2])
+                    ));
+                }
                 None => return Lookup::Missing(source),
             }
         }
@@ -208,6 +216,11 @@ impl Context<'_, '_> {
             None => format!("container {}", c.name),
         })
     }
+}
+
+/// Whether `seg` is the key `name`.
+fn is_key(seg: &Segment, name: &str) -> bool {
+    matches!(seg, Segment::Key(k) if k == name)
 }
 
 fn host_source(segs: &[Segment]) -> String {

@@ -938,3 +938,30 @@ fn a_watch_whose_loaded_rules_are_unknown_is_never_a_pass() {
         "{message}"
     );
 }
+
+#[test]
+fn a_file_never_stat_ed_is_not_checked_not_absent() {
+    // Collection stats every file the rules name and records one that is not there as
+    // `exists: false`. A snapshot collected for other rules has no entry: that file was never
+    // looked at, so neither "absent" nor a `missing` policy may decide on it.
+    let absent = rule(
+        "host",
+        r#"{ fact = "host.files[\"/etc/x.conf\"].exists", equals = false }"#,
+    );
+    let owner = rule(
+        "host",
+        r#"{ fact = "host.files[\"/etc/x.conf\"].owner", owner-is = "root:root", missing = "pass" }"#,
+    );
+    let mut snap = daemon_with(json!({}));
+    assert_eq!(status(&absent, &snap), Status::NotChecked);
+    assert_eq!(status(&owner, &snap), Status::NotChecked);
+    snap.host.files.insert(
+        "/etc/x.conf".into(),
+        crate::snapshot::FileFacts {
+            exists: false,
+            ..Default::default()
+        },
+    );
+    assert_eq!(status(&absent, &snap), Status::Pass);
+    assert_eq!(status(&owner, &snap), Status::Pass);
+}
