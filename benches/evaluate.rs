@@ -806,7 +806,7 @@ fn results_attribution(results: &[RuleResult]) {
             .values()
             .filter_map(|o| match &o.observed {
                 Observed::Made(v) => Some((**v).clone()),
-                Observed::InDoc { .. } => None,
+                Observed::InDoc { .. } | Observed::Absent => None,
             })
             .collect::<Vec<_>>()
     });

@@ -46,6 +46,10 @@ pub enum Observed {
         /// The node's place in it ([`Node::at`]).
         at: u32,
     },
+    /// No value: the fact is absent (or was not read). Null in report.json; kept apart from
+    /// `Made` because absent facts are common (a container without a health check, a file
+    /// not there) and a boxed null was an allocation for each.
+    Absent,
     /// A value of its own.
     Made(Box<Value>),
 }
@@ -55,7 +59,7 @@ impl Observed {
     pub fn node_in<'d>(&self, docs: &'d [Doc]) -> Option<Node<'d>> {
         match self {
             Observed::InDoc { doc, at } => docs.get(*doc as usize)?.node(*at),
-            Observed::Made(_) => None,
+            Observed::Absent | Observed::Made(_) => None,
         }
     }
 
@@ -74,6 +78,7 @@ impl Observed {
     pub fn value_in(&self, docs: &[Doc]) -> Cow<'_, Value> {
         match self {
             Observed::Made(v) => Cow::Borrowed(v),
+            Observed::Absent => Cow::Owned(Value::Null),
             held => Cow::Owned(held.node_in(docs).map_or(Value::Null, |n| n.to_value())),
         }
     }
@@ -81,7 +86,10 @@ impl Observed {
 
 impl From<Value> for Observed {
     fn from(v: Value) -> Observed {
-        Observed::Made(Box::new(v))
+        match v {
+            Value::Null => Observed::Absent,
+            v => Observed::Made(Box::new(v)),
+        }
     }
 }
 

@@ -965,3 +965,19 @@ fn a_file_never_stat_ed_is_not_checked_not_absent() {
     assert_eq!(status(&absent, &snap), Status::Pass);
     assert_eq!(status(&owner, &snap), Status::Pass);
 }
+
+#[test]
+fn an_absent_fact_is_observed_as_null_with_no_value_of_its_own() {
+    let rules = RuleSet::new(vec![rule(
+        "each-container",
+        r#"{ fact = "container.inspect.Config.Healthcheck", present = true }"#,
+    )]);
+    let snap = containers(&[json!({"Config": {}})]);
+    let results = evaluate(&rules, &snap, &Params::default());
+    assert_eq!(results[0].instances[0].status, Status::Fail);
+    let e = results[0].instances[0].evidence.get(0).expect("evidence");
+    // Nothing allocated for the absence, and it reads (and is written) as null.
+    assert_eq!(e.observation().observed, Observed::Absent);
+    assert_eq!(*e.observed(), Value::Null);
+    assert_eq!(Observed::from(Value::Null), Observed::Absent);
+}
