@@ -231,10 +231,14 @@ pub(super) fn mask(item: &mut EvidenceItem, mask: impl FnOnce(&mut Value)) {
     OBSERVED.with(|o| {
         let mut o = o.borrow_mut();
         let seen = &o.list[item.observation as usize];
-        let found = seen.observed.value_in(&o.docs);
-        let mut value = found.clone().into_owned();
+        let mut value = seen.observed.value_in(&o.docs).into_owned();
         mask(&mut value);
-        if *found == value {
+        // A value held in a document is compared there, not built a second time.
+        let unchanged = match seen.observed.node_in(&o.docs) {
+            Some(node) => node == value,
+            None => *seen.observed.value_in(&o.docs) == value,
+        };
+        if unchanged {
             return;
         }
         let masked = Observation {

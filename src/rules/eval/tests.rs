@@ -981,3 +981,44 @@ fn an_absent_fact_is_observed_as_null_with_no_value_of_its_own() {
     assert_eq!(*e.observed(), Value::Null);
     assert_eq!(Observed::from(Value::Null), Observed::Absent);
 }
+
+#[test]
+fn a_redacted_value_gets_an_observation_of_its_own_and_an_unchanged_one_is_shared() {
+    let mut secret = rule(
+        "each-container",
+        r#"{ fact = "container.inspect.Config.Env", not-contains = "PASSWORD=hunter2" }"#,
+    );
+    secret.id = "BW-SECRET".into();
+    secret.redact = true;
+    let mut plain = rule(
+        "each-container",
+        r#"{ fact = "container.inspect.Config.Env", not-contains = "PASSWORD=hunter2" }"#,
+    );
+    plain.id = "BW-PLAIN".into();
+    let mut numeric = rule(
+        "each-container",
+        r#"{ fact = "container.inspect.Config.Uid", equals = 0 }"#,
+    );
+    numeric.id = "BW-NUMBER".into();
+    numeric.redact = true;
+    let mut number_read = rule(
+        "each-container",
+        r#"{ fact = "container.inspect.Config.Uid", equals = 0 }"#,
+    );
+    number_read.id = "BW-NUMBER-READ".into();
+    let rules = RuleSet::new(vec![secret, plain, numeric, number_read]);
+    let snap = containers(&[json!({"Config": {"Env": ["PASSWORD=hunter2"], "Uid": 0}})]);
+    let results = evaluate(&rules, &snap, &Params::default());
+    let evidence = |r: usize| results[r].instances[0].evidence.get(0).expect("evidence");
+    // The redacted rule's evidence holds the masked list; the other rule's the value found.
+    assert_eq!(*evidence(0).observed(), json!(["PASSWORD=[redacted]"]));
+    assert_eq!(*evidence(1).observed(), json!(["PASSWORD=hunter2"]));
+    assert!(evidence(1).observed_node().is_some());
+    // Masking leaves a number as it is: both rules share the observation in the document.
+    assert_eq!(*evidence(2).observed(), json!(0));
+    assert!(std::ptr::eq(
+        evidence(2).observation(),
+        evidence(3).observation()
+    ));
+    assert!(evidence(2).observed_node().is_some());
+}
