@@ -798,7 +798,7 @@ impl<'f, 'a> Context<'f, 'a> {
 
     /// The source of one of the instance's own kinds (`docker inspect web`), when explaining:
     /// made once per instance, not once per fact.
-    fn instance_source(&self, kind: SourceKind, make: impl FnOnce() -> String) -> Source {
+    fn instance_source(&self, kind: SourceKind, make: impl FnOnce(&mut String)) -> Source {
         self.explain.then(|| instance_source(kind, make))
     }
 

@@ -6,6 +6,8 @@ use super::super::value::V;
 use super::{Context, Instance, Item, Lookup, Source, SourceKind};
 use crate::snapshot::ContainerFacts;
 
+use std::fmt::Write;
+
 impl Context<'_, '_> {
     pub(super) fn missing_reason(&self, root: &str, segs: &[Segment], fact: &str) -> String {
         if root == "host" {
@@ -124,8 +126,9 @@ impl Context<'_, '_> {
                 "inspect" => (
                     V::Doc(c.inspect.root()),
                     &segs[1..],
-                    self.instance_source(SourceKind::Inspect, || {
-                        format!("docker inspect {}", c.name)
+                    self.instance_source(SourceKind::Inspect, |out| {
+                        out.push_str("docker inspect ");
+                        out.push_str(&c.name);
                     }),
                 ),
                 _ => {
@@ -140,13 +143,18 @@ impl Context<'_, '_> {
             (Root::Image, Instance::Image(i)) => {
                 let name = i.tags.first().unwrap_or(&i.id);
                 let source = match first {
-                    "inspect" => self.instance_source(SourceKind::Inspect, || {
-                        format!("docker image inspect {name}")
+                    "inspect" => self.instance_source(SourceKind::Inspect, |out| {
+                        out.push_str("docker image inspect ");
+                        out.push_str(name);
                     }),
-                    "history" => self.instance_source(SourceKind::History, || {
-                        format!("docker image history {name}")
+                    "history" => self.instance_source(SourceKind::History, |out| {
+                        out.push_str("docker image history ");
+                        out.push_str(name);
                     }),
-                    _ => self.instance_source(SourceKind::Facts, || format!("image {name}")),
+                    _ => self.instance_source(SourceKind::Facts, |out| {
+                        out.push_str("image ");
+                        out.push_str(name);
+                    }),
                 };
                 let doc = i.facts_doc();
                 (V::Doc(doc.root()), segs, source)
@@ -196,13 +204,14 @@ impl Context<'_, '_> {
     pub(super) fn derived_source(&self, c: &ContainerFacts, first: &str) -> Source {
         match (first, &c.capabilities) {
             ("capabilities", Some(caps)) => {
-                self.instance_source(SourceKind::Capabilities, || caps.source.clone())
+                self.instance_source(SourceKind::Capabilities, |out| out.push_str(&caps.source))
             }
-            ("security_opt", _) => self.instance_source(SourceKind::SecurityOpt, || {
-                format!(
+            ("security_opt", _) => self.instance_source(SourceKind::SecurityOpt, |out| {
+                let _ = write!(
+                    out,
                     "docker inspect {}: HostConfig.SecurityOpt, entries Docker added itself set apart",
                     c.name
-                )
+                );
             }),
             _ => self.container_source(c),
         }
@@ -211,9 +220,11 @@ impl Context<'_, '_> {
     /// Where a container's facts other than inspect come from.
     #[inline]
     pub(super) fn container_source(&self, c: &ContainerFacts) -> Source {
-        self.instance_source(SourceKind::Facts, || match &c.runtime {
-            Some(r) => format!("/proc/{} of container {}", r.pid, c.name),
-            None => format!("container {}", c.name),
+        self.instance_source(SourceKind::Facts, |out| {
+            let _ = match &c.runtime {
+                Some(r) => write!(out, "/proc/{} of container {}", r.pid, c.name),
+                None => write!(out, "container {}", c.name),
+            };
         })
     }
 }

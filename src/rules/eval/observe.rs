@@ -374,12 +374,25 @@ thread_local! {
         const { std::cell::RefCell::new([const { None }; SOURCE_KINDS]) };
 }
 
+thread_local! {
+    /// Where this thread writes an instance's source before copying it.
+    static SOURCE_BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
 /// The instance's source of `kind`, made by `make` the first time (its slot is what shares
 /// it; the table of other sources is not needed).
-pub(super) fn instance_source(kind: SourceKind, make: impl FnOnce() -> String) -> ArcStr {
+pub(super) fn instance_source(kind: SourceKind, make: impl FnOnce(&mut String)) -> ArcStr {
     INSTANCE_SOURCES.with(|s| {
         s.borrow_mut()[kind as usize]
-            .get_or_insert_with(|| make().into())
+            .get_or_insert_with(|| {
+                // Written into this thread's buffer and copied once, at its size.
+                SOURCE_BUFFER.with(|b| {
+                    let mut out = b.borrow_mut();
+                    out.clear();
+                    make(&mut out);
+                    ArcStr::from(out.as_str())
+                })
+            })
             .clone()
     })
 }
