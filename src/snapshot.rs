@@ -199,9 +199,10 @@ pub struct HostFacts {
     /// File facts keyed by absolute host path (without the host root prefix).
     pub files: BTreeMap<String, FileFacts>,
     /// Every file and directory below a directory rules name (`/etc/docker/certs.d`), keyed by
-    /// that directory, then by path; a directory that does not exist has no entry.
+    /// that directory, then by path; `null` for a directory that does not exist. A directory
+    /// without an entry was never looked at.
     #[serde(default)]
-    pub trees: BTreeMap<String, BTreeMap<String, FileFacts>>,
+    pub trees: BTreeMap<String, Option<BTreeMap<String, FileFacts>>>,
     /// Linux security modules available on the host.
     #[serde(default)]
     pub lsm: LsmFacts,
@@ -210,8 +211,9 @@ pub struct HostFacts {
     pub listening: Vec<ListeningSocket>,
     /// Linux audit rules.
     pub audit: AuditFacts,
-    /// Kernel parameters from `/proc/sys`, keyed by dotted name (`kernel.kptr_restrict`).
-    pub sysctl: BTreeMap<String, String>,
+    /// Kernel parameters from `/proc/sys`, keyed by dotted name (`kernel.kptr_restrict`);
+    /// `null` for one this kernel does not have. A name without an entry was never read.
+    pub sysctl: BTreeMap<String, Option<String>>,
     /// Kernel parameters that a rule names with one `*` for a name that varies
     /// (`net.ipv4.conf.*.send_redirects`: one per network interface, and `all` and `default`),
     /// keyed by that name, then by each name the `*` stands for: every entry of the

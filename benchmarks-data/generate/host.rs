@@ -314,7 +314,7 @@ impl Gen {
             certs.insert(format!("{dir}/client.key"), cert("0400"));
             certs.insert(format!("{dir}/client.cert"), cert("0444"));
         }
-        h.trees.insert("/etc/docker/certs.d".into(), certs);
+        h.trees.insert("/etc/docker/certs.d".into(), Some(certs));
 
         h.audit = self.audit();
         let strict = self.alt(K_SYSCTL);
@@ -335,7 +335,7 @@ impl Gen {
             ("fs.protected_hardlinks", pick("1", "0")),
             ("fs.suid_dumpable", pick("0", "2")),
         ] {
-            h.sysctl.insert(k.into(), v.into());
+            h.sysctl.insert(k.into(), Some(v.into()));
         }
         // A weak host's eth0 came up before sysctl.d set the default.
         h.sysctl_each.insert(
@@ -416,14 +416,26 @@ impl Gen {
                 reason: "/var/lib/docker lies on the root file system (/dev/mapper/vg0-root mounted at /)".into(),
             }
         });
-        // Collection stats every file the rules name: those this host lacks are there as
-        // absent (a file without an entry was never looked at).
+        // Collection looks at every file, folder and kernel parameter the rules name: those
+        // this host lacks are there as absent (a key without an entry was never looked at).
         let rules = bollwerk::rules::RuleSet::load(None).expect("the embedded rules load");
-        for template in bollwerk::rules::plan::collection_plan(&rules).files {
-            let located = |n: &str| h.locations.get(n).cloned().flatten();
-            if let Ok(path) = bollwerk::facts::placeholder::substitute(&template, located) {
-                h.files.entry(path).or_insert_with(missing_file);
-            }
+        let plan = bollwerk::rules::plan::collection_plan(&rules);
+        let located = |n: &str| h.locations.get(n).cloned().flatten();
+        let placed = |templates: &std::collections::BTreeSet<String>| -> Vec<String> {
+            templates
+                .iter()
+                .filter_map(|t| bollwerk::facts::placeholder::substitute(t, located).ok())
+                .collect()
+        };
+        let (files, trees) = (placed(&plan.files), placed(&plan.trees));
+        for path in files {
+            h.files.entry(path).or_insert_with(missing_file);
+        }
+        for dir in trees {
+            h.trees.entry(dir).or_insert(None);
+        }
+        for name in plan.sysctls {
+            h.sysctl.entry(name).or_insert(None);
         }
         h
     }

@@ -1169,9 +1169,11 @@ fn read_host_basics(
         let file = format!("/proc/sys/{}", key.replace('.', "/"));
         match host.read_to_string(&file) {
             Ok(v) => {
-                facts.sysctl.insert(key.clone(), v.trim().to_string());
+                facts.sysctl.insert(key.clone(), Some(v.trim().to_string()));
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                facts.sysctl.insert(key.clone(), None);
+            }
             Err(e) => errors.push((
                 format!("host.sysctl[\"{key}\"]"),
                 format!("cannot read {file}: {e}"),

@@ -121,10 +121,9 @@ impl Placed {
                 continue;
             };
             match host.tree(&dir) {
-                Ok(Some(entries)) => {
+                Ok(entries) => {
                     self.facts.trees.insert(dir, entries);
                 }
-                Ok(None) => {}
                 Err(e) => self
                     .before
                     .push((format!("host.trees[\"{dir}\"]"), e.to_string())),

@@ -3,6 +3,12 @@
 
 use std::collections::BTreeSet;
 
+/// The host facts gathered per key a plan names (`host.files["/etc/docker"]`,
+/// `host.sysctl["kernel.kptr_restrict"]`, `host.sysctl_each[…]`, `host.trees[…]`). For every key
+/// it names, collection leaves an entry (`exists: false` or null when nothing is there), or an
+/// error: a key without an entry was never looked at, which says nothing about the host.
+pub const PLANNED_HOST_FACTS: [&str; 4] = ["files", "trees", "sysctl", "sysctl_each"];
+
 /// What the rules need from the host beyond the fixed facts: named locations, files, sysctls.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
@@ -17,4 +23,35 @@ pub struct Plan {
     pub sysctl_each: BTreeSet<String>,
     /// Directories whose every file to stat (recursively), possibly with placeholders.
     pub trees: BTreeSet<String>,
+}
+
+impl Plan {
+    /// The keys to gather under `host.<fact>`, for one of [`PLANNED_HOST_FACTS`].
+    pub fn keys_of(&mut self, fact: &str) -> Option<&mut BTreeSet<String>> {
+        match fact {
+            "files" => Some(&mut self.files),
+            "trees" => Some(&mut self.trees),
+            "sysctl" => Some(&mut self.sysctls),
+            "sysctl_each" => Some(&mut self.sysctl_each),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_planned_host_fact_has_its_keys_in_the_plan() {
+        let mut plan = Plan::default();
+        for fact in PLANNED_HOST_FACTS {
+            plan.keys_of(fact)
+                .unwrap_or_else(|| panic!("{fact}"))
+                .insert(fact.into());
+        }
+        assert_eq!(plan.files.len() + plan.trees.len(), 2);
+        assert_eq!(plan.sysctls.len() + plan.sysctl_each.len(), 2);
+        assert!(plan.keys_of("locations").is_none());
+    }
 }

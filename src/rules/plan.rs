@@ -37,13 +37,12 @@ fn note_host_fact(plan: &mut Plan, fact: &FactPath) {
     }
     if let [Segment::Key(kind), Segment::Key(key), ..] = fact.segments.as_slice() {
         let set = match kind.as_str() {
-            "files" => &mut plan.files,
-            "trees" => &mut plan.trees,
-            "sysctl" => &mut plan.sysctls,
-            "sysctl_each" => &mut plan.sysctl_each,
             // A location read as a fact (5.32 compares mounts with the sockets) is resolved.
             "locations" | "further_locations" => &mut plan.locations,
-            _ => return,
+            planned => match plan.keys_of(planned) {
+                Some(keys) => keys,
+                None => return,
+            },
         };
         set.insert(key.clone());
     }

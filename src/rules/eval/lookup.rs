@@ -4,6 +4,7 @@
 use super::super::path::{render, render_onto, FactPath, Root, Segment};
 use super::super::value::V;
 use super::{Context, Instance, Item, Lookup, Source, SourceKind};
+use crate::facts::plan::PLANNED_HOST_FACTS;
 use crate::snapshot::ContainerFacts;
 
 use std::fmt::Write;
@@ -11,14 +12,25 @@ use std::fmt::Write;
 impl Context<'_, '_> {
     pub(super) fn missing_reason(&self, root: &str, segs: &[Segment], fact: &str) -> String {
         if root == "host" {
-            if let [Segment::Key(files), Segment::Key(path), ..] = segs {
-                if files == "files" {
-                    // A file never stat'ed is no missing fact ([`Self::lookup`]).
-                    return match self.snapshot.host.files.get(path) {
-                        Some(f) if !f.exists => format!("{path} does not exist"),
-                        _ => format!("{fact} is not set"),
-                    };
+            // A key never looked at is no missing fact ([`Self::lookup`]).
+            let host = &self.snapshot.host;
+            match segs {
+                [Segment::Key(f), Segment::Key(path), ..]
+                    if f == "files" && host.files.get(path).is_some_and(|f| !f.exists) =>
+                {
+                    return format!("{path} does not exist");
                 }
+                [Segment::Key(t), Segment::Key(dir)]
+                    if t == "trees" && matches!(host.trees.get(dir), Some(None)) =>
+                {
+                    return format!("{dir} does not exist");
+                }
+                [Segment::Key(s), Segment::Key(name)]
+                    if s == "sysctl" && matches!(host.sysctl.get(name), Some(None)) =>
+                {
+                    return format!("this kernel has no {name}");
+                }
+                _ => {}
             }
         }
         format!("{fact} is not set")
@@ -175,9 +187,9 @@ impl Context<'_, '_> {
             };
             match next {
                 Some(v) => cur = v,
-                // Every file collection stats has an entry (`exists: false` when it is not
-                // there): one without was never looked at, which is no absence.
-                None if kind == Root::Host && skipped + i == 1 && is_key(&segs[0], "files") => {
+                // Collection leaves an entry for every key it looks at, even where nothing
+                // is there: a key without one was never looked at, which is no absence.
+                None if kind == Root::Host && skipped + i == 1 && is_planned(&segs[0]) => {
                     return Lookup::NotCollected(format!(
                         "{} was not collected in this snapshot (collect again with the rules that read it)",
                         render("host", &segs[..2])
@@ -229,9 +241,9 @@ impl Context<'_, '_> {
     }
 }
 
-/// Whether `seg` is the key `name`.
-fn is_key(seg: &Segment, name: &str) -> bool {
-    matches!(seg, Segment::Key(k) if k == name)
+/// Whether `seg` names a host fact gathered per key of the collection plan.
+fn is_planned(seg: &Segment) -> bool {
+    matches!(seg, Segment::Key(k) if PLANNED_HOST_FACTS.contains(&k.as_str()))
 }
 
 fn host_source(segs: &[Segment]) -> String {

@@ -1022,3 +1022,26 @@ fn a_redacted_value_gets_an_observation_of_its_own_and_an_unchanged_one_is_share
     ));
     assert!(evidence(2).observed_node().is_some());
 }
+
+#[test]
+fn a_kernel_parameter_or_folder_never_read_is_not_checked_not_absent() {
+    // As for files: collection leaves an entry (null) for every kernel parameter and folder
+    // tree it looked for and did not find. One without an entry was never looked at.
+    let sysctl = rule(
+        "host",
+        r#"{ fact = 'host.sysctl["kernel.x"]', ge = 1, missing = "notapplicable" }"#,
+    );
+    let tree = rule(
+        "host",
+        r#"{ every = 'host.trees["/etc/x.d"]', missing = "pass", check = { fact = "item.owner", owner-is = "root:root" } }"#,
+    );
+    let mut snap = daemon_with(json!({}));
+    assert_eq!(status(&sysctl, &snap), Status::NotChecked);
+    assert_eq!(status(&tree, &snap), Status::NotChecked);
+    snap.host.sysctl.insert("kernel.x".into(), None);
+    snap.host.trees.insert("/etc/x.d".into(), None);
+    assert_eq!(status(&sysctl, &snap), Status::NotApplicable);
+    assert_eq!(status(&tree, &snap), Status::Pass);
+    snap.host.sysctl.insert("kernel.x".into(), Some("0".into()));
+    assert_eq!(status(&sysctl, &snap), Status::Fail);
+}
