@@ -384,15 +384,7 @@ thread_local! {
 pub(super) fn instance_source(kind: SourceKind, make: impl FnOnce(&mut String)) -> ArcStr {
     INSTANCE_SOURCES.with(|s| {
         s.borrow_mut()[kind as usize]
-            .get_or_insert_with(|| {
-                // Written into this thread's buffer and copied once, at its size.
-                SOURCE_BUFFER.with(|b| {
-                    let mut out = b.borrow_mut();
-                    out.clear();
-                    make(&mut out);
-                    ArcStr::from(out.as_str())
-                })
-            })
+            .get_or_insert_with(|| written(&SOURCE_BUFFER, make, |text| ArcStr::from(text)))
             .clone()
     })
 }
@@ -457,11 +449,24 @@ thread_local! {
 /// The message `write` writes, shared with the results of this evaluation (on this thread)
 /// that say the same: written into a buffer the thread reuses, and copied only when new.
 pub(super) fn shared_message_written(write: impl FnOnce(&mut String)) -> ArcStr {
-    MESSAGE_BUFFER.with(|b| {
+    written(&MESSAGE_BUFFER, write, |text| {
+        MESSAGES.with(|m| m.share(text))
+    })
+}
+
+/// `keep` of the text `write` writes into `buffer`, which this thread reuses: the text is
+/// copied only as far as `keep` copies it. (Messages and sources have a buffer each, so that
+/// writing one never waits on the other.)
+fn written<R>(
+    buffer: &'static std::thread::LocalKey<std::cell::RefCell<String>>,
+    write: impl FnOnce(&mut String),
+    keep: impl FnOnce(&str) -> R,
+) -> R {
+    buffer.with(|b| {
         let mut out = b.borrow_mut();
         out.clear();
         write(&mut out);
-        MESSAGES.with(|m| m.share(&out))
+        keep(&out)
     })
 }
 
