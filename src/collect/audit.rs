@@ -48,12 +48,7 @@ pub fn collect(host: &HostFs, read_loaded: bool, errors: &mut Vec<(String, Strin
     // On the live root the loaded rules are a fact to read: failing to is an error. So is
     // whether the kernel records anything at all: rules loaded while auditing is switched
     // off (`auditctl -e 0`, or never switched on) watch nothing.
-    let read = auditctl("-s").and_then(|status| {
-        let enabled = enabled_flag(&status)?;
-        let rules = auditctl("-l")?;
-        Ok((enabled, rules))
-    });
-    match read {
+    match kernel_state(auditctl) {
         Ok((0, _)) => {
             facts.loaded = Some(Vec::new());
             facts.loaded_disabled_by =
@@ -68,6 +63,17 @@ pub fn collect(host: &HostFs, read_loaded: bool, errors: &mut Vec<(String, Strin
         }
     }
     facts
+}
+
+/// The kernel's `enabled` flag and, while it records, its loaded rules (empty otherwise:
+/// switched off, no rule counts, and `auditctl` is not started again for nothing); `run`
+/// gives what `auditctl ARG` prints.
+fn kernel_state(run: impl Fn(&str) -> Result<String, String>) -> Result<(u32, String), String> {
+    let status = run("-s")?;
+    match enabled_flag(&status)? {
+        0 => Ok((0, String::new())),
+        enabled => Ok((enabled, run("-l")?)),
+    }
 }
 
 /// What `auditctl ARG` prints, or why it could not be run.
@@ -323,6 +329,31 @@ mod tests {
         assert_eq!(enabled_flag("AUDIT_STATUS: enabled=0 flag=1 pid=0"), Ok(0));
         assert!(enabled_flag("").is_err());
         assert!(enabled_flag("enabled yes").is_err());
+    }
+
+    #[test]
+    fn the_loaded_rules_are_listed_only_while_the_kernel_records() {
+        let rules = "-w /usr/bin/dockerd -p wa -k docker\n";
+        let asked = std::cell::RefCell::new(Vec::new());
+        let auditctl = |status: &'static str| {
+            let asked = &asked;
+            move |arg: &str| {
+                asked.borrow_mut().push(arg.to_string());
+                Ok(if arg == "-s" { status } else { rules }.to_string())
+            }
+        };
+        assert_eq!(
+            kernel_state(auditctl("enabled 0\n")),
+            Ok((0, String::new()))
+        );
+        assert_eq!(*asked.borrow(), ["-s"]);
+        asked.borrow_mut().clear();
+        assert_eq!(kernel_state(auditctl("enabled 1\n")), Ok((1, rules.into())));
+        assert_eq!(*asked.borrow(), ["-s", "-l"]);
+        // Whether the kernel records cannot be told: nothing is listed, and that is an error.
+        asked.borrow_mut().clear();
+        assert!(kernel_state(auditctl("pid 0\n")).is_err());
+        assert_eq!(*asked.borrow(), ["-s"]);
     }
 
     use super::*;
