@@ -980,12 +980,21 @@ impl Page {
                 count(c.error, "rule", "rules")
             ));
         }
-        if c.notchecked > 0 {
+        let by_hand = crate::rules::result::needing_a_person(&report.results).min(c.notchecked);
+        if by_hand > 0 {
             detail.push(format!(
                 "{} need{} a person to check {} (“Check by hand”).",
-                count(c.notchecked, "rule", "rules"),
-                if c.notchecked == 1 { "s" } else { "" },
-                if c.notchecked == 1 { "it" } else { "them" }
+                count(by_hand, "rule", "rules"),
+                if by_hand == 1 { "s" } else { "" },
+                if by_hand == 1 { "it" } else { "them" }
+            ));
+        }
+        let lacking = c.notchecked - by_hand;
+        if lacking > 0 {
+            detail.push(format!(
+                "{} could not be checked as things stand: {} says what it needs (a parameter, a tool, an option such as --deep-images).",
+                count(lacking, "rule", "rules"),
+                if lacking == 1 { "its message" } else { "the message of each" }
             ));
         }
         let verdict = Verdict {
@@ -1299,6 +1308,36 @@ mod tests {
         assert!(!html.contains("data-rules=\"5.3\""));
         // Score: 1 passed of 4 decided.
         assert!(html.contains(">25%</text>"));
+    }
+
+    #[test]
+    fn rules_for_a_person_are_told_apart_from_rules_that_lack_a_setting() {
+        let mut report = sample();
+        let person = rule("1.2", "low", "host", "notchecked", serde_json::json!([]));
+        // Checked, and undecided for want of a parameter: its evidence says what was looked at.
+        let mut setting = rule("1.3", "low", "host", "notchecked", serde_json::json!([]));
+        setting["evidence"] = serde_json::json!([{ "fact": "host.docker_group.members",
+            "observed": ["alice"], "expected": "a subset of trusted-users",
+            "source": "/etc/group", "outcome": "notchecked" }]);
+        report.results.extend(
+            [person, setting]
+                .into_iter()
+                .map(|r| serde_json::from_value::<RuleResult>(r).unwrap()),
+        );
+        report.summary = crate::report::Summary::of(&report.results);
+        let html = render(&report).unwrap();
+        assert!(
+            html.contains("1 rule needs a person to check it (“Check by hand”)."),
+            "{html}"
+        );
+        assert!(html.contains(
+            "1 rule could not be checked as things stand: its message says what it needs"
+        ));
+        report.results.retain(|r| r.id != "1.3");
+        report.summary = crate::report::Summary::of(&report.results);
+        assert!(!render(&report)
+            .unwrap()
+            .contains("could not be checked as things stand"));
     }
 
     #[test]

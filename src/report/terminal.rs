@@ -339,8 +339,14 @@ fn verdict(report: &Report) -> String {
     if c.notapplicable > 0 {
         parts.push(format!("{} n/a", c.notapplicable));
     }
-    if c.notchecked > 0 {
-        parts.push(format!("{} by hand", c.notchecked));
+    // Rules for a person apart from those that lack a setting or a tool: each of the latter
+    // says what it needs.
+    let by_hand = crate::rules::result::needing_a_person(&report.results).min(c.notchecked);
+    if by_hand > 0 {
+        parts.push(format!("{by_hand} by hand"));
+    }
+    if c.notchecked > by_hand {
+        parts.push(format!("{} not checked", c.notchecked - by_hand));
     }
     if c.informational > 0 {
         parts.push(format!("{} info", c.informational));
@@ -644,6 +650,40 @@ mod tests {
         assert_eq!(
             closing_line(&report, &written),
             "bollwerk: 1 failed, 0 passed of 1 rule · score 0% · report: out/report.json"
+        );
+    }
+
+    #[test]
+    fn the_verdict_counts_rules_for_a_person_apart_from_those_lacking_a_setting() {
+        let mut report = one_failure("web");
+        let notchecked = |id: &str, evidence: serde_json::Value| -> RuleResult {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "section": "1", "title": "t", "level": 1, "assessment": "manual",
+                "severity": "low", "scope": "host", "status": "notchecked",
+                "message": "m", "evidence": evidence, "instances": [], "description": "",
+                "rationale": "", "remediation": "", "references": []
+            }))
+            .unwrap()
+        };
+        report
+            .results
+            .push(notchecked("1.2.1", serde_json::json!([])));
+        report.results.push(notchecked(
+            "1.1.2",
+            serde_json::json!([{ "fact": "host.docker_group.members", "observed": ["alice"],
+                "expected": "a subset of trusted-users", "source": "/etc/group",
+                "outcome": "notchecked" }]),
+        ));
+        report.summary = super::super::Summary::of(&report.results);
+        assert_eq!(
+            closing_line(&report, &[]),
+            "bollwerk: 1 failed, 0 passed, 1 by hand, 1 not checked of 3 rules · score 0%"
+        );
+        report.results.pop();
+        report.summary = super::super::Summary::of(&report.results);
+        assert_eq!(
+            closing_line(&report, &[]),
+            "bollwerk: 1 failed, 0 passed, 1 by hand of 2 rules · score 0%"
         );
     }
 

@@ -1547,6 +1547,22 @@ pub struct RuleResult {
     pub waived: bool,
 }
 
+impl RuleResult {
+    /// True for a rule a person has to check: `notchecked`, with nothing looked at (no
+    /// evidence, no instances), as a rule without an automated check is. A rule whose check
+    /// ran but could not decide is `notchecked` too, with evidence of what it lacked: a
+    /// parameter, a tool such as `auditctl`, a fact only an option such as `--deep-images`
+    /// gathers.
+    pub fn needs_a_person(&self) -> bool {
+        self.status == Status::NotChecked && self.evidence.is_empty() && self.instances.is_empty()
+    }
+}
+
+/// How many of `results` a person has to check ([`RuleResult::needs_a_person`]).
+pub fn needing_a_person(results: &[RuleResult]) -> usize {
+    results.iter().filter(|r| r.needs_a_person()).count()
+}
+
 /// An exception as a result carries it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
