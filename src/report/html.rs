@@ -992,7 +992,7 @@ impl Page {
         let lacking = c.notchecked - by_hand;
         if lacking > 0 {
             detail.push(format!(
-                "{} could not be checked as things stand: {} says what it needs (a parameter, a tool, an option such as --deep-images).",
+                "{} could not be checked as things stand (also under “Check by hand”): {} says what it needs (a parameter, a tool, an option such as --deep-images).",
                 count(lacking, "rule", "rules"),
                 if lacking == 1 { "its message" } else { "the message of each" }
             ));
@@ -1331,7 +1331,7 @@ mod tests {
             "{html}"
         );
         assert!(html.contains(
-            "1 rule could not be checked as things stand: its message says what it needs"
+            "1 rule could not be checked as things stand (also under “Check by hand”): its message says what it needs"
         ));
         report.results.retain(|r| r.id != "1.3");
         report.summary = crate::report::Summary::of(&report.results);
