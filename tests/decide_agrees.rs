@@ -213,3 +213,29 @@ fn every_checked_rule_both_passes_and_fails_over_the_synthetic_seeds() {
         coverage.gaps
     );
 }
+
+/// Reports count the `notchecked` rules a person has to assess apart from those whose check
+/// could not decide ([`bollwerk::rules::result::RuleResult::needs_a_person`]), by what a result
+/// holds: that must single out exactly the rules without a check, whatever the host.
+#[test]
+fn only_rules_without_a_check_read_as_needing_a_person() {
+    let rules = rules();
+    let mut undecided_checks = 0;
+    for seed in 0..4 {
+        let mut snap = generate::synthetic_snapshot(40, 5, seed);
+        for params in [generate::all_params(), Params::default()] {
+            for reachable in [true, false] {
+                snap.daemon.reachable = reachable;
+                for r in eval::evaluate(&rules, &snap, &params) {
+                    let rule = rules.rules.iter().find(|x| x.id == r.id).expect("a rule");
+                    let without_check = rule.check.is_none() && r.status == Status::NotChecked;
+                    assert_eq!(r.needs_a_person(), without_check, "seed {seed}: {}", r.id);
+                    undecided_checks +=
+                        usize::from(r.status == Status::NotChecked && !without_check);
+                }
+            }
+        }
+    }
+    // Checks that could not decide (1.1.2 without trusted-users, at least) were among them.
+    assert!(undecided_checks > 0);
+}
