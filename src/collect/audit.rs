@@ -350,10 +350,23 @@ mod tests {
         asked.borrow_mut().clear();
         assert_eq!(kernel_state(auditctl("enabled 1\n")), Ok((1, rules.into())));
         assert_eq!(*asked.borrow(), ["-s", "-l"]);
+        // Locked on (`-e 2`) records too.
+        asked.borrow_mut().clear();
+        assert_eq!(kernel_state(auditctl("enabled 2\n")), Ok((2, rules.into())));
+        assert_eq!(*asked.borrow(), ["-s", "-l"]);
         // Whether the kernel records cannot be told: nothing is listed, and that is an error.
         asked.borrow_mut().clear();
         assert!(kernel_state(auditctl("pid 0\n")).is_err());
         assert_eq!(*asked.borrow(), ["-s"]);
+        // Rules that cannot be listed while the kernel records are an error.
+        let failing = |arg: &str| match arg {
+            "-s" => Ok("enabled 1\n".to_string()),
+            _ => Err("auditctl -l failed: permission denied".to_string()),
+        };
+        assert_eq!(
+            kernel_state(failing),
+            Err("auditctl -l failed: permission denied".into())
+        );
     }
 
     use super::*;

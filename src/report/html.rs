@@ -992,9 +992,8 @@ impl Page {
         let lacking = c.notchecked - by_hand;
         if lacking > 0 {
             detail.push(format!(
-                "{} could not be checked as things stand (also under “Check by hand”): {} says what it needs (a parameter, a tool, an option such as --deep-images).",
-                count(lacking, "rule", "rules"),
-                if lacking == 1 { "its message" } else { "the message of each" }
+                "{} left open for want of a parameter, an option such as --deep-images or a fact this scan did not gather (listed under “Check by hand”; the messages say which).",
+                count(lacking, "rule was", "rules were")
             ));
         }
         let verdict = Verdict {
@@ -1331,13 +1330,11 @@ mod tests {
             "{html}"
         );
         assert!(html.contains(
-            "1 rule could not be checked as things stand (also under “Check by hand”): its message says what it needs"
+            "1 rule was left open for want of a parameter, an option such as --deep-images or a fact this scan did not gather (listed under “Check by hand”; the messages say which)."
         ));
         report.results.retain(|r| r.id != "1.3");
         report.summary = crate::report::Summary::of(&report.results);
-        assert!(!render(&report)
-            .unwrap()
-            .contains("could not be checked as things stand"));
+        assert!(!render(&report).unwrap().contains("left open for want of"));
     }
 
     #[test]

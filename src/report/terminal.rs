@@ -674,11 +674,21 @@ mod tests {
                 "expected": "a subset of trusted-users", "source": "/etc/group",
                 "outcome": "notchecked" }]),
         ));
+        // Per image, undecided without --deep-images: its instances say so.
+        let mut deep = notchecked("4.8", serde_json::json!([]));
+        deep.scope = crate::rules::model::Scope::EachImage;
+        deep.instances = vec![serde_json::from_value(serde_json::json!({
+            "kind": "image", "id": "sha256:1", "name": "app:1", "status": "notchecked",
+            "message": "image file systems were not read: scan with --deep-images",
+            "evidence": [] }))
+        .unwrap()];
+        report.results.push(deep);
         report.summary = super::super::Summary::of(&report.results);
         assert_eq!(
             closing_line(&report, &[]),
-            "bollwerk: 1 failed, 0 passed, 1 by hand, 1 not checked of 3 rules · score 0%"
+            "bollwerk: 1 failed, 0 passed, 1 by hand, 2 not checked of 4 rules · score 0%"
         );
+        report.results.pop();
         report.results.pop();
         report.summary = super::super::Summary::of(&report.results);
         assert_eq!(
