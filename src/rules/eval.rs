@@ -42,9 +42,11 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use super::model::Expectation;
-use super::model::{Check, Missing, Op, Operand, Rule, Scope, Status, Test};
+use super::model::{Check, ListExpectation, Missing, Op, Operand, Rule, Scope, Status, Test};
 use super::path::{render, render_onto, FactNumbers, FactPath, Root, Segment};
-use super::result::{Evidence, EvidenceItem, EvidenceList, Found, InstanceResult, RuleResult};
+use super::result::{
+    Evidence, EvidenceItem, EvidenceList, Found, InstanceResult, Observed, RuleResult,
+};
 use super::value::{Member, V};
 use super::{places, Params, RuleSet};
 use crate::doc::{Doc, KeyHint};
@@ -1176,35 +1178,77 @@ impl<'f, 'a> Context<'f, 'a> {
                 list,
                 check,
                 missing,
-            } => self.every(list, check, *missing, inst, item, ev),
+                expects,
+            } => self.every(
+                Every {
+                    list,
+                    check,
+                    missing: *missing,
+                    expects,
+                },
+                inst,
+                item,
+                ev,
+            ),
         }
     }
 
+    /// An `every`: where no element can be tested (the list is absent, empty, not gathered
+    /// or not located), the verdict comes with evidence of the list itself, as a test's
+    /// would, so that a pass on a container without mounts shows the empty list it read.
     fn every(
         &self,
-        list: &FactPath,
-        check: &Check,
-        missing: Missing,
+        every: Every<'_>,
         inst: &Instance<'_>,
         item: Option<&Item<'_>>,
         ev: &mut Vec<EvidenceItem>,
     ) -> Verdict {
+        let Every {
+            list,
+            check,
+            missing,
+            expects,
+        } = every;
+        let mut of_list =
+            |fact: FactKey<'_>, observed: Option<Observed>, source: Source, v: Verdict| {
+                let outcome = v.status();
+                self.record(ev, v, || EvidenceItem {
+                    observation: observe(fact, || (observed.unwrap_or(Observed::Absent), source)),
+                    expectation: self.list_expectation(expects),
+                    outcome,
+                })
+            };
         let segs = match self.concrete(list) {
             Ok(s) => s,
-            Err(Unplaced::InDoubt(why)) => return Verdict::Error(why),
+            Err(Unplaced::InDoubt(why)) => {
+                let fact = self.text(|| list.to_string());
+                let source = self.source(|| "collection error".into());
+                return of_list(self.named_key(&fact), None, source, Verdict::Error(why));
+            }
             Err(Unplaced::NotFound(ph)) => {
-                return self.unlocated(inst).unwrap_or_else(|| {
+                let fact = self.text(|| list.to_string());
+                let verdict = self.unlocated(inst).unwrap_or_else(|| {
                     missing_verdict(missing, || self.unresolved(&ph), Verdict::Pass)
-                })
+                });
+                let source = self.source(|| "host search".into());
+                return of_list(self.named_key(&fact), None, source, verdict);
             }
         };
         let list_text = self.fact_text(list, &segs, item);
+        let key = self.fact_key(list, &list_text);
         let (value, source) = match self.lookup(list, &segs, inst, item) {
-            Lookup::Error(m) => return Verdict::Error(m),
-            Lookup::NotCollected(m) => return Verdict::NotChecked(m),
-            Lookup::Missing(_) => {
+            Lookup::Error(m) => {
+                let source = self.source(|| "collection error".into());
+                return of_list(key, None, source, Verdict::Error(m));
+            }
+            Lookup::NotCollected(m) => {
+                let source = self.source(|| "not collected".into());
+                return of_list(key, None, source, Verdict::NotChecked(m));
+            }
+            Lookup::Missing(source) => {
                 let why = || self.text(|| self.missing_reason(&list.root, &segs, &list_text));
-                return missing_verdict(missing, why, Verdict::Pass);
+                let verdict = missing_verdict(missing, why, Verdict::Pass);
+                return of_list(key, None, source, verdict);
             }
             Lookup::Found { value, source } => (value, source),
         };
@@ -1212,7 +1256,8 @@ impl<'f, 'a> Context<'f, 'a> {
         let mut elements = value.members().peekable();
         if elements.peek().is_none() {
             let why = || self.text(|| format!("{} is empty", &*list_text));
-            return missing_verdict(missing, why, Verdict::Pass);
+            let verdict = missing_verdict(missing, why, Verdict::Pass);
+            return of_list(key, Some(held(value)), source, verdict);
         }
         let mut combination = Combination::new(true, self.explain);
         // The list named as a rule wrote it, or an element's list named once for the whole
@@ -1825,16 +1870,25 @@ impl<'f, 'a> Context<'f, 'a> {
     /// The number of `t`'s expectation: the rule set's, or one made for this instance when
     /// the test is not of the rule set being evaluated.
     fn expectation_of(&self, t: &Test) -> u32 {
-        match t.expectation_number() {
+        self.numbered(t.expectation(), t.expectation_number())
+    }
+
+    /// The number of what an `every` expects of its list, as [`Context::expectation_of`].
+    fn list_expectation(&self, expects: &ListExpectation) -> u32 {
+        self.numbered(expects.expectation(), expects.number())
+    }
+
+    fn numbered(&self, expectation: &Arc<Expectation>, number: Option<u32>) -> u32 {
+        match number {
             Some(n)
                 if self
                     .expectations
                     .get(n as usize)
-                    .is_some_and(|x| Arc::ptr_eq(x, t.expectation())) =>
+                    .is_some_and(|x| Arc::ptr_eq(x, expectation)) =>
             {
                 n
             }
-            _ => own_expectation(self.expectations.len(), t.expectation().clone()),
+            _ => own_expectation(self.expectations.len(), expectation.clone()),
         }
     }
 
@@ -1947,6 +2001,14 @@ impl OnSheet for InstanceResult {
 }
 
 /// The verdict for an absent or empty list under `every`.
+/// An `every` node's parts.
+struct Every<'c> {
+    list: &'c FactPath,
+    check: &'c Check,
+    missing: Missing,
+    expects: &'c ListExpectation,
+}
+
 fn missing_verdict(missing: Missing, why: impl FnOnce() -> String, default: Verdict) -> Verdict {
     match missing {
         // The reason is written only when the verdict says it.

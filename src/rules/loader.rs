@@ -662,11 +662,7 @@ fn validate_check(
         } else {
             Missing::Pass
         };
-        return Ok(Check::Every {
-            list,
-            check: Box::new(check),
-            missing,
-        });
+        return Ok(Check::every(list, check, missing));
     }
     let fact_spanned = raw.fact.expect("counted above");
     let fact_at = fact_spanned.span().start;

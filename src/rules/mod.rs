@@ -216,9 +216,15 @@ fn number_paths(
             }
         }
         Check::Not(inner) => number_paths(inner, next, facts, expectations),
-        Check::Every { list, check, .. } => {
+        Check::Every {
+            list,
+            check,
+            expects,
+            ..
+        } => {
             number(list);
             number_paths(check, next, facts, expectations);
+            expects.number_expectation(&mut expectations.table, &mut expectations.known);
         }
         Check::Test(t) => {
             number(&mut t.fact);

@@ -182,9 +182,105 @@ pub enum Check {
         check: Box<Check>,
         /// What an absent or empty list means (default: pass, nothing violates).
         missing: Missing,
+        /// What evidence of the list itself says it expects, when there is no element to
+        /// test (an absent, empty or ungathered list).
+        expects: ListExpectation,
     },
     /// A test of one fact.
     Test(Test),
+}
+
+impl Check {
+    /// `every` element of `list` meeting `check`; `missing` for an absent or empty list.
+    pub fn every(list: FactPath, check: Check, missing: Missing) -> Check {
+        Check::Every {
+            list,
+            check: Box::new(check),
+            missing,
+            expects: ListExpectation::of(missing),
+        }
+    }
+}
+
+/// What an `every` expects of its list, shown in the evidence of the list itself where no
+/// element was tested: a container without mounts passes "no sensitive directory mounted"
+/// with the empty list as its evidence, not with none.
+#[derive(Debug, Clone)]
+pub struct ListExpectation {
+    expectation: Arc<Expectation>,
+    number: Option<u32>,
+}
+
+impl ListExpectation {
+    fn of(missing: Missing) -> ListExpectation {
+        let (machine, words) = match missing {
+            Missing::Pass => (
+                "pass",
+                "no element that breaks the check (none at all is fine)",
+            ),
+            Missing::Fail => (
+                "fail",
+                "elements, each meeting the check (none at all fails)",
+            ),
+            Missing::NotApplicable => (
+                "notapplicable",
+                "each element meets the check (with none, the rule does not apply)",
+            ),
+            Missing::Error => (
+                "error",
+                "each element meets the check (with none, it cannot be decided)",
+            ),
+            Missing::Skip => (
+                "skip",
+                "each element meets the check (with none, this part is left out)",
+            ),
+            Missing::NotChecked => (
+                "notchecked",
+                "each element meets the check (with none, it is not checked)",
+            ),
+        };
+        ListExpectation {
+            expectation: Arc::new(Expectation {
+                expected: format!("every element meeting the check ({machine} when none)"),
+                expected_text: words.to_string(),
+            }),
+            number: None,
+        }
+    }
+
+    /// The expectation, shared.
+    pub fn expectation(&self) -> &Arc<Expectation> {
+        &self.expectation
+    }
+
+    /// Its number in its rule set's table, once the set has numbered it.
+    pub fn number(&self) -> Option<u32> {
+        self.number
+    }
+
+    /// Numbers it in `table` as [`Test::number_expectation`] does.
+    pub(crate) fn number_expectation(
+        &mut self,
+        table: &mut Vec<Arc<Expectation>>,
+        known: &mut std::collections::HashMap<Arc<Expectation>, u32>,
+    ) {
+        self.number = Some(numbered(&mut self.expectation, table, known));
+    }
+}
+
+/// The number of `expectation` in `table`, which gets it unless an equal one is there (then
+/// shared: `expectation` becomes that one).
+fn numbered(
+    expectation: &mut Arc<Expectation>,
+    table: &mut Vec<Arc<Expectation>>,
+    known: &mut std::collections::HashMap<Arc<Expectation>, u32>,
+) -> u32 {
+    let number = *known.entry(expectation.clone()).or_insert_with(|| {
+        table.push(expectation.clone());
+        u32::try_from(table.len() - 1).expect("fewer than 4 billion expectations")
+    });
+    *expectation = table[number as usize].clone();
+    number
 }
 
 impl Check {
@@ -296,12 +392,7 @@ impl Test {
         table: &mut Vec<Arc<Expectation>>,
         known: &mut std::collections::HashMap<Arc<Expectation>, u32>,
     ) {
-        let number = *known.entry(self.expectation.clone()).or_insert_with(|| {
-            table.push(self.expectation.clone());
-            u32::try_from(table.len() - 1).expect("fewer than 4 billion expectations")
-        });
-        self.expectation = table[number as usize].clone();
-        self.expectation_number = Some(number);
+        self.expectation_number = Some(numbered(&mut self.expectation, table, known));
     }
 
     /// The number of this test's expectation in its rule set, once the set has numbered it.

@@ -72,11 +72,10 @@ fn expand(check: &Check, name: &str, places: &[String], positive: bool) -> Check
             list,
             check: inner,
             missing,
+            ..
         } => {
-            let at = |list: FactPath| Check::Every {
-                list,
-                check: Box::new(expand(inner, name, places, positive)),
-                missing: *missing,
+            let at = |list: FactPath| {
+                Check::every(list, expand(inner, name, places, positive), *missing)
             };
             if !path_names(list, name) {
                 return at(list.clone());

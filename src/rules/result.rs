@@ -1552,10 +1552,9 @@ impl RuleResult {
     /// evidence, no instances), as a rule without an automated check is. A rule whose check
     /// ran but could not decide is `notchecked` too, with evidence of what it lacked (a
     /// parameter such as `trusted-users`, a fact this scan did not gather) or with instances
-    /// that say it (a fact only `--deep-images` gathers). One kind of check leaves no
-    /// evidence when it cannot decide: a rule of `--checks` whose whole check is an `every`
-    /// over a list the scan did not gather reads as needing a person too (no embedded rule
-    /// is one; `tests/decide_agrees.rs` keeps that so).
+    /// that say it (a fact only `--deep-images` gathers): every test, and every `every` with
+    /// no element to test, leaves evidence of what it read (`tests/decide_agrees.rs` keeps
+    /// that so).
     pub fn needs_a_person(&self) -> bool {
         self.status == Status::NotChecked && self.evidence.is_empty() && self.instances.is_empty()
     }

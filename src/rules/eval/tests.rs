@@ -361,6 +361,62 @@ fn every_checks_each_element() {
 }
 
 #[test]
+fn an_every_with_no_element_to_test_shows_the_list_it_read() {
+    // Mounts of a container that has none, or whose Mounts are absent, or not gathered.
+    let mounts = rule(
+        "each-container",
+        r#"{ every = "container.inspect.Mounts", check = { fact = "item.Source", not-equals = "/" } }"#,
+    );
+    let mut snap = containers(&[
+        json!({"Mounts": []}),
+        json!({}),
+        json!({"Mounts": [{"Source": "/"}]}),
+    ]);
+    snap.containers[1]
+        .errors
+        .insert("inspect.Mounts".into(), "cut short".into());
+    let rules = RuleSet::new(vec![mounts]);
+    let result = evaluate(&rules, &snap, &Params::default()).remove(0);
+    let shown = |i: usize| {
+        let evidence: Vec<_> = result.instances[i].evidence.iter().collect();
+        assert_eq!(evidence.len(), 1, "instance {i}: {evidence:?}");
+        let e = &evidence[0];
+        (
+            result.instances[i].status,
+            e.fact().to_string(),
+            e.observed().into_owned(),
+            e.source().to_string(),
+            e.expected_for_people().to_string(),
+            e.outcome,
+        )
+    };
+    assert_eq!(
+        shown(0),
+        (
+            Status::Pass,
+            "container.inspect.Mounts".into(),
+            json!([]),
+            "docker inspect c0".into(),
+            "no element that breaks the check (none at all is fine)".into(),
+            Status::Pass
+        )
+    );
+    // Not read: an error, with the list named as what could not be read.
+    let (status, fact, observed, source, _, outcome) = shown(1);
+    assert_eq!((status, outcome), (Status::Error, Status::Error));
+    assert_eq!(
+        (fact.as_str(), observed, source.as_str()),
+        ("container.inspect.Mounts", Value::Null, "collection error")
+    );
+    // With elements, each element's test is the evidence, as before.
+    let (status, fact, ..) = shown(2);
+    assert_eq!(
+        (status, fact.as_str()),
+        (Status::Fail, "container.inspect.Mounts[0].Source")
+    );
+}
+
+#[test]
 fn instance_statuses_roll_up_to_the_worst() {
     let r = rule(
         "each-container",
