@@ -1209,29 +1209,37 @@ impl<'f, 'a> Context<'f, 'a> {
             missing,
             expects,
         } = every;
-        let mut of_list =
-            |fact: FactKey<'_>, observed: Option<Observed>, source: Source, v: Verdict| {
-                let outcome = v.status();
-                self.record(ev, v, || EvidenceItem {
-                    observation: observe(fact, || (observed.unwrap_or(Observed::Absent), source)),
-                    expectation: self.list_expectation(expects),
-                    outcome,
-                })
-            };
+        let mut of_list = |fact: FactKey<'_>, observed: Observed, source: Source, v: Verdict| {
+            let outcome = v.status();
+            self.record(ev, v, || {
+                let expectation = self.list_expectation(expects);
+                self.evidence_of(fact, observed, source, expectation, outcome)
+            })
+        };
         let segs = match self.concrete(list) {
             Ok(s) => s,
             Err(Unplaced::InDoubt(why)) => {
                 let fact = self.text(|| list.to_string());
                 let source = self.source(|| "collection error".into());
-                return of_list(self.named_key(&fact), None, source, Verdict::Error(why));
+                return of_list(
+                    self.named_key(&fact),
+                    Observed::Absent,
+                    source,
+                    Verdict::Error(why),
+                );
             }
             Err(Unplaced::NotFound(ph)) => {
+                // As a test's: a place in doubt is a collection error, one that is not there
+                // was searched for.
                 let fact = self.text(|| list.to_string());
-                let verdict = self.unlocated(inst).unwrap_or_else(|| {
-                    missing_verdict(missing, || self.unresolved(&ph), Verdict::Pass)
-                });
-                let source = self.source(|| "host search".into());
-                return of_list(self.named_key(&fact), None, source, verdict);
+                let (verdict, source) = match self.unlocated(inst) {
+                    Some(v) => (v, self.source(|| "collection error".into())),
+                    None => (
+                        missing_verdict(missing, || self.unresolved(&ph), Verdict::Pass),
+                        self.source(|| "host search".into()),
+                    ),
+                };
+                return of_list(self.named_key(&fact), Observed::Absent, source, verdict);
             }
         };
         let list_text = self.fact_text(list, &segs, item);
@@ -1239,16 +1247,16 @@ impl<'f, 'a> Context<'f, 'a> {
         let (value, source) = match self.lookup(list, &segs, inst, item) {
             Lookup::Error(m) => {
                 let source = self.source(|| "collection error".into());
-                return of_list(key, None, source, Verdict::Error(m));
+                return of_list(key, Observed::Absent, source, Verdict::Error(m));
             }
             Lookup::NotCollected(m) => {
                 let source = self.source(|| "not collected".into());
-                return of_list(key, None, source, Verdict::NotChecked(m));
+                return of_list(key, Observed::Absent, source, Verdict::NotChecked(m));
             }
             Lookup::Missing(source) => {
                 let why = || self.text(|| self.missing_reason(&list.root, &segs, &list_text));
                 let verdict = missing_verdict(missing, why, Verdict::Pass);
-                return of_list(key, None, source, verdict);
+                return of_list(key, Observed::Absent, source, verdict);
             }
             Lookup::Found { value, source } => (value, source),
         };
@@ -1257,7 +1265,7 @@ impl<'f, 'a> Context<'f, 'a> {
         if elements.peek().is_none() {
             let why = || self.text(|| format!("{} is empty", &*list_text));
             let verdict = missing_verdict(missing, why, Verdict::Pass);
-            return of_list(key, Some(held(value)), source, verdict);
+            return of_list(key, held(value), source, verdict);
         }
         let mut combination = Combination::new(true, self.explain);
         // The list named as a rule wrote it, or an element's list named once for the whole
@@ -1860,9 +1868,28 @@ impl<'f, 'a> Context<'f, 'a> {
         source: Source,
         outcome: Status,
     ) -> EvidenceItem {
+        self.evidence_of(
+            fact,
+            Observed::Absent,
+            source,
+            self.expectation_of(t),
+            outcome,
+        )
+    }
+
+    /// Evidence of `fact`, `observed` from `source` unless this instance's evidence holds it
+    /// already, against expectation number `expectation`.
+    fn evidence_of(
+        &self,
+        fact: FactKey<'_>,
+        observed: Observed,
+        source: Source,
+        expectation: u32,
+        outcome: Status,
+    ) -> EvidenceItem {
         EvidenceItem {
-            observation: observe(fact, || (Value::Null.into(), source)),
-            expectation: self.expectation_of(t),
+            observation: observe(fact, || (observed, source)),
+            expectation,
             outcome,
         }
     }
@@ -2000,7 +2027,6 @@ impl OnSheet for InstanceResult {
     }
 }
 
-/// The verdict for an absent or empty list under `every`.
 /// An `every` node's parts.
 struct Every<'c> {
     list: &'c FactPath,
@@ -2009,6 +2035,7 @@ struct Every<'c> {
     expects: &'c ListExpectation,
 }
 
+/// The verdict for an absent or empty list under `every`.
 fn missing_verdict(missing: Missing, why: impl FnOnce() -> String, default: Verdict) -> Verdict {
     match missing {
         // The reason is written only when the verdict says it.

@@ -802,15 +802,30 @@ fn a_placeholder_left_unlocated_when_the_locations_are_in_doubt_is_an_error() {
         "host",
         r#"{ every = "host.trees[\"{unit:docker.service}\"]", missing = "notapplicable", check = { fact = "item.owner", owner-is = "root:root" } }"#,
     );
+    // The list's evidence names where it was looked for, as a test's does.
+    let list_source = |snap: &Snapshot| {
+        let result = evaluate(&RuleSet::new(vec![each.clone()]), snap, &Params::default());
+        let evidence: Vec<_> = result[0].evidence.iter().collect();
+        assert_eq!(evidence.len(), 1, "{evidence:?}");
+        (evidence[0].source().to_string(), evidence[0].outcome)
+    };
     let mut snap = daemon_with(json!({}));
     assert_eq!(status(&absent, &snap), Status::Pass);
     assert_eq!(status(&each, &snap), Status::NotApplicable);
+    assert_eq!(
+        list_source(&snap),
+        ("host search".into(), Status::NotApplicable)
+    );
     snap.error(
         "host.locations",
         "located with settings the daemon replaced",
     );
     assert_eq!(status(&absent, &snap), Status::Error);
     assert_eq!(status(&each, &snap), Status::Error);
+    assert_eq!(
+        list_source(&snap),
+        ("collection error".into(), Status::Error)
+    );
 }
 
 #[test]
