@@ -980,7 +980,7 @@ impl Page {
                 count(c.error, "rule", "rules")
             ));
         }
-        let by_hand = crate::rules::result::needing_a_person(&report.results).min(c.notchecked);
+        let (by_hand, lacking) = report.notchecked_split();
         if by_hand > 0 {
             detail.push(format!(
                 "{} need{} a person to check {} (“Check by hand”).",
@@ -989,7 +989,6 @@ impl Page {
                 if by_hand == 1 { "it" } else { "them" }
             ));
         }
-        let lacking = c.notchecked - by_hand;
         if lacking > 0 {
             detail.push(format!(
                 "{} left open for want of a parameter, an option such as --deep-images or a fact this scan did not gather (listed under “Check by hand”; the messages say which).",

@@ -421,6 +421,19 @@ impl RunInfo {
 }
 
 impl Report {
+    /// The `notchecked` rules as people are told them: (for a person to check, left open for
+    /// want of a parameter, an option or a fact; [`RuleResult::needs_a_person`]).
+    pub fn notchecked_split(&self) -> (usize, usize) {
+        let all = self.summary.counts.notchecked;
+        let by_hand = self
+            .results
+            .iter()
+            .filter(|r| r.needs_a_person())
+            .count()
+            .min(all);
+        (by_hand, all - by_hand)
+    }
+
     /// Builds a report from a snapshot and its results.
     pub fn new(snapshot: &Snapshot, results: Vec<RuleResult>, options: RunOptions) -> Report {
         let daemon_version = snapshot

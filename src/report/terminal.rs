@@ -341,12 +341,12 @@ fn verdict(report: &Report) -> String {
     }
     // Rules for a person apart from those that lack a setting or a tool: each of the latter
     // says what it needs.
-    let by_hand = crate::rules::result::needing_a_person(&report.results).min(c.notchecked);
+    let (by_hand, open) = report.notchecked_split();
     if by_hand > 0 {
         parts.push(format!("{by_hand} by hand"));
     }
-    if c.notchecked > by_hand {
-        parts.push(format!("{} not checked", c.notchecked - by_hand));
+    if open > 0 {
+        parts.push(format!("{open} not checked"));
     }
     if c.informational > 0 {
         parts.push(format!("{} info", c.informational));

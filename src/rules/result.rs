@@ -1560,11 +1560,6 @@ impl RuleResult {
     }
 }
 
-/// How many of `results` a person has to check ([`RuleResult::needs_a_person`]).
-pub fn needing_a_person(results: &[RuleResult]) -> usize {
-    results.iter().filter(|r| r.needs_a_person()).count()
-}
-
 /// An exception as a result carries it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
