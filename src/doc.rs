@@ -782,6 +782,106 @@ impl Serialize for Node<'_> {
     }
 }
 
+impl Node<'_> {
+    /// Appends this value to `out` as `serde_json::to_writer` writes it (compact JSON), but
+    /// only its first `limit` bytes: the writing stops there, so a long list is not walked
+    /// to show its beginning. Messages show values this way; going through serde's writer
+    /// cost more than the rest of writing a message.
+    pub fn write_json_prefix(&self, out: &mut Vec<u8>, limit: usize) {
+        let end = out.len() + limit;
+        self.write_json_until(out, end);
+        out.truncate(end);
+    }
+
+    /// Writes the value until `out` reaches `end` bytes; false once it has.
+    fn write_json_until(&self, out: &mut Vec<u8>, end: usize) -> bool {
+        use std::io::Write;
+        let e = self.entry();
+        match e.kind {
+            Kind::Null => out.extend_from_slice(b"null"),
+            Kind::False => out.extend_from_slice(b"false"),
+            Kind::True => out.extend_from_slice(b"true"),
+            Kind::Unsigned => {
+                let _ = write!(out, "{}", e.bits());
+            }
+            Kind::Signed => {
+                let _ = write!(out, "{}", e.bits() as i64);
+            }
+            // As serde_json writes floats, whose shortest form is its own.
+            Kind::Float => {
+                let _ = serde_json::to_writer(&mut *out, &f64::from_bits(e.bits()));
+            }
+            Kind::String => write_json_string(out, self.doc.slice(e.a, e.b)),
+            Kind::Array => {
+                out.push(b'[');
+                for (i, n) in self.elements().enumerate() {
+                    if out.len() >= end {
+                        return false;
+                    }
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    if !n.write_json_until(out, end) {
+                        return false;
+                    }
+                }
+                out.push(b']');
+            }
+            Kind::Object => {
+                out.push(b'{');
+                for (i, (k, n)) in self.fields().enumerate() {
+                    if out.len() >= end {
+                        return false;
+                    }
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_json_string(out, k);
+                    out.push(b':');
+                    if !n.write_json_until(out, end) {
+                        return false;
+                    }
+                }
+                out.push(b'}');
+            }
+        }
+        out.len() < end
+    }
+}
+
+/// Appends `s` as a JSON string, escaped as serde_json escapes it: quote, backslash and the
+/// control characters, the common ones by letter.
+fn write_json_string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0x00..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 0xf)]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
 impl Serialize for Doc {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.root().serialize(s)
@@ -823,6 +923,39 @@ impl schemars::JsonSchema for Doc {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_json_prefix_is_what_serde_json_writes_cut_at_the_limit() {
+        let values = [
+            sample(),
+            json!(["quote \" back \\ nl \n cr \r tab \t bs \u{8} ff \u{c} nul \u{0} esc \u{1b} del \u{7f}"]),
+            json!({"k\"ey": [1, -2, 3.5, 1e300, -0.0, 18446744073709551615u64, null, true]}),
+            json!([[], {}, [[]], {"a": {}}]),
+            json!("plain"),
+            json!(12),
+        ];
+        for value in values {
+            let doc = Doc::from(value.clone());
+            // The document's own order of fields, as its `Serialize` writes them.
+            let whole = serde_json::to_vec(&doc.root()).unwrap();
+            for limit in [
+                0,
+                1,
+                2,
+                5,
+                17,
+                40,
+                whole.len() - 1,
+                whole.len(),
+                whole.len() + 9,
+            ] {
+                let mut out = b"before".to_vec();
+                doc.root().write_json_prefix(&mut out, limit);
+                let want = &whole[..limit.min(whole.len())];
+                assert_eq!(&out[6..], want, "{value} cut at {limit}");
+            }
+        }
+    }
 
     fn sample() -> Value {
         json!({
