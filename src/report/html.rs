@@ -1174,6 +1174,30 @@ mod tests {
         );
     }
 
+    /// Asserts that the text of the page's `<style>` element is the style sheet its CSP
+    /// allows by hash: otherwise browsers drop the whole sheet.
+    pub(crate) fn assert_style_allowed(html: &str, what: &str) {
+        let start = html.find("<style>").expect("a style element") + "<style>".len();
+        let end = start + html[start..].find("</style>").expect("the style's end");
+        let allowed = format!(
+            "style-src 'sha256-{}'",
+            csp_hash(&html.as_bytes()[start..end])
+        );
+        assert!(
+            html.contains(&allowed),
+            "{what}: the style sheet as written is not the one the CSP allows \
+             (escaped on the way in?)"
+        );
+    }
+
+    #[test]
+    fn every_page_style_sheet_is_the_one_its_policy_allows() {
+        let report = sample();
+        assert_style_allowed(&render(&report).unwrap(), "report.html");
+        let diff = crate::report::diff::compare(&report, "old.json", &report, "new.json");
+        assert_style_allowed(&crate::report::diff::html(&diff).unwrap(), "diff.html");
+    }
+
     #[test]
     fn prose_splits_code_and_paragraphs() {
         let p = prose("Run `a b`\nthen\n\n`c`");
