@@ -915,7 +915,7 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
         if !record.scope_notes.is_empty() && args.fail_on == FailOn::New {
             eprintln!(
                 "bollwerk: warning: the baseline is not fully comparable ({}); --fail-on new counts only what can be compared",
-                record.scope_notes.join("; ")
+                report::terminal::sanitize(&record.scope_notes.join("; "))
             );
         }
         report.baseline = Some(record);
@@ -1174,7 +1174,12 @@ fn merge(args: ReportArgs) -> Result<(), Fatal> {
             }
         );
         for g in &fleet.rule_sets {
-            outln!("{}: {} hosts, mean score {:.0}", g.label, g.hosts, g.score);
+            outln!(
+                "{}: {} hosts, mean score {:.0}",
+                report::terminal::sanitize(&g.label),
+                g.hosts,
+                g.score
+            );
         }
     }
     Ok(())

@@ -122,7 +122,8 @@ fn summary(report: &Report, style: Style, full: bool) -> String {
     let _ = writeln!(
         out,
         "bollwerk {} · {}",
-        report.tool.version, report.benchmark
+        sanitize(&report.tool.version),
+        sanitize(&report.benchmark)
     );
     let host = format!(
         "host {} · {} at {} · {}",
@@ -159,7 +160,7 @@ fn summary(report: &Report, style: Style, full: bool) -> String {
         let _ = writeln!(
             out,
             "  {:<8}{:>6}{:>7}{:>6}{:>7}{:>6}{:>6}",
-            section,
+            sanitize(section),
             counts.fail,
             counts.error,
             counts.pass,
@@ -259,6 +260,7 @@ fn summary(report: &Report, style: Style, full: bool) -> String {
                 .chars()
                 .take(12)
                 .collect();
+            let short = sanitize(&short);
             let _ = writeln!(
                 out,
                 "      {} {} {} ({short}){}",
@@ -579,12 +581,16 @@ mod tests {
 
     /// A report with one failed per-container rule on a container called `name`.
     fn one_failure(name: &str) -> Report {
+        one_failure_of(name, "c1")
+    }
+
+    fn one_failure_of(name: &str, id: &str) -> Report {
         let rule: RuleResult = serde_json::from_value(serde_json::json!({
             "id": "5.4", "section": "5", "title": "Containers add no capabilities", "level": 1,
             "assessment": "automated", "severity": "high", "scope": "each-container",
             "status": "fail", "evidence": [], "description": "", "rationale": "",
             "remediation": "Remove `--cap-add`\nand recreate it.\n\nMore.", "references": [],
-            "instances": [{ "kind": "container", "id": "c1", "name": name, "status": "fail",
+            "instances": [{ "kind": "container", "id": id, "name": name, "status": "fail",
                 "evidence": [{ "fact": "container.inspect.HostConfig.CapAdd",
                     "observed": ["SYS_ADMIN"], "expected": "empty", "source": "docker inspect",
                     "outcome": "fail" }] }]
@@ -694,6 +700,23 @@ mod tests {
         assert_eq!(
             closing_line(&report, &[]),
             "bollwerk: 1 failed, 0 passed, 1 by hand of 2 rules · score 0%"
+        );
+    }
+
+    #[test]
+    fn a_report_read_back_cannot_drive_the_terminal() {
+        // Everything here comes from a report file or the host: none may reach a TTY raw.
+        let evil = "x\u{1b}]0;PWN\u{7}\u{1b}[2J\r";
+        let mut report = one_failure_of("web", &format!("{evil}1234567890"));
+        report.tool.version = evil.into();
+        report.benchmark = evil.into();
+        let counts = report.summary.sections.remove("5").expect("section 5");
+        report.summary.sections.insert(evil.into(), counts);
+        let text = summary(&report, Style { color: false }, true);
+        assert!(text.contains("x\\u{1b}]0;PWN"), "{text}");
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\r'),
+            "{text:?}"
         );
     }
 
