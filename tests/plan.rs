@@ -211,3 +211,48 @@ fn report_refuses_to_write_a_plan_without_the_facts() {
         r.stderr
     );
 }
+
+#[test]
+fn host_text_cannot_add_audit_rules_or_reach_a_terminal_through_the_plan() {
+    let mut snapshot = support::scan::base_snapshot();
+    // A located path that would add rules of its own (delete all, switch auditing off), and
+    // names that would drive a terminal that shows the plan.
+    snapshot["host"]["locations"]["dir:docker-root"] =
+        Value::from("/var/lib/docker -k x\n-D\n-e 0\n#");
+    snapshot["host"]["hostname"] = Value::from("evil\u{1b}]0;T\u{7}\n# Heading");
+    let container = &mut snapshot["containers"][0];
+    container["name"] = Value::from("web\u{1b}[2J");
+    container["inspect"]["Name"] = Value::from("/web\u{1b}[2J");
+    container["inspect"]["HostConfig"]["Privileged"] = Value::from(true);
+    let dir = tempfile::tempdir().unwrap();
+    let run =
+        support::scan::scan_snapshot(&snapshot, dir.path(), "out", &["--format", "json,plan"]);
+    run.expect_instance("5.5", "web\u{1b}[2J", "fail");
+    let plan = dir.path().join("out/plan");
+    let audit = read(&plan.join("audit.rules"));
+    for line in audit.lines() {
+        assert!(
+            line.starts_with('#') || line.starts_with("-w /"),
+            "a line that is no watch: {line:?} in\n{audit}"
+        );
+    }
+    assert!(
+        audit.contains("{dir:docker-root} holds a blank or a control character"),
+        "{audit}"
+    );
+    for file in [
+        "audit.rules",
+        "containers.md",
+        "README.md",
+        "daemon.json.diff",
+        "daemon.json",
+    ] {
+        let text = std::fs::read_to_string(plan.join(file)).unwrap_or_default();
+        assert!(
+            !text.contains(['\u{1b}', '\u{7}', '\r']),
+            "{file} holds a raw control character:\n{text:?}"
+        );
+    }
+    let readme = read(&plan.join("README.md"));
+    assert!(!readme.contains("\n# Heading"), "{readme}");
+}

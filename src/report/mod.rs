@@ -552,6 +552,31 @@ pub fn fail_on_rank(status: Status) -> u8 {
     }
 }
 
+/// Escapes host text for Markdown prose, a table cell or a list item: line breaks become
+/// spaces, control and direction characters are shown as `\u{..}` (as on a terminal), and
+/// markup characters get a backslash.
+pub(crate) fn md_escape(text: &str) -> String {
+    let one_line = text.replace(['\n', '\r'], " ");
+    let mut out = String::new();
+    for c in terminal::sanitize(&one_line).chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whether host text holds characters a terminal would act on or hide (controls, direction
+/// overrides): such text is not written where a person would paste or load it.
+pub(crate) fn has_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() || is_invisible_format(c))
+}
+
 /// Characters that change how the text around them is shown without being seen: direction
 /// overrides and isolates (a name could show reversed, as in "Trojan Source"), zero-width
 /// characters, line and paragraph separators, the byte order mark.

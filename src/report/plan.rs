@@ -12,7 +12,9 @@
 //!
 //! The plan is built from the report, the facts it was decided from and the rules (for their
 //! `fix` data), so only `scan` writes it. Host-supplied names are quoted for the shell (single
-//! quotes) and for YAML (JSON strings).
+//! quotes) and for YAML (JSON strings), and escaped for Markdown. Host text a person would load
+//! or paste gets no line of its own when it holds a blank (a watch's path: auditctl splits at
+//! blanks) or a control character (a container's name or image): a comment says so instead.
 
 use std::collections::BTreeMap;
 
@@ -65,7 +67,7 @@ pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(Str
     let diff = unified_diff(
         &old_text,
         &new_text,
-        &format!("{config_file} (in force)"),
+        &format!("{} (in force)", super::terminal::sanitize(&config_file)),
         "plan/daemon.json (proposed)",
     );
 
@@ -174,6 +176,14 @@ fn audit_rules(
                 snapshot.host.locations.get(name).cloned().flatten()
             });
             match located {
+                // One rule a line, split at blanks by auditctl: a path with a blank or a line
+                // break cannot be watched this way, and would add rules of its own.
+                Ok(path) if path.contains(char::is_whitespace) || super::has_control(&path) => out
+                    .push_str(&format!(
+                        "# {}: the path located for {t} holds a blank or a control character; \
+                         no watch proposed (write it by hand)\n",
+                        r.id
+                    )),
                 Ok(path) if !seen.contains(&path) => {
                     out.push_str(&format!("-w {path} -k docker\n"));
                     seen.push(path);
@@ -252,6 +262,17 @@ fn containers_md(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> (Stri
          a compose file.\n",
     );
     for (name, plan) in &by_container {
+        if super::has_control(name) || super::has_control(&plan.image) {
+            // Docker allows no such name: a command line with it is not one to paste.
+            out.push_str(&format!(
+                "\n## {}\n\nFailing rules: {}\n\nIts name or image holds control characters: \
+                 recreate it by hand with `{}`.\n",
+                super::md_escape(name),
+                plan.rules.join(", "),
+                plan.add.join(" "),
+            ));
+            continue;
+        }
         out.push_str(&format!(
             "\n## {}\n\nFailing rules: {}\n\n```sh\ndocker run -d --name {} {} {}\n```\n",
             serde_json::to_string(name).unwrap_or_default(),
@@ -300,7 +321,8 @@ fn readme(
          - `audit.rules`: {watches} audit watch(es) for /etc/audit/rules.d/docker.rules; load \
          them with `augenrules --load`.\n\
          - `containers.md`: {containers} container(s) to recreate with hardening flags.\n",
-        host = report.run.hostname,
+        host = super::md_escape(&report.run.hostname),
+        config_file = super::md_escape(config_file),
         time = report.run.started_at.format("%Y-%m-%d %H:%M UTC"),
         rules = if daemon_rules.is_empty() {
             "(none)".to_string()

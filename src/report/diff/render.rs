@@ -1,6 +1,7 @@
 //! `bollwerk diff`'s formats for people: terminal, Markdown and HTML (the JSON is the
 //! [`Diff`] itself). Host text is sanitised for the terminal, escaped for Markdown and HTML.
 
+use crate::report::md_escape as md;
 use serde_json::Value;
 
 use super::{Change, ChangeKind, Diff};
@@ -91,22 +92,6 @@ pub fn summary_line(d: &Diff) -> String {
     } else {
         parts.join(", ")
     }
-}
-
-/// Escapes text for a Markdown table cell or list item: markup characters and line breaks.
-fn md(text: &str) -> String {
-    let one_line = text.replace(['\n', '\r'], " ");
-    let mut out = String::new();
-    for c in crate::report::terminal::sanitize(&one_line).chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The diff as Markdown (for tickets and merge requests).
