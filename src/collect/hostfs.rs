@@ -44,13 +44,19 @@ pub const MAX_HOST_FILE_BYTES: u64 = 8 << 20;
 pub const MAX_PSEUDO_FILE_BYTES: u64 = 64 << 20;
 
 /// Whether host path `path` is in `/proc` or `/sys` (after `..` is taken lexically), where
-/// kernel files are expected.
+/// kernel files are expected. A path that goes on through one of /proc's links into a file
+/// tree (`/proc/self/root/…`, `/proc/PID/cwd/…`, `/proc/PID/fd/N/…`) is no kernel file: it
+/// is resolved like any host file, with its checks (a FIFO or device there is refused).
 fn is_kernel_path(path: &str) -> bool {
     // The common case without `..`, without allocating: this runs for every per-container
     // /proc and cgroup read.
     if !path.split('/').any(|p| p == "..") {
-        let first = path.split('/').find(|p| !p.is_empty() && *p != ".");
-        return matches!(first, Some("proc" | "sys"));
+        let mut parts = path.split('/').filter(|p| !p.is_empty() && *p != ".");
+        return match parts.next() {
+            Some("proc") => !through_a_tree_link(parts),
+            Some("sys") => true,
+            _ => false,
+        };
     }
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
@@ -62,15 +68,34 @@ fn is_kernel_path(path: &str) -> bool {
             p => parts.push(p),
         }
     }
-    matches!(parts.first(), Some(&("proc" | "sys")))
+    match parts.split_first() {
+        Some((&"proc", rest)) => !through_a_tree_link(rest.iter().copied()),
+        Some((&"sys", _)) => true,
+        _ => false,
+    }
+}
+
+/// Whether the components after `/proc` pass through a link of /proc that leads into a file
+/// tree (a process's `root`, `cwd`, `fd/N` or `map_files/…`) and go on below it.
+fn through_a_tree_link<'p>(after_proc: impl Iterator<Item = &'p str>) -> bool {
+    let rest: Vec<&str> = after_proc.collect();
+    rest.iter().enumerate().any(|(i, part)| {
+        let below = rest.len() - i - 1;
+        match *part {
+            "root" | "cwd" => below >= 1,
+            "fd" | "map_files" => below >= 2,
+            _ => false,
+        }
+    })
 }
 
 /// Opens a file of the live host's kernel file systems directly: the root is `/`, so the
 /// kernel's own resolution is the confined one.
 fn open_live(path: &str) -> io::Result<fs::File> {
+    // Kernel files never block on open; whatever else is met here does not hold the scan.
     let fd = nix::fcntl::open(
         path,
-        OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+        OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK,
         nix::sys::stat::Mode::empty(),
     )?;
     Ok(fs::File::from(fd))
@@ -245,9 +270,21 @@ impl ProcDir {
     }
 
     /// Namespace file `ns/KIND`, open (for `ioctl`s on the namespace itself). Opened from the
-    /// held directory under any root: the kernel leads the link to the namespace, never to a
-    /// path of the host tree.
+    /// held directory: in the kernel's /proc the link leads to the namespace, never to a path.
+    /// Below another root than `/` that holds only where its /proc is the kernel's (a host's
+    /// /proc mounted into a container); in a tree of plain files `ns/KIND` could be a symlink
+    /// to anywhere outside the root, a FIFO or a device, so it is not opened there.
     pub fn open_namespace(&self, kind: &str) -> io::Result<OwnedFd> {
+        use nix::sys::statfs::{fstatfs, PROC_SUPER_MAGIC};
+        if self.confined.is_some() && fstatfs(&self.dir)?.filesystem_type() != PROC_SUPER_MAGIC {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "{}: this /proc is not the kernel's, so it holds no namespace to open",
+                    self.path_of(&format!("ns/{kind}"))
+                ),
+            ));
+        }
         Ok(nix::fcntl::openat(
             &self.dir,
             format!("ns/{kind}").as_str(),
@@ -787,6 +824,33 @@ mod tests {
         assert!(!is_kernel_path("/proc/../etc/shadow"));
         assert!(!is_kernel_path("/etc/hostname"));
         assert!(!is_kernel_path("/processes"));
+        // Through a process's links into a file tree: no kernel file.
+        assert!(!is_kernel_path("/proc/self/root/tmp/daemon.json"));
+        assert!(!is_kernel_path("/proc/7/cwd/x"));
+        assert!(!is_kernel_path("/proc/7/task/7/root/etc/passwd"));
+        assert!(!is_kernel_path("/proc/7/fd/3/x"));
+        assert!(!is_kernel_path("/etc/../proc/1/root/x"));
+        // The links themselves, and files named alike, are the kernel's.
+        assert!(is_kernel_path("/proc/7/root"));
+        assert!(is_kernel_path("/proc/7/fd/3"));
+        assert!(is_kernel_path("/proc/sys/kernel/cwd_like"));
+    }
+
+    #[test]
+    fn a_fifo_reached_through_a_process_root_link_is_refused_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("daemon.json");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        // A rootless daemon's user names their config folder this way.
+        let path = format!("/proc/self/root{}", fifo.display());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(HostFs::new(Path::new("/")).read(&path).map(|_| ()));
+        });
+        let read = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the read waited for a writer");
+        assert!(read.is_err(), "a FIFO was read as a file");
     }
 
     #[test]
@@ -916,6 +980,35 @@ mod tests {
                 "net:[4026531992]"
             );
         }
+    }
+
+    #[test]
+    fn a_trees_namespace_link_is_not_opened() {
+        for resolver in BOTH {
+            let (base, root, _secret) = tree();
+            // `ns` leads out of the root, to a folder whose `pid` is a FIFO: opened, it would
+            // be outside the jail and wait for a writer.
+            let outside = base.path().join("outside");
+            fs::create_dir_all(&outside).unwrap();
+            nix::unistd::mkfifo(&outside.join("pid"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+            fs::create_dir_all(root.join("proc/7")).unwrap();
+            symlink(&outside, root.join("proc/7/ns")).unwrap();
+            let host = HostFs::with_resolver(&root, resolver);
+            let dir = ProcDir::open(&host, 7).unwrap();
+            let e = dir.open_namespace("pid").unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::Unsupported, "{resolver:?}: {e}");
+            assert!(e.to_string().contains("/proc/7/ns/pid"), "{e}");
+        }
+        // The kernel's /proc below another root (a host's mounted into a container) still
+        // gives the namespace.
+        let host = HostFs::new(Path::new("/proc/self/root"));
+        let dir = ProcDir::open(&host, std::process::id()).unwrap();
+        let ns = dir.open_namespace("pid").unwrap();
+        let want = fs::metadata("/proc/self/ns/pid").unwrap();
+        assert_eq!(
+            nix::sys::stat::fstat(&ns).unwrap().st_ino,
+            std::os::unix::fs::MetadataExt::ino(&want)
+        );
     }
 
     #[test]
