@@ -466,24 +466,37 @@ fn pids_of_cgroup(
 }
 
 /// The processes in the pid namespace of `dir`'s process (one it starts), in pid order: every
-/// process of `/proc` whose `ns/pid` is the same. A process that ends meanwhile is left out.
+/// process of `/proc` whose `ns/pid` is the same. A process that ends meanwhile is left out;
+/// one whose namespace cannot be read for another reason is an error, since it may be the
+/// container's.
 fn pids_in_namespace(host: &HostFs, dir: &ProcDir) -> Result<Vec<u32>, HostFileError> {
     let own = dir
         .read_link("ns/pid")
         .map_err(HostFileError::read(dir.path_of("ns/pid")))?;
-    let mut pids: Vec<u32> = host
+    let mut pids = Vec::new();
+    for p in host
         .process_ids()
         .map_err(HostFileError::read("/proc".to_string()))?
-        .into_iter()
-        .filter(|&p| {
-            p == dir.pid()
-                || ProcDir::open(host, p)
-                    .and_then(|d| d.read_link("ns/pid"))
-                    .is_ok_and(|ns| ns == own)
-        })
-        .collect();
+    {
+        if p == dir.pid() {
+            pids.push(p);
+            continue;
+        }
+        match ProcDir::open(host, p).and_then(|d| d.read_link("ns/pid")) {
+            Ok(ns) if ns == own => pids.push(p),
+            Ok(_) => {}
+            Err(e) if ended(&e) => {}
+            Err(e) => return Err(HostFileError::read(format!("/proc/{p}/ns/pid"))(e)),
+        }
+    }
     pids.sort_unstable();
     Ok(pids)
+}
+
+/// Whether a read of a process's `/proc` files failed because the process has ended: its
+/// folder is gone, or the folder held open answers "no such process".
+fn ended(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(nix::libc::ESRCH)
 }
 
 /// The processes in the cgroup of process `pid` (the container's), as objects keyed PID, USER,
@@ -496,7 +509,8 @@ pub fn processes(host: &HostFs, pid: u32) -> Result<Vec<serde_json::Value>, Host
 
 /// Processes `pids` as `docker top` lists them (PID, USER, NAME, ARGS), read from `/proc`;
 /// `dir` is the first one's, `status` its status file when it was read already. A process
-/// that ends meanwhile is left out.
+/// that ends meanwhile is left out; one that cannot be read for another reason makes the list
+/// an error: left out, it could be the process a rule looks for.
 fn describe(
     host: &HostFs,
     dir: &ProcDir,
@@ -511,27 +525,30 @@ fn describe(
             dir
         } else {
             // A process may exit while we read: skip it.
-            let Ok(d) = ProcDir::open(host, p) else {
-                continue;
-            };
-            opened = d;
+            match ProcDir::open(host, p) {
+                Ok(d) => opened = d,
+                Err(e) if ended(&e) => continue,
+                Err(e) => return Err(HostFileError::read(format!("/proc/{p}"))(e)),
+            }
             &opened
         };
         let status = match status {
             Some(known) if p == dir.pid() => known,
-            _ => {
-                let Ok(bytes) = proc_dir.read("status") else {
-                    continue;
-                };
-                fresh = String::from_utf8_lossy(&bytes).into_owned();
-                &fresh
-            }
+            _ => match proc_dir.read("status") {
+                Ok(bytes) => {
+                    fresh = String::from_utf8_lossy(&bytes).into_owned();
+                    &fresh
+                }
+                Err(e) if ended(&e) => continue,
+                Err(e) => return Err(HostFileError::read(proc_dir.path_of("status"))(e)),
+            },
         };
         let (name, uid) = super::process::name_and_uid(status);
-        let args = proc_dir
-            .read("cmdline")
-            .map(|raw| super::process::arguments(&raw))
-            .unwrap_or_default();
+        let args = match proc_dir.read("cmdline") {
+            Ok(raw) => super::process::arguments(&raw),
+            Err(e) if ended(&e) => continue,
+            Err(e) => return Err(HostFileError::read(proc_dir.path_of("cmdline"))(e)),
+        };
         let user = uid
             .map(|u| {
                 host.user_name(u)
@@ -612,6 +629,66 @@ mod tests {
             container_root("/docker/x/init.scope", None),
             "/docker/x/init.scope"
         );
+    }
+
+    /// A tree with a container's processes 100, 101 (sshd) and 102 in cgroup
+    /// `/docker/abc`, each with its own pid namespace link.
+    fn three_processes() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let cgroup = dir.path().join("sys/fs/cgroup/docker/abc");
+        std::fs::create_dir_all(&cgroup).unwrap();
+        std::fs::write(cgroup.join("cgroup.procs"), "100\n101\n102\n").unwrap();
+        for (pid, name) in [(100, "sh"), (101, "sshd"), (102, "nginx")] {
+            let p = dir.path().join(format!("proc/{pid}"));
+            std::fs::create_dir_all(p.join("ns")).unwrap();
+            std::fs::write(p.join("cgroup"), "0::/docker/abc\n").unwrap();
+            std::fs::write(
+                p.join("status"),
+                format!("Name:\t{name}\nUid:\t0\t0\t0\t0\n"),
+            )
+            .unwrap();
+            std::fs::write(p.join("cmdline"), format!("{name}\0")).unwrap();
+            std::os::unix::fs::symlink("pid:[4026532000]", p.join("ns/pid")).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_process_that_cannot_be_read_makes_the_list_an_error_and_one_that_ended_is_left_out() {
+        let names = |dir: &tempfile::TempDir| -> Result<Vec<String>, HostFileError> {
+            let listed = processes(&HostFs::new(dir.path()), 100)?;
+            Ok(listed
+                .iter()
+                .map(|p| p["NAME"].as_str().unwrap().to_string())
+                .collect())
+        };
+        let dir = three_processes();
+        assert_eq!(names(&dir).unwrap(), ["sh", "sshd", "nginx"]);
+        // 102 has ended: its folder is gone.
+        std::fs::remove_dir_all(dir.path().join("proc/102")).unwrap();
+        assert_eq!(names(&dir).unwrap(), ["sh", "sshd"]);
+        // 101's status cannot be read: left out, the sshd would go unseen.
+        let status = dir.path().join("proc/101/status");
+        std::fs::remove_file(&status).unwrap();
+        std::fs::create_dir(&status).unwrap();
+        let e = names(&dir).unwrap_err();
+        assert!(e.to_string().contains("/proc/101/status"), "{e}");
+    }
+
+    #[test]
+    fn a_process_whose_namespace_cannot_be_read_is_an_error_not_another_namespaces() {
+        let dir = three_processes();
+        let host = HostFs::new(dir.path());
+        let first = ProcDir::open(&host, 100).unwrap();
+        assert_eq!(pids_in_namespace(&host, &first).unwrap(), [100, 101, 102]);
+        std::fs::remove_dir_all(dir.path().join("proc/102")).unwrap();
+        assert_eq!(pids_in_namespace(&host, &first).unwrap(), [100, 101]);
+        // 101's `ns` is a file, not a folder: its link cannot be read.
+        let ns = dir.path().join("proc/101/ns");
+        std::fs::remove_dir_all(&ns).unwrap();
+        std::fs::write(&ns, "").unwrap();
+        let e = pids_in_namespace(&host, &first).unwrap_err();
+        assert!(e.to_string().contains("/proc/101/ns/pid"), "{e}");
     }
 
     #[test]
