@@ -469,3 +469,54 @@ fn a_socket_group_set_in_docker_socket_is_the_docker_group() {
     let msg = r.rule("1.1.2")["message"].as_str().unwrap();
     assert!(msg.contains("group.conf"), "{msg}");
 }
+
+#[test]
+fn a_binary_not_found_where_its_place_could_not_be_read_is_an_error_not_n_a() {
+    // dockerd and runc outside the usual PATH: only dockerd's /proc/PID/exe and pid 1's PATH
+    // lead to them.
+    let tree = HostTree::new();
+    std::fs::remove_file(tree.path("usr/bin/dockerd")).unwrap();
+    std::fs::remove_file(tree.path("usr/bin/runc")).unwrap();
+    tree.write("opt/docker/dockerd", "#!/bin/sh\n", 0o755);
+    tree.write("opt/bin/runc", "#!/bin/sh\n", 0o755);
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
+    let exe = tree.path("proc/4242/exe");
+    let environ = tree.path("proc/1/environ");
+    let decided = |tree: &HostTree| {
+        let (_o, r) = scan(tree, &["--include", "1.1.3,1.1.18"]);
+        let status = |id: &str| r.rule(id)["status"].as_str().unwrap().to_string();
+        (status("1.1.3"), status("1.1.18"), r)
+    };
+
+    // Both readable: both binaries are found, and their watches are decided.
+    std::os::unix::fs::symlink("/opt/docker/dockerd", &exe).unwrap();
+    tree.write("proc/1/environ", "PATH=/opt/bin:/usr/bin\0", 0o400);
+    let (dockerd, runc, _) = decided(&tree);
+    assert!(
+        !["notapplicable", "error"].contains(&dockerd.as_str()),
+        "{dockerd}"
+    );
+    assert!(
+        !["notapplicable", "error"].contains(&runc.as_str()),
+        "{runc}"
+    );
+
+    // Neither can be read (folders where the files should be): not found is not absent.
+    std::fs::remove_file(&exe).unwrap();
+    std::fs::create_dir(&exe).unwrap();
+    std::fs::remove_file(&environ).unwrap();
+    std::fs::create_dir(&environ).unwrap();
+    let (dockerd, runc, r) = decided(&tree);
+    assert_eq!((dockerd.as_str(), runc.as_str()), ("error", "error"));
+    let said = |id: &str| r.rule(id)["message"].as_str().unwrap().to_string();
+    assert!(
+        said("1.1.3").contains("/proc/4242/exe"),
+        "{}",
+        said("1.1.3")
+    );
+    assert!(
+        said("1.1.18").contains("/proc/1/environ"),
+        "{}",
+        said("1.1.18")
+    );
+}

@@ -182,7 +182,15 @@ fn read_in(jail: &Jail, path: &str) -> io::Result<Vec<u8>> {
 /// The target of symlink `path` (not followed), reached through `jail`.
 fn read_link_in(jail: &Jail, path: &str) -> io::Result<std::ffi::OsString> {
     let link = jail.open(path, Follow::NotFinal, OFlag::O_PATH)?;
-    Ok(nix::fcntl::readlinkat(&link, "")?)
+    match nix::fcntl::readlinkat(&link, "") {
+        Ok(target) => Ok(target),
+        // The file is there (it was opened), so "not found" means it is no symlink.
+        Err(nix::errno::Errno::ENOENT) => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{path} is not a symbolic link"),
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// An error when `file` lies on procfs or sysfs: no configuration file does, and one that

@@ -284,15 +284,27 @@ pub fn further(
     Some(places)
 }
 
-/// The host's PATH: pid 1's environment, else `/etc/environment`, else the usual default.
-pub fn host_path(host: &HostFs) -> String {
-    if let Ok(env) = host.read("/proc/1/environ") {
-        for var in env.split(|&b| b == 0) {
-            if let Some(p) = var.strip_prefix(b"PATH=") {
-                return String::from_utf8_lossy(p).into_owned();
+/// The host's PATH: pid 1's environment, else `/etc/environment`, else the usual default;
+/// and why pid 1's environment could not be read, when it is there but could not be (then
+/// the PATH searched may not be the host's: a binary not found on it is not known absent).
+pub fn host_path(host: &HostFs) -> (String, Option<String>) {
+    let unread = match host.read("/proc/1/environ") {
+        Ok(env) => {
+            for var in env.split(|&b| b == 0) {
+                if let Some(p) = var.strip_prefix(b"PATH=") {
+                    return (String::from_utf8_lossy(p).into_owned(), None);
+                }
             }
+            None
         }
-    }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => Some(format!("/proc/1/environ: {e}")),
+    };
+    (host_path_of_files(host), unread)
+}
+
+/// The host's PATH where pid 1's environment does not give it.
+fn host_path_of_files(host: &HostFs) -> String {
     if let Ok(text) = host.read_to_string("/etc/environment") {
         for line in text.lines() {
             if let Some(p) = line.trim().strip_prefix("PATH=") {

@@ -63,14 +63,19 @@ impl Placed {
         let config_file = daemon.config_file.clone().unwrap_or_else(|| {
             rootless::default_config_file(host, daemon.process.as_ref(), socket, view.environment)
         });
-        let exe = daemon.process.as_ref().and_then(|p| {
-            host.read_link(&format!("/proc/{}/exe", p.pid))
-                .ok()
-                .map(|p| p.to_string_lossy().into_owned())
-        });
+        // Where dockerd's binary is, from its process; why that could not be read, when it
+        // could not for another reason than the process having ended.
+        let (exe, exe_unread) = match &daemon.process {
+            Some(p) => match host.read_link(&format!("/proc/{}/exe", p.pid)) {
+                Ok(target) => (Some(target.to_string_lossy().into_owned()), None),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, None),
+                Err(e) => (None, Some(format!("/proc/{}/exe: {e}", p.pid))),
+            },
+            None => (None, None),
+        };
         let uid = daemon.process.as_ref().and_then(|p| p.uid).unwrap_or(0);
         let tls_dir = locations::default_tls_dir(view.environment.bytes(), uid);
-        let host_path = locations::host_path(host);
+        let (host_path, path_unread) = locations::host_path(host);
         let inputs = locations::LocationInputs {
             settings: &daemon.settings,
             config_file: &config_file,
@@ -92,6 +97,23 @@ impl Placed {
                     .push((format!("host.locations[\"{name}\"]"), why));
             }
             let (found, searched) = locations::resolve(host, &name, &inputs);
+            // A binary not found is not known absent when what would have shown it (dockerd's
+            // own binary, the host's PATH) could not be read: rules on it cannot be n/a.
+            if found.is_none() && name.starts_with("bin:") {
+                let dockerd = name == "bin:dockerd";
+                let unread = [
+                    exe_unread.as_ref().filter(|_| dockerd),
+                    path_unread.as_ref(),
+                ];
+                if let Some(why) = unread.into_iter().flatten().next() {
+                    self.before.push((
+                        format!("host.locations[\"{name}\"]"),
+                        format!(
+                            "{{{name}}} was not found, but where to look could not be read: {why}"
+                        ),
+                    ));
+                }
+            }
             if let Some(places) = locations::further(host, &name, &inputs, found.as_deref()) {
                 self.facts.further_locations.insert(name.clone(), places);
             }
