@@ -2114,18 +2114,13 @@ fn compact_onto(out: &mut String, v: V<'_>) {
     } else {
         let mut bytes = RENDERED.take();
         bytes.clear();
-        let bytes = match v {
-            V::Doc(n) => {
-                n.write_json_prefix(&mut bytes, SHOWN_BYTES);
-                bytes
-            }
-            V::Json(j) => {
-                let mut rendered = Bounded(bytes);
-                // Only a full buffer stops the writer; what it holds is all that is shown.
-                let _ = serde_json::to_writer(&mut rendered, j);
-                rendered.0
-            }
+        let mut rendered = Bounded(bytes);
+        // Only a full buffer stops the writer; what it holds is all that is shown.
+        let _ = match v {
+            V::Json(j) => serde_json::to_writer(&mut rendered, j),
+            V::Doc(n) => serde_json::to_writer(&mut rendered, &n),
         };
+        let bytes = rendered.0;
         out.push_str(match std::str::from_utf8(&bytes) {
             Ok(t) => t,
             // Cut inside a character: the part before it has more than enough characters.
@@ -2142,16 +2137,13 @@ fn compact_onto(out: &mut String, v: V<'_>) {
 /// The most characters of a value a message shows.
 const COMPACT_CHARS: usize = 120;
 
-/// The bytes of a rendered value kept for a message: enough for one character more than
-/// [`COMPACT_CHARS`] (four bytes each at most).
-const SHOWN_BYTES: usize = (COMPACT_CHARS + 1) * 4;
-
-/// A writer that keeps the first [`SHOWN_BYTES`] written and refuses the rest.
+/// A writer that keeps the first bytes written, enough for one character more than
+/// [`COMPACT_CHARS`] (four bytes each at most), and refuses the rest.
 struct Bounded(Vec<u8>);
 
 impl std::io::Write for Bounded {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let room = SHOWN_BYTES - self.0.len();
+        let room = (COMPACT_CHARS + 1) * 4 - self.0.len();
         let n = buf.len().min(room);
         self.0.extend_from_slice(&buf[..n]);
         Ok(n)
