@@ -48,6 +48,15 @@ pub fn page_env(
 ) -> Result<Environment<'static>, ReportError> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
+    // Every text a page shows from its data is host text made visible ([`clean`]) before it
+    // is escaped: the diff, history and fleet pages show host names straight from reports.
+    // Our own safe texts (style sheet, script, policy) are written as they are.
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(text) if !value.is_safe() => {
+            minijinja::escape_formatter(out, state, &Value::from(clean(text)))
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    });
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
@@ -1196,6 +1205,20 @@ mod tests {
         assert_style_allowed(&render(&report).unwrap(), "report.html");
         let diff = crate::report::diff::compare(&report, "old.json", &report, "new.json");
         assert_style_allowed(&crate::report::diff::html(&diff).unwrap(), "diff.html");
+    }
+
+    #[test]
+    fn pages_show_host_text_that_could_hide_or_reorder_itself_as_escapes() {
+        let mut report = sample();
+        report.run.hostname = "web\u{202e}gnp.exe\u{1b}[2J".into();
+        let diff = crate::report::diff::compare(&report, "old.json", &report, "new.json");
+        for (what, page) in [
+            ("report.html", render(&report).unwrap()),
+            ("diff.html", crate::report::diff::html(&diff).unwrap()),
+        ] {
+            assert!(page.contains("web\\u{202e}gnp.exe\\u{1b}[2J"), "{what}");
+            assert!(!page.contains(['\u{202e}', '\u{1b}']), "{what}");
+        }
     }
 
     #[test]
