@@ -468,11 +468,14 @@ fn pids_of_cgroup(
 /// The processes in the pid namespace of `dir`'s process (one it starts), in pid order: every
 /// process of `/proc` whose `ns/pid` is the same. A process that ends meanwhile is left out;
 /// one whose namespace cannot be read for another reason is an error, since it may be the
-/// container's.
+/// container's, unless it lies at another depth of pid namespaces (`NSpid:`) and so cannot
+/// be (pid 1 of a sandbox may hide its link even from root).
 fn pids_in_namespace(host: &HostFs, dir: &ProcDir) -> Result<Vec<u32>, HostFileError> {
     let own = dir
         .read_link("ns/pid")
         .map_err(HostFileError::read(dir.path_of("ns/pid")))?;
+    let depth = |d: &ProcDir| super::pidns::ns_pids(d).ok().map(|pids| pids.len());
+    let own_depth = depth(dir);
     let mut pids = Vec::new();
     for p in host
         .process_ids()
@@ -486,7 +489,13 @@ fn pids_in_namespace(host: &HostFs, dir: &ProcDir) -> Result<Vec<u32>, HostFileE
             Ok(ns) if ns == own => pids.push(p),
             Ok(_) => {}
             Err(e) if ended(&e) => {}
-            Err(e) => return Err(HostFileError::read(format!("/proc/{p}/ns/pid"))(e)),
+            Err(e) => {
+                let other = ProcDir::open(host, p).ok().and_then(|d| depth(&d));
+                if own_depth.is_some() && other.is_some() && other != own_depth {
+                    continue;
+                }
+                return Err(HostFileError::read(format!("/proc/{p}/ns/pid"))(e));
+            }
         }
     }
     pids.sort_unstable();
@@ -689,6 +698,23 @@ mod tests {
         std::fs::write(&ns, "").unwrap();
         let e = pids_in_namespace(&host, &first).unwrap_err();
         assert!(e.to_string().contains("/proc/101/ns/pid"), "{e}");
+        // Unless its `NSpid:` puts it at another depth than the container's first process:
+        // then it cannot share that namespace (this host's pid 1, say).
+        let nspid = |pid: u32, ids: &str| {
+            let status = dir.path().join(format!("proc/{pid}/status"));
+            let text = std::fs::read_to_string(&status).unwrap();
+            std::fs::write(&status, format!("{text}NSpid:\t{ids}\n")).unwrap();
+        };
+        nspid(100, "100\t1");
+        nspid(101, "101");
+        assert_eq!(pids_in_namespace(&host, &first).unwrap(), [100]);
+        // At the same depth, it may be the container's: still an error.
+        std::fs::write(
+            dir.path().join("proc/101/status"),
+            "Name:\tsshd\nNSpid:\t101\t2\n",
+        )
+        .unwrap();
+        assert!(pids_in_namespace(&host, &first).is_err());
     }
 
     #[test]
