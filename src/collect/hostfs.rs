@@ -76,17 +76,20 @@ fn is_kernel_path(path: &str) -> bool {
 }
 
 /// Whether the components after `/proc` pass through a link of /proc that leads into a file
-/// tree (a process's `root`, `cwd`, `fd/N` or `map_files/…`) and go on below it.
-fn through_a_tree_link<'p>(after_proc: impl Iterator<Item = &'p str>) -> bool {
-    let rest: Vec<&str> = after_proc.collect();
-    rest.iter().enumerate().any(|(i, part)| {
-        let below = rest.len() - i - 1;
-        match *part {
-            "root" | "cwd" => below >= 1,
-            "fd" | "map_files" => below >= 2,
-            _ => false,
+/// tree (a process's `root`, `cwd`, `fd/N` or `map_files/…`) and go on below it. Walks the
+/// components without allocating: [`is_kernel_path`] runs for every kernel file read.
+fn through_a_tree_link<'p>(mut after_proc: impl Iterator<Item = &'p str> + Clone) -> bool {
+    while let Some(part) = after_proc.next() {
+        let links_at = match part {
+            "root" | "cwd" => 1,
+            "fd" | "map_files" => 2,
+            _ => continue,
+        };
+        if after_proc.clone().nth(links_at - 1).is_some() {
+            return true;
         }
-    })
+    }
+    false
 }
 
 /// Opens a file of the live host's kernel file systems directly: the root is `/`, so the

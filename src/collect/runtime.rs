@@ -485,17 +485,17 @@ fn pids_in_namespace(host: &HostFs, dir: &ProcDir) -> Result<Vec<u32>, HostFileE
             pids.push(p);
             continue;
         }
-        match ProcDir::open(host, p).and_then(|d| d.read_link("ns/pid")) {
+        let other = match ProcDir::open(host, p) {
+            Ok(d) => d,
+            Err(e) if ended(&e) => continue,
+            Err(e) => return Err(HostFileError::read(format!("/proc/{p}"))(e)),
+        };
+        match other.read_link("ns/pid") {
             Ok(ns) if ns == own => pids.push(p),
             Ok(_) => {}
             Err(e) if ended(&e) => {}
-            Err(e) => {
-                let other = ProcDir::open(host, p).ok().and_then(|d| depth(&d));
-                if own_depth.is_some() && other.is_some() && other != own_depth {
-                    continue;
-                }
-                return Err(HostFileError::read(format!("/proc/{p}/ns/pid"))(e));
-            }
+            Err(_) if own_depth.is_some_and(|own| depth(&other).is_some_and(|d| d != own)) => {}
+            Err(e) => return Err(HostFileError::read(other.path_of("ns/pid"))(e)),
         }
     }
     pids.sort_unstable();
