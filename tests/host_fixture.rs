@@ -3,7 +3,7 @@
 mod support;
 
 use support::fixture::HostTree;
-use support::scan::{bollwerk, Run};
+use support::scan::{bollwerk, bollwerk_unprivileged, Run};
 
 const NO_DAEMON: &str = "unix:///nonexistent/bollwerk-test.sock";
 
@@ -518,5 +518,60 @@ fn a_binary_not_found_where_its_place_could_not_be_read_is_an_error_not_n_a() {
         said("1.1.18").contains("/proc/1/environ"),
         "{}",
         said("1.1.18")
+    );
+}
+
+#[test]
+fn a_place_a_scanner_without_root_may_not_look_at_is_an_error_not_n_a() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |tree: &HostTree, rel: &str, mode: u32| {
+        std::fs::set_permissions(tree.path(rel), std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    let tree = HostTree::new();
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
+    // The first folder of the default PATH, where a dockerd would win over /usr/bin's.
+    std::fs::create_dir_all(tree.path("usr/local/sbin")).unwrap();
+    mode(&tree, "", 0o755);
+    let decided = |tree: &HostTree| {
+        let out = tempfile::tempdir().unwrap();
+        let root = tree.root_arg();
+        let args = [
+            "scan",
+            "--host-root",
+            &root,
+            "--docker-host",
+            NO_DAEMON,
+            "--include",
+            "1.1.3,3.17,3.18",
+        ];
+        let r = bollwerk_unprivileged(&args, &out.path().join("report"));
+        let status = |id: &str| r.rule(id)["status"].as_str().unwrap().to_string();
+        let said = |id: &str| r.rule(id)["message"].as_str().unwrap_or("").to_string();
+        let got = ["1.1.3", "3.17", "3.18"].map(|id| (status(id), said(id)));
+        (got, r)
+    };
+
+    // Every place open to look at: the rules are decided on what is there.
+    let ([dockerd, owner, perms], r) = decided(&tree);
+    assert_eq!(dockerd.0, "fail", "{dockerd:?} {}", r.stdout);
+    assert_eq!((owner.0.as_str(), perms.0.as_str()), ("pass", "pass"));
+
+    // /etc/docker and /usr/local/sbin closed to the scanner: where daemon.json and dockerd
+    // are cannot be told, which is not "not found".
+    mode(&tree, "etc/docker", 0o700);
+    mode(&tree, "usr/local/sbin", 0o700);
+    let ([dockerd, owner, perms], _r) = decided(&tree);
+    for (status, message) in [&owner, &perms] {
+        assert_eq!(status, "error", "{message}");
+        assert!(
+            message.contains("/etc/docker/daemon.json") && message.contains("ermission denied"),
+            "{message}"
+        );
+    }
+    assert_eq!(dockerd.0, "error", "{}", dockerd.1);
+    assert!(
+        dockerd.1.contains("/usr/local/sbin/dockerd"),
+        "{}",
+        dockerd.1
     );
 }

@@ -548,11 +548,18 @@ impl HostFs {
             .is_ok()
     }
 
-    /// Whether something is at a host path: it resolves, or it is a symlink loop.
-    pub fn present(&self, path: &str) -> bool {
+    /// Whether something is at a host path: `Ok(true)` when it resolves or is a symlink loop,
+    /// `Ok(false)` when nothing is there (a component is missing or is not a folder), and the
+    /// error when that cannot be told (a folder the scanner may not search): "not found" must
+    /// mean looked at and absent.
+    pub fn presence(&self, path: &str) -> io::Result<bool> {
         match self.jail.open(path, Follow::Final, OFlag::O_PATH) {
-            Ok(_) => true,
-            Err(e) => e.raw_os_error() == Some(nix::libc::ELOOP),
+            Ok(_) => Ok(true),
+            Err(e) => match e.raw_os_error() {
+                Some(nix::libc::ELOOP) => Ok(true),
+                Some(nix::libc::ENOENT | nix::libc::ENOTDIR) => Ok(false),
+                _ => Err(e),
+            },
         }
     }
 
@@ -939,7 +946,7 @@ mod tests {
                 .to_string()
                 .contains("symbolic links"));
             assert!(!host.exists("/etc/hostname"));
-            assert!(host.present("/etc/hostname"));
+            assert!(host.presence("/etc/hostname").unwrap());
             assert_eq!(host.canonical("/etc/hostname"), None);
             // A directory at the end of such a chain is not listed either.
             fs::create_dir_all(root.join("etc/docker")).unwrap();

@@ -152,12 +152,22 @@ fn on(settings: &BTreeMap<String, Sourced>, key: &str) -> bool {
         .is_some_and(|s| s.value == serde_json::json!(true))
 }
 
-/// Resolves `name` (`bin:dockerd`): the path found (or `None`) and the candidates looked at.
-pub fn resolve(
-    host: &HostFs,
-    name: &str,
-    inputs: &LocationInputs,
-) -> (Option<String>, Vec<String>) {
+/// Where a location name leads on the host ([`resolve`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The first candidate that is there, if any.
+    pub found: Option<String>,
+    /// Every candidate, in the order looked at.
+    pub searched: Vec<String>,
+    /// The first candidate ahead of `found` (any candidate, when none was found) whether
+    /// something is at could not be told, with why: then the place is not known, and "not
+    /// found" is not "absent".
+    pub doubt: Option<String>,
+}
+
+/// Resolves `name` (`bin:dockerd`): the path found, the candidates looked at, and a
+/// candidate that could not be looked at.
+pub fn resolve(host: &HostFs, name: &str, inputs: &LocationInputs) -> Resolved {
     let (kind, what) = name.split_once(':').unwrap_or((name, ""));
     let candidates: Vec<String> = match kind {
         "bin" => {
@@ -240,8 +250,24 @@ pub fn resolve(
             seen.push(c);
         }
     }
-    let found = seen.iter().find(|c| host.present(c)).cloned();
-    (found, seen)
+    let (mut found, mut doubt) = (None, None);
+    for c in &seen {
+        match host.presence(c) {
+            Ok(true) => {
+                found = Some(c.clone());
+                break;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                doubt.get_or_insert_with(|| format!("{c}: {e}"));
+            }
+        }
+    }
+    Resolved {
+        found,
+        searched: seen,
+        doubt,
+    }
 }
 
 /// The places beside `found` that `name` stands for, for the names that may stand for several:
@@ -356,7 +382,7 @@ mod tests {
             host_path: DEFAULT_PATH,
         };
         let host = HostFs::new(root.path());
-        let (found, _) = resolve(&host, "socket:docker", &inputs);
+        let found = resolve(&host, "socket:docker", &inputs).found;
         assert_eq!(found.as_deref(), Some("/run/docker.sock"));
         assert_eq!(
             further(&host, "socket:docker", &inputs, found.as_deref()),
@@ -424,7 +450,7 @@ mod tests {
                 environ_unread: None,
                 host_path: DEFAULT_PATH,
             };
-            resolve(&host, name, &inputs).1
+            resolve(&host, name, &inputs).searched
         };
         let verifying = on(&[("tls", json!(true)), ("tlsverify", json!(true))]);
         assert_eq!(

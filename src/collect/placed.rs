@@ -96,10 +96,22 @@ impl Placed {
                 self.before
                     .push((format!("host.locations[\"{name}\"]"), why));
             }
-            let (found, searched) = locations::resolve(host, &name, &inputs);
-            // A binary not found is not known absent when what would have shown it (dockerd's
-            // own binary, the host's PATH) could not be read: rules on it cannot be n/a.
-            if found.is_none() && name.starts_with("bin:") {
+            let locations::Resolved {
+                found,
+                searched,
+                doubt,
+            } = locations::resolve(host, &name, &inputs);
+            if let Some(why) = doubt {
+                // A place ahead of the one found (or of none) could not be looked at: which
+                // file the rules should judge is not known.
+                self.before.push((
+                    format!("host.locations[\"{name}\"]"),
+                    format!("where {{{name}}} is could not be told: {why}"),
+                ));
+            } else if found.is_none() && name.starts_with("bin:") {
+                // A binary not found is not known absent when what would have shown it
+                // (dockerd's own binary, the host's PATH) could not be read: rules on it
+                // cannot be n/a.
                 let dockerd = name == "bin:dockerd";
                 let unread = [
                     exe_unread.as_ref().filter(|_| dockerd),

@@ -103,7 +103,8 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, D
     // No dockerd serves a unix socket that does not exist: do not borrow another daemon's
     // settings then.
     if let Some(path) = docker_host.strip_prefix("unix://") {
-        if !host.present(path) {
+        // Only a socket known absent: one that cannot be looked at may still be served.
+        if matches!(host.presence(path), Ok(false)) {
             return Err(DockerdNotFound::NoSocket {
                 socket: path.to_string(),
             });

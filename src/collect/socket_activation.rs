@@ -90,11 +90,19 @@ struct SocketUnit {
 /// docker.socket with its drop-ins applied; `None` when the unit is on none of systemd's
 /// unit paths.
 fn socket_unit(host: &HostFs) -> Result<Option<SocketUnit>, String> {
-    let Some(unit) = UNIT_DIRS
-        .iter()
-        .map(|d| format!("{d}/{SOCKET_UNIT}"))
-        .find(|p| host.present(p))
-    else {
+    let mut unit = None;
+    for path in UNIT_DIRS.iter().map(|d| format!("{d}/{SOCKET_UNIT}")) {
+        match host.presence(&path) {
+            Ok(true) => {
+                unit = Some(path);
+                break;
+            }
+            Ok(false) => {}
+            // A unit directory that cannot be looked at may hold the unit in force.
+            Err(e) => return Err(format!("cannot look for {path}: {e}")),
+        }
+    }
+    let Some(unit) = unit else {
         return Ok(None);
     };
     // Drop-ins of every unit directory, by file name; a name in a directory of higher

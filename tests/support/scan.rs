@@ -76,7 +76,34 @@ pub fn scan_snapshot(snapshot: &Value, dir: &Path, name: &str, extra: &[&str]) -
 /// [`bollwerk`] run by `wrapper` (`["unshare", "--cgroup"]`: bollwerk in a cgroup namespace
 /// of its own).
 pub fn bollwerk_under(wrapper: &[&str], args: &[&str], out: &Path) -> Run {
-    let bin = env!("CARGO_BIN_EXE_bollwerk");
+    run_binary(env!("CARGO_BIN_EXE_bollwerk"), wrapper, args, out)
+}
+
+/// [`bollwerk`] run as user and group 65534 (nobody) with no other groups, as a scanner
+/// without root's rights. The binary is copied into `out`'s parent first (the build folder
+/// may lie below a home only root may enter); `out` and its parent are made writable for
+/// that user.
+pub fn bollwerk_unprivileged(args: &[&str], out: &Path) -> Run {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = out.parent().expect("an output folder with a parent");
+    std::fs::create_dir_all(out).unwrap();
+    for d in [dir, out] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let bin = dir.join("bollwerk-unprivileged");
+    std::fs::copy(env!("CARGO_BIN_EXE_bollwerk"), &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let wrapper = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--",
+    ];
+    run_binary(bin.to_str().unwrap(), &wrapper, args, out)
+}
+
+fn run_binary(bin: &str, wrapper: &[&str], args: &[&str], out: &Path) -> Run {
     let mut cmd = match wrapper {
         [] => Command::new(bin),
         [first, rest @ ..] => {
