@@ -44,6 +44,12 @@ pub struct LocationInputs<'a> {
     /// The host's PATH, where `bin:` places are looked for ([`host_path`], read once for all
     /// of them).
     pub host_path: &'a str,
+    /// Why dockerd's `/proc/PID/exe` could not be read, when it could not for another reason
+    /// than the process having ended: then `bin:dockerd` not found is not known absent.
+    pub dockerd_exe_unread: Option<&'a str>,
+    /// Why pid 1's environment could not be read ([`host_path`]): then the PATH searched may
+    /// not be the host's, and a `bin:` place not found is not known absent.
+    pub host_path_unread: Option<&'a str>,
 }
 
 /// Why the place `name` stands for is not known on this host, when it is not: a `setting:`
@@ -159,9 +165,10 @@ pub struct Resolved {
     pub found: Option<String>,
     /// Every candidate, in the order looked at.
     pub searched: Vec<String>,
-    /// The first candidate ahead of `found` (any candidate, when none was found) whether
-    /// something is at could not be told, with why: then the place is not known, and "not
-    /// found" is not "absent".
+    /// Why the place is not known although it was looked for: a candidate ahead of `found`
+    /// (any candidate, when none was found) could not be looked at, or, for a `bin:` place
+    /// not found, what would have shown where to look (dockerd's binary, the host's PATH)
+    /// could not be read. Then "not found" is not "absent".
     pub doubt: Option<String>,
 }
 
@@ -262,6 +269,12 @@ pub fn resolve(host: &HostFs, name: &str, inputs: &LocationInputs) -> Resolved {
                 doubt.get_or_insert_with(|| format!("{c}: {e}"));
             }
         }
+    }
+    if found.is_none() && doubt.is_none() && kind == "bin" {
+        let exe = inputs.dockerd_exe_unread.filter(|_| what == "dockerd");
+        doubt = exe
+            .or(inputs.host_path_unread)
+            .map(|why| format!("{why} (and it is at none of the places looked at)"));
     }
     Resolved {
         found,
@@ -380,6 +393,8 @@ mod tests {
             unknown_settings: &BTreeMap::new(),
             environ_unread: None,
             host_path: DEFAULT_PATH,
+            dockerd_exe_unread: None,
+            host_path_unread: None,
         };
         let host = HostFs::new(root.path());
         let found = resolve(&host, "socket:docker", &inputs).found;
@@ -409,6 +424,51 @@ mod tests {
             further(&host, "socket:docker", &inputs, found.as_deref()),
             Some(vec!["/srv/file/api.sock".to_string()])
         );
+    }
+
+    #[test]
+    fn a_binary_not_found_is_in_doubt_when_where_to_look_could_not_be_read() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("usr/bin")).unwrap();
+        std::fs::write(root.path().join("usr/bin/runc"), b"").unwrap();
+        let host = HostFs::new(root.path());
+        let settings = BTreeMap::new();
+        let plain = LocationInputs {
+            settings: &settings,
+            config_file: "/etc/docker/daemon.json",
+            client_socket: None,
+            dockerd_exe: None,
+            tls_dir: "/root/.docker",
+            unknown_settings: &BTreeMap::new(),
+            environ_unread: None,
+            host_path: "/usr/bin",
+            dockerd_exe_unread: None,
+            host_path_unread: None,
+        };
+        // Where to look was read: not found is absent.
+        let r = resolve(&host, "bin:dockerd", &plain);
+        assert_eq!((r.found, r.doubt), (None, None));
+        // dockerd's binary could not be read: only dockerd is in doubt.
+        let exe_unread = LocationInputs {
+            dockerd_exe_unread: Some("/proc/7/exe: Permission denied"),
+            ..plain
+        };
+        let why = resolve(&host, "bin:dockerd", &exe_unread).doubt.unwrap();
+        assert!(why.starts_with("/proc/7/exe: Permission denied"), "{why}");
+        assert_eq!(resolve(&host, "bin:containerd", &exe_unread).doubt, None);
+        // The host's PATH could not be read: every binary not found is in doubt, one found
+        // is not.
+        let path_unread = LocationInputs {
+            host_path_unread: Some("/proc/1/environ: Permission denied"),
+            ..plain
+        };
+        let why = resolve(&host, "bin:containerd", &path_unread)
+            .doubt
+            .unwrap();
+        assert!(why.contains("/proc/1/environ"), "{why}");
+        let runc = resolve(&host, "bin:runc", &path_unread);
+        assert_eq!(runc.found.as_deref(), Some("/usr/bin/runc"));
+        assert_eq!(runc.doubt, None);
     }
 
     /// Settings as daemon.json would give them.
@@ -449,6 +509,8 @@ mod tests {
                 unknown_settings: &BTreeMap::new(),
                 environ_unread: None,
                 host_path: DEFAULT_PATH,
+                dockerd_exe_unread: None,
+                host_path_unread: None,
             };
             resolve(&host, name, &inputs).searched
         };
@@ -496,6 +558,8 @@ mod tests {
                 unknown_settings: settings_unknown,
                 environ_unread: environ,
                 host_path: DEFAULT_PATH,
+                dockerd_exe_unread: None,
+                host_path_unread: None,
             };
             unknown(name, &inputs)
         };

@@ -85,6 +85,8 @@ impl Placed {
             unknown_settings: view.unknown_settings,
             environ_unread: view.environment.unread(),
             host_path: &host_path,
+            dockerd_exe_unread: exe_unread.as_deref(),
+            host_path_unread: path_unread.as_deref(),
         };
         let mut wanted = plan.locations.clone();
         for f in &plan.files {
@@ -102,29 +104,12 @@ impl Placed {
                 doubt,
             } = locations::resolve(host, &name, &inputs);
             if let Some(why) = doubt {
-                // A place ahead of the one found (or of none) could not be looked at: which
-                // file the rules should judge is not known.
+                // A place ahead of the one found (or of none) could not be looked at, or where
+                // to look could not be read: which file the rules should judge is not known.
                 self.before.push((
                     format!("host.locations[\"{name}\"]"),
                     format!("where {{{name}}} is could not be told: {why}"),
                 ));
-            } else if found.is_none() && name.starts_with("bin:") {
-                // A binary not found is not known absent when what would have shown it
-                // (dockerd's own binary, the host's PATH) could not be read: rules on it
-                // cannot be n/a.
-                let dockerd = name == "bin:dockerd";
-                let unread = [
-                    exe_unread.as_ref().filter(|_| dockerd),
-                    path_unread.as_ref(),
-                ];
-                if let Some(why) = unread.into_iter().flatten().next() {
-                    self.before.push((
-                        format!("host.locations[\"{name}\"]"),
-                        format!(
-                            "{{{name}}} was not found, but where to look could not be read: {why}"
-                        ),
-                    ));
-                }
             }
             if let Some(places) = locations::further(host, &name, &inputs, found.as_deref()) {
                 self.facts.further_locations.insert(name.clone(), places);
