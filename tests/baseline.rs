@@ -278,3 +278,43 @@ fn the_nightly_script_keeps_dated_reports_and_alerts_on_change_only() {
         "systemd-analyze verify: {said}"
     );
 }
+
+#[test]
+fn under_another_numbering_an_exception_covers_only_its_own_rule() {
+    // Under CIS 1.6.0 numbering, "5.4" is bollwerk's 5.5 (privileged) and "5.5" bollwerk's
+    // 5.6 (sensitive host folders). An exception on bollwerk's 5.5 waives the first only.
+    let dir = tempfile::tempdir().unwrap();
+    let exceptions = dir.path().join("exceptions.toml");
+    std::fs::write(
+        &exceptions,
+        "[[exception]]\nid = \"EXC-PRIV\"\nrules = [\"5.5\"]\ncontainers = [\"shop-web-1\"]\n\
+         justification = \"The device agent needs it.\"\nowner = \"ops@example.com\"\n\
+         expires = 2099-01-31\n",
+    )
+    .unwrap();
+    let exceptions = exceptions.display().to_string();
+    let mut old = support::scan::base_snapshot();
+    old["containers"][0]["inspect"]["HostConfig"]["Privileged"] = true.into();
+    let mut new = old.clone();
+    new["containers"][0]["inspect"]["Mounts"] = serde_json::json!([{
+        "Type": "bind", "Source": "/etc", "Destination": "/host-etc", "Mode": "ro",
+        "RW": false, "Propagation": "rprivate"
+    }]);
+    let numbering = ["--benchmark", "cis-docker-1.6.0", "--format", "json"];
+    let scan = |snapshot: &serde_json::Value, name: &str, extra: &[&str]| {
+        let args = [&numbering[..], &["--exceptions", &exceptions], extra].concat();
+        support::scan::scan_snapshot(snapshot, dir.path(), name, &args)
+    };
+    let first = scan(&old, "old", &[]);
+    first.expect_instance("5.4", "shop-web-1", "fail");
+    let base = baseline_of(&dir.path().join("old"));
+    let second = scan(&new, "new", &["--baseline", &base, "--fail-on", "new"]);
+    second.expect_instance("5.5", "shop-web-1", "fail");
+    let report = second.report.as_ref().unwrap();
+    assert_eq!(
+        report["baseline"]["regressions"], 1,
+        "{}",
+        report["baseline"]
+    );
+    assert_eq!(second.code, 1, "{}", second.stdout);
+}
