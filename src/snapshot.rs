@@ -352,9 +352,17 @@ pub struct AuditRule {
     pub source: String,
     /// The rule as written.
     pub text: String,
-    /// `path` with symlinks resolved on the host, when that differs (`/var/run` → `/run`).
+    /// The object the kernel watches, when that is not `path` as written: `path` with the
+    /// symlinks of its folders resolved on the host (`/var/run/docker.sock` →
+    /// `/run/docker.sock`). Its last component is not followed: a watch on a symlink watches
+    /// the link, not what it points to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved: Option<String>,
+    /// The rule records only some events on its path (other fields than path, dir, perm,
+    /// arch and key, such as `-F auid=1000` or `-F exe=…`, or a syscall list other than
+    /// `-S all`): it does not count as a watch.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub narrowed: bool,
 }
 
 /// A group that may control the daemon (the docker group, a socket's group) and its members.

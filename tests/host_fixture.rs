@@ -575,3 +575,33 @@ fn a_place_a_scanner_without_root_may_not_look_at_is_an_error_not_n_a() {
         dockerd.1
     );
 }
+
+#[test]
+fn a_watch_on_a_link_to_a_binary_is_not_a_watch_on_the_binary() {
+    // runc on the PATH is a link to the file that runs (as on NixOS, or with alternatives).
+    let tree = HostTree::new();
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
+    std::fs::remove_file(tree.path("usr/bin/runc")).unwrap();
+    tree.write("usr/sbin/runc.real", "#!/bin/sh\n", 0o755);
+    std::os::unix::fs::symlink("/usr/sbin/runc.real", tree.path("usr/bin/runc")).unwrap();
+    let judged = |rules: &str| {
+        tree.write("etc/audit/rules.d/docker.rules", rules, 0o640);
+        let (_o, r) = scan(&tree, &["--include", "1.1.18"]);
+        let rule = r.rule("1.1.18").clone();
+        (
+            rule["status"].as_str().unwrap().to_string(),
+            rule["message"].as_str().unwrap_or("").to_string(),
+            rule["remediation"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    // The kernel watches the link itself: writes to the binary are not recorded.
+    let (status, message, remediation) = judged("-w /usr/bin/runc -p wa -k docker\n");
+    assert_eq!(status, "fail", "{message}");
+    assert!(
+        remediation.contains("-w /usr/sbin/runc.real"),
+        "{remediation}"
+    );
+    // On the binary itself: watched (the loaded rules of another root are not read).
+    let (status, message, _) = judged("-w /usr/sbin/runc.real -p wa -k docker\n");
+    assert_eq!(status, "notchecked", "{message}");
+}

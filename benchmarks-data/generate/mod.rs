@@ -360,12 +360,18 @@ fn audit_rule(
     source: &str,
     text: &str,
 ) -> AuditRule {
+    // The synthetic hosts have /var/run → /run, as collection would see it: a watch below
+    // /var/run is on the object below /run.
+    let resolved = path
+        .strip_prefix("/var/run/")
+        .map(|rest| format!("/run/{rest}"));
     serde_json::from_value(json!({
         "path": path,
         "recursive": recursive,
         "perms": perms,
         "source": source,
         "text": text,
+        "resolved": resolved,
     }))
     .expect("audit rule matches the snapshot format")
 }

@@ -270,6 +270,13 @@ pub fn resolve(host: &HostFs, name: &str, inputs: &LocationInputs) -> Resolved {
             }
         }
     }
+    // A binary is the file that runs: a link on the PATH (`/usr/bin/runc` → the real runc)
+    // is not what an audit watch must be on, nor what the remediation should name.
+    if kind == "bin" {
+        if let Some(Ok(Some(real))) = found.as_deref().map(|f| host.resolved(f)) {
+            found = Some(real);
+        }
+    }
     if found.is_none() && doubt.is_none() && kind == "bin" {
         let exe = inputs.dockerd_exe_unread.filter(|_| what == "dockerd");
         doubt = exe

@@ -1769,23 +1769,35 @@ impl<'f, 'a> Context<'f, 'a> {
             }
         };
         let fact = &fact_of(&target);
-        let mut aliases = vec![target.clone()];
+        // The object a watch must be on: the target with every symlink resolved (a watch on a
+        // link watches the link, not the file it points to).
+        let mut object = target.clone();
         if let Some(f) = self.snapshot.host.files.get(&target) {
             if !f.exists {
                 let why = format!("{target} does not exist");
                 let source = self.source(|| format!("stat {target}"));
                 return self.on_missing(t, self.named_key(fact), source, || why, ev);
             }
-            aliases.extend(f.resolved.clone());
+            if let Some(real) = &f.resolved {
+                object.clone_from(real);
+            }
         }
         let audit = &self.snapshot.host.audit;
         let covering = |rules: &[AuditRule]| -> Vec<String> {
             rules
                 .iter()
-                .filter(|r| aliases.iter().any(|a| audit_covers(r, a)))
+                .filter(|r| audit_covers(r, &object))
                 .map(|r| format!("{} ({})", r.text, r.source))
                 .collect()
         };
+        // Rules on the object that record too little, named when nothing covers it.
+        let too_little: Vec<String> = audit
+            .persistent
+            .iter()
+            .chain(audit.loaded.iter().flatten())
+            .filter(|r| audit_watches(r, &object) && !audit_covers(r, &object))
+            .map(|r| format!("{} ({})", r.text, r.source))
+            .collect();
         let persistent = covering(&audit.persistent);
         let loaded = audit.loaded.as_deref().map(covering);
         // Loaded rules in a kernel whose auditing is off record nothing (`loaded` is empty).
@@ -1823,8 +1835,21 @@ impl<'f, 'a> Context<'f, 'a> {
                     None if persistent.is_empty() => "none persistent".to_string(),
                     None => "persistent".to_string(),
                 };
+                let real = if object == target {
+                    String::new()
+                } else {
+                    format!(" (a link to {object}, which is what a watch must be on)")
+                };
+                let short = if too_little.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; recording only some events or access types, which does not count: {}",
+                        too_little.join("; ")
+                    )
+                };
                 format!(
-                    "no audit rule records writes to {target} ({loaded_text}, {persistent_text})"
+                    "no audit rule records writes and attribute changes to {target}{real} ({loaded_text}, {persistent_text}){short}"
                 )
             })))
         };
@@ -2072,17 +2097,32 @@ fn fail_message_onto(out: &mut String, e: &Evidence) {
     out.push_str(e.expected_for_people());
 }
 
-/// Whether audit rule `r` records writes to `target`.
+/// Whether audit rule `r` records writes and attribute changes to the object at `target`
+/// (the target with every symlink resolved): the object the rule watches ([`AuditRule::resolved`],
+/// else its path) is `target` or, for a recursive rule, holds it; its permission filter takes
+/// in `w` and `a`; and it is not narrowed to some events.
 pub fn audit_covers(r: &AuditRule, target: &str) -> bool {
-    let under = |p: &str| {
-        p == target || (r.recursive && target.starts_with(&format!("{}/", p.trim_end_matches('/'))))
-    };
-    let path_ok = under(&r.path) || r.resolved.as_deref().is_some_and(under);
     let perms_ok = r
         .perms
         .as_deref()
-        .is_none_or(|p| p.contains('w') || p.contains('a'));
-    path_ok && perms_ok
+        .is_none_or(|p| p.contains('w') && p.contains('a'));
+    audit_watches(r, target) && perms_ok && !r.narrowed
+}
+
+/// Whether audit rule `r` is on the object at `target` or, recursive, on a folder holding it,
+/// whatever it records.
+fn audit_watches(r: &AuditRule, target: &str) -> bool {
+    let watched = r
+        .resolved
+        .as_deref()
+        .unwrap_or(&r.path)
+        .trim_end_matches('/');
+    let target = target.trim_end_matches('/');
+    target == watched
+        || (r.recursive
+            && target
+                .strip_prefix(watched)
+                .is_some_and(|rest| rest.starts_with('/') || watched.is_empty()))
 }
 
 /// Short rendering of a value for messages: at most [`COMPACT_CHARS`] characters, then `…`.

@@ -986,6 +986,7 @@ fn a_watch_whose_loaded_rules_are_unknown_is_never_a_pass() {
         source: "/etc/audit/rules.d/docker.rules:1".into(),
         text: "-w /usr/bin/dockerd -p wa".into(),
         resolved: None,
+        narrowed: false,
     }];
     // Not read (another host's root): left to a person.
     snap.host.audit.loaded_unavailable = Some("--host-root is not /".into());
@@ -1008,6 +1009,75 @@ fn a_watch_whose_loaded_rules_are_unknown_is_never_a_pass() {
         message.contains("none recording: auditctl -s: enabled 0"),
         "{message}"
     );
+}
+
+#[test]
+fn a_watch_counts_only_on_the_real_object_recording_writes_and_attribute_changes() {
+    let r = rule(
+        "host",
+        r#"{ fact = "host.audit", audits = "/usr/bin/runc" }"#,
+    );
+    let mut snap = daemon_with(json!({}));
+    // /usr/bin/runc is a link to the binary that runs.
+    snap.host.files.insert(
+        "/usr/bin/runc".into(),
+        serde_json::from_value(json!({
+            "exists": true, "kind": "file", "uid": 0, "gid": 0, "owner": "root:root",
+            "mode": "0755", "resolved": "/usr/sbin/runc.real"
+        }))
+        .unwrap(),
+    );
+    let watch =
+        |text: &str, path: &str, perms: Option<&str>, narrowed: bool| crate::snapshot::AuditRule {
+            path: path.into(),
+            recursive: false,
+            perms: perms.map(String::from),
+            source: "f:1".into(),
+            text: text.into(),
+            resolved: None,
+            narrowed,
+        };
+    let judged = |snap: &mut Snapshot, rules: Vec<crate::snapshot::AuditRule>| {
+        snap.host.audit.persistent = rules.clone();
+        snap.host.audit.loaded = Some(rules);
+        let results = evaluate(&RuleSet::new(vec![r.clone()]), snap, &Params::default());
+        let message = results[0].message.clone().unwrap_or_default();
+        (results[0].status, message)
+    };
+    let real = "/usr/sbin/runc.real";
+    assert_eq!(
+        judged(&mut snap, vec![watch("-w real", real, Some("wa"), false)]).0,
+        Status::Pass
+    );
+    assert_eq!(
+        judged(&mut snap, vec![watch("-w real", real, None, false)]).0,
+        Status::Pass
+    );
+    // On the link: the kernel watches the link, not the binary.
+    let (status, message) = judged(
+        &mut snap,
+        vec![watch("-w link", "/usr/bin/runc", Some("wa"), false)],
+    );
+    assert_eq!(status, Status::Fail);
+    assert!(
+        message.contains("a link to /usr/sbin/runc.real"),
+        "{message}"
+    );
+    // Attribute changes or writes left out, or only some events recorded: no watch.
+    for too_little in [
+        watch("-w real -p a", real, Some("a"), false),
+        watch("-w real -p w", real, Some("w"), false),
+        watch(
+            "-a always,exit -F path=real -F auid=1000",
+            real,
+            Some("wa"),
+            true,
+        ),
+    ] {
+        let (status, message) = judged(&mut snap, vec![too_little.clone()]);
+        assert_eq!(status, Status::Fail, "{}", too_little.text);
+        assert!(message.contains(&too_little.text), "{message}");
+    }
 }
 
 #[test]
