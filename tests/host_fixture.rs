@@ -605,3 +605,29 @@ fn a_watch_on_a_link_to_a_binary_is_not_a_watch_on_the_binary() {
     let (status, message, _) = judged("-w /usr/sbin/runc.real -p wa -k docker\n");
     assert_eq!(status, "notchecked", "{message}");
 }
+
+#[test]
+fn a_docker_root_that_is_a_link_is_judged_where_it_leads() {
+    // /var/lib/docker is a link to /srv/docker, a file system of its own.
+    let tree = HostTree::new();
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
+    std::fs::remove_dir(tree.path("var/lib/docker")).unwrap();
+    std::fs::create_dir_all(tree.path("srv/docker")).unwrap();
+    std::os::unix::fs::symlink("/srv/docker", tree.path("var/lib/docker")).unwrap();
+    tree.write(
+        "proc/1/mountinfo",
+        "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n40 27 254:16 / /srv/docker rw,relatime - xfs /dev/vdb1 rw\n",
+        0o444,
+    );
+    let (_o, r) = scan(&tree, &["--include", "1.1.1"]);
+    let rule = r.rule("1.1.1");
+    assert_eq!(rule["status"], "pass", "{}", rule["message"]);
+    // The same link to a folder of the root file system fails.
+    tree.write(
+        "proc/1/mountinfo",
+        "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n40 27 254:16 / /var/lib/docker rw,relatime - xfs /dev/vdb1 rw\n",
+        0o444,
+    );
+    let (_o, r) = scan(&tree, &["--include", "1.1.1"]);
+    assert_eq!(r.rule("1.1.1")["status"], "fail");
+}

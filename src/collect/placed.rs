@@ -191,9 +191,22 @@ impl Placed {
                     daemon_config::DEFAULT_SOURCE.into(),
                 )
             });
-        match mounts::docker_root(host, &root, &source) {
+        // dockerd works in the folder a link there leads to (`docker info` reports it so; the
+        // default or a daemon.json value may be the link).
+        let resolved = match host.resolved(&root) {
+            Ok(Some(real)) => Ok((
+                real.clone(),
+                format!("{source}; {root} is a link to {real}"),
+            )),
+            Ok(None) => Ok((root, source)),
+            Err(e) => Err(format!("cannot resolve {root}: {e}")),
+        };
+        let read = resolved.and_then(|(root, source)| {
+            mounts::docker_root(host, &root, &source).map_err(|e| e.to_string())
+        });
+        match read {
             Ok(f) => self.facts.docker_root = Some(f),
-            Err(e) => self.after.push(("host.docker_root".into(), e.to_string())),
+            Err(e) => self.after.push(("host.docker_root".into(), e)),
         }
         let profile = daemon
             .settings
