@@ -170,6 +170,12 @@ pub struct HostFacts {
     /// Fully qualified name, when the host's files give one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fqdn: Option<String>,
+    /// Which machine this is, across scans and renames: 16 hex digits of a SHA-256 of
+    /// /etc/machine-id (the id itself is not written: systemd asks that it stay private).
+    /// Absent when the host has no readable machine id. Two hosts with the same name are told
+    /// apart by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
     /// Operating system (`PRETTY_NAME` of /etc/os-release).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,

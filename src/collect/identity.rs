@@ -39,6 +39,10 @@ pub fn collect(
         })
         .unwrap_or_default();
     facts.fqdn = fqdn(host, &facts.hostname);
+    facts.machine = host
+        .read_to_string("/etc/machine-id")
+        .ok()
+        .and_then(|id| machine(&id));
     facts.os = host.read_to_string("/etc/os-release").ok().and_then(|t| {
         t.lines()
             .find_map(|l| l.strip_prefix("PRETTY_NAME="))
@@ -50,6 +54,25 @@ pub fn collect(
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
     facts.interfaces = interfaces(host, live);
+}
+
+/// [`HostFacts::machine`] of the text of /etc/machine-id: a digest made for bollwerk, so the
+/// id itself stays private (as systemd's `sd_id128_get_machine_app_specific` does). `None`
+/// for an empty file (a machine whose id is made at first boot).
+pub fn machine(machine_id: &str) -> Option<String> {
+    let id = machine_id.trim();
+    if id.is_empty() {
+        return None;
+    }
+    let mut keyed = b"bollwerk machine\0".to_vec();
+    keyed.extend_from_slice(id.as_bytes());
+    let digest = ring::digest::digest(&ring::digest::SHA256, &keyed);
+    Some(
+        digest.as_ref()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
 }
 
 fn fqdn(host: &HostFs, hostname: &str) -> Option<String> {
@@ -119,4 +142,23 @@ fn interfaces(host: &HostFs, live: bool) -> Vec<Interface> {
         }
     }
     by_name.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_machine_is_named_by_a_digest_that_keeps_its_id_private() {
+        let id = "5f2a0e3c9d8b4a7e8f1c2b3a4d5e6f70";
+        let named = machine(&format!("{id}\n")).unwrap();
+        assert_eq!(named.len(), 16);
+        assert!(named.chars().all(|c| c.is_ascii_hexdigit()), "{named}");
+        assert!(!id.contains(&named));
+        // The same machine is named the same on every scan; another differently.
+        assert_eq!(machine(id), Some(named.clone()));
+        assert_ne!(machine("5f2a0e3c9d8b4a7e8f1c2b3a4d5e6f71"), Some(named));
+        // A machine whose id is made at first boot has none yet.
+        assert_eq!(machine("\n"), None);
+    }
 }

@@ -209,6 +209,10 @@ pub struct RunInfo {
     pub hostname: String,
     /// Its fully qualified name, when known.
     pub fqdn: Option<String>,
+    /// Which machine it is ([`crate::snapshot::HostFacts::machine`]), when known: reports of
+    /// two machines with the same name are not taken for one host's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
     /// Its operating system.
     pub os: Option<String>,
     /// Its kernel release.
@@ -461,6 +465,7 @@ impl Report {
             run: RunInfo {
                 hostname: snapshot.host.hostname.clone(),
                 fqdn: snapshot.host.fqdn.clone(),
+                machine: snapshot.host.machine.clone(),
                 os: snapshot.host.os.clone(),
                 kernel: snapshot.host.kernel.clone(),
                 interfaces: snapshot.host.interfaces.clone(),
