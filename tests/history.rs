@@ -199,3 +199,75 @@ fn history_dates_first_failures_and_fixes_by_the_scans_own_times() {
     assert_eq!(code, 2);
     assert!(stderr.contains("no bollwerk report found"), "{stderr}");
 }
+
+#[test]
+fn two_machines_of_one_name_are_two_hosts_in_the_history_and_the_fleet() {
+    let host = HostTree::new();
+    let id = "5f2a0e3c9d8b4a7e8f1c2b3a4d5e6f70";
+    host.write("etc/machine-id", &format!("{id}\n"), 0o444);
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    scan(&host, &runs.join("a"), &[]);
+    let text = std::fs::read_to_string(runs.join("a/report.json")).unwrap();
+    let mut report: Value = serde_json::from_str(&text).unwrap();
+    let machine = report["run"]["machine"].as_str().unwrap().to_string();
+    assert_eq!(machine.len(), 16, "{machine}");
+    assert!(!text.contains(id), "the machine id itself is not written");
+    // A clone of the machine under the same name, scanned a day later.
+    report["run"]["machine"] = Value::from("00112233aabbccdd");
+    report["run"]["started_at"] = Value::from("2099-01-01T10:00:00Z");
+    std::fs::create_dir_all(runs.join("b")).unwrap();
+    std::fs::write(runs.join("b/report.json"), report.to_string()).unwrap();
+
+    let out = dir.path().join("history");
+    let (code, stdout, stderr) = history(&[&runs], &out, &["--format", "json,csv"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let h: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("history.json")).unwrap()).unwrap();
+    let series: Vec<(&str, &str, usize)> = h["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            let scans = x["scans"].as_array().unwrap().len();
+            (
+                x["hostname"].as_str().unwrap(),
+                x["machine"].as_str().unwrap(),
+                scans,
+            )
+        })
+        .collect();
+    assert_eq!(
+        series,
+        [
+            ("fixture-host", "00112233aabbccdd", 1),
+            ("fixture-host", machine.as_str(), 1)
+        ]
+    );
+    let csv = std::fs::read_to_string(out.join("history.csv")).unwrap();
+    assert!(
+        csv.contains(&format!("fixture-host (machine {machine}),")),
+        "{csv}"
+    );
+
+    // The fleet keeps both: neither supersedes the other.
+    let fleet_out = dir.path().join("fleet");
+    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
+        .args(["report", "--merge"])
+        .arg(&runs)
+        .args(["--format", "json", "-o"])
+        .arg(&fleet_out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let fleet: Value =
+        serde_json::from_str(&std::fs::read_to_string(fleet_out.join("fleet.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        fleet["hosts"].as_array().unwrap().len(),
+        2,
+        "{}",
+        fleet["superseded"]
+    );
+    assert_eq!(fleet["superseded"], serde_json::json!([]));
+}

@@ -42,6 +42,10 @@ pub struct History {
 pub struct HostHistory {
     /// The host name the reports give.
     pub hostname: String,
+    /// Which machine it is (`run.machine`), when the reports say: two machines of one name
+    /// have a history each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
     /// Its scans, oldest first.
     pub scans: Vec<ScanPoint>,
     /// Every rule that failed in at least one scan, those failing now first.
@@ -103,6 +107,8 @@ struct Light {
 #[derive(Deserialize)]
 struct LightRun {
     hostname: String,
+    #[serde(default)]
+    machine: Option<String>,
     started_at: DateTime<Utc>,
 }
 
@@ -169,14 +175,15 @@ pub fn build(inputs: &[PathBuf], hosts: &[String]) -> Result<History, ReportErro
     });
     outcomes.sort_by_key(|(i, _)| *i);
     let mut skipped = Vec::new();
-    let mut by_host: BTreeMap<String, Vec<Read>> = BTreeMap::new();
+    // A host is its name and its machine (see `HostHistory::machine`).
+    let mut by_host: BTreeMap<(String, Option<String>), Vec<Read>> = BTreeMap::new();
     for (i, outcome) in outcomes {
         let file = files[i].display().to_string();
         match outcome {
             Ok(light) => {
                 if hosts.is_empty() || hosts.contains(&light.run.hostname) {
                     by_host
-                        .entry(light.run.hostname.clone())
+                        .entry((light.run.hostname.clone(), light.run.machine.clone()))
                         .or_default()
                         .push(Read { file, light });
                 }
@@ -199,13 +206,31 @@ pub fn build(inputs: &[PathBuf], hosts: &[String]) -> Result<History, ReportErro
         schema_version: HISTORY_SCHEMA_VERSION,
         hosts: by_host
             .into_iter()
-            .map(|(hostname, reads)| host_history(hostname, reads))
+            .map(|((hostname, machine), reads)| host_history(hostname, machine, reads))
             .collect(),
         skipped,
     })
 }
 
-fn host_history(hostname: String, mut reads: Vec<Read>) -> HostHistory {
+impl History {
+    /// How the tables name `host`: its name, and its machine where another host of this
+    /// history has the same name.
+    pub fn named(&self, host: &HostHistory) -> String {
+        let shared = self
+            .hosts
+            .iter()
+            .filter(|h| h.hostname == host.hostname)
+            .count()
+            > 1;
+        match (&host.machine, shared) {
+            (_, false) => host.hostname.clone(),
+            (Some(m), true) => format!("{} (machine {m})", host.hostname),
+            (None, true) => format!("{} (machine not recorded)", host.hostname),
+        }
+    }
+}
+
+fn host_history(hostname: String, machine: Option<String>, mut reads: Vec<Read>) -> HostHistory {
     // The scans' own times order them; the file name breaks ties.
     reads.sort_by(|a, b| (a.light.run.started_at, &a.file).cmp(&(b.light.run.started_at, &b.file)));
     let scans: Vec<ScanPoint> = reads
@@ -285,6 +310,7 @@ fn host_history(hostname: String, mut reads: Vec<Read>) -> HostHistory {
     });
     HostHistory {
         hostname,
+        machine,
         scans,
         rules,
     }
@@ -328,7 +354,7 @@ pub fn scans_csv(h: &History) -> String {
             let c = &s.counts;
             out.push_str(&format!(
                 "{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                csv(&host.hostname),
+                csv(&h.named(host)),
                 s.started_at.format("%Y-%m-%dT%H:%M:%SZ"),
                 csv(&s.file),
                 opt(s.score),
@@ -361,7 +387,7 @@ pub fn rules_csv(h: &History) -> String {
         for r in &host.rules {
             out.push_str(&format!(
                 "{},{},{},{},{},{},{},{}\r\n",
-                csv(&host.hostname),
+                csv(&h.named(host)),
                 csv(&r.id),
                 csv(&r.title),
                 day(&r.first_failed),

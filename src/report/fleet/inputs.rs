@@ -98,6 +98,8 @@ struct HeadSummary {
 #[derive(Deserialize)]
 struct HeadRun {
     hostname: String,
+    #[serde(default)]
+    machine: Option<String>,
     started_at: DateTime<Utc>,
 }
 
@@ -108,6 +110,8 @@ pub struct Chosen {
     pub path: PathBuf,
     /// Its host name.
     pub hostname: String,
+    /// Which machine it is (`run.machine`), when the report says.
+    pub machine: Option<String>,
     /// Its scan start.
     pub started_at: DateTime<Utc>,
     /// Its sections (`1`, …, `BW`).
@@ -169,10 +173,15 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputsError> {
 /// Reads the head of each file and chooses the reports to merge.
 pub fn choose(files: &[PathBuf], all_runs: bool) -> Selection {
     let mut sel = Selection::default();
-    let mut by_host: BTreeMap<String, Vec<Chosen>> = BTreeMap::new();
+    // A host is its name and its machine: two machines of one name are two hosts (a report
+    // that does not name its machine, written before reports did, is a host of its own).
+    let mut by_host: BTreeMap<(String, Option<String>), Vec<Chosen>> = BTreeMap::new();
     for path in files {
         match read_head(path) {
-            Ok(head) => by_host.entry(head.hostname.clone()).or_default().push(head),
+            Ok(head) => by_host
+                .entry((head.hostname.clone(), head.machine.clone()))
+                .or_default()
+                .push(head),
             Err(reason) => sel.skipped.push(SkippedInput {
                 path: path.display().to_string(),
                 reason: reason.to_string(),
@@ -211,6 +220,7 @@ fn read_head(path: &Path) -> Result<Chosen, ReportFileError> {
     Ok(Chosen {
         path: path.to_path_buf(),
         hostname: head.run.hostname,
+        machine: head.run.machine,
         started_at: head.run.started_at,
         sections: head.summary.sections.into_keys().collect(),
     })
