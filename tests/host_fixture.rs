@@ -216,6 +216,8 @@ fn an_unreadable_passwd_is_an_error_not_a_shorter_member_list() {
     // bob holds docker as his primary group: without passwd he would silently drop out of
     // the list, and a list of trusted users would pass.
     let tree = HostTree::new();
+    // The group named where no flag can change it (dockerd is not in the tree's /proc).
+    tree.write("etc/docker/daemon.json", "{\"group\": \"docker\"}\n", 0o644);
     let trusted = ["--include", "1.1.2", "--trusted-users", "alice"];
     let (_o, r) = scan(&tree, &trusted);
     r.expect("1.1.2", "fail");
@@ -397,8 +399,10 @@ fn every_socket_s_group_is_judged_not_only_the_docker_group() {
 #[test]
 fn the_daemon_s_sockets_are_not_known_in_full_while_its_flags_are_not() {
     // dockerd is not in the tree's /proc: its flags are unknown, and a `-H unix://…` among
-    // them would be a socket whose owner, mode and group no rule has seen.
+    // them would be a socket whose owner, mode and group no rule has seen. (The group is
+    // named in daemon.json, where no flag can change it.)
     let tree = HostTree::new();
+    tree.write("etc/docker/daemon.json", "{\"group\": \"docker\"}\n", 0o644);
     let include = [
         "--include",
         "1.1.2,3.15,3.16",
@@ -421,7 +425,7 @@ fn the_daemon_s_sockets_are_not_known_in_full_while_its_flags_are_not() {
     std::fs::remove_dir_all(tree.path("proc/4242")).unwrap();
     tree.write(
         "etc/docker/daemon.json",
-        "{\"hosts\": [\"unix:///run/docker.sock\"]}\n",
+        "{\"hosts\": [\"unix:///run/docker.sock\"], \"group\": \"docker\"}\n",
         0o644,
     );
     let (_o, r) = scan(&tree, &include);
@@ -435,7 +439,7 @@ fn a_socket_group_set_in_docker_socket_is_the_docker_group() {
     let tree = HostTree::new();
     tree.write(
         "etc/docker/daemon.json",
-        "{\"hosts\": [\"fd://\"]}\n",
+        "{\"hosts\": [\"fd://\"], \"group\": \"docker\"}\n",
         0o644,
     );
     tree.write(
@@ -630,4 +634,29 @@ fn a_docker_root_that_is_a_link_is_judged_where_it_leads() {
     );
     let (_o, r) = scan(&tree, &["--include", "1.1.1"]);
     assert_eq!(r.rule("1.1.1")["status"], "fail");
+}
+
+#[test]
+fn a_daemon_json_that_cannot_be_read_leaves_no_default_group_or_root_to_judge() {
+    let tree = HostTree::new();
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
+    tree.mountinfo(true);
+    let include = ["--include", "1.1.1,1.1.2", "--trusted-users", "alice,bob"];
+    // Read: dockerd's defaults (the docker group, /var/lib/docker) are in force.
+    let (_o, r) = scan(&tree, &include);
+    r.expect("1.1.1", "pass");
+    r.expect("1.1.2", "pass");
+    // Malformed: it may name another group and root (dockerd would not start with it as it
+    // is, but what it started with is not known either).
+    tree.write(
+        "etc/docker/daemon.json",
+        "{\"group\": \"staff\", \"data-root\": \"/srv/d\",\n",
+        0o644,
+    );
+    let (_o, r) = scan(&tree, &include);
+    for id in ["1.1.1", "1.1.2"] {
+        r.expect(id, "error");
+        let msg = r.rule(id)["message"].as_str().unwrap();
+        assert!(msg.contains("daemon.json"), "{id}: {msg}");
+    }
 }

@@ -58,15 +58,12 @@ pub struct LocationInputs<'a> {
 /// Then neither the file found nor "not set" is what dockerd uses, and rules on it cannot
 /// pass or be "not applicable".
 pub fn unknown(name: &str, inputs: &LocationInputs) -> Option<String> {
-    let unknown = |k: &str| {
-        let from_flag = inputs
-            .settings
-            .get(k)
-            .is_some_and(daemon_config::given_as_flag);
-        let why = inputs.unknown_settings.get(k);
-        why.or_else(|| inputs.unknown_settings.get(""))
-            .filter(|_| !from_flag)
-    };
+    let unknown = |k: &str| setting_unknown(inputs.settings, inputs.unknown_settings, k);
+    if name == "dir:docker-root" {
+        return unknown("data-root").map(|why| {
+            format!("{{{name}}} is not known: it is dockerd's data-root setting, which is not known: {why}")
+        });
+    }
     if name == "socket:docker" {
         // Its further places are the unix sockets of the `hosts` setting ([`further`]).
         return unknown("hosts").map(|why| {
@@ -92,6 +89,21 @@ pub fn unknown(name: &str, inputs: &LocationInputs) -> Option<String> {
     unknown(gate).map(|why| {
         format!("{{{name}}} is not known: whether dockerd reads a {key} file rests on its {gate} setting, which is not known: {why}")
     })
+}
+
+/// Why daemon setting `key` is not known, when it is not: the collection could not tell it
+/// (`unknown_settings`, see [`LocationInputs::unknown_settings`]) and no flag of dockerd gave
+/// it. Then neither its value nor dockerd's default may stand in for it.
+pub fn setting_unknown<'u>(
+    settings: &BTreeMap<String, Sourced>,
+    unknown_settings: &'u BTreeMap<String, String>,
+    key: &str,
+) -> Option<&'u str> {
+    let from_flag = settings.get(key).is_some_and(daemon_config::given_as_flag);
+    let why = unknown_settings.get(key);
+    why.or_else(|| unknown_settings.get(""))
+        .filter(|_| !from_flag)
+        .map(String::as_str)
 }
 
 /// The settings whose value is not known, from the collection's errors (`daemon.settings.KEY`,

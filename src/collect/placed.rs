@@ -50,9 +50,16 @@ pub(super) fn read_host_placed(
     };
     placed.locate(host, opts, plan, view);
     placed.read_files_and_trees(host, plan);
-    placed.read_groups(host, view.daemon);
-    placed.read_root_and_seccomp(host, view.daemon);
+    placed.read_groups(host, view);
+    placed.read_root_and_seccomp(host, view);
     placed
+}
+
+impl DaemonView<'_> {
+    /// Why setting `key` is not known, when it is not ([`locations::setting_unknown`]).
+    fn unknown(&self, key: &str) -> Option<&str> {
+        locations::setting_unknown(&self.daemon.settings, self.unknown_settings, key)
+    }
 }
 
 impl Placed {
@@ -153,7 +160,8 @@ impl Placed {
     /// The docker group (dockerd's `group` setting names it), and the groups of the daemon's
     /// sockets, which may differ from it (`-H fd://` beside a socket of dockerd's own;
     /// containerd's socket). `/etc/group` and `/etc/passwd` are read once for all of them.
-    fn read_groups(&mut self, host: &HostFs, daemon: &DaemonFacts) {
+    fn read_groups(&mut self, host: &HostFs, view: &DaemonView) {
+        let daemon = view.daemon;
         let accounts = groups::Accounts::read(host);
         let facts = &mut self.facts;
         if DAEMON_SOCKET_LOCATIONS
@@ -168,6 +176,14 @@ impl Placed {
                     .push(("host.socket_groups".into(), e.to_string())),
             }
         }
+        // dockerd's default group stands only where the setting is known to be unset.
+        if let Some(why) = view.unknown("group") {
+            self.after.push((
+                "host.docker_group".into(),
+                format!("the docker group is dockerd's group setting, which is not known: {why}"),
+            ));
+            return;
+        }
         let group = daemon
             .settings
             .get("group")
@@ -180,8 +196,41 @@ impl Placed {
     }
 
     /// The mount the Docker root lies on, and the daemon-wide seccomp profile.
-    fn read_root_and_seccomp(&mut self, host: &HostFs, daemon: &DaemonFacts) {
-        let (root, source) = daemon
+    fn read_root_and_seccomp(&mut self, host: &HostFs, view: &DaemonView) {
+        let daemon = view.daemon;
+        self.read_root(host, view);
+        if let Some(why) = view.unknown("seccomp-profile") {
+            self.after.push((
+                "host.seccomp_profile".into(),
+                format!("the daemon-wide seccomp profile is dockerd's seccomp-profile setting, which is not known: {why}"),
+            ));
+            return;
+        }
+        let profile = daemon
+            .settings
+            .get("seccomp-profile")
+            .and_then(|s| s.value.as_str());
+        match profile.map(|p| seccomp_profile(host, p)) {
+            Some(Ok(read)) => self.facts.seccomp_profile = read,
+            Some(Err(e)) => self.after.push(("host.seccomp_profile".into(), e)),
+            None => {}
+        }
+    }
+
+    /// The mount the Docker root lies on.
+    fn read_root(&mut self, host: &HostFs, view: &DaemonView) {
+        // dockerd's default root stands only where the setting is known to be unset.
+        if let Some(why) = view.unknown("data-root") {
+            self.after.push((
+                "host.docker_root".into(),
+                format!(
+                    "the Docker root is dockerd's data-root setting, which is not known: {why}"
+                ),
+            ));
+            return;
+        }
+        let (root, source) = view
+            .daemon
             .settings
             .get("data-root")
             .and_then(|s| s.value.as_str().map(|v| (v.to_string(), s.source.clone())))
@@ -207,15 +256,6 @@ impl Placed {
         match read {
             Ok(f) => self.facts.docker_root = Some(f),
             Err(e) => self.after.push(("host.docker_root".into(), e)),
-        }
-        let profile = daemon
-            .settings
-            .get("seccomp-profile")
-            .and_then(|s| s.value.as_str());
-        match profile.map(|p| seccomp_profile(host, p)) {
-            Some(Ok(read)) => self.facts.seccomp_profile = read,
-            Some(Err(e)) => self.after.push(("host.seccomp_profile".into(), e)),
-            None => {}
         }
     }
 }
