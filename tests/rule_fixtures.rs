@@ -12,6 +12,9 @@
 //! `set` maps JSON pointers (RFC 6901) into the base snapshot to the value they take, `remove`
 //! lists pointers to delete, and `instances` (per-instance rules) is the status every container
 //! or image of the patched snapshot must get. The case's name is the status the rule must get.
+//! `pass` and `fail` may also hold a list of cases, each its own patch over the base: for a rule
+//! with edge cases that one case cannot show together (a spelling that must fail beside the
+//! plain one).
 //!
 //! Every rule whose check is automated must have both cases, or the test fails naming it.
 //! `BOLLWERK_BLESS=1 cargo test --test rule_fixtures` proposes the missing ones: for each rule
@@ -50,18 +53,44 @@ struct Case {
     instances: Vec<Status>,
 }
 
-/// Both cases of one rule.
+/// The cases of one rule, by the status they must give: one case each, or a list.
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RuleCases {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pass: Option<Case>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    fail: Option<Case>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "one_or_more", serialize_with = "one_or_list")]
+    pass: Vec<Case>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "one_or_more", serialize_with = "one_or_list")]
+    fail: Vec<Case>,
     /// Rules that report facts without a verdict (`informational = true`) have this one
     /// case instead of the two.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    informational: Option<Case>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "one_or_more", serialize_with = "one_or_list")]
+    informational: Vec<Case>,
+}
+
+/// Reads a case or a list of cases (each read on its own, so that a misspelt key is named).
+fn one_or_more<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Case>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Array(list) => list
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| serde_json::from_value(c).map_err(|e| format!("case {i}: {e}")))
+            .collect(),
+        one => serde_json::from_value(one)
+            .map(|c| vec![c])
+            .map_err(|e| e.to_string()),
+    }
+    .map_err(serde::de::Error::custom)
+}
+
+/// Writes one case as itself and several as a list.
+fn one_or_list<S: serde::Serializer>(cases: &[Case], s: S) -> Result<S::Ok, S::Error> {
+    match cases {
+        [one] => one.serialize(s),
+        more => more.serialize(s),
+    }
 }
 
 /// The cases `rule` must have: pass and fail, or informational for a rule without a verdict.
@@ -74,7 +103,7 @@ fn wanted(rule: &Rule) -> &'static [Status] {
 }
 
 impl RuleCases {
-    fn slot(&mut self, status: Status) -> &mut Option<Case> {
+    fn slot(&mut self, status: Status) -> &mut Vec<Case> {
         match status {
             Status::Pass => &mut self.pass,
             Status::Fail => &mut self.fail,
@@ -239,24 +268,29 @@ fn judge(rule: &Rule, snap: &Snapshot, params: &Params) -> (Status, Vec<Status>)
 }
 
 /// Checks one case; returns what went wrong.
+/// Checks one case (`name`: its place in a list of cases, or empty); returns what went wrong.
 fn check_case(
     rule: &Rule,
     want: Status,
+    name: &str,
     case: &Case,
     base: &Value,
     params: &Params,
 ) -> Option<String> {
     let snap = match patched(base, case) {
         Ok(s) => s,
-        Err(e) => return Some(format!("{} {want:?}: {e}", rule.id)),
+        Err(e) => return Some(format!("{} {want:?}{name}: {e}", rule.id)),
     };
     let (status, instances) = judge(rule, &snap, params);
     if status != want {
-        return Some(format!("{} {want:?} case: the rule is {status:?}", rule.id));
+        return Some(format!(
+            "{} {want:?} case{name}: the rule is {status:?}",
+            rule.id
+        ));
     }
     if instances != case.instances {
         return Some(format!(
-            "{} {want:?} case: instances are {instances:?}, the case expects {:?}",
+            "{} {want:?} case{name}: instances are {instances:?}, the case expects {:?}",
             rule.id, case.instances
         ));
     }
@@ -275,9 +309,19 @@ fn every_automated_rule_passes_and_fails_on_its_fixtures() {
     for rule in automated(&rules) {
         let mut found = read_cases(&rule.id).unwrap_or_default();
         for &want in wanted(rule) {
-            match found.slot(want).take() {
-                None => missing.push(format!("{} ({want:?})", rule.id)),
-                Some(case) => jobs.push((rule, want, case)),
+            let cases = std::mem::take(found.slot(want));
+            if cases.is_empty() {
+                missing.push(format!("{} ({want:?})", rule.id));
+            }
+            let several = cases.len() > 1;
+            for (i, case) in cases.into_iter().enumerate() {
+                // Cases of a list are named by their place in it.
+                let name = if several {
+                    format!(" {i}")
+                } else {
+                    String::new()
+                };
+                jobs.push((rule, want, name, case));
             }
         }
     }
@@ -292,8 +336,8 @@ fn every_automated_rule_passes_and_fails_on_its_fixtures() {
                 scope.spawn(move || {
                     chunk
                         .iter()
-                        .filter_map(|(rule, want, case)| {
-                            check_case(rule, *want, case, base, params)
+                        .filter_map(|(rule, want, name, case)| {
+                            check_case(rule, *want, name, case, base, params)
                         })
                         .collect::<Vec<_>>()
                 })
@@ -348,6 +392,24 @@ fn a_case_that_names_a_fact_the_base_lacks_is_refused() {
     };
     let err = patched(&base, &case).expect_err("bad pointer refused");
     assert!(err.contains("no_such_part"), "{err}");
+}
+
+#[test]
+fn a_status_holds_one_case_or_a_list_and_a_misspelt_key_is_named() {
+    let one: RuleCases =
+        serde_json::from_str(r#"{ "pass": { "instances": ["pass"] } }"#).expect("one case reads");
+    assert_eq!(one.pass.len(), 1);
+    let text = r#"{ "fail": [ { "instances": ["fail"] }, { "remove": ["/x"] } ] }"#;
+    let list: RuleCases = serde_json::from_str(text).expect("a list reads");
+    assert_eq!(list.fail.len(), 2);
+    assert_eq!(list.fail[1].remove, ["/x"]);
+    // Written back as read: one case as itself, several as a list.
+    let again = serde_json::to_value(&one).expect("serialises");
+    assert!(again["pass"].is_object(), "{again}");
+    assert!(serde_json::to_value(&list).expect("serialises")["fail"].is_array());
+    let err = serde_json::from_str::<RuleCases>(r#"{ "fail": [ { "sett": {} } ] }"#)
+        .expect_err("unknown key refused");
+    assert!(err.to_string().contains("sett"), "{err}");
 }
 
 /// Proposals for missing cases (`BOLLWERK_BLESS=1`), from synthetic hosts, shrunk.
@@ -481,16 +543,16 @@ mod propose {
             let mut changed = false;
             for &want in wanted(rule) {
                 let slot = cases.slot(want);
-                if slot.is_some() {
+                if !slot.is_empty() {
                     continue;
                 }
                 let unpatched = patched(base, &Case::default()).expect("base parses");
                 if judge(rule, &unpatched, params).0 == want {
                     let instances = judge(rule, &unpatched, params).1;
-                    *slot = Some(Case {
+                    *slot = vec![Case {
                         instances,
                         ..Case::default()
-                    });
+                    }];
                     changed = true;
                     continue;
                 }
@@ -505,7 +567,7 @@ mod propose {
                     };
                     let mut full = Case::default();
                     diff(base, &target, "", &mut full);
-                    *slot = Some(shrink(rule, want, full, base, params));
+                    *slot = vec![shrink(rule, want, full, base, params)];
                     changed = true;
                     break;
                 }
