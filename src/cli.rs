@@ -141,13 +141,13 @@ pub struct SourceArgs {
     pub deep_images: bool,
     /// Longest wait for one answer of the daemon, body included; a request that takes longer
     /// makes the facts it concerns `error` and the scan goes on.
-    #[arg(long, value_name = "SECONDS", default_value_t = limits::DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECONDS", default_value_t = limits::DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=limits::MAX_SECS))]
     pub timeout: u64,
     /// Longest time for everything asked of the daemon and read from the host (default:
     /// 4 × --timeout); requests still open then end as errors, a host file system that does
     /// not answer makes the host's facts errors (the daemon's settings too when daemon.json
     /// is on it), and the scan finishes with what it has.
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=limits::MAX_SECS))]
     pub deadline: Option<u64>,
 }
 

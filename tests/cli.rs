@@ -53,6 +53,12 @@ fn usage_errors_exit_with_2() {
         err.contains("notchecked, or new"),
         "both kinds of value offered: {err}"
     );
+    // Limits beyond the clock's reach are refused, not a panic (exit 101).
+    for arg in ["--timeout", "--deadline"] {
+        let (code, _, err) = run(&["scan", arg, "2305843009213693951"]);
+        assert_eq!(code, 2, "{arg}: {err}");
+        assert!(err.contains("is not in 1..=604800"), "{arg}: {err}");
+    }
 }
 
 #[test]

@@ -29,19 +29,23 @@ pub struct Limits {
     deadline: Instant,
 }
 
+/// The longest `--timeout` or `--deadline` taken (a week): beyond it a clock's arithmetic
+/// would overflow, and no scan waits that long.
+pub const MAX_SECS: u64 = 7 * 24 * 3600;
+
 impl Limits {
     /// Limits whose deadline counts from now.
     pub fn start(request: Duration, whole: Duration) -> Limits {
         Limits {
             request,
             whole,
-            deadline: Instant::now() + whole,
+            deadline: far(Instant::now(), whole),
         }
     }
 
     /// `whole` when given, else [`DEADLINE_TIMEOUTS`] × `request`.
     pub fn derive_whole(request: Duration, whole: Option<Duration>) -> Duration {
-        whole.unwrap_or(request * DEADLINE_TIMEOUTS)
+        whole.unwrap_or(request.saturating_mul(DEADLINE_TIMEOUTS))
     }
 
     /// When the deadline comes.
@@ -88,6 +92,13 @@ impl Default for Limits {
     }
 }
 
+/// `now + wait`, or as far as the clock goes (a library caller's limit is not bounded by the
+/// command line's [`MAX_SECS`]).
+fn far(now: Instant, wait: Duration) -> Instant {
+    now.checked_add(wait)
+        .unwrap_or_else(|| now + Duration::from_secs(MAX_SECS * 52 * 100))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +132,14 @@ mod tests {
             .await
             .is_err());
         assert!(started.elapsed() < Duration::from_millis(20));
+    }
+
+    #[test]
+    fn limits_beyond_the_clock_do_not_overflow() {
+        let huge = Duration::from_secs(u64::MAX / 2);
+        let whole = Limits::derive_whole(huge, None);
+        assert_eq!(whole, Duration::MAX);
+        let limits = Limits::start(huge, whole);
+        assert!(limits.deadline() > Instant::now() + Duration::from_secs(MAX_SECS));
     }
 }
