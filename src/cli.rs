@@ -229,10 +229,12 @@ pub struct ScanArgs {
     /// Highest CIS profile level to run (2 includes level 1).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
     level: Option<u8>,
-    /// Only these rule ids or sections (5, 2.1, 5.10), comma-separated.
+    /// Only these rule ids or sections (5, 2.1, 5.10), comma-separated; one that names no
+    /// rule is an error.
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     include: Vec<String>,
-    /// Leave out these rule ids or sections, comma-separated.
+    /// Leave out these rule ids or sections, comma-separated; one that names no rule is an
+    /// error.
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     exclude: Vec<String>,
     /// An XCCDF 1.2 tailoring file (e.g. from OpenSCAP's autotailor): its profile, rule
@@ -780,6 +782,23 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
         include: args.include.clone(),
         exclude: args.exclude.clone(),
     };
+    // A typo must not quietly leave a rule out of the audit (or in it).
+    for (option, patterns) in [
+        ("--include", &selection.include),
+        ("--exclude", &selection.exclude),
+    ] {
+        if let Some(unknown) = patterns.iter().find(|p| {
+            !all_rules
+                .rules
+                .iter()
+                .any(|r| crate::rules::id_matches(&r.id, p))
+        }) {
+            return Err(Fatal::from(format!(
+                "{option} names '{}', which is no rule id or section of this rule set (see `bollwerk rules list`)",
+                crate::report::terminal::sanitize(unknown)
+            )));
+        }
+    }
     let mut rules = all_rules.clone().select(&selection);
     if let Some(t) = &tailoring {
         if let Some(unknown) = t.selected.keys().find(|id| all_rules.get(id).is_none()) {

@@ -53,6 +53,16 @@ fn usage_errors_exit_with_2() {
         err.contains("notchecked, or new"),
         "both kinds of value offered: {err}"
     );
+    // An id that names no rule is refused, not quietly left out of the audit.
+    let base = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rules/base.json");
+    for option in ["--include", "--exclude"] {
+        let (code, _, err) = run(&["scan", "--snapshot", base, option, "5.4,5.99"]);
+        assert_eq!(code, 2, "{option}: {err}");
+        assert!(
+            err.contains(&format!("{option} names '5.99', which is no rule id")),
+            "{option}: {err}"
+        );
+    }
     // Limits beyond the clock's reach are refused, not a panic (exit 101).
     for arg in ["--timeout", "--deadline"] {
         let (code, _, err) = run(&["scan", arg, "2305843009213693951"]);
