@@ -324,3 +324,48 @@ fn run_has_no_instance(run: &Run, rule: &str, name: &str) {
     let instances = run.rule(rule)["instances"].as_array().unwrap();
     assert!(instances.iter().all(|i| i["name"] != name), "{instances:?}");
 }
+
+#[test]
+fn a_daemon_json_value_dockerd_would_refuse_is_an_error_not_a_setting() {
+    let fake = FakeDaemon::start(Vec::new());
+    let tree = fake_host(&fake);
+    let (url, root) = (fake.url(), tree.root_arg());
+    let judged = |json: &str| {
+        tree.write("etc/docker/daemon.json", json, 0o644);
+        let out = tempfile::tempdir().unwrap();
+        let args = [
+            "scan",
+            "--docker-host",
+            &url,
+            "--host-root",
+            &root,
+            "--include",
+            "2.2,2.15,2.17",
+        ];
+        let r = bollwerk(&args, out.path());
+        ["2.2", "2.15", "2.17"].map(|id| {
+            let rule = r.rule(id);
+            (
+                rule["status"].as_str().unwrap().to_string(),
+                rule["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+    };
+    // As dockerd takes them: decided.
+    let good = judged("{\"icc\": false, \"no-new-privileges\": true, \"userland-proxy\": false}\n");
+    assert!(good.iter().all(|(s, _)| s == "pass"), "{good:?}");
+    // Strings where dockerd takes true or false: it refuses the file, so what runs is unknown.
+    let bad = judged(
+        "{\"icc\": \"false\",\n \"no-new-privileges\": \"true\",\n \"userland-proxy\": \"false\"}\n",
+    );
+    for ((status, message), (key, line)) in
+        bad.iter()
+            .zip([("icc", 1), ("no-new-privileges", 2), ("userland-proxy", 3)])
+    {
+        assert_eq!(status, "error", "{key}: {message}");
+        assert!(
+            message.contains(&format!("daemon.json:{line}: {key} must be true or false")),
+            "{message}"
+        );
+    }
+}

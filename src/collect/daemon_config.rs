@@ -58,6 +58,48 @@ pub fn parse_daemon_json(
         .collect())
 }
 
+/// The settings of daemon.json (`from_file`) whose value has not the shape dockerd takes for
+/// that key (`"icc": "false"`, `"hosts": "unix:///x"`), each with why. dockerd refuses to start
+/// with such a file, or to reload it, so the value is not what runs: the setting is not known.
+/// `null` is taken as unset, as dockerd's decoder does.
+pub fn misshapen(from_file: &BTreeMap<String, Sourced>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (key, given) in from_file {
+        let Some(setting) = SETTINGS.iter().find(|s| s.key == key) else {
+            continue;
+        };
+        let v = &given.value;
+        let (fits, shape) = match setting.kind {
+            Kind::Bool => (v.is_boolean(), "true or false"),
+            Kind::Text => (v.is_string(), "a string"),
+            Kind::List => (
+                v.as_array().is_some_and(|l| l.iter().all(Value::is_string)),
+                "a list of strings",
+            ),
+            Kind::Map => (v.is_object(), "an object"),
+        };
+        if !fits && !v.is_null() {
+            let mut shown = v.to_string();
+            if shown.len() > 60 {
+                let cut = (0..=60)
+                    .rev()
+                    .find(|&i| shown.is_char_boundary(i))
+                    .unwrap_or(0);
+                shown.truncate(cut);
+                shown.push('…');
+            }
+            out.push((
+                key.clone(),
+                format!(
+                    "{}: {key} must be {shape}, not {shown} (dockerd refuses this file, so what runs is not known)",
+                    given.source
+                ),
+            ));
+        }
+    }
+    out
+}
+
 /// The line of the last occurrence of each key of the top-level object in `text` (JSON already
 /// known to be valid). Keys of nested objects and strings that are values do not count; a key
 /// written with escapes counts under its decoded name.
@@ -811,5 +853,18 @@ mod tests {
         let mut s = merge(BTreeMap::new(), BTreeMap::new());
         apply_networks(&mut s, &bridge("false")[..1]);
         assert_eq!(s["icc"].source, "dockerd default");
+    }
+
+    #[test]
+    fn values_of_a_shape_dockerd_refuses_are_named_with_their_line() {
+        let text = "{\"hosts\": \"unix:///srv/api.sock\",\n\"icc\": false,\n\"labels\": [\"a\", 1],\n\"log-opts\": [],\n\"bip\": null,\n\"no-such-key\": 5}\n";
+        let parsed = parse_daemon_json("/etc/docker/daemon.json", text).unwrap();
+        let found = misshapen(&parsed);
+        let keys: Vec<&str> = found.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["hosts", "labels", "log-opts"]);
+        assert_eq!(
+            found[0].1,
+            "/etc/docker/daemon.json:1: hosts must be a list of strings, not \"unix:///srv/api.sock\" (dockerd refuses this file, so what runs is not known)"
+        );
     }
 }

@@ -1033,6 +1033,11 @@ fn read_daemon_config(
             BTreeMap::new()
         }
     };
+    let mut from_file = from_file;
+    for (key, why) in daemon_config::misshapen(&from_file) {
+        from_file.remove(&key);
+        snap.error(format!("daemon.settings.{key}"), why);
+    }
     let edited = edited_since_start(snap, host, &file, &from_file);
     snap.daemon.settings = daemon_config::merge(from_file, flags.settings);
     for (key, message) in edited {
