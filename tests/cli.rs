@@ -166,6 +166,39 @@ check = { fact = "host.sysctl[\"kernel.kptr_restrict\"]", ge = 1 }
 }
 
 #[test]
+fn rule_files_linked_in_are_loaded_and_one_that_is_no_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("kept");
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&kept).unwrap();
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        kept.join("site.toml"),
+        "[[rule]]\nid = \"BW-LINKED-1\"\ntitle = \"A rule kept elsewhere\"\ndescription = \"d\"\nrationale = \"r\"\nremediation = \"m\"\nlevel = 1\nassessment = \"automated\"\nseverity = \"low\"\nscope = \"daemon\"\ncheck = { fact = \"daemon.settings.icc\", equals = false }\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("../kept/site.toml", rules.join("site.toml")).unwrap();
+    let checks = rules.to_str().unwrap();
+    let (code, out, err) = run(&["rules", "show", "BW-LINKED-1", "--checks", checks]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("BW-LINKED-1 A rule kept elsewhere"),
+        "{out}"
+    );
+    // A FIFO and a link to nothing are named, not skipped.
+    let fifo = rules.join("pipe.toml");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+    std::os::unix::fs::symlink("../kept/gone.toml", rules.join("gone.toml")).unwrap();
+    let (code, _, err) = run(&["rules", "show", "BW-LINKED-1", "--checks", checks]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("{}: not a regular file", fifo.display())),
+        "{err}"
+    );
+    assert!(err.contains("gone.toml"), "{err}");
+}
+
+#[test]
 fn fail_on_sets_the_threshold_and_errors_exit_3() {
     let tree = HostTree::new();
     // dockerd's flags known: without them the TLS file rules (3.9-3.14) are errors.

@@ -1093,11 +1093,15 @@ pub fn load_dir_full(dir: &Path) -> Result<Loaded, Vec<LoadError>> {
             message: format!("{what}: --checks takes a folder of *.toml rule files"),
         }]);
     }
-    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+    // Links are followed (a rule file kept elsewhere and linked in is a rule file); walkdir
+    // names a loop of them as an error.
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(true)
         .sort_by_file_name()
-        .into_iter()
-        .filter_map(|e| match e {
-            Ok(e) => Some(e),
+    {
+        let e = match entry {
+            Ok(e) => e,
             Err(err) => {
                 errors.push(LoadError {
                     file: err
@@ -1107,18 +1111,29 @@ pub fn load_dir_full(dir: &Path) -> Result<Loaded, Vec<LoadError>> {
                     line: 0,
                     message: format!("cannot read: {err}"),
                 });
-                None
+                continue;
             }
-        })
-        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml"))
+        };
+        let toml = e.path().extension().is_some_and(|x| x == "toml");
         // `data/` holds data files rules use (release tables), not rules.
-        .filter(|e| {
-            !e.path()
-                .strip_prefix(dir)
-                .is_ok_and(|r| r.starts_with("data"))
-        })
-        .map(|e| e.into_path())
-        .collect();
+        let data = e
+            .path()
+            .strip_prefix(dir)
+            .is_ok_and(|r| r.starts_with("data"));
+        if !toml || data || e.file_type().is_dir() {
+            continue;
+        }
+        if !e.file_type().is_file() {
+            // A FIFO or a device would be rules quietly not loaded: named instead.
+            errors.push(LoadError {
+                file: e.path().display().to_string(),
+                line: 0,
+                message: "not a regular file".into(),
+            });
+            continue;
+        }
+        files.push(e.into_path());
+    }
     files.sort();
     for path in files {
         let name = path.display().to_string();
