@@ -660,3 +660,22 @@ fn a_daemon_json_that_cannot_be_read_leaves_no_default_group_or_root_to_judge() 
         assert!(msg.contains("daemon.json"), "{id}: {msg}");
     }
 }
+
+#[test]
+fn an_owner_whose_names_cannot_be_read_is_an_error_not_a_wrong_owner() {
+    let tree = HostTree::new();
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
+    let include = ["--include", "3.17,3.18"];
+    let (_o, r) = scan(&tree, &include);
+    r.expect("3.17", "pass");
+    // /etc/group cannot be read (a folder where it should be): gid 0 has no name here, which
+    // does not make daemon.json's owner "root:0".
+    std::fs::remove_file(tree.path("etc/group")).unwrap();
+    std::fs::create_dir(tree.path("etc/group")).unwrap();
+    let (_o, r) = scan(&tree, &include);
+    r.expect("3.17", "error");
+    let msg = r.rule("3.17")["message"].as_str().unwrap();
+    assert!(msg.contains("cannot read /etc/group"), "{msg}");
+    // The mode does not rest on names.
+    r.expect("3.18", "pass");
+}

@@ -430,6 +430,9 @@ pub struct HostFs {
     jail: Arc<Jail>,
     users: BTreeMap<u32, String>,
     groups: BTreeMap<u32, String>,
+    /// Why /etc/passwd or /etc/group could not be read, when one could not: then an id
+    /// without a name may well have one ([`HostFs::owner_in_doubt`]).
+    accounts_unread: Option<String>,
 }
 
 impl HostFs {
@@ -452,9 +455,12 @@ impl HostFs {
             jail: Arc::new(Jail::new(root, resolver)),
             users: BTreeMap::new(),
             groups: BTreeMap::new(),
+            accounts_unread: None,
         };
-        fs.users = fs.id_names("/etc/passwd");
-        fs.groups = fs.id_names("/etc/group");
+        let (users, users_unread) = fs.id_names("/etc/passwd");
+        let (groups, groups_unread) = fs.id_names("/etc/group");
+        (fs.users, fs.groups) = (users, groups);
+        fs.accounts_unread = users_unread.or(groups_unread);
         fs
     }
 
@@ -468,9 +474,14 @@ impl HostFs {
         self.jail.resolver()
     }
 
-    fn id_names(&self, file: &str) -> BTreeMap<u32, String> {
+    /// The names by id in `file` (passwd or group format), and why it could not be read.
+    fn id_names(&self, file: &str) -> (BTreeMap<u32, String>, Option<String>) {
         let mut names = BTreeMap::new();
-        for line in self.read_to_string(file).unwrap_or_default().lines() {
+        let text = match self.read_to_string(file) {
+            Ok(text) => text,
+            Err(e) => return (names, Some(format!("cannot read {file}: {e}"))),
+        };
+        for line in text.lines() {
             let mut f = line.split(':');
             let (Some(name), Some(Ok(id))) = (f.next(), f.nth(1).map(str::parse)) else {
                 continue;
@@ -478,7 +489,19 @@ impl HostFs {
             // Two names for one id: the first line's, as the system's own lookup gives it.
             names.entry(id).or_insert_with(|| name.to_string());
         }
-        names
+        (names, None)
+    }
+
+    /// Why the owner [`HostFs::stat`] gave `f` is not known, when it is not: a uid or gid
+    /// without a name while /etc/passwd or /etc/group could not be read (`root:0` may be
+    /// `root:root`).
+    pub fn owner_in_doubt(&self, f: &FileFacts) -> Option<String> {
+        let unnamed = f.uid.is_some_and(|u| !self.users.contains_key(&u))
+            || f.gid.is_some_and(|g| !self.groups.contains_key(&g));
+        self.accounts_unread
+            .clone()
+            .filter(|_| unnamed)
+            .map(|why| format!("the owner's names are not known: {why}"))
     }
 
     /// Reads a host file as text.

@@ -133,6 +133,10 @@ impl Placed {
             for path in placed_paths(template, &self.facts) {
                 match host.stat(&path) {
                     Ok(f) => {
+                        if let Some(why) = host.owner_in_doubt(&f) {
+                            self.before
+                                .push((format!("host.files[\"{path}\"].owner"), why));
+                        }
                         self.facts.files.insert(path, f);
                     }
                     Err(e) => self
@@ -148,6 +152,15 @@ impl Placed {
             };
             match host.tree(&dir) {
                 Ok(entries) => {
+                    // An entry's owner not known spoils the tree's facts: its items carry no
+                    // errors of their own.
+                    let doubt = entries
+                        .iter()
+                        .flatten()
+                        .find_map(|(p, f)| host.owner_in_doubt(f).map(|why| format!("{p}: {why}")));
+                    if let Some(why) = doubt {
+                        self.before.push((format!("host.trees[\"{dir}\"]"), why));
+                    }
                     self.facts.trees.insert(dir, entries);
                 }
                 Err(e) => self
