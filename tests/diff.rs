@@ -229,3 +229,22 @@ fn a_rule_that_could_not_be_decided_any_more_is_a_regression() {
         .unwrap();
     assert_eq!(rule_level["new_status"], "error", "{rule_level}");
 }
+
+#[test]
+fn host_text_in_the_markdown_diff_shows_as_typed() {
+    // A published port's host address as a host may report it: an entity and a struck-through
+    // span. In diff.md every markup character of it is escaped, `&` and `~` included, so a
+    // Markdown viewer shows the text as it was, not "&" and struck-through words.
+    let base = support::scan::base_snapshot();
+    let mut changed = base.clone();
+    changed["containers"][0]["inspect"]["NetworkSettings"]["Ports"]["80/tcp"][0]["HostIp"] =
+        Value::from("x &amp; ~~struck~~");
+    let dir = tempfile::tempdir().unwrap();
+    scan_snapshot(&base, dir.path(), "old", &["--include", "5.14"]);
+    scan_snapshot(&changed, dir.path(), "new", &["--include", "5.14"]);
+    let out = dir.path().join("diff");
+    diff(&dir.path().join("old"), &dir.path().join("new"), &out);
+    let md = std::fs::read_to_string(out.join("diff.md")).unwrap();
+    assert!(md.contains("now x \\&amp; \\~\\~struck\\~\\~"), "{md}");
+    assert!(!md.contains(" &amp;") && !md.contains(" ~~"), "{md}");
+}

@@ -559,14 +559,16 @@ pub fn fail_on_rank(status: Status) -> u8 {
 
 /// Escapes host text for Markdown prose, a table cell or a list item: line breaks become
 /// spaces, control and direction characters are shown as `\u{..}` (as on a terminal), and
-/// markup characters get a backslash.
+/// markup characters get a backslash (CommonMark allows one before any ASCII punctuation):
+/// `&` so that an entity such as `&amp;` shows as typed, `~` so that `~~text~~` is not struck
+/// through.
 pub(crate) fn md_escape(text: &str) -> String {
     let one_line = text.replace(['\n', '\r'], " ");
     let mut out = String::new();
     for c in terminal::sanitize(&one_line).chars() {
         if matches!(
             c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '&' | '~'
         ) {
             out.push('\\');
         }

@@ -170,5 +170,6 @@ mod tests {
     #[test]
     fn markdown_escapes_host_text() {
         assert_eq!(md("a|b *c* <x>\n`y`"), "a\\|b \\*c\\* \\<x\\> \\`y\\`");
+        assert_eq!(md("x &amp; ~~y~~"), "x \\&amp; \\~\\~y\\~\\~");
     }
 }
