@@ -368,3 +368,69 @@ fn all_runs_keeps_every_report_and_nothing_readable_is_an_error() {
         "{stderr}"
     );
 }
+
+/// The address of the drill-down link to a host's report.html in `page` (as the browser reads
+/// it: entities and percent-escapes decoded).
+fn page_links(page: &str) -> Vec<String> {
+    page.split("page: <a href=\"")
+        .skip(1)
+        .map(|rest| {
+            let href = rest.split('"').next().unwrap().replace("&#x2f;", "/");
+            let bytes = href.as_bytes();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < bytes.len() {
+                let escaped = href
+                    .get(i + 1..i + 3)
+                    .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+                if let (b'%', Some(b)) = (bytes[i], escaped) {
+                    out.push(b);
+                    i += 3;
+                } else {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn a_hosts_link_leads_to_its_page_from_the_output_folder() {
+    // Reports in folders whose names a URL would misread (`#` starts a fragment, `?` a
+    // query), merged from another folder into a nested output folder: each link is relative
+    // to the folder fleet.html is in, its segments percent-encoded.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("runs")).unwrap();
+    let base = support::scan::base_snapshot();
+    for (name, host) in [("runs/dc1#a", "host-a"), ("runs/dc2?b 50%", "host-b")] {
+        let mut snap = base.clone();
+        snap["host"]["hostname"] = Value::from(host);
+        support::scan::scan_snapshot(&snap, dir.path(), name, &["--format", "json,html"]);
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_bollwerk"))
+        .current_dir(dir.path())
+        .args(["report", "--merge", "runs", "--format", "json,html", "-o"])
+        .arg("out/fleet")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.path().join("out/fleet");
+    let page = std::fs::read_to_string(out.join("fleet.html")).unwrap();
+    let links = page_links(&page);
+    assert_eq!(links.len(), 2, "{links:?}");
+    for link in &links {
+        assert!(link.starts_with("../../runs/"), "{link}");
+        assert!(
+            out.join(link).is_file(),
+            "{link} leads nowhere from {out:?}"
+        );
+    }
+    assert!(page.contains("dc1%23a"), "`#` not encoded");
+    assert!(
+        page.contains("dc2%3Fb%2050%25"),
+        "`?`, space or `%` not encoded"
+    );
+}

@@ -101,11 +101,13 @@ impl PageWriter {
             .map_err(ReportError::template("cannot render the fleet HTML report"))
     }
 
-    /// Adds one host: its drill-down now, its row with its rule set's next page.
-    pub fn add(&mut self, host: &FleetHost) -> Result<(), ReportError> {
+    /// Adds one host: its drill-down now, its row with its rule set's next page. `html_href`
+    /// is the link from the page to the host's report.html (relative to the page's folder,
+    /// percent-encoded), when there is one.
+    pub fn add(&mut self, host: &FleetHost, html_href: Option<&str>) -> Result<(), ReportError> {
         let details = self.render(
             HOST_NAME,
-            minijinja::context! { h => Value::from_serialize(host) },
+            minijinja::context! { h => Value::from_serialize(host), html_href },
         )?;
         self.details.push(&details)?;
         let row = Row {

@@ -67,7 +67,6 @@ fn safe_key(name: &str) -> String {
     }
 }
 
-/// Reads one full report.
 /// Reads one full report; `buf` is the worker's buffer, reused from host to host so that a
 /// thousand 5 MB files do not cost a thousand 5 MB allocations.
 fn read_report(path: &Path, buf: &mut Vec<u8>) -> Result<Report, ReportFileError> {
@@ -79,6 +78,47 @@ fn read_report(path: &Path, buf: &mut Vec<u8>) -> Result<Report, ReportFileError
         crate::report::from_json(buf).map_err(|e| ReportFileError::not_a_report(path, buf, &e))?;
     ReportFileError::check_version(report.schema_version)?;
     Ok(report)
+}
+
+/// The link from a page written in the folder `page_dir` to the file `target`: a relative
+/// address (`../runs/dc1%23a/report.html`), each path segment percent-encoded, so that it
+/// leads to the file wherever the command ran and whatever its folders are named (`#`, `?`,
+/// `%`, spaces). Both paths are made absolute, symbolic links resolved, first.
+pub fn relative_href(page_dir: &Path, target: &Path) -> String {
+    use std::path::Component;
+    let absolute = |p: &Path| {
+        p.canonicalize()
+            .or_else(|_| std::path::absolute(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let (from, to) = (absolute(page_dir), absolute(target));
+    let from: Vec<Component> = from.components().collect();
+    let to: Vec<Component> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut segments: Vec<String> = vec!["..".to_string(); from.len() - common];
+    for c in &to[common..] {
+        segments.push(match c {
+            Component::ParentDir => "..".to_string(),
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => continue,
+            Component::Normal(name) => percent_encode(name),
+        });
+    }
+    segments.join("/")
+}
+
+/// A path segment for a URL: its bytes outside RFC 3986's unreserved characters
+/// (`A-Z a-z 0-9 - . _ ~`) as `%XX`.
+fn percent_encode(segment: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for &b in segment.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Per-host JUnit counts.
@@ -144,6 +184,8 @@ enum HostDone {
 /// One host's summary and parts.
 struct HostParts {
     host: FleetHost,
+    /// The link from fleet.html to the host's report.html, when there is one.
+    html_href: Option<String>,
     /// (asset id, `ai:computing-device`, report id, TestResult) for ARF.
     arf: Option<(String, String, String, String)>,
     /// (testsuite, number of testcases) for JUnit.
@@ -213,8 +255,14 @@ fn fold_host(
         }
     };
     let html = c.path.with_file_name("report.html");
-    let html = html.is_file().then(|| html.display().to_string());
-    let host = FleetHost::of(&report, key, c.path.display().to_string(), html);
+    let html = html.is_file().then_some(html);
+    let html_href = html.as_deref().map(|p| relative_href(req.output, p));
+    let host = FleetHost::of(
+        &report,
+        key,
+        c.path.display().to_string(),
+        html.map(|p| p.display().to_string()),
+    );
     // Made once for the three XML formats that show them, and only for them.
     let messages =
         if wants(FleetFormat::Xccdf) || wants(FleetFormat::Arf) || wants(FleetFormat::Junit) {
@@ -249,7 +297,12 @@ fn fold_host(
             report.results.len(),
         )
     });
-    Ok(HostDone::Merged(Box::new(HostParts { host, arf, junit })))
+    Ok(HostDone::Merged(Box::new(HostParts {
+        host,
+        html_href,
+        arf,
+        junit,
+    })))
 }
 
 /// Merges the reports; returns the fleet summary (its `skipped` lists unreadable inputs).
@@ -396,7 +449,7 @@ pub fn merge(req: &MergeRequest) -> Result<Merged, ReportError> {
                     push_json_host(part, &done.host, tally.hosts() == 0)?;
                 }
                 if let Some(page) = page.as_mut() {
-                    page.add(&done.host)?;
+                    page.add(&done.host, done.html_href.as_deref())?;
                 }
                 tally.add(&done.host);
             }
@@ -601,5 +654,46 @@ mod tests {
         assert_eq!(safe_key("../etc/passwd"), "-etc-passwd");
         assert_eq!(safe_key(""), "host");
         assert!(!safe_key("a/b\"<x>").contains(['/', '"', '<']));
+    }
+
+    #[test]
+    fn links_are_relative_to_the_page_and_percent_encoded() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("fleet/out");
+        let report = dir.path().join("runs/dc1#a b?c%/report.html");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::create_dir_all(report.parent().unwrap()).unwrap();
+        std::fs::write(&report, "").unwrap();
+        assert_eq!(
+            relative_href(&out, &report),
+            "../../runs/dc1%23a%20b%3Fc%25/report.html"
+        );
+        // The same from a relative output folder: what the command's folder was is no part
+        // of the link.
+        let here = std::env::current_dir().unwrap();
+        let rel_out = pathdiff(&out, &here);
+        assert_eq!(
+            relative_href(&rel_out, &report),
+            "../../runs/dc1%23a%20b%3Fc%25/report.html"
+        );
+        assert_eq!(
+            relative_href(dir.path(), &report),
+            "runs/dc1%23a%20b%3Fc%25/report.html"
+        );
+    }
+
+    /// `path` relative to `base` (both absolute), with `..` as needed.
+    fn pathdiff(path: &Path, base: &Path) -> PathBuf {
+        let base: Vec<_> = base.components().collect();
+        let path: Vec<_> = path.components().collect();
+        let common = base.iter().zip(&path).take_while(|(a, b)| a == b).count();
+        let mut out = PathBuf::new();
+        for _ in common..base.len() {
+            out.push("..");
+        }
+        for c in &path[common..] {
+            out.push(c);
+        }
+        out
     }
 }
