@@ -434,3 +434,162 @@ fn a_hosts_link_leads_to_its_page_from_the_output_folder() {
         "`?`, space or `%` not encoded"
     );
 }
+
+/// `attr="N"` of an XML start tag's text.
+fn attr(tag: &str, name: &str) -> usize {
+    let at = tag.find(&format!(" {name}=\"")).expect(name) + name.len() + 3;
+    tag[at..].split('"').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn waived_rules_count_in_the_fleet_as_in_the_hosts_own_report() {
+    // One host scanned with an exceptions file that covers every failure of section 3 and of
+    // 5.14, another without: the fleet's counts per host and per section, the rule set's
+    // totals, the rules failing on most hosts, the page's drill-down and the JUnit suites all
+    // count an accepted risk as the host's own report does: waived, not failed.
+    let dir = tempfile::tempdir().unwrap();
+    let exc = dir.path().join("exc.toml");
+    std::fs::write(
+        &exc,
+        "[[exception]]\nid = \"EXC-1\"\nrules = [\"3\", \"5.14\"]\njustification = \"Accepted.\"\n\
+         owner = \"ops@example.com\"\nexpires = 2099-01-31\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("runs")).unwrap();
+    let base = support::scan::base_snapshot();
+    let mut other = base.clone();
+    other["host"]["hostname"] = Value::from("plain-host");
+    let exc_arg = exc.to_str().unwrap();
+    let with = support::scan::scan_snapshot(
+        &base,
+        dir.path(),
+        "runs/with",
+        &["--format", "json", "--exceptions", exc_arg],
+    );
+    let without =
+        support::scan::scan_snapshot(&other, dir.path(), "runs/without", &["--format", "json"]);
+    let out = dir.path().join("out");
+    let (code, stderr) = merge(&[dir.path().join("runs")], &out, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let fleet = read_fleet(&out);
+
+    let ids = |run: &support::scan::Run, waived: bool| -> Vec<String> {
+        run.report()["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["status"] == "fail" && r["waived"].as_bool().unwrap_or(false) == waived)
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let waived_ids = ids(&with, true);
+    assert!(waived_ids.contains(&"3.3".to_string()), "{waived_ids:?}");
+    assert!(waived_ids.contains(&"5.14".to_string()), "{waived_ids:?}");
+    let mut rules = 0;
+    for (run, name) in [(&with, "docker-prod-00"), (&without, "plain-host")] {
+        let h = fleet.hosts.iter().find(|h| h.hostname == name).unwrap();
+        let summary = &run.report()["summary"];
+        assert_eq!(
+            serde_json::to_value(&h.counts).unwrap(),
+            summary["counts"],
+            "{name}"
+        );
+        for (section, s) in &h.sections {
+            let own = &summary["sections"][section];
+            assert_eq!(
+                serde_json::to_value(&s.counts).unwrap(),
+                *own,
+                "{name} {section}"
+            );
+        }
+        let failing: Vec<&str> = h.failing.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(failing, ids(run, false), "{name}: failed rules");
+        let waived: Vec<&str> = h.waived.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(waived, ids(run, true), "{name}: waived rules");
+        rules += run.report()["results"].as_array().unwrap().len();
+    }
+    // Section 3 has no failure left: it scores as its passed and waived rules' share.
+    let h = fleet
+        .hosts
+        .iter()
+        .find(|h| h.hostname == "docker-prod-00")
+        .unwrap();
+    let s3 = &h.sections["3"].counts;
+    assert_eq!(s3.fail, 0);
+    assert!(s3.waived > 0);
+    let decided = s3.pass + s3.fail + s3.error + s3.waived;
+    let expected = (s3.pass + s3.waived) as f64 * 100.0 / decided as f64;
+    let got = h.sections["3"].score.unwrap();
+    assert!(
+        (got - expected).abs() < 1.0,
+        "section 3 scores {got}, not {expected}"
+    );
+    // Every rule of every host is in the rule set's totals, the waived ones as waived.
+    let g = &fleet.rule_sets[0].counts;
+    let total =
+        g.pass + g.fail + g.error + g.notapplicable + g.notchecked + g.informational + g.waived;
+    assert_eq!(total, rules);
+    assert_eq!(g.waived, waived_ids.len());
+    // A rule waived on one host and failing on the other fails on one host.
+    let r33 = fleet.failing_rules.iter().find(|r| r.id == "3.3").unwrap();
+    assert_eq!((r33.failing_hosts, r33.of_hosts), (1, 2));
+
+    // The page's drill-down lists the waived rules as accepted risks, not as failed.
+    let page = std::fs::read_to_string(out.join("fleet.html")).unwrap();
+    let block = page
+        .split("<details class=\"host\" id=\"host-docker-prod-00\">")
+        .nth(1)
+        .unwrap()
+        .split("</details>")
+        .next()
+        .unwrap();
+    let (failed, rest) = block
+        .split_once("<h4>Accepted risks (waived)</h4>")
+        .unwrap();
+    assert!(
+        !failed.contains("<li>3.3 ") && !failed.contains("<li>5.14 "),
+        "{failed}"
+    );
+    assert!(
+        rest.contains("<li>3.3 ") && rest.contains("<li>5.14 "),
+        "{rest}"
+    );
+
+    // JUnit: each suite's counts are its testcases', a waived rule `<skipped>`, and the
+    // top's are their sums.
+    let junit = std::fs::read_to_string(out.join("fleet.junit.xml")).unwrap();
+    let mut suites = junit.split("<testsuite ");
+    let top = suites.next().unwrap();
+    let top = &top[top.find("<testsuites ").unwrap()..];
+    let (mut failures, mut errors, mut tests) = (0, 0, 0);
+    for suite in suites {
+        let tag = suite.split('>').next().unwrap();
+        let name = tag.split('"').nth(1).unwrap();
+        assert_eq!(
+            attr(tag, "failures"),
+            suite.matches("<failure ").count(),
+            "{name}"
+        );
+        assert_eq!(
+            attr(tag, "errors"),
+            suite.matches("<error ").count(),
+            "{name}"
+        );
+        assert_eq!(
+            attr(tag, "skipped"),
+            suite.matches("<skipped ").count(),
+            "{name}"
+        );
+        assert_eq!(
+            attr(tag, "tests"),
+            suite.matches("<testcase ").count(),
+            "{name}"
+        );
+        failures += attr(tag, "failures");
+        errors += attr(tag, "errors");
+        tests += attr(tag, "tests");
+    }
+    assert_eq!(attr(top, "failures"), failures);
+    assert_eq!(attr(top, "errors"), errors);
+    assert_eq!(attr(top, "tests"), tests);
+}

@@ -21,18 +21,22 @@ use super::Report;
 use crate::rules::result::RuleResult;
 use crate::rules::Status;
 
-/// Counts of one suite (or all).
-#[derive(Default)]
-struct Tally {
-    tests: usize,
-    failures: usize,
-    errors: usize,
-    skipped: usize,
+/// Counts of one suite (or all), as its testcases show them.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    /// Testcases.
+    pub tests: usize,
+    /// `<failure>`s.
+    pub failures: usize,
+    /// `<error>`s.
+    pub errors: usize,
+    /// `<skipped>`s.
+    pub skipped: usize,
 }
 
 impl Tally {
     /// Counts `r` as its testcase shows it: a waived failure is `<skipped>`.
-    fn add(&mut self, r: &RuleResult) {
+    pub fn add(&mut self, r: &RuleResult) {
         self.tests += 1;
         if r.waived {
             self.skipped += 1;

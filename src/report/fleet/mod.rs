@@ -93,14 +93,18 @@ pub struct FleetHost {
     pub rules_version: String,
     /// Label of its rule set (see [`RuleSetGroup::label`]).
     pub rule_set: String,
-    /// Rule counts.
+    /// Rule counts, as the host's own report gives them (a waived rule counts as waived, not
+    /// as failed).
     pub counts: Counts,
     /// XCCDF default score (0–100).
     pub score: f64,
     /// Per section (`1`, `2`, …, `BW`): counts and score.
     pub sections: BTreeMap<String, SectionScore>,
-    /// Failed rules.
+    /// Failed rules, waived ones (accepted risks) left out.
     pub failing: Vec<HostFailure>,
+    /// Waived rules: failed, every failure covered by an exception in force (`--exceptions`).
+    #[serde(default)]
+    pub waived: Vec<HostFailure>,
     /// Exceptions in force on the host (`--exceptions`), one line each: id, expiry, what it
     /// waived, justification.
     pub exceptions: Vec<String>,
@@ -110,9 +114,10 @@ pub struct FleetHost {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SectionScore {
-    /// Rule counts.
+    /// Rule counts (a waived rule counts as waived, not as failed).
     pub counts: Counts,
-    /// XCCDF default score of the section's rules (0–100); `None` when none was decided.
+    /// XCCDF default score of the section's rules (0–100), a waived rule scoring as passed;
+    /// `None` when none was decided.
     pub score: Option<f64>,
 }
 
@@ -124,7 +129,8 @@ pub struct HostFailure {
     pub id: String,
     /// Rule title.
     pub title: String,
-    /// Failing containers or images (0 for host and daemon rules).
+    /// Failing containers or images (0 for host and daemon rules); in `failing`, those an
+    /// exception in force covers are left out.
     pub failing_instances: usize,
 }
 
@@ -138,7 +144,7 @@ pub struct FleetRule {
     pub title: String,
     /// Label of the rule set; the same id in another rule set is a separate entry.
     pub rule_set: String,
-    /// Hosts on which it fails.
+    /// Hosts on which it fails (hosts where it is waived are not counted).
     pub failing_hosts: usize,
     /// Hosts of its rule set.
     pub of_hosts: usize,
@@ -159,13 +165,35 @@ pub fn rule_set_label(benchmark: &str, rules_version: &str) -> String {
     format!("{benchmark}, rules {rules_version}")
 }
 
-/// Scores (0–100) of `results` as XCCDF's default model computes them.
+/// Scores (0–100) of `results` as XCCDF's default model computes them, each rule with the
+/// status it scores with (a waived failure as passed, as everywhere else).
 fn score_of(results: &[&RuleResult]) -> Option<f64> {
     let decided = results
         .iter()
         .any(|r| matches!(r.status, Status::Pass | Status::Fail | Status::Error));
-    decided
-        .then(|| super::xccdf::scores_of(results.iter().map(|r| (r.section.as_str(), r.status))).0)
+    decided.then(|| {
+        super::xccdf::scores_of(
+            results
+                .iter()
+                .map(|r| (r.section.as_str(), super::xccdf::scored_status(r))),
+        )
+        .0
+    })
+}
+
+/// A failed rule as the fleet lists it; `uncovered_only` leaves out the failing instances an
+/// exception in force covers.
+fn failure(r: &RuleResult, uncovered_only: bool) -> HostFailure {
+    HostFailure {
+        id: r.id.clone(),
+        title: r.title.clone(),
+        failing_instances: r
+            .instances
+            .iter()
+            .filter(|i| i.status == Status::Fail)
+            .filter(|i| !uncovered_only || !super::exceptions::is_covered(&i.exception))
+            .count(),
+    }
 }
 
 impl FleetHost {
@@ -180,25 +208,20 @@ impl FleetHost {
             .map(|(name, results)| {
                 let mut counts = Counts::default();
                 for r in results {
-                    counts.add(r.status);
+                    counts.add_result(r);
                 }
                 let score = score_of(results);
                 (name.clone(), SectionScore { counts, score })
             })
             .collect();
-        let failing = report
-            .results
-            .iter()
-            .filter(|r| r.status == Status::Fail)
-            .map(|r| HostFailure {
-                id: r.id.clone(),
-                title: r.title.clone(),
-                failing_instances: r
-                    .instances
-                    .iter()
-                    .filter(|i| i.status == Status::Fail)
-                    .count(),
-            })
+        let failed = || report.results.iter().filter(|r| r.status == Status::Fail);
+        let failing = failed()
+            .filter(|r| !r.waived)
+            .map(|r| failure(r, true))
+            .collect();
+        let waived = failed()
+            .filter(|r| r.waived)
+            .map(|r| failure(r, false))
             .collect();
         FleetHost {
             hostname: report.run.hostname.clone(),
@@ -214,6 +237,7 @@ impl FleetHost {
             score: super::xccdf::scores(&report.results).0,
             sections,
             failing,
+            waived,
             exceptions: report
                 .exceptions
                 .iter()
@@ -240,6 +264,7 @@ fn add_counts(total: &mut Counts, c: &Counts) {
     total.notapplicable += c.notapplicable;
     total.notchecked += c.notchecked;
     total.informational += c.informational;
+    total.waived += c.waived;
 }
 
 /// The fleet's totals, gathered host by host: what the top of every fleet format shows

@@ -121,26 +121,27 @@ fn percent_encode(segment: &std::ffi::OsStr) -> String {
     out
 }
 
-/// Per-host JUnit counts.
-fn junit_suite(report: &Report, host: &FleetHost, id: usize, messages: &xccdf::Messages) -> String {
-    let (mut failures, mut errors, mut skipped) = (0, 0, 0);
+/// One host's JUnit testsuite and its counts, counted as its testcases show them (a waived
+/// failure is `<skipped>`, as in the host's own report.junit.xml).
+fn junit_suite(
+    report: &Report,
+    host: &FleetHost,
+    id: usize,
+    messages: &xccdf::Messages,
+) -> (String, junit::Tally) {
+    let mut tally = junit::Tally::default();
     for r in &report.results {
-        match r.status {
-            crate::rules::Status::Fail => failures += 1,
-            crate::rules::Status::Error => errors += 1,
-            crate::rules::Status::NotApplicable | crate::rules::Status::NotChecked => skipped += 1,
-            _ => {}
-        }
+        tally.add(r);
     }
     let mut x = Xml::fragment();
     x.open(
         "testsuite",
         &[
             ("name", &format!("{} ({})", host.hostname, host.rule_set)),
-            ("tests", &report.results.len().to_string()),
-            ("failures", &failures.to_string()),
-            ("errors", &errors.to_string()),
-            ("skipped", &skipped.to_string()),
+            ("tests", &tally.tests.to_string()),
+            ("failures", &tally.failures.to_string()),
+            ("errors", &tally.errors.to_string()),
+            ("skipped", &tally.skipped.to_string()),
             ("time", "0.000"),
             (
                 "timestamp",
@@ -170,7 +171,7 @@ fn junit_suite(report: &Report, host: &FleetHost, id: usize, messages: &xccdf::M
         );
     }
     x.close("testsuite");
-    x.finish()
+    (x.finish(), tally)
 }
 
 /// What a worker made of one chosen report.
@@ -188,8 +189,8 @@ struct HostParts {
     html_href: Option<String>,
     /// (asset id, `ai:computing-device`, report id, TestResult) for ARF.
     arf: Option<(String, String, String, String)>,
-    /// (testsuite, number of testcases) for JUnit.
-    junit: Option<(String, usize)>,
+    /// (testsuite, its counts) for JUnit.
+    junit: Option<(String, junit::Tally)>,
 }
 
 /// The Benchmark fragment of each rule set for the fleet ARF's report-requests, taken from
@@ -291,12 +292,7 @@ fn fold_host(
         let (asset, result) = xccdf::arf_host_parts(&report, &asset_id, &tr_id, &messages);
         (asset_id, asset, report_id, result)
     });
-    let junit = wants(FleetFormat::Junit).then(|| {
-        (
-            junit_suite(&report, &host, index, &messages),
-            report.results.len(),
-        )
-    });
+    let junit = wants(FleetFormat::Junit).then(|| junit_suite(&report, &host, index, &messages));
     Ok(HostDone::Merged(Box::new(HostParts {
         host,
         html_href,
@@ -439,11 +435,11 @@ pub fn merge(req: &MergeRequest) -> Result<Merged, ReportError> {
                     ))?;
                     relationships.push((report_id, request, asset_id));
                 }
-                if let Some((suite, count)) = done.junit {
+                if let Some((suite, tally)) = done.junit {
                     junit_suites.push(&suite)?;
-                    tests += count;
-                    failures += done.host.counts.fail;
-                    errors += done.host.counts.error;
+                    tests += tally.tests;
+                    failures += tally.failures;
+                    errors += tally.errors;
                 }
                 if let Some(part) = json_hosts.as_mut() {
                     push_json_host(part, &done.host, tally.hosts() == 0)?;
