@@ -1194,10 +1194,13 @@ fn merge(args: ReportArgs) -> Result<(), Fatal> {
         );
         for g in &fleet.rule_sets {
             outln!(
-                "{}: {} hosts, mean score {:.0}",
+                "{}: {} hosts, mean score {}",
                 report::terminal::sanitize(&g.label),
                 g.hosts,
-                g.score
+                g.score.map_or_else(
+                    || "none (nothing decided)".to_string(),
+                    |s| format!("{s:.0}")
+                )
             );
         }
     }

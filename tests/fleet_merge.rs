@@ -508,22 +508,16 @@ fn waived_rules_count_in_the_fleet_as_in_the_hosts_own_report() {
         assert_eq!(waived, ids(run, true), "{name}: waived rules");
         rules += run.report()["results"].as_array().unwrap().len();
     }
-    // Section 3 has no failure left: it scores as its passed and waived rules' share.
+    // Section 3 has no failure left: it scores 100, as in the host's own report.
     let h = fleet
         .hosts
         .iter()
         .find(|h| h.hostname == "docker-prod-00")
         .unwrap();
-    let s3 = &h.sections["3"].counts;
-    assert_eq!(s3.fail, 0);
-    assert!(s3.waived > 0);
-    let decided = s3.pass + s3.fail + s3.error + s3.waived;
-    let expected = (s3.pass + s3.waived) as f64 * 100.0 / decided as f64;
-    let got = h.sections["3"].score.unwrap();
-    assert!(
-        (got - expected).abs() < 1.0,
-        "section 3 scores {got}, not {expected}"
-    );
+    let s3 = &h.sections["3"];
+    assert_eq!((s3.counts.fail, s3.counts.score()), (0, Some(100)));
+    assert!(s3.counts.waived > 0);
+    assert_eq!(serde_json::to_value(s3.score).unwrap(), Value::from(100));
     // Every rule of every host is in the rule set's totals, the waived ones as waived.
     let g = &fleet.rule_sets[0].counts;
     let total =
@@ -592,4 +586,66 @@ fn waived_rules_count_in_the_fleet_as_in_the_hosts_own_report() {
     assert_eq!(attr(top, "failures"), failures);
     assert_eq!(attr(top, "errors"), errors);
     assert_eq!(attr(top, "tests"), tests);
+}
+
+#[test]
+fn a_hosts_fleet_score_is_the_score_of_its_own_report() {
+    // The score a host's own report, terminal summary and history.csv give (passed and waived
+    // rules of decided ones, rounded down) is the one fleet.json and fleet.html show, per
+    // host and per section; the rule set's score is the mean of its hosts'. It is not the
+    // XCCDF default score (the mean of section scores), which differs for these hosts.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("runs")).unwrap();
+    let base = support::scan::base_snapshot();
+    let mut other = base.clone();
+    other["host"]["hostname"] = Value::from("other-host");
+    other["containers"][0]["inspect"]["HostConfig"]["Privileged"] = Value::from(true);
+    let runs = [
+        support::scan::scan_snapshot(&base, dir.path(), "runs/a", &["--format", "json"]),
+        support::scan::scan_snapshot(&other, dir.path(), "runs/b", &["--format", "json"]),
+    ];
+    let out = dir.path().join("out");
+    let (code, stderr) = merge(&[dir.path().join("runs")], &out, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let fleet: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("fleet.json")).unwrap()).unwrap();
+    let page = std::fs::read_to_string(out.join("fleet.html")).unwrap();
+    let score = |c: &Value| {
+        let n = |k: &str| c[k].as_u64().unwrap();
+        let decided = n("pass") + n("fail") + n("error") + n("waived");
+        (decided > 0).then(|| (n("pass") + n("waived")) * 100 / decided)
+    };
+    let mut scores = Vec::new();
+    for run in &runs {
+        let report = run.report();
+        let name = report["run"]["hostname"].as_str().unwrap();
+        let own = score(&report["summary"]["counts"]).unwrap();
+        // The terminal summary of the scan says the same.
+        assert!(
+            run.stdout.contains(&format!("score {own}%")),
+            "{name}: {}",
+            run.stdout
+        );
+        let h = fleet["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["hostname"] == name)
+            .unwrap();
+        assert_eq!(h["score"], Value::from(own), "{name}");
+        for (section, counts) in report["summary"]["sections"].as_object().unwrap() {
+            assert_eq!(
+                h["sections"][section]["score"],
+                Value::from(score(counts)),
+                "{name} section {section}"
+            );
+        }
+        assert!(
+            page.contains(&format!("{name}: score {own}, ")),
+            "fleet.html does not show {name}'s score {own}"
+        );
+        scores.push(own as f64);
+    }
+    let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+    assert_eq!(fleet["rule_sets"][0]["score"], Value::from(mean));
 }

@@ -52,7 +52,7 @@ struct Row {
 struct RowHost {
     key: String,
     hostname: String,
-    score: f64,
+    score: Option<u32>,
     rules_version: String,
 }
 
@@ -124,7 +124,7 @@ impl PageWriter {
                     host.sections
                         .get(s)
                         .and_then(|c| c.score)
-                        .map(|v| format!("{v:.0}"))
+                        .map(|v| v.to_string())
                 })
                 .collect(),
         };
@@ -196,7 +196,9 @@ impl PageWriter {
             .enumerate()
             .map(|(i, set)| Group {
                 set,
-                score: format!("{:.0}", set.score),
+                score: set
+                    .score
+                    .map_or_else(|| "–".to_string(), |s| format!("{s:.0}")),
                 rows: Value::from_safe_string(rows_mark(i)),
             })
             .collect();

@@ -67,8 +67,9 @@ pub struct RuleSetGroup {
     pub hosts: usize,
     /// Rule counts summed over the hosts.
     pub counts: Counts,
-    /// Mean of the hosts' scores (0–100).
-    pub score: f64,
+    /// Mean of the hosts' scores (0–100; see [`FleetHost::score`]) over the hosts that have
+    /// one; `None` when none has.
+    pub score: Option<f64>,
 }
 
 /// One host's report, folded.
@@ -96,8 +97,11 @@ pub struct FleetHost {
     /// Rule counts, as the host's own report gives them (a waived rule counts as waived, not
     /// as failed).
     pub counts: Counts,
-    /// XCCDF default score (0–100).
-    pub score: f64,
+    /// The host's score, the same as its own report, terminal summary and `history.csv` give:
+    /// passed and waived rules out of decided ones (pass, fail, error, waived), 0–100, rounded
+    /// down ([`Counts::score`] of its summary); `None` when nothing was decided. (The XCCDF
+    /// default score, a mean of section scores, is in the host's XCCDF and ARF results.)
+    pub score: Option<u32>,
     /// Per section (`1`, `2`, …, `BW`): counts and score.
     pub sections: BTreeMap<String, SectionScore>,
     /// Failed rules, waived ones (accepted risks) left out.
@@ -116,9 +120,10 @@ pub struct FleetHost {
 pub struct SectionScore {
     /// Rule counts (a waived rule counts as waived, not as failed).
     pub counts: Counts,
-    /// XCCDF default score of the section's rules (0–100), a waived rule scoring as passed;
-    /// `None` when none was decided.
-    pub score: Option<f64>,
+    /// The section's score as the host's own report gives it ([`Counts::score`] of `counts`:
+    /// passed and waived rules out of decided ones, rounded down); `None` when none was
+    /// decided.
+    pub score: Option<u32>,
 }
 
 /// A rule that failed on a host.
@@ -165,22 +170,6 @@ pub fn rule_set_label(benchmark: &str, rules_version: &str) -> String {
     format!("{benchmark}, rules {rules_version}")
 }
 
-/// Scores (0–100) of `results` as XCCDF's default model computes them, each rule with the
-/// status it scores with (a waived failure as passed, as everywhere else).
-fn score_of(results: &[&RuleResult]) -> Option<f64> {
-    let decided = results
-        .iter()
-        .any(|r| matches!(r.status, Status::Pass | Status::Fail | Status::Error));
-    decided.then(|| {
-        super::xccdf::scores_of(
-            results
-                .iter()
-                .map(|r| (r.section.as_str(), super::xccdf::scored_status(r))),
-        )
-        .0
-    })
-}
-
 /// A failed rule as the fleet lists it; `uncovered_only` leaves out the failing instances an
 /// exception in force covers.
 fn failure(r: &RuleResult, uncovered_only: bool) -> HostFailure {
@@ -210,7 +199,7 @@ impl FleetHost {
                 for r in results {
                     counts.add_result(r);
                 }
-                let score = score_of(results);
+                let score = counts.score();
                 (name.clone(), SectionScore { counts, score })
             })
             .collect();
@@ -234,7 +223,7 @@ impl FleetHost {
             rules_version: report.tool.rules_version.clone(),
             rule_set: rule_set_label(&report.benchmark, &report.tool.rules_version),
             counts: report.summary.counts.clone(),
-            score: super::xccdf::scores(&report.results).0,
+            score: report.summary.counts.score(),
             sections,
             failing,
             waived,
@@ -273,6 +262,8 @@ fn add_counts(total: &mut Counts, c: &Counts) {
 #[derive(Debug, Default)]
 pub struct Tally {
     groups: BTreeMap<(String, String), RuleSetGroup>,
+    /// Per group: the sum of its hosts' scores and how many hosts have one.
+    scores: BTreeMap<(String, String), (f64, usize)>,
     failing: BTreeMap<(String, String), FleetRule>,
     hosts: usize,
 }
@@ -281,19 +272,21 @@ impl Tally {
     /// Counts one host.
     pub fn add(&mut self, h: &FleetHost) {
         self.hosts += 1;
-        let g = self
-            .groups
-            .entry((h.benchmark.clone(), h.rules_version.clone()))
-            .or_insert_with(|| RuleSetGroup {
-                label: h.rule_set.clone(),
-                benchmark: h.benchmark.clone(),
-                rules_version: h.rules_version.clone(),
-                hosts: 0,
-                counts: Counts::default(),
-                score: 0.0,
-            });
+        let set = (h.benchmark.clone(), h.rules_version.clone());
+        if let Some(score) = h.score {
+            let (sum, n) = self.scores.entry(set.clone()).or_default();
+            *sum += f64::from(score);
+            *n += 1;
+        }
+        let g = self.groups.entry(set).or_insert_with(|| RuleSetGroup {
+            label: h.rule_set.clone(),
+            benchmark: h.benchmark.clone(),
+            rules_version: h.rules_version.clone(),
+            hosts: 0,
+            counts: Counts::default(),
+            score: None,
+        });
         g.hosts += 1;
-        g.score += h.score;
         add_counts(&mut g.counts, &h.counts);
         for f in &h.failing {
             self.failing
@@ -319,10 +312,18 @@ impl Tally {
     pub fn finish(self, mut skipped: Vec<SkippedInput>, mut superseded: Vec<String>) -> Fleet {
         skipped.sort_by(|a, b| a.path.cmp(&b.path));
         superseded.sort();
-        let mut rule_sets: Vec<RuleSetGroup> = self.groups.into_values().collect();
-        for g in &mut rule_sets {
-            g.score /= g.hosts as f64;
-        }
+        let scores = self.scores;
+        let rule_sets: Vec<RuleSetGroup> = self
+            .groups
+            .into_iter()
+            .map(|(set, mut g)| {
+                g.score = scores
+                    .get(&set)
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(sum, n)| sum / *n as f64);
+                g
+            })
+            .collect();
         let mut failing_rules: Vec<FleetRule> = self.failing.into_values().collect();
         for f in &mut failing_rules {
             f.of_hosts = rule_sets
