@@ -271,3 +271,56 @@ fn two_machines_of_one_name_are_two_hosts_in_the_history_and_the_fleet() {
     );
     assert_eq!(fleet["superseded"], serde_json::json!([]));
 }
+
+#[test]
+fn a_rule_keeps_its_trend_when_the_numbering_changes() {
+    // The same host, unchanged, scanned with CIS 1.8.0's numbering and a week later with
+    // 1.6.0's (`--benchmark cis-docker-1.6.0`): every rule is matched by bollwerk's id, so
+    // nothing is called fixed or new; each trend shows the id the newest scan uses.
+    let dir = tempfile::tempdir().unwrap();
+    let mut snap = support::scan::base_snapshot();
+    snap["containers"][0]["inspect"]["HostConfig"]["Privileged"] = Value::from(true);
+    snap["started_at"] = Value::from("2026-11-28T09:00:00Z");
+    let old = support::scan::scan_snapshot(&snap, dir.path(), "w1", &["--format", "json"]);
+    snap["started_at"] = Value::from("2026-12-05T09:00:00Z");
+    let new = support::scan::scan_snapshot(
+        &snap,
+        dir.path(),
+        "w2",
+        &["--format", "json", "--benchmark", "cis-docker-1.6.0"],
+    );
+    // The privileged container fails the same rule under two ids.
+    let privileged = |run: &support::scan::Run| -> String {
+        run.report()["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["title"].as_str().unwrap().contains("rivileged") && r["status"] == "fail")
+            .expect("a failing rule on privileged containers")["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (old_id, new_id) = (privileged(&old), privileged(&new));
+    assert_ne!(old_id, new_id, "the numberings should differ for this rule");
+    let out = dir.path().join("out");
+    let (code, _, stderr) = history(&[&dir.path().join("w1"), &dir.path().join("w2")], &out, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let h: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("history.json")).unwrap()).unwrap();
+    let rules = h["hosts"][0]["rules"].as_array().unwrap();
+    let failing = new.report()["summary"]["counts"]["fail"].as_u64().unwrap();
+    assert_eq!(rules.len() as u64, failing, "{rules:#?}");
+    for t in rules {
+        assert!(t["fixed"].is_null(), "{t}");
+        assert_eq!(t["failed_in"], 2, "{t}");
+        assert_eq!(t["failing_now"], true, "{t}");
+        assert_eq!(t["first_failed"], "2026-11-28T09:00:00Z", "{t}");
+    }
+    // The privileged rule's trend has the id the newest scan gives it.
+    let t = rules
+        .iter()
+        .find(|t| t["id"] == new_id.as_str())
+        .unwrap_or_else(|| panic!("no trend with id {new_id}: {rules:#?}"));
+    assert!(t["title"].as_str().unwrap().contains("rivileged"), "{t}");
+}

@@ -72,11 +72,13 @@ pub struct ScanPoint {
     pub exceptions_in_force: usize,
 }
 
-/// A rule that failed at some point.
+/// A rule that failed at some point. Scans are matched by bollwerk's rule id (the CIS 1.8.0
+/// id, `id_1_8_0` in a report that uses another benchmark's numbering), so a rule keeps its
+/// trend when the numbering changes (`--benchmark cis-docker-1.6.0`).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleTrend {
-    /// Rule id.
+    /// Rule id, as the newest scan that has the rule numbers it.
     pub id: String,
     /// Title (from the newest scan that has the rule).
     pub title: String,
@@ -115,8 +117,18 @@ struct LightRun {
 #[derive(Deserialize)]
 struct LightResult {
     id: String,
+    /// bollwerk's id, when the report numbers rules after another benchmark.
+    #[serde(default)]
+    id_1_8_0: Option<String>,
     title: String,
     status: Status,
+}
+
+impl LightResult {
+    /// The id that names the rule whatever the report's numbering.
+    fn key(&self) -> &str {
+        self.id_1_8_0.as_deref().unwrap_or(&self.id)
+    }
 }
 
 #[derive(Deserialize)]
@@ -257,27 +269,33 @@ fn host_history(hostname: String, machine: Option<String>, mut reads: Vec<Read>)
             }
         })
         .collect();
-    // Per rule: (title, first failed, last failed, times failed).
+    // Per rule, by bollwerk's id: (title, first failed, last failed, times failed); its id and
+    // title as the newest scan that has it gives them.
     let mut trends: BTreeMap<String, RuleTrend> = BTreeMap::new();
     for r in &reads {
         let at = r.light.run.started_at;
         for res in &r.light.results {
+            if let Some(t) = trends.get_mut(res.key()) {
+                t.id = res.id.clone();
+                t.title = res.title.clone();
+            }
             if res.status == Status::Fail {
-                let t = trends.entry(res.id.clone()).or_insert_with(|| RuleTrend {
-                    id: res.id.clone(),
-                    title: res.title.clone(),
-                    first_failed: at,
-                    last_failed: at,
-                    fixed: None,
-                    failing_now: false,
-                    failed_in: 0,
-                });
+                let t = trends
+                    .entry(res.key().to_string())
+                    .or_insert_with(|| RuleTrend {
+                        id: res.id.clone(),
+                        title: res.title.clone(),
+                        first_failed: at,
+                        last_failed: at,
+                        fixed: None,
+                        failing_now: false,
+                        failed_in: 0,
+                    });
                 t.last_failed = at;
                 t.failed_in += 1;
                 t.fixed = None;
-                t.title = res.title.clone();
             } else if res.status == Status::Pass {
-                if let Some(t) = trends.get_mut(&res.id) {
+                if let Some(t) = trends.get_mut(res.key()) {
                     if t.fixed.is_none() && at > t.last_failed {
                         t.fixed = Some(at);
                     }
@@ -292,14 +310,14 @@ fn host_history(hostname: String, machine: Option<String>, mut reads: Vec<Read>)
                 .results
                 .iter()
                 .filter(|x| x.status == Status::Fail)
-                .map(|x| x.id.as_str())
+                .map(LightResult::key)
                 .collect()
         })
         .unwrap_or_default();
     let mut rules: Vec<RuleTrend> = trends
-        .into_values()
-        .map(|mut t| {
-            t.failing_now = newest.contains(t.id.as_str());
+        .into_iter()
+        .map(|(key, mut t)| {
+            t.failing_now = newest.contains(key.as_str());
             t
         })
         .collect();
