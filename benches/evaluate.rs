@@ -622,7 +622,7 @@ fn report_json(snap: &Snapshot, results: Vec<RuleResult>) -> (f64, u64) {
         .iter()
         .map(|r| r.evidence.len() + r.instances.iter().map(|i| i.evidence.len()).sum::<usize>())
         .sum();
-    let report = bollwerk::report::Report::new(snap, results, Default::default());
+    let report = bollwerk::report::Report::new(snap, results, Default::default(), None);
     let t = Instant::now();
     let pools = bollwerk::rules::result::observations::Pools::of(&report.results);
     println!(

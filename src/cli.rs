@@ -903,7 +903,12 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
         exceptions: None,
         params: params.values.clone(),
     };
-    let mut report = Report::new(&snapshot, results, options);
+    let mut report = Report::new(
+        &snapshot,
+        results,
+        options,
+        all_rules.custom_digest.as_deref(),
+    );
     if tailoring.is_some() {
         // XCCDF results record what the tailored profile leaves out as notselected.
         report.not_selected = all_rules

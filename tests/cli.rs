@@ -154,9 +154,12 @@ check = { fact = "host.sysctl[\"kernel.kptr_restrict\"]", ge = 1 }
     ];
     let r = bollwerk(&args, o.path());
     r.expect("BW-LOCAL-1", "pass");
+    // The rule-set version names the rule files' content.
+    let text = std::fs::read(dir.path().join("local.toml")).unwrap();
+    let digest = bollwerk::rules::loader::files_digest([("local.toml", text.as_slice())]);
     assert_eq!(
         r.report()["tool"]["rules_version"],
-        format!("{}+custom", env!("CARGO_PKG_VERSION"))
+        format!("{}+custom.{}", env!("CARGO_PKG_VERSION"), &digest[..12])
     );
     tree.write("proc/sys/kernel/kptr_restrict", "0\n", 0o444);
     let r = bollwerk(&args, o.path());

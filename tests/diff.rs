@@ -248,3 +248,81 @@ fn host_text_in_the_markdown_diff_shows_as_typed() {
     assert!(md.contains("now x \\&amp; \\~\\~struck\\~\\~"), "{md}");
     assert!(!md.contains(" &amp;") && !md.contains(" ~~"), "{md}");
 }
+
+#[test]
+fn different_custom_rule_files_are_different_rule_sets() {
+    // Two `--checks` folders with the same rule id, one failing on this host and one passing
+    // (an edited rule file): the rule sets differ, so the diff says so and calls nothing
+    // resolved. The same files in another folder are the same rule set.
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |hostname: &str| {
+        format!(
+            "[[rule]]\nid = \"BW-LOCAL-1\"\ntitle = \"The host has its name\"\n\
+             description = \"d\"\nrationale = \"r\"\nremediation = \"m\"\nlevel = 1\n\
+             assessment = \"automated\"\nseverity = \"low\"\nscope = \"host\"\n\
+             check = {{ fact = \"host.hostname\", equals = \"{hostname}\" }}\n"
+        )
+    };
+    let folder = |name: &str, text: &str| {
+        let d = dir.path().join(name);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("local.toml"), text).unwrap();
+        d.to_str().unwrap().to_string()
+    };
+    let (a, b, again) = (
+        folder("rules-a", &rule("elsewhere")),
+        folder("rules-b", &rule("docker-prod-00")),
+        folder("rules-a-copy", &rule("elsewhere")),
+    );
+    let base = support::scan::base_snapshot();
+    let scan = |name: &str, checks: &str| {
+        scan_snapshot(
+            &base,
+            dir.path(),
+            name,
+            &[
+                "--checks",
+                checks,
+                "--include",
+                "BW-LOCAL-1",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let (old, new, copy) = (scan("old", &a), scan("new", &b), scan("copy", &again));
+    old.expect("BW-LOCAL-1", "fail");
+    new.expect("BW-LOCAL-1", "pass");
+    let version = |r: &Run| {
+        r.report()["tool"]["rules_version"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let prefix = format!("{}+custom.", env!("CARGO_PKG_VERSION"));
+    for v in [version(&old), version(&new)] {
+        let digest = v.strip_prefix(&prefix).unwrap_or_else(|| panic!("{v}"));
+        assert!(
+            digest.len() == 12 && digest.bytes().all(|c| c.is_ascii_hexdigit()),
+            "{v}"
+        );
+    }
+    assert_ne!(version(&old), version(&new), "different rule files");
+    assert_eq!(
+        version(&old),
+        version(&copy),
+        "the same rule files elsewhere"
+    );
+
+    let (_, stdout, json) = diff(
+        &dir.path().join("old"),
+        &dir.path().join("new"),
+        &dir.path().join("diff"),
+    );
+    let notes = json["scope_notes"].to_string();
+    assert!(notes.contains("different rule sets"), "{notes}\n{stdout}");
+    assert!(
+        names(&json, "resolved", "BW-LOCAL-1").is_empty(),
+        "{stdout}"
+    );
+}

@@ -196,8 +196,10 @@ pub struct ToolInfo {
     pub name: String,
     /// Its version.
     pub version: String,
-    /// Version of the rule set (the tool's version for the embedded rules, plus `+custom` when
-    /// `--checks` added rules).
+    /// Version of the rule set: the tool's version for the embedded rules; with `--checks`,
+    /// plus `+custom.` and 12 hex digits of a SHA-256 over the folder's rule files (their
+    /// paths within it and their bytes, sorted by path), so that different rule files make a
+    /// different version (`0.1.0+custom.3f9a1c0e4b2d`).
     pub rules_version: String,
 }
 
@@ -438,8 +440,15 @@ impl Report {
         (by_hand, all - by_hand)
     }
 
-    /// Builds a report from a snapshot and its results.
-    pub fn new(snapshot: &Snapshot, results: Vec<RuleResult>, options: RunOptions) -> Report {
+    /// Builds a report from a snapshot and its results; `custom_rules` is the digest of the
+    /// `--checks` rule files ([`RuleSet::custom_digest`](crate::rules::RuleSet)), which the
+    /// rule-set version names.
+    pub fn new(
+        snapshot: &Snapshot,
+        results: Vec<RuleResult>,
+        options: RunOptions,
+        custom_rules: Option<&str>,
+    ) -> Report {
         let daemon_version = snapshot
             .daemon
             .version
@@ -448,10 +457,9 @@ impl Report {
             .and_then(|v| v.as_str())
             .map(str::to_string);
         let version = env!("CARGO_PKG_VERSION").to_string();
-        let rules_version = if options.checks_dir.is_some() {
-            format!("{version}+custom")
-        } else {
-            version.clone()
+        let rules_version = match custom_rules {
+            Some(digest) => format!("{version}+custom.{digest}"),
+            None => version.clone(),
         };
         Report {
             schema_version: REPORT_SCHEMA_VERSION,
@@ -636,7 +644,7 @@ mod tests {
         )]
         .into_iter()
         .collect();
-        Report::new(&snap, vec![r], RunOptions::default())
+        Report::new(&snap, vec![r], RunOptions::default(), None)
     }
 
     #[test]
@@ -696,7 +704,7 @@ mod tests {
             .map(|e| e.observation() as *const _)
             .collect();
         assert!(named.len() < on_sheet, "{} of {on_sheet}", named.len());
-        let report = Report::new(&snap, vec![one.clone()], RunOptions::default());
+        let report = Report::new(&snap, vec![one.clone()], RunOptions::default(), None);
         let mut out = Vec::new();
         write_json(&report, &mut out).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();

@@ -174,6 +174,28 @@ pub struct Loaded {
     pub rules: Vec<Rule>,
     /// The `[[benchmark]]` declarations, in file order.
     pub benchmarks: Vec<Benchmark>,
+    /// For rules read from a folder ([`load_dir_full`]): what names their content, the first
+    /// 12 hex digits of [`files_digest`]; `None` for the embedded rules.
+    pub digest: Option<String>,
+}
+
+/// The SHA-256 (lowercase hex) of rule files, given as (path relative to their folder, bytes)
+/// in the order they are read (sorted by path): for each, its path, a NUL, its length as 8
+/// bytes little-endian and its bytes. Two folders get the same digest only when they hold the
+/// same rule files with the same content; where the folder lies does not matter.
+pub fn files_digest<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for (path, bytes) in files {
+        ctx.update(path.as_bytes());
+        ctx.update(&[0]);
+        ctx.update(&(bytes.len() as u64).to_le_bytes());
+        ctx.update(bytes);
+    }
+    ctx.finish()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Parses and validates one rule file. `name` is used in messages and origins.
@@ -1135,6 +1157,7 @@ pub fn load_dir_full(dir: &Path) -> Result<Loaded, Vec<LoadError>> {
         files.push(e.into_path());
     }
     files.sort();
+    let mut read: Vec<(String, String)> = Vec::new();
     for path in files {
         let name = path.display().to_string();
         match std::fs::read_to_string(&path) {
@@ -1142,6 +1165,8 @@ pub fn load_dir_full(dir: &Path) -> Result<Loaded, Vec<LoadError>> {
                 Ok(mut l) => {
                     loaded.rules.append(&mut l.rules);
                     loaded.benchmarks.append(&mut l.benchmarks);
+                    let relative = path.strip_prefix(dir).unwrap_or(&path);
+                    read.push((relative.display().to_string(), text));
                 }
                 Err(mut e) => errors.append(&mut e),
             },
@@ -1152,6 +1177,8 @@ pub fn load_dir_full(dir: &Path) -> Result<Loaded, Vec<LoadError>> {
             }),
         }
     }
+    let digest = files_digest(read.iter().map(|(p, t)| (p.as_str(), t.as_bytes())));
+    loaded.digest = Some(digest[..12].to_string());
     if errors.is_empty() {
         Ok(loaded)
     } else {
@@ -1283,7 +1310,9 @@ pub fn merge_all(base: Loaded, extra: Loaded) -> Result<(RuleSet, Benchmarks), V
             None => list.push(b),
         }
     }
+    let digest = extra.digest.clone();
     let mut set = merge(base.rules, extra.rules)?;
+    set.custom_digest = digest;
     // The rules tables of declarations: entries of the rules they name.
     for b in &list {
         for (rule_id, entry) in &b.rules {

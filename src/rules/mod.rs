@@ -35,6 +35,9 @@ pub struct RuleSet {
     /// Every test's expectation, each distinct one once, by its number
     /// ([`model::Test::expectation_number`]): evidence names them by number.
     expectations: std::sync::Arc<[std::sync::Arc<model::Expectation>]>,
+    /// With rules from a folder (`--checks`): the digest naming its rule files' content
+    /// ([`loader::Loaded::digest`]).
+    pub custom_digest: Option<String>,
 }
 
 /// Values for rule parameters (`trusted-users`, …), from flags or the config file.
@@ -108,6 +111,7 @@ impl RuleSet {
             hint_slots: next,
             facts,
             expectations: expectations.table.into(),
+            custom_digest: None,
         }
     }
 
