@@ -326,3 +326,32 @@ fn different_custom_rule_files_are_different_rule_sets() {
         "{stdout}"
     );
 }
+
+#[test]
+fn two_machines_of_one_name_are_not_compared_as_one_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut snap = support::scan::base_snapshot();
+    snap["host"]["machine"] = Value::from("00112233aabbccdd");
+    let old = scan_snapshot(&snap, dir.path(), "old", &["--format", "json"]);
+    // A clone under the same name, with a privileged container the first has not.
+    snap["host"]["machine"] = Value::from("99887766ffeeddcc");
+    snap["containers"][0]["inspect"]["HostConfig"]["Privileged"] = Value::from(true);
+    let new = scan_snapshot(&snap, dir.path(), "new", &["--format", "json"]);
+    assert_eq!(old.report()["run"]["machine"], "00112233aabbccdd");
+    assert_eq!(new.report()["run"]["machine"], "99887766ffeeddcc");
+    let (_, stdout, json) = diff(
+        &dir.path().join("old"),
+        &dir.path().join("new"),
+        &dir.path().join("diff"),
+    );
+    let notes = json["scope_notes"].to_string();
+    assert!(
+        notes.contains("different machines of the same name"),
+        "{notes}\n{stdout}"
+    );
+    assert!(
+        names(&json, "new-failure", "5.5").is_empty(),
+        "another machine's finding is no regression: {stdout}"
+    );
+    assert!(!names(&json, "incomparable", "5.5").is_empty(), "{stdout}");
+}

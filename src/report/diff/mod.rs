@@ -68,6 +68,9 @@ pub struct ScanRef {
     pub file: String,
     /// The scanned host.
     pub hostname: String,
+    /// Which machine it is (`run.machine`), when the report says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
     /// When the scan started.
     pub started_at: DateTime<Utc>,
     /// The benchmark followed.
@@ -228,6 +231,7 @@ pub fn compare(old: &Report, old_file: &str, new: &Report, new_file: &str) -> Di
     let side = |r: &Report, file: &str| ScanRef {
         file: file.to_string(),
         hostname: r.run.hostname.clone(),
+        machine: r.run.machine.clone(),
         started_at: r.run.started_at,
         benchmark: r.benchmark.clone(),
         rules_version: r.tool.rules_version.clone(),
@@ -240,6 +244,16 @@ pub fn compare(old: &Report, old_file: &str, new: &Report, new_file: &str) -> Di
         everything = Some(format!(
             "different hosts ({} and {})",
             o.hostname, n.hostname
+        ));
+    } else if let Some((a, b)) = o
+        .machine
+        .as_ref()
+        .zip(n.machine.as_ref())
+        .filter(|(a, b)| a != b)
+    {
+        everything = Some(format!(
+            "different machines of the same name ({}: machine {a} and machine {b})",
+            o.hostname
         ));
     } else if o.benchmark != n.benchmark {
         everything = Some(format!(
