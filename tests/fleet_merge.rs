@@ -369,6 +369,34 @@ fn all_runs_keeps_every_report_and_nothing_readable_is_an_error() {
     );
 }
 
+#[test]
+fn a_newest_report_cut_short_gives_way_to_the_hosts_earlier_one() {
+    let inputs = Inputs::new([None, None, None]);
+    // web-01's newest report was cut short (a full disk): its head reads, the rest does not.
+    let newest = inputs.path().join("host0/2026-01-02/report.json");
+    let text = std::fs::read(&newest).unwrap();
+    std::fs::write(&newest, &text[..text.len() / 2]).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (code, stderr) = merge(&[inputs.path().to_path_buf()], out.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let fleet = read_fleet(out.path());
+    let web = fleet
+        .hosts
+        .iter()
+        .find(|h| h.hostname == "web-01")
+        .expect("web-01 stays on the page");
+    assert!(web.source.contains("2025-12-01"), "{}", web.source);
+    assert!(
+        fleet
+            .skipped
+            .iter()
+            .any(|s| s.path == newest.display().to_string()),
+        "{:?}",
+        fleet.skipped
+    );
+    assert!(fleet.superseded.is_empty(), "{:?}", fleet.superseded);
+}
+
 /// The address of the drill-down link to a host's report.html in `page` (as the browser reads
 /// it: entities and percent-escapes decoded).
 fn page_links(page: &str) -> Vec<String> {

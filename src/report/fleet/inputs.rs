@@ -116,6 +116,10 @@ pub struct Chosen {
     pub started_at: DateTime<Utc>,
     /// Its sections (`1`, …, `BW`).
     pub sections: Vec<String>,
+    /// The host's earlier reports this one supersedes, newest first: read in its place, in
+    /// this order, when it cannot be read in full (a report cut short by a full disk must not
+    /// take its host off the page).
+    pub earlier: Vec<PathBuf>,
 }
 
 /// What [`choose`] found.
@@ -191,9 +195,10 @@ pub fn choose(files: &[PathBuf], all_runs: bool) -> Selection {
     for (_, mut runs) in by_host {
         runs.sort_by(|a, b| (a.started_at, &a.path).cmp(&(b.started_at, &b.path)));
         if !all_runs {
-            let newest = runs.pop().expect("a host has at least one report");
+            let mut newest = runs.pop().expect("a host has at least one report");
+            newest.earlier = runs.drain(..).rev().map(|r| r.path).collect();
             sel.superseded
-                .extend(runs.drain(..).map(|r| r.path.display().to_string()));
+                .extend(newest.earlier.iter().map(|p| p.display().to_string()));
             runs.push(newest);
         }
         sel.chosen.extend(runs);
@@ -223,6 +228,7 @@ fn read_head(path: &Path) -> Result<Chosen, ReportFileError> {
         machine: head.run.machine,
         started_at: head.run.started_at,
         sections: head.summary.sections.into_keys().collect(),
+        earlier: Vec::new(),
     })
 }
 

@@ -178,8 +178,8 @@ fn junit_suite(
 enum HostDone {
     /// Merged: its summary and its parts of the fleet documents.
     Merged(Box<HostParts>),
-    /// Not readable as a report.
-    Skipped(SkippedInput),
+    /// Not readable as a report (nor any earlier report of its host).
+    Skipped(Vec<SkippedInput>),
 }
 
 /// One host's summary and parts.
@@ -191,6 +191,11 @@ struct HostParts {
     arf: Option<(String, String, String, String)>,
     /// (testsuite, its counts) for JUnit.
     junit: Option<(String, junit::Tally)>,
+    /// Newer reports of the host that could not be read, when an earlier one was read in
+    /// their place.
+    unread: Vec<SkippedInput>,
+    /// The earlier report read in the chosen one's place, when one was.
+    read_instead: Option<String>,
 }
 
 /// The Benchmark fragment of each rule set for the fleet ARF's report-requests, taken from
@@ -246,22 +251,32 @@ fn fold_host(
     buf: &mut Vec<u8>,
 ) -> Result<HostDone, ReportError> {
     let wants = |f: FleetFormat| req.formats.contains(&f);
-    let report = match read_report(&c.path, buf) {
-        Ok(r) => r,
-        Err(reason) => {
-            return Ok(HostDone::Skipped(SkippedInput {
-                path: c.path.display().to_string(),
+    // The newest report of the host, else the newest earlier one that reads.
+    let mut unread = Vec::new();
+    let mut read = None;
+    for path in std::iter::once(&c.path).chain(&c.earlier) {
+        match read_report(path, buf) {
+            Ok(r) => {
+                read = Some((path, r));
+                break;
+            }
+            Err(reason) => unread.push(SkippedInput {
+                path: path.display().to_string(),
                 reason: reason.to_string(),
-            }))
+            }),
         }
+    }
+    let Some((path, report)) = read else {
+        return Ok(HostDone::Skipped(unread));
     };
-    let html = c.path.with_file_name("report.html");
+    let read_instead = (path != &c.path).then(|| path.display().to_string());
+    let html = path.with_file_name("report.html");
     let html = html.is_file().then_some(html);
     let html_href = html.as_deref().map(|p| relative_href(req.output, p));
     let host = FleetHost::of(
         &report,
         key,
-        c.path.display().to_string(),
+        path.display().to_string(),
         html.map(|p| p.display().to_string()),
     );
     // Made once for the three XML formats that show them, and only for them.
@@ -298,6 +313,8 @@ fn fold_host(
         html_href,
         arf,
         junit,
+        unread,
+        read_instead,
     })))
 }
 
@@ -307,7 +324,7 @@ pub fn merge(req: &MergeRequest) -> Result<Merged, ReportError> {
     let Selection {
         chosen,
         mut skipped,
-        superseded,
+        mut superseded,
     } = inputs::choose(&files, req.all_runs);
     let wants = |f: FleetFormat| req.formats.contains(&f);
     let folder = |path: &Path| {
@@ -416,11 +433,15 @@ pub fn merge(req: &MergeRequest) -> Result<Merged, ReportError> {
                 }
                 let done = match done? {
                     HostDone::Skipped(s) => {
-                        skipped.push(s);
+                        skipped.extend(s);
                         continue;
                     }
                     HostDone::Merged(d) => d,
                 };
+                skipped.extend(done.unread.iter().cloned());
+                if let Some(instead) = &done.read_instead {
+                    superseded.retain(|p| p != instead);
+                }
                 if let Some((asset_id, asset, report_id, result)) = done.arf {
                     let next_id = format!("collection{}", request_ids.len() + 1);
                     let request = request_ids
