@@ -690,7 +690,11 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(Fatal(msg)) => {
-            eprintln!("bollwerk: error: {msg}");
+            // Messages name files and quote rule files: shown, never obeyed by the terminal.
+            eprintln!(
+                "bollwerk: error: {}",
+                report::terminal::sanitize_lines(&msg.to_string())
+            );
             ExitCode::from(2)
         }
     }
@@ -1238,7 +1242,7 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
         RulesCommand::List { rules } => {
             let set = load_rules(&rules)?;
             for line in rules_table(&set, LIST_WIDTH) {
-                outln!("{line}");
+                outln!("{}", report::terminal::sanitize(&line));
             }
             Ok(())
         }
@@ -1260,7 +1264,9 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
             let r = set
                 .lookup(&id)
                 .ok_or_else(|| format!("no rule with id '{id}' (see `bollwerk rules list`)"))?;
-            outln!("{} {}", r.id, r.title);
+            // Rule files are text from whoever wrote them: shown, never obeyed by the terminal.
+            let clean = report::terminal::sanitize_lines;
+            outln!("{} {}", clean(&r.id), clean(&r.title));
             // The keys and words of the rule files, so that what is shown can be searched for
             // in checks/ and written into a rule of one's own.
             if !r.benchmarks.is_empty() {
@@ -1273,20 +1279,20 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
             if r.check.is_none() {
                 outln!("(no check: a person decides, the result is notchecked)");
             }
-            outln!("defined at {}", r.origin);
+            outln!("defined at {}", clean(&r.origin.to_string()));
             outln!(
                 "\nDescription\n{}\n\nRationale\n{}",
-                r.description,
-                r.rationale
+                clean(&r.description),
+                clean(&r.rationale)
             );
             if let Some(i) = &r.impact {
-                outln!("\nImpact\n{i}");
+                outln!("\nImpact\n{}", clean(i));
             }
-            outln!("\nRemediation\n{}", r.remediation);
+            outln!("\nRemediation\n{}", clean(&r.remediation));
             if !r.references.is_empty() {
                 outln!("\nReferences");
                 for x in &r.references {
-                    outln!("  {x}");
+                    outln!("  {}", clean(x));
                 }
             }
             Ok(())

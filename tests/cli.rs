@@ -202,6 +202,37 @@ fn rule_files_linked_in_are_loaded_and_one_that_is_no_file_is_named() {
 }
 
 #[test]
+fn rule_file_text_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("local.toml"),
+        "[[rule]]\nid = \"BW-ESC-1\"\ntitle = \"clear \\u001b[2J screen\"\ndescription = \"d\\u001b]0;owned\\u0007\"\nrationale = \"r\"\nremediation = \"m\"\nlevel = 1\nassessment = \"automated\"\nseverity = \"low\"\nscope = \"daemon\"\ncheck = { fact = \"daemon.settings.icc\", equals = false }\n",
+    )
+    .unwrap();
+    let checks = dir.path().to_str().unwrap();
+    for args in [
+        vec!["rules", "show", "BW-ESC-1", "--checks", checks],
+        vec!["rules", "list", "--checks", checks],
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{args:?}: {out:?}"
+        );
+    }
+    let (_, out, _) = run(&["rules", "show", "BW-ESC-1", "--checks", checks]);
+    assert!(out.contains("clear \\u{1b}[2J screen"), "{out}");
+    // A rule file whose name holds an escape, named in an error.
+    let bad = dir.path().join("b\u{1b}[31mx.toml");
+    std::fs::write(&bad, "[[rule]]\nid = 5\n").unwrap();
+    let (code, _, err) = run(&["rules", "list", "--checks", checks]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    assert!(err.contains("b\\u{1b}[31mx.toml"), "{err}");
+}
+
+#[test]
 fn fail_on_sets_the_threshold_and_errors_exit_3() {
     let tree = HostTree::new();
     // dockerd's flags known: without them the TLS file rules (3.9-3.14) are errors.
