@@ -355,3 +355,41 @@ fn two_machines_of_one_name_are_not_compared_as_one_host() {
     );
     assert!(!names(&json, "incomparable", "5.5").is_empty(), "{stdout}");
 }
+
+#[test]
+fn the_summary_leads_with_regressions_and_a_swapped_pair_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut snap = support::scan::base_snapshot();
+    snap["started_at"] = Value::from("2026-11-28T09:00:00Z");
+    scan_snapshot(&snap, dir.path(), "old", &["--format", "json"]);
+    // A day later a container is privileged.
+    snap["started_at"] = Value::from("2026-11-29T09:00:00Z");
+    snap["containers"][0]["inspect"]["HostConfig"]["Privileged"] = Value::from(true);
+    scan_snapshot(&snap, dir.path(), "new", &["--format", "json"]);
+    let (code, stdout, json) = diff(
+        &dir.path().join("old"),
+        &dir.path().join("new"),
+        &dir.path().join("diff"),
+    );
+    assert_eq!(code, 1, "{stdout}");
+    let regressions = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "new-failure")
+        .count();
+    assert!(regressions > 0, "{stdout}");
+    let plural = if regressions == 1 { "" } else { "s" };
+    assert!(
+        stdout.contains(&format!("{regressions} regression{plural}: ")),
+        "{stdout}"
+    );
+    // Given the wrong way round, the fixes it shows are named as suspect.
+    let (_, stdout, json) = diff(
+        &dir.path().join("new"),
+        &dir.path().join("old"),
+        &dir.path().join("swapped"),
+    );
+    let notes = json["scope_notes"].to_string();
+    assert!(notes.contains("wrong way round"), "{notes}\n{stdout}");
+}

@@ -267,6 +267,14 @@ pub fn compare(old: &Report, old_file: &str, new: &Report, new_file: &str) -> Di
         ));
     }
     notes.extend(everything.clone());
+    if o.started_at > n.started_at {
+        // New failures would read as fixes: the reader should look at the order first.
+        notes.push(format!(
+            "the old report's scan ({}) is later than the new one's ({}): are the two files given the wrong way round?",
+            o.started_at.format("%Y-%m-%d %H:%M UTC"),
+            n.started_at.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
     let containers_differ = (o.all_containers != n.all_containers).then(|| {
         let (with, without) = if n.all_containers {
             ("new", "old")

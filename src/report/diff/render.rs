@@ -78,8 +78,21 @@ pub fn terminal(d: &Diff) -> String {
     out
 }
 
-/// `3 new failures, 1 resolved, …` (kinds with changes only), or `no changes`.
+/// `3 new failures, 1 resolved, …` (kinds with changes only), or `no changes`; led by the
+/// regressions (`2 regressions (1 new error): …`) when there are any, as the exit code is.
 pub fn summary_line(d: &Diff) -> String {
+    let regressions = d.changes.iter().filter(|c| c.is_regression()).count();
+    let errors = d
+        .changes
+        .iter()
+        .filter(|c| c.is_regression() && c.new_status == Some(Status::Error))
+        .count();
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    let lead = match (regressions, errors) {
+        (0, _) => String::new(),
+        (r, 0) => format!("{r} regression{}: ", s(r)),
+        (r, e) => format!("{r} regression{} ({e} new error{}): ", s(r), s(e)),
+    };
     let parts: Vec<String> = ChangeKind::ALL
         .iter()
         .filter_map(|k| {
@@ -90,7 +103,7 @@ pub fn summary_line(d: &Diff) -> String {
     if parts.is_empty() {
         "no changes".into()
     } else {
-        parts.join(", ")
+        format!("{lead}{}", parts.join(", "))
     }
 }
 
