@@ -369,3 +369,36 @@ fn a_daemon_json_value_dockerd_would_refuse_is_an_error_not_a_setting() {
         );
     }
 }
+
+#[test]
+fn a_docker_root_is_known_from_docker_info_and_unknown_when_it_fails() {
+    // No dockerd in the tree's /proc: only docker info tells the Docker root.
+    let judged = |faults: Vec<Rule>| {
+        let fake = FakeDaemon::start(faults);
+        let tree = HostTree::new();
+        let (url, root) = (fake.url(), tree.root_arg());
+        let out = tempfile::tempdir().unwrap();
+        let args = [
+            "scan",
+            "--docker-host",
+            &url,
+            "--host-root",
+            &root,
+            "--include",
+            "1.1.1",
+        ];
+        let r = bollwerk(&args, out.path());
+        let rule = r.rule("1.1.1").clone();
+        (
+            rule["status"].as_str().unwrap().to_string(),
+            rule["message"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    // Answered: the recorded daemon's root lies on the tree's root file system.
+    let (status, message) = judged(Vec::new());
+    assert_eq!(status, "fail", "{message}");
+    // /info fails: the root the host part first located with is not known to be dockerd's.
+    let (status, message) = judged(fault("/info", Fault::Status(500)));
+    assert_eq!(status, "error", "{message}");
+    assert!(message.contains("data-root"), "{message}");
+}

@@ -221,14 +221,19 @@ fn a_daemon_json_that_stops_answering_ends_in_errors_at_the_deadline() {
     let d = PrivateDaemon::start(json!({}));
     let tree = HostTree::new();
     std::fs::remove_file(tree.path("etc/docker/daemon.json")).expect("rm daemon.json");
-    let Some((_source, mount)) = mounted_file(&tree, "etc/docker", "daemon.json", "{}\n") else {
+    // icc is named in the file: with no dockerd in the tree's /proc (its flags unknown) and no
+    // default bridge to report it (the private daemon runs with "bridge": "none"), only the
+    // file tells it.
+    let Some((_source, mount)) =
+        mounted_file(&tree, "etc/docker", "daemon.json", "{\"icc\": true}\n")
+    else {
         return;
     };
     let out = tempfile::tempdir().expect("tempdir");
 
-    // Answering, daemon.json is read: root owns it and only root writes it; it does not turn
-    // inter-container communication off (no dockerd in the tree's /proc: its settings are
-    // the file's and docker info's).
+    // Answering, daemon.json is read: root owns it and only root writes it; it leaves
+    // inter-container communication on (no dockerd in the tree's /proc: its settings are the
+    // file's and docker info's).
     let answering = scan_of(
         &tree,
         &d.socket_url(),

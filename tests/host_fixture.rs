@@ -679,3 +679,19 @@ fn an_owner_whose_names_cannot_be_read_is_an_error_not_a_wrong_owner() {
     // The mode does not rest on names.
     r.expect("3.18", "pass");
 }
+
+#[test]
+fn a_docker_root_that_no_flag_and_no_daemon_tells_is_an_error() {
+    // No dockerd in the tree's /proc (its flags unknown) and no daemon to ask: a --data-root
+    // flag may put the root anywhere, so /var/lib/docker's own mount proves nothing.
+    let tree = HostTree::new();
+    tree.mountinfo(true);
+    let (_o, r) = scan(&tree, &["--include", "1.1.1"]);
+    r.expect("1.1.1", "error");
+    let msg = r.rule("1.1.1")["message"].as_str().unwrap();
+    assert!(msg.contains("data-root"), "{msg}");
+    // dockerd's flags read: its default stands.
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
+    let (_o, r) = scan(&tree, &["--include", "1.1.1"]);
+    r.expect("1.1.1", "pass");
+}

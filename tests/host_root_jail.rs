@@ -214,6 +214,12 @@ fn link_chains_at_daemon_json_and_certs_d_read_nothing_outside_the_root() {
 fn a_proc_symlink_does_not_lead_to_the_scanners_proc() {
     for target in ["/proc", "../../../../../../proc"] {
         let tree = HostTree::new();
+        // The Docker root named where no flag can change it: its mount is then looked up.
+        tree.write(
+            "etc/docker/daemon.json",
+            "{\"data-root\": \"/var/lib/docker\"}\n",
+            0o644,
+        );
         fs::remove_dir_all(tree.path("proc")).unwrap();
         std::os::unix::fs::symlink(target, tree.path("proc")).unwrap();
         let out = tempfile::tempdir().unwrap();

@@ -393,27 +393,36 @@ const REPORTED_IN_FORCE: [(&str, &str, KindOf); 3] = [
     ("storage-driver", "Driver", Value::is_string),
 ];
 
-/// Corrects `settings` with what the running daemon reports in `docker info`.
-pub fn apply_info(settings: &mut BTreeMap<String, Sourced>, info: &Value) {
+/// Corrects `settings` with what the running daemon reports in `docker info`; returns the
+/// settings it found reported there (in force whatever configures them).
+pub fn apply_info(settings: &mut BTreeMap<String, Sourced>, info: &Value) -> Vec<&'static str> {
+    let mut reported = Vec::new();
     if let Some(debug) = info.get("Debug").and_then(Value::as_bool) {
         let said = "docker info Debug";
         correct_to_in_force(settings, "debug", said, json!(debug), json!(false));
+        reported.push("debug");
     }
     if let Some(insecure) = info.get("RegistryConfig").and_then(insecure_in_force) {
         apply_insecure_registries(settings, insecure);
+        reported.push("insecure-registries");
     }
     for (key, field, reports) in REPORTED_IN_FORCE {
         if let Some(value) = info.get(field).filter(|v| reports(v)) {
             let source = format!("docker info {field}");
             let value = value.clone();
             settings.insert(key.into(), Sourced { value, source });
+            reported.push(key);
         }
     }
     if let Some(opts) = info.get("SecurityOptions").and_then(Value::as_array) {
         let names: Vec<&str> = opts.iter().filter_map(Value::as_str).collect();
-        apply_seccomp_profile(settings, &names);
+        if apply_seccomp_profile(settings, &names) {
+            reported.push("seccomp-profile");
+        }
         apply_userns(settings, &names);
+        reported.push("userns-remap");
     }
+    reported
 }
 
 /// Corrects `insecure-registries` to those `docker info` names (`insecure`), unless they are
@@ -442,7 +451,7 @@ fn apply_insecure_registries(settings: &mut BTreeMap<String, Sourced>, insecure:
 /// Corrects `seccomp-profile` by `docker info`'s security options (`names`):
 /// `name=seccomp,profile=default` (Docker's built-in one), `unconfined` or the file dockerd
 /// read at start.
-fn apply_seccomp_profile(settings: &mut BTreeMap<String, Sourced>, names: &[&str]) {
+fn apply_seccomp_profile(settings: &mut BTreeMap<String, Sourced>, names: &[&str]) -> bool {
     let profile = names.iter().find_map(|o| {
         let mut fields = o.split(',');
         (fields.next() == Some("name=seccomp"))
@@ -457,6 +466,7 @@ fn apply_seccomp_profile(settings: &mut BTreeMap<String, Sourced>, names: &[&str
         let said = "docker info SecurityOptions name=seccomp";
         correct_to_in_force(settings, "seccomp-profile", said, in_force, Value::Null);
     }
+    profile.is_some()
 }
 
 /// Sets `userns-remap` by whether `docker info`'s security options (`names`) list
@@ -498,7 +508,7 @@ fn apply_userns(settings: &mut BTreeMap<String, Sourced>, names: &[&str]) {
 /// then in force (`com.docker.network.bridge.enable_icc`): daemon.json may have been edited
 /// since without a restart. Left as configured when the two agree, or when there is no default
 /// bridge (`"bridge": "none"`).
-pub fn apply_networks(settings: &mut BTreeMap<String, Sourced>, networks: &[Value]) {
+pub fn apply_networks(settings: &mut BTreeMap<String, Sourced>, networks: &[Value]) -> bool {
     const KEY: &str = "com.docker.network.bridge.enable_icc";
     let Some(in_force) = networks
         .iter()
@@ -506,11 +516,12 @@ pub fn apply_networks(settings: &mut BTreeMap<String, Sourced>, networks: &[Valu
         .and_then(|n| n["Options"][KEY].as_str())
         .and_then(|v| v.parse::<bool>().ok())
     else {
-        return;
+        return false;
     };
     let said = format!("docker network inspect bridge: {KEY}={in_force}");
     // dockerd's default is on.
     correct_to_in_force(settings, "icc", &said, json!(in_force), json!(true));
+    true
 }
 
 /// Merges defaults, file and flags (later wins), then works out the defaults dockerd derives

@@ -162,7 +162,14 @@ struct Asked {
 
 /// What the host files' reader brings back: the basics, the located part, and the daemon
 /// settings that located it.
-type HostFilesRead = (HostPart, Placed, BTreeMap<String, crate::snapshot::Sourced>);
+/// The host's basics, its located part, and the daemon settings that located it with those
+/// of them that were not known then.
+type HostFilesRead = (
+    HostPart,
+    Placed,
+    BTreeMap<String, crate::snapshot::Sourced>,
+    BTreeMap<String, String>,
+);
 
 /// The readers of running containers' /proc, cgroup files and network namespaces, under way.
 struct ContainerReaders {
@@ -490,7 +497,7 @@ impl<'a> Collection<'a> {
             let basics = read_host_basics(&host, &opts, &plan, early_daemon.process.as_ref());
             let mut daemon = early_daemon;
             if let Ok(Some(info)) = info_rx.blocking_recv() {
-                daemon_config::apply_info(&mut daemon.settings, &info);
+                let _ = daemon_config::apply_info(&mut daemon.settings, &info);
             }
             let view = DaemonView {
                 daemon: &daemon,
@@ -498,7 +505,7 @@ impl<'a> Collection<'a> {
                 environment: &environment,
             };
             let placed = read_host_placed(&host, &opts, &plan, &view);
-            (basics, placed, daemon.settings)
+            (basics, placed, daemon.settings, unknown)
         })
     }
 
@@ -611,7 +618,8 @@ impl<'a> Collection<'a> {
 
     /// The daemon's answers and the host's part into the snapshot. The host's located part
     /// is read again if the daemon's settings turned out different from those that located
-    /// it (or if it could not be read); returns what was read of containers meanwhile.
+    /// it, or known where they were not (or not where they were), or if it could not be read;
+    /// returns what was read of containers meanwhile.
     fn assemble(
         &mut self,
         answers: Result<docker::DaemonAnswers, DaemonError>,
@@ -632,15 +640,20 @@ impl<'a> Collection<'a> {
         // What is read again is read by the deadline too.
         let mut located_too_early = false;
         let read = match host.part {
-            Ok((basics, placed, used)) if used == daemon.settings => Ok((basics, placed)),
-            Ok((basics, placed, _)) if tokio::time::Instant::now() >= self.end() => {
+            // Located with the settings in force, known and unknown alike: kept.
+            Ok((basics, placed, used, used_unknown))
+                if used == daemon.settings && used_unknown == unknown =>
+            {
+                Ok((basics, placed))
+            }
+            Ok((basics, placed, _, _)) if tokio::time::Instant::now() >= self.end() => {
                 // The daemon's final settings came too late to locate the files again: what
                 // the earlier ones located may be other files, so it is an error below; what
                 // does not depend on them is kept.
                 located_too_early = true;
                 Ok((basics, placed))
             }
-            Ok((basics, _, _)) => self
+            Ok((basics, _, _, _)) => self
                 .in_time(HOST_FILES, move || {
                     let view = DaemonView {
                         daemon: &daemon,
@@ -1109,17 +1122,30 @@ fn flag_defaults_unknown(snap: &mut Snapshot, why: &str) {
         .daemon
         .settings
         .iter()
-        .filter(|(key, s)| {
-            s.source == daemon_config::DEFAULT_SOURCE && !daemon_config::reported_in_force(key)
-        })
+        .filter(|(_, s)| s.source == daemon_config::DEFAULT_SOURCE)
         .map(|(key, _)| key.clone())
         .collect();
     for key in unknown {
+        // Those the daemon reports in force are known again once it does ([`apply_answers`]).
         snap.error(
             format!("daemon.settings.{key}"),
-            format!("dockerd's flags could not be read ({why}): a flag may set {key}, so dockerd's default is not known to be in force"),
+            format!("{FLAGS_UNREAD} ({why}): a flag may set {key}, so dockerd's default is not known to be in force"),
         );
     }
+}
+
+/// How [`flag_defaults_unknown`]'s errors begin.
+const FLAGS_UNREAD: &str = "dockerd's flags could not be read";
+
+/// Drops [`flag_defaults_unknown`]'s errors on `keys`: the daemon reported them in force.
+fn known_from_the_daemon(snap: &mut Snapshot, keys: &[&str]) {
+    snap.errors.retain(|e| {
+        let reported = e
+            .fact
+            .strip_prefix("daemon.settings.")
+            .is_some_and(|k| keys.contains(&k));
+        !(reported && e.message.starts_with(FLAGS_UNREAD))
+    });
 }
 
 /// Host facts that do not depend on the daemon's settings, and the errors met reading them.
@@ -1288,7 +1314,8 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Dae
     snap.daemon.reachable = true;
     snap.daemon.version = a.version;
     if let Some(info) = &a.info {
-        daemon_config::apply_info(&mut snap.daemon.settings, info);
+        let reported = daemon_config::apply_info(&mut snap.daemon.settings, info);
+        known_from_the_daemon(snap, &reported);
         snap.daemon.swarm_state = info
             .pointer("/Swarm/LocalNodeState")
             .and_then(Value::as_str)
@@ -1296,7 +1323,9 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Dae
     }
     snap.daemon.info = a.info;
     snap.daemon.server = server::identify(snap.daemon.version.as_ref(), snap.daemon.info.as_ref());
-    daemon_config::apply_networks(&mut snap.daemon.settings, &a.networks);
+    if daemon_config::apply_networks(&mut snap.daemon.settings, &a.networks) {
+        known_from_the_daemon(snap, &["icc"]);
+    }
     if snap.daemon.server.as_ref().is_some_and(|s| !s.dockerd) {
         // dockerd's defaults, daemon.json and flags describe no daemon behind this API, nor
         // do the errors met reading them.
