@@ -187,17 +187,13 @@ pub fn build(inputs: &[PathBuf], hosts: &[String]) -> Result<History, ReportErro
     });
     outcomes.sort_by_key(|(i, _)| *i);
     let mut skipped = Vec::new();
-    // A host is its name and its machine (see `HostHistory::machine`).
-    let mut by_host: BTreeMap<(String, Option<String>), Vec<Read>> = BTreeMap::new();
+    let mut reads = Vec::new();
     for (i, outcome) in outcomes {
         let file = files[i].display().to_string();
         match outcome {
             Ok(light) => {
                 if hosts.is_empty() || hosts.contains(&light.run.hostname) {
-                    by_host
-                        .entry((light.run.hostname.clone(), light.run.machine.clone()))
-                        .or_default()
-                        .push(Read { file, light });
+                    reads.push(Read { file, light });
                 }
             }
             Err(reason) => skipped.push(SkippedInput {
@@ -205,6 +201,16 @@ pub fn build(inputs: &[PathBuf], hosts: &[String]) -> Result<History, ReportErro
                 reason: reason.to_string(),
             }),
         }
+    }
+    // A host is its name and its machine (see `HostHistory::machine`, and
+    // [`crate::report::hosts_of`] for reports that do not name their machine).
+    let ids: Vec<_> = reads
+        .iter()
+        .map(|r| (r.light.run.hostname.clone(), r.light.run.machine.clone()))
+        .collect();
+    let mut by_host: BTreeMap<(String, Option<String>), Vec<Read>> = BTreeMap::new();
+    for (host, read) in crate::report::hosts_of(&ids).into_iter().zip(reads) {
+        by_host.entry(host).or_default().push(read);
     }
     if by_host.is_empty() {
         let why = if hosts.is_empty() {

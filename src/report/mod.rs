@@ -587,6 +587,30 @@ pub(crate) fn md_escape(text: &str) -> String {
 
 /// Whether host text holds characters a terminal would act on or hide (controls, direction
 /// overrides): such text is not written where a person would paste or load it.
+/// The host each report is of, for grouping reports by host: its name and machine
+/// (`run.machine`). A report that does not name its machine (written before reports did) is
+/// of the one machine its name's other reports name, when they name just one; else it stays
+/// apart. Two different machines of one name are never one host.
+pub(crate) fn hosts_of(reports: &[(String, Option<String>)]) -> Vec<(String, Option<String>)> {
+    let mut machines: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for (name, machine) in reports {
+        if let Some(m) = machine {
+            machines.entry(name).or_default().insert(m);
+        }
+    }
+    reports
+        .iter()
+        .map(|(name, machine)| {
+            let only = machines
+                .get(name.as_str())
+                .filter(|m| m.len() == 1)
+                .and_then(|m| m.iter().next())
+                .map(|m| m.to_string());
+            (name.clone(), machine.clone().or(only))
+        })
+        .collect()
+}
+
 pub(crate) fn has_control(text: &str) -> bool {
     text.chars()
         .any(|c| c.is_control() || is_invisible_format(c))
@@ -609,6 +633,32 @@ pub(crate) fn is_invisible_format(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_report_without_its_machine_is_of_the_one_machine_of_its_name() {
+        let id = |name: &str, m: Option<&str>| (name.to_string(), m.map(String::from));
+        let reports = [
+            id("web", None),
+            id("web", Some("aa")),
+            id("db", None),
+            id("db", Some("bb")),
+            id("db", Some("cc")),
+            id("cache", None),
+        ];
+        assert_eq!(
+            super::hosts_of(&reports),
+            [
+                // Written before reports named their machine: web's one machine.
+                id("web", Some("aa")),
+                id("web", Some("aa")),
+                // Two machines are called db: which one is not known, so it stays apart.
+                id("db", None),
+                id("db", Some("bb")),
+                id("db", Some("cc")),
+                id("cache", None),
+            ]
+        );
+    }
+
     use super::*;
     use crate::rules::result::Tested;
 

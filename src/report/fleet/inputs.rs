@@ -177,20 +177,25 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputsError> {
 /// Reads the head of each file and chooses the reports to merge.
 pub fn choose(files: &[PathBuf], all_runs: bool) -> Selection {
     let mut sel = Selection::default();
-    // A host is its name and its machine: two machines of one name are two hosts (a report
-    // that does not name its machine, written before reports did, is a host of its own).
-    let mut by_host: BTreeMap<(String, Option<String>), Vec<Chosen>> = BTreeMap::new();
+    let mut heads = Vec::new();
     for path in files {
         match read_head(path) {
-            Ok(head) => by_host
-                .entry((head.hostname.clone(), head.machine.clone()))
-                .or_default()
-                .push(head),
+            Ok(head) => heads.push(head),
             Err(reason) => sel.skipped.push(SkippedInput {
                 path: path.display().to_string(),
                 reason: reason.to_string(),
             }),
         }
+    }
+    // A host is its name and its machine: two machines of one name are two hosts
+    // ([`crate::report::hosts_of`]).
+    let ids: Vec<_> = heads
+        .iter()
+        .map(|h| (h.hostname.clone(), h.machine.clone()))
+        .collect();
+    let mut by_host: BTreeMap<(String, Option<String>), Vec<Chosen>> = BTreeMap::new();
+    for (host, head) in crate::report::hosts_of(&ids).into_iter().zip(heads) {
+        by_host.entry(host).or_default().push(head);
     }
     for (_, mut runs) in by_host {
         runs.sort_by(|a, b| (a.started_at, &a.path).cmp(&(b.started_at, &b.path)));
