@@ -76,6 +76,12 @@ pub fn misshapen(from_file: &BTreeMap<String, Sourced>) -> Vec<(String, String)>
                 v.as_array().is_some_and(|l| l.iter().all(Value::is_string)),
                 "a list of strings",
             ),
+            // dockerd reads log-opts as text by name (`"max-file": 3` is refused).
+            Kind::Map if key == "log-opts" => (
+                v.as_object()
+                    .is_some_and(|m| m.values().all(Value::is_string)),
+                "an object of strings",
+            ),
             Kind::Map => (v.is_object(), "an object"),
         };
         if !fits && !v.is_null() {
@@ -868,7 +874,7 @@ mod tests {
 
     #[test]
     fn values_of_a_shape_dockerd_refuses_are_named_with_their_line() {
-        let text = "{\"hosts\": \"unix:///srv/api.sock\",\n\"icc\": false,\n\"labels\": [\"a\", 1],\n\"log-opts\": [],\n\"bip\": null,\n\"no-such-key\": 5}\n";
+        let text = "{\"hosts\": \"unix:///srv/api.sock\",\n\"icc\": false,\n\"labels\": [\"a\", 1],\n\"log-opts\": {\"max-file\": 3},\n\"bip\": null,\n\"no-such-key\": 5}\n";
         let parsed = parse_daemon_json("/etc/docker/daemon.json", text).unwrap();
         let found = misshapen(&parsed);
         let keys: Vec<&str> = found.iter().map(|(k, _)| k.as_str()).collect();
