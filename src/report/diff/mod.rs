@@ -54,6 +54,10 @@ pub struct Diff {
     pub new: ScanRef,
     /// Why whole parts of the scans cannot be compared (different hosts, rule sets, `--all`).
     pub scope_notes: Vec<String>,
+    /// Set when the "old" report's scan is later than the "new" one's: the reports may have
+    /// been given the wrong way round, and the fixes shown then be new failures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_warning: Option<String>,
     /// Counts per kind of change.
     pub counts: BTreeMap<ChangeKind, usize>,
     /// Every change, most serious first (by kind, then severity, then rule id and instance).
@@ -208,6 +212,11 @@ pub struct EvidenceChange {
 }
 
 impl Diff {
+    /// What a reader is told before the changes: the scope notes, then the order warning.
+    pub fn notes(&self) -> impl Iterator<Item = &String> {
+        self.scope_notes.iter().chain(&self.order_warning)
+    }
+
     /// Whether the new scan regressed: new failures, or changes to `error`.
     pub fn has_regressions(&self) -> bool {
         self.changes.iter().any(Change::is_regression)
@@ -267,14 +276,14 @@ pub fn compare(old: &Report, old_file: &str, new: &Report, new_file: &str) -> Di
         ));
     }
     notes.extend(everything.clone());
-    if o.started_at > n.started_at {
-        // New failures would read as fixes: the reader should look at the order first.
-        notes.push(format!(
+    // New failures would read as fixes: the reader should look at the order first.
+    let order_warning = (o.started_at > n.started_at).then(|| {
+        format!(
             "the old report's scan ({}) is later than the new one's ({}): are the two files given the wrong way round?",
             o.started_at.format("%Y-%m-%d %H:%M UTC"),
             n.started_at.format("%Y-%m-%d %H:%M UTC")
-        ));
-    }
+        )
+    });
     let containers_differ = (o.all_containers != n.all_containers).then(|| {
         let (with, without) = if n.all_containers {
             ("new", "old")
@@ -345,6 +354,7 @@ pub fn compare(old: &Report, old_file: &str, new: &Report, new_file: &str) -> Di
         old: o,
         new: n,
         scope_notes: notes,
+        order_warning,
         counts,
         changes,
     }

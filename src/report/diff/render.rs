@@ -57,7 +57,7 @@ pub fn terminal(d: &Diff) -> String {
         crate::report::terminal::sanitize(&d.new.hostname),
         d.new.started_at.format("%Y-%m-%d %H:%M UTC"),
     );
-    for n in &d.scope_notes {
+    for n in d.notes() {
         out.push_str(&format!("note: {}\n", crate::report::terminal::sanitize(n)));
     }
     out.push_str(&summary_line(d));
@@ -119,7 +119,7 @@ pub fn markdown(d: &Diff) -> String {
         d.new.started_at.format("%Y-%m-%d %H:%M UTC"),
         summary_line(d),
     );
-    for n in &d.scope_notes {
+    for n in d.notes() {
         out.push_str(&format!("\n> Note: {}\n", md(n)));
     }
     for kind in ChangeKind::ALL {
@@ -162,7 +162,7 @@ pub fn html(d: &Diff) -> Result<String, crate::report::error::ReportError> {
         old_time => d.old.started_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         new_time => d.new.started_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         summary => summary_line(d),
-        notes => minijinja::Value::from_serialize(&d.scope_notes),
+        notes => minijinja::Value::from_serialize(d.notes().collect::<Vec<_>>()),
         sections => minijinja::Value::from_serialize(&sections),
         // Our own style sheet, as the CSP's hash allows it: escaping it would block it.
         css => minijinja::Value::from_safe_string(crate::report::html::CSS.to_string()),
