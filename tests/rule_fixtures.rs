@@ -267,7 +267,6 @@ fn judge(rule: &Rule, snap: &Snapshot, params: &Params) -> (Status, Vec<Status>)
     (result.status, instances)
 }
 
-/// Checks one case; returns what went wrong.
 /// Checks one case (`name`: its place in a list of cases, or empty); returns what went wrong.
 fn check_case(
     rule: &Rule,

@@ -1790,14 +1790,6 @@ impl<'f, 'a> Context<'f, 'a> {
                 .map(|r| format!("{} ({})", r.text, r.source))
                 .collect()
         };
-        // Rules on the object that record too little, named when nothing covers it.
-        let too_little: Vec<String> = audit
-            .persistent
-            .iter()
-            .chain(audit.loaded.iter().flatten())
-            .filter(|r| audit_watches(r, &object) && !audit_covers(r, &object))
-            .map(|r| format!("{} ({})", r.text, r.source))
-            .collect();
         let persistent = covering(&audit.persistent);
         let loaded = audit.loaded.as_deref().map(covering);
         // Loaded rules in a kernel whose auditing is off record nothing (`loaded` is empty).
@@ -1840,6 +1832,14 @@ impl<'f, 'a> Context<'f, 'a> {
                 } else {
                     format!(" (a link to {object}, which is what a watch must be on)")
                 };
+                // Rules on the object that record too little, named as nothing covers it.
+                let too_little: Vec<String> = audit
+                    .persistent
+                    .iter()
+                    .chain(audit.loaded.iter().flatten())
+                    .filter(|r| audit_watches(r, &object) && !audit_covers(r, &object))
+                    .map(|r| format!("{} ({})", r.text, r.source))
+                    .collect();
                 let short = if too_little.is_empty() {
                     String::new()
                 } else {
@@ -2118,11 +2118,12 @@ fn audit_watches(r: &AuditRule, target: &str) -> bool {
         .unwrap_or(&r.path)
         .trim_end_matches('/');
     let target = target.trim_end_matches('/');
+    // A recursive rule on `/` (watched "") holds every absolute target.
     target == watched
         || (r.recursive
             && target
                 .strip_prefix(watched)
-                .is_some_and(|rest| rest.starts_with('/') || watched.is_empty()))
+                .is_some_and(|rest| rest.starts_with('/')))
 }
 
 /// Short rendering of a value for messages: at most [`COMPACT_CHARS`] characters, then `…`.
