@@ -188,7 +188,49 @@ pub struct Resolved {
 /// candidate that could not be looked at.
 pub fn resolve(host: &HostFs, name: &str, inputs: &LocationInputs) -> Resolved {
     let (kind, what) = name.split_once(':').unwrap_or((name, ""));
-    let candidates: Vec<String> = match kind {
+    let mut seen = Vec::new();
+    for c in candidates(kind, what, inputs) {
+        if !seen.contains(&c) {
+            seen.push(c);
+        }
+    }
+    let (mut found, mut doubt) = (None, None);
+    for c in &seen {
+        match host.presence(c) {
+            Ok(true) => {
+                found = Some(c.clone());
+                break;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                doubt.get_or_insert_with(|| format!("{c}: {e}"));
+            }
+        }
+    }
+    // A binary is the file that runs: a link on the PATH (`/usr/bin/runc` → the real runc)
+    // is not what an audit watch must be on, nor what the remediation should name.
+    if kind == "bin" {
+        if let Some(Ok(Some(real))) = found.as_deref().map(|f| host.resolved(f)) {
+            found = Some(real);
+        }
+    }
+    if found.is_none() && doubt.is_none() && kind == "bin" {
+        let exe = inputs.dockerd_exe_unread.filter(|_| what == "dockerd");
+        doubt = exe
+            .or(inputs.host_path_unread)
+            .map(|why| format!("{why} (and it is at none of the places looked at)"));
+    }
+    Resolved {
+        found,
+        searched: seen,
+        doubt,
+    }
+}
+
+/// Where a place of `kind` (`bin`, `unit`, …) named `what` may be, in the order looked at
+/// (the table in checks/README.md's "Placeholders").
+fn candidates(kind: &str, what: &str, inputs: &LocationInputs) -> Vec<String> {
+    match kind {
         "bin" => {
             let mut c = Vec::new();
             if what == "dockerd" {
@@ -262,43 +304,6 @@ pub fn resolve(host: &HostFs, name: &str, inputs: &LocationInputs) -> Resolved {
             vec![root.unwrap_or("/var/lib/docker").to_string()]
         }
         _ => Vec::new(),
-    };
-    let mut seen = Vec::new();
-    for c in candidates {
-        if !seen.contains(&c) {
-            seen.push(c);
-        }
-    }
-    let (mut found, mut doubt) = (None, None);
-    for c in &seen {
-        match host.presence(c) {
-            Ok(true) => {
-                found = Some(c.clone());
-                break;
-            }
-            Ok(false) => {}
-            Err(e) => {
-                doubt.get_or_insert_with(|| format!("{c}: {e}"));
-            }
-        }
-    }
-    // A binary is the file that runs: a link on the PATH (`/usr/bin/runc` → the real runc)
-    // is not what an audit watch must be on, nor what the remediation should name.
-    if kind == "bin" {
-        if let Some(Ok(Some(real))) = found.as_deref().map(|f| host.resolved(f)) {
-            found = Some(real);
-        }
-    }
-    if found.is_none() && doubt.is_none() && kind == "bin" {
-        let exe = inputs.dockerd_exe_unread.filter(|_| what == "dockerd");
-        doubt = exe
-            .or(inputs.host_path_unread)
-            .map(|why| format!("{why} (and it is at none of the places looked at)"));
-    }
-    Resolved {
-        found,
-        searched: seen,
-        doubt,
     }
 }
 
