@@ -691,10 +691,7 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(Fatal(msg)) => {
             // Messages name files and quote rule files: shown, never obeyed by the terminal.
-            eprintln!(
-                "bollwerk: error: {}",
-                report::terminal::sanitize_lines(&msg.to_string())
-            );
+            eprintln!("bollwerk: error: {}", report::visible(&msg.to_string()));
             ExitCode::from(2)
         }
     }
@@ -1265,7 +1262,7 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
                 .lookup(&id)
                 .ok_or_else(|| format!("no rule with id '{id}' (see `bollwerk rules list`)"))?;
             // Rule files are text from whoever wrote them: shown, never obeyed by the terminal.
-            let clean = report::terminal::sanitize_lines;
+            let clean = report::visible;
             outln!("{} {}", clean(&r.id), clean(&r.title));
             // The keys and words of the rule files, so that what is shown can be searched for
             // in checks/ and written into a rule of one's own.

@@ -19,6 +19,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
 use super::error::ReportError;
+use super::visible as clean;
 use super::{Counts, Report};
 use crate::rules::model::{Assessment, Scope, Severity};
 use crate::rules::result::{Evidence, InstanceResult, RuleResult};
@@ -453,23 +454,6 @@ fn section_name(id: &str) -> String {
 /// Sort key for sections: numbers in order, then the rest by name.
 fn section_key(id: &str) -> (u64, String) {
     (id.parse().unwrap_or(u64::MAX), id.to_string())
-}
-
-/// Host text made visible: control and invisible format characters (which could hide or
-/// reorder text, see [`super::is_invisible_format`]) are shown as `\u{..}`; newlines and tabs
-/// stay. HTML escaping happens later, in the template.
-fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            let invisible =
-                super::is_invisible_format(c) || (c.is_control() && c != '\n' && c != '\t');
-            if invisible {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// Splits after each `.`, `]` and `/`, so long fact paths can wrap at sensible places.

@@ -616,6 +616,23 @@ pub(crate) fn has_control(text: &str) -> bool {
         .any(|c| c.is_control() || is_invisible_format(c))
 }
 
+/// Host text made visible: control and invisible format characters (which could hide or
+/// reorder text, see [`is_invisible_format`]) are shown as `\u{..}`; newlines and tabs stay.
+/// For texts of several lines: HTML pages (escaped later, in the template) and the terminal's
+/// rule texts and error messages.
+pub(crate) fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let invisible = is_invisible_format(c) || (c.is_control() && c != '\n' && c != '\t');
+            if invisible {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Characters that change how the text around them is shown without being seen: direction
 /// overrides and isolates (a name could show reversed, as in "Trojan Source"), zero-width
 /// characters, line and paragraph separators, the byte order mark.

@@ -51,15 +51,6 @@ pub fn sanitize(text: &str) -> String {
         .collect()
 }
 
-/// [`sanitize`], keeping line breaks: for texts of several lines (a rule's description, a list
-/// of errors in rule files).
-pub fn sanitize_lines(text: &str) -> String {
-    text.split('\n')
-        .map(sanitize)
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn evidence_line(e: &Evidence<'_>) -> String {
     // Structured observations (audit rules found, say) are for report.json.
     if e.observed().is_object() {
