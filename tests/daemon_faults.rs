@@ -325,31 +325,40 @@ fn run_has_no_instance(run: &Run, rule: &str, name: &str) {
     assert!(instances.iter().all(|i| i["name"] != name), "{instances:?}");
 }
 
+/// `scan` of the fake daemon and `tree` with only `ids`: each rule's status and message.
+fn judged_rules<const N: usize>(
+    fake: &FakeDaemon,
+    tree: &HostTree,
+    ids: [&str; N],
+) -> [(String, String); N] {
+    let (url, root, include) = (fake.url(), tree.root_arg(), ids.join(","));
+    let out = tempfile::tempdir().unwrap();
+    let args = [
+        "scan",
+        "--docker-host",
+        &url,
+        "--host-root",
+        &root,
+        "--include",
+        &include,
+    ];
+    let r = bollwerk(&args, out.path());
+    ids.map(|id| {
+        let rule = r.rule(id);
+        (
+            rule["status"].as_str().unwrap().to_string(),
+            rule["message"].as_str().unwrap_or("").to_string(),
+        )
+    })
+}
+
 #[test]
 fn a_daemon_json_value_dockerd_would_refuse_is_an_error_not_a_setting() {
     let fake = FakeDaemon::start(Vec::new());
     let tree = fake_host(&fake);
-    let (url, root) = (fake.url(), tree.root_arg());
     let judged = |json: &str| {
         tree.write("etc/docker/daemon.json", json, 0o644);
-        let out = tempfile::tempdir().unwrap();
-        let args = [
-            "scan",
-            "--docker-host",
-            &url,
-            "--host-root",
-            &root,
-            "--include",
-            "2.2,2.15,2.17",
-        ];
-        let r = bollwerk(&args, out.path());
-        ["2.2", "2.15", "2.17"].map(|id| {
-            let rule = r.rule(id);
-            (
-                rule["status"].as_str().unwrap().to_string(),
-                rule["message"].as_str().unwrap_or("").to_string(),
-            )
-        })
+        judged_rules(&fake, &tree, ["2.2", "2.15", "2.17"])
     };
     // As dockerd takes them: decided.
     let good = judged("{\"icc\": false, \"no-new-privileges\": true, \"userland-proxy\": false}\n");
@@ -375,24 +384,8 @@ fn a_docker_root_is_known_from_docker_info_and_unknown_when_it_fails() {
     // No dockerd in the tree's /proc: only docker info tells the Docker root.
     let judged = |faults: Vec<Rule>| {
         let fake = FakeDaemon::start(faults);
-        let tree = HostTree::new();
-        let (url, root) = (fake.url(), tree.root_arg());
-        let out = tempfile::tempdir().unwrap();
-        let args = [
-            "scan",
-            "--docker-host",
-            &url,
-            "--host-root",
-            &root,
-            "--include",
-            "1.1.1",
-        ];
-        let r = bollwerk(&args, out.path());
-        let rule = r.rule("1.1.1").clone();
-        (
-            rule["status"].as_str().unwrap().to_string(),
-            rule["message"].as_str().unwrap_or("").to_string(),
-        )
+        let [root] = judged_rules(&fake, &HostTree::new(), ["1.1.1"]);
+        root
     };
     // Answered: the recorded daemon's root lies on the tree's root file system.
     let (status, message) = judged(Vec::new());
