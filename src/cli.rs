@@ -701,6 +701,34 @@ fn load_rules(args: &RuleArgs) -> Result<RuleSet, Fatal> {
     load_rules_with_benchmarks(args).map(|(set, _)| set)
 }
 
+/// The rules a scan or a collection runs with: [`RuleSet::load_for_scan`], each mistake in the
+/// `--checks` files told on stderr (one line each, `file:line: what`) and returned as
+/// `rule file FILE:LINE: …` for the report's notes. Scans go on where they can: a rule with a
+/// mistake is `error` in the report.
+fn load_rules_for_scan(
+    args: &RuleArgs,
+) -> Result<(RuleSet, crate::rules::benchmarks::Benchmarks, Vec<String>), Fatal> {
+    let (set, benchmarks, problems) =
+        RuleSet::load_for_scan(args.checks.as_deref()).map_err(|errors| {
+            let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            Fatal::from(format!(
+                "invalid rules, nothing was scanned:\n{}",
+                lines.join("\n")
+            ))
+        })?;
+    let notes: Vec<String> = problems.iter().map(|p| format!("rule file {p}")).collect();
+    for note in &notes {
+        eprintln!("bollwerk: warning: {}", report::visible(note));
+    }
+    if !notes.is_empty() {
+        let invalid = set.rules.iter().filter(|r| r.invalid.is_some()).count();
+        eprintln!(
+            "bollwerk: warning: the scan goes on without what these mistakes touch: {invalid} rule(s) are reported as error; `bollwerk rules list --checks DIR` lists the mistakes"
+        );
+    }
+    Ok((set, benchmarks, notes))
+}
+
 /// [`load_rules`] with the benchmarks the rule files declare.
 fn load_rules_with_benchmarks(
     args: &RuleArgs,
@@ -772,7 +800,7 @@ fn read_snapshot(path: &Path) -> Result<Snapshot, Fatal> {
 }
 
 fn scan(args: ScanArgs) -> Result<u8, Fatal> {
-    let (all_rules, benchmarks) = load_rules_with_benchmarks(&args.rules)?;
+    let (all_rules, benchmarks, rule_file_notes) = load_rules_for_scan(&args.rules)?;
     let benchmark = benchmarks.resolve(&args.benchmark)?.clone();
     let tailoring = match &args.tailoring {
         Some(path) => Some(report::tailoring::read(path)?),
@@ -920,6 +948,7 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
             .collect();
     }
     report.benchmark = benchmark.title.clone();
+    report.notes.extend(rule_file_notes.iter().cloned());
     if !benchmark.default {
         report.numbering = Some(report::Numbering {
             benchmark: benchmark.name.clone(),
@@ -966,6 +995,10 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
         view,
         plan.as_deref(),
     )?;
+    // Rule files with mistakes: the audit did not run the rules it was given.
+    if !rule_file_notes.is_empty() {
+        return Ok(report::EXIT_INCOMPLETE);
+    }
     Ok(match args.fail_on {
         FailOn::Status(threshold) => report::exit_code(&report.results, threshold),
         FailOn::New => match &report.baseline {
@@ -1214,7 +1247,8 @@ fn merge(args: ReportArgs) -> Result<(), Fatal> {
 }
 
 fn collect_cmd(args: CollectArgs) -> Result<(), Fatal> {
-    let rules = load_rules(&args.rules)?;
+    // What to collect follows from the rules that can be used; the mistakes are told.
+    let (rules, _, _) = load_rules_for_scan(&args.rules)?;
     let mut snapshot = gather(&args.source, &rules, args.quiet)?;
     if args.keep_secrets {
         eprintln!(

@@ -23,16 +23,19 @@ const EXIT_SCAN: &[(&str, &str)] = &[
     ),
     (
         "2",
-        "A usage error or a fatal error: bad options, a malformed rule, config, tailoring, \
-         snapshot or report file, a --host-root that is not a directory, a report that \
-         cannot be written. Nothing was scanned or nothing was written; the message on \
+        "A usage error or a fatal error: bad options, a malformed config, tailoring, \
+         snapshot or report file, a --checks that is not a folder or whose benchmark \
+         declarations contradict each other, a --host-root that is not a directory, a report \
+         that cannot be written. Nothing was scanned or nothing was written; the message on \
          standard error names the file, line or option.",
     ),
     (
         "3",
         "The audit could not complete: the Docker daemon could not be reached, a request timed \
-         out, or rules that could not be decided (error) count under --fail-on. The reports \
-         are written and say which rules are affected and why.",
+         out, rules that could not be decided (error) count under --fail-on, or a --checks \
+         rule file has mistakes (each named on standard error and in the report's notes; the \
+         rules they touch are error). The reports are written and say which rules are \
+         affected and why.",
     ),
 ];
 

@@ -71,32 +71,109 @@ fn usage_errors_exit_with_2() {
     }
 }
 
+/// A rule file in TOML: `[[rule]]` tables of `id`, `title` and a check of `scope`.
+fn rule_toml(id: &str, title: &str, scope: &str, check: &str) -> String {
+    format!(
+        "[[rule]]\nid = \"{id}\"\ntitle = \"{title}\"\ndescription = \"d\"\nrationale = \"r\"\nremediation = \"m\"\nlevel = 1\nassessment = \"automated\"\nseverity = \"low\"\nscope = \"{scope}\"\ncheck = {check}\n\n"
+    )
+}
+
 #[test]
-fn malformed_rule_files_refuse_to_start_naming_file_and_line() {
+fn a_rule_file_with_mistakes_is_named_and_the_scan_goes_on_with_its_rules_as_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("mine.toml");
+    let icc = |op: &str| format!("{{ fact = \"daemon.settings.icc\", {op} = false }}");
+    // mine.toml: a typo in the check of a rule replacing 2.2, then a good rule.
+    let mine = dir.path().join("mine.toml");
     std::fs::write(
-        &file,
-        "[[rule]]\nid = \"BW-X-1\"\ntitle = \"t\"\ndescription = \"d\"\nrationale = \"r\"\nremediation = \"m\"\nlevel = 1\nassessment = \"automated\"\nseverity = \"low\"\nscope = \"daemon\"\ncheck = { fact = \"daemon.settings.icc\", equal = false }\n",
+        &mine,
+        rule_toml("2.2", "Our own take on icc", "daemon", &icc("equal"))
+            + &rule_toml("BW-X-2", "icc off, our way", "daemon", &icc("equals")),
     )
     .unwrap();
+    // Not TOML at all, but the rule it means is named by its id line.
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        "[[rule]]\nid = \"BW-BROKEN-1\"\ntitle = \"unterminated\n",
+    )
+    .unwrap();
+    // Nothing to name.
+    std::fs::write(dir.path().join("junk.toml"), "this is not toml\n").unwrap();
+    // One id in two files: which was meant cannot be told.
+    for file in ["twice-a.toml", "twice-b.toml"] {
+        std::fs::write(
+            dir.path().join(file),
+            rule_toml("BW-TWICE-1", "Twice", "daemon", &icc("equals")),
+        )
+        .unwrap();
+    }
+    let checks = dir.path().to_str().unwrap();
+    let base = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rules/base.json");
     let out = tempfile::tempdir().unwrap();
     let (code, _, err) = run(&[
         "scan",
+        "--snapshot",
+        base,
         "--checks",
-        dir.path().to_str().unwrap(),
-        "--docker-host",
-        NO_DAEMON,
+        checks,
+        "--format",
+        "json",
         "-o",
         out.path().to_str().unwrap(),
     ]);
-    assert_eq!(code, 2);
-    assert!(err.contains(&format!("{}:11:", file.display())), "{err}");
-    assert!(err.contains("equal"), "{err}");
+    // The audit did not run the rules it was given: incomplete, whatever else it found.
+    assert_eq!(code, 3, "{err}");
+    for named in [
+        format!("{}:11: unknown field `equal`", mine.display()),
+        format!("{}:3:", broken.display()),
+        "junk.toml:1:".to_string(),
+        "twice-b.toml:1: rule id 'BW-TWICE-1' is already defined at".to_string(),
+    ] {
+        assert!(err.contains(&named), "{named} told: {err}");
+    }
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let result = |id: &str| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id} in the report"))
+            .clone()
+    };
+    // The rule 2.2's replacement was to judge is an error under 2.2's own title, not the old
+    // definition's verdict.
+    let replaced = result("2.2");
+    assert_eq!(replaced["status"], "error", "{replaced}");
     assert!(
-        !out.path().join("report.json").exists(),
-        "nothing is scanned"
+        replaced["title"]
+            .as_str()
+            .unwrap()
+            .contains("between containers"),
+        "{replaced}"
     );
+    assert!(
+        replaced["message"]
+            .as_str()
+            .unwrap()
+            .contains("mine.toml:11: unknown field `equal`"),
+        "{replaced}"
+    );
+    for id in ["BW-BROKEN-1", "BW-TWICE-1"] {
+        assert_eq!(result(id)["status"], "error", "{id}");
+    }
+    // Everything else is judged: the good rule beside the mistake, and the default rules.
+    assert_eq!(result("BW-X-2")["status"], "pass");
+    for id in ["2.1", "2.3", "5.5"] {
+        assert_ne!(result(id)["status"], "error", "{id}");
+    }
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("junk.toml:1:"), "{notes}");
+    // Listing the rules stays strict: that is how a rule file is checked before use.
+    let (code, _, err) = run(&["rules", "list", "--checks", checks]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("mine.toml:11:"), "{err}");
 }
 
 #[test]

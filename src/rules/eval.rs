@@ -946,6 +946,12 @@ impl<'f, 'a> Context<'f, 'a> {
             exception: None,
             waived: false,
         };
+        // Before anything else: a rule whose definition is unusable decides nothing.
+        if let Some(why) = &rule.invalid {
+            result.status = Status::Error;
+            result.message = Some(why.clone());
+            return result;
+        }
         if let Some(why) = self.not_dockerd(rule) {
             result.status = Status::NotApplicable;
             result.message = Some(why);

@@ -177,6 +177,25 @@ pub struct Loaded {
     /// For rules read from a folder ([`load_dir_full`]): what names their content, the first
     /// 12 hex digits of [`files_digest`]; `None` for the embedded rules.
     pub digest: Option<String>,
+    /// Rules whose definition has a mistake, read leniently ([`parse_file_lenient`]).
+    pub unusable: Vec<Unusable>,
+    /// Every mistake found in the files read leniently, each once.
+    pub problems: Vec<LoadError>,
+}
+
+/// A rule of a `--checks` file that cannot be used as written: a scan reports it as `error`
+/// under its id ([`super::model::Rule::invalid`]), since leaving it out would quietly change
+/// the audit, and a rule it was to replace must not be judged by the old definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unusable {
+    /// Its id, as the file gives it.
+    pub id: String,
+    /// Its title, when the file gives one.
+    pub title: Option<String>,
+    /// Where it is defined: `file:line`.
+    pub origin: String,
+    /// What is wrong with it: `file:line: message`, the first of its mistakes.
+    pub problem: String,
 }
 
 /// The SHA-256 (lowercase hex) of rule files, given as (path relative to their folder, bytes)
@@ -252,6 +271,124 @@ pub fn parse_file_full(name: &str, text: &str) -> Result<Loaded, Vec<LoadError>>
     } else {
         Err(errors)
     }
+}
+
+/// [`parse_file_full`] for a scan, which goes on where it can: a rule with a mistake becomes
+/// [`Unusable`] (by its id) and the file's other rules and benchmarks are kept. A file that is
+/// not TOML at all, or whose templates cannot be expanded, keeps no rule; each `id = "…"` line
+/// in it names a rule that is then unusable. Every mistake is in [`Loaded::problems`], with
+/// the messages [`parse_file_full`] gives.
+pub fn parse_file_lenient(name: &str, text: &str) -> Loaded {
+    let problems = match parse_file_full(name, text) {
+        Ok(loaded) => return loaded,
+        Err(problems) => problems,
+    };
+    let src = Source::new(name, text);
+    let mut loaded = Loaded::default();
+    let mut problems = problems;
+    if let Some(more) = recover(&src, text, &mut loaded) {
+        // The whole file's reading stops at its first misshapen rule; the rules read one by
+        // one name the mistakes of the others too.
+        for p in more {
+            if !problems.contains(&p) {
+                problems.push(p);
+            }
+        }
+        problems.sort_by_key(|p| p.line);
+    } else {
+        // Nothing of the file can be trusted: the rules it seems to define are errors.
+        static ID_LINE: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+            Regex::new(r#"(?m)^[ \t]*id[ \t]*=[ \t]*"([^"\\]*)"[ \t]*(#.*)?\r?$"#)
+                .expect("static regex")
+        });
+        let first = problems
+            .first()
+            .map(LoadError::to_string)
+            .unwrap_or_default();
+        for m in ID_LINE.captures_iter(text) {
+            let (line, id) = (m.get(0).expect("whole match"), &m[1]);
+            if RULE_ID.is_match(id) {
+                loaded.unusable.push(Unusable {
+                    id: id.to_string(),
+                    title: None,
+                    origin: format!("{name}:{}", src.line(line.start())),
+                    problem: first.clone(),
+                });
+            }
+        }
+    }
+    loaded.problems = problems;
+    loaded
+}
+
+/// Reads the usable part of a file [`parse_file_full`] refused: each `[[rule]]` table and
+/// the benchmark declarations on their own, returning the mistakes found. `None` when the
+/// file is not TOML or its templates cannot be expanded.
+fn recover(src: &Source, text: &str, loaded: &mut Loaded) -> Option<Vec<LoadError>> {
+    use serde::de::IntoDeserializer;
+    use toml::de::DeValue;
+    let mut table = toml::de::DeTable::parse(text).ok()?;
+    template::expand(table.get_mut()).ok()?;
+    let rules = match table.get_mut().remove("rule").map(Spanned::into_inner) {
+        Some(DeValue::Array(rules)) => rules,
+        Some(_) => return None,
+        None => Default::default(),
+    };
+    let mut problems = Vec::new();
+    match RawFile::deserialize(toml::de::Deserializer::from(table)) {
+        Ok(raw) => {
+            for b in raw.benchmark {
+                match validate_benchmark(src, b) {
+                    Ok(b) => loaded.benchmarks.push(b),
+                    Err(e) => problems.push(e),
+                }
+            }
+        }
+        Err(e) => problems.push(src.err(
+            e.span().map_or(0, |s| s.start),
+            e.message().trim().replace('\n', " "),
+        )),
+    }
+    for item in rules {
+        let at = item.span().start;
+        let text_of = |key: &str| match item.get_ref() {
+            DeValue::Table(t) => match t.get(key).map(Spanned::get_ref) {
+                Some(DeValue::String(s)) => Some(s.to_string()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let (id, title) = (text_of("id"), text_of("title"));
+        let mistakes = match Spanned::<RawRule>::deserialize(item.into_deserializer()) {
+            Ok(raw) => match validate_rule(src, raw) {
+                Ok(rule) => {
+                    loaded.rules.push(rule);
+                    continue;
+                }
+                Err(mistakes) => mistakes,
+            },
+            Err(e) => vec![src.err(
+                e.span().map_or(at, |s| s.start),
+                e.message().trim().replace('\n', " "),
+            )],
+        };
+        // A rule without an id cannot be named in a report: its mistakes stay problems only.
+        if let Some(id) = id.filter(|id| RULE_ID.is_match(id)) {
+            loaded.unusable.push(Unusable {
+                id,
+                title: title
+                    .and_then(|t| t.lines().next().map(|l| l.trim().to_string()))
+                    .filter(|t| !t.is_empty()),
+                origin: format!("{}:{}", src.name, src.line(at)),
+                problem: mistakes
+                    .first()
+                    .map(LoadError::to_string)
+                    .unwrap_or_default(),
+            });
+        }
+        problems.extend(mistakes);
+    }
+    Some(problems)
 }
 
 /// A benchmark's name: what `--benchmark` takes.
@@ -414,15 +551,17 @@ fn benchmark_entry(
         origin: format!("{}:{}", src.name, src.line(at)),
     })
 }
+/// A rule's id: a CIS number or a bollwerk id. Compiled once: compiling it for each of the
+/// 142 rules took a fifth of a scan's start.
+static RULE_ID: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+    Regex::new(r"^(\d+(\.\d+)*|BW-[A-Z0-9]+(-[A-Z0-9]+)*)$").expect("static regex")
+});
+
 fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadError>> {
     let start = raw.span().start;
     let raw = raw.into_inner();
     let mut errors = Vec::new();
-    // Compiled once: compiling it for each of the 142 rules took a fifth of a scan's start.
-    static ID: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
-        Regex::new(r"^(\d+(\.\d+)*|BW-[A-Z0-9]+(-[A-Z0-9]+)*)$").expect("static regex")
-    });
-    let id_re = &*ID;
+    let id_re = &*RULE_ID;
     let id = raw.id.get_ref().clone();
     if !id_re.is_match(&id) {
         errors.push(src.err(
@@ -562,6 +701,7 @@ fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadEr
         requires_dockerd: raw.requires_dockerd,
         fix,
         origin: format!("{}:{}", src.name, src.line(start)),
+        invalid: None,
     })
 }
 
@@ -1099,8 +1239,21 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<LoadError>> {
     load_dir_full(dir).map(|l| l.rules)
 }
 
-/// Reads every `*.toml` file below `dir` (sorted) as rule files: rules and benchmarks.
+/// Reads every `*.toml` file below `dir` (sorted) as rule files: rules and benchmarks. Any
+/// mistake in them is an error.
 pub fn load_dir_full(dir: &Path) -> Result<Loaded, Vec<LoadError>> {
+    let loaded = load_dir_lenient(dir)?;
+    if loaded.problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(loaded.problems)
+    }
+}
+
+/// [`load_dir_full`] for a scan, which goes on where it can: each file is read with
+/// [`parse_file_lenient`], and a file that cannot be read is one of [`Loaded::problems`].
+/// An error only when `dir` is no folder: then nothing of it can be meant.
+pub fn load_dir_lenient(dir: &Path) -> Result<Loaded, Vec<LoadError>> {
     let mut loaded = Loaded::default();
     let mut errors = Vec::new();
     if !dir.is_dir() {
@@ -1161,15 +1314,17 @@ pub fn load_dir_full(dir: &Path) -> Result<Loaded, Vec<LoadError>> {
     for path in files {
         let name = path.display().to_string();
         match std::fs::read_to_string(&path) {
-            Ok(text) => match parse_file_full(&name, &text) {
-                Ok(mut l) => {
-                    loaded.rules.append(&mut l.rules);
-                    loaded.benchmarks.append(&mut l.benchmarks);
-                    let relative = path.strip_prefix(dir).unwrap_or(&path);
-                    read.push((relative.display().to_string(), text));
-                }
-                Err(mut e) => errors.append(&mut e),
-            },
+            Ok(text) => {
+                let mut l = parse_file_lenient(&name, &text);
+                loaded.rules.append(&mut l.rules);
+                loaded.benchmarks.append(&mut l.benchmarks);
+                loaded.unusable.append(&mut l.unusable);
+                errors.append(&mut l.problems);
+                // A file with a mistake is part of what names the rule set too: editing it
+                // changes what the scan judges.
+                let relative = path.strip_prefix(dir).unwrap_or(&path);
+                read.push((relative.display().to_string(), text));
+            }
             Err(e) => errors.push(LoadError {
                 file: name,
                 line: 0,
@@ -1179,11 +1334,8 @@ pub fn load_dir_full(dir: &Path) -> Result<Loaded, Vec<LoadError>> {
     }
     let digest = files_digest(read.iter().map(|(p, t)| (p.as_str(), t.as_bytes())));
     loaded.digest = Some(digest[..12].to_string());
-    if errors.is_empty() {
-        Ok(loaded)
-    } else {
-        Err(errors)
-    }
+    loaded.problems = errors;
+    Ok(loaded)
 }
 
 /// Builds a rule set from `base` with `extra` added; an extra rule with a base rule's id
@@ -1354,6 +1506,102 @@ pub fn merge_all(base: Loaded, extra: Loaded) -> Result<(RuleSet, Benchmarks), V
     }
 }
 
+/// [`merge_all`] for a scan, which goes on where it can. Rules of `extra` that cannot be used
+/// ([`Loaded::unusable`], or one id defined twice there) are kept as rules that are
+/// [`invalid`](super::model::Rule::invalid): one replacing a default rule keeps that rule's
+/// texts and numbers, so the report shows it where the auditor looks for it. The mistakes are
+/// returned beside the set. Mistakes in benchmark declarations and numbering are still errors:
+/// they change what every result's id means.
+pub fn merge_lenient(
+    base: Loaded,
+    mut extra: Loaded,
+) -> Result<(RuleSet, Benchmarks, Vec<LoadError>), Vec<LoadError>> {
+    let mut problems = std::mem::take(&mut extra.problems);
+    let mut unusable = std::mem::take(&mut extra.unusable);
+    // An id given twice: which definition was meant cannot be told, so neither is used.
+    let mut origins: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in &extra.rules {
+        origins
+            .entry(r.id.clone())
+            .or_default()
+            .push(r.origin.clone());
+    }
+    for (id, at) in origins.iter().filter(|(_, at)| at.len() > 1) {
+        let (file, line) = split_origin(&at[1]);
+        let problem = LoadError {
+            file,
+            line,
+            message: format!(
+                "rule id '{id}' is already defined at {}: neither definition is used",
+                at[0]
+            ),
+        };
+        let title = extra
+            .rules
+            .iter()
+            .find(|r| &r.id == id)
+            .map(|r| r.title.clone());
+        unusable.push(Unusable {
+            id: id.clone(),
+            title,
+            origin: at[1].clone(),
+            problem: problem.to_string(),
+        });
+        problems.push(problem);
+    }
+    // A usable definition beside an unusable one of the same id is not the whole intent.
+    extra
+        .rules
+        .retain(|r| !unusable.iter().any(|u| u.id == r.id));
+    let (set, benchmarks) = merge_all(base, extra)?;
+    let digest = set.custom_digest.clone();
+    let mut rules = set.rules;
+    for u in unusable {
+        let why = format!(
+            "its definition cannot be used, so it was not evaluated: {}",
+            u.problem
+        );
+        match rules.iter_mut().find(|r| r.id == u.id) {
+            Some(rule) if rule.invalid.is_none() => {
+                rule.invalid = Some(why);
+                rule.applies_when = None;
+                rule.check = None;
+                rule.origin = u.origin;
+            }
+            Some(_) => {} // An id unusable twice: once is enough.
+            None => rules.push(Rule {
+                id_1_6_0: None,
+                benchmarks: Vec::new(),
+                title: u
+                    .title
+                    .unwrap_or_else(|| format!("Rule {} (definition unusable)", u.id)),
+                id: u.id,
+                description: String::new(),
+                rationale: String::new(),
+                impact: None,
+                remediation: "Correct the rule file at the place named in this result's message (`bollwerk rules list --checks DIR` names every mistake).".into(),
+                level: 1,
+                assessment: Assessment::Automated,
+                severity: Severity::High,
+                references: Vec::new(),
+                scope: Scope::Host,
+                applies_when: None,
+                check: None,
+                informational: false,
+                redact: false,
+                requires_dockerd: false,
+                fix: Fix::default(),
+                origin: u.origin,
+                invalid: Some(why),
+            }),
+        }
+    }
+    rules.sort_by(|a, b| super::compare_ids(&a.id, &b.id));
+    let mut set = RuleSet::new(rules);
+    set.custom_digest = digest;
+    Ok((set, benchmarks, problems))
+}
+
 fn split_origin(origin: &str) -> (String, usize) {
     match origin.rsplit_once(':') {
         Some((f, l)) => (f.to_string(), l.parse().unwrap_or(0)),
@@ -1363,7 +1611,64 @@ fn split_origin(origin: &str) -> (String, usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::Source;
+    use super::{parse_file_lenient, Source};
+
+    /// A `[[rule]]` of `id` whose check is `check`.
+    fn rule(id: &str, check: &str) -> String {
+        format!(
+            "[[rule]]\nid = \"{id}\"\ntitle = \"T {id}\"\ndescription = \"d\"\nrationale = \"r\"\nremediation = \"m\"\nlevel = 1\nassessment = \"automated\"\nseverity = \"low\"\nscope = \"daemon\"\ncheck = {check}\n\n"
+        )
+    }
+
+    #[test]
+    fn read_leniently_a_rule_with_a_mistake_is_unusable_and_its_neighbours_are_kept() {
+        let good = "{ fact = \"daemon.settings.icc\", equals = false }";
+        let typo = "{ fact = \"daemon.settings.icc\", equal = false }";
+        let text = rule("BW-A-1", good) + &rule("BW-B-1", typo) + &rule("BW-C-1", good);
+        let l = parse_file_lenient("f.toml", &text);
+        let ids: Vec<&str> = l.rules.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["BW-A-1", "BW-C-1"]);
+        assert_eq!(l.unusable.len(), 1);
+        let u = &l.unusable[0];
+        assert_eq!(
+            (u.id.as_str(), u.title.as_deref()),
+            ("BW-B-1", Some("T BW-B-1"))
+        );
+        assert_eq!(u.origin, "f.toml:13");
+        assert!(
+            u.problem.starts_with("f.toml:23: unknown field `equal`"),
+            "{u:?}"
+        );
+        assert_eq!(l.problems.len(), 1, "{:?}", l.problems);
+        // A rule missing a key, which stops the file's reading as a whole, is found as well.
+        let text =
+            rule("BW-A-1", good).replace("title = \"T BW-A-1\"\n", "") + &rule("BW-B-1", typo);
+        let l = parse_file_lenient("f.toml", &text);
+        let lines: Vec<usize> = l.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [1, 22], "{:?}", l.problems);
+        assert_eq!(
+            l.unusable.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(),
+            ["BW-A-1", "BW-B-1"]
+        );
+    }
+
+    #[test]
+    fn read_leniently_a_file_that_is_not_toml_names_the_rules_its_id_lines_give() {
+        let text = "[[rule]]\nid = \"BW-A-1\"\ntitle = \"open\n  id = \"5.4\"  # here\nid = \"not an id\"\n";
+        let l = parse_file_lenient("f.toml", text);
+        assert!(l.rules.is_empty());
+        let named: Vec<(&str, &str)> = l
+            .unusable
+            .iter()
+            .map(|u| (u.id.as_str(), u.origin.as_str()))
+            .collect();
+        assert_eq!(named, [("BW-A-1", "f.toml:2"), ("5.4", "f.toml:4")]);
+        assert_eq!(l.problems.len(), 1);
+        assert!(l
+            .unusable
+            .iter()
+            .all(|u| u.problem == l.problems[0].to_string()));
+    }
 
     #[test]
     fn an_offset_is_on_the_line_of_the_breaks_before_it() {

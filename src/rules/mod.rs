@@ -148,6 +148,22 @@ impl RuleSet {
         loader::merge_all(base, extra)
     }
 
+    /// [`RuleSet::load_with_benchmarks`] for a scan, which goes on where it can: a rule of
+    /// `extra_dir` with a mistake is kept as an [`invalid`](model::Rule::invalid) rule (an
+    /// `error` in every report) and the mistakes come back beside the set. An error only when
+    /// `extra_dir` is no folder, or the benchmark declarations do not fit together.
+    pub fn load_for_scan(
+        extra_dir: Option<&std::path::Path>,
+    ) -> Result<(RuleSet, benchmarks::Benchmarks, Vec<loader::LoadError>), Vec<loader::LoadError>>
+    {
+        let base = embedded::default_loaded()?;
+        let extra = match extra_dir {
+            Some(dir) => loader::load_dir_lenient(dir)?,
+            None => loader::Loaded::default(),
+        };
+        loader::merge_lenient(base, extra)
+    }
+
     /// The rule with exactly this id (ids from files: tailoring, reports).
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)

@@ -56,6 +56,10 @@ pub struct Rule {
     pub fix: Fix,
     /// Where the rule was defined: `file:line`.
     pub origin: String,
+    /// Why the rule cannot be evaluated: its definition in a `--checks` file has a mistake
+    /// (`file:line: what is wrong`). Such a rule is `error` in every report, so that a mistake
+    /// in a rule file neither stops the scan nor takes the rule out of the audit unnoticed.
+    pub invalid: Option<String>,
 }
 
 /// A rule's place in one benchmark (`benchmarks."cis-docker-1.6.0" = "5.1"` in rule files).
