@@ -583,7 +583,10 @@ fn benchmarks_table(
 const LIST_WIDTH: usize = 100;
 
 /// The `rules list` table: one line per rule, no line wider than `width` characters. Ids are
-/// kept whole; titles are cut with an ellipsis where they would overflow.
+/// kept whole; titles are cut with an ellipsis where they would overflow. Titles come from rule
+/// files: their control characters are escaped ([`report::terminal::sanitize`]) before the
+/// cut, so the lines are safe to print and an escape (`\u{1b}`, six characters) cannot push a
+/// line past `width`.
 fn rules_table(set: &RuleSet, width: usize) -> Vec<String> {
     // bollwerk's own rules have no CIS 1.6.0 id, nor have rules new in 1.8.0 (`-` in files).
     let old_id = |r: &crate::rules::Rule| match r.id_1_6_0.as_deref() {
@@ -619,7 +622,8 @@ fn rules_table(set: &RuleSet, width: usize) -> Vec<String> {
         );
         let manual = if r.check.is_some() { "" } else { " (manual)" };
         let room = width.saturating_sub(start.chars().count());
-        lines.push(start + &ellipsize(&format!("{}{manual}", r.title), room));
+        let title = report::terminal::sanitize(&format!("{}{manual}", r.title));
+        lines.push(start + &ellipsize(&title, room));
     }
     lines
 }
@@ -1273,7 +1277,7 @@ fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {
         RulesCommand::List { rules } => {
             let set = load_rules(&rules)?;
             for line in rules_table(&set, LIST_WIDTH) {
-                outln!("{}", report::terminal::sanitize(&line));
+                outln!("{line}");
             }
             Ok(())
         }

@@ -310,6 +310,34 @@ fn rule_file_text_cannot_drive_the_terminal() {
 }
 
 #[test]
+fn rules_list_rows_fit_the_width_once_rule_file_text_is_escaped() {
+    // `rules list` fits its rows to 100 columns (LIST_WIDTH in src/cli.rs). This title of 30
+    // characters fits as it is written, but each ESC shows as `\u{1b}`, six characters: cut
+    // before escaping, the row would be some 50 columns too wide.
+    let title = "\\u001bx".repeat(10) + &"t".repeat(10);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("local.toml"),
+        format!("[[rule]]\nid = \"BW-ESC-2\"\ntitle = \"{title}\"\ndescription = \"d\"\nrationale = \"r\"\nremediation = \"m\"\nlevel = 1\nassessment = \"automated\"\nseverity = \"low\"\nscope = \"daemon\"\ncheck = {{ fact = \"daemon.settings.icc\", equals = false }}\n"),
+    )
+    .unwrap();
+    let (code, out, err) = run(&["rules", "list", "--checks", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    for line in out.lines() {
+        assert!(
+            line.chars().count() <= 100,
+            "{} characters: {line}",
+            line.chars().count()
+        );
+    }
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("BW-ESC-2 "))
+        .expect("BW-ESC-2 listed");
+    assert!(row.contains("\\u{1b}x") && row.ends_with('…'), "{row}");
+}
+
+#[test]
 fn fail_on_sets_the_threshold_and_errors_exit_3() {
     let tree = HostTree::new();
     // dockerd's flags known: without them the TLS file rules (3.9-3.14) are errors.
