@@ -99,7 +99,8 @@ const FILE_REPORTS: (&str, &str) = (
     "DIR/report.json, report.html, report.xccdf.xml, report.arf.xml, report.junit.xml",
     "The reports --format asks for, in the --output folder DIR. Each is written to a \
      temporary file in DIR and renamed into place, created with mode 0600 (owner only): \
-     reports describe the host's weak points.",
+     reports describe the host's weak points. A report that replaces a file keeps that \
+     file's mode.",
 );
 const FILE_DAEMON_JSON: (&str, &str) = (
     "/etc/docker/daemon.json",
@@ -209,7 +210,8 @@ pub fn sections(path: &[&str]) -> Vec<Section> {
                     (
                         "-o FILE",
                         "The snapshot, JSON (schema: `bollwerk schema snapshot`), written to a \
-                         temporary file beside it and renamed into place, mode 0600.",
+                         temporary file beside it and renamed into place, mode 0600 (or \
+                         that of the file it replaces).",
                     ),
                     FILE_DAEMON_JSON,
                     FILE_RULES,
@@ -335,7 +337,8 @@ pub fn sections(path: &[&str]) -> Vec<Section> {
                     (
                         "-o FILE",
                         "The XCCDF 1.2 Benchmark, written to a temporary file beside it and \
-                         renamed into place, mode 0600.",
+                         renamed into place, mode 0600 (or that of the file it \
+                         replaces).",
                     ),
                 ],
             ),

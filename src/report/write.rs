@@ -1,6 +1,11 @@
 //! Writing report files atomically: a temporary file in the same folder, renamed into place.
+//!
+//! A new report file has mode 0600 (owner only: reports describe the host's weak points); one
+//! that replaces a file keeps that file's mode, so a report its owner opened up (0644 for a web
+//! server, say) or kept private stays so on the next run.
 
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// Why a report file could not be written: the file (or folder) and the system's reason.
@@ -38,6 +43,24 @@ impl From<WriteError> for String {
     }
 }
 
+/// The mode of a new report file: readable and writable by its owner only.
+const NEW_FILE_MODE: u32 = 0o600;
+
+/// The mode a report written to `path` gets: the permission bits of the regular file it
+/// replaces (set-id and sticky bits dropped), else [`NEW_FILE_MODE`]. A symbolic link is
+/// replaced by the report, not followed, so its own mode (always 0777) does not count.
+pub(crate) fn mode_for(path: &Path) -> u32 {
+    match std::fs::symlink_metadata(path) {
+        Ok(old) if old.file_type().is_file() => old.permissions().mode() & 0o777,
+        _ => NEW_FILE_MODE,
+    }
+}
+
+/// Gives `file`, a temporary file about to be renamed to `path`, the mode [`mode_for`] says.
+pub(crate) fn set_mode_for(file: &std::fs::File, path: &Path) -> std::io::Result<()> {
+    file.set_permissions(std::fs::Permissions::from_mode(mode_for(path)))
+}
+
 /// Writes `bytes` to `path` so readers see either the old file or the whole new one.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     atomic_write_with(path, |out| out.write_all(bytes))
@@ -73,6 +96,7 @@ pub fn atomic_write_with(
         .and_then(|_| out.flush())
         .map_err(file_error)?;
     drop(out);
+    set_mode_for(tmp.as_file(), path).map_err(file_error)?;
     tmp.as_file().sync_all().map_err(file_error)?;
     tmp.persist(path).map_err(|e| file_error(e.error))?;
     Ok(())
@@ -109,5 +133,42 @@ mod tests {
             atomic_write_with(&target, |_| Err(std::io::Error::other("disk on fire"))).unwrap_err();
         assert!(matches!(&e, WriteError::File { path, .. } if path == &target));
         assert!(!target.exists());
+    }
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn a_new_report_is_private_and_a_replaced_one_keeps_its_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("report.json");
+        atomic_write(&target, b"1").unwrap();
+        assert_eq!(mode(&target), 0o600, "a new file");
+        for kept in [0o600, 0o640, 0o644, 0o400] {
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(kept)).unwrap();
+            atomic_write(&target, b"2").unwrap();
+            assert_eq!(mode(&target), kept, "replacing a {kept:o} file");
+            assert_eq!(std::fs::read(&target).unwrap(), b"2");
+        }
+        // Set-id bits are not carried over to a report.
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o4750)).unwrap();
+        atomic_write_with(&target, |out| out.write_all(b"3")).unwrap();
+        assert_eq!(mode(&target), 0o750);
+    }
+
+    #[test]
+    fn a_replaced_symlink_does_not_lend_its_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "x").unwrap();
+        std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let link = dir.path().join("report.json");
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        atomic_write(&link, b"{}").unwrap();
+        let meta = std::fs::symlink_metadata(&link).unwrap();
+        assert!(meta.file_type().is_file(), "the link is replaced");
+        assert_eq!(meta.permissions().mode() & 0o7777, 0o600);
+        assert_eq!(std::fs::read(&elsewhere).unwrap(), b"x");
     }
 }

@@ -42,13 +42,14 @@ impl Part {
     }
 
     /// Moves the part into place as `path`, atomically (readers see the old or the whole new
-    /// file).
+    /// file), with the mode of the file it replaces or 0600 (as [`crate::report::write`]).
     pub fn persist(self, path: &Path) -> Result<(), ReportError> {
         let failed = |source| ReportError::File {
             path: path.to_path_buf(),
             source,
         };
         let temp = self.file.into_inner().map_err(|e| failed(e.into_error()))?;
+        crate::report::write::set_mode_for(temp.as_file(), path).map_err(failed)?;
         temp.as_file().sync_all().map_err(failed)?;
         temp.persist(path).map_err(|e| failed(e.error))?;
         Ok(())
@@ -66,5 +67,29 @@ impl Part {
         })?;
         std::io::copy(&mut reader, out).map_err(ReportError::Copy)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_persisted_part_is_private_or_keeps_the_mode_it_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("fleet.json");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        let write = |text: &str| {
+            let mut part = Part::new(dir.path()).unwrap();
+            part.push(text).unwrap();
+            part.persist(&target).unwrap();
+        };
+        write("1");
+        assert_eq!(mode(&target), 0o600);
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write("2");
+        assert_eq!(mode(&target), 0o644);
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "2");
     }
 }
