@@ -1156,12 +1156,13 @@ fn history_cmd(args: HistoryArgs) -> Result<(), Fatal> {
     for h in &history.hosts {
         let last = h.scans.last();
         outln!(
-            "{}: {} scans, score now {}, {} rules failing now, {} fixed",
+            "{}: {} scans, score now {}, {} rules failing now, {} waived now, {} fixed",
             report::terminal::sanitize(&h.hostname),
             h.scans.len(),
             last.and_then(|s| s.score)
                 .map_or("–".to_string(), |s| format!("{s}%")),
             h.rules.iter().filter(|r| r.failing_now).count(),
+            h.rules.iter().filter(|r| r.waived_now).count(),
             h.rules
                 .iter()
                 .filter(|r| r.fixed.is_some() && !r.failing_now)

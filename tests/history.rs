@@ -140,7 +140,10 @@ fn history_dates_first_failures_and_fixes_by_the_scans_own_times() {
     assert_eq!(r31["first_failed"], scans[1]["started_at"]);
     assert_eq!(r31["failing_now"], true);
     assert!(r31["fixed"].is_null());
-    assert_eq!(r31["failed_in"], 3, "waived still fails");
+    assert_eq!(r31["failed_in"], 2, "a waived scan is not a failure");
+    assert_eq!(r31["waived_in"], 1);
+    assert_eq!(r31["waived_now"], false);
+    assert_eq!(r31["last_failed"], scans[3]["started_at"]);
 
     // CSV: a header and a row per scan; a row per rule that failed.
     let csv = std::fs::read_to_string(out.path().join("history.csv")).unwrap();
@@ -152,7 +155,7 @@ fn history_dates_first_failures_and_fixes_by_the_scans_own_times() {
     assert!(
         rules
             .lines()
-            .any(|l| l.starts_with("fixture-host,3.1,") && l.contains(",true,3")),
+            .any(|l| l.starts_with("fixture-host,3.1,") && l.ends_with(",true,2,false,1")),
         "{rules}"
     );
     // HTML: charts as inline SVG, the hostile host name as text.
@@ -323,4 +326,124 @@ fn a_rule_keeps_its_trend_when_the_numbering_changes() {
         .find(|t| t["id"] == new_id.as_str())
         .unwrap_or_else(|| panic!("no trend with id {new_id}: {rules:#?}"));
     assert!(t["title"].as_str().unwrap().contains("rivileged"), "{t}");
+}
+
+#[test]
+fn a_waived_failure_is_neither_failing_nor_fixed_and_a_later_pass_fixes_it() {
+    // 3.1 (the unit file's owner) fails, is then waived by an exception in force, then
+    // passes: the history counts the waived scan as waived, not failed, as the host's report
+    // and the fleet do, and dates the fix to the pass.
+    let host = HostTree::new();
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path();
+    host.write(UNIT, "[Service]\n", 0o644);
+    host.own(UNIT, 1000, 1000);
+    scan(&host, &runs.join("1-failed"), &[]);
+    let exceptions = runs.join("exceptions.toml");
+    std::fs::write(
+        &exceptions,
+        "[[exception]]\nid = \"E1\"\nrules = [\"3.1\"]\njustification = \"moving\"\nexpires = 2099-01-01\n",
+    )
+    .unwrap();
+    let e = exceptions.display().to_string();
+    scan(&host, &runs.join("2-waived"), &["--exceptions", &e]);
+    let waived: Value =
+        serde_json::from_str(&std::fs::read_to_string(runs.join("2-waived/report.json")).unwrap())
+            .unwrap();
+    let r = waived["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "3.1")
+        .unwrap();
+    assert_eq!(
+        (&r["status"], &r["waived"]),
+        (&Value::from("fail"), &Value::from(true))
+    );
+
+    let trend = |inputs: &[&Path], out: &Path| -> (Value, Value, String, String, String) {
+        let (code, stdout, stderr) = history(inputs, out, &[]);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        let h: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("history.json")).unwrap())
+                .unwrap();
+        let me = &h["hosts"][0];
+        let r31 = me["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "3.1")
+            .unwrap_or_else(|| panic!("3.1 not in {me:#}"))
+            .clone();
+        let rules = std::fs::read_to_string(out.join("history-rules.csv")).unwrap();
+        let html = std::fs::read_to_string(out.join("history.html")).unwrap();
+        (me["scans"].clone(), r31, rules, html, stdout)
+    };
+
+    // Waived now: not failing, not fixed, shown as waived.
+    let out = dir.path().join("out-waived");
+    let (scans, r31, rules, html, stdout) =
+        trend(&[&runs.join("1-failed"), &runs.join("2-waived")], &out);
+    assert_eq!(r31["failing_now"], false, "{r31}");
+    assert_eq!(r31["waived_now"], true, "{r31}");
+    assert_eq!(r31["failed_in"], 1, "{r31}");
+    assert_eq!(r31["waived_in"], 1, "{r31}");
+    assert_eq!(r31["first_failed"], scans[0]["started_at"]);
+    assert_eq!(r31["last_failed"], scans[0]["started_at"]);
+    assert!(r31["fixed"].is_null(), "waived is not fixed: {r31}");
+    assert!(
+        rules.starts_with(
+            "host,rule,title,first_failed,last_failed,fixed,failing_now,failed_in,waived_now,waived_in\r\n"
+        ),
+        "{rules}"
+    );
+    assert!(
+        rules
+            .lines()
+            .any(|l| l.starts_with("fixture-host,3.1,") && l.ends_with(",,false,1,true,1")),
+        "{rules}"
+    );
+    assert!(html.contains("<tr class=\"waived\"><td>3.1</td>"), "{html}");
+    assert!(html.contains("waived (accepted risk)"), "{html}");
+    assert!(
+        stdout.contains("0 rules failing now, 1 waived now, 0 fixed"),
+        "{stdout}"
+    );
+
+    // Then it passes: fixed at that scan, after the waiver.
+    host.own(UNIT, 0, 0);
+    scan(&host, &runs.join("3-passed"), &[]);
+    std::fs::remove_file(&exceptions).unwrap();
+    let out = dir.path().join("out-passed");
+    let (scans, r31, rules, _, _) = trend(&[runs], &out);
+    assert_eq!(scans.as_array().unwrap().len(), 3);
+    assert_eq!(r31["failing_now"], false, "{r31}");
+    assert_eq!(r31["waived_now"], false, "{r31}");
+    assert_eq!(r31["failed_in"], 1, "{r31}");
+    assert_eq!(r31["waived_in"], 1, "{r31}");
+    assert_eq!(r31["last_failed"], scans[0]["started_at"]);
+    assert_eq!(r31["fixed"], scans[2]["started_at"], "{r31}");
+    assert!(
+        rules
+            .lines()
+            .any(|l| l.starts_with("fixture-host,3.1,") && l.ends_with(",false,1,false,1")),
+        "{rules}"
+    );
+
+    // A report of a bollwerk before `waived` existed reads as not waived.
+    let mut old: Value =
+        serde_json::from_str(&std::fs::read_to_string(runs.join("2-waived/report.json")).unwrap())
+            .unwrap();
+    for r in old["results"].as_array_mut().unwrap() {
+        r.as_object_mut().unwrap().remove("waived");
+    }
+    let older = dir.path().join("older");
+    std::fs::create_dir_all(&older).unwrap();
+    std::fs::write(older.join("report.json"), old.to_string()).unwrap();
+    let out = dir.path().join("out-older");
+    let (_, r31, _, _, _) = trend(&[&older], &out);
+    assert_eq!(
+        (&r31["failing_now"], &r31["waived_now"]),
+        (&Value::from(true), &Value::from(false))
+    );
 }

@@ -1,11 +1,13 @@
 //! `bollwerk history DIR…`: the trend of periodic scans, read from their `report.json` files
 //! (never the host): score per section, counts by status and exceptions in force over time,
 //! and for every rule that failed at some point when it first failed and when it was fixed.
+//! A failure covered by an exception (`waived`) is not a failure here, as in the host's
+//! report and the fleet: it is counted apart and shown as waived.
 //!
 //! Reports are read in parallel through a light view that keeps only what a history needs
-//! (the results' ids, titles and statuses; not their evidence), so a year of daily reports of
-//! a busy host is read in seconds in little memory. Scans are ordered by their own start time,
-//! whatever the files are called.
+//! (the results' ids, titles, statuses and waivers; not their evidence), so a year of daily
+//! reports of a busy host is read in seconds in little memory. Scans are ordered by their own
+//! start time, whatever the files are called.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -48,7 +50,8 @@ pub struct HostHistory {
     pub machine: Option<String>,
     /// Its scans, oldest first.
     pub scans: Vec<ScanPoint>,
-    /// Every rule that failed in at least one scan, those failing now first.
+    /// Every rule that failed (not waived) in at least one scan, those failing now first,
+    /// then those waived now.
     pub rules: Vec<RuleTrend>,
 }
 
@@ -72,7 +75,8 @@ pub struct ScanPoint {
     pub exceptions_in_force: usize,
 }
 
-/// A rule that failed at some point. Scans are matched by bollwerk's rule id (the CIS 1.8.0
+/// A rule that failed at some point, a failure covered by an exception (waived) not counted
+/// as one: a rule only ever waived has no trend (it is in the scans' `waived` counts). Scans are matched by bollwerk's rule id (the CIS 1.8.0
 /// id, `id_1_8_0` in a report that uses another benchmark's numbering), so a rule keeps its
 /// trend when the numbering changes (`--benchmark cis-docker-1.6.0`).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -82,17 +86,25 @@ pub struct RuleTrend {
     pub id: String,
     /// Title (from the newest scan that has the rule).
     pub title: String,
-    /// The first scan in which it failed.
+    /// The first scan in which it failed (not waived).
     pub first_failed: DateTime<Utc>,
-    /// The last scan in which it failed.
+    /// The last scan in which it failed (not waived).
     pub last_failed: DateTime<Utc>,
-    /// The first scan after `last_failed` in which it passed: when it was fixed (absent while
-    /// it still fails, or when it did not pass since: absent, not applicable, …).
+    /// The first scan after its last failure or waiver in which it passed: when it was fixed
+    /// (absent while it still fails or is waived, or when it did not pass since: absent, not
+    /// applicable, …).
     pub fixed: Option<DateTime<Utc>>,
-    /// Whether it fails in the newest scan.
+    /// Whether it fails in the newest scan (a waived failure is not failing).
     pub failing_now: bool,
-    /// In how many scans it failed.
+    /// Whether it fails in the newest scan with every failing part covered by an exception
+    /// in force (an accepted risk, not fixed).
+    #[serde(default)]
+    pub waived_now: bool,
+    /// In how many scans it failed (waived scans not counted).
     pub failed_in: usize,
+    /// In how many scans it was waived.
+    #[serde(default)]
+    pub waived_in: usize,
 }
 
 /// What a history needs of a report; everything else is skipped unparsed.
@@ -122,12 +134,35 @@ struct LightResult {
     id_1_8_0: Option<String>,
     title: String,
     status: Status,
+    /// A failure covered by an exception in force (absent in reports without exceptions).
+    #[serde(default)]
+    waived: bool,
+}
+
+/// Where a rule stands in one scan, for its trend.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    Failed,
+    Waived,
+    Passed,
+    /// Error, not applicable, not checked, …: neither failed nor fixed.
+    Other,
 }
 
 impl LightResult {
     /// The id that names the rule whatever the report's numbering.
     fn key(&self) -> &str {
         self.id_1_8_0.as_deref().unwrap_or(&self.id)
+    }
+
+    /// A waived failure is waived, not failed, as [`Counts::add_result`] counts it.
+    fn standing(&self) -> Standing {
+        match (self.status, self.waived) {
+            (Status::Fail, true) => Standing::Waived,
+            (Status::Fail, false) => Standing::Failed,
+            (Status::Pass, _) => Standing::Passed,
+            _ => Standing::Other,
+        }
     }
 }
 
@@ -275,61 +310,80 @@ fn host_history(hostname: String, machine: Option<String>, mut reads: Vec<Read>)
             }
         })
         .collect();
-    // Per rule, by bollwerk's id: (title, first failed, last failed, times failed); its id and
-    // title as the newest scan that has it gives them.
-    let mut trends: BTreeMap<String, RuleTrend> = BTreeMap::new();
+    // Per rule, by bollwerk's id, whether it failed or not: its id and title as the newest
+    // scan that has it gives them, when it failed and was waived, and when it passed after.
+    #[derive(Default)]
+    struct Track {
+        id: String,
+        title: String,
+        first_failed: Option<DateTime<Utc>>,
+        last_failed: Option<DateTime<Utc>>,
+        /// The last scan in which it failed or was waived.
+        last_unresolved: Option<DateTime<Utc>>,
+        fixed: Option<DateTime<Utc>>,
+        failed_in: usize,
+        waived_in: usize,
+    }
+    let mut tracks: BTreeMap<&str, Track> = BTreeMap::new();
     for r in &reads {
         let at = r.light.run.started_at;
         for res in &r.light.results {
-            if let Some(t) = trends.get_mut(res.key()) {
-                t.id = res.id.clone();
-                t.title = res.title.clone();
-            }
-            if res.status == Status::Fail {
-                let t = trends
-                    .entry(res.key().to_string())
-                    .or_insert_with(|| RuleTrend {
-                        id: res.id.clone(),
-                        title: res.title.clone(),
-                        first_failed: at,
-                        last_failed: at,
-                        fixed: None,
-                        failing_now: false,
-                        failed_in: 0,
-                    });
-                t.last_failed = at;
-                t.failed_in += 1;
-                t.fixed = None;
-            } else if res.status == Status::Pass {
-                if let Some(t) = trends.get_mut(res.key()) {
-                    if t.fixed.is_none() && at > t.last_failed {
+            let t = tracks.entry(res.key()).or_default();
+            t.id.clone_from(&res.id);
+            t.title.clone_from(&res.title);
+            match res.standing() {
+                Standing::Failed => {
+                    t.first_failed.get_or_insert(at);
+                    t.last_failed = Some(at);
+                    t.last_unresolved = Some(at);
+                    t.failed_in += 1;
+                    t.fixed = None;
+                }
+                Standing::Waived => {
+                    t.last_unresolved = Some(at);
+                    t.waived_in += 1;
+                    t.fixed = None;
+                }
+                Standing::Passed => {
+                    if t.fixed.is_none() && t.last_unresolved.is_some_and(|u| at > u) {
                         t.fixed = Some(at);
                     }
                 }
+                Standing::Other => {}
             }
         }
     }
-    let newest: BTreeSet<&str> = reads
+    let newest: BTreeMap<&str, Standing> = reads
         .last()
         .map(|r| {
             r.light
                 .results
                 .iter()
-                .filter(|x| x.status == Status::Fail)
-                .map(LightResult::key)
+                .map(|x| (x.key(), x.standing()))
                 .collect()
         })
         .unwrap_or_default();
-    let mut rules: Vec<RuleTrend> = trends
+    let mut rules: Vec<RuleTrend> = tracks
         .into_iter()
-        .map(|(key, mut t)| {
-            t.failing_now = newest.contains(key.as_str());
-            t
+        .filter_map(|(key, t)| {
+            let now = newest.get(key).copied();
+            Some(RuleTrend {
+                first_failed: t.first_failed?,
+                last_failed: t.last_failed?,
+                id: t.id,
+                title: t.title,
+                fixed: t.fixed,
+                failing_now: now == Some(Standing::Failed),
+                waived_now: now == Some(Standing::Waived),
+                failed_in: t.failed_in,
+                waived_in: t.waived_in,
+            })
         })
         .collect();
     rules.sort_by(|a, b| {
         b.failing_now
             .cmp(&a.failing_now)
+            .then_with(|| b.waived_now.cmp(&a.waived_now))
             .then_with(|| crate::rules::compare_ids(&a.id, &b.id))
     });
     HostHistory {
@@ -404,13 +458,14 @@ pub fn scans_csv(h: &History) -> String {
 
 /// `history-rules.csv`: one row per rule that failed at some point.
 pub fn rules_csv(h: &History) -> String {
-    let mut out =
-        String::from("host,rule,title,first_failed,last_failed,fixed,failing_now,failed_in\r\n");
+    let mut out = String::from(
+        "host,rule,title,first_failed,last_failed,fixed,failing_now,failed_in,waived_now,waived_in\r\n",
+    );
     let day = |t: &DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     for host in &h.hosts {
         for r in &host.rules {
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{}\r\n",
+                "{},{},{},{},{},{},{},{},{},{}\r\n",
                 csv(&h.named(host)),
                 csv(&r.id),
                 csv(&r.title),
@@ -418,7 +473,9 @@ pub fn rules_csv(h: &History) -> String {
                 day(&r.last_failed),
                 r.fixed.as_ref().map(day).unwrap_or_default(),
                 r.failing_now,
-                r.failed_in
+                r.failed_in,
+                r.waived_now,
+                r.waived_in
             ));
         }
     }
