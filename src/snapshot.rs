@@ -51,6 +51,10 @@ pub fn parse(name: &str, text: &str) -> Result<Snapshot, SnapshotError> {
     let mut snap = snap;
     snap.derive_host_facts();
     snap.mark_facts_not_in_file();
+    // Facts derived from a HostConfig the file does not have are unknown, whatever it says.
+    for c in &mut snap.containers {
+        c.mark_missing_host_config();
+    }
     Ok(snap)
 }
 
@@ -601,7 +605,9 @@ pub struct ContainerFacts {
     /// no evidence for other containers.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub resolved_sources: BTreeMap<String, String>,
-    /// Facts that could not be read for this container, keyed by sub-path (`runtime.cgroup`).
+    /// Facts that could not be read for this container, keyed by sub-path (`runtime.cgroup`;
+    /// `inspect.HostConfig` and the facts derived from it when its inspect has no HostConfig
+    /// object).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub errors: BTreeMap<String, String>,
     /// The facts above other than inspect, as the document rules read ([`Self::facts_doc`]).
@@ -609,7 +615,40 @@ pub struct ContainerFacts {
     pub built: BuiltDoc,
 }
 
+/// The facts worked out from a container's HostConfig besides the inspect's own (see
+/// [`crate::collect::derive`]): unknown when it has none.
+const FROM_HOST_CONFIG: [&str; 2] = ["capabilities", "security_opt"];
+
 impl ContainerFacts {
+    /// Why its inspect gives no HostConfig object (`null`, absent or not an object, which only
+    /// an edited or truncated snapshot or an API other than Docker's gives): then none of its
+    /// settings is known, and taking them as Docker's defaults would pass rules on nothing.
+    pub fn host_config_missing(&self) -> Option<String> {
+        let what = match self.inspect.pointer("/HostConfig") {
+            Some(h) if h.is_object() => return None,
+            Some(h) if h.is_null() => "it is null",
+            Some(_) => "it is not an object",
+            None => "it is absent",
+        };
+        Some(format!(
+            "its docker inspect has no HostConfig ({what}): its settings cannot be read"
+        ))
+    }
+
+    /// When its inspect has no HostConfig object, records `inspect.HostConfig` and the facts
+    /// derived from it as errors of this container, so that every rule reading them reports
+    /// `error` for it rather than judging defaults. Returns whether it did.
+    pub fn mark_missing_host_config(&mut self) -> bool {
+        let Some(why) = self.host_config_missing() else {
+            return false;
+        };
+        for key in std::iter::once("inspect.HostConfig").chain(FROM_HOST_CONFIG) {
+            self.errors.insert(key.to_string(), why.clone());
+        }
+        self.facts_changed();
+        true
+    }
+
     /// Its facts other than the inspect document (which is one already), as one compact
     /// document with the snapshot's field names: what rules read below `container.` besides
     /// `inspect`, so that every fact a rule reads is a [`Doc`] node and evidence can point

@@ -4,7 +4,8 @@
 //!
 //! Runs bollwerk against [`support::fake_daemon`] (documents recorded from a real dockerd
 //! 20.10: containers `plain`, `priv` (privileged) and `hardened`, one image) with a fixture
-//! host tree, `--timeout 1`, and bounds each run's wall time.
+//! host tree, `--timeout 1`, and bounds each run's wall time. An inspect answer without a
+//! HostConfig, which no dockerd gives, is tested on an edited snapshot.
 
 mod support;
 
@@ -394,4 +395,80 @@ fn a_docker_root_is_known_from_docker_info_and_unknown_when_it_fails() {
     let (status, message) = judged(fault("/info", Fault::Status(500)));
     assert_eq!(status, "error", "{message}");
     assert!(message.contains("data-root"), "{message}");
+}
+
+#[test]
+fn a_container_whose_inspect_has_no_host_config_is_error_in_the_rules_that_read_it() {
+    // An edited or truncated snapshot, or an API other than Docker's: containers whose
+    // inspect has HostConfig null, absent or not an object beside a normal one. Their settings
+    // are unknown: rules reading them (or the facts bollwerk derives from them, which the file
+    // still holds) are `error` for them, never a pass on defaults; the normal one is judged.
+    let mut snap = support::scan::base_snapshot();
+    let normal = snap["containers"][0].clone();
+    let name = normal["name"].as_str().unwrap().to_string();
+    let broken: Vec<(&str, Option<Value>)> = vec![
+        ("no-hostconfig", Some(Value::Null)),
+        ("hostconfig-absent", None),
+        ("hostconfig-text", Some(Value::from("private"))),
+    ];
+    for (i, (broken_name, host_config)) in broken.iter().enumerate() {
+        let mut c = normal.clone();
+        let id = format!("{:0<64}", format!("bad{i}"));
+        c["id"] = Value::from(id.as_str());
+        c["name"] = Value::from(*broken_name);
+        c["inspect"]["Id"] = Value::from(id.as_str());
+        c["inspect"]["Name"] = Value::from(format!("/{broken_name}"));
+        let inspect = c["inspect"].as_object_mut().unwrap();
+        match host_config {
+            Some(v) => inspect.insert("HostConfig".into(), v.clone()),
+            None => inspect.remove("HostConfig"),
+        };
+        snap["containers"].as_array_mut().unwrap().push(c);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run = support::scan::scan_snapshot(&snap, dir.path(), "out", &["--format", "json"]);
+    let named = ["5.5", "5.16", "5.17", "5.21", "5.22"];
+    for id in named {
+        for (broken_name, _) in &broken {
+            run.expect_instance(id, broken_name, "error");
+            let m = run.instance_message(id, broken_name);
+            assert!(
+                m.contains(&format!("container {broken_name}")) && m.contains("no HostConfig"),
+                "rule {id}, {broken_name}: {m}"
+            );
+        }
+        run.expect_instance(id, &name, "pass");
+    }
+    // No rule judges one of them on those facts: each is an error in its evidence. (A rule
+    // may still decide without them: 5.2 passes on the AppArmor profile their inspect gives.)
+    let reads = |e: &Value| {
+        let fact = e["fact"].as_str().unwrap_or("");
+        [
+            "container.inspect.HostConfig",
+            "container.capabilities",
+            "container.security_opt",
+        ]
+        .iter()
+        .any(|d| fact.starts_with(d))
+    };
+    let unknown = |e: &Value| reads(e) && e["outcome"] != "error";
+    let mut erred = Vec::new();
+    for rule in per_instance_rules(&run, "each-container") {
+        let id = rule["id"].as_str().unwrap();
+        for (broken_name, _) in &broken {
+            let status = run.instance(id, broken_name);
+            let evidence = run.instance_evidence(id, broken_name);
+            assert!(
+                !evidence.iter().any(unknown),
+                "rule {id}, {broken_name}: {status} on unknown facts: {evidence:#?}"
+            );
+            if status == "error" {
+                erred.push(id.to_string());
+            }
+        }
+    }
+    // What bollwerk derives from HostConfig, and the snapshot file still holds, is unknown too.
+    for id in named.iter().chain(&["5.4"]) {
+        assert!(erred.iter().any(|c| c == id), "{id} not among {erred:?}");
+    }
 }

@@ -893,9 +893,18 @@ async fn ask_daemon_everything(
 /// Fills in the facts bollwerk works out from a container's others: the capabilities it
 /// holds ([`capabilities::of_container`]) and its security options told apart
 /// ([`security_opt::of_host_config`]). Call it once its inspect document and runtime facts
-/// are in.
+/// are in. A container whose inspect has no HostConfig object gets neither: they, and its
+/// HostConfig, are errors of it ([`ContainerFacts::mark_missing_host_config`]).
+///
+/// [`ContainerFacts::mark_missing_host_config`]: crate::snapshot::ContainerFacts::mark_missing_host_config
 pub fn derive(c: &mut crate::snapshot::ContainerFacts) {
     c.facts_changed();
+    // Without a HostConfig they would be Docker's defaults, not the container's: errors.
+    if c.mark_missing_host_config() {
+        c.capabilities = None;
+        c.security_opt = None;
+        return;
+    }
     match capabilities::of_container(c) {
         Ok(caps) => c.capabilities = Some(caps),
         Err(e) => {
@@ -1865,6 +1874,43 @@ mod tests {
         assert_eq!(c("unread").errors["runtime"], "WHY");
         assert_eq!(c("unread").errors["processes"], "WHY");
         assert!(c("stopped").errors.is_empty() && c("stopped").runtime.is_none());
+    }
+
+    #[test]
+    fn a_container_without_a_host_config_derives_nothing_and_its_settings_are_errors() {
+        let container = |host_config: Option<serde_json::Value>| {
+            let mut inspect = serde_json::json!({"State": {"Running": false, "Pid": 0}});
+            if let Some(h) = host_config {
+                inspect["HostConfig"] = h;
+            }
+            let mut c: crate::snapshot::ContainerFacts = serde_json::from_value(
+                serde_json::json!({"id": "c", "name": "web", "runtime": null, "inspect": inspect}),
+            )
+            .expect("a container's facts");
+            derive(&mut c);
+            c
+        };
+        let fine = container(Some(serde_json::json!({"SecurityOpt": ["label=disable"]})));
+        assert!(fine.errors.is_empty(), "{:?}", fine.errors);
+        assert!(fine.capabilities.is_some() && fine.security_opt.is_some());
+        for (host_config, what) in [
+            (Some(serde_json::Value::Null), "it is null"),
+            (None, "it is absent"),
+            (Some(serde_json::json!([])), "it is not an object"),
+        ] {
+            let c = container(host_config);
+            assert!(
+                c.capabilities.is_none() && c.security_opt.is_none(),
+                "made up"
+            );
+            for key in ["inspect.HostConfig", "capabilities", "security_opt"] {
+                let e = &c.errors[key];
+                assert!(
+                    e.contains("no HostConfig") && e.contains(what),
+                    "{key}: {e}"
+                );
+            }
+        }
     }
 
     /// The nice value of the calling thread.
