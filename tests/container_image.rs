@@ -114,9 +114,9 @@ fn the_image_scans_the_host_as_a_direct_scan_does_and_knows_its_own_container() 
         String::from_utf8_lossy(&image.stderr)
     );
 
-    // The scan from the image as the README runs it: host root read-only, the host's pid
-    // namespace, SYS_PTRACE, the socket at the path it has on the host (so that socket rules
-    // look at the same file).
+    // The scan from the image as the README runs it: host root read-only, the host's pid and
+    // network namespaces (the kernel shows /proc/sys/net for the reader's), SYS_PTRACE, the
+    // socket at the path it has on the host (so that socket rules look at the same file).
     let sock = d.socket_path();
     let sock = sock.to_str().unwrap();
     let inside = tempfile::tempdir().unwrap();
@@ -134,7 +134,7 @@ fn the_image_scans_the_host_as_a_direct_scan_does_and_knows_its_own_container() 
         ])
         .args([
             "--network",
-            "none",
+            "host",
             "-v",
             "/:/host:ro",
             "-v",

@@ -119,3 +119,62 @@ fn listening_sockets_of_containers_by_netlink_and_proc() {
         assert!(!c.processes.is_empty(), "{name}: processes read from /proc");
     }
 }
+
+/// bollwerk's report.json after `bollwerk scan` of the live host's BW-NET-REDIRECTS, run as
+/// `wrapper` says (`unshare …`), with no daemon: that rule's status and message.
+fn redirects_verdict(wrapper: &[&str], host_root: &str) -> (String, String) {
+    let out = tempfile::tempdir().unwrap();
+    let script = format!(
+        "{} scan --host-root {host_root} --include BW-NET-REDIRECTS --docker-host unix:///nonexistent/bollwerk.sock --format json -q -o {}",
+        env!("CARGO_BIN_EXE_bollwerk"),
+        out.path().display()
+    );
+    // The mount of the host root, when there is one, lives in the wrapper's mount namespace.
+    let mount = if host_root == "/" {
+        String::new()
+    } else {
+        format!("mount --rbind / {host_root} && ")
+    };
+    let status = std::process::Command::new(wrapper[0])
+        .args(&wrapper[1..])
+        .args(["sh", "-c", &format!("{mount}{script}")])
+        .status()
+        .unwrap();
+    assert!(status.code().is_some(), "{wrapper:?} ran");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let r = &report["results"][0];
+    assert_eq!(r["id"], "BW-NET-REDIRECTS");
+    (
+        r["status"].as_str().unwrap().to_string(),
+        r["message"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[test]
+fn network_kernel_settings_seen_from_another_network_namespace_are_errors() {
+    // /proc/sys/net shows the reader's network namespace, through any /proc: a scanner in a
+    // network of its own would judge its own settings, whatever the host's are.
+    let host_root = tempfile::tempdir().unwrap();
+    let mounted = host_root.path().to_str().unwrap();
+    for (wrapper, root) in [
+        (&["unshare", "--net"][..], "/"),
+        (&["unshare", "--net", "--mount"][..], mounted),
+    ] {
+        let (status, message) = redirects_verdict(wrapper, root);
+        assert_eq!(status, "error", "{wrapper:?} {root}: {message}");
+        assert!(
+            message.contains("another network namespace than the host's (pid 1's)")
+                && message.contains("--network host"),
+            "{message}"
+        );
+    }
+    // In the host's namespace the settings are judged, through either root.
+    for (wrapper, root) in [(&["env"][..], "/"), (&["unshare", "--mount"][..], mounted)] {
+        let (status, message) = redirects_verdict(wrapper, root);
+        assert!(
+            status == "pass" || status == "fail",
+            "{wrapper:?} {root}: {status}: {message}"
+        );
+    }
+}

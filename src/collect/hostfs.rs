@@ -304,6 +304,22 @@ impl ProcDir {
         )?)
     }
 
+    /// Whether this is the kernel's /proc, not a tree of files standing for one (a fixture).
+    pub fn is_kernels(&self) -> io::Result<bool> {
+        use nix::sys::statfs::{fstatfs, PROC_SUPER_MAGIC};
+        Ok(self.confined.is_none() || fstatfs(&self.dir)?.filesystem_type() == PROC_SUPER_MAGIC)
+    }
+
+    /// The inode number of `name` (relative, like `net/tcp`), links followed.
+    pub fn inode_of(&self, name: &str) -> io::Result<u64> {
+        let flags = OFlag::O_PATH | OFlag::O_CLOEXEC;
+        let fd = match &self.confined {
+            Some(jail) => jail.open(&self.path_of(name), Follow::Final, flags)?,
+            None => nix::fcntl::openat(&self.dir, name, flags, nix::sys::stat::Mode::empty())?,
+        };
+        Ok(nix::sys::stat::fstat(&fd)?.st_ino)
+    }
+
     /// The target of symlink `name` (like `ns/net`).
     pub fn read_link(&self, name: &str) -> io::Result<std::ffi::OsString> {
         if let Some(jail) = &self.confined {

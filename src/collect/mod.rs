@@ -1204,8 +1204,17 @@ fn read_host_basics(
     // Audit rules; loaded ones only for the real root.
     facts.audit = audit::collect(host, live, &mut errors);
 
-    // Kernel parameters.
+    // Kernel parameters. Those of the network are the reader's network namespace's.
+    let is_net = |key: &String| key.starts_with("net.");
+    let net_doubt = (plan.sysctls.iter().chain(&plan.sysctl_each).any(is_net))
+        .then(|| net::sysctl_net_doubt(host, dockerd.map(|p| p.pid)))
+        .flatten();
+    let foreign = |key: &String| is_net(key).then(|| net_doubt.clone()).flatten();
     for key in &plan.sysctls {
+        if let Some(why) = foreign(key) {
+            errors.push((format!("host.sysctl[\"{key}\"]"), why));
+            continue;
+        }
         let file = format!("/proc/sys/{}", key.replace('.', "/"));
         match host.read_to_string(&file) {
             Ok(v) => {
@@ -1221,6 +1230,10 @@ fn read_host_basics(
         }
     }
     for key in &plan.sysctl_each {
+        if let Some(why) = foreign(key) {
+            errors.push((format!("host.sysctl_each[\"{key}\"]"), why));
+            continue;
+        }
         match sysctl_each(host, key) {
             Ok(values) => {
                 facts.sysctl_each.insert(key.clone(), values);

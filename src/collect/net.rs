@@ -176,6 +176,45 @@ fn same_netns(a: u32, b: u32) -> bool {
     matches!((inode(a), inode(b)), (Some(x), Some(y)) if x == y)
 }
 
+/// Why `/proc/sys/net` below the host root would not show the host's network settings, when
+/// it would not. The kernel answers those files for the network namespace of the process that
+/// reads them, through whichever /proc they are read: a scanner in a container with a network
+/// of its own (no `--network host`) reads its own settings there, not the host's. `None` when
+/// this process shares the network namespace of pid 1 (or, where pid 1's is hidden, dockerd's),
+/// and below a root whose /proc is not the kernel's (a tree of files is read as written). A
+/// namespace's TCP table is one entry of /proc however it is reached, so the inode of
+/// `/proc/PID/net/tcp` names the namespace without the rights `ns/net` needs.
+pub fn sysctl_net_doubt(host: &HostFs, dockerd: Option<u32>) -> Option<String> {
+    use super::hostfs::ProcDir;
+    let kernels = ProcDir::open(host, 1)
+        .or_else(|e| dockerd.map_or(Err(e), |pid| ProcDir::open(host, pid)))
+        .and_then(|d| d.is_kernels());
+    if !matches!(kernels, Ok(true)) {
+        return None;
+    }
+    let namespace = |pid: u32| ProcDir::open(host, pid).and_then(|d| d.inode_of("net/tcp"));
+    let own = host
+        .read_link("/proc/self")
+        .ok()
+        .and_then(|t| t.to_str()?.parse::<u32>().ok());
+    let Some(Ok(own_ns)) = own.map(namespace) else {
+        return Some(
+            "cannot tell which network namespace bollwerk is in (/proc/self/net/tcp cannot be read), and the kernel shows /proc/sys/net for the reader's".into(),
+        );
+    };
+    for pid in std::iter::once(1).chain(dockerd) {
+        if let Ok(ns) = namespace(pid) {
+            let whose = if pid == 1 { "pid 1's" } else { "dockerd's" };
+            return (ns != own_ns).then(|| {
+                format!(
+                    "bollwerk runs in another network namespace than the host's ({whose}), and the kernel shows /proc/sys/net for the reader's: these would be bollwerk's own settings; run it in the host's network namespace (`docker run --network host …`)"
+                )
+            });
+        }
+    }
+    Some("cannot tell whether bollwerk shares the host's network namespace (neither pid 1's nor dockerd's /proc/PID/net/tcp can be read), and the kernel shows /proc/sys/net for the reader's".into())
+}
+
 /// Listening sockets in the network namespace of each of `pids`, in order, each namespace
 /// read once (see [`Namespaces::read`]).
 pub fn listening_of(
