@@ -779,3 +779,53 @@ fn bad_tailoring_files_stop_the_scan_with_one_line() {
     );
     assert!(r.stderr.contains("unknown-rule.xml:4:"), "{}", r.stderr);
 }
+
+/// A waived rule beside every other rule: XCCDF 1.2 records an accepted deviation as an
+/// `<override>`, but OpenSCAP's schematron then rejects every other rule-result; the document
+/// must stay valid, the rule count as passed and the accepted risk be said in a message.
+#[test]
+fn a_waived_rule_leaves_the_whole_scan_valid() {
+    require_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let exceptions = dir.path().join("exceptions.toml");
+    std::fs::write(
+        &exceptions,
+        "[[exception]]\nid = \"EXC-1\"\nrules = [\"2.1\"]\njustification = \"Rootless mode is planned <next quarter>.\"\napproved-by = \"ciso@example.com\"\nexpires = 2099-01-31\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let base = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rules/base.json");
+    let r = bollwerk(
+        &[
+            "scan",
+            "--snapshot",
+            base,
+            "--exceptions",
+            exceptions.to_str().unwrap(),
+            "--format",
+            "json,xccdf,arf",
+        ],
+        &out,
+    );
+    assert_eq!(
+        r.rule("2.1")["waived"],
+        true,
+        "2.1 fails in the base snapshot"
+    );
+    let xml = std::fs::read_to_string(out.join("report.xccdf.xml")).unwrap();
+    assert!(!xml.contains("<override"), "no override");
+    let at = xml
+        .find(&format!("<rule-result idref=\"{RULE}2.1\""))
+        .unwrap();
+    let rule_result = &xml[at..at + xml[at..].find("</rule-result>").unwrap()];
+    assert!(
+        rule_result.contains("<result>pass</result>"),
+        "{rule_result}"
+    );
+    assert!(
+        rule_result.contains("Accepted risk (EXC-1, by ciso@example.com): the rule failed and counts as passed. Rootless mode is planned &lt;next quarter&gt;."),
+        "{rule_result}"
+    );
+    validate(&out.join("report.xccdf.xml"));
+    validate(&out.join("report.arf.xml"));
+}

@@ -4,7 +4,8 @@
 //! An exception never changes a verdict. A failing result it covers keeps its `fail` status
 //! and gains the exception (id, justification, expiry); a rule whose every failing part is
 //! covered is `waived`: the summary counts it apart from the failures, the score is given with
-//! and without exceptions, `--fail-on` does not count it, XCCDF records it as an `override`.
+//! and without exceptions, `--fail-on` does not count it, XCCDF records it as passed with a message naming the accepted
+//! risk (not an `<override>`, which OpenSCAP's schematron answers by rejecting the document).
 //! An exception that has expired covers nothing: the finding counts again and every format
 //! says "exception EXC-7 expired on DATE".
 //!

@@ -982,7 +982,7 @@ fn counted(s: Status) -> bool {
 /// Benchmark is the mean of the Groups that counted anything. Flat: passed rules out of
 /// counted rules.
 /// A waived rule (every failure covered by an exception in force) scores as passed, as its
-/// rule-result's `override` says.
+/// rule-result says (its messages name the exception).
 pub fn scores(results: &[RuleResult]) -> (f64, f64, f64) {
     scores_of(
         results
@@ -1198,12 +1198,15 @@ fn write_test_result(x: &mut Xml, report: &Report, arf: Option<(&str, &str)>, me
                     ("weight", WEIGHT),
                 ],
             );
+            // A waived rule scores as passed, and a message records the accepted risk. No
+            // `<override>`: OpenSCAP's schematron then rejects every other rule-result
+            // (xccdf-notes.md, 5).
             x.leaf("result", &[], result_str(scored_status(r)));
-            if r.waived {
-                write_override(x, r, &time_attr, report);
-            }
             let (id, old) = ids(r);
             idents(x, id, old, &alt_system(report));
+            if let Some(line) = r.waived.then(|| accepted_risk(r, report)).flatten() {
+                x.leaf("message", &[("severity", "info")], &line);
+            }
             for (severity, text) in messages.of_rule(r) {
                 x.leaf("message", &[("severity", severity)], text);
             }
@@ -1226,52 +1229,32 @@ fn write_test_result(x: &mut Xml, report: &Report, arf: Option<(&str, &str)>, me
     x.close("TestResult");
 }
 
-/// XCCDF's record of an accepted deviation: the rule failed (old result) and counts as passed
-/// (new result) by the authority of the exception that covers it; the remark names the
-/// exception, its justification and expiry.
-fn write_override(x: &mut Xml, r: &RuleResult, time_attr: &str, report: &Report) {
-    let applied = r
-        .exception
-        .iter()
-        .chain(r.instances.iter().filter_map(|i| i.exception.as_ref()))
-        .find(|e| !e.expired);
-    let Some(e) = applied else {
-        return;
-    };
-    let record = report.exceptions.iter().find(|x| x.id == e.id);
-    let authority = record
-        .and_then(|x| x.approved_by.clone().or_else(|| x.owner.clone()))
-        .unwrap_or_else(|| "bollwerk exceptions file".to_string());
-    let time = record
-        .and_then(|x| x.since)
-        .map(|t| time(&t))
-        .unwrap_or_else(|| time_attr.to_string());
-    x.open("override", &[("time", &time), ("authority", &authority)]);
-    x.leaf("old-result", &[], result_str(r.status));
-    x.leaf("new-result", &[], result_str(Status::Pass));
-    let ids: Vec<&str> = {
-        let mut ids: Vec<&str> = r
-            .exception
+/// What XCCDF would say in an `<override>` of a waived rule, as one line: it failed, and it
+/// counts as passed by the authority of the exceptions in force that cover it (their ids,
+/// the approver or owner, the justification, the expiry).
+fn accepted_risk(r: &RuleResult, report: &Report) -> Option<String> {
+    let in_force = || {
+        r.exception
             .iter()
             .chain(r.instances.iter().filter_map(|i| i.exception.as_ref()))
             .filter(|e| !e.expired)
-            .map(|e| e.id.as_str())
-            .collect();
-        ids.sort();
-        ids.dedup();
-        ids
     };
-    x.leaf(
-        "remark",
-        &[LANG],
-        &format!(
-            "Accepted risk ({}): {} Expires {}.",
-            ids.join(", "),
-            e.justification,
-            crate::rules::result::shown_expiry(&e.expires_as_written)
-        ),
-    );
-    x.close("override");
+    let e = in_force().next()?;
+    let mut ids: Vec<&str> = in_force().map(|e| e.id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    let authority = report
+        .exceptions
+        .iter()
+        .find(|x| x.id == e.id)
+        .and_then(|x| x.approved_by.clone().or_else(|| x.owner.clone()))
+        .unwrap_or_else(|| "bollwerk exceptions file".to_string());
+    Some(format!(
+        "Accepted risk ({}, by {authority}): the rule failed and counts as passed. {} Expires {}.",
+        ids.join(", "),
+        e.justification,
+        crate::rules::result::shown_expiry(&e.expires_as_written)
+    ))
 }
 
 /// The rule-result of a rule the tailoring left out: `notselected`.
