@@ -268,6 +268,24 @@ fn failed_networks_leave_icc_undecided() {
 }
 
 #[test]
+fn failed_networks_leave_the_overlay_networks_of_a_swarm_undecided() {
+    let judged = |faults: Vec<Rule>| {
+        let fake = FakeDaemon::start_swarm_manager(faults);
+        let [overlay] = judged_rules(&fake, &fake_host(&fake), ["7.3"]);
+        overlay
+    };
+    // Read: the ingress network is left out, the other overlay network is encrypted.
+    let (status, message) = judged(Vec::new());
+    assert_eq!(status, "pass", "{message}");
+    // Not read: no overlay network is known, which is not none.
+    for f in [Fault::Status(500), Fault::Reset] {
+        let (status, message) = judged(fault("/networks", f));
+        assert_eq!(status, "error", "{f:?}: {message}");
+        assert!(message.contains("GET /networks"), "{f:?}: {message}");
+    }
+}
+
+#[test]
 fn the_deadline_cuts_requests_shorter_than_their_timeout() {
     // The inspect would get 20 s; the daemon's part has 2.
     let path = format!("/containers/{}/json", container_id("priv"));

@@ -6,7 +6,10 @@
 //! serves `/_ping`, `/version`, `/info`, `/networks`, `/containers/json`,
 //! `/containers/{id}/json`, `/images/json`, `/images/{id}/json` and `/images/{id}/history`;
 //! anything else is a 404 as dockerd gives it. Stalled connections are released when the fake
-//! daemon is dropped.
+//! daemon is dropped. Started as a swarm manager ([`FakeDaemon::start_swarm_manager`]), it says
+//! so in `/info`, lists the swarm's `ingress` and an encrypted overlay network beside the
+//! recorded ones, and serves `/swarm`, `/nodes` and `/secrets` (written after dockerd's
+//! answers: not recorded).
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -98,6 +101,15 @@ pub fn image_id() -> String {
 impl FakeDaemon {
     /// Starts serving on a socket in a new temporary folder, with `faults` applied.
     pub fn start(faults: Vec<Rule>) -> FakeDaemon {
+        FakeDaemon::serving(faults, false)
+    }
+
+    /// [`FakeDaemon::start`] for a daemon that manages a swarm of one node.
+    pub fn start_swarm_manager(faults: Vec<Rule>) -> FakeDaemon {
+        FakeDaemon::serving(faults, true)
+    }
+
+    fn serving(faults: Vec<Rule>, swarm: bool) -> FakeDaemon {
         let dir = tempfile::tempdir().expect("tempdir");
         let socket = dir.path().join("docker.sock");
         let listener = UnixListener::bind(&socket).expect("bind the fake daemon's socket");
@@ -112,7 +124,7 @@ impl FakeDaemon {
                     }
                     let Ok(conn) = conn else { continue };
                     let (stop, faults) = (stop.clone(), faults.clone());
-                    thread::spawn(move || serve(conn, &faults, &stop));
+                    thread::spawn(move || serve(conn, &faults, &stop, swarm));
                 }
             })
         };
@@ -141,7 +153,7 @@ impl Drop for FakeDaemon {
 }
 
 /// Answers the requests of one connection until it closes or a fault ends it.
-fn serve(conn: UnixStream, faults: &[Rule], stop: &AtomicBool) {
+fn serve(conn: UnixStream, faults: &[Rule], stop: &AtomicBool, swarm: bool) {
     let mut reader = BufReader::new(conn.try_clone().expect("clone the connection"));
     let mut out = conn;
     loop {
@@ -175,7 +187,7 @@ fn serve(conn: UnixStream, faults: &[Rule], stop: &AtomicBool) {
             Some(Fault::Reset) => return,
             Some(Fault::StallHeaders) => return stall(stop),
             Some(Fault::StallBody) | None => {
-                let (status, body, kind) = answer(&path);
+                let (status, body, kind) = answer(&path, swarm);
                 (status, body, kind)
             }
         };
@@ -218,11 +230,16 @@ fn route_path(target: &str) -> String {
     }
 }
 
-/// The recorded answer to `path`: status, body, content type.
-fn answer(path: &str) -> (u16, String, &'static str) {
+/// The recorded answer to `path` (a swarm manager's when `swarm`): status, body, content type.
+fn answer(path: &str, swarm: bool) -> (u16, String, &'static str) {
     const JSON: &str = "application/json";
     let doc = |name: &str| (200, document(name).to_string(), JSON);
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    if swarm {
+        if let Some(answer) = swarm_answer(&parts) {
+            return (200, answer.to_string(), JSON);
+        }
+    }
     match parts.as_slice() {
         ["_ping"] => (200, "OK".into(), "text/plain; charset=utf-8"),
         ["version"] => doc("version.json"),
@@ -266,4 +283,87 @@ fn reason(status: u16) -> &'static str {
         503 => "Service Unavailable",
         _ => "Error",
     }
+}
+
+/// The node's id in the fake swarm.
+const NODE_ID: &str = "q0d8kcb1hp7rpj0vf4gq7c0y0";
+
+/// What a swarm manager answers differently, or in addition, to `parts` of the path.
+fn swarm_answer(parts: &[&str]) -> Option<Value> {
+    let answer = match parts {
+        ["info"] => {
+            let mut info = document("info.json");
+            info["Swarm"] = serde_json::json!({
+                "NodeID": NODE_ID, "NodeAddr": "127.0.0.1", "LocalNodeState": "active",
+                "ControlAvailable": true, "Error": "",
+                "RemoteManagers": [{"NodeID": NODE_ID, "Addr": "127.0.0.1:2377"}],
+                "Nodes": 1, "Managers": 1,
+            });
+            info
+        }
+        ["networks"] => {
+            let mut networks = document("networks.json");
+            let overlay = |name: &str, id: &str, ingress: bool, options: Value| {
+                serde_json::json!({
+                    "Name": name, "Id": id, "Created": "2024-05-02T10:00:00.000000000Z",
+                    "Scope": "swarm", "Driver": "overlay", "EnableIPv6": false,
+                    "IPAM": {"Driver": "default", "Options": null,
+                             "Config": [{"Subnet": "10.0.0.0/24", "Gateway": "10.0.0.1"}]},
+                    "Internal": false, "Attachable": false, "Ingress": ingress,
+                    "ConfigFrom": {"Network": ""}, "ConfigOnly": false, "Containers": {},
+                    "Options": options, "Labels": {},
+                })
+            };
+            let list = networks.as_array_mut().expect("networks.json is a list");
+            list.push(overlay(
+                "ingress",
+                "5xk1bdl2q6h3m9c7e0r4t8w2y",
+                true,
+                serde_json::json!({"com.docker.network.driver.overlay.vxlanid_list": "4096"}),
+            ));
+            list.push(overlay(
+                "backend",
+                "7n3c5v9b1m4x6z8a2s0d4f6g8",
+                false,
+                serde_json::json!({
+                    "com.docker.network.driver.overlay.vxlanid_list": "4097",
+                    "encrypted": "",
+                }),
+            ));
+            networks
+        }
+        ["swarm"] => serde_json::json!({
+            "ID": "b5f7p8w4g1i6e1yq0cdk8o0jl", "Version": {"Index": 10},
+            "CreatedAt": "2024-05-02T09:00:00.000000000Z",
+            "UpdatedAt": "2024-05-02T09:00:00.000000000Z",
+            "Spec": {
+                "Name": "default", "Labels": {},
+                "Orchestration": {"TaskHistoryRetentionLimit": 5},
+                "Raft": {"SnapshotInterval": 10000, "KeepOldSnapshots": 0,
+                         "LogEntriesForSlowFollowers": 500, "ElectionTick": 10,
+                         "HeartbeatTick": 1},
+                "Dispatcher": {"HeartbeatPeriod": 5000000000_u64},
+                "CAConfig": {"NodeCertExpiry": 7776000000000000_u64},
+                "TaskDefaults": {}, "EncryptionConfig": {"AutoLockManagers": false},
+            },
+            "TLSInfo": {"TrustRoot": "", "CertIssuerSubject": "", "CertIssuerPublicKey": ""},
+            "RootRotationInProgress": false, "DefaultAddrPool": ["10.0.0.0/8"],
+            "SubnetSize": 24, "DataPathPort": 4789,
+            "JoinTokens": {"Worker": "SWMTKN-1-worker", "Manager": "SWMTKN-1-manager"},
+        }),
+        ["nodes"] => serde_json::json!([{
+            "ID": NODE_ID, "Version": {"Index": 9},
+            "CreatedAt": "2024-05-02T09:00:00.000000000Z",
+            "UpdatedAt": "2024-05-02T09:00:00.000000000Z",
+            "Spec": {"Labels": {}, "Role": "manager", "Availability": "active"},
+            "Description": {"Hostname": "fake", "Platform": {"Architecture": "x86_64",
+                            "OS": "linux"}, "Engine": {"EngineVersion": "20.10.24"}},
+            "Status": {"State": "ready", "Addr": "127.0.0.1"},
+            "ManagerStatus": {"Leader": true, "Reachability": "reachable",
+                              "Addr": "127.0.0.1:2377"},
+        }]),
+        ["secrets"] => serde_json::json!([]),
+        _ => return None,
+    };
+    Some(answer)
 }
