@@ -320,6 +320,7 @@ impl Gen {
             for (name, encrypted) in [("ingress", false), ("backend", true), ("frontend", self.alt(K_SWARM_DETAILS))] {
                 let mut n = self.network(&mut rng, name, "overlay", "10.0.1.0/24");
                 n["Scope"] = json!("swarm");
+                n["Ingress"] = json!(name == "ingress");
                 if encrypted {
                     n["Options"] = json!({"com.docker.network.driver.overlay.vxlanid_list": "4097", "encrypted": ""});
                 }

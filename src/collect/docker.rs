@@ -768,13 +768,13 @@ fn is_id_of(reference: &str, running_id: &str) -> bool {
             .starts_with(hex)
 }
 
-/// The overlay networks among `networks` (`GET /networks` documents), the swarm's own
-/// `ingress` left out, with whether each encrypts its data plane.
+/// The overlay networks among `networks` (`GET /networks` documents), the swarm's ingress
+/// network left out, with whether each encrypts its data plane.
 pub fn overlay_networks(networks: &[Value]) -> Vec<OverlayNetwork> {
     networks
         .iter()
         .filter(|n| n.get("Driver").and_then(Value::as_str) == Some("overlay"))
-        .filter(|n| n.get("Name").and_then(Value::as_str) != Some("ingress"))
+        .filter(|n| !is_ingress(n))
         .map(|n| OverlayNetwork {
             name: n
                 .get("Name")
@@ -784,6 +784,16 @@ pub fn overlay_networks(networks: &[Value]) -> Vec<OverlayNetwork> {
             encrypted: n.pointer("/Options/encrypted").is_some(),
         })
         .collect()
+}
+
+/// Whether `network` (a `GET /networks` document) is the swarm's routing mesh: its `Ingress`
+/// flag says so (API 1.29 and later, where it may have any name); without the flag, it is the
+/// one named `ingress`, the only one older daemons have.
+fn is_ingress(network: &Value) -> bool {
+    match network.get("Ingress").and_then(Value::as_bool) {
+        Some(ingress) => ingress,
+        None => network.get("Name").and_then(Value::as_str) == Some("ingress"),
+    }
 }
 
 async fn swarm(
@@ -1141,6 +1151,40 @@ async fn images(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ingress_network_is_told_by_its_flag_not_its_name() {
+        let networks = serde_json::json!([
+            {"Name": "mesh", "Driver": "overlay", "Ingress": true, "Options": {}},
+            {"Name": "ingress", "Driver": "overlay", "Ingress": false, "Options": {}},
+            {"Name": "backend", "Driver": "overlay", "Ingress": false,
+             "Options": {"encrypted": ""}},
+            {"Name": "bridge", "Driver": "bridge", "Ingress": false, "Options": {}},
+        ]);
+        let found: Vec<(String, bool)> = overlay_networks(networks.as_array().unwrap())
+            .into_iter()
+            .map(|n| (n.name, n.encrypted))
+            .collect();
+        // A replaced ingress network under another name is left out; a network that took the
+        // name `ingress` afterwards is an overlay network like any other.
+        assert_eq!(
+            found,
+            [
+                ("ingress".to_string(), false),
+                ("backend".to_string(), true)
+            ]
+        );
+        // A daemon older than API 1.29 has no flag: its ingress network is named `ingress`.
+        let old = serde_json::json!([
+            {"Name": "ingress", "Driver": "overlay", "Options": {}},
+            {"Name": "web", "Driver": "overlay", "Options": {}},
+        ]);
+        let names: Vec<String> = overlay_networks(old.as_array().unwrap())
+            .into_iter()
+            .map(|n| n.name)
+            .collect();
+        assert_eq!(names, ["web"]);
+    }
 
     #[test]
     fn volumes_bound_to_host_paths_are_found_by_their_options() {
