@@ -216,9 +216,12 @@ pub struct HostFacts {
     /// Linux security modules available on the host.
     #[serde(default)]
     pub lsm: LsmFacts,
-    /// TCP sockets listening in the host's network namespace.
-    #[serde(default)]
-    pub listening: Vec<ListeningSocket>,
+    /// TCP sockets listening in the host's network namespace. Absent when they could not be
+    /// read (an error), or from a snapshot file without them (made or trimmed by hand: not
+    /// collected): a rule reading them is then `error` or `notchecked`, never judged on a
+    /// host that listens nowhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listening: Option<Vec<ListeningSocket>>,
     /// Linux audit rules.
     pub audit: AuditFacts,
     /// Kernel parameters from `/proc/sys`, keyed by dotted name (`kernel.kptr_restrict`);
@@ -449,9 +452,12 @@ pub struct DaemonFacts {
     /// Swarm details when this node is an active manager.
     #[serde(default)]
     pub swarm: Option<SwarmFacts>,
-    /// Counts of containers and images, and which images no container uses.
-    #[serde(default)]
-    pub inventory: InventoryFacts,
+    /// Counts of containers and images, and which images no container uses. Absent when the
+    /// daemon was not reached (an error), or from a snapshot file without them (made or
+    /// trimmed by hand: not collected): a rule reading them is then `error` or `notchecked`,
+    /// never judged on zeros.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inventory: Option<InventoryFacts>,
     /// The engine's release line and its support status, from bollwerk's dated release data
     /// (dockerd only).
     #[serde(default)]
@@ -982,18 +988,41 @@ impl Snapshot {
     }
 
     /// Marks as not collected the facts a snapshot file lacks that collection reads only for
-    /// rules that need them, or that an older bollwerk did not read (`host.socket_groups`):
-    /// absent, they would read as empty.
+    /// rules that need them, that an older bollwerk did not read (`host.socket_groups`), or
+    /// that a file made or trimmed by hand left out (`host.listening`, `daemon.inventory`):
+    /// absent, they would read as empty. One that is an error (or under one) stays that.
     fn mark_facts_not_in_file(&mut self) {
-        const GROUPS: &str = "host.socket_groups";
-        let unread = self.host.socket_groups.is_none()
-            && !self.errors.iter().any(|e| e.fact == GROUPS)
-            && !self.not_collected.iter().any(|e| e.fact == GROUPS);
-        if unread {
-            self.not_collected.push(CollectError {
-                fact: GROUPS.into(),
-                message: "the groups of the daemon's sockets are not in this snapshot (written by an older bollwerk, or for rules that do not read them): collect again".into(),
-            });
+        let absent = [
+            (
+                "host.socket_groups",
+                self.host.socket_groups.is_none(),
+                "the groups of the daemon's sockets are not in this snapshot (written by an older bollwerk, or for rules that do not read them): collect again",
+            ),
+            (
+                "host.listening",
+                self.host.listening.is_none(),
+                "the host's listening sockets are not in this snapshot: collect again",
+            ),
+            (
+                "daemon.inventory",
+                self.daemon.inventory.is_none(),
+                "the counts of containers and images are not in this snapshot: collect again",
+            ),
+        ];
+        for (fact, missing, message) in absent {
+            let known = |e: &CollectError| {
+                fact == e.fact
+                    || fact
+                        .strip_prefix(e.fact.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            };
+            let marked = self.errors.iter().chain(&self.not_collected).any(known);
+            if missing && !marked {
+                self.not_collected.push(CollectError {
+                    fact: fact.into(),
+                    message: message.into(),
+                });
+            }
         }
     }
 
@@ -1163,6 +1192,56 @@ mod tests {
             .not_collected
             .iter()
             .all(|e| e.fact != "host.socket_groups"));
+    }
+
+    #[test]
+    fn counts_and_sockets_a_file_lacks_are_not_collected_unless_they_are_errors() {
+        let not_collected = |snap: &Snapshot| -> Vec<String> {
+            let text = serde_json::to_string(snap).unwrap();
+            let read = parse("s.json", &text).unwrap();
+            read.not_collected.iter().map(|e| e.fact.clone()).collect()
+        };
+        // Neither in the file: not collected, never zero counts and no socket.
+        let mut snap = Snapshot::new("/", "unix:///run/docker.sock", false);
+        let lacking = not_collected(&snap);
+        assert!(
+            lacking.contains(&"daemon.inventory".to_string()),
+            "{lacking:?}"
+        );
+        assert!(
+            lacking.contains(&"host.listening".to_string()),
+            "{lacking:?}"
+        );
+        // In it, even empty: facts.
+        snap.daemon.inventory = Some(InventoryFacts::default());
+        snap.host.listening = Some(Vec::new());
+        let lacking = not_collected(&snap);
+        assert!(
+            lacking
+                .iter()
+                .all(|f| f != "daemon.inventory" && f != "host.listening"),
+            "{lacking:?}"
+        );
+        // Not read when collected (the daemon not reached, the sockets unreadable): they stay
+        // the errors they are.
+        let mut failed = Snapshot::new("/", "unix:///run/docker.sock", false);
+        failed.error("daemon", "cannot reach the Docker daemon");
+        failed.error("host.listening", "cannot read /proc/1/net/tcp");
+        let lacking = not_collected(&failed);
+        assert!(
+            lacking
+                .iter()
+                .all(|f| f != "daemon.inventory" && f != "host.listening"),
+            "{lacking:?}"
+        );
+        // An error on another fact whose name begins alike is no error on them.
+        let mut other = Snapshot::new("/", "unix:///run/docker.sock", false);
+        other.error("daemon.inv", "something else");
+        other.error("host.listening_other", "something else");
+        assert_eq!(
+            not_collected(&other),
+            not_collected(&Snapshot::new("/", "u", false))
+        );
     }
 
     #[test]

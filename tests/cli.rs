@@ -825,3 +825,47 @@ fn files_only_formats_still_print_the_closing_block() {
     assert!(stdout.contains(&format!("         {out}/report.html\n")));
     assert!(stdout.contains("Fix first ("), "{stdout}");
 }
+
+#[test]
+fn facts_a_snapshot_file_lacks_are_not_checked_never_judged_on_nothing() {
+    // A snapshot made or trimmed by hand may lack the daemon's counts of containers and
+    // images or the host's listening sockets: the rules reading them are notchecked, not
+    // passed on zero counts and a host that listens nowhere.
+    let inventory = ["6.1", "6.2"];
+    let listening = ["7.2", "BW-DAEMON-TCP-2375"];
+    let include = [inventory, listening].concat().join(",");
+    let args = ["--format", "json", "--include", include.as_str()];
+    let mut whole = support::scan::base_snapshot();
+    // A swarm node, so that 7.2 applies.
+    whole["daemon"]["swarm_state"] = "active".into();
+    let dir = tempfile::tempdir().unwrap();
+    let scan = |name: &str, snap: &serde_json::Value| {
+        support::scan::scan_snapshot(snap, dir.path(), name, &args)
+    };
+    // Present: decided.
+    let run = scan("whole", &whole);
+    for id in inventory.iter().chain(&listening) {
+        run.expect(id, "pass");
+    }
+    for (fact, lacking, kept) in [
+        ("inventory", inventory, listening),
+        ("listening", listening, inventory),
+    ] {
+        let mut snap = whole.clone();
+        let part = if fact == "inventory" {
+            "daemon"
+        } else {
+            "host"
+        };
+        snap[part].as_object_mut().unwrap().remove(fact).unwrap();
+        let run = scan(fact, &snap);
+        for id in lacking {
+            run.expect(id, "notchecked");
+            let message = run.message(id);
+            assert!(message.contains("not in this snapshot"), "{id}: {message}");
+        }
+        for id in kept {
+            run.expect(id, "pass");
+        }
+    }
+}

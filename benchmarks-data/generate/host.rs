@@ -204,15 +204,17 @@ impl Gen {
             listen.push((addr, 2377));
             listen.push((addr, 7946));
         }
-        h.listening = listen
-            .into_iter()
-            .map(|(address, port)| ListeningSocket {
-                proto: if address.contains(':') { "tcp6" } else { "tcp" }.into(),
-                address: address.into(),
-                port,
-                wildcard: address == "0.0.0.0" || address == "::",
-            })
-            .collect();
+        h.listening = Some(
+            listen
+                .into_iter()
+                .map(|(address, port)| ListeningSocket {
+                    proto: if address.contains(':') { "tcp6" } else { "tcp" }.into(),
+                    address: address.into(),
+                    port,
+                    wildcard: address == "0.0.0.0" || address == "::",
+                })
+                .collect(),
+        );
 
         // Located files.
         for (name, found, kind) in self.locations() {

@@ -140,14 +140,14 @@ pub fn synthetic_snapshot(containers: usize, images: usize, seed: u64) -> Snapsh
         .filter(|c| c.runtime.is_some())
         .count();
     let unused = bollwerk::collect::docker::unused_images(&image_list);
-    snap.daemon.inventory = InventoryFacts {
+    snap.daemon.inventory = Some(InventoryFacts {
         containers_total: containers,
         containers_running: running,
         containers_stopped: containers - running,
         images_total: images,
         images_unused: unused.len(),
         unused_images: unused,
-    };
+    });
     snap.images = image_list;
     if snap.host.audit.loaded.is_none() {
         snap.notes

@@ -1197,7 +1197,7 @@ fn read_host_basics(
 
     // Listening sockets of the host's network namespace: pid 1's, else dockerd's.
     match net::host_listening(host, dockerd.map(|p| p.pid)) {
-        Ok(l) => facts.listening = l,
+        Ok(l) => facts.listening = Some(l),
         Err(e) => errors.push(("host.listening".into(), e.to_string())),
     }
 
@@ -1357,7 +1357,7 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Dae
             .retain(|e| e.fact != "daemon.settings" && !e.fact.starts_with("daemon.settings."));
     }
     snap.daemon.networks = a.networks;
-    snap.daemon.inventory = a.inventory;
+    snap.daemon.inventory = Some(a.inventory);
     snap.daemon.swarm = a.swarm;
     snap.containers = a.containers;
     snap.images = a.images;
