@@ -530,7 +530,8 @@ pub struct InventoryFacts {
     pub containers_total: usize,
     /// Running containers.
     pub containers_running: usize,
-    /// Containers not running (exited, created, dead).
+    /// Stopped containers: exited, created (never started) or dead. Paused, restarting and
+    /// removing ones are neither running nor stopped.
     pub containers_stopped: usize,
     /// Images.
     pub images_total: usize,

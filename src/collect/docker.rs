@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use bollard::models::ContainerSummary;
+use bollard::models::{ContainerSummary, ContainerSummaryStateEnum};
 use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListImagesOptionsBuilder, TopOptionsBuilder,
 };
@@ -432,6 +432,12 @@ fn record_objects(
         }
     };
     out.inventory = inventory(&summaries, &mut image_facts);
+    if let Some(why) = unknown_state(&summaries) {
+        for fact in ["containers_running", "containers_stopped"] {
+            out.errors
+                .push((format!("daemon.inventory.{fact}"), why.clone()));
+        }
+    }
     let Gathered {
         found: mut containers,
         errors: mut c_errors,
@@ -643,10 +649,14 @@ pub fn unused_images(images: &[ImageFacts]) -> Vec<String> {
 }
 
 fn inventory(summaries: &[ContainerSummary], images: &mut [ImageFacts]) -> InventoryFacts {
-    let running = summaries
-        .iter()
-        .filter(|c| c.state.as_ref().map(|s| s.to_string()) == Some("running".into()))
-        .count();
+    let in_state = |wanted: fn(&ContainerSummaryStateEnum) -> bool| {
+        summaries
+            .iter()
+            .filter(|c| c.state.as_ref().is_some_and(wanted))
+            .count()
+    };
+    let running = in_state(|s| *s == ContainerSummaryStateEnum::RUNNING);
+    let stopped = in_state(is_stopped);
     for img in images.iter_mut() {
         img.containers = summaries
             .iter()
@@ -657,11 +667,36 @@ fn inventory(summaries: &[ContainerSummary], images: &mut [ImageFacts]) -> Inven
     InventoryFacts {
         containers_total: summaries.len(),
         containers_running: running,
-        containers_stopped: summaries.len() - running,
+        containers_stopped: stopped,
         images_total: images.len(),
         images_unused: unused.len(),
         unused_images: unused,
     }
+}
+
+/// Whether a container in `state` (as the container list gives it) is stopped: exited,
+/// created and never started, or dead. Paused, restarting, removing and stopping containers
+/// are not, nor running ones.
+fn is_stopped(state: &ContainerSummaryStateEnum) -> bool {
+    use ContainerSummaryStateEnum::{CREATED, DEAD, EXITED};
+    matches!(state, EXITED | CREATED | DEAD)
+}
+
+/// Why the containers cannot be counted by state: the first one `summaries` gives no state.
+fn unknown_state(summaries: &[ContainerSummary]) -> Option<String> {
+    let c = summaries
+        .iter()
+        .find(|c| matches!(c.state, None | Some(ContainerSummaryStateEnum::EMPTY)))?;
+    let name = c
+        .names
+        .as_ref()
+        .and_then(|n| n.first())
+        .map(|n| n.trim_start_matches('/'))
+        .or(c.id.as_deref())
+        .unwrap_or("?");
+    Some(format!(
+        "the list of containers gives no state for container {name}: running and stopped ones cannot be counted"
+    ))
 }
 
 /// Processes of container `id` through the daemon (`GET /containers/{id}/top`), as objects
@@ -1151,6 +1186,43 @@ async fn images(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stopped_containers_are_exited_created_or_dead_not_paused_or_restarting() {
+        let listed = |states: &[&str]| -> Vec<ContainerSummary> {
+            states
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    serde_json::from_value(serde_json::json!({
+                        "Id": format!("c{i}"), "Names": [format!("/c{i}")], "State": s,
+                    }))
+                    .unwrap()
+                })
+                .collect()
+        };
+        let summaries = listed(&[
+            "running",
+            "paused",
+            "restarting",
+            "removing",
+            "exited",
+            "created",
+            "dead",
+        ]);
+        let counted = inventory(&summaries, &mut []);
+        assert_eq!(counted.containers_total, 7);
+        assert_eq!(counted.containers_running, 1);
+        assert_eq!(counted.containers_stopped, 3);
+        assert_eq!(unknown_state(&summaries), None);
+        // A container the list gives no state: neither count is known.
+        let mut without = listed(&["exited", "running"]);
+        without[1].state = None;
+        let why = unknown_state(&without).unwrap();
+        assert!(why.contains("container c1"), "{why}");
+        let empty = listed(&["", "exited"]);
+        assert!(unknown_state(&empty).unwrap().contains("container c0"));
+    }
 
     #[test]
     fn the_ingress_network_is_told_by_its_flag_not_its_name() {
