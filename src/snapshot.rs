@@ -50,6 +50,7 @@ pub fn parse(name: &str, text: &str) -> Result<Snapshot, SnapshotError> {
     // Derived, so that a snapshot written before the fact existed has it too.
     let mut snap = snap;
     snap.derive_host_facts();
+    snap.mark_overlay_networks_of_failed_networks();
     snap.mark_facts_not_in_file();
     // Facts derived from a HostConfig the file does not have are unknown, whatever it says.
     for c in &mut snap.containers {
@@ -1027,6 +1028,20 @@ impl Snapshot {
         }
     }
 
+    /// Makes a swarm manager's overlay networks the error of `GET /networks` they are made
+    /// of, where it is one and they are not an error already: a snapshot written before
+    /// collection recorded it holds an empty list for them.
+    fn mark_overlay_networks_of_failed_networks(&mut self) {
+        const OVERLAY: &str = "daemon.swarm.overlay_networks";
+        if self.daemon.swarm.is_none() || self.errors.iter().any(|e| e.fact == OVERLAY) {
+            return;
+        }
+        if let Some(why) = self.errors.iter().find(|e| e.fact == "daemon.networks") {
+            let message = why.message.clone();
+            self.error(OVERLAY, message);
+        }
+    }
+
     /// Makes `derived` the error of the daemon's sockets' locations, where they are one and it
     /// is not an error already.
     fn mark_made_of_sockets(&mut self, derived: &str) {
@@ -1243,6 +1258,33 @@ mod tests {
             not_collected(&other),
             not_collected(&Snapshot::new("/", "u", false))
         );
+    }
+
+    #[test]
+    fn overlay_networks_made_of_failed_networks_are_that_error() {
+        // Written before collection recorded it: the swarm's overlay networks an empty list
+        // beside the failed /networks.
+        let mut snap = Snapshot::new("/", "unix:///run/docker.sock", false);
+        snap.daemon.swarm = Some(SwarmFacts::default());
+        snap.error("daemon.networks", "GET /networks failed: timed out");
+        let read = parse("s.json", &serde_json::to_string(&snap).unwrap()).unwrap();
+        let overlay: Vec<_> = read
+            .errors
+            .iter()
+            .filter(|e| e.fact == "daemon.swarm.overlay_networks")
+            .collect();
+        assert_eq!(overlay.len(), 1, "{:?}", read.errors);
+        assert_eq!(overlay[0].message, "GET /networks failed: timed out");
+        // Read again, it is not added twice.
+        let again = parse("s.json", &serde_json::to_string(&read).unwrap()).unwrap();
+        assert_eq!(again.errors.len(), read.errors.len());
+        // Not a swarm manager: nothing to mark.
+        snap.daemon.swarm = None;
+        let read = parse("s.json", &serde_json::to_string(&snap).unwrap()).unwrap();
+        assert!(read
+            .errors
+            .iter()
+            .all(|e| e.fact != "daemon.swarm.overlay_networks"));
     }
 
     #[test]
