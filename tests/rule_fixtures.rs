@@ -14,7 +14,8 @@
 //! or image of the patched snapshot must get. The case's name is the status the rule must get.
 //! `pass` and `fail` may also hold a list of cases, each its own patch over the base: for a rule
 //! with edge cases that one case cannot show together (a spelling that must fail beside the
-//! plain one).
+//! plain one). Optional `error`, `notapplicable` and `notchecked` cases (one or a list) pin
+//! facts on which the rule must give that status rather than a verdict.
 //!
 //! Every rule whose check is automated must have both cases, or the test fails naming it.
 //! `BOLLWERK_BLESS=1 cargo test --test rule_fixtures` proposes the missing ones: for each rule
@@ -68,7 +69,21 @@ struct RuleCases {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[serde(deserialize_with = "one_or_more", serialize_with = "one_or_list")]
     informational: Vec<Case>,
+    /// Optional cases where the rule cannot decide, or does not apply: facts that must not
+    /// read as a pass or a failure.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "one_or_more", serialize_with = "one_or_list")]
+    error: Vec<Case>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "one_or_more", serialize_with = "one_or_list")]
+    notapplicable: Vec<Case>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "one_or_more", serialize_with = "one_or_list")]
+    notchecked: Vec<Case>,
 }
+
+/// The statuses a case file may hold cases for beside those [`wanted`]: never required.
+const OPTIONAL: [Status; 3] = [Status::Error, Status::NotApplicable, Status::NotChecked];
 
 /// Reads a case or a list of cases (each read on its own, so that a misspelt key is named).
 fn one_or_more<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Case>, D::Error> {
@@ -107,6 +122,9 @@ impl RuleCases {
         match status {
             Status::Pass => &mut self.pass,
             Status::Fail => &mut self.fail,
+            Status::Error => &mut self.error,
+            Status::NotApplicable => &mut self.notapplicable,
+            Status::NotChecked => &mut self.notchecked,
             _ => &mut self.informational,
         }
     }
@@ -307,9 +325,9 @@ fn every_automated_rule_passes_and_fails_on_its_fixtures() {
     let mut jobs = Vec::new();
     for rule in automated(&rules) {
         let mut found = read_cases(&rule.id).unwrap_or_default();
-        for &want in wanted(rule) {
+        for &want in wanted(rule).iter().chain(&OPTIONAL) {
             let cases = std::mem::take(found.slot(want));
-            if cases.is_empty() {
+            if cases.is_empty() && !OPTIONAL.contains(&want) {
                 missing.push(format!("{} ({want:?})", rule.id));
             }
             let several = cases.len() > 1;
@@ -406,6 +424,10 @@ fn a_status_holds_one_case_or_a_list_and_a_misspelt_key_is_named() {
     let again = serde_json::to_value(&one).expect("serialises");
     assert!(again["pass"].is_object(), "{again}");
     assert!(serde_json::to_value(&list).expect("serialises")["fail"].is_array());
+    // The statuses other than a verdict are optional, and read the same way.
+    let other: RuleCases = serde_json::from_str(r#"{ "error": {}, "notapplicable": [{}, {}] }"#)
+        .expect("optional statuses read");
+    assert_eq!((other.error.len(), other.notapplicable.len()), (1, 2));
     let err = serde_json::from_str::<RuleCases>(r#"{ "fail": [ { "sett": {} } ] }"#)
         .expect_err("unknown key refused");
     assert!(err.to_string().contains("sett"), "{err}");
