@@ -323,7 +323,6 @@ impl Gen {
         let pick = |good: &'static str, bad: &'static str| if strict { good } else { bad };
         for (k, v) in [
             ("net.ipv4.ip_forward", "1"),
-            ("net.ipv4.conf.all.route_localnet", pick("0", "1")),
             ("net.ipv4.conf.all.send_redirects", pick("0", "1")),
             ("net.ipv4.conf.all.accept_redirects", pick("0", "1")),
             ("net.ipv6.conf.all.accept_redirects", pick("0", "1")),
@@ -339,20 +338,38 @@ impl Gen {
         ] {
             h.sysctl.insert(k.into(), Some(v.into()));
         }
-        // A weak host's eth0 came up before sysctl.d set the default.
-        h.sysctl_each.insert(
-            "net.ipv4.conf.*.send_redirects".into(),
-            [
-                ("all", pick("0", "1")),
-                ("default", pick("0", "1")),
-                ("docker0", pick("0", "1")),
-                ("eth0", pick("0", "1")),
-                ("lo", "0"),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        );
+        // Per interface. A weak host's eth0 came up before sysctl.d set the default, and its
+        // dockerd runs without the userland proxy, which turns route_localnet on for docker0.
+        let each = |values: [(&str, &str); 5]| {
+            values
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        for (key, values) in [
+            (
+                "net.ipv4.conf.*.send_redirects",
+                [
+                    ("all", pick("0", "1")),
+                    ("default", pick("0", "1")),
+                    ("docker0", pick("0", "1")),
+                    ("eth0", pick("0", "1")),
+                    ("lo", "0"),
+                ],
+            ),
+            (
+                "net.ipv4.conf.*.route_localnet",
+                [
+                    ("all", "0"),
+                    ("default", "0"),
+                    ("docker0", pick("0", "1")),
+                    ("eth0", "0"),
+                    ("lo", "0"),
+                ],
+            ),
+        ] {
+            h.sysctl_each.insert(key.into(), each(values));
+        }
 
         let mut members = vec!["alice".to_string(), "ci-runner".to_string()];
         if !self.secure(K_GROUP) {
