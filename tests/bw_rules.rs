@@ -236,6 +236,52 @@ fn an_interface_or_the_default_that_sends_redirects_fails_though_all_does_not() 
 }
 
 #[test]
+fn an_interface_that_routes_loopback_or_accepts_redirects_fails_though_all_does_not() {
+    // route_localnet and IPv4 accept_redirects (on an interface that does not forward) hold
+    // where `all` OR the interface has them; IPv6 reads the interface's own value. dockerd
+    // without its userland proxy sets route_localnet on its bridge.
+    let tree = HostTree::new();
+    let hardened = [
+        ("net.ipv4.conf.all.route_localnet", "0"),
+        ("net.ipv4.conf.docker0.route_localnet", "0"),
+        ("net.ipv4.conf.all.accept_redirects", "0"),
+        ("net.ipv4.conf.eth0.accept_redirects", "0"),
+        ("net.ipv4.conf.all.send_redirects", "0"),
+        ("net.ipv6.conf.all.accept_redirects", "0"),
+        ("net.ipv6.conf.eth0.accept_redirects", "0"),
+    ];
+    let include = "BW-NET-ROUTE-LOCALNET,BW-NET-REDIRECTS";
+    sysctls(&tree, &hardened);
+    let r = scan_tree_for(&tree, include).1;
+    r.expect("BW-NET-ROUTE-LOCALNET", "pass");
+    r.expect("BW-NET-REDIRECTS", "pass");
+    for (name, id, fails) in [
+        (
+            "net.ipv4.conf.docker0.route_localnet",
+            "BW-NET-ROUTE-LOCALNET",
+            "[\"docker0\"]",
+        ),
+        (
+            "net.ipv4.conf.eth0.accept_redirects",
+            "BW-NET-REDIRECTS",
+            "net.ipv4.conf.*.accept_redirects\"][\"eth0\"]",
+        ),
+        (
+            "net.ipv6.conf.eth0.accept_redirects",
+            "BW-NET-REDIRECTS",
+            "net.ipv6.conf.*.accept_redirects\"][\"eth0\"]",
+        ),
+    ] {
+        sysctls(&tree, &hardened);
+        sysctls(&tree, &[(name, "1")]);
+        let r = scan_tree_for(&tree, include).1;
+        r.expect(id, "fail");
+        let message = r.message(id);
+        assert!(message.contains(fails), "{message}");
+    }
+}
+
+#[test]
 fn kernel_parameters_and_sockets_fail_on_a_weak_host_tree() {
     let tree = HostTree::new();
     // dockerd seen in /proc: its flags, and so the sockets it listens on, are known.

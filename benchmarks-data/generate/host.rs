@@ -323,9 +323,6 @@ impl Gen {
         let pick = |good: &'static str, bad: &'static str| if strict { good } else { bad };
         for (k, v) in [
             ("net.ipv4.ip_forward", "1"),
-            ("net.ipv4.conf.all.send_redirects", pick("0", "1")),
-            ("net.ipv4.conf.all.accept_redirects", pick("0", "1")),
-            ("net.ipv6.conf.all.accept_redirects", pick("0", "1")),
             ("net.bridge.bridge-nf-call-iptables", pick("1", "0")),
             ("kernel.kptr_restrict", pick("1", "0")),
             ("kernel.dmesg_restrict", pick("1", "0")),
@@ -338,8 +335,9 @@ impl Gen {
         ] {
             h.sysctl.insert(k.into(), Some(v.into()));
         }
-        // Per interface. A weak host's eth0 came up before sysctl.d set the default, and its
-        // dockerd runs without the userland proxy, which turns route_localnet on for docker0.
+        // Per interface. A weak host's eth0 came up before sysctl.d set the default (and
+        // accepts redirects though `all` does not), and its dockerd runs without the userland
+        // proxy, which turns route_localnet on for docker0.
         let each = |values: [(&str, &str); 5]| {
             values
                 .into_iter()
@@ -351,6 +349,26 @@ impl Gen {
                 "net.ipv4.conf.*.send_redirects",
                 [
                     ("all", pick("0", "1")),
+                    ("default", pick("0", "1")),
+                    ("docker0", pick("0", "1")),
+                    ("eth0", pick("0", "1")),
+                    ("lo", "0"),
+                ],
+            ),
+            (
+                "net.ipv4.conf.*.accept_redirects",
+                [
+                    ("all", "0"),
+                    ("default", pick("0", "1")),
+                    ("docker0", pick("0", "1")),
+                    ("eth0", pick("0", "1")),
+                    ("lo", "0"),
+                ],
+            ),
+            (
+                "net.ipv6.conf.*.accept_redirects",
+                [
+                    ("all", "0"),
                     ("default", pick("0", "1")),
                     ("docker0", pick("0", "1")),
                     ("eth0", pick("0", "1")),
