@@ -449,9 +449,23 @@ fn container_rules_read_namespaces_cgroups_capabilities_and_confinement() {
         ("noapparmor", "apparmor=unconfined"),
         ("nomask", "systempaths=unconfined"),
         ("nolabel", "label=disable"),
+        ("spctype", "label=type:spc_t"),
     ] {
         d.run_sleeping(name, &["--network", "none", "--security-opt", opt]);
     }
+    // The bare `disable`: the CLI refuses it, but dockerd takes it from the API (compose
+    // passes it on) and drops the SELinux label.
+    api_post(
+        &d,
+        "/v1.41/containers/create?name=baredisable",
+        &json!({
+            "Image": BUSYBOX_IMAGE,
+            "Cmd": ["sleep", "3600"],
+            "HostConfig": { "NetworkMode": "none", "SecurityOpt": ["disable"] },
+        }),
+    );
+    d.docker(&["start", "baredisable"]);
+    d.wait_running("baredisable");
     // An API client may send its own, shorter lists: here /proc/kcore and /proc/sys are
     // left out. Docker keeps what it is sent.
     api_post(
@@ -564,6 +578,8 @@ fn container_rules_read_namespaces_cgroups_capabilities_and_confinement() {
         ("BW-SECOPT-UNCONFINED", "nomask", "fail"),
         ("BW-SECOPT-UNCONFINED", "shortmask", "fail"),
         ("BW-SECOPT-UNCONFINED", "nolabel", "fail"),
+        ("BW-SECOPT-UNCONFINED", "spctype", "fail"),
+        ("BW-SECOPT-UNCONFINED", "baredisable", "fail"),
     ] {
         r.expect_instance(rule, name, want);
     }
