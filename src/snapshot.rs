@@ -51,6 +51,7 @@ pub fn parse(name: &str, text: &str) -> Result<Snapshot, SnapshotError> {
     let mut snap = snap;
     snap.derive_host_facts();
     snap.mark_overlay_networks_of_failed_networks();
+    snap.mark_locked_swarm();
     snap.mark_facts_not_in_file();
     // Facts derived from a HostConfig the file does not have are unknown, whatever it says.
     for c in &mut snap.containers {
@@ -450,7 +451,9 @@ pub struct DaemonFacts {
     pub networks: Vec<Value>,
     /// Swarm state from `info.Swarm.LocalNodeState` (`inactive`, `active`, …).
     pub swarm_state: Option<String>,
-    /// Swarm details when this node is an active manager.
+    /// Swarm details when this node is an active manager. On a locked node (`swarm_state`
+    /// `locked`) the snapshot's errors hold `daemon.swarm` instead
+    /// ([`Snapshot::mark_locked_swarm`]).
     #[serde(default)]
     pub swarm: Option<SwarmFacts>,
     /// Counts of containers and images, and which images no container uses. Absent when the
@@ -928,6 +931,9 @@ pub struct SpecialFile {
     pub layer: String,
 }
 
+/// The error of `daemon.swarm` on a node whose swarm is locked ([`Snapshot::mark_locked_swarm`]).
+pub const SWARM_LOCKED: &str = "the node is locked: unlock it (docker swarm unlock) and scan again";
+
 /// The locations [`HostFacts::daemon_sockets`] is made of.
 pub const DAEMON_SOCKET_LOCATIONS: [&str; 2] = ["socket:docker", "socket:containerd"];
 
@@ -986,6 +992,20 @@ impl Snapshot {
         // Both are made of the sockets' locations.
         for derived in ["host.daemon_sockets", "host.socket_groups"] {
             self.mark_made_of_sockets(derived);
+        }
+    }
+
+    /// Makes `daemon.swarm` the error [`SWARM_LOCKED`] on a node whose swarm is locked
+    /// (`daemon.swarm_state` is `locked`: a manager under autolock, restarted, waiting for
+    /// `docker swarm unlock`), unless it holds an error already. Such a node is in a swarm but
+    /// tells nothing about it, so the swarm rules cannot decide: they read this error rather
+    /// than finding the node outside any swarm.
+    pub fn mark_locked_swarm(&mut self) {
+        const SWARM: &str = "daemon.swarm";
+        let locked = self.daemon.swarm_state.as_deref() == Some("locked")
+            && !self.errors.iter().any(|e| e.fact == SWARM);
+        if locked {
+            self.error(SWARM, SWARM_LOCKED);
         }
     }
 
@@ -1112,6 +1132,34 @@ mod tests {
         assert!(e.starts_with("s.json:1:"), "{e}");
         assert!(!e.contains('\n'), "{e}");
         assert!(e.contains("unknown field `all_co\\ntainers`"), "{e}");
+    }
+
+    #[test]
+    fn a_locked_swarm_node_has_its_swarm_as_an_error_that_says_to_unlock_it() {
+        let swarm_errors = |s: &Snapshot| {
+            s.errors
+                .iter()
+                .filter(|e| e.fact == "daemon.swarm")
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+        };
+        let mut snap = Snapshot::new("/", "unix:///run/docker.sock", false);
+        for state in ["inactive", "active"] {
+            snap.daemon.swarm_state = Some(state.into());
+            let read = parse("s.json", &serde_json::to_string(&snap).unwrap()).unwrap();
+            assert!(swarm_errors(&read).is_empty(), "{state}");
+        }
+        // A snapshot written without it (an older bollwerk) has it once read, and only once
+        // when read again.
+        snap.daemon.swarm_state = Some("locked".into());
+        let read = parse("s.json", &serde_json::to_string(&snap).unwrap()).unwrap();
+        assert_eq!(swarm_errors(&read), [SWARM_LOCKED]);
+        let again = parse("s.json", &serde_json::to_string(&read).unwrap()).unwrap();
+        assert_eq!(swarm_errors(&again), [SWARM_LOCKED]);
+        // An error of its own (GET /info failed) stays the one.
+        snap.error("daemon.swarm", "GET /info failed: timeout");
+        snap.mark_locked_swarm();
+        assert_eq!(swarm_errors(&snap), ["GET /info failed: timeout"]);
     }
 
     #[test]

@@ -234,3 +234,28 @@ fn swarm_ports_on_every_interface_fail_7_2() {
     // The rest of the cluster checks are unaffected by the listen address.
     r.expect("7.1", "pass");
 }
+
+#[test]
+fn a_locked_manager_is_in_a_swarm_and_says_to_unlock_it() {
+    let _ports = swarm_ports();
+    let mut a = PrivateDaemon::start(json!({}));
+    init_swarm(&a);
+    // Autolock on, then dockerd restarted: the manager waits for `docker swarm unlock`.
+    a.docker(&["swarm", "update", "--autolock=true"]);
+    a.restart();
+    let state = a.docker(&["info", "--format", "{{.Swarm.LocalNodeState}}"]);
+    assert_eq!(state.trim(), "locked");
+    let (_o, r) = scan(&a);
+    // No rule calls it a node outside a swarm; those that decide cannot, and say why.
+    for id in CHECKED {
+        r.expect(id, "error");
+        assert_eq!(
+            r.message(id),
+            "the node is locked: unlock it (docker swarm unlock) and scan again",
+            "{id}"
+        );
+    }
+    for id in MANUAL {
+        r.expect(id, "notchecked");
+    }
+}

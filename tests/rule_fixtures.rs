@@ -433,6 +433,50 @@ fn a_status_holds_one_case_or_a_list_and_a_misspelt_key_is_named() {
     assert!(err.to_string().contains("sett"), "{err}");
 }
 
+/// A locked swarm node (a manager under autolock, waiting for `docker swarm unlock`) is in a
+/// swarm: no rule of section 7 may call it outside one. Those with a check say how to go on;
+/// the manual ones still need a person. Outside a swarm they all stay notapplicable.
+#[test]
+fn a_locked_swarm_node_is_not_a_node_outside_a_swarm() {
+    let (rules, base, params) = (rules(), base(), params());
+    let locked = Case {
+        set: [
+            ("/daemon/swarm_state", "locked"),
+            ("/daemon/info/Swarm/LocalNodeState", "locked"),
+        ]
+        .into_iter()
+        .map(|(p, v)| (p.to_string(), Value::from(v)))
+        .collect(),
+        ..Case::default()
+    };
+    let outside = patched(&base, &Case::default()).expect("the base");
+    let locked = patched(&base, &locked).expect("a locked node");
+    let section: Vec<&Rule> = rules.rules.iter().filter(|r| r.section() == "7").collect();
+    assert_eq!(section.len(), 9);
+    for rule in section {
+        let one = RuleSet::new(vec![rule.clone()]);
+        let judged = |snap: &Snapshot| eval::evaluate(&one, snap, &params).pop().expect("one");
+        assert_eq!(
+            judged(&outside).status,
+            Status::NotApplicable,
+            "{}",
+            rule.id
+        );
+        let r = judged(&locked);
+        if rule.check.is_some() {
+            assert_eq!(r.status, Status::Error, "{}", rule.id);
+            assert_eq!(
+                r.message.as_deref(),
+                Some(bollwerk::snapshot::SWARM_LOCKED),
+                "{}",
+                rule.id
+            );
+        } else {
+            assert_eq!(r.status, Status::NotChecked, "{}: {:?}", rule.id, r.message);
+        }
+    }
+}
+
 /// Proposals for missing cases (`BOLLWERK_BLESS=1`), from synthetic hosts, shrunk.
 mod propose {
     use super::*;

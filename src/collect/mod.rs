@@ -1400,6 +1400,7 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Dae
     for (fact, msg) in a.errors {
         snap.error(fact, msg);
     }
+    snap.mark_locked_swarm();
     snap.notes.extend(a.notes);
 }
 

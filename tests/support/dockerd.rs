@@ -75,6 +75,8 @@ pub struct PrivateDaemon {
     dir: PathBuf,
     /// The dockerd child process (reaped in `Drop`).
     child: Option<Child>,
+    /// The flags it was started with beside the harness's own, for [`PrivateDaemon::restart`].
+    extra_args: Vec<String>,
 }
 
 impl PrivateDaemon {
@@ -178,6 +180,16 @@ impl PrivateDaemon {
             }
             thread::sleep(Duration::from_millis(200));
         }
+    }
+
+    /// Stops dockerd and starts it again on the same directory, configuration and flags, as
+    /// a restart of the service would: its containers and swarm state stay.
+    pub fn restart(&mut self) {
+        self.stop_dockerd();
+        self.kill_leftovers();
+        let args = self.extra_args.clone();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.launch(&require_tooling(), &args);
     }
 
     /// The daemon's base directory `D`.
@@ -716,7 +728,11 @@ impl PrivateDaemon {
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", config_path.display()));
 
         // From here on `Drop` cleans up, even if `setup` or the start panics.
-        let mut daemon = PrivateDaemon { dir, child: None };
+        let mut daemon = PrivateDaemon {
+            dir,
+            child: None,
+            extra_args: extra_args.iter().map(|a| a.to_string()).collect(),
+        };
         setup(&daemon.dir);
         daemon.launch(&dockerd, extra_args);
         daemon
