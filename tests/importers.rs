@@ -3,7 +3,8 @@
 //!   `@mitre/saf` 1.5.3, the version that installs on node 20), as Heimdall users ingest it;
 //! - report.sarif against the SARIF 2.1.0 JSON schema (the copy Microsoft's SARIF Multitool
 //!   ships, checked by Python's `jsonschema`, a complete Draft 2020-12 validator) and by the
-//!   Multitool's own `validate`;
+//!   Multitool's own `validate` with GitHub code scanning's ingestion rules, for this scan and
+//!   for the per-rule fixtures' base snapshot (failures of every kind of host fact);
 //! - report.arf.xml.bz2 (`--compress`, Foreman's upload format) unpacked by `bunzip2` and
 //!   validated as ARF by OpenSCAP.
 //!
@@ -19,7 +20,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use support::dockerd::PrivateDaemon;
-use support::scan::bollwerk;
+use support::scan::{base_snapshot, bollwerk, scan_snapshot};
 
 /// A tool scripts/test.sh installs under `$BOLLWERK_TOOLS`, by its path there.
 fn tool(path: &str) -> PathBuf {
@@ -93,8 +94,8 @@ fn messages(control: &Value) -> Vec<String> {
 #[test]
 fn importers_read_xccdf_sarif_and_compressed_arf() {
     let saf = tool("saf/node_modules/.bin/saf");
-    let multitool = tool("sarif/node_modules/.bin/sarif-multitool");
-    let sarif_schema = tool("sarif/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json");
+    let multitool = tool(MULTITOOL);
+    let sarif_schema = tool(SARIF_SCHEMA);
     let python = tool("venv/bin/python");
     let d = PrivateDaemon::start(serde_json::json!({}));
     d.import_busybox();
@@ -141,6 +142,67 @@ fn importers_read_xccdf_sarif_and_compressed_arf() {
     check_saf(&saf, out.path(), report);
     check_sarif(&multitool, &sarif_schema, &python, out.path(), report);
     check_compressed_arf(out.path());
+}
+
+/// A scan of the per-rule fixtures' base snapshot fails host rules of every kind: audit rules
+/// (1.1.x), file trees (3.7, 3.8), daemon settings from daemon.json (2.4) and from dockerd's
+/// defaults (2.15), `docker info` (2.6), and containers and images. Each result has a physical
+/// location, and GitHub code scanning's rules find no error.
+#[test]
+fn sarif_results_of_every_kind_have_the_locations_github_code_scanning_requires() {
+    let multitool = tool(MULTITOOL);
+    let schema = tool(SARIF_SCHEMA);
+    let dir = tempfile::tempdir().unwrap();
+    let r = scan_snapshot(
+        &base_snapshot(),
+        dir.path(),
+        "base",
+        &["--format", "json,sarif"],
+    );
+    for (id, status) in [
+        ("1.1.3", "fail"),
+        ("2.4", "fail"),
+        ("2.6", "fail"),
+        ("2.15", "fail"),
+        ("3.8", "fail"),
+    ] {
+        r.expect(id, status);
+    }
+    r.expect_instance("5.14", "shop-web-1", "fail");
+    let path = dir.path().join("base/report.sarif");
+    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_physical_locations(&sarif);
+    let uris = |fingerprint: &str| -> Vec<String> {
+        let result = sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["partialFingerprints"]["bollwerkFinding/v1"] == fingerprint)
+            .unwrap_or_else(|| panic!("no result {fingerprint}"));
+        result["locations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                let p = &l["physicalLocation"];
+                match p["region"]["startLine"].as_u64() {
+                    Some(line) => {
+                        format!("{}:{line}", p["artifactLocation"]["uri"].as_str().unwrap())
+                    }
+                    None => p["artifactLocation"]["uri"].as_str().unwrap().to_string(),
+                }
+            })
+            .collect()
+    };
+    assert_eq!(uris("1.1.3/host"), ["file:///usr/bin/dockerd"]);
+    assert_eq!(uris("2.4/host"), ["file:///etc/docker/daemon.json:15"]);
+    assert_eq!(uris("2.6/host"), ["file:///etc/docker/daemon.json"]);
+    assert_eq!(uris("2.15/host"), ["file:///etc/docker/daemon.json"]);
+    assert!(uris("3.8/host")
+        .contains(&"file:///etc/docker/certs.d/registry.example.com/client.key".to_string()));
+    assert_eq!(uris("5.14/container/shop-web-1"), ["container/shop-web-1"]);
+    let errors = multitool_errors(&multitool, &schema, &path);
+    assert!(errors.is_empty(), "sarif-multitool: {errors:#?}");
 }
 
 /// MITRE SAF converts report.xccdf.xml with every rule, status, title, severity, description,
@@ -255,6 +317,52 @@ fn check_saf(saf: &Path, out: &Path, report: &Value) {
     );
 }
 
+/// The SARIF Multitool's own executable: npm's `.bin/sarif-multitool` hands its arguments to a
+/// shell, which would cut `--rule-kind Gh;Sarif` at the semicolon.
+const MULTITOOL: &str = "sarif/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool";
+/// The SARIF 2.1.0 schema the Multitool ships.
+const SARIF_SCHEMA: &str = "sarif/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json";
+
+/// The errors `Sarif.Multitool validate` finds in `sarif`, with GitHub code scanning's
+/// ingestion rules (`Gh`: GH1015 and its kin, a result without locations) beside SARIF's own.
+fn multitool_errors(multitool: &Path, schema: &Path, sarif: &Path) -> Vec<Value> {
+    let findings = sarif.with_extension("multitool.sarif");
+    let (ok, said) = run(Command::new(multitool)
+        .arg("validate")
+        .arg(sarif)
+        .arg("--json-schema")
+        .arg(schema)
+        .args(["--rule-kind", "Gh;Sarif", "--log", "ForceOverwrite", "-o"])
+        .arg(&findings));
+    assert!(ok, "sarif-multitool failed:\n{said}");
+    let validation: Value =
+        serde_json::from_str(&std::fs::read_to_string(&findings).unwrap()).unwrap();
+    validation["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["level"] == "error")
+        .cloned()
+        .collect()
+}
+
+/// Every result has a location with a physical artifact (a non-empty `uri`): GitHub code
+/// scanning rejects a whole upload over one result without ("expected at least one location",
+/// "expected a physical location"), and the Multitool checks only the first.
+fn assert_physical_locations(sarif: &Value) {
+    for r in sarif["runs"][0]["results"].as_array().unwrap() {
+        let locations = r["locations"].as_array();
+        assert!(
+            locations.is_some_and(|l| !l.is_empty()
+                && l.iter()
+                    .all(|l| l["physicalLocation"]["artifactLocation"]["uri"]
+                        .as_str()
+                        .is_some_and(|u| !u.is_empty()))),
+            "a result without a physical location: {r:#}"
+        );
+    }
+}
+
 /// report.sarif: valid against the SARIF 2.1.0 schema, no error from Microsoft's validator,
 /// one result per failing instance (and per failing host or daemon rule), each with its rule,
 /// and what could not be decided as notifications, not results.
@@ -277,27 +385,11 @@ fn check_sarif(multitool: &Path, schema: &Path, python: &Path, out: &Path, repor
         "report.sarif does not match the SARIF 2.1.0 schema:\n{said}"
     );
 
-    let findings = out.join("multitool.sarif");
-    let (ok, said) = run(Command::new(multitool)
-        .arg("validate")
-        .arg(&sarif_path)
-        .arg("--json-schema")
-        .arg(schema)
-        .args(["--log", "ForceOverwrite", "-o"])
-        .arg(&findings));
-    assert!(ok, "sarif-multitool failed:\n{said}");
-    let validation: Value =
-        serde_json::from_str(&std::fs::read_to_string(&findings).unwrap()).unwrap();
-    let errors: Vec<&Value> = validation["runs"][0]["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["level"] == "error")
-        .collect();
+    let errors = multitool_errors(multitool, schema, &sarif_path);
     assert!(errors.is_empty(), "sarif-multitool: {errors:#?}");
-
     let sarif: Value =
         serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
+    assert_physical_locations(&sarif);
     let run = &sarif["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     let results = run["results"].as_array().unwrap();

@@ -6,8 +6,10 @@
 //! container or image is one result, and so is each failing host or daemon rule: importers
 //! count findings by result. A result's `partialFingerprints` name the rule and the instance
 //! (kind and name, not the container id, so a container recreated under its name is the same
-//! finding). Instances are logical locations; host files, and daemon settings read from a
-//! file, are physical locations (`file:///…`, with the line when the evidence has one).
+//! finding). Every result has a physical location, as GitHub code scanning requires: a
+//! container or image is the relative artifact `container/NAME` (`image/NAME`) and a logical
+//! location; a host or daemon failure is the host files its evidence names (`file:///…`, with
+//! the line of a daemon setting read from daemon.json), else the daemon.json in force.
 //!
 //! What bollwerk could not decide is not a finding: each `error` rule or instance, and each
 //! collection error, is a `toolExecutionNotification` of the invocation, whose
@@ -49,14 +51,17 @@ pub fn render(report: &Report) -> String {
     let mut rules = Vec::new();
     let mut results = Vec::new();
     let mut notifications = Vec::new();
+    let daemon_json = daemon_json(report);
     for (index, r) in report.results.iter().enumerate() {
         rules.push(rule(r));
         match r.status {
-            Status::Fail if r.instances.is_empty() => results.push(result(r, index, None)),
+            Status::Fail if r.instances.is_empty() => {
+                results.push(result(r, index, None, &daemon_json))
+            }
             Status::Fail | Status::Error => {
                 for i in &r.instances {
                     match i.status {
-                        Status::Fail => results.push(result(r, index, Some(i))),
+                        Status::Fail => results.push(result(r, index, Some(i), &daemon_json)),
                         Status::Error => notifications.push(notification(
                             &format!(
                                 "{} {}: {}",
@@ -193,24 +198,37 @@ fn failing_evidence(evidence: &EvidenceList) -> String {
 }
 
 /// One finding: a failing rule (`instance` `None`) or one failing container or image of it.
-fn result(r: &RuleResult, index: usize, instance: Option<&InstanceResult>) -> Value {
+/// Every result has a location with a physical artifact, as GitHub code scanning requires
+/// (it rejects a whole upload over one result without): host files the evidence names, else
+/// `daemon_json`, the daemon.json in force, where a daemon setting is changed.
+fn result(
+    r: &RuleResult,
+    index: usize,
+    instance: Option<&InstanceResult>,
+    daemon_json: &str,
+) -> Value {
     let (what, evidence, identity, locations) = match instance {
         Some(i) => (
             format!("{} {}", i.kind(), i.name()),
             &i.evidence,
             format!("{}/{}/{}", r.id, i.kind(), i.name()),
-            vec![json!({"logicalLocations": [{
-                "name": i.name(),
-                "fullyQualifiedName": format!("{}/{}", i.kind(), i.name()),
-                "kind": "object",
-                "properties": {"id": i.id()},
-            }]})],
+            vec![json!({
+                "physicalLocation": {"artifactLocation": {
+                    "uri": instance_uri(i.kind(), i.name()),
+                }},
+                "logicalLocations": [{
+                    "name": i.name(),
+                    "fullyQualifiedName": format!("{}/{}", i.kind(), i.name()),
+                    "kind": "object",
+                    "properties": {"id": i.id()},
+                }],
+            })],
         ),
         None => (
             "this host".to_string(),
             &r.evidence,
             format!("{}/host", r.id),
-            physical_locations(&r.evidence),
+            physical_locations(&r.evidence, daemon_json),
         ),
     };
     let detail = failing_evidence(evidence);
@@ -228,12 +246,10 @@ fn result(r: &RuleResult, index: usize, instance: Option<&InstanceResult>) -> Va
         "level": level(r.severity),
         "kind": "fail",
         "message": {"text": message},
+        "locations": locations,
         "partialFingerprints": {FINGERPRINT: identity},
         "properties": {"evidence": evidence},
     });
-    if !locations.is_empty() {
-        out["locations"] = Value::Array(locations);
-    }
     // An accepted risk stays a result, suppressed by the exception that covers it (SARIF
     // 2.1.0 §3.35: an external suppression with its justification).
     let exception = match instance {
@@ -251,31 +267,104 @@ fn result(r: &RuleResult, index: usize, instance: Option<&InstanceResult>) -> Va
     out
 }
 
-/// Host files a rule-level failure read (`host.files["/etc/…"]`) and daemon settings read
-/// from a file (source `/etc/docker/daemon.json:4`) as physical locations.
-fn physical_locations(evidence: &EvidenceList) -> Vec<Value> {
+/// A container's or image's artifact: the relative URI `container/NAME` (`image/NAME`, the
+/// image name's slashes kept), stable across scans as long as the name is, which code
+/// scanning shows as the alert's path.
+fn instance_uri(kind: &str, name: &str) -> String {
+    format!("{}/{}", encode(kind), encode(name))
+}
+
+/// The daemon.json in force, as the report knows it: the file a daemon setting was read
+/// from, else dockerd's default path.
+fn daemon_json(report: &Report) -> String {
+    report
+        .results
+        .iter()
+        .flat_map(|r| r.evidence.iter())
+        .filter(|e| e.fact().starts_with("daemon.settings."))
+        .find_map(|e| match file_and_line(e.source()) {
+            Some((path, Some(_))) => Some(path),
+            _ => None,
+        })
+        .unwrap_or_else(|| DEFAULT_DAEMON_JSON.to_string())
+}
+
+/// dockerd's daemon.json when no `--config-file` says otherwise.
+const DEFAULT_DAEMON_JSON: &str = "/etc/docker/daemon.json";
+
+/// The host files a rule-level failure read, as physical locations: the paths its failing
+/// evidence names (`host.files["/etc/…"]`, `host.trees[…]["/etc/…"]`, `host.audit["/usr/…"]`,
+/// kernel settings under `/proc/sys`, …), daemon settings read from a file with their line
+/// (source `/etc/docker/daemon.json:4`), and the daemon.json in force for other daemon facts
+/// or when nothing else names a file.
+fn physical_locations(evidence: &EvidenceList, daemon_json: &str) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
-    for e in evidence.iter().filter(|e| e.outcome == Status::Fail) {
-        let location = if let Some(path) = e
-            .fact()
-            .strip_prefix("host.files[\"")
-            .and_then(|rest| rest.split_once("\"]"))
-            .map(|(path, _)| path)
-        {
-            Some((path.to_string(), None))
-        } else {
-            file_and_line(e.source())
-        };
-        let Some((path, line)) = location else {
-            continue;
-        };
-        let mut physical = json!({"artifactLocation": {"uri": file_uri(&path)}});
+    let push = |out: &mut Vec<Value>, path: &str, line: Option<u64>| {
+        let mut physical = json!({"artifactLocation": {"uri": file_uri(path)}});
         if let Some(line) = line {
             physical["region"] = json!({"startLine": line});
         }
         let l = json!({"physicalLocation": physical});
         if !out.contains(&l) {
             out.push(l);
+        }
+    };
+    let mut daemon = false;
+    for e in evidence.iter().filter(|e| e.outcome == Status::Fail) {
+        if let Some(path) = fact_file(e.fact()) {
+            push(&mut out, &path, None);
+        } else if let Some((path, line)) = file_and_line(e.source()) {
+            push(&mut out, &path, line);
+        } else {
+            daemon |= e.fact().starts_with("daemon.") || e.fact().starts_with("host.listening");
+        }
+    }
+    // Once, and not beside a line of the same file.
+    let uri = file_uri(daemon_json);
+    if (daemon || out.is_empty())
+        && !out
+            .iter()
+            .any(|l| l["physicalLocation"]["artifactLocation"]["uri"] == uri.as_str())
+    {
+        push(&mut out, daemon_json, None);
+    }
+    out
+}
+
+/// The host file a fact is about, from its path: `host.files["/p"]…`, `host.trees["/r"]["/p"]…`
+/// (`/p`), `host.audit["/p"]`, `host.socket_groups["/p"]…`, `host.sysctl["a.b"]`
+/// (`/proc/sys/a/b`), `host.sysctl_each["a.*.b"]["eth0"]` (`/proc/sys/a/eth0/b`) and
+/// `host.docker_group…` (`/etc/group`).
+fn fact_file(fact: &str) -> Option<String> {
+    use crate::rules::path::{FactPath, Segment};
+    let path = FactPath::parse(fact).ok()?;
+    if path.root != "host" {
+        return None;
+    }
+    let key = |i: usize| match path.segments.get(i) {
+        Some(Segment::Key(k)) => Some(k.as_str()),
+        _ => None,
+    };
+    let absolute = |k: Option<&str>| k.filter(|k| k.starts_with('/')).map(str::to_string);
+    match key(0)? {
+        "files" | "audit" | "socket_groups" => absolute(key(1)),
+        "trees" => absolute(key(2)).or_else(|| absolute(key(1))),
+        "sysctl" => Some(sysctl_file(key(1)?, None)),
+        "sysctl_each" => Some(sysctl_file(key(1)?, key(2))),
+        "docker_group" => Some("/etc/group".into()),
+        _ => None,
+    }
+}
+
+/// A kernel setting's file under `/proc/sys`: dots separate its levels, a slash in a name
+/// stands for a dot (`net.ipv4.conf.eth0/100.rp_filter`), and `*` is `each` when given.
+fn sysctl_file(name: &str, each: Option<&str>) -> String {
+    let mut out = String::from("/proc/sys");
+    for level in name.split('.') {
+        out.push('/');
+        match each {
+            Some(each) if level == "*" => out.push_str(each),
+            _ => out.push_str(&level.replace('/', ".")),
         }
     }
     out
@@ -297,8 +386,13 @@ fn file_and_line(source: &str) -> Option<(String, Option<u64>)> {
 
 /// A host path as a `file://` URI, with the characters URIs reserve percent-encoded.
 fn file_uri(path: &str) -> String {
-    let mut uri = String::from("file://");
-    for b in path.bytes() {
+    format!("file://{}", encode_path(path))
+}
+
+/// `text` with every byte but unreserved ones and `/` percent-encoded.
+fn encode_path(text: &str) -> String {
+    let mut uri = String::new();
+    for b in text.bytes() {
         if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
             uri.push(b as char);
         } else {
@@ -306,6 +400,21 @@ fn file_uri(path: &str) -> String {
         }
     }
     uri
+}
+
+/// A relative URI path of `text`'s `/`-separated parts, each [`encode_path`]d; a part of dots
+/// alone (`..`) is percent-encoded too, so that no part climbs.
+fn encode(text: &str) -> String {
+    text.split('/')
+        .map(|part| {
+            if !part.is_empty() && part.bytes().all(|b| b == b'.') {
+                "%2E".repeat(part.len())
+            } else {
+                encode_path(part)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A `notification` of something bollwerk could not decide, tied to its rule when it has one.
@@ -346,5 +455,57 @@ mod tests {
         assert_eq!(file_and_line("dockerd default"), None);
         assert_eq!(file_and_line("flag --icc=false"), None);
         assert_eq!(file_uri("/etc/a b#c"), "file:///etc/a%20b%23c".to_string());
+    }
+
+    #[test]
+    fn host_facts_name_their_files() {
+        let file = |fact: &str| fact_file(fact);
+        assert_eq!(
+            file("host.files[\"/etc/docker\"].mode"),
+            Some("/etc/docker".into())
+        );
+        assert_eq!(
+            file(
+                "host.trees[\"/etc/docker/certs.d\"][\"/etc/docker/certs.d/r:5000/ca.crt\"].owner"
+            ),
+            Some("/etc/docker/certs.d/r:5000/ca.crt".into())
+        );
+        assert_eq!(
+            file("host.audit[\"/usr/bin/dockerd\"]"),
+            Some("/usr/bin/dockerd".into())
+        );
+        assert_eq!(
+            file("host.socket_groups[\"/run/containerd/containerd.sock\"].members"),
+            Some("/run/containerd/containerd.sock".into())
+        );
+        assert_eq!(
+            file("host.sysctl[\"kernel.kptr_restrict\"]"),
+            Some("/proc/sys/kernel/kptr_restrict".into())
+        );
+        assert_eq!(
+            file("host.sysctl_each[\"net.ipv4.conf.*.send_redirects\"][\"eth0.100\"]"),
+            Some("/proc/sys/net/ipv4/conf/eth0.100/send_redirects".into())
+        );
+        assert_eq!(
+            file("host.sysctl[\"net.ipv4.conf.eth0/100.rp_filter\"]"),
+            Some("/proc/sys/net/ipv4/conf/eth0.100/rp_filter".into())
+        );
+        assert_eq!(file("host.docker_group.members"), Some("/etc/group".into()));
+        assert_eq!(file("host.lsm.selinux"), None);
+        assert_eq!(file("daemon.settings.icc"), None);
+        assert_eq!(file("host.files[\"relative\"].mode"), None);
+    }
+
+    #[test]
+    fn instances_are_relative_artifacts_that_do_not_climb() {
+        assert_eq!(instance_uri("container", "web-1"), "container/web-1");
+        assert_eq!(
+            instance_uri("image", "registry.example.com/shop/web:1.0"),
+            "image/registry.example.com/shop/web%3A1.0"
+        );
+        assert_eq!(
+            instance_uri("container", "../x y"),
+            "container/%2E%2E/x%20y"
+        );
     }
 }
