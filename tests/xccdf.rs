@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use support::dockerd::PrivateDaemon;
 use support::fixture::HostTree;
-use support::scan::{bollwerk, Run};
+use support::scan::{base_snapshot, bollwerk, scan_snapshot, Run};
 
 const VALIDATE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -551,6 +551,66 @@ fn control_characters_from_the_host_are_stripped_and_documents_stay_valid() {
     let said = String::from_utf8_lossy(&oscap.stderr);
     assert!(oscap.status.success(), "{said}");
     assert!(!said.contains("unknown element"), "{said}");
+}
+
+/// A container whose name, and the host path it mounts, hold a right-to-left override and a
+/// left-to-right isolate (a "Trojan Source" name): XCCDF, ARF, JUnit and SARIF show them as
+/// `\u{202e}`, as the HTML report does, and the XML documents still validate. Raw, they
+/// would reach OpenSCAP's HTML report and code scanning's pages, showing the text reordered.
+#[test]
+fn direction_overrides_from_the_host_are_shown_escaped_in_xml_and_sarif() {
+    require_tools();
+    let name = "web\u{202e}gpj.exe\u{2066}-1";
+    let source = "/etc/\u{202e}evil\u{2066}";
+    let mut snapshot = base_snapshot();
+    let c = &mut snapshot["containers"][0];
+    c["name"] = name.into();
+    c["inspect"]["Name"] = format!("/{name}").into();
+    c["inspect"]["Mounts"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "Type": "bind", "Source": source, "Destination": "/host", "Mode": "rw",
+            "RW": true, "Propagation": "rprivate",
+        }));
+    c["inspect"]["HostConfig"]["Binds"] = serde_json::json!([format!("{source}:/host:rw")]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = scan_snapshot(
+        &snapshot,
+        dir.path(),
+        "bidi",
+        &["--format", "json,html,xccdf,arf,junit,sarif"],
+    );
+    // The mount is a sensitive host directory's: its path is in the evidence.
+    r.expect_instance("5.6", name, "fail");
+    let out = dir.path().join("bidi");
+    let invisible = |c: char| matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    for file in [
+        "report.html",
+        "report.xccdf.xml",
+        "report.arf.xml",
+        "report.junit.xml",
+        "report.sarif",
+    ] {
+        let text = read(&out.join(file));
+        let raw: Vec<char> = text.chars().filter(|&c| invisible(c)).collect();
+        assert!(raw.is_empty(), "{file} holds {raw:?} raw");
+        // JSON writes the backslash of `\u{202e}` as `\\`.
+        let shown = |t: &str| {
+            if file.ends_with(".sarif") {
+                t.replace('\\', "\\\\")
+            } else {
+                t.to_string()
+            }
+        };
+        assert!(
+            text.contains(&shown("web\\u{202e}gpj.exe\\u{2066}-1"))
+                && text.contains(&shown("\\u{202e}evil\\u{2066}")),
+            "{file} shows the name and the path escaped"
+        );
+    }
+    validate(&out.join("report.xccdf.xml"));
+    validate(&out.join("report.arf.xml"));
 }
 
 /// The first rule the Level 1 profile of an exported Benchmark leaves out (a level-2 rule).

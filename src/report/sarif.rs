@@ -11,6 +11,9 @@
 //! location; a host or daemon failure is the host files its evidence names (`file:///…`, with
 //! the line of a daemon setting read from daemon.json), else the daemon.json in force.
 //!
+//! Host text is shown as the HTML report shows it: control and invisible format characters
+//! (a direction override in a container name) are written as `\u{202e}`.
+//!
 //! What bollwerk could not decide is not a finding: each `error` rule or instance, and each
 //! collection error, is a `toolExecutionNotification` of the invocation, whose
 //! `executionSuccessful` is then false. Passing, not applicable and manual rules give no result.
@@ -100,7 +103,7 @@ pub fn render(report: &Report) -> String {
     if !notifications.is_empty() {
         invocation["toolExecutionNotifications"] = Value::Array(notifications);
     }
-    let doc = json!({
+    let mut doc = json!({
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
         "runs": [{
@@ -123,7 +126,29 @@ pub fn render(report: &Report) -> String {
             },
         }],
     });
+    make_visible(&mut doc);
     serde_json::to_string_pretty(&doc).expect("a JSON value always serialises")
+}
+
+/// Every string of `doc`, keys too, with control and invisible format characters shown as
+/// `\u{202e}` ([`super::visible`], as in the HTML report): JSON would carry a direction
+/// override in a container name raw, and code scanning's pages would show the name reordered.
+fn make_visible(doc: &mut Value) {
+    match doc {
+        Value::String(s) if super::has_control(s) => *s = super::visible(s),
+        Value::Array(list) => list.iter_mut().for_each(make_visible),
+        Value::Object(map) if map.keys().any(|k| super::has_control(k)) => {
+            *map = std::mem::take(map)
+                .into_iter()
+                .map(|(k, mut v)| {
+                    make_visible(&mut v);
+                    (super::visible(&k), v)
+                })
+                .collect();
+        }
+        Value::Object(map) => map.values_mut().for_each(make_visible),
+        _ => {}
+    }
 }
 
 /// A `reportingDescriptor` for one rule.

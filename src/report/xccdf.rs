@@ -17,7 +17,8 @@
 //! first. Scores (`urn:xccdf:scoring:default`, then `urn:xccdf:scoring:flat`) are computed
 //! here as the notes' section 6 describes, all weights 1.0. No `<override>` is ever written.
 //! Every string goes through [`xml::clean`], so host-supplied text with control characters
-//! (ANSI escapes in names, evidence, hostnames) cannot make the output invalid XML.
+//! (ANSI escapes in names, evidence, hostnames) cannot make the output invalid XML, and
+//! direction overrides in it are shown as `\u{202e}`, not applied.
 //!
 //! Identifiers are stable across runs and versions: `xccdf_dev.bollwerk_rule_<id>`,
 //! `xccdf_dev.bollwerk_group_section-<n>`, `xccdf_dev.bollwerk_benchmark_cis-docker-1.8.0`,

@@ -2,9 +2,14 @@
 //! are escaped (`& < > " '`), text only where XML needs it (`& < >`: quotes stay quotes, as
 //! converters that keep an element's raw text, like MITRE SAF's for titles, show it), and
 //! [`clean`] removes the characters XML 1.0 forbids even as
-//! character references (control characters such as the ESC of ANSI colour codes).
+//! character references (control characters such as the ESC of ANSI colour codes) and shows
+//! invisible format characters (direction overrides and isolates, zero-width characters) as
+//! `\u{202e}`, as the HTML report does: legal XML, but a viewer of the document, or of the
+//! HTML OpenSCAP makes of it, would show host text reordered or hidden ("Trojan Source").
 
 use std::borrow::Cow;
+
+use crate::report::is_invisible_format;
 
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
@@ -26,22 +31,31 @@ fn allowed(c: char) -> bool {
 }
 
 /// `text` without the characters XML 1.0 forbids: U+0000–U+001F other than tab, LF and CR,
-/// U+FFFE and U+FFFF; C1 controls (U+007F–U+009F) go too.
+/// U+FFFE and U+FFFF; C1 controls (U+007F–U+009F) go too. Invisible format characters
+/// ([`is_invisible_format`]) are written as `\u{202e}`.
 pub fn clean(text: &str) -> Cow<'_, str> {
     // Most text is printable ASCII: decide it byte by byte before decoding characters.
     let plain_ascii = text
         .bytes()
         .all(|b| (0x20..0x7F).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'));
-    if plain_ascii || text.chars().all(allowed) {
+    if plain_ascii || text.chars().all(|c| allowed(c) && !is_invisible_format(c)) {
         Cow::Borrowed(text)
     } else {
-        Cow::Owned(text.chars().filter(|&c| allowed(c)).collect())
+        let mut out = String::with_capacity(text.len() + 16);
+        for c in text.chars().filter(|&c| allowed(c)) {
+            if is_invisible_format(c) {
+                out.extend(c.escape_unicode());
+            } else {
+                out.push(c);
+            }
+        }
+        Cow::Owned(out)
     }
 }
 
 /// Text content as XML carries it, in one pass: the characters [`clean`] removes are
-/// dropped and `& < >` escaped (what `partial_escape(clean(text))` gives, without the second
-/// scan and copy: message text is most of a fleet's XML).
+/// dropped, those it shows escaped, and `& < >` escaped (what `partial_escape(clean(text))`
+/// gives, without the second scan and copy: message text is most of a fleet's XML).
 pub fn text_content(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     let mut out: Option<String> = None;
@@ -50,22 +64,32 @@ pub fn text_content(text: &str) -> Cow<'_, str> {
         let b = bytes[i];
         let (len, replacement) = if b < 0x80 {
             let r = match b {
-                b'&' => Some("&amp;"),
-                b'<' => Some("&lt;"),
-                b'>' => Some("&gt;"),
+                b'&' => Some(Ok("&amp;")),
+                b'<' => Some(Ok("&lt;")),
+                b'>' => Some(Ok("&gt;")),
                 b'\t' | b'\n' | b'\r' => None,
-                0..=0x1F | 0x7F => Some(""),
+                0..=0x1F | 0x7F => Some(Ok("")),
                 _ => None,
             };
             (1, r)
         } else {
             let c = text[i..].chars().next().expect("a char starts here");
-            (c.len_utf8(), (!allowed(c)).then_some(""))
+            let r = if !allowed(c) {
+                Some(Ok(""))
+            } else if is_invisible_format(c) {
+                Some(Err(c))
+            } else {
+                None
+            };
+            (c.len_utf8(), r)
         };
         if let Some(r) = replacement {
             let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
             o.push_str(&text[start..i]);
-            o.push_str(r);
+            match r {
+                Ok(r) => o.push_str(r),
+                Err(c) => o.extend(c.escape_unicode()),
+            }
             start = i + len;
         }
         i += len;
@@ -209,6 +233,7 @@ mod tests {
             "\u{1b}[31mred\u{1b}[0m",
             "ü € 😀 \u{9b}x\u{7f}y\u{FFFE}\u{FFFF}z\u{0}",
             "<<&&>>",
+            "web\u{202e}lmth.exe\u{2066}<b>\u{2069}\u{200b}\u{feff}",
         ] {
             assert_eq!(
                 text_content(t),
@@ -216,6 +241,25 @@ mod tests {
                 "{t:?}"
             );
         }
+    }
+
+    #[test]
+    fn invisible_format_characters_are_shown_escaped() {
+        let mut x = Xml::new();
+        x.leaf(
+            "a",
+            &[("b", "x\u{202e}y\u{2066}")],
+            "web\u{202e}gpj.exe\u{2066}&\u{200b}",
+        );
+        x.comment("c\u{2067}d");
+        let s = x.finish();
+        assert!(!s.chars().any(is_invisible_format), "{s:?}");
+        assert!(s.contains("b=\"x\\u{202e}y\\u{2066}\""), "{s}");
+        assert!(
+            s.contains(">web\\u{202e}gpj.exe\\u{2066}&amp;\\u{200b}</a>"),
+            "{s}"
+        );
+        assert!(s.contains("c\\u{2067}d"), "{s}");
     }
 
     #[test]
