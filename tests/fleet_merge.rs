@@ -340,6 +340,54 @@ fn merging_does_not_depend_on_input_order() {
     }
 }
 
+/// Host names longer than a file name may be (255 bytes) are merged: their per-host files
+/// are named by the name's first 100 bytes and a hash of the whole, so two long names that
+/// differ only at the end keep files of their own, with and without `--all-runs`.
+#[test]
+fn hosts_with_names_longer_than_a_file_name_merge() {
+    let inputs = Inputs::new([None, None, None]);
+    let base: Value = serde_json::from_str(
+        &std::fs::read_to_string(inputs.path().join("host0/2026-01-02/report.json")).unwrap(),
+    )
+    .unwrap();
+    let long = "h".repeat(300);
+    let names = [long.clone(), format!("{long}x")];
+    for (i, name) in names.iter().enumerate() {
+        let mut r = base.clone();
+        r["run"]["hostname"] = Value::from(name.as_str());
+        r["run"]["machine"] = Value::Null;
+        let folder = inputs.path().join(format!("long{i}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("report.json"), r.to_string()).unwrap();
+    }
+    for extra in [&[][..], &["--all-runs"][..]] {
+        let out = tempfile::tempdir().unwrap();
+        let (code, stderr) = merge(&[inputs.path().to_path_buf()], out.path(), extra);
+        assert_eq!(code, 0, "{extra:?}: {stderr}");
+        let fleet = read_fleet(out.path());
+        let keys: Vec<&str> = fleet
+            .hosts
+            .iter()
+            .filter(|h| h.hostname.starts_with(&long))
+            .map(|h| h.key.as_str())
+            .collect();
+        assert_eq!(keys.len(), 2, "{extra:?}: {keys:?}");
+        assert_ne!(keys[0], keys[1]);
+        for key in keys {
+            assert!(
+                key.starts_with(&"h".repeat(100)) && key.len() < 150,
+                "{key}"
+            );
+            let file = out.path().join("hosts").join(format!("{key}.xccdf.xml"));
+            assert!(file.is_file(), "{} is missing", file.display());
+        }
+        for entry in std::fs::read_dir(out.path().join("hosts")).unwrap() {
+            let name = entry.unwrap().file_name();
+            assert!(name.len() <= 255, "{name:?}");
+        }
+    }
+}
+
 #[test]
 fn all_runs_keeps_every_report_and_nothing_readable_is_an_error() {
     let inputs = Inputs::new([None, None, None]);

@@ -47,8 +47,30 @@ pub struct MergeRequest<'a> {
     pub all_runs: bool,
 }
 
-/// A file-name-safe key: letters, digits, `.`, `-`, `_`; others become `-`.
+/// Longest key taken from a host name as it is: a longer one is cut there and a hash of the
+/// whole name added, so that `hosts/KEY_RUN-N.xccdf.xml` stays well within the 255 bytes a
+/// file name may have.
+const KEY_MAX: usize = 100;
+
+/// A file-name-safe key: letters, digits, `.`, `-`, `_`; others become `-`. A name whose key
+/// would be longer than [`KEY_MAX`] bytes is its first [`KEY_MAX`] bytes and `-` and 12 hex
+/// digits of the whole name's SHA-256, so that long names that differ late stay apart.
 fn safe_key(name: &str) -> String {
+    let key = file_name_safe(name);
+    if key.len() <= KEY_MAX {
+        return key;
+    }
+    let digest = ring::digest::digest(&ring::digest::SHA256, name.as_bytes());
+    let hash: String = digest.as_ref()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    // ASCII only: every byte is a character boundary.
+    format!("{}-{hash}", &key[..KEY_MAX])
+}
+
+/// [`safe_key`] before the length cap.
+fn file_name_safe(name: &str) -> String {
     let key: String = name
         .chars()
         .map(|c| {
@@ -671,6 +693,25 @@ mod tests {
         assert_eq!(safe_key("../etc/passwd"), "-etc-passwd");
         assert_eq!(safe_key(""), "host");
         assert!(!safe_key("a/b\"<x>").contains(['/', '"', '<']));
+    }
+
+    #[test]
+    fn long_names_are_cut_and_told_apart_by_a_hash() {
+        let long = "h".repeat(300);
+        let key = safe_key(&long);
+        assert_eq!(key.len(), KEY_MAX + 13, "{key}");
+        assert!(key.starts_with(&"h".repeat(KEY_MAX)), "{key}");
+        assert_eq!(safe_key(&long), key, "the same name, the same key");
+        assert_ne!(safe_key(&format!("{long}x")), key);
+        // Non-ASCII names are cut after the mapping to `-`, on a character boundary.
+        let key = safe_key(&"é".repeat(200));
+        assert!(key.len() == KEY_MAX + 13 && key.is_ascii(), "{key}");
+        let name = "a".repeat(KEY_MAX);
+        assert_eq!(
+            safe_key(&name),
+            name,
+            "a name of the limit's length stays whole"
+        );
     }
 
     #[test]
