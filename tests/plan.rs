@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use support::dockerd::PrivateDaemon;
 use support::fixture::HostTree;
-use support::scan::bollwerk;
+use support::scan::{base_snapshot, bollwerk, scan_snapshot};
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -173,6 +173,66 @@ fn the_proposed_audit_rules_satisfy_the_audit_checks_on_a_fixture_host() {
         r2.expect(id, "notchecked");
     }
     assert!(read(&second.path().join("plan/audit.rules")).contains("No audit watch is missing"));
+}
+
+/// A key the plan removes (rule 2.5's `insecure-registries`) with keys after it: the proposed
+/// daemon.json keeps the others in their order, and the diff shows the removal alone.
+#[test]
+fn removing_a_daemon_json_key_leaves_the_others_in_place() {
+    let mut snapshot = base_snapshot();
+    snapshot["daemon"]["settings"]["insecure-registries"] = serde_json::json!({
+        "value": ["reg.example.com:5000"], "source": "/etc/docker/daemon.json:3",
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let r = scan_snapshot(
+        &snapshot,
+        dir.path(),
+        "insecure",
+        &["--include", "2.5", "--format", "json,plan"],
+    );
+    r.expect("2.5", "fail");
+    let plan = dir.path().join("insecure/plan");
+    let keys = |text: &str| -> Vec<String> {
+        let v: Value = serde_json::from_str(text).unwrap();
+        v.as_object().unwrap().keys().cloned().collect()
+    };
+    let diff = read(&plan.join("daemon.json.diff"));
+    let removed: Vec<&str> = diff
+        .lines()
+        .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+        .collect();
+    let added: Vec<&str> = diff
+        .lines()
+        .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+        .collect();
+    assert_eq!(
+        removed,
+        [
+            "-  \"insecure-registries\": [",
+            "-    \"reg.example.com:5000\"",
+            "-  ],"
+        ],
+        "{diff}"
+    );
+    assert!(added.is_empty(), "{diff}");
+    // The daemon.json in force, as the plan writes it: the settings read from it, by key.
+    let mut others: Vec<String> = snapshot["daemon"]["settings"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, s)| {
+            *k != "insecure-registries"
+                && s["source"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("/etc/docker/daemon.json:")
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    others.sort();
+    assert!(others.len() > 2, "keys after the removed one: {others:?}");
+    let proposed = keys(&read(&plan.join("daemon.json")));
+    assert_eq!(proposed, others, "the other keys, in their order");
 }
 
 #[test]

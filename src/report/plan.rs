@@ -55,7 +55,9 @@ pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(Str
         }
         for (key, value) in &rule.fix.daemon_json {
             if value.is_null() {
-                proposed.remove(key);
+                // Not `remove`: with serde_json's preserve_order it swaps the last key into
+                // the gap, and the diff would show keys moved that the plan never touched.
+                proposed.shift_remove(key);
             } else {
                 proposed.insert(key.clone(), value.clone());
             }
