@@ -667,7 +667,7 @@ pub fn main() -> ExitCode {
         Command::Report(args) => rerender(args).map(|_| 0),
         Command::Diff(args) => diff_cmd(args),
         Command::History(args) => history_cmd(args).map(|_| 0),
-        Command::Collect(args) => collect_cmd(args).map(|_| 0),
+        Command::Collect(args) => collect_cmd(args),
         Command::Rules(cmd) => rules_cmd(cmd).map(|_| 0),
         Command::Schema { which } => {
             let schema = match which {
@@ -1251,9 +1251,10 @@ fn merge(args: ReportArgs) -> Result<(), Fatal> {
     Ok(())
 }
 
-fn collect_cmd(args: CollectArgs) -> Result<(), Fatal> {
-    // What to collect follows from the rules that can be used; the mistakes are told.
-    let (rules, _, _) = load_rules_for_scan(&args.rules)?;
+fn collect_cmd(args: CollectArgs) -> Result<u8, Fatal> {
+    // What to collect follows from the rules that can be used; the mistakes are told, and
+    // the exit code says the snapshot may lack what the others would have read.
+    let (rules, _, mistakes) = load_rules_for_scan(&args.rules)?;
     let mut snapshot = gather(&args.source, &rules, args.quiet)?;
     if args.keep_secrets {
         eprintln!(
@@ -1270,7 +1271,11 @@ fn collect_cmd(args: CollectArgs) -> Result<(), Fatal> {
     for e in &snapshot.errors {
         eprintln!("bollwerk: warning: {}", terminal::sanitize(&e.message));
     }
-    Ok(())
+    Ok(if mistakes.is_empty() {
+        0
+    } else {
+        report::EXIT_INCOMPLETE
+    })
 }
 
 fn rules_cmd(cmd: RulesCommand) -> Result<(), Fatal> {

@@ -47,6 +47,19 @@ const EXIT_SIMPLE: &[(&str, &str)] = &[
     ),
 ];
 
+const EXIT_COLLECT: &[(&str, &str)] = &[
+    ("0", "Success: the snapshot is written."),
+    (
+        "2",
+        "A usage error or a fatal error; the message on standard error says what to fix.",
+    ),
+    (
+        "3",
+        "The snapshot is written, but a --checks rule file has mistakes (each named on \
+         standard error): facts only the rules they touch would read were not collected.",
+    ),
+];
+
 const EXIT_DIFF: &[(&str, &str)] = &[
     ("0", "The newer scan has no new failure and no new error."),
     (
@@ -202,7 +215,7 @@ pub fn sections(path: &[&str]) -> Vec<Section> {
             examples(EXAMPLES_SCAN.to_vec()),
         ],
         ["collect"] => vec![
-            exit(EXIT_SIMPLE),
+            exit(EXIT_COLLECT),
             section("ENVIRONMENT", ENV_DAEMON.to_vec()),
             section(
                 "FILES",

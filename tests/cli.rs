@@ -90,15 +90,14 @@ fn a_rule_file_with_mistakes_is_named_and_the_scan_goes_on_with_its_rules_as_err
             + &rule_toml("BW-X-2", "icc off, our way", "daemon", &icc("equals")),
     )
     .unwrap();
-    // Not TOML at all, but the rule it means is named by its id line.
+    // Not TOML at all, but the rules it means are named by their id lines, in any of TOML's
+    // spellings: a replaced default rule must not be judged by its old definition.
     let broken = dir.path().join("broken.toml");
     std::fs::write(
         &broken,
-        "[[rule]]\nid = \"BW-BROKEN-1\"\ntitle = \"unterminated\n",
+        "[[rule]]\nid = \"BW-BROKEN-1\"\ntitle = \"unterminated\n[[rule]]\n'id' = '2.3'\n",
     )
     .unwrap();
-    // Nothing to name.
-    std::fs::write(dir.path().join("junk.toml"), "this is not toml\n").unwrap();
     // One id in two files: which was meant cannot be told.
     for file in ["twice-a.toml", "twice-b.toml"] {
         std::fs::write(
@@ -126,7 +125,6 @@ fn a_rule_file_with_mistakes_is_named_and_the_scan_goes_on_with_its_rules_as_err
     for named in [
         format!("{}:11: unknown field `equal`", mine.display()),
         format!("{}:3:", broken.display()),
-        "junk.toml:1:".to_string(),
         "twice-b.toml:1: rule id 'BW-TWICE-1' is already defined at".to_string(),
     ] {
         assert!(err.contains(&named), "{named} told: {err}");
@@ -160,20 +158,52 @@ fn a_rule_file_with_mistakes_is_named_and_the_scan_goes_on_with_its_rules_as_err
             .contains("mine.toml:11: unknown field `equal`"),
         "{replaced}"
     );
-    for id in ["BW-BROKEN-1", "BW-TWICE-1"] {
+    for id in ["BW-BROKEN-1", "2.3", "BW-TWICE-1"] {
         assert_eq!(result(id)["status"], "error", "{id}");
     }
     // Everything else is judged: the good rule beside the mistake, and the default rules.
     assert_eq!(result("BW-X-2")["status"], "pass");
-    for id in ["2.1", "2.3", "5.5"] {
+    for id in ["2.1", "2.4", "5.5"] {
         assert_ne!(result(id)["status"], "error", "{id}");
     }
     let notes = report["notes"].to_string();
-    assert!(notes.contains("junk.toml:1:"), "{notes}");
+    assert!(notes.contains("mine.toml:11:"), "{notes}");
     // Listing the rules stays strict: that is how a rule file is checked before use.
     let (code, _, err) = run(&["rules", "list", "--checks", checks]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("mine.toml:11:"), "{err}");
+    // A collection goes on too: the snapshot is written, and the exit code says it may lack
+    // what the rules with mistakes would have read.
+    let snapshot = out.path().join("snapshot.json");
+    let snapshot_arg = snapshot.to_str().unwrap();
+    let (code, _, err) = run(&[
+        "collect",
+        "--checks",
+        checks,
+        "--docker-host",
+        NO_DAEMON,
+        "-o",
+        snapshot_arg,
+    ]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("mine.toml:11:") && snapshot.is_file(), "{err}");
+    // A file of which no rule can be told stops the scan: what it replaces cannot be known.
+    std::fs::write(dir.path().join("junk.toml"), "this is not toml\n").unwrap();
+    let scan_out = out.path().to_str().unwrap();
+    let (code, _, err) = run(&[
+        "scan",
+        "--snapshot",
+        base,
+        "--checks",
+        checks,
+        "-o",
+        scan_out,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("junk.toml: not TOML, and no `id = \"…\"` line in it names a rule"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -181,6 +181,10 @@ pub struct Loaded {
     pub unusable: Vec<Unusable>,
     /// Every mistake found in the files read leniently, each once.
     pub problems: Vec<LoadError>,
+    /// Files of which no rule can be told (unreadable, not a regular file, not TOML and no
+    /// `id` line in them): a rule they replace would be judged by its old definition, so a
+    /// scan does not go on past them ([`merge_lenient`]).
+    pub untold: Vec<LoadError>,
 }
 
 /// A rule of a `--checks` file that cannot be used as written: a scan reports it as `error`
@@ -298,15 +302,19 @@ pub fn parse_file_lenient(name: &str, text: &str) -> Loaded {
     } else {
         // Nothing of the file can be trusted: the rules it seems to define are errors.
         static ID_LINE: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
-            Regex::new(r#"(?m)^[ \t]*id[ \t]*=[ \t]*"([^"\\]*)"[ \t]*(#.*)?\r?$"#)
-                .expect("static regex")
+            // `id = "…"`, `id = '…'`, and the key quoted either way: TOML's spellings of it.
+            Regex::new(
+                r#"(?m)^[ \t]*(?:id|"id"|'id')[ \t]*=[ \t]*(?:"([^"\\]*)"|'([^']*)')[ \t]*(#.*)?\r?$"#,
+            )
+            .expect("static regex")
         });
         let first = problems
             .first()
             .map(LoadError::to_string)
             .unwrap_or_default();
         for m in ID_LINE.captures_iter(text) {
-            let (line, id) = (m.get(0).expect("whole match"), &m[1]);
+            let line = m.get(0).expect("whole match");
+            let id = m.get(1).or(m.get(2)).map_or("", |id| id.as_str());
             if RULE_ID.is_match(id) {
                 loaded.unusable.push(Unusable {
                     id: id.to_string(),
@@ -315,6 +323,13 @@ pub fn parse_file_lenient(name: &str, text: &str) -> Loaded {
                     problem: first.clone(),
                 });
             }
+        }
+        if loaded.unusable.is_empty() {
+            loaded.untold.push(LoadError {
+                file: name.to_string(),
+                line: 0,
+                message: "not TOML, and no `id = \"…\"` line in it names a rule: which rules it adds or replaces cannot be told".into(),
+            });
         }
     }
     loaded.problems = problems;
@@ -1278,7 +1293,7 @@ pub fn load_dir_lenient(dir: &Path) -> Result<Loaded, Vec<LoadError>> {
         let e = match entry {
             Ok(e) => e,
             Err(err) => {
-                errors.push(LoadError {
+                loaded.untold.push(LoadError {
                     file: err
                         .path()
                         .map(|p| p.display().to_string())
@@ -1300,7 +1315,7 @@ pub fn load_dir_lenient(dir: &Path) -> Result<Loaded, Vec<LoadError>> {
         }
         if !e.file_type().is_file() {
             // A FIFO or a device would be rules quietly not loaded: named instead.
-            errors.push(LoadError {
+            loaded.untold.push(LoadError {
                 file: e.path().display().to_string(),
                 line: 0,
                 message: "not a regular file".into(),
@@ -1319,13 +1334,14 @@ pub fn load_dir_lenient(dir: &Path) -> Result<Loaded, Vec<LoadError>> {
                 loaded.rules.append(&mut l.rules);
                 loaded.benchmarks.append(&mut l.benchmarks);
                 loaded.unusable.append(&mut l.unusable);
+                loaded.untold.append(&mut l.untold);
                 errors.append(&mut l.problems);
                 // A file with a mistake is part of what names the rule set too: editing it
                 // changes what the scan judges.
                 let relative = path.strip_prefix(dir).unwrap_or(&path);
                 read.push((relative.display().to_string(), text));
             }
-            Err(e) => errors.push(LoadError {
+            Err(e) => loaded.untold.push(LoadError {
                 file: name,
                 line: 0,
                 message: format!("cannot read: {e}"),
@@ -1334,6 +1350,11 @@ pub fn load_dir_lenient(dir: &Path) -> Result<Loaded, Vec<LoadError>> {
     }
     let digest = files_digest(read.iter().map(|(p, t)| (p.as_str(), t.as_bytes())));
     loaded.digest = Some(digest[..12].to_string());
+    for e in &loaded.untold {
+        if !errors.contains(e) {
+            errors.push(e.clone());
+        }
+    }
     loaded.problems = errors;
     Ok(loaded)
 }
@@ -1516,6 +1537,9 @@ pub fn merge_lenient(
     base: Loaded,
     mut extra: Loaded,
 ) -> Result<(RuleSet, Benchmarks, Vec<LoadError>), Vec<LoadError>> {
+    if !extra.untold.is_empty() {
+        return Err(extra.problems);
+    }
     let mut problems = std::mem::take(&mut extra.problems);
     let mut unusable = std::mem::take(&mut extra.unusable);
     // An id given twice: which definition was meant cannot be told, so neither is used.
