@@ -153,7 +153,7 @@ pub fn host_listening(
         // Pid 1's namespace cannot be entered (a sandbox hides it): a process that is shown to
         // share it, this one or dockerd, stands in, rather than the slow /proc tables.
         for pid in std::iter::once(std::process::id()).chain(dockerd) {
-            if same_netns(1, pid) {
+            if same_netns(host, 1, pid) {
                 if let Ok(sockets) = from_netlink(pid) {
                     return Ok(sockets);
                 }
@@ -163,17 +163,17 @@ pub fn host_listening(
     from_proc(host, 1).or_else(|e| dockerd.map_or(Err(e), |pid| listening(host, pid)))
 }
 
-/// Whether live processes `a` and `b` share a network namespace. A namespace's TCP table in
-/// `/proc` is one entry, whatever process it is reached through, so the inode of
-/// `/proc/PID/net/tcp` identifies the namespace, also where `/proc/PID/ns/net` is not
-/// readable.
-fn same_netns(a: u32, b: u32) -> bool {
-    let inode = |pid: u32| {
-        std::fs::metadata(format!("/proc/{pid}/net/tcp"))
-            .ok()
-            .map(|m| m.ino())
-    };
-    matches!((inode(a), inode(b)), (Some(x), Some(y)) if x == y)
+/// Whether processes `a` and `b` share a network namespace ([`netns_of`]).
+fn same_netns(host: &HostFs, a: u32, b: u32) -> bool {
+    matches!((netns_of(host, a), netns_of(host, b)), (Ok(x), Ok(y)) if x == y)
+}
+
+/// What names the network namespace of process `pid`: a namespace's TCP table in `/proc` is
+/// one entry, whatever process it is reached through, so the inode of `/proc/PID/net/tcp`
+/// identifies the namespace, also where `/proc/PID/ns/net` is not readable (it needs ptrace
+/// rights over the process).
+fn netns_of(host: &HostFs, pid: u32) -> std::io::Result<u64> {
+    super::hostfs::ProcDir::open(host, pid).and_then(|d| d.inode_of("net/tcp"))
 }
 
 /// Why `/proc/sys/net` below the host root would not show the host's network settings, when
@@ -186,17 +186,21 @@ fn same_netns(a: u32, b: u32) -> bool {
 /// `/proc/PID/net/tcp` names the namespace without the rights `ns/net` needs.
 pub fn sysctl_net_doubt(host: &HostFs, dockerd: Option<u32>) -> Option<String> {
     use super::hostfs::ProcDir;
-    let kernels = ProcDir::open(host, 1)
-        .or_else(|e| dockerd.map_or(Err(e), |pid| ProcDir::open(host, pid)))
-        .and_then(|d| d.is_kernels());
-    if !matches!(kernels, Ok(true)) {
-        return None;
-    }
-    let namespace = |pid: u32| ProcDir::open(host, pid).and_then(|d| d.inode_of("net/tcp"));
     let own = host
         .read_link("/proc/self")
         .ok()
         .and_then(|t| t.to_str()?.parse::<u32>().ok());
+    // Whether this /proc is the kernel's, told by the first process folder that opens: ours
+    // (never hidden from us), pid 1's or dockerd's. None opens: no /proc, a tree.
+    let kernels = own
+        .into_iter()
+        .chain(std::iter::once(1))
+        .chain(dockerd)
+        .find_map(|pid| ProcDir::open(host, pid).and_then(|d| d.is_kernels()).ok());
+    if kernels != Some(true) {
+        return None;
+    }
+    let namespace = |pid: u32| netns_of(host, pid);
     let Some(Ok(own_ns)) = own.map(namespace) else {
         return Some(
             "cannot tell which network namespace bollwerk is in (/proc/self/net/tcp cannot be read), and the kernel shows /proc/sys/net for the reader's".into(),
@@ -911,14 +915,15 @@ mod tests {
         let both = listening_of(&live, &[pid, pid]);
         assert!(ours(both[0].as_ref().unwrap()) && ours(both[1].as_ref().unwrap()));
         // The host's sockets are ours when we share pid 1's namespace.
-        assert!(same_netns(pid, pid));
-        if same_netns(1, pid) {
+        assert!(same_netns(&live, pid, pid));
+        if same_netns(&live, 1, pid) {
             assert!(ours(&host_listening(&live, None).unwrap()));
         }
     }
 
     #[test]
     fn processes_that_do_not_exist_share_no_namespace() {
-        assert!(!same_netns(std::process::id(), u32::MAX));
+        let live = HostFs::new(Path::new("/"));
+        assert!(!same_netns(&live, std::process::id(), u32::MAX));
     }
 }
