@@ -112,8 +112,8 @@ const FILE_REPORTS: (&str, &str) = (
     "DIR/report.json, report.html, report.xccdf.xml, report.arf.xml, report.junit.xml",
     "The reports --format asks for, in the --output folder DIR. Each is written to a \
      temporary file in DIR and renamed into place, created with mode 0600 (owner only): \
-     reports describe the host's weak points. A report that replaces a file keeps that \
-     file's mode.",
+     reports describe the host's weak points. A report that replaces a file of the same \
+     user keeps that file's mode (without write rights for others).",
 );
 const FILE_DAEMON_JSON: (&str, &str) = (
     "/etc/docker/daemon.json",

@@ -1,8 +1,9 @@
 //! Writing report files atomically: a temporary file in the same folder, renamed into place.
 //!
 //! A new report file has mode 0600 (owner only: reports describe the host's weak points); one
-//! that replaces a file keeps that file's mode, so a report its owner opened up (0644 for a web
-//! server, say) or kept private stays so on the next run.
+//! that replaces a file of the same user keeps that file's mode (without write rights for
+//! others), so a report its owner opened up (0644 for a web server, say) or kept private stays
+//! so on the next run ([`mode_for`]).
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -46,12 +47,18 @@ impl From<WriteError> for String {
 /// The mode of a new report file: readable and writable by its owner only.
 const NEW_FILE_MODE: u32 = 0o600;
 
-/// The mode a report written to `path` gets: the permission bits of the regular file it
-/// replaces (set-id and sticky bits dropped), else [`NEW_FILE_MODE`]. A symbolic link is
-/// replaced by the report, not followed, so its own mode (always 0777) does not count.
+/// The mode a report written to `path` gets: the read and execute bits of the regular file it
+/// replaces, and its owner's write bit, when this process's user owns it; else
+/// [`NEW_FILE_MODE`]. Another user who could write into the folder could otherwise lay out a
+/// world-readable file for the next report to take its mode from; and no report is left
+/// writable by others. A symbolic link is replaced by the report, not followed, so its own
+/// mode (always 0777) does not count.
 pub(crate) fn mode_for(path: &Path) -> u32 {
+    use std::os::unix::fs::MetadataExt;
     match std::fs::symlink_metadata(path) {
-        Ok(old) if old.file_type().is_file() => old.permissions().mode() & 0o777,
+        Ok(old) if old.file_type().is_file() && old.uid() == nix::unistd::geteuid().as_raw() => {
+            old.permissions().mode() & 0o755
+        }
         _ => NEW_FILE_MODE,
     }
 }
@@ -151,10 +158,34 @@ mod tests {
             assert_eq!(mode(&target), kept, "replacing a {kept:o} file");
             assert_eq!(std::fs::read(&target).unwrap(), b"2");
         }
-        // Set-id bits are not carried over to a report.
+        // Set-id bits are not carried over to a report, nor write rights for others.
         std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o4750)).unwrap();
         atomic_write_with(&target, |out| out.write_all(b"3")).unwrap();
         assert_eq!(mode(&target), 0o750);
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o666)).unwrap();
+        atomic_write(&target, b"4").unwrap();
+        assert_eq!(mode(&target), 0o644);
+    }
+
+    #[test]
+    fn a_file_of_another_user_lends_no_mode() {
+        // Someone who may write into the output folder lays out a readable file first.
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("report.json");
+        std::fs::write(&target, "laid out").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let other = nix::unistd::Uid::from_raw(nix::unistd::geteuid().as_raw() ^ 1);
+        if let Err(e) = nix::unistd::chown(&target, Some(other), None) {
+            // Giving a file away needs root; scripts/test.sh (and CI) run the tests as root.
+            assert!(
+                !nix::unistd::geteuid().is_root(),
+                "root could not chown: {e}"
+            );
+            eprintln!("skipped: giving a file to another user needs root ({e})");
+            return;
+        }
+        atomic_write(&target, b"{}").unwrap();
+        assert_eq!(mode(&target), 0o600);
     }
 
     #[test]
