@@ -427,13 +427,14 @@ fn encode_path(text: &str) -> String {
     uri
 }
 
-/// A relative URI path of `text`'s `/`-separated parts, each [`encode_path`]d; a part of dots
-/// alone (`..`) is percent-encoded too, so that no part climbs.
+/// A relative URI path of `text`'s `/`-separated parts, each [`encode_path`]d. A part of dots
+/// alone (`..`) is shown in brackets (`(..)`): percent-encoding its dots would not do, since a
+/// consumer that normalises the URI decodes them again (RFC 3986, 6.2.2.2) and the part climbs.
 fn encode(text: &str) -> String {
     text.split('/')
         .map(|part| {
             if !part.is_empty() && part.bytes().all(|b| b == b'.') {
-                "%2E".repeat(part.len())
+                encode_path(&format!("({part})"))
             } else {
                 encode_path(part)
             }
@@ -530,7 +531,8 @@ mod tests {
         );
         assert_eq!(
             instance_uri("container", "../x y"),
-            "container/%2E%2E/x%20y"
+            "container/%28..%29/x%20y"
         );
+        assert_eq!(instance_uri("image", "./."), "image/%28.%29/%28.%29");
     }
 }
