@@ -21,6 +21,11 @@ const PATH: &str =
 
 /// The test user's uid and gid, creating the user (with subordinate ids) when absent.
 fn test_user() -> (u32, u32) {
+    // The tests of this file run on threads of one process: two that both found no user both
+    // ran useradd, and on a fresh machine one of them lost the user another had just made
+    // (rootlesskit then met "unknown userid"). One at a time.
+    static MADE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = MADE.lock().unwrap_or_else(|p| p.into_inner());
     let lookup = || nix::unistd::User::from_name(USER).ok().flatten();
     if lookup().is_none() {
         let ok = Command::new("useradd")
