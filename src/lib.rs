@@ -11,6 +11,7 @@ pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod diag;
+pub mod digest;
 pub mod doc;
 pub mod facts;
 pub mod manual;

@@ -26,7 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 /// Which layer a module (its path below the crate root) belongs to.
 fn layer_of(module: &[String]) -> &'static str {
     match module.first().map(String::as_str) {
-        Some("facts" | "snapshot" | "doc" | "diag" | "wording" | "secrets") => "facts",
+        Some("facts" | "snapshot" | "doc" | "diag" | "digest" | "wording" | "secrets") => "facts",
         Some("collect") => "collect",
         Some("rules") => "rules",
         Some("report") => "report",

@@ -64,15 +64,10 @@ pub fn machine(machine_id: &str) -> Option<String> {
     if id.is_empty() {
         return None;
     }
-    let mut keyed = b"bollwerk machine\0".to_vec();
-    keyed.extend_from_slice(id.as_bytes());
-    let digest = ring::digest::digest(&ring::digest::SHA256, &keyed);
-    Some(
-        digest.as_ref()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    )
+    Some(crate::digest::sha256_hex(
+        [&b"bollwerk machine\0"[..], id.as_bytes()],
+        8,
+    ))
 }
 
 fn fqdn(host: &HostFs, hostname: &str) -> Option<String> {

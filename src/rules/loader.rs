@@ -214,11 +214,7 @@ pub fn files_digest<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) ->
         ctx.update(&(bytes.len() as u64).to_le_bytes());
         ctx.update(bytes);
     }
-    ctx.finish()
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::hex(ctx.finish().as_ref())
 }
 
 /// Parses and validates one rule file. `name` is used in messages and origins.
