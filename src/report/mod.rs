@@ -611,6 +611,20 @@ pub(crate) fn hosts_of(reports: &[(String, Option<String>)]) -> Vec<(String, Opt
         .collect()
 }
 
+/// `bytes` for a URI: every byte but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`)
+/// and those of `keep` (`/` for a whole path) as `%XX`.
+pub(crate) fn percent_encoded(bytes: &[u8], keep: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 pub(crate) fn has_control(text: &str) -> bool {
     text.chars()
         .any(|c| c.is_control() || is_invisible_format(c))

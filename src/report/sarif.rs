@@ -416,15 +416,7 @@ fn file_uri(path: &str) -> String {
 
 /// `text` with every byte but unreserved ones and `/` percent-encoded.
 fn encode_path(text: &str) -> String {
-    let mut uri = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            uri.push(b as char);
-        } else {
-            uri.push_str(&format!("%{b:02X}"));
-        }
-    }
-    uri
+    super::percent_encoded(text.as_bytes(), b"/")
 }
 
 /// A relative URI path of `text`'s `/`-separated parts, each [`encode_path`]d. A part of dots

@@ -60,11 +60,7 @@ fn safe_key(name: &str) -> String {
     if key.len() <= KEY_MAX {
         return key;
     }
-    let digest = ring::digest::digest(&ring::digest::SHA256, name.as_bytes());
-    let hash: String = digest.as_ref()[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = crate::digest::sha256_hex([name.as_bytes()], 6);
     // ASCII only: every byte is a character boundary.
     format!("{}-{hash}", &key[..KEY_MAX])
 }
@@ -128,19 +124,10 @@ pub fn relative_href(page_dir: &Path, target: &Path) -> String {
     segments.join("/")
 }
 
-/// A path segment for a URL: its bytes outside RFC 3986's unreserved characters
-/// (`A-Z a-z 0-9 - . _ ~`) as `%XX`.
+/// A path segment for a URL ([`crate::report::percent_encoded`], `/` encoded too).
 fn percent_encode(segment: &std::ffi::OsStr) -> String {
     use std::os::unix::ffi::OsStrExt;
-    let mut out = String::new();
-    for &b in segment.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::report::percent_encoded(segment.as_bytes(), b"")
 }
 
 /// One host's JUnit testsuite and its counts, counted as its testcases show them (a waived
