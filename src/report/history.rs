@@ -397,6 +397,8 @@ fn host_history(hostname: String, machine: Option<String>, mut reads: Vec<Read>)
 /// A CSV field, quoted when it must be (RFC 4180), and never starting a formula when a
 /// spreadsheet opens it (host text is untrusted).
 fn csv(field: &str) -> String {
+    // Host names and titles come from hosts: their controls and direction overrides shown.
+    let field = super::visible(field);
     let field = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{field}")
     } else {
@@ -681,5 +683,8 @@ mod tests {
         assert_eq!(csv("a,b"), "\"a,b\"");
         assert_eq!(csv("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        // A host name's direction override or escape is shown, not obeyed by the viewer.
+        assert_eq!(csv("web\u{202e}gpj.exe"), "web\\u{202e}gpj.exe");
+        assert_eq!(csv("a\u{1b}[31m"), "a\\u{1b}[31m");
     }
 }
