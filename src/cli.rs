@@ -827,8 +827,7 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
                 .any(|r| crate::rules::id_matches(&r.id, p))
         }) {
             return Err(Fatal::from(format!(
-                "{option} names '{}', which is no rule id or section of this rule set (see `bollwerk rules list`)",
-                crate::report::terminal::sanitize(unknown)
+                "{option} names '{unknown}', which is no rule id or section of this rule set (see `bollwerk rules list`)",
             )));
         }
     }

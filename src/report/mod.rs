@@ -585,8 +585,6 @@ pub(crate) fn md_escape(text: &str) -> String {
     out
 }
 
-/// Whether host text holds characters a terminal would act on or hide (controls, direction
-/// overrides): such text is not written where a person would paste or load it.
 /// The host each report is of, for grouping reports by host: its name and machine
 /// (`run.machine`). A report that does not name its machine (written before reports did) is
 /// of the one machine its name's other reports name, when they name just one; else it stays
@@ -625,6 +623,8 @@ pub(crate) fn percent_encoded(bytes: &[u8], keep: &[u8]) -> String {
     out
 }
 
+/// Whether host text holds characters a terminal would act on or hide (controls, direction
+/// overrides): such text is not written where a person would paste or load it.
 pub(crate) fn has_control(text: &str) -> bool {
     text.chars()
         .any(|c| c.is_control() || is_invisible_format(c))
@@ -635,10 +635,17 @@ pub(crate) fn has_control(text: &str) -> bool {
 /// For texts of several lines: HTML pages (escaped later, in the template) and the terminal's
 /// rule texts and error messages.
 pub(crate) fn visible(text: &str) -> String {
+    escaped(text, true)
+}
+
+/// `text` with control characters (all, or all but newlines and tabs when `keep_layout`) and
+/// invisible format characters written as `\u{..}`: [`visible`], and
+/// [`terminal::sanitize`] for one-line text.
+pub(crate) fn escaped(text: &str, keep_layout: bool) -> String {
     text.chars()
         .map(|c| {
-            let invisible = is_invisible_format(c) || (c.is_control() && c != '\n' && c != '\t');
-            if invisible {
+            let layout = keep_layout && (c == '\n' || c == '\t');
+            if is_invisible_format(c) || (c.is_control() && !layout) {
                 c.escape_unicode().to_string()
             } else {
                 c.to_string()

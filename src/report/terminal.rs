@@ -40,15 +40,7 @@ impl Style {
 /// and invisible format characters (direction overrides) are shown as `\u{..}` instead of
 /// being interpreted.
 pub fn sanitize(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() || super::is_invisible_format(c) {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    super::escaped(text, false)
 }
 
 fn evidence_line(e: &Evidence<'_>) -> String {
