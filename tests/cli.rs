@@ -295,6 +295,10 @@ fn rule_files_linked_in_are_loaded_and_one_that_is_no_file_is_named() {
         out.starts_with("BW-LINKED-1 A rule kept elsewhere"),
         "{out}"
     );
+    // A dangling link that is no rule file by its name is skipped, as such files are.
+    std::os::unix::fs::symlink("../kept/gone.txt", rules.join("notes.txt")).unwrap();
+    let (code, _, err) = run(&["rules", "show", "BW-LINKED-1", "--checks", checks]);
+    assert_eq!(code, 0, "{err}");
     // A FIFO and a link to nothing are named, not skipped.
     let fifo = rules.join("pipe.toml");
     nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();

@@ -1289,6 +1289,15 @@ pub fn load_dir_lenient(dir: &Path) -> Result<Loaded, Vec<LoadError>> {
         let e = match entry {
             Ok(e) => e,
             Err(err) => {
+                // A dangling link named notes.txt, or one in data/, is no rule file: skipped
+                // as such files are. A folder that cannot be read may hold rule files.
+                let not_rules = err.path().is_some_and(|p| {
+                    p.extension().is_some_and(|x| x != "toml")
+                        || p.strip_prefix(dir).is_ok_and(|r| r.starts_with("data"))
+                });
+                if not_rules {
+                    continue;
+                }
                 loaded.untold.push(LoadError {
                     file: err
                         .path()
