@@ -98,6 +98,13 @@ fn a_rule_file_with_mistakes_is_named_and_the_scan_goes_on_with_its_rules_as_err
         "[[rule]]\nid = \"BW-BROKEN-1\"\ntitle = \"unterminated\n[[rule]]\n'id' = '2.3'\n",
     )
     .unwrap();
+    // A benchmark of the folder numbers a rule whose definition cannot be used: it still
+    // finds the rule (an error), and the scan goes on.
+    std::fs::write(
+        dir.path().join("org.toml"),
+        "[[benchmark]]\nname = \"org-x\"\ntitle = \"Example baseline\"\n\n[benchmark.rules]\n\"BW-TWICE-1\" = \"ORG-1\"\n",
+    )
+    .unwrap();
     // One id in two files: which was meant cannot be told.
     for file in ["twice-a.toml", "twice-b.toml"] {
         std::fs::write(

@@ -1582,23 +1582,25 @@ pub fn merge_lenient(
     extra
         .rules
         .retain(|r| !unusable.iter().any(|u| u.id == r.id));
-    let (set, benchmarks) = merge_all(base, extra)?;
-    let digest = set.custom_digest.clone();
-    let mut rules = set.rules;
+    // The unusable rules join `extra` before the merge: one replacing a default rule takes
+    // its texts and numbers, and the benchmark tables that number it find it.
     for u in unusable {
+        if extra.rules.iter().any(|r| r.id == u.id) {
+            continue; // An id unusable twice: once is enough.
+        }
         let why = format!(
             "its definition cannot be used, so it was not evaluated: {}",
             u.problem
         );
-        match rules.iter_mut().find(|r| r.id == u.id) {
-            Some(rule) if rule.invalid.is_none() => {
-                rule.invalid = Some(why);
-                rule.applies_when = None;
-                rule.check = None;
-                rule.origin = u.origin;
-            }
-            Some(_) => {} // An id unusable twice: once is enough.
-            None => rules.push(Rule {
+        let rule = match base.rules.iter().find(|r| r.id == u.id) {
+            Some(default) => Rule {
+                invalid: Some(why),
+                applies_when: None,
+                check: None,
+                origin: u.origin,
+                ..default.clone()
+            },
+            None => Rule {
                 id_1_6_0: None,
                 benchmarks: Vec::new(),
                 title: u
@@ -1622,12 +1624,11 @@ pub fn merge_lenient(
                 fix: Fix::default(),
                 origin: u.origin,
                 invalid: Some(why),
-            }),
-        }
+            },
+        };
+        extra.rules.push(rule);
     }
-    rules.sort_by(|a, b| super::compare_ids(&a.id, &b.id));
-    let mut set = RuleSet::new(rules);
-    set.custom_digest = digest;
+    let (set, benchmarks) = merge_all(base, extra)?;
     Ok((set, benchmarks, problems))
 }
 
