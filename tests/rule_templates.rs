@@ -199,13 +199,18 @@ fn mistakes_in_templates_and_their_rules_name_the_line() {
         &["`scope` comes from template 'file-mode'"],
     );
     // A value the template gives is wrong for this rule: the template's line, and the rule's.
-    assert_error(
-        &with_line("with =", r#"with = { path = "/etc/x", mode = "0999" }"#),
-        11,
-        &[
-            "bad mode '0999'",
-            "(template 'file-mode', expanded for the rule at line 13)",
-        ],
+    let wrong_mode = with_line("with =", r#"with = { path = "/etc/x", mode = "0999" }"#);
+    let expanded = "(template 'file-mode', expanded for the rule at line 13)";
+    assert_error(&wrong_mode, 11, &["bad mode '0999'", expanded]);
+    // Read as a scan reads --checks: the same one mistake, said once, and the rule's error
+    // says where the value came from too.
+    let lenient = bollwerk::rules::loader::parse_file_lenient("t.toml", &wrong_mode);
+    assert_eq!(lenient.problems.len(), 1, "{:#?}", lenient.problems);
+    assert_eq!(lenient.unusable.len(), 1);
+    assert!(
+        lenient.unusable[0].problem.contains(expanded),
+        "{}",
+        lenient.unusable[0].problem
     );
     // The template's side.
     let text = with_line(

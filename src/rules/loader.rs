@@ -289,12 +289,26 @@ pub fn parse_file_lenient(name: &str, text: &str) -> Loaded {
     if let Some(more) = recover(&src, text, &mut loaded) {
         // The whole file's reading stops at its first misshapen rule; the rules read one by
         // one name the mistakes of the others too.
+        // A mistake the whole file's reading found already is said once, as it said it (with
+        // the template a value came from).
+        let told = |p: &LoadError, by: &LoadError| {
+            (p.file.as_str(), p.line) == (by.file.as_str(), by.line)
+                && by.message.starts_with(&p.message)
+        };
         for p in more {
-            if !problems.contains(&p) {
+            if !problems.iter().any(|by| told(&p, by)) {
                 problems.push(p);
             }
         }
         problems.sort_by_key(|p| p.line);
+        for u in &mut loaded.unusable {
+            if let Some(by) = problems
+                .iter()
+                .find(|by| by.to_string().starts_with(&u.problem))
+            {
+                u.problem = by.to_string();
+            }
+        }
     } else {
         // Nothing of the file can be trusted: the rules it seems to define are errors.
         static ID_LINE: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
