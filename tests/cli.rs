@@ -910,3 +910,47 @@ fn facts_a_snapshot_file_lacks_are_not_checked_never_judged_on_nothing() {
         }
     }
 }
+
+#[test]
+fn a_kernel_setting_of_a_vlan_interface_is_read_from_its_file() {
+    // sysctl writes interface eth0.100's settings as net.ipv4.conf.eth0/100.…: a slash in a
+    // level stands for a dot, so the file is …/conf/eth0.100/rp_filter.
+    let tree = HostTree::new();
+    tree.write("proc/sys/net/ipv4/conf/eth0.100/rp_filter", "1\n", 0o644);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("vlan.toml"),
+        rule_toml(
+            "BW-VLAN-1",
+            "VLAN 100 filters reverse paths",
+            "host",
+            "{ fact = \"host.sysctl[\\\"net.ipv4.conf.eth0/100.rp_filter\\\"]\", equals = 1 }",
+        ),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(&[
+        "scan",
+        "--host-root",
+        &tree.root_arg(),
+        "--docker-host",
+        NO_DAEMON,
+        "--checks",
+        dir.path().to_str().unwrap(),
+        "--include",
+        "BW-VLAN-1",
+        "--format",
+        "json",
+        "-o",
+        out.path().to_str().unwrap(),
+    ]);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let r = &report["results"][0];
+    assert_eq!(r["status"], "pass", "{r}\n{err}");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        report["observations"][0]["source"], "/proc/sys/net/ipv4/conf/eth0.100/rp_filter",
+        "{r}"
+    );
+}

@@ -1215,7 +1215,7 @@ fn read_host_basics(
             errors.push((format!("host.sysctl[\"{key}\"]"), why));
             continue;
         }
-        let file = format!("/proc/sys/{}", key.replace('.', "/"));
+        let file = crate::facts::sysctl_file(key, None);
         match host.read_to_string(&file) {
             Ok(v) => {
                 facts.sysctl.insert(key.clone(), Some(v.trim().to_string()));
@@ -1252,8 +1252,7 @@ fn sysctl_each(host: &HostFs, key: &str) -> Result<BTreeMap<String, String>, Str
     let Some(star) = steps.iter().position(|s| *s == "*") else {
         return Err(format!("{key} has no `*` step"));
     };
-    let folder = format!("/proc/sys/{}", steps[..star].join("/"));
-    let rest = steps[star + 1..].join("/");
+    let folder = crate::facts::sysctl_file(&steps[..star].join("."), None);
     let names = match host.list_dir(&folder) {
         Ok(names) => names,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
@@ -1261,7 +1260,7 @@ fn sysctl_each(host: &HostFs, key: &str) -> Result<BTreeMap<String, String>, Str
     };
     let mut values = BTreeMap::new();
     for name in names {
-        let file = format!("{folder}/{name}/{rest}");
+        let file = crate::facts::sysctl_file(key, Some(&name));
         match host.read_to_string(&file) {
             Ok(v) => {
                 values.insert(name, v.trim().to_string());

@@ -374,25 +374,11 @@ fn fact_file(fact: &str) -> Option<String> {
     match key(0)? {
         "files" | "audit" | "socket_groups" => absolute(key(1)),
         "trees" => absolute(key(2)).or_else(|| absolute(key(1))),
-        "sysctl" => Some(sysctl_file(key(1)?, None)),
-        "sysctl_each" => Some(sysctl_file(key(1)?, key(2))),
+        "sysctl" => Some(crate::facts::sysctl_file(key(1)?, None)),
+        "sysctl_each" => Some(crate::facts::sysctl_file(key(1)?, key(2))),
         "docker_group" => Some("/etc/group".into()),
         _ => None,
     }
-}
-
-/// A kernel setting's file under `/proc/sys`: dots separate its levels, a slash in a name
-/// stands for a dot (`net.ipv4.conf.eth0/100.rp_filter`), and `*` is `each` when given.
-fn sysctl_file(name: &str, each: Option<&str>) -> String {
-    let mut out = String::from("/proc/sys");
-    for level in name.split('.') {
-        out.push('/');
-        match each {
-            Some(each) if level == "*" => out.push_str(each),
-            _ => out.push_str(&level.replace('/', ".")),
-        }
-    }
-    out
 }
 
 /// `/path/file:12` → (`/path/file`, 12); an absolute path alone → (path, none).

@@ -250,7 +250,7 @@ fn host_source(segs: &[Segment]) -> String {
     match segs {
         [Segment::Key(a), Segment::Key(p), ..] if a == "files" => format!("stat {p}"),
         [Segment::Key(a), Segment::Key(k), ..] if a == "sysctl" || a == "sysctl_each" => {
-            format!("/proc/sys/{}", k.replace('.', "/"))
+            crate::facts::sysctl_file(k, None)
         }
         [Segment::Key(a), ..] if a == "docker_group" => "/etc/group and /etc/passwd".into(),
         [Segment::Key(a), Segment::Key(socket), ..] if a == "socket_groups" => {
