@@ -647,8 +647,9 @@ impl ContainerFacts {
     }
 
     /// When its inspect has no HostConfig object, records `inspect.HostConfig` and the facts
-    /// derived from it as errors of this container, so that every rule reading them reports
-    /// `error` for it rather than judging defaults. Returns whether it did.
+    /// derived from it as errors of this container (any values of those a file held are
+    /// dropped), so that every rule reading them reports `error` for it rather than judging
+    /// defaults. Returns whether it did.
     pub fn mark_missing_host_config(&mut self) -> bool {
         let Some(why) = self.host_config_missing() else {
             return false;
@@ -656,6 +657,7 @@ impl ContainerFacts {
         for key in std::iter::once("inspect.HostConfig").chain(FROM_HOST_CONFIG) {
             self.errors.insert(key.to_string(), why.clone());
         }
+        (self.capabilities, self.security_opt) = (None, None);
         self.facts_changed();
         true
     }

@@ -286,8 +286,7 @@ impl ProcDir {
     /// /proc mounted into a container); in a tree of plain files `ns/KIND` could be a symlink
     /// to anywhere outside the root, a FIFO or a device, so it is not opened there.
     pub fn open_namespace(&self, kind: &str) -> io::Result<OwnedFd> {
-        use nix::sys::statfs::{fstatfs, PROC_SUPER_MAGIC};
-        if self.confined.is_some() && fstatfs(&self.dir)?.filesystem_type() != PROC_SUPER_MAGIC {
+        if !self.is_kernels()? {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 format!(

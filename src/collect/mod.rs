@@ -898,13 +898,11 @@ async fn ask_daemon_everything(
 ///
 /// [`ContainerFacts::mark_missing_host_config`]: crate::snapshot::ContainerFacts::mark_missing_host_config
 pub fn derive(c: &mut crate::snapshot::ContainerFacts) {
-    c.facts_changed();
     // Without a HostConfig they would be Docker's defaults, not the container's: errors.
     if c.mark_missing_host_config() {
-        c.capabilities = None;
-        c.security_opt = None;
         return;
     }
+    c.facts_changed();
     match capabilities::of_container(c) {
         Ok(caps) => c.capabilities = Some(caps),
         Err(e) => {
