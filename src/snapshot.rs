@@ -1051,9 +1051,10 @@ impl Snapshot {
     }
 
     /// Makes a swarm manager's overlay networks the error of `GET /networks` they are made
-    /// of, where it is one and they are not an error already: a snapshot written before
-    /// collection recorded it holds an empty list for them.
-    fn mark_overlay_networks_of_failed_networks(&mut self) {
+    /// of, where it is one and they are not an error already: collection calls it once the
+    /// daemon's answers are in, and reading a snapshot does too (one written before this holds
+    /// an empty list for them).
+    pub fn mark_overlay_networks_of_failed_networks(&mut self) {
         const OVERLAY: &str = "daemon.swarm.overlay_networks";
         if self.daemon.swarm.is_none() || self.errors.iter().any(|e| e.fact == OVERLAY) {
             return;

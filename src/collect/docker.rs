@@ -257,7 +257,7 @@ pub async fn collect(
     let mut out = DaemonAnswers::default();
     record_version(&mut out, asked.version);
     record_info(&mut out, asked.info);
-    let networks_failed = record_networks(&mut out, asked.networks);
+    record_networks(&mut out, asked.networks);
     record_objects(&mut out, asked.listed, asked.inspected, asked.images);
     record_bound_volumes(&mut out.containers, asked.volumes);
     let swarm_manager = out.info.as_ref().is_some_and(|i| {
@@ -269,11 +269,6 @@ pub async fn collect(
         match swarm(docker, &out.networks, limits).await {
             Ok(s) => out.swarm = Some(s),
             Err(e) => out.errors.push(("daemon.swarm".into(), e.to_string())),
-        }
-        // The overlay networks are those /networks lists: unknown when it failed, not none.
-        if let (Some(_), Some(message)) = (&out.swarm, networks_failed) {
-            out.errors
-                .push(("daemon.swarm.overlay_networks".into(), message));
         }
     }
     out
@@ -370,19 +365,16 @@ fn record_info(out: &mut DaemonAnswers, info: Result<Value, Failure>) {
     }
 }
 
-/// Keeps the networks, or records them and the settings they tell as errors; returns the
-/// error's message, for what else is made of them.
-fn record_networks(out: &mut DaemonAnswers, networks: Result<Value, Failure>) -> Option<String> {
+/// Keeps the networks, or records them and the settings they tell as errors (the overlay
+/// networks made of them: [`crate::snapshot::Snapshot::mark_overlay_networks_of_failed_networks`]).
+fn record_networks(out: &mut DaemonAnswers, networks: Result<Value, Failure>) {
     let networks = match networks {
         Ok(Value::Array(n)) => Ok(n),
         Ok(other) => Err(format!("GET /networks did not answer a list: {other}")),
         Err(e) => Err(format!("GET /networks failed: {}", e.why)),
     };
     match networks {
-        Ok(n) => {
-            out.networks = n;
-            None
-        }
+        Ok(n) => out.networks = n,
         Err(message) => {
             let settings = daemon_config::SETTINGS_FROM_NETWORKS
                 .iter()
@@ -390,7 +382,6 @@ fn record_networks(out: &mut DaemonAnswers, networks: Result<Value, Failure>) ->
             for fact in ["daemon.networks".to_string()].into_iter().chain(settings) {
                 out.errors.push((fact, message.clone()));
             }
-            Some(message)
         }
     }
 }

@@ -1397,6 +1397,7 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Dae
     for (fact, msg) in a.errors {
         snap.error(fact, msg);
     }
+    snap.mark_overlay_networks_of_failed_networks();
     snap.mark_locked_swarm();
     snap.notes.extend(a.notes);
 }
