@@ -49,6 +49,14 @@ impl Tally {
             Status::Pass | Status::Informational => {}
         }
     }
+
+    /// Adds another tally's counts (a fleet's suites into its `<testsuites>`).
+    pub fn absorb(&mut self, other: &Tally) {
+        self.tests += other.tests;
+        self.failures += other.failures;
+        self.errors += other.errors;
+        self.skipped += other.skipped;
+    }
 }
 
 /// One testsuite per section, one testcase per rule.

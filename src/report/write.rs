@@ -63,9 +63,15 @@ pub(crate) fn mode_for(path: &Path) -> u32 {
     }
 }
 
-/// Gives `file`, a temporary file about to be renamed to `path`, the mode [`mode_for`] says.
-pub(crate) fn set_mode_for(file: &std::fs::File, path: &Path) -> std::io::Result<()> {
-    file.set_permissions(std::fs::Permissions::from_mode(mode_for(path)))
+/// Puts `tmp`, a written temporary file beside `path`, in its place: the mode [`mode_for`]
+/// says, on disk (fsync), then renamed over `path`, so that readers see the old file or the
+/// whole new one.
+pub(crate) fn put_in_place(tmp: tempfile::NamedTempFile, path: &Path) -> std::io::Result<()> {
+    let file = tmp.as_file();
+    file.set_permissions(std::fs::Permissions::from_mode(mode_for(path)))?;
+    file.sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Writes `bytes` to `path` so readers see either the old file or the whole new one.
@@ -103,10 +109,7 @@ pub fn atomic_write_with(
         .and_then(|_| out.flush())
         .map_err(file_error)?;
     drop(out);
-    set_mode_for(tmp.as_file(), path).map_err(file_error)?;
-    tmp.as_file().sync_all().map_err(file_error)?;
-    tmp.persist(path).map_err(|e| file_error(e.error))?;
-    Ok(())
+    put_in_place(tmp, path).map_err(file_error)
 }
 
 /// `bytes` compressed with bzip2 at the best level (Foreman's OpenSCAP smart proxy takes ARF

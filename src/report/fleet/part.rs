@@ -49,10 +49,7 @@ impl Part {
             source,
         };
         let temp = self.file.into_inner().map_err(|e| failed(e.into_error()))?;
-        crate::report::write::set_mode_for(temp.as_file(), path).map_err(failed)?;
-        temp.as_file().sync_all().map_err(failed)?;
-        temp.persist(path).map_err(|e| failed(e.error))?;
-        Ok(())
+        crate::report::write::put_in_place(temp, path).map_err(failed)
     }
 
     /// Copies the part to `out`.

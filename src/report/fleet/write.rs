@@ -366,7 +366,7 @@ pub fn merge(req: &MergeRequest) -> Result<Merged, ReportError> {
     let mut page = wants(FleetFormat::Html)
         .then(|| PageWriter::new(req.output, &sections))
         .transpose()?;
-    let (mut tests, mut failures, mut errors) = (0usize, 0usize, 0usize);
+    let mut total = junit::Tally::default();
 
     // Keys come from the chosen reports' heads, in order, before any report is read, so that
     // workers can name per-host files on their own.
@@ -467,9 +467,7 @@ pub fn merge(req: &MergeRequest) -> Result<Merged, ReportError> {
                 }
                 if let Some((suite, tally)) = done.junit {
                     junit_suites.push(&suite)?;
-                    tests += tally.tests;
-                    failures += tally.failures;
-                    errors += tally.errors;
+                    total.absorb(&tally);
                 }
                 if let Some(part) = json_hosts.as_mut() {
                     push_json_host(part, &done.host, tally.hosts() == 0)?;
@@ -579,9 +577,9 @@ pub fn merge(req: &MergeRequest) -> Result<Merged, ReportError> {
             "testsuites",
             &[
                 ("name", &name),
-                ("tests", &tests.to_string()),
-                ("failures", &failures.to_string()),
-                ("errors", &errors.to_string()),
+                ("tests", &total.tests.to_string()),
+                ("failures", &total.failures.to_string()),
+                ("errors", &total.errors.to_string()),
             ],
         );
         // An empty element's text without its `/>`, so that the suites go inside it.
