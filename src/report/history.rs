@@ -313,9 +313,9 @@ fn host_history(hostname: String, machine: Option<String>, mut reads: Vec<Read>)
     // Per rule, by bollwerk's id, whether it failed or not: its id and title as the newest
     // scan that has it gives them, when it failed and was waived, and when it passed after.
     #[derive(Default)]
-    struct Track {
-        id: String,
-        title: String,
+    struct Track<'r> {
+        id: &'r str,
+        title: &'r str,
         first_failed: Option<DateTime<Utc>>,
         last_failed: Option<DateTime<Utc>>,
         /// The last scan in which it failed or was waived.
@@ -329,8 +329,7 @@ fn host_history(hostname: String, machine: Option<String>, mut reads: Vec<Read>)
         let at = r.light.run.started_at;
         for res in &r.light.results {
             let t = tracks.entry(res.key()).or_default();
-            t.id.clone_from(&res.id);
-            t.title.clone_from(&res.title);
+            (t.id, t.title) = (&res.id, &res.title);
             match res.standing() {
                 Standing::Failed => {
                     t.first_failed.get_or_insert(at);
@@ -370,8 +369,8 @@ fn host_history(hostname: String, machine: Option<String>, mut reads: Vec<Read>)
             Some(RuleTrend {
                 first_failed: t.first_failed?,
                 last_failed: t.last_failed?,
-                id: t.id,
-                title: t.title,
+                id: t.id.to_string(),
+                title: t.title.to_string(),
                 fixed: t.fixed,
                 failing_now: now == Some(Standing::Failed),
                 waived_now: now == Some(Standing::Waived),
@@ -430,11 +429,11 @@ pub fn scans_csv(h: &History) -> String {
     }
     out.push_str("\r\n");
     for host in &h.hosts {
+        let name = csv(&h.named(host));
         for s in &host.scans {
             let c = &s.counts;
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                csv(&h.named(host)),
+                "{name},{},{},{},{},{},{},{},{},{},{},{},{}",
                 s.started_at.format("%Y-%m-%dT%H:%M:%SZ"),
                 csv(&s.file),
                 opt(s.score),
@@ -465,10 +464,10 @@ pub fn rules_csv(h: &History) -> String {
     );
     let day = |t: &DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     for host in &h.hosts {
+        let name = csv(&h.named(host));
         for r in &host.rules {
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{}\r\n",
-                csv(&h.named(host)),
+                "{name},{},{},{},{},{},{},{},{},{}\r\n",
                 csv(&r.id),
                 csv(&r.title),
                 day(&r.first_failed),
