@@ -1156,7 +1156,8 @@ fn history_cmd(args: HistoryArgs) -> Result<(), Fatal> {
         let last = h.scans.last();
         outln!(
             "{}: {} scans, score now {}, {} rules failing now, {} waived now, {} fixed",
-            report::terminal::sanitize(&h.hostname),
+            // Two machines of one name are two lines: say which is which, as the CSVs do.
+            report::terminal::sanitize(&history.named(h)),
             h.scans.len(),
             last.and_then(|s| s.score)
                 .map_or("–".to_string(), |s| format!("{s}%")),

@@ -252,6 +252,12 @@ fn two_machines_of_one_name_are_two_hosts_in_the_history_and_the_fleet() {
         csv.contains(&format!("fixture-host (machine {machine}),")),
         "{csv}"
     );
+    // The terminal's lines tell the two apart too.
+    assert!(
+        stdout.contains(&format!("fixture-host (machine {machine}): 1 scans"))
+            && stdout.contains("fixture-host (machine 00112233aabbccdd): 1 scans"),
+        "{stdout}"
+    );
 
     // The fleet keeps both: neither supersedes the other.
     let fleet_out = dir.path().join("fleet");
