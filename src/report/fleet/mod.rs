@@ -261,9 +261,8 @@ fn add_counts(total: &mut Counts, c: &Counts) {
 /// rule sets and rules, never with the number of hosts.
 #[derive(Debug, Default)]
 pub struct Tally {
-    groups: BTreeMap<(String, String), RuleSetGroup>,
-    /// Per group: the sum of its hosts' scores and how many hosts have one.
-    scores: BTreeMap<(String, String), (f64, usize)>,
+    /// Per rule set: its group, and the sum of its hosts' scores and how many hosts have one.
+    groups: BTreeMap<(String, String), (RuleSetGroup, f64, usize)>,
     failing: BTreeMap<(String, String), FleetRule>,
     hosts: usize,
 }
@@ -273,19 +272,21 @@ impl Tally {
     pub fn add(&mut self, h: &FleetHost) {
         self.hosts += 1;
         let set = (h.benchmark.clone(), h.rules_version.clone());
-        if let Some(score) = h.score {
-            let (sum, n) = self.scores.entry(set.clone()).or_default();
-            *sum += f64::from(score);
-            *n += 1;
-        }
-        let g = self.groups.entry(set).or_insert_with(|| RuleSetGroup {
-            label: h.rule_set.clone(),
-            benchmark: h.benchmark.clone(),
-            rules_version: h.rules_version.clone(),
-            hosts: 0,
-            counts: Counts::default(),
-            score: None,
+        let (g, sum, scored) = self.groups.entry(set).or_insert_with(|| {
+            let group = RuleSetGroup {
+                label: h.rule_set.clone(),
+                benchmark: h.benchmark.clone(),
+                rules_version: h.rules_version.clone(),
+                hosts: 0,
+                counts: Counts::default(),
+                score: None,
+            };
+            (group, 0.0, 0)
         });
+        if let Some(score) = h.score {
+            *sum += f64::from(score);
+            *scored += 1;
+        }
         g.hosts += 1;
         add_counts(&mut g.counts, &h.counts);
         for f in &h.failing {
@@ -312,15 +313,11 @@ impl Tally {
     pub fn finish(self, mut skipped: Vec<SkippedInput>, mut superseded: Vec<String>) -> Fleet {
         skipped.sort_by(|a, b| a.path.cmp(&b.path));
         superseded.sort();
-        let scores = self.scores;
         let rule_sets: Vec<RuleSetGroup> = self
             .groups
-            .into_iter()
-            .map(|(set, mut g)| {
-                g.score = scores
-                    .get(&set)
-                    .filter(|(_, n)| *n > 0)
-                    .map(|(sum, n)| sum / *n as f64);
+            .into_values()
+            .map(|(mut g, sum, scored)| {
+                g.score = (scored > 0).then(|| sum / scored as f64);
                 g
             })
             .collect();
