@@ -815,21 +815,10 @@ fn scan(args: ScanArgs) -> Result<u8, Fatal> {
         include: args.include.clone(),
         exclude: args.exclude.clone(),
     };
-    // A typo must not quietly leave a rule out of the audit (or in it).
-    for (option, patterns) in [
-        ("--include", &selection.include),
-        ("--exclude", &selection.exclude),
-    ] {
-        if let Some(unknown) = patterns.iter().find(|p| {
-            !all_rules
-                .rules
-                .iter()
-                .any(|r| crate::rules::id_matches(&r.id, p))
-        }) {
-            return Err(Fatal::from(format!(
-                "{option} names '{unknown}', which is no rule id or section of this rule set (see `bollwerk rules list`)",
-            )));
-        }
+    if let Some((option, unknown)) = selection.unknown_pattern(&all_rules) {
+        return Err(Fatal::from(format!(
+            "{option} names '{unknown}', which is no rule id or section of this rule set (see `bollwerk rules list`)",
+        )));
     }
     let mut rules = all_rules.clone().select(&selection);
     if let Some(t) = &tailoring {

@@ -66,6 +66,18 @@ impl Selection {
             && (self.include.is_empty() || self.include.iter().any(matches))
             && !self.exclude.iter().any(matches)
     }
+
+    /// The first `--include` or `--exclude` pattern (option, pattern) that names no rule of
+    /// `rules`: a typo must not quietly leave a rule out of the audit (or in it).
+    pub fn unknown_pattern<'s>(&'s self, rules: &RuleSet) -> Option<(&'static str, &'s str)> {
+        let names_a_rule = |p: &String| rules.rules.iter().any(|r| id_matches(&r.id, p));
+        [("--include", &self.include), ("--exclude", &self.exclude)]
+            .into_iter()
+            .find_map(|(option, patterns)| {
+                let unknown = patterns.iter().find(|p| !names_a_rule(p))?;
+                Some((option, unknown.as_str()))
+            })
+    }
 }
 
 /// True when `id` is `pattern` or lies in the section `pattern` (`5` holds `5.10`, `2.1`
