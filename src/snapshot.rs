@@ -599,7 +599,8 @@ pub struct ContainerFacts {
     /// that container's own mode for it, followed to the end of the chain (`host` when X
     /// shares the host's). A list, so that rules read it with `every` and containers that join
     /// none record no evidence. Read from the settings, so it holds for containers that are
-    /// not running too; absent when X is not among the containers read.
+    /// not running too; absent when X is unknown to the daemon. When X was listed but could
+    /// not be read, or its inspect has no HostConfig, `joins.KIND` is one of [`Self::errors`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub joins: BTreeMap<String, Vec<String>>,
     /// For each named volume it mounts that the local driver binds to a host path

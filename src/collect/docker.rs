@@ -453,7 +453,7 @@ fn record_objects(
             );
         }
     }
-    joined_modes(&mut containers);
+    joined_modes(&mut containers, &out.unread);
     out.containers = containers;
     out.images = image_facts;
 }
@@ -530,7 +530,10 @@ const JOINABLE: [(&str, &str); 3] = [
 
 /// Fills each container's [`ContainerFacts::joins`]: for a mode `container:X`, X's own mode,
 /// followed through further `container:` modes (at most a few steps; a loop gives nothing).
-fn joined_modes(containers: &mut [ContainerFacts]) {
+/// When a container on the way was listed but could not be read (`unread`), or its inspect
+/// has no HostConfig, where the chain ends is unknown: `joins.KIND` is then an error of the
+/// joining container, so that the rules reading it say so instead of passing on nothing.
+fn joined_modes(containers: &mut [ContainerFacts], unread: &[UnreadInstance]) {
     let modes: Vec<[Option<String>; 3]> = containers
         .iter()
         .map(|c| {
@@ -561,7 +564,21 @@ fn joined_modes(containers: &mut [ContainerFacts]) {
                     .flatten()
             })
     };
+    // A container the daemon listed and bollwerk could not read, by the same references.
+    let unread_as = |reference: &str| -> Option<&UnreadInstance> {
+        let name = reference.trim_start_matches('/');
+        unread.iter().filter(|u| u.kind == "container").find(|u| {
+            u.id == reference
+                || u.name == name
+                || (reference.len() >= 12 && u.id.starts_with(reference))
+        })
+    };
+    let no_host_config: Vec<Option<String>> = containers
+        .iter()
+        .map(ContainerFacts::host_config_missing)
+        .collect();
     let mut joins: Vec<BTreeMap<String, Vec<String>>> = vec![BTreeMap::new(); containers.len()];
+    let mut unknown: Vec<Vec<(String, String)>> = vec![Vec::new(); containers.len()];
     for (i, own) in modes.iter().enumerate() {
         for (k, (kind, _)) in JOINABLE.iter().enumerate() {
             let mut mode = own[k].clone();
@@ -571,10 +588,34 @@ fn joined_modes(containers: &mut [ContainerFacts]) {
                 steps += 1;
                 match find(target) {
                     Some(j) if steps <= 8 => {
+                        if let Some(why) = &no_host_config[j] {
+                            let name = &containers[j].name;
+                            unknown[i].push((
+                                kind.to_string(),
+                                format!(
+                                    "it takes the {kind} namespace of container {name}, and {why}"
+                                ),
+                            ));
+                            mode = None;
+                            break;
+                        }
                         mode = modes[j][k].clone();
                         joined = true;
                     }
-                    _ => {
+                    Some(_) => {
+                        mode = None;
+                        break;
+                    }
+                    None => {
+                        if let Some(u) = unread_as(target) {
+                            unknown[i].push((
+                                kind.to_string(),
+                                format!(
+                                    "it takes the {kind} namespace of container {}, which could not be read: {}",
+                                    u.name, u.message
+                                ),
+                            ));
+                        }
                         mode = None;
                         break;
                     }
@@ -585,8 +626,11 @@ fn joined_modes(containers: &mut [ContainerFacts]) {
             }
         }
     }
-    for (c, j) in containers.iter_mut().zip(joins) {
+    for ((c, j), unknown) in containers.iter_mut().zip(joins).zip(unknown) {
         c.joins = j;
+        for (kind, why) in unknown {
+            c.errors.insert(format!("joins.{kind}"), why);
+        }
     }
 }
 
@@ -1343,7 +1387,7 @@ mod tests {
             ),
             c(&"9".repeat(64), "gone", "container:nobody", ""),
         ];
-        joined_modes(&mut cs);
+        joined_modes(&mut cs, &[]);
         let joins = |i: usize| serde_json::to_value(&cs[i].joins).unwrap();
         assert_eq!(joins(0), serde_json::json!({}));
         assert_eq!(joins(1), serde_json::json!({"network": ["host"]}));
@@ -1355,6 +1399,50 @@ mod tests {
             serde_json::json!({}),
             "an unknown container, nothing"
         );
+        assert!(cs.iter().all(|c| c.errors.is_empty()));
+    }
+
+    #[test]
+    fn joining_a_container_that_cannot_be_read_leaves_the_join_unknown() {
+        let c = |id: &str, name: &str, inspect: serde_json::Value| -> ContainerFacts {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "name": name, "runtime": null, "inspect": inspect,
+            }))
+            .expect("container facts")
+        };
+        let joining = |target: &str| serde_json::json!({"HostConfig": {"NetworkMode": "none", "PidMode": format!("container:{target}")}});
+        let mut cs = vec![
+            c(
+                &"a".repeat(64),
+                "no-host-config",
+                serde_json::json!({"HostConfig": null}),
+            ),
+            c(&"b".repeat(64), "joins-a", joining("no-host-config")),
+            c(&"c".repeat(64), "joins-vanished", joining(&"9".repeat(64))),
+            c(&"d".repeat(64), "joins-b", joining("joins-a")),
+        ];
+        let unread = [UnreadInstance {
+            kind: "container".into(),
+            id: "9".repeat(64),
+            name: "vanished".into(),
+            message: "GET /containers/999/json: no such container".into(),
+        }];
+        joined_modes(&mut cs, &unread);
+        for (i, about) in [
+            (1, "no-host-config"),
+            (2, "vanished"),
+            (3, "no-host-config"),
+        ] {
+            assert!(cs[i].joins.is_empty(), "{}", cs[i].name);
+            let why = cs[i].errors.get("joins.pid").unwrap_or_else(|| {
+                panic!(
+                    "{}: no error for its pid join: {:?}",
+                    cs[i].name, cs[i].errors
+                )
+            });
+            assert!(why.contains(about), "{why}");
+        }
+        assert!(cs[0].errors.is_empty() && cs[0].joins.is_empty());
     }
 
     #[test]
