@@ -856,10 +856,21 @@ fn every_spelling_of_every_address_and_publish_all_fail_5_14() {
     // Docker keeps a created container's host address as written; it listens on every
     // address once started. -P publishes every exposed port on every address. The containers
     // are only created: this daemon leaves iptables alone, so that its network does not race
-    // with the other tests' daemons over the host's shared chains.
-    let d = PrivateDaemon::start(json!({"iptables": false}));
+    // with the other tests' daemons over the host's shared chains. Its default bridge is one
+    // of its own, with a default binding address (`ip`): an empty host address there is that
+    // address, not every address, while on another network it is every address.
+    let name = format!("bwt6br{}", std::process::id() % 100_000);
+    let _bridge = HostBridge::create(&name, "10.213.79.1/24");
+    let d = PrivateDaemon::start(json!({
+        "bridge": name,
+        "ip": "127.0.0.1",
+        "iptables": false,
+        "ip-forward": false,
+    }));
     d.import_busybox();
     d.docker(&["network", "create", "n1"]);
+    create(&d, "defaultbridge", &["-p", "18094:80", IMG]);
+    create(&d, "emptyonn1", &["--network", "n1", "-p", "18095:80", IMG]);
     let net = ["--network", "n1"];
     create(
         &d,
@@ -889,6 +900,8 @@ fn every_spelling_of_every_address_and_publish_all_fail_5_14() {
             ("5.14", "mapped", "fail"),
             ("5.14", "publishall", "fail"),
             ("5.14", "v6local", "pass"),
+            ("5.14", "defaultbridge", "pass"),
+            ("5.14", "emptyonn1", "fail"),
         ],
     );
 }
