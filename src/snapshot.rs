@@ -215,6 +215,15 @@ pub struct HostFacts {
     /// without an entry was never looked at.
     #[serde(default)]
     pub trees: BTreeMap<String, Option<BTreeMap<String, FileFacts>>>,
+    /// For each directory of [`trees`](HostFacts::trees), the entries systemd would read from
+    /// it as a unit's drop-ins (`docker.service.d/*.conf`): those directly in it whose name
+    /// ends in `.conf` and does not start with a dot. systemd reads nothing else there (an
+    /// `override.conf.bak`, a `README`, a file in a folder below). `null` for a directory that
+    /// does not exist. Derived from `trees` when a snapshot is collected or read
+    /// ([`Snapshot::derive_host_facts`]): a rule reading it has the directory walked, and an
+    /// error of the walk is an error here too.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub drop_ins: BTreeMap<String, Option<BTreeMap<String, FileFacts>>>,
     /// Linux security modules available on the host.
     #[serde(default)]
     pub lsm: LsmFacts,
@@ -937,10 +946,37 @@ pub struct SpecialFile {
 /// The error of `daemon.swarm` on a node whose swarm is locked ([`Snapshot::mark_locked_swarm`]).
 pub const SWARM_LOCKED: &str = "the node is locked: unlock it (docker swarm unlock) and scan again";
 
+/// Whether systemd reads the entry `name` of a unit's drop-in folder (`docker.service.d`):
+/// a name directly in it (no `/`) ending in `.conf`, not hidden (systemd skips names that
+/// start with a dot).
+pub fn is_drop_in(name: &str) -> bool {
+    name.ends_with(".conf") && !name.starts_with('.') && !name.contains('/')
+}
+
 /// The locations [`HostFacts::daemon_sockets`] is made of.
 pub const DAEMON_SOCKET_LOCATIONS: [&str; 2] = ["socket:docker", "socket:containerd"];
 
 impl HostFacts {
+    /// Sets [`HostFacts::drop_ins`] from [`HostFacts::trees`]: for each directory walked, the
+    /// entries directly in it that systemd reads as drop-ins ([`is_drop_in`]).
+    pub fn derive_drop_ins(&mut self) {
+        self.drop_ins = self
+            .trees
+            .iter()
+            .map(|(dir, entries)| {
+                let read = entries.as_ref().map(|entries| {
+                    let folder = format!("{}/", dir.trim_end_matches('/'));
+                    entries
+                        .iter()
+                        .filter(|(path, _)| path.strip_prefix(&folder).is_some_and(is_drop_in))
+                        .map(|(path, f)| (path.clone(), f.clone()))
+                        .collect()
+                });
+                (dir.clone(), read)
+            })
+            .collect();
+    }
+
     /// Sets [`HostFacts::daemon_sockets`] from the places of [`DAEMON_SOCKET_LOCATIONS`] found,
     /// each once, in that order.
     pub fn derive_daemon_sockets(&mut self) {
@@ -989,12 +1025,41 @@ impl Snapshot {
     /// Sets the host facts derived from others ([`HostFacts::derive_daemon_sockets`]). Where a
     /// fact they are made of is a collection error (the locations, or one of the places), the
     /// derived fact is that error too: a list made of what could not be read is not a short
-    /// list. The same holds for `host.socket_groups`, read from those places.
+    /// list. The same holds for `host.socket_groups`, read from those places. And
+    /// [`HostFacts::drop_ins`] from the trees walked, an error where the walk was one.
     pub fn derive_host_facts(&mut self) {
         self.host.derive_daemon_sockets();
         // Both are made of the sockets' locations.
         for derived in ["host.daemon_sockets", "host.socket_groups"] {
             self.mark_made_of_sockets(derived);
+        }
+        self.host.derive_drop_ins();
+        self.mark_drop_ins_of_failed_trees();
+    }
+
+    /// Makes `host.drop_ins["DIR"]` the error of the walk of `DIR` where that walk failed (an
+    /// error at `host.trees["DIR"]` or below it; one at `host.trees` makes `host.drop_ins` that
+    /// error), unless it is one already: the drop-ins of a folder that could not be listed are
+    /// not none.
+    fn mark_drop_ins_of_failed_trees(&mut self) {
+        let marks: Vec<(String, String)> = self
+            .errors
+            .iter()
+            .filter_map(|e| {
+                let derived = if e.fact == "host.trees" {
+                    "host.drop_ins".to_string()
+                } else {
+                    let dir = e.fact.strip_prefix("host.trees[\"")?;
+                    let dir = &dir[..dir.find("\"]")?];
+                    format!("host.drop_ins[\"{dir}\"]")
+                };
+                Some((derived, e.message.clone()))
+            })
+            .collect();
+        for (fact, message) in marks {
+            if !self.errors.iter().any(|e| e.fact == fact) {
+                self.error(fact, message);
+            }
         }
     }
 
@@ -1195,6 +1260,77 @@ mod tests {
                 "/srv/exec/containerd/containerd.sock"
             ]
         );
+    }
+
+    #[test]
+    fn drop_ins_are_the_conf_files_systemd_reads_and_an_error_where_the_walk_is() {
+        let dir = "/etc/systemd/system/docker.service.d";
+        let file = FileFacts {
+            exists: true,
+            kind: Some("file".into()),
+            ..FileFacts::default()
+        };
+        let mut snap = Snapshot::new("/", "unix:///run/docker.sock", false);
+        let entries = [
+            "a.conf",
+            "a.conf.bak",
+            "README",
+            ".hidden.conf",
+            "old",
+            "old/b.conf",
+        ]
+        .map(|name| (format!("{dir}/{name}"), file.clone()));
+        snap.host
+            .trees
+            .insert(dir.into(), Some(entries.into_iter().collect()));
+        snap.host
+            .trees
+            .insert("/run/systemd/system/docker.service.d".into(), None);
+        snap.host.trees.insert(
+            "/lib/systemd/system/docker.service.d".into(),
+            Some(BTreeMap::new()),
+        );
+        snap.error(
+            "host.trees[\"/lib/systemd/system/docker.service.d\"]",
+            "/lib/systemd/system/docker.service.d/x.conf: owner 1234 has no name",
+        );
+        // Not walked, and its walk failed: no entry, and an error.
+        snap.error(
+            "host.trees[\"/usr/lib/systemd/system/docker.service.d\"]",
+            "cannot list /usr/lib/systemd/system/docker.service.d: Permission denied",
+        );
+        let read = parse("s.json", &serde_json::to_string(&snap).unwrap()).unwrap();
+        let read_in = |d: &str| {
+            read.host.drop_ins[d]
+                .as_ref()
+                .map(|m| m.keys().cloned().collect::<Vec<_>>())
+        };
+        assert_eq!(read_in(dir), Some(vec![format!("{dir}/a.conf")]));
+        assert_eq!(read_in("/run/systemd/system/docker.service.d"), None);
+        let errors: Vec<(&str, &str)> = read
+            .errors
+            .iter()
+            .filter(|e| e.fact.starts_with("host.drop_ins"))
+            .map(|e| (e.fact.as_str(), e.message.as_str()))
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                (
+                    "host.drop_ins[\"/lib/systemd/system/docker.service.d\"]",
+                    "/lib/systemd/system/docker.service.d/x.conf: owner 1234 has no name"
+                ),
+                (
+                    "host.drop_ins[\"/usr/lib/systemd/system/docker.service.d\"]",
+                    "cannot list /usr/lib/systemd/system/docker.service.d: Permission denied"
+                ),
+            ]
+        );
+        // Read again, they are not added twice.
+        let again = parse("s.json", &serde_json::to_string(&read).unwrap()).unwrap();
+        assert_eq!(again.errors.len(), read.errors.len());
+        assert!(is_drop_in("override.conf") && !is_drop_in(".override.conf"));
+        assert!(!is_drop_in("override.conf~") && !is_drop_in("sub/override.conf"));
     }
 
     #[test]

@@ -1021,9 +1021,23 @@ fn unit_drop_ins_are_judged_with_their_unit() {
     let drop_in = evidence(
         &r,
         "3.1",
-        "host.trees[\"/etc/systemd/system/docker.service.d\"][\"/etc/systemd/system/docker.service.d/override.conf\"].owner",
+        "host.drop_ins[\"/etc/systemd/system/docker.service.d\"][\"/etc/systemd/system/docker.service.d/override.conf\"].owner",
     );
     assert_eq!(drop_in["outcome"], "pass", "{drop_in}");
+
+    // What systemd does not read there is not judged: a backup, a note, a hidden file, a
+    // folder's contents, whoever owns them and whoever may write them.
+    for ignored in [
+        "etc/systemd/system/docker.service.d/override.conf.bak",
+        "etc/systemd/system/docker.service.d/README",
+        "etc/systemd/system/docker.service.d/.hidden.conf",
+        "lib/systemd/system/docker.socket.d/old/listen.conf",
+    ] {
+        t.write(ignored, "[Service]\n", 0o666);
+        t.own(ignored, 1000, 1000);
+    }
+    let (_o, r) = scan_tree(&t, "3.1,3.2,3.3,3.4");
+    expect_all(&r, &units, "pass");
 
     // The unit files stay as they were; a drop-in someone else owns, one others can write,
     // and a drop-in folder others can write to fail their unit's rules.

@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 /// `host.sysctl["kernel.kptr_restrict"]`, `host.sysctl_each[…]`, `host.trees[…]`). For every key
 /// it names, collection leaves an entry (`exists: false` or null when nothing is there), or an
 /// error: a key without an entry was never looked at, which says nothing about the host.
-pub const PLANNED_HOST_FACTS: [&str; 4] = ["files", "trees", "sysctl", "sysctl_each"];
+/// `host.drop_ins[DIR]` is made from the walk of `DIR` (`host.trees[DIR]`), so a rule reading
+/// it has `DIR` walked.
+pub const PLANNED_HOST_FACTS: [&str; 5] = ["files", "trees", "drop_ins", "sysctl", "sysctl_each"];
 
 /// What the rules need from the host beyond the fixed facts: named locations, files, sysctls.
 #[derive(Debug, Clone, Default)]
@@ -30,7 +32,8 @@ impl Plan {
     pub fn keys_of(&mut self, fact: &str) -> Option<&mut BTreeSet<String>> {
         match fact {
             "files" => Some(&mut self.files),
-            "trees" => Some(&mut self.trees),
+            // A folder's drop-ins are picked from its walk.
+            "trees" | "drop_ins" => Some(&mut self.trees),
             "sysctl" => Some(&mut self.sysctls),
             "sysctl_each" => Some(&mut self.sysctl_each),
             _ => None,
@@ -50,7 +53,7 @@ mod tests {
                 .unwrap_or_else(|| panic!("{fact}"))
                 .insert(fact.into());
         }
-        assert_eq!(plan.files.len() + plan.trees.len(), 2);
+        assert_eq!(plan.files.len() + plan.trees.len(), 3);
         assert_eq!(plan.sysctls.len() + plan.sysctl_each.len(), 2);
         assert!(plan.keys_of("locations").is_none());
     }

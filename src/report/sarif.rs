@@ -357,7 +357,7 @@ fn physical_locations(evidence: &EvidenceList, daemon_json: &str) -> Vec<Value> 
 }
 
 /// The host file a fact is about, from its path: `host.files["/p"]…`, `host.trees["/r"]["/p"]…`
-/// (`/p`), `host.audit["/p"]`, `host.socket_groups["/p"]…`, `host.sysctl["a.b"]`
+/// and `host.drop_ins["/r"]["/p"]…` (`/p`), `host.audit["/p"]`, `host.socket_groups["/p"]…`, `host.sysctl["a.b"]`
 /// (`/proc/sys/a/b`), `host.sysctl_each["a.*.b"]["eth0"]` (`/proc/sys/a/eth0/b`) and
 /// `host.docker_group…` (`/etc/group`).
 fn fact_file(fact: &str) -> Option<String> {
@@ -373,7 +373,7 @@ fn fact_file(fact: &str) -> Option<String> {
     let absolute = |k: Option<&str>| k.filter(|k| k.starts_with('/')).map(str::to_string);
     match key(0)? {
         "files" | "audit" | "socket_groups" => absolute(key(1)),
-        "trees" => absolute(key(2)).or_else(|| absolute(key(1))),
+        "trees" | "drop_ins" => absolute(key(2)).or_else(|| absolute(key(1))),
         "sysctl" => Some(crate::facts::sysctl_file(key(1)?, None)),
         "sysctl_each" => Some(crate::facts::sysctl_file(key(1)?, key(2))),
         "docker_group" => Some("/etc/group".into()),
@@ -473,6 +473,10 @@ mod tests {
                 "host.trees[\"/etc/docker/certs.d\"][\"/etc/docker/certs.d/r:5000/ca.crt\"].owner"
             ),
             Some("/etc/docker/certs.d/r:5000/ca.crt".into())
+        );
+        assert_eq!(
+            file("host.drop_ins[\"/etc/systemd/system/docker.service.d\"][\"/etc/systemd/system/docker.service.d/x.conf\"].mode"),
+            Some("/etc/systemd/system/docker.service.d/x.conf".into())
         );
         assert_eq!(
             file("host.audit[\"/usr/bin/dockerd\"]"),
