@@ -214,6 +214,59 @@ fn a_rule_file_with_mistakes_is_named_and_the_scan_goes_on_with_its_rules_as_err
 }
 
 #[test]
+fn an_unusable_new_rule_keeps_the_benchmarks_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    // A new rule, numbered in CIS 1.8.0 only, with a typo in its check.
+    let typo = "{ fact = \"daemon.settings.icc\", equal = false }";
+    std::fs::write(
+        dir.path().join("mine.toml"),
+        rule_toml("9.1", "Our own rule", "daemon", typo).replace(
+            "title = ",
+            "benchmarks = { \"cis-docker-1.8.0\" = \"9.1\" }\ntitle = ",
+        ),
+    )
+    .unwrap();
+    let checks = dir.path().to_str().unwrap();
+    let base = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rules/base.json");
+    let ids = |benchmark: Option<&str>| {
+        let out = tempfile::tempdir().unwrap();
+        let mut args = vec![
+            "scan",
+            "--snapshot",
+            base,
+            "--checks",
+            checks,
+            "--format",
+            "json",
+            "-o",
+            out.path().to_str().unwrap(),
+        ];
+        args.extend(benchmark.iter().flat_map(|b| ["--benchmark", *b]));
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 3, "{err}");
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap())
+                .unwrap();
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let id = r.get("id_1_8_0").unwrap_or(&r["id"]);
+                (id.as_str().unwrap().to_string(), r["status"].to_string())
+            })
+            .collect::<Vec<_>>()
+    };
+    // An error where it was declared, under its id there.
+    let own = ids(None);
+    assert!(own.contains(&("9.1".into(), "\"error\"".into())), "{own:?}");
+    // Left out of a benchmark it was not declared for, as a usable rule would be.
+    let old = ids(Some("cis-docker-1.6.0"));
+    assert!(!old.iter().any(|(id, _)| id == "9.1"), "{old:?}");
+    assert!(old.iter().any(|(id, _)| id == "2.2"), "{old:?}");
+}
+
+#[test]
 fn checks_dir_replaces_and_adds_rules() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

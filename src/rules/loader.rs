@@ -78,7 +78,7 @@ struct RawRule {
     #[serde(default)]
     id_1_6_0: Option<Spanned<String>>,
     #[serde(default)]
-    benchmarks: Option<Spanned<BTreeMap<String, Spanned<toml::Value>>>>,
+    benchmarks: Option<BenchmarkTable>,
     title: Spanned<String>,
     description: String,
     rationale: String,
@@ -103,6 +103,20 @@ struct RawRule {
     requires_dockerd: bool,
     #[serde(default)]
     fix: Option<Spanned<RawFix>>,
+}
+
+/// A rule's `benchmarks` table as written.
+type BenchmarkTable = Spanned<BTreeMap<String, Spanned<toml::Value>>>;
+
+/// Where a rule is numbered, read from a rule whose other keys may hold mistakes
+/// ([`recover`]): the keys of [`RawRule`] that say it, the others ignored.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct RawNumbering {
+    #[serde(default)]
+    id_1_6_0: Option<Spanned<String>>,
+    #[serde(default)]
+    benchmarks: Option<BenchmarkTable>,
 }
 
 #[derive(Deserialize)]
@@ -196,6 +210,10 @@ pub struct Unusable {
     pub id: String,
     /// Its title, when the file gives one.
     pub title: Option<String>,
+    /// Its place in each benchmark, when its `benchmarks` table (or `id-1-6-0`) can be read
+    /// without a mistake; else none, and the rule is reported under every numbering (a rule
+    /// no benchmark numbers): shown in too many places rather than hidden from one.
+    pub benchmarks: Vec<BenchmarkRef>,
     /// Where it is defined: `file:line`.
     pub origin: String,
     /// What is wrong with it: `file:line: message`, the first of its mistakes.
@@ -329,6 +347,7 @@ pub fn parse_file_lenient(name: &str, text: &str) -> Loaded {
                 loaded.unusable.push(Unusable {
                     id: id.to_string(),
                     title: None,
+                    benchmarks: Vec::new(),
                     origin: format!("{name}:{}", src.line(line.start())),
                     problem: first.clone(),
                 });
@@ -384,6 +403,26 @@ fn recover(src: &Source, text: &str, loaded: &mut Loaded) -> Option<Vec<LoadErro
             _ => None,
         };
         let (id, title) = (text_of("id"), text_of("title"));
+        // Where it is numbered, read as the id is: on its own, so that a mistake elsewhere in
+        // the rule does not put it under benchmarks it was not declared for.
+        let numbering = match &id {
+            Some(id) => RawNumbering::deserialize(item.clone().into_deserializer())
+                .ok()
+                .and_then(|n| {
+                    let mut wrong = Vec::new();
+                    let refs = benchmark_refs(
+                        src,
+                        id,
+                        &RULE_ID,
+                        n.id_1_6_0.as_ref(),
+                        n.benchmarks.as_ref(),
+                        &mut wrong,
+                    );
+                    wrong.is_empty().then_some(refs)
+                })
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
         let mistakes = match Spanned::<RawRule>::deserialize(item.into_deserializer()) {
             Ok(raw) => match validate_rule(src, raw) {
                 Ok(rule) => {
@@ -404,6 +443,7 @@ fn recover(src: &Source, text: &str, loaded: &mut Loaded) -> Option<Vec<LoadErro
                 title: title
                     .and_then(|t| t.lines().next().map(|l| l.trim().to_string()))
                     .filter(|t| !t.is_empty()),
+                benchmarks: numbering,
                 origin: format!("{}:{}", src.name, src.line(at)),
                 problem: mistakes
                     .first()
@@ -469,11 +509,12 @@ fn benchmark_refs(
     src: &Source,
     id: &str,
     id_re: &Regex,
-    raw: &RawRule,
+    id_1_6_0: Option<&Spanned<String>>,
+    table: Option<&BenchmarkTable>,
     errors: &mut Vec<LoadError>,
 ) -> Vec<BenchmarkRef> {
     let mut refs = Vec::new();
-    if let Some(old) = &raw.id_1_6_0 {
+    if let Some(old) = id_1_6_0 {
         if old.get_ref() != "-" && !id_re.is_match(old.get_ref()) {
             errors.push(src.err(
                 old.span().start,
@@ -483,7 +524,7 @@ fn benchmark_refs(
                 ),
             ));
         }
-        if let Some(table) = &raw.benchmarks {
+        if let Some(table) = table {
             errors.push(src.err(
                 table.span().start,
                 format!(
@@ -510,7 +551,7 @@ fn benchmark_refs(
         }
         return refs;
     }
-    let Some(table) = &raw.benchmarks else {
+    let Some(table) = table else {
         return refs;
     };
     for (benchmark, value) in table.get_ref() {
@@ -594,7 +635,14 @@ fn validate_rule(src: &Source, raw: Spanned<RawRule>) -> Result<Rule, Vec<LoadEr
             format!("bad rule id '{id}': expected a CIS number such as 5.10 or a bollwerk id such as BW-NS-1"),
         ));
     }
-    let refs = benchmark_refs(src, &id, id_re, &raw, &mut errors);
+    let refs = benchmark_refs(
+        src,
+        &id,
+        id_re,
+        raw.id_1_6_0.as_ref(),
+        raw.benchmarks.as_ref(),
+        &mut errors,
+    );
     let title = raw.title.get_ref().trim().to_string();
     if title.is_empty() || title.contains('\n') {
         errors.push(src.err(raw.title.span().start, "title must be one non-empty line"));
@@ -1579,14 +1627,26 @@ pub fn merge_lenient(
                 at[0]
             ),
         };
-        let title = extra
-            .rules
-            .iter()
-            .find(|r| &r.id == id)
-            .map(|r| r.title.clone());
+        let definitions: Vec<&Rule> = extra.rules.iter().filter(|r| &r.id == id).collect();
+        let title = definitions.first().map(|r| r.title.clone());
+        // Where the definitions agree on its numbering, it stays; else it is shown under
+        // every numbering.
+        let numbering = |r: &Rule| -> Vec<(String, String, Option<String>)> {
+            r.benchmarks
+                .iter()
+                .map(|b| (b.benchmark.clone(), b.id.clone(), b.title.clone()))
+                .collect()
+        };
+        let benchmarks = match definitions.split_first() {
+            Some((first, others)) if others.iter().all(|r| numbering(r) == numbering(first)) => {
+                first.benchmarks.clone()
+            }
+            _ => Vec::new(),
+        };
         unusable.push(Unusable {
             id: id.clone(),
             title,
+            benchmarks,
             origin: at[1].clone(),
             problem: problem.to_string(),
         });
@@ -1615,8 +1675,8 @@ pub fn merge_lenient(
                 ..default.clone()
             },
             None => Rule {
-                id_1_6_0: None,
-                benchmarks: Vec::new(),
+                id_1_6_0: benchmarks::legacy_id_1_6_0(&u.id, &u.benchmarks),
+                benchmarks: u.benchmarks,
                 title: u
                     .title
                     .unwrap_or_else(|| format!("Rule {} (definition unusable)", u.id)),
@@ -1693,6 +1753,43 @@ mod tests {
         assert_eq!(
             l.unusable.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(),
             ["BW-A-1", "BW-B-1"]
+        );
+    }
+
+    #[test]
+    fn read_leniently_an_unusable_rule_keeps_the_numbering_it_declares() {
+        let typo = "{ fact = \"daemon.settings.icc\", equal = false }";
+        let numbered = |id: &str, numbering: &str| {
+            rule(id, typo).replace("title = ", &format!("{numbering}\ntitle = "))
+        };
+        let text = numbered("9.1", r#"benchmarks = { "cis-docker-1.8.0" = "9.1" }"#)
+            + &numbered("9.2", r#"id-1-6-0 = "8.2""#)
+            + &numbered("9.3", r#"benchmarks = { "cis-docker-1.8.0" = 9 }"#)
+            + &rule("9.4", typo);
+        let l = parse_file_lenient("f.toml", &text);
+        let numbering: Vec<(&str, Vec<(&str, &str)>)> = l
+            .unusable
+            .iter()
+            .map(|u| {
+                let b = u.benchmarks.iter();
+                (
+                    u.id.as_str(),
+                    b.map(|b| (b.benchmark.as_str(), b.id.as_str())).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            numbering,
+            [
+                ("9.1", vec![("cis-docker-1.8.0", "9.1")]),
+                (
+                    "9.2",
+                    vec![("cis-docker-1.8.0", "9.2"), ("cis-docker-1.6.0", "8.2")]
+                ),
+                // A numbering with a mistake of its own is not trusted, nor is one not given.
+                ("9.3", vec![]),
+                ("9.4", vec![]),
+            ]
         );
     }
 
