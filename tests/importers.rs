@@ -161,6 +161,7 @@ fn sarif_results_of_every_kind_have_the_locations_github_code_scanning_requires(
     );
     for (id, status) in [
         ("1.1.3", "fail"),
+        ("1.1.14", "fail"),
         ("2.4", "fail"),
         ("2.6", "fail"),
         ("2.15", "fail"),
@@ -194,7 +195,16 @@ fn sarif_results_of_every_kind_have_the_locations_github_code_scanning_requires(
             })
             .collect()
     };
-    assert_eq!(uris("1.1.3/host"), ["file:///usr/bin/dockerd"]);
+    // A missing audit watch is fixed in the audit rules: where the host keeps its watches on
+    // Docker's files, or the persistent watch found that is not loaded, at its line.
+    assert_eq!(
+        uris("1.1.3/host"),
+        ["file:///etc/audit/rules.d/docker.rules"]
+    );
+    assert_eq!(
+        uris("1.1.14/host"),
+        ["file:///etc/audit/rules.d/docker.rules:7"]
+    );
     assert_eq!(uris("2.4/host"), ["file:///etc/docker/daemon.json:15"]);
     assert_eq!(uris("2.6/host"), ["file:///etc/docker/daemon.json"]);
     assert_eq!(uris("2.15/host"), ["file:///etc/docker/daemon.json"]);

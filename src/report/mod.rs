@@ -231,6 +231,12 @@ pub struct RunInfo {
     pub scanner: Option<crate::snapshot::ScannerContainer>,
     /// The daemon's address.
     pub docker_host: String,
+    /// The daemon.json in force for the audited dockerd, as collection found it: its
+    /// `--config-file`, else its default path (a rootless daemon's under its user's
+    /// `$XDG_CONFIG_HOME` or `~/.config`), whether or not a file is there. Absent when not
+    /// known: no dockerd behind the API, or a report written before bollwerk recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daemon_json: Option<String>,
     /// The host root that was read.
     pub host_root: String,
     /// When fact collection started.
@@ -409,6 +415,26 @@ impl Summary {
     }
 }
 
+/// The daemon.json in force for the snapshot's dockerd ([`RunInfo::daemon_json`]): the file
+/// read, else the place `{config:daemon.json}` stands for (found, or the one candidate looked
+/// at: dockerd's default for this daemon, where nothing is).
+fn daemon_json_in_force(snapshot: &Snapshot) -> Option<String> {
+    if snapshot.daemon.server.as_ref().is_some_and(|s| !s.dockerd) {
+        return None;
+    }
+    const PLACE: &str = "config:daemon.json";
+    let host = &snapshot.host;
+    snapshot
+        .daemon
+        .config_file
+        .clone()
+        .or_else(|| host.locations.get(PLACE).cloned().flatten())
+        .or_else(|| match host.searched.get(PLACE).map(Vec::as_slice) {
+            Some([only]) => Some(only.clone()),
+            _ => None,
+        })
+}
+
 impl RunInfo {
     /// The engine as every report names it: `Podman 4.3.1`, `Docker Engine 27.0.1 (rootless)`,
     /// or `Docker 20.10` for reports written before bollwerk told engines apart; `None` when
@@ -481,6 +507,7 @@ impl Report {
                 server: snapshot.daemon.server.clone(),
                 scanner: snapshot.scanner.clone(),
                 docker_host: snapshot.docker_host.clone(),
+                daemon_json: daemon_json_in_force(snapshot),
                 host_root: snapshot.host_root.clone(),
                 started_at: snapshot.started_at,
                 finished_at: snapshot.finished_at,

@@ -9,7 +9,11 @@
 //! finding). Every result has a physical location, as GitHub code scanning requires: a
 //! container or image is the relative artifact `container/NAME` (`image/NAME`) and a logical
 //! location; a host or daemon failure is the host files its evidence names (`file:///…`, with
-//! the line of a daemon setting read from daemon.json), else the daemon.json in force.
+//! the line of a daemon setting read from daemon.json), else the daemon.json in force for the
+//! audited daemon (`run.daemon_json`: a rootless daemon's is under its user's home). A missing
+//! audit watch is fixed in the audit rules, not in the file to watch: it is located at the
+//! persistent watch its evidence found (with its line), else in the rules file the report's
+//! audit evidence names most, else at the file to watch.
 //!
 //! Host text is shown as the HTML report shows it: control and invisible format characters
 //! (a direction override in a container name) are written as `\u{202e}`.
@@ -54,17 +58,15 @@ pub fn render(report: &Report) -> String {
     let mut rules = Vec::new();
     let mut results = Vec::new();
     let mut notifications = Vec::new();
-    let daemon_json = daemon_json(report);
+    let places = Places::of(report);
     for (index, r) in report.results.iter().enumerate() {
         rules.push(rule(r));
         match r.status {
-            Status::Fail if r.instances.is_empty() => {
-                results.push(result(r, index, None, &daemon_json))
-            }
+            Status::Fail if r.instances.is_empty() => results.push(result(r, index, None, &places)),
             Status::Fail | Status::Error => {
                 for i in &r.instances {
                     match i.status {
-                        Status::Fail => results.push(result(r, index, Some(i), &daemon_json)),
+                        Status::Fail => results.push(result(r, index, Some(i), &places)),
                         Status::Error => notifications.push(notification(
                             &format!(
                                 "{} {}: {}",
@@ -225,12 +227,12 @@ fn failing_evidence(evidence: &EvidenceList) -> String {
 /// One finding: a failing rule (`instance` `None`) or one failing container or image of it.
 /// Every result has a location with a physical artifact, as GitHub code scanning requires
 /// (it rejects a whole upload over one result without): host files the evidence names, else
-/// `daemon_json`, the daemon.json in force, where a daemon setting is changed.
+/// the daemon.json in force, where a daemon setting is changed ([`Places`]).
 fn result(
     r: &RuleResult,
     index: usize,
     instance: Option<&InstanceResult>,
-    daemon_json: &str,
+    places: &Places,
 ) -> Value {
     let (what, evidence, identity, locations) = match instance {
         Some(i) => (
@@ -253,7 +255,7 @@ fn result(
             "this host".to_string(),
             &r.evidence,
             format!("{}/host", r.id),
-            physical_locations(&r.evidence, daemon_json),
+            physical_locations(&r.evidence, places),
         ),
     };
     let detail = failing_evidence(evidence);
@@ -299,30 +301,87 @@ fn instance_uri(kind: &str, name: &str) -> String {
     format!("{}/{}", encode(kind), encode(name))
 }
 
-/// The daemon.json in force, as the report knows it: the file a daemon setting was read
-/// from, else dockerd's default path.
-fn daemon_json(report: &Report) -> String {
-    report
-        .results
-        .iter()
-        .flat_map(|r| r.evidence.iter())
-        .filter(|e| e.fact().starts_with("daemon.settings."))
-        .find_map(|e| match file_and_line(e.source()) {
-            Some((path, Some(_))) => Some(path),
-            _ => None,
-        })
-        .unwrap_or_else(|| DEFAULT_DAEMON_JSON.to_string())
+/// The files a host or daemon finding is fixed in, as the report knows them.
+struct Places {
+    /// The daemon.json in force: the one the run names (a rootless daemon's under its
+    /// user's home), else the file a daemon setting was read from, else dockerd's default.
+    daemon_json: String,
+    /// The audit rules file the host keeps its watches on Docker's files in: the one the
+    /// persistent watches of the report's audit evidence name most (the first of those named
+    /// as often); none when no evidence names one.
+    audit_rules: Option<String>,
+}
+
+impl Places {
+    fn of(report: &Report) -> Places {
+        let evidence = || report.results.iter().flat_map(|r| r.evidence.iter());
+        let daemon_json = report
+            .run
+            .daemon_json
+            .clone()
+            .or_else(|| {
+                evidence()
+                    .filter(|e| e.fact().starts_with("daemon.settings."))
+                    .find_map(|e| match file_and_line(e.source()) {
+                        Some((path, Some(_))) => Some(path),
+                        _ => None,
+                    })
+            })
+            .unwrap_or_else(|| DEFAULT_DAEMON_JSON.to_string());
+        let mut named: Vec<(String, usize)> = Vec::new();
+        for e in evidence().filter(|e| is_audit_fact(e.fact())) {
+            for (file, _) in persistent_watches(&e.observed()) {
+                match named.iter_mut().find(|(f, _)| *f == file) {
+                    Some((_, n)) => *n += 1,
+                    None => named.push((file, 1)),
+                }
+            }
+        }
+        // The first of the most named: `max_by_key` would take the last.
+        let most = named.iter().map(|(_, n)| *n).max();
+        let audit_rules = named
+            .into_iter()
+            .find(|(_, n)| Some(*n) == most)
+            .map(|(f, _)| f);
+        Places {
+            daemon_json,
+            audit_rules,
+        }
+    }
 }
 
 /// dockerd's daemon.json when no `--config-file` says otherwise.
 const DEFAULT_DAEMON_JSON: &str = "/etc/docker/daemon.json";
 
+/// Whether `fact` is the evidence of an `audits` test: `host.audit["/usr/bin/dockerd"]`.
+fn is_audit_fact(fact: &str) -> bool {
+    fact.starts_with("host.audit[")
+}
+
+/// The persistent watches an `audits` test's observation names, as (file, line): its
+/// `persistent` entries are `RULE (FILE:LINE)`.
+fn persistent_watches(observed: &Value) -> Vec<(String, Option<u64>)> {
+    observed["persistent"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter_map(|entry| {
+            let (_, source) = entry.rsplit_once(" (")?;
+            file_and_line(source.strip_suffix(')')?)
+        })
+        .collect()
+}
+
 /// The host files a rule-level failure read, as physical locations: the paths its failing
-/// evidence names (`host.files["/etc/…"]`, `host.trees[…]["/etc/…"]`, `host.audit["/usr/…"]`,
-/// kernel settings under `/proc/sys`, …), daemon settings read from a file with their line
-/// (source `/etc/docker/daemon.json:4`), and the daemon.json in force for other daemon facts
-/// or when nothing else names a file.
-fn physical_locations(evidence: &EvidenceList, daemon_json: &str) -> Vec<Value> {
+/// evidence names (`host.files["/etc/…"]`, `host.trees[…]["/etc/…"]`, kernel settings under
+/// `/proc/sys`, …), daemon settings read from a file with their line (source
+/// `/etc/docker/daemon.json:4`), and the daemon.json in force for other daemon facts or when
+/// nothing else names a file. A missing audit watch (`host.audit["/usr/bin/dockerd"]`) is
+/// fixed in the audit rules, not in the file watched: its location is the persistent watch
+/// it found (a watch not loaded, with its line), else the rules file the host keeps its
+/// other watches in, else, when no evidence names one, the file watched.
+fn physical_locations(evidence: &EvidenceList, places: &Places) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     let push = |out: &mut Vec<Value>, path: &str, line: Option<u64>| {
         let mut physical = json!({"artifactLocation": {"uri": file_uri(path)}});
@@ -336,7 +395,22 @@ fn physical_locations(evidence: &EvidenceList, daemon_json: &str) -> Vec<Value> 
     };
     let mut daemon = false;
     for e in evidence.iter().filter(|e| e.outcome == Status::Fail) {
-        if let Some(path) = fact_file(e.fact()) {
+        if is_audit_fact(e.fact()) {
+            let watches = persistent_watches(&e.observed());
+            for (file, line) in &watches {
+                push(&mut out, file, *line);
+            }
+            if watches.is_empty() {
+                match places.audit_rules.as_deref().map(str::to_string) {
+                    Some(rules) => push(&mut out, &rules, None),
+                    None => {
+                        if let Some(path) = fact_file(e.fact()) {
+                            push(&mut out, &path, None);
+                        }
+                    }
+                }
+            }
+        } else if let Some(path) = fact_file(e.fact()) {
             push(&mut out, &path, None);
         } else if let Some((path, line)) = file_and_line(e.source()) {
             push(&mut out, &path, line);
@@ -345,13 +419,13 @@ fn physical_locations(evidence: &EvidenceList, daemon_json: &str) -> Vec<Value> 
         }
     }
     // Once, and not beside a line of the same file.
-    let uri = file_uri(daemon_json);
+    let uri = file_uri(&places.daemon_json);
     if (daemon || out.is_empty())
         && !out
             .iter()
             .any(|l| l["physicalLocation"]["artifactLocation"]["uri"] == uri.as_str())
     {
-        push(&mut out, daemon_json, None);
+        push(&mut out, &places.daemon_json, None);
     }
     out
 }
@@ -502,6 +576,152 @@ mod tests {
         assert_eq!(file("host.lsm.selinux"), None);
         assert_eq!(file("daemon.settings.icc"), None);
         assert_eq!(file("host.files[\"relative\"].mode"), None);
+    }
+
+    /// A host rule `id` of `status` with `evidence` written inline.
+    fn host_rule(id: &str, status: &str, evidence: Value) -> RuleResult {
+        serde_json::from_value(json!({
+            "id": id, "section": "1", "title": "t", "level": 1, "assessment": "automated",
+            "severity": "high", "scope": "host", "status": status, "evidence": evidence,
+            "instances": [], "description": "d", "rationale": "r", "remediation": "f",
+            "references": []
+        }))
+        .expect("a rule result")
+    }
+
+    /// An `audits` test's evidence on `target`, with the persistent watches it found.
+    fn watch(target: &str, persistent: &[&str], outcome: &str) -> Value {
+        json!({
+            "fact": format!("host.audit[\"{target}\"]"),
+            "observed": {"path": target, "loaded": [], "persistent": persistent},
+            "expected": format!("an audit watch on {target}, loaded and persistent"),
+            "expected_text": format!("an audit watch on {target}, loaded and persistent"),
+            "source": "auditctl -l and /etc/audit rules",
+            "outcome": outcome,
+        })
+    }
+
+    /// The locations of rule `id`'s results in the SARIF of `report`: URI and start line.
+    fn locations_of(report: &Report, id: &str) -> Vec<(String, Option<u64>)> {
+        let doc: Value = serde_json::from_str(&render(report)).expect("SARIF is JSON");
+        doc["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|r| r["ruleId"] == id)
+            .flat_map(|r| r["locations"].as_array().expect("locations").clone())
+            .map(|l| {
+                let p = &l["physicalLocation"];
+                let uri = p["artifactLocation"]["uri"].as_str().expect("a URI");
+                (uri.to_string(), p["region"]["startLine"].as_u64())
+            })
+            .collect()
+    }
+
+    fn report_of(snapshot: &crate::snapshot::Snapshot, results: Vec<RuleResult>) -> Report {
+        Report::new(snapshot, results, Default::default(), None)
+    }
+
+    #[test]
+    fn a_missing_audit_watch_is_located_in_the_audit_rules() {
+        let snap = crate::snapshot::Snapshot::new("/", "unix:///run/docker.sock", false);
+        let docker_rules = "/etc/audit/rules.d/docker.rules";
+        let results = vec![
+            // No watch at all on dockerd.
+            host_rule(
+                "1.1.3",
+                "fail",
+                json!([watch("/usr/bin/dockerd", &[], "fail")]),
+            ),
+            // A persistent watch on containerd that is not loaded.
+            host_rule(
+                "1.1.4",
+                "fail",
+                json!([watch(
+                    "/usr/bin/containerd",
+                    &[&format!(
+                        "-w /usr/bin/containerd -k docker ({docker_rules}:7)"
+                    )],
+                    "fail"
+                )]),
+            ),
+            // Where the host keeps its watches: docker.rules twice, audit.rules once.
+            host_rule(
+                "1.1.5",
+                "pass",
+                json!([watch(
+                    "/var/lib/docker",
+                    &[&format!("-w /var/lib/docker -k docker ({docker_rules}:2)")],
+                    "pass"
+                )]),
+            ),
+            host_rule(
+                "1.1.6",
+                "pass",
+                json!([watch(
+                    "/etc/docker",
+                    &[
+                        "-w /etc/docker -k docker (/etc/audit/audit.rules:9)",
+                        &format!("-w /etc/docker -k docker ({docker_rules}:3)"),
+                    ],
+                    "pass"
+                )]),
+            ),
+        ];
+        let report = report_of(&snap, results.clone());
+        let uri = format!("file://{docker_rules}");
+        assert_eq!(locations_of(&report, "1.1.3"), [(uri.clone(), None)]);
+        assert_eq!(locations_of(&report, "1.1.4"), [(uri, Some(7))]);
+        // Where no evidence names a rules file, the file that should be watched.
+        let report = report_of(&snap, results[..1].to_vec());
+        assert_eq!(
+            locations_of(&report, "1.1.3"),
+            [("file:///usr/bin/dockerd".to_string(), None)]
+        );
+    }
+
+    #[test]
+    fn a_rootless_daemon_s_finding_is_located_in_its_own_daemon_json() {
+        let mut snap =
+            crate::snapshot::Snapshot::new("/", "unix:///run/user/1000/docker.sock", false);
+        snap.daemon.server = Some(crate::snapshot::ServerFacts {
+            product: "Docker Engine".into(),
+            version: "27.0.1".into(),
+            dockerd: true,
+            rootless: true,
+        });
+        // No daemon.json there: dockerd's defaults, and the one place it would read.
+        let own = "/home/rl/.config/docker/daemon.json";
+        snap.host
+            .locations
+            .insert("config:daemon.json".into(), None);
+        snap.host
+            .searched
+            .insert("config:daemon.json".into(), vec![own.into()]);
+        let icc = json!([{
+            "fact": "daemon.settings.icc", "observed": true, "expected": "equal to false",
+            "expected_text": "equal to false", "source": "dockerd default", "outcome": "fail",
+        }]);
+        let report = report_of(&snap, vec![host_rule("2.2", "fail", icc.clone())]);
+        assert_eq!(report.run.daemon_json.as_deref(), Some(own));
+        assert_eq!(
+            locations_of(&report, "2.2"),
+            [(format!("file://{own}"), None)]
+        );
+        // The file read, when there is one, is the one in force.
+        snap.daemon.config_file = Some("/srv/docker.json".into());
+        let report = report_of(&snap, vec![host_rule("2.2", "fail", icc.clone())]);
+        assert_eq!(
+            locations_of(&report, "2.2"),
+            [("file:///srv/docker.json".to_string(), None)]
+        );
+        // Not known (an older report): the file a setting was read from, else the default.
+        let mut report = report_of(&snap, vec![host_rule("2.2", "fail", icc)]);
+        report.run.daemon_json = None;
+        assert_eq!(
+            locations_of(&report, "2.2"),
+            [(format!("file://{DEFAULT_DAEMON_JSON}"), None)]
+        );
     }
 
     #[test]
