@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::hostfs::HostFs;
 use super::locations::UNIT_DIRS;
-use crate::snapshot::Sourced;
+use crate::snapshot::{is_drop_in, Sourced};
 
 /// The unit whose sockets dockerd receives.
 const SOCKET_UNIT: &str = "docker.socket";
@@ -112,7 +112,8 @@ fn socket_unit(host: &HostFs) -> Result<Option<SocketUnit>, String> {
         let folder = format!("{dir}/{SOCKET_UNIT}.d");
         match host.list_dir(&folder) {
             Ok(names) => {
-                for name in names.into_iter().filter(|n| n.ends_with(".conf")) {
+                // systemd reads `*.conf` only, and skips hidden names (`.tcp.conf`).
+                for name in names.into_iter().filter(|n| is_drop_in(n)) {
                     drop_ins.insert(name.clone(), format!("{folder}/{name}"));
                 }
             }
@@ -244,6 +245,31 @@ mod tests {
             "/etc/systemd/system/docker.socket.d/zz-only-unix.conf",
             "[Socket]\nListenStream=\nListenStream=/run/docker.sock\n",
         );
+        let mut settings = hosts(serde_json::json!(["fd://"]));
+        expand_fd_hosts(&host, &mut settings).unwrap();
+        assert_eq!(
+            settings["hosts"].value,
+            serde_json::json!(["fd://", "unix:///run/docker.sock"])
+        );
+    }
+
+    #[test]
+    fn files_systemd_does_not_read_as_drop_ins_are_left_out() {
+        let root = tempfile::tempdir().unwrap();
+        write(
+            root.path(),
+            "/lib/systemd/system/docker.socket",
+            "[Socket]\nListenStream=/run/docker.sock\n",
+        );
+        // A hidden drop-in, a backup and a note: systemd reads none of them.
+        for ignored in [".tcp.conf", "tcp.conf.bak", "README"] {
+            write(
+                root.path(),
+                &format!("/etc/systemd/system/docker.socket.d/{ignored}"),
+                "[Socket]\nListenStream=0.0.0.0:2375\n",
+            );
+        }
+        let host = HostFs::new(root.path());
         let mut settings = hosts(serde_json::json!(["fd://"]));
         expand_fd_hosts(&host, &mut settings).unwrap();
         assert_eq!(
