@@ -438,6 +438,17 @@ pub struct Sourced {
     pub source: String,
 }
 
+impl Sourced {
+    /// How the source of a setting given on dockerd's command line begins (`flag --icc=false`).
+    pub const FLAG_SOURCE: &'static str = "flag ";
+
+    /// Whether the setting was given on dockerd's command line. Such a value is in force
+    /// whatever daemon.json holds: dockerd refuses to start when both set a key.
+    pub fn given_as_flag(&self) -> bool {
+        self.source.starts_with(Self::FLAG_SOURCE)
+    }
+}
+
 /// Facts about the Docker daemon.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -453,6 +464,12 @@ pub struct DaemonFacts {
     /// The daemon.json in effect: dockerd's `--config-file`, else the default path when
     /// something is there (even if it could not be read).
     pub config_file: Option<String>,
+    /// That daemon.json as written: its keys and values as the file holds them, before flags
+    /// and `docker info` decide what is in force (empty when there is no file). Absent when
+    /// it could not be read or parsed, and in snapshots made before bollwerk kept it. A fix
+    /// plan starts from it, so that keys `docker info` reports (`data-root`) stay in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_as_written: Option<BTreeMap<String, Value>>,
     /// Effective settings by daemon.json key: file and flags merged, corrected by what `info`
     /// reports, dockerd's defaults where unset.
     pub settings: BTreeMap<String, Sourced>,

@@ -38,15 +38,26 @@ fn proposed_flags(md: &str, name: &str) -> Vec<String> {
 
 #[test]
 fn the_plan_fixes_what_the_scan_found_on_a_real_daemon() {
-    let d = PrivateDaemon::start(serde_json::json!({"log-level": "info"}));
+    // storage-driver is a key `docker info` reports in force (Driver): the plan must keep it
+    // in the file all the same, or the restarted daemon would lose its images and containers.
+    let d = PrivateDaemon::start(serde_json::json!({"log-level": "info", "storage-driver": "vfs"}));
     d.import_busybox();
     d.run_sleeping("web", &["--network", "none"]);
+    d.docker(&[
+        "create",
+        "--name",
+        "hostroot",
+        "-v",
+        "/:/host",
+        "local/busybox:test",
+    ]);
     let out = tempfile::tempdir().unwrap();
     let r = bollwerk(
         &[
             "scan",
             "--docker-host",
             &d.socket_url(),
+            "--all",
             "--format",
             "terminal,json,plan",
         ],
@@ -69,7 +80,7 @@ fn the_plan_fixes_what_the_scan_found_on_a_real_daemon() {
     assert_eq!(proposed["icc"], false, "2.2's fix");
     let diff = read(&plan.join("daemon.json.diff"));
     assert!(
-        diff.starts_with(&format!("--- {} (in force)\n", config.display())),
+        diff.starts_with(&format!("--- {} (as written)\n", config.display())),
         "{diff}"
     );
     assert!(diff.contains("+  \"live-restore\": true"), "{diff}");
@@ -89,6 +100,24 @@ fn the_plan_fixes_what_the_scan_found_on_a_real_daemon() {
     let md = read(&plan.join("containers.md"));
     let flags = proposed_flags(&md, "web");
     assert!(flags.contains(&"--memory".to_string()), "{flags:?}");
+    // Every failing rule of a container is listed, those without flags to write by hand with
+    // their finding: hostroot's -v /:/host fails 5.6 and 5.32, which no flag fixes.
+    let hostroot = md
+        .split("## \"hostroot\"")
+        .nth(1)
+        .expect("a section for hostroot")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    for id in ["5.6", "5.32"] {
+        assert!(
+            hostroot
+                .lines()
+                .any(|l| l.starts_with(&format!("- {id} ")) && l.contains("found \"/\"")),
+            "{id} by hand, with its finding:\n{hostroot}"
+        );
+    }
+    assert!(!hostroot.contains("docker.sock"), "{hostroot}");
     let mut args = vec!["run", "-d", "--name", "web2", "--network", "none"];
     args.extend(flags.iter().map(String::as_str));
     args.extend(["local/busybox:test", "sleep", "3600"]);
@@ -233,6 +262,61 @@ fn removing_a_daemon_json_key_leaves_the_others_in_place() {
     assert!(others.len() > 2, "keys after the removed one: {others:?}");
     let proposed = keys(&read(&plan.join("daemon.json")));
     assert_eq!(proposed, others, "the other keys, in their order");
+}
+
+/// A setting dockerd is given as a flag is changed on its command line, not added to the
+/// file (dockerd refuses a key given both ways); keys `docker info` reports stay as written;
+/// a daemon.json that could not be read gives the changed keys only, with a warning.
+#[test]
+fn the_plan_leaves_flags_on_the_command_line_and_keeps_the_file_as_written() {
+    let mut snapshot = base_snapshot();
+    let settings = &mut snapshot["daemon"]["settings"];
+    settings["icc"] = serde_json::json!({"value": true, "source": "flag --icc=true"});
+    settings["live-restore"] =
+        serde_json::json!({"value": false, "source": "docker info LiveRestoreEnabled"});
+    settings["data-root"] =
+        serde_json::json!({"value": "/srv/docker", "source": "docker info DockerRootDir"});
+    snapshot["daemon"]["config_as_written"] = serde_json::json!({
+        "data-root": "/srv/docker", "live-restore": false, "log-level": "info",
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let r = scan_snapshot(
+        &snapshot,
+        dir.path(),
+        "flags",
+        &["--include", "2.2,2.16", "--format", "json,plan"],
+    );
+    r.expect("2.2", "fail");
+    r.expect("2.16", "fail");
+    let plan = dir.path().join("flags/plan");
+    let proposed: Value = serde_json::from_str(&read(&plan.join("daemon.json"))).unwrap();
+    assert_eq!(
+        proposed,
+        serde_json::json!({"data-root": "/srv/docker", "live-restore": true, "log-level": "info"}),
+        "as written, 2.16's fix, and no icc: it is a flag"
+    );
+    let readme = read(&plan.join("README.md"));
+    assert!(
+        readme.contains("`icc` (2.2): now flag --icc=true; make it `false`"),
+        "{readme}"
+    );
+
+    // daemon.json could not be read: no whole file to copy over.
+    let mut unreadable = base_snapshot();
+    unreadable["daemon"]["settings"] = serde_json::json!({});
+    unreadable["errors"] = serde_json::json!([{
+        "fact": "daemon.settings",
+        "message": "/etc/docker/daemon.json:2:5: expected `:`",
+    }]);
+    let r = scan_snapshot(
+        &unreadable,
+        dir.path(),
+        "unreadable",
+        &["--include", "2.16", "--format", "json,plan"],
+    );
+    r.expect("2.16", "error");
+    let readme = read(&dir.path().join("unreadable/plan/README.md"));
+    assert!(readme.contains("**only the keys**"), "{readme}");
 }
 
 #[test]

@@ -157,13 +157,7 @@ pub struct Flags {
 }
 
 /// How the source of a setting given on dockerd's command line begins (`flag --icc=false`).
-const FLAG_SOURCE: &str = "flag ";
-
-/// Whether `setting` was given on dockerd's command line. Such a value is in force whatever
-/// daemon.json holds: dockerd refuses to start when both set a key.
-pub fn given_as_flag(setting: &Sourced) -> bool {
-    setting.source.starts_with(FLAG_SOURCE)
-}
+const FLAG_SOURCE: &str = Sourced::FLAG_SOURCE;
 
 /// Parses dockerd's arguments (without `argv[0]`). Unknown flags are kept under their own name
 /// as text so nothing is lost.

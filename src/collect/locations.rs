@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::daemon_config;
 use super::hostfs::HostFs;
 pub use crate::facts::placeholder::LOCATION_KINDS;
 use crate::snapshot::Sourced;
@@ -99,7 +98,7 @@ pub fn setting_unknown<'u>(
     unknown_settings: &'u BTreeMap<String, String>,
     key: &str,
 ) -> Option<&'u str> {
-    let from_flag = settings.get(key).is_some_and(daemon_config::given_as_flag);
+    let from_flag = settings.get(key).is_some_and(Sourced::given_as_flag);
     let why = unknown_settings.get(key);
     why.or_else(|| unknown_settings.get(""))
         .filter(|_| !from_flag)

@@ -1041,19 +1041,24 @@ fn read_daemon_config(
     }
     let from_file = match read {
         Ok(text) => match daemon_config::parse_daemon_json(&file, &text) {
-            Ok(s) => s,
+            Ok(s) => Some(s),
             Err(e) => {
                 snap.error("daemon.settings", e);
-                BTreeMap::new()
+                None
             }
         },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => BTreeMap::new(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Some(BTreeMap::new()),
         Err(e) => {
             snap.error("daemon.settings", format!("cannot read {file}: {e}"));
-            BTreeMap::new()
+            None
         }
     };
-    let mut from_file = from_file;
+    snap.daemon.config_as_written = from_file.as_ref().map(|keys| {
+        keys.iter()
+            .map(|(k, s)| (k.clone(), s.value.clone()))
+            .collect()
+    });
+    let mut from_file = from_file.unwrap_or_default();
     for (key, why) in daemon_config::misshapen(&from_file) {
         from_file.remove(&key);
         snap.error(format!("daemon.settings.{key}"), why);

@@ -1,13 +1,17 @@
 //! `--format plan`: fixes for this host as files a person reviews and applies; bollwerk applies
 //! nothing. Written into `plan/` beside the reports:
 //!
-//! - `daemon.json`: the daemon.json in force (its keys as bollwerk read them) with the keys
-//!   the failing daemon rules' `fix.daemon-json` set or remove, and `daemon.json.diff`, a
-//!   unified diff of the two;
+//! - `daemon.json`: the daemon.json in force as written (every key the file holds, including
+//!   those `docker info` reports, such as `data-root`) with the keys the failing daemon rules'
+//!   `fix.daemon-json` set or remove, and `daemon.json.diff`, a unified diff of the two. A
+//!   setting dockerd is given as a flag is not written to the file (dockerd refuses a key given
+//!   both ways): the README says which flag to change. When the file could not be read, the
+//!   proposal holds the changed keys only, and the README says to add them by hand;
 //! - `audit.rules`: for `/etc/audit/rules.d/`, a watch (`-w PATH -k docker`) on every path a
 //!   failing audit rule (1.1.x) wants watched, the path as located on this host;
-//! - `containers.md`: per failing container, the `docker run` flags to add and to leave out and
-//!   the compose keys, from the failing rules' `fix`;
+//! - `containers.md`: per failing container, every failing rule; the `docker run` flags to add
+//!   and to leave out and the compose keys, from the failing rules' `fix`; and, for rules with
+//!   no `fix`, their finding and the remediation to follow by hand;
 //! - `README.md`: what each file is and how to apply it after review.
 //!
 //! The plan is built from the report, the facts it was decided from and the rules (for their
@@ -43,9 +47,10 @@ pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(Str
         .config_file
         .clone()
         .unwrap_or_else(|| "/etc/docker/daemon.json".into());
-    let current = daemon_json_in_force(snapshot, &config_file);
+    let (current, unreadable) = daemon_json_as_written(snapshot, &config_file);
     let mut proposed = current.clone();
     let mut changed_by: Vec<String> = Vec::new();
+    let mut on_command_line: Vec<FlagChange> = Vec::new();
     for r in &failing {
         let Some(rule) = rules.get(&r.id) else {
             continue;
@@ -54,7 +59,21 @@ pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(Str
             continue;
         }
         for (key, value) in &rule.fix.daemon_json {
-            if value.is_null() {
+            // dockerd refuses to start when a key is both a flag and in the file: a setting
+            // given as a flag is changed on the command line, not added to the file.
+            if let Some(flag) = snapshot
+                .daemon
+                .settings
+                .get(key)
+                .filter(|s| s.given_as_flag())
+            {
+                on_command_line.push(FlagChange {
+                    key: key.clone(),
+                    value: value.clone(),
+                    now: flag.source.clone(),
+                    rule: r.id.clone(),
+                });
+            } else if value.is_null() {
                 // Not `remove`: with serde_json's preserve_order it swaps the last key into
                 // the gap, and the diff would show keys moved that the plan never touched.
                 proposed.shift_remove(key);
@@ -69,13 +88,19 @@ pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(Str
     let diff = unified_diff(
         &old_text,
         &new_text,
-        &format!("{} (in force)", super::terminal::sanitize(&config_file)),
+        &format!("{} (as written)", super::terminal::sanitize(&config_file)),
         "plan/daemon.json (proposed)",
     );
 
     let audit = audit_rules(&failing, rules, snapshot);
     let containers = containers_md(report, snapshot, rules);
-    let readme = readme(report, &config_file, &changed_by, audit.1, containers.1);
+    let daemon = DaemonPlan {
+        config_file: &config_file,
+        rules: &changed_by,
+        unreadable: unreadable.as_deref(),
+        on_command_line: &on_command_line,
+    };
+    let readme = readme(report, &daemon, audit.1, containers.1);
     vec![
         ("daemon.json".into(), new_text),
         ("daemon.json.diff".into(), diff),
@@ -85,17 +110,49 @@ pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(Str
     ]
 }
 
-/// The keys of the daemon.json in force, as bollwerk read them (settings whose source is that
-/// file), in key order.
-fn daemon_json_in_force(snapshot: &Snapshot, config_file: &str) -> Map<String, Value> {
+/// A daemon setting a failing rule wants changed that dockerd is given on its command line.
+struct FlagChange {
+    key: String,
+    /// The value that passes (`null`: unset).
+    value: Value,
+    /// Its source now (`flag --iptables=false`).
+    now: String,
+    rule: String,
+}
+
+/// What the plan says about daemon.json, for its README.
+struct DaemonPlan<'a> {
+    config_file: &'a str,
+    /// The failing rules whose fix is in daemon.json or on dockerd's command line.
+    rules: &'a [String],
+    /// Why the file in force could not be read: the proposal then holds the changed keys only.
+    unreadable: Option<&'a str>,
+    on_command_line: &'a [FlagChange],
+}
+
+/// The daemon.json in force as written (every key the file holds, whether or not a flag or
+/// `docker info` decides what runs), in key order; and why it could not be read, when it
+/// could not. A snapshot made before bollwerk kept the file as written gives the settings
+/// whose source is that file.
+fn daemon_json_as_written(
+    snapshot: &Snapshot,
+    config_file: &str,
+) -> (Map<String, Value>, Option<String>) {
+    if let Some(written) = &snapshot.daemon.config_as_written {
+        let keys = written.iter().map(|(k, v)| (k.clone(), v.clone()));
+        return (keys.collect(), None);
+    }
+    if let Some(e) = snapshot.errors.iter().find(|e| e.fact == "daemon.settings") {
+        return (Map::new(), Some(e.message.clone()));
+    }
     let prefix = format!("{config_file}:");
-    snapshot
+    let keys = snapshot
         .daemon
         .settings
         .iter()
         .filter(|(_, s)| s.source.starts_with(&prefix))
-        .map(|(k, s)| (k.clone(), s.value.clone()))
-        .collect()
+        .map(|(k, s)| (k.clone(), s.value.clone()));
+    (keys.collect(), None)
 }
 
 fn pretty(map: &Map<String, Value>) -> String {
@@ -209,7 +266,8 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-/// Per failing container: flags to add and to leave out, compose keys; and how many containers.
+/// Per failing container: every failing rule, the flags to add and to leave out and the
+/// compose keys of those with a `fix`, the findings of those without; and how many containers.
 fn containers_md(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> (String, usize) {
     #[derive(Default)]
     struct Plan {
@@ -218,13 +276,15 @@ fn containers_md(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> (Stri
         add: Vec<String>,
         remove: Vec<String>,
         compose: Vec<String>,
+        /// Rules with no flag to write: (id, title, finding).
+        by_hand: Vec<(String, String, String)>,
     }
     let mut by_container: BTreeMap<String, Plan> = BTreeMap::new();
     for r in &report.results {
         let Some(rule) = rules.get(&r.id) else {
             continue;
         };
-        if rule.fix.is_empty() || rule.scope != Scope::EachContainer {
+        if rule.scope != Scope::EachContainer {
             continue;
         }
         for i in r
@@ -243,6 +303,11 @@ fn containers_md(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> (Stri
                     .unwrap_or_else(|| "IMAGE".into());
             }
             plan.rules.push(r.id.clone());
+            if rule.fix.is_empty() {
+                let finding = i.message.as_deref().unwrap_or_default().to_string();
+                plan.by_hand.push((r.id.clone(), r.title.clone(), finding));
+                continue;
+            }
             for (list, items) in [
                 (&mut plan.add, &rule.fix.run_add),
                 (&mut plan.remove, &rule.fix.run_remove),
@@ -258,10 +323,11 @@ fn containers_md(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> (Stri
     }
     let mut out = String::from(
         "# Containers to recreate hardened\n\n\
-         Each failing container with the `docker run` flags its failing rules ask for. Add them \
-         to the container's own command line (its other options stay as they are), leave out \
-         the flags listed under \"without\", and recreate it; the compose keys say the same for \
-         a compose file.\n",
+         Each failing container with every rule it fails. Add the `docker run` flags shown to \
+         the container's own command line (its other options stay as they are), leave out the \
+         flags listed under \"without\", and recreate it; the compose keys say the same for a \
+         compose file. The rules under \"by hand\" have no flag to write: their finding says \
+         what to change, and `bollwerk rules show ID` how.\n",
     );
     for (name, plan) in &by_container {
         if super::has_control(name) || super::has_control(&plan.image) {
@@ -273,29 +339,44 @@ fn containers_md(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> (Stri
                 plan.rules.join(", "),
                 plan.add.join(" "),
             ));
-            continue;
-        }
-        out.push_str(&format!(
-            "\n## {}\n\nFailing rules: {}\n\n```sh\ndocker run -d --name {} {} {}\n```\n",
-            serde_json::to_string(name).unwrap_or_default(),
-            plan.rules.join(", "),
-            shell_quote(name),
-            plan.add.join(" "),
-            shell_quote(&plan.image),
-        ));
-        if !plan.remove.is_empty() {
-            out.push_str(&format!("\nwithout: `{}`\n", plan.remove.join("`, `")));
-        }
-        if !plan.compose.is_empty() {
+        } else {
             out.push_str(&format!(
-                "\n```yaml\nservices:\n  {}:\n{}\n```\n",
+                "\n## {}\n\nFailing rules: {}\n",
                 serde_json::to_string(name).unwrap_or_default(),
-                plan.compose
-                    .iter()
-                    .map(|k| format!("    {k}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                plan.rules.join(", "),
             ));
+            if !plan.add.is_empty() || !plan.remove.is_empty() {
+                out.push_str(&format!(
+                    "\n```sh\ndocker run -d --name {} {} {}\n```\n",
+                    shell_quote(name),
+                    plan.add.join(" "),
+                    shell_quote(&plan.image),
+                ));
+            }
+            if !plan.remove.is_empty() {
+                out.push_str(&format!("\nwithout: `{}`\n", plan.remove.join("`, `")));
+            }
+            if !plan.compose.is_empty() {
+                out.push_str(&format!(
+                    "\n```yaml\nservices:\n  {}:\n{}\n```\n",
+                    serde_json::to_string(name).unwrap_or_default(),
+                    plan.compose
+                        .iter()
+                        .map(|k| format!("    {k}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ));
+            }
+        }
+        if !plan.by_hand.is_empty() {
+            out.push_str("\nby hand:\n\n");
+            for (id, title, finding) in &plan.by_hand {
+                out.push_str(&format!(
+                    "- {id} {}: {}\n",
+                    super::md_escape(title),
+                    super::md_escape(&super::terminal::sanitize(finding))
+                ));
+            }
         }
     }
     if by_container.is_empty() {
@@ -305,32 +386,58 @@ fn containers_md(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> (Stri
     (out, n)
 }
 
-fn readme(
-    report: &Report,
-    config_file: &str,
-    daemon_rules: &[String],
-    watches: usize,
-    containers: usize,
-) -> String {
+fn readme(report: &Report, daemon: &DaemonPlan<'_>, watches: usize, containers: usize) -> String {
+    let config_file = super::md_escape(daemon.config_file);
+    let rules = if daemon.rules.is_empty() {
+        "(none)".to_string()
+    } else {
+        daemon.rules.join(", ")
+    };
+    let daemon_json = match daemon.unreadable {
+        None => format!(
+            "- `daemon.json`: {config_file} as written, with the keys the failing rules {rules} \
+             set or remove; `daemon.json.diff` shows the change. Review it, copy it over \
+             {config_file} and restart dockerd.\n"
+        ),
+        Some(why) => format!(
+            "- `daemon.json`: **only the keys** the failing rules {rules} set: bollwerk could \
+             not read {config_file} ({}), so this is no whole file to copy. Add these keys to \
+             {config_file} by hand, then restart dockerd.\n",
+            super::md_escape(why)
+        ),
+    };
+    let mut flags = String::new();
+    if !daemon.on_command_line.is_empty() {
+        flags.push_str(
+            "- **On dockerd's command line** (its systemd unit or drop-in, or \
+             /etc/default/docker), not in daemon.json: dockerd refuses to start when a setting \
+             is given both as a flag and in the file.\n",
+        );
+        for c in daemon.on_command_line {
+            let wanted = if c.value.is_null() {
+                "remove the flag".to_string()
+            } else {
+                format!("make it `{}`", c.value)
+            };
+            flags.push_str(&format!(
+                "  - `{}` ({}): now {}; {wanted}.\n",
+                c.key,
+                c.rule,
+                super::md_escape(&c.now)
+            ));
+        }
+    }
     format!(
         "# bollwerk fix plan for {host}\n\n\
          Made from the scan of {time}. **Nothing was changed on the host**: these files are \
          proposals for a person to review.\n\n\
-         - `daemon.json`: {config_file} as bollwerk read it, with the keys the failing rules \
-         {rules} set or remove; `daemon.json.diff` shows the change. Review it, copy it over \
-         {config_file} and restart dockerd (keys given as flags on dockerd's command line win \
-         over the file: remove them there too).\n\
+         {daemon_json}{flags}\
          - `audit.rules`: {watches} audit watch(es) for /etc/audit/rules.d/docker.rules; load \
          them with `augenrules --load`.\n\
-         - `containers.md`: {containers} container(s) to recreate with hardening flags.\n",
+         - `containers.md`: {containers} container(s) to recreate with hardening flags, and \
+         what to change by hand.\n",
         host = super::md_escape(&report.run.hostname),
-        config_file = super::md_escape(config_file),
         time = report.run.started_at.format("%Y-%m-%d %H:%M UTC"),
-        rules = if daemon_rules.is_empty() {
-            "(none)".to_string()
-        } else {
-            daemon_rules.join(", ")
-        },
     )
 }
 
