@@ -697,3 +697,99 @@ fn a_docker_root_that_no_flag_and_no_daemon_tells_is_an_error() {
     let (_o, r) = scan(&tree, &["--include", "1.1.1"]);
     r.expect("1.1.1", "pass");
 }
+
+/// How many times a file is read, told by inotify: each read is a run of `IN_ACCESS` events
+/// (one read may take several `read` calls, and inotify merges events that repeat) ended by
+/// the file's `IN_CLOSE_NOWRITE`.
+struct ReadCounter {
+    fd: std::os::fd::OwnedFd,
+}
+
+impl ReadCounter {
+    fn watch(path: &std::path::Path) -> ReadCounter {
+        use nix::libc;
+        use std::os::fd::FromRawFd;
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+        // SAFETY: plain system calls on a new descriptor and a NUL-terminated path.
+        unsafe {
+            let fd = libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC);
+            assert!(
+                fd >= 0,
+                "inotify_init1: {}",
+                std::io::Error::last_os_error()
+            );
+            let mask = libc::IN_ACCESS | libc::IN_CLOSE_NOWRITE;
+            let wd = libc::inotify_add_watch(fd, name.as_ptr(), mask);
+            assert!(
+                wd >= 0,
+                "inotify_add_watch: {}",
+                std::io::Error::last_os_error()
+            );
+            ReadCounter {
+                fd: std::os::fd::OwnedFd::from_raw_fd(fd),
+            }
+        }
+    }
+
+    /// The reads since the watch began (the events are taken).
+    fn reads(&self) -> usize {
+        use std::io::Read;
+        let mut events = Vec::new();
+        let mut file = std::fs::File::from(self.fd.try_clone().unwrap());
+        let mut buf = [0u8; 4096];
+        loop {
+            match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let mut at = 0;
+                    while at + 16 <= n {
+                        let mask = u32::from_ne_bytes(buf[at + 4..at + 8].try_into().unwrap());
+                        let len = u32::from_ne_bytes(buf[at + 12..at + 16].try_into().unwrap());
+                        events.push(mask);
+                        at += 16 + len as usize;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => panic!("reading inotify events: {e}"),
+            }
+        }
+        let access = nix::libc::IN_ACCESS;
+        let mut runs = 0;
+        let mut in_run = false;
+        for mask in events {
+            if mask & access != 0 && !in_run {
+                runs += 1;
+            }
+            in_run = mask & access != 0;
+        }
+        runs
+    }
+}
+
+#[test]
+fn what_the_daemon_s_settings_locate_is_read_once_when_its_flags_are_not_read() {
+    // No dockerd in the tree's /proc: its flags are unknown (each setting daemon.json leaves
+    // at a default is an error), and a daemon (fake, recorded from dockerd 20.10) tells some
+    // of them: `docker info` the data root and others, the default bridge icc. Locating reads
+    // the host's PATH (/etc/environment, pid 1's environment being absent here) once `/info`
+    // is in, and knows what it tells; icc, which the networks tell later, locates nothing.
+    // What locating found is kept, not read again.
+    let fake = support::fake_daemon::FakeDaemon::start_with_bridge(Vec::new());
+    let tree = HostTree::new();
+    tree.write("etc/environment", "PATH=/usr/bin:/bin\n", 0o644);
+    let reads = ReadCounter::watch(&tree.path("etc/environment"));
+    let out = tempfile::tempdir().unwrap();
+    let (url, root) = (fake.url(), tree.root_arg());
+    let r = bollwerk(
+        &["scan", "--docker-host", &url, "--host-root", &root],
+        out.path(),
+    );
+    assert!(r.report.is_some());
+    assert_eq!(reads.reads(), 1, "{}", r.stderr);
+    // Located with the data root `docker info` gives (not on a mount of its own here), not
+    // left unknown as an unread flag left it before `/info` came.
+    r.expect("1.1.1", "fail");
+    let m = r.message("1.1.1");
+    assert!(m.contains("docker_root"), "{m}");
+}

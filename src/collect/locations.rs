@@ -3,7 +3,8 @@
 //! Rules write `{bin:dockerd}` instead of `/usr/bin/dockerd`; collection resolves each
 //! placeholder by searching the host, and records what it looked at.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -22,10 +23,95 @@ pub const UNIT_DIRS: &[&str] = &[
 
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+/// The daemon's effective settings as locating reads them: each setting read, for its value
+/// or for whether it is known, is remembered with what it was ([`Settings::consulted`]), so
+/// that settings that change later and that locating never read do not make it read again.
+pub struct Settings<'a> {
+    values: &'a BTreeMap<String, Sourced>,
+    /// Settings whose value is not known here, with why (a flag may set them, daemon.json
+    /// changed after dockerd started); under `""`, why none is known (another host's daemon).
+    unknown: &'a BTreeMap<String, String>,
+    consulted: RefCell<BTreeSet<String>>,
+}
+
+impl<'a> Settings<'a> {
+    /// The settings `values`, those of `unknown` not known ([`unknown_settings`]).
+    pub fn new(
+        values: &'a BTreeMap<String, Sourced>,
+        unknown: &'a BTreeMap<String, String>,
+    ) -> Settings<'a> {
+        Settings {
+            values,
+            unknown,
+            consulted: RefCell::default(),
+        }
+    }
+
+    /// Setting `key`, as far as it is set.
+    pub fn get(&self, key: &str) -> Option<&'a Sourced> {
+        self.consulted.borrow_mut().insert(key.to_string());
+        self.values.get(key)
+    }
+
+    /// Why setting `key` is not known, when it is not ([`setting_unknown`]).
+    pub fn unknown(&self, key: &str) -> Option<&'a str> {
+        self.consulted.borrow_mut().insert(key.to_string());
+        setting_unknown(self.values, self.unknown, key)
+    }
+
+    /// The path setting `key` holds, when it is a non-empty string.
+    fn named_path(&self, key: &str) -> Option<&'a str> {
+        self.get(key)
+            .and_then(|s| s.value.as_str())
+            .filter(|p| !p.is_empty())
+    }
+
+    /// Whether `key` is on (`true`).
+    fn on(&self, key: &str) -> bool {
+        self.get(key)
+            .is_some_and(|s| s.value == serde_json::json!(true))
+    }
+
+    /// Every setting read so far, with what it was.
+    pub fn consulted(&self) -> Consulted {
+        let read = self.consulted.borrow();
+        Consulted(
+            read.iter()
+                .map(|key| {
+                    let value = self.values.get(key).cloned();
+                    let why = setting_unknown(self.values, self.unknown, key).map(str::to_string);
+                    (key.clone(), (value, why))
+                })
+                .collect(),
+        )
+    }
+}
+
+/// The settings a reading of the host consulted ([`Settings::consulted`]): each with its value
+/// then and why it was not known then, when it was not.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Consulted(BTreeMap<String, (Option<Sourced>, Option<String>)>);
+
+impl Consulted {
+    /// Whether settings `values`, with those of `unknown` not known, give every consulted
+    /// setting as it was: then reading again with them would read the same places. Settings
+    /// never consulted may have changed.
+    pub fn hold_in(
+        &self,
+        values: &BTreeMap<String, Sourced>,
+        unknown: &BTreeMap<String, String>,
+    ) -> bool {
+        self.0.iter().all(|(key, (value, why))| {
+            values.get(key) == value.as_ref()
+                && setting_unknown(values, unknown, key) == why.as_deref()
+        })
+    }
+}
+
 /// Facts that locations depend on.
 pub struct LocationInputs<'a> {
-    /// The daemon's effective settings.
-    pub settings: &'a BTreeMap<String, Sourced>,
+    /// The daemon's effective settings, and which of them are not known.
+    pub settings: &'a Settings<'a>,
     /// The daemon.json in effect.
     pub config_file: &'a str,
     /// The socket path bollwerk talks to, when it is a unix socket.
@@ -34,9 +120,6 @@ pub struct LocationInputs<'a> {
     pub dockerd_exe: Option<&'a str>,
     /// Where dockerd looks for the TLS files no setting names ([`default_tls_dir`]).
     pub tls_dir: &'a str,
-    /// Daemon settings whose value is not known here, with why (a flag may set them, daemon.json
-    /// changed after dockerd started); under `""`, why none is known (another host's daemon).
-    pub unknown_settings: &'a BTreeMap<String, String>,
     /// Why dockerd's environment could not be read, when it could not: [`Self::tls_dir`] rests
     /// on it.
     pub environ_unread: Option<&'a str>,
@@ -57,7 +140,7 @@ pub struct LocationInputs<'a> {
 /// Then neither the file found nor "not set" is what dockerd uses, and rules on it cannot
 /// pass or be "not applicable".
 pub fn unknown(name: &str, inputs: &LocationInputs) -> Option<String> {
-    let unknown = |k: &str| setting_unknown(inputs.settings, inputs.unknown_settings, k);
+    let unknown = |k: &str| inputs.settings.unknown(k);
     if name == "dir:docker-root" {
         return unknown("data-root").map(|why| {
             format!("{{{name}}} is not known: it is dockerd's data-root setting, which is not known: {why}")
@@ -73,11 +156,11 @@ pub fn unknown(name: &str, inputs: &LocationInputs) -> Option<String> {
     if let Some(why) = unknown(key) {
         return Some(format!("{{{name}}} is not known: {why}"));
     }
-    if named_path(inputs.settings, key).is_some() {
+    if inputs.settings.named_path(key).is_some() {
         return None;
     }
     let (gate, _) = tls_default(key)?;
-    if on(inputs.settings, gate) {
+    if inputs.settings.on(gate) {
         return inputs.environ_unread.map(|why| {
             format!(
                 "{{{name}}} is not known: no setting names it, so dockerd reads it from {} unless its environment (DOCKER_CERT_PATH, DOCKER_CONFIG, HOME) names another folder, and that could not be read: {why}",
@@ -91,7 +174,7 @@ pub fn unknown(name: &str, inputs: &LocationInputs) -> Option<String> {
 }
 
 /// Why daemon setting `key` is not known, when it is not: the collection could not tell it
-/// (`unknown_settings`, see [`LocationInputs::unknown_settings`]) and no flag of dockerd gave
+/// (`unknown_settings`, see [`Settings::new`]) and no flag of dockerd gave
 /// it. Then neither its value nor dockerd's default may stand in for it.
 pub fn setting_unknown<'u>(
     settings: &BTreeMap<String, Sourced>,
@@ -106,7 +189,7 @@ pub fn setting_unknown<'u>(
 }
 
 /// The settings whose value is not known, from the collection's errors (`daemon.settings.KEY`,
-/// or `daemon.settings` for all of them), for [`LocationInputs::unknown_settings`].
+/// or `daemon.settings` for all of them), for [`Settings::new`].
 pub fn unknown_settings<'e>(
     errors: impl IntoIterator<Item = (&'e str, &'e str)>,
 ) -> BTreeMap<String, String> {
@@ -143,14 +226,6 @@ pub fn default_tls_dir(environ: Option<&[u8]>, uid: u32) -> String {
         .unwrap_or_else(|| "/root/.docker".into())
 }
 
-/// The path setting `key` holds, when it is a non-empty string.
-fn named_path<'s>(settings: &'s BTreeMap<String, Sourced>, key: &str) -> Option<&'s str> {
-    settings
-        .get(key)
-        .and_then(|s| s.value.as_str())
-        .filter(|p| !p.is_empty())
-}
-
 /// For a TLS file setting, the setting that makes dockerd read a file no setting names, and
 /// that file's name in [`default_tls_dir`]: the CA certificate only to verify clients.
 fn tls_default(key: &str) -> Option<(&'static str, &'static str)> {
@@ -160,13 +235,6 @@ fn tls_default(key: &str) -> Option<(&'static str, &'static str)> {
         "tlskey" => Some(("tls", "key.pem")),
         _ => None,
     }
-}
-
-/// Whether `key` of `settings` is on (`true`).
-fn on(settings: &BTreeMap<String, Sourced>, key: &str) -> bool {
-    settings
-        .get(key)
-        .is_some_and(|s| s.value == serde_json::json!(true))
 }
 
 /// Where a location name leads on the host ([`resolve`]).
@@ -288,9 +356,9 @@ fn candidates(kind: &str, what: &str, inputs: &LocationInputs) -> Vec<String> {
         }
         "config" if what == "daemon.json" => vec![inputs.config_file.to_string()],
         "config" if what == "containerd" => vec!["/etc/containerd/config.toml".into()],
-        "setting" => match (named_path(inputs.settings, what), tls_default(what)) {
+        "setting" => match (inputs.settings.named_path(what), tls_default(what)) {
             (Some(path), _) => vec![path.to_string()],
-            (None, Some((gate, file))) if on(inputs.settings, gate) => {
+            (None, Some((gate, file))) if inputs.settings.on(gate) => {
                 vec![format!("{}/{file}", inputs.tls_dir)]
             }
             _ => Vec::new(),
@@ -407,13 +475,14 @@ mod tests {
                 source: "flag -H".into(),
             },
         )]);
+        let none = BTreeMap::new();
+        let read = Settings::new(&settings, &none);
         let inputs = LocationInputs {
-            settings: &settings,
+            settings: &read,
             config_file: "/etc/docker/daemon.json",
             client_socket: Some("/run/docker.sock"),
             dockerd_exe: None,
             tls_dir: "/root/.docker",
-            unknown_settings: &BTreeMap::new(),
             environ_unread: None,
             host_path: DEFAULT_PATH,
             dockerd_exe_unread: None,
@@ -439,8 +508,9 @@ mod tests {
                 source: "flag -H".into(),
             },
         )]);
+        let read = Settings::new(&settings, &none);
         let inputs = LocationInputs {
-            settings: &settings,
+            settings: &read,
             ..inputs
         };
         assert_eq!(
@@ -455,14 +525,14 @@ mod tests {
         std::fs::create_dir_all(root.path().join("usr/bin")).unwrap();
         std::fs::write(root.path().join("usr/bin/runc"), b"").unwrap();
         let host = HostFs::new(root.path());
-        let settings = BTreeMap::new();
+        let (settings, none) = (BTreeMap::new(), BTreeMap::new());
+        let read = Settings::new(&settings, &none);
         let plain = LocationInputs {
-            settings: &settings,
+            settings: &read,
             config_file: "/etc/docker/daemon.json",
             client_socket: None,
             dockerd_exe: None,
             tls_dir: "/root/.docker",
-            unknown_settings: &BTreeMap::new(),
             environ_unread: None,
             host_path: "/usr/bin",
             dockerd_exe_unread: None,
@@ -509,6 +579,67 @@ mod tests {
     }
 
     #[test]
+    fn what_was_located_stands_unless_a_setting_it_consulted_changed() {
+        let settings =
+            from_daemon_json(&[("data-root", json!("/srv/docker")), ("icc", json!(true))]);
+        let unknown = unknown_settings([
+            ("daemon.settings.hosts", "a flag may set hosts"),
+            ("daemon.settings.icc", "a flag may set icc"),
+        ]);
+        let read = Settings::new(&settings, &unknown);
+        assert_eq!(read.get("data-root").unwrap().value, json!("/srv/docker"));
+        assert_eq!(read.unknown("hosts"), Some("a flag may set hosts"));
+        // A setting looked at that is not set is consulted too: being set later moves places.
+        assert!(read.get("exec-root").is_none());
+        let consulted = read.consulted();
+        assert!(consulted.hold_in(&settings, &unknown));
+        // icc, never consulted, told by the daemon (known now) with another value: stands.
+        let mut told = settings.clone();
+        told.insert(
+            "icc".into(),
+            Sourced {
+                value: json!(false),
+                source: "docker network inspect bridge".into(),
+            },
+        );
+        let mut told_unknown = unknown.clone();
+        told_unknown.remove("icc");
+        assert!(consulted.hold_in(&told, &told_unknown));
+        // A consulted setting with another value, or the same from another source: read again.
+        let mut moved = settings.clone();
+        moved.get_mut("data-root").unwrap().value = json!("/var/lib/docker");
+        assert!(!consulted.hold_in(&moved, &unknown));
+        let mut resourced = settings.clone();
+        resourced.get_mut("data-root").unwrap().source = "docker info DockerRootDir".into();
+        assert!(!consulted.hold_in(&resourced, &unknown));
+        // Set where it was not.
+        let mut set = settings.clone();
+        set.insert(
+            "exec-root".into(),
+            Sourced {
+                value: json!("/srv/exec"),
+                source: "docker info".into(),
+            },
+        );
+        assert!(!consulted.hold_in(&set, &unknown));
+        // Known where it was not, unknown where it was known, or unknown for another reason.
+        let mut hosts_known = unknown.clone();
+        hosts_known.remove("hosts");
+        assert!(!consulted.hold_in(&settings, &hosts_known));
+        let mut root_unknown = unknown.clone();
+        root_unknown.insert("data-root".into(), "changed after dockerd started".into());
+        assert!(!consulted.hold_in(&settings, &root_unknown));
+        let mut hosts_why = unknown.clone();
+        hosts_why.insert("hosts".into(), "another reason".into());
+        assert!(!consulted.hold_in(&settings, &hosts_why));
+        let none_known = unknown_settings([("daemon.settings", "another host's daemon")]);
+        assert!(!consulted.hold_in(&settings, &none_known));
+        // Nothing consulted: nothing to change.
+        let nothing = Settings::new(&settings, &unknown).consulted();
+        assert!(nothing.hold_in(&BTreeMap::new(), &none_known));
+    }
+
+    #[test]
     fn tls_files_no_setting_names_are_dockerd_s_defaults() {
         assert_eq!(default_tls_dir(None, 0), "/root/.docker");
         let env = b"PATH=/bin\0DOCKER_CERT_PATH=/etc/docker/tls/\0HOME=/root\0";
@@ -523,13 +654,14 @@ mod tests {
         let host = HostFs::new(root.path());
         let on = from_daemon_json;
         let searched = |settings: &BTreeMap<String, Sourced>, name: &str| {
+            let none = BTreeMap::new();
+            let read = Settings::new(settings, &none);
             let inputs = LocationInputs {
-                settings,
+                settings: &read,
                 config_file: "/etc/docker/daemon.json",
                 client_socket: None,
                 dockerd_exe: None,
                 tls_dir: "/etc/docker/tls",
-                unknown_settings: &BTreeMap::new(),
                 environ_unread: None,
                 host_path: DEFAULT_PATH,
                 dockerd_exe_unread: None,
@@ -572,13 +704,13 @@ mod tests {
                    settings_unknown: &BTreeMap<String, String>,
                    environ: Option<&str>,
                    name: &str| {
+            let read = Settings::new(settings, settings_unknown);
             let inputs = LocationInputs {
-                settings,
+                settings: &read,
                 config_file: "/etc/docker/daemon.json",
                 client_socket: None,
                 dockerd_exe: None,
                 tls_dir: "/root/.docker",
-                unknown_settings: settings_unknown,
                 environ_unread: environ,
                 host_path: DEFAULT_PATH,
                 dockerd_exe_unread: None,

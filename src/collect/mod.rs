@@ -66,7 +66,7 @@ use chrono::Utc;
 use serde_json::Value;
 
 pub use crate::facts::plan::Plan;
-use crate::snapshot::{HostFacts, ListeningSocket, RuntimeFacts, Snapshot};
+use crate::snapshot::{CollectError, HostFacts, ListeningSocket, RuntimeFacts, Snapshot};
 use error::DaemonError;
 use hostfs::HostFs;
 pub use http::Endpoint;
@@ -124,8 +124,8 @@ struct Collection<'a> {
     snap: Snapshot,
     /// How containers' `/proc` is read here: the host's namespaces, the daemon's pids.
     proc_view: Arc<ProcView>,
-    /// dockerd's environment, read once with its process (it locates files twice when
-    /// `/info` changes the settings).
+    /// dockerd's environment, read once with its process (it locates files twice when the
+    /// daemon's answers change a setting locating consulted).
     daemon_env: Arc<DaemonEnvironment>,
     /// Why they are dockerd's or unknown, when they are not pid 1's.
     host_ns_note: Option<String>,
@@ -160,16 +160,9 @@ struct Asked {
     running: tokio::sync::mpsc::UnboundedReceiver<(String, u32)>,
 }
 
-/// What the host files' reader brings back: the basics, the located part, and the daemon
-/// settings that located it.
-/// The host's basics, its located part, and the daemon settings that located it with those
-/// of them that were not known then.
-type HostFilesRead = (
-    HostPart,
-    Placed,
-    BTreeMap<String, crate::snapshot::Sourced>,
-    BTreeMap<String, String>,
-);
+/// What the host files' reader brings back: the host's basics and its located part (which
+/// says what of the daemon located it, [`Placed::located_with`]).
+type HostFilesRead = (HostPart, Placed);
 
 /// The readers of running containers' /proc, cgroup files and network namespaces, under way.
 struct ContainerReaders {
@@ -190,7 +183,7 @@ struct Parts {
 
 /// What the blocking tasks read while the daemon answered.
 struct HostRead {
-    /// The host's basics, its located part, and the daemon settings that located it.
+    /// The host's basics and its located part.
     part: Result<HostFilesRead, Unfinished>,
     /// What was read of running containers.
     containers: ContainersRead,
@@ -484,28 +477,33 @@ impl<'a> Collection<'a> {
     }
 
     /// Reads the host's basics, then, once `/info` is in (`info_rx`), what the daemon's
-    /// settings locate; hands back the settings it located with.
+    /// settings locate, with the settings as `/info` corrects them and those it reports known,
+    /// as [`apply_answers`] will have them.
     fn spawn_host_files_reader(
         &self,
         info_rx: tokio::sync::oneshot::Receiver<Option<Value>>,
     ) -> tokio::task::JoinHandle<HostFilesRead> {
         let (opts, plan) = (self.opts.clone(), self.plan.clone());
         let early_daemon = self.snap.daemon.clone();
-        let unknown = unknown_settings_of(&self.snap);
+        let mut settings_errors: Vec<CollectError> = (self.snap.errors.iter())
+            .filter(|e| e.fact.starts_with("daemon.settings"))
+            .cloned()
+            .collect();
         let (host, environment) = (self.host.clone(), self.daemon_env.clone());
         self.spawn_host_reading(move || {
             let basics = read_host_basics(&host, &opts, &plan, early_daemon.process.as_ref());
             let mut daemon = early_daemon;
             if let Ok(Some(info)) = info_rx.blocking_recv() {
-                let _ = daemon_config::apply_info(&mut daemon.settings, &info);
+                let reported = daemon_config::apply_info(&mut daemon.settings, &info);
+                known_from_the_daemon(&mut settings_errors, &reported);
             }
+            let unknown = unknown_settings_in(&settings_errors);
             let view = DaemonView {
                 daemon: &daemon,
                 unknown_settings: &unknown,
                 environment: &environment,
             };
-            let placed = read_host_placed(&host, &opts, &plan, &view);
-            (basics, placed, daemon.settings, unknown)
+            (basics, read_host_placed(&host, &opts, &plan, &view))
         })
     }
 
@@ -617,9 +615,9 @@ impl<'a> Collection<'a> {
     }
 
     /// The daemon's answers and the host's part into the snapshot. The host's located part
-    /// is read again if the daemon's settings turned out different from those that located
-    /// it, or known where they were not (or not where they were), or if it could not be read;
-    /// returns what was read of containers meanwhile.
+    /// is read again if a daemon setting it consulted turned out different from what it was
+    /// when it located the files, or known where it was not (or not where it was), or if it
+    /// could not be read; returns what was read of containers meanwhile.
     fn assemble(
         &mut self,
         answers: Result<docker::DaemonAnswers, DaemonError>,
@@ -640,20 +638,19 @@ impl<'a> Collection<'a> {
         // What is read again is read by the deadline too.
         let mut located_too_early = false;
         let read = match host.part {
-            // Located with the settings in force, known and unknown alike: kept.
-            Ok((basics, placed, used, used_unknown))
-                if used == daemon.settings && used_unknown == unknown =>
-            {
+            // Located with the settings in force, known and unknown alike, as far as locating
+            // consulted them: kept.
+            Ok((basics, placed)) if placed.located_with.holds_for(&daemon, &unknown) => {
                 Ok((basics, placed))
             }
-            Ok((basics, placed, _, _)) if tokio::time::Instant::now() >= self.end() => {
+            Ok((basics, placed)) if tokio::time::Instant::now() >= self.end() => {
                 // The daemon's final settings came too late to locate the files again: what
                 // the earlier ones located may be other files, so it is an error below; what
                 // does not depend on them is kept.
                 located_too_early = true;
                 Ok((basics, placed))
             }
-            Ok((basics, _, _, _)) => self
+            Ok((basics, _)) => self
                 .in_time(HOST_FILES, move || {
                     let view = DaemonView {
                         daemon: &daemon,
@@ -1149,9 +1146,10 @@ fn flag_defaults_unknown(snap: &mut Snapshot, why: &str) {
 /// How [`flag_defaults_unknown`]'s errors begin.
 const FLAGS_UNREAD: &str = "dockerd's flags could not be read";
 
-/// Drops [`flag_defaults_unknown`]'s errors on `keys`: the daemon reported them in force.
-fn known_from_the_daemon(snap: &mut Snapshot, keys: &[&str]) {
-    snap.errors.retain(|e| {
+/// Drops [`flag_defaults_unknown`]'s errors on `keys` from `errors` (the snapshot's): the
+/// daemon reported them in force.
+fn known_from_the_daemon(errors: &mut Vec<CollectError>, keys: &[&str]) {
+    errors.retain(|e| {
         let reported = e
             .fact
             .strip_prefix("daemon.settings.")
@@ -1277,11 +1275,12 @@ fn sysctl_each(host: &HostFs, key: &str) -> Result<BTreeMap<String, String>, Str
 
 /// The daemon settings the collection could not tell (see [`locations::unknown_settings`]).
 fn unknown_settings_of(snap: &Snapshot) -> BTreeMap<String, String> {
-    locations::unknown_settings(
-        snap.errors
-            .iter()
-            .map(|e| (e.fact.as_str(), e.message.as_str())),
-    )
+    unknown_settings_in(&snap.errors)
+}
+
+/// The daemon settings that `errors` say could not be told.
+fn unknown_settings_in(errors: &[CollectError]) -> BTreeMap<String, String> {
+    locations::unknown_settings(errors.iter().map(|e| (e.fact.as_str(), e.message.as_str())))
 }
 
 /// Puts both parts of the host's facts into the snapshot, errors in a fixed order: files and
@@ -1292,6 +1291,7 @@ fn merge_host(snap: &mut Snapshot, basics: HostPart, placed: Placed) {
         facts: p,
         before,
         after,
+        located_with: _,
     } = placed;
     facts.locations = p.locations;
     facts.searched = p.searched;
@@ -1339,7 +1339,7 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Dae
     snap.daemon.version = a.version;
     if let Some(info) = &a.info {
         let reported = daemon_config::apply_info(&mut snap.daemon.settings, info);
-        known_from_the_daemon(snap, &reported);
+        known_from_the_daemon(&mut snap.errors, &reported);
         snap.daemon.swarm_state = info
             .pointer("/Swarm/LocalNodeState")
             .and_then(Value::as_str)
@@ -1348,7 +1348,7 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Dae
     snap.daemon.info = a.info;
     snap.daemon.server = server::identify(snap.daemon.version.as_ref(), snap.daemon.info.as_ref());
     if daemon_config::apply_networks(&mut snap.daemon.settings, &a.networks) {
-        known_from_the_daemon(snap, &["icc"]);
+        known_from_the_daemon(&mut snap.errors, &["icc"]);
     }
     if snap.daemon.server.as_ref().is_some_and(|s| !s.dockerd) {
         // dockerd's defaults, daemon.json and flags describe no daemon behind this API, nor

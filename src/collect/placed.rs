@@ -1,8 +1,9 @@
 //! Host facts that the daemon's settings locate: named places (`{bin:dockerd}`,
 //! `{config:daemon.json}`, the sockets), the files and trees the rules name through them, the
 //! groups whose members reach the daemon, the Docker root's mount and the daemon-wide seccomp
-//! profile. Read after dockerd's settings are known, and read again when `/info` changes them
-//! ([`super::Collection::assemble`]).
+//! profile. Read after dockerd's settings are known, and read again when `/info` or the
+//! networks change one of the settings they were read with ([`LocatedWith`],
+//! [`super::Collection::assemble`]).
 
 use std::collections::BTreeMap;
 
@@ -21,12 +22,54 @@ pub(super) struct Placed {
     pub(super) before: Vec<(String, String)>,
     /// (fact path, message) of groups, the root mount and the seccomp profile: after them.
     pub(super) after: Vec<(String, String)>,
+    /// What of the daemon they were read with.
+    pub(super) located_with: LocatedWith,
+}
+
+/// What of the daemon the located facts were read with: its process (pid and uid),
+/// daemon.json's path and the settings consulted ([`locations::Settings::consulted`]). Read
+/// again with a daemon that gives each of them the same, they would be the same facts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct LocatedWith {
+    process: Option<(u32, Option<u32>)>,
+    config_file: Option<String>,
+    settings: locations::Consulted,
+}
+
+impl LocatedWith {
+    /// What of `daemon` was read, the settings read being `settings`.
+    fn of(daemon: &DaemonFacts, settings: &locations::Settings) -> LocatedWith {
+        LocatedWith {
+            process: process_of(daemon),
+            config_file: daemon.config_file.clone(),
+            settings: settings.consulted(),
+        }
+    }
+
+    /// Whether `daemon`, with the settings of `unknown` not known, gives dockerd's process,
+    /// daemon.json's path and every consulted setting as they were (settings never consulted
+    /// may differ): then what was located stands.
+    pub(super) fn holds_for(
+        &self,
+        daemon: &DaemonFacts,
+        unknown: &BTreeMap<String, String>,
+    ) -> bool {
+        self.process == process_of(daemon)
+            && self.config_file == daemon.config_file
+            && self.settings.hold_in(&daemon.settings, unknown)
+    }
+}
+
+/// The pid and uid of `daemon`'s process, when it was found.
+fn process_of(daemon: &DaemonFacts) -> Option<(u32, Option<u32>)> {
+    daemon.process.as_ref().map(|p| (p.pid, p.uid))
 }
 
 /// What locating reads beside the host: the daemon as far as it is known, and why some of its
 /// settings are not.
 pub(super) struct DaemonView<'a> {
-    /// Its process, settings and daemon.json.
+    /// Its process, settings and daemon.json. Its settings are read through a
+    /// [`locations::Settings`] only, so that [`LocatedWith`] holds every one consulted.
     pub(super) daemon: &'a DaemonFacts,
     /// Settings the collection could not tell, with why ([`locations::unknown_settings`]).
     pub(super) unknown_settings: &'a BTreeMap<String, String>,
@@ -47,24 +90,27 @@ pub(super) fn read_host_placed(
         facts: HostFacts::default(),
         before: Vec::new(),
         after: Vec::new(),
+        located_with: LocatedWith::default(),
     };
-    placed.locate(host, opts, plan, view);
+    let settings = locations::Settings::new(&view.daemon.settings, view.unknown_settings);
+    placed.locate(host, opts, plan, view, &settings);
     placed.read_files_and_trees(host, plan);
-    placed.read_groups(host, view);
-    placed.read_root_and_seccomp(host, view);
+    placed.read_groups(host, &settings);
+    placed.read_root_and_seccomp(host, &settings);
+    placed.located_with = LocatedWith::of(view.daemon, &settings);
     placed
-}
-
-impl DaemonView<'_> {
-    /// Why setting `key` is not known, when it is not ([`locations::setting_unknown`]).
-    fn unknown(&self, key: &str) -> Option<&str> {
-        locations::setting_unknown(&self.daemon.settings, self.unknown_settings, key)
-    }
 }
 
 impl Placed {
     /// Resolves every place the plan names (and the places of its files' placeholders).
-    fn locate(&mut self, host: &HostFs, opts: &CollectOptions, plan: &Plan, view: &DaemonView) {
+    fn locate(
+        &mut self,
+        host: &HostFs,
+        opts: &CollectOptions,
+        plan: &Plan,
+        view: &DaemonView,
+        settings: &locations::Settings,
+    ) {
         let daemon = view.daemon;
         let socket = opts.endpoint.socket_path();
         let config_file = daemon.config_file.clone().unwrap_or_else(|| {
@@ -84,12 +130,11 @@ impl Placed {
         let tls_dir = locations::default_tls_dir(view.environment.bytes(), uid);
         let (host_path, path_unread) = locations::host_path(host);
         let inputs = locations::LocationInputs {
-            settings: &daemon.settings,
+            settings,
             config_file: &config_file,
             client_socket: socket,
             dockerd_exe: exe.as_deref(),
             tls_dir: &tls_dir,
-            unknown_settings: view.unknown_settings,
             environ_unread: view.environment.unread(),
             host_path: &host_path,
             dockerd_exe_unread: exe_unread.as_deref(),
@@ -173,8 +218,7 @@ impl Placed {
     /// The docker group (dockerd's `group` setting names it), and the groups of the daemon's
     /// sockets, which may differ from it (`-H fd://` beside a socket of dockerd's own;
     /// containerd's socket). `/etc/group` and `/etc/passwd` are read once for all of them.
-    fn read_groups(&mut self, host: &HostFs, view: &DaemonView) {
-        let daemon = view.daemon;
+    fn read_groups(&mut self, host: &HostFs, settings: &locations::Settings) {
         let accounts = groups::Accounts::read(host);
         let facts = &mut self.facts;
         if DAEMON_SOCKET_LOCATIONS
@@ -190,15 +234,14 @@ impl Placed {
             }
         }
         // dockerd's default group stands only where the setting is known to be unset.
-        if let Some(why) = view.unknown("group") {
+        if let Some(why) = settings.unknown("group") {
             self.after.push((
                 "host.docker_group".into(),
                 format!("the docker group is dockerd's group setting, which is not known: {why}"),
             ));
             return;
         }
-        let group = daemon
-            .settings
+        let group = settings
             .get("group")
             .and_then(|s| s.value.as_str())
             .unwrap_or("docker");
@@ -209,18 +252,16 @@ impl Placed {
     }
 
     /// The mount the Docker root lies on, and the daemon-wide seccomp profile.
-    fn read_root_and_seccomp(&mut self, host: &HostFs, view: &DaemonView) {
-        let daemon = view.daemon;
-        self.read_root(host, view);
-        if let Some(why) = view.unknown("seccomp-profile") {
+    fn read_root_and_seccomp(&mut self, host: &HostFs, settings: &locations::Settings) {
+        self.read_root(host, settings);
+        if let Some(why) = settings.unknown("seccomp-profile") {
             self.after.push((
                 "host.seccomp_profile".into(),
                 format!("the daemon-wide seccomp profile is dockerd's seccomp-profile setting, which is not known: {why}"),
             ));
             return;
         }
-        let profile = daemon
-            .settings
+        let profile = settings
             .get("seccomp-profile")
             .and_then(|s| s.value.as_str());
         match profile.map(|p| seccomp_profile(host, p)) {
@@ -231,9 +272,9 @@ impl Placed {
     }
 
     /// The mount the Docker root lies on.
-    fn read_root(&mut self, host: &HostFs, view: &DaemonView) {
+    fn read_root(&mut self, host: &HostFs, settings: &locations::Settings) {
         // dockerd's default root stands only where the setting is known to be unset.
-        if let Some(why) = view.unknown("data-root") {
+        if let Some(why) = settings.unknown("data-root") {
             self.after.push((
                 "host.docker_root".into(),
                 format!(
@@ -242,9 +283,7 @@ impl Placed {
             ));
             return;
         }
-        let (root, source) = view
-            .daemon
-            .settings
+        let (root, source) = settings
             .get("data-root")
             .and_then(|s| s.value.as_str().map(|v| (v.to_string(), s.source.clone())))
             .unwrap_or_else(|| {

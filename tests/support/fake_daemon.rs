@@ -9,7 +9,9 @@
 //! daemon is dropped. Started as a swarm manager ([`FakeDaemon::start_swarm_manager`]), it says
 //! so in `/info`, lists the swarm's `ingress` and an encrypted overlay network beside the
 //! recorded ones, and serves `/swarm`, `/nodes` and `/secrets` (written after dockerd's
-//! answers: not recorded).
+//! answers: not recorded). Started with a default bridge ([`FakeDaemon::start_with_bridge`]),
+//! it lists one, as dockerd with its default `bridge` setting does (the recording was made with
+//! `"bridge": "none"`).
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -101,15 +103,20 @@ pub fn image_id() -> String {
 impl FakeDaemon {
     /// Starts serving on a socket in a new temporary folder, with `faults` applied.
     pub fn start(faults: Vec<Rule>) -> FakeDaemon {
-        FakeDaemon::serving(faults, false)
+        FakeDaemon::serving(faults, Variant::Recorded)
     }
 
     /// [`FakeDaemon::start`] for a daemon that manages a swarm of one node.
     pub fn start_swarm_manager(faults: Vec<Rule>) -> FakeDaemon {
-        FakeDaemon::serving(faults, true)
+        FakeDaemon::serving(faults, Variant::SwarmManager)
     }
 
-    fn serving(faults: Vec<Rule>, swarm: bool) -> FakeDaemon {
+    /// [`FakeDaemon::start`] for a daemon with a default bridge network (`docker0`, icc on).
+    pub fn start_with_bridge(faults: Vec<Rule>) -> FakeDaemon {
+        FakeDaemon::serving(faults, Variant::DefaultBridge)
+    }
+
+    fn serving(faults: Vec<Rule>, variant: Variant) -> FakeDaemon {
         let dir = tempfile::tempdir().expect("tempdir");
         let socket = dir.path().join("docker.sock");
         let listener = UnixListener::bind(&socket).expect("bind the fake daemon's socket");
@@ -124,7 +131,7 @@ impl FakeDaemon {
                     }
                     let Ok(conn) = conn else { continue };
                     let (stop, faults) = (stop.clone(), faults.clone());
-                    thread::spawn(move || serve(conn, &faults, &stop, swarm));
+                    thread::spawn(move || serve(conn, &faults, &stop, variant));
                 }
             })
         };
@@ -153,7 +160,7 @@ impl Drop for FakeDaemon {
 }
 
 /// Answers the requests of one connection until it closes or a fault ends it.
-fn serve(conn: UnixStream, faults: &[Rule], stop: &AtomicBool, swarm: bool) {
+fn serve(conn: UnixStream, faults: &[Rule], stop: &AtomicBool, variant: Variant) {
     let mut reader = BufReader::new(conn.try_clone().expect("clone the connection"));
     let mut out = conn;
     loop {
@@ -187,7 +194,7 @@ fn serve(conn: UnixStream, faults: &[Rule], stop: &AtomicBool, swarm: bool) {
             Some(Fault::Reset) => return,
             Some(Fault::StallHeaders) => return stall(stop),
             Some(Fault::StallBody) | None => {
-                let (status, body, kind) = answer(&path, swarm);
+                let (status, body, kind) = answer(&path, variant);
                 (status, body, kind)
             }
         };
@@ -230,15 +237,29 @@ fn route_path(target: &str) -> String {
     }
 }
 
-/// The recorded answer to `path` (a swarm manager's when `swarm`): status, body, content type.
-fn answer(path: &str, swarm: bool) -> (u16, String, &'static str) {
+/// What the fake daemon answers beside the recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    /// The recorded answers.
+    Recorded,
+    /// A swarm manager's ([`swarm_answer`]).
+    SwarmManager,
+    /// With a default bridge network ([`bridge_answer`]).
+    DefaultBridge,
+}
+
+/// The recorded answer to `path` (as `variant` changes it): status, body, content type.
+fn answer(path: &str, variant: Variant) -> (u16, String, &'static str) {
     const JSON: &str = "application/json";
     let doc = |name: &str| (200, document(name).to_string(), JSON);
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    if swarm {
-        if let Some(answer) = swarm_answer(&parts) {
-            return (200, answer.to_string(), JSON);
-        }
+    let changed = match variant {
+        Variant::Recorded => None,
+        Variant::SwarmManager => swarm_answer(&parts),
+        Variant::DefaultBridge => bridge_answer(&parts),
+    };
+    if let Some(answer) = changed {
+        return (200, answer.to_string(), JSON);
     }
     match parts.as_slice() {
         ["_ping"] => (200, "OK".into(), "text/plain; charset=utf-8"),
@@ -283,6 +304,30 @@ fn reason(status: u16) -> &'static str {
         503 => "Service Unavailable",
         _ => "Error",
     }
+}
+
+/// What a daemon with a default bridge answers differently to `parts` of the path: its
+/// networks list the bridge, with icc on as dockerd's default has it.
+fn bridge_answer(parts: &[&str]) -> Option<Value> {
+    if parts != ["networks"] {
+        return None;
+    }
+    let mut networks = document("networks.json");
+    networks.as_array_mut()?.push(serde_json::json!({
+        "Name": "bridge", "Id": "2f1d3c9a7b6e5d4c3b2a19080706050403020100ffeeddccbbaa998877665544",
+        "Scope": "local", "Driver": "bridge", "EnableIPv6": false, "Internal": false,
+        "Attachable": false, "Ingress": false, "Containers": {},
+        "Options": {
+            "com.docker.network.bridge.default_bridge": "true",
+            "com.docker.network.bridge.enable_icc": "true",
+            "com.docker.network.bridge.enable_ip_masquerade": "true",
+            "com.docker.network.bridge.host_binding_ipv4": "0.0.0.0",
+            "com.docker.network.bridge.name": "docker0",
+            "com.docker.network.driver.mtu": "1500"
+        },
+        "Labels": {}
+    }));
+    Some(networks)
 }
 
 /// The node's id in the fake swarm.
