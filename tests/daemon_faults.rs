@@ -34,7 +34,8 @@ fn scan(faults: Vec<Rule>, extra: &[&str]) -> (Run, Duration, tempfile::TempDir)
 }
 
 /// A fixture host whose /proc shows the fake daemon's dockerd: its flags are known (without
-/// them, every setting daemon.json leaves at a default would be an error).
+/// them, every setting daemon.json leaves at a default would be an error), and it started
+/// after every daemon.json a test writes (else what that holds is not known to be in force).
 fn fake_host(fake: &FakeDaemon) -> HostTree {
     let tree = HostTree::new();
     tree.write(
@@ -42,6 +43,7 @@ fn fake_host(fake: &FakeDaemon) -> HostTree {
         &format!("/usr/bin/dockerd\0-H\0{}\0", fake.url()),
         0o444,
     );
+    tree.dockerd_started(std::time::SystemTime::now() + Duration::from_secs(3600));
     tree
 }
 

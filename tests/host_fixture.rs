@@ -793,3 +793,41 @@ fn what_the_daemon_s_settings_locate_is_read_once_when_its_flags_are_not_read() 
     let m = r.message("1.1.1");
     assert!(m.contains("docker_root"), "{m}");
 }
+
+#[test]
+fn a_daemon_json_not_known_to_be_older_than_dockerd_is_not_known_in_force() {
+    // dockerd reads daemon.json at start: a setting it holds (here the group whose members
+    // control the daemon) is in force when the file is older than the process, which
+    // /proc/PID/stat tells.
+    let tree = HostTree::new();
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
+    tree.write("etc/docker/daemon.json", "{\"group\": \"docker\"}\n", 0o644);
+    let include = ["--include", "1.1.2", "--trusted-users", "alice,bob"];
+    let (_o, r) = scan(&tree, &include);
+    r.expect("1.1.2", "pass");
+    // Changed after dockerd started: what runs may be the file as it was.
+    let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    tree.dockerd_started(long_ago);
+    let (_o, r) = scan(&tree, &include);
+    r.expect("1.1.2", "error");
+    let m = r.message("1.1.2");
+    assert!(
+        m.contains("was changed at") && m.contains("after dockerd (pid 4242)"),
+        "{m}"
+    );
+    // dockerd's start cannot be read (a folder where /proc/4242/stat should be: unreadable
+    // even to root): whether the file changed since is not known, nor is the setting.
+    std::fs::remove_file(tree.path("proc/4242/stat")).unwrap();
+    std::fs::create_dir(tree.path("proc/4242/stat")).unwrap();
+    let (_o, r) = scan(&tree, &include);
+    r.expect("1.1.2", "error");
+    let m = r.message("1.1.2");
+    assert!(
+        m.contains("could not be told") && m.contains("cannot read /proc/4242/stat"),
+        "{m}"
+    );
+    // Nor when the process's folder holds no stat at all.
+    std::fs::remove_dir(tree.path("proc/4242/stat")).unwrap();
+    let (_o, r) = scan(&tree, &include);
+    r.expect("1.1.2", "error");
+}

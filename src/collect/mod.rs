@@ -1078,9 +1078,10 @@ fn read_daemon_config(
 }
 
 /// The settings of daemon.json (`file`, read as `from_file`) that may not be in force because
-/// the file was changed after dockerd started, each with why: dockerd reads it at start (and
-/// some keys on SIGHUP), so what it holds now is not known to be what runs. Settings that
-/// `docker info` or the networks report in force are left to them.
+/// the file was changed after dockerd started, or because whether it was could not be told
+/// (dockerd's start time or the file's modification time could not be read), each with why:
+/// dockerd reads it at start (and some keys on SIGHUP), so what it holds now is not known to
+/// be what runs. Settings that `docker info` or the networks report in force are left to them.
 fn edited_since_start(
     snap: &Snapshot,
     host: &HostFs,
@@ -1090,34 +1091,42 @@ fn edited_since_start(
     let Some(p) = &snap.daemon.process else {
         return Vec::new();
     };
-    let (Some(started), Ok(changed)) = (process::started_at(host, p.pid), host.modified(file))
-    else {
-        return Vec::new();
-    };
-    // A second of slack: the start time is counted in clock ticks.
-    if changed <= started + std::time::Duration::from_secs(1) {
+    let keys: Vec<&String> = (from_file.keys())
+        .filter(|k| !daemon_config::reported_in_force(k))
+        .collect();
+    if keys.is_empty() {
         return Vec::new();
     }
-    let at = |t: std::time::SystemTime| {
-        chrono::DateTime::<chrono::Utc>::from(t)
-            .format("%Y-%m-%dT%H:%M:%SZ")
-            .to_string()
-    };
-    from_file
-        .keys()
-        .filter(|k| {
-            !daemon_config::reported_in_force(k)
-        })
-        .map(|k| {
-            (
-                k.clone(),
-                format!(
-                    "{file} was changed at {}, after dockerd (pid {}) started at {}: its {k} may not be in force (restart dockerd, or send it SIGHUP for the settings it reloads)",
-                    at(changed),
-                    p.pid,
-                    at(started)
-                ),
+    let changed = host
+        .modified(file)
+        .map_err(|e| format!("cannot read the modification time of {file}: {e}"));
+    let why = match (process::started_at(host, p.pid), changed) {
+        // A second of slack: the start time is counted in clock ticks.
+        (Ok(started), Ok(changed)) if changed <= started + std::time::Duration::from_secs(1) => {
+            return Vec::new();
+        }
+        (Ok(started), Ok(changed)) => {
+            let at = |t: std::time::SystemTime| {
+                chrono::DateTime::<chrono::Utc>::from(t)
+                    .format("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string()
+            };
+            format!(
+                "{file} was changed at {}, after dockerd (pid {}) started at {}",
+                at(changed),
+                p.pid,
+                at(started)
             )
+        }
+        (Err(why), _) | (_, Err(why)) => format!(
+            "whether {file} was changed after dockerd (pid {}) started could not be told ({why})",
+            p.pid
+        ),
+    };
+    keys.into_iter()
+        .map(|k| {
+            let message = format!("{why}: its {k} may not be in force (restart dockerd, or send it SIGHUP for the settings it reloads)");
+            (k.clone(), message)
         })
         .collect()
 }

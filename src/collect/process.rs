@@ -142,28 +142,32 @@ pub fn find_dockerd(host: &HostFs, docker_host: &str) -> Result<DaemonProcess, D
 }
 
 /// When process `pid` started, from `/proc/PID/stat` (its start in clock ticks after boot)
-/// and `/proc/stat` (the boot time); `None` when either cannot be read.
-pub fn started_at(host: &HostFs, pid: u32) -> Option<std::time::SystemTime> {
-    let stat = host.read_to_string(&format!("/proc/{pid}/stat")).ok()?;
+/// and `/proc/stat` (the boot time); the error says which could not be read or understood.
+pub fn started_at(host: &HostFs, pid: u32) -> Result<std::time::SystemTime, String> {
+    let path = format!("/proc/{pid}/stat");
+    let stat = host
+        .read_to_string(&path)
+        .map_err(|e| format!("cannot read {path}: {e}"))?;
     // The fields after the command name (which may hold spaces and parentheses): state is
     // field 3, start time field 22.
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    let ticks: u64 = after_name.split_whitespace().nth(19)?.parse().ok()?;
+    let ticks: u64 = stat
+        .rfind(')')
+        .and_then(|end| stat[end + 1..].split_whitespace().nth(19)?.parse().ok())
+        .ok_or_else(|| format!("{path} holds no start time"))?;
     let boot: u64 = host
         .read_to_string("/proc/stat")
-        .ok()?
+        .map_err(|e| format!("cannot read /proc/stat: {e}"))?
         .lines()
-        .find_map(|l| l.strip_prefix("btime "))?
-        .trim()
-        .parse()
-        .ok()?;
+        .find_map(|l| l.strip_prefix("btime ")?.trim().parse().ok())
+        .ok_or("/proc/stat holds no boot time (btime)")?;
     let per_second = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
         .ok()
         .flatten()
         .and_then(|t| u64::try_from(t).ok())
-        .filter(|&t| t > 0)?;
+        .filter(|&t| t > 0)
+        .ok_or("the clock ticks per second (CLK_TCK) are not known")?;
     let millis = boot * 1000 + ticks * 1000 / per_second;
-    Some(std::time::UNIX_EPOCH + std::time::Duration::from_millis(millis))
+    Ok(std::time::UNIX_EPOCH + std::time::Duration::from_millis(millis))
 }
 
 /// The dockerd that created the unix socket `docker_host` names, as the kernel tells it

@@ -3,6 +3,7 @@
 use std::fs;
 use std::os::unix::fs::{chown, symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A host tree in a temporary folder.
 pub struct HostTree {
@@ -106,13 +107,16 @@ impl HostTree {
 
     /// Writes a dockerd process (pid 4242) serving `url` with `environ` (`NAME=value` pairs),
     /// or with an environment that cannot be read when `None`: the scan then knows dockerd's
-    /// flags (without them, every setting daemon.json leaves at a default is an error).
+    /// flags (without them, every setting daemon.json leaves at a default is an error). It
+    /// started an hour from now ([`HostTree::dockerd_started`]), so that daemon.json, whenever
+    /// the test writes it, is what it runs with.
     pub fn dockerd(&self, url: &str, environ: Option<&[&str]>) {
         self.write(
             "proc/4242/cmdline",
             &format!("/usr/bin/dockerd\0-H\0{url}\0"),
             0o444,
         );
+        self.dockerd_started(SystemTime::now() + Duration::from_secs(3600));
         match environ {
             Some(vars) => {
                 let text: String = vars.iter().map(|v| format!("{v}\0")).collect();
@@ -121,6 +125,27 @@ impl HostTree {
             // A folder where the file should be: unreadable even to root.
             None => fs::create_dir_all(self.path("proc/4242/environ")).unwrap(),
         }
+    }
+
+    /// Writes the start time of dockerd (pid 4242) as the kernel tells it: its
+    /// `/proc/PID/stat` (the start in clock ticks after boot) and the boot time in
+    /// `/proc/stat`, a day before `at`.
+    pub fn dockerd_started(&self, at: SystemTime) {
+        let at = at.duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let ticks = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+            .unwrap()
+            .unwrap() as u64;
+        let boot = at - 86_400;
+        self.write("proc/stat", &format!("cpu  1 2 3 4\nbtime {boot}\n"), 0o444);
+        // 52 fields; the 22nd is the start time.
+        let mut fields = vec!["0".to_string(); 50];
+        fields[0] = "S".into();
+        fields[19] = (86_400 * ticks).to_string();
+        self.write(
+            "proc/4242/stat",
+            &format!("4242 (dockerd) {}\n", fields.join(" ")),
+            0o444,
+        );
     }
 
     /// Writes /proc/1/mountinfo: `/` only, or also /var/lib/docker on its own device.
