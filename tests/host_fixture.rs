@@ -831,3 +831,20 @@ fn a_daemon_json_not_known_to_be_older_than_dockerd_is_not_known_in_force() {
     let (_o, r) = scan(&tree, &include);
     r.expect("1.1.2", "error");
 }
+
+#[test]
+fn the_host_s_accounts_are_read_once_for_owners_and_groups() {
+    // /etc/passwd and /etc/group name the files' owners and list the docker group's members
+    // and each socket's group's: one read of each serves all of them.
+    let tree = HostTree::new();
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
+    let passwd = ReadCounter::watch(&tree.path("etc/passwd"));
+    let group = ReadCounter::watch(&tree.path("etc/group"));
+    let (_o, r) = scan(
+        &tree,
+        &["--include", "1.1.2,3.15", "--trusted-users", "alice,bob"],
+    );
+    r.expect("1.1.2", "pass");
+    r.expect("3.15", "pass");
+    assert_eq!((passwd.reads(), group.reads()), (1, 1));
+}

@@ -8,20 +8,21 @@ use super::error::HostFileError;
 use super::hostfs::HostFs;
 use crate::snapshot::GroupFacts;
 
-/// The host's `/etc/group` and `/etc/passwd`, read once for every group asked of them (the
-/// docker group, each socket's group). A file that could not be read is an error for each
-/// group asked, when the answer needs it.
-pub struct Accounts {
-    group: io::Result<String>,
-    passwd: io::Result<String>,
+/// The host's `/etc/group` and `/etc/passwd`, as [`HostFs`] read them once for the owners'
+/// names, for every group asked of them (the docker group, each socket's group). A file that
+/// could not be read is an error for each group asked, when the answer needs it.
+pub struct Accounts<'h> {
+    group: &'h io::Result<String>,
+    passwd: &'h io::Result<String>,
 }
 
-impl Accounts {
-    /// Reads both files from the host.
-    pub fn read(host: &HostFs) -> Accounts {
+impl<'h> Accounts<'h> {
+    /// Both files, as the host read them.
+    pub fn of(host: &'h HostFs) -> Accounts<'h> {
+        let files = host.accounts();
         Accounts {
-            group: host.read_to_string("/etc/group"),
-            passwd: host.read_to_string("/etc/passwd"),
+            group: &files.group,
+            passwd: &files.passwd,
         }
     }
 
@@ -170,7 +171,7 @@ mod tests {
             "root:x:0:\ndocker:x:105:mallory\ndockerops:x:105:bob\n",
             "root:x:0:0::/root:/bin/sh\ncarol:x:1001:105::/home/carol:/bin/sh\n",
         );
-        let accounts = Accounts::read(&host);
+        let accounts = Accounts::of(&host);
         for name in ["105", "docker"] {
             let g = accounts.group(name).unwrap().expect("the group");
             assert_eq!((g.name.as_str(), g.gid), ("docker", 105), "{name}");
@@ -192,10 +193,7 @@ mod tests {
             "root:x:0:toor,alice\n",
             "root:x:0:0::/root:/bin/sh\ntoor:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n",
         );
-        let g = Accounts::read(&host)
-            .group("0")
-            .unwrap()
-            .expect("group root");
+        let g = Accounts::of(&host).group("0").unwrap().expect("group root");
         assert_eq!(
             (g.name.as_str(), g.members.as_slice()),
             ("root", ["alice".to_string()].as_slice())

@@ -429,11 +429,40 @@ fn folder_names(dir: &mut nix::dir::Dir, path: &str, host: &HostFs) -> io::Resul
     Ok(names)
 }
 
+/// The names by id in `file` (passwd or group format) as `read`, and why it could not be read.
+fn id_names(file: &str, read: &io::Result<String>) -> (BTreeMap<u32, String>, Option<String>) {
+    let mut names = BTreeMap::new();
+    let text = match read {
+        Ok(text) => text,
+        Err(e) => return (names, Some(format!("cannot read {file}: {e}"))),
+    };
+    for line in text.lines() {
+        let mut f = line.split(':');
+        let (Some(name), Some(Ok(id))) = (f.next(), f.nth(1).map(str::parse)) else {
+            continue;
+        };
+        // Two names for one id: the first line's, as the system's own lookup gives it.
+        names.entry(id).or_insert_with(|| name.to_string());
+    }
+    (names, None)
+}
+
 fn not_utf8() -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
         "stream did not contain valid UTF-8",
     )
+}
+
+/// The host's `/etc/passwd` and `/etc/group`, each read once when the [`HostFs`] is opened,
+/// for the names of owners and for whoever else asks (group members, a user's home): as
+/// read, or why not.
+#[derive(Debug)]
+pub struct AccountFiles {
+    /// `/etc/passwd`.
+    pub passwd: io::Result<String>,
+    /// `/etc/group`.
+    pub group: io::Result<String>,
 }
 
 /// The host's file system below a root directory.
@@ -443,6 +472,7 @@ pub struct HostFs {
     /// The root is `/`: `/proc` and `/sys` are this machine's own.
     live: bool,
     jail: Arc<Jail>,
+    accounts: Arc<AccountFiles>,
     users: BTreeMap<u32, String>,
     groups: BTreeMap<u32, String>,
     /// Why /etc/passwd or /etc/group could not be read, when one could not: then an id
@@ -451,7 +481,7 @@ pub struct HostFs {
 }
 
 impl HostFs {
-    /// Opens the host below `root`, reading its passwd and group files for names. The
+    /// Opens the host below `root`, reading its passwd and group files ([`AccountFiles`]). The
     /// resolver is `openat2` when the kernel has it, else the walk (see [`Resolver`]). A root
     /// that cannot be opened makes every read fail with the reason.
     pub fn new(root: &Path) -> HostFs {
@@ -468,15 +498,30 @@ impl HostFs {
             root: root.to_path_buf(),
             live: root == Path::new("/"),
             jail: Arc::new(Jail::new(root, resolver)),
+            // These four are read below, through the jail.
+            accounts: Arc::new(AccountFiles {
+                passwd: Err(io::ErrorKind::NotFound.into()),
+                group: Err(io::ErrorKind::NotFound.into()),
+            }),
             users: BTreeMap::new(),
             groups: BTreeMap::new(),
             accounts_unread: None,
         };
-        let (users, users_unread) = fs.id_names("/etc/passwd");
-        let (groups, groups_unread) = fs.id_names("/etc/group");
+        let accounts = AccountFiles {
+            passwd: fs.read_to_string("/etc/passwd"),
+            group: fs.read_to_string("/etc/group"),
+        };
+        let (users, users_unread) = id_names("/etc/passwd", &accounts.passwd);
+        let (groups, groups_unread) = id_names("/etc/group", &accounts.group);
         (fs.users, fs.groups) = (users, groups);
         fs.accounts_unread = users_unread.or(groups_unread);
+        fs.accounts = Arc::new(accounts);
         fs
+    }
+
+    /// The host's `/etc/passwd` and `/etc/group`, as read when it was opened.
+    pub fn accounts(&self) -> &AccountFiles {
+        &self.accounts
     }
 
     /// The root directory.
@@ -487,24 +532,6 @@ impl HostFs {
     /// The resolver in use.
     pub fn resolver(&self) -> Resolver {
         self.jail.resolver()
-    }
-
-    /// The names by id in `file` (passwd or group format), and why it could not be read.
-    fn id_names(&self, file: &str) -> (BTreeMap<u32, String>, Option<String>) {
-        let mut names = BTreeMap::new();
-        let text = match self.read_to_string(file) {
-            Ok(text) => text,
-            Err(e) => return (names, Some(format!("cannot read {file}: {e}"))),
-        };
-        for line in text.lines() {
-            let mut f = line.split(':');
-            let (Some(name), Some(Ok(id))) = (f.next(), f.nth(1).map(str::parse)) else {
-                continue;
-            };
-            // Two names for one id: the first line's, as the system's own lookup gives it.
-            names.entry(id).or_insert_with(|| name.to_string());
-        }
-        (names, None)
     }
 
     /// Why the owner [`HostFs::stat`] gave `f` is not known, when it is not: a uid or gid

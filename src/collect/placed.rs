@@ -217,9 +217,10 @@ impl Placed {
 
     /// The docker group (dockerd's `group` setting names it), and the groups of the daemon's
     /// sockets, which may differ from it (`-H fd://` beside a socket of dockerd's own;
-    /// containerd's socket). `/etc/group` and `/etc/passwd` are read once for all of them.
+    /// containerd's socket). `/etc/group` and `/etc/passwd` are those the host read once for
+    /// the owners' names ([`HostFs::accounts`]).
     fn read_groups(&mut self, host: &HostFs, settings: &locations::Settings) {
-        let accounts = groups::Accounts::read(host);
+        let accounts = groups::Accounts::of(host);
         let facts = &mut self.facts;
         if DAEMON_SOCKET_LOCATIONS
             .iter()

@@ -84,8 +84,8 @@ pub fn default_config_file(
         return format!("{}/docker/daemon.json", config_home.trim_end_matches('/'));
     }
     let home = var("HOME").or_else(|| {
-        let passwd = host.read_to_string("/etc/passwd").ok()?;
-        home_of(&passwd, uid)
+        let passwd = host.accounts().passwd.as_ref().ok()?;
+        home_of(passwd, uid)
     });
     match home {
         Some(home) => format!("{}/.config/docker/daemon.json", home.trim_end_matches('/')),
