@@ -1205,8 +1205,10 @@ fn read_host_basics(
         Err(e) => errors.push(("host.lsm.selinux".into(), e.to_string())),
     }
 
-    // Listening sockets of the host's network namespace: pid 1's, else dockerd's.
-    match net::host_listening(host, dockerd.map(|p| p.pid)) {
+    // Listening sockets of the host's network namespace: pid 1's, else dockerd's. Which
+    // namespace a process is in is looked up once for them and the kernel parameters.
+    let netns = net::NetnsOf::new(host);
+    match net::host_listening(host, dockerd.map(|p| p.pid), &netns) {
         Ok(l) => facts.listening = Some(l),
         Err(e) => errors.push(("host.listening".into(), e.to_string())),
     }
@@ -1217,7 +1219,7 @@ fn read_host_basics(
     // Kernel parameters. Those of the network are the reader's network namespace's.
     let is_net = |key: &String| key.starts_with("net.");
     let net_doubt = (plan.sysctls.iter().chain(&plan.sysctl_each).any(is_net))
-        .then(|| net::sysctl_net_doubt(host, dockerd.map(|p| p.pid)))
+        .then(|| net::sysctl_net_doubt(host, dockerd.map(|p| p.pid), &netns))
         .flatten();
     let foreign = |key: &String| is_net(key).then(|| net_doubt.clone()).flatten();
     for key in &plan.sysctls {

@@ -141,10 +141,11 @@ pub fn listening(host: &HostFs, pid: u32) -> Result<Vec<ListeningSocket>, Socket
 }
 
 /// Listening sockets of the host's network namespace: pid 1's, else (pid 1's unreadable)
-/// those of `dockerd`'s.
+/// those of `dockerd`'s. `netns` looks up which namespace a process is in.
 pub fn host_listening(
     host: &HostFs,
     dockerd: Option<u32>,
+    netns: &NetnsOf,
 ) -> Result<Vec<ListeningSocket>, SocketsError> {
     if host.root() == Path::new("/") {
         if let Ok(sockets) = from_netlink(1) {
@@ -153,7 +154,7 @@ pub fn host_listening(
         // Pid 1's namespace cannot be entered (a sandbox hides it): a process that is shown to
         // share it, this one or dockerd, stands in, rather than the slow /proc tables.
         for pid in std::iter::once(std::process::id()).chain(dockerd) {
-            if same_netns(host, 1, pid) {
+            if netns.same(1, pid) {
                 if let Ok(sockets) = from_netlink(pid) {
                     return Ok(sockets);
                 }
@@ -163,17 +164,39 @@ pub fn host_listening(
     from_proc(host, 1).or_else(|e| dockerd.map_or(Err(e), |pid| listening(host, pid)))
 }
 
-/// Whether processes `a` and `b` share a network namespace ([`netns_of`]).
-fn same_netns(host: &HostFs, a: u32, b: u32) -> bool {
-    matches!((netns_of(host, a), netns_of(host, b)), (Ok(x), Ok(y)) if x == y)
-}
-
-/// What names the network namespace of process `pid`: a namespace's TCP table in `/proc` is
-/// one entry, whatever process it is reached through, so the inode of `/proc/PID/net/tcp`
+/// Which network namespace each process asked about is in, each looked up once for all who
+/// ask ([`host_listening`], [`sysctl_net_doubt`]). A namespace's TCP table in `/proc` is one
+/// entry, whatever process it is reached through, so the inode of `/proc/PID/net/tcp`
 /// identifies the namespace, also where `/proc/PID/ns/net` is not readable (it needs ptrace
 /// rights over the process).
-fn netns_of(host: &HostFs, pid: u32) -> std::io::Result<u64> {
-    super::hostfs::ProcDir::open(host, pid).and_then(|d| d.inode_of("net/tcp"))
+pub struct NetnsOf<'h> {
+    host: &'h HostFs,
+    /// By pid: the namespace's inode, or `None` when it could not be read.
+    seen: std::cell::RefCell<HashMap<u32, Option<u64>>>,
+}
+
+impl<'h> NetnsOf<'h> {
+    /// Looks up processes of `host`.
+    pub fn new(host: &'h HostFs) -> NetnsOf<'h> {
+        NetnsOf {
+            host,
+            seen: std::cell::RefCell::default(),
+        }
+    }
+
+    /// The namespace of process `pid`, when its `/proc/PID/net/tcp` can be read.
+    fn of(&self, pid: u32) -> Option<u64> {
+        *self.seen.borrow_mut().entry(pid).or_insert_with(|| {
+            super::hostfs::ProcDir::open(self.host, pid)
+                .and_then(|d| d.inode_of("net/tcp"))
+                .ok()
+        })
+    }
+
+    /// Whether processes `a` and `b` are known to share a network namespace.
+    fn same(&self, a: u32, b: u32) -> bool {
+        matches!((self.of(a), self.of(b)), (Some(x), Some(y)) if x == y)
+    }
 }
 
 /// Why `/proc/sys/net` below the host root would not show the host's network settings, when
@@ -181,10 +204,9 @@ fn netns_of(host: &HostFs, pid: u32) -> std::io::Result<u64> {
 /// reads them, through whichever /proc they are read: a scanner in a container with a network
 /// of its own (no `--network host`) reads its own settings there, not the host's. `None` when
 /// this process shares the network namespace of pid 1 (or, where pid 1's is hidden, dockerd's),
-/// and below a root whose /proc is not the kernel's (a tree of files is read as written). A
-/// namespace's TCP table is one entry of /proc however it is reached, so the inode of
-/// `/proc/PID/net/tcp` names the namespace without the rights `ns/net` needs.
-pub fn sysctl_net_doubt(host: &HostFs, dockerd: Option<u32>) -> Option<String> {
+/// and below a root whose /proc is not the kernel's (a tree of files is read as written).
+/// `netns` looks up which namespace a process is in.
+pub fn sysctl_net_doubt(host: &HostFs, dockerd: Option<u32>, netns: &NetnsOf) -> Option<String> {
     use super::hostfs::ProcDir;
     let own = host
         .read_link("/proc/self")
@@ -200,14 +222,13 @@ pub fn sysctl_net_doubt(host: &HostFs, dockerd: Option<u32>) -> Option<String> {
     if kernels != Some(true) {
         return None;
     }
-    let namespace = |pid: u32| netns_of(host, pid);
-    let Some(Ok(own_ns)) = own.map(namespace) else {
+    let Some(own_ns) = own.and_then(|pid| netns.of(pid)) else {
         return Some(
             "cannot tell which network namespace bollwerk is in (/proc/self/net/tcp cannot be read), and the kernel shows /proc/sys/net for the reader's".into(),
         );
     };
     for pid in std::iter::once(1).chain(dockerd) {
-        if let Ok(ns) = namespace(pid) {
+        if let Some(ns) = netns.of(pid) {
             let whose = if pid == 1 { "pid 1's" } else { "dockerd's" };
             return (ns != own_ns).then(|| {
                 format!(
@@ -915,15 +936,19 @@ mod tests {
         let both = listening_of(&live, &[pid, pid]);
         assert!(ours(both[0].as_ref().unwrap()) && ours(both[1].as_ref().unwrap()));
         // The host's sockets are ours when we share pid 1's namespace.
-        assert!(same_netns(&live, pid, pid));
-        if same_netns(&live, 1, pid) {
-            assert!(ours(&host_listening(&live, None).unwrap()));
+        let netns = NetnsOf::new(&live);
+        assert!(netns.same(pid, pid));
+        if netns.same(1, pid) {
+            assert!(ours(&host_listening(&live, None, &netns).unwrap()));
         }
     }
 
     #[test]
     fn processes_that_do_not_exist_share_no_namespace() {
         let live = HostFs::new(Path::new("/"));
-        assert!(!same_netns(&live, std::process::id(), u32::MAX));
+        let netns = NetnsOf::new(&live);
+        assert!(!netns.same(std::process::id(), u32::MAX));
+        // Looked up once: what was seen stands for the next to ask.
+        assert_eq!(netns.seen.borrow().get(&u32::MAX), Some(&None));
     }
 }
