@@ -284,7 +284,7 @@ fn the_plan_leaves_flags_on_the_command_line_and_keeps_the_file_as_written() {
         &snapshot,
         dir.path(),
         "flags",
-        &["--include", "2.2,2.16", "--format", "json,plan"],
+        &["--include", "2.2,2.10,2.16", "--format", "json,plan"],
     );
     r.expect("2.2", "fail");
     r.expect("2.16", "fail");
@@ -292,12 +292,27 @@ fn the_plan_leaves_flags_on_the_command_line_and_keeps_the_file_as_written() {
     let proposed: Value = serde_json::from_str(&read(&plan.join("daemon.json"))).unwrap();
     assert_eq!(
         proposed,
-        serde_json::json!({"data-root": "/srv/docker", "live-restore": true, "log-level": "info"}),
-        "as written, 2.16's fix, and no icc: it is a flag"
+        serde_json::json!({
+            "data-root": "/srv/docker",
+            "live-restore": true,
+            "log-level": "info",
+            "userns-remap": "default",
+        }),
+        "as written, 2.10's and 2.16's fixes, and no icc: it is a flag"
     );
     let readme = read(&plan.join("README.md"));
     assert!(
         readme.contains("`icc` (2.2): now flag --icc=true; make it `false`"),
+        "{readme}"
+    );
+
+    // Remapping hides the images and containers made before: the README says so first.
+    let before = readme
+        .split("**Before restarting dockerd**")
+        .nth(1)
+        .expect("the impacts of the daemon changes");
+    assert!(
+        before.contains("2.10: dockerd keeps images and containers apart per mapping"),
         "{readme}"
     );
 

@@ -94,9 +94,19 @@ pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(Str
 
     let audit = audit_rules(&failing, rules, snapshot);
     let containers = containers_md(report, snapshot, rules);
+    // What each daemon change does to the workloads, as its rule says (2.10: the images and
+    // containers made before are not seen after the restart).
+    let impacts: Vec<(String, String)> = changed_by
+        .iter()
+        .filter_map(|id| {
+            let impact = rules.get(id)?.impact.clone()?;
+            Some((id.clone(), impact))
+        })
+        .collect();
     let daemon = DaemonPlan {
         config_file: &config_file,
         rules: &changed_by,
+        impacts: &impacts,
         unreadable: unreadable.as_deref(),
         on_command_line: &on_command_line,
     };
@@ -125,6 +135,8 @@ struct DaemonPlan<'a> {
     config_file: &'a str,
     /// The failing rules whose fix is in daemon.json or on dockerd's command line.
     rules: &'a [String],
+    /// Their impact texts: what the change does to the host's workloads.
+    impacts: &'a [(String, String)],
     /// Why the file in force could not be read: the proposal then holds the changed keys only.
     unreadable: Option<&'a str>,
     on_command_line: &'a [FlagChange],
@@ -427,11 +439,19 @@ fn readme(report: &Report, daemon: &DaemonPlan<'_>, watches: usize, containers: 
             ));
         }
     }
+    let mut impacts = String::new();
+    if !daemon.impacts.is_empty() {
+        impacts
+            .push_str("- **Before restarting dockerd**, what these changes do to its workloads:\n");
+        for (id, impact) in daemon.impacts {
+            impacts.push_str(&format!("  - {id}: {}\n", super::md_escape(impact)));
+        }
+    }
     format!(
         "# bollwerk fix plan for {host}\n\n\
          Made from the scan of {time}. **Nothing was changed on the host**: these files are \
          proposals for a person to review.\n\n\
-         {daemon_json}{flags}\
+         {daemon_json}{flags}{impacts}\
          - `audit.rules`: {watches} audit watch(es) for /etc/audit/rules.d/docker.rules; load \
          them with `augenrules --load`.\n\
          - `containers.md`: {containers} container(s) to recreate with hardening flags, and \
