@@ -274,6 +274,9 @@ fn the_plan_leaves_flags_on_the_command_line_and_keeps_the_file_as_written() {
     settings["icc"] = serde_json::json!({"value": true, "source": "flag --icc=true"});
     settings["live-restore"] =
         serde_json::json!({"value": false, "source": "docker info LiveRestoreEnabled"});
+    // 2.3 has no fix to write: the README lists it by hand.
+    settings["log-level"] =
+        serde_json::json!({"value": "debug", "source": "/etc/docker/daemon.json:4"});
     settings["data-root"] =
         serde_json::json!({"value": "/srv/docker", "source": "docker info DockerRootDir"});
     snapshot["daemon"]["config_as_written"] = serde_json::json!({
@@ -284,7 +287,7 @@ fn the_plan_leaves_flags_on_the_command_line_and_keeps_the_file_as_written() {
         &snapshot,
         dir.path(),
         "flags",
-        &["--include", "2.2,2.10,2.16", "--format", "json,plan"],
+        &["--include", "2.2,2.3,2.10,2.16", "--format", "json,plan"],
     );
     r.expect("2.2", "fail");
     r.expect("2.16", "fail");
@@ -306,6 +309,13 @@ fn the_plan_leaves_flags_on_the_command_line_and_keeps_the_file_as_written() {
         "{readme}"
     );
 
+    r.expect("2.3", "fail");
+    let by_hand = readme
+        .split("**By hand**")
+        .nth(1)
+        .expect("the failing rules no file fixes");
+    assert!(by_hand.contains("2.3 Set the daemon"), "{readme}");
+    assert!(!by_hand.contains("2.2 "), "{readme}");
     // Remapping hides the images and containers made before: the README says so first.
     let before = readme
         .split("**Before restarting dockerd**")

@@ -103,6 +103,32 @@ pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(Str
             Some((id.clone(), impact))
         })
         .collect();
+    // Failing rules no file here fixes: host and daemon rules without daemon.json keys or
+    // audit watches, and image rules. containers.md lists the container rules itself.
+    let by_hand: Vec<String> = failing
+        .iter()
+        .filter_map(|r| {
+            let rule = rules.get(&r.id)?;
+            let mut watches = Vec::new();
+            if let Some(check) = &rule.check {
+                audit_targets(check, &mut watches);
+            }
+            let planned = !rule.fix.daemon_json.is_empty() || !watches.is_empty();
+            (rule.scope != Scope::EachContainer && !planned).then(|| {
+                let failing_instances = r
+                    .instances
+                    .iter()
+                    .filter(|i| {
+                        i.status == Status::Fail && !super::exceptions::is_covered(&i.exception)
+                    })
+                    .count();
+                match failing_instances {
+                    0 => format!("{} {}", r.id, super::md_escape(&r.title)),
+                    n => format!("{} {} ({n} images)", r.id, super::md_escape(&r.title)),
+                }
+            })
+        })
+        .collect();
     let daemon = DaemonPlan {
         config_file: &config_file,
         rules: &changed_by,
@@ -110,7 +136,7 @@ pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(Str
         unreadable: unreadable.as_deref(),
         on_command_line: &on_command_line,
     };
-    let readme = readme(report, &daemon, audit.1, containers.1);
+    let readme = readme(report, &daemon, audit.1, containers.1, &by_hand);
     vec![
         ("daemon.json".into(), new_text),
         ("daemon.json.diff".into(), diff),
@@ -398,7 +424,13 @@ fn containers_md(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> (Stri
     (out, n)
 }
 
-fn readme(report: &Report, daemon: &DaemonPlan<'_>, watches: usize, containers: usize) -> String {
+fn readme(
+    report: &Report,
+    daemon: &DaemonPlan<'_>,
+    watches: usize,
+    containers: usize,
+    by_hand: &[String],
+) -> String {
     let config_file = super::md_escape(daemon.config_file);
     let rules = if daemon.rules.is_empty() {
         "(none)".to_string()
@@ -455,9 +487,18 @@ fn readme(report: &Report, daemon: &DaemonPlan<'_>, watches: usize, containers: 
          - `audit.rules`: {watches} audit watch(es) for /etc/audit/rules.d/docker.rules; load \
          them with `augenrules --load`.\n\
          - `containers.md`: {containers} container(s) to recreate with hardening flags, and \
-         what to change by hand.\n",
+         what to change by hand.\n{by_hand}",
         host = super::md_escape(&report.run.hostname),
         time = report.run.started_at.format("%Y-%m-%d %H:%M UTC"),
+        by_hand = if by_hand.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "- **By hand**, in no file here (see each rule's remediation: `bollwerk rules \
+                 show ID`): {}.\n",
+                by_hand.join("; ")
+            )
+        },
     )
 }
 
