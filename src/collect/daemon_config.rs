@@ -408,10 +408,18 @@ pub fn apply_info(settings: &mut BTreeMap<String, Sourced>, info: &Value) -> Vec
     }
     for (key, field, reports) in REPORTED_IN_FORCE {
         if let Some(value) = info.get(field).filter(|v| reports(v)) {
-            let source = format!("docker info {field}");
-            let value = value.clone();
-            settings.insert(key.into(), Sourced { value, source });
             reported.push(key);
+            // Configured (in daemon.json or as a flag) and in force alike: the configuration
+            // stays its source, which says where to change it, and that a flag is a flag
+            // (a fix plan must not write a flag's key into daemon.json).
+            let agrees = settings
+                .get(key)
+                .is_some_and(|c| c.source != DEFAULT_SOURCE && c.value == *value);
+            if !agrees {
+                let source = format!("docker info {field}");
+                let value = value.clone();
+                settings.insert(key.into(), Sourced { value, source });
+            }
         }
     }
     if let Some(opts) = info.get("SecurityOptions").and_then(Value::as_array) {
@@ -691,6 +699,34 @@ mod tests {
         assert_eq!(s["live-restore"].value, json!(true));
         assert!(s["userns-remap"].value.is_null());
         assert!(s["seccomp-profile"].value.is_null());
+    }
+
+    #[test]
+    fn settings_info_reports_alike_keep_the_flag_or_file_that_configures_them() {
+        let flags = parse_flags(&["--live-restore=false".into(), "--data-root=/srv/d".into()]);
+        let file =
+            parse_daemon_json("/etc/docker/daemon.json", "{\"storage-driver\": \"vfs\"}").unwrap();
+        let mut s = merge(file, flags.settings);
+        apply_info(
+            &mut s,
+            &json!({"LiveRestoreEnabled": false, "DockerRootDir": "/srv/d", "Driver": "vfs"}),
+        );
+        assert!(
+            s["live-restore"].given_as_flag(),
+            "{}",
+            s["live-restore"].source
+        );
+        assert!(s["data-root"].given_as_flag(), "{}", s["data-root"].source);
+        assert_eq!(s["storage-driver"].source, "/etc/docker/daemon.json:1");
+        // In force otherwise (the file edited since), or only at dockerd's default: docker info.
+        apply_info(&mut s, &json!({"Driver": "overlay2"}));
+        assert_eq!(s["storage-driver"].source, "docker info Driver");
+        let mut defaults = merge(BTreeMap::new(), BTreeMap::new());
+        apply_info(&mut defaults, &json!({"LiveRestoreEnabled": false}));
+        assert_eq!(
+            defaults["live-restore"].source,
+            "docker info LiveRestoreEnabled"
+        );
     }
 
     #[test]
