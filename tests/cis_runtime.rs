@@ -157,6 +157,9 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
         ],
     );
     run(&d, "loose", &[none[0], none[1], "--restart", "always", IMG]);
+    // No --network on a daemon without a default bridge ("bridge": "none"): inspect keeps a
+    // "bridge" entry without a network id, and the container has loopback alone (5.30).
+    run(&d, "nodefaultbridge", &[IMG]);
     run(
         &d,
         "cpushares",
@@ -478,6 +481,7 @@ fn runtime_and_operations_rules_per_container_on_a_plain_daemon() {
             ("5.28", "nobodyc", "pass"),
             ("5.30", "loose", "pass"),
             ("5.30", "ports", "pass"),
+            ("5.30", "nodefaultbridge", "pass"),
             ("5.31", "loose", "pass"),
             ("5.32", "mounts", "fail"),
             ("5.32", "loose", "pass"),
@@ -821,6 +825,8 @@ fn remapped_daemon_with_its_own_default_bridge() {
     }));
     d.import_busybox();
     run(&d, "onbridge", &[IMG]);
+    // Only created: no network id yet, but it joins the default bridge once started.
+    create(&d, "createdonbridge", &[IMG]);
     run(
         &d,
         "hostuser",
@@ -833,6 +839,7 @@ fn remapped_daemon_with_its_own_default_bridge() {
             "scan",
             "--docker-host",
             &d.socket_url(),
+            "--all",
             "--include",
             "5.30,5.31",
         ],
@@ -842,6 +849,7 @@ fn remapped_daemon_with_its_own_default_bridge() {
         &r,
         &[
             ("5.30", "onbridge", "fail"),
+            ("5.30", "createdonbridge", "fail"),
             ("5.30", "hostuser", "pass"),
             ("5.30", "isolated", "pass"),
             ("5.31", "onbridge", "pass"),
