@@ -396,3 +396,62 @@ fn the_summary_leads_with_regressions_and_a_swapped_pair_is_named() {
     // Every rule was compared: the order is no scope note.
     assert_eq!(json["scope_notes"], serde_json::json!([]), "{json}");
 }
+
+#[test]
+fn added_and_removed_containers_and_images_are_counted_once_each() {
+    // Three containers more and the one image gone: every rule on containers and images has
+    // a result for each, but the diff counts containers and images, and names the results as
+    // results.
+    let base = support::scan::base_snapshot();
+    let mut grown = base.clone();
+    let first = base["containers"][0].clone();
+    let mut containers = vec![first.clone()];
+    for n in 1..=3 {
+        let mut c = first.clone();
+        let id = format!("{n}{}", &first["id"].as_str().unwrap()[1..]);
+        c["id"] = Value::from(id.clone());
+        c["inspect"]["Id"] = Value::from(id);
+        c["name"] = Value::from(format!("extra-{n}"));
+        c["inspect"]["Name"] = Value::from(format!("/extra-{n}"));
+        containers.push(c);
+    }
+    grown["containers"] = Value::from(containers);
+    grown["images"] = serde_json::json!([]);
+    let dir = tempfile::tempdir().unwrap();
+    scan_snapshot(&base, dir.path(), "old", &["--include", "4,5"]);
+    scan_snapshot(&grown, dir.path(), "new", &["--include", "4,5"]);
+    let out = dir.path().join("diff");
+    let (_, terminal, json) = diff(&dir.path().join("old"), &dir.path().join("new"), &out);
+    assert_eq!(
+        json["instances"],
+        serde_json::json!({"containers_added": 3, "images_added": 0, "containers_removed": 0, "images_removed": 1}),
+        "{json:#}"
+    );
+    // The results are many more, and named so.
+    let added_results = json["counts"]["instance-added"].as_u64().unwrap();
+    assert!(added_results > 3, "{json:#}");
+    let heading = format!(
+        "Containers and images added: 3 containers ({added_results} results besides new failures):"
+    );
+    assert!(terminal.contains(&heading), "{terminal}");
+    assert!(
+        terminal.contains("Containers and images removed: 1 image ("),
+        "{terminal}"
+    );
+    let summary = terminal.lines().nth(1).unwrap();
+    assert!(
+        summary.contains("3 containers added") && summary.contains("1 image removed"),
+        "{summary}"
+    );
+    assert!(!summary.contains(&format!("{added_results} ")), "{summary}");
+    let md = std::fs::read_to_string(out.join("diff.md")).unwrap();
+    assert!(
+        md.contains("## Containers and images added: 3 containers ("),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(out.join("diff.html")).unwrap();
+    assert!(
+        html.contains("Containers and images added: 3 containers ("),
+        "{html}"
+    );
+}

@@ -58,10 +58,69 @@ pub struct Diff {
     /// been given the wrong way round, and the fixes shown then be new failures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_warning: Option<String>,
-    /// Counts per kind of change.
+    /// Results per kind of change: one per rule, or per rule and container or image, as
+    /// `changes` lists them. So `instance-added` counts the results of the added containers
+    /// and images that are not new failures (30 rules × 21 containers: 630), not the
+    /// containers and images: `instances` counts those.
     pub counts: BTreeMap<ChangeKind, usize>,
+    /// The containers and images in one scan only, each counted once whatever number of
+    /// rules judged it (from `instance-added`, `instance-removed` and the new failures of
+    /// added ones).
+    #[serde(default)]
+    pub instances: InstanceCounts,
     /// Every change, most serious first (by kind, then severity, then rule id and instance).
     pub changes: Vec<Change>,
+}
+
+/// Containers and images in one scan only, by kind, each once (matched by kind and name, as
+/// results are).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceCounts {
+    /// Containers only the new scan has.
+    pub containers_added: usize,
+    /// Images only the new scan has.
+    pub images_added: usize,
+    /// Containers only the old scan had.
+    pub containers_removed: usize,
+    /// Images only the old scan had.
+    pub images_removed: usize,
+}
+
+impl InstanceCounts {
+    /// Counts the distinct containers and images that `changes` name as added or removed.
+    fn of(changes: &[Change]) -> InstanceCounts {
+        use std::collections::BTreeSet;
+        let mut added = BTreeSet::new();
+        let mut removed = BTreeSet::new();
+        for c in changes {
+            let Some(i) = &c.instance else { continue };
+            match (c.old_status, c.new_status) {
+                (None, Some(_)) => added.insert((i.kind.as_str(), i.name.as_str())),
+                (Some(_), None) => removed.insert((i.kind.as_str(), i.name.as_str())),
+                _ => false,
+            };
+        }
+        let of_kind = |set: &BTreeSet<(&str, &str)>, kind: &str| {
+            set.iter().filter(|(k, _)| *k == kind).count()
+        };
+        InstanceCounts {
+            containers_added: of_kind(&added, "container"),
+            images_added: of_kind(&added, "image"),
+            containers_removed: of_kind(&removed, "container"),
+            images_removed: of_kind(&removed, "image"),
+        }
+    }
+
+    /// Containers and images added.
+    pub fn added(&self) -> usize {
+        self.containers_added + self.images_added
+    }
+
+    /// Containers and images removed.
+    pub fn removed(&self) -> usize {
+        self.containers_removed + self.images_removed
+    }
 }
 
 /// Which scan a side of the diff is.
@@ -349,6 +408,7 @@ pub fn compare(old: &Report, old_file: &str, new: &Report, new_file: &str) -> Di
     for c in &changes {
         *counts.entry(c.kind).or_insert(0) += 1;
     }
+    let instances = InstanceCounts::of(&changes);
     Diff {
         schema_version: DIFF_SCHEMA_VERSION,
         old: o,
@@ -356,6 +416,7 @@ pub fn compare(old: &Report, old_file: &str, new: &Report, new_file: &str) -> Di
         scope_notes: notes,
         order_warning,
         counts,
+        instances,
         changes,
     }
 }

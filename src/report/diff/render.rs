@@ -67,7 +67,7 @@ pub fn terminal(d: &Diff) -> String {
         if list.is_empty() {
             continue;
         }
-        out.push_str(&format!("\n{} ({}):\n", kind.heading(), list.len()));
+        out.push_str(&format!("\n{}:\n", section_heading(d, kind, list.len())));
         for c in list {
             out.push_str(&format!(
                 "  {}\n",
@@ -95,8 +95,17 @@ pub fn summary_line(d: &Diff) -> String {
     };
     let parts: Vec<String> = ChangeKind::ALL
         .iter()
-        .filter_map(|k| {
-            let n = d.counts.get(k).copied().unwrap_or(0);
+        .filter_map(|&k| {
+            if let Some((containers, images)) = instances_of(d, k) {
+                let verb = if k == ChangeKind::InstanceAdded {
+                    "added"
+                } else {
+                    "removed"
+                };
+                return (containers + images > 0)
+                    .then(|| format!("{} {verb}", instances(containers, images)));
+            }
+            let n = d.counts.get(&k).copied().unwrap_or(0);
             (n > 0).then(|| format!("{n} {}", k.heading().to_lowercase()))
         })
         .collect();
@@ -104,6 +113,46 @@ pub fn summary_line(d: &Diff) -> String {
         "no changes".into()
     } else {
         format!("{lead}{}", parts.join(", "))
+    }
+}
+
+/// The distinct containers and images a kind of change is about (added or removed), or
+/// `None` for a kind about results.
+fn instances_of(d: &Diff, kind: ChangeKind) -> Option<(usize, usize)> {
+    let i = &d.instances;
+    match kind {
+        ChangeKind::InstanceAdded => Some((i.containers_added, i.images_added)),
+        ChangeKind::InstanceRemoved => Some((i.containers_removed, i.images_removed)),
+        _ => None,
+    }
+}
+
+/// `1 container`, `15 containers and 6 images`, `0 containers`.
+fn instances(containers: usize, images: usize) -> String {
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    match (containers, images) {
+        (c, 0) => format!("{c} container{}", s(c)),
+        (0, i) => format!("{i} image{}", s(i)),
+        (c, i) => format!("{c} container{} and {i} image{}", s(c), s(i)),
+    }
+}
+
+/// A section's heading with what it counts: `New failures (3)` (results), `Containers and
+/// images added: 15 containers and 6 images (630 results besides new failures)`.
+fn section_heading(d: &Diff, kind: ChangeKind, results: usize) -> String {
+    let s = if results == 1 { "" } else { "s" };
+    match instances_of(d, kind) {
+        Some((c, i)) if kind == ChangeKind::InstanceAdded => format!(
+            "{}: {} ({results} result{s} besides new failures)",
+            kind.heading(),
+            instances(c, i)
+        ),
+        Some((c, i)) => format!(
+            "{}: {} ({results} result{s})",
+            kind.heading(),
+            instances(c, i)
+        ),
+        None => format!("{} ({results})", kind.heading()),
     }
 }
 
@@ -127,7 +176,10 @@ pub fn markdown(d: &Diff) -> String {
         if list.is_empty() {
             continue;
         }
-        out.push_str(&format!("\n## {} ({})\n\n", kind.heading(), list.len()));
+        out.push_str(&format!(
+            "\n## {}\n\n",
+            section_heading(d, kind, list.len())
+        ));
         for c in list {
             out.push_str(&format!("- {}\n", md(&line(c))));
         }
@@ -152,7 +204,7 @@ pub fn html(d: &Diff) -> Result<String, crate::report::error::ReportError> {
                 .map(line)
                 .collect();
             (!lines.is_empty()).then(|| {
-                serde_json::json!({"heading": kind.heading(), "kind": kind.as_str(), "lines": lines})
+                serde_json::json!({"heading": section_heading(d, kind, lines.len()), "kind": kind.as_str(), "lines": lines})
             })
         })
         .collect();
