@@ -1,4 +1,5 @@
-//! The terminal output: a short summary (counts per section, what could not be read), with
+//! The terminal output: a short summary (counts per section, what could not be read: each
+//! error whole, wrapped to the width, errors alike but for one word as one entry), with
 //! `-v` every failing or undecided rule with its instances and evidence, and always last the
 //! closing block: the verdict, the first fixes grouped by cause, and the files written.
 
@@ -287,16 +288,169 @@ fn summary(report: &Report, style: Style, full: bool) -> String {
             }
         }
     }
+    // What could not be read is why rules are undecided: written whole, wrapped to the
+    // width, and errors that differ in one word (one cause, many settings) as one entry.
     if !report.collection_errors.is_empty() {
         let _ = writeln!(out, "\ncould not read:");
-        for e in &report.collection_errors {
-            let _ = writeln!(out, "  - {}", cut(sanitize(&e.message), WIDTH - 4));
+        let messages: Vec<String> = report
+            .collection_errors
+            .iter()
+            .map(|e| sanitize(&e.message))
+            .collect();
+        for entry in alike(&messages) {
+            wrap_onto(&mut out, "  - ", "    ", &entry);
         }
     }
     for n in &report.notes {
-        let _ = writeln!(out, "note: {}", cut(sanitize(n), WIDTH - 6));
+        wrap_onto(&mut out, "note: ", "      ", &sanitize(n));
     }
     out
+}
+
+/// Fewest messages alike (the same words but one) written as one entry.
+const ALIKE: usize = 3;
+
+/// `messages` with repeats counted and each set of [`ALIKE`] or more that differ in one word
+/// only written once, that word as `X` and its values listed: `dockerd's flags could not be
+/// read (…): a flag may set X, so … (44 alike, X: bip, bridge, …)`. In the order they came.
+fn alike(messages: &[String]) -> Vec<String> {
+    use std::collections::HashMap;
+    // Each distinct message once, with how often it came.
+    let mut distinct: Vec<(&str, usize)> = Vec::new();
+    for m in messages {
+        match distinct.iter_mut().find(|(d, _)| *d == m.as_str()) {
+            Some((_, n)) => *n += 1,
+            None => distinct.push((m, 1)),
+        }
+    }
+    let words: Vec<Vec<&str>> = distinct
+        .iter()
+        .map(|(m, _)| m.split(' ').collect())
+        .collect();
+    // Messages by their words with one left out (the hole's place and the rest).
+    type Shape<'a> = (usize, Vec<&'a str>);
+    let mut shapes: HashMap<Shape, Vec<usize>> = HashMap::new();
+    for (i, w) in words.iter().enumerate() {
+        for hole in 0..w.len() {
+            let mut rest = w.clone();
+            rest[hole] = "";
+            shapes.entry((hole, rest)).or_default().push(i);
+        }
+    }
+    let mut candidates: Vec<(Shape, Vec<usize>)> = shapes
+        .into_iter()
+        .filter(|(_, members)| members.len() >= ALIKE)
+        .collect();
+    candidates.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.1[0].cmp(&b.1[0])));
+    let mut group_of: Vec<Option<usize>> = vec![None; distinct.len()];
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for ((hole, _), members) in candidates {
+        let free: Vec<usize> = members
+            .into_iter()
+            .filter(|&i| group_of[i].is_none())
+            .collect();
+        if free.len() >= ALIKE {
+            for &i in &free {
+                group_of[i] = Some(groups.len());
+            }
+            groups.push((hole, free));
+        }
+    }
+    let mut out = Vec::new();
+    for (i, (message, n)) in distinct.iter().enumerate() {
+        match group_of[i] {
+            None if *n > 1 => out.push(format!("{message} ({n} facts)")),
+            None => out.push((*message).to_string()),
+            Some(g) if groups[g].1[0] == i => {
+                let (hole, members) = &groups[g];
+                let values: Vec<&str> = members.iter().map(|&m| words[m][*hole]).collect();
+                let (lead, trail) = common_punctuation(&values);
+                let mut shown = words[i].clone();
+                let x = format!("{lead}X{trail}");
+                shown[*hole] = &x;
+                let listed: Vec<&str> = values
+                    .iter()
+                    .map(|v| &v[lead.len()..v.len() - trail.len()])
+                    .collect();
+                out.push(format!(
+                    "{} ({} alike, X: {})",
+                    shown.join(" "),
+                    members.len(),
+                    listed.join(", ")
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+/// The punctuation every one of `values` starts with and ends with (`(` and `),`), so that
+/// only the words that differ are listed; never all of the shortest value.
+fn common_punctuation<'a>(values: &[&'a str]) -> (&'a str, &'a str) {
+    let first = values[0];
+    let punct = |c: &char| !c.is_alphanumeric();
+    let mut lead: usize = first.chars().take_while(punct).map(char::len_utf8).sum();
+    let mut trail: usize = first
+        .chars()
+        .rev()
+        .take_while(punct)
+        .map(char::len_utf8)
+        .sum();
+    for v in values {
+        while lead > 0 && !v.starts_with(&first[..lead]) {
+            lead = first[..lead].char_indices().last().map_or(0, |(i, _)| i);
+        }
+        while trail > 0 && !v.ends_with(&first[first.len() - trail..]) {
+            let tail = &first[first.len() - trail..];
+            trail -= tail.chars().next().map_or(trail, char::len_utf8);
+        }
+    }
+    let shortest = values.iter().map(|v| v.len()).min().unwrap_or(0);
+    if lead + trail >= shortest {
+        return ("", "");
+    }
+    (&first[..lead], &first[first.len() - trail..])
+}
+
+/// Writes `text` whole, wrapped at spaces to [`WIDTH`] columns: `first` before its first
+/// line, `then` before the others. A word wider than a line is split where the line ends.
+fn wrap_onto(out: &mut String, first: &str, then: &str, text: &str) {
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split(' ') {
+        let room = WIDTH.saturating_sub(line.width() + usize::from(!empty));
+        if !empty && word.width() > room {
+            let _ = writeln!(out, "{line}");
+            line = then.to_string();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        let mut rest = word;
+        while line.width() + rest.width() > WIDTH && WIDTH > then.width() + 1 {
+            let room = WIDTH - line.width();
+            let mut used = 0;
+            let at = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    used += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                    used > room
+                })
+                .map_or(rest.len(), |(i, _)| i);
+            if at == 0 {
+                break;
+            }
+            line.push_str(&rest[..at]);
+            let _ = writeln!(out, "{line}");
+            line = then.to_string();
+            rest = &rest[at..];
+        }
+        line.push_str(rest);
+        empty = false;
+    }
+    let _ = writeln!(out, "{line}");
 }
 
 /// `text` cut to `width` terminal columns, with `…` where it was cut.
@@ -616,6 +770,64 @@ mod tests {
             exceptions: Vec::new(),
             baseline: None,
         }
+    }
+
+    #[test]
+    fn what_could_not_be_read_is_written_whole_and_errors_of_one_cause_once() {
+        let mut report = one_failure("web");
+        let cause = "dockerd's flags could not be read (/srv/a/very/long/path/to/the/socket/that/is/named/in/full.sock does not exist, so no dockerd listens there)";
+        let error = |fact: &str, message: String| crate::snapshot::CollectError {
+            fact: fact.into(),
+            message,
+        };
+        for key in ["icc", "hosts", "tlscert", "live-restore"] {
+            report.collection_errors.push(error(
+                &format!("daemon.settings.{key}"),
+                format!("{cause}: a flag may set {key}, so dockerd's default is not known"),
+            ));
+        }
+        let unreachable = format!(
+            "cannot reach the Docker daemon at unix:///srv/x.sock: {}the last words",
+            "a reason the OS gave, long enough to pass the width ".repeat(3)
+        );
+        report
+            .collection_errors
+            .push(error("daemon", unreachable.clone()));
+        for _ in 0..2 {
+            report
+                .collection_errors
+                .push(error("host.daemon_sockets", "hosts is not known".into()));
+        }
+        let text = summary(&report, Style { color: false }, false);
+        let listed = &text[text.find("could not read:").unwrap()..];
+        for line in listed.lines() {
+            assert!(line.width() <= WIDTH, "{} columns: {line}", line.width());
+        }
+        let entries: Vec<String> = listed
+            .split("\n  - ")
+            .skip(1)
+            .map(|e| {
+                e.lines()
+                    .map(str::trim)
+                    .take_while(|l| !l.starts_with("note:"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        assert_eq!(entries.len(), 3, "{listed}");
+        assert_eq!(
+            entries[0],
+            format!(
+                "{cause}: a flag may set X, so dockerd's default is not known \
+                 (4 alike, X: icc, hosts, tlscert, live-restore)"
+            ),
+            "{listed}"
+        );
+        assert_eq!(
+            entries[1], unreachable,
+            "the root cause is never cut: {listed}"
+        );
+        assert_eq!(entries[2], "hosts is not known (2 facts)", "{listed}");
     }
 
     #[test]
