@@ -385,16 +385,18 @@ fn alike(messages: &[String]) -> Vec<String> {
     out
 }
 
-/// The punctuation every one of `values` starts with and ends with (`(` and `),`), so that
-/// only the words that differ are listed; never all of the shortest value.
+/// The brackets and quotes every one of `values` opens with and the punctuation they all
+/// end with (`(` and `),`), so that only the words that differ are listed (a path keeps its
+/// `/`); never all of the shortest value.
 fn common_punctuation<'a>(values: &[&'a str]) -> (&'a str, &'a str) {
     let first = values[0];
-    let punct = |c: &char| !c.is_alphanumeric();
-    let mut lead: usize = first.chars().take_while(punct).map(char::len_utf8).sum();
+    let opening = |c: &char| "([{\"'`".contains(*c);
+    let closing = |c: &char| ",.:;)]}\"'`".contains(*c);
+    let mut lead: usize = first.chars().take_while(opening).map(char::len_utf8).sum();
     let mut trail: usize = first
         .chars()
         .rev()
-        .take_while(punct)
+        .take_while(closing)
         .map(char::len_utf8)
         .sum();
     for v in values {
@@ -828,6 +830,14 @@ mod tests {
             "the root cause is never cut: {listed}"
         );
         assert_eq!(entries[2], "hosts is not known (2 facts)", "{listed}");
+
+        // Paths keep their slashes; the colon after them is the sentence's.
+        let read = |p: &str| format!("cannot read {p}: Permission denied (os error 13)");
+        let paths = ["/etc/a", "/etc/b", "/etc/c"].map(read);
+        assert_eq!(
+            alike(&paths),
+            ["cannot read X: Permission denied (os error 13) (3 alike, X: /etc/a, /etc/b, /etc/c)"]
+        );
     }
 
     #[test]
