@@ -270,6 +270,43 @@ fn removing_a_daemon_json_key_leaves_the_others_in_place() {
     assert_eq!(proposed, others, "the other keys, in their order");
 }
 
+/// A key dockerd is given as a flag that `docker info` also reports (live-restore): the plan
+/// leaves it to the command line, or the restarted dockerd would refuse the file.
+#[test]
+fn a_flag_docker_info_reports_stays_on_the_command_line() {
+    let d = PrivateDaemon::start_with_args(
+        serde_json::json!({"log-level": "info"}),
+        &["--live-restore=false"],
+        |_| {},
+    );
+    let out = tempfile::tempdir().unwrap();
+    let r = bollwerk(
+        &[
+            "scan",
+            "--docker-host",
+            &d.socket_url(),
+            "--include",
+            "2.16",
+            "--format",
+            "json,plan",
+        ],
+        out.path(),
+    );
+    r.expect("2.16", "fail");
+    assert_eq!(
+        r.rule("2.16")["evidence"][0]["source"],
+        "flag --live-restore=false"
+    );
+    let plan = out.path().join("plan");
+    let proposed: Value = serde_json::from_str(&read(&plan.join("daemon.json"))).unwrap();
+    assert!(proposed.get("live-restore").is_none(), "{proposed}");
+    let readme = read(&plan.join("README.md"));
+    assert!(
+        readme.contains("`live-restore` (2.16): now flag --live-restore=false; make it `true`"),
+        "{readme}"
+    );
+}
+
 /// A setting dockerd is given as a flag is changed on its command line, not added to the
 /// file (dockerd refuses a key given both ways); keys `docker info` reports stay as written;
 /// a daemon.json that could not be read gives the changed keys only, with a warning.
