@@ -1030,6 +1030,22 @@ fn write_reports(
                     report::write::atomic_write(&path, text.as_bytes())?;
                     written.push(path);
                 }
+                // A file an earlier plan wrote that this one does not (daemon.json, when
+                // Podman serves the API) would be taken for part of it.
+                for name in report::plan::FILES {
+                    if !files.iter().any(|(n, _)| n == name) {
+                        match std::fs::remove_file(dir.join(name)) {
+                            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                                return Err(format!(
+                                    "cannot remove {}/{name}, left from an earlier plan: {e}",
+                                    dir.display()
+                                )
+                                .into());
+                            }
+                            _ => {}
+                        }
+                    }
+                }
                 continue;
             }
             Format::Json => {

@@ -387,6 +387,52 @@ fn the_plan_leaves_flags_on_the_command_line_and_keeps_the_file_as_written() {
     assert!(readme.contains("**only the keys**"), "{readme}");
 }
 
+/// The plan proposes the daemon.json the other reports name: a rootless daemon's is its
+/// user's. When another engine serves the API (Podman) there is none to propose, and one an
+/// earlier plan left in the same folder is removed.
+#[test]
+fn the_plan_s_daemon_json_is_the_audited_daemon_s() {
+    let mut rootless = base_snapshot();
+    let user_file = "/home/rl/.config/docker/daemon.json";
+    rootless["daemon"]["server"] = serde_json::json!({
+        "product": "Docker Engine", "version": "27.0.1", "dockerd": true, "rootless": true,
+    });
+    rootless["daemon"]["config_file"] = Value::Null;
+    rootless["host"]["locations"]["config:daemon.json"] = Value::Null;
+    rootless["host"]["searched"]["config:daemon.json"] = serde_json::json!([user_file]);
+    rootless["daemon"]["settings"]["icc"] =
+        serde_json::json!({"value": true, "source": "dockerd default"});
+    let dir = tempfile::tempdir().unwrap();
+    let r = scan_snapshot(
+        &rootless,
+        dir.path(),
+        "plan",
+        &["--include", "2.2", "--format", "json,plan"],
+    );
+    r.expect("2.2", "fail");
+    let plan = dir.path().join("plan/plan");
+    let diff = read(&plan.join("daemon.json.diff"));
+    assert!(
+        diff.starts_with(&format!("--- {user_file} (as written)")),
+        "{diff}"
+    );
+    assert!(read(&plan.join("README.md")).contains(&format!("copy it over {user_file}")));
+
+    let mut podman = base_snapshot();
+    podman["daemon"]["server"] = serde_json::json!({
+        "product": "Podman", "version": "4.3.1", "dockerd": false, "rootless": false,
+    });
+    let r = scan_snapshot(&podman, dir.path(), "plan", &["--format", "json,plan"]);
+    assert!(r.report()["results"].is_array());
+    assert!(
+        !plan.join("daemon.json").exists(),
+        "no daemon.json for Podman, none left over"
+    );
+    assert!(!plan.join("daemon.json.diff").exists());
+    let readme = read(&plan.join("README.md"));
+    assert!(readme.contains("No `daemon.json`"), "{readme}");
+}
+
 #[test]
 fn report_refuses_to_write_a_plan_without_the_facts() {
     let tree = HostTree::new();

@@ -70,6 +70,34 @@ fn podman_is_recognised_and_judged_by_its_own_facts() {
     assert_eq!(r.report()["run"]["server"]["version"], version.as_str());
     r.expect_instance("5.26", "plain", "fail");
 
+    // A daemon.json on the host is dockerd's, not Podman's: its keys (and the secrets they may
+    // hold) stay out of the snapshot.
+    let tree = support::fixture::HostTree::new();
+    tree.write(
+        "etc/docker/daemon.json",
+        "{\"log-opts\": {\"splunk-token\": \"SECRET-TOKEN-1234\"}}\n",
+        0o600,
+    );
+    let snapshot = out.path().join("podman-snapshot.json");
+    let c = bollwerk(
+        &[
+            "collect",
+            "--docker-host",
+            &sock,
+            "--host-root",
+            &tree.root_arg(),
+            "-o",
+            snapshot.to_str().unwrap(),
+        ],
+        out.path(),
+    );
+    let text = std::fs::read_to_string(&snapshot)
+        .unwrap_or_else(|e| panic!("no snapshot ({e}):\n{}", c.stderr));
+    assert!(
+        !text.contains("SECRET-TOKEN-1234"),
+        "daemon.json kept for Podman"
+    );
+
     // Container rules read Podman's inspect documents.
     r.expect_instance("5.5", "priv", "fail");
     r.expect_instance("5.5", "plain", "pass");

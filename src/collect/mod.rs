@@ -1366,6 +1366,7 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Dae
         // do the errors met reading them.
         snap.daemon.settings.clear();
         snap.daemon.config_file = None;
+        snap.daemon.config_as_written = None;
         snap.errors
             .retain(|e| e.fact != "daemon.settings" && !e.fact.starts_with("daemon.settings."));
     }

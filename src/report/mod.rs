@@ -418,7 +418,7 @@ impl Summary {
 /// The daemon.json in force for the snapshot's dockerd ([`RunInfo::daemon_json`]): the file
 /// read, else the place `{config:daemon.json}` stands for (found, or the one candidate looked
 /// at: dockerd's default for this daemon, where nothing is).
-fn daemon_json_in_force(snapshot: &Snapshot) -> Option<String> {
+pub(crate) fn daemon_json_in_force(snapshot: &Snapshot) -> Option<String> {
     if snapshot.daemon.server.as_ref().is_some_and(|s| !s.dockerd) {
         return None;
     }

@@ -6,7 +6,9 @@
 //!   `fix.daemon-json` set or remove, and `daemon.json.diff`, a unified diff of the two. A
 //!   setting dockerd is given as a flag is not written to the file (dockerd refuses a key given
 //!   both ways): the README says which flag to change. When the file could not be read, the
-//!   proposal holds the changed keys only, and the README says to add them by hand;
+//!   proposal holds the changed keys only, and the README says to add them by hand. The file
+//!   is the one the other reports name (`run.daemon_json`: a rootless daemon's is its user's);
+//!   when another engine serves the API (Podman) no daemon.json is proposed;
 //! - `audit.rules`: for `/etc/audit/rules.d/`, a watch (`-w PATH -k docker`) on every path a
 //!   failing audit rule (1.1.x) wants watched, the path as located on this host;
 //! - `containers.md`: per failing container, every failing rule; the `docker run` flags to add
@@ -30,6 +32,15 @@ use crate::rules::model::{Check, Op, Scope, Status};
 use crate::rules::RuleSet;
 use crate::snapshot::Snapshot;
 
+/// Every file a plan may hold, under `plan/`.
+pub const FILES: [&str; 5] = [
+    "daemon.json",
+    "daemon.json.diff",
+    "audit.rules",
+    "containers.md",
+    "README.md",
+];
+
 /// The plan's files: (name under `plan/`, contents).
 pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(String, String)> {
     let failing: Vec<&crate::rules::result::RuleResult> = report
@@ -42,11 +53,10 @@ pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(Str
                 && !(r.instances.is_empty() && super::exceptions::is_covered(&r.exception))
         })
         .collect();
-    let config_file = snapshot
-        .daemon
-        .config_file
-        .clone()
-        .unwrap_or_else(|| "/etc/docker/daemon.json".into());
+    // The same daemon.json the other reports name (a rootless daemon's is its user's).
+    let config_file =
+        super::daemon_json_in_force(snapshot).unwrap_or_else(|| "/etc/docker/daemon.json".into());
+    let dockerd = snapshot.daemon.server.as_ref().is_none_or(|s| s.dockerd);
     let (current, unreadable) = daemon_json_as_written(snapshot, &config_file);
     let mut proposed = current.clone();
     let mut changed_by: Vec<String> = Vec::new();
@@ -135,15 +145,25 @@ pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(Str
         impacts: &impacts,
         unreadable: unreadable.as_deref(),
         on_command_line: &on_command_line,
+        dockerd,
     };
     let readme = readme(report, &daemon, audit.1, containers.1, &by_hand);
-    vec![
-        ("daemon.json".into(), new_text),
-        ("daemon.json.diff".into(), diff),
+    let mut files = vec![
         ("audit.rules".into(), audit.0),
         ("containers.md".into(), containers.0),
         ("README.md".into(), readme),
-    ]
+    ];
+    // Another engine serves the API (Podman): no daemon.json of dockerd's is proposed.
+    if dockerd {
+        files.splice(
+            0..0,
+            [
+                ("daemon.json".into(), new_text),
+                ("daemon.json.diff".into(), diff),
+            ],
+        );
+    }
+    files
 }
 
 /// A daemon setting a failing rule wants changed that dockerd is given on its command line.
@@ -166,6 +186,8 @@ struct DaemonPlan<'a> {
     /// Why the file in force could not be read: the proposal then holds the changed keys only.
     unreadable: Option<&'a str>,
     on_command_line: &'a [FlagChange],
+    /// Whether dockerd serves the API (not Podman): only then is a daemon.json proposed.
+    dockerd: bool,
 }
 
 /// The daemon.json in force as written (every key the file holds, whether or not a flag or
@@ -438,6 +460,9 @@ fn readme(
         daemon.rules.join(", ")
     };
     let daemon_json = match daemon.unreadable {
+        _ if !daemon.dockerd => "- No `daemon.json`: the API is served by another engine than \
+             dockerd, which reads no daemon.json.\n"
+            .to_string(),
         None => format!(
             "- `daemon.json`: {config_file} as written, with the keys the failing rules {rules} \
              set or remove; `daemon.json.diff` shows the change. Review it, copy it over \
