@@ -985,7 +985,11 @@ impl HostFacts {
                     let folder = format!("{}/", dir.trim_end_matches('/'));
                     entries
                         .iter()
-                        .filter(|(path, _)| path.strip_prefix(&folder).is_some_and(is_drop_in))
+                        .filter(|(path, f)| {
+                            // systemd takes files (and links to them), not folders named *.conf.
+                            path.strip_prefix(&folder).is_some_and(is_drop_in)
+                                && f.kind.as_deref() != Some("dir")
+                        })
                         .map(|(path, f)| (path.clone(), f.clone()))
                         .collect()
                 });
@@ -1297,9 +1301,15 @@ mod tests {
             "old/b.conf",
         ]
         .map(|name| (format!("{dir}/{name}"), file.clone()));
-        snap.host
-            .trees
-            .insert(dir.into(), Some(entries.into_iter().collect()));
+        // A folder named like a drop-in is none: systemd takes files.
+        let folder = FileFacts {
+            kind: Some("dir".into()),
+            ..file.clone()
+        };
+        let entries = entries
+            .into_iter()
+            .chain([(format!("{dir}/folder.conf"), folder)]);
+        snap.host.trees.insert(dir.into(), Some(entries.collect()));
         snap.host
             .trees
             .insert("/run/systemd/system/docker.service.d".into(), None);
