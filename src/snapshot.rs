@@ -1056,6 +1056,44 @@ impl Snapshot {
         }
         self.host.derive_drop_ins();
         self.mark_drop_ins_of_failed_trees();
+        self.mark_located_files_of_another_kind();
+    }
+
+    /// Makes `host.files["P"]` an error where P is a file dockerd reads (daemon.json, a TLS
+    /// file a setting names: places `config:…` and `setting:…`) but is a folder, a socket or
+    /// another kind than a regular file (a link is followed): dockerd cannot read it, and the
+    /// owner and mode rules would otherwise judge it as a file (and a person told to `chmod
+    /// 644` a folder).
+    fn mark_located_files_of_another_kind(&mut self) {
+        let marks: Vec<(String, String)> = self
+            .host
+            .locations
+            .iter()
+            .filter(|(place, _)| place.starts_with("config:") || place.starts_with("setting:"))
+            .filter_map(|(place, path)| {
+                let path = path.as_ref()?;
+                let kind = self.host.files.get(path)?.kind.as_deref()?;
+                (kind != "file").then(|| {
+                    let what = match kind {
+                        "dir" => "a directory",
+                        "socket" => "a socket",
+                        "fifo" => "a FIFO",
+                        "block" => "a block device",
+                        "char" => "a character device",
+                        other => other,
+                    };
+                    (
+                        format!("host.files[\"{path}\"]"),
+                        format!("{path} ({{{place}}}) is not a regular file but {what}: dockerd cannot read it, and its owner and mode are not a file's"),
+                    )
+                })
+            })
+            .collect();
+        for (fact, message) in marks {
+            if !self.errors.iter().any(|e| e.fact == fact) {
+                self.error(fact, message);
+            }
+        }
     }
 
     /// Makes `host.drop_ins["DIR"]` the error of the walk of `DIR` where that walk failed (an
