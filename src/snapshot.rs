@@ -438,6 +438,21 @@ pub struct Sourced {
     pub source: String,
 }
 
+impl FileFacts {
+    /// A [`FileFacts::kind`] in words, for messages: `dir` is "a directory".
+    pub fn kind_named(kind: &str) -> &str {
+        match kind {
+            "file" => "a regular file",
+            "dir" => "a directory",
+            "socket" => "a socket",
+            "fifo" => "a FIFO",
+            "block" => "a block device",
+            "char" => "a character device",
+            other => other,
+        }
+    }
+}
+
 impl Sourced {
     /// How the source of a setting given on dockerd's command line begins (`flag --icc=false`).
     pub const FLAG_SOURCE: &'static str = "flag ";
@@ -1074,14 +1089,7 @@ impl Snapshot {
                 let path = path.as_ref()?;
                 let kind = self.host.files.get(path)?.kind.as_deref()?;
                 (kind != "file").then(|| {
-                    let what = match kind {
-                        "dir" => "a directory",
-                        "socket" => "a socket",
-                        "fifo" => "a FIFO",
-                        "block" => "a block device",
-                        "char" => "a character device",
-                        other => other,
-                    };
+                    let what = FileFacts::kind_named(kind);
                     (
                         format!("host.files[\"{path}\"]"),
                         format!("{path} ({{{place}}}) is not a regular file but {what}: dockerd cannot read it, and its owner and mode are not a file's"),

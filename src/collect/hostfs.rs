@@ -803,19 +803,20 @@ fn entry_names(fd: OwnedFd) -> io::Result<Vec<String>> {
 
 /// A file type's name in the snapshot (`FileFacts::kind`) and in an error message.
 fn file_kind(ft: fs::FileType) -> (&'static str, &'static str) {
-    if ft.is_dir() {
-        ("dir", "a directory")
+    let kind = if ft.is_dir() {
+        "dir"
     } else if ft.is_socket() {
-        ("socket", "a socket")
+        "socket"
     } else if ft.is_fifo() {
-        ("fifo", "a FIFO")
+        "fifo"
     } else if ft.is_block_device() {
-        ("block", "a block device")
+        "block"
     } else if ft.is_char_device() {
-        ("char", "a character device")
+        "char"
     } else {
-        ("file", "a regular file")
-    }
+        "file"
+    };
+    (kind, FileFacts::kind_named(kind))
 }
 
 /// An error unless `meta` is a regular file or a directory (whose reading fails by itself with
