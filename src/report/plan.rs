@@ -434,7 +434,7 @@ fn containers_md(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> (Stri
                 out.push_str(&format!(
                     "- {id} {}: {}\n",
                     super::md_escape(title),
-                    super::md_escape(&super::terminal::sanitize(finding))
+                    super::md_escape(finding)
                 ));
             }
         }
