@@ -63,9 +63,10 @@ impl Observations {
         }
     }
 
-    fn insert(&mut self, fact: FactKey<'_>, name: ArcStr, made: Observation) -> u32 {
+    /// Adds `made`, an observation of `fact`; its number. A fact named by text is found by
+    /// the observation's own name (one more reference to it, where a numbered fact takes none).
+    fn insert(&mut self, fact: FactKey<'_>, made: Observation) -> u32 {
         let at = u32::try_from(self.list.len()).expect("fewer than 4 billion facts read");
-        self.list.push(made);
         match fact {
             FactKey::Numbered(n, _) => {
                 let slot = n as usize;
@@ -76,9 +77,10 @@ impl Observations {
                 self.filled.push(n);
             }
             FactKey::Named(_) | FactKey::Shared(_) => {
-                self.named.insert(name, at);
+                self.named.insert(made.fact.clone(), at);
             }
         }
+        self.list.push(made);
         at
     }
 
@@ -90,12 +92,12 @@ impl Observations {
             FactKey::Named(name) => name.into(),
         };
         let made = Observation {
-            fact: name.clone(),
+            fact: name,
             // Sources are made when explaining, which is when observations are.
             source: source.unwrap_or_else(|| source_of(String::new())),
             observed,
         };
-        self.insert(fact, name, made)
+        self.insert(fact, made)
     }
 
     /// This thread's copy of the name of fact `n`, `shared` in the rule set: every thread
