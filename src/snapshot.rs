@@ -216,9 +216,10 @@ pub struct HostFacts {
     #[serde(default)]
     pub trees: BTreeMap<String, Option<BTreeMap<String, FileFacts>>>,
     /// For each directory of [`trees`](HostFacts::trees), the entries systemd would read from
-    /// it as a unit's drop-ins (`docker.service.d/*.conf`): those directly in it whose name
-    /// ends in `.conf` and does not start with a dot. systemd reads nothing else there (an
-    /// `override.conf.bak`, a `README`, a file in a folder below). `null` for a directory that
+    /// it as a unit's drop-ins (`docker.service.d/*.conf`): the regular files (or links to one)
+    /// directly in it whose name ends in `.conf` and does not start with a dot. systemd reads
+    /// nothing else there (an `override.conf.bak`, a `README`, a folder named `x.conf`, a file
+    /// in a folder below). `null` for a directory that
     /// does not exist. Derived from `trees` when a snapshot is collected or read
     /// ([`Snapshot::derive_host_facts`]): a rule reading it has the directory walked, and an
     /// error of the walk is an error here too.
@@ -978,10 +979,19 @@ pub struct SpecialFile {
 /// The error of `daemon.swarm` on a node whose swarm is locked ([`Snapshot::mark_locked_swarm`]).
 pub const SWARM_LOCKED: &str = "the node is locked: unlock it (docker swarm unlock) and scan again";
 
-/// Whether systemd reads the entry `name` of a unit's drop-in folder (`docker.service.d`):
-/// a name directly in it (no `/`) ending in `.conf`, not hidden (systemd skips names that
-/// start with a dot).
-pub fn is_drop_in(name: &str) -> bool {
+/// Whether systemd reads the entry `name` of a unit's drop-in folder (`docker.service.d`),
+/// whose kind is `kind` (as [`FileFacts::kind`] gives it, a symlink followed): a regular file
+/// with a drop-in's name ([`has_drop_in_name`]). A folder, socket or device named `x.conf` is
+/// not read, nor is a link that leads nowhere.
+pub fn is_drop_in(name: &str, kind: Option<&str>) -> bool {
+    has_drop_in_name(name) && kind == Some("file")
+}
+
+/// Whether `name` is a drop-in's name: directly in the folder (no `/`), ending in `.conf`, not
+/// hidden (systemd skips names that start with a dot). An entry so named, whatever its kind,
+/// hides the entry of the same name in a drop-in folder of lower priority (a link to
+/// `/dev/null` masks a vendor's drop-in); it is read only when [`is_drop_in`].
+pub fn has_drop_in_name(name: &str) -> bool {
     name.ends_with(".conf") && !name.starts_with('.') && !name.contains('/')
 }
 
@@ -1001,9 +1011,8 @@ impl HostFacts {
                     entries
                         .iter()
                         .filter(|(path, f)| {
-                            // systemd takes files (and links to them), not folders named *.conf.
-                            path.strip_prefix(&folder).is_some_and(is_drop_in)
-                                && f.kind.as_deref() != Some("dir")
+                            path.strip_prefix(&folder)
+                                .is_some_and(|name| is_drop_in(name, f.kind.as_deref()))
                         })
                         .map(|(path, f)| (path.clone(), f.clone()))
                         .collect()
@@ -1402,8 +1411,13 @@ mod tests {
         // Read again, they are not added twice.
         let again = parse("s.json", &serde_json::to_string(&read).unwrap()).unwrap();
         assert_eq!(again.errors.len(), read.errors.len());
-        assert!(is_drop_in("override.conf") && !is_drop_in(".override.conf"));
-        assert!(!is_drop_in("override.conf~") && !is_drop_in("sub/override.conf"));
+        assert!(has_drop_in_name("override.conf") && !has_drop_in_name(".override.conf"));
+        assert!(!has_drop_in_name("override.conf~") && !has_drop_in_name("sub/override.conf"));
+        let file = Some("file");
+        assert!(is_drop_in("override.conf", file) && !is_drop_in(".override.conf", file));
+        for other in [Some("dir"), Some("socket"), Some("char"), None] {
+            assert!(!is_drop_in("override.conf", other), "{other:?}");
+        }
     }
 
     #[test]

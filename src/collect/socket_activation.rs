@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::hostfs::HostFs;
 use super::locations::UNIT_DIRS;
-use crate::snapshot::{is_drop_in, Sourced};
+use crate::snapshot::{has_drop_in_name, is_drop_in, Sourced};
 
 /// The unit whose sockets dockerd receives.
 const SOCKET_UNIT: &str = "docker.socket";
@@ -105,24 +105,8 @@ fn socket_unit(host: &HostFs) -> Result<Option<SocketUnit>, String> {
     let Some(unit) = unit else {
         return Ok(None);
     };
-    // Drop-ins of every unit directory, by file name; a name in a directory of higher
-    // priority hides the same name below it.
-    let mut drop_ins: BTreeMap<String, String> = BTreeMap::new();
-    for dir in UNIT_DIRS.iter().rev() {
-        let folder = format!("{dir}/{SOCKET_UNIT}.d");
-        match host.list_dir(&folder) {
-            Ok(names) => {
-                // systemd reads `*.conf` only, and skips hidden names (`.tcp.conf`).
-                for name in names.into_iter().filter(|n| is_drop_in(n)) {
-                    drop_ins.insert(name.clone(), format!("{folder}/{name}"));
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(format!("cannot list {folder}: {e}")),
-        }
-    }
     let mut read = SocketUnit::default();
-    for file in std::iter::once(unit).chain(drop_ins.into_values()) {
+    for file in std::iter::once(unit).chain(drop_ins(host)?) {
         let text = host
             .read_to_string(&file)
             .map_err(|e| format!("cannot read {file}: {e}"))?;
@@ -131,6 +115,31 @@ fn socket_unit(host: &HostFs) -> Result<Option<SocketUnit>, String> {
         }
     }
     Ok(Some(read))
+}
+
+/// The drop-ins of docker.socket systemd reads, in the order it applies them (by name). A
+/// name in a unit directory of higher priority hides the same name below it, whatever its
+/// kind, and is read only when a regular file (`x.conf -> /dev/null` masks, a folder named
+/// `x.conf` is no file); systemd skips hidden names and those not ending in `.conf`.
+fn drop_ins(host: &HostFs) -> Result<Vec<String>, String> {
+    // By name: the path to read, or `None` where the entry of highest priority is not read.
+    let mut drop_ins: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for dir in UNIT_DIRS.iter().rev() {
+        let folder = format!("{dir}/{SOCKET_UNIT}.d");
+        let names = match host.list_dir(&folder) {
+            Ok(names) => names,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("cannot list {folder}: {e}")),
+        };
+        for name in names.into_iter().filter(|n| has_drop_in_name(n)) {
+            let path = format!("{folder}/{name}");
+            // Stat'ed inside the root, a link followed there: the kind systemd would find.
+            let kind = host.stat(&path).map_err(|e| e.to_string())?.kind;
+            let read = is_drop_in(&name, kind.as_deref()).then_some(path);
+            drop_ins.insert(name, read);
+        }
+    }
+    Ok(drop_ins.into_values().flatten().collect())
 }
 
 /// Applies the `ListenStream=` and `SocketGroup=` lines of `text`'s `[Socket]` section (from
@@ -275,6 +284,45 @@ mod tests {
         assert_eq!(
             settings["hosts"].value,
             serde_json::json!(["fd://", "unix:///run/docker.sock"])
+        );
+    }
+
+    #[test]
+    fn entries_named_like_drop_ins_that_are_no_files_are_not_read() {
+        let root = tempfile::tempdir().unwrap();
+        write(
+            root.path(),
+            "/lib/systemd/system/docker.socket",
+            "[Socket]\nListenStream=/run/docker.sock\n",
+        );
+        let folder = "/etc/systemd/system/docker.socket.d";
+        write(
+            root.path(),
+            &format!("{folder}/tcp.conf"),
+            "[Socket]\nListenStream=2375\n",
+        );
+        // A folder named like a drop-in, beside the real one: systemd does not read it.
+        std::fs::create_dir_all(root.path().join(format!("{}/x.conf", &folder[1..]))).unwrap();
+        // A drop-in masked by a link to /dev/null hides the vendor's of the same name.
+        write(
+            root.path(),
+            "/lib/systemd/system/docker.socket.d/vendor.conf",
+            "[Socket]\nListenStream=2376\n",
+        );
+        // The device cannot be made without privileges; a FIFO is no regular file either.
+        std::fs::create_dir_all(root.path().join("dev")).unwrap();
+        nix::unistd::mkfifo(&root.path().join("dev/null"), nix::sys::stat::Mode::S_IRUSR).unwrap();
+        std::os::unix::fs::symlink(
+            "/dev/null",
+            root.path().join(format!("{}/vendor.conf", &folder[1..])),
+        )
+        .unwrap();
+        let host = HostFs::new(root.path());
+        let mut settings = hosts(serde_json::json!(["fd://"]));
+        expand_fd_hosts(&host, &mut settings).unwrap();
+        assert_eq!(
+            settings["hosts"].value,
+            serde_json::json!(["fd://", "unix:///run/docker.sock", "tcp://[::]:2375"])
         );
     }
 
