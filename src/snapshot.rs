@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::doc::Doc;
+use crate::facts::placeholder::READ_FILE_PLACES;
 
 /// Version of the snapshot format. Bump it on any incompatible change.
 /// Version 2 adds [`Snapshot::unread`]; a version 1 snapshot reads as one with none.
@@ -1083,17 +1084,17 @@ impl Snapshot {
         self.mark_located_files_of_another_kind();
     }
 
-    /// Makes `host.files["P"]` an error where P is a file dockerd reads (daemon.json, a TLS
-    /// file a setting names: places `config:…` and `setting:…`) but is a folder, a socket or
-    /// another kind than a regular file (a link is followed): dockerd cannot read it, and the
-    /// owner and mode rules would otherwise judge it as a file (and a person told to `chmod
-    /// 644` a folder).
+    /// Makes `host.files["P"]` an error where P is located through one of the
+    /// [`READ_FILE_PLACES`] (daemon.json, containerd's config, a TLS file) but is a folder, a
+    /// socket or another kind than a regular file (a link is followed): the daemon cannot read
+    /// it, and the owner and mode rules would otherwise judge it as a file (and a person told
+    /// to `chmod 644` a folder). Other places may name a folder (`setting:data-root`).
     fn mark_located_files_of_another_kind(&mut self) {
         let marks: Vec<(String, String)> = self
             .host
             .locations
             .iter()
-            .filter(|(place, _)| place.starts_with("config:") || place.starts_with("setting:"))
+            .filter(|(place, _)| READ_FILE_PLACES.contains(&place.as_str()))
             .filter_map(|(place, path)| {
                 let path = path.as_ref()?;
                 let kind = self.host.files.get(path)?.kind.as_deref()?;
@@ -1101,7 +1102,7 @@ impl Snapshot {
                     let what = FileFacts::kind_named(kind);
                     (
                         format!("host.files[\"{path}\"]"),
-                        format!("{path} ({{{place}}}) is not a regular file but {what}: dockerd cannot read it, and its owner and mode are not a file's"),
+                        format!("{path} ({{{place}}}) is not a regular file but {what}: the daemon cannot read it, and its owner and mode are not a file's"),
                     )
                 })
             })
@@ -1418,6 +1419,31 @@ mod tests {
         for other in [Some("dir"), Some("socket"), Some("char"), None] {
             assert!(!is_drop_in("override.conf", other), "{other:?}");
         }
+    }
+
+    #[test]
+    fn only_places_of_files_the_daemon_reads_must_be_regular_files() {
+        let mut snap = Snapshot::new("/", "unix:///run/docker.sock", false);
+        let folder = FileFacts {
+            exists: true,
+            kind: Some("dir".into()),
+            ..FileFacts::default()
+        };
+        // A user's rule may well name the data-root, a folder, through its setting.
+        for (place, path) in [
+            ("setting:data-root", "/var/lib/docker"),
+            ("setting:tlscacert", "/etc/docker/ca.pem"),
+        ] {
+            snap.host.locations.insert(place.into(), Some(path.into()));
+            snap.host.files.insert(path.into(), folder.clone());
+        }
+        snap.derive_host_facts();
+        let marked: Vec<_> = snap.errors.iter().map(|e| e.fact.as_str()).collect();
+        assert_eq!(marked, ["host.files[\"/etc/docker/ca.pem\"]"]);
+        assert_eq!(
+            snap.errors[0].message,
+            "/etc/docker/ca.pem ({setting:tlscacert}) is not a regular file but a directory: the daemon cannot read it, and its owner and mode are not a file's"
+        );
     }
 
     #[test]

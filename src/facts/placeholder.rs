@@ -8,6 +8,17 @@
 /// e.g. `setting:tlscacert`).
 pub const LOCATION_KINDS: &[&str] = &["bin", "unit", "socket", "config", "dir", "setting"];
 
+/// The places that name a file the daemon reads (dockerd its daemon.json and TLS files,
+/// containerd its config): there, anything but a regular file is wrong, not merely another
+/// kind of place. Other places may name a folder (`setting:data-root`, `dir:docker-root`).
+pub const READ_FILE_PLACES: [&str; 5] = [
+    "config:daemon.json",
+    "config:containerd",
+    "setting:tlscacert",
+    "setting:tlscert",
+    "setting:tlskey",
+];
+
 /// Whether every `{` in `text` is closed by a `}` before the next `{`.
 pub fn balanced_braces(text: &str) -> bool {
     let mut open = false;
