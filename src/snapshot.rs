@@ -1108,9 +1108,7 @@ impl Snapshot {
             })
             .collect();
         for (fact, message) in marks {
-            if !self.errors.iter().any(|e| e.fact == fact) {
-                self.error(fact, message);
-            }
+            self.error_unless_one(fact, message);
         }
     }
 
@@ -1134,9 +1132,7 @@ impl Snapshot {
             })
             .collect();
         for (fact, message) in marks {
-            if !self.errors.iter().any(|e| e.fact == fact) {
-                self.error(fact, message);
-            }
+            self.error_unless_one(fact, message);
         }
     }
 
@@ -1146,11 +1142,8 @@ impl Snapshot {
     /// tells nothing about it, so the swarm rules cannot decide: they read this error rather
     /// than finding the node outside any swarm.
     pub fn mark_locked_swarm(&mut self) {
-        const SWARM: &str = "daemon.swarm";
-        let locked = self.daemon.swarm_state.as_deref() == Some("locked")
-            && !self.errors.iter().any(|e| e.fact == SWARM);
-        if locked {
-            self.error(SWARM, SWARM_LOCKED);
+        if self.daemon.swarm_state.as_deref() == Some("locked") {
+            self.error_unless_one("daemon.swarm", SWARM_LOCKED);
         }
     }
 
@@ -1198,22 +1191,18 @@ impl Snapshot {
     /// daemon's answers are in, and reading a snapshot does too (one written before this holds
     /// an empty list for them).
     pub fn mark_overlay_networks_of_failed_networks(&mut self) {
-        const OVERLAY: &str = "daemon.swarm.overlay_networks";
-        if self.daemon.swarm.is_none() || self.errors.iter().any(|e| e.fact == OVERLAY) {
+        if self.daemon.swarm.is_none() {
             return;
         }
         if let Some(why) = self.errors.iter().find(|e| e.fact == "daemon.networks") {
             let message = why.message.clone();
-            self.error(OVERLAY, message);
+            self.error_unless_one("daemon.swarm.overlay_networks", message);
         }
     }
 
     /// Makes `derived` the error of the daemon's sockets' locations, where they are one and it
     /// is not an error already.
     fn mark_made_of_sockets(&mut self, derived: &str) {
-        if self.errors.iter().any(|e| e.fact == derived) {
-            return;
-        }
         let made_of = |fact: &str| {
             ["host.locations", "host.further_locations"]
                 .iter()
@@ -1226,7 +1215,7 @@ impl Snapshot {
         };
         if let Some(why) = self.errors.iter().find(|e| made_of(&e.fact)) {
             let message = why.message.clone();
-            self.error(derived, message);
+            self.error_unless_one(derived, message);
         }
     }
 
@@ -1259,6 +1248,16 @@ impl Snapshot {
             fact: fact.into(),
             message: message.into(),
         });
+    }
+
+    /// Records that `fact` could not be gathered, unless an error is recorded for it already:
+    /// a fact has one error, the first found (the facts derived from others, marked again each
+    /// time a snapshot is read, are not added twice).
+    fn error_unless_one(&mut self, fact: impl Into<String>, message: impl Into<String>) {
+        let fact = fact.into();
+        if !self.errors.iter().any(|e| e.fact == fact) {
+            self.error(fact, message);
+        }
     }
 }
 
