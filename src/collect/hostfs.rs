@@ -429,12 +429,12 @@ fn folder_names(dir: &mut nix::dir::Dir, path: &str, host: &HostFs) -> io::Resul
     Ok(names)
 }
 
-/// The names by id in `file` (passwd or group format) as `read`, and why it could not be read.
-fn id_names(file: &str, read: &io::Result<String>) -> (BTreeMap<u32, String>, Option<String>) {
+/// The names by id in a passwd or group file as `read`; none when it could not be read
+/// ([`AccountFiles::unread`] says why).
+fn id_names(read: &io::Result<String>) -> BTreeMap<u32, String> {
     let mut names = BTreeMap::new();
-    let text = match read {
-        Ok(text) => text,
-        Err(e) => return (names, Some(format!("cannot read {file}: {e}"))),
+    let Ok(text) = read else {
+        return names;
     };
     for line in text.lines() {
         let mut f = line.split(':');
@@ -444,7 +444,7 @@ fn id_names(file: &str, read: &io::Result<String>) -> (BTreeMap<u32, String>, Op
         // Two names for one id: the first line's, as the system's own lookup gives it.
         names.entry(id).or_insert_with(|| name.to_string());
     }
-    (names, None)
+    names
 }
 
 fn not_utf8() -> io::Error {
@@ -465,6 +465,20 @@ pub struct AccountFiles {
     pub group: io::Result<String>,
 }
 
+impl AccountFiles {
+    /// Why /etc/passwd or /etc/group could not be read (passwd's reason first), when one could
+    /// not: then an id without a name may well have one ([`HostFs::owner_in_doubt`]).
+    pub fn unread(&self) -> Option<String> {
+        [("/etc/passwd", &self.passwd), ("/etc/group", &self.group)]
+            .into_iter()
+            .find_map(|(file, read)| {
+                read.as_ref()
+                    .err()
+                    .map(|e| format!("cannot read {file}: {e}"))
+            })
+    }
+}
+
 /// The host's file system below a root directory.
 #[derive(Debug, Clone)]
 pub struct HostFs {
@@ -475,9 +489,6 @@ pub struct HostFs {
     accounts: Arc<AccountFiles>,
     users: BTreeMap<u32, String>,
     groups: BTreeMap<u32, String>,
-    /// Why /etc/passwd or /etc/group could not be read, when one could not: then an id
-    /// without a name may well have one ([`HostFs::owner_in_doubt`]).
-    accounts_unread: Option<String>,
 }
 
 impl HostFs {
@@ -498,23 +509,19 @@ impl HostFs {
             root: root.to_path_buf(),
             live: root == Path::new("/"),
             jail: Arc::new(Jail::new(root, resolver)),
-            // These four are read below, through the jail.
+            // These three are read below, through the jail.
             accounts: Arc::new(AccountFiles {
                 passwd: Err(io::ErrorKind::NotFound.into()),
                 group: Err(io::ErrorKind::NotFound.into()),
             }),
             users: BTreeMap::new(),
             groups: BTreeMap::new(),
-            accounts_unread: None,
         };
         let accounts = AccountFiles {
             passwd: fs.read_to_string("/etc/passwd"),
             group: fs.read_to_string("/etc/group"),
         };
-        let (users, users_unread) = id_names("/etc/passwd", &accounts.passwd);
-        let (groups, groups_unread) = id_names("/etc/group", &accounts.group);
-        (fs.users, fs.groups) = (users, groups);
-        fs.accounts_unread = users_unread.or(groups_unread);
+        (fs.users, fs.groups) = (id_names(&accounts.passwd), id_names(&accounts.group));
         fs.accounts = Arc::new(accounts);
         fs
     }
@@ -540,10 +547,11 @@ impl HostFs {
     pub fn owner_in_doubt(&self, f: &FileFacts) -> Option<String> {
         let unnamed = f.uid.is_some_and(|u| !self.users.contains_key(&u))
             || f.gid.is_some_and(|g| !self.groups.contains_key(&g));
-        self.accounts_unread
-            .clone()
-            .filter(|_| unnamed)
-            .map(|why| format!("the owner's names are not known: {why}"))
+        if !unnamed {
+            return None;
+        }
+        let why = self.accounts.unread()?;
+        Some(format!("the owner's names are not known: {why}"))
     }
 
     /// Reads a host file as text.
