@@ -553,25 +553,17 @@ fn joined_modes(containers: &mut [ContainerFacts], unread: &[UnreadInstance]) {
         .flat_map(|(i, c)| [(c.id.as_str(), i), (c.name.as_str(), i)])
         .collect();
     let find = |reference: &str| -> Option<usize> {
-        let name = reference.trim_start_matches('/');
         by_key
             .get(reference)
-            .or_else(|| by_key.get(name))
+            .or_else(|| by_key.get(reference.trim_start_matches('/')))
             .copied()
-            .or_else(|| {
-                (reference.len() >= 12)
-                    .then(|| containers.iter().position(|c| c.id.starts_with(reference)))
-                    .flatten()
-            })
+            .or_else(|| (containers.iter()).position(|c| refers_to(reference, &c.id, &c.name)))
     };
     // A container the daemon listed and bollwerk could not read, by the same references.
     let unread_as = |reference: &str| -> Option<&UnreadInstance> {
-        let name = reference.trim_start_matches('/');
-        unread.iter().filter(|u| u.kind == "container").find(|u| {
-            u.id == reference
-                || u.name == name
-                || (reference.len() >= 12 && u.id.starts_with(reference))
-        })
+        (unread.iter())
+            .filter(|u| u.kind == "container")
+            .find(|u| refers_to(reference, &u.id, &u.name))
     };
     let no_host_config: Vec<Option<String>> = containers
         .iter()
@@ -632,6 +624,16 @@ fn joined_modes(containers: &mut [ContainerFacts], unread: &[UnreadInstance]) {
             c.errors.insert(format!("joins.{kind}"), why);
         }
     }
+}
+
+/// Whether `reference` (the X of a mode `container:X`) names the container with full id `id`
+/// and name `name`: its full id or name, either with a leading `/`, or a prefix of its id of
+/// at least 12 characters (a short id).
+fn refers_to(reference: &str, id: &str, name: &str) -> bool {
+    let bare = reference.trim_start_matches('/');
+    [reference, bare].contains(&id)
+        || [reference, bare].contains(&name)
+        || (reference.len() >= 12 && id.starts_with(reference))
 }
 
 async fn list_containers(
