@@ -6,6 +6,7 @@
 use super::daemon_config::{parse_daemon_json, parse_flags};
 use super::error::HostFileError;
 use super::hostfs::HostFs;
+use crate::facts::daemon_settings::ROOTFUL_DAEMON_JSON;
 use crate::snapshot::DaemonProcess;
 
 /// Why no dockerd process could be told to serve the daemon's address.
@@ -296,7 +297,7 @@ fn listen_addresses(host: &HostFs, cmdline: &[String]) -> Vec<String> {
     }
     let file = flags
         .config_file
-        .unwrap_or_else(|| "/etc/docker/daemon.json".into());
+        .unwrap_or_else(|| ROOTFUL_DAEMON_JSON.into());
     if let Ok(text) = host.read_to_string(&file) {
         if let Ok(s) = parse_daemon_json(&file, &text) {
             if let Some(h) = s.get("hosts") {

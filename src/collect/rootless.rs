@@ -4,10 +4,8 @@
 //! looks for its TLS files, read once per collection.
 
 use crate::collect::hostfs::HostFs;
+use crate::facts::daemon_settings::ROOTFUL_DAEMON_JSON;
 use crate::snapshot::DaemonProcess;
-
-/// The daemon.json a rootful dockerd reads when no `--config-file` is given.
-pub const ROOTFUL_CONFIG: &str = "/etc/docker/daemon.json";
 
 /// dockerd's environment (`/proc/PID/environ`), read once per collection: it tells where a
 /// rootless dockerd's daemon.json is ([`default_config_file`]) and where dockerd looks for
@@ -72,7 +70,7 @@ pub fn default_config_file(
             .map(|m| m.uid()),
     };
     let Some(uid) = uid.filter(|&u| u != 0) else {
-        return ROOTFUL_CONFIG.into();
+        return ROOTFUL_DAEMON_JSON.into();
     };
     let environ = environment.bytes().unwrap_or_default();
     let var = |name: &str| {
@@ -89,7 +87,7 @@ pub fn default_config_file(
     });
     match home {
         Some(home) => format!("{}/.config/docker/daemon.json", home.trim_end_matches('/')),
-        None => ROOTFUL_CONFIG.into(),
+        None => ROOTFUL_DAEMON_JSON.into(),
     }
 }
 
@@ -150,7 +148,7 @@ mod tests {
         assert!(why.starts_with("cannot read /proc/4242/environ: "), "{why}");
         assert_eq!(
             default_config_file(&host, Some(&p), None, &unread),
-            ROOTFUL_CONFIG
+            ROOTFUL_DAEMON_JSON
         );
         assert_eq!(
             DaemonEnvironment::of(&host, None),
@@ -163,7 +161,7 @@ mod tests {
         let host = HostFs::new(std::path::Path::new("/nonexistent-bollwerk-root"));
         assert_eq!(
             default_config_file(&host, None, None, &DaemonEnvironment::NoProcess),
-            ROOTFUL_CONFIG
+            ROOTFUL_DAEMON_JSON
         );
         let p = DaemonProcess {
             pid: 1,
@@ -177,7 +175,7 @@ mod tests {
                 None,
                 &DaemonEnvironment::of(&host, Some(&p))
             ),
-            ROOTFUL_CONFIG
+            ROOTFUL_DAEMON_JSON
         );
     }
 
@@ -198,7 +196,7 @@ mod tests {
         let sock = sock.to_str().unwrap();
         assert_eq!(
             default_config_file(&host, None, Some(sock), &DaemonEnvironment::NoProcess),
-            ROOTFUL_CONFIG
+            ROOTFUL_DAEMON_JSON
         );
         if nix::unistd::geteuid().is_root() {
             std::os::unix::fs::chown(sock, Some(4321), None).unwrap();

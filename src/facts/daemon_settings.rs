@@ -179,6 +179,10 @@ pub fn is_known_setting(key: &str) -> bool {
     SETTINGS.iter().any(|s| s.key == key)
 }
 
+/// The daemon.json a rootful dockerd reads when no `--config-file` is given: collection reads
+/// it there, and reports name it when they know no other.
+pub const ROOTFUL_DAEMON_JSON: &str = "/etc/docker/daemon.json";
+
 /// Source label for defaults.
 pub const DEFAULT_SOURCE: &str = "dockerd default";
 
