@@ -25,6 +25,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::facts::daemon_settings::ROOTFUL_DAEMON_JSON;
 use crate::rules::result::{observations, RuleResult};
 use crate::rules::Status;
 use crate::snapshot::{CollectError, Snapshot};
@@ -418,7 +419,7 @@ impl Summary {
 /// The daemon.json in force for the snapshot's dockerd ([`RunInfo::daemon_json`]): the file
 /// read, else the place `{config:daemon.json}` stands for (found, or the one candidate looked
 /// at: dockerd's default for this daemon, where nothing is).
-pub(crate) fn daemon_json_in_force(snapshot: &Snapshot) -> Option<String> {
+fn daemon_json_in_force(snapshot: &Snapshot) -> Option<String> {
     if snapshot.daemon.server.as_ref().is_some_and(|s| !s.dockerd) {
         return None;
     }
@@ -433,6 +434,21 @@ pub(crate) fn daemon_json_in_force(snapshot: &Snapshot) -> Option<String> {
             Some([only]) => Some(only.clone()),
             _ => None,
         })
+}
+
+/// `/path/file:12` → (`/path/file`, 12); an absolute path alone → (path, none). Evidence
+/// sources are written so (`/etc/docker/daemon.json:4`); anything else is not a file.
+pub(crate) fn file_and_line(source: &str) -> Option<(String, Option<u64>)> {
+    let source = source.trim();
+    if !source.starts_with('/') || source.contains(char::is_whitespace) {
+        return None;
+    }
+    match source.rsplit_once(':') {
+        Some((path, line)) if line.parse::<u64>().is_ok_and(|n| n > 0) => {
+            Some((path.to_string(), line.parse().ok()))
+        }
+        _ => Some((source.to_string(), None)),
+    }
 }
 
 impl RunInfo {
@@ -453,6 +469,27 @@ impl RunInfo {
 }
 
 impl Report {
+    /// The daemon.json in force, as every format names it: the one the run recorded
+    /// ([`RunInfo::daemon_json`]: a rootless daemon's is under its user's home), else (a
+    /// report written before bollwerk recorded it) the file a daemon setting in the evidence
+    /// was read from, else dockerd's default.
+    pub(crate) fn daemon_json_named(&self) -> String {
+        self.run
+            .daemon_json
+            .clone()
+            .or_else(|| {
+                self.results
+                    .iter()
+                    .flat_map(|r| r.evidence.iter())
+                    .filter(|e| e.fact().starts_with("daemon.settings."))
+                    .find_map(|e| match file_and_line(e.source()) {
+                        Some((path, Some(_))) => Some(path),
+                        _ => None,
+                    })
+            })
+            .unwrap_or_else(|| ROOTFUL_DAEMON_JSON.to_string())
+    }
+
     /// The `notchecked` rules as people are told them: (for a person to check, left open for
     /// want of a parameter, an option or a fact; [`RuleResult::needs_a_person`]).
     pub fn notchecked_split(&self) -> (usize, usize) {

@@ -54,8 +54,7 @@ pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(Str
         })
         .collect();
     // The same daemon.json the other reports name (a rootless daemon's is its user's).
-    let config_file =
-        super::daemon_json_in_force(snapshot).unwrap_or_else(|| "/etc/docker/daemon.json".into());
+    let config_file = report.daemon_json_named();
     let dockerd = snapshot.daemon.server.as_ref().is_none_or(|s| s.dockerd);
     let (current, unreadable) = daemon_json_as_written(snapshot, &config_file);
     let mut proposed = current.clone();
@@ -544,6 +543,31 @@ mod tests {
             "--- old\n+++ new\n@@ -1,3 +1,4 @@\n {\n-  \"a\": 1\n+  \"a\": 1,\n+  \"b\": 2\n }\n"
         );
         assert_eq!(unified_diff("x\n", "x\n", "a", "b"), "");
+    }
+
+    /// The plan reads the daemon.json in force from the report, as every format does, and
+    /// falls back as they do when the report does not say (written before bollwerk did).
+    #[test]
+    fn the_plan_names_the_daemon_json_the_report_names() {
+        let snapshot = Snapshot::new("/", "unix:///run/docker.sock", false);
+        let mut report = Report::new(&snapshot, Vec::new(), Default::default(), None);
+        let readme = |report: &Report| {
+            let files = render(report, &snapshot, &RuleSet::new(Vec::new()));
+            files
+                .into_iter()
+                .find(|(name, _)| name == "README.md")
+                .unwrap()
+                .1
+        };
+        report.run.daemon_json = Some("/srv/docker.json".into());
+        let named = readme(&report);
+        assert!(named.contains("copy it over /srv/docker.json"), "{named}");
+        report.run.daemon_json = None;
+        let default = readme(&report);
+        assert!(
+            default.contains("copy it over /etc/docker/daemon.json"),
+            "{default}"
+        );
     }
 
     #[test]

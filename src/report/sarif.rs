@@ -24,7 +24,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::Report;
+use super::{file_and_line, Report};
 use crate::rules::model::{Severity, Status};
 use crate::rules::result::{EvidenceList, InstanceResult, RuleResult};
 
@@ -303,8 +303,7 @@ fn instance_uri(kind: &str, name: &str) -> String {
 
 /// The files a host or daemon finding is fixed in, as the report knows them.
 struct Places {
-    /// The daemon.json in force: the one the run names (a rootless daemon's under its
-    /// user's home), else the file a daemon setting was read from, else dockerd's default.
+    /// The daemon.json in force, as every format names it ([`Report::daemon_json_named`]).
     daemon_json: String,
     /// The audit rules file the host keeps its watches on Docker's files in: the one the
     /// persistent watches of the report's audit evidence name most (the first of those named
@@ -314,22 +313,10 @@ struct Places {
 
 impl Places {
     fn of(report: &Report) -> Places {
-        let evidence = || report.results.iter().flat_map(|r| r.evidence.iter());
-        let daemon_json = report
-            .run
-            .daemon_json
-            .clone()
-            .or_else(|| {
-                evidence()
-                    .filter(|e| e.fact().starts_with("daemon.settings."))
-                    .find_map(|e| match file_and_line(e.source()) {
-                        Some((path, Some(_))) => Some(path),
-                        _ => None,
-                    })
-            })
-            .unwrap_or_else(|| DEFAULT_DAEMON_JSON.to_string());
+        let daemon_json = report.daemon_json_named();
+        let evidence = report.results.iter().flat_map(|r| r.evidence.iter());
         let mut named: Vec<(String, usize)> = Vec::new();
-        for e in evidence().filter(|e| is_audit_fact(e.fact())) {
+        for e in evidence.filter(|e| is_audit_fact(e.fact())) {
             for (file, _) in persistent_watches(&e.observed()) {
                 match named.iter_mut().find(|(f, _)| *f == file) {
                     Some((_, n)) => *n += 1,
@@ -349,9 +336,6 @@ impl Places {
         }
     }
 }
-
-/// dockerd's daemon.json when no `--config-file` says otherwise.
-const DEFAULT_DAEMON_JSON: &str = "/etc/docker/daemon.json";
 
 /// Whether `fact` is the evidence of an `audits` test: `host.audit["/usr/bin/dockerd"]`.
 fn is_audit_fact(fact: &str) -> bool {
@@ -455,20 +439,6 @@ fn fact_file(fact: &str) -> Option<String> {
     }
 }
 
-/// `/path/file:12` → (`/path/file`, 12); an absolute path alone → (path, none).
-fn file_and_line(source: &str) -> Option<(String, Option<u64>)> {
-    let source = source.trim();
-    if !source.starts_with('/') || source.contains(char::is_whitespace) {
-        return None;
-    }
-    match source.rsplit_once(':') {
-        Some((path, line)) if line.parse::<u64>().is_ok_and(|n| n > 0) => {
-            Some((path.to_string(), line.parse().ok()))
-        }
-        _ => Some((source.to_string(), None)),
-    }
-}
-
 /// A host path as a `file://` URI, with the characters URIs reserve percent-encoded.
 fn file_uri(path: &str) -> String {
     format!("file://{}", encode_path(path))
@@ -507,6 +477,7 @@ fn notification(text: &str, rule: Option<(&RuleResult, usize)>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::daemon_settings::ROOTFUL_DAEMON_JSON;
 
     #[test]
     fn rule_names_are_pascal_case_identifiers() {
@@ -720,7 +691,7 @@ mod tests {
         report.run.daemon_json = None;
         assert_eq!(
             locations_of(&report, "2.2"),
-            [(format!("file://{DEFAULT_DAEMON_JSON}"), None)]
+            [(format!("file://{ROOTFUL_DAEMON_JSON}"), None)]
         );
     }
 
