@@ -118,11 +118,7 @@ pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(Str
         .iter()
         .filter_map(|r| {
             let rule = rules.get(&r.id)?;
-            let mut watches = Vec::new();
-            if let Some(check) = &rule.check {
-                audit_targets(check, &mut watches);
-            }
-            let planned = !rule.fix.daemon_json.is_empty() || !watches.is_empty();
+            let planned = !rule.fix.daemon_json.is_empty() || audit.rules.contains(&r.id);
             (rule.scope != Scope::EachContainer && !planned).then(|| {
                 let failing_instances = r
                     .instances
@@ -146,9 +142,9 @@ pub fn render(report: &Report, snapshot: &Snapshot, rules: &RuleSet) -> Vec<(Str
         on_command_line: &on_command_line,
         dockerd,
     };
-    let readme = readme(report, &daemon, audit.1, containers.1, &by_hand);
+    let readme = readme(report, &daemon, audit.watches, containers.1, &by_hand);
     let mut files = vec![
-        ("audit.rules".into(), audit.0),
+        ("audit.rules".into(), audit.text),
         ("containers.md".into(), containers.0),
         ("README.md".into(), readme),
     ];
@@ -272,23 +268,38 @@ fn audit_targets(check: &Check, out: &mut Vec<String>) {
     }
 }
 
-/// The audit rules file and how many watches it holds.
+/// The proposed `audit.rules`.
+struct AuditRules {
+    /// The file's text.
+    text: String,
+    /// How many watches it holds.
+    watches: usize,
+    /// The failing rules it answers: those whose check wants a path watched, whether or not
+    /// the path was found on this host (the file then says so).
+    rules: Vec<String>,
+}
+
+/// The audit rules file for the failing rules' `audits` tests.
 fn audit_rules(
     failing: &[&crate::rules::result::RuleResult],
     rules: &RuleSet,
     snapshot: &Snapshot,
-) -> (String, usize) {
+) -> AuditRules {
     let mut out = String::from(
         "# Audit watches proposed by bollwerk for the Docker files it found unwatched on this host.\n\
          # Review, then copy to /etc/audit/rules.d/docker.rules and load with `augenrules --load`.\n",
     );
     let mut seen: Vec<String> = Vec::new();
+    let mut answered: Vec<String> = Vec::new();
     for r in failing {
         let Some(check) = rules.get(&r.id).and_then(|rule| rule.check.as_ref()) else {
             continue;
         };
         let mut targets = Vec::new();
         audit_targets(check, &mut targets);
+        if !targets.is_empty() {
+            answered.push(r.id.clone());
+        }
         for t in targets {
             let located = substitute(&t, |name| {
                 snapshot.host.locations.get(name).cloned().flatten()
@@ -317,7 +328,11 @@ fn audit_rules(
     if seen.is_empty() {
         out.push_str("# No audit watch is missing.\n");
     }
-    (out, seen.len())
+    AuditRules {
+        text: out,
+        watches: seen.len(),
+        rules: answered,
+    }
 }
 
 /// Single-quoted for a POSIX shell.
