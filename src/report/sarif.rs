@@ -385,13 +385,10 @@ fn physical_locations(evidence: &EvidenceList, places: &Places) -> Vec<Value> {
                 push(&mut out, file, *line);
             }
             if watches.is_empty() {
-                match places.audit_rules.as_deref().map(str::to_string) {
-                    Some(rules) => push(&mut out, &rules, None),
-                    None => {
-                        if let Some(path) = fact_file(e.fact()) {
-                            push(&mut out, &path, None);
-                        }
-                    }
+                // No watch found: the rules file the host keeps its watches in, else the
+                // file to watch.
+                if let Some(path) = places.audit_rules.clone().or_else(|| fact_file(e.fact())) {
+                    push(&mut out, &path, None);
                 }
             }
         } else if let Some(path) = fact_file(e.fact()) {
