@@ -39,20 +39,17 @@ const EXIT_SCAN: &[(&str, &str)] = &[
     ),
 ];
 
-const EXIT_SIMPLE: &[(&str, &str)] = &[
-    ("0", "Success."),
-    (
-        "2",
-        "A usage error or a fatal error; the message on standard error says what to fix.",
-    ),
-];
+/// Exit code 2 of every command that has nothing more particular to say about it.
+const EXIT_USAGE_OR_FATAL: (&str, &str) = (
+    "2",
+    "A usage error or a fatal error; the message on standard error says what to fix.",
+);
+
+const EXIT_SIMPLE: &[(&str, &str)] = &[("0", "Success."), EXIT_USAGE_OR_FATAL];
 
 const EXIT_COLLECT: &[(&str, &str)] = &[
     ("0", "Success: the snapshot is written."),
-    (
-        "2",
-        "A usage error or a fatal error; the message on standard error says what to fix.",
-    ),
+    EXIT_USAGE_OR_FATAL,
     (
         "3",
         "The snapshot is written, but a --checks rule file has mistakes (each named on \
