@@ -116,19 +116,21 @@ fn a_rule_file_with_mistakes_is_named_and_the_scan_goes_on_with_its_rules_as_err
     let checks = dir.path().to_str().unwrap();
     let base = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rules/base.json");
     let out = tempfile::tempdir().unwrap();
-    let (code, _, err) = run(&[
-        "scan",
-        "--snapshot",
-        base,
-        "--checks",
-        checks,
-        "--format",
-        "json",
-        "-o",
-        out.path().to_str().unwrap(),
-    ]);
+    let scan = bollwerk(
+        &[
+            "scan",
+            "--snapshot",
+            base,
+            "--checks",
+            checks,
+            "--format",
+            "json",
+        ],
+        out.path(),
+    );
+    let err = &scan.stderr;
     // The audit did not run the rules it was given: incomplete, whatever else it found.
-    assert_eq!(code, 3, "{err}");
+    assert_eq!(scan.code, 3, "{err}");
     for named in [
         format!("{}:11: unknown field `equal`", mine.display()),
         format!("{}:3:", broken.display()),
@@ -136,20 +138,9 @@ fn a_rule_file_with_mistakes_is_named_and_the_scan_goes_on_with_its_rules_as_err
     ] {
         assert!(err.contains(&named), "{named} told: {err}");
     }
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
-    let result = |id: &str| {
-        report["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["id"] == id)
-            .unwrap_or_else(|| panic!("{id} in the report"))
-            .clone()
-    };
     // The rule 2.2's replacement was to judge is an error under 2.2's own title, not the old
     // definition's verdict.
-    let replaced = result("2.2");
+    let replaced = scan.rule("2.2");
     assert_eq!(replaced["status"], "error", "{replaced}");
     assert!(
         replaced["title"]
@@ -166,14 +157,14 @@ fn a_rule_file_with_mistakes_is_named_and_the_scan_goes_on_with_its_rules_as_err
         "{replaced}"
     );
     for id in ["BW-BROKEN-1", "2.3", "BW-TWICE-1"] {
-        assert_eq!(result(id)["status"], "error", "{id}");
+        scan.expect(id, "error");
     }
     // Everything else is judged: the good rule beside the mistake, and the default rules.
-    assert_eq!(result("BW-X-2")["status"], "pass");
+    scan.expect("BW-X-2", "pass");
     for id in ["2.1", "2.4", "5.5"] {
-        assert_ne!(result(id)["status"], "error", "{id}");
+        assert_ne!(scan.status(id), "error", "{id}");
     }
-    let notes = report["notes"].to_string();
+    let notes = scan.report()["notes"].to_string();
     assert!(notes.contains("mine.toml:11:"), "{notes}");
     // Listing the rules stays strict: that is how a rule file is checked before use.
     let (code, _, err) = run(&["rules", "list", "--checks", checks]);
@@ -238,16 +229,11 @@ fn an_unusable_new_rule_keeps_the_benchmarks_it_names() {
             checks,
             "--format",
             "json",
-            "-o",
-            out.path().to_str().unwrap(),
         ];
         args.extend(benchmark.iter().flat_map(|b| ["--benchmark", *b]));
-        let (code, _, err) = run(&args);
-        assert_eq!(code, 3, "{err}");
-        let report: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap())
-                .unwrap();
-        report["results"]
+        let scan = bollwerk(&args, out.path());
+        assert_eq!(scan.code, 3, "{}", scan.stderr);
+        scan.report()["results"]
             .as_array()
             .unwrap()
             .iter()
@@ -982,28 +968,27 @@ fn a_kernel_setting_of_a_vlan_interface_is_read_from_its_file() {
     )
     .unwrap();
     let out = tempfile::tempdir().unwrap();
-    let (code, _, err) = run(&[
-        "scan",
-        "--host-root",
-        &tree.root_arg(),
-        "--docker-host",
-        NO_DAEMON,
-        "--checks",
-        dir.path().to_str().unwrap(),
-        "--include",
-        "BW-VLAN-1",
-        "--format",
-        "json",
-        "-o",
-        out.path().to_str().unwrap(),
-    ]);
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
-    let r = &report["results"][0];
-    assert_eq!(r["status"], "pass", "{r}\n{err}");
-    assert_eq!(code, 0, "{err}");
+    let scan = bollwerk(
+        &[
+            "scan",
+            "--host-root",
+            &tree.root_arg(),
+            "--docker-host",
+            NO_DAEMON,
+            "--checks",
+            dir.path().to_str().unwrap(),
+            "--include",
+            "BW-VLAN-1",
+            "--format",
+            "json",
+        ],
+        out.path(),
+    );
+    scan.expect("BW-VLAN-1", "pass");
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
+    let r = scan.rule("BW-VLAN-1");
     assert_eq!(
-        report["observations"][0]["source"], "/proc/sys/net/ipv4/conf/eth0.100/rp_filter",
+        r["evidence"][0]["source"], "/proc/sys/net/ipv4/conf/eth0.100/rp_filter",
         "{r}"
     );
 }
