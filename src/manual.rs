@@ -113,7 +113,7 @@ const FILE_REPORTS: (&str, &str) = (
      user keeps that file's mode (without write rights for others).",
 );
 const FILE_DAEMON_JSON: (&str, &str) = (
-    "/etc/docker/daemon.json",
+    crate::facts::daemon_settings::ROOTFUL_DAEMON_JSON,
     "The daemon's configuration file, read under --host-root (or the --config-file named on \
      dockerd's command line, found in /proc/PID/cmdline). Never changed: bollwerk only reads \
      the host it audits.",
