@@ -467,9 +467,17 @@ fn a_socket_group_set_in_docker_socket_is_the_docker_group() {
     let (_o, r) = scan(&tree, &trusted);
     r.expect("1.1.2", "pass");
 
-    // A drop-in that cannot be read: the socket's group is unknown, never the default.
+    // A folder named like a drop-in is none: systemd reads regular files only, so the
+    // unit's own SocketGroup=staff stands.
     std::fs::remove_file(tree.path(drop_in)).unwrap();
     std::fs::create_dir(tree.path(drop_in)).unwrap();
+    let (_o, r) = scan(&tree, &trusted);
+    r.expect("1.1.2", "fail");
+
+    // A drop-in that cannot be read (a link to itself): the socket's group is unknown, never
+    // the default.
+    std::fs::remove_dir(tree.path(drop_in)).unwrap();
+    std::os::unix::fs::symlink("group.conf", tree.path(drop_in)).unwrap();
     let (_o, r) = scan(&tree, &trusted);
     r.expect("1.1.2", "error");
     let msg = r.rule("1.1.2")["message"].as_str().unwrap();
