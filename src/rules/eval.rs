@@ -705,8 +705,10 @@ impl Combination {
         }
     }
 
-    /// Adds one verdict; true when the outcome can no longer change (only without explaining:
-    /// explaining keeps evaluating for the evidence).
+    /// Adds one verdict; true when the rest need not be evaluated: the outcome can no longer
+    /// change. While explaining, an `all` that fails goes on, so that its evidence names every
+    /// reason to fix; an `any` that holds stops there, as the test that holds is its evidence
+    /// and what the others would say adds nothing to it.
     fn add(&mut self, v: Verdict) -> bool {
         match v {
             Verdict::Pass => {
@@ -737,12 +739,11 @@ impl Combination {
                 self.not_applicable.get_or_insert(v);
             }
         }
-        !self.explain
-            && if self.conjunction {
-                self.fail.is_some()
-            } else {
-                self.pass
-            }
+        if self.conjunction {
+            !self.explain && self.fail.is_some()
+        } else {
+            self.pass
+        }
     }
 
     /// The combined verdict.
