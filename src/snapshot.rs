@@ -50,15 +50,18 @@ pub fn parse(name: &str, text: &str) -> Result<Snapshot, SnapshotError> {
     }
     // Derived, so that a snapshot written before the fact existed has it too.
     let mut snap = snap;
-    snap.derive_host_facts();
-    snap.mark_overlay_networks_of_failed_networks();
-    snap.mark_locked_swarm();
-    snap.mark_facts_not_in_file();
-    // Facts derived from a HostConfig the file does not have are unknown, whatever it says.
-    for c in &mut snap.containers {
-        c.mark_missing_host_config();
-    }
+    snap.derive_facts(Origin::File);
     Ok(snap)
+}
+
+/// Where a [`Snapshot`] comes from, as [`Snapshot::derive_facts`] needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Gathered now by `bollwerk collect` or `scan`.
+    Collected,
+    /// Read from a snapshot file, which an older bollwerk may have written or a person
+    /// trimmed: the facts it lacks are marked not collected rather than read as empty.
+    File,
 }
 
 /// Why a snapshot file could not be read; each names the file (and line).
@@ -1068,11 +1071,39 @@ impl Snapshot {
         }
     }
 
+    /// Applies every fact and error derived from the snapshot's other facts, in order: the
+    /// host's ([`Self::derive_host_facts`]), the swarm's overlay networks where the networks
+    /// failed ([`Self::mark_overlay_networks_of_failed_networks`]), a locked swarm
+    /// ([`Self::mark_locked_swarm`]), and each container without a HostConfig
+    /// ([`ContainerFacts::mark_missing_host_config`]); for a snapshot read from a file, also the
+    /// facts it lacks (`mark_facts_not_in_file`).
+    ///
+    /// One list for collection (once every fact is in) and for reading a file, so that a
+    /// snapshot read back is judged as it was when collected: a mark added here applies to
+    /// both. Each mark leaves an error that is there already alone, so applying them again
+    /// changes nothing.
+    pub fn derive_facts(&mut self, origin: Origin) {
+        self.derive_host_facts();
+        self.mark_overlay_networks_of_failed_networks();
+        self.mark_locked_swarm();
+        // Collection reads some facts only for the rules that need them: only a file can lack
+        // one that a rule reads.
+        if origin == Origin::File {
+            self.mark_facts_not_in_file();
+        }
+        // Facts derived from a HostConfig the inspect does not have are unknown, whatever a
+        // file says.
+        for c in &mut self.containers {
+            c.mark_missing_host_config();
+        }
+    }
+
     /// Sets the host facts derived from others ([`HostFacts::derive_daemon_sockets`]). Where a
     /// fact they are made of is a collection error (the locations, or one of the places), the
     /// derived fact is that error too: a list made of what could not be read is not a short
     /// list. The same holds for `host.socket_groups`, read from those places. And
-    /// [`HostFacts::drop_ins`] from the trees walked, an error where the walk was one.
+    /// [`HostFacts::drop_ins`] from the trees walked, an error where the walk was one. Part of
+    /// [`Self::derive_facts`], which is what collection and reading a file call.
     pub fn derive_host_facts(&mut self) {
         self.host.derive_daemon_sockets();
         // Both are made of the sockets' locations.
@@ -1187,9 +1218,8 @@ impl Snapshot {
     }
 
     /// Makes a swarm manager's overlay networks the error of `GET /networks` they are made
-    /// of, where it is one and they are not an error already: collection calls it once the
-    /// daemon's answers are in, and reading a snapshot does too (one written before this holds
-    /// an empty list for them).
+    /// of, where it is one and they are not an error already ([`Self::derive_facts`]: one
+    /// written before this holds an empty list for them).
     pub fn mark_overlay_networks_of_failed_networks(&mut self) {
         if self.daemon.swarm.is_none() {
             return;

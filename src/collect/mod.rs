@@ -66,7 +66,7 @@ use chrono::Utc;
 use serde_json::Value;
 
 pub use crate::facts::plan::Plan;
-use crate::snapshot::{CollectError, HostFacts, ListeningSocket, RuntimeFacts, Snapshot};
+use crate::snapshot::{CollectError, HostFacts, ListeningSocket, Origin, RuntimeFacts, Snapshot};
 use error::DaemonError;
 use hostfs::HostFs;
 pub use http::Endpoint;
@@ -302,7 +302,7 @@ impl<'a> Collection<'a> {
                 };
                 let placed = read_host_placed(&host, opts, plan, &view);
                 merge_host(&mut snap, basics, placed);
-                snap.derive_host_facts();
+                snap.derive_facts(Origin::Collected);
                 return Err(Box::new(snap));
             }
         };
@@ -857,8 +857,7 @@ impl<'a> Collection<'a> {
         // A host read past the deadline may still be blocked in the kernel: its thread is
         // left behind (it ends with the process) rather than waited for.
         runtime.shutdown_background();
-        snap.containers.iter_mut().for_each(derive);
-        snap.derive_host_facts();
+        derive_all(&mut snap);
         snap.build_documents();
         snap.finished_at = Utc::now();
         snap
@@ -887,16 +886,25 @@ async fn ask_daemon_everything(
     Ok(answers)
 }
 
+/// The facts derived from others as collection finishes: each container's
+/// ([`derive`]), then the snapshot's ([`Snapshot::derive_facts`]), the same list that
+/// reading a snapshot file applies.
+fn derive_all(snap: &mut Snapshot) {
+    snap.containers.iter_mut().for_each(derive);
+    snap.derive_facts(Origin::Collected);
+}
+
 /// Fills in the facts bollwerk works out from a container's others: the capabilities it
 /// holds ([`capabilities::of_container`]) and its security options told apart
 /// ([`security_opt::of_host_config`]). Call it once its inspect document and runtime facts
 /// are in. A container whose inspect has no HostConfig object gets neither: they, and its
-/// HostConfig, are errors of it ([`ContainerFacts::mark_missing_host_config`]).
+/// HostConfig, are errors of it, which [`Snapshot::derive_facts`] records
+/// ([`ContainerFacts::mark_missing_host_config`]).
 ///
 /// [`ContainerFacts::mark_missing_host_config`]: crate::snapshot::ContainerFacts::mark_missing_host_config
 pub fn derive(c: &mut crate::snapshot::ContainerFacts) {
-    // Without a HostConfig they would be Docker's defaults, not the container's: errors.
-    if c.mark_missing_host_config() {
+    // Without a HostConfig they would be Docker's defaults, not the container's.
+    if c.host_config_missing().is_some() {
         return;
     }
     c.facts_changed();
@@ -1414,8 +1422,8 @@ fn apply_answers(snap: &mut Snapshot, answers: Result<docker::DaemonAnswers, Dae
     for (fact, msg) in a.errors {
         snap.error(fact, msg);
     }
-    snap.mark_overlay_networks_of_failed_networks();
-    snap.mark_locked_swarm();
+    // The swarm's marks made of these answers are derived with the others as collection
+    // finishes ([`derive_all`]).
     snap.notes.extend(a.notes);
 }
 
@@ -1912,12 +1920,15 @@ mod tests {
             if let Some(h) = host_config {
                 inspect["HostConfig"] = h;
             }
-            let mut c: crate::snapshot::ContainerFacts = serde_json::from_value(
+            let c: crate::snapshot::ContainerFacts = serde_json::from_value(
                 serde_json::json!({"id": "c", "name": "web", "runtime": null, "inspect": inspect}),
             )
             .expect("a container's facts");
-            derive(&mut c);
-            c
+            // As collection finishes.
+            let mut snap = Snapshot::new("/", "unix:///x.sock", true);
+            snap.containers.push(c);
+            derive_all(&mut snap);
+            snap.containers.pop().expect("the container")
         };
         let fine = container(Some(serde_json::json!({"SecurityOpt": ["label=disable"]})));
         assert!(fine.errors.is_empty(), "{:?}", fine.errors);
@@ -1940,6 +1951,44 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_snapshot_read_back_has_the_marks_collection_derived() {
+        let mut snap = Snapshot::new("/", "unix:///x.sock", true);
+        snap.daemon.swarm = Some(crate::snapshot::SwarmFacts::default());
+        snap.error("daemon.networks", "GET /networks failed: reset");
+        snap.daemon.swarm_state = Some("locked".into());
+        let container = serde_json::json!({"id": "c", "name": "web", "runtime": null,
+            "inspect": {"State": {"Running": false, "Pid": 0}}});
+        snap.containers
+            .push(serde_json::from_value(container).expect("a container's facts"));
+        snap.host.locations.insert(
+            "setting:tlscacert".into(),
+            Some("/etc/docker/ca.pem".into()),
+        );
+        let folder = crate::snapshot::FileFacts {
+            exists: true,
+            kind: Some("dir".into()),
+            ..Default::default()
+        };
+        snap.host.files.insert("/etc/docker/ca.pem".into(), folder);
+        derive_all(&mut snap);
+        let facts = |s: &Snapshot| s.errors.iter().map(|e| e.fact.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            facts(&snap),
+            [
+                "daemon.networks",
+                "host.files[\"/etc/docker/ca.pem\"]",
+                "daemon.swarm.overlay_networks",
+                "daemon.swarm",
+            ]
+        );
+        assert!(snap.containers[0].errors.contains_key("inspect.HostConfig"));
+        let text = serde_json::to_string(&snap).expect("a snapshot's JSON");
+        let read = crate::snapshot::parse("s.json", &text).expect("a snapshot");
+        assert_eq!(facts(&read), facts(&snap));
+        assert_eq!(read.containers[0].errors, snap.containers[0].errors);
     }
 
     /// The nice value of the calling thread.
