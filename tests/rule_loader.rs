@@ -629,6 +629,27 @@ fn unknown_missing_value_is_rejected() {
 }
 
 #[test]
+fn unmet_takes_fail_or_error_and_belongs_to_a_fact_test() {
+    let text = with_check(r#"{ fact = "host.hostname", equals = "box", unmet = "error" }"#);
+    match &parse_file("test.toml", &text).expect("valid")[0].check {
+        Some(Check::Test(t)) => assert_eq!(t.unmet, bollwerk::rules::model::Unmet::Error),
+        other => panic!("{other:?}"),
+    }
+    let text = with_check(r#"{ fact = "host.hostname", equals = "box", unmet = "pass" }"#);
+    assert_error(
+        &text,
+        13,
+        &["unknown unmet 'pass'", "expected fail or error"],
+    );
+    let text =
+        with_check(r#"{ all = [{ fact = "host.hostname", present = true }], unmet = "error" }"#);
+    assert_error(&text, 13, &["`unmet` says what a `fact` test concludes"]);
+    let text =
+        with_check(r#"{ fact = "host.audit", audits = "/usr/bin/dockerd", unmet = "error" }"#);
+    assert_error(&text, 13, &["`unmet` does not go with `audits`"]);
+}
+
+#[test]
 fn error_in_a_nested_check_names_the_line_of_that_check() {
     let text = with_check(
         r#"{ all = [

@@ -42,7 +42,9 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use super::model::Expectation;
-use super::model::{Check, ListExpectation, Missing, Op, Operand, Rule, Scope, Status, Test};
+use super::model::{
+    Check, ListExpectation, Missing, Op, Operand, Rule, Scope, Status, Test, Unmet,
+};
 use super::path::{render, render_onto, FactNumbers, FactPath, Root, Segment};
 use super::result::{
     Evidence, EvidenceItem, EvidenceList, Found, InstanceResult, Observed, RuleResult,
@@ -1457,6 +1459,15 @@ impl<'f, 'a> Context<'f, 'a> {
         };
         let verdict = match outcome {
             Ok(true) => Verdict::Pass,
+            Ok(false) if t.unmet == Unmet::Error => Verdict::Error(self.text(|| {
+                // The failure's words, as an error: the fact is not what the rule can judge.
+                format!(
+                    "{}: found {}, expected {}",
+                    &*fact_text,
+                    compact(observed),
+                    t.expected_text()
+                )
+            })),
             Ok(false) => Verdict::Fail(Why::Text(String::new())),
             Err(v) => v,
         };

@@ -10,6 +10,7 @@ use toml::Spanned;
 use super::benchmarks::{self, Benchmark, Benchmarks};
 use super::model::{
     Arg, Assessment, BenchmarkRef, Check, Fix, Missing, Op, Operand, Rule, Scope, Severity, Test,
+    Unmet,
 };
 use super::path::{FactPath, PathError};
 use super::vocabulary::{
@@ -144,6 +145,7 @@ struct RawCheck {
     check: Option<Box<Spanned<RawCheck>>>,
     fact: Option<Spanned<String>>,
     missing: Option<Spanned<String>>,
+    unmet: Option<Spanned<String>>,
     expect: Option<Spanned<String>>,
     #[serde(flatten)]
     operators: BTreeMap<String, toml::Value>,
@@ -843,6 +845,12 @@ fn validate_check(
             "`expect` words the expectation of a `fact` test; put it beside `fact`".into(),
         ));
     }
+    if raw.unmet.is_some() && raw.fact.is_none() {
+        return Err(err(
+            "`unmet` says what a `fact` test concludes when it does not hold; put it beside `fact`"
+                .into(),
+        ));
+    }
     if raw.missing.is_some() && raw.fact.is_none() && raw.every.is_none() {
         return Err(err(
             "`missing` belongs to a `fact` test or to `every`".into()
@@ -1022,7 +1030,13 @@ fn validate_check(
     {
         return Err(err("`audits` applies to the fact host.audit".into()));
     }
-    let test = Test::new(fact, op, missing);
+    let unmet = parse_unmet(src, raw.unmet.as_ref())?;
+    if unmet != Unmet::Fail && matches!(op, Op::Audits(_)) {
+        return Err(err(
+            "`unmet` does not go with `audits`, whose failures say which watch is missing".into(),
+        ));
+    }
+    let test = Test::new(fact, op, missing).when_unmet(unmet);
     match raw.expect {
         Some(words) => {
             let at = words.span().start;
@@ -1155,6 +1169,20 @@ enum TestProblem {
         /// Its length in characters.
         chars: usize,
     },
+}
+
+fn parse_unmet(src: &Source, raw: Option<&Spanned<String>>) -> Result<Unmet, Vec<LoadError>> {
+    let Some(u) = raw else {
+        return Ok(Unmet::default());
+    };
+    match u.get_ref().as_str() {
+        "fail" => Ok(Unmet::Fail),
+        "error" => Ok(Unmet::Error),
+        other => Err(vec![src.err(
+            u.span().start,
+            format!("unknown unmet '{other}': expected fail or error"),
+        )]),
+    }
 }
 
 fn parse_missing(src: &Source, raw: Option<&Spanned<String>>) -> Result<Missing, Vec<LoadError>> {

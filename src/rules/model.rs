@@ -354,6 +354,8 @@ pub struct Test {
     pub op: Op,
     /// What to conclude when the fact is absent or null.
     pub missing: Missing,
+    /// What to conclude when the fact is there but does not meet the operator.
+    pub unmet: Unmet,
     /// [`Op::expectation`] and what people read (the rule's own `expect` text, else
     /// [`Op::expectation_in_words`]), made once and shared by the evidence of every instance.
     expectation: Arc<Expectation>,
@@ -369,6 +371,7 @@ impl std::fmt::Debug for Test {
             .field("fact", &self.fact)
             .field("op", &self.op)
             .field("missing", &self.missing)
+            .field("unmet", &self.unmet)
             .field("expectation", &self.expectation)
             .finish_non_exhaustive()
     }
@@ -385,8 +388,15 @@ impl Test {
             fact,
             op,
             missing,
+            unmet: Unmet::Fail,
             expectation_number: None,
         }
+    }
+
+    /// The same test, concluding `unmet` when its fact is there but does not meet it.
+    pub fn when_unmet(mut self, unmet: Unmet) -> Test {
+        self.unmet = unmet;
+        self
     }
 
     /// Numbers this test's expectation in `table`: one equal to it that is there already
@@ -721,6 +731,18 @@ pub enum Missing {
     /// The rule needs a person or an option to decide (e.g. a fact only `--deep-images`
     /// gathers).
     NotChecked,
+}
+
+/// What a test concludes when its fact is there but does not meet the operator (`unmet` in
+/// rule files).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Unmet {
+    /// The test fails (default).
+    #[default]
+    Fail,
+    /// The rule cannot be decided: the fact is not of the kind the rule judges (a folder
+    /// where a file is meant), and judging it as one would mislead.
+    Error,
 }
 
 /// The result of a rule or instance.

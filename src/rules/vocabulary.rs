@@ -149,7 +149,7 @@ pub const OPERATORS: &[Operator] = &[
 
 /// The keys of a check table that are not operators.
 pub const CHECK_KEYS: &[&str] = &[
-    "all", "any", "not", "every", "check", "fact", "missing", "expect",
+    "all", "any", "not", "every", "check", "fact", "missing", "unmet", "expect",
 ];
 
 /// The operator called `name`.
