@@ -301,8 +301,8 @@ fn kernel_parameters_and_sockets_fail_on_a_weak_host_tree() {
         ],
     );
     // `chmod 666` on the sockets, and a plaintext API on 2375 (IPv6 wildcard).
-    tree.write("run/docker.sock", "", 0o666);
-    tree.write("run/containerd/containerd.sock", "", 0o666);
+    tree.socket("run/docker.sock", 0o666);
+    tree.socket("run/containerd/containerd.sock", 0o666);
     tree.write(
         "proc/1/net/tcp6",
         &tcp_table(&[("00000000000000000000000000000000", 2375)]),

@@ -882,9 +882,9 @@ fn neglected_host_fails_every_file_rule() {
     ] {
         chmod(&t.path(rel), mode);
     }
-    t.write("run/docker.sock", "", 0o666);
+    t.socket("run/docker.sock", 0o666);
     t.own("run/docker.sock", 1000, 1000);
-    t.write("run/containerd/containerd.sock", "", 0o666);
+    t.socket("run/containerd/containerd.sock", 0o666);
     t.own("run/containerd/containerd.sock", 0, 105);
 
     let (_o, r) = scan_tree(&t, "3");

@@ -139,7 +139,7 @@ fn neglected_host_fails_host_rules() {
     );
     tree.write("lib/systemd/system/docker.service", "[Service]\n", 0o666);
     tree.own("lib/systemd/system/docker.service", 1000, 1000);
-    tree.write("run/docker.sock", "", 0o666);
+    tree.socket("run/docker.sock", 0o666);
     tree.own("run/docker.sock", 0, 0);
     // Host rules only (1.2 asks the daemon, which is not there: exit 3).
     let (_o, r) = scan(&tree, &["--include", "1.1,3", "--trusted-users", "alice"]);
@@ -333,7 +333,7 @@ fn every_socket_s_group_is_judged_not_only_the_docker_group() {
         "[Socket]\nListenStream=/run/docker.sock\nSocketMode=0660\nSocketGroup=docker\n",
         0o644,
     );
-    tree.write("run/own.sock", "", 0o660);
+    tree.socket("run/own.sock", 0o660);
     tree.own("run/own.sock", 0, 50);
     let trusted = ["--include", "1.1.2", "--trusted-users", "alice,bob"];
     let (_o, r) = scan(&tree, &trusted);

@@ -29,7 +29,7 @@ impl HostTree {
             "[Service]\nExecStart=/usr/bin/dockerd\n",
             0o644,
         );
-        t.write("run/docker.sock", "", 0o660);
+        t.socket("run/docker.sock", 0o660);
         t.own("run/docker.sock", 0, 105);
         fs::create_dir_all(t.path("var")).unwrap();
         symlink("/run", t.path("var/run")).unwrap();
@@ -41,7 +41,7 @@ impl HostTree {
         ] {
             t.write(bin, "#!/bin/sh\n", 0o755);
         }
-        t.write("run/containerd/containerd.sock", "", 0o660);
+        t.socket("run/containerd/containerd.sock", 0o660);
         t.write("etc/docker/daemon.json", "{}\n", 0o644);
         fs::create_dir_all(t.path("var/lib/docker")).unwrap();
         t.mountinfo(false);
@@ -68,6 +68,17 @@ impl HostTree {
         let p = self.path(rel);
         fs::create_dir_all(p.parent().unwrap()).unwrap();
         fs::write(&p, text).unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// Makes `rel` a unix socket with `mode` (replacing what is there), creating parents: the
+    /// socket rules judge a socket, and a regular file in its place is an error to them.
+    pub fn socket(&self, rel: &str, mode: u32) {
+        let p = self.path(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let _ = fs::remove_file(&p);
+        // Nobody listens: the socket file stays once the listener is dropped.
+        drop(std::os::unix::net::UnixListener::bind(&p).expect("bind a fixture socket"));
         fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
     }
 
