@@ -940,6 +940,45 @@ fn registry_directories_may_be_searchable_but_not_writable() {
 }
 
 #[test]
+fn paths_of_another_kind_than_the_rules_judge_are_errors_not_verdicts() {
+    // Owners and modes that would pass: a folder where /etc/default/docker and the unit
+    // should be files, a folder where the socket should be, a file where /etc/docker should
+    // be a folder. None of them is what its rule is about.
+    let t = HostTree::new();
+    t.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
+    for folder in [
+        "etc/default/docker",
+        "run/docker.sock",
+        "lib/systemd/system/docker.service",
+    ] {
+        let _ = fs::remove_file(t.path(folder));
+        fs::create_dir_all(t.path(folder)).unwrap();
+        chmod(&t.path(folder), 0o600);
+    }
+    t.own("run/docker.sock", 0, 105);
+    fs::remove_dir_all(t.path("etc/docker")).unwrap();
+    t.write("etc/docker", "", 0o644);
+    let (_o, r) = scan_tree(&t, "3.1,3.2,3.5,3.6,3.15,3.16,3.19,3.20");
+    for (id, path, kind, expected) in [
+        ("3.1", "/lib/systemd/system/docker.service", "dir", "file"),
+        ("3.2", "/lib/systemd/system/docker.service", "dir", "file"),
+        ("3.5", "/etc/docker", "file", "dir"),
+        ("3.6", "/etc/docker", "file", "dir"),
+        ("3.15", "/var/run/docker.sock", "dir", "socket"),
+        ("3.16", "/var/run/docker.sock", "dir", "socket"),
+        ("3.19", "/etc/default/docker", "dir", "file"),
+        ("3.20", "/etc/default/docker", "dir", "file"),
+    ] {
+        r.expect(id, "error");
+        assert_eq!(
+            r.message(id),
+            format!("host.files[\"{path}\"].kind: found \"{kind}\", expected {expected}, the kind of path this rule judges"),
+            "{id}"
+        );
+    }
+}
+
+#[test]
 fn absent_files_make_file_rules_not_applicable() {
     // The fixture has no docker.socket, no certs.d, no TLS settings, no /etc/default/docker and
     // no /etc/sysconfig/docker.

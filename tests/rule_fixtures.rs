@@ -477,6 +477,54 @@ fn a_locked_swarm_node_is_not_a_node_outside_a_swarm() {
     }
 }
 
+/// A path the owner and mode rules judge as a regular file (or a folder, or a socket) that is
+/// of another kind is `error`, with a message naming the path and what it is, not a verdict
+/// on an owner and mode that are not the ones the rule is about.
+#[test]
+fn a_path_of_another_kind_than_the_rule_judges_is_an_error_naming_it() {
+    let (rules, base, params) = (rules(), base(), params());
+    let folder = serde_json::json!({"exists": true, "kind": "dir", "uid": 0, "gid": 0,
+        "owner": "root:root", "mode": "0644"});
+    let case = Case {
+        set: [
+            (
+                "/host/files/~1etc~1default~1docker".to_string(),
+                folder.clone(),
+            ),
+            (
+                "/host/files/~1lib~1systemd~1system~1docker.service".to_string(),
+                folder,
+            ),
+        ]
+        .into_iter()
+        .collect(),
+        ..Case::default()
+    };
+    let snap = patched(&base, &case).expect("folders where files are meant");
+    for (id, path) in [
+        ("3.19", "/etc/default/docker"),
+        ("3.20", "/etc/default/docker"),
+        ("3.1", "/lib/systemd/system/docker.service"),
+        ("3.2", "/lib/systemd/system/docker.service"),
+    ] {
+        let one = RuleSet::new(vec![rules.get(id).expect("shipped rule").clone()]);
+        let r = eval::evaluate(&one, &snap, &params)
+            .pop()
+            .expect("one result");
+        assert_eq!(r.status, Status::Error, "{id}: {:?}", r.message);
+        assert_eq!(
+            r.message.as_deref(),
+            Some(
+                format!(
+                    "host.files[\"{path}\"].kind: found \"dir\", expected file, the kind of path this rule judges"
+                )
+                .as_str()
+            ),
+            "{id}"
+        );
+    }
+}
+
 /// Proposals for missing cases (`BOLLWERK_BLESS=1`), from synthetic hosts, shrunk.
 mod propose {
     use super::*;

@@ -9,7 +9,8 @@ use bollwerk::rules::RuleSet;
 /// The owner and mode rules of checks/cis-docker-1.8.0/3-files.toml as they were written
 /// before templates: id, path, operator, value. Each had `scope = "host"`,
 /// `requires-dockerd = true` and `check = { fact = "host.files[\"PATH\"].owner|mode",
-/// OPERATOR = "VALUE", missing = "notapplicable" }`.
+/// OPERATOR = "VALUE", missing = "notapplicable" }`; since, each is `error` for a path of
+/// another kind than it judges ([`kind_judged`]).
 const WRITTEN_OUT: &[(&str, &str, &str, &str)] = &[
     ("3.1", r#"{unit:docker.service}"#, "owner-is", "root:root"),
     ("3.2", r#"{unit:docker.service}"#, "mode-at-most", "0644"),
@@ -38,9 +39,19 @@ const WRITTEN_OUT: &[(&str, &str, &str, &str)] = &[
 /// The rules of [`WRITTEN_OUT`] made from the unit templates, which test drop-ins too.
 const UNIT_RULES: &[&str] = &["3.1", "3.2", "3.3", "3.4"];
 
-/// A rule written out the old way, with this check.
+/// The kind of path the rule on `path` judges: a folder, a socket or a regular file.
+fn kind_judged(path: &str) -> &'static str {
+    match path {
+        "/etc/docker" => "dir",
+        p if p.starts_with("{socket:") => "socket",
+        _ => "file",
+    }
+}
+
+/// A rule written out the old way, with this check and the precondition on its path's kind.
 fn written_out(path: &str, op: &str, value: &str) -> bollwerk::rules::Rule {
     let property = if op == "owner-is" { "owner" } else { "mode" };
+    let kind = kind_judged(path);
     let text = format!(
         r#"[[rule]]
 id = "9.1"
@@ -53,6 +64,7 @@ assessment = "automated"
 severity = "high"
 scope = "host"
 requires-dockerd = true
+applies-when = {{ fact = "host.files[\"{path}\"].kind", equals = "{kind}", missing = "pass", unmet = "error", expect = "{kind}, the kind of path this rule judges" }}
 check = {{ fact = "host.files[\"{path}\"].{property}", {op} = "{value}", missing = "notapplicable" }}
 "#
     );
@@ -93,7 +105,12 @@ fn shipped_template_rules_are_the_rules_they_were_written_out() {
             format!("{:?}", old.check),
             "{id}: the check the template makes"
         );
-        assert!(rule.applies_when.is_none() && !rule.informational && !rule.redact);
+        assert_eq!(
+            format!("{:?}", rule.applies_when),
+            format!("{:?}", old.applies_when),
+            "{id}: the kind of path it judges"
+        );
+        assert!(!rule.informational && !rule.redact);
         assert!(
             rule.origin
                 .starts_with("checks/cis-docker-1.8.0/3-files.toml:"),

@@ -106,7 +106,8 @@ fn joined(copies: Vec<Check>, positive: bool) -> Check {
 }
 
 /// `t` with `{name}` replaced by `place` in its fact, its fact operand and its audit target;
-/// the rule's own words for what it expects are kept.
+/// what it concludes when absent or unmet and the rule's own words for what it expects are
+/// kept.
 fn placed_test(t: &Test, name: &str, place: &str) -> Test {
     let mut op = t.op.clone();
     if let Some(Operand::Fact(other)) = op.operand_mut() {
@@ -116,7 +117,7 @@ fn placed_test(t: &Test, name: &str, place: &str) -> Test {
         *target = target.replace(&format!("{{{name}}}"), place);
     }
     let own_words = t.expected_text() != t.op.expectation_in_words();
-    let placed = Test::new(t.fact.placed(name, place), op, t.missing);
+    let placed = Test::new(t.fact.placed(name, place), op, t.missing).when_unmet(t.unmet);
     if own_words {
         placed.worded(t.expected_text().to_string())
     } else {
