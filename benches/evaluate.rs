@@ -1155,6 +1155,7 @@ fn daemon_bench(misses: &mut Vec<String>) -> bool {
         println!();
         start_containers(&d, image, started, n);
         started = n;
+        settle();
         let r = bench.measure(n);
         let ratio = r.scan / r.floor;
         let ok = ratio <= RATIO_TARGET;
@@ -1188,6 +1189,29 @@ fn daemon_bench(misses: &mut Vec<String>) -> bool {
         t.elapsed().as_secs_f64()
     );
     true
+}
+
+/// Waits until the machine is quiet after starting containers: runc, the shims and containerd
+/// go on working for a while after `docker run` returns, and timing the floor and the scan
+/// beside that work measures the machine's load, not either of them. Quiet: busy under a
+/// tenth of its cores over a whole second; at most 60 s.
+fn settle() {
+    let t = Instant::now();
+    let quiet = Duration::from_millis(100) * cores() as u32;
+    loop {
+        let before = machine_busy();
+        std::thread::sleep(Duration::from_secs(1));
+        let busy = machine_busy() - before;
+        if busy < quiet || t.elapsed() > Duration::from_secs(60) {
+            println!(
+                "     machine quiet after {:.0} s (busy {:.0} ms of the last second, on {} cores)",
+                t.elapsed().as_secs_f64(),
+                ms(busy),
+                cores()
+            );
+            return;
+        }
+    }
 }
 
 /// The sizes side by side, and what each extra container costs.
