@@ -350,6 +350,85 @@ fn combinators_combine() {
     assert_eq!(status(&rule("daemon", &any), &neither), Status::Fail);
 }
 
+/// The facts the evidence of `check`'s result over `snap` names, in order.
+fn evidence_facts(check: &str, snap: &Snapshot) -> Vec<String> {
+    let rules = RuleSet::new(vec![rule("daemon", check)]);
+    let result = evaluate(&rules, snap, &Params::default()).remove(0);
+    result
+        .evidence
+        .iter()
+        .map(|e| e.fact().to_string())
+        .collect()
+}
+
+#[test]
+fn an_any_that_holds_shows_the_test_that_holds_and_an_all_that_fails_every_reason() {
+    let (a, b, c) = (
+        r#"{ fact = "daemon.info.A", equals = 1 }"#,
+        r#"{ fact = "daemon.info.B", equals = 1 }"#,
+        r#"{ fact = "daemon.info.C", equals = 1 }"#,
+    );
+    let snap = daemon_with(json!({ "A": 0, "B": 1, "C": 0 }));
+    // A fails, B holds: C would add nothing to the pass.
+    let any = format!("{{ any = [{a}, {b}, {c}] }}");
+    assert_eq!(
+        evidence_facts(&any, &snap),
+        ["daemon.info.A", "daemon.info.B"]
+    );
+    // Every reason to fix, past the first failure.
+    let all = format!("{{ all = [{a}, {b}, {c}] }}");
+    assert_eq!(
+        evidence_facts(&all, &snap),
+        ["daemon.info.A", "daemon.info.B", "daemon.info.C"]
+    );
+    // An `any` that fails shows each alternative it tried.
+    let none = daemon_with(json!({ "A": 0, "B": 0, "C": 0 }));
+    assert_eq!(
+        evidence_facts(&any, &none),
+        ["daemon.info.A", "daemon.info.B", "daemon.info.C"]
+    );
+}
+
+#[test]
+fn a_precondition_leaves_evidence_only_when_it_does_not_hold() {
+    let text = r#"[[rule]]
+id = "BW-TEST"
+title = "A rule under test"
+description = "What it checks."
+rationale = "Why."
+remediation = "How to fix it."
+level = 1
+assessment = "automated"
+severity = "low"
+scope = "daemon"
+references = []
+applies-when = { all = [{ fact = "daemon.info.On", equals = true }, { fact = "daemon.info.Also", equals = true }] }
+check = { fact = "daemon.info.X", equals = 1 }
+"#;
+    let rules = RuleSet::new(parse_file("test.toml", text).unwrap_or_else(|e| panic!("{e:?}")));
+    let facts = |info: Value| {
+        let result = evaluate(&rules, &daemon_with(info), &Params::default()).remove(0);
+        let facts: Vec<String> = result
+            .evidence
+            .iter()
+            .map(|e| e.fact().to_string())
+            .collect();
+        (result.status, facts)
+    };
+    assert_eq!(
+        facts(json!({ "On": true, "Also": true, "X": 1 })),
+        (Status::Pass, vec!["daemon.info.X".to_string()])
+    );
+    // Not holding, it is the evidence of why the rule does not apply: both its reasons.
+    assert_eq!(
+        facts(json!({ "On": false, "Also": false, "X": 1 })),
+        (
+            Status::NotApplicable,
+            vec!["daemon.info.On".to_string(), "daemon.info.Also".to_string()]
+        )
+    );
+}
+
 #[test]
 fn every_checks_each_element() {
     let check = r#"{ every = "daemon.info.L", check = { fact = "item.n", lt = 3 } }"#;
