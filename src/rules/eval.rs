@@ -344,6 +344,16 @@ fn on_threads(threads: usize, work: impl Fn() + Sync) {
     });
 }
 
+/// Marks the failed tests of an `any`'s alternatives tried before the one that holds as
+/// `notapplicable`: the alternative was not the one that applies (a folder's "0444 or
+/// stricter" where a folder may be 0755). They stay in the evidence, naming what was tried,
+/// but no report takes them for what fails (SARIF's locations, the fix list's cause).
+fn not_taken(tried: &mut [EvidenceItem]) {
+    for e in tried.iter_mut().filter(|e| e.outcome == Status::Fail) {
+        e.outcome = Status::NotApplicable;
+    }
+}
+
 /// Why a fact path's placeholders were not all replaced by places ([`Context::concrete`]).
 #[derive(Debug)]
 enum Unplaced {
@@ -1174,10 +1184,15 @@ impl<'f, 'a> Context<'f, 'a> {
                 other => other,
             },
             Check::All(list) | Check::Any(list) => {
-                let mut combination =
-                    Combination::new(matches!(check, Check::All(_)), self.explain);
+                let conjunction = matches!(check, Check::All(_));
+                let mut combination = Combination::new(conjunction, self.explain);
+                let start = ev.len();
                 for c in list {
+                    let tried = ev.len();
                     if combination.add(self.check(c, inst, item, ev)) {
+                        if !conjunction {
+                            not_taken(&mut ev[start..tried]);
+                        }
                         break;
                     }
                 }

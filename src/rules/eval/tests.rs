@@ -361,6 +361,13 @@ fn evidence_facts(check: &str, snap: &Snapshot) -> Vec<String> {
         .collect()
 }
 
+/// The outcomes of the evidence of `check`'s result over `snap`, in order.
+fn evidence_outcomes(check: &str, snap: &Snapshot) -> Vec<Status> {
+    let rules = RuleSet::new(vec![rule("daemon", check)]);
+    let result = evaluate(&rules, snap, &Params::default()).remove(0);
+    result.evidence.iter().map(|e| e.outcome).collect()
+}
+
 #[test]
 fn an_any_that_holds_shows_the_test_that_holds_and_an_all_that_fails_every_reason() {
     let (a, b, c) = (
@@ -369,11 +376,22 @@ fn an_any_that_holds_shows_the_test_that_holds_and_an_all_that_fails_every_reaso
         r#"{ fact = "daemon.info.C", equals = 1 }"#,
     );
     let snap = daemon_with(json!({ "A": 0, "B": 1, "C": 0 }));
-    // A fails, B holds: C would add nothing to the pass.
+    // A fails, B holds: C would add nothing to the pass. A, the alternative not taken, is
+    // notapplicable, so that no report takes it for what fails.
     let any = format!("{{ any = [{a}, {b}, {c}] }}");
     assert_eq!(
         evidence_facts(&any, &snap),
         ["daemon.info.A", "daemon.info.B"]
+    );
+    assert_eq!(
+        evidence_outcomes(&any, &snap),
+        [Status::NotApplicable, Status::Pass]
+    );
+    // Under an `all` that fails for another reason, the same.
+    let under_all = format!("{{ all = [{c}, {{ any = [{a}, {b}] }}] }}");
+    assert_eq!(
+        evidence_outcomes(&under_all, &snap),
+        [Status::Fail, Status::NotApplicable, Status::Pass]
     );
     // Every reason to fix, past the first failure.
     let all = format!("{{ all = [{a}, {b}, {c}] }}");
