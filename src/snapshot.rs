@@ -324,7 +324,8 @@ pub struct Interface {
 pub struct FileFacts {
     /// Whether the path exists.
     pub exists: bool,
-    /// `file`, `dir`, `socket`, `symlink`, `fifo`, `block`, `char`; absent when missing.
+    /// `file`, `dir`, `socket`, `fifo`, `block`, `char`: the kind of what a link leads to;
+    /// absent when missing (a link that leads nowhere too).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// Owner user id.

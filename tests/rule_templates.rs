@@ -52,6 +52,17 @@ fn kind_judged(path: &str) -> &'static str {
 fn written_out(path: &str, op: &str, value: &str) -> bollwerk::rules::Rule {
     let property = if op == "owner-is" { "owner" } else { "mode" };
     let kind = kind_judged(path);
+    let kind_test = format!(
+        r#"{{ fact = "host.files[\"{path}\"].kind", equals = "{kind}", missing = "pass", unmet = "error", expect = "{kind}, the kind of path this rule judges" }}"#
+    );
+    // A unit masked by a link to /dev/null is not applicable; the mask decides first.
+    let applies_when = if path.starts_with("{unit:") {
+        format!(
+            r#"{{ all = [{{ fact = "host.files[\"{path}\"].resolved", not-equals = "/dev/null", missing = "pass", expect = "not /dev/null (a masked unit, which systemd does not load)" }}, {kind_test}] }}"#
+        )
+    } else {
+        kind_test
+    };
     let text = format!(
         r#"[[rule]]
 id = "9.1"
@@ -64,7 +75,7 @@ assessment = "automated"
 severity = "high"
 scope = "host"
 requires-dockerd = true
-applies-when = {{ fact = "host.files[\"{path}\"].kind", equals = "{kind}", missing = "pass", unmet = "error", expect = "{kind}, the kind of path this rule judges" }}
+applies-when = {applies_when}
 check = {{ fact = "host.files[\"{path}\"].{property}", {op} = "{value}", missing = "notapplicable" }}
 "#
     );
