@@ -12,6 +12,12 @@ use crate::rules::result::Observed;
 
 /// A rule of `scope` whose check is the inline TOML table `check`.
 fn rule(scope: &str, check: &str) -> Rule {
+    rule_when(scope, None, check)
+}
+
+/// [`rule`], with the inline TOML table `applies_when` as its precondition when given.
+fn rule_when(scope: &str, applies_when: Option<&str>, check: &str) -> Rule {
+    let applies_when = applies_when.map_or(String::new(), |w| format!("applies-when = {w}\n"));
     let text = format!(
         r#"[[rule]]
 id = "BW-TEST"
@@ -24,7 +30,7 @@ assessment = "automated"
 severity = "low"
 scope = "{scope}"
 references = []
-check = {check}
+{applies_when}check = {check}
 "#
     );
     let mut rules = parse_file("test.toml", &text).unwrap_or_else(|e| panic!("{e:?}"));
@@ -409,21 +415,13 @@ fn an_any_that_holds_shows_the_test_that_holds_and_an_all_that_fails_every_reaso
 
 #[test]
 fn a_precondition_leaves_evidence_only_when_it_does_not_hold() {
-    let text = r#"[[rule]]
-id = "BW-TEST"
-title = "A rule under test"
-description = "What it checks."
-rationale = "Why."
-remediation = "How to fix it."
-level = 1
-assessment = "automated"
-severity = "low"
-scope = "daemon"
-references = []
-applies-when = { all = [{ fact = "daemon.info.On", equals = true }, { fact = "daemon.info.Also", equals = true }] }
-check = { fact = "daemon.info.X", equals = 1 }
-"#;
-    let rules = RuleSet::new(parse_file("test.toml", text).unwrap_or_else(|e| panic!("{e:?}")));
+    let rules = RuleSet::new(vec![rule_when(
+        "daemon",
+        Some(
+            r#"{ all = [{ fact = "daemon.info.On", equals = true }, { fact = "daemon.info.Also", equals = true }] }"#,
+        ),
+        r#"{ fact = "daemon.info.X", equals = 1 }"#,
+    )]);
     let facts = |info: Value| {
         let result = evaluate(&rules, &daemon_with(info), &Params::default()).remove(0);
         let facts: Vec<String> = result
