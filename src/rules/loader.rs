@@ -888,7 +888,7 @@ fn validate_check(
     if let Some(inner) = raw.not {
         return validate_check(src, *inner, scope, in_every).map(|c| Check::Not(Box::new(c)));
     }
-    let missing = parse_missing(src, raw.missing.as_ref())?;
+    let missing = keyword(src, "missing", MISSING, raw.missing.as_ref())?;
     if let Some(list) = raw.every {
         let at = list.span().start;
         let list = FactPath::parse(list.get_ref()).map_err(|m| vec![src.err(at, m)])?;
@@ -1030,7 +1030,7 @@ fn validate_check(
     {
         return Err(err("`audits` applies to the fact host.audit".into()));
     }
-    let unmet = parse_unmet(src, raw.unmet.as_ref())?;
+    let unmet = keyword(src, "unmet", UNMET, raw.unmet.as_ref())?;
     if unmet != Unmet::Fail && matches!(op, Op::Audits(_)) {
         return Err(err(
             "`unmet` does not go with `audits`, whose failures say which watch is missing".into(),
@@ -1171,36 +1171,43 @@ enum TestProblem {
     },
 }
 
-fn parse_unmet(src: &Source, raw: Option<&Spanned<String>>) -> Result<Unmet, Vec<LoadError>> {
-    let Some(u) = raw else {
-        return Ok(Unmet::default());
-    };
-    match u.get_ref().as_str() {
-        "fail" => Ok(Unmet::Fail),
-        "error" => Ok(Unmet::Error),
-        other => Err(vec![src.err(
-            u.span().start,
-            format!("unknown unmet '{other}': expected fail or error"),
-        )]),
-    }
-}
+/// The words `unmet` takes.
+const UNMET: &[(&str, Unmet)] = &[("fail", Unmet::Fail), ("error", Unmet::Error)];
 
-fn parse_missing(src: &Source, raw: Option<&Spanned<String>>) -> Result<Missing, Vec<LoadError>> {
-    let Some(m) = raw else {
-        return Ok(Missing::default());
+/// The words `missing` takes.
+const MISSING: &[(&str, Missing)] = &[
+    ("fail", Missing::Fail),
+    ("pass", Missing::Pass),
+    ("notapplicable", Missing::NotApplicable),
+    ("error", Missing::Error),
+    ("skip", Missing::Skip),
+    ("notchecked", Missing::NotChecked),
+];
+
+/// The value the word `raw` names among `words`, for the check key `key`; the default when
+/// the key is not given, an error at the word naming the words it takes otherwise.
+fn keyword<T: Copy + Default>(
+    src: &Source,
+    key: &str,
+    words: &[(&str, T)],
+    raw: Option<&Spanned<String>>,
+) -> Result<T, Vec<LoadError>> {
+    let Some(word) = raw else {
+        return Ok(T::default());
     };
-    match m.get_ref().as_str() {
-        "fail" => Ok(Missing::Fail),
-        "pass" => Ok(Missing::Pass),
-        "notapplicable" => Ok(Missing::NotApplicable),
-        "error" => Ok(Missing::Error),
-        "skip" => Ok(Missing::Skip),
-        "notchecked" => Ok(Missing::NotChecked),
-        other => Err(vec![src.err(
-            m.span().start,
-            format!("unknown missing '{other}': expected fail, pass, notapplicable, error, skip or notchecked"),
-        )]),
+    if let Some((_, value)) = words.iter().find(|(w, _)| w == word.get_ref()) {
+        return Ok(*value);
     }
+    let names: Vec<&str> = words.iter().map(|(w, _)| *w).collect();
+    let expected = match names.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    Err(vec![src.err(
+        word.span().start,
+        format!("unknown {key} '{}': expected {expected}", word.get_ref()),
+    )])
 }
 
 /// Why a rule cannot read a fact path it names: the path (as written) and what is wrong.
