@@ -2,6 +2,7 @@
 
 mod support;
 
+use std::path::Path;
 use std::process::Command;
 
 use support::fixture::HostTree;
@@ -71,6 +72,24 @@ fn usage_errors_exit_with_2() {
     }
 }
 
+/// `bollwerk scan --snapshot tests/rules/base.json --checks CHECKS --format json EXTRA…`
+/// into `out`: the embedded rules and those of the folder `checks`, over the fixtures' base.
+fn scan_base_with_checks(checks: &Path, extra: &[&str], out: &Path) -> support::scan::Run {
+    let base = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rules/base.json");
+    let checks = checks.to_str().unwrap();
+    let mut args = vec![
+        "scan",
+        "--snapshot",
+        base,
+        "--checks",
+        checks,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    bollwerk(&args, out)
+}
+
 /// A rule file in TOML: `[[rule]]` tables of `id`, `title` and a check of `scope`.
 fn rule_toml(id: &str, title: &str, scope: &str, check: &str) -> String {
     format!(
@@ -116,18 +135,7 @@ fn a_rule_file_with_mistakes_is_named_and_the_scan_goes_on_with_its_rules_as_err
     let checks = dir.path().to_str().unwrap();
     let base = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rules/base.json");
     let out = tempfile::tempdir().unwrap();
-    let scan = bollwerk(
-        &[
-            "scan",
-            "--snapshot",
-            base,
-            "--checks",
-            checks,
-            "--format",
-            "json",
-        ],
-        out.path(),
-    );
+    let scan = scan_base_with_checks(dir.path(), &[], out.path());
     let err = &scan.stderr;
     // The audit did not run the rules it was given: incomplete, whatever else it found.
     assert_eq!(scan.code, 3, "{err}");
@@ -217,21 +225,10 @@ fn an_unusable_new_rule_keeps_the_benchmarks_it_names() {
         ),
     )
     .unwrap();
-    let checks = dir.path().to_str().unwrap();
-    let base = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rules/base.json");
     let ids = |benchmark: Option<&str>| {
         let out = tempfile::tempdir().unwrap();
-        let mut args = vec![
-            "scan",
-            "--snapshot",
-            base,
-            "--checks",
-            checks,
-            "--format",
-            "json",
-        ];
-        args.extend(benchmark.iter().flat_map(|b| ["--benchmark", *b]));
-        let scan = bollwerk(&args, out.path());
+        let extra: Vec<&str> = benchmark.iter().flat_map(|b| ["--benchmark", *b]).collect();
+        let scan = scan_base_with_checks(dir.path(), &extra, out.path());
         assert_eq!(scan.code, 3, "{}", scan.stderr);
         scan.report()["results"]
             .as_array()

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use support::dockerd::PrivateDaemon;
 use support::fixture::HostTree;
-use support::scan::{base_snapshot, bollwerk, scan_snapshot};
+use support::scan::{base_snapshot, bollwerk, scan_rules, scan_snapshot};
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -286,19 +286,7 @@ fn a_flag_docker_info_reports_stays_on_the_command_line() {
         &["--live-restore=false"],
         |_| {},
     );
-    let out = tempfile::tempdir().unwrap();
-    let r = bollwerk(
-        &[
-            "scan",
-            "--docker-host",
-            &d.socket_url(),
-            "--include",
-            "2.16",
-            "--format",
-            "json,plan",
-        ],
-        out.path(),
-    );
+    let (r, out) = scan_rules(&d.socket_url(), "2.16", &["--format", "json,plan"]);
     r.expect("2.16", "fail");
     assert_eq!(
         r.rule("2.16")["evidence"][0]["source"],
