@@ -167,6 +167,44 @@ fn neglected_host_fails_host_rules() {
 }
 
 #[test]
+fn a_masked_unit_is_not_applicable_in_a_tree_without_dev() {
+    // An offline copy of a host's files: no /dev, so `systemctl mask`'s links lead nowhere.
+    // The vendor's units below them, which systemd does not load, would fail 3.1-3.4.
+    let tree = HostTree::new();
+    tree.dockerd(NO_DAEMON, Some(&["HOME=/root"]));
+    for unit in ["docker.service", "docker.socket"] {
+        let vendor = format!("lib/systemd/system/{unit}");
+        tree.write(&vendor, "[Unit]\n", 0o666);
+        tree.own(&vendor, 1000, 1000);
+    }
+    assert!(!tree.path("dev").exists());
+    // Masked in /etc, and in /run, which also hides the folders below it.
+    for mask in [
+        "etc/systemd/system/docker.service",
+        "run/systemd/system/docker.socket",
+    ] {
+        std::fs::create_dir_all(tree.path(mask).parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink("/dev/null", tree.path(mask)).unwrap();
+    }
+    let (_o, r) = scan(&tree, &["--include", "3.1,3.2,3.3,3.4"]);
+    for (id, mask) in [
+        ("3.1", "/etc/systemd/system/docker.service"),
+        ("3.2", "/etc/systemd/system/docker.service"),
+        ("3.3", "/run/systemd/system/docker.socket"),
+        ("3.4", "/run/systemd/system/docker.socket"),
+    ] {
+        r.expect(id, "notapplicable");
+        let ev = &r.rule(id)["evidence"][0];
+        assert_eq!(
+            ev["fact"],
+            format!("host.files[\"{mask}\"].resolved"),
+            "{id}: {ev}"
+        );
+        assert_eq!(ev["observed"], "/dev/null", "{id}: {ev}");
+    }
+}
+
+#[test]
 fn trusted_users_unset_leaves_group_membership_to_a_person() {
     let tree = HostTree::new();
     // dockerd seen in /proc: its flags, and so the sockets it listens on, are known.

@@ -263,7 +263,11 @@ pub fn resolve(host: &HostFs, name: &str, inputs: &LocationInputs) -> Resolved {
     }
     let (mut found, mut doubt) = (None, None);
     for c in &seen {
-        match host.presence(c) {
+        let present = match kind {
+            "unit" => unit_presence(host, c),
+            _ => host.presence(c),
+        };
+        match present {
             Ok(true) => {
                 found = Some(c.clone());
                 break;
@@ -292,6 +296,24 @@ pub fn resolve(host: &HostFs, name: &str, inputs: &LocationInputs) -> Resolved {
         searched: seen,
         doubt,
     }
+}
+
+/// Whether a unit file is at host path `path` ([`HostFs::presence`]), a masked one
+/// ([`is_masked`]) too: systemd stops its search there, so the unit found is the mask, not a
+/// file of lower priority, also in a tree with no /dev (an offline copy of a host's files),
+/// where the link leads nowhere.
+pub fn unit_presence(host: &HostFs, path: &str) -> std::io::Result<bool> {
+    match host.presence(path) {
+        Ok(false) => Ok(is_masked(host, path)),
+        other => other,
+    }
+}
+
+/// Whether host path `path` is a link to `/dev/null` (the link itself read, inside the root,
+/// not followed), as `systemctl mask` makes: systemd loads nothing from it.
+pub fn is_masked(host: &HostFs, path: &str) -> bool {
+    host.read_link(path)
+        .is_ok_and(|target| target == "/dev/null")
 }
 
 /// Where a place of `kind` (`bin`, `unit`, …) named `what` may be, in the order looked at
@@ -562,6 +584,58 @@ mod tests {
         let runc = resolve(&host, "bin:runc", &path_unread);
         assert_eq!(runc.found.as_deref(), Some("/usr/bin/runc"));
         assert_eq!(runc.doubt, None);
+    }
+
+    #[test]
+    fn a_unit_masked_by_a_link_to_dev_null_is_found_in_a_tree_without_dev() {
+        let root = tempfile::tempdir().unwrap();
+        let at = |p: &str| root.path().join(p.trim_start_matches('/'));
+        for dir in UNIT_DIRS {
+            std::fs::create_dir_all(at(dir)).unwrap();
+        }
+        for unit in ["docker.service", "docker.socket", "containerd.service"] {
+            std::fs::write(at(&format!("/lib/systemd/system/{unit}")), "[Unit]\n").unwrap();
+        }
+        // `systemctl mask`, in /etc and in /run; no /dev in the tree, so the links dangle.
+        let mask = |path: &str| std::os::unix::fs::symlink("/dev/null", at(path)).unwrap();
+        mask("/etc/systemd/system/docker.service");
+        mask("/run/systemd/system/docker.socket");
+        // A link to another file that is not there is no mask: it is passed over.
+        std::os::unix::fs::symlink("/nowhere", at("/etc/systemd/system/containerd.service"))
+            .unwrap();
+        assert!(!at("/dev").exists());
+        let host = HostFs::new(root.path());
+        let (settings, none) = (BTreeMap::new(), BTreeMap::new());
+        let read = Settings::new(&settings, &none);
+        let inputs = LocationInputs {
+            settings: &read,
+            config_file: "/etc/docker/daemon.json",
+            client_socket: None,
+            dockerd_exe: None,
+            tls_dir: "/root/.docker",
+            environ_unread: None,
+            host_path: DEFAULT_PATH,
+            dockerd_exe_unread: None,
+            host_path_unread: None,
+        };
+        let found = |name: &str| resolve(&host, name, &inputs).found;
+        for (name, mask) in [
+            ("unit:docker.service", "/etc/systemd/system/docker.service"),
+            ("unit:docker.socket", "/run/systemd/system/docker.socket"),
+        ] {
+            assert_eq!(found(name).as_deref(), Some(mask), "{name}");
+            // Its facts say what the unit templates test for a mask (3.1-3.4).
+            let facts = host.stat(mask).unwrap();
+            assert_eq!(facts.resolved.as_deref(), Some("/dev/null"), "{name}");
+            assert_eq!(
+                facts.kind, None,
+                "{name}: a link that leads nowhere has no kind"
+            );
+        }
+        assert_eq!(
+            found("unit:containerd.service").as_deref(),
+            Some("/lib/systemd/system/containerd.service")
+        );
     }
 
     /// Settings as daemon.json would give them.
