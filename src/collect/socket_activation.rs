@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::hostfs::HostFs;
-use super::locations::UNIT_DIRS;
+use super::locations::{is_masked, unit_presence, UNIT_DIRS};
 use crate::snapshot::{has_drop_in_name, is_drop_in, Sourced};
 
 /// The unit whose sockets dockerd receives.
@@ -88,11 +88,11 @@ struct SocketUnit {
 }
 
 /// docker.socket with its drop-ins applied; `None` when the unit is on none of systemd's
-/// unit paths.
+/// unit paths, or masked there (systemd then opens none of its sockets).
 fn socket_unit(host: &HostFs) -> Result<Option<SocketUnit>, String> {
     let mut unit = None;
     for path in UNIT_DIRS.iter().map(|d| format!("{d}/{SOCKET_UNIT}")) {
-        match host.presence(&path) {
+        match unit_presence(host, &path) {
             Ok(true) => {
                 unit = Some(path);
                 break;
@@ -102,7 +102,7 @@ fn socket_unit(host: &HostFs) -> Result<Option<SocketUnit>, String> {
             Err(e) => return Err(format!("cannot look for {path}: {e}")),
         }
     }
-    let Some(unit) = unit else {
+    let Some(unit) = unit.filter(|u| !is_masked(host, u)) else {
         return Ok(None);
     };
     let mut read = SocketUnit::default();
@@ -324,6 +324,40 @@ mod tests {
             settings["hosts"].value,
             serde_json::json!(["fd://", "unix:///run/docker.sock", "tcp://[::]:2375"])
         );
+    }
+
+    #[test]
+    fn a_masked_socket_unit_opens_no_sockets() {
+        let root = tempfile::tempdir().unwrap();
+        write(
+            root.path(),
+            "/lib/systemd/system/docker.socket",
+            "[Socket]\nListenStream=2375\n",
+        );
+        // Masked in /run: systemd loads neither the vendor's unit nor its drop-ins. The tree
+        // has no /dev, so the link leads nowhere; on a live host it leads to the device.
+        write(
+            root.path(),
+            "/lib/systemd/system/docker.socket.d/group.conf",
+            "[Socket]\nSocketGroup=staff\n",
+        );
+        std::fs::create_dir_all(root.path().join("run/systemd/system")).unwrap();
+        std::os::unix::fs::symlink(
+            "/dev/null",
+            root.path().join("run/systemd/system/docker.socket"),
+        )
+        .unwrap();
+        let host = HostFs::new(root.path());
+        let mut settings = hosts(serde_json::json!(["fd://"]));
+        expand_fd_hosts(&host, &mut settings).unwrap();
+        assert_eq!(settings["hosts"].value, serde_json::json!(["fd://"]));
+        assert!(!settings.contains_key("group"));
+        // With /dev/null there (a FIFO stands in for the device), the mask is not read either.
+        std::fs::create_dir_all(root.path().join("dev")).unwrap();
+        nix::unistd::mkfifo(&root.path().join("dev/null"), nix::sys::stat::Mode::S_IRUSR).unwrap();
+        let mut settings = hosts(serde_json::json!(["fd://"]));
+        expand_fd_hosts(&host, &mut settings).unwrap();
+        assert_eq!(settings["hosts"].value, serde_json::json!(["fd://"]));
     }
 
     #[test]
