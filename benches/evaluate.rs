@@ -746,7 +746,7 @@ fn breakdown(rules: &RuleSet, snap: &Snapshot, params: &Params) {
 fn results_attribution(results: &[RuleResult]) {
     let (mut inst_structs, mut inst_strings, mut ev_structs) = (0, 0, 0);
     let (mut n_inst, mut n_ev) = (0usize, 0usize);
-    let mut observations: BTreeMap<*const Observation, &Observation> = BTreeMap::new();
+    let mut observations: BTreeMap<*const Observation, (&Observation, [&str; 2])> = BTreeMap::new();
     let mut labels: BTreeSet<*const u8> = BTreeSet::new();
     let mut sheets: BTreeSet<*const Sheet> = BTreeSet::new();
     for r in results {
@@ -761,7 +761,7 @@ fn results_attribution(results: &[RuleResult]) {
             .chain(r.instances.iter().flat_map(|i| i.evidence.iter()));
         for e in evidence {
             n_ev += 1;
-            observations.insert(e.observation(), e.observation());
+            observations.insert(e.observation(), (e.observation(), [e.fact(), e.source()]));
         }
         for i in &r.instances {
             n_inst += 1;
@@ -789,8 +789,8 @@ fn results_attribution(results: &[RuleResult]) {
     // Fact names and sources are shared among observations: each counted once.
     let mut texts: BTreeSet<*const u8> = BTreeSet::new();
     let mut obs_strings = 0usize;
-    for o in observations.values() {
-        for text in [&o.fact, &o.source] {
+    for (_, fact_and_source) in observations.values() {
+        for text in fact_and_source {
             if texts.insert(text.as_ptr()) {
                 obs_strings += text.len();
             }
@@ -799,12 +799,12 @@ fn results_attribution(results: &[RuleResult]) {
     // Values held in their documents cost nothing here; made ones are measured by a copy.
     let held = observations
         .values()
-        .filter(|o| matches!(o.observed, Observed::InDoc { .. }))
+        .filter(|(o, _)| matches!(o.observed, Observed::InDoc { .. }))
         .count();
     let (copies, heap) = accounted(|| {
         observations
             .values()
-            .filter_map(|o| match &o.observed {
+            .filter_map(|(o, _)| match &o.observed {
                 Observed::Made(v) => Some((**v).clone()),
                 Observed::InDoc { .. } | Observed::Absent => None,
             })

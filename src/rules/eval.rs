@@ -470,12 +470,14 @@ impl Why {
 struct Recorded<'x> {
     items: &'x [EvidenceItem],
     shared: &'x [Arc<Expectation>],
+    /// The rule set's fact paths, which observations of numbered facts name.
+    names: &'x [arcstr::ArcStr],
 }
 
 impl Recorded<'_> {
     /// `f` of the `i`th item's evidence.
     fn with<R>(&self, i: usize, f: impl FnOnce(Evidence<'_>) -> R) -> Option<R> {
-        Some(viewed(*self.items.get(i)?, self.shared, f))
+        Some(viewed(*self.items.get(i)?, self.shared, self.names, f))
     }
 
     /// "fact: found X, expected Y" for the `i`th item, a failed test.
@@ -671,9 +673,10 @@ impl Deref for FactText<'_> {
     }
 }
 
-/// Where a value came from (`docker inspect web`), as evidence names it: shared by the
-/// observations from the same source, and `None` when the context does not explain.
-type Source = Option<arcstr::ArcStr>;
+/// Where a value came from (`docker inspect web`), as evidence names it: the number of its
+/// text on the instance's sheet, shared by the observations from the same source, and `None`
+/// when the context does not explain.
+type Source = Option<u32>;
 
 /// A fact read from the snapshot.
 enum Lookup<'v> {
@@ -918,7 +921,9 @@ impl<'f, 'a> Context<'f, 'a> {
                 // subject.
                 if T::ON_SHEET {
                     let about = subject(&self.instance_at(rules[chosen[0]], i));
-                    if let Some(sheet) = take_sheet(self.expectations, Some(about)) {
+                    if let Some(sheet) =
+                        take_sheet(self.expectations, self.fact_numbers.names(), Some(about))
+                    {
                         results.iter_mut().for_each(|r| r.attach(&sheet));
                     }
                 }
@@ -1302,7 +1307,7 @@ impl<'f, 'a> Context<'f, 'a> {
                 list: &list_text,
                 named_alike,
                 member,
-                source: source.clone(),
+                source,
             };
             if combination.add(self.check(check, inst, Some(&it), ev)) {
                 break;
@@ -1373,12 +1378,10 @@ impl<'f, 'a> Context<'f, 'a> {
     /// names a numbered fact.
     fn fact_key<'k>(&'k self, path: &'k FactPath, text: &'k FactText<'k>) -> FactKey<'k> {
         match text {
-            FactText::Shared(_, Some(n)) => FactKey::Numbered(*n, self.fact_numbers.name(*n)),
+            FactText::Shared(_, Some(n)) => FactKey::Numbered(*n),
             FactText::Shared(name, None) => FactKey::Shared(name),
             FactText::Borrowed(b) => match path.fact_number() {
-                Some(n) if std::ptr::eq(*b, path.rendered()) => {
-                    FactKey::Numbered(n, path.rendered_shared())
-                }
+                Some(n) if std::ptr::eq(*b, path.rendered()) => FactKey::Numbered(n),
                 _ => self.named_key(b),
             },
             FactText::Owned(o) => self.named_key(o),
@@ -1392,7 +1395,7 @@ impl<'f, 'a> Context<'f, 'a> {
             return FactKey::Named(text);
         }
         match self.fact_numbers.get(text) {
-            Some((n, shared)) => FactKey::Numbered(n, shared),
+            Some((n, _)) => FactKey::Numbered(n),
             None => FactKey::Named(text),
         }
     }
@@ -2021,12 +2024,13 @@ impl<'f, 'a> Context<'f, 'a> {
         Recorded {
             items,
             shared: self.expectations,
+            names: self.fact_numbers.names(),
         }
     }
 
     /// `results`, their rule-level evidence on the sheet of the host's observations.
     fn on_host_sheet(&self, mut results: Vec<RuleResult>) -> Vec<RuleResult> {
-        if let Some(sheet) = take_sheet(self.expectations, None) {
+        if let Some(sheet) = take_sheet(self.expectations, self.fact_numbers.names(), None) {
             for r in &mut results {
                 r.evidence.attach(&sheet);
             }

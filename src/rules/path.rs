@@ -84,9 +84,9 @@ impl FactNumbers {
         self.names.is_empty()
     }
 
-    /// The shared name of fact `n`.
-    pub fn name(&self, n: u32) -> &arcstr::ArcStr {
-        &self.names[n as usize]
+    /// The names of the facts, by number: what evidence names numbered facts by.
+    pub fn names(&self) -> &[arcstr::ArcStr] {
+        &self.names
     }
 
     /// The number and shared name of the fact that renders as `name`, if a path reads it.

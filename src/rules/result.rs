@@ -22,16 +22,58 @@ use crate::doc::{Doc, Node};
 /// A fact as an evaluation read it: where it sits, where it came from and its value. Every
 /// test that reads the same fact of the same host, container or image shares one, so a fact
 /// read by ten rules is held, and written to report.json, once. It lives on a [`Sheet`], which
-/// holds the documents its value may be in: read the value through [`Evidence::observed`].
+/// holds the documents its value may be in and the texts it names by number: read it through
+/// [`Evidence`] ([`Evidence::fact`], [`Evidence::source`], [`Evidence::observed`]).
+///
+/// The fact path and the source are numbers of the sheet's texts ([`Texts`]), not texts of
+/// their own: an instance's observations name a few sources and the rule set's fact paths,
+/// and a number costs nothing to copy where a shared text is counted at every copy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
-    /// The fact path, with placeholders resolved (`host.files["/lib/systemd/system/docker.service"].mode`).
-    pub fact: ArcStr,
+    /// The fact path, with placeholders resolved
+    /// (`host.files["/lib/systemd/system/docker.service"].mode`): a number of the sheet's texts.
+    pub(crate) fact: u32,
     /// Where the value came from (`/etc/docker/daemon.json:3`, `flag --icc=false`,
-    /// `docker inspect web`, `stat /run/docker.sock`, `dockerd default`).
-    pub source: ArcStr,
+    /// `docker inspect web`, `stat /run/docker.sock`, `dockerd default`): a number of the
+    /// sheet's texts.
+    pub(crate) source: u32,
     /// The value found; `null` when absent.
     pub observed: Observed,
+}
+
+/// Marks a text number as one of the sheet's own texts ([`Texts`]); without it, the number is
+/// one of the texts the sheet shares (an evaluation's fact paths, a report's texts).
+pub(crate) const OWN_TEXT: u32 = 1 << 31;
+
+/// The texts a sheet's observations name by number: those it shares (the fact paths of the
+/// rule set an evaluation numbered, or the texts of a report read back) and its own (the
+/// sources of one instance's facts, and fact paths the rule set did not number).
+#[derive(Clone, Copy, Debug)]
+pub struct Texts<'a> {
+    shared: &'a [ArcStr],
+    own: &'a [ArcStr],
+}
+
+impl<'a> Texts<'a> {
+    /// Texts `shared` with other sheets, then the sheet's `own`.
+    pub(crate) fn new(shared: &'a [ArcStr], own: &'a [ArcStr]) -> Texts<'a> {
+        Texts { shared, own }
+    }
+
+    /// Text number `n`; `None` when there is none of that number.
+    pub(crate) fn get(self, n: u32) -> Option<&'a str> {
+        let text = match n.checked_sub(OWN_TEXT) {
+            Some(own) => self.own.get(own as usize),
+            None => self.shared.get(n as usize),
+        };
+        text.map(ArcStr::as_str)
+    }
+
+    /// Text number `n`, which an observation of this sheet names.
+    fn of(self, n: u32) -> &'a str {
+        self.get(n)
+            .expect("an observation's texts are on its sheet")
+    }
 }
 
 /// A value found: a node of a document its sheet holds (a container's inspect, the host's or
@@ -146,23 +188,41 @@ pub struct ObservationForm<'a, O> {
 }
 
 impl Observation {
-    /// The form report.json writes, its value read from `docs` (its sheet's).
-    fn written<'a>(&'a self, docs: &'a [Doc]) -> ObservationForm<'a, Found<'a>> {
+    /// The form report.json writes, its texts and value read from `sheet` (its own).
+    fn written<'a>(&'a self, sheet: &'a Sheet) -> ObservationForm<'a, Found<'a>> {
+        let texts = sheet.texts();
         ObservationForm {
-            fact: Cow::Borrowed(&self.fact),
-            source: Cow::Borrowed(&self.source),
-            observed: self.observed.found_in(docs),
+            fact: Cow::Borrowed(texts.of(self.fact)),
+            source: Cow::Borrowed(texts.of(self.source)),
+            observed: self.observed.found_in(&sheet.docs),
         }
     }
 }
 
-impl From<ObservationForm<'_, Value>> for Observation {
-    fn from(form: ObservationForm<'_, Value>) -> Observation {
-        Observation {
-            fact: ArcStr::from(form.fact.as_ref()),
-            source: ArcStr::from(form.source.as_ref()),
-            observed: form.observed.into(),
+/// Texts made into a list, each once: the own texts of a sheet made outside an evaluation,
+/// or the texts of a report read back.
+#[derive(Default)]
+pub(crate) struct TextList {
+    list: Vec<ArcStr>,
+    numbers: std::collections::HashMap<ArcStr, u32>,
+}
+
+impl TextList {
+    /// The place of `text` in the list, added unless it is there.
+    pub(crate) fn number(&mut self, text: &str) -> u32 {
+        if let Some(&n) = self.numbers.get(text) {
+            return n;
         }
+        let n = u32::try_from(self.list.len()).expect("fewer than 2 billion texts");
+        let made = ArcStr::from(text);
+        self.list.push(made.clone());
+        self.numbers.insert(made, n);
+        n
+    }
+
+    /// The texts, in the order numbered.
+    pub(crate) fn into_list(self) -> Vec<ArcStr> {
+        self.list
     }
 }
 
@@ -186,6 +246,11 @@ pub struct Sheet {
     subject: Option<Subject>,
     /// The documents its observations' values are in ([`Observed::InDoc`]).
     docs: Box<[Doc]>,
+    /// The texts its observations name that it shares with other sheets: the fact paths of
+    /// the evaluation's rule set, or the texts of the report read back.
+    shared_texts: Arc<[ArcStr]>,
+    /// Its own texts: the sources of its facts and fact paths the rule set did not number.
+    own_texts: Box<[ArcStr]>,
 }
 
 impl Sheet {
@@ -204,6 +269,8 @@ impl Sheet {
             items,
             subject: None,
             docs: Box::new([]),
+            shared_texts: Arc::from([]),
+            own_texts: Box::new([]),
         }
     }
 
@@ -211,6 +278,19 @@ impl Sheet {
     pub(crate) fn in_docs(mut self, docs: Box<[Doc]>) -> Sheet {
         self.docs = docs;
         self
+    }
+
+    /// The same sheet, whose observations name the texts `shared` (with other sheets) and
+    /// `own` ([`Texts`]).
+    pub(crate) fn with_texts(mut self, shared: Arc<[ArcStr]>, own: Box<[ArcStr]>) -> Sheet {
+        self.shared_texts = shared;
+        self.own_texts = own;
+        self
+    }
+
+    /// The texts its observations name.
+    pub fn texts(&self) -> Texts<'_> {
+        Texts::new(&self.shared_texts, &self.own_texts)
     }
 
     /// A sheet with nothing on it but what it is about.
@@ -249,6 +329,7 @@ impl Sheet {
             expectation: self.expectation(item.expectation)?,
             outcome: item.outcome,
             docs: &self.docs,
+            texts: self.texts(),
         })
     }
 
@@ -261,6 +342,8 @@ impl Sheet {
             items,
             subject: self.subject.clone(),
             docs: self.docs.clone(),
+            shared_texts: self.shared_texts.clone(),
+            own_texts: self.own_texts.clone(),
         }
     }
 }
@@ -321,7 +404,10 @@ impl EvidenceList {
         self.sheet.as_deref()?.subject.as_ref()
     }
 
-    /// All the tests of `sheet`, their numbers checked.
+    /// All the tests of `sheet`, their numbers checked. (The texts its observations name are
+    /// numbered where the observations are made, for the sheet they are made for: a report
+    /// read back shares one list of observations among all its sheets, which checking here
+    /// would walk once per list.)
     fn whole(sheet: Sheet) -> Result<EvidenceList, String> {
         for item in &sheet.items {
             if item.observation as usize >= sheet.observations.len() {
@@ -411,11 +497,15 @@ impl PartialEq for EvidenceList {
 }
 
 /// One test's evidence made outside an evaluation (tests, tools): a list of them gets a sheet
-/// of its own, on which equal observations and expectations are held once.
+/// of its own, on which equal observations, texts and expectations are held once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tested {
-    /// The fact, where it came from and its value.
-    pub observation: Observation,
+    /// The fact path, with placeholders resolved.
+    pub fact: String,
+    /// Where the value came from.
+    pub source: String,
+    /// The value found; `null` when absent.
+    pub observed: Value,
     /// What the test expected.
     pub expectation: Expectation,
     /// Its outcome.
@@ -433,11 +523,9 @@ impl Tested {
         outcome: Status,
     ) -> Tested {
         Tested {
-            observation: Observation {
-                fact: fact.into(),
-                source: source.into(),
-                observed: observed.into(),
-            },
+            fact: fact.to_string(),
+            source: source.to_string(),
+            observed,
             expectation: Expectation {
                 expected: expected.to_string(),
                 expected_text: expected_text.to_string(),
@@ -451,9 +539,15 @@ impl FromIterator<Tested> for EvidenceList {
     fn from_iter<I: IntoIterator<Item = Tested>>(tests: I) -> EvidenceList {
         let mut observations: Vec<Observation> = Vec::new();
         let mut expectations: Vec<Arc<Expectation>> = Vec::new();
+        let mut texts = TextList::default();
         let mut items = Vec::new();
         for t in tests {
-            let observation = number_of(&mut observations, t.observation, |a, b| a == b);
+            let seen = Observation {
+                fact: OWN_TEXT + texts.number(&t.fact),
+                source: OWN_TEXT + texts.number(&t.source),
+                observed: t.observed.into(),
+            };
+            let observation = number_of(&mut observations, seen, |a, b| a == b);
             let expectation = number_of(&mut expectations, Arc::new(t.expectation), |a, b| {
                 **a == **b
             });
@@ -468,7 +562,8 @@ impl FromIterator<Tested> for EvidenceList {
             Arc::from([]),
             expectations.into(),
             items.into(),
-        );
+        )
+        .with_texts(Arc::from([]), texts.into_list().into());
         EvidenceList::whole(sheet).expect("numbers made for the sheet")
     }
 }
@@ -544,21 +639,26 @@ pub struct Evidence<'a> {
     pub outcome: Status,
     /// The documents of the observation's sheet.
     docs: &'a [Doc],
+    /// The texts of the observation's sheet.
+    texts: Texts<'a>,
 }
 
 impl<'a> Evidence<'a> {
-    /// The evidence of `observation` tested against `expectation`.
+    /// The evidence of `observation` tested against `expectation`; its sheet holds `docs` and
+    /// `texts`.
     pub(crate) fn of(
         observation: &'a Observation,
         expectation: &'a Arc<Expectation>,
         outcome: Status,
         docs: &'a [Doc],
+        texts: Texts<'a>,
     ) -> Evidence<'a> {
         Evidence {
             observation,
             expectation,
             outcome,
             docs,
+            texts,
         }
     }
 
@@ -574,7 +674,7 @@ impl<'a> Evidence<'a> {
 
     /// The fact path, with placeholders resolved.
     pub fn fact(&self) -> &'a str {
-        &self.observation.fact
+        self.texts.of(self.observation.fact)
     }
 
     /// The value found; `null` when absent.
@@ -584,7 +684,7 @@ impl<'a> Evidence<'a> {
 
     /// Where the value came from.
     pub fn source(&self) -> &'a str {
-        &self.observation.source
+        self.texts.of(self.observation.source)
     }
 
     /// The observation, shared with the other tests of the same fact.
@@ -661,7 +761,7 @@ struct EvidenceForm<'a> {
 
 impl Serialize for Evidence<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (o, x) = (self.observation, &**self.expectation);
+        let x = &**self.expectation;
         let mut form = EvidenceForm {
             observation: None,
             expectation: None,
@@ -672,9 +772,9 @@ impl Serialize for Evidence<'_> {
             source: None,
             outcome: self.outcome,
         };
-        form.fact = Some(Cow::Borrowed(&o.fact));
+        form.fact = Some(Cow::Borrowed(self.fact()));
         form.observed = Some(self.observed());
-        form.source = Some(Cow::Borrowed(&o.source));
+        form.source = Some(Cow::Borrowed(self.source()));
         form.expected = Some(Cow::Borrowed(&x.expected));
         form.expected_text = Some(Cow::Borrowed(&x.expected_text));
         form.serialize(serializer)
@@ -790,14 +890,14 @@ pub mod observations {
 
     use super::{
         EvidenceForm, EvidenceItem, EvidenceList, Expectation, Observation, ObservationForm,
-        RuleResult, Sheet,
+        RuleResult, Sheet, TextList,
     };
-    use crate::doc::Doc;
 
     /// One of a report's lists being written: its entries in order of first use, each with
-    /// the documents of its sheet. The entries live on the sheets [`Pools`] holds.
+    /// its sheet (which holds its documents and texts). The entries live on the sheets
+    /// [`Pools`] holds.
     pub struct Pool<T> {
-        list: Vec<(*const T, *const [Doc])>,
+        list: Vec<(*const T, *const Sheet)>,
     }
 
     impl<T> Default for Pool<T> {
@@ -807,10 +907,10 @@ pub mod observations {
     }
 
     impl<T> Pool<T> {
-        /// Appends `entry`, of a sheet with `docs`, and returns its index.
-        fn push(&mut self, entry: &T, docs: &[Doc]) -> u32 {
+        /// Appends `entry`, of `sheet`, and returns its index.
+        fn push(&mut self, entry: &T, sheet: &Sheet) -> u32 {
             let next = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
-            self.list.push((entry, docs));
+            self.list.push((entry, sheet));
             next
         }
 
@@ -824,10 +924,10 @@ pub mod observations {
             self.list.is_empty()
         }
 
-        /// The entries, in order, each with the documents of its sheet.
-        pub fn iter(&self) -> impl Iterator<Item = (&T, &[Doc])> {
-            // Safe: every entry and document list lives on a sheet `Pools::sheets` holds, and
-            // sheets do not change once made.
+        /// The entries, in order, each with its sheet.
+        pub fn iter(&self) -> impl Iterator<Item = (&T, &Sheet)> {
+            // Safe: every entry lives on a sheet `Pools::sheets` holds, and sheets do not
+            // change once made.
             self.list.iter().map(|(e, d)| unsafe { (&**e, &**d) })
         }
     }
@@ -972,14 +1072,13 @@ pub mod observations {
 
         /// Lists `item`'s observation and expectation, on `sheet`, unless they are listed.
         fn name(&mut self, sheet: &Sheet, at: SheetSlots, item: EvidenceItem) {
-            let docs = &*sheet.docs;
             let slot = (at.observations + item.observation) as usize;
             if let (Some(o), Some(i)) = (
                 sheet.observations.get(item.observation as usize),
                 self.observation_slots.get_mut(slot),
             ) {
                 if *i == UNNAMED {
-                    *i = self.observations.push(o, docs);
+                    *i = self.observations.push(o, sheet);
                 }
             }
             let shared = sheet.expectations.len() as u32;
@@ -991,7 +1090,7 @@ pub mod observations {
                         self.expectation_slots.get_mut(slot),
                     ) {
                         if *i == UNNAMED {
-                            *i = self.expectations.push(x, docs);
+                            *i = self.expectations.push(x, sheet);
                         }
                     }
                 }
@@ -1000,7 +1099,7 @@ pub mod observations {
                         let pool = &mut self.expectations;
                         self.own_expectations
                             .entry(Arc::as_ptr(x))
-                            .or_insert_with(|| pool.push(x, docs));
+                            .or_insert_with(|| pool.push(x, sheet));
                     }
                 }
             }
@@ -1081,8 +1180,8 @@ pub mod observations {
         type Form: DeserializeOwned + JsonSchema;
         /// The pool of a write.
         fn pool(pools: &Pools) -> &Pool<Self>;
-        /// Writes `entry`, whose sheet has `docs`.
-        fn write<S: Serializer>(&self, docs: &[Doc], serializer: S) -> Result<S::Ok, S::Error>;
+        /// Writes `entry`, of `sheet`.
+        fn write<S: Serializer>(&self, sheet: &Sheet, serializer: S) -> Result<S::Ok, S::Error>;
         /// Keeps the list read for the evidence that follows.
         fn keep(list: Vec<Self::Form>, lists: &mut Read);
     }
@@ -1093,6 +1192,8 @@ pub mod observations {
     #[derive(Default)]
     pub struct Read {
         observations: Vec<Observation>,
+        /// The texts the observations name, each once.
+        texts: TextList,
         expectations: Vec<Arc<Expectation>>,
         sheet: Option<Arc<Sheet>>,
     }
@@ -1102,12 +1203,16 @@ pub mod observations {
         fn sheet(&mut self) -> Arc<Sheet> {
             self.sheet
                 .get_or_insert_with(|| {
-                    Arc::new(Sheet::new(
-                        std::mem::take(&mut self.observations).into(),
-                        std::mem::take(&mut self.expectations).into(),
-                        Box::new([]),
-                        Box::new([]),
-                    ))
+                    let texts = std::mem::take(&mut self.texts).into_list();
+                    Arc::new(
+                        Sheet::new(
+                            std::mem::take(&mut self.observations).into(),
+                            std::mem::take(&mut self.expectations).into(),
+                            Box::new([]),
+                            Box::new([]),
+                        )
+                        .with_texts(texts.into(), Box::new([])),
+                    )
                 })
                 .clone()
         }
@@ -1119,11 +1224,21 @@ pub mod observations {
         fn pool(pools: &Pools) -> &Pool<Self> {
             &pools.observations
         }
-        fn write<S: Serializer>(&self, docs: &[Doc], serializer: S) -> Result<S::Ok, S::Error> {
-            self.written(docs).serialize(serializer)
+        fn write<S: Serializer>(&self, sheet: &Sheet, serializer: S) -> Result<S::Ok, S::Error> {
+            self.written(sheet).serialize(serializer)
         }
         fn keep(list: Vec<Self::Form>, lists: &mut Read) {
-            lists.observations = list.into_iter().map(Observation::from).collect();
+            // A report's sources repeat (`docker inspect web` for each fact of one
+            // container): each text is held once.
+            let texts = &mut lists.texts;
+            lists.observations = list
+                .into_iter()
+                .map(|form| Observation {
+                    fact: texts.number(&form.fact),
+                    source: texts.number(&form.source),
+                    observed: form.observed.into(),
+                })
+                .collect();
         }
     }
 
@@ -1133,7 +1248,7 @@ pub mod observations {
         fn pool(pools: &Pools) -> &Pool<Self> {
             &pools.expectations
         }
-        fn write<S: Serializer>(&self, _: &[Doc], serializer: S) -> Result<S::Ok, S::Error> {
+        fn write<S: Serializer>(&self, _: &Sheet, serializer: S) -> Result<S::Ok, S::Error> {
             self.serialize(serializer)
         }
         fn keep(list: Vec<Self>, lists: &mut Read) {
@@ -1141,8 +1256,8 @@ pub mod observations {
         }
     }
 
-    /// An entry of a list being written, with the documents of its sheet.
-    struct Entry<'a, T>(&'a T, &'a [Doc]);
+    /// An entry of a list being written, with its sheet.
+    struct Entry<'a, T>(&'a T, &'a Sheet);
 
     impl<T: Listed> Serialize for Entry<'_, T> {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -1188,23 +1303,28 @@ pub mod observations {
         // Inline evidence (or a mix): a sheet of its own.
         let mut list = Vec::with_capacity(forms.len());
         for f in forms {
-            let observation = match f.observation {
+            let (fact, source, observed) = match f.observation {
                 Some(i) => {
                     if f.fact.is_some() || f.observed.is_some() || f.source.is_some() {
                         return Err("evidence has both an `observation` index and inline fact, observed or source".into());
                     }
                     let sheet = report.as_ref().expect("made for indexed evidence");
-                    sheet
+                    let o = sheet
                         .observations
                         .get(i as usize)
-                        .cloned()
-                        .ok_or_else(|| beyond::<Observation>(i, sheet.observations.len()))?
+                        .ok_or_else(|| beyond::<Observation>(i, sheet.observations.len()))?;
+                    let texts = sheet.texts();
+                    (
+                        texts.of(o.fact).to_string(),
+                        texts.of(o.source).to_string(),
+                        o.observed.value_in(&sheet.docs).into_owned(),
+                    )
                 }
-                None => Observation {
-                    fact: f.fact.ok_or("missing field `fact`")?.into(),
-                    source: f.source.ok_or("missing field `source`")?.into(),
-                    observed: f.observed.map_or(Value::Null, Cow::into_owned).into(),
-                },
+                None => (
+                    f.fact.ok_or("missing field `fact`")?.into_owned(),
+                    f.source.ok_or("missing field `source`")?.into_owned(),
+                    f.observed.map_or(Value::Null, Cow::into_owned),
+                ),
             };
             let expectation = match f.expectation {
                 Some(i) => {
@@ -1223,7 +1343,9 @@ pub mod observations {
                 },
             };
             list.push(super::Tested {
-                observation,
+                fact,
+                source,
+                observed,
                 expectation,
                 outcome: f.outcome,
             });

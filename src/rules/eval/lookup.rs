@@ -121,7 +121,7 @@ impl Context<'_, '_> {
         // walk, and the source for evidence.
         let (start, rest, source): (V<'v>, &[Segment], Source) = match (kind, inst) {
             (Root::Item, _) => match item {
-                Some(it) => (it.value, segs, it.source.clone()),
+                Some(it) => (it.value, segs, it.source),
                 None => return Lookup::Error("`item` used outside `every`".into()),
             },
             (Root::Host, _) => (

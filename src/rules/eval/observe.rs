@@ -1,11 +1,17 @@
 //! What an instance's results share instead of copying: one observation per fact read
-//! (`observe`), one source text per source, one subject (kind, id, name). The tables are per
+//! (`observe`), one text per source, one subject (kind, id, name). The tables are per
 //! thread and hold the instance (or host) this thread is evaluating; once its rules are all
 //! evaluated, its observations become the [`Sheet`] its results' evidence names by number
 //! (`take_sheet`), and `forget_observations` clears the tables for the next one. A fact a
 //! rule's path names as written is found by its number in the rule set
 //! ([`FactKey::Numbered`]); only facts named by text worked out at evaluation (list elements,
 //! placeholders) are hashed.
+//!
+//! Observations name their fact path and source by number ([`Texts`]): a numbered fact by its
+//! number in the rule set, whose paths every sheet of the evaluation shares; a source, or a
+//! fact path the rule set did not number, by its place among the instance's own texts, each
+//! held once however many observations name it. So making an observation counts no
+//! references: a source shared by sixty observations is copied onto the sheet once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,7 +21,9 @@ use arcstr::ArcStr;
 use serde_json::Value;
 
 use super::super::model::Expectation;
-use super::super::result::{Evidence, EvidenceItem, Observation, Observed, Sheet, Subject};
+use super::super::result::{
+    Evidence, EvidenceItem, Observation, Observed, Sheet, Subject, Texts, OWN_TEXT,
+};
 use super::super::value::V;
 use super::{Instance, Source};
 use crate::doc::{Doc, Node};
@@ -23,8 +31,8 @@ use crate::doc::{Doc, Node};
 /// How the tables find a fact.
 #[derive(Clone, Copy)]
 pub(super) enum FactKey<'k> {
-    /// A fact the rule set numbered, and the name its paths share.
-    Numbered(u32, &'k ArcStr),
+    /// A fact the rule set numbered: evidence names it by that number.
+    Numbered(u32),
     /// A fact named by text only.
     Named(&'k str),
     /// A fact named by a text this thread shares ([`element_fact`]).
@@ -49,79 +57,108 @@ struct Observations {
     /// The documents the observations' values are in: the instance's inspect, the host's and
     /// the daemon's facts.
     docs: Vec<Doc>,
-    /// This thread's copy of each numbered fact's name, for the whole evaluation
-    /// ([`Observations::name_of`]).
-    names: Vec<Option<ArcStr>>,
+    /// The instance's own texts ([`Texts`]): its sources, and the fact paths the rule set did
+    /// not number.
+    texts: Vec<ArcStr>,
+    /// The number of the instance's source of each kind ([`SourceKind`]), once made.
+    kinds: [Option<u32>; SOURCE_KINDS],
+    /// The number of the source of each numbered host or daemon fact, once the instance names it.
+    fact_sources: Vec<Option<u32>>,
+    /// The fact numbers set in `fact_sources`, so that forgetting costs what was made.
+    fact_sources_filled: Vec<u32>,
+    /// The number of each source the instance's evaluation wrote, by its text.
+    sources: HashMap<ArcStr, u32, FastHash>,
+    /// The number of each source held in a document ([`held_source`]), by address and length.
+    held: HashMap<(usize, usize), u32, FastHash>,
+    /// This thread's copy of the rule set's fact paths, which the sheets it makes this
+    /// evaluation share: every thread counting references on one list would move its count
+    /// from core to core at every sheet. Made with the first sheet.
+    shared: Option<Arc<[ArcStr]>>,
 }
 
 impl Observations {
     fn get(&self, fact: FactKey<'_>) -> Option<u32> {
         match fact {
-            FactKey::Numbered(n, _) => *self.numbered.get(n as usize)?,
+            FactKey::Numbered(n) => *self.numbered.get(n as usize)?,
             FactKey::Named(name) => self.named.get(name).copied(),
             FactKey::Shared(name) => self.named.get(name.as_str()).copied(),
         }
     }
 
-    /// Adds `made`, an observation of `fact`; its number. A fact named by text is found by
-    /// the observation's own name (one more reference to it, where a numbered fact takes none).
-    fn insert(&mut self, fact: FactKey<'_>, made: Observation) -> u32 {
+    /// A new observation of `fact`, `observed` from `source`; its number. A numbered fact is
+    /// named by its number in the rule set; a fact named by text gets its path among the
+    /// instance's own texts, and is found by it.
+    fn make(&mut self, fact: FactKey<'_>, observed: Observed, source: Source) -> u32 {
         let at = u32::try_from(self.list.len()).expect("fewer than 4 billion facts read");
-        match fact {
-            FactKey::Numbered(n, _) => {
+        let fact = match fact {
+            FactKey::Numbered(n) => {
                 let slot = n as usize;
                 if self.numbered.len() <= slot {
                     self.numbered.resize(slot + 1, None);
                 }
                 self.numbered[slot] = Some(at);
                 self.filled.push(n);
+                n
             }
-            FactKey::Named(_) | FactKey::Shared(_) => {
-                self.named.insert(made.fact.clone(), at);
-            }
-        }
-        self.list.push(made);
+            FactKey::Shared(name) => self.own_name(name.clone(), at),
+            FactKey::Named(name) => self.own_name(ArcStr::from(name), at),
+        };
+        // Sources are made when explaining, which is when observations are.
+        let source = source.unwrap_or_else(|| self.source_written(""));
+        self.list.push(Observation {
+            fact,
+            source,
+            observed,
+        });
         at
     }
 
-    /// A new observation of `fact`, `observed` from `source`; its number.
-    fn make(&mut self, fact: FactKey<'_>, observed: Observed, source: Source) -> u32 {
-        let name = match fact {
-            FactKey::Numbered(n, shared) => self.name_of(n, shared),
-            FactKey::Shared(shared) => shared.clone(),
-            FactKey::Named(name) => name.into(),
-        };
-        let made = Observation {
-            fact: name,
-            // Sources are made when explaining, which is when observations are.
-            source: source.unwrap_or_else(|| source_of(String::new())),
-            observed,
-        };
-        self.insert(fact, made)
+    /// Adds `name`, the path of a fact the rule set did not number, observed as number `at`:
+    /// its number among the instance's texts.
+    fn own_name(&mut self, name: ArcStr, at: u32) -> u32 {
+        self.named.insert(name.clone(), at);
+        self.own_text(name)
     }
 
-    /// This thread's copy of the name of fact `n`, `shared` in the rule set: every thread
-    /// counting references on the rule set's own names would move their counts from core to
-    /// core at every observation. Kept for the whole evaluation.
-    fn name_of(&mut self, n: u32, shared: &ArcStr) -> ArcStr {
-        let at = n as usize;
-        if self.names.len() <= at {
-            self.names.resize(at + 1, None);
+    /// Adds `text` to the instance's own texts; its number.
+    fn own_text(&mut self, text: ArcStr) -> u32 {
+        let at = u32::try_from(self.texts.len()).expect("fewer than 2 billion texts");
+        self.texts.push(text);
+        OWN_TEXT + at
+    }
+
+    /// The number of source `text`, added unless the instance names it already.
+    fn source_written(&mut self, text: &str) -> u32 {
+        if let Some(&n) = self.sources.get(text) {
+            return n;
         }
-        self.names[at]
-            .get_or_insert_with(|| ArcStr::from(shared.as_str()))
-            .clone()
+        let made = ArcStr::from(text);
+        let n = self.own_text(made.clone());
+        self.sources.insert(made, n);
+        n
+    }
+
+    /// The texts the instance's observations name, over the rule set's fact paths `names`.
+    fn texts<'a>(&'a self, names: &'a [ArcStr]) -> Texts<'a> {
+        Texts::new(names, &self.texts)
     }
 
     fn clear(&mut self) {
         for n in self.filled.drain(..) {
             self.numbered[n as usize] = None;
         }
+        for n in self.fact_sources_filled.drain(..) {
+            self.fact_sources[n as usize] = None;
+        }
         self.named.clear();
         self.list.clear();
         self.own.clear();
         self.items.clear();
         self.docs.clear();
+        self.texts.clear();
+        self.kinds = [None; SOURCE_KINDS];
+        self.sources.clear();
+        self.held.clear();
     }
 }
 
@@ -135,7 +172,13 @@ thread_local! {
             own: Vec::new(),
             items: Vec::new(),
             docs: Vec::new(),
-            names: Vec::new(),
+            texts: Vec::new(),
+            kinds: [None; SOURCE_KINDS],
+            fact_sources: Vec::new(),
+            fact_sources_filled: Vec::new(),
+            sources: HashMap::with_hasher(FastHash::with_seed(0)),
+            held: HashMap::with_hasher(FastHash::with_seed(0)),
+            shared: None,
         })
     };
 }
@@ -204,11 +247,12 @@ pub(super) fn own_expectation(shared: usize, expectation: Arc<Expectation>) -> u
     })
 }
 
-/// `f` of the evidence `item` names among this instance's observations and the rule set's
-/// `shared` expectations.
+/// `f` of the evidence `item` names among this instance's observations, the rule set's
+/// `shared` expectations and its fact paths `names`.
 pub(super) fn viewed<R>(
     item: EvidenceItem,
     shared: &[Arc<Expectation>],
+    names: &[ArcStr],
     f: impl FnOnce(Evidence<'_>) -> R,
 ) -> R {
     OBSERVED.with(|o| {
@@ -223,6 +267,7 @@ pub(super) fn viewed<R>(
             expectation,
             item.outcome,
             &o.docs,
+            o.texts(names),
         ))
     })
 }
@@ -244,8 +289,8 @@ pub(super) fn mask(item: &mut EvidenceItem, mask: impl FnOnce(&mut Value)) {
             return;
         }
         let masked = Observation {
-            fact: seen.fact.clone(),
-            source: seen.source.clone(),
+            fact: seen.fact,
+            source: seen.source,
             observed: value.into(),
         };
         item.observation = u32::try_from(o.list.len()).expect("fewer than 4 billion facts read");
@@ -266,10 +311,11 @@ pub(super) fn keep_items(made: &mut Vec<EvidenceItem>) -> (u32, u32) {
 }
 
 /// The sheet of the instance (or host) this thread has evaluated, over the rule set's
-/// `shared` expectations and about `subject`: `None` when there is neither evidence nor a
-/// subject. The tables are cleared.
+/// `shared` expectations and its fact paths `names`, about `subject`: `None` when there is
+/// neither evidence nor a subject. The tables are cleared.
 pub(super) fn take_sheet(
     shared: &Arc<[Arc<Expectation>]>,
+    names: &[ArcStr],
     subject: Option<Subject>,
 ) -> Option<Arc<Sheet>> {
     OBSERVED.with(|o| {
@@ -281,7 +327,14 @@ pub(super) fn take_sheet(
             let own: Box<[Arc<Expectation>]> = o.own.drain(..).collect();
             let items: Box<[EvidenceItem]> = o.items.drain(..).collect();
             let docs: Box<[Doc]> = o.docs.drain(..).collect();
-            let sheet = Sheet::new(observations, shared.clone(), own, items).in_docs(docs);
+            let texts: Box<[ArcStr]> = o.texts.drain(..).collect();
+            let names = o
+                .shared
+                .get_or_insert_with(|| names.iter().cloned().collect())
+                .clone();
+            let sheet = Sheet::new(observations, shared.clone(), own, items)
+                .in_docs(docs)
+                .with_texts(names, texts);
             Arc::new(match subject {
                 Some(s) => sheet.about(s),
                 None => sheet,
@@ -293,11 +346,11 @@ pub(super) fn take_sheet(
 }
 
 /// Texts made once and shared by everything that says the same.
-struct Texts(std::cell::RefCell<HashMap<ArcStr, (), FastHash>>);
+struct SharedTexts(std::cell::RefCell<HashMap<ArcStr, (), FastHash>>);
 
-impl Texts {
-    const fn new() -> Texts {
-        Texts(std::cell::RefCell::new(HashMap::with_hasher(
+impl SharedTexts {
+    const fn new() -> SharedTexts {
+        SharedTexts(std::cell::RefCell::new(HashMap::with_hasher(
             FastHash::with_seed(0),
         )))
     }
@@ -312,27 +365,16 @@ impl Texts {
         made
     }
 
-    /// Forgets them, keeping the room for the next ones.
-    fn clear(&self) {
-        self.0.borrow_mut().clear();
-    }
-
     /// Forgets them all, and the room they took.
     fn forget(&self) {
         *self.0.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0));
     }
 }
 
-thread_local! {
-    /// The sources of this instance's observations: most of its facts come from one or two
-    /// (`docker inspect web`), so their observations share the text.
-    static SOURCES: Texts = const { Texts::new() };
-}
-
-/// `source`, shared with the instance's (or the host's) other observations from the same
-/// source.
-pub(super) fn source_of(source: String) -> ArcStr {
-    SOURCES.with(|s| s.share(&source))
+/// The number of `source` among the instance's (or the host's) texts, shared with its other
+/// observations from the same source.
+pub(super) fn source_of(source: String) -> u32 {
+    OBSERVED.with(|o| o.borrow_mut().source_written(&source))
 }
 
 /// The hasher of this thread's tables: their keys are fact paths and sources of one instance,
@@ -371,23 +413,23 @@ pub(super) enum SourceKind {
 const SOURCE_KINDS: usize = SourceKind::SecurityOpt as usize + 1;
 
 thread_local! {
-    /// The instance's source of each kind, once made.
-    static INSTANCE_SOURCES: std::cell::RefCell<[Option<ArcStr>; SOURCE_KINDS]> =
-        const { std::cell::RefCell::new([const { None }; SOURCE_KINDS]) };
-}
-
-thread_local! {
     /// Where this thread writes an instance's source before copying it.
     static SOURCE_BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
-/// The instance's source of `kind`, made by `make` the first time (its slot is what shares
-/// it; the table of other sources is not needed).
-pub(super) fn instance_source(kind: SourceKind, make: impl FnOnce(&mut String)) -> ArcStr {
-    INSTANCE_SOURCES.with(|s| {
-        s.borrow_mut()[kind as usize]
-            .get_or_insert_with(|| written(&SOURCE_BUFFER, make, |text| ArcStr::from(text)))
-            .clone()
+/// The number of the instance's source of `kind` among its texts, made by `make` the first
+/// time (its slot is what shares it; the table of other sources is not needed).
+pub(super) fn instance_source(kind: SourceKind, make: impl FnOnce(&mut String)) -> u32 {
+    let slot = kind as usize;
+    if let Some(n) = OBSERVED.with(|o| o.borrow().kinds[slot]) {
+        return n;
+    }
+    let text = written(&SOURCE_BUFFER, make, |text| ArcStr::from(text));
+    OBSERVED.with(|o| {
+        let mut o = o.borrow_mut();
+        let n = o.own_text(text);
+        o.kinds[slot] = Some(n);
+        n
     })
 }
 
@@ -397,16 +439,30 @@ thread_local! {
     static FACT_SOURCES: std::cell::RefCell<Vec<Option<ArcStr>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// The source of numbered fact `n` (the host's or the daemon's), made by `make` the first time
-/// this evaluation (on this thread) reads it.
-pub(super) fn fact_source(n: u32, make: impl FnOnce() -> String) -> ArcStr {
-    FACT_SOURCES.with(|s| {
+/// The number among the instance's texts of the source of numbered fact `n` (the host's or
+/// the daemon's), made by `make` the first time this evaluation (on this thread) reads it, and
+/// copied onto the instance's texts the first time the instance names it.
+pub(super) fn fact_source(n: u32, make: impl FnOnce() -> String) -> u32 {
+    let at = n as usize;
+    if let Some(known) = OBSERVED.with(|o| o.borrow().fact_sources.get(at).copied().flatten()) {
+        return known;
+    }
+    let text = FACT_SOURCES.with(|s| {
         let mut sources = s.borrow_mut();
-        let at = n as usize;
         if sources.len() <= at {
             sources.resize(at + 1, None);
         }
         sources[at].get_or_insert_with(|| make().into()).clone()
+    });
+    OBSERVED.with(|o| {
+        let mut o = o.borrow_mut();
+        let number = o.own_text(text);
+        if o.fact_sources.len() <= at {
+            o.fact_sources.resize(at + 1, None);
+        }
+        o.fact_sources[at] = Some(number);
+        o.fact_sources_filled.push(n);
+        number
     })
 }
 
@@ -420,21 +476,30 @@ thread_local! {
 /// A shared copy of `text`, a text in a document this evaluation reads throughout (a
 /// snapshot's, or the daemon's facts): made the first time this evaluation (on this thread)
 /// reads it there.
-pub(super) fn held_source(text: &str) -> ArcStr {
-    HELD_SOURCES.with(|h| {
-        let at = (text.as_ptr() as usize, text.len());
+pub(super) fn held_source(text: &str) -> u32 {
+    let at = (text.as_ptr() as usize, text.len());
+    if let Some(known) = OBSERVED.with(|o| o.borrow().held.get(&at).copied()) {
+        return known;
+    }
+    let made = HELD_SOURCES.with(|h| {
         if let Some(made) = h.borrow().get(&at) {
             return made.clone();
         }
         let made = ArcStr::from(text);
         h.borrow_mut().insert(at, made.clone());
         made
+    });
+    OBSERVED.with(|o| {
+        let mut o = o.borrow_mut();
+        let number = o.own_text(made);
+        o.held.insert(at, number);
+        number
     })
 }
 
 thread_local! {
     /// The messages of this evaluation's instance results, each text once.
-    static MESSAGES: Texts = const { Texts::new() };
+    static MESSAGES: SharedTexts = const { SharedTexts::new() };
 }
 
 /// `message`, shared with the results of this evaluation (on this thread) that say the same:
@@ -539,8 +604,8 @@ pub(super) fn keyed_element_fact(
 /// Forgets what this thread kept for one evaluation (messages, fact names): an evaluation
 /// starts or has ended (the names are keyed by numbers and addresses in its rule set).
 pub(super) fn forget_evaluation() {
-    MESSAGES.with(Texts::forget);
-    OBSERVED.with(|o| o.borrow_mut().names.clear());
+    MESSAGES.with(SharedTexts::forget);
+    OBSERVED.with(|o| o.borrow_mut().shared = None);
     FACT_SOURCES.with(|s| s.borrow_mut().clear());
     HELD_SOURCES.with(|h| *h.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0)));
     ELEMENT_FACTS.with(|e| *e.borrow_mut() = HashMap::with_hasher(FastHash::with_seed(0)));
@@ -549,7 +614,5 @@ pub(super) fn forget_evaluation() {
 
 /// Forgets this thread's observations: the next ones are of another instance.
 pub(super) fn forget_observations() {
-    INSTANCE_SOURCES.with(|s| *s.borrow_mut() = [const { None }; SOURCE_KINDS]);
     OBSERVED.with(|o| o.borrow_mut().clear());
-    SOURCES.with(Texts::clear);
 }
