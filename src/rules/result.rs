@@ -204,7 +204,8 @@ impl Observation {
 #[derive(Default)]
 pub(crate) struct TextList {
     list: Vec<ArcStr>,
-    numbers: std::collections::HashMap<ArcStr, u32>,
+    /// Keyed with a fixed seed, as the report pools are: the keys are one report's texts.
+    numbers: std::collections::HashMap<ArcStr, u32, foldhash::fast::FixedState>,
 }
 
 impl TextList {
