@@ -309,11 +309,12 @@ pub fn unit_presence(host: &HostFs, path: &str) -> std::io::Result<bool> {
     }
 }
 
-/// Whether host path `path` is a link to `/dev/null` (the link itself read, inside the root,
-/// not followed), as `systemctl mask` makes: systemd loads nothing from it.
+/// Whether host path `path` is a link that leads to `/dev/null`, as `systemctl mask` makes
+/// (or a relative link, or a chain of links, made by hand): systemd loads nothing from it.
+/// Its links are followed inside the root as far as they lead, so a mask is told in a tree
+/// without /dev too, where the last link names a path that is not there.
 pub fn is_masked(host: &HostFs, path: &str) -> bool {
-    host.read_link(path)
-        .is_ok_and(|target| target == "/dev/null")
+    matches!(host.resolved(path), Ok(Some(target)) if target == "/dev/null")
 }
 
 /// Where a place of `kind` (`bin`, `unit`, …) named `what` may be, in the order looked at
@@ -593,13 +594,27 @@ mod tests {
         for dir in UNIT_DIRS {
             std::fs::create_dir_all(at(dir)).unwrap();
         }
-        for unit in ["docker.service", "docker.socket", "containerd.service"] {
+        for unit in [
+            "docker.service",
+            "docker.socket",
+            "containerd.service",
+            "containerd.socket",
+            "chained.service",
+        ] {
             std::fs::write(at(&format!("/lib/systemd/system/{unit}")), "[Unit]\n").unwrap();
         }
         // `systemctl mask`, in /etc and in /run; no /dev in the tree, so the links dangle.
         let mask = |path: &str| std::os::unix::fs::symlink("/dev/null", at(path)).unwrap();
         mask("/etc/systemd/system/docker.service");
         mask("/run/systemd/system/docker.socket");
+        // Masks made by hand: a relative link, and a chain of links.
+        std::os::unix::fs::symlink(
+            "../../../dev/null",
+            at("/etc/systemd/system/containerd.socket"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("/dev/null", at("/etc/mask")).unwrap();
+        std::os::unix::fs::symlink("/etc/mask", at("/run/systemd/system/chained.service")).unwrap();
         // A link to another file that is not there is no mask: it is passed over.
         std::os::unix::fs::symlink("/nowhere", at("/etc/systemd/system/containerd.service"))
             .unwrap();
@@ -622,6 +637,14 @@ mod tests {
         for (name, mask) in [
             ("unit:docker.service", "/etc/systemd/system/docker.service"),
             ("unit:docker.socket", "/run/systemd/system/docker.socket"),
+            (
+                "unit:containerd.socket",
+                "/etc/systemd/system/containerd.socket",
+            ),
+            (
+                "unit:chained.service",
+                "/run/systemd/system/chained.service",
+            ),
         ] {
             assert_eq!(found(name).as_deref(), Some(mask), "{name}");
             // Its facts say what the unit templates test for a mask (3.1-3.4).
