@@ -115,8 +115,8 @@ pub struct FactPath {
     /// [`FactNumbers`]).
     number: Option<u32>,
     /// [`render`] of root and segments, made once (evidence names the fact on every test);
-    /// in a rule set, one allocation for all paths that read alike, which every observation
-    /// of the fact shares.
+    /// in a rule set, one allocation for all paths that read alike, which [`FactNumbers`]
+    /// holds: evidence names the fact by its number there.
     rendered: arcstr::ArcStr,
     /// The same text, read on every test: an `ArcStr` keeps its length beside the count that
     /// sharing it moves, so reading the shared one would wait on the other threads' counts.
@@ -291,7 +291,8 @@ impl FactPath {
         &self.shown
     }
 
-    /// [`FactPath::rendered`], shared: evidence of every instance names the fact with it.
+    /// [`FactPath::rendered`], the allocation [`FactNumbers`] holds for every path that reads
+    /// alike.
     pub fn rendered_shared(&self) -> &arcstr::ArcStr {
         &self.rendered
     }

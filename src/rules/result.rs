@@ -214,7 +214,10 @@ impl TextList {
         if let Some(&n) = self.numbers.get(text) {
             return n;
         }
-        let n = u32::try_from(self.list.len()).expect("fewer than 2 billion texts");
+        let n = u32::try_from(self.list.len())
+            .ok()
+            .filter(|&n| n < OWN_TEXT)
+            .expect("fewer than 2 billion texts in one list");
         let made = ArcStr::from(text);
         self.list.push(made.clone());
         self.numbers.insert(made, n);
@@ -290,7 +293,7 @@ impl Sheet {
     }
 
     /// The texts its observations name.
-    pub fn texts(&self) -> Texts<'_> {
+    pub(crate) fn texts(&self) -> Texts<'_> {
         Texts::new(&self.shared_texts, &self.own_texts)
     }
 

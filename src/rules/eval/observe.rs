@@ -122,20 +122,31 @@ impl Observations {
 
     /// Adds `text` to the instance's own texts; its number.
     fn own_text(&mut self, text: ArcStr) -> u32 {
-        let at = u32::try_from(self.texts.len()).expect("fewer than 2 billion texts");
+        let at = u32::try_from(self.texts.len())
+            .ok()
+            .filter(|&at| at < OWN_TEXT)
+            .expect("fewer than 2 billion texts on one sheet");
         self.texts.push(text);
         OWN_TEXT + at
     }
 
-    /// The number of source `text`, added unless the instance names it already.
-    fn source_written(&mut self, text: &str) -> u32 {
-        if let Some(&n) = self.sources.get(text) {
+    /// The number of source `text`, added unless the instance names it already (two facts
+    /// may come from one source: `stat /etc/default/docker`).
+    fn source_text(&mut self, text: ArcStr) -> u32 {
+        if let Some(&n) = self.sources.get(text.as_str()) {
             return n;
         }
-        let made = ArcStr::from(text);
-        let n = self.own_text(made.clone());
-        self.sources.insert(made, n);
+        let n = self.own_text(text.clone());
+        self.sources.insert(text, n);
         n
+    }
+
+    /// The number of source `text`, added unless the instance names it already.
+    fn source_written(&mut self, text: &str) -> u32 {
+        match self.sources.get(text) {
+            Some(&n) => n,
+            None => self.source_text(ArcStr::from(text)),
+        }
     }
 
     /// The texts the instance's observations name, over the rule set's fact paths `names`.
@@ -318,6 +329,7 @@ pub(super) fn take_sheet(
     names: &[ArcStr],
     subject: Option<Subject>,
 ) -> Option<Arc<Sheet>> {
+    let names_given = names.len();
     OBSERVED.with(|o| {
         let mut o = o.borrow_mut();
         let sheet = (!o.items.is_empty() || subject.is_some()).then(|| {
@@ -332,6 +344,8 @@ pub(super) fn take_sheet(
                 .shared
                 .get_or_insert_with(|| names.iter().cloned().collect())
                 .clone();
+            // The copy is of this evaluation's rule set: forget_evaluation drops it between two.
+            debug_assert_eq!(names.len(), names_given);
             let sheet = Sheet::new(observations, shared.clone(), own, items)
                 .in_docs(docs)
                 .with_texts(names, texts);
@@ -427,7 +441,7 @@ pub(super) fn instance_source(kind: SourceKind, make: impl FnOnce(&mut String)) 
     let text = written(&SOURCE_BUFFER, make, |text| ArcStr::from(text));
     OBSERVED.with(|o| {
         let mut o = o.borrow_mut();
-        let n = o.own_text(text);
+        let n = o.source_text(text);
         o.kinds[slot] = Some(n);
         n
     })
@@ -456,7 +470,7 @@ pub(super) fn fact_source(n: u32, make: impl FnOnce() -> String) -> u32 {
     });
     OBSERVED.with(|o| {
         let mut o = o.borrow_mut();
-        let number = o.own_text(text);
+        let number = o.source_text(text);
         if o.fact_sources.len() <= at {
             o.fact_sources.resize(at + 1, None);
         }
@@ -473,9 +487,10 @@ thread_local! {
         const { std::cell::RefCell::new(HashMap::with_hasher(FastHash::with_seed(0))) };
 }
 
-/// A shared copy of `text`, a text in a document this evaluation reads throughout (a
-/// snapshot's, or the daemon's facts): made the first time this evaluation (on this thread)
-/// reads it there.
+/// The number among the instance's texts of source `text`, a text in a document this
+/// evaluation reads throughout (a snapshot's, or the daemon's facts): copied the first time
+/// this evaluation (on this thread) reads it there, and onto the instance's texts the first
+/// time the instance names it.
 pub(super) fn held_source(text: &str) -> u32 {
     let at = (text.as_ptr() as usize, text.len());
     if let Some(known) = OBSERVED.with(|o| o.borrow().held.get(&at).copied()) {
@@ -491,7 +506,7 @@ pub(super) fn held_source(text: &str) -> u32 {
     });
     OBSERVED.with(|o| {
         let mut o = o.borrow_mut();
-        let number = o.own_text(made);
+        let number = o.source_text(made);
         o.held.insert(at, number);
         number
     })

@@ -1279,3 +1279,32 @@ fn a_kernel_parameter_or_folder_never_read_is_not_checked_not_absent() {
     snap.host.sysctl.insert("kernel.x".into(), Some("0".into()));
     assert_eq!(status(&sysctl, &snap), Status::Fail);
 }
+
+#[test]
+fn facts_from_one_source_name_one_text_on_their_sheet() {
+    // Two facts of one file come from one `stat`: the host's sheet holds its text once.
+    let r = rule(
+        "host",
+        r#"{ all = [
+            { fact = "host.files[\"/etc/x.conf\"].mode", equals = "0644" },
+            { fact = "host.files[\"/etc/x.conf\"].owner", owner-is = "root:root" },
+        ] }"#,
+    );
+    let mut snap = daemon_with(json!({}));
+    snap.host.files.insert(
+        "/etc/x.conf".into(),
+        crate::snapshot::FileFacts {
+            exists: true,
+            mode: Some("0644".into()),
+            owner: Some("root:root".into()),
+            ..Default::default()
+        },
+    );
+    let results = evaluate(&RuleSet::new(vec![r]), &snap, &Params::default());
+    let evidence = &results[0].evidence;
+    assert_eq!(evidence.len(), 2, "{evidence:?}");
+    let (mode, owner) = (evidence.get(0).unwrap(), evidence.get(1).unwrap());
+    assert_ne!(mode.fact(), owner.fact());
+    assert_eq!(mode.source(), owner.source());
+    assert!(std::ptr::eq(mode.source(), owner.source()), "one text");
+}
