@@ -264,7 +264,7 @@ pub fn resolve(host: &HostFs, name: &str, inputs: &LocationInputs) -> Resolved {
     let (mut found, mut doubt) = (None, None);
     for c in &seen {
         let present = match kind {
-            "unit" => unit_presence(host, c),
+            "unit" => unit_at(host, c).map(|at| at.is_some()),
             _ => host.presence(c),
         };
         match present {
@@ -298,23 +298,26 @@ pub fn resolve(host: &HostFs, name: &str, inputs: &LocationInputs) -> Resolved {
     }
 }
 
-/// Whether a unit file is at host path `path` ([`HostFs::presence`]), a masked one
-/// ([`is_masked`]) too: systemd stops its search there, so the unit found is the mask, not a
-/// file of lower priority, also in a tree with no /dev (an offline copy of a host's files),
-/// where the link leads nowhere.
-pub fn unit_presence(host: &HostFs, path: &str) -> std::io::Result<bool> {
-    match host.presence(path) {
-        Ok(false) => Ok(is_masked(host, path)),
-        other => other,
-    }
+/// What is at a unit's path in one of systemd's unit folders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitAt {
+    /// A unit file (or what a link leads to).
+    File,
+    /// A mask: a link that leads to `/dev/null`. systemd stops its search there and loads
+    /// nothing, neither the unit nor its drop-ins.
+    Mask,
 }
 
-/// Whether host path `path` is a link that leads to `/dev/null`, as `systemctl mask` makes
-/// (or a relative link, or a chain of links, made by hand): systemd loads nothing from it.
-/// Its links are followed inside the root as far as they lead, so a mask is told in a tree
-/// without /dev too, where the last link names a path that is not there.
-pub fn is_masked(host: &HostFs, path: &str) -> bool {
-    matches!(host.resolved(path), Ok(Some(target)) if target == "/dev/null")
+/// What is at host path `path` of a unit: `None` when nothing is there
+/// ([`HostFs::presence`]). A mask, as `systemctl mask` makes it (or a relative link, or a
+/// chain of links, made by hand), is told by following its links inside the root as far as
+/// they lead: in a tree without /dev too (an offline copy of a host's files), where the last
+/// link names a path that is not there.
+pub fn unit_at(host: &HostFs, path: &str) -> std::io::Result<Option<UnitAt>> {
+    if matches!(host.resolved(path), Ok(Some(target)) if target == "/dev/null") {
+        return Ok(Some(UnitAt::Mask));
+    }
+    Ok(host.presence(path)?.then_some(UnitAt::File))
 }
 
 /// Where a place of `kind` (`bin`, `unit`, …) named `what` may be, in the order looked at

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::hostfs::HostFs;
-use super::locations::{is_masked, unit_presence, UNIT_DIRS};
+use super::locations::{unit_at, UnitAt, UNIT_DIRS};
 use crate::snapshot::{has_drop_in_name, is_drop_in, Sourced};
 
 /// The unit whose sockets dockerd receives.
@@ -92,17 +92,18 @@ struct SocketUnit {
 fn socket_unit(host: &HostFs) -> Result<Option<SocketUnit>, String> {
     let mut unit = None;
     for path in UNIT_DIRS.iter().map(|d| format!("{d}/{SOCKET_UNIT}")) {
-        match unit_presence(host, &path) {
-            Ok(true) => {
+        match unit_at(host, &path) {
+            Ok(Some(UnitAt::File)) => {
                 unit = Some(path);
                 break;
             }
-            Ok(false) => {}
+            Ok(Some(UnitAt::Mask)) => return Ok(None),
+            Ok(None) => {}
             // A unit directory that cannot be looked at may hold the unit in force.
             Err(e) => return Err(format!("cannot look for {path}: {e}")),
         }
     }
-    let Some(unit) = unit.filter(|u| !is_masked(host, u)) else {
+    let Some(unit) = unit else {
         return Ok(None);
     };
     let mut read = SocketUnit::default();
