@@ -477,6 +477,22 @@ mod tests {
     use crate::snapshot::Sourced;
     use serde_json::json;
 
+    /// What locating reads of a daemon with `settings` and nothing else known: dockerd's
+    /// defaults, the default PATH, root's TLS folder, everything it reads read.
+    fn inputs<'a>(settings: &'a Settings<'a>) -> LocationInputs<'a> {
+        LocationInputs {
+            settings,
+            config_file: "/etc/docker/daemon.json",
+            client_socket: None,
+            dockerd_exe: None,
+            tls_dir: "/root/.docker",
+            environ_unread: None,
+            host_path: DEFAULT_PATH,
+            dockerd_exe_unread: None,
+            host_path_unread: None,
+        }
+    }
+
     #[test]
     fn every_further_socket_dockerd_listens_on_is_a_place_of_its_own() {
         let root = tempfile::tempdir().unwrap();
@@ -504,15 +520,8 @@ mod tests {
         let none = BTreeMap::new();
         let read = Settings::new(&settings, &none);
         let inputs = LocationInputs {
-            settings: &read,
-            config_file: "/etc/docker/daemon.json",
             client_socket: Some("/run/docker.sock"),
-            dockerd_exe: None,
-            tls_dir: "/root/.docker",
-            environ_unread: None,
-            host_path: DEFAULT_PATH,
-            dockerd_exe_unread: None,
-            host_path_unread: None,
+            ..inputs(&read)
         };
         let host = HostFs::new(root.path());
         let found = resolve(&host, "socket:docker", &inputs).found;
@@ -554,15 +563,8 @@ mod tests {
         let (settings, none) = (BTreeMap::new(), BTreeMap::new());
         let read = Settings::new(&settings, &none);
         let plain = LocationInputs {
-            settings: &read,
-            config_file: "/etc/docker/daemon.json",
-            client_socket: None,
-            dockerd_exe: None,
-            tls_dir: "/root/.docker",
-            environ_unread: None,
             host_path: "/usr/bin",
-            dockerd_exe_unread: None,
-            host_path_unread: None,
+            ..inputs(&read)
         };
         // Where to look was read: not found is absent.
         let r = resolve(&host, "bin:dockerd", &plain);
@@ -625,17 +627,7 @@ mod tests {
         let host = HostFs::new(root.path());
         let (settings, none) = (BTreeMap::new(), BTreeMap::new());
         let read = Settings::new(&settings, &none);
-        let inputs = LocationInputs {
-            settings: &read,
-            config_file: "/etc/docker/daemon.json",
-            client_socket: None,
-            dockerd_exe: None,
-            tls_dir: "/root/.docker",
-            environ_unread: None,
-            host_path: DEFAULT_PATH,
-            dockerd_exe_unread: None,
-            host_path_unread: None,
-        };
+        let inputs = inputs(&read);
         let found = |name: &str| resolve(&host, name, &inputs).found;
         for (name, mask) in [
             ("unit:docker.service", "/etc/systemd/system/docker.service"),
@@ -757,15 +749,8 @@ mod tests {
             let none = BTreeMap::new();
             let read = Settings::new(settings, &none);
             let inputs = LocationInputs {
-                settings: &read,
-                config_file: "/etc/docker/daemon.json",
-                client_socket: None,
-                dockerd_exe: None,
                 tls_dir: "/etc/docker/tls",
-                environ_unread: None,
-                host_path: DEFAULT_PATH,
-                dockerd_exe_unread: None,
-                host_path_unread: None,
+                ..inputs(&read)
             };
             resolve(&host, name, &inputs).searched
         };
@@ -806,15 +791,8 @@ mod tests {
                    name: &str| {
             let read = Settings::new(settings, settings_unknown);
             let inputs = LocationInputs {
-                settings: &read,
-                config_file: "/etc/docker/daemon.json",
-                client_socket: None,
-                dockerd_exe: None,
-                tls_dir: "/root/.docker",
                 environ_unread: environ,
-                host_path: DEFAULT_PATH,
-                dockerd_exe_unread: None,
-                host_path_unread: None,
+                ..inputs(&read)
             };
             unknown(name, &inputs)
         };
