@@ -1083,8 +1083,9 @@ impl Snapshot {
     /// snapshot read back is judged as it was when collected: a mark added here applies to
     /// both. (The facts worked out from a container's inspect, its capabilities and security
     /// options, are collection's: `collect::derive` makes them as it finishes, and the CLI
-    /// makes them for a file written before they existed, as this layer calls no collection.) Each mark leaves an error that is there already alone, so applying them again
-    /// changes nothing.
+    /// makes them for a file written before they existed, as this layer calls no collection.)
+    /// Each mark leaves an error that is there already alone, so applying them again changes
+    /// nothing.
     pub fn derive_facts(&mut self, origin: Origin) {
         self.derive_host_facts();
         self.mark_overlay_networks_of_failed_networks();

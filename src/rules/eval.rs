@@ -1346,7 +1346,7 @@ impl<'f, 'a> Context<'f, 'a> {
                     );
                     let (name, number) = element_fact(at, || {
                         let text = write(it);
-                        let number = self.fact_numbers.get(&text).map(|(n, _)| n);
+                        let number = self.fact_numbers.get(&text);
                         (text, number)
                     });
                     FactText::Shared(name, number)
@@ -1361,7 +1361,7 @@ impl<'f, 'a> Context<'f, 'a> {
                     );
                     let (name, number) = keyed_element_fact(at, key, || {
                         let text = write(it);
-                        let number = self.fact_numbers.get(&text).map(|(n, _)| n);
+                        let number = self.fact_numbers.get(&text);
                         (text, number)
                     });
                     FactText::Shared(name, number)
@@ -1395,7 +1395,7 @@ impl<'f, 'a> Context<'f, 'a> {
             return FactKey::Named(text);
         }
         match self.fact_numbers.get(text) {
-            Some((n, _)) => FactKey::Numbered(n),
+            Some(n) => FactKey::Numbered(n),
             None => FactKey::Named(text),
         }
     }

@@ -89,10 +89,9 @@ impl FactNumbers {
         &self.names
     }
 
-    /// The number and shared name of the fact that renders as `name`, if a path reads it.
-    pub fn get(&self, name: &str) -> Option<(u32, &arcstr::ArcStr)> {
-        let n = *self.by_name.get(name)?;
-        Some((n, &self.names[n as usize]))
+    /// The number of the fact that renders as `name`, if a path reads it.
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.by_name.get(name).copied()
     }
 }
 

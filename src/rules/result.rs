@@ -60,19 +60,13 @@ impl<'a> Texts<'a> {
         Texts { shared, own }
     }
 
-    /// Text number `n`; `None` when there is none of that number.
-    pub(crate) fn get(self, n: u32) -> Option<&'a str> {
+    /// Text number `n`, which an observation of this sheet names.
+    fn of(self, n: u32) -> &'a str {
         let text = match n.checked_sub(OWN_TEXT) {
             Some(own) => self.own.get(own as usize),
             None => self.shared.get(n as usize),
         };
-        text.map(ArcStr::as_str)
-    }
-
-    /// Text number `n`, which an observation of this sheet names.
-    fn of(self, n: u32) -> &'a str {
-        self.get(n)
-            .expect("an observation's texts are on its sheet")
+        text.expect("an observation's texts are on its sheet")
     }
 }
 
